@@ -1,0 +1,38 @@
+# plex86 build wrapper: CMake does the work; this file is the short way in.
+#   make        configure into build/ and build with all cores
+#   make test   build, then run every test (ctest)
+#   make demo   build, then boot the demo guest ROM
+#   make asan   the same tests in build-asan/ with ASan and UBSan
+#   make clean  remove the build directories
+# Missing build dependencies are installed first (tools/install-deps.sh).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+# Extra CMake options, e.g. make CMAKE_FLAGS=-DPLEX86_WERROR=ON
+CMAKE_FLAGS ?=
+
+.PHONY: all build test demo asan clean deps
+
+all: build
+
+deps:
+	@sh tools/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+demo: build
+	./$(BUILD)/plex86 -bios $(BUILD)/guest/demo.rom -nographic
+
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DPLEX86_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

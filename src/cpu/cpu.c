@@ -1,0 +1,307 @@
+/* CPU lifecycle, the fetch-decode-execute loop and exception delivery. */
+#include "cpu/cpu.h"
+
+#include <string.h>
+
+#include "cpu/exec.h"
+#include "cpu/ops.h"
+
+const struct op_info op_table[OP_COUNT] = {
+    [OP_INVALID] = { "(invalid)", NULL, FLOW_UD, VIRT_NONE, 0 },
+#define X(mn, h, flow, virt, lvl) [OP_##mn] = { #mn, h, flow, virt, lvl },
+#define P(nm, h, flow, virt, lvl) [OP_##nm] = { #nm, h, flow, virt, lvl },
+#include "cpu/insn_table.def"
+#undef X
+#undef P
+};
+
+int cpu_init(struct cpu *c, struct vm *vm, enum cpu_level level)
+{
+    memset(c, 0, sizeof(*c));
+    c->vm = vm;
+    c->level = level;
+    c->decoder = decoder_create();
+    return c->decoder ? 0 : -1;
+}
+
+void cpu_destroy(struct cpu *c)
+{
+    decoder_destroy(c->decoder);
+    c->decoder = NULL;
+}
+
+/* EFLAGS bits software can change on each model (SDM vol. 3A, 2.3; AC
+ * arrived with the 486, ID and VIF/VIP with the Pentium). */
+static uint32_t eflags_writable(const struct cpu *c)
+{
+    uint32_t m = F_ARITH | F_TF | F_IF | F_DF | F_IOPL | F_NT | F_RF | F_VM;
+    if (c->level >= CPU_486)
+        m |= F_AC;
+    if (c->level >= CPU_586)
+        m |= F_ID | F_VIF | F_VIP;
+    return m;
+}
+
+uint32_t cpu_get_eflags(const struct cpu *c)
+{
+    return (c->eflags & eflags_writable(c)) | F_1;
+}
+
+void cpu_set_eflags(struct cpu *c, uint32_t value)
+{
+    c->eflags = (value & eflags_writable(c)) | F_1;
+}
+
+static void seg_reset(struct seg *s, uint16_t sel, uint32_t base, uint16_t attr)
+{
+    s->sel = sel;
+    s->base = base;
+    s->limit = 0xFFFF;
+    s->attr = attr;
+}
+
+void cpu_reset(struct cpu *c)
+{
+    struct vm *vm = c->vm;
+    enum cpu_level level = c->level;
+    void *decoder = c->decoder;
+    memset(c, 0, offsetof(struct cpu, fault_jmp));
+    c->vm = vm;
+    c->level = level;
+    c->decoder = decoder;
+
+    /* SDM vol. 3A, 9.1.1, table 9-1. */
+    c->eflags = F_1;
+    c->eip = 0xFFF0;
+    for (int s = 0; s < S_COUNT; s++)
+        seg_reset(&c->seg[s], 0, 0, 0x0093);              /* present, RW data */
+    seg_reset(&c->seg[S_CS], 0xF000, 0xFFFF0000u, 0x009B); /* present, RX code */
+    seg_reset(&c->ldtr, 0, 0, 0x0082);
+    seg_reset(&c->tr, 0, 0, 0x008B);
+    c->gdtr.limit = 0xFFFF;
+    c->idtr.limit = 0xFFFF;
+    c->cr0 = CR0_ET | (level >= CPU_486 ? CR0_CD | CR0_NW : 0);
+    c->dr[6] = 0xFFFF0FF0u;
+    c->dr[7] = 0x00000400u;
+    /* EDX holds the processor signature after reset. */
+    c->gpr[R_EDX] = level == CPU_386 ? 0x0308 : level == CPU_486 ? 0x0480
+                    : level == CPU_586 ? 0x0543 : 0x0686;
+    c->msr.apic_base = 0xFEE00900u;
+    c->delivering = -1;
+}
+
+void cpu_load_seg_real(struct cpu *c, int sreg, uint16_t sel)
+{
+    c->seg[sreg].sel = sel;
+    c->seg[sreg].base = (uint32_t)sel << 4;
+    if (sreg == S_CS)
+        c->code32 = (c->seg[S_CS].attr & SEG_ATTR_DB) != 0;
+    if (sreg == S_SS)
+        c->stack32 = (c->seg[S_SS].attr & SEG_ATTR_DB) != 0;
+}
+
+/* --- exceptions ------------------------------------------------------ */
+
+_Noreturn void cpu_fault(struct cpu *c, int vector, uint32_t err)
+{
+    c->exc_vector = vector;
+    c->exc_error = err;
+    longjmp(c->fault_jmp, 1);
+}
+
+/* Real-mode delivery through the interrupt vector table (SDM vol. 3A,
+ * 20.1.4): push FLAGS, CS, IP; clear IF, TF, AC; jump through IVT[vector]. */
+static void deliver_real(struct cpu *c, int vector, uint32_t ret_eip)
+{
+    uint32_t off = (uint32_t)vector * 4;
+    if (off + 3 > c->idtr.limit)
+        cpu_fault(c, EXC_GP, 0);
+    uint32_t entry = lin_read(c, c->idtr.base + off, 4);
+    push(c, cpu_get_eflags(c) & 0xFFFF, 2);
+    push(c, c->seg[S_CS].sel, 2);
+    push(c, ret_eip & 0xFFFF, 2);
+    c->eflags &= ~(F_IF | F_TF | F_AC | F_RF);
+    cpu_load_seg_real(c, S_CS, (uint16_t)(entry >> 16));
+    c->eip = entry & 0xFFFF;
+}
+
+static void deliver(struct cpu *c, int vector, uint32_t ret_eip)
+{
+    c->delivering = vector;
+    deliver_real(c, vector, ret_eip); /* protected mode: next issue */
+    c->delivering = -1;
+}
+
+void cpu_soft_interrupt(struct cpu *c, int vector)
+{
+    deliver(c, vector, c->eip);
+}
+
+static bool contributory(int v)
+{
+    return v == EXC_DE || (v >= EXC_TS && v <= EXC_GP);
+}
+
+/* Picks what to deliver when `second` arrives while delivering `first`
+ * (SDM vol. 3A, 6.15, table 6-5).  Returns -1 for shutdown. */
+static int combine_faults(int first, int second)
+{
+    if (first < 0)
+        return second;
+    if (first == EXC_DF)
+        return -1;
+    if ((contributory(first) && contributory(second)) ||
+        (first == EXC_PF && (second == EXC_PF || contributory(second))))
+        return EXC_DF;
+    return second;
+}
+
+/* --- fetch and decode ------------------------------------------------ */
+
+static void fetch_bytes(struct cpu *c, uint32_t la, uint8_t *dst, unsigned n)
+{
+    struct physmem *pm = &c->vm->mem;
+    const uint8_t *p = physmem_ptr(pm, la, false);
+    if (p) {
+        memcpy(dst, p, n); /* caller keeps n within the page */
+        return;
+    }
+    for (unsigned k = 0; k < n; k++)
+        dst[k] = (uint8_t)phys_read(pm, la + k, 1);
+}
+
+/* Fetches and decodes the instruction at CS:EIP.  Bytes beyond the CS limit
+ * are never fetched: an instruction that needs them raises #GP(0); the
+ * second page is only touched when the instruction crosses into it. */
+static void fetch_decode(struct cpu *c, struct insn *in)
+{
+    const struct seg *cs = &c->seg[S_CS];
+    uint32_t eip = c->eip;
+    if (eip > cs->limit)
+        cpu_fault(c, EXC_GP, 0);
+    uint64_t avail = (uint64_t)cs->limit - eip + 1;
+    unsigned n = avail < CPU_MAX_INSN_LEN ? (unsigned)avail : CPU_MAX_INSN_LEN;
+    uint32_t la = cs->base + eip;
+    unsigned in_page = PHYS_PAGE_SIZE - (la & (PHYS_PAGE_SIZE - 1));
+    unsigned first = n < in_page ? n : in_page;
+    uint8_t buf[CPU_MAX_INSN_LEN];
+
+    fetch_bytes(c, la, buf, first);
+    enum decode_status st = decode_insn(c->decoder, c->code32, buf, first, in);
+    if (st == DECODE_MORE && first < n) {
+        fetch_bytes(c, la + first, buf + first, n - first);
+        st = decode_insn(c->decoder, c->code32, buf, n, in);
+    }
+    switch (st) {
+    case DECODE_OK:
+        break;
+    case DECODE_MORE:      /* cut short by the segment limit */
+    case DECODE_TOO_LONG:
+        cpu_fault(c, EXC_GP, 0);
+    case DECODE_UD:
+    case DECODE_BAD_LOCK:
+        cpu_fault(c, EXC_UD, 0);
+    }
+    if (op_table[in->op].level > c->level)
+        cpu_fault(c, EXC_UD, 0);
+}
+
+/* --- the loop -------------------------------------------------------- */
+
+enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
+{
+    const uint64_t used = c->icount + c->exceptions;
+    const uint64_t end = budget > UINT64_MAX - used ? UINT64_MAX : used + budget;
+
+    if (setjmp(c->fault_jmp)) {
+        /* An instruction (or an exception delivery) faulted: roll back to
+         * the instruction's start and deliver (SDM vol. 3A, 6.5: faults
+         * report the faulting instruction's address). */
+        int vector = combine_faults(c->delivering, c->exc_vector);
+        c->delivering = -1;
+        c->eip = c->insn_eip;
+        c->gpr[R_ESP] = c->insn_esp;
+        if (vector < 0) {
+            c->halted = true;
+            return CPU_STOP_SHUTDOWN;
+        }
+        c->exceptions++;
+        deliver(c, vector, c->insn_eip);
+    }
+
+    while (c->icount + c->exceptions < end) {
+        if (unlikely(c->stop_request)) {
+            c->stop_request = false;
+            return CPU_STOP_REQUEST;
+        }
+        if (unlikely(c->halted))
+            return CPU_STOP_HLT;
+        struct insn in;
+        c->insn_eip = c->eip;
+        c->insn_esp = c->gpr[R_ESP];
+        fetch_decode(c, &in);
+        c->eip += in.len;
+        if (!c->code32)
+            c->eip &= 0xFFFF;
+        op_table[in.op].handler(c, &in);
+        c->icount++;
+        c->tsc++;
+    }
+    return CPU_STOP_LIMIT;
+}
+
+/* --- operands -------------------------------------------------------- */
+
+uint32_t opnd_read(struct cpu *c, const struct insn *i, unsigned k)
+{
+    const struct opnd *o = &i->o[k];
+    switch (o->kind) {
+    case OPK_GPR:
+        return get_reg(c, o->reg, o->size);
+    case OPK_MEM:
+        return mem_read(c, i->seg, ea_offset(c, i), o->size);
+    case OPK_IMM:
+    case OPK_REL:
+        return i->imm; /* sign-extended to 32 bits; users mask to their size */
+    case OPK_SREG:
+        return c->seg[o->reg].sel;
+    default:
+        cpu_fault(c, EXC_UD, 0);
+    }
+}
+
+void opnd_write(struct cpu *c, const struct insn *i, unsigned k, uint32_t v)
+{
+    const struct opnd *o = &i->o[k];
+    switch (o->kind) {
+    case OPK_GPR:
+        set_reg(c, o->reg, o->size, v);
+        return;
+    case OPK_MEM:
+        mem_write(c, i->seg, ea_offset(c, i), v, o->size);
+        return;
+    default:
+        cpu_fault(c, EXC_UD, 0);
+    }
+}
+
+/* --- control transfer ------------------------------------------------ */
+
+void jump_near(struct cpu *c, uint32_t target, unsigned osize)
+{
+    if (osize == 2)
+        target &= 0xFFFF;
+    if (target > c->seg[S_CS].limit)
+        cpu_fault(c, EXC_GP, 0);
+    c->eip = target;
+}
+
+void jump_far_real(struct cpu *c, uint16_t sel, uint32_t off, unsigned osize)
+{
+    if (osize == 2)
+        off &= 0xFFFF;
+    if (off > c->seg[S_CS].limit)
+        cpu_fault(c, EXC_GP, 0);
+    cpu_load_seg_real(c, S_CS, sel);
+    c->eip = off;
+}

@@ -1,0 +1,173 @@
+/* IA-32 architectural state and the CPU's public interface.
+ *
+ * All of a CPU's state is in `struct cpu`; nothing is global, so several
+ * VMs can run in one process.  Hot fields come first.  Field meanings follow
+ * the Intel SDM vol. 3A, chapter 2 (system registers) and 3.4 (segment
+ * registers with their hidden descriptor caches).
+ */
+#ifndef PLEX86_CPU_CPU_H
+#define PLEX86_CPU_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+
+/* General registers in encoding order (SDM vol. 2, table 2-2). */
+enum gpr { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
+
+/* Segment registers in encoding order (the ModRM reg field of 8C/8E). */
+enum sreg { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_COUNT };
+
+/* EFLAGS bits (SDM vol. 1, 3.4.3). */
+enum {
+    F_CF = 1u << 0, F_1 = 1u << 1, F_PF = 1u << 2, F_AF = 1u << 4,
+    F_ZF = 1u << 6, F_SF = 1u << 7, F_TF = 1u << 8, F_IF = 1u << 9,
+    F_DF = 1u << 10, F_OF = 1u << 11, F_IOPL = 3u << 12, F_NT = 1u << 14,
+    F_RF = 1u << 16, F_VM = 1u << 17, F_AC = 1u << 18, F_VIF = 1u << 19,
+    F_VIP = 1u << 20, F_ID = 1u << 21,
+};
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+/* CR0 bits (SDM vol. 3A, 2.5). */
+enum {
+    CR0_PE = 1u << 0, CR0_MP = 1u << 1, CR0_EM = 1u << 2, CR0_TS = 1u << 3,
+    CR0_ET = 1u << 4, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_AM = 1u << 18,
+    CR0_NW = 1u << 29, CR0_CD = 1u << 30, CR0_PG = 1u << 31,
+};
+
+/* Exception vectors (SDM vol. 3A, table 6-1). */
+enum {
+    EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
+    EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12,
+    EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+};
+
+/* A segment register: the visible selector plus the hidden descriptor cache
+ * (SDM vol. 3A, 3.4.3).  The cache is loaded only by segment loads; writes to
+ * descriptor tables, LGDT or CR3 never refresh it (seed 001).  In real mode a
+ * load sets base = selector << 4 and leaves limit and attributes alone, which
+ * is how "unreal" mode keeps a 4 GiB limit. */
+struct seg {
+    uint32_t base;   /* linear base address */
+    uint32_t limit;  /* byte-granular limit (already scaled when G=1) */
+    uint16_t sel;    /* visible selector */
+    uint16_t attr;   /* descriptor bytes 5-6: type(0-3) S(4) DPL(5-6) P(7),
+                        AVL(12) L(13) D/B(14) G(15); see SEG_ATTR_* */
+};
+
+enum {
+    SEG_ATTR_TYPE = 0x000f, SEG_ATTR_S = 0x0010, SEG_ATTR_DPL = 0x0060,
+    SEG_ATTR_P = 0x0080, SEG_ATTR_AVL = 0x1000, SEG_ATTR_DB = 0x4000,
+    SEG_ATTR_G = 0x8000,
+    /* type bits for code/data segments (S=1) */
+    SEG_TYPE_ACCESSED = 0x1, SEG_TYPE_WRITABLE = 0x2, /* data */
+    SEG_TYPE_READABLE = 0x2, SEG_TYPE_EXPDOWN = 0x4,  /* code / data */
+    SEG_TYPE_CONFORMING = 0x4, SEG_TYPE_CODE = 0x8,
+};
+
+/* GDTR and IDTR: a linear base and a 16-bit limit (SDM vol. 3A, 2.4). */
+struct dtr {
+    uint32_t base;
+    uint16_t limit;
+};
+
+/* Model-specific registers we keep.  Which ones a model exposes is decided
+ * by the MSR handlers (later issue); the storage is here. */
+struct msrs {
+    uint64_t apic_base;
+    uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t efer;
+};
+
+/* Why cpu_run() returned. */
+enum cpu_stop {
+    CPU_STOP_NONE = 0,
+    CPU_STOP_HLT,        /* executed HLT; EIP is past it, cpu->halted set */
+    CPU_STOP_LIMIT,      /* the instruction budget ran out */
+    CPU_STOP_REQUEST,    /* a device asked the VM to stop (cpu->stop_request) */
+    CPU_STOP_SHUTDOWN,   /* triple fault: the processor shut down */
+};
+
+/* The CPU feature level we present.  Decides e.g. how wide the physical bus
+ * is and what PUSH SP pushes; CPUID and a full model list come later. */
+enum cpu_level { CPU_386 = 3, CPU_486 = 4, CPU_586 = 5, CPU_P6 = 6 };
+
+#define CPU_MAX_INSN_LEN 15
+
+struct cpu {
+    /* --- hot state --------------------------------------------------- */
+    uint32_t gpr[8];        /* EAX..EDI in encoding order */
+    uint32_t eip;           /* offset of the next instruction in CS */
+    uint32_t eflags;        /* all flags, materialised (bit 1 reads as 1) */
+    struct seg seg[S_COUNT];/* ES CS SS DS FS GS with hidden caches */
+    bool code32;            /* CS.D: default operand/address size is 32 */
+    bool stack32;           /* SS.B: stack pointer is ESP, else SP */
+    uint8_t cpl;            /* current privilege level (0 in real mode) */
+    bool halted;            /* in HLT, waiting for an interrupt */
+
+    /* --- system state ------------------------------------------------ */
+    uint32_t cr0;           /* PE MP EM TS ET NE WP AM NW CD PG */
+    uint32_t cr2;           /* last page-fault linear address */
+    uint32_t cr3;           /* page directory base (PWT/PCD in bits 3-4) */
+    uint32_t cr4;           /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR ... */
+    uint32_t dr[8];         /* DR0-3 breakpoints, DR6 status, DR7 control;
+                               DR4/5 alias DR6/7 when CR4.DE is clear */
+    struct dtr gdtr, idtr;
+    struct seg ldtr;        /* LDTR: selector + cached LDT descriptor */
+    struct seg tr;          /* TR: selector + cached TSS descriptor */
+    struct msrs msr;
+    uint64_t tsc;           /* time-stamp counter (advances per instruction
+                               until the time issue gives it a frequency) */
+
+    /* --- execution bookkeeping (not architectural) -------------------- */
+    uint32_t insn_eip;      /* EIP of the instruction being executed: faults
+                               restart there (SDM vol. 3A, 6.5) */
+    uint32_t insn_esp;      /* ESP at its start, restored when it faults */
+    uint64_t icount;        /* instructions retired */
+    uint64_t exceptions;    /* exceptions delivered (faults and traps raised
+                               by the CPU, not INT n); with icount they make
+                               up cpu_run()'s budget, so an exception storm
+                               still returns */
+    int exc_vector;         /* exception being raised (cpu_fault) */
+    uint32_t exc_error;     /* its error code */
+    int delivering;         /* vector whose delivery is in progress, or -1:
+                               a fault now is a double fault or shutdown */
+    bool stop_request;      /* set by a device callback; ends cpu_run() */
+    enum cpu_level level;
+    jmp_buf fault_jmp;      /* exceptions unwind here (cpu_run) */
+    void *decoder;          /* Zydis decoders, owned (decode.c) */
+    struct vm *vm;          /* memory map and port bus */
+};
+
+/* Lifecycle. */
+int cpu_init(struct cpu *c, struct vm *vm, enum cpu_level level);
+void cpu_destroy(struct cpu *c);
+/* Power-on / RESET state (SDM vol. 3A, 9.1.1, table 9-1): real mode,
+ * CS=F000 base FFFF0000, EIP=FFF0, EDX = family/model/stepping. */
+void cpu_reset(struct cpu *c);
+
+/* Work done so far in units of cpu_run()'s budget: instructions retired
+ * plus exceptions delivered. */
+static inline uint64_t cpu_steps(const struct cpu *c)
+{
+    return c->icount + c->exceptions;
+}
+
+/* Runs until HLT, a stop request, shutdown, or `budget` steps (see
+ * cpu_steps()). */
+enum cpu_stop cpu_run(struct cpu *c, uint64_t budget);
+
+/* Loads a segment register in real-mode fashion (base = sel << 4). */
+void cpu_load_seg_real(struct cpu *c, int sreg, uint16_t sel);
+
+/* EFLAGS as software reads it (fixed bits applied). */
+uint32_t cpu_get_eflags(const struct cpu *c);
+
+/* Writes the whole EFLAGS image, honouring reserved bits.  No privilege
+ * checks: that is the caller's job (POPF/IRET). */
+void cpu_set_eflags(struct cpu *c, uint32_t value);
+
+#endif

@@ -1,0 +1,241 @@
+/* Internal interface of the interpreter: register, memory, stack and flag
+ * helpers shared by the handler files (ops_*.c).  Not for use outside
+ * src/cpu. */
+#ifndef PLEX86_CPU_EXEC_H
+#define PLEX86_CPU_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "cpu/insn.h"
+#include "vm/physmem.h"
+#include "vm/vm.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* --- exceptions ------------------------------------------------------ */
+
+/* Raises a fault: the current instruction is abandoned, EIP and ESP roll
+ * back to its start, and the exception is delivered (SDM vol. 3A, 6.5).
+ * `err` is pushed for vectors that have an error code. */
+_Noreturn void cpu_fault(struct cpu *c, int vector, uint32_t err);
+
+/* Delivers a software interrupt or trap whose return address is the next
+ * instruction (INT n, INT3, INTO, INT1). */
+void cpu_soft_interrupt(struct cpu *c, int vector);
+
+/* --- registers ------------------------------------------------------- */
+
+static inline uint32_t size_mask(unsigned size)
+{
+    return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+}
+
+static inline uint32_t sign_bit(unsigned size)
+{
+    return 1u << (8 * size - 1);
+}
+
+/* Sign-extends the low `size` bytes of v to 32 bits. */
+static inline uint32_t sext(uint32_t v, unsigned size)
+{
+    return size == 1 ? (uint32_t)(int32_t)(int8_t)v
+           : size == 2 ? (uint32_t)(int32_t)(int16_t)v : v;
+}
+
+static inline uint32_t get_reg(const struct cpu *c, unsigned r, unsigned size)
+{
+    if (size == 1)
+        return r < 4 ? c->gpr[r] & 0xFF : (c->gpr[r - 4] >> 8) & 0xFF;
+    return size == 2 ? c->gpr[r] & 0xFFFF : c->gpr[r];
+}
+
+static inline void set_reg(struct cpu *c, unsigned r, unsigned size, uint32_t v)
+{
+    if (size == 1) {
+        if (r < 4)
+            c->gpr[r] = (c->gpr[r] & ~0xFFu) | (v & 0xFF);
+        else
+            c->gpr[r - 4] = (c->gpr[r - 4] & ~0xFF00u) | ((v & 0xFF) << 8);
+    } else if (size == 2) {
+        c->gpr[r] = (c->gpr[r] & 0xFFFF0000u) | (v & 0xFFFF);
+    } else {
+        c->gpr[r] = v;
+    }
+}
+
+/* A register used as counter/index under the given address size. */
+static inline uint32_t get_areg(const struct cpu *c, unsigned r, unsigned asize)
+{
+    return asize == 4 ? c->gpr[r] : c->gpr[r] & 0xFFFF;
+}
+
+static inline void set_areg(struct cpu *c, unsigned r, unsigned asize, uint32_t v)
+{
+    set_reg(c, r, asize, v);
+}
+
+/* --- memory ---------------------------------------------------------- */
+
+/* Linear address for an access of `size` bytes at seg:off, after the limit
+ * check (SDM vol. 3A, 5.3: #SS for the stack segment, #GP otherwise).
+ * Expand-down segments and type checks come with protected mode. */
+static inline uint32_t seg_linear(struct cpu *c, int s, uint32_t off, unsigned size)
+{
+    const struct seg *sg = &c->seg[s];
+    if (unlikely(off > sg->limit || sg->limit - off < size - 1))
+        cpu_fault(c, s == S_SS ? EXC_SS : EXC_GP, 0);
+    return sg->base + off;
+}
+
+/* Linear memory.  There is no paging yet, so linear = physical. */
+static inline uint32_t lin_read(struct cpu *c, uint32_t la, unsigned size)
+{
+    return phys_read(&c->vm->mem, la, size);
+}
+
+static inline void lin_write(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
+{
+    phys_write(&c->vm->mem, la, v, size);
+}
+
+static inline uint32_t mem_read(struct cpu *c, int s, uint32_t off, unsigned size)
+{
+    return lin_read(c, seg_linear(c, s, off, size), size);
+}
+
+static inline void mem_write(struct cpu *c, int s, uint32_t off, uint32_t v, unsigned size)
+{
+    lin_write(c, seg_linear(c, s, off, size), v, size);
+}
+
+/* Offset of the instruction's memory operand (SDM vol. 2, 2.1.5). */
+static inline uint32_t ea_offset(const struct cpu *c, const struct insn *i)
+{
+    uint32_t a = (uint32_t)i->disp;
+    if (i->mbase != NOREG)
+        a += c->gpr[i->mbase];
+    if (i->mindex != NOREG)
+        a += c->gpr[i->mindex] * i->mscale;
+    return i->asize == 2 ? a & 0xFFFF : a;
+}
+
+/* Operand k of the instruction, read or written by kind. */
+uint32_t opnd_read(struct cpu *c, const struct insn *i, unsigned k);
+void opnd_write(struct cpu *c, const struct insn *i, unsigned k, uint32_t v);
+
+/* --- stack ----------------------------------------------------------- */
+
+static inline uint32_t get_sp(const struct cpu *c)
+{
+    return c->stack32 ? c->gpr[R_ESP] : c->gpr[R_ESP] & 0xFFFF;
+}
+
+static inline void set_sp(struct cpu *c, uint32_t sp)
+{
+    if (c->stack32)
+        c->gpr[R_ESP] = sp;
+    else
+        c->gpr[R_ESP] = (c->gpr[R_ESP] & 0xFFFF0000u) | (sp & 0xFFFF);
+}
+
+static inline uint32_t sp_add(const struct cpu *c, uint32_t sp, int32_t delta)
+{
+    sp += (uint32_t)delta;
+    return c->stack32 ? sp : sp & 0xFFFF;
+}
+
+/* Pushes: the store happens before ESP changes, so a faulting push leaves
+ * ESP as it was (SDM vol. 2, PUSH). */
+static inline void push(struct cpu *c, uint32_t v, unsigned size)
+{
+    uint32_t sp = sp_add(c, get_sp(c), -(int32_t)size);
+    mem_write(c, S_SS, sp, v, size);
+    set_sp(c, sp);
+}
+
+static inline uint32_t pop(struct cpu *c, unsigned size)
+{
+    uint32_t sp = get_sp(c);
+    uint32_t v = mem_read(c, S_SS, sp, size);
+    set_sp(c, sp_add(c, sp, (int32_t)size));
+    return v;
+}
+
+/* Reads the stack at SP + offset without moving SP. */
+static inline uint32_t stack_peek(struct cpu *c, uint32_t offset, unsigned size)
+{
+    return mem_read(c, S_SS, sp_add(c, get_sp(c), (int32_t)offset), size);
+}
+
+/* --- flags ----------------------------------------------------------- */
+
+static inline void set_flags(struct cpu *c, uint32_t mask, uint32_t values)
+{
+    c->eflags = (c->eflags & ~mask) | (values & mask);
+}
+
+static inline uint32_t flag_szp(uint32_t res, unsigned size)
+{
+    uint32_t f = 0;
+    res &= size_mask(size);
+    if (res == 0)
+        f |= F_ZF;
+    if (res & sign_bit(size))
+        f |= F_SF;
+    if (!__builtin_parity(res & 0xFF))
+        f |= F_PF;
+    return f;
+}
+
+/* Condition codes tttn (SDM vol. 1, appendix B). */
+static inline bool cond_true(const struct cpu *c, unsigned cc)
+{
+    uint32_t f = c->eflags;
+    bool r;
+    switch (cc >> 1) {
+    case 0: r = f & F_OF; break;
+    case 1: r = f & F_CF; break;
+    case 2: r = f & F_ZF; break;
+    case 3: r = f & (F_CF | F_ZF); break;
+    case 4: r = f & F_SF; break;
+    case 5: r = f & F_PF; break;
+    case 6: r = !(f & F_SF) != !(f & F_OF); break;
+    default: r = (f & F_ZF) || (!(f & F_SF) != !(f & F_OF)); break;
+    }
+    return (cc & 1) ? !r : r;
+}
+
+/* ALU primitives: compute the result and set the arithmetic flags exactly
+ * as the SDM defines them (undefined flags get the values a P6 gives where
+ * known, else 0; peer tests mask them). */
+uint32_t alu_add(struct cpu *c, uint32_t a, uint32_t b, uint32_t carry, unsigned size);
+uint32_t alu_sub(struct cpu *c, uint32_t a, uint32_t b, uint32_t borrow, unsigned size);
+uint32_t alu_logic(struct cpu *c, uint32_t res, unsigned size);
+
+/* --- control transfer ------------------------------------------------ */
+
+/* Near jump to `target` within CS (#GP(0) beyond the limit). */
+void jump_near(struct cpu *c, uint32_t target, unsigned osize);
+/* Far transfer in real mode: load CS and EIP. */
+void jump_far_real(struct cpu *c, uint16_t sel, uint32_t off, unsigned osize);
+
+/* I/O permission (SDM vol. 1, 18.5): in protected mode with CPL > IOPL,
+ * and in V86 mode, the TSS bitmap decides; that arrives with protected mode.
+ * Real mode may always do I/O. */
+static inline void io_check(struct cpu *c, uint16_t port, unsigned size)
+{
+    if ((c->cr0 & CR0_PE) && (c->cpl > ((c->eflags & F_IOPL) >> 12) || (c->eflags & F_VM)))
+        cpu_fault(c, EXC_GP, 0);
+}
+
+/* Protected-mode-only instructions (and anything else real mode rejects). */
+static inline void require_protected(struct cpu *c)
+{
+    if (!(c->cr0 & CR0_PE))
+        cpu_fault(c, EXC_UD, 0);
+}
+
+#endif

@@ -1,0 +1,258 @@
+/* Data movement: MOV and friends, stack operations, LEA, XLAT, far pointer
+ * loads. */
+#include "cpu/exec.h"
+#include "cpu/ops.h"
+#include "cpu/seg.h"
+
+static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
+{
+    switch (n) {
+    case 0:
+        if ((v & CR0_PE) != (c->cr0 & CR0_PE) || (v & CR0_PG))
+            cpu_internal_error(c, "CR0 write %08x: protected mode and paging are not "
+                               "implemented yet", v);
+        c->cr0 = (v & (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM |
+                       CR0_NW | CR0_CD | CR0_PG)) | CR0_ET;
+        return;
+    case 2: c->cr2 = v; return;
+    case 3: c->cr3 = v; return;
+    case 4:
+        if (c->level < CPU_586)
+            cpu_fault(c, EXC_UD, 0);
+        c->cr4 = v;
+        return;
+    default:
+        cpu_fault(c, EXC_UD, 0);
+    }
+}
+
+static uint32_t mov_from_creg(struct cpu *c, unsigned n)
+{
+    switch (n) {
+    case 0: return c->cr0;
+    case 2: return c->cr2;
+    case 3: return c->cr3;
+    case 4:
+        if (c->level < CPU_586)
+            cpu_fault(c, EXC_UD, 0);
+        return c->cr4;
+    default:
+        cpu_fault(c, EXC_UD, 0);
+    }
+}
+
+/* Control and debug register moves need CPL 0 (SDM vol. 2, MOV CRn). */
+static void require_cpl0(struct cpu *c)
+{
+    if (c->cpl != 0)
+        cpu_fault(c, EXC_GP, 0);
+}
+
+/* DR4/DR5 alias DR6/DR7 unless CR4.DE is set, when they are #UD. */
+static unsigned dreg_index(struct cpu *c, unsigned n)
+{
+    if (n == 4 || n == 5) {
+        if (c->cr4 & (1u << 3))
+            cpu_fault(c, EXC_UD, 0);
+        return n + 2;
+    }
+    if (n > 7)
+        cpu_fault(c, EXC_UD, 0);
+    return n;
+}
+
+void h_mov(struct cpu *c, const struct insn *i)
+{
+    const struct opnd *d = &i->o[0], *s = &i->o[1];
+    if (d->kind == OPK_CREG || s->kind == OPK_CREG) {
+        require_cpl0(c);
+        if (d->kind == OPK_CREG)
+            mov_to_creg(c, d->reg, c->gpr[s->reg]);
+        else
+            c->gpr[d->reg] = mov_from_creg(c, s->reg);
+        return;
+    }
+    if (d->kind == OPK_DREG || s->kind == OPK_DREG) {
+        require_cpl0(c);
+        if (d->kind == OPK_DREG)
+            c->dr[dreg_index(c, d->reg)] = c->gpr[s->reg];
+        else
+            c->gpr[d->reg] = c->dr[dreg_index(c, s->reg)];
+        return;
+    }
+    if (d->kind == OPK_SREG) {
+        load_seg(c, d->reg, (uint16_t)opnd_read(c, i, 1));
+        return;
+    }
+    if (s->kind == OPK_SREG && d->kind == OPK_GPR) {
+        /* 32-bit register destination: the selector zero-extended (P6). */
+        set_reg(c, d->reg, d->size, c->seg[s->reg].sel);
+        return;
+    }
+    opnd_write(c, i, 0, opnd_read(c, i, 1));
+}
+
+void h_movzx(struct cpu *c, const struct insn *i)
+{
+    opnd_write(c, i, 0, opnd_read(c, i, 1) & size_mask(i->o[1].size));
+}
+
+void h_movsx(struct cpu *c, const struct insn *i)
+{
+    opnd_write(c, i, 0, sext(opnd_read(c, i, 1), i->o[1].size));
+}
+
+void h_xchg(struct cpu *c, const struct insn *i)
+{
+    uint32_t a = opnd_read(c, i, 0), b = opnd_read(c, i, 1);
+    /* Memory (if any) is operand 0 or 1; write it first. */
+    if (i->o[1].kind == OPK_MEM) {
+        opnd_write(c, i, 1, a);
+        opnd_write(c, i, 0, b);
+    } else {
+        opnd_write(c, i, 0, b);
+        opnd_write(c, i, 1, a);
+    }
+}
+
+void h_lea(struct cpu *c, const struct insn *i)
+{
+    if (i->o[1].kind != OPK_MEM)
+        cpu_fault(c, EXC_UD, 0);
+    opnd_write(c, i, 0, ea_offset(c, i));
+}
+
+void h_cbw(struct cpu *c, const struct insn *i)
+{
+    if (i->osize == 4)
+        c->gpr[R_EAX] = sext(c->gpr[R_EAX], 2);
+    else
+        set_reg(c, R_EAX, 2, sext(c->gpr[R_EAX], 1));
+}
+
+void h_cwd(struct cpu *c, const struct insn *i)
+{
+    unsigned sz = i->osize;
+    set_reg(c, R_EDX, sz, (get_reg(c, R_EAX, sz) & sign_bit(sz)) ? 0xFFFFFFFFu : 0);
+}
+
+void h_xlat(struct cpu *c, const struct insn *i)
+{
+    uint32_t off = get_areg(c, R_EBX, i->asize) + get_reg(c, R_EAX, 1);
+    if (i->asize == 2)
+        off &= 0xFFFF;
+    set_reg(c, R_EAX, 1, mem_read(c, i->seg, off, 1));
+}
+
+/* --- stack --------------------------------------------------------------- */
+
+void h_push(struct cpu *c, const struct insn *i)
+{
+    if (i->o[0].kind == OPK_SREG) {
+        /* A 32-bit push of a segment register moves ESP by 4 but writes
+         * only the 16-bit selector (SDM vol. 2, PUSH: recent processors). */
+        uint32_t sp = sp_add(c, get_sp(c), -(int32_t)i->osize);
+        mem_write(c, S_SS, sp, c->seg[i->o[0].reg].sel, 2);
+        set_sp(c, sp);
+        return;
+    }
+    push(c, opnd_read(c, i, 0), i->osize); /* PUSH SP pushes the old SP */
+}
+
+void h_pop(struct cpu *c, const struct insn *i)
+{
+    uint32_t sp = get_sp(c);
+    uint32_t v = mem_read(c, S_SS, sp, i->osize);
+    if (i->o[0].kind == OPK_SREG) {
+        load_seg(c, i->o[0].reg, (uint16_t)v);
+        set_sp(c, sp_add(c, sp, (int32_t)i->osize));
+        return;
+    }
+    /* The destination's address is computed after ESP is incremented
+     * (SDM vol. 2, POP); a fault rolls ESP back. */
+    set_sp(c, sp_add(c, sp, (int32_t)i->osize));
+    opnd_write(c, i, 0, v);
+}
+
+void h_pusha(struct cpu *c, const struct insn *i)
+{
+    unsigned sz = i->osize;
+    uint32_t sp = get_sp(c);
+    uint32_t old_sp = get_reg(c, R_ESP, sz);
+    for (int r = R_EAX; r <= R_EDI; r++) {
+        sp = sp_add(c, sp, -(int32_t)sz);
+        mem_write(c, S_SS, sp, r == R_ESP ? old_sp : get_reg(c, (unsigned)r, sz), sz);
+    }
+    set_sp(c, sp);
+}
+
+void h_popa(struct cpu *c, const struct insn *i)
+{
+    unsigned sz = i->osize;
+    uint32_t v[8];
+    for (int r = R_EDI; r >= R_EAX; r--)
+        v[r] = stack_peek(c, (uint32_t)(R_EDI - r) * sz, sz);
+    for (int r = R_EAX; r <= R_EDI; r++)
+        if (r != R_ESP)
+            set_reg(c, (unsigned)r, sz, v[r]);
+    set_sp(c, sp_add(c, get_sp(c), (int32_t)(8 * sz)));
+}
+
+/* ENTER (SDM vol. 2 pseudocode): nesting level taken modulo 32. */
+void h_enter(struct cpu *c, const struct insn *i)
+{
+    unsigned sz = i->osize;
+    uint32_t alloc = i->imm & 0xFFFF;
+    unsigned level = i->imm2 & 0x1F;
+    uint32_t sp = get_sp(c);
+    uint32_t bp = c->stack32 ? c->gpr[R_EBP] : c->gpr[R_EBP] & 0xFFFF;
+
+    sp = sp_add(c, sp, -(int32_t)sz);
+    mem_write(c, S_SS, sp, get_reg(c, R_EBP, sz), sz);
+    uint32_t frame = sp;
+    if (level > 0) {
+        for (unsigned k = 1; k < level; k++) {
+            bp = sp_add(c, bp, -(int32_t)sz);
+            uint32_t v = mem_read(c, S_SS, bp, sz);
+            sp = sp_add(c, sp, -(int32_t)sz);
+            mem_write(c, S_SS, sp, v, sz);
+        }
+        sp = sp_add(c, sp, -(int32_t)sz);
+        mem_write(c, S_SS, sp, frame, sz);
+    }
+    sp = sp_add(c, sp, -(int32_t)alloc);
+    set_reg(c, R_EBP, sz, frame);
+    set_sp(c, sp);
+}
+
+void h_leave(struct cpu *c, const struct insn *i)
+{
+    unsigned sz = i->osize;
+    uint32_t sp = c->stack32 ? c->gpr[R_EBP] : c->gpr[R_EBP] & 0xFFFF;
+    uint32_t v = mem_read(c, S_SS, sp, sz);
+    set_sp(c, sp_add(c, sp, (int32_t)sz));
+    set_reg(c, R_EBP, sz, v);
+}
+
+/* LDS/LES/LFS/LGS/LSS r, m16:16 / m16:32. */
+void h_lxs(struct cpu *c, const struct insn *i)
+{
+    if (i->o[1].kind != OPK_MEM)
+        cpu_fault(c, EXC_UD, 0);
+    static const uint8_t seg_of[OP_COUNT] = {
+        [OP_LDS] = S_DS, [OP_LES] = S_ES, [OP_LFS] = S_FS, [OP_LGS] = S_GS, [OP_LSS] = S_SS,
+    };
+    unsigned sz = i->osize;
+    uint32_t off = ea_offset(c, i);
+    uint32_t v = mem_read(c, i->seg, off, sz);
+    uint32_t selo = off + sz;
+    if (i->asize == 2)
+        selo &= 0xFFFF;
+    uint16_t sel = (uint16_t)mem_read(c, i->seg, selo, 2);
+    load_seg(c, seg_of[i->op], sel);
+    set_reg(c, i->o[0].reg, sz, v);
+}
+
+void h_nop(struct cpu *c, const struct insn *i)
+{
+}

@@ -1,0 +1,214 @@
+/* System instructions: port I/O, flags that belong to the monitor (IF,
+ * IOPL), descriptor-table registers, MSW, CPUID/RDTSC, and the x87 escape
+ * while no FPU is modelled. */
+#include <string.h>
+
+#include "cpu/exec.h"
+#include "cpu/ops.h"
+#include "cpu/seg.h"
+
+/* --- port I/O ------------------------------------------------------------ */
+
+void h_in(struct cpu *c, const struct insn *i)
+{
+    unsigned sz = i->o[0].size;
+    uint16_t port = (uint16_t)(i->o[1].kind == OPK_IMM ? i->imm & 0xFF : c->gpr[R_EDX]);
+    io_check(c, port, sz);
+    set_reg(c, R_EAX, sz, iobus_in(&c->vm->io, port, sz));
+}
+
+void h_out(struct cpu *c, const struct insn *i)
+{
+    unsigned sz = i->o[1].size;
+    uint16_t port = (uint16_t)(i->o[0].kind == OPK_IMM ? i->imm & 0xFF : c->gpr[R_EDX]);
+    io_check(c, port, sz);
+    iobus_out(&c->vm->io, port, get_reg(c, R_EAX, sz), sz);
+}
+
+/* --- IF and the whole flags image ---------------------------------------- */
+
+static unsigned iopl(const struct cpu *c)
+{
+    return (c->eflags & F_IOPL) >> 12;
+}
+
+static bool protected_mode(const struct cpu *c)
+{
+    return (c->cr0 & CR0_PE) != 0;
+}
+
+/* CLI/STI: allowed when CPL <= IOPL (always in real mode).  V86 and the
+ * VME/PVI variants arrive with protected mode. */
+void h_cli(struct cpu *c, const struct insn *i)
+{
+    if (protected_mode(c) && c->cpl > iopl(c))
+        cpu_fault(c, EXC_GP, 0);
+    c->eflags &= ~F_IF;
+}
+
+void h_sti(struct cpu *c, const struct insn *i)
+{
+    if (protected_mode(c) && c->cpl > iopl(c))
+        cpu_fault(c, EXC_GP, 0);
+    c->eflags |= F_IF; /* the one-instruction interrupt shadow comes with
+                          interrupt delivery */
+}
+
+/* PUSHF/PUSHFD: the pushed image has VM and RF clear (SDM vol. 2, PUSHF). */
+void h_pushf(struct cpu *c, const struct insn *i)
+{
+    if (c->eflags & F_VM)
+        cpu_fault(c, EXC_GP, 0); /* V86 with IOPL < 3: full rules later */
+    push(c, cpu_get_eflags(c) & ~(F_VM | F_RF), i->osize);
+}
+
+/* POPF/POPFD (SDM vol. 2, POPF): VM, VIF, VIP never change; RF is cleared;
+ * IOPL changes only at CPL 0 and IF only when CPL <= IOPL; a 16-bit POPF
+ * touches only the low 16 bits. */
+void h_popf(struct cpu *c, const struct insn *i)
+{
+    if (c->eflags & F_VM)
+        cpu_fault(c, EXC_GP, 0);
+    unsigned sz = i->osize;
+    uint32_t v = stack_peek(c, 0, sz);
+    uint32_t mask = ~(F_VM | F_VIF | F_VIP | F_RF);
+    if (protected_mode(c)) {
+        if (c->cpl > 0)
+            mask &= ~F_IOPL;
+        if (c->cpl > iopl(c))
+            mask &= ~F_IF;
+    }
+    if (sz == 2)
+        mask &= 0xFFFF;
+    set_sp(c, sp_add(c, get_sp(c), (int32_t)sz));
+    cpu_set_eflags(c, ((c->eflags & ~mask) | (v & mask)) & ~F_RF);
+}
+
+/* --- descriptor-table registers and MSW ---------------------------------- */
+
+static void require_cpl0(struct cpu *c)
+{
+    if (c->cpl != 0)
+        cpu_fault(c, EXC_GP, 0);
+}
+
+static void load_dtr(struct cpu *c, const struct insn *i, struct dtr *d)
+{
+    if (i->o[0].kind != OPK_MEM)
+        cpu_fault(c, EXC_UD, 0);
+    require_cpl0(c);
+    uint32_t ea = ea_offset(c, i);
+    uint32_t bo = i->asize == 2 ? (ea + 2) & 0xFFFF : ea + 2;
+    uint16_t limit = (uint16_t)mem_read(c, i->seg, ea, 2);
+    uint32_t base = mem_read(c, i->seg, bo, 4);
+    d->limit = limit;
+    d->base = i->osize == 2 ? base & 0x00FFFFFF : base; /* SDM vol. 2, LGDT */
+}
+
+/* SGDT/SIDT store the guest's own registers: seed 000's reason to
+ * virtualize them is that ring 3 can run them.  With a 16-bit operand the
+ * top byte of the base is stored as 0 (386 and later; the 286 stored FF). */
+static void store_dtr(struct cpu *c, const struct insn *i, const struct dtr *d)
+{
+    if (i->o[0].kind != OPK_MEM)
+        cpu_fault(c, EXC_UD, 0);
+    uint32_t ea = ea_offset(c, i);
+    uint32_t bo = i->asize == 2 ? (ea + 2) & 0xFFFF : ea + 2;
+    /* both writes are checked before either lands */
+    seg_linear(c, i->seg, bo, 4);
+    mem_write(c, i->seg, ea, d->limit, 2);
+    mem_write(c, i->seg, bo, i->osize == 2 ? d->base & 0x00FFFFFF : d->base, 4);
+}
+
+void h_lgdt(struct cpu *c, const struct insn *i) { load_dtr(c, i, &c->gdtr); }
+void h_lidt(struct cpu *c, const struct insn *i) { load_dtr(c, i, &c->idtr); }
+void h_sgdt(struct cpu *c, const struct insn *i) { store_dtr(c, i, &c->gdtr); }
+void h_sidt(struct cpu *c, const struct insn *i) { store_dtr(c, i, &c->idtr); }
+
+/* SMSW to a register stores CR0 (the upper half is undefined for 16-bit
+ * operands and is CR0's on P6); to memory always 16 bits. */
+void h_smsw(struct cpu *c, const struct insn *i)
+{
+    if (i->o[0].kind == OPK_MEM)
+        mem_write(c, i->seg, ea_offset(c, i), c->cr0 & 0xFFFF, 2);
+    else
+        set_reg(c, i->o[0].reg, i->o[0].size, c->cr0);
+}
+
+/* LMSW loads PE, MP, EM, TS; it can set PE but never clear it. */
+void h_lmsw(struct cpu *c, const struct insn *i)
+{
+    require_cpl0(c);
+    uint32_t v = opnd_read(c, i, 0) & 0xF;
+    if ((v & CR0_PE) && !(c->cr0 & CR0_PE)) {
+        cpu_internal_error(c, "LMSW sets CR0.PE: protected mode is not implemented yet");
+        return;
+    }
+    c->cr0 = (c->cr0 & ~0xEu) | (v & 0xE) | (c->cr0 & CR0_PE);
+}
+
+void h_clts(struct cpu *c, const struct insn *i)
+{
+    require_cpl0(c);
+    c->cr0 &= ~CR0_TS;
+}
+
+/* --- identification and time ---------------------------------------------- */
+
+/* CPUID (SDM vol. 2, CPUID).  One coherent model per level: family from the
+ * level, no x87 yet (bit 0 clear), TSC and CMPXCHG8B from the Pentium on,
+ * CMOV on P6.  A full model table comes with the P6 issue. */
+void h_cpuid(struct cpu *c, const struct insn *i)
+{
+    static const char vendor[12] = "GenuineIntel";
+    uint32_t leaf = c->gpr[R_EAX];
+    uint32_t a = 0, b = 0, cc = 0, d = 0;
+    if (leaf == 0) {
+        a = 1;
+        memcpy(&b, vendor, 4);
+        memcpy(&d, vendor + 4, 4);
+        memcpy(&cc, vendor + 8, 4);
+    } else if (leaf == 1) {
+        a = c->level == CPU_486 ? 0x0480 : c->level == CPU_586 ? 0x0543 : 0x0686;
+        if (c->level >= CPU_586)
+            d |= (1u << 4) | (1u << 8);  /* TSC, CX8 */
+        if (c->level >= CPU_P6)
+            d |= 1u << 15;               /* CMOV */
+    }
+    c->gpr[R_EAX] = a;
+    c->gpr[R_EBX] = b;
+    c->gpr[R_ECX] = cc;
+    c->gpr[R_EDX] = d;
+}
+
+/* RDTSC: CR4.TSD makes it privileged. */
+void h_rdtsc(struct cpu *c, const struct insn *i)
+{
+    if ((c->cr4 & (1u << 2)) && c->cpl != 0 && protected_mode(c))
+        cpu_fault(c, EXC_GP, 0);
+    c->gpr[R_EAX] = (uint32_t)c->tsc;
+    c->gpr[R_EDX] = (uint32_t)(c->tsc >> 32);
+}
+
+/* --- x87 while no FPU is present ------------------------------------------ */
+
+/* WAIT: #NM when CR0.MP and CR0.TS are both set (SDM vol. 3A, 2.5). */
+void h_wait(struct cpu *c, const struct insn *i)
+{
+    if ((c->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
+        cpu_fault(c, EXC_NM, 0);
+}
+
+/* An ESC instruction with no coprocessor: #NM when CR0.EM or CR0.TS is set;
+ * otherwise nothing happens, as on a 286/386 board without a 287/387 (the
+ * SST 286 data confirms: registers and memory are untouched). */
+void h_fpu_absent(struct cpu *c, const struct insn *i)
+{
+    if (c->cr0 & (CR0_EM | CR0_TS))
+        cpu_fault(c, EXC_NM, 0);
+    /* The memory operand's segment check still happens (the 286 data shows
+     * #GP for a dword at DS:FFFF); nothing is read or written. */
+    for (unsigned k = 0; k < i->nops; k++)
+        if (i->o[k].kind == OPK_MEM)
+            seg_linear(c, i->seg, ea_offset(c, i), i->o[k].size ? i->o[k].size : 2);
+}

@@ -1,0 +1,24 @@
+/* The Bochs/QEMU debug console: port 0xE9.  Each byte written goes to a sink;
+ * a read returns 0xE9, which is how guests detect that the port is there
+ * (Bochs "port e9 hack", QEMU -debugcon's default readback). */
+#ifndef PLEX86_DEV_DEBUGCON_H
+#define PLEX86_DEV_DEBUGCON_H
+
+#include <stdint.h>
+
+#include "dev/chardev.h"
+
+struct vm;
+
+#define DEBUGCON_PORT 0xE9
+
+struct debugcon {
+    struct char_sink out;
+    uint64_t bytes;        /* bytes written by the guest */
+};
+
+/* Registers `port` and adds the device to the VM (which owns it from then
+ * on).  Returns NULL if the port is taken or the table is full. */
+struct debugcon *debugcon_create(struct vm *vm, uint16_t port, struct char_sink out);
+
+#endif

@@ -1,0 +1,313 @@
+/* The command-line parser; see cli.h.
+ *
+ * A small table-driven parser instead of getopt: getopt keeps its state in
+ * globals (optind), does not know QEMU's single-dash long options, and would
+ * make the parser awkward to call twice from a test. */
+#include "host/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/version.h"
+
+enum opt_id {
+    OPT_BIOS, OPT_M, OPT_NOGRAPHIC, OPT_SERIAL, OPT_DEBUGCON, OPT_NO_REBOOT,
+    OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
+};
+
+struct opt {
+    const char *name;   /* without dashes */
+    bool has_arg;
+    enum opt_id id;
+};
+
+static const struct opt opts[] = {
+    { "bios", true, OPT_BIOS },
+    { "m", true, OPT_M },
+    { "nographic", false, OPT_NOGRAPHIC },
+    { "serial", true, OPT_SERIAL },
+    { "debugcon", true, OPT_DEBUGCON },
+    { "no-reboot", false, OPT_NO_REBOOT },
+    { "d", true, OPT_D },
+    { "D", true, OPT_DLOG },
+    { "max-insns", true, OPT_MAX_INSNS },
+    { "cpu", true, OPT_CPU },
+    { "version", false, OPT_VERSION },
+    { "h", false, OPT_HELP },
+    { "help", false, OPT_HELP },
+    { "kernel", true, OPT_KERNEL },
+};
+
+/* The -d items, in the order `-d help` lists them. */
+static const struct {
+    const char *name;
+    unsigned bit;
+    const char *help;
+} log_items[] = {
+    { "post", CLI_LOG_POST, "print each POST code (port 0x80) as it is written" },
+    { "exit", CLI_LOG_EXIT, "print why the VM stopped, and how many instructions ran" },
+};
+
+static const struct {
+    const char *name;
+    enum cpu_level level;
+    const char *help;
+} cpu_models[] = {
+    { "386", CPU_386, "Intel 80386" },
+    { "486", CPU_486, "Intel 80486 (the default)" },
+};
+
+void cli_usage(FILE *out)
+{
+    fputs("usage: plex86 [options]\n"
+          "\n"
+          "  -bios FILE          firmware image (whole 4 KiB pages, at most 16 MiB),\n"
+          "                      mapped below 4 GiB and its last 128 KiB below 1 MiB\n"
+          "  -m SIZE             guest RAM in MiB, or with an M/G suffix (default 32)\n"
+          "  -cpu MODEL          CPU model: 386, 486 (default 486; -cpu help lists)\n"
+          "  -nographic          accepted for QEMU compatibility (no display yet)\n"
+          "  -serial DEV         COM1 output: stdio (default), null, none, file:PATH\n"
+          "  -debugcon DEV       port 0xE9 console: none (default), stdio, null, file:PATH\n"
+          "  -no-reboot          a guest reset or triple fault ends the VM with status 0\n"
+          "  -max-insns N        stop after N guest instructions\n"
+          "  -d ITEM[,ITEM]      log items: post, exit (-d help lists)\n"
+          "  -D FILE             write the -d log to FILE instead of stderr\n"
+          "  -version            print the version and exit\n"
+          "  -h, --help          print this help and exit\n"
+          "\n"
+          "Options may also be spelled with two dashes, and --opt=VALUE works.\n"
+          "Exit status: 0 the guest halted or was stopped; (V<<1)|1 the guest wrote V\n"
+          "to the debug-exit port 0xF4; 2 usage or input error; 4 internal error;\n"
+          "6 triple fault or reset (0 with -no-reboot).\n",
+          out);
+}
+
+void cli_defaults(struct cli_options *o)
+{
+    *o = (struct cli_options){
+        .ram_mb = CLI_DEFAULT_RAM_MB,
+        .cpu = CPU_486,
+        .serial = { .kind = CLI_CHR_STDIO },
+        .debugcon = { .kind = CLI_CHR_NONE },
+    };
+}
+
+/* A decimal number with no sign, no spaces and no overflow; *end gets the
+ * first character after the digits. */
+static int parse_decimal(const char *s, uint64_t *v, const char **end)
+{
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *e;
+    unsigned long long n = strtoull(s, &e, 10);
+    if (errno == ERANGE)
+        return -1;
+    *v = n;
+    *end = e;
+    return 0;
+}
+
+int cli_parse_size_mb(const char *s, uint32_t *mb)
+{
+    uint64_t n;
+    const char *end;
+    if (parse_decimal(s, &n, &end) < 0)
+        return -1;
+    /* QEMU's -m takes MiB by default and M/G suffixes (either case). */
+    uint64_t scale = 1;
+    if (*end == 'M' || *end == 'm')
+        end++;
+    else if (*end == 'G' || *end == 'g') {
+        scale = 1024;
+        end++;
+    }
+    if (*end || n > UINT32_MAX / scale)
+        return -1;
+    *mb = (uint32_t)(n * scale);
+    return 0;
+}
+
+static int parse_chardev(const char *s, struct cli_chardev *c)
+{
+    if (!strcmp(s, "stdio"))
+        *c = (struct cli_chardev){ .kind = CLI_CHR_STDIO };
+    else if (!strcmp(s, "none"))
+        *c = (struct cli_chardev){ .kind = CLI_CHR_NONE };
+    else if (!strcmp(s, "null"))
+        *c = (struct cli_chardev){ .kind = CLI_CHR_NULL };
+    else if (!strncmp(s, "file:", 5) && s[5])
+        *c = (struct cli_chardev){ .kind = CLI_CHR_FILE, .path = s + 5 };
+    else
+        return -1;
+    return 0;
+}
+
+/* -d LIST: a comma-separated list of items, or "help". */
+static enum cli_result parse_log_items(const char *list, struct cli_options *o, FILE *out,
+                                       char *err, size_t errlen)
+{
+    if (!strcmp(list, "help")) {
+        fputs("Log items (-d ITEM[,ITEM...]):\n", out);
+        for (size_t i = 0; i < sizeof(log_items) / sizeof(log_items[0]); i++)
+            fprintf(out, "  %-6s %s\n", log_items[i].name, log_items[i].help);
+        return CLI_DONE;
+    }
+    const char *p = list;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        size_t i;
+        for (i = 0; i < sizeof(log_items) / sizeof(log_items[0]); i++)
+            if (strlen(log_items[i].name) == len && !strncmp(p, log_items[i].name, len))
+                break;
+        if (i == sizeof(log_items) / sizeof(log_items[0])) {
+            snprintf(err, errlen, "-d: unknown log item '%.*s' (try -d help)", (int)len, p);
+            return CLI_ERROR;
+        }
+        o->log_items |= log_items[i].bit;
+        if (!p[len])
+            return CLI_RUN;
+        p += len + 1;
+    }
+}
+
+static enum cli_result parse_cpu(const char *name, struct cli_options *o, FILE *out,
+                                 char *err, size_t errlen)
+{
+    if (!strcmp(name, "help")) {
+        fputs("CPU models (-cpu MODEL):\n", out);
+        for (size_t i = 0; i < sizeof(cpu_models) / sizeof(cpu_models[0]); i++)
+            fprintf(out, "  %-4s %s\n", cpu_models[i].name, cpu_models[i].help);
+        return CLI_DONE;
+    }
+    for (size_t i = 0; i < sizeof(cpu_models) / sizeof(cpu_models[0]); i++)
+        if (!strcmp(name, cpu_models[i].name)) {
+            o->cpu = cpu_models[i].level;
+            return CLI_RUN;
+        }
+    snprintf(err, errlen, "-cpu: unknown CPU model '%s' (try -cpu help)", name);
+    return CLI_ERROR;
+}
+
+/* Applies one option; `arg` is its value (NULL for flags). */
+static enum cli_result apply(const struct opt *op, const char *arg, struct cli_options *o,
+                             FILE *out, char *err, size_t errlen)
+{
+    uint64_t n;
+    const char *end;
+    switch (op->id) {
+    case OPT_BIOS:
+        o->bios = arg;
+        return CLI_RUN;
+    case OPT_M:
+        if (cli_parse_size_mb(arg, &o->ram_mb) < 0) {
+            snprintf(err, errlen, "-m: bad size '%s' (a number of MiB, or e.g. 64M, 1G)", arg);
+            return CLI_ERROR;
+        }
+        if (o->ram_mb < 1 || o->ram_mb > CLI_MAX_RAM_MB) {
+            snprintf(err, errlen, "-m: RAM size must be between 1 and %u MiB, not %s",
+                     CLI_MAX_RAM_MB, arg);
+            return CLI_ERROR;
+        }
+        return CLI_RUN;
+    case OPT_NOGRAPHIC:
+        o->nographic = true;
+        return CLI_RUN;
+    case OPT_SERIAL:
+    case OPT_DEBUGCON:
+        if (parse_chardev(arg, op->id == OPT_SERIAL ? &o->serial : &o->debugcon) < 0) {
+            snprintf(err, errlen, "-%s: bad device '%s' (stdio, null, none or file:PATH)",
+                     op->name, arg);
+            return CLI_ERROR;
+        }
+        return CLI_RUN;
+    case OPT_NO_REBOOT:
+        o->no_reboot = true;
+        return CLI_RUN;
+    case OPT_D:
+        return parse_log_items(arg, o, out, err, errlen);
+    case OPT_DLOG:
+        o->log_file = arg;
+        return CLI_RUN;
+    case OPT_MAX_INSNS:
+        if (parse_decimal(arg, &n, &end) < 0 || *end) {
+            snprintf(err, errlen, "-max-insns: bad number '%s'", arg);
+            return CLI_ERROR;
+        }
+        o->max_insns = n;
+        return CLI_RUN;
+    case OPT_CPU:
+        return parse_cpu(arg, o, out, err, errlen);
+    case OPT_VERSION:
+        fprintf(out, "plex86 version %s\n", PLEX86_VERSION);
+        return CLI_DONE;
+    case OPT_HELP:
+        cli_usage(out);
+        return CLI_DONE;
+    case OPT_KERNEL:
+        snprintf(err, errlen, "-kernel: direct kernel boot is not implemented yet");
+        return CLI_ERROR;
+    }
+    snprintf(err, errlen, "internal error: option -%s has no handler", op->name);
+    return CLI_ERROR;
+}
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+        if (strlen(opts[i].name) == len && !strncmp(name, opts[i].name, len))
+            return &opts[i];
+    return NULL;
+}
+
+enum cli_result cli_parse(int argc, char *const argv[], struct cli_options *o,
+                          FILE *out, char *err, size_t errlen)
+{
+    cli_defaults(o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || !a[1]) {
+            snprintf(err, errlen, "unexpected argument '%s' (try --help)", a);
+            return CLI_ERROR;
+        }
+        bool dashdash = a[1] == '-';
+        const char *name = a + (dashdash ? 2 : 1);
+        /* --opt=value; QEMU's single-dash options never contain '='. */
+        const char *eq = dashdash ? strchr(name, '=') : NULL;
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct opt *op = find_opt(name, len);
+        if (!op) {
+            snprintf(err, errlen, "unknown option '%s' (try --help)", a);
+            return CLI_ERROR;
+        }
+        const char *arg = NULL;
+        if (op->has_arg) {
+            if (eq)
+                arg = eq + 1;
+            else if (i + 1 < argc)
+                arg = argv[++i];
+            else {
+                snprintf(err, errlen, "-%s: missing argument (try --help)", op->name);
+                return CLI_ERROR;
+            }
+            if (!*arg) {
+                snprintf(err, errlen, "-%s: empty argument", op->name);
+                return CLI_ERROR;
+            }
+        } else if (eq) {
+            snprintf(err, errlen, "-%s takes no argument", op->name);
+            return CLI_ERROR;
+        }
+        enum cli_result r = apply(op, arg, o, out, err, errlen);
+        if (r != CLI_RUN)
+            return r;
+    }
+    if (!o->bios) {
+        snprintf(err, errlen, "nothing to run: give a firmware image with -bios FILE "
+                              "(try --help)");
+        return CLI_ERROR;
+    }
+    return CLI_RUN;
+}

@@ -1,0 +1,80 @@
+/* The command line: QEMU-style single-dash options (the double-dash spelling
+ * and --opt=value are accepted too), parsed into a struct with no global
+ * state so that tests can call the parser directly.  Opening files and
+ * building the machine is main.c's job; the parser only checks syntax. */
+#ifndef PLEX86_HOST_CLI_H
+#define PLEX86_HOST_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+#include "vm/vm.h"
+
+#define CLI_DEFAULT_RAM_MB 32
+#define CLI_MAX_RAM_MB VM_MAX_RAM_MB /* the VM's own limit */
+
+/* Process exit statuses (README.md, "Exit status").  Debug-exit statuses are
+ * (V << 1) | 1, always odd, so plex86's own are even. */
+enum {
+    EXIT_STATUS_OK = 0,        /* halted, stopped by -max-insns, or -no-reboot */
+    EXIT_STATUS_USAGE = 2,     /* bad options or input files */
+    EXIT_STATUS_INTERNAL = 4,  /* plex86 itself failed */
+    EXIT_STATUS_SHUTDOWN = 6,  /* triple fault or reset without -no-reboot */
+};
+
+/* Where a character device's output goes (-serial, -debugcon). */
+enum cli_chardev_kind {
+    CLI_CHR_NONE,   /* no device at all (its ports read all ones) */
+    CLI_CHR_NULL,   /* the device, with its output dropped */
+    CLI_CHR_STDIO,
+    CLI_CHR_FILE,
+};
+struct cli_chardev {
+    enum cli_chardev_kind kind;
+    const char *path;          /* CLI_CHR_FILE: points into argv */
+};
+
+/* -d items. */
+enum {
+    CLI_LOG_POST = 1u << 0,    /* print POST codes as they are written */
+    CLI_LOG_EXIT = 1u << 1,    /* print why the VM stopped */
+};
+
+struct cli_options {
+    const char *bios;          /* -bios FILE, or NULL */
+    uint32_t ram_mb;           /* -m */
+    enum cpu_level cpu;        /* -cpu */
+    bool nographic;            /* -nographic: accepted, no display yet */
+    bool no_reboot;            /* -no-reboot */
+    struct cli_chardev serial;   /* -serial, default stdio */
+    struct cli_chardev debugcon; /* -debugcon, default none */
+    unsigned log_items;        /* -d, CLI_LOG_* bits */
+    const char *log_file;      /* -D FILE, or NULL for stderr */
+    uint64_t max_insns;        /* -max-insns, 0 = no limit */
+};
+
+enum cli_result {
+    CLI_RUN,     /* options are good: build the VM and run it */
+    CLI_DONE,    /* a request answered (--help, -version, -cpu help, -d help):
+                    exit with status 0 */
+    CLI_ERROR,   /* usage error, message in err: exit with status 2 */
+};
+
+/* Fills `o` from argv[1..argc-1].  Help and version texts go to `out`.
+ * On CLI_ERROR, `err` holds one line (no "plex86:" prefix, no newline). */
+enum cli_result cli_parse(int argc, char *const argv[], struct cli_options *o,
+                          FILE *out, char *err, size_t errlen);
+
+/* Sets the defaults (what cli_parse starts from). */
+void cli_defaults(struct cli_options *o);
+
+/* Parses a RAM size: a number of MiB, or with an M/G suffix.  Returns 0 or
+ * -1.  Exposed for tests. */
+int cli_parse_size_mb(const char *s, uint32_t *mb);
+
+void cli_usage(FILE *out);
+
+#endif

@@ -1,0 +1,70 @@
+/* The PC board: builds a VM with RAM, firmware and the first devices from a
+ * configuration.  The host side (CLI, tests) fills in a pc_config; nothing
+ * here parses options or prints. */
+#ifndef PLEX86_PC_PC_H
+#define PLEX86_PC_PC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+#include "dev/chardev.h"
+
+struct vm;
+struct serial;
+struct debug_exit;
+struct debugcon;
+struct post;
+
+/* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
+ * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
+#define PC_BIOS_MAX_SIZE (16u << 20)
+/* The part of the image that also appears just below 1 MiB, where a real-
+ * mode BIOS runs (0xE0000-0xFFFFF: the "isa-bios" alias in QEMU). */
+#define PC_BIOS_LOW_MAX (128u << 10)
+
+struct pc_config {
+    uint32_t ram_mb;
+    enum cpu_level cpu_level;
+
+    /* Firmware: a file, or an image already in memory (tests).  One of the
+     * two, not both; neither makes a board with nothing to run. */
+    const char *bios_path;
+    const uint8_t *bios_data;
+    size_t bios_size;
+
+    /* COM1 at 0x3F8 when has_serial (QEMU's `-serial none` leaves the
+     * ports empty); its bytes go to serial_out. */
+    bool has_serial;
+    struct char_sink serial_out;
+    /* The 0xE9 console when has_debugcon (QEMU's default is none). */
+    bool has_debugcon;
+    struct char_sink debugcon_out;
+    /* Where POST codes are printed as they arrive; NULL: not printed. */
+    FILE *post_log;
+};
+
+struct pc {
+    struct vm *vm;
+    /* The devices, owned by the VM; NULL when not configured. */
+    struct serial *serial;
+    struct debug_exit *debug_exit;
+    struct debugcon *debugcon;
+    struct post *post;
+};
+
+/* Builds the board.  Returns NULL with a one-line message in `err` (bad
+ * RAM size, unreadable or badly sized firmware, out of memory). */
+struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen);
+void pc_destroy(struct pc *pc);
+
+/* Maps a firmware image the way QEMU's -bios does: all of it at
+ * [4 GiB - size, 4 GiB), and its last min(size, 128 KiB) bytes again just
+ * below 1 MiB.  `size` must be a non-zero multiple of 4 KiB, at most
+ * PC_BIOS_MAX_SIZE.  `what` names the image in messages (e.g. the path). */
+int pc_map_bios(struct vm *vm, const uint8_t *data, size_t size, const char *what,
+                char *err, size_t errlen);
+
+#endif

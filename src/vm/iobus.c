@@ -1,0 +1,74 @@
+/* The port I/O bus; see iobus.h. */
+#include "vm/iobus.h"
+
+#include <string.h>
+
+void iobus_init(struct iobus *bus)
+{
+    memset(bus, 0, sizeof(*bus));
+}
+
+int iobus_register(struct iobus *bus, uint16_t base, uint16_t count,
+                   const struct io_ops *ops, void *opaque, const char *name)
+{
+    if (bus->nhandlers >= IOBUS_MAX_HANDLERS || count == 0 ||
+        (uint32_t)base + count > 0x10000)
+        return -1;
+    for (uint32_t p = base; p < (uint32_t)base + count; p++)
+        if (bus->owner[p])
+            return -1;
+    bus->handlers[bus->nhandlers] = (struct io_handler){
+        .base = base, .count = count, .ops = ops, .opaque = opaque, .name = name };
+    uint8_t idx = (uint8_t)(++bus->nhandlers);
+    for (uint32_t p = base; p < (uint32_t)base + count; p++)
+        bus->owner[p] = idx;
+    return 0;
+}
+
+/* The handler that owns every byte of [port, port+size), or NULL. */
+static const struct io_handler *whole_owner(const struct iobus *bus, uint16_t port,
+                                            unsigned size)
+{
+    uint8_t idx = bus->owner[port];
+    if (!idx)
+        return NULL;
+    for (unsigned i = 1; i < size; i++)
+        if (bus->owner[(uint16_t)(port + i)] != idx)
+            return NULL;
+    return &bus->handlers[idx - 1];
+}
+
+uint32_t iobus_in(struct iobus *bus, uint16_t port, unsigned size)
+{
+    const struct io_handler *h = whole_owner(bus, port, size);
+    if (h)
+        return h->ops->in ? h->ops->in(h->opaque, port, size)
+                          : (uint32_t)(0xFFFFFFFFull >> (32 - 8 * size));
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        uint16_t p = (uint16_t)(port + i);
+        uint8_t idx = bus->owner[p];
+        uint32_t b = 0xFF;
+        if (idx && bus->handlers[idx - 1].ops->in)
+            b = bus->handlers[idx - 1].ops->in(bus->handlers[idx - 1].opaque, p, 1) & 0xFF;
+        v |= b << (8 * i);
+    }
+    return v;
+}
+
+void iobus_out(struct iobus *bus, uint16_t port, uint32_t value, unsigned size)
+{
+    const struct io_handler *h = whole_owner(bus, port, size);
+    if (h) {
+        if (h->ops->out)
+            h->ops->out(h->opaque, port, value, size);
+        return;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        uint16_t p = (uint16_t)(port + i);
+        uint8_t idx = bus->owner[p];
+        if (idx && bus->handlers[idx - 1].ops->out)
+            bus->handlers[idx - 1].ops->out(bus->handlers[idx - 1].opaque, p,
+                                            (value >> (8 * i)) & 0xFF, 1);
+    }
+}

@@ -1,0 +1,41 @@
+/* The port I/O bus: 64 Ki byte ports, each owned by at most one device.
+ * Reads of a port nobody owns return all ones and writes are dropped, as on a
+ * PC's ISA bus (SDM vol. 1, 18.2; an undriven bus floats high). */
+#ifndef PLEX86_VM_IOBUS_H
+#define PLEX86_VM_IOBUS_H
+
+#include <stdint.h>
+
+#define IOBUS_MAX_HANDLERS 64
+
+struct io_ops {
+    /* size is 1, 2 or 4.  `port` is the first port of the access. */
+    uint32_t (*in)(void *opaque, uint16_t port, unsigned size);
+    void (*out)(void *opaque, uint16_t port, uint32_t value, unsigned size);
+};
+
+struct io_handler {
+    uint16_t base;
+    uint16_t count;
+    const struct io_ops *ops;
+    void *opaque;
+    const char *name;
+};
+
+struct iobus {
+    unsigned nhandlers;
+    struct io_handler handlers[IOBUS_MAX_HANDLERS];
+    uint8_t owner[65536]; /* 0 = nobody, k = handlers[k-1] */
+};
+
+void iobus_init(struct iobus *bus);
+/* Claims ports [base, base+count).  Returns 0, or -1 if a port is taken or
+ * the table is full. */
+int iobus_register(struct iobus *bus, uint16_t base, uint16_t count,
+                   const struct io_ops *ops, void *opaque, const char *name);
+/* An access whose bytes belong to different owners (or to none) is split
+ * into byte accesses. */
+uint32_t iobus_in(struct iobus *bus, uint16_t port, unsigned size);
+void iobus_out(struct iobus *bus, uint16_t port, uint32_t value, unsigned size);
+
+#endif

@@ -1,0 +1,90 @@
+/* Guest physical memory map.
+ *
+ * Guest RAM is one host allocation (DESIGN.md section 2).  On top of it, a
+ * page-granular map says what each 4 KiB page of the 32-bit physical space
+ * is: plain (RAM below ram_size, nothing above), or one of a few regions
+ * (ROM images, MMIO windows) that overlay it.  The map costs one byte per
+ * page (1 MiB per VM) so that every lookup is a single load.
+ *
+ * The A20 gate is applied here: with A20 off, physical bit 20 is forced to 0
+ * (the 8086 wrap-around that DOS-era software relies on).
+ */
+#ifndef PLEX86_VM_PHYSMEM_H
+#define PLEX86_VM_PHYSMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PHYS_PAGE_SHIFT 12
+#define PHYS_PAGE_SIZE (1u << PHYS_PAGE_SHIFT)
+#define PHYS_PAGES (1u << (32 - PHYS_PAGE_SHIFT))
+#define PHYS_MAX_REGIONS 32
+
+enum phys_kind {
+    PHYS_UNMAPPED = 0, /* reads all ones, writes dropped */
+    PHYS_RAM,
+    PHYS_ROM,          /* reads from a host buffer, writes dropped */
+    PHYS_MMIO,         /* device callbacks */
+};
+
+/* A device's MMIO window.  `offset` is relative to the region base; `size` is
+ * 1, 2 or 4.  Accesses that straddle the end of a region are split into bytes
+ * by the caller. */
+struct mmio_ops {
+    uint32_t (*read)(void *opaque, uint32_t offset, unsigned size);
+    void (*write)(void *opaque, uint32_t offset, uint32_t value, unsigned size);
+};
+
+struct phys_region {
+    uint32_t base;
+    uint32_t size;
+    enum phys_kind kind;
+    uint8_t *host;               /* ROM contents (owned), NULL for MMIO */
+    const struct mmio_ops *ops;  /* MMIO only */
+    void *opaque;                /* MMIO only */
+    const char *name;
+};
+
+struct physmem {
+    uint8_t *ram;          /* guest RAM, one allocation of ram_size bytes */
+    uint32_t ram_size;     /* bytes, multiple of 4 KiB */
+    uint32_t a20_mask;     /* 0xFFFFFFFF with A20 on, 0xFFEFFFFF with it off */
+    uint32_t addr_mask;    /* width of the physical address bus (all ones, or
+                              0x00FFFFFF for a 24-bit 286/386SX-class bus) */
+    unsigned nregions;
+    struct phys_region regions[PHYS_MAX_REGIONS];
+    uint8_t *page_region;  /* PHYS_PAGES bytes: 0 = plain page, k = regions[k-1] */
+};
+
+/* Allocates RAM (zeroed) and the page map.  Returns 0, or -1 with errno set. */
+int physmem_init(struct physmem *pm, uint32_t ram_size);
+void physmem_destroy(struct physmem *pm);
+
+/* Maps a copy of `data` as ROM at [base, base+size).  base and size must be
+ * page aligned.  Returns 0 or -1 (bad range, too many regions, no memory). */
+int physmem_add_rom(struct physmem *pm, uint32_t base, const uint8_t *data,
+                    uint32_t size, const char *name);
+int physmem_add_mmio(struct physmem *pm, uint32_t base, uint32_t size,
+                     const struct mmio_ops *ops, void *opaque, const char *name);
+
+void physmem_set_a20(struct physmem *pm, bool enabled);
+
+/* What a physical address is, after the A20 and bus masks. */
+enum phys_kind physmem_kind(const struct physmem *pm, uint32_t pa);
+
+/* Host pointer for a physical address when it is RAM (writable) or, with
+ * for_write false, ROM.  NULL otherwise (MMIO, unmapped, ROM for writes).
+ * The pointer is valid up to the end of the 4 KiB page. */
+uint8_t *physmem_ptr(struct physmem *pm, uint32_t pa, bool for_write);
+
+/* Byte-granular slow path used for MMIO, ROM, unmapped and page-straddling
+ * accesses.  size is 1, 2 or 4; values are little-endian. */
+uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size);
+void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size);
+
+/* Copy host bytes into guest physical memory (RAM or ROM pages alike; used by
+ * loaders and test harnesses).  Returns the number of bytes that landed. */
+size_t phys_copy_in(struct physmem *pm, uint32_t pa, const void *src, size_t len);
+
+#endif

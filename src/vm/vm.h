@@ -1,0 +1,91 @@
+/* The VM object: one guest machine.  It owns guest RAM and the physical
+ * memory map, the CPU, the port bus and the devices.  There is no global
+ * mutable state anywhere in plex86; everything a guest can change lives
+ * here, so several VMs can run side by side in one process. */
+#ifndef PLEX86_VM_VM_H
+#define PLEX86_VM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+#include "vm/iobus.h"
+#include "vm/physmem.h"
+
+#define VM_MAX_DEVICES 32
+
+/* The largest guest RAM we accept: the 4 GiB physical space less the
+ * firmware and MMIO hole at the top (3.5 GiB, as PCs of the era did). */
+#define VM_MAX_RAM_MB 3584u
+
+struct vm;
+
+/* One device, one file, one interface (STYLE.md item 2).  A device
+ * registers its ports and MMIO windows on the VM's buses when created. */
+struct device_ops {
+    const char *name;
+    void (*reset)(void *dev);
+    /* Next time (in guest nanoseconds) the device needs attention, or
+     * UINT64_MAX for never.  Unused until timers arrive. */
+    uint64_t (*next_event)(void *dev, uint64_t now_ns);
+    void (*destroy)(void *dev);
+};
+
+struct device {
+    const struct device_ops *ops;
+    void *state;
+};
+
+/* Why the VM stopped: the run loop's answer to its caller. */
+enum vm_exit_reason {
+    VM_EXIT_NONE = 0,
+    VM_EXIT_HALTED,        /* HLT with interrupts off: nothing can wake it */
+    VM_EXIT_GUEST_EXIT,    /* guest wrote the debug-exit port */
+    VM_EXIT_SHUTDOWN,      /* triple fault */
+    VM_EXIT_RESET,         /* guest asked for a reset with -no-reboot set */
+    VM_EXIT_INSN_LIMIT,    /* --max-insns reached */
+    VM_EXIT_ERROR,         /* internal error, see vm->error */
+};
+
+struct vm_config {
+    uint32_t ram_mb;       /* guest RAM in MiB */
+    enum cpu_level cpu_level;
+};
+
+struct vm {
+    struct cpu cpu;
+    struct physmem mem;
+    struct iobus io;
+
+    unsigned ndevices;
+    struct device devices[VM_MAX_DEVICES];
+
+    enum vm_exit_reason exit_reason;
+    int exit_code;         /* guest-requested status (debug-exit port) */
+    char error[256];       /* text for VM_EXIT_ERROR */
+};
+
+/* Creates a VM with RAM and a CPU at its reset state; no devices yet.
+ * Returns NULL with a message in `err` on failure. */
+struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen);
+void vm_destroy(struct vm *vm);
+
+/* Adds a device to the VM (its state is owned by the VM from now on and
+ * freed through ops->destroy).  Returns 0 or -1 if the table is full. */
+int vm_add_device(struct vm *vm, const struct device_ops *ops, void *state);
+
+/* Resets CPU and devices (RAM is kept, as on a PC's reset line). */
+void vm_reset(struct vm *vm);
+
+/* Asks the running VM to stop with a reason; callable from device
+ * callbacks.  The CPU finishes the current instruction first. */
+void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code);
+
+/* Runs the guest until it stops for one of the reasons above, or until
+ * max_insns instructions have retired (0 = no limit). */
+enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns);
+
+const char *vm_exit_reason_name(enum vm_exit_reason r);
+
+#endif

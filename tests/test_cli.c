@@ -1,0 +1,181 @@
+/* The command-line parser, called directly: good and bad options. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "host/cli.h"
+#include "host/run.h"
+
+/* Parses a NULL-terminated list of arguments (argv[0] is added). */
+static enum cli_result parse(struct cli_options *o, char *out, size_t outlen, char *err,
+                             const char *const *args)
+{
+    char *argv[32] = { "plex86" };
+    int argc = 1;
+    while (args[argc - 1])
+        argv[argc] = (char *)args[argc - 1], argc++;
+    FILE *f = fmemopen(out, outlen, "w");
+    err[0] = 0;
+    enum cli_result r = cli_parse(argc, argv, o, f, err, 256);
+    fclose(f);
+    return r;
+}
+
+#define PARSE(o, ...) parse((o), out, sizeof(out), err, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_defaults(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    CHECK_EQ(PARSE(&o, "-bios", "x.rom"), CLI_RUN);
+    CHECK_STR(o.bios, "x.rom");
+    CHECK_EQ(o.ram_mb, 32);
+    CHECK_EQ(o.cpu, CPU_486);
+    CHECK_EQ(o.serial.kind, CLI_CHR_STDIO);
+    CHECK_EQ(o.debugcon.kind, CLI_CHR_NONE);
+    CHECK_EQ(o.max_insns, 0);
+    CHECK_EQ(o.log_items, 0);
+    CHECK(o.log_file == NULL);
+    CHECK(!o.no_reboot && !o.nographic);
+}
+
+static void test_all_options(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    CHECK_EQ(PARSE(&o, "-bios", "b.rom", "-m", "64M", "-nographic", "-serial", "file:s.txt",
+                   "-debugcon", "stdio", "-no-reboot", "-d", "post,exit", "-D", "log.txt",
+                   "-max-insns", "123456789012", "-cpu", "386"),
+             CLI_RUN);
+    CHECK_STR(err, "");
+    CHECK_EQ(o.ram_mb, 64);
+    CHECK(o.nographic && o.no_reboot);
+    CHECK_EQ(o.serial.kind, CLI_CHR_FILE);
+    CHECK_STR(o.serial.path, "s.txt");
+    CHECK_EQ(o.debugcon.kind, CLI_CHR_STDIO);
+    CHECK_EQ(o.log_items, CLI_LOG_POST | CLI_LOG_EXIT);
+    CHECK_STR(o.log_file, "log.txt");
+    CHECK_EQ(o.max_insns, 123456789012ull);
+    CHECK_EQ(o.cpu, CPU_386);
+
+    /* Double-dash spellings and --opt=value. */
+    CHECK_EQ(PARSE(&o, "--bios=b.rom", "--m", "1G", "--serial=none", "--debugcon", "null",
+                   "--cpu=486", "--no-reboot"),
+             CLI_RUN);
+    CHECK_STR(o.bios, "b.rom");
+    CHECK_EQ(o.ram_mb, 1024);
+    CHECK_EQ(o.serial.kind, CLI_CHR_NONE);
+    CHECK_EQ(o.debugcon.kind, CLI_CHR_NULL);
+    CHECK_EQ(o.cpu, CPU_486);
+    CHECK(o.no_reboot);
+}
+
+static void test_sizes(void)
+{
+    uint32_t mb;
+    CHECK(cli_parse_size_mb("32", &mb) == 0 && mb == 32);
+    CHECK(cli_parse_size_mb("32M", &mb) == 0 && mb == 32);
+    CHECK(cli_parse_size_mb("16m", &mb) == 0 && mb == 16);
+    CHECK(cli_parse_size_mb("2G", &mb) == 0 && mb == 2048);
+    CHECK(cli_parse_size_mb("", &mb) < 0);
+    CHECK(cli_parse_size_mb("M", &mb) < 0);
+    CHECK(cli_parse_size_mb("-1", &mb) < 0);
+    CHECK(cli_parse_size_mb(" 4", &mb) < 0);
+    CHECK(cli_parse_size_mb("4K", &mb) < 0);
+    CHECK(cli_parse_size_mb("4MB", &mb) < 0);
+    CHECK(cli_parse_size_mb("99999999999999999999", &mb) < 0);
+    CHECK(cli_parse_size_mb("4294967296", &mb) < 0);
+    CHECK(cli_parse_size_mb("4194304G", &mb) < 0);
+}
+
+/* Each bad command line: CLI_ERROR with a message that names the problem. */
+static void test_errors(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    static const struct {
+        const char *args[6];
+        const char *msg;
+    } bad[] = {
+        { { "-bios", "x", "-frobnicate" }, "unknown option '-frobnicate'" },
+        { { "-bios", "x", "--frobnicate=1" }, "unknown option" },
+        { { "-bios" }, "-bios: missing argument" },
+        { { "-bios", "x", "-m" }, "-m: missing argument" },
+        { { "-bios", "x", "-m", "lots" }, "-m: bad size 'lots'" },
+        { { "-bios", "x", "-m", "0" }, "between 1 and" },
+        { { "-bios", "x", "-m", "4G" }, "between 1 and" },
+        { { "-bios", "x", "-max-insns", "12x" }, "-max-insns: bad number" },
+        { { "-bios", "x", "-max-insns", "-5" }, "-max-insns: bad number" },
+        { { "-bios", "x", "-cpu", "z80" }, "unknown CPU model 'z80'" },
+        { { "-bios", "x", "-serial", "tcp:1234" }, "-serial: bad device" },
+        { { "-bios", "x", "-serial", "file:" }, "-serial: bad device" },
+        { { "-bios", "x", "-d", "post,bogus" }, "unknown log item 'bogus'" },
+        { { "-bios", "x", "-d", "" }, "-d: empty argument" },
+        { { "-bios", "x", "--nographic=yes" }, "takes no argument" },
+        { { "-bios", "x", "disk.img" }, "unexpected argument 'disk.img'" },
+        { { "-bios", "x", "-" }, "unexpected argument '-'" },
+        { { "-kernel", "bzImage" }, "not implemented" },
+        { { "-m", "16" }, "nothing to run" },
+        { { "-nographic" }, "nothing to run" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *argv[8] = { "plex86" };
+        int argc = 1;
+        for (int k = 0; k < 6 && bad[i].args[k]; k++)
+            argv[argc++] = (char *)bad[i].args[k];
+        FILE *f = fmemopen(out, sizeof(out), "w");
+        err[0] = 0;
+        enum cli_result r = cli_parse(argc, argv, &o, f, err, sizeof(err));
+        fclose(f);
+        CHECK_EQ(r, CLI_ERROR);
+        if (!strstr(err, bad[i].msg)) {
+            fprintf(stderr, "case %zu: message \"%s\" lacks \"%s\"\n", i, err, bad[i].msg);
+            CHECK(0);
+        }
+        CHECK(strchr(err, '\n') == NULL); /* one line */
+    }
+}
+
+static void test_requests(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    memset(out, 0, sizeof(out));
+    CHECK_EQ(PARSE(&o, "--help"), CLI_DONE);
+    CHECK(strstr(out, "usage: plex86") != NULL);
+    CHECK(strstr(out, "-max-insns") != NULL);
+    memset(out, 0, sizeof(out));
+    CHECK_EQ(PARSE(&o, "-h"), CLI_DONE);
+    CHECK(strstr(out, "usage: plex86") != NULL);
+    memset(out, 0, sizeof(out));
+    CHECK_EQ(PARSE(&o, "-version"), CLI_DONE);
+    CHECK(!strncmp(out, "plex86 version ", 15));
+    memset(out, 0, sizeof(out));
+    CHECK_EQ(PARSE(&o, "-cpu", "help"), CLI_DONE);
+    CHECK(strstr(out, "386") && strstr(out, "486"));
+    memset(out, 0, sizeof(out));
+    CHECK_EQ(PARSE(&o, "-d", "help"), CLI_DONE);
+    CHECK(strstr(out, "post") && strstr(out, "exit"));
+}
+
+static void test_exit_status(void)
+{
+    CHECK_EQ(exit_status_for(VM_EXIT_HALTED, 0, false), 0);
+    CHECK_EQ(exit_status_for(VM_EXIT_INSN_LIMIT, 0, false), 0);
+    CHECK_EQ(exit_status_for(VM_EXIT_GUEST_EXIT, 0x43, false), 0x43);
+    CHECK_EQ(exit_status_for(VM_EXIT_GUEST_EXIT, 0x201, false), 0x01);
+    CHECK_EQ(exit_status_for(VM_EXIT_SHUTDOWN, 0, false), EXIT_STATUS_SHUTDOWN);
+    CHECK_EQ(exit_status_for(VM_EXIT_SHUTDOWN, 0, true), 0);
+    CHECK_EQ(exit_status_for(VM_EXIT_RESET, 0, false), EXIT_STATUS_SHUTDOWN);
+    CHECK_EQ(exit_status_for(VM_EXIT_ERROR, 0, false), EXIT_STATUS_INTERNAL);
+}
+
+int main(void)
+{
+    test_defaults();
+    test_all_options();
+    test_sizes();
+    test_errors();
+    test_requests();
+    test_exit_status();
+    return check_report();
+}

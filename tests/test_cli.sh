@@ -1,0 +1,59 @@
+#!/bin/sh
+# The plex86 binary's command line: exit statuses and messages.
+# usage: test_cli.sh PLEX86 GUEST_DIR   (GUEST_DIR holds the test ROMs)
+set -u
+PLEX86=$1
+ROMS=$2
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-cli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+# expect STATUS PATTERN ARGS...: runs plex86 ARGS, checks the exit status and
+# that stderr+stdout match the grep pattern (empty pattern: no check).
+expect() {
+    want=$1 pattern=$2
+    shift 2
+    "$PLEX86" "$@" >"$TMP/out" 2>&1 </dev/null
+    got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: plex86 $*: exit status $got, want $want"; sed 's/^/  | /' "$TMP/out"
+        fails=$((fails + 1))
+    elif [ -n "$pattern" ] && ! grep -q -- "$pattern" "$TMP/out"; then
+        echo "FAIL: plex86 $*: output lacks '$pattern'"; sed 's/^/  | /' "$TMP/out"
+        fails=$((fails + 1))
+    else
+        echo "ok: plex86 $* -> $got"
+    fi
+}
+
+# Requests that answer and exit 0.
+expect 0 "usage: plex86" --help
+expect 0 "usage: plex86" -h
+expect 0 "plex86 version" -version
+expect 0 "486" -cpu help
+expect 0 "post" -d help
+
+# Usage errors: status 2 and one line naming the problem.
+expect 2 "nothing to run"
+expect 2 "unknown option '-frobnicate'" -frobnicate
+expect 2 "-bios: missing argument" -bios
+expect 2 "-m: bad size" -bios x -m lots
+expect 2 "unknown CPU model" -bios x -cpu 8086
+expect 2 "No such file or directory" -bios "$TMP/missing.rom"
+head -c 5000 /dev/zero >"$TMP/odd.rom"
+expect 2 "not a multiple of 4 KiB" -bios "$TMP/odd.rom"
+: >"$TMP/empty.rom"
+expect 2 "empty" -bios "$TMP/empty.rom"
+expect 2 "not a regular file" -bios "$TMP"
+expect 2 "-serial file:" -bios "$ROMS/spin.rom" -serial "file:$TMP/no/such/dir/x"
+expect 2 "-D" -bios "$ROMS/spin.rom" -D "$TMP/no/such/dir/log"
+
+# Exactly one line on stderr for a usage error.
+"$PLEX86" -bogus >/dev/null 2>"$TMP/err"
+if [ "$(wc -l <"$TMP/err")" != 1 ]; then
+    echo "FAIL: a usage error printed more than one line:"; cat "$TMP/err"
+    fails=$((fails + 1))
+fi
+
+echo "$fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,158 @@
+/* The first devices, driven through the VM's port bus as the CPU would:
+ * serial (COM1), debug-exit, debugcon, POST. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "dev/chardev.h"
+#include "dev/debug_exit.h"
+#include "dev/debugcon.h"
+#include "dev/post.h"
+#include "dev/serial.h"
+#include "vm/vm.h"
+
+static struct vm *new_vm(void)
+{
+    char err[256];
+    struct vm_config cfg = { .ram_mb = 1, .cpu_level = CPU_486 };
+    struct vm *vm = vm_create(&cfg, err, sizeof(err));
+    if (!vm) {
+        fprintf(stderr, "vm_create: %s\n", err);
+        exit(1);
+    }
+    return vm;
+}
+
+static void test_serial(void)
+{
+    struct vm *vm = new_vm();
+    struct char_buffer out = { 0 };
+    struct serial *s = serial_create(vm, SERIAL_COM1_BASE, char_sink_buffer(&out));
+    CHECK(s != NULL);
+    struct iobus *io = &vm->io;
+
+    /* The transmitter is always ready: THRE | TEMT. */
+    CHECK_EQ(iobus_in(io, 0x3FD, 1), 0x60);
+    CHECK_EQ(iobus_in(io, 0x3FA, 1), 0x01);      /* IIR: no interrupt */
+
+    iobus_out(io, 0x3F8, 'h', 1);
+    iobus_out(io, 0x3F8, 'i', 1);
+    CHECK_STR((char *)out.data, "hi");
+    CHECK_EQ(s->tx_bytes, 2);
+
+    /* Registers read back what was written. */
+    iobus_out(io, 0x3F9, 0xFF, 1);
+    CHECK_EQ(iobus_in(io, 0x3F9, 1), 0x0F);      /* IER has 4 bits */
+    iobus_out(io, 0x3FB, 0x03, 1);
+    CHECK_EQ(iobus_in(io, 0x3FB, 1), 0x03);
+    iobus_out(io, 0x3FC, 0x0B, 1);
+    CHECK_EQ(iobus_in(io, 0x3FC, 1), 0x0B);
+    iobus_out(io, 0x3FF, 0x5A, 1);
+    CHECK_EQ(iobus_in(io, 0x3FF, 1), 0x5A);
+
+    /* With DLAB set, ports 0 and 1 are the divisor latch, and writing the
+     * latch sends nothing. */
+    iobus_out(io, 0x3FB, 0x83, 1);
+    iobus_out(io, 0x3F8, 0x01, 1);
+    iobus_out(io, 0x3F9, 0x00, 1);
+    CHECK_EQ(iobus_in(io, 0x3F8, 1), 0x01);
+    CHECK_EQ(iobus_in(io, 0x3F9, 1), 0x00);
+    CHECK_EQ(out.len, 2);
+    iobus_out(io, 0x3FB, 0x03, 1);
+    CHECK_EQ(iobus_in(io, 0x3F9, 1), 0x0F);      /* IER again */
+
+    /* Loopback: MSR mirrors MCR, and a sent byte comes back on RBR. */
+    iobus_out(io, 0x3FC, 0x10 | 0x0A, 1);
+    CHECK_EQ(iobus_in(io, 0x3FE, 1) & 0xF0, 0x90); /* Linux 8250's probe */
+    iobus_out(io, 0x3F8, 'x', 1);
+    CHECK_EQ(out.len, 2);
+    CHECK_EQ(iobus_in(io, 0x3FD, 1), 0x61);      /* data ready */
+    CHECK_EQ(iobus_in(io, 0x3F8, 1), 'x');
+    CHECK_EQ(iobus_in(io, 0x3FD, 1), 0x60);
+    iobus_out(io, 0x3FC, 0x03, 1);
+    CHECK_EQ(iobus_in(io, 0x3FE, 1), 0xB0);      /* line connected */
+
+    /* A 16-bit write to THR is a byte to THR and a byte to IER. */
+    iobus_out(io, 0x3F8, 0x0321, 2);
+    CHECK_STR((char *)out.data, "hi!");
+    CHECK_EQ(iobus_in(io, 0x3F9, 1), 0x03);
+
+    /* Reset clears the registers. */
+    vm_reset(vm);
+    CHECK_EQ(iobus_in(io, 0x3FB, 1), 0x00);
+    CHECK_EQ(iobus_in(io, 0x3F9, 1), 0x00);
+
+    /* A second UART on the same ports is refused. */
+    CHECK(serial_create(vm, SERIAL_COM1_BASE, char_sink_buffer(&out)) == NULL);
+    vm_destroy(vm);
+    char_buffer_free(&out);
+}
+
+static void test_debug_exit(void)
+{
+    static const struct { uint32_t v; unsigned size; int status; } cases[] = {
+        { 0, 1, 1 }, { 1, 1, 3 }, { 0x21, 1, 0x43 }, { 0x7F, 1, 0xFF },
+        { 0x1234, 2, 0x2469 }, { 0x10, 4, 0x21 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct vm *vm = new_vm();
+        struct debug_exit *d = debug_exit_create(vm, DEBUG_EXIT_PORT);
+        CHECK(d != NULL);
+        CHECK_EQ(iobus_in(&vm->io, DEBUG_EXIT_PORT, 1), 0xFF);
+        iobus_out(&vm->io, DEBUG_EXIT_PORT, cases[i].v, cases[i].size);
+        CHECK_EQ(vm->exit_reason, VM_EXIT_GUEST_EXIT);
+        CHECK_EQ(vm->exit_code, cases[i].status);
+        CHECK(vm->cpu.stop_request);
+        CHECK_EQ(d->last_value, cases[i].v);
+        vm_destroy(vm);
+    }
+    CHECK_EQ(debug_exit_status(0), 1);
+    CHECK_EQ(debug_exit_status(3), 7);
+}
+
+static void test_debugcon(void)
+{
+    struct vm *vm = new_vm();
+    struct char_buffer out = { 0 };
+    struct debugcon *d = debugcon_create(vm, DEBUGCON_PORT, char_sink_buffer(&out));
+    CHECK(d != NULL);
+    CHECK_EQ(iobus_in(&vm->io, 0xE9, 1), 0xE9);  /* the detection readback */
+    iobus_out(&vm->io, 0xE9, 'o', 1);
+    iobus_out(&vm->io, 0xE9, 'k', 1);
+    iobus_out(&vm->io, 0xE9, 0x0A21, 2);         /* low byte only: '!' */
+    CHECK_STR((char *)out.data, "ok!");
+    CHECK_EQ(d->bytes, 3);
+    vm_destroy(vm);
+    char_buffer_free(&out);
+}
+
+static void test_post(void)
+{
+    struct vm *vm = new_vm();
+    char *logbuf = NULL;
+    size_t loglen = 0;
+    FILE *log = open_memstream(&logbuf, &loglen);
+    struct post *p = post_create(vm, log);
+    CHECK(p != NULL);
+    CHECK_EQ(p->count, 0);
+    for (unsigned i = 0; i < 20; i++)
+        iobus_out(&vm->io, 0x80, 0x10 + i, 1);
+    CHECK_EQ(p->count, 20);
+    CHECK_EQ(p->last, 0x23);
+    CHECK_EQ(post_recent(p, 0), 0x23);
+    CHECK_EQ(post_recent(p, 15), 0x14);         /* the ring keeps 16 */
+    CHECK_EQ(iobus_in(&vm->io, 0x80, 1), 0x23);
+    fclose(log);
+    CHECK(logbuf && !strncmp(logbuf, "POST 0x10\nPOST 0x11\n", 20));
+    CHECK(logbuf && strstr(logbuf, "POST 0x23\n") != NULL);
+    free(logbuf);
+    vm_destroy(vm);
+}
+
+int main(void)
+{
+    test_serial();
+    test_debug_exit();
+    test_debugcon();
+    test_post();
+    return check_report();
+}

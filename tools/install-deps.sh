@@ -1,0 +1,57 @@
+#!/bin/sh
+# Installs what plex86's build and tests need on Debian 12 (bookworm), and
+# only what is missing: a machine that has everything is left alone and no
+# root rights are needed.  Used by `make` and by .ci/run.
+#
+# Packages: cmake (and ctest), gcc, binutils (as, ld, objcopy for the guest
+# ROMs), make, pkg-config, the Zydis disassembler, zlib, cJSON, python3.
+set -eu
+
+PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev libcjson-dev python3"
+
+# A package counts as present if dpkg has it installed, or, for the tools,
+# if its command is on PATH (e.g. a python3 from pyenv).
+command_of() {
+    case $1 in
+        binutils) echo as ;;
+        pkg-config) echo pkg-config ;;
+        cmake | gcc | make | python3) echo "$1" ;;
+        *) echo "" ;;
+    esac
+}
+
+installed() {
+    if command -v dpkg-query >/dev/null 2>&1 &&
+        dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; then
+        return 0
+    fi
+    cmd=$(command_of "$1")
+    [ -n "$cmd" ] && command -v "$cmd" >/dev/null 2>&1
+}
+
+missing=""
+for p in $PACKAGES; do
+    installed "$p" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-deps: no apt-get here; please install:$missing" >&2
+    exit 1
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo -n"
+    else
+        echo "install-deps: not root and no sudo; please install:$missing" >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086  # word splitting of $missing is intended
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    $missing </dev/null
