@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "cpu/exec.h"
+#include "cpu/interrupt.h"
 #include "cpu/ops.h"
+#include "cpu/seg.h"
 
 const struct op_info op_table[OP_COUNT] = {
     [OP_INVALID] = { "(invalid)", NULL, FLOW_UD, VIRT_NONE, 0 },
@@ -21,13 +23,18 @@ int cpu_init(struct cpu *c, struct vm *vm, enum cpu_level level)
     c->vm = vm;
     c->level = level;
     c->decoder = decoder_create();
-    return c->decoder ? 0 : -1;
+    if (!c->decoder || mmu_init(c) < 0) {
+        cpu_destroy(c);
+        return -1;
+    }
+    return 0;
 }
 
 void cpu_destroy(struct cpu *c)
 {
     decoder_destroy(c->decoder);
     c->decoder = NULL;
+    mmu_destroy(c);
 }
 
 /* EFLAGS bits software can change on each model (SDM vol. 3A, 2.3; AC
@@ -88,16 +95,8 @@ void cpu_reset(struct cpu *c)
                     : level == CPU_586 ? 0x0543 : 0x0686;
     c->msr.apic_base = 0xFEE00900u;
     c->delivering = -1;
-}
-
-void cpu_load_seg_real(struct cpu *c, int sreg, uint16_t sel)
-{
-    c->seg[sreg].sel = sel;
-    c->seg[sreg].base = (uint32_t)sel << 4;
-    if (sreg == S_CS)
-        c->code32 = (c->seg[S_CS].attr & SEG_ATTR_DB) != 0;
-    if (sreg == S_SS)
-        c->stack32 = (c->seg[S_SS].attr & SEG_ATTR_DB) != 0;
+    mmu_flush(c, true); /* RESET/INIT leave the TLB empty */
+    cpu_mode_changed(c);
 }
 
 /* --- exceptions ------------------------------------------------------ */
@@ -109,32 +108,21 @@ _Noreturn void cpu_fault(struct cpu *c, int vector, uint32_t err)
     longjmp(c->fault_jmp, 1);
 }
 
-/* Real-mode delivery through the interrupt vector table (SDM vol. 3A,
- * 20.1.4): push FLAGS, CS, IP; clear IF, TF, AC; jump through IVT[vector]. */
-static void deliver_real(struct cpu *c, int vector, uint32_t ret_eip)
+void cpu_soft_interrupt(struct cpu *c, int vector, enum event_source src)
 {
-    uint32_t off = (uint32_t)vector * 4;
-    if (off + 3 > c->idtr.limit)
-        cpu_fault(c, EXC_GP, 0);
-    uint32_t entry = lin_read(c, c->idtr.base + off, 4);
-    push(c, cpu_get_eflags(c) & 0xFFFF, 2);
-    push(c, c->seg[S_CS].sel, 2);
-    push(c, ret_eip & 0xFFFF, 2);
-    c->eflags &= ~(F_IF | F_TF | F_AC | F_RF);
-    cpu_load_seg_real(c, S_CS, (uint16_t)(entry >> 16));
-    c->eip = entry & 0xFFFF;
+    deliver_event(c, vector, src, false, 0, c->eip);
 }
 
-static void deliver(struct cpu *c, int vector, uint32_t ret_eip)
+void cpu_tlb_flush(struct cpu *c, bool include_global)
 {
-    c->delivering = vector;
-    deliver_real(c, vector, ret_eip); /* protected mode: next issue */
-    c->delivering = -1;
+    (void)c;
+    (void)include_global; /* no TLB yet: paging arrives in mmu.c */
 }
 
-void cpu_soft_interrupt(struct cpu *c, int vector)
+void cpu_tlb_invlpg(struct cpu *c, uint32_t la)
 {
-    deliver(c, vector, c->eip);
+    (void)c;
+    (void)la;
 }
 
 static bool contributory(int v)
@@ -158,16 +146,11 @@ static int combine_faults(int first, int second)
 
 /* --- fetch and decode ------------------------------------------------ */
 
+/* Code bytes at la, EXEC access through the TLB (may raise #PF); the
+ * caller keeps n within the page. */
 static void fetch_bytes(struct cpu *c, uint32_t la, uint8_t *dst, unsigned n)
 {
-    struct physmem *pm = &c->vm->mem;
-    const uint8_t *p = physmem_ptr(pm, la, false);
-    if (p) {
-        memcpy(dst, p, n); /* caller keeps n within the page */
-        return;
-    }
-    for (unsigned k = 0; k < n; k++)
-        dst[k] = (uint8_t)phys_read(pm, la + k, 1);
+    mmu_fetch(c, la, dst, n);
 }
 
 /* Fetches and decodes the instruction at CS:EIP.  Bytes beyond the CS limit
@@ -208,6 +191,45 @@ static void fetch_decode(struct cpu *c, struct insn *in)
 
 /* --- the loop -------------------------------------------------------- */
 
+/* External interrupts at an instruction boundary (SDM vol. 3A, 6.8): NMI
+ * first, then INTR when IF is set.  Returns true if one was delivered. */
+static bool interrupt_check(struct cpu *c)
+{
+    int vector;
+    if (c->nmi_pending) {
+        c->nmi_pending = false;
+        vector = EXC_NMI;
+    } else if (c->irq_line && (c->eflags & F_IF) && c->irq_ack) {
+        vector = c->irq_ack(c->irq_opaque);
+        if (vector < 0)
+            return false;  /* spurious: the line dropped */
+    } else {
+        return false;
+    }
+    c->halted = false;
+    c->insn_eip = c->eip;
+    c->insn_esp = c->gpr[R_ESP];
+    c->delivering = vector;
+    deliver_event(c, vector, EV_EXTERNAL, false, 0, c->eip);
+    c->delivering = -1;
+    c->interrupts++;
+    return true;
+}
+
+/* TF set at the start of an instruction: #DB trap after it (SDM vol. 3A,
+ * 17.3.1.4), reported in DR6.BS.  Delivered as a trap: the return address
+ * is the next instruction. */
+static void single_step_trap(struct cpu *c)
+{
+    c->dr[6] |= 1u << 14;
+    c->insn_eip = c->eip;
+    c->insn_esp = c->gpr[R_ESP];
+    c->delivering = EXC_DB;
+    c->exceptions++;
+    deliver_event(c, EXC_DB, EV_EXCEPTION, false, 0, c->eip);
+    c->delivering = -1;
+}
+
 enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
 {
     const uint64_t used = c->icount + c->exceptions;
@@ -226,7 +248,11 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
             return CPU_STOP_SHUTDOWN;
         }
         c->exceptions++;
-        deliver(c, vector, c->insn_eip);
+        bool has_err = (c->cr0 & CR0_PE) && exception_has_error(vector);
+        uint32_t err = vector == EXC_DF ? 0 : c->exc_error;
+        c->delivering = vector;
+        deliver_event(c, vector, EV_EXCEPTION, has_err, err, c->insn_eip);
+        c->delivering = -1;
     }
 
     while (c->icount + c->exceptions < end) {
@@ -234,11 +260,15 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
             c->stop_request = false;
             return CPU_STOP_REQUEST;
         }
+        if (unlikely(c->irq_line || c->nmi_pending) && !c->shadow && interrupt_check(c))
+            continue;
         if (unlikely(c->halted))
             return CPU_STOP_HLT;
         struct insn in;
         c->insn_eip = c->eip;
         c->insn_esp = c->gpr[R_ESP];
+        bool single_step = c->eflags & F_TF;
+        c->shadow = 0;
         fetch_decode(c, &in);
         c->eip += in.len;
         if (!c->code32)
@@ -246,6 +276,8 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         op_table[in.op].handler(c, &in);
         c->icount++;
         c->tsc++;
+        if (unlikely(single_step))
+            single_step_trap(c);
     }
     return CPU_STOP_LIMIT;
 }
@@ -294,14 +326,4 @@ void jump_near(struct cpu *c, uint32_t target, unsigned osize)
     if (target > c->seg[S_CS].limit)
         cpu_fault(c, EXC_GP, 0);
     c->eip = target;
-}
-
-void jump_far_real(struct cpu *c, uint16_t sel, uint32_t off, unsigned osize)
-{
-    if (osize == 2)
-        off &= 0xFFFF;
-    if (off > c->seg[S_CS].limit)
-        cpu_fault(c, EXC_GP, 0);
-    cpu_load_seg_real(c, S_CS, sel);
-    c->eip = off;
 }

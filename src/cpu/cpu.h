@@ -56,6 +56,16 @@ struct seg {
     uint16_t sel;    /* visible selector */
     uint16_t attr;   /* descriptor bytes 5-6: type(0-3) S(4) DPL(5-6) P(7),
                         AVL(12) L(13) D/B(14) G(15); see SEG_ATTR_* */
+    uint8_t check;   /* derived from attr and the CPU mode (seg_refresh):
+                        SEGC_* bits that send an access to the slow path */
+};
+
+/* struct seg.check: what the fast path may not assume.  All clear in real
+ * and V86 mode, where only the limit applies (SDM vol. 3A, 20.1.1). */
+enum {
+    SEGC_NO_READ = 1,   /* null selector, or execute-only code */
+    SEGC_NO_WRITE = 2,  /* null selector, code, or read-only data */
+    SEGC_EXPDOWN = 4,   /* expand-down data: offsets above the limit */
 };
 
 enum {
@@ -107,6 +117,14 @@ struct cpu {
     bool stack32;           /* SS.B: stack pointer is ESP, else SP */
     uint8_t cpl;            /* current privilege level (0 in real mode) */
     bool halted;            /* in HLT, waiting for an interrupt */
+    uint8_t shadow;         /* interrupts inhibited for one instruction after
+                               STI, MOV SS, POP SS (SDM vol. 3A, 6.8.3) */
+
+    /* --- interrupt lines from the board ------------------------------ */
+    bool irq_line;          /* INTR: the interrupt controller has a request */
+    bool nmi_pending;       /* NMI edge latched */
+    int (*irq_ack)(void *opaque); /* INTA cycle: returns the vector, or -1 */
+    void *irq_opaque;
 
     /* --- system state ------------------------------------------------ */
     uint32_t cr0;           /* PE MP EM TS ET NE WP AM NW CD PG */
@@ -127,6 +145,7 @@ struct cpu {
                                restart there (SDM vol. 3A, 6.5) */
     uint32_t insn_esp;      /* ESP at its start, restored when it faults */
     uint64_t icount;        /* instructions retired */
+    uint64_t interrupts;    /* external interrupts delivered */
     uint64_t exceptions;    /* exceptions delivered (faults and traps raised
                                by the CPU, not INT n); with icount they make
                                up cpu_run()'s budget, so an exception storm
@@ -140,6 +159,12 @@ struct cpu {
     jmp_buf fault_jmp;      /* exceptions unwind here (cpu_run) */
     void *decoder;          /* Zydis decoders, owned (decode.c) */
     struct vm *vm;          /* memory map and port bus */
+    bool sys_access;        /* set around implicit supervisor accesses
+                               (descriptor tables, IDT, TSS): paging checks
+                               them as CPL 0 whatever the CPL */
+
+    /* --- paging (mmu.c) ------------------------------------------------ */
+    struct tlb *tlb;        /* software TLB, owned (mmu.c) */
 };
 
 /* Lifecycle. */
@@ -162,6 +187,11 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget);
 
 /* Loads a segment register in real-mode fashion (base = sel << 4). */
 void cpu_load_seg_real(struct cpu *c, int sreg, uint16_t sel);
+
+/* Recomputes the derived fields (struct seg.check, code32, stack32, CPL in
+ * V86) after anything changes the mode: CR0.PE, EFLAGS.VM, or a cache that
+ * was written directly (loaders, tests). */
+void cpu_mode_changed(struct cpu *c);
 
 /* EFLAGS as software reads it (fixed bits applied). */
 uint32_t cpu_get_eflags(const struct cpu *c);

@@ -9,6 +9,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/insn.h"
+#include "cpu/mmu.h"
 #include "vm/physmem.h"
 #include "vm/vm.h"
 
@@ -24,7 +25,8 @@ _Noreturn void cpu_fault(struct cpu *c, int vector, uint32_t err);
 
 /* Delivers a software interrupt or trap whose return address is the next
  * instruction (INT n, INT3, INTO, INT1). */
-void cpu_soft_interrupt(struct cpu *c, int vector);
+#include "cpu/interrupt.h"
+void cpu_soft_interrupt(struct cpu *c, int vector, enum event_source src);
 
 /* --- registers ------------------------------------------------------- */
 
@@ -79,36 +81,47 @@ static inline void set_areg(struct cpu *c, unsigned r, unsigned asize, uint32_t 
 
 /* --- memory ---------------------------------------------------------- */
 
+enum seg_access { SEG_READ = SEGC_NO_READ, SEG_WRITE = SEGC_NO_WRITE };
+
+/* The checks of an access that the fast path could not settle: null and
+ * type violations, expand-down limits (SDM vol. 3A, 5.3 and 5.5).  Raises
+ * #GP(0), or #SS(0) for the stack segment; returns the linear address. */
+uint32_t seg_linear_slow(struct cpu *c, int s, uint32_t off, unsigned size,
+                         enum seg_access acc);
+
 /* Linear address for an access of `size` bytes at seg:off, after the limit
- * check (SDM vol. 3A, 5.3: #SS for the stack segment, #GP otherwise).
- * Expand-down segments and type checks come with protected mode. */
-static inline uint32_t seg_linear(struct cpu *c, int s, uint32_t off, unsigned size)
+ * and type checks. */
+static inline uint32_t seg_linear(struct cpu *c, int s, uint32_t off, unsigned size,
+                                  enum seg_access acc)
 {
     const struct seg *sg = &c->seg[s];
-    if (unlikely(off > sg->limit || sg->limit - off < size - 1))
-        cpu_fault(c, s == S_SS ? EXC_SS : EXC_GP, 0);
-    return sg->base + off;
+    if (likely(!(sg->check & (acc | SEGC_EXPDOWN)) && off <= sg->limit &&
+               sg->limit - off >= size - 1))
+        return sg->base + off;
+    return seg_linear_slow(c, s, off, size, acc);
 }
 
-/* Linear memory.  There is no paging yet, so linear = physical. */
+/* Linear memory of 1, 2 or 4 bytes, through the TLB (mmu.h): a hit is one
+ * compare and one host load/store; misses, MMIO and page-crossing accesses
+ * go out of line.  May raise #PF.  Callers split 8-byte accesses. */
 static inline uint32_t lin_read(struct cpu *c, uint32_t la, unsigned size)
 {
-    return phys_read(&c->vm->mem, la, size);
+    return mmu_read(c, la, size);
 }
 
 static inline void lin_write(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
 {
-    phys_write(&c->vm->mem, la, v, size);
+    mmu_write(c, la, v, size);
 }
 
 static inline uint32_t mem_read(struct cpu *c, int s, uint32_t off, unsigned size)
 {
-    return lin_read(c, seg_linear(c, s, off, size), size);
+    return lin_read(c, seg_linear(c, s, off, size, SEG_READ), size);
 }
 
 static inline void mem_write(struct cpu *c, int s, uint32_t off, uint32_t v, unsigned size)
 {
-    lin_write(c, seg_linear(c, s, off, size), v, size);
+    lin_write(c, seg_linear(c, s, off, size, SEG_WRITE), v, size);
 }
 
 /* Offset of the instruction's memory operand (SDM vol. 2, 2.1.5). */
@@ -121,6 +134,12 @@ static inline uint32_t ea_offset(const struct cpu *c, const struct insn *i)
         a += c->gpr[i->mindex] * i->mscale;
     return i->asize == 2 ? a & 0xFFFF : a;
 }
+
+/* Drops cached translations after CR3, CR0.PG/WP, CR4.PSE/PGE or A20
+ * changes (include_global: also the global ones). */
+void cpu_tlb_flush(struct cpu *c, bool include_global);
+/* Drops the translation of one linear address (INVLPG). */
+void cpu_tlb_invlpg(struct cpu *c, uint32_t la);
 
 /* Operand k of the instruction, read or written by kind. */
 uint32_t opnd_read(struct cpu *c, const struct insn *i, unsigned k);
@@ -219,16 +238,15 @@ uint32_t alu_logic(struct cpu *c, uint32_t res, unsigned size);
 
 /* Near jump to `target` within CS (#GP(0) beyond the limit). */
 void jump_near(struct cpu *c, uint32_t target, unsigned osize);
-/* Far transfer in real mode: load CS and EIP. */
-void jump_far_real(struct cpu *c, uint16_t sel, uint32_t off, unsigned osize);
 
 /* I/O permission (SDM vol. 1, 18.5): in protected mode with CPL > IOPL,
- * and in V86 mode, the TSS bitmap decides; that arrives with protected mode.
- * Real mode may always do I/O. */
+ * and always in V86 mode, the TSS's I/O bitmap decides. */
+void io_check_bitmap(struct cpu *c, uint16_t port, unsigned size);
+
 static inline void io_check(struct cpu *c, uint16_t port, unsigned size)
 {
     if ((c->cr0 & CR0_PE) && (c->cpl > ((c->eflags & F_IOPL) >> 12) || (c->eflags & F_VM)))
-        cpu_fault(c, EXC_GP, 0);
+        io_check_bitmap(c, port, size);
 }
 
 /* Protected-mode-only instructions (and anything else real mode rejects). */

@@ -7,20 +7,38 @@
 static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
 {
     switch (n) {
-    case 0:
-        if ((v & CR0_PE) != (c->cr0 & CR0_PE) || (v & CR0_PG))
-            cpu_internal_error(c, "CR0 write %08x: protected mode and paging are not "
-                               "implemented yet", v);
+    case 0: {
+        /* SDM vol. 2, MOV CRn: PG without PE, or NW without CD, is #GP. */
+        if (((v & CR0_PG) && !(v & CR0_PE)) || ((v & CR0_NW) && !(v & CR0_CD)))
+            cpu_fault(c, EXC_GP, 0);
+        uint32_t old = c->cr0;
         c->cr0 = (v & (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM |
                        CR0_NW | CR0_CD | CR0_PG)) | CR0_ET;
+        if ((old ^ c->cr0) & CR0_PE)
+            cpu_mode_changed(c);
+        if ((old ^ c->cr0) & (CR0_PE | CR0_PG | CR0_WP))
+            cpu_tlb_flush(c, true);
         return;
+    }
     case 2: c->cr2 = v; return;
-    case 3: c->cr3 = v; return;
-    case 4:
+    case 3:
+        c->cr3 = v;
+        cpu_tlb_flush(c, false);
+        return;
+    case 4: {
         if (c->level < CPU_586)
             cpu_fault(c, EXC_UD, 0);
+        /* VME PVI TSD DE PSE MCE PGE PCE; PAE and OSFXSR come with the P6
+         * issue: setting a bit we do not implement is #GP. */
+        const uint32_t known = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100;
+        if (v & ~known)
+            cpu_fault(c, EXC_GP, 0);
+        uint32_t old = c->cr4;
         c->cr4 = v;
+        if ((old ^ v) & (0x10 | 0x80))   /* PSE, PGE */
+            cpu_tlb_flush(c, true);
         return;
+    }
     default:
         cpu_fault(c, EXC_UD, 0);
     }
@@ -82,6 +100,8 @@ void h_mov(struct cpu *c, const struct insn *i)
     }
     if (d->kind == OPK_SREG) {
         load_seg(c, d->reg, (uint16_t)opnd_read(c, i, 1));
+        if (d->reg == S_SS)
+            c->shadow = 1; /* MOV SS: the next instruction runs unbroken */
         return;
     }
     if (s->kind == OPK_SREG && d->kind == OPK_GPR) {
@@ -166,6 +186,8 @@ void h_pop(struct cpu *c, const struct insn *i)
     if (i->o[0].kind == OPK_SREG) {
         load_seg(c, i->o[0].reg, (uint16_t)v);
         set_sp(c, sp_add(c, sp, (int32_t)i->osize));
+        if (i->o[0].reg == S_SS)
+            c->shadow = 1;
         return;
     }
     /* The destination's address is computed after ESP is incremented

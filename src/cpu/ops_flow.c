@@ -21,7 +21,7 @@ void h_jmp(struct cpu *c, const struct insn *i)
         jump_near(c, c->eip + i->imm, i->osize);
         return;
     case OPK_PTR:
-        far_transfer(c, (uint16_t)i->imm2, i->imm, i->osize);
+        far_jmp(c, (uint16_t)i->imm2, i->imm, i->osize);
         return;
     default:
         if (i->far) {
@@ -30,7 +30,7 @@ void h_jmp(struct cpu *c, const struct insn *i)
             uint16_t sel;
             uint32_t off;
             read_far_ptr(c, i, &sel, &off);
-            far_transfer(c, sel, off, i->osize);
+            far_jmp(c, sel, off, i->osize);
         } else {
             jump_near(c, opnd_read(c, i, 0), i->osize);
         }
@@ -51,16 +51,7 @@ void h_call(struct cpu *c, const struct insn *i)
         } else {
             cpu_fault(c, EXC_UD, 0);
         }
-        /* Real mode: check the new offset against CS's limit before the
-         * pushes (CS's limit is unchanged by a real-mode load). */
-        if ((sz == 2 ? off & 0xFFFF : off) > c->seg[S_CS].limit)
-            cpu_fault(c, EXC_GP, 0);
-        uint32_t sp = get_sp(c);
-        uint32_t sp1 = sp_add(c, sp, -(int32_t)sz), sp2 = sp_add(c, sp1, -(int32_t)sz);
-        mem_write(c, S_SS, sp1, c->seg[S_CS].sel, sz); /* zero-padded */
-        mem_write(c, S_SS, sp2, c->eip, sz);
-        far_transfer(c, sel, off, sz);
-        set_sp(c, sp2);
+        far_call(c, sel, off, sz);
         return;
     }
     uint32_t target = i->o[0].kind == OPK_REL ? c->eip + i->imm : opnd_read(c, i, 0);
@@ -76,13 +67,11 @@ void h_ret(struct cpu *c, const struct insn *i)
 {
     unsigned sz = i->osize;
     uint32_t extra = i->nops ? i->imm & 0xFFFF : 0;
-    uint32_t ip = stack_peek(c, 0, sz);
     if (i->far) {
-        uint16_t sel = (uint16_t)stack_peek(c, sz, 2);
-        far_transfer(c, sel, ip, sz);
-        set_sp(c, sp_add(c, get_sp(c), (int32_t)(2 * sz + extra)));
+        far_ret(c, sz, extra);
         return;
     }
+    uint32_t ip = stack_peek(c, 0, sz);
     jump_near(c, ip, sz);
     set_sp(c, sp_add(c, get_sp(c), (int32_t)(sz + extra)));
 }
@@ -114,44 +103,29 @@ void h_loop(struct cpu *c, const struct insn *i)
 
 void h_int(struct cpu *c, const struct insn *i)
 {
-    cpu_soft_interrupt(c, (int)(i->imm & 0xFF));
+    cpu_soft_interrupt(c, (int)(i->imm & 0xFF), EV_INT);
 }
 
 void h_int3(struct cpu *c, const struct insn *i)
 {
-    cpu_soft_interrupt(c, EXC_BP);
+    cpu_soft_interrupt(c, EXC_BP, EV_INT3_INTO);
 }
 
 void h_into(struct cpu *c, const struct insn *i)
 {
     if (c->eflags & F_OF)
-        cpu_soft_interrupt(c, EXC_OF);
+        cpu_soft_interrupt(c, EXC_OF, EV_INT3_INTO);
 }
 
 /* ICEBP (F1) raises a debug trap (vector 1) after the instruction. */
 void h_int1(struct cpu *c, const struct insn *i)
 {
-    cpu_soft_interrupt(c, EXC_DB);
+    cpu_soft_interrupt(c, EXC_DB, EV_ICEBP);
 }
 
-/* IRET in real mode (SDM vol. 2, IRET, REAL-ADDRESS-MODE): pop IP, CS and
- * FLAGS; a 32-bit IRETD keeps VM, VIF and VIP. */
 void h_iret(struct cpu *c, const struct insn *i)
 {
-    if ((c->cr0 & CR0_PE) || (c->eflags & F_VM)) {
-        cpu_internal_error(c, "protected-mode IRET is not implemented yet");
-        return;
-    }
-    unsigned sz = i->osize;
-    uint32_t ip = stack_peek(c, 0, sz);
-    uint16_t sel = (uint16_t)stack_peek(c, sz, 2);
-    uint32_t fl = stack_peek(c, 2 * sz, sz);
-    far_transfer(c, sel, ip, sz);
-    set_sp(c, sp_add(c, get_sp(c), (int32_t)(3 * sz)));
-    if (sz == 4)
-        cpu_set_eflags(c, (fl & 0x257FD5u) | (c->eflags & (F_VM | F_VIF | F_VIP)));
-    else
-        cpu_set_eflags(c, (c->eflags & 0xFFFF0000u) | (fl & 0xFFFF));
+    do_iret(c, i->osize);
 }
 
 /* BOUND: #BR (a fault) when the signed index is outside [lower, upper]. */
@@ -171,6 +145,7 @@ void h_bound(struct cpu *c, const struct insn *i)
         cpu_fault(c, EXC_BR, 0);
 }
 
+/* HLT is privileged: CPL 0 only (V86 runs at CPL 3). */
 void h_hlt(struct cpu *c, const struct insn *i)
 {
     if (c->cpl != 0)

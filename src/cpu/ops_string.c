@@ -104,7 +104,7 @@ void h_ins(struct cpu *c, const struct insn *i)
     STRING_LOOP(c, i, false, {
         /* The destination is checked before the port is read, so a
          * faulting INS does not consume device data twice. */
-        uint32_t la = seg_linear(c, S_ES, get_areg(c, R_EDI, as), sz);
+        uint32_t la = seg_linear(c, S_ES, get_areg(c, R_EDI, as), sz, SEG_WRITE);
         lin_write(c, la, iobus_in(&c->vm->io, port, sz), sz);
         advance(c, R_EDI, as, step(c, sz));
     });

@@ -4,10 +4,26 @@
 #include <string.h>
 
 #include "cpu/exec.h"
+#include "cpu/desc.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
 
 /* --- port I/O ------------------------------------------------------------ */
+
+void io_check_bitmap(struct cpu *c, uint16_t port, unsigned size)
+{
+    unsigned type = c->tr.attr & SEG_ATTR_TYPE;
+    if ((c->tr.sel & ~3) == 0 || (type != SYS_TSS32_AVAIL && type != SYS_TSS32_BUSY) ||
+        c->tr.limit < 0x67)
+        cpu_fault(c, EXC_GP, 0);
+    uint32_t base = sys_read(c, c->tr.base + 0x66, 2);
+    uint32_t off = base + port / 8;
+    if (off + 1 > c->tr.limit)
+        cpu_fault(c, EXC_GP, 0);
+    uint32_t bits = sys_read(c, c->tr.base + off, 2);
+    if (bits & (((1u << size) - 1) << (port & 7)))
+        cpu_fault(c, EXC_GP, 0);
+}
 
 void h_in(struct cpu *c, const struct insn *i)
 {
@@ -37,8 +53,9 @@ static bool protected_mode(const struct cpu *c)
     return (c->cr0 & CR0_PE) != 0;
 }
 
-/* CLI/STI: allowed when CPL <= IOPL (always in real mode).  V86 and the
- * VME/PVI variants arrive with protected mode. */
+/* CLI/STI: allowed when CPL <= IOPL: always in real mode, with IOPL 3 in
+ * V86 (CPL 3 there).  CR4.VME/PVI virtual-interrupt variants are not
+ * modelled (the CPUID models do not offer VME). */
 void h_cli(struct cpu *c, const struct insn *i)
 {
     if (protected_mode(c) && c->cpl > iopl(c))
@@ -50,15 +67,16 @@ void h_sti(struct cpu *c, const struct insn *i)
 {
     if (protected_mode(c) && c->cpl > iopl(c))
         cpu_fault(c, EXC_GP, 0);
-    c->eflags |= F_IF; /* the one-instruction interrupt shadow comes with
-                          interrupt delivery */
+    if (!(c->eflags & F_IF))
+        c->shadow = 1; /* interrupts wait one more instruction (SDM STI) */
+    c->eflags |= F_IF;
 }
 
 /* PUSHF/PUSHFD: the pushed image has VM and RF clear (SDM vol. 2, PUSHF). */
 void h_pushf(struct cpu *c, const struct insn *i)
 {
-    if (c->eflags & F_VM)
-        cpu_fault(c, EXC_GP, 0); /* V86 with IOPL < 3: full rules later */
+    if ((c->eflags & F_VM) && iopl(c) < 3)
+        cpu_fault(c, EXC_GP, 0); /* IOPL-sensitive in V86 (SDM 20.2.7) */
     push(c, cpu_get_eflags(c) & ~(F_VM | F_RF), i->osize);
 }
 
@@ -67,12 +85,12 @@ void h_pushf(struct cpu *c, const struct insn *i)
  * touches only the low 16 bits. */
 void h_popf(struct cpu *c, const struct insn *i)
 {
-    if (c->eflags & F_VM)
+    if ((c->eflags & F_VM) && iopl(c) < 3)
         cpu_fault(c, EXC_GP, 0);
     unsigned sz = i->osize;
     uint32_t v = stack_peek(c, 0, sz);
     uint32_t mask = ~(F_VM | F_VIF | F_VIP | F_RF);
-    if (protected_mode(c)) {
+    if (protected_mode(c)) { /* includes V86, where CPL is 3 */
         if (c->cpl > 0)
             mask &= ~F_IOPL;
         if (c->cpl > iopl(c))
@@ -115,7 +133,7 @@ static void store_dtr(struct cpu *c, const struct insn *i, const struct dtr *d)
     uint32_t ea = ea_offset(c, i);
     uint32_t bo = i->asize == 2 ? (ea + 2) & 0xFFFF : ea + 2;
     /* both writes are checked before either lands */
-    seg_linear(c, i->seg, bo, 4);
+    seg_linear(c, i->seg, bo, 4, SEG_WRITE);
     mem_write(c, i->seg, ea, d->limit, 2);
     mem_write(c, i->seg, bo, i->osize == 2 ? d->base & 0x00FFFFFF : d->base, 4);
 }
@@ -140,11 +158,10 @@ void h_lmsw(struct cpu *c, const struct insn *i)
 {
     require_cpl0(c);
     uint32_t v = opnd_read(c, i, 0) & 0xF;
-    if ((v & CR0_PE) && !(c->cr0 & CR0_PE)) {
-        cpu_internal_error(c, "LMSW sets CR0.PE: protected mode is not implemented yet");
-        return;
-    }
-    c->cr0 = (c->cr0 & ~0xEu) | (v & 0xE) | (c->cr0 & CR0_PE);
+    uint32_t old = c->cr0;
+    c->cr0 = (c->cr0 & ~0xEu) | (v & 0xF) | (old & CR0_PE);
+    if ((old ^ c->cr0) & CR0_PE)
+        cpu_mode_changed(c);
 }
 
 void h_clts(struct cpu *c, const struct insn *i)
@@ -210,5 +227,5 @@ void h_fpu_absent(struct cpu *c, const struct insn *i)
      * #GP for a dword at DS:FFFF); nothing is read or written. */
     for (unsigned k = 0; k < i->nops; k++)
         if (i->o[k].kind == OPK_MEM)
-            seg_linear(c, i->seg, ea_offset(c, i), i->o[k].size ? i->o[k].size : 2);
+            seg_linear(c, i->seg, ea_offset(c, i), i->o[k].size ? i->o[k].size : 2, SEG_READ);
 }

@@ -63,14 +63,27 @@ int main(void)
     put(0x1000, "31c0 b90000 f7f1");     /* xor ax,ax; mov cx,0; div cx */
     put(0x2000, "f4");                   /* handler: hlt */
     set_ivt(0, 0x200, 0);
-    c->eflags |= F_IF | F_TF;
+    c->eflags |= F_IF;
     CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
     CHECK_EQ(c->seg[S_CS].sel, 0x200);
     CHECK_EQ(peek16(0x8000 - 6), 5);     /* return IP = the DIV */
     CHECK_EQ(peek16(0x8000 - 4), 0x100);
-    CHECK((peek16(0x8000 - 2) & (F_IF | F_TF)) == (F_IF | F_TF));
-    CHECK(!(c->eflags & (F_IF | F_TF))); /* cleared by delivery */
+    CHECK(peek16(0x8000 - 2) & F_IF);
+    CHECK(!(c->eflags & F_IF));          /* cleared by delivery */
     CHECK_EQ(c->exceptions, 1);
+
+    /* TF: a #DB trap after one instruction, returning to the next one;
+     * the handler runs with TF clear. */
+    c = fresh();
+    put(0x1000, "31c0 40 40 f4");         /* xor ax,ax; inc ax; inc ax */
+    set_ivt(1, 0x200, 0);
+    c->eflags |= F_TF;
+    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(c->seg[S_CS].sel, 0x200);
+    CHECK_EQ(peek16(0x8000 - 6), 2);     /* after the XOR */
+    CHECK(peek16(0x8000 - 2) & F_TF);
+    CHECK(!(c->eflags & F_TF));
+    CHECK(c->dr[6] & (1u << 14));        /* DR6.BS */
 
     /* INT n pushes the next instruction; IRET comes back to it. */
     c = fresh();

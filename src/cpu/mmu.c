@@ -1,0 +1,313 @@
+/* IA-32 32-bit paging and the software TLB; see mmu.h.
+ *
+ * Paging is on when CR0.PG and CR0.PE are both set.  A walk (SDM vol. 3A,
+ * 4.3) reads the PDE at CR3[31:12] + 4 * la[31:22]; with CR4.PSE and
+ * PDE.PS it maps a 4 MiB page (PDE bits 21-13 reserved: #PF with RSVD),
+ * otherwise the PTE at PDE[31:12] + 4 * la[21:12] maps a 4 KiB page.
+ * Rights (4.6) combine across both levels: user accesses need U/S=1 in
+ * both and, for writes, R/W=1 in both; supervisor accesses may read any
+ * present page and write read-only ones unless CR0.WP.  A successful walk
+ * sets the Accessed flag of both entries and, for a write, the Dirty flag
+ * of the leaf (4.8), with one atomic OR per entry that changes, as the
+ * processor's locked update does.  A faulting walk writes nothing: the
+ * processor may or may not set A flags on a walk that faults (4.8), and
+ * we choose the deterministic answer.
+ *
+ * A TLB entry caches the outcome for both privilege levels (TLB_T_SUPONLY),
+ * so CPL changes need no flush.  A write tag is only valid once the leaf is
+ * dirty: the first write to a page filled by a read misses, walks again
+ * and sets D.
+ */
+#include "cpu/mmu.h"
+
+#include <stdlib.h>
+
+#include "cpu/exec.h"
+#include "vm/vm.h"
+
+#define PAGE_OFF(la) ((la) & (PHYS_PAGE_SIZE - 1))
+
+int mmu_init(struct cpu *c)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, sizeof(struct tlb)) != 0)
+        return -1;
+    struct tlb *t = p;
+    memset(t, 0, sizeof(*t));
+    for (unsigned i = 0; i < TLB_SIZE; i++)
+        t->e[i].tag_r = t->e[i].tag_w = t->e[i].tag_x = TLB_T_INVALID;
+    c->tlb = t;
+    return 0;
+}
+
+void mmu_destroy(struct cpu *c)
+{
+    free(c->tlb);
+    c->tlb = NULL;
+}
+
+/* --- flushing ---------------------------------------------------------- */
+
+static void entry_clear(struct tlb_entry *e)
+{
+    e->tag_r = e->tag_w = e->tag_x = TLB_T_INVALID;
+    e->pa = 0;
+    e->host = NULL;
+    e->flags = 0;
+}
+
+/* Invalidates an entry that stays on the used list (INVLPG). */
+static void entry_drop(struct tlb_entry *e)
+{
+    uint8_t listed = e->flags & TLB_F_LISTED;
+    entry_clear(e);
+    e->flags = listed;
+}
+
+static void list_add(struct tlb *t, unsigned idx)
+{
+    if (t->nused < TLB_USED_MAX)
+        t->used[t->nused++] = (uint16_t)idx;
+    else
+        t->used_overflow = true;
+}
+
+/* Keeps entry idx through a flush when it is global and globals stay. */
+static void flush_one(struct tlb *t, unsigned idx, bool include_global)
+{
+    struct tlb_entry *e = &t->e[idx];
+    if (!include_global && (e->flags & TLB_F_GLOBAL))
+        list_add(t, idx);
+    else
+        entry_clear(e);
+}
+
+void mmu_flush(struct cpu *c, bool include_global)
+{
+    struct tlb *t = c->tlb;
+    if (!t)
+        return;
+    t->flushes++;
+    unsigned n = t->nused;
+    bool sweep = t->used_overflow;
+    t->nused = 0;
+    t->used_overflow = false;
+    if (sweep) {
+        for (unsigned i = 0; i < TLB_SIZE; i++)
+            if (t->e[i].flags & TLB_F_LISTED)
+                flush_one(t, i, include_global);
+    } else {
+        /* The kept indices are a prefix of the ones visited: in place. */
+        for (unsigned k = 0; k < n; k++)
+            flush_one(t, t->used[k], include_global);
+    }
+    /* Surviving global 4 MiB entries keep their region bits (harmless when
+     * stale: INVLPG just scans). */
+    if (include_global)
+        memset(t->large_regions, 0, sizeof(t->large_regions));
+}
+
+void mmu_invlpg(struct cpu *c, uint32_t la)
+{
+    struct tlb *t = c->tlb;
+    t->invlpgs++;
+    struct tlb_entry *e = tlb_entry_for(t, la);
+    if ((e->tag_r & TLB_PAGE_MASK) == (la & TLB_PAGE_MASK))
+        entry_drop(e);
+    /* A 4 MiB page is cached as 4 KiB pieces: drop every piece. */
+    uint32_t region = la >> 22;
+    uint32_t bit = 1u << (region & 31);
+    if (t->large_regions[region / 32] & bit) {
+        t->large_regions[region / 32] &= ~bit;
+        for (uint32_t p = 0; p < 1024; p++) {
+            struct tlb_entry *x = tlb_entry_for(t, (region << 22) | (p << 12));
+            if ((x->flags & TLB_F_LARGE) && (x->tag_r >> 22) == region)
+                entry_drop(x);
+        }
+    }
+}
+
+/* --- the walk ---------------------------------------------------------- */
+
+static bool paging_on(const struct cpu *c)
+{
+    return (c->cr0 & (CR0_PG | CR0_PE)) == (CR0_PG | CR0_PE);
+}
+
+_Noreturn static void page_fault(struct cpu *c, uint32_t la, uint32_t err)
+{
+    c->cr2 = la;
+    cpu_fault(c, EXC_PF, err);
+}
+
+/* Sets bits in a paging-structure entry: one atomic OR, as the processor's
+ * locked A/D update (SDM 4.8).  Tables outside RAM: read-modify-write
+ * through the bus (ROM drops it). */
+static void pt_set_bits(struct physmem *pm, uint32_t pa, uint32_t bits)
+{
+    uint8_t *p = physmem_ptr(pm, pa, true);
+    if (p)
+        __atomic_fetch_or((uint32_t *)(void *)p, bits, __ATOMIC_SEQ_CST);
+    else
+        phys_write(pm, pa, phys_read(pm, pa, 4) | bits, 4);
+}
+
+/* Translates la for `acc` by walking the tables, raising #PF if the access
+ * is not allowed, and fills entry e with the result for all access kinds
+ * and both privilege levels. */
+static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_access acc)
+{
+    struct tlb *t = c->tlb;
+    struct physmem *pm = &c->vm->mem;
+    uint32_t page = la & TLB_PAGE_MASK;
+    uint32_t pa = page;
+    bool u_ok = true, w_ok = true, sup_w = true, dirty = true;
+    uint8_t flags = 0;
+
+    t->misses++;
+    if (paging_on(c)) {
+        t->walks++;
+        bool user = mmu_user(c);
+        bool write = acc == MMU_WRITE;
+        uint32_t err = (write ? PFERR_W : 0) | (user ? PFERR_U : 0);
+        uint32_t pde_pa = (c->cr3 & TLB_PAGE_MASK) | ((la >> 20) & 0xFFC);
+        uint32_t pde = phys_read(pm, pde_pa, 4);
+        if (!(pde & PTE_P))
+            page_fault(c, la, err);
+        bool large = (c->cr4 & MMU_CR4_PSE) && (pde & PTE_PS);
+        uint32_t pte_pa = 0, pte = 0, leaf;
+        if (large) {
+            if (pde & PDE_4M_RSVD)
+                page_fault(c, la, err | PFERR_P | PFERR_RSVD);
+            leaf = pde;
+        } else {
+            pte_pa = (pde & TLB_PAGE_MASK) | ((la >> 10) & 0xFFC);
+            pte = phys_read(pm, pte_pa, 4);
+            if (!(pte & PTE_P))
+                page_fault(c, la, err);
+            leaf = pte;
+        }
+        u_ok = (pde & leaf & PTE_US) != 0;
+        w_ok = (pde & leaf & PTE_RW) != 0;
+        sup_w = w_ok || !(c->cr0 & CR0_WP);
+        bool allowed = user ? u_ok && (!write || w_ok) : !write || sup_w;
+        if (!allowed)
+            page_fault(c, la, err | PFERR_P);
+
+        /* Accessed and dirty flags, only where they change. */
+        uint32_t want = PTE_A | (write ? PTE_D : 0);
+        if (large) {
+            if ((pde & want) != want)
+                pt_set_bits(pm, pde_pa, want);
+            pa = (pde & 0xFFC00000u) | (la & 0x003FF000u);
+            flags |= TLB_F_LARGE;
+            t->large_regions[la >> 27] |= 1u << ((la >> 22) & 31);
+        } else {
+            if (!(pde & PTE_A))
+                pt_set_bits(pm, pde_pa, PTE_A);
+            if ((pte & want) != want)
+                pt_set_bits(pm, pte_pa, want);
+            pa = pte & TLB_PAGE_MASK;
+        }
+        dirty = write || (leaf & PTE_D);
+        if ((leaf & PTE_G) && (c->cr4 & MMU_CR4_PGE))
+            flags |= TLB_F_GLOBAL;
+    }
+
+    uint8_t *host = physmem_ptr(pm, pa, false);      /* RAM or ROM */
+    bool host_w = host && physmem_ptr(pm, pa, true); /* RAM only */
+    uint32_t rd = page | (u_ok ? 0 : TLB_T_SUPONLY) | (host ? 0 : TLB_T_NOHOST);
+    uint32_t wr = page | TLB_T_INVALID;
+    if (dirty && sup_w)
+        wr = page | (u_ok && w_ok ? 0 : TLB_T_SUPONLY) | (host_w ? 0 : TLB_T_NOHOST);
+    /* Scan-before-execute will set TLB_F_WATCHED here from its map of
+     * scanned physical pages, and add TLB_T_WATCHED to wr. */
+
+    if (!(e->flags & TLB_F_LISTED))
+        list_add(t, (unsigned)(e - t->e));
+    e->tag_r = rd;
+    e->tag_x = rd; /* no NX in 32-bit paging: execute needs what read needs */
+    e->tag_w = wr;
+    e->pa = pa;
+    e->host = host;
+    e->flags = flags | TLB_F_LISTED | (u_ok ? TLB_F_USER : 0) | (w_ok ? TLB_F_WRITE : 0);
+}
+
+/* The entry for la with a valid translation for `acc` at the current
+ * privilege level (it may still need the slow path: NOHOST, WATCHED). */
+static struct tlb_entry *tlb_get(struct cpu *c, uint32_t la, enum mmu_access acc)
+{
+    struct tlb_entry *e = tlb_entry_for(c->tlb, la);
+    uint32_t tag = acc == MMU_READ ? e->tag_r : acc == MMU_WRITE ? e->tag_w : e->tag_x;
+    uint32_t mask = TLB_PAGE_MASK | TLB_T_INVALID | (mmu_user(c) ? TLB_T_SUPONLY : 0);
+    if ((tag & mask) != (la & TLB_PAGE_MASK))
+        tlb_fill(c, e, la, acc);
+    return e;
+}
+
+uint32_t mmu_translate(struct cpu *c, uint32_t la, enum mmu_access acc)
+{
+    return tlb_get(c, la, acc)->pa | PAGE_OFF(la);
+}
+
+/* --- slow paths -------------------------------------------------------- */
+
+uint32_t mmu_read_slow(struct cpu *c, uint32_t la, unsigned size)
+{
+    struct physmem *pm = &c->vm->mem;
+    unsigned off = PAGE_OFF(la);
+    if (off + size <= PHYS_PAGE_SIZE) {
+        const struct tlb_entry *e = tlb_get(c, la, MMU_READ);
+        if (!(e->tag_r & TLB_T_NOHOST))
+            return host_load(e->host + off, size);
+        return phys_read(pm, e->pa | off, size);
+    }
+    /* Crossing into the next page: translate both before reading
+     * (bytewise, as the bus splits such an access). */
+    unsigned n0 = PHYS_PAGE_SIZE - off;
+    uint32_t pa0 = mmu_translate(c, la, MMU_READ);
+    uint32_t pa1 = mmu_translate(c, la + n0, MMU_READ);
+    uint32_t v = 0;
+    for (unsigned k = 0; k < size; k++) {
+        uint32_t pa = k < n0 ? pa0 + k : pa1 + (k - n0);
+        v |= phys_read(pm, pa, 1) << (8 * k);
+    }
+    return v;
+}
+
+void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
+{
+    struct physmem *pm = &c->vm->mem;
+    unsigned off = PAGE_OFF(la);
+    if (off + size <= PHYS_PAGE_SIZE) {
+        const struct tlb_entry *e = tlb_get(c, la, MMU_WRITE);
+        /* TLB_T_WATCHED: scan-before-execute invalidates the page's
+         * derived state here, before the store lands (later issue). */
+        if (!(e->tag_w & TLB_T_NOHOST))
+            host_store(e->host + off, v, size);
+        else
+            phys_write(pm, e->pa | off, v, size);
+        return;
+    }
+    /* Crossing: both pages must allow the write before any byte lands, so
+     * a #PF on the second page leaves the first unchanged (restartable). */
+    unsigned n0 = PHYS_PAGE_SIZE - off;
+    uint32_t pa0 = mmu_translate(c, la, MMU_WRITE);
+    uint32_t pa1 = mmu_translate(c, la + n0, MMU_WRITE);
+    for (unsigned k = 0; k < size; k++) {
+        uint32_t pa = k < n0 ? pa0 + k : pa1 + (k - n0);
+        phys_write(pm, pa, (v >> (8 * k)) & 0xFF, 1);
+    }
+}
+
+void mmu_fetch_slow(struct cpu *c, uint32_t la, uint8_t *dst, unsigned n)
+{
+    const struct tlb_entry *e = tlb_get(c, la, MMU_EXEC);
+    unsigned off = PAGE_OFF(la);
+    if (!(e->tag_x & TLB_T_NOHOST)) {
+        memcpy(dst, e->host + off, n);
+        return;
+    }
+    for (unsigned k = 0; k < n; k++)
+        dst[k] = (uint8_t)phys_read(&c->vm->mem, e->pa | (off + k), 1);
+}

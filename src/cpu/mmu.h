@@ -1,0 +1,232 @@
+/* Linear-to-physical translation: IA-32 32-bit paging (Intel SDM vol. 3A,
+ * chapter 4: 4.3 two-level tables, 4 MiB pages with CR4.PSE; 4.6 access
+ * rights; 4.7 page-fault error codes; 4.8 accessed and dirty flags; 4.10
+ * TLBs) behind a software TLB.
+ *
+ * The TLB (DESIGN.md section 2) is direct-mapped, indexed by the linear page
+ * number.  Each entry keeps one tag per access kind (read, write, execute).
+ * A tag is the linear page base (bits 31-12) plus "slow" bits in 11-0 that
+ * make the fast path's single compare fail:
+ *
+ *   TLB_T_INVALID  this access kind has no valid translation here (empty
+ *                  entry; a write to a page whose dirty flag is still clear,
+ *                  so the first write walks and sets D; a write nobody may
+ *                  do).
+ *   TLB_T_SUPONLY  only supervisor accesses may use the translation (U/S=0
+ *                  somewhere, or a read-only page that a supervisor may
+ *                  still write because CR0.WP=0).  User accesses (CPL 3,
+ *                  outside cpu.sys_access) include this bit in their compare.
+ *   TLB_T_NOHOST   the translation is valid but there is no host pointer:
+ *                  MMIO, unmapped, or ROM for writes.  The slow path goes
+ *                  through phys_read/phys_write at the entry's `pa`.
+ *   TLB_T_WATCHED  write tag only: the page holds code the scan-before-
+ *                  execute engine has scanned (TLB_F_WATCHED), so stores
+ *                  take the slow path, which is where SBE will invalidate
+ *                  what it derived from the page.  Nothing sets it yet.
+ *
+ * So the fast path is: index, one compare of tag against the page of the
+ * access's last byte (which also rejects accesses that cross into the next
+ * page: that page never lives at this index), one load or store through
+ * the host pointer.
+ *
+ * The TLB holds translations exactly as hardware may: a write to a page
+ * table does not change a cached translation until a flush or INVLPG
+ * (SDM 4.10.4.4; seed 001's stale-state scenarios need this to be visible).
+ * Entries hold host pointers computed for the A20/bus-masked address, so
+ * the owner of those masks must flush too (see mmu_flush).
+ */
+#ifndef PLEX86_CPU_MMU_H
+#define PLEX86_CPU_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "vm/physmem.h"
+
+enum mmu_access { MMU_READ, MMU_WRITE, MMU_EXEC };
+
+/* Paging-structure entry bits (SDM vol. 3A, tables 4-4 to 4-6). */
+enum {
+    PTE_P = 1u << 0, PTE_RW = 1u << 1, PTE_US = 1u << 2, PTE_PWT = 1u << 3,
+    PTE_PCD = 1u << 4, PTE_A = 1u << 5, PTE_D = 1u << 6, PTE_PS = 1u << 7,
+    PTE_G = 1u << 8,
+    PDE_4M_RSVD = 0x003FE000u, /* bits 21-13 of a 4 MiB PDE (no PSE-36) */
+};
+
+/* CR4 bits paging looks at (SDM vol. 3A, 2.5); prefixed so that cpu.h can
+ * grow its own CR4_* names. */
+enum { MMU_CR4_PSE = 1u << 4, MMU_CR4_PAE = 1u << 5, MMU_CR4_PGE = 1u << 7 };
+
+/* #PF error code (SDM vol. 3A, 4.7). */
+enum { PFERR_P = 1u << 0, PFERR_W = 1u << 1, PFERR_U = 1u << 2, PFERR_RSVD = 1u << 3 };
+
+/* TLB geometry: 4096 entries (16 MiB of linear space) of 32 bytes, 128 KiB
+ * per CPU.  Measured in tests/cpu/test_paging.c's benchmark and
+ * docs/internals.md: a hit costs the same at every size; 4096 keeps a
+ * kernel-plus-process working set of a few MiB free of conflict misses,
+ * and flushes stay cheap because they only touch entries filled since the
+ * last flush. */
+#define TLB_BITS 12
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_PAGE_MASK 0xFFFFF000u
+
+/* Tag slow bits; see the top of this file. */
+enum {
+    TLB_T_INVALID = 1u << 0,
+    TLB_T_SUPONLY = 1u << 1,
+    TLB_T_NOHOST = 1u << 2,
+    TLB_T_WATCHED = 1u << 3,
+};
+
+/* Entry flags. */
+enum {
+    TLB_F_LISTED = 1u << 0,  /* on the used list (filled since the last flush) */
+    TLB_F_GLOBAL = 1u << 1,  /* G=1 with CR4.PGE: survives mmu_flush(c, false) */
+    TLB_F_LARGE = 1u << 2,   /* from a 4 MiB page: INVLPG drops all of it */
+    TLB_F_WATCHED = 1u << 3, /* code page watched by SBE: stores take the slow
+                                path (TLB_T_WATCHED in tag_w); reserved, nothing
+                                sets it yet */
+    TLB_F_USER = 1u << 4,    /* U/S=1 at both levels */
+    TLB_F_WRITE = 1u << 5,   /* R/W=1 at both levels */
+};
+
+struct tlb_entry {
+    uint32_t tag_r, tag_w, tag_x; /* page base | TLB_T_* */
+    uint32_t pa;                  /* physical page base (before A20/bus masks) */
+    uint8_t *host;                /* host address of the (masked) page when it
+                                     is RAM or, for reads, ROM; else NULL */
+    uint8_t flags;                /* TLB_F_* */
+};
+
+/* How many fills a flush can undo one by one; beyond it, a flush sweeps
+ * the whole table. */
+#define TLB_USED_MAX 512
+
+struct tlb {
+    struct tlb_entry e[TLB_SIZE];
+    /* Counters (monotonic; exported by a later issue). */
+    uint64_t misses;   /* lookups that had to fill an entry */
+    uint64_t walks;    /* page-table walks (paging on) */
+    uint64_t flushes;  /* mmu_flush calls */
+    uint64_t invlpgs;  /* mmu_invlpg calls */
+    /* Indices filled since the last flush, so a flush costs what was used. */
+    unsigned nused;
+    bool used_overflow;
+    uint16_t used[TLB_USED_MAX];
+    /* 4 MiB linear regions that may hold TLB_F_LARGE entries (INVLPG). */
+    uint32_t large_regions[1024 / 32];
+};
+
+/* Lifecycle: mmu_init allocates an empty TLB for c (0, or -1 on no memory);
+ * mmu_destroy frees it. */
+int mmu_init(struct cpu *c);
+void mmu_destroy(struct cpu *c);
+
+/* Translates a linear address for one access of the given kind, through
+ * the TLB (filling it on a miss).  Raises #PF (cr2 = la) when the access is
+ * not allowed.  With paging off, linear = physical. */
+uint32_t mmu_translate(struct cpu *c, uint32_t la, enum mmu_access acc);
+
+/* Drops cached translations: all of them, or all but the global ones
+ * (G=1 with CR4.PGE at fill time).  Who must call what:
+ *   MOV to CR3, task switch loading CR3 (even with the same value):
+ *       mmu_flush(c, false)
+ *   CR0.PG, CR0.WP, CR4.PSE, CR4.PGE, CR4.PAE changing: mmu_flush(c, true)
+ *   A20 gate or physmem.addr_mask changing, or the physical memory map
+ *   changing (ROM/MMIO added or removed): mmu_flush(c, true)
+ *   cpu_reset (RESET/INIT) flushes by itself. */
+void mmu_flush(struct cpu *c, bool include_global);
+
+/* INVLPG: drops the translation for la's page (global or not; for a
+ * 4 MiB page, all of the page). */
+void mmu_invlpg(struct cpu *c, uint32_t la);
+
+/* Out-of-line slow paths of lin_read/lin_write/fetch (mmu.c): misses,
+ * MMIO/ROM/unmapped pages, page-crossing accesses (both pages translated
+ * before any byte moves), watched pages. */
+uint32_t mmu_read_slow(struct cpu *c, uint32_t la, unsigned size);
+void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size);
+/* Copies n bytes (within one page) of code at la; EXEC access. */
+void mmu_fetch_slow(struct cpu *c, uint32_t la, uint8_t *dst, unsigned n);
+
+/* --- the fast path --------------------------------------------------- */
+
+/* A user-mode access for the U/S checks (SDM 4.6: CPL 3, except implicit
+ * supervisor accesses to system structures). */
+static inline bool mmu_user(const struct cpu *c)
+{
+    return c->cpl == 3 && !c->sys_access;
+}
+
+static inline struct tlb_entry *tlb_entry_for(struct tlb *t, uint32_t la)
+{
+    return &t->e[(la >> PHYS_PAGE_SHIFT) & (TLB_SIZE - 1)];
+}
+
+/* One compare: the tag must equal the page of the access's last byte with
+ * no slow bit that applies.  An access crossing into the next page misses,
+ * because that page maps to a different index. */
+static inline bool tlb_hit(const struct cpu *c, uint32_t tag, uint32_t la, unsigned size)
+{
+    uint32_t mask = TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST | TLB_T_WATCHED |
+                    (mmu_user(c) ? TLB_T_SUPONLY : 0);
+    return (tag & mask) == ((la + size - 1) & TLB_PAGE_MASK);
+}
+
+static inline uint32_t host_load(const uint8_t *p, unsigned size)
+{
+    if (size == 1)
+        return *p;
+    if (size == 2) {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline void host_store(uint8_t *p, uint32_t v, unsigned size)
+{
+    if (size == 1) {
+        *p = (uint8_t)v;
+    } else if (size == 2) {
+        uint16_t h = (uint16_t)v;
+        memcpy(p, &h, 2);
+    } else {
+        memcpy(p, &v, 4);
+    }
+}
+
+/* Linear reads and writes of 1, 2 or 4 bytes (callers split 8-byte ones). */
+static inline uint32_t mmu_read(struct cpu *c, uint32_t la, unsigned size)
+{
+    const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
+    if (__builtin_expect(tlb_hit(c, e->tag_r, la, size), 1))
+        return host_load(e->host + (la & (PHYS_PAGE_SIZE - 1)), size);
+    return mmu_read_slow(c, la, size);
+}
+
+static inline void mmu_write(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
+{
+    const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
+    if (__builtin_expect(tlb_hit(c, e->tag_w, la, size), 1))
+        host_store(e->host + (la & (PHYS_PAGE_SIZE - 1)), v, size);
+    else
+        mmu_write_slow(c, la, v, size);
+}
+
+/* Instruction fetch of n bytes that stay within la's page. */
+static inline void mmu_fetch(struct cpu *c, uint32_t la, uint8_t *dst, unsigned n)
+{
+    const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
+    if (__builtin_expect(tlb_hit(c, e->tag_x, la, 1), 1))
+        memcpy(dst, e->host + (la & (PHYS_PAGE_SIZE - 1)), n);
+    else
+        mmu_fetch_slow(c, la, dst, n);
+}
+
+#endif
