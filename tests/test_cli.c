@@ -69,6 +69,20 @@ static void test_all_options(void)
     CHECK(o.no_reboot);
 }
 
+static void test_kernel(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    CHECK_EQ(PARSE(&o, "-kernel", "k.elf", "-append", "a b=c", "-initrd", "i.img"), CLI_RUN);
+    CHECK_STR(o.kernel, "k.elf");
+    CHECK_STR(o.append, "a b=c");
+    CHECK_STR(o.initrd, "i.img");
+    CHECK(o.bios == NULL);
+    CHECK_EQ(PARSE(&o, "--kernel=k.elf", "--append="), CLI_RUN);
+    CHECK_STR(o.append, "");
+    CHECK(o.initrd == NULL);
+}
+
 static void test_sizes(void)
 {
     uint32_t mb;
@@ -113,7 +127,10 @@ static void test_errors(void)
         { { "-bios", "x", "--nographic=yes" }, "takes no argument" },
         { { "-bios", "x", "disk.img" }, "unexpected argument 'disk.img'" },
         { { "-bios", "x", "-" }, "unexpected argument '-'" },
-        { { "-kernel", "bzImage" }, "not implemented" },
+        { { "-kernel", "k.elf", "-bios", "x" }, "not both" },
+        { { "-bios", "x", "-append", "quiet" }, "-append needs -kernel" },
+        { { "-initrd", "i.img" }, "-initrd needs -kernel" },
+        { { "-kernel", "" }, "-kernel: empty argument" },
         { { "-m", "16" }, "nothing to run" },
         { { "-nographic" }, "nothing to run" },
     };
@@ -173,6 +190,7 @@ int main(void)
 {
     test_defaults();
     test_all_options();
+    test_kernel();
     test_sizes();
     test_errors();
     test_requests();

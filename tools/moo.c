@@ -55,6 +55,15 @@ static uint64_t rd64(const uint8_t *p)
     return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
 }
 
+/* Copies n bytes of an ASCII field, '?' for anything unprintable, and
+ * NUL-terminates. */
+static void copy_ascii(char *dst, const uint8_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? (char)src[i] : '?';
+    dst[n] = 0;
+}
+
 static bool id_is(const struct chunk *ck, const char *id)
 {
     return memcmp(ck->id, id, 4) == 0;
@@ -349,8 +358,7 @@ static int parse_header(struct moo_file *f, const struct chunk *ck)
     f->major = p[0];
     f->minor = p[1];
     f->test_count = rd32(p + 4);
-    memcpy(f->cpu_id, p + 8, 4);
-    f->cpu_id[4] = 0;
+    copy_ascii(f->cpu_id, p + 8, 4);
     if (f->major != 1)
         return fail(f, ck->hdr, "MOO version %u.%u is not supported (only 1.x)",
                     f->major, f->minor);
@@ -370,8 +378,7 @@ static int parse_meta(struct moo_file *f, const struct chunk *ck)
     m->set_minor = p[1];
     m->cpu_type = p[2];
     m->opcode = rd32(p + 3);
-    memcpy(m->mnemonic, p + 7, 8);
-    m->mnemonic[8] = 0;
+    copy_ascii(m->mnemonic, p + 7, 8);
     m->test_count = rd32(p + 15);
     m->seed = rd64(p + 19);
     m->cpu_mode = p[27];

@@ -90,7 +90,8 @@ struct moo_meta {
     uint8_t set_major, set_minor;
     uint8_t cpu_type;
     uint32_t opcode;
-    char mnemonic[9];   /* NUL-terminated, trailing spaces kept */
+    char mnemonic[9];   /* NUL-terminated, trailing spaces kept, '?' for
+                           unprintable bytes */
     uint32_t test_count;
     uint64_t seed;
     uint8_t cpu_mode;   /* 0 real, 1 protected, 2 V86, 3 unreal */
@@ -104,7 +105,8 @@ struct moo_file {
 
     uint8_t major, minor;
     uint32_t test_count;  /* from the MOO header, checked against the file */
-    char cpu_id[5];       /* e.g. "C286", "386E"; NUL-terminated */
+    char cpu_id[5];       /* e.g. "C286", "386E"; NUL-terminated, '?' for
+                             unprintable bytes */
     bool has_meta;
     struct moo_meta meta;
     bool has_mask;        /* file-level RMSK/RM32 */

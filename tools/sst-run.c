@@ -35,7 +35,7 @@
 /* ---- options and results ------------------------------------------------ */
 
 struct options {
-    bool verbose, quiet, skip_if_missing;
+    bool verbose, quiet, skip_if_missing, trace;
     double min_pass;
     const char *skips_path;
     uint64_t budget;
@@ -56,21 +56,24 @@ struct rules {
     uint32_t max_bytes;       /* longer BYTS are skipped (0: no limit) */
     bool skip_mov_fs_gs;      /* 8C/8E with reg 4/5 are FS/GS only on a 386 */
     bool skip_bad_lock;       /* LOCK where a 386 raises #UD and a 286 does not */
+    bool skip_string_gp;      /* string instructions that take interrupt 13 */
+    bool alias_ss_fault;      /* vector 12 goes where the 286's 13 went */
     bool ports_386ex;         /* ports 22h/23h read 7Fh/42h */
 };
 
-/* shared/testdata/README.md, "Using the 286 data on a 386 (or later) core". */
+/* shared/testdata/README.md, "Using the 286 data on a 386 (or later) core",
+ * and the chip differences found since (docs/sst.md): LOCK, #SS, strings. */
 static const struct rules rules_286 = {
     .name = "80286", .wide = false, .flags_load = 0x0FFF, .flags_cmp = 0x0FFF,
     .cr0_cmp = 0, .max_bytes = 10, .skip_mov_fs_gs = true, .skip_bad_lock = true,
-    .ports_386ex = false,
+    .skip_string_gp = true, .alias_ss_fault = true, .ports_386ex = false,
 };
 
 /* shared/testdata/README.md, "Using the 386 data". */
 static const struct rules rules_386 = {
     .name = "80386", .wide = true, .flags_load = 0x3FFFF, .flags_cmp = 0x3FFFF,
     .cr0_cmp = 0x8000001F, .max_bytes = 0, .skip_mov_fs_gs = false, .skip_bad_lock = false,
-    .ports_386ex = true,
+    .skip_string_gp = false, .alias_ss_fault = false, .ports_386ex = true,
 };
 
 static const struct rules *rules_for(const char *cpu_id)
@@ -155,6 +158,23 @@ static uint32_t get_reg(const struct cpu *c, const struct regdesc *d)
     return 0;
 }
 
+/* ---- why tests are skipped --------------------------------------------------- */
+
+enum skip_why {
+    SKIP_NONE, SKIP_LIST_FILE, SKIP_LIST_TEST, SKIP_REVOKED, SKIP_TOO_LONG,
+    SKIP_MOV_FS_GS, SKIP_BAD_LOCK, SKIP_STRING_GP, SKIP_COUNT
+};
+
+static const char *const skip_text[SKIP_COUNT] = {
+    [SKIP_LIST_FILE] = "file on the skip list",
+    [SKIP_LIST_TEST] = "test on the skip list",
+    [SKIP_REVOKED] = "revoked",
+    [SKIP_TOO_LONG] = "286: longer than 10 bytes",
+    [SKIP_MOV_FS_GS] = "286: 8C/8E with FS/GS",
+    [SKIP_BAD_LOCK] = "286: LOCK a 386 refuses",
+    [SKIP_STRING_GP] = "286: string instruction taking interrupt 13",
+};
+
 /* ---- per-directory side files ------------------------------------------------ */
 
 struct dirdata {
@@ -184,6 +204,7 @@ struct runner {
     struct dirdata dd;
     struct dirty dirty;
     struct counts total;
+    uint64_t skipped_by[SKIP_COUNT];
     uint64_t insns;
     double run_s;
     bool input_error;
@@ -303,23 +324,26 @@ static void mark_stack(struct dirty *d, uint32_t ss, uint32_t sp)
     mark(d, base + ((sp - 64) & 0xFFFF));
 }
 
+/* A register's value after the test: FINA lists only what changed. */
+static uint32_t final_reg(const struct moo_test *t, unsigned slot)
+{
+    return t->fina.regs.present >> slot & 1 ? t->fina.regs.v[slot] : t->init.regs.v[slot];
+}
+
 /* Everything the test can have written, so that the next one starts on
  * zeroed RAM without clearing 16 MiB each time: the pages of its RAM
  * records, the stack, and the interrupt vector table. */
 static void mark_test(struct dirty *d, const struct moo_test *t, bool wide)
 {
     unsigned ss = wide ? MOO_SS32 : MOO_SS, sp = wide ? MOO_ESP : MOO_SP;
-    const struct moo_regs *in = &t->init.regs, *out = &t->fina.regs;
     mark_ram(d, &t->init.ram);
     mark_ram(d, &t->fina.ram);
     mark(d, 0);
-    mark_stack(d, in->v[ss], in->v[sp]);
-    mark_stack(d, out->present >> ss & 1 ? out->v[ss] : in->v[ss],
-               out->present >> sp & 1 ? out->v[sp] : in->v[sp]);
-    if (t->has_excp) {
-        mark(d, t->excp_flag_addr);
-        mark(d, t->excp_flag_addr + 1);
-    }
+    mark_stack(d, t->init.regs.v[ss], t->init.regs.v[sp]);
+    mark_stack(d, final_reg(t, ss), final_reg(t, sp));
+    if (t->has_excp) /* the pushed FLAGS word, up to a byte above (odd SP) */
+        for (uint32_t k = 0; k < 3; k++)
+            mark(d, t->excp_flag_addr + k);
 }
 
 static void clean_ram(struct vm *vm, struct dirty *d)
@@ -339,6 +363,24 @@ static void clean_ram(struct vm *vm, struct dirty *d)
 
 /* ---- one test -------------------------------------------------------------------- */
 
+/* The 286 reports a stack-segment overrun (a word at SS:FFFF) as interrupt
+ * 13, a 386 as interrupt 12, #SS (Intel SDM, real-address mode exceptions).
+ * When a 286 test expects 13 and leaves vector 12 unset, vector 12 gets 13's
+ * handler: RAM the test does not set may hold anything, and the 386's #SS
+ * then ends where the 286's interrupt 13 did, with the same frame. */
+static void alias_ss_fault(struct physmem *mem, const struct moo_test *t)
+{
+    if (!t->has_excp || t->excp_number != 13)
+        return;
+    for (uint32_t i = 0; i < t->init.ram.count; i++) {
+        uint32_t a = moo_ram_addr(&t->init.ram, i) & SST_ADDR_MASK;
+        if (a >= 12 * 4 && a < 13 * 4)
+            return;
+    }
+    for (uint32_t k = 0; k < 4; k++)
+        phys_write(mem, 12 * 4 + k, phys_read(mem, 13 * 4 + k, 1), 1);
+}
+
 static void load_test(struct runner *r, const struct filectx *fc, const struct moo_test *t)
 {
     struct cpu *c = &r->vm->cpu;
@@ -356,6 +398,8 @@ static void load_test(struct runner *r, const struct filectx *fc, const struct m
     const struct moo_ram *ram = &t->init.ram;
     for (uint32_t i = 0; i < ram->count; i++)
         phys_write(&r->vm->mem, moo_ram_addr(ram, i) & SST_ADDR_MASK, moo_ram_value(ram, i), 1);
+    if (fc->ru->alias_ss_fault)
+        alias_ss_fault(&r->vm->mem, t);
 }
 
 /* Compare mask for register `slot`: its width, the rules, and the first of
@@ -415,8 +459,7 @@ static unsigned compare_regs(const struct runner *r, const struct filectx *fc,
     const struct regdesc *tab = reg_table(ru->wide);
     unsigned bad = 0;
     for (unsigned i = 0; i < moo_reg_count(ru->wide); i++) {
-        uint32_t exp = t->fina.regs.present >> i & 1 ? t->fina.regs.v[i] : t->init.regs.v[i];
-        uint32_t act = get_reg(c, &tab[i]), m = reg_mask(fc, t, i);
+        uint32_t exp = final_reg(t, i), act = get_reg(c, &tab[i]), m = reg_mask(fc, t, i);
         if (!((exp ^ act) & m))
             continue;
         bad++;
@@ -442,13 +485,26 @@ static unsigned compare_regs(const struct runner *r, const struct filectx *fc,
     return bad;
 }
 
+/* Where the exception pushed FLAGS: the EXCP address, which is SS:SP+4 of
+ * the final state, except that with an odd SP the data gives it rounded
+ * down to even (all 403 such tests of the 286 set): then SS:SP+4 it is. */
+static uint32_t pushed_flags_addr(const struct filectx *fc, const struct moo_test *t)
+{
+    bool wide = fc->ru->wide;
+    uint32_t ss = final_reg(t, wide ? MOO_SS32 : MOO_SS);
+    uint32_t sp = final_reg(t, wide ? MOO_ESP : MOO_SP);
+    uint32_t given = t->excp_flag_addr & SST_ADDR_MASK;
+    uint32_t frame = (((ss & 0xFFFF) << 4) + ((sp + 4) & 0xFFFF)) & SST_ADDR_MASK;
+    return (sp & 1) && frame == given + 1 ? frame : given;
+}
+
 /* Bits of a RAM byte compared: all but the undefined flags of the FLAGS
  * word an exception pushed. */
 static uint8_t ram_mask(const struct filectx *fc, const struct moo_test *t, uint32_t addr)
 {
     if (!t->has_excp)
         return 0xFF;
-    uint32_t fa = t->excp_flag_addr & SST_ADDR_MASK;
+    uint32_t fa = pushed_flags_addr(fc, t);
     uint32_t m = reg_mask(fc, t, flags_slot(fc->ru->wide));
     if (addr == fa)
         return (uint8_t)m;
@@ -535,6 +591,26 @@ static bool check_test(struct runner *r, const struct filectx *fc, const struct 
     return bad == 0 && s == CPU_STOP_HLT;
 }
 
+/* Re-runs a failed test one instruction at a time, printing where it goes:
+ * the quickest way to see which exception a CPU raised, or where it ran
+ * away to. */
+static void trace_test(struct runner *r, const struct filectx *fc, const struct moo_test *t,
+                       FILE *o)
+{
+    struct cpu *c = &r->vm->cpu;
+    load_test(r, fc, t);
+    fprintf(o, "    trace: start %04x:%08x esp %08x eflags %08x\n", c->seg[S_CS].sel, c->eip,
+            c->gpr[R_ESP], cpu_get_eflags(c));
+    for (int step = 1; step <= 8; step++) {
+        enum cpu_stop s = cpu_run(c, 1);
+        fprintf(o, "    trace: %d %04x:%08x esp %08x eflags %08x%s\n", step, c->seg[S_CS].sel,
+                c->eip, c->gpr[R_ESP], cpu_get_eflags(c),
+                c->halted ? " halted" : s == CPU_STOP_SHUTDOWN ? " shutdown" : "");
+        if (s != CPU_STOP_LIMIT || c->halted)
+            break;
+    }
+}
+
 /* Runs one test; on failure writes its details to `o` if given. */
 static bool run_test(struct runner *r, const struct filectx *fc, const struct moo_test *t,
                      FILE *o)
@@ -551,6 +627,8 @@ static bool run_test(struct runner *r, const struct filectx *fc, const struct mo
         return true;
     if (o)
         check_test(r, fc, t, s, ran, o);
+    if (o && r->opt.trace)
+        trace_test(r, fc, t, o);
     /* A failing CPU may have written anywhere: clear all of RAM before the
      * next test, so that results do not depend on the order of tests. */
     r->dirty.overflow = true;
@@ -573,6 +651,22 @@ static uint32_t skip_prefixes(const uint8_t *b, uint32_t n, bool *lock)
     for (; i < n && is_prefix_286(b[i]); i++)
         *lock |= b[i] == 0xF0;
     return i;
+}
+
+static bool is_string_op(uint8_t op)
+{
+    return (op >= 0x6C && op <= 0x6F) || (op >= 0xA4 && op <= 0xA7) || (op >= 0xAA && op <= 0xAF);
+}
+
+/* A string instruction that takes interrupt 13 on the 286 (an element at
+ * offset FFFF): the 286 leaves SI/DI (and CX under REP) advanced past the
+ * faulting element, where a 386 fault leaves them at it so that the
+ * instruction restarts (Intel SDM vol. 3, 6.5). */
+static bool is_string_gp(const struct moo_test *t)
+{
+    bool lock;
+    uint32_t i = skip_prefixes(t->bytes, t->nbytes, &lock);
+    return t->has_excp && t->excp_number == 13 && i < t->nbytes && is_string_op(t->bytes[i]);
 }
 
 /* MOV to/from FS or GS on a 386, #UD on a 286. */
@@ -611,24 +705,26 @@ static bool is_bad_lock(const uint8_t *b, uint32_t n)
     return i + 1 >= n || !lockable_386(b[i], b[i + 1]);
 }
 
-/* Why a test is not run, or NULL. */
-static const char *skip_reason(const struct runner *r, const struct filectx *fc,
-                               const struct moo_test *t)
+/* Why a test is not run. */
+static enum skip_why skip_reason(const struct runner *r, const struct filectx *fc,
+                                 const struct moo_test *t)
 {
+    const struct rules *ru = fc->ru;
     if (fc->skip_reason)
-        return fc->skip_reason;
-    const char *why = sst_skips_test(&r->skips, fc->base, t->index);
-    if (why)
-        return why;
+        return SKIP_LIST_FILE;
+    if (sst_skips_test(&r->skips, fc->base, t->index))
+        return SKIP_LIST_TEST;
     if (t->has_hash && sst_hashes_has(&r->dd.revoked, t->hash))
-        return "revoked";
-    if (fc->ru->max_bytes && t->nbytes > fc->ru->max_bytes)
-        return "longer than the 286's 10-byte limit";
-    if (fc->ru->skip_mov_fs_gs && is_mov_fs_gs(t->bytes, t->nbytes))
-        return "8C/8E with FS/GS";
-    if (fc->ru->skip_bad_lock && is_bad_lock(t->bytes, t->nbytes))
-        return "LOCK that a 386 refuses";
-    return NULL;
+        return SKIP_REVOKED;
+    if (ru->max_bytes && t->nbytes > ru->max_bytes)
+        return SKIP_TOO_LONG;
+    if (ru->skip_mov_fs_gs && is_mov_fs_gs(t->bytes, t->nbytes))
+        return SKIP_MOV_FS_GS;
+    if (ru->skip_bad_lock && is_bad_lock(t->bytes, t->nbytes))
+        return SKIP_BAD_LOCK;
+    if (ru->skip_string_gp && is_string_gp(t))
+        return SKIP_STRING_GP;
+    return SKIP_NONE;
 }
 
 /* ---- files and directories ------------------------------------------------------------ */
@@ -766,8 +862,10 @@ static int one_test(struct runner *r, const struct filectx *fc, const struct moo
                     t->index, t->init.regs.wide ? "32-bit" : "16-bit", fc->ru->name);
         return -1;
     }
-    if (skip_reason(r, fc, t)) {
+    enum skip_why why = skip_reason(r, fc, t);
+    if (why != SKIP_NONE) {
         fcnt->skipped++;
+        r->skipped_by[why]++;
         return 0;
     }
     bool show = detail && (r->opt.verbose || fcnt->failed == 0);
@@ -888,23 +986,25 @@ static void run_path(struct runner *r, const char *path)
 static void usage(FILE *o)
 {
     fprintf(o, "usage: sst-run [options] PATH...\n"
-          "Runs SingleStepTests MOO files (.MOO, .MOO.gz, or directories of them)\n"
-          "against plex86's CPU.\n"
-          "\n"
-          "  -v, --verbose        print every failure in detail, not just the first per file\n"
-          "  -q, --quiet          print only errors and the two summary lines\n"
-          "      --skips FILE     skip list: lines 'FILENAME[:INDEX] reason', '#' comments\n"
-          "      --min-pass PCT   exit 1 if passed/(passed+failed) is below PCT (default 100)\n"
-          "      --budget N       instructions a test may run before it fails (default %d)\n"
-          "      --skip-if-missing  exit 77 (skipped) if a PATH does not exist\n"
-          "  -h, --help           this text\n"
-          "\n"
-          "Exit status: 0 all good, 1 pass rate below --min-pass, 2 usage error or\n"
-          "unreadable or corrupt input, 77 a PATH is missing with --skip-if-missing.\n",
-          SST_BUDGET);
+               "Runs SingleStepTests MOO files (.MOO, .MOO.gz, or directories of them)\n"
+               "against plex86's CPU.\n"
+               "\n"
+               "  -v, --verbose        every failure in detail (not only the first per file),\n"
+               "                       and the number of tests skipped for each reason\n"
+               "  -q, --quiet          print only errors and the two summary lines\n"
+               "      --skips FILE     skip list: lines 'FILENAME[:INDEX] reason', '#' comments\n"
+               "      --min-pass PCT   exit 1 if passed/(passed+failed) is below PCT (default 100)\n"
+               "      --trace          with each failure shown, the CS:EIP after each step\n"
+               "      --budget N       instructions a test may run before it fails (default %d)\n"
+               "      --skip-if-missing  exit 77 (skipped) if a PATH does not exist\n"
+               "  -h, --help           this text\n"
+               "\n"
+               "Exit status: 0 all good, 1 pass rate below --min-pass, 2 usage error or\n"
+               "unreadable or corrupt input, 77 a PATH is missing with --skip-if-missing.\n",
+               SST_BUDGET);
 }
 
-enum { OPT_SKIPS = 256, OPT_MIN_PASS, OPT_SKIP_IF_MISSING, OPT_BUDGET };
+enum { OPT_SKIPS = 256, OPT_MIN_PASS, OPT_SKIP_IF_MISSING, OPT_BUDGET, OPT_TRACE };
 
 static int parse_percent(const char *s, double *out)
 {
@@ -939,6 +1039,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "min-pass", required_argument, NULL, OPT_MIN_PASS },
         { "skip-if-missing", no_argument, NULL, OPT_SKIP_IF_MISSING },
         { "budget", required_argument, NULL, OPT_BUDGET },
+        { "trace", no_argument, NULL, OPT_TRACE },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct options){ .min_pass = 100.0, .budget = SST_BUDGET };
@@ -950,6 +1051,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'h': return 0;
         case OPT_SKIPS: o->skips_path = optarg; break;
         case OPT_SKIP_IF_MISSING: o->skip_if_missing = true; break;
+        case OPT_TRACE: o->trace = true; break;
         case OPT_BUDGET:
             if (parse_count(optarg, &o->budget) < 0) {
                 fprintf(stderr, "sst-run: --budget wants a count of instructions, not '%s'\n",
@@ -973,8 +1075,23 @@ static int parse_args(int argc, char **argv, struct options *o)
     return optind;
 }
 
+static void print_skips(const struct runner *r)
+{
+    const char *sep = "skipped:";
+    for (int i = SKIP_NONE + 1; i < SKIP_COUNT; i++) {
+        if (!r->skipped_by[i])
+            continue;
+        printf("%s %llu %s", sep, (unsigned long long)r->skipped_by[i], skip_text[i]);
+        sep = ",";
+    }
+    if (sep[0] == ',')
+        putchar('\n');
+}
+
 static void print_summary(const struct runner *r, double wall)
 {
+    if (r->opt.verbose)
+        print_skips(r);
     double rate = r->run_s > 0 ? (double)r->insns / r->run_s : 0;
     printf("throughput: %.2f M guest instructions/s (%llu instructions in %.4f s of cpu_run, "
            "%.3f s in all)\n", rate / 1e6, (unsigned long long)r->insns, r->run_s, wall);

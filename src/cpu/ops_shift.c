@@ -19,9 +19,9 @@ static inline uint32_t msb(uint32_t v, unsigned size)
 void h_shl(struct cpu *c, const struct insn *i)
 {
     unsigned n = shift_count(c, i), sz = i->o[0].size, bits = 8 * sz;
-    if (!n)
-        return;
     uint32_t a = opnd_read(c, i, 0) & size_mask(sz);
+    if (!n)
+        return; /* the operand was still read: its access is checked */
     uint64_t wide = (uint64_t)a << n;
     uint32_t r = (uint32_t)wide & size_mask(sz);
     uint32_t carry = (uint32_t)(wide >> bits) & 1;
@@ -35,9 +35,9 @@ void h_shl(struct cpu *c, const struct insn *i)
 void h_shr(struct cpu *c, const struct insn *i)
 {
     unsigned n = shift_count(c, i), sz = i->o[0].size;
-    if (!n)
-        return;
     uint32_t a = opnd_read(c, i, 0) & size_mask(sz);
+    if (!n)
+        return; /* the operand was still read: its access is checked */
     uint32_t r = (uint32_t)((uint64_t)a >> n);
     uint32_t carry = (uint32_t)((uint64_t)a >> (n - 1)) & 1;
     uint32_t f = flag_szp(r, sz) | (carry ? F_CF : 0);
@@ -53,9 +53,9 @@ void h_shr(struct cpu *c, const struct insn *i)
 void h_sar(struct cpu *c, const struct insn *i)
 {
     unsigned n = shift_count(c, i), sz = i->o[0].size;
-    if (!n)
-        return;
     int64_t a = (int32_t)sext(opnd_read(c, i, 0), sz);
+    if (!n)
+        return; /* the operand was still read: its access is checked */
     uint32_t r = (uint32_t)(a >> n) & size_mask(sz);
     uint32_t carry = (uint32_t)(a >> (n - 1)) & 1;
     set_flags(c, F_ARITH, flag_szp(r, sz) | (carry ? F_CF : 0)); /* OF = 0 */
@@ -66,9 +66,9 @@ void h_sar(struct cpu *c, const struct insn *i)
 void h_rol(struct cpu *c, const struct insn *i)
 {
     unsigned n = shift_count(c, i), sz = i->o[0].size, bits = 8 * sz;
-    if (!n)
-        return;
     uint32_t a = opnd_read(c, i, 0) & size_mask(sz);
+    if (!n)
+        return; /* the operand was still read: its access is checked */
     unsigned k = n % bits;
     uint32_t r = k ? ((a << k) | (a >> (bits - k))) & size_mask(sz) : a;
     uint32_t f = (r & 1) ? F_CF : 0;
@@ -81,9 +81,9 @@ void h_rol(struct cpu *c, const struct insn *i)
 void h_ror(struct cpu *c, const struct insn *i)
 {
     unsigned n = shift_count(c, i), sz = i->o[0].size, bits = 8 * sz;
-    if (!n)
-        return;
     uint32_t a = opnd_read(c, i, 0) & size_mask(sz);
+    if (!n)
+        return; /* the operand was still read: its access is checked */
     unsigned k = n % bits;
     uint32_t r = k ? ((a >> k) | (a << (bits - k))) & size_mask(sz) : a;
     uint32_t f = msb(r, sz) ? F_CF : 0;
@@ -97,10 +97,10 @@ void h_ror(struct cpu *c, const struct insn *i)
 void h_rcl(struct cpu *c, const struct insn *i)
 {
     unsigned n = shift_count(c, i), sz = i->o[0].size, bits = 8 * sz;
-    if (!n)
-        return;
-    unsigned k = n % (bits + 1);
     uint32_t a = opnd_read(c, i, 0) & size_mask(sz);
+    if (!n)
+        return; /* the operand was still read: its access is checked */
+    unsigned k = n % (bits + 1);
     uint64_t v = ((uint64_t)(c->eflags & F_CF ? 1 : 0) << bits) | a;
     if (k)
         v = ((v << k) | (v >> (bits + 1 - k))) & ((2ull << bits) - 1);
@@ -116,10 +116,10 @@ void h_rcl(struct cpu *c, const struct insn *i)
 void h_rcr(struct cpu *c, const struct insn *i)
 {
     unsigned n = shift_count(c, i), sz = i->o[0].size, bits = 8 * sz;
-    if (!n)
-        return;
-    unsigned k = n % (bits + 1);
     uint32_t a = opnd_read(c, i, 0) & size_mask(sz);
+    if (!n)
+        return; /* the operand was still read: its access is checked */
+    unsigned k = n % (bits + 1);
     uint32_t old_cf = c->eflags & F_CF ? 1 : 0;
     uint64_t v = ((uint64_t)old_cf << bits) | a;
     if (k)
@@ -140,9 +140,9 @@ void h_rcr(struct cpu *c, const struct insn *i)
 void h_shld(struct cpu *c, const struct insn *i)
 {
     unsigned n = opnd_read(c, i, 2) & 0x1F, sz = i->o[0].size;
-    if (!n)
-        return;
     uint32_t d = opnd_read(c, i, 0) & size_mask(sz), s = opnd_read(c, i, 1) & size_mask(sz);
+    if (!n)
+        return; /* the operand was still read: its access is checked */
     uint64_t w;
     unsigned top;
     if (sz == 2) {
@@ -164,9 +164,9 @@ void h_shld(struct cpu *c, const struct insn *i)
 void h_shrd(struct cpu *c, const struct insn *i)
 {
     unsigned n = opnd_read(c, i, 2) & 0x1F, sz = i->o[0].size;
-    if (!n)
-        return;
     uint32_t d = opnd_read(c, i, 0) & size_mask(sz), s = opnd_read(c, i, 1) & size_mask(sz);
+    if (!n)
+        return; /* the operand was still read: its access is checked */
     uint64_t w = sz == 2 ? ((uint64_t)d << 32) | ((uint64_t)s << 16) | d
                          : ((uint64_t)s << 32) | d;
     uint32_t r = (uint32_t)(w >> n) & size_mask(sz);

@@ -15,6 +15,7 @@
 enum opt_id {
     OPT_BIOS, OPT_M, OPT_NOGRAPHIC, OPT_SERIAL, OPT_DEBUGCON, OPT_NO_REBOOT,
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
+    OPT_APPEND, OPT_INITRD,
 };
 
 struct opt {
@@ -38,6 +39,8 @@ static const struct opt opts[] = {
     { "h", false, OPT_HELP },
     { "help", false, OPT_HELP },
     { "kernel", true, OPT_KERNEL },
+    { "append", true, OPT_APPEND },
+    { "initrd", true, OPT_INITRD },
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -65,6 +68,10 @@ void cli_usage(FILE *out)
           "\n"
           "  -bios FILE          firmware image (whole 4 KiB pages, at most 16 MiB),\n"
           "                      mapped below 4 GiB and its last 128 KiB below 1 MiB\n"
+          "  -kernel FILE        boot a Multiboot kernel (ELF32 or a.out kludge)\n"
+          "                      directly, in protected mode, without firmware\n"
+          "  -append STRING      the kernel's command line (after its file name)\n"
+          "  -initrd FILE        a file passed to the kernel as a Multiboot module\n"
           "  -m SIZE             guest RAM in MiB, or with an M/G suffix (default 32)\n"
           "  -cpu MODEL          CPU model: 386, 486 (default 486; -cpu help lists)\n"
           "  -nographic          accepted for QEMU compatibility (no display yet)\n"
@@ -247,8 +254,14 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
         cli_usage(out);
         return CLI_DONE;
     case OPT_KERNEL:
-        snprintf(err, errlen, "-kernel: direct kernel boot is not implemented yet");
-        return CLI_ERROR;
+        o->kernel = arg;
+        return CLI_RUN;
+    case OPT_APPEND:
+        o->append = arg;
+        return CLI_RUN;
+    case OPT_INITRD:
+        o->initrd = arg;
+        return CLI_RUN;
     }
     snprintf(err, errlen, "internal error: option -%s has no handler", op->name);
     return CLI_ERROR;
@@ -292,7 +305,8 @@ enum cli_result cli_parse(int argc, char *const argv[], struct cli_options *o,
                 snprintf(err, errlen, "-%s: missing argument (try --help)", op->name);
                 return CLI_ERROR;
             }
-            if (!*arg) {
+            /* An empty command line is a command line (QEMU agrees). */
+            if (!*arg && op->id != OPT_APPEND) {
                 snprintf(err, errlen, "-%s: empty argument", op->name);
                 return CLI_ERROR;
             }
@@ -304,9 +318,18 @@ enum cli_result cli_parse(int argc, char *const argv[], struct cli_options *o,
         if (r != CLI_RUN)
             return r;
     }
-    if (!o->bios) {
+    if (o->bios && o->kernel) {
+        snprintf(err, errlen, "-kernel boots without firmware: give -bios or -kernel, "
+                              "not both");
+        return CLI_ERROR;
+    }
+    if (!o->kernel && (o->append || o->initrd)) {
+        snprintf(err, errlen, "-%s needs -kernel", o->append ? "append" : "initrd");
+        return CLI_ERROR;
+    }
+    if (!o->bios && !o->kernel) {
         snprintf(err, errlen, "nothing to run: give a firmware image with -bios FILE "
-                              "(try --help)");
+                              "or a kernel with -kernel FILE (try --help)");
         return CLI_ERROR;
     }
     return CLI_RUN;

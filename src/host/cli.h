@@ -45,6 +45,9 @@ enum {
 
 struct cli_options {
     const char *bios;          /* -bios FILE, or NULL */
+    const char *kernel;        /* -kernel FILE (Multiboot), or NULL */
+    const char *append;        /* -append STRING, or NULL */
+    const char *initrd;        /* -initrd FILE, or NULL */
     uint32_t ram_mb;           /* -m */
     enum cpu_level cpu;        /* -cpu */
     bool nographic;            /* -nographic: accepted, no display yet */

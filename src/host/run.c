@@ -72,7 +72,8 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
                        struct pc_config *pc, FILE **log)
 {
     *pc = (struct pc_config){ .ram_mb = o->ram_mb, .cpu_level = o->cpu,
-                              .bios_path = o->bios };
+                              .bios_path = o->bios, .kernel_path = o->kernel,
+                              .append = o->append, .initrd_path = o->initrd };
     *log = stderr;
     if (o->log_file) {
         rf->log = fopen(o->log_file, "w");
@@ -115,7 +116,8 @@ int plex86_run(const struct cli_options *o)
     char err[512];
     struct pc *pc = pc_create(&cfg, err, sizeof(err));
     if (!pc) {
-        /* Everything pc_create checks comes from the user: sizes, files. */
+        /* Everything pc_create checks comes from the user: sizes, files,
+         * kernels. */
         fprintf(stderr, "plex86: %s\n", err);
         close_files(&rf);
         return EXIT_STATUS_USAGE;

@@ -10,6 +10,7 @@
 #include "dev/post.h"
 #include "dev/serial.h"
 #include "pc/hostfile.h"
+#include "pc/multiboot.h"
 #include "vm/vm.h"
 
 int pc_map_bios(struct vm *vm, const uint8_t *data, size_t size, const char *what,
@@ -68,6 +69,56 @@ static int load_bios(struct vm *vm, const struct pc_config *cfg, char *err, size
     return rc;
 }
 
+/* An image given in memory, or read from a file of at most `max` bytes.
+ * *owned is what the caller frees. */
+static int get_image(const char *path, const uint8_t *data, size_t size, size_t max,
+                     const uint8_t **img, size_t *img_size, uint8_t **owned, char *err,
+                     size_t errlen)
+{
+    *owned = NULL;
+    if (data || !path) {
+        *img = data;
+        *img_size = size;
+        return 0;
+    }
+    if (host_read_file(path, max, owned, img_size, err, errlen) < 0)
+        return -1;
+    *img = *owned;
+    return 0;
+}
+
+/* -kernel: loads a Multiboot kernel and its module, and points the CPU at
+ * the kernel's entry (after vm_reset, which would undo that). */
+static int load_kernel(struct vm *vm, const struct pc_config *cfg, char *err,
+                       size_t errlen)
+{
+    /* Neither file can be larger than RAM and still fit in it. */
+    size_t max = vm->mem.ram_size;
+    struct mb_boot b = {
+        .kernel_name = cfg->kernel_path ? cfg->kernel_path : "kernel",
+        .append = cfg->append,
+        .module_name = cfg->initrd_path ? cfg->initrd_path : "initrd",
+    };
+    uint8_t *kbuf = NULL, *mbuf = NULL;
+    int rc = -1;
+    if (get_image(cfg->kernel_path, cfg->kernel_data, cfg->kernel_size, max, &b.kernel,
+                  &b.kernel_size, &kbuf, err, errlen) < 0)
+        goto out;
+    if ((cfg->initrd_path || cfg->initrd_data) &&
+        get_image(cfg->initrd_path, cfg->initrd_data, cfg->initrd_size, max, &b.module,
+                  &b.module_size, &mbuf, err, errlen) < 0)
+        goto out;
+    /* An empty module still counts as one (a zero-length module). */
+    if ((cfg->initrd_path || cfg->initrd_data) && !b.module)
+        b.module = (const uint8_t *)"";
+    struct mb_result r;
+    rc = mb_load(vm, &b, &r, err, errlen);
+out:
+    free(kbuf);
+    free(mbuf);
+    return rc;
+}
+
 static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
                        size_t errlen)
 {
@@ -98,6 +149,20 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "both a firmware file and an in-memory image given");
         return NULL;
     }
+    bool kernel = cfg->kernel_path || cfg->kernel_data;
+    if (cfg->kernel_path && cfg->kernel_data) {
+        snprintf(err, errlen, "both a kernel file and an in-memory kernel given");
+        return NULL;
+    }
+    if (kernel && (cfg->bios_path || cfg->bios_data)) {
+        snprintf(err, errlen, "-kernel boots without firmware: it cannot be combined "
+                              "with -bios");
+        return NULL;
+    }
+    if (!kernel && (cfg->append || cfg->initrd_path || cfg->initrd_data)) {
+        snprintf(err, errlen, "-append and -initrd need -kernel");
+        return NULL;
+    }
     struct pc *pc = calloc(1, sizeof(*pc));
     if (!pc) {
         snprintf(err, errlen, "out of memory for the board");
@@ -110,8 +175,13 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         pc_destroy(pc);
         return NULL;
     }
-    /* Devices start in their reset state; the CPU is at the reset vector. */
+    /* Devices start in their reset state; the CPU is at the reset vector,
+     * or with a kernel at its entry point. */
     vm_reset(pc->vm);
+    if (kernel && load_kernel(pc->vm, cfg, err, errlen) < 0) {
+        pc_destroy(pc);
+        return NULL;
+    }
     return pc;
 }
 

@@ -35,6 +35,18 @@ struct pc_config {
     const uint8_t *bios_data;
     size_t bios_size;
 
+    /* A Multiboot kernel booted directly (-kernel), with no firmware: a file
+     * or an image in memory (tests), not both, and not with a firmware
+     * image.  `append` (-append) and the module (-initrd, a file or an
+     * image) are optional.  See multiboot.h. */
+    const char *kernel_path;
+    const uint8_t *kernel_data;
+    size_t kernel_size;
+    const char *append;
+    const char *initrd_path;
+    const uint8_t *initrd_data;
+    size_t initrd_size;
+
     /* COM1 at 0x3F8 when has_serial (QEMU's `-serial none` leaves the
      * ports empty); its bytes go to serial_out. */
     bool has_serial;
@@ -56,7 +68,9 @@ struct pc {
 };
 
 /* Builds the board.  Returns NULL with a one-line message in `err` (bad
- * RAM size, unreadable or badly sized firmware, out of memory). */
+ * RAM size, unreadable or badly sized firmware, a kernel that cannot be
+ * loaded, out of memory).  With a kernel, the CPU starts at its entry point
+ * in protected mode; otherwise at the reset vector. */
 struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen);
 void pc_destroy(struct pc *pc);
 
