@@ -5,6 +5,7 @@
 
 #include "cpu/exec.h"
 #include "cpu/interrupt.h"
+#include "cpu/mmu.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
 
@@ -115,14 +116,12 @@ void cpu_soft_interrupt(struct cpu *c, int vector, enum event_source src)
 
 void cpu_tlb_flush(struct cpu *c, bool include_global)
 {
-    (void)c;
-    (void)include_global; /* no TLB yet: paging arrives in mmu.c */
+    mmu_flush(c, include_global);
 }
 
 void cpu_tlb_invlpg(struct cpu *c, uint32_t la)
 {
-    (void)c;
-    (void)la;
+    mmu_invlpg(c, la);
 }
 
 static bool contributory(int v)
@@ -209,7 +208,10 @@ static bool interrupt_check(struct cpu *c)
     c->halted = false;
     c->insn_eip = c->eip;
     c->insn_esp = c->gpr[R_ESP];
-    c->delivering = vector;
+    /* Not c->delivering = vector: an external vector number (the BIOS puts
+     * IRQ 5 at 0x0D) must not be mistaken for the exception of that number
+     * by the double-fault rules. */
+    c->delivering = DELIVERING_EXTERNAL;
     deliver_event(c, vector, EV_EXTERNAL, false, 0, c->eip);
     c->delivering = -1;
     c->interrupts++;

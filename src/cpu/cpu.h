@@ -106,6 +106,7 @@ enum cpu_stop {
 enum cpu_level { CPU_386 = 3, CPU_486 = 4, CPU_586 = 5, CPU_P6 = 6 };
 
 #define CPU_MAX_INSN_LEN 15
+#define DELIVERING_EXTERNAL 256  /* struct cpu.delivering: an interrupt */
 
 struct cpu {
     /* --- hot state --------------------------------------------------- */
@@ -152,8 +153,9 @@ struct cpu {
                                still returns */
     int exc_vector;         /* exception being raised (cpu_fault) */
     uint32_t exc_error;     /* its error code */
-    int delivering;         /* vector whose delivery is in progress, or -1:
-                               a fault now is a double fault or shutdown */
+    int delivering;         /* exception whose delivery is in progress,
+                               DELIVERING_EXTERNAL for an interrupt, or -1:
+                               decides #DF/shutdown and the EXT bit */
     bool stop_request;      /* set by a device callback; ends cpu_run() */
     enum cpu_level level;
     jmp_buf fault_jmp;      /* exceptions unwind here (cpu_run) */
@@ -192,6 +194,10 @@ void cpu_load_seg_real(struct cpu *c, int sreg, uint16_t sel);
  * V86) after anything changes the mode: CR0.PE, EFLAGS.VM, or a cache that
  * was written directly (loaders, tests). */
 void cpu_mode_changed(struct cpu *c);
+
+/* Drops cached translations after CR3, CR0.PG/WP, CR4.PSE/PGE or A20
+ * changes (include_global: also the global ones). */
+void cpu_tlb_flush(struct cpu *c, bool include_global);
 
 /* EFLAGS as software reads it (fixed bits applied). */
 uint32_t cpu_get_eflags(const struct cpu *c);

@@ -135,9 +135,6 @@ static inline uint32_t ea_offset(const struct cpu *c, const struct insn *i)
     return i->asize == 2 ? a & 0xFFFF : a;
 }
 
-/* Drops cached translations after CR3, CR0.PG/WP, CR4.PSE/PGE or A20
- * changes (include_global: also the global ones). */
-void cpu_tlb_flush(struct cpu *c, bool include_global);
 /* Drops the translation of one linear address (INVLPG). */
 void cpu_tlb_invlpg(struct cpu *c, uint32_t la);
 

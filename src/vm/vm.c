@@ -63,6 +63,12 @@ void vm_reset(struct vm *vm)
     cpu_reset(&vm->cpu);
 }
 
+void vm_set_a20(struct vm *vm, bool enabled)
+{
+    physmem_set_a20(&vm->mem, enabled);
+    cpu_tlb_flush(&vm->cpu, true);
+}
+
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
 {
     if (vm->exit_reason == VM_EXIT_NONE) {

@@ -75,6 +75,11 @@ void vm_destroy(struct vm *vm);
  * freed through ops->destroy).  Returns 0 or -1 if the table is full. */
 int vm_add_device(struct vm *vm, const struct device_ops *ops, void *state);
 
+/* Opens or closes the A20 gate (port 0x92, the keyboard controller): the
+ * memory map masks physical bit 20 and the CPU's cached translations,
+ * which hold host pointers, are dropped. */
+void vm_set_a20(struct vm *vm, bool enabled);
+
 /* Resets CPU and devices (RAM is kept, as on a PC's reset line). */
 void vm_reset(struct vm *vm);
 
