@@ -195,6 +195,10 @@ void cpu_load_seg_real(struct cpu *c, int sreg, uint16_t sel);
  * was written directly (loaders, tests). */
 void cpu_mode_changed(struct cpu *c);
 
+/* One line for diagnostics: mode, CPL, CS:EIP, the instruction bytes
+ * there, the last exception (diag.c).  Never faults. */
+void cpu_describe(struct cpu *c, char *buf, size_t len);
+
 /* Drops cached translations after CR3, CR0.PG/WP, CR4.PSE/PGE or A20
  * changes (include_global: also the global ones). */
 void cpu_tlb_flush(struct cpu *c, bool include_global);

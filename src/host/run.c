@@ -126,8 +126,14 @@ int plex86_run(const struct cli_options *o)
     enum vm_exit_reason why = vm_run(vm, o->max_insns);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
     fflush(stdout);
-    if (why == VM_EXIT_ERROR)
-        fprintf(stderr, "plex86: internal error: %s\n", vm->error);
+    if (why == VM_EXIT_ERROR || why == VM_EXIT_SHUTDOWN) {
+        char where[256];
+        cpu_describe(&vm->cpu, where, sizeof(where));
+        if (why == VM_EXIT_ERROR)
+            fprintf(stderr, "plex86: internal error: %s\nplex86: %s\n", vm->error, where);
+        else
+            fprintf(stderr, "plex86: triple fault (processor shutdown): %s\n", where);
+    }
     if (o->log_items & CLI_LOG_EXIT)
         log_exit(log, vm, status);
     pc_destroy(pc);
