@@ -1,0 +1,323 @@
+/* Scan-before-execute: attribute maps, the scanner and the write rule; see
+ * sbe.h.  The scanner reads guest physical memory directly: a map is about
+ * bytes, whatever linear addresses they are executed at. */
+#include "sbe/sbe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/physmem.h"
+#include "vm/vm.h"
+
+#define SBE_HASH_BITS 12
+#define SBE_HASH_SIZE (1u << SBE_HASH_BITS)
+#define SBE_WORKLIST 512
+
+struct sbe {
+    struct vm *vm;
+    struct sbe_config cfg;
+    struct decoder *dec;
+    struct sbe_map *bucket[SBE_HASH_SIZE];
+    struct sbe_map *free_maps;     /* discarded maps, for reuse */
+    unsigned nmaps;                /* live + free: the memory bound */
+    uint32_t next_stamp;
+    uint8_t *watched;              /* bitmap over physical pages */
+    uint16_t *watch_count;         /* maps per watched page (0..2) */
+    struct sbe_stats stats;
+};
+
+static inline unsigned hash_ppn(uint32_t ppn)
+{
+    return (ppn * 2654435761u) >> (32 - SBE_HASH_BITS);
+}
+
+struct sbe *sbe_create(struct vm *vm, const struct sbe_config *cfg)
+{
+    struct sbe *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->vm = vm;
+    s->cfg = *cfg;
+    if (!s->cfg.max_depth)
+        s->cfg.max_depth = SBE_DEFAULT_DEPTH;
+    if (!s->cfg.max_maps)
+        s->cfg.max_maps = SBE_DEFAULT_MAX_MAPS;
+    s->dec = decoder_create();
+    s->watched = calloc(PHYS_PAGES / 8, 1);
+    s->watch_count = calloc(PHYS_PAGES, sizeof(uint16_t));
+    if (!s->dec || !s->watched || !s->watch_count) {
+        sbe_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void free_chain(struct sbe_map *m)
+{
+    while (m) {
+        struct sbe_map *n = m->hnext;
+        free(m);
+        m = n;
+    }
+}
+
+void sbe_destroy(struct sbe *s)
+{
+    if (!s)
+        return;
+    for (unsigned b = 0; b < SBE_HASH_SIZE; b++)
+        free_chain(s->bucket[b]);
+    free_chain(s->free_maps);
+    decoder_destroy(s->dec);
+    free(s->watched);
+    free(s->watch_count);
+    free(s);
+}
+
+const struct decoder *sbe_decoder(const struct sbe *s)
+{
+    return s->dec;
+}
+
+const struct sbe_stats *sbe_stats(const struct sbe *s)
+{
+    return &s->stats;
+}
+
+bool sbe_page_watched(const struct sbe *s, uint32_t ppn)
+{
+    return (s->watched[ppn >> 3] >> (ppn & 7)) & 1;
+}
+
+static void watch(struct sbe *s, uint32_t ppn, int delta)
+{
+    s->watch_count[ppn] = (uint16_t)(s->watch_count[ppn] + delta);
+    if (s->watch_count[ppn])
+        s->watched[ppn >> 3] |= (uint8_t)(1u << (ppn & 7));
+    else
+        s->watched[ppn >> 3] &= (uint8_t)~(1u << (ppn & 7));
+}
+
+struct sbe_map *sbe_map_find(struct sbe *s, uint32_t ppn, bool code32)
+{
+    for (struct sbe_map *m = s->bucket[hash_ppn(ppn)]; m; m = m->hnext)
+        if (m->ppn == ppn && m->code32 == code32)
+            return m;
+    return NULL;
+}
+
+/* Unlinks a map and puts it on the free list; its stamp dies with it, so
+ * anything cached from it (blocks) sees the change. */
+static void discard(struct sbe *s, struct sbe_map *m)
+{
+    struct sbe_map **pp = &s->bucket[hash_ppn(m->ppn)];
+    while (*pp != m)
+        pp = &(*pp)->hnext;
+    *pp = m->hnext;
+    watch(s, m->ppn, -1);
+    m->stamp = 0;
+    m->hnext = s->free_maps;
+    s->free_maps = m;
+}
+
+void sbe_flush(struct sbe *s)
+{
+    for (unsigned b = 0; b < SBE_HASH_SIZE; b++)
+        while (s->bucket[b])
+            discard(s, s->bucket[b]);
+}
+
+static struct sbe_map *map_create(struct sbe *s, uint32_t ppn, bool code32)
+{
+    struct sbe_map *m = s->free_maps;
+    if (!m && s->nmaps >= s->cfg.max_maps) {
+        /* The memory bound: start over (a guest cannot grow us past it). */
+        sbe_flush(s);
+        s->stats.evictions++;
+        m = s->free_maps;
+    }
+    if (m) {
+        s->free_maps = m->hnext;
+    } else {
+        m = malloc(sizeof(*m));
+        if (!m)
+            abort(); /* bounded by max_maps: out of memory here is fatal */
+        s->nmaps++;
+    }
+    memset(m->attr, 0, sizeof(m->attr));
+    m->ppn = ppn;
+    m->code32 = code32;
+    if (++s->next_stamp == 0)
+        s->next_stamp = 1;
+    m->stamp = s->next_stamp;
+    unsigned b = hash_ppn(ppn);
+    m->hnext = s->bucket[b];
+    s->bucket[b] = m;
+    watch(s, ppn, +1);
+    s->stats.pages_scanned++;
+    return m;
+}
+
+/* Reads up to n bytes of the page at `base + off` (never beyond the page). */
+static unsigned page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *buf)
+{
+    unsigned n = SBE_PAGE - off < CPU_MAX_INSN_LEN ? SBE_PAGE - off : CPU_MAX_INSN_LEN;
+    const uint8_t *p = physmem_ptr(&s->vm->mem, page_pa + off, false);
+    if (p) {
+        memcpy(buf, p, n);
+    } else {
+        for (unsigned k = 0; k < n; k++)
+            buf[k] = (uint8_t)phys_read(&s->vm->mem, page_pa + off + k, 1);
+    }
+    return n;
+}
+
+struct work {
+    uint16_t off;
+    uint16_t depth;
+};
+
+/* Scans one straight-line path from `off`, pushing in-page static branch
+ * targets on the worklist.  Terminals (seed 003): an already-scanned
+ * instruction, an instruction that crosses the page, an unconditional
+ * transfer, an undefined encoding, the end of the page. */
+static void scan_path(struct sbe *s, struct sbe_map *m, unsigned off, unsigned depth,
+                      struct work *wl, unsigned *nwl)
+{
+    uint32_t page_pa = m->ppn << 12;
+    uint8_t buf[CPU_MAX_INSN_LEN];
+    while (off < SBE_PAGE && !(m->attr[off] & ATTR_SCANNED)) {
+        unsigned n = page_bytes(s, page_pa, off, buf);
+        struct insn in;
+        enum decode_status st = decode_insn(s->dec, m->code32, buf, n, &in);
+        s->stats.insns_scanned++;
+        if (st == DECODE_MORE) {
+            m->attr[off] = ATTR_SCANNED | ATTR_VIRT | ATTR_CROSS;
+            return;
+        }
+        if (st != DECODE_OK) {
+            /* #UD (or #GP) when executed: the monitor raises it. */
+            m->attr[off] = ATTR_SCANNED | ATTR_VIRT | 1;
+            return;
+        }
+        uint8_t a = ATTR_SCANNED | in.len | (in.virt != VIRT_NONE ? ATTR_VIRT : 0);
+        unsigned next = off + in.len;
+        bool ends = false;
+        switch (in.flow) {
+        case FLOW_JMP_REL:
+        case FLOW_JCC:
+        case FLOW_CALL_REL: {
+            /* Target as a page offset; an out-of-page target is
+             * virtualized (seed 003). */
+            int64_t target = (int64_t)next + (int32_t)in.imm;
+            if (target < 0 || target >= SBE_PAGE || next >= SBE_PAGE) {
+                a |= ATTR_VIRT;
+            } else if (depth < s->cfg.max_depth && *nwl < SBE_WORKLIST &&
+                       !(m->attr[target] & ATTR_SCANNED)) {
+                wl[(*nwl)++] = (struct work){ (uint16_t)target, (uint16_t)(depth + 1) };
+            }
+            ends = in.flow == FLOW_JMP_REL;
+            break;
+        }
+        case FLOW_JMP_IND:
+        case FLOW_CALL_IND:
+        case FLOW_FAR:
+        case FLOW_RET:
+        case FLOW_IRET:
+        case FLOW_HLT:
+        case FLOW_UD:
+            a |= ATTR_VIRT;
+            ends = in.flow != FLOW_CALL_IND && in.flow != FLOW_HLT;
+            break;
+        default:
+            break;
+        }
+        m->attr[off] = a;
+        if (ends)
+            return;
+        off = next;
+    }
+}
+
+struct sbe_map *sbe_scan(struct sbe *s, uint32_t pa, bool code32)
+{
+    uint32_t ppn = pa >> 12;
+    struct sbe_map *m = sbe_map_find(s, ppn, code32);
+    if (!m)
+        m = map_create(s, ppn, code32);
+    struct work wl[SBE_WORKLIST];
+    unsigned nwl = 0;
+    scan_path(s, m, pa & (SBE_PAGE - 1), 0, wl, &nwl);
+    while (nwl) {
+        struct work w = wl[--nwl];
+        scan_path(s, m, w.off, w.depth, wl, &nwl);
+    }
+    return m;
+}
+
+/* Whether bytes [off, end) of a map's page hold part of a scanned
+ * instruction: those starting in the range, and up to 14 bytes before it
+ * whose length reaches into it (seed 003: "scan forward and backward"). */
+static bool hits_scanned(const struct sbe_map *m, unsigned off, unsigned end)
+{
+    unsigned from = off >= CPU_MAX_INSN_LEN - 1 ? off - (CPU_MAX_INSN_LEN - 1) : 0;
+    for (unsigned o = from; o < end; o++) {
+        uint8_t a = m->attr[o];
+        if (!(a & ATTR_SCANNED))
+            continue;
+        unsigned len = (a & ATTR_CROSS) ? SBE_PAGE - o : (a & ATTR_LEN);
+        if (o >= off || o + len > off)
+            return true;
+    }
+    return false;
+}
+
+/* A write to the first bytes of a page can also hit an instruction that
+ * starts at the end of the previous page and crosses into this one: it
+ * reaches at most 15 - (bytes before the boundary) bytes in.  Its exact
+ * length is not recorded, so the check is conservative. */
+static bool hits_crosser(const struct sbe_map *prev, unsigned off)
+{
+    for (unsigned o = SBE_PAGE - (CPU_MAX_INSN_LEN - 1); o < SBE_PAGE; o++)
+        if ((prev->attr[o] & ATTR_CROSS) && off < CPU_MAX_INSN_LEN - (SBE_PAGE - o))
+            return true;
+    return false;
+}
+
+static bool write_one_page(struct sbe *s, uint32_t ppn, unsigned off, unsigned end)
+{
+    bool discarded = false;
+    for (int mode = 0; mode < 2; mode++) {
+        struct sbe_map *m = sbe_map_find(s, ppn, mode);
+        if (m && hits_scanned(m, off, end)) {
+            discard(s, m);
+            s->stats.maps_discarded++;
+            discarded = true;
+        }
+        struct sbe_map *prev = off < CPU_MAX_INSN_LEN - 1 && ppn > 0
+                                   ? sbe_map_find(s, ppn - 1, mode) : NULL;
+        if (prev && hits_crosser(prev, off)) {
+            discard(s, prev);
+            s->stats.maps_discarded++;
+            discarded = true;
+        }
+    }
+    return discarded;
+}
+
+bool sbe_write(struct sbe *s, uint32_t pa, unsigned size)
+{
+    uint32_t ppn = pa >> 12;
+    unsigned off = pa & (SBE_PAGE - 1);
+    bool watched = sbe_page_watched(s, ppn) ||
+                   (off < CPU_MAX_INSN_LEN - 1 && ppn > 0 && sbe_page_watched(s, ppn - 1));
+    unsigned first = off + size > SBE_PAGE ? SBE_PAGE - off : size;
+    bool discarded = false;
+    if (watched)
+        discarded = write_one_page(s, ppn, off, off + first);
+    if (first < size)
+        discarded |= sbe_write(s, (ppn + 1) << 12, size - first);
+    else if (watched && !discarded)
+        s->stats.data_writes++;
+    return discarded;
+}

@@ -1,0 +1,91 @@
+/* Scan-before-execute (seed 003; DESIGN.md section 3).
+ *
+ * Each guest code page gets an attribute map: one byte per offset,
+ *
+ *     7 6 5 4 3 2 1 0
+ *     | | | | +-+-+-+-- instruction length 1..15 (0 if it crosses the page)
+ *     | | | +---------- ours: the instruction crosses into the next page
+ *     | | +------------ ours: a decoded block starts here (code cache)
+ *     | +-------------- 0 = native, 1 = virtualize
+ *     +---------------- 1 = scanned
+ *
+ * Maps are keyed by guest physical page and code size (16/32-bit decode),
+ * so they survive CR3 switches and are shared by every alias of the page.
+ * A write that touches a scanned instruction discards the page's maps and
+ * every block built from them; a write to unscanned bytes is data.
+ */
+#ifndef PLEX86_SBE_SBE_H
+#define PLEX86_SBE_SBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/insn.h"
+
+struct vm;
+
+enum {
+    ATTR_LEN = 0x0F,
+    ATTR_CROSS = 0x10,   /* bit 4 (ours): crosses into the next page */
+    ATTR_BLOCK = 0x20,   /* bit 5 (ours): a cached block starts here */
+    ATTR_VIRT = 0x40,
+    ATTR_SCANNED = 0x80,
+};
+
+#define SBE_PAGE 4096u
+#define SBE_DEFAULT_DEPTH 16
+#define SBE_DEFAULT_MAX_MAPS 4096      /* 16 MiB of attribute bytes */
+
+/* One map: the attributes of a physical page decoded in one mode. */
+struct sbe_map {
+    uint32_t ppn;          /* physical page number */
+    uint8_t code32;        /* decode mode */
+    uint32_t stamp;        /* changes when the map is discarded and rebuilt */
+    struct sbe_map *hnext; /* hash chain */
+    uint8_t attr[SBE_PAGE];
+};
+
+/* Counters (the accounting issue exports them). */
+struct sbe_stats {
+    uint64_t pages_scanned;      /* maps created */
+    uint64_t insns_scanned;
+    uint64_t maps_discarded;     /* by writes to scanned instructions */
+    uint64_t data_writes;        /* writes to code pages that hit nothing */
+    uint64_t evictions;          /* whole-cache flushes for the memory bound */
+};
+
+struct sbe_config {
+    unsigned max_depth;          /* recursive-descent depth (-sbe-depth) */
+    unsigned max_maps;           /* memory bound */
+};
+
+struct sbe;
+
+struct sbe *sbe_create(struct vm *vm, const struct sbe_config *cfg);
+void sbe_destroy(struct sbe *s);
+
+/* The map of a physical page in a mode, or NULL if it has none. */
+struct sbe_map *sbe_map_find(struct sbe *s, uint32_t ppn, bool code32);
+
+/* Scans from physical address `pa` (lazily: the instruction there, then
+ * recursive descent over in-page static branch targets up to the maximum
+ * depth) and returns the page's map.  Never fails: a full cache is
+ * flushed first. */
+struct sbe_map *sbe_scan(struct sbe *s, uint32_t pa, bool code32);
+
+/* A guest write of `size` bytes at physical `pa` (CPU store, device DMA,
+ * loader).  Applies seed 003's rule.  Returns true if a map was discarded. */
+bool sbe_write(struct sbe *s, uint32_t pa, unsigned size);
+
+/* Whether any map covers the page (the memory system's fast check). */
+bool sbe_page_watched(const struct sbe *s, uint32_t ppn);
+
+/* Drops everything (reset, or the memory bound). */
+void sbe_flush(struct sbe *s);
+
+const struct sbe_stats *sbe_stats(const struct sbe *s);
+
+/* Decoder shared with the CPU. */
+const struct decoder *sbe_decoder(const struct sbe *s);
+
+#endif
