@@ -96,6 +96,7 @@ void cpu_reset(struct cpu *c)
                     : level == CPU_586 ? 0x0543 : 0x0686;
     c->msr.apic_base = 0xFEE00900u;
     c->delivering = -1;
+    c->sys_access = false;
     mmu_flush(c, true); /* RESET/INIT leave the TLB empty */
     cpu_mode_changed(c);
 }
@@ -243,6 +244,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
          * report the faulting instruction's address). */
         int vector = combine_faults(c->delivering, c->exc_vector);
         c->delivering = -1;
+        c->sys_access = false; /* a fault may have cut a system access short */
         c->eip = c->insn_eip;
         c->gpr[R_ESP] = c->insn_esp;
         if (vector < 0) {

@@ -140,6 +140,19 @@ _Noreturn static void page_fault(struct cpu *c, uint32_t la, uint32_t err)
     cpu_fault(c, EXC_PF, err);
 }
 
+/* Reads a paging-structure entry (a physical access: A20 and the bus mask
+ * apply).  RAM directly; anything else through the bus. */
+static uint32_t pt_read(struct physmem *pm, uint32_t pa)
+{
+    const uint8_t *p = physmem_ptr(pm, pa, false);
+    if (p) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    return phys_read(pm, pa, 4);
+}
+
 /* Sets bits in a paging-structure entry: one atomic OR, as the processor's
  * locked A/D update (SDM 4.8).  Tables outside RAM: read-modify-write
  * through the bus (ROM drops it). */
@@ -171,7 +184,7 @@ static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_a
         bool write = acc == MMU_WRITE;
         uint32_t err = (write ? PFERR_W : 0) | (user ? PFERR_U : 0);
         uint32_t pde_pa = (c->cr3 & TLB_PAGE_MASK) | ((la >> 20) & 0xFFC);
-        uint32_t pde = phys_read(pm, pde_pa, 4);
+        uint32_t pde = pt_read(pm, pde_pa);
         if (!(pde & PTE_P))
             page_fault(c, la, err);
         bool large = (c->cr4 & MMU_CR4_PSE) && (pde & PTE_PS);
@@ -182,7 +195,7 @@ static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_a
             leaf = pde;
         } else {
             pte_pa = (pde & TLB_PAGE_MASK) | ((la >> 10) & 0xFFC);
-            pte = phys_read(pm, pte_pa, 4);
+            pte = pt_read(pm, pte_pa);
             if (!(pte & PTE_P))
                 page_fault(c, la, err);
             leaf = pte;
@@ -214,8 +227,10 @@ static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_a
             flags |= TLB_F_GLOBAL;
     }
 
-    uint8_t *host = physmem_ptr(pm, pa, false);      /* RAM or ROM */
-    bool host_w = host && physmem_ptr(pm, pa, true); /* RAM only */
+    /* Host pointer for RAM, or for reads of ROM; writes need RAM, which is
+     * where physmem_ptr(pa, true) would point (saves a second lookup). */
+    uint8_t *host = physmem_ptr(pm, pa, false);
+    bool host_w = host && (uintptr_t)host - (uintptr_t)pm->ram < pm->ram_size;
     uint32_t rd = page | (u_ok ? 0 : TLB_T_SUPONLY) | (host ? 0 : TLB_T_NOHOST);
     uint32_t wr = page | TLB_T_INVALID;
     if (dirty && sup_w)
@@ -248,6 +263,16 @@ static struct tlb_entry *tlb_get(struct cpu *c, uint32_t la, enum mmu_access acc
 uint32_t mmu_translate(struct cpu *c, uint32_t la, enum mmu_access acc)
 {
     return tlb_get(c, la, acc)->pa | PAGE_OFF(la);
+}
+
+void mmu_probe(struct cpu *c, uint32_t la, uint32_t len, enum mmu_access acc)
+{
+    uint32_t page = la & TLB_PAGE_MASK, last = (la + len - 1) & TLB_PAGE_MASK;
+    mmu_translate(c, la, acc);
+    while (page != last) {
+        page += PHYS_PAGE_SIZE;
+        mmu_translate(c, page, acc);
+    }
 }
 
 /* --- slow paths -------------------------------------------------------- */
@@ -290,7 +315,8 @@ void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
         return;
     }
     /* Crossing: both pages must allow the write before any byte lands, so
-     * a #PF on the second page leaves the first unchanged (restartable). */
+     * a #PF on the second page leaves the first unchanged (restartable).
+     * (Scan-before-execute will check TLB_F_WATCHED of both pages here.) */
     unsigned n0 = PHYS_PAGE_SIZE - off;
     uint32_t pa0 = mmu_translate(c, la, MMU_WRITE);
     uint32_t pa1 = mmu_translate(c, la + n0, MMU_WRITE);

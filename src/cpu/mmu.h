@@ -62,13 +62,23 @@ enum { MMU_CR4_PSE = 1u << 4, MMU_CR4_PAE = 1u << 5, MMU_CR4_PGE = 1u << 7 };
 /* #PF error code (SDM vol. 3A, 4.7). */
 enum { PFERR_P = 1u << 0, PFERR_W = 1u << 1, PFERR_U = 1u << 2, PFERR_RSVD = 1u << 3 };
 
-/* TLB geometry: 4096 entries (16 MiB of linear space) of 32 bytes, 128 KiB
- * per CPU.  Measured in tests/cpu/test_paging.c's benchmark and
- * docs/internals.md: a hit costs the same at every size; 4096 keeps a
- * kernel-plus-process working set of a few MiB free of conflict misses,
- * and flushes stay cheap because they only touch entries filled since the
- * last flush. */
+/* TLB geometry: 4096 entries of 32 bytes (128 KiB per CPU).  Measured with
+ * tests/cpu/test_paging.c's benchmark (random reads over N pages scattered
+ * in the linear space, as code, data, stack, libraries and kernel are; a
+ * miss with a two-level walk costs ~12-20 ns on our hosts, a hit ~1 ns):
+ *     entries      32 pages     128 pages    512 pages    2048 pages
+ *       256       6% misses    19% misses   57% misses   88% misses
+ *      1024       3%            6%          22%          56%
+ *      4096       0%            2%           6%          22%
+ *     16384       0%            2%           2%           7%
+ * The hit costs the same at every size (only the entries in use are in
+ * the host cache); 4096 makes conflict misses rare for working sets of a
+ * few hundred pages, while a flush that must sweep the whole table (more
+ * than TLB_USED_MAX fills since the last one) stays a few microseconds;
+ * smaller flushes touch only the entries filled since the last flush. */
+#ifndef TLB_BITS
 #define TLB_BITS 12
+#endif
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_PAGE_MASK 0xFFFFF000u
 
@@ -129,14 +139,24 @@ void mmu_destroy(struct cpu *c);
  * not allowed.  With paging off, linear = physical. */
 uint32_t mmu_translate(struct cpu *c, uint32_t la, enum mmu_access acc);
 
+/* Raises #PF unless every page of [la, la + len) allows `acc` (len >= 1).
+ * For accesses wider than 4 bytes that callers split (8-byte operands,
+ * FPU/FXSAVE images, TSS writes): probing first keeps a fault on a later
+ * page ahead of the first store, so the instruction restarts cleanly. */
+void mmu_probe(struct cpu *c, uint32_t la, uint32_t len, enum mmu_access acc);
+
 /* Drops cached translations: all of them, or all but the global ones
  * (G=1 with CR4.PGE at fill time).  Who must call what:
- *   MOV to CR3, task switch loading CR3 (even with the same value):
- *       mmu_flush(c, false)
- *   CR0.PG, CR0.WP, CR4.PSE, CR4.PGE, CR4.PAE changing: mmu_flush(c, true)
+ *   MOV to CR3 (always, even with the same value), a task switch that
+ *       changes CR3: mmu_flush(c, false)  (SDM 4.10.4.1)
+ *   CR0.PG, CR0.WP, CR4.PSE, CR4.PGE (CR4.PAE once it exists) changing:
+ *       mmu_flush(c, true)  (WP: entries hold the WP outcome)
  *   A20 gate or physmem.addr_mask changing, or the physical memory map
- *   changing (ROM/MMIO added or removed): mmu_flush(c, true)
- *   cpu_reset (RESET/INIT) flushes by itself. */
+ *   changing (ROM/MMIO added or removed) after the CPU has run:
+ *       mmu_flush(c, true)  (entries hold host pointers; vm_set_a20 does it)
+ *   cpu_reset (RESET/INIT) flushes by itself.  CPL changes need nothing.
+ * A flush costs what was filled since the last one (a full sweep past
+ * TLB_USED_MAX fills). */
 void mmu_flush(struct cpu *c, bool include_global);
 
 /* INVLPG: drops the translation for la's page (global or not; for a
