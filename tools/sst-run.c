@@ -348,13 +348,19 @@ static void mark_test(struct dirty *d, const struct moo_test *t, bool wide)
 
 static void clean_ram(struct vm *vm, struct dirty *d)
 {
+    /* Writes through host pointers bypass scan-before-execute's write
+     * rule: tell it (stale maps would run the previous test's code). */
     if (d->overflow) {
         memset(vm->mem.ram, 0, vm->mem.ram_size);
+        vm_invalidate_code(vm);
     } else {
         for (unsigned i = 0; i < d->n; i++) {
-            uint8_t *p = physmem_ptr(&vm->mem, d->page[i] << PHYS_PAGE_SHIFT, true);
-            if (p)
+            uint32_t pa = d->page[i] << PHYS_PAGE_SHIFT;
+            uint8_t *p = physmem_ptr(&vm->mem, pa, true);
+            if (p) {
+                phys_note_write(&vm->mem, pa, PHYS_PAGE_SIZE);
                 memset(p, 0, PHYS_PAGE_SIZE);
+            }
         }
     }
     d->n = 0;

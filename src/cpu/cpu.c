@@ -8,6 +8,8 @@
 #include "cpu/mmu.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
+#include "sbe/cache.h"
+#include "sbe/sbe.h"
 
 const struct op_info op_table[OP_COUNT] = {
     [OP_INVALID] = { "(invalid)", NULL, FLOW_UD, VIRT_NONE, 0 },
@@ -219,6 +221,108 @@ static bool interrupt_check(struct cpu *c)
     return true;
 }
 
+static void single_step_trap(struct cpu *c);
+
+/* Executes one instruction through the slow path: scan it (execution never
+ * passes through unscanned bytes, seed 003), fetch, decode, execute.  Used
+ * for single-stepping, page-crossing and undecodable instructions, and
+ * when the code cache is off. */
+static void step_slow(struct cpu *c)
+{
+    struct insn in;
+    c->insn_eip = c->eip;
+    c->insn_esp = c->gpr[R_ESP];
+    bool single_step = c->eflags & F_TF;
+    c->shadow = 0;
+    if (c->eip <= c->seg[S_CS].limit) {
+        uint32_t pa = mmu_translate(c, c->seg[S_CS].base + c->eip, MMU_EXEC);
+        sbe_scan(c->vm->sbe, phys_mask(&c->vm->mem, pa), c->code32);
+    }
+    fetch_decode(c, &in);
+    c->eip += in.len;
+    if (!c->code32)
+        c->eip &= 0xFFFF;
+    op_table[in.op].handler(c, &in);
+    c->icount++;
+    c->tsc++;
+    if (unlikely(single_step))
+        single_step_trap(c);
+}
+
+/* The cached block for CS:EIP, or NULL when the slow path must run the
+ * next instruction (beyond the CS limit, crossing a page, not decodable).
+ * A block that ended in a native in-page branch remembers its successor,
+ * so the next lookup skips the translation and the hash (chaining is safe:
+ * the page and its mapping cannot change without a virtualize instruction,
+ * which never chains). */
+static struct block *block_at(struct cpu *c, struct code_cache *cache, struct block *prev)
+{
+    const struct seg *cs = &c->seg[S_CS];
+    uint32_t eip = c->eip;
+    if (eip > cs->limit)
+        return NULL;
+    c->insn_eip = eip;
+    c->insn_esp = c->gpr[R_ESP];
+    struct block *b;
+    uint32_t la = cs->base + eip;
+    if (prev && prev->succ && block_live(prev->succ) &&
+        prev->succ->pa == ((prev->pa & ~0xFFFu) | (la & 0xFFF)) &&
+        prev->succ->code32 == c->code32) {
+        b = prev->succ;
+    } else {
+        uint32_t pa = phys_mask(&c->vm->mem, mmu_translate(c, la, MMU_EXEC));
+        b = cache_get(cache, pa, c->code32);
+        if (!b)
+            return NULL;
+        if (prev && (prev->pa >> 12) == (pa >> 12))
+            prev->succ = b;
+    }
+    /* The whole block must lie within CS (and, for 16-bit code, below the
+     * 64 KiB wrap); otherwise the slow path raises #GP where it must. */
+    if ((uint64_t)eip + b->bytes - 1 > cs->limit || (!c->code32 && eip + b->bytes > 0x10000))
+        return NULL;
+    return b;
+}
+
+/* Runs a block's instructions.  Returns true when it ran to its end with a
+ * native transfer (or fall-through) that may be chained. */
+static bool run_block(struct cpu *c, const struct block *b, uint64_t end)
+{
+    const uint32_t epoch = c->code_epoch;
+    const uint32_t la_page = (c->seg[S_CS].base + c->eip) >> 12;
+#ifdef PLEX86_CHECKED
+    unsigned off = b->pa & 0xFFF;
+#endif
+    for (const struct insn *in = b->insn, *last = b->insn + b->ninsn; in < last; in++) {
+#ifdef PLEX86_CHECKED
+        /* Issue 5: executing an unscanned byte is a bug, not a slowdown. */
+        if (!block_live(b) || !(b->map->attr[off] & ATTR_SCANNED))
+            abort();
+        off += in->len;
+#endif
+        c->insn_eip = c->eip;
+        c->insn_esp = c->gpr[R_ESP];
+        c->shadow = 0;
+        uint32_t next = c->eip + in->len;
+        if (!c->code32)
+            next &= 0xFFFF;
+        c->eip = next;
+        op_table[in->op].handler(c, in);
+        c->icount++;
+        c->tsc++;
+        if (unlikely(c->eip != next || c->code_epoch != epoch || c->shadow || c->halted ||
+                     c->stop_request || c->icount + c->exceptions >= end ||
+                     (c->eflags & F_TF) || c->nmi_pending ||
+                     (c->irq_line && (c->eflags & F_IF)))) {
+            bool transfer = in + 1 == last && c->eip != next;
+            return transfer && c->code_epoch == epoch && in->virt == VIRT_NONE &&
+                   ((c->seg[S_CS].base + c->eip) >> 12) == la_page;
+        }
+    }
+    const struct insn *lastin = &b->insn[b->ninsn - 1];
+    return lastin->virt == VIRT_NONE && ((c->seg[S_CS].base + c->eip) >> 12) == la_page;
+}
+
 /* TF set at the start of an instruction: #DB trap after it (SDM vol. 3A,
  * 17.3.1.4), reported in DR6.BS.  Delivered as a trap: the return address
  * is the next instruction. */
@@ -259,29 +363,28 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         c->delivering = -1;
     }
 
+    struct code_cache *cache = c->vm->cache;
+    struct block *prev = NULL; /* chaining: the block just run, if native */
     while (c->icount + c->exceptions < end) {
         if (unlikely(c->stop_request)) {
             c->stop_request = false;
             return CPU_STOP_REQUEST;
         }
-        if (unlikely(c->irq_line || c->nmi_pending) && !c->shadow && interrupt_check(c))
+        if (unlikely(c->irq_line || c->nmi_pending) && !c->shadow && interrupt_check(c)) {
+            prev = NULL;
             continue;
+        }
         if (unlikely(c->halted))
             return CPU_STOP_HLT;
-        struct insn in;
-        c->insn_eip = c->eip;
-        c->insn_esp = c->gpr[R_ESP];
-        bool single_step = c->eflags & F_TF;
-        c->shadow = 0;
-        fetch_decode(c, &in);
-        c->eip += in.len;
-        if (!c->code32)
-            c->eip &= 0xFFFF;
-        op_table[in.op].handler(c, &in);
-        c->icount++;
-        c->tsc++;
-        if (unlikely(single_step))
-            single_step_trap(c);
+        struct block *b = NULL;
+        if (likely(cache && !(c->eflags & F_TF)))
+            b = block_at(c, cache, prev);
+        if (b) {
+            prev = run_block(c, b, end) ? b : NULL;
+        } else {
+            step_slow(c);
+            prev = NULL;
+        }
     }
     return CPU_STOP_LIMIT;
 }

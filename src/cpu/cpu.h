@@ -157,6 +157,8 @@ struct cpu {
                                DELIVERING_EXTERNAL for an interrupt, or -1:
                                decides #DF/shutdown and the EXT bit */
     bool stop_request;      /* set by a device callback; ends cpu_run() */
+    uint32_t code_epoch;    /* bumped when scanned code is discarded: the
+                               block being executed stops (SBE, seed 003) */
     enum cpu_level level;
     jmp_buf fault_jmp;      /* exceptions unwind here (cpu_run) */
     void *decoder;          /* Zydis decoders, owned (decode.c) */

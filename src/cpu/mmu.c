@@ -235,8 +235,19 @@ static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_a
     uint32_t wr = page | TLB_T_INVALID;
     if (dirty && sup_w)
         wr = page | (u_ok && w_ok ? 0 : TLB_T_SUPONLY) | (host_w ? 0 : TLB_T_NOHOST);
-    /* Scan-before-execute will set TLB_F_WATCHED here from its map of
-     * scanned physical pages, and add TLB_T_WATCHED to wr. */
+    /* Scan-before-execute: stores to a page holding scanned code (or to
+     * the first bytes of the page after one, where an instruction crossing
+     * the boundary may end) take the slow path, which applies seed 003's
+     * write rule.  A page that becomes watched later flushes the TLB. */
+    if (pm->code_watched && !(wr & TLB_T_INVALID)) {
+        uint32_t ppn = phys_mask(pm, pa) >> PHYS_PAGE_SHIFT;
+        bool w = ((pm->code_watched[ppn >> 3] >> (ppn & 7)) & 1) ||
+                 (ppn > 0 && ((pm->code_watched[(ppn - 1) >> 3] >> ((ppn - 1) & 7)) & 1));
+        if (w) {
+            wr |= TLB_T_WATCHED;
+            flags |= TLB_F_WATCHED;
+        }
+    }
 
     if (!(e->flags & TLB_F_LISTED))
         list_add(t, (unsigned)(e - t->e));
@@ -306,17 +317,20 @@ void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
     unsigned off = PAGE_OFF(la);
     if (off + size <= PHYS_PAGE_SIZE) {
         const struct tlb_entry *e = tlb_get(c, la, MMU_WRITE);
-        /* TLB_T_WATCHED: scan-before-execute invalidates the page's
-         * derived state here, before the store lands (later issue). */
-        if (!(e->tag_w & TLB_T_NOHOST))
+        /* TLB_T_WATCHED: scan-before-execute applies its write rule
+         * before the store lands (phys_write does it for NOHOST pages). */
+        if (!(e->tag_w & TLB_T_NOHOST)) {
+            if (e->tag_w & TLB_T_WATCHED)
+                phys_note_write(pm, e->pa | off, size);
             host_store(e->host + off, v, size);
+        }
         else
             phys_write(pm, e->pa | off, v, size);
         return;
     }
     /* Crossing: both pages must allow the write before any byte lands, so
      * a #PF on the second page leaves the first unchanged (restartable).
-     * (Scan-before-execute will check TLB_F_WATCHED of both pages here.) */
+     * phys_write applies scan-before-execute's rule to each byte. */
     unsigned n0 = PHYS_PAGE_SIZE - off;
     uint32_t pa0 = mmu_translate(c, la, MMU_WRITE);
     uint32_t pa1 = mmu_translate(c, la + n0, MMU_WRITE);

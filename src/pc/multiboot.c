@@ -252,7 +252,7 @@ static int parse_elf(const uint8_t *img, size_t size, struct mb_image *m, const 
         if (filesz > memsz)
             return fail(err, errlen, name, "ELF segment %u: file size %u exceeds its "
                         "memory size %u", i, filesz, memsz);
-        if ((uint64_t)offset + filesz > size)
+        if (filesz && (uint64_t)offset + filesz > size)
             return fail(err, errlen, name, "file is truncated: ELF segment %u needs "
                         "bytes up to %llu of %zu", i,
                         (unsigned long long)offset + filesz, size);
@@ -398,7 +398,8 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
      * board), so a direct copy into pm->ram is safe. */
     for (unsigned i = 0; i < m.nseg; i++) {
         const struct mb_segment *s = &m.seg[i];
-        memcpy(pm->ram + s->paddr, b->kernel + s->offset, s->filesz);
+        if (s->filesz)  /* an empty part may have any offset */
+            memcpy(pm->ram + s->paddr, b->kernel + s->offset, s->filesz);
         memset(pm->ram + s->paddr + s->filesz, 0, s->memsz - s->filesz);
     }
     if (b->module && b->module_size)

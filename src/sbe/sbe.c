@@ -12,6 +12,10 @@
 #define SBE_HASH_BITS 12
 #define SBE_HASH_SIZE (1u << SBE_HASH_BITS)
 #define SBE_WORKLIST 512
+/* The most instructions one straight-line path scans before it stops and
+ * leaves the rest to lazy scanning: zero-filled or data bytes after code
+ * would otherwise be decoded to the end of the page on every rescan. */
+#define SBE_PATH_MAX 128
 
 struct sbe {
     struct vm *vm;
@@ -79,9 +83,19 @@ const struct decoder *sbe_decoder(const struct sbe *s)
     return s->dec;
 }
 
+struct vm *sbe_vm(const struct sbe *s)
+{
+    return s->vm;
+}
+
 const struct sbe_stats *sbe_stats(const struct sbe *s)
 {
     return &s->stats;
+}
+
+const uint8_t *sbe_watched_bitmap(const struct sbe *s)
+{
+    return s->watched;
 }
 
 bool sbe_page_watched(const struct sbe *s, uint32_t ppn)
@@ -91,11 +105,16 @@ bool sbe_page_watched(const struct sbe *s, uint32_t ppn)
 
 static void watch(struct sbe *s, uint32_t ppn, int delta)
 {
+    bool was = sbe_page_watched(s, ppn);
     s->watch_count[ppn] = (uint16_t)(s->watch_count[ppn] + delta);
     if (s->watch_count[ppn])
         s->watched[ppn >> 3] |= (uint8_t)(1u << (ppn & 7));
     else
         s->watched[ppn >> 3] &= (uint8_t)~(1u << (ppn & 7));
+    /* Translations cached before the page held code let stores skip the
+     * write rule: drop them (the CPU's TLB marks watched pages on fill). */
+    if (!was && delta > 0)
+        cpu_tlb_flush(&s->vm->cpu, true);
 }
 
 struct sbe_map *sbe_map_find(struct sbe *s, uint32_t ppn, bool code32)
@@ -116,6 +135,7 @@ static void discard(struct sbe *s, struct sbe_map *m)
     *pp = m->hnext;
     watch(s, m->ppn, -1);
     m->stamp = 0;
+    s->vm->cpu.code_epoch++; /* a block being executed may come from it */
     m->hnext = s->free_maps;
     s->free_maps = m;
 }
@@ -158,8 +178,7 @@ static struct sbe_map *map_create(struct sbe *s, uint32_t ppn, bool code32)
     return m;
 }
 
-/* Reads up to n bytes of the page at `base + off` (never beyond the page). */
-static unsigned page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *buf)
+unsigned sbe_page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *buf)
 {
     unsigned n = SBE_PAGE - off < CPU_MAX_INSN_LEN ? SBE_PAGE - off : CPU_MAX_INSN_LEN;
     const uint8_t *p = physmem_ptr(&s->vm->mem, page_pa + off, false);
@@ -180,14 +199,17 @@ struct work {
 /* Scans one straight-line path from `off`, pushing in-page static branch
  * targets on the worklist.  Terminals (seed 003): an already-scanned
  * instruction, an instruction that crosses the page, an unconditional
- * transfer, an undefined encoding, the end of the page. */
+ * transfer, HLT, an undefined encoding, the end of the page (and a cap
+ * on the path's length, SBE_PATH_MAX). */
 static void scan_path(struct sbe *s, struct sbe_map *m, unsigned off, unsigned depth,
                       struct work *wl, unsigned *nwl)
 {
     uint32_t page_pa = m->ppn << 12;
     uint8_t buf[CPU_MAX_INSN_LEN];
-    while (off < SBE_PAGE && !(m->attr[off] & ATTR_SCANNED)) {
-        unsigned n = page_bytes(s, page_pa, off, buf);
+    for (unsigned count = 0; count < SBE_PATH_MAX && off < SBE_PAGE &&
+                             !(m->attr[off] & ATTR_SCANNED);
+         count++) {
+        unsigned n = sbe_page_bytes(s, page_pa, off, buf);
         struct insn in;
         enum decode_status st = decode_insn(s->dec, m->code32, buf, n, &in);
         s->stats.insns_scanned++;
@@ -227,7 +249,10 @@ static void scan_path(struct sbe *s, struct sbe_map *m, unsigned off, unsigned d
         case FLOW_HLT:
         case FLOW_UD:
             a |= ATTR_VIRT;
-            ends = in.flow != FLOW_CALL_IND && in.flow != FLOW_HLT;
+            /* An indirect call returns to the next instruction: scan on.
+             * After HLT execution resumes only through an interrupt's
+             * return, lazily scanned then. */
+            ends = in.flow != FLOW_CALL_IND;
             break;
         default:
             break;

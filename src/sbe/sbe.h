@@ -80,12 +80,20 @@ bool sbe_write(struct sbe *s, uint32_t pa, unsigned size);
 /* Whether any map covers the page (the memory system's fast check). */
 bool sbe_page_watched(const struct sbe *s, uint32_t ppn);
 
+/* The bitmap of watched physical pages (for the memory system). */
+const uint8_t *sbe_watched_bitmap(const struct sbe *s);
+
 /* Drops everything (reset, or the memory bound). */
 void sbe_flush(struct sbe *s);
 
 const struct sbe_stats *sbe_stats(const struct sbe *s);
 
-/* Decoder shared with the CPU. */
+/* Copies the bytes at page offset `off` of the physical page at page_pa,
+ * up to 15 and never past the page; returns how many. */
+unsigned sbe_page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *buf);
+
+/* The decoder the scanner uses, and the VM it scans. */
 const struct decoder *sbe_decoder(const struct sbe *s);
+struct vm *sbe_vm(const struct sbe *s);
 
 #endif

@@ -170,6 +170,7 @@ uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size)
 
 void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size)
 {
+    phys_note_write(pm, pa, size);
     uint32_t mpa = mask_pa(pm, pa);
     if (((mpa & (PHYS_PAGE_SIZE - 1)) + size) <= PHYS_PAGE_SIZE) {
         const struct phys_region *r = region_of(pm, mpa);
@@ -192,6 +193,7 @@ size_t phys_copy_in(struct physmem *pm, uint32_t pa, const void *src, size_t len
     const uint8_t *s = src;
     size_t done = 0;
     while (done < len) {
+        phys_note_write(pm, pa + (uint32_t)done, 1);
         uint32_t a = mask_pa(pm, pa + (uint32_t)done);
         const struct phys_region *r = region_of(pm, a);
         uint8_t *dst = NULL;

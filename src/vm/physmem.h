@@ -55,7 +55,34 @@ struct physmem {
     unsigned nregions;
     struct phys_region regions[PHYS_MAX_REGIONS];
     uint8_t *page_region;  /* PHYS_PAGES bytes: 0 = plain page, k = regions[k-1] */
+
+    /* Scan-before-execute's view of writes that do not come from the CPU
+     * (devices, DMA, loaders): a bitmap of watched pages and the function
+     * that applies seed 003's write rule. */
+    const uint8_t *code_watched;
+    void (*code_write)(void *opaque, uint32_t pa, unsigned size);
+    void *code_opaque;
 };
+
+/* The address the memory map really uses (A20 and bus width applied). */
+static inline uint32_t phys_mask(const struct physmem *pm, uint32_t pa)
+{
+    return pa & pm->a20_mask & pm->addr_mask;
+}
+
+/* Tells the code watcher about a write to [pa, pa+size). */
+static inline void phys_note_write(struct physmem *pm, uint32_t pa, unsigned size)
+{
+    if (pm->code_watched) {
+        uint32_t first = phys_mask(pm, pa) >> PHYS_PAGE_SHIFT;
+        uint32_t last = phys_mask(pm, pa + size - 1) >> PHYS_PAGE_SHIFT;
+        bool near_prev = (pa & (PHYS_PAGE_SIZE - 1)) < 14 && first > 0;
+        if (((pm->code_watched[first >> 3] >> (first & 7)) & 1) ||
+            ((pm->code_watched[last >> 3] >> (last & 7)) & 1) ||
+            (near_prev && ((pm->code_watched[(first - 1) >> 3] >> ((first - 1) & 7)) & 1)))
+            pm->code_write(pm->code_opaque, phys_mask(pm, pa), size);
+    }
+}
 
 /* Allocates RAM (zeroed) and the page map.  Returns 0, or -1 with errno set. */
 int physmem_init(struct physmem *pm, uint32_t ram_size);

@@ -1,10 +1,21 @@
 /* The VM object; see vm.h. */
 #include "vm/vm.h"
 
+#include "sbe/cache.h"
+#include "sbe/sbe.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The code cache's memory bound (DESIGN.md: bounded memory). */
+#define CODE_CACHE_BYTES (32u << 20)
+
+static void vm_code_write(void *sbe, uint32_t pa, unsigned size)
+{
+    sbe_write(sbe, pa, size);
+}
 
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 {
@@ -31,6 +42,15 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         free(vm);
         return NULL;
     }
+    vm->sbe = sbe_create(vm, &(struct sbe_config){ .max_depth = cfg->sbe_depth });
+    if (!vm->sbe || (!cfg->no_code_cache && !(vm->cache = cache_create(vm->sbe, CODE_CACHE_BYTES)))) {
+        snprintf(err, errlen, "out of memory for the code cache");
+        vm_destroy(vm);
+        return NULL;
+    }
+    vm->mem.code_watched = sbe_watched_bitmap(vm->sbe);
+    vm->mem.code_write = vm_code_write;
+    vm->mem.code_opaque = vm->sbe;
     cpu_reset(&vm->cpu);
     return vm;
 }
@@ -43,8 +63,18 @@ void vm_destroy(struct vm *vm)
         if (vm->devices[i].ops->destroy)
             vm->devices[i].ops->destroy(vm->devices[i].state);
     cpu_destroy(&vm->cpu);
+    cache_destroy(vm->cache);
+    sbe_destroy(vm->sbe);
     physmem_destroy(&vm->mem);
     free(vm);
+}
+
+void vm_invalidate_code(struct vm *vm)
+{
+    sbe_flush(vm->sbe);
+    if (vm->cache)
+        cache_flush(vm->cache);
+    vm->cpu.code_epoch++;
 }
 
 int vm_add_device(struct vm *vm, const struct device_ops *ops, void *state)

@@ -51,12 +51,20 @@ enum vm_exit_reason {
 struct vm_config {
     uint32_t ram_mb;       /* guest RAM in MiB */
     enum cpu_level cpu_level;
+    unsigned sbe_depth;    /* scanner's recursive-descent depth; 0: default */
+    bool no_code_cache;    /* run every instruction through the slow path
+                              (for comparisons; still scanned first) */
 };
+
+struct sbe;
+struct code_cache;
 
 struct vm {
     struct cpu cpu;
     struct physmem mem;
     struct iobus io;
+    struct sbe *sbe;          /* attribute maps (src/sbe/sbe.h) */
+    struct code_cache *cache; /* decoded blocks (src/sbe/cache.h), or NULL */
 
     unsigned ndevices;
     struct device devices[VM_MAX_DEVICES];
@@ -79,6 +87,11 @@ int vm_add_device(struct vm *vm, const struct device_ops *ops, void *state);
  * memory map masks physical bit 20 and the CPU's cached translations,
  * which hold host pointers, are dropped. */
 void vm_set_a20(struct vm *vm, bool enabled);
+
+/* Forgets all scanned code and decoded blocks.  For callers that write
+ * guest memory through host pointers (physmem_ptr), bypassing the write
+ * rule: test harnesses between tests, snapshot restore. */
+void vm_invalidate_code(struct vm *vm);
 
 /* Resets CPU and devices (RAM is kept, as on a PC's reset line). */
 void vm_reset(struct vm *vm);

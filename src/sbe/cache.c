@@ -1,0 +1,140 @@
+/* The code cache; see cache.h.  Blocks live in one arena: when it is full
+ * the whole cache is flushed (QEMU's policy too), which keeps memory flat
+ * whatever a guest does. */
+#include "sbe/cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/vm.h"
+
+#define CACHE_HASH_BITS 14
+#define CACHE_HASH_SIZE (1u << CACHE_HASH_BITS)
+
+struct code_cache {
+    struct sbe *sbe;
+    uint8_t *arena;
+    size_t arena_size, arena_used;
+    struct block *bucket[CACHE_HASH_SIZE];
+    struct code_cache_stats stats;
+};
+
+static inline unsigned hash_pa(uint32_t pa, bool code32)
+{
+    return ((pa ^ (code32 ? 0x9E3779B9u : 0)) * 2654435761u) >> (32 - CACHE_HASH_BITS);
+}
+
+struct code_cache *cache_create(struct sbe *sbe, size_t max_bytes)
+{
+    struct code_cache *cc = calloc(1, sizeof(*cc));
+    if (!cc)
+        return NULL;
+    cc->sbe = sbe;
+    cc->arena_size = max_bytes;
+    cc->arena = malloc(max_bytes);
+    if (!cc->arena) {
+        free(cc);
+        return NULL;
+    }
+    return cc;
+}
+
+void cache_destroy(struct code_cache *cc)
+{
+    if (!cc)
+        return;
+    free(cc->arena);
+    free(cc);
+}
+
+void cache_flush(struct code_cache *cc)
+{
+    memset(cc->bucket, 0, sizeof(cc->bucket));
+    cc->arena_used = 0;
+    cc->stats.flushes++;
+}
+
+const struct code_cache_stats *cache_stats(const struct code_cache *cc)
+{
+    return &cc->stats;
+}
+
+static struct block *alloc_block(struct code_cache *cc, unsigned ninsn)
+{
+    size_t need = sizeof(struct block) + ninsn * sizeof(struct insn);
+    need = (need + 15) & ~(size_t)15;
+    if (cc->arena_used + need > cc->arena_size)
+        cache_flush(cc);
+    struct block *b = (struct block *)(cc->arena + cc->arena_used);
+    cc->arena_used += need;
+    return b;
+}
+
+/* Decodes the block starting at page offset `off` of map m. */
+static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa)
+{
+    struct insn tmp[BLOCK_MAX_INSNS];
+    unsigned n = 0, off = pa & (SBE_PAGE - 1), bytes = 0;
+    uint32_t page = pa & ~(SBE_PAGE - 1);
+    const struct decoder *dec = sbe_decoder(cc->sbe);
+    while (n < BLOCK_MAX_INSNS && off < SBE_PAGE) {
+        uint8_t a = m->attr[off];
+        if (!(a & ATTR_SCANNED)) {
+            /* Lazy scanning continues where the path left off. */
+            sbe_scan(cc->sbe, page + off, m->code32);
+            a = m->attr[off];
+        }
+        if (a & ATTR_CROSS)
+            break;
+        uint8_t buf[CPU_MAX_INSN_LEN];
+        unsigned avail = sbe_page_bytes(cc->sbe, page, off, buf);
+        if (decode_insn(dec, m->code32, buf, avail, &tmp[n]) != DECODE_OK ||
+            op_table[tmp[n].op].level > sbe_vm(cc->sbe)->cpu.level)
+            break; /* the slow path raises the #UD/#GP */
+        struct insn *in = &tmp[n++];
+        off += in->len;
+        bytes += in->len;
+        if ((a & ATTR_VIRT) || in->flow != FLOW_SEQ)
+            break;
+    }
+    if (n == 0)
+        return NULL;
+    struct block *b = alloc_block(cc, n);
+    b->pa = pa;
+    b->code32 = m->code32;
+    b->ninsn = (uint16_t)n;
+    b->bytes = (uint16_t)bytes;
+    b->map = m;
+    b->stamp = m->stamp;
+    b->succ = NULL;
+    memcpy(b->insn, tmp, n * sizeof(struct insn));
+    unsigned h = hash_pa(pa, m->code32);
+    b->hnext = cc->bucket[h];
+    cc->bucket[h] = b;
+    m->attr[pa & (SBE_PAGE - 1)] |= ATTR_BLOCK;
+    cc->stats.blocks_built++;
+    return b;
+}
+
+struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32)
+{
+    unsigned h = hash_pa(pa, code32);
+    for (struct block **pp = &cc->bucket[h]; *pp; pp = &(*pp)->hnext) {
+        struct block *b = *pp;
+        if (b->pa != pa || b->code32 != code32)
+            continue;
+        if (block_live(b)) {
+            cc->stats.hits++;
+            return b;
+        }
+        *pp = b->hnext; /* dead: unlink (its arena space returns at flush) */
+        break;
+    }
+    cc->stats.misses++;
+    struct sbe_map *m = sbe_map_find(cc->sbe, pa >> 12, code32);
+    if (!m || !(m->attr[pa & (SBE_PAGE - 1)] & ATTR_SCANNED))
+        m = sbe_scan(cc->sbe, pa, code32);
+    if (m->attr[pa & (SBE_PAGE - 1)] & ATTR_CROSS)
+        return NULL;
+    return build(cc, m, pa);
+}

@@ -1,0 +1,58 @@
+/* The code cache (seed 003 applied to the interpreter; DESIGN.md section 3):
+ * per scanned entry point, a block of predecoded instructions that the
+ * interpreter dispatches without decoding again.  A block ends at a
+ * virtualize instruction, a branch, an instruction that crosses the page,
+ * the end of the page, or BLOCK_MAX_INSNS.  Blocks belong to a map: when
+ * the map is discarded (its stamp changes) every block from it is dead. */
+#ifndef PLEX86_SBE_CACHE_H
+#define PLEX86_SBE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/insn.h"
+#include "sbe/sbe.h"
+
+#define BLOCK_MAX_INSNS 64
+
+struct block {
+    uint32_t pa;             /* physical address of the first instruction */
+    uint8_t code32;
+    uint16_t ninsn;
+    uint16_t bytes;          /* total length of the instructions */
+    struct sbe_map *map;     /* the map it was built from ... */
+    uint32_t stamp;          /* ... and that map's stamp at the time */
+    struct block *hnext;     /* hash chain */
+    struct block *succ;      /* chained in-page successor (may be stale) */
+    struct insn insn[];      /* ninsn instructions */
+};
+
+struct code_cache_stats {
+    uint64_t hits, misses, blocks_built, flushes, chained;
+};
+
+struct code_cache;
+
+/* max_bytes bounds the memory the blocks may use (whole-cache flush when
+ * full). */
+struct code_cache *cache_create(struct sbe *sbe, size_t max_bytes);
+void cache_destroy(struct code_cache *cc);
+
+static inline bool block_live(const struct block *b)
+{
+    return b->map->stamp == b->stamp;
+}
+
+/* The live block for (pa, mode), building it (scanning first where the
+ * bytes are unscanned) if needed.  NULL when the instruction at pa cannot
+ * come from the cache: it crosses the page or does not decode; the caller
+ * executes it through the slow path, which faults as the CPU must. */
+struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32);
+
+/* Drops every block (after sbe_flush, reset, or the memory bound). */
+void cache_flush(struct code_cache *cc);
+
+const struct code_cache_stats *cache_stats(const struct code_cache *cc);
+
+#endif
