@@ -2,6 +2,8 @@
 #   make        configure into build/ and build with all cores
 #   make test   build, then run every test (ctest)
 #   make demo   build, then boot the demo guest ROM
+#   make bench  build, then run the CPU benchmark guest (bench/README.md);
+#               BENCH_SCALE=N sets the work (default 25: about a minute at 8 MIPS)
 #   make asan   the same tests in build-asan/ with ASan and UBSan
 #   make clean  remove the build directories
 # Missing build dependencies are installed first (tools/install-deps.sh).
@@ -9,10 +11,12 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+# Work per benchmark kernel, in units of about 4 million guest instructions
+BENCH_SCALE ?= 25
 # Extra CMake options, e.g. make CMAKE_FLAGS=-DPLEX86_WERROR=ON
 CMAKE_FLAGS ?=
 
-.PHONY: all build test demo asan clean deps
+.PHONY: all build test demo bench asan clean deps
 
 all: build
 
@@ -28,6 +32,9 @@ test: build
 
 demo: build
 	./$(BUILD)/plex86 -bios $(BUILD)/guest/demo.rom -nographic
+
+bench: build
+	bash bench/run-bench.sh $(BUILD) $(BENCH_SCALE)
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DPLEX86_SANITIZE=ON $(CMAKE_FLAGS)

@@ -55,6 +55,8 @@ mb_header:
 _start:
     movl $stack_top, %esp
     movl %ebx, info
+    movl $m_start, %esi
+    call puts
     cmpl $0x2BADB002, %eax
     FAILIF ne, "EAX is not 0x2BADB002"
     movl %cr0, %eax
@@ -176,9 +178,11 @@ want_mod:
     .ascii "plex86 multiboot module\n"
     .set want_mod_len, . - want_mod
 .ifdef AOUT
+m_start: .asciz "start mb_aout\r\n"
 m_pass: .asciz "PASS mb_aout\r\n"
 m_fail: .asciz "FAIL mb_aout: "
 .else
+m_start: .asciz "start mb_boot\r\n"
 m_pass: .asciz "PASS mb_boot\r\n"
 m_fail: .asciz "FAIL mb_boot: "
 .endif
