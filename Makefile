@@ -11,7 +11,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
-# Work per benchmark kernel, in units of about 4 million guest instructions
+# Work per benchmark kernel, in units of about 3.6 million guest instructions
 BENCH_SCALE ?= 25
 # Extra CMake options, e.g. make CMAKE_FLAGS=-DPLEX86_WERROR=ON
 CMAKE_FLAGS ?=

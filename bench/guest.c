@@ -17,7 +17,7 @@
 
 #include "kernels.h"
 
-#define BENCH_DEFAULT_SCALE 100u   /* about 2 billion instructions */
+#define BENCH_DEFAULT_SCALE 100u   /* about 1.8 billion instructions */
 
 #define COM1 0x3F8
 #define DEBUG_EXIT 0xF4
@@ -204,15 +204,15 @@ static void parse_only(const char *s, size_t len)
 static uint32_t parse_scale(const char *s, size_t len)
 {
     uint32_t v = 0;
-    if (len == 0 || len > 6)
-        bad_cmdline("scale= wants a number from 1 to 999999", s, len);
+    if (len == 0 || len > 5)
+        bad_cmdline("scale= wants a number from 1 to 99999", s, len);
     for (size_t i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')
-            bad_cmdline("scale= wants a number from 1 to 999999", s, len);
+            bad_cmdline("scale= wants a number from 1 to 99999", s, len);
         v = v * 10 + (uint32_t)(s[i] - '0');
     }
     if (v == 0)
-        bad_cmdline("scale= wants a number from 1 to 999999", s, len);
+        bad_cmdline("scale= wants a number from 1 to 99999", s, len);
     return v;
 }
 

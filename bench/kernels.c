@@ -2,7 +2,7 @@
  *
  * Work sizes: each kernel repeats a fixed pass `scale * K_PASSES` times.
  * The pass counts below are tuned so one unit of scale costs each kernel
- * about 4 million guest instructions (gcc -O2 -march=i486), 20 million for
+ * about 3.6 million guest instructions (gcc -O2 -march=i486), 18 million for
  * all five (BENCH_INSNS_PER_SCALE).  Changing them changes every checksum
  * and every figure: do it only on purpose, and say so in README.md. */
 #include "kernels.h"

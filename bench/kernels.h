@@ -22,6 +22,6 @@ extern const unsigned bench_nkernels;
 
 /* One unit of scale is about this many guest instructions, all kernels
  * together (i486 code from gcc -O2; see README.md). */
-#define BENCH_INSNS_PER_SCALE 20000000u
+#define BENCH_INSNS_PER_SCALE 18000000u
 
 #endif

@@ -56,8 +56,8 @@ int main(int argc, char **argv)
         } else if (!strncmp(a, "scale=", 6)) {
             char *end;
             unsigned long v = strtoul(a + 6, &end, 10);
-            if (*end || end == a + 6 || v == 0 || v > 999999)
-                return usage("scale= wants a number from 1 to 999999");
+            if (*end || end == a + 6 || v == 0 || v > 99999)
+                return usage("scale= wants a number from 1 to 99999");
             scale = (uint32_t)v;
         } else if (!strncmp(a, "only=", 5)) {
             selected = 0;

@@ -33,14 +33,20 @@ extra=${BENCH_PLEX86_ARGS:-}
 qfactor=${BENCH_QEMU_FACTOR:-}
 
 case $scale in
-    '' | *[!0-9]* | 0) echo "bench: SCALE must be a number from 1 to 999999, not '$scale'" >&2
-                       exit 2 ;;
+    '' | *[!0-9]* | 0 | ??????*)
+        echo "bench: SCALE must be a number from 1 to 99999, not '$scale'" >&2
+        exit 2 ;;
 esac
+scale=$((10#$scale))
+[ "$scale" -gt 0 ] || { echo "bench: SCALE must be at least 1" >&2; exit 2; }
 [ -n "$qfactor" ] || qfactor=$(( (250 + scale - 1) / scale ))
 case $qfactor in
-    '' | *[!0-9]* | 0) echo "bench: BENCH_QEMU_FACTOR must be a number, not '$qfactor'" >&2
-                       exit 2 ;;
+    '' | *[!0-9]* | 0 | ????*)
+        echo "bench: BENCH_QEMU_FACTOR must be a number from 1 to 999, not '$qfactor'" >&2
+        exit 2 ;;
 esac
+qfactor=$((10#$qfactor))
+[ $((scale * qfactor)) -le 99999 ] || qfactor=$((99999 / scale))
 qscale=$((scale * qfactor))
 if [ ! -x "$plex86" ] || [ ! -x "$native" ]; then
     echo "bench: $plex86 or $native is missing: run make first" >&2
@@ -115,7 +121,7 @@ fi
 
 # --- start-up --------------------------------------------------------------------
 echo "plex86 bench: scale $scale, kernels: $kernels"
-echo "  guest $elf, about $((scale * 4)) million instructions per kernel"
+echo "  guest $elf, about $((scale * 18 / 5)) million instructions per kernel"
 run_plex86 "only=none scale=$scale"
 if [ "$p_rc" != 33 ]; then
     echo "FAILED: plex86 did not run the empty guest (exit status $p_rc):"

@@ -1,6 +1,7 @@
 /* CPU lifecycle, the fetch-decode-execute loop and exception delivery. */
 #include "cpu/cpu.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/exec.h"

@@ -350,6 +350,21 @@ static void put_flat_desc(uint8_t *d, uint8_t access)
     wr32(d + 4, 0x00CF0000u | (uint32_t)access << 8);
 }
 
+/* Tells scan-before-execute about a loader write to [pa, pa+len), a page
+ * at a time (a kernel loaded into a VM that already ran code must not leave
+ * stale scans behind). */
+static void note_write(struct physmem *pm, uint32_t pa, uint32_t len)
+{
+    while (len) {
+        uint32_t chunk = PHYS_PAGE_SIZE - (pa & (PHYS_PAGE_SIZE - 1));
+        if (chunk > len)
+            chunk = len;
+        phys_note_write(pm, pa, chunk);
+        pa += chunk;
+        len -= chunk;
+    }
+}
+
 /* Joins the kernel's name and -append into one command line. */
 static int make_cmdline(const struct mb_boot *b, char *out, size_t outlen, char *err,
                         size_t errlen)
@@ -393,19 +408,24 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
                         (unsigned long long)mod_start, pm->ram_size >> 20);
     }
 
-    /* Everything is checked: load.  Segments and the info block all lie in
-     * plain RAM (available memory, below ram_size, no ROM on a -kernel
-     * board), so a direct copy into pm->ram is safe. */
+    /* Everything is checked: load.  Segments, module and the info block all
+     * lie in plain RAM (available memory, below ram_size, no ROM on a
+     * -kernel board), so a direct copy into pm->ram is safe. */
+    vm_set_a20(vm, true);
     for (unsigned i = 0; i < m.nseg; i++) {
         const struct mb_segment *s = &m.seg[i];
+        note_write(pm, s->paddr, s->memsz);
         if (s->filesz)  /* an empty part may have any offset */
             memcpy(pm->ram + s->paddr, b->kernel + s->offset, s->filesz);
         memset(pm->ram + s->paddr + s->filesz, 0, s->memsz - s->filesz);
     }
-    if (b->module && b->module_size)
+    if (b->module && b->module_size) {
+        note_write(pm, (uint32_t)mod_start, (uint32_t)b->module_size);
         memcpy(pm->ram + mod_start, b->module, b->module_size);
+    }
 
     uint8_t *area = pm->ram + MB_INFO_AREA;
+    note_write(pm, MB_INFO_AREA, MB_INFO_AREA_MAX);
     memset(area, 0, MB_INFO_AREA_MAX);
     put_flat_desc(area + AREA_GDT + 8, 0x9B);   /* code: P, DPL 0, execute/read, accessed */
     put_flat_desc(area + AREA_GDT + 16, 0x93);  /* data: P, DPL 0, read/write, accessed */
@@ -446,7 +466,6 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
     /* The machine state of spec 3.2: 32-bit protected mode, flat segments
      * from our GDT (so a reload gets the same), A20 on, paging off, IF=0. */
     struct cpu *c = &vm->cpu;
-    physmem_set_a20(pm, true);
     c->cr0 = (c->cr0 & ~(uint32_t)(CR0_PG | CR0_CD | CR0_NW)) | CR0_PE | CR0_ET;
     c->gdtr = (struct dtr){ .base = MB_GDT_ADDR, .limit = 3 * 8 - 1 };
     /* No IDT yet: any exception before the kernel loads one shuts the
