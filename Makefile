@@ -3,7 +3,8 @@
 #   make test   build, then run every test (ctest)
 #   make demo   build, then boot the demo guest ROM
 #   make bench  build, then run the CPU benchmark guest (bench/README.md);
-#               BENCH_SCALE=N sets the work (default 25: about a minute at 8 MIPS)
+#               BENCH_SCALE=N sets the work (default 100: 1.8 billion guest
+#               instructions, about 25 s at 80 MIPS)
 #   make asan   the same tests in build-asan/ with ASan and UBSan
 #   make clean  remove the build directories
 # Missing build dependencies are installed first (tools/install-deps.sh).
@@ -12,7 +13,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # Work per benchmark kernel, in units of about 3.6 million guest instructions
-BENCH_SCALE ?= 25
+BENCH_SCALE ?= 100
 # Extra CMake options, e.g. make CMAKE_FLAGS=-DPLEX86_WERROR=ON
 CMAKE_FLAGS ?=
 

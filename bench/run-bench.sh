@@ -68,7 +68,8 @@ no_qemu="qemu-system-i386 not found: no QEMU column"
 if [ -z "$qemu" ]; then
     qemu=$(command -v qemu-system-i386 || true)
 elif [ "$qemu" = none ]; then
-    qemu= no_qemu="BENCH_QEMU=none: no QEMU column"
+    qemu=''
+    no_qemu="BENCH_QEMU=none: no QEMU column"
 fi
 
 tmp=$(mktemp -d) || exit 2
@@ -79,13 +80,13 @@ TIMEFORMAT='%R %U'
 # run_plex86 APPEND: runs the guest once; sets p_wall, p_user, p_insns,
 # p_rc and leaves the serial output in $tmp/out, the -d log in $tmp/log.
 run_plex86() {
+    # shellcheck disable=SC2086 # $extra is a list of options
     { time "$plex86" -kernel "$elf" -append "$1" -nographic -no-reboot -d exit \
           -D "$tmp/log" $extra >"$tmp/out" 2>"$tmp/err"; } 2>"$tmp/time"
-    p_rc=$(sed -n 's/.*exit status \([0-9]*\)$/\1/p' "$tmp/log" | tail -n 1)
+    p_rc=$?
     read -r p_wall p_user <"$tmp/time"
     p_insns=$(sed -n 's/.* after \([0-9]*\) instructions.*/\1/p' "$tmp/log" | tail -n 1)
     p_insns=${p_insns:-0}
-    p_rc=${p_rc:-?}
 }
 
 # run_qemu APPEND: best wall time of 3 runs in q_wall; output in $tmp/qout.
@@ -96,8 +97,8 @@ run_qemu() {
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 -m 64 \
               </dev/null >"$tmp/qout" 2>&1; } 2>"$tmp/qtime"
         q_rc=$?
-        local w u
-        read -r w u <"$tmp/qtime"
+        local w
+        read -r w _ <"$tmp/qtime"
         if [ -z "$q_wall" ] || awk -v a="$w" -v b="$q_wall" 'BEGIN { exit !(a < b) }'; then
             q_wall=$w
         fi
@@ -109,7 +110,8 @@ checksum_of() { # FILE KERNEL
 }
 
 # --- native -----------------------------------------------------------------
-only_list=$(echo $kernels | tr ' ' ',')
+# shellcheck disable=SC2086 # word splitting wanted: a list of names
+only_list=$(printf '%s\n' $kernels | paste -sd, -)
 if ! "$native" "scale=$scale" "only=$only_list" -t >"$tmp/native"; then
     echo "bench: $native failed" >&2
     exit 2

@@ -76,10 +76,16 @@ void cpu_reset(struct cpu *c)
     struct vm *vm = c->vm;
     enum cpu_level level = c->level;
     void *decoder = c->decoder;
+    /* Counters are the VM's accounting, not CPU state: they run on across
+     * resets (a reboot loop still meets -max-insns). */
+    uint64_t icount = c->icount, interrupts = c->interrupts, exceptions = c->exceptions;
     memset(c, 0, offsetof(struct cpu, fault_jmp));
     c->vm = vm;
     c->level = level;
     c->decoder = decoder;
+    c->icount = icount;
+    c->interrupts = interrupts;
+    c->exceptions = exceptions;
 
     /* SDM vol. 3A, 9.1.1, table 9-1. */
     c->eflags = F_1;

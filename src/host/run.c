@@ -18,8 +18,8 @@ int exit_status_for(enum vm_exit_reason reason, int code, bool no_reboot)
         return code & 0xFF;
     case VM_EXIT_SHUTDOWN:
     case VM_EXIT_RESET:
-        /* We cannot reboot yet, so a reset always ends the VM; -no-reboot
-         * says the user expects that (QEMU then exits with 0 as well). */
+        /* Only reached with -no-reboot (plex86_run reboots otherwise):
+         * the user asked for the reset to end the VM, as QEMU does. */
         return no_reboot ? EXIT_STATUS_OK : EXIT_STATUS_SHUTDOWN;
     case VM_EXIT_NONE:
     case VM_EXIT_ERROR:
@@ -123,7 +123,32 @@ int plex86_run(const struct cli_options *o)
         return EXIT_STATUS_USAGE;
     }
     struct vm *vm = pc->vm;
-    enum vm_exit_reason why = vm_run(vm, o->max_insns);
+    enum vm_exit_reason why;
+    for (;;) {
+        uint64_t done = cpu_steps(&vm->cpu);
+        uint64_t left = o->max_insns ? o->max_insns - (done < o->max_insns ? done : o->max_insns) : 0;
+        if (o->max_insns && left == 0) {
+            why = vm->exit_reason = VM_EXIT_INSN_LIMIT;
+            break;
+        }
+        why = vm_run(vm, left);
+        if ((why != VM_EXIT_SHUTDOWN && why != VM_EXIT_RESET) || o->no_reboot)
+            break;
+        /* Without -no-reboot a triple fault resets the machine, as on a PC
+         * (a guest that keeps faulting reboots forever, as under QEMU). */
+        if (o->log_items & CLI_LOG_EXIT) {
+            char where[256];
+            cpu_describe(&vm->cpu, where, sizeof(where));
+            fprintf(log, "plex86: %s, rebooting: %s\n",
+                    why == VM_EXIT_SHUTDOWN ? "triple fault" : "reset", where);
+        }
+        if (pc_reboot(pc, &cfg, err, sizeof(err)) < 0) {
+            fprintf(stderr, "plex86: reboot: %s\n", err);
+            why = VM_EXIT_ERROR;
+            snprintf(vm->error, sizeof(vm->error), "reboot failed: %.200s", err);
+            break;
+        }
+    }
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
     fflush(stdout);
     if (why == VM_EXIT_ERROR || why == VM_EXIT_SHUTDOWN) {

@@ -119,6 +119,17 @@ out:
     return rc;
 }
 
+int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen)
+{
+    /* RESET keeps RAM (a PC's reset line does not clear it) and puts the
+     * CPU at the reset vector, where -bios firmware starts again; without
+     * firmware, the Multiboot kernel is loaded afresh as QEMU does. */
+    vm_reset(pc->vm);
+    if (cfg->kernel_path || cfg->kernel_data)
+        return load_kernel(pc->vm, cfg, err, errlen);
+    return 0;
+}
+
 static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
                        size_t errlen)
 {

@@ -74,6 +74,11 @@ struct pc {
 struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen);
 void pc_destroy(struct pc *pc);
 
+/* A machine reset (triple fault, keyboard-controller or port 0x92 reset):
+ * devices and CPU to their reset state, the kernel reloaded when there is
+ * no firmware.  Returns 0, or -1 with a message in `err`. */
+int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen);
+
 /* Maps a firmware image the way QEMU's -bios does: all of it at
  * [4 GiB - size, 4 GiB), and its last min(size, 128 KiB) bytes again just
  * below 1 MiB.  `size` must be a non-zero multiple of 4 KiB, at most
