@@ -15,7 +15,7 @@
 enum opt_id {
     OPT_BIOS, OPT_M, OPT_NOGRAPHIC, OPT_SERIAL, OPT_DEBUGCON, OPT_NO_REBOOT,
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
-    OPT_APPEND, OPT_INITRD,
+    OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE,
 };
 
 struct opt {
@@ -41,6 +41,8 @@ static const struct opt opts[] = {
     { "kernel", true, OPT_KERNEL },
     { "append", true, OPT_APPEND },
     { "initrd", true, OPT_INITRD },
+    { "sbe-depth", true, OPT_SBE_DEPTH },
+    { "no-code-cache", false, OPT_NO_CODE_CACHE },
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -79,6 +81,9 @@ void cli_usage(FILE *out)
           "  -debugcon DEV       port 0xE9 console: none (default), stdio, null, file:PATH\n"
           "  -no-reboot          a guest reset or triple fault ends the VM with status 0\n"
           "  -max-insns N        stop after N guest instructions\n"
+          "  -sbe-depth N        scanner's recursive-descent depth over in-page branch\n"
+          "                      targets (default 16, see docs/sbe.md; 0-1000)\n"
+          "  -no-code-cache      decode every instruction again (slow; for comparisons)\n"
           "  -d ITEM[,ITEM]      log items: post, exit (-d help lists)\n"
           "  -D FILE             write the -d log to FILE instead of stderr\n"
           "  -version            print the version and exit\n"
@@ -244,6 +249,17 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
             return CLI_ERROR;
         }
         o->max_insns = n;
+        return CLI_RUN;
+    case OPT_SBE_DEPTH:
+        if (parse_decimal(arg, &n, &end) < 0 || *end || n > 1000) {
+            snprintf(err, errlen, "-sbe-depth: want a number from 0 to 1000, not '%s'", arg);
+            return CLI_ERROR;
+        }
+        o->sbe_depth = (unsigned)n;
+        o->sbe_depth_set = true;
+        return CLI_RUN;
+    case OPT_NO_CODE_CACHE:
+        o->no_code_cache = true;
         return CLI_RUN;
     case OPT_CPU:
         return parse_cpu(arg, o, out, err, errlen);

@@ -57,6 +57,9 @@ struct cli_options {
     unsigned log_items;        /* -d, CLI_LOG_* bits */
     const char *log_file;      /* -D FILE, or NULL for stderr */
     uint64_t max_insns;        /* -max-insns, 0 = no limit */
+    unsigned sbe_depth;        /* -sbe-depth (with sbe_depth_set) */
+    bool sbe_depth_set;
+    bool no_code_cache;        /* -no-code-cache */
 };
 
 enum cli_result {

@@ -72,6 +72,9 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
                        struct pc_config *pc, FILE **log)
 {
     *pc = (struct pc_config){ .ram_mb = o->ram_mb, .cpu_level = o->cpu,
+                              .sbe_depth = o->sbe_depth,
+                              .sbe_depth_zero = o->sbe_depth_set && o->sbe_depth == 0,
+                              .no_code_cache = o->no_code_cache,
                               .bios_path = o->bios, .kernel_path = o->kernel,
                               .append = o->append, .initrd_path = o->initrd };
     *log = stderr;

@@ -10,6 +10,7 @@
 #include "dev/post.h"
 #include "dev/serial.h"
 #include "pc/hostfile.h"
+#include "sbe/sbe.h"
 #include "pc/multiboot.h"
 #include "vm/vm.h"
 
@@ -179,7 +180,9 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory for the board");
         return NULL;
     }
-    struct vm_config vc = { .ram_mb = cfg->ram_mb, .cpu_level = cfg->cpu_level };
+    struct vm_config vc = { .ram_mb = cfg->ram_mb, .cpu_level = cfg->cpu_level,
+                            .sbe_depth = cfg->sbe_depth_zero ? SBE_DEPTH_NONE : cfg->sbe_depth,
+                            .no_code_cache = cfg->no_code_cache };
     pc->vm = vm_create(&vc, err, errlen);
     if (!pc->vm || load_bios(pc->vm, cfg, err, errlen) < 0 ||
         add_devices(pc, cfg, err, errlen) < 0) {

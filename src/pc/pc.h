@@ -28,6 +28,9 @@ struct post;
 struct pc_config {
     uint32_t ram_mb;
     enum cpu_level cpu_level;
+    unsigned sbe_depth;        /* scanner depth; 0 = the default */
+    bool sbe_depth_zero;       /* -sbe-depth 0: scan only straight-line paths */
+    bool no_code_cache;
 
     /* Firmware: a file, or an image already in memory (tests).  One of the
      * two, not both; neither makes a board with nothing to run. */

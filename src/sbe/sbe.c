@@ -44,6 +44,8 @@ struct sbe *sbe_create(struct vm *vm, const struct sbe_config *cfg)
     s->cfg = *cfg;
     if (!s->cfg.max_depth)
         s->cfg.max_depth = SBE_DEFAULT_DEPTH;
+    else if (s->cfg.max_depth == SBE_DEPTH_NONE)
+        s->cfg.max_depth = 0;
     if (!s->cfg.max_maps)
         s->cfg.max_maps = SBE_DEFAULT_MAX_MAPS;
     s->dec = decoder_create();

@@ -34,6 +34,7 @@ enum {
 
 #define SBE_PAGE 4096u
 #define SBE_DEFAULT_DEPTH 16
+#define SBE_DEPTH_NONE 0xFFFFFFFFu    /* config value meaning depth 0 */
 #define SBE_DEFAULT_MAX_MAPS 4096      /* 16 MiB of attribute bytes */
 
 /* One map: the attributes of a physical page decoded in one mode. */
