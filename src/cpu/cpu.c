@@ -60,7 +60,10 @@ uint32_t cpu_get_eflags(const struct cpu *c)
 
 void cpu_set_eflags(struct cpu *c, uint32_t value)
 {
+    uint32_t old = c->eflags;
     c->eflags = (value & eflags_writable(c)) | F_1;
+    if ((old ^ c->eflags) & F_AC)
+        cpu_mode_changed(c); /* alignment checking may switch on or off */
 }
 
 static void seg_reset(struct seg *s, uint16_t sel, uint32_t base, uint16_t attr)
@@ -228,7 +231,8 @@ static bool interrupt_check(struct cpu *c)
     return true;
 }
 
-static void single_step_trap(struct cpu *c);
+static void debug_trap(struct cpu *c, bool single_step);
+static void check_insn_breakpoints(struct cpu *c);
 
 /* Executes one instruction through the slow path: scan it (execution never
  * passes through unscanned bytes, seed 003), fetch, decode, execute.  Used
@@ -241,6 +245,8 @@ static void step_slow(struct cpu *c)
     c->insn_esp = c->gpr[R_ESP];
     bool single_step = c->eflags & F_TF;
     c->shadow = 0;
+    if (unlikely(c->dr7_exec) && !(c->eflags & F_RF))
+        check_insn_breakpoints(c);
     if (c->eip <= c->seg[S_CS].limit) {
         uint32_t pa = mmu_translate(c, c->seg[S_CS].base + c->eip, MMU_EXEC);
         sbe_scan(c->vm->sbe, phys_mask(&c->vm->mem, pa), c->code32);
@@ -252,8 +258,28 @@ static void step_slow(struct cpu *c)
     op_table[in.op].handler(c, &in);
     c->icount++;
     c->tsc++;
-    if (unlikely(single_step))
-        single_step_trap(c);
+    /* RF lasts for one instruction, unless that instruction was IRET
+     * loading it (SDM vol. 3A, 17.3.1.1). */
+    if (unlikely(c->eflags & F_RF) && in.op != OP_IRET && in.op != OP_IRETD)
+        c->eflags &= ~F_RF;
+    if (unlikely(single_step || c->db_trap))
+        debug_trap(c, single_step);
+}
+
+/* Instruction breakpoints (DR7 R/W = 00): a fault before the instruction
+ * at an armed linear address executes; RF suppresses it for one
+ * instruction so the handler can return (SDM vol. 3A, 17.3.1.1). */
+static void check_insn_breakpoints(struct cpu *c)
+{
+    uint32_t la = c->seg[S_CS].base + c->eip;
+    uint32_t hit = 0;
+    for (unsigned n = 0; n < 4; n++)
+        if (((c->dr7_exec >> n) & 1) && c->dr[n] == la)
+            hit |= 1u << n;
+    if (hit) {
+        c->dr[6] = (c->dr[6] & ~0xFu) | hit;
+        cpu_fault(c, EXC_DB, 0);
+    }
 }
 
 /* The cached block for CS:EIP, or NULL when the slow path must run the
@@ -317,9 +343,13 @@ static bool run_block(struct cpu *c, const struct block *b, uint64_t end)
         op_table[in->op].handler(c, in);
         c->icount++;
         c->tsc++;
+        if (unlikely(c->db_trap)) {
+            debug_trap(c, false);
+            return false;
+        }
         if (unlikely(c->eip != next || c->code_epoch != epoch || c->shadow || c->halted ||
                      c->stop_request || c->icount + c->exceptions >= end ||
-                     (c->eflags & F_TF) || c->nmi_pending ||
+                     (c->eflags & (F_TF | F_RF)) || c->nmi_pending ||
                      (c->irq_line && (c->eflags & F_IF)))) {
             bool transfer = in + 1 == last && c->eip != next;
             return transfer && c->code_epoch == epoch && in->virt == VIRT_NONE &&
@@ -330,12 +360,14 @@ static bool run_block(struct cpu *c, const struct block *b, uint64_t end)
     return lastin->virt == VIRT_NONE && ((c->seg[S_CS].base + c->eip) >> 12) == la_page;
 }
 
-/* TF set at the start of an instruction: #DB trap after it (SDM vol. 3A,
- * 17.3.1.4), reported in DR6.BS.  Delivered as a trap: the return address
- * is the next instruction. */
-static void single_step_trap(struct cpu *c)
+/* #DB traps after an instruction (SDM vol. 3A, 17.2.3): TF was set at its
+ * start (DR6.BS) and/or it hit a data breakpoint (DR6.Bn, set by
+ * check_data_breakpoints).  The return address is the next instruction. */
+static void debug_trap(struct cpu *c, bool single_step)
 {
-    c->dr[6] |= 1u << 14;
+    if (single_step)
+        c->dr[6] |= 1u << 14;
+    c->db_trap = false;
     c->insn_eip = c->eip;
     c->insn_esp = c->gpr[R_ESP];
     c->delivering = EXC_DB;
@@ -365,6 +397,12 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         c->exceptions++;
         bool has_err = (c->cr0 & CR0_PE) && exception_has_error(vector);
         uint32_t err = vector == EXC_DF ? 0 : c->exc_error;
+        c->db_trap = false; /* the faulting instruction did not complete */
+        /* Faults push EFLAGS with RF set, so that the restarted instruction
+         * does not hit its instruction breakpoint again; #DB itself does
+         * not (its handler decides) (SDM vol. 3A, 17.3.1.1). */
+        if (vector != EXC_DB)
+            c->eflags |= F_RF;
         c->delivering = vector;
         deliver_event(c, vector, EV_EXCEPTION, has_err, err, c->insn_eip);
         c->delivering = -1;
@@ -384,7 +422,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         if (unlikely(c->halted))
             return CPU_STOP_HLT;
         struct block *b = NULL;
-        if (likely(cache && !(c->eflags & F_TF)))
+        if (likely(cache && !(c->eflags & (F_TF | F_RF)) && !c->dr7_exec))
             b = block_at(c, cache, prev);
         if (b) {
             prev = run_block(c, b, end) ? b : NULL;

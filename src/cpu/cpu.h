@@ -66,6 +66,8 @@ enum {
     SEGC_NO_READ = 1,   /* null selector, or execute-only code */
     SEGC_NO_WRITE = 2,  /* null selector, code, or read-only data */
     SEGC_EXPDOWN = 4,   /* expand-down data: offsets above the limit */
+    SEGC_ALIGN = 8,     /* alignment checking is on (CR0.AM, EFLAGS.AC, CPL 3) */
+    SEGC_WATCH = 16,    /* a data breakpoint is armed (DR7) */
 };
 
 enum {
@@ -157,6 +159,9 @@ struct cpu {
                                DELIVERING_EXTERNAL for an interrupt, or -1:
                                decides #DF/shutdown and the EXT bit */
     bool stop_request;      /* set by a device callback; ends cpu_run() */
+    bool db_trap;           /* a data breakpoint hit: #DB after the insn */
+    uint8_t dr7_exec;       /* DR0-3 armed as instruction breakpoints (bits) */
+    uint8_t dr7_data;       /* DR0-3 armed as data breakpoints (bits) */
     uint32_t code_epoch;    /* bumped when scanned code is discarded: the
                                block being executed stops (SBE, seed 003) */
     enum cpu_level level;
@@ -193,9 +198,12 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget);
 void cpu_load_seg_real(struct cpu *c, int sreg, uint16_t sel);
 
 /* Recomputes the derived fields (struct seg.check, code32, stack32, CPL in
- * V86) after anything changes the mode: CR0.PE, EFLAGS.VM, or a cache that
- * was written directly (loaders, tests). */
+ * V86) after anything changes the mode: CR0.PE, CR0.AM, EFLAGS.VM/AC, CPL,
+ * DR7, or a cache that was written directly (loaders, tests). */
 void cpu_mode_changed(struct cpu *c);
+
+/* DR7 was written: re-arm the breakpoints (SDM vol. 3A, 17.2.4). */
+void cpu_dr7_changed(struct cpu *c);
 
 /* One line for diagnostics: mode, CPL, CS:EIP, the instruction bytes
  * there, the last exception (diag.c).  Never faults. */

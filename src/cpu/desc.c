@@ -97,7 +97,10 @@ void seg_load_cache(struct cpu *c, int sreg, uint16_t sel, const struct desc *d)
     s->attr = d->attr;
     if (sreg == S_CS) {
         c->code32 = (d->attr & SEG_ATTR_DB) != 0;
+        unsigned old_cpl = c->cpl;
         c->cpl = sel & 3;
+        if (old_cpl != c->cpl && (c->cr0 & CR0_AM))
+            cpu_mode_changed(c); /* CPL 3 decides alignment checking */
     } else if (sreg == S_SS) {
         c->stack32 = (d->attr & SEG_ATTR_DB) != 0;
     }

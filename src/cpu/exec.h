@@ -89,13 +89,16 @@ enum seg_access { SEG_READ = SEGC_NO_READ, SEG_WRITE = SEGC_NO_WRITE };
 uint32_t seg_linear_slow(struct cpu *c, int s, uint32_t off, unsigned size,
                          enum seg_access acc);
 
+/* Notes a data breakpoint hit for an access (seg.c). */
+void check_data_breakpoints(struct cpu *c, uint32_t la, unsigned size, bool write);
+
 /* Linear address for an access of `size` bytes at seg:off, after the limit
  * and type checks. */
 static inline uint32_t seg_linear(struct cpu *c, int s, uint32_t off, unsigned size,
                                   enum seg_access acc)
 {
     const struct seg *sg = &c->seg[s];
-    if (likely(!(sg->check & (acc | SEGC_EXPDOWN)) && off <= sg->limit &&
+    if (likely(!(sg->check & (acc | SEGC_EXPDOWN | SEGC_ALIGN | SEGC_WATCH)) && off <= sg->limit &&
                sg->limit - off >= size - 1))
         return sg->base + off;
     return seg_linear_slow(c, s, off, size, acc);

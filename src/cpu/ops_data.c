@@ -14,7 +14,7 @@ static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
         uint32_t old = c->cr0;
         c->cr0 = (v & (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM |
                        CR0_NW | CR0_CD | CR0_PG)) | CR0_ET;
-        if ((old ^ c->cr0) & CR0_PE)
+        if ((old ^ c->cr0) & (CR0_PE | CR0_AM))
             cpu_mode_changed(c);
         if ((old ^ c->cr0) & (CR0_PE | CR0_PG | CR0_WP))
             cpu_tlb_flush(c, true);
@@ -92,9 +92,13 @@ void h_mov(struct cpu *c, const struct insn *i)
     }
     if (d->kind == OPK_DREG || s->kind == OPK_DREG) {
         require_cpl0(c);
-        if (d->kind == OPK_DREG)
-            c->dr[dreg_index(c, d->reg)] = c->gpr[s->reg];
-        else
+        if (d->kind == OPK_DREG) {
+            unsigned n = dreg_index(c, d->reg);
+            c->dr[n] = n == 6 ? (c->gpr[s->reg] | 0xFFFF0FF0u) & ~0x1000u
+                     : n == 7 ? (c->gpr[s->reg] | 0x400u) & ~0xD800u : c->gpr[s->reg];
+            if (n == 7 || n < 4)
+                cpu_dr7_changed(c);
+        } else
             c->gpr[d->reg] = c->dr[dreg_index(c, s->reg)];
         return;
     }

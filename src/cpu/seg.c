@@ -25,17 +25,25 @@ void cpu_internal_error(struct cpu *c, const char *fmt, ...)
 
 /* --- access checks -------------------------------------------------------- */
 
+/* Alignment checking (SDM vol. 3A, 6.15, interrupt 17): CR0.AM, EFLAGS.AC
+ * and CPL 3 (V86 included). */
+static bool align_checking(const struct cpu *c)
+{
+    return (c->cr0 & CR0_AM) && (c->eflags & F_AC) && c->cpl == 3;
+}
+
 static uint8_t seg_check_bits(const struct cpu *c, int sreg, const struct seg *s)
 {
+    uint8_t extra = (align_checking(c) ? SEGC_ALIGN : 0) | (c->dr7_data ? SEGC_WATCH : 0);
     if (!cpu_pmode(c))
-        return 0;
+        return extra;
     if (!(s->attr & SEG_ATTR_P) || !(s->attr & SEG_ATTR_S))
-        return SEGC_NO_READ | SEGC_NO_WRITE;   /* null (or unusable) */
+        return SEGC_NO_READ | SEGC_NO_WRITE | extra;   /* null (or unusable) */
     unsigned type = s->attr & SEG_ATTR_TYPE;
     if (type & SEG_TYPE_CODE)
-        return SEGC_NO_WRITE | ((type & SEG_TYPE_READABLE) ? 0 : SEGC_NO_READ);
+        return SEGC_NO_WRITE | ((type & SEG_TYPE_READABLE) ? 0 : SEGC_NO_READ) | extra;
     return ((type & SEG_TYPE_WRITABLE) ? 0 : SEGC_NO_WRITE) |
-           ((type & SEG_TYPE_EXPDOWN) ? SEGC_EXPDOWN : 0);
+           ((type & SEG_TYPE_EXPDOWN) ? SEGC_EXPDOWN : 0) | extra;
 }
 
 static void seg_refresh(struct cpu *c, int sreg)
@@ -75,7 +83,48 @@ uint32_t seg_linear_slow(struct cpu *c, int s, uint32_t off, unsigned size,
     } else if (off > sg->limit || sg->limit - off < size - 1) {
         cpu_fault(c, vec, 0);
     }
-    return sg->base + off;
+    uint32_t la = sg->base + off;
+    if ((sg->check & SEGC_ALIGN) && (la & (size - 1)))
+        cpu_fault(c, EXC_AC, 0);
+    if (sg->check & SEGC_WATCH)
+        check_data_breakpoints(c, la, size, acc == SEG_WRITE);
+    return la;
+}
+
+/* Data breakpoints (SDM vol. 3A, 17.2.5): an access overlapping an armed
+ * DRn range of the matching kind (R/W=01 writes, 11 reads and writes) sets
+ * DR6.Bn and raises a #DB trap after the instruction. */
+void check_data_breakpoints(struct cpu *c, uint32_t la, unsigned size, bool write)
+{
+    static const uint32_t len_bytes[4] = { 1, 2, 8, 4 };
+    for (unsigned n = 0; n < 4; n++) {
+        if (!((c->dr7_data >> n) & 1))
+            continue;
+        unsigned rw = (c->dr[7] >> (16 + 4 * n)) & 3;
+        if (rw == 1 && !write)
+            continue;
+        uint32_t len = len_bytes[(c->dr[7] >> (18 + 4 * n)) & 3];
+        uint32_t start = c->dr[n] & ~(len - 1);
+        if (la <= start + len - 1 && start <= la + size - 1) {
+            c->dr[6] |= 1u << n;
+            c->db_trap = true;
+        }
+    }
+}
+
+void cpu_dr7_changed(struct cpu *c)
+{
+    c->dr7_exec = c->dr7_data = 0;
+    for (unsigned n = 0; n < 4; n++) {
+        if (!((c->dr[7] >> (2 * n)) & 3))   /* Ln or Gn */
+            continue;
+        unsigned rw = (c->dr[7] >> (16 + 4 * n)) & 3;
+        if (rw == 0)
+            c->dr7_exec |= (uint8_t)(1u << n);
+        else if (rw != 2)                     /* I/O breakpoints: not modelled */
+            c->dr7_data |= (uint8_t)(1u << n);
+    }
+    cpu_mode_changed(c);
 }
 
 /* --- segment loads -------------------------------------------------------- */
