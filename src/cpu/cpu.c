@@ -318,15 +318,27 @@ static struct block *block_at(struct cpu *c, struct code_cache *cache, struct bl
 }
 
 /* Runs a block's instructions.  Returns true when it ran to its end with a
- * native transfer (or fall-through) that may be chained. */
+ * native transfer (or fall-through) that may be chained.
+ *
+ * Only native instructions run inside a block (a virtualize one ends it),
+ * so IF, TF, RF, the interrupt shadow and HLT cannot change before the
+ * block's last instruction; what can arrive in between is asynchronous:
+ * a device's stop request or interrupt (through MMIO), a data breakpoint,
+ * a write to scanned code.  The budget is met exactly by cutting the
+ * block short. */
 static bool run_block(struct cpu *c, const struct block *b, uint64_t end)
 {
     const uint32_t epoch = c->code_epoch;
     const uint32_t la_page = (c->seg[S_CS].base + c->eip) >> 12;
+    const uint32_t wrap = c->code32 ? 0xFFFFFFFFu : 0xFFFFu;
+    uint64_t left = end - (c->icount + c->exceptions);
+    const struct insn *in = b->insn, *last = b->insn + b->ninsn;
+    if (left < (uint64_t)b->ninsn)
+        last = b->insn + left;
 #ifdef PLEX86_CHECKED
     unsigned off = b->pa & 0xFFF;
 #endif
-    for (const struct insn *in = b->insn, *last = b->insn + b->ninsn; in < last; in++) {
+    for (; in < last; in++) {
 #ifdef PLEX86_CHECKED
         /* Issue 5: executing an unscanned byte is a bug, not a slowdown. */
         if (!block_live(b) || !(b->map->attr[off] & ATTR_SCANNED))
@@ -335,28 +347,28 @@ static bool run_block(struct cpu *c, const struct block *b, uint64_t end)
 #endif
         c->insn_eip = c->eip;
         c->insn_esp = c->gpr[R_ESP];
-        c->shadow = 0;
-        uint32_t next = c->eip + in->len;
-        if (!c->code32)
-            next &= 0xFFFF;
+        c->shadow = 0; /* STI / MOV SS set it again for the next one */
+        uint32_t next = (c->eip + in->len) & wrap;
         c->eip = next;
-        op_table[in->op].handler(c, in);
+        in->fn(c, in);
         c->icount++;
-        c->tsc++;
+        if (unlikely(c->eip != next || c->code_epoch != epoch ||
+                     (c->stop_request | c->db_trap | c->nmi_pending | c->irq_line)))
+            break;
+    }
+    c->tsc += (uint64_t)(in - b->insn) + (in < last);
+    if (in < last) {
+        /* Left early: a transfer at the end may still chain. */
         if (unlikely(c->db_trap)) {
             debug_trap(c, false);
             return false;
         }
-        if (unlikely(c->eip != next || c->code_epoch != epoch || c->shadow || c->halted ||
-                     c->stop_request || c->icount + c->exceptions >= end ||
-                     (c->eflags & (F_TF | F_RF)) || c->nmi_pending ||
-                     (c->irq_line && (c->eflags & F_IF)))) {
-            bool transfer = in + 1 == last && c->eip != next;
-            return transfer && c->code_epoch == epoch && in->virt == VIRT_NONE &&
-                   ((c->seg[S_CS].base + c->eip) >> 12) == la_page;
-        }
+        return in + 1 == b->insn + b->ninsn && c->code_epoch == epoch &&
+               in->virt == VIRT_NONE && ((c->seg[S_CS].base + c->eip) >> 12) == la_page;
     }
-    const struct insn *lastin = &b->insn[b->ninsn - 1];
+    if (last != b->insn + b->ninsn)
+        return false; /* cut short by the budget */
+    const struct insn *lastin = last - 1;
     return lastin->virt == VIRT_NONE && ((c->seg[S_CS].base + c->eip) >> 12) == la_page;
 }
 
@@ -436,46 +448,22 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
 
 /* --- operands -------------------------------------------------------- */
 
-uint32_t opnd_read(struct cpu *c, const struct insn *i, unsigned k)
+/* Operand kinds the inline accessors do not handle (exec.h). */
+uint32_t opnd_read_other(struct cpu *c, const struct insn *i, unsigned k)
 {
     const struct opnd *o = &i->o[k];
-    switch (o->kind) {
-    case OPK_GPR:
-        return get_reg(c, o->reg, o->size);
-    case OPK_MEM:
-        return mem_read(c, i->seg, ea_offset(c, i), o->size);
-    case OPK_IMM:
-    case OPK_REL:
-        return i->imm; /* sign-extended to 32 bits; users mask to their size */
-    case OPK_SREG:
+    if (o->kind == OPK_SREG)
         return c->seg[o->reg].sel;
-    default:
-        cpu_fault(c, EXC_UD, 0);
-    }
+    cpu_fault(c, EXC_UD, 0);
 }
 
-void opnd_write(struct cpu *c, const struct insn *i, unsigned k, uint32_t v)
+void opnd_write_other(struct cpu *c, const struct insn *i, unsigned k, uint32_t v)
 {
-    const struct opnd *o = &i->o[k];
-    switch (o->kind) {
-    case OPK_GPR:
-        set_reg(c, o->reg, o->size, v);
-        return;
-    case OPK_MEM:
-        mem_write(c, i->seg, ea_offset(c, i), v, o->size);
-        return;
-    default:
-        cpu_fault(c, EXC_UD, 0);
-    }
+    (void)i;
+    (void)k;
+    (void)v;
+    cpu_fault(c, EXC_UD, 0);
 }
 
 /* --- control transfer ------------------------------------------------ */
 
-void jump_near(struct cpu *c, uint32_t target, unsigned osize)
-{
-    if (osize == 2)
-        target &= 0xFFFF;
-    if (target > c->seg[S_CS].limit)
-        cpu_fault(c, EXC_GP, 0);
-    c->eip = target;
-}

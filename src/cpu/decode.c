@@ -213,6 +213,7 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
     }
     if (i->op == OP_INVALID)
         return DECODE_UD;
+    i->fn = op_table[i->op].handler;
     refine(i);
     return DECODE_OK;
 }

@@ -141,9 +141,33 @@ static inline uint32_t ea_offset(const struct cpu *c, const struct insn *i)
 /* Drops the translation of one linear address (INVLPG). */
 void cpu_tlb_invlpg(struct cpu *c, uint32_t la);
 
-/* Operand k of the instruction, read or written by kind. */
-uint32_t opnd_read(struct cpu *c, const struct insn *i, unsigned k);
-void opnd_write(struct cpu *c, const struct insn *i, unsigned k, uint32_t v);
+/* Operand k of the instruction, read or written by kind (inline: these are
+ * the interpreter's hottest paths). */
+uint32_t opnd_read_other(struct cpu *c, const struct insn *i, unsigned k);
+void opnd_write_other(struct cpu *c, const struct insn *i, unsigned k, uint32_t v);
+
+static inline uint32_t opnd_read(struct cpu *c, const struct insn *i, unsigned k)
+{
+    const struct opnd *o = &i->o[k];
+    if (likely(o->kind == OPK_GPR))
+        return get_reg(c, o->reg, o->size);
+    if (o->kind == OPK_MEM)
+        return mem_read(c, i->seg, ea_offset(c, i), o->size);
+    if (o->kind == OPK_IMM || o->kind == OPK_REL)
+        return i->imm; /* sign-extended to 32 bits; users mask to their size */
+    return opnd_read_other(c, i, k);
+}
+
+static inline void opnd_write(struct cpu *c, const struct insn *i, unsigned k, uint32_t v)
+{
+    const struct opnd *o = &i->o[k];
+    if (likely(o->kind == OPK_GPR))
+        set_reg(c, o->reg, o->size, v);
+    else if (o->kind == OPK_MEM)
+        mem_write(c, i->seg, ea_offset(c, i), v, o->size);
+    else
+        opnd_write_other(c, i, k, v);
+}
 
 /* --- stack ----------------------------------------------------------- */
 
@@ -237,7 +261,14 @@ uint32_t alu_logic(struct cpu *c, uint32_t res, unsigned size);
 /* --- control transfer ------------------------------------------------ */
 
 /* Near jump to `target` within CS (#GP(0) beyond the limit). */
-void jump_near(struct cpu *c, uint32_t target, unsigned osize);
+static inline void jump_near(struct cpu *c, uint32_t target, unsigned osize)
+{
+    if (osize == 2)
+        target &= 0xFFFF;
+    if (unlikely(target > c->seg[S_CS].limit))
+        cpu_fault(c, EXC_GP, 0);
+    c->eip = target;
+}
 
 /* I/O permission (SDM vol. 1, 18.5): in protected mode with CPL > IOPL,
  * and always in V86 mode, the TSS's I/O bitmap decides. */

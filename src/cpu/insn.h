@@ -88,6 +88,7 @@ struct opnd {
 enum rep_kind { REP_NONE = 0, REP_E = 1 /* F3 */, REP_NE = 2 /* F2 */ };
 
 struct insn {
+    op_handler fn;      /* op_table[op].handler, copied for the dispatch */
     uint16_t op;        /* enum op_id */
     uint8_t len;        /* bytes, 1..15 */
     uint8_t osize;      /* operand size: 2 or 4, or 1 for byte forms (string
