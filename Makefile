@@ -6,18 +6,25 @@
 #               BENCH_SCALE=N sets the work (default 100: 1.8 billion guest
 #               instructions, about 25 s at 80 MIPS)
 #   make asan   the same tests in build-asan/ with ASan and UBSan
+#   make fuzz   build the libFuzzer harnesses with clang in build-fuzz/ and
+#               run each for FUZZ_SECONDS (default 60); FUZZ_TARGETS=NAME...
+#               picks some (docs/fuzzing.md).  Crashes land in tests/regress/
 #   make clean  remove the build directories
 # Missing build dependencies are installed first (tools/install-deps.sh).
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # Work per benchmark kernel, in units of about 3.6 million guest instructions
 BENCH_SCALE ?= 100
+# Seconds each fuzz harness runs, and which ones (empty: all)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 # Extra CMake options, e.g. make CMAKE_FLAGS=-DPLEX86_WERROR=ON
 CMAKE_FLAGS ?=
 
-.PHONY: all build test demo bench asan clean deps
+.PHONY: all build test demo bench asan fuzz clean deps
 
 all: build
 
@@ -42,5 +49,11 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+fuzz: deps
+	@sh tests/fuzz/fuzz-deps.sh
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DPLEX86_SANITIZE=ON -DPLEX86_FUZZ=ON $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	bash tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

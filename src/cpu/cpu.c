@@ -304,11 +304,15 @@ static struct block *block_at(struct cpu *c, struct code_cache *cache, struct bl
         b = prev->succ;
     } else {
         uint32_t pa = phys_mask(&c->vm->mem, mmu_translate(c, la, MMU_EXEC));
+        /* cache_get may flush the arena to make room (the memory bound):
+         * then prev points into reused memory, possibly into b itself,
+         * and must not be written. */
+        uint64_t flushes = cache_stats(cache)->flushes;
         b = cache_get(cache, pa, c->code32);
         if (!b)
             return NULL;
-        if (prev && (prev->pa >> 12) == (pa >> 12))
-            prev->succ = b;
+        if (prev && cache_stats(cache)->flushes == flushes && (prev->pa >> 12) == (pa >> 12))
+            cache_chain(cache, prev, b);
     }
     /* The whole block must lie within CS (and, for 16-bit code, below the
      * 64 KiB wrap); otherwise the slow path raises #GP where it must. */

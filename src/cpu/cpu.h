@@ -174,6 +174,12 @@ struct cpu {
 
     /* --- paging (mmu.c) ------------------------------------------------ */
     struct tlb *tlb;        /* software TLB, owned (mmu.c) */
+
+    /* --- accounting (vm/count.h); after fault_jmp, so cpu_reset keeps
+     * them, as it keeps icount ------------------------------------------- */
+    uint64_t hlt_exits;         /* HLT instructions executed */
+    uint64_t exc_by_vector[32]; /* exceptions delivered, by vector: they
+                                   add up to `exceptions` */
 };
 
 /* Lifecycle. */

@@ -5,6 +5,7 @@
 #include "cpu/exec.h"
 #include "cpu/seg.h"
 #include "cpu/task.h"
+#include "vm/count.h"
 
 bool exception_has_error(int v)
 {
@@ -146,6 +147,8 @@ static void deliver_protected(struct cpu *c, int vector, enum event_source src,
 void deliver_event(struct cpu *c, int vector, enum event_source src, bool has_err,
                    uint32_t err, uint32_t ret_eip)
 {
+    if (src == EV_EXCEPTION)
+        ACCT_INC(c->exc_by_vector[vector & 31]);
     if (c->cr0 & CR0_PE)
         deliver_protected(c, vector, src, has_err, err, ret_eip);
     else

@@ -2,6 +2,7 @@
 #include "cpu/exec.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
+#include "vm/count.h"
 
 /* Far pointer in memory: offset (osize bytes) then selector. */
 static void read_far_ptr(struct cpu *c, const struct insn *i, uint16_t *sel, uint32_t *off)
@@ -151,6 +152,7 @@ void h_hlt(struct cpu *c, const struct insn *i)
     if (c->cpl != 0)
         cpu_fault(c, EXC_GP, 0);
     c->halted = true;
+    ACCT_INC(c->hlt_exits);
 }
 
 void h_ud(struct cpu *c, const struct insn *i)

@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/account.h"
 #include "host/version.h"
 
 enum opt_id {
     OPT_BIOS, OPT_M, OPT_NOGRAPHIC, OPT_SERIAL, OPT_DEBUGCON, OPT_NO_REBOOT,
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
     OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE,
+    OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL,
 };
 
 struct opt {
@@ -43,6 +45,10 @@ static const struct opt opts[] = {
     { "initrd", true, OPT_INITRD },
     { "sbe-depth", true, OPT_SBE_DEPTH },
     { "no-code-cache", false, OPT_NO_CODE_CACHE },
+    { "name", true, OPT_NAME },
+    { "stats", true, OPT_STATS },
+    { "metrics", true, OPT_METRICS },
+    { "metrics-interval", true, OPT_METRICS_INTERVAL },
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -86,6 +92,17 @@ void cli_usage(FILE *out)
           "  -no-code-cache      decode every instruction again (slow; for comparisons)\n"
           "  -d ITEM[,ITEM]      log items: post, exit (-d help lists)\n"
           "  -D FILE             write the -d log to FILE instead of stderr\n"
+          "  -name NAME          the VM's name, a label on its accounting (default\n"
+          "                      plex86-PID)\n"
+          "  --stats FILE        write what the VM used as JSON when it ends, also on\n"
+          "                      SIGTERM, SIGINT or a crash (--stats help lists)\n"
+          "  --metrics FILE      the same as a Prometheus text file, rewritten\n"
+          "                      atomically while the VM runs\n"
+          "  --metrics-interval SECONDS  between --metrics rewrites (default 10)\n"
+#if !PLEX86_ACCOUNTING
+          "                      (this plex86 was built without accounting:\n"
+          "                      --stats and --metrics are refused)\n"
+#endif
           "  -version            print the version and exit\n"
           "  -h, --help          print this help and exit\n"
           "\n"
@@ -139,6 +156,31 @@ int cli_parse_size_mb(const char *s, uint32_t *mb)
     if (*end || n > UINT32_MAX / scale)
         return -1;
     *mb = (uint32_t)(n * scale);
+    return 0;
+}
+
+int cli_parse_interval_ms(const char *s, uint32_t *ms)
+{
+    uint64_t whole;
+    const char *end;
+    if (parse_decimal(s, &whole, &end) < 0 || whole > CLI_MAX_METRICS_INTERVAL_MS / 1000)
+        return -1;
+    uint64_t frac = 0;
+    if (*end == '.') {
+        unsigned digits = 0;
+        for (end++; isdigit((unsigned char)*end); end++, digits++) {
+            if (digits == 3)
+                return -1; /* finer than a millisecond */
+            frac = frac * 10 + (uint64_t)(*end - '0');
+        }
+        if (digits == 0)
+            return -1;
+        for (; digits < 3; digits++)
+            frac *= 10;
+    }
+    if (*end)
+        return -1;
+    *ms = (uint32_t)(whole * 1000 + frac);
     return 0;
 }
 
@@ -278,6 +320,40 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
     case OPT_INITRD:
         o->initrd = arg;
         return CLI_RUN;
+    case OPT_NAME:
+#if PLEX86_ACCOUNTING
+        if (!acct_name_ok(arg)) {
+            snprintf(err, errlen, "-name: want 1 to %d printable ASCII characters",
+                     ACCT_NAME_MAX);
+            return CLI_ERROR;
+        }
+#endif
+        o->name = arg;
+        return CLI_RUN;
+    case OPT_STATS:
+    case OPT_METRICS:
+    case OPT_METRICS_INTERVAL:
+#if PLEX86_ACCOUNTING
+        if (op->id == OPT_STATS && !strcmp(arg, "help")) {
+            acct_list(out);
+            return CLI_DONE;
+        }
+        if (op->id == OPT_STATS)
+            o->stats_file = arg;
+        else if (op->id == OPT_METRICS)
+            o->metrics_file = arg;
+        else if (cli_parse_interval_ms(arg, &o->metrics_interval_ms) < 0 ||
+                 o->metrics_interval_ms < CLI_MIN_METRICS_INTERVAL_MS) {
+            snprintf(err, errlen, "--metrics-interval: want seconds from 0.1 to %u, not '%s'",
+                     CLI_MAX_METRICS_INTERVAL_MS / 1000, arg);
+            return CLI_ERROR;
+        }
+        return CLI_RUN;
+#else
+        snprintf(err, errlen, "--%s: this plex86 was built without accounting "
+                              "(PLEX86_ACCOUNTING=OFF)", op->name);
+        return CLI_ERROR;
+#endif
     }
     snprintf(err, errlen, "internal error: option -%s has no handler", op->name);
     return CLI_ERROR;
@@ -341,6 +417,14 @@ enum cli_result cli_parse(int argc, char *const argv[], struct cli_options *o,
     }
     if (!o->kernel && (o->append || o->initrd)) {
         snprintf(err, errlen, "-%s needs -kernel", o->append ? "append" : "initrd");
+        return CLI_ERROR;
+    }
+    if (o->stats_file && o->metrics_file && !strcmp(o->stats_file, o->metrics_file)) {
+        snprintf(err, errlen, "--stats and --metrics need two different files");
+        return CLI_ERROR;
+    }
+    if (o->metrics_interval_ms && !o->metrics_file) {
+        snprintf(err, errlen, "--metrics-interval needs --metrics");
         return CLI_ERROR;
     }
     if (!o->bios && !o->kernel) {

@@ -60,7 +60,18 @@ struct cli_options {
     unsigned sbe_depth;        /* -sbe-depth (with sbe_depth_set) */
     bool sbe_depth_set;
     bool no_code_cache;        /* -no-code-cache */
+    /* Accounting (docs/accounting.md).  Built with PLEX86_ACCOUNTING=OFF,
+     * --stats, --metrics and --metrics-interval are usage errors and -name
+     * is accepted and ignored. */
+    const char *name;          /* -name NAME: labels the accounting, or NULL */
+    const char *stats_file;    /* --stats FILE: JSON when the VM ends */
+    const char *metrics_file;  /* --metrics FILE: Prometheus text file */
+    uint32_t metrics_interval_ms; /* --metrics-interval; 0 = the default */
 };
+
+#define CLI_DEFAULT_METRICS_INTERVAL_MS 10000
+#define CLI_MIN_METRICS_INTERVAL_MS 100
+#define CLI_MAX_METRICS_INTERVAL_MS 86400000u
 
 enum cli_result {
     CLI_RUN,     /* options are good: build the VM and run it */
@@ -76,6 +87,10 @@ enum cli_result cli_parse(int argc, char *const argv[], struct cli_options *o,
 
 /* Sets the defaults (what cli_parse starts from). */
 void cli_defaults(struct cli_options *o);
+
+/* Parses --metrics-interval: seconds, with up to 3 decimals ("10", "0.5"),
+ * into milliseconds.  Returns 0 or -1.  Exposed for tests. */
+int cli_parse_interval_ms(const char *s, uint32_t *ms);
 
 /* Parses a RAM size: a number of MiB, or with an M/G suffix.  Returns 0 or
  * -1.  Exposed for tests. */

@@ -2,10 +2,14 @@
 #include "host/run.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "host/account.h"
 #include "pc/pc.h"
+
+struct acct; /* host/account.h; never defined when compiled out */
 
 int exit_status_for(enum vm_exit_reason reason, int code, bool no_reboot)
 {
@@ -96,8 +100,13 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
     return 0;
 }
 
-static void log_exit(FILE *log, const struct vm *vm, int status)
+static void log_exit(FILE *log, const struct vm *vm, int status, int sig)
 {
+    if (sig) {
+        fprintf(log, "plex86: VM stopped by signal %d after %llu instructions\n", sig,
+                (unsigned long long)vm->cpu.icount);
+        return;
+    }
     fprintf(log, "plex86: VM stopped: %s", vm_exit_reason_name(vm->exit_reason));
     if (vm->exit_reason == VM_EXIT_GUEST_EXIT)
         fprintf(log, " (guest status 0x%x)", (unsigned)vm->exit_code);
@@ -107,36 +116,93 @@ static void log_exit(FILE *log, const struct vm *vm, int status)
             (unsigned long long)vm->cpu.icount, status);
 }
 
-int plex86_run(const struct cli_options *o)
+#if PLEX86_ACCOUNTING
+/* Steps (instructions plus exceptions) per vm_run() call while an account
+ * watches the VM: 10 to 20 ms today, so a signal or a due
+ * --metrics rewrite waits at most that long, and the extra calls cost
+ * nothing measurable. */
+#define RUN_SLICE (1u << 20)
+
+/* A signal is sent to the process, not to a VM: this flag is plex86's one
+ * piece of process-wide mutable state, used only while an account is kept
+ * (so two threads must not both run plex86_run with --stats/--metrics).
+ * The handler stores the signal number and does nothing else
+ * (async-signal-safe); the run loop polls it between slices. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
 {
-    struct run_files rf = { 0 };
-    struct pc_config cfg;
-    FILE *log;
-    if (make_config(o, &rf, &cfg, &log) < 0) {
-        close_files(&rf);
-        return EXIT_STATUS_USAGE;
+    stop_signal = sig;
+}
+
+static const int caught_signals[] = { SIGTERM, SIGINT };
+#define NCAUGHT (sizeof(caught_signals) / sizeof(caught_signals[0]))
+
+struct run_signals {
+    bool caught[NCAUGHT];
+    struct sigaction old[NCAUGHT];
+};
+
+/* SIGTERM and SIGINT end the VM at the next slice, with its files
+ * written.  A signal the process ignores stays ignored.  SA_RESETHAND: a
+ * second signal meets the default action and ends the process at once. */
+static void catch_signals(struct run_signals *rs)
+{
+    stop_signal = 0;
+    struct sigaction sa = { .sa_handler = on_stop_signal,
+                            .sa_flags = SA_RESTART | SA_RESETHAND };
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NCAUGHT; i++) {
+        rs->caught[i] = sigaction(caught_signals[i], NULL, &rs->old[i]) == 0 &&
+                        rs->old[i].sa_handler != SIG_IGN &&
+                        sigaction(caught_signals[i], &sa, NULL) == 0;
     }
-    char err[512];
-    struct pc *pc = pc_create(&cfg, err, sizeof(err));
-    if (!pc) {
-        /* Everything pc_create checks comes from the user: sizes, files,
-         * kernels. */
-        fprintf(stderr, "plex86: %s\n", err);
-        close_files(&rf);
-        return EXIT_STATUS_USAGE;
-    }
+}
+
+static void release_signals(struct run_signals *rs)
+{
+    for (size_t i = 0; i < NCAUGHT; i++)
+        if (rs->caught[i])
+            sigaction(caught_signals[i], &rs->old[i], NULL);
+}
+#endif
+
+/* Runs the VM to its end, rebooting it after a triple fault or reset
+ * unless -no-reboot.  With an account, in slices: between them the
+ * account rewrites --metrics and a caught signal (*sig) ends the run. */
+static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
+                                  const struct pc_config *cfg, FILE *log, struct acct *acct,
+                                  int *sig)
+{
     struct vm *vm = pc->vm;
-    enum vm_exit_reason why;
+    char err[512];
+    *sig = 0;
     for (;;) {
         uint64_t done = cpu_steps(&vm->cpu);
         uint64_t left = o->max_insns ? o->max_insns - (done < o->max_insns ? done : o->max_insns) : 0;
-        if (o->max_insns && left == 0) {
-            why = vm->exit_reason = VM_EXIT_INSN_LIMIT;
-            break;
+        if (o->max_insns && left == 0)
+            return vm->exit_reason = VM_EXIT_INSN_LIMIT;
+        uint64_t slice = left;
+#if PLEX86_ACCOUNTING
+        if (acct && (slice == 0 || slice > RUN_SLICE))
+            slice = RUN_SLICE;
+#endif
+        enum vm_exit_reason why = vm_run(vm, slice);
+#if PLEX86_ACCOUNTING
+        if (acct) {
+            if (stop_signal) {
+                *sig = stop_signal;
+                return why;
+            }
+            acct_poll(acct);
+            if (why == VM_EXIT_INSN_LIMIT && slice != left)
+                continue;   /* the slice ended, not the VM */
         }
-        why = vm_run(vm, left);
+#else
+        (void)acct;
+#endif
         if ((why != VM_EXIT_SHUTDOWN && why != VM_EXIT_RESET) || o->no_reboot)
-            break;
+            return why;
         /* Without -no-reboot a triple fault resets the machine, as on a PC
          * (a guest that keeps faulting reboots forever, as under QEMU). */
         if (o->log_items & CLI_LOG_EXIT) {
@@ -145,16 +211,77 @@ int plex86_run(const struct cli_options *o)
             fprintf(log, "plex86: %s, rebooting: %s\n",
                     why == VM_EXIT_SHUTDOWN ? "triple fault" : "reset", where);
         }
-        if (pc_reboot(pc, &cfg, err, sizeof(err)) < 0) {
+        if (pc_reboot(pc, cfg, err, sizeof(err)) < 0) {
             fprintf(stderr, "plex86: reboot: %s\n", err);
-            why = VM_EXIT_ERROR;
             snprintf(vm->error, sizeof(vm->error), "reboot failed: %.200s", err);
-            break;
+            return vm->exit_reason = VM_EXIT_ERROR;
+        }
+#if PLEX86_ACCOUNTING
+        if (acct)
+            acct_note_reset(acct);
+#endif
+    }
+}
+
+int plex86_run(const struct cli_options *o)
+{
+    struct run_files rf = { 0 };
+    struct pc_config cfg;
+    FILE *log;
+    char err[512];
+    struct acct *acct = NULL;
+    if (make_config(o, &rf, &cfg, &log) < 0) {
+        close_files(&rf);
+        return EXIT_STATUS_USAGE;
+    }
+#if PLEX86_ACCOUNTING
+    /* Before the board, so the clocks count its building and a bad path
+     * fails before guest RAM is allocated. */
+    if (o->stats_file || o->metrics_file) {
+        struct acct_config ac = {
+            .name = o->name, .stats_path = o->stats_file, .metrics_path = o->metrics_file,
+            .metrics_interval_ns = (uint64_t)o->metrics_interval_ms * 1000000u };
+        acct = acct_create(&ac, err, sizeof(err));
+        if (!acct) {
+            fprintf(stderr, "plex86: %s\n", err);
+            close_files(&rf);
+            return EXIT_STATUS_USAGE;
         }
     }
+#endif
+    struct pc *pc = pc_create(&cfg, err, sizeof(err));
+    if (!pc) {
+        /* Everything pc_create checks comes from the user: sizes, files,
+         * kernels. */
+        fprintf(stderr, "plex86: %s\n", err);
+#if PLEX86_ACCOUNTING
+        acct_destroy(acct);
+#endif
+        close_files(&rf);
+        return EXIT_STATUS_USAGE;
+    }
+    struct vm *vm = pc->vm;
+#if PLEX86_ACCOUNTING
+    struct run_signals rs;
+    if (acct) {
+        /* Signals first: once the first --metrics file is there, a
+         * SIGTERM leaves both files. */
+        catch_signals(&rs);
+        if (acct_attach(acct, pc, err, sizeof(err)) < 0) {
+            fprintf(stderr, "plex86: %s\n", err);
+            release_signals(&rs);
+            acct_destroy(acct);
+            pc_destroy(pc);
+            close_files(&rf);
+            return EXIT_STATUS_USAGE;
+        }
+    }
+#endif
+    int sig;
+    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, &sig);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
     fflush(stdout);
-    if (why == VM_EXIT_ERROR || why == VM_EXIT_SHUTDOWN) {
+    if (!sig && (why == VM_EXIT_ERROR || why == VM_EXIT_SHUTDOWN)) {
         char where[256];
         cpu_describe(&vm->cpu, where, sizeof(where));
         if (why == VM_EXIT_ERROR)
@@ -163,9 +290,32 @@ int plex86_run(const struct cli_options *o)
             fprintf(stderr, "plex86: triple fault (processor shutdown): %s\n", where);
     }
     if (o->log_items & CLI_LOG_EXIT)
-        log_exit(log, vm, status);
+        log_exit(log, vm, status, sig);
+#if PLEX86_ACCOUNTING
+    if (acct) {
+        struct acct_end end = { .reason = vm_exit_reason_name(why), .status = status,
+                                .signal = sig };
+        if (acct_finish(acct, &end, err, sizeof(err)) < 0) {
+            /* Billing reads this file: a missing one must not look like a
+             * clean run. */
+            fprintf(stderr, "plex86: %s\n", err);
+            status = EXIT_STATUS_INTERNAL;
+        }
+        acct_destroy(acct);
+        release_signals(&rs);
+    }
+#endif
     pc_destroy(pc);
     close_files(&rf);
+#if PLEX86_ACCOUNTING
+    if (sig) {
+        /* The files are written: now the signal does what it would have
+         * done without us (by default, end the process). */
+        fflush(NULL);
+        raise(sig);
+        return 128 + sig; /* the caller's own handler took it */
+    }
+#endif
     return status;
 }
 

@@ -30,6 +30,12 @@ struct code_cache *cache_create(struct sbe *sbe, size_t max_bytes)
     if (!cc)
         return NULL;
     cc->sbe = sbe;
+    /* At least one block of the largest size: alloc_block flushes and
+     * then places the block at the start, which must be room enough. */
+    size_t min = (sizeof(struct block) + BLOCK_MAX_INSNS * sizeof(struct insn) + 15) &
+                 ~(size_t)15;
+    if (max_bytes < min)
+        max_bytes = min;
     cc->arena_size = max_bytes;
     cc->arena = malloc(max_bytes);
     if (!cc->arena) {
@@ -57,6 +63,24 @@ void cache_flush(struct code_cache *cc)
 const struct code_cache_stats *cache_stats(const struct code_cache *cc)
 {
     return &cc->stats;
+}
+
+size_t cache_bytes_used(const struct code_cache *cc)
+{
+    return cc->arena_used;
+}
+
+size_t cache_bytes_max(const struct code_cache *cc)
+{
+    return cc->arena_size;
+}
+
+void cache_chain(struct code_cache *cc, struct block *from, struct block *to)
+{
+    if (from->succ != to) {
+        from->succ = to;
+        cc->stats.chained++;
+    }
 }
 
 static struct block *alloc_block(struct code_cache *cc, unsigned ninsn)

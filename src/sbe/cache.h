@@ -29,13 +29,14 @@ struct block {
 };
 
 struct code_cache_stats {
-    uint64_t hits, misses, blocks_built, flushes, chained;
+    uint64_t hits, misses, blocks_built, flushes;
+    uint64_t chained;        /* successor links made (cache_chain) */
 };
 
 struct code_cache;
 
 /* max_bytes bounds the memory the blocks may use (whole-cache flush when
- * full). */
+ * full); it is raised to the size of one largest block if smaller. */
 struct code_cache *cache_create(struct sbe *sbe, size_t max_bytes);
 void cache_destroy(struct code_cache *cc);
 
@@ -53,6 +54,15 @@ struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32);
 /* Drops every block (after sbe_flush, reset, or the memory bound). */
 void cache_flush(struct code_cache *cc);
 
+/* Chains `to` as the successor of `from` (both live blocks of the same
+ * physical page, `from` not flushed since it was returned) and counts it
+ * in `chained` when the link is new. */
+void cache_chain(struct code_cache *cc, struct block *from, struct block *to);
+
 const struct code_cache_stats *cache_stats(const struct code_cache *cc);
+
+/* Bytes of the arena in use, and its size (the memory bound). */
+size_t cache_bytes_used(const struct code_cache *cc);
+size_t cache_bytes_max(const struct code_cache *cc);
 
 #endif

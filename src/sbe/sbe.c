@@ -95,6 +95,11 @@ const struct sbe_stats *sbe_stats(const struct sbe *s)
     return &s->stats;
 }
 
+unsigned sbe_map_count(const struct sbe *s)
+{
+    return s->nmaps;
+}
+
 const uint8_t *sbe_watched_bitmap(const struct sbe *s)
 {
     return s->watched;
@@ -220,8 +225,14 @@ static void scan_path(struct sbe *s, struct sbe_map *m, unsigned off, unsigned d
             return;
         }
         if (st != DECODE_OK) {
-            /* #UD (or #GP) when executed: the monitor raises it. */
-            m->attr[off] = ATTR_SCANNED | ATTR_VIRT | 1;
+            /* #UD (or #GP) when executed: the monitor raises it.  The
+             * verdict depends on every byte the decoder may have read, so
+             * the entry claims all n of them: a write to any of them is a
+             * write to scanned code (with length 1, a patch to the bytes
+             * after the first could make a valid instruction out of
+             * unscanned bytes, and a later patch to them would go unseen
+             * by a block decoded from it). */
+            m->attr[off] = (uint8_t)(ATTR_SCANNED | ATTR_VIRT | n);
             return;
         }
         uint8_t a = ATTR_SCANNED | in.len | (in.virt != VIRT_NONE ? ATTR_VIRT : 0);

@@ -3,7 +3,9 @@
  * Each guest code page gets an attribute map: one byte per offset,
  *
  *     7 6 5 4 3 2 1 0
- *     | | | | +-+-+-+-- instruction length 1..15 (0 if it crosses the page)
+ *     | | | | +-+-+-+-- instruction length 1..15 (0 if it crosses the page;
+ *     | | | |            for bytes that do not decode, all the bytes the
+ *     | | | |            decoder was given, up to 15 or the page end)
  *     | | | +---------- ours: the instruction crosses into the next page
  *     | | +------------ ours: a decoded block starts here (code cache)
  *     | +-------------- 0 = native, 1 = virtualize
@@ -33,7 +35,7 @@ enum {
 };
 
 #define SBE_PAGE 4096u
-#define SBE_DEFAULT_DEPTH 16
+#define SBE_DEFAULT_DEPTH 8         /* measured: docs/sbe.md */
 #define SBE_DEPTH_NONE 0xFFFFFFFFu    /* config value meaning depth 0 */
 #define SBE_DEFAULT_MAX_MAPS 4096      /* 16 MiB of attribute bytes */
 
@@ -88,6 +90,10 @@ const uint8_t *sbe_watched_bitmap(const struct sbe *s);
 void sbe_flush(struct sbe *s);
 
 const struct sbe_stats *sbe_stats(const struct sbe *s);
+
+/* Maps allocated, live and free for reuse: at most max_maps (the memory
+ * bound; tests read it). */
+unsigned sbe_map_count(const struct sbe *s);
 
 /* Copies the bytes at page offset `off` of the physical page at page_pa,
  * up to 15 and never past the page; returns how many. */

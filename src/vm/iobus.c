@@ -1,5 +1,6 @@
 /* The port I/O bus; see iobus.h. */
 #include "vm/iobus.h"
+#include "vm/count.h"
 
 #include <string.h>
 
@@ -40,6 +41,7 @@ static const struct io_handler *whole_owner(const struct iobus *bus, uint16_t po
 
 uint32_t iobus_in(struct iobus *bus, uint16_t port, unsigned size)
 {
+    ACCT_INC(bus->reads);
     const struct io_handler *h = whole_owner(bus, port, size);
     if (h)
         return h->ops->in ? h->ops->in(h->opaque, port, size)
@@ -58,6 +60,7 @@ uint32_t iobus_in(struct iobus *bus, uint16_t port, unsigned size)
 
 void iobus_out(struct iobus *bus, uint16_t port, uint32_t value, unsigned size)
 {
+    ACCT_INC(bus->writes);
     const struct io_handler *h = whole_owner(bus, port, size);
     if (h) {
         if (h->ops->out)

@@ -26,6 +26,8 @@ struct iobus {
     unsigned nhandlers;
     struct io_handler handlers[IOBUS_MAX_HANDLERS];
     uint8_t owner[65536]; /* 0 = nobody, k = handlers[k-1] */
+    uint64_t reads, writes; /* accesses (iobus_in/out calls), for the
+                               accounting: vm/count.h */
 };
 
 void iobus_init(struct iobus *bus);

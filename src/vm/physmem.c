@@ -1,5 +1,6 @@
 /* Guest physical memory map; see physmem.h. */
 #include "vm/physmem.h"
+#include "vm/count.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -131,6 +132,7 @@ static uint8_t read_byte(struct physmem *pm, uint32_t pa)
         return pa < pm->ram_size ? pm->ram[pa] : 0xFF;
     if (r->kind == PHYS_ROM)
         return r->host[pa - r->base];
+    ACCT_INC(pm->mmio_reads);
     return (uint8_t)r->ops->read(r->opaque, pa - r->base, 1);
 }
 
@@ -143,8 +145,10 @@ static void write_byte(struct physmem *pm, uint32_t pa, uint8_t v)
             pm->ram[pa] = v;
         return;
     }
-    if (r->kind == PHYS_MMIO)
+    if (r->kind == PHYS_MMIO) {
+        ACCT_INC(pm->mmio_writes);
         r->ops->write(r->opaque, pa - r->base, v, 1);
+    }
 }
 
 uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size)
@@ -153,8 +157,10 @@ uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size)
     /* Whole access inside one page: RAM/ROM by pointer, MMIO in one call. */
     if (((mpa & (PHYS_PAGE_SIZE - 1)) + size) <= PHYS_PAGE_SIZE) {
         const struct phys_region *r = region_of(pm, mpa);
-        if (r && r->kind == PHYS_MMIO && mpa + size <= r->base + r->size)
+        if (r && r->kind == PHYS_MMIO && mpa + size <= r->base + r->size) {
+            ACCT_INC(pm->mmio_reads);
             return r->ops->read(r->opaque, mpa - r->base, size);
+        }
         uint8_t *p = physmem_ptr(pm, mpa, false);
         if (p) {
             uint32_t v = 0;
@@ -175,6 +181,7 @@ void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size)
     if (((mpa & (PHYS_PAGE_SIZE - 1)) + size) <= PHYS_PAGE_SIZE) {
         const struct phys_region *r = region_of(pm, mpa);
         if (r && r->kind == PHYS_MMIO && mpa + size <= r->base + r->size) {
+            ACCT_INC(pm->mmio_writes);
             r->ops->write(r->opaque, mpa - r->base, value, size);
             return;
         }

@@ -62,6 +62,9 @@ struct physmem {
     const uint8_t *code_watched;
     void (*code_write)(void *opaque, uint32_t pa, unsigned size);
     void *code_opaque;
+
+    uint64_t mmio_reads, mmio_writes; /* device callbacks made, for the
+                                         accounting (vm/count.h) */
 };
 
 /* The address the memory map really uses (A20 and bus width applied). */

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer harness for a bounded time (docs/fuzzing.md).
+#
+#   run-fuzz.sh BUILD_DIR SECONDS [NAME...]
+#
+# BUILD_DIR was configured with clang, -DPLEX86_FUZZ=ON -DPLEX86_SANITIZE=ON
+# and built with --target fuzzers (`make fuzz` does all of it).  NAMEs
+# default to every harness.  Each harness starts from its seed corpus
+# (tests/fuzz/corpus/NAME/) and from what earlier runs found
+# (BUILD_DIR/fuzz-corpus/NAME/, kept between runs), and runs SECONDS
+# seconds on one core or until its first crash.  A crash, timeout (an
+# input that runs longer than FUZZ_TIMEOUT seconds, default 10: a hang),
+# out-of-memory or leak is copied to tests/regress/NAME/, where ctest
+# replays it (fuzz-replay-NAME) until it is fixed.  Logs go to
+# BUILD_DIR/fuzz-logs/NAME.log.
+#
+# Prints one line per harness and ends with "fuzz: N passed, M failed";
+# the exit status is 1 if any harness failed.
+set -uo pipefail
+
+if [[ $# -lt 2 ]]; then
+    echo "usage: $0 BUILD_DIR SECONDS [NAME...]" >&2
+    exit 2
+fi
+BUILD=$1
+SECONDS_EACH=$2
+shift 2
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+REGRESS=${FUZZ_REGRESS:-$ROOT/tests/regress}
+TIMEOUT=${FUZZ_TIMEOUT:-10}
+NAMES=("$@")
+if [[ ${#NAMES[@]} == 0 ]]; then
+    NAMES=(decode exec sbe ports moo multiboot cli)
+fi
+
+passed=0
+failed=0
+mkdir -p "$BUILD/fuzz-logs"
+for name in "${NAMES[@]}"; do
+    bin=$BUILD/fuzz/fuzz-$name
+    log=$BUILD/fuzz-logs/$name.log
+    work=$BUILD/fuzz-corpus/$name
+    art=$BUILD/fuzz-artifacts/$name
+    if [[ ! -x $bin ]]; then
+        echo "fuzz $name: FAILED: $bin is missing (build the 'fuzzers' target)"
+        failed=$((failed + 1))
+        continue
+    fi
+    mkdir -p "$work"
+    rm -rf "$art"
+    mkdir -p "$art"
+    start=$SECONDS
+    "$bin" -max_total_time="$SECONDS_EACH" -timeout="$TIMEOUT" -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$art/" \
+        "$work" "$HERE/corpus/$name" </dev/null >"$log" 2>&1
+    rc=$?
+    took=$((SECONDS - start))
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    ncorpus=$(find "$work" -type f | wc -l)
+    saved=()
+    for f in "$art"/crash-* "$art"/timeout-* "$art"/oom-* "$art"/leak-*; do
+        [[ -f $f ]] || continue
+        mkdir -p "$REGRESS/$name"
+        cp "$f" "$REGRESS/$name/"
+        saved+=("tests/regress/$name/$(basename "$f")")
+    done
+    if [[ $rc == 0 && ${#saved[@]} == 0 ]]; then
+        echo "fuzz $name: ok: ${runs:-?} runs in ${took} s (${rate:-?}/s), corpus $ncorpus"
+        passed=$((passed + 1))
+    else
+        echo "fuzz $name: FAILED (status $rc) after ${runs:-?} runs in ${took} s"
+        grep -E "^(==[0-9]+==ERROR|SUMMARY|fuzz: property failed|ALARM)" "$log" | head -n 5 |
+            sed 's/^/  | /'
+        for s in "${saved[@]}"; do
+            echo "  saved $s (run it again: $bin $s)"
+        done
+        [[ ${#saved[@]} == 0 ]] && tail -n 20 "$log" | sed 's/^/  | /'
+        failed=$((failed + 1))
+    fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[[ $failed == 0 ]]

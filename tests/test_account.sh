@@ -1,0 +1,187 @@
+#!/bin/sh
+# The accounting from the command line (docs/accounting.md): --stats JSON
+# (checked with python3 -m json.tool), --metrics Prometheus text (checked
+# with test_account_promcheck.py, and `promtool check metrics` when it is
+# installed), -name, SIGTERM/SIGINT, crashes, and the build without
+# accounting.
+# usage: test_account.sh PLEX86 GUEST_DIR DEMO_ROM PAGING_ELF DOCS_MD ACCOUNTING(1|0)
+set -u
+PLEX86=$1
+ROMS=$2
+DEMO=$3
+PAGING=$4
+DOCS=$5
+ACCOUNTING=$6
+HERE=$(dirname "$0")
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-acct.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+fail() {
+    echo "FAIL: $*"
+    fails=$((fails + 1))
+}
+
+# run WANT ARGS...: runs plex86 ARGS (output in $TMP/out), checks the status.
+run() {
+    want=$1
+    shift
+    "$PLEX86" "$@" >"$TMP/out" 2>&1 </dev/null
+    got=$?
+    if [ "$got" != "$want" ]; then
+        fail "plex86 $*: exit status $got, want $want"
+        sed 's/^/  | /' "$TMP/out"
+        return 1
+    fi
+    echo "ok: plex86 $* -> $got"
+}
+
+# check_json FILE EXPR...: FILE is JSON (python3 -m json.tool says so) and
+# every Python expression EXPR over it is true (d: the whole object, c: its
+# counters, v(name): a counter's value).  One python3 per file: it starts
+# slowly on a loaded machine.
+check_json() {
+    f=$1
+    shift
+    if ! python3 -m json.tool "$f" >/dev/null; then
+        fail "$f is not valid JSON"
+        return
+    fi
+    python3 - "$f" "$@" <<'EOF' || fails=$((fails + 1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["counters"]
+def v(name):
+    return c[name]["value"]
+bad = [e for e in sys.argv[2:] if eval(e) is not True]
+for e in bad:
+    print("FAIL: %s: want %s" % (sys.argv[1], e))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# check_prom FILE [LABEL=VALUE]: a strict parse, and promtool's if present.
+check_prom() {
+    if ! python3 "$HERE/test_account_promcheck.py" "$@"; then
+        fail "$1 is not good Prometheus text"
+    fi
+    if command -v promtool >/dev/null 2>&1 && ! promtool check metrics <"$1"; then
+        fail "promtool check metrics refuses $1"
+    fi
+}
+
+# wait_for COMMAND...: polls for up to 30 s until COMMAND succeeds.
+wait_for() {
+    i=0
+    while ! "$@" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -ge 300 ] && return 1
+        sleep 0.1
+    done
+}
+
+if [ "$ACCOUNTING" = 0 ]; then
+    # Compiled out: the options are refused, clearly; -name is accepted.
+    run 2 -bios "$DEMO" --stats "$TMP/s.json" &&
+        { grep -q "built without accounting" "$TMP/out" || fail "no clear message"; }
+    run 2 -bios "$DEMO" --metrics "$TMP/m.prom"
+    run 2 --stats help
+    run 0 -bios "$DEMO" -name demo
+    [ -e "$TMP/s.json" ] && fail "a stats file appeared"
+    echo "$fails failed"
+    [ "$fails" = 0 ]
+    exit
+fi
+
+# A guest that does exactly 2001 port writes (port_writes.S: 1000 to 0xE9,
+# 1000 to 0x80, the exit to 0xF4) shows 2001, and nothing else.
+run 67 -bios "$ROMS/port_writes.rom" --stats "$TMP/pw.json" -name pw
+check_json "$TMP/pw.json" 'v("exits_io_write") == 2001 and v("exits_io_read") == 0' \
+    'd["name"] == "pw" and d["end"] == {"reason": "guest-exit", "status": 67, "signal": None}' \
+    'v("vm_running") == 0 and v("exits_hlt") == 0 and v("guest_instructions") > 10000'
+[ -e "$TMP/pw.json.tmp" ] && fail "a temporary file was left"
+
+# A halted guest: one HLT exit, little CPU time, halted time reported (0
+# until a timer can wake it), its serial bytes counted.
+run 0 -bios "$DEMO" --stats "$TMP/demo.json"
+check_json "$TMP/demo.json" 'v("exits_hlt") == 1 and d["end"]["reason"] == "halted"' \
+    'v("host_cpu_user_seconds") + v("host_cpu_system_seconds") < 2' \
+    'v("guest_halted_seconds") == 0 and v("guest_wall_seconds") > 0' \
+    "v('serial_tx_bytes') == $(wc -c <"$TMP/out")" \
+    'd["name"].startswith("plex86-") and v("guest_ram_bytes") == 32 << 20' \
+    'all(c[k]["type"] in ("counter", "gauge") and c[k]["help"] for k in c)'
+
+# Page faults, and the vectors add up.
+run 33 -kernel "$PAGING" -serial null --stats "$TMP/pf.json"
+check_json "$TMP/pf.json" 'v("page_faults") > 0 and v("page_faults") == c["exceptions"]["values"]["14"]'
+
+# A crash: a triple fault with -no-reboot ends the VM and writes the file;
+# without it the guest reboots (counted) until -max-insns.
+run 0 -bios "$ROMS/triple.rom" -no-reboot --stats "$TMP/tf.json"
+check_json "$TMP/tf.json" 'd["end"]["reason"].startswith("shutdown") and c["exceptions"]["values"]["8"] == 1'
+run 0 -bios "$ROMS/triple.rom" -max-insns 1000 --metrics "$TMP/tf.prom" -name tf
+grep -q '^plex86_guest_resets_total{vm="tf"} [1-9]' "$TMP/tf.prom" || fail "no resets counted"
+check_prom "$TMP/tf.prom" vm=tf
+
+# SIGTERM: the metrics file is there while the VM runs and good; the VM
+# ends with both files written and the process dies by the signal.
+"$PLEX86" -bios "$ROMS/spin.rom" --stats "$TMP/kill.json" --metrics "$TMP/kill.prom" \
+    --metrics-interval 0.2 -name 'spin "1"' >"$TMP/out" 2>&1 </dev/null &
+pid=$!
+# A rewrite while the VM runs (the first file, written before the guest
+# starts and after the signal handlers are in place, shows 0 instructions).
+if wait_for grep -q '^plex86_guest_instructions_total{vm="spin \\"1\\""} [1-9]' "$TMP/kill.prom"; then
+    check_prom "$TMP/kill.prom" 'vm=spin "1"'
+    grep -q '^plex86_vm_running{vm="spin \\"1\\""} 1$' "$TMP/kill.prom" ||
+        fail "vm_running is not 1 while the VM runs"
+else
+    fail "--metrics file not rewritten in 30 s"
+fi
+kill -TERM $pid
+wait $pid
+st=$?
+[ "$st" = 143 ] || fail "SIGTERM: status $st, want 143 (killed by SIGTERM)"
+check_json "$TMP/kill.json" 'd["end"] == {"reason": "signal", "status": None, "signal": "SIGTERM"}' \
+    'v("guest_instructions") > 0 and v("host_cpu_user_seconds") > 0'
+check_prom "$TMP/kill.prom" 'vm=spin "1"'
+grep -q '^plex86_vm_running{vm="spin \\"1\\""} 0$' "$TMP/kill.prom" ||
+    fail "vm_running is not 0 after the end"
+ls "$TMP" | grep -q '\.tmp$' && fail "temporary files left: $(ls "$TMP")"
+
+# SIGINT (Ctrl-C) the same way.  Started from Python: sh starts
+# background commands with SIGINT ignored, and plex86 leaves it so.
+st=$(python3 - "$PLEX86" "$ROMS/spin.rom" "$TMP/int.json" "$TMP/int.prom" <<'EOF'
+import os, signal, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "-bios", sys.argv[2], "--stats", sys.argv[3],
+                      "--metrics", sys.argv[4]],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+for _ in range(300):   # the first metrics file: the handlers are in place
+    if os.path.exists(sys.argv[4]):
+        break
+    time.sleep(0.1)
+p.send_signal(signal.SIGINT)
+print(p.wait(timeout=60))
+EOF
+)
+[ "$st" = -2 ] || fail "SIGINT: $st, want -2 (killed by SIGINT)"
+check_json "$TMP/int.json" 'd["end"]["signal"] == "SIGINT"'
+
+# Usage errors: status 2, one line, before the guest runs.
+run 2 -bios "$DEMO" --stats "$TMP/no/such/dir/s.json" &&
+    { grep -q -- "--stats" "$TMP/out" || fail "message does not name --stats"; }
+run 2 -bios "$DEMO" --metrics "$TMP/no/such/dir/m.prom"
+run 2 -bios "$DEMO" --metrics "$TMP/m.prom" --metrics-interval 0
+run 2 -bios "$DEMO" -name ""
+run 2 -bios "$DEMO" --stats "$TMP/same" --metrics "$TMP/same"
+run 2 -bios "$DEMO" --stats "$TMP"
+ln -s "$TMP/pw.json" "$TMP/link.json"
+run 2 -bios "$DEMO" --stats "$TMP/link.json"
+
+# The list, and the documentation names every counter in it.
+run 0 --stats help
+for name in $(sed -n 's/^  \([a-z_]*\).*/\1/p' "$TMP/out"); do
+    grep -q "\`$name" "$DOCS" || fail "docs/accounting.md does not describe $name"
+done
+
+echo "$fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,118 @@
+#!/bin/sh
+# Bad files and options (issue 9, item 5): each must give exit status 2 and
+# exactly one line on stderr, "plex86: " and a message that names the
+# problem, and nothing on stdout; no VM runs.  Some cases repeat ones in
+# test_cli.sh, which checks the status and message but not the single line.
+# usage: test_badinput.sh PLEX86 SOURCE_DIR GUEST_DIR
+#   SOURCE_DIR: the repository (for the committed kernels in
+#   tests/fuzz/corpus/multiboot/); GUEST_DIR: the test ROMs.
+set -u
+PLEX86=$1
+SRC=$2
+ROMS=$3
+KERNELS=$SRC/tests/fuzz/corpus/multiboot
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-badinput.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+# bad PATTERN ARGS...: plex86 ARGS must exit 2 with one stderr line that
+# starts with "plex86: " and contains PATTERN (grep -F), and print nothing
+# on stdout.
+bad() {
+    pattern=$1
+    shift
+    "$PLEX86" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    got=$?
+    lines=$(wc -l <"$TMP/err")
+    why=""
+    if [ "$got" != 2 ]; then
+        why="exit status $got, want 2"
+    elif [ "$lines" != 1 ]; then
+        why="$lines lines on stderr, want 1"
+    elif ! head -c 8 "$TMP/err" | grep -q "^plex86: "; then
+        why="stderr does not start with 'plex86: '"
+    elif ! grep -qF -- "$pattern" "$TMP/err"; then
+        why="stderr lacks '$pattern'"
+    elif [ -s "$TMP/out" ]; then
+        why="something on stdout"
+    fi
+    if [ -n "$why" ]; then
+        echo "FAIL: plex86 $*: $why"
+        sed 's/^/  err| /' "$TMP/err"
+        sed 's/^/  out| /' "$TMP/out"
+        fails=$((fails + 1))
+    else
+        echo "ok: plex86 $* -> 2: $(cat "$TMP/err")"
+    fi
+}
+
+ROM=$ROMS/spin.rom
+GOOD=$KERNELS/tiny.elf
+BIG=$KERNELS/mb_boot.elf
+
+# Options.
+bad "unknown option '-frobnicate'" -frobnicate
+bad "unknown option '--frobnicate=1'" -bios "$ROM" --frobnicate=1
+bad "unexpected argument 'disk.img'" -bios "$ROM" disk.img
+bad "-m: missing argument" -bios "$ROM" -m
+bad "between 1 and 3584 MiB, not 0" -bios "$ROM" -m 0
+bad "between 1 and 3584 MiB, not 3585" -bios "$ROM" -m 3585
+bad "between 1 and 3584 MiB" -bios "$ROM" -m 4G
+bad "-m: bad size '99999999999999999999'" -bios "$ROM" -m 99999999999999999999
+bad "-m: bad size '-1'" -bios "$ROM" -m -1
+bad "nothing to run" -m 16
+
+# Missing and unreadable files.
+bad "$TMP/missing.rom: No such file or directory" -bios "$TMP/missing.rom"
+bad "$TMP/missing.elf: No such file or directory" -kernel "$TMP/missing.elf"
+bad "$TMP/missing.img: No such file or directory" -kernel "$GOOD" -initrd "$TMP/missing.img"
+bad "$TMP: not a regular file" -kernel "$TMP"
+bad "$TMP: not a regular file" -kernel "$GOOD" -initrd "$TMP"
+
+# Firmware images of a bad size.
+: >"$TMP/empty.rom"
+bad "firmware image is empty" -bios "$TMP/empty.rom"
+head -c 5000 /dev/zero >"$TMP/odd.rom"
+bad "not a multiple of 4 KiB" -bios "$TMP/odd.rom"
+head -c 4095 /dev/zero >"$TMP/short.rom"
+bad "not a multiple of 4 KiB" -bios "$TMP/short.rom"
+# 16 MiB + 4 KiB, sparse: one page more than the largest flash part.
+dd if=/dev/zero of="$TMP/huge.rom" bs=4096 count=1 seek=4096 2>/dev/null
+bad "more than 16 MiB" -bios "$TMP/huge.rom"
+
+# Kernels: truncated, foreign, empty.
+: >"$TMP/empty.elf"
+bad "$TMP/empty.elf: " -kernel "$TMP/empty.elf"
+head -c 100 "$GOOD" >"$TMP/trunc.elf"
+bad "truncated" -kernel "$TMP/trunc.elf"
+head -c 40 "$GOOD" >"$TMP/trunc-header.elf"
+bad "no Multiboot header" -kernel "$TMP/trunc-header.elf"
+head -c 5000 "$BIG" >"$TMP/trunc-big.elf"
+bad "truncated" -kernel "$TMP/trunc-big.elf"
+printf 'This is not a kernel.\n' >"$TMP/text.txt"
+bad "no Multiboot header" -kernel "$TMP/text.txt"
+# ELF64 (class 2 at byte 4), with a good Multiboot header.
+{ head -c 4 "$GOOD"; printf '\002'; tail -c +6 "$GOOD"; } >"$TMP/elf64.elf"
+bad "not a 32-bit ELF file (ELF64)" -kernel "$TMP/elf64.elf"
+# A Linux bzImage ("HdrS" at 0x202): another boot protocol.
+{ head -c 514 /dev/zero; printf 'HdrS'; head -c 4000 /dev/zero; } >"$TMP/bzImage"
+bad "Linux bzImage" -kernel "$TMP/bzImage"
+# The kernel needs more RAM than -m gives (mb_boot loads at 1 MiB).
+bad "not in available RAM" -kernel "$BIG" -m 1
+
+# An initrd larger than RAM, and one that fits in RAM but not beside the
+# kernel.
+dd if=/dev/zero of="$TMP/big.img" bs=1024 count=1 seek=2048 2>/dev/null
+bad "too large" -kernel "$GOOD" -m 2 -initrd "$TMP/big.img"
+dd if=/dev/zero of="$TMP/mid.img" bs=1024 count=1 seek=1500 2>/dev/null
+bad "does not fit" -kernel "$GOOD" -m 2 -initrd "$TMP/mid.img"
+bad "-initrd needs -kernel" -bios "$ROM" -initrd "$TMP/mid.img"
+
+# Output files that cannot be written.
+bad "-D $TMP/no/such/dir/log: No such file or directory" -bios "$ROM" -D "$TMP/no/such/dir/log"
+bad "-D $TMP: Is a directory" -bios "$ROM" -D "$TMP"
+bad "-serial file:$TMP/no/dir/s" -bios "$ROM" -serial "file:$TMP/no/dir/s"
+bad "-debugcon file:$TMP" -bios "$ROM" -debugcon "file:$TMP"
+
+echo "$fails failed"
+[ "$fails" = 0 ]
