@@ -82,10 +82,15 @@ void cpu_reset(struct cpu *c)
     /* Counters are the VM's accounting, not CPU state: they run on across
      * resets (a reboot loop still meets -max-insns). */
     uint64_t icount = c->icount, interrupts = c->interrupts, exceptions = c->exceptions;
+    /* The interrupt controller's wiring is the board's, not CPU state. */
+    int (*irq_ack)(void *) = c->irq_ack;
+    void *irq_opaque = c->irq_opaque;
     memset(c, 0, offsetof(struct cpu, fault_jmp));
     c->vm = vm;
     c->level = level;
     c->decoder = decoder;
+    c->irq_ack = irq_ack;
+    c->irq_opaque = irq_opaque;
     c->icount = icount;
     c->interrupts = interrupts;
     c->exceptions = exceptions;

@@ -116,7 +116,8 @@ static int pic_cpu_ack(void *opaque)
 
 void pic_set_irq(struct pic *pic, unsigned irq, bool level)
 {
-    if (irq >= 16)
+    /* IRQ 2 is the cascade input, not a device line, unless single. */
+    if (irq >= 16 || (irq == PIC_CASCADE_IRQ && !pic->chip[0].single))
         return;
     chip_input(&pic->chip[irq >> 3], irq & 7, level);
     pic_update(pic);

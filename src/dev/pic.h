@@ -77,7 +77,8 @@ struct pic {
  * device table is full. */
 struct pic *pic_create(struct vm *vm);
 
-/* Drives IRQ line `irq` (0-15; others are ignored) to `level`. */
+/* Drives IRQ line `irq` (0-15; others, and 2 while the master is
+ * cascaded, are ignored) to `level`. */
 void pic_set_irq(struct pic *pic, unsigned irq, bool level);
 
 /* A pin for a device's IRQ line `irq`. */

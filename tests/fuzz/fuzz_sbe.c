@@ -14,7 +14,8 @@
  *   note   sbe_write alone (a DMA-like notice, without changing bytes)
  *   flush  sbe_flush / vm_invalidate_code
  *
- * After every command, the property scan-before-execute rests on:
+ * After every write, for the pages it can touch, and for all pages at the
+ * end, the property scan-before-execute rests on:
  *
  *   - every live map's scanned entries still describe the bytes in memory:
  *     a recorded length L at offset o means the bytes at o decode now to an
@@ -128,14 +129,21 @@ static void check_block(const struct block *b)
     }
 }
 
-static void check_all(void)
+/* Checks the maps of the pages a write at `pa` can affect (its own page
+ * and, for the instructions that cross into it, the one before), or of
+ * every page when pa is ~0; and every block handed out. */
+static void check(uint32_t pa)
 {
-    for (unsigned p = 0; p < NPAGES; p++)
+    for (unsigned p = 0; p < NPAGES; p++) {
+        uint32_t ppn = page_pa[p] >> 12;
+        if (pa != ~0u && ppn != pa >> 12 && ppn + 1 != pa >> 12 && ppn != (pa + 63) >> 12)
+            continue;
         for (int mode = 0; mode < 2; mode++) {
-            struct sbe_map *m = sbe_map_find(vm->sbe, page_pa[p] >> 12, mode);
+            struct sbe_map *m = sbe_map_find(vm->sbe, ppn, mode);
             if (m)
                 check_map(m);
         }
+    }
     if (cache_stats(vm->cache)->flushes != cache_flushes) {
         cache_flushes = cache_stats(vm->cache)->flushes;
         nblocks = 0; /* their memory is reused */
@@ -208,10 +216,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint8_t bytes[64];
             n = (unsigned)fz_bytes(&in, bytes, n);
             phys_copy_in(&vm->mem, pa, bytes, n);
+            check(pa); /* only writes can break the property */
             break;
         }
         case 6:
             sbe_write(vm->sbe, pa, 1 + (fz_u8(&in) & 31));
+            check(pa);
             break;
         default:
             if (cmd & 0x40)
@@ -220,7 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 sbe_flush(vm->sbe);
             break;
         }
-        check_all();
     }
+    check(~0u);
     return 0;
 }

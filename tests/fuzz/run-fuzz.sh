@@ -51,7 +51,10 @@ for name in "${NAMES[@]}"; do
     rm -rf "$art"
     mkdir -p "$art"
     start=$SECONDS
-    "$bin" -max_total_time="$SECONDS_EACH" -timeout="$TIMEOUT" -rss_limit_mb=2048 \
+    # FUZZ_SEED (CI sets it from the commit) makes a run explore the same
+    # inputs when repeated, so a find is reproducible before it lands.
+    "$bin" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -max_total_time="$SECONDS_EACH" \
+        -timeout="$TIMEOUT" -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$art/" \
         "$work" "$HERE/corpus/$name" </dev/null >"$log" 2>&1
     rc=$?

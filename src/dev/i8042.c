@@ -1,0 +1,292 @@
+/* The 8042 keyboard controller; see i8042.h. */
+#include "dev/i8042.h"
+
+#include <stdlib.h>
+
+#include "vm/vm.h"
+
+static bool q_push(struct i8042_queue *q, uint8_t b)
+{
+    if (q->len >= I8042_QUEUE)
+        return false;
+    q->data[(q->head + q->len) % I8042_QUEUE] = b;
+    q->len++;
+    return true;
+}
+
+static uint8_t q_pop(struct i8042_queue *q)
+{
+    uint8_t b = q->data[q->head];
+    q->head = (uint8_t)((q->head + 1) % I8042_QUEUE);
+    q->len--;
+    return b;
+}
+
+static void update_irq(struct i8042 *k)
+{
+    uint8_t cb = k->ram[0];
+    bool i1 = k->obf && !k->out_aux && (cb & I8042_CB_KBD_INT);
+    bool i12 = k->obf && k->out_aux && (cb & I8042_CB_AUX_INT);
+    if (i1 != k->irq1_level) {
+        k->irq1_level = i1;
+        irq_pin_set(&k->irq1, i1);
+    }
+    if (i12 != k->irq12_level) {
+        k->irq12_level = i12;
+        irq_pin_set(&k->irq12, i12);
+    }
+}
+
+/* Moves the next byte into an empty output buffer. */
+static void refill(struct i8042 *k)
+{
+    if (!k->obf) {
+        if (k->ctl.len) {
+            k->out_aux = k->ctl_aux[k->ctl.head];
+            k->out = q_pop(&k->ctl);
+            k->obf = true;
+        } else if (k->kbd.len && !(k->ram[0] & I8042_CB_KBD_OFF)) {
+            k->out_aux = false;
+            k->out = q_pop(&k->kbd);
+            k->obf = true;
+        }
+    }
+    update_irq(k);
+}
+
+static void reply(struct i8042 *k, uint8_t b, bool aux)
+{
+    if (k->ctl.len < I8042_QUEUE)
+        k->ctl_aux[(k->ctl.head + k->ctl.len) % I8042_QUEUE] = aux;
+    q_push(&k->ctl, b);
+    refill(k);
+}
+
+bool i8042_kbd_push(struct i8042 *k, uint8_t byte)
+{
+    bool ok = q_push(&k->kbd, byte);
+    refill(k);
+    return ok;
+}
+
+static void kbd_reply(struct i8042 *k, uint8_t b)
+{
+    i8042_kbd_push(k, b);
+}
+
+/* A byte the guest sends to the keyboard. */
+static void kbd_write(struct i8042 *k, uint8_t v)
+{
+    if (k->kbd_pending) {
+        /* The argument of 0xED (LEDs), 0xF3 (typematic) or 0xF0 (scan
+         * code set: 0 asks which, answered 2). */
+        uint8_t cmd = k->kbd_pending;
+        k->kbd_pending = 0;
+        kbd_reply(k, 0xFA);
+        if (cmd == 0xF0 && v == 0)
+            kbd_reply(k, 0x02);
+        return;
+    }
+    switch (v) {
+    case 0xFF: /* reset and self-test */
+        k->kbd.len = 0;
+        k->kbd_enabled = true;
+        kbd_reply(k, 0xFA);
+        kbd_reply(k, 0xAA);
+        break;
+    case 0xF2: /* identify: an MF2 keyboard */
+        kbd_reply(k, 0xFA);
+        kbd_reply(k, 0xAB);
+        kbd_reply(k, 0x83);
+        break;
+    case 0xEE:
+        kbd_reply(k, 0xEE);
+        break;
+    case 0xED:
+    case 0xF3:
+    case 0xF0:
+        k->kbd_pending = v;
+        kbd_reply(k, 0xFA);
+        break;
+    case 0xF4:
+        k->kbd_enabled = true;
+        kbd_reply(k, 0xFA);
+        break;
+    case 0xF5:
+    case 0xF6:
+        k->kbd_enabled = v == 0xF6;
+        kbd_reply(k, 0xFA);
+        break;
+    case 0xF7: case 0xF8: case 0xF9: case 0xFA: case 0xFB: case 0xFC: case 0xFD:
+        kbd_reply(k, 0xFA);
+        break;
+    case 0xFE: /* resend: nothing was lost */
+        break;
+    default:
+        kbd_reply(k, 0xFE);
+        break;
+    }
+}
+
+static void write_outport(struct i8042 *k, uint8_t v)
+{
+    k->outport = v;
+    bool a20 = k->vm->mem.a20_mask & (1u << 20);
+    if (a20 != (bool)(v & 2))
+        vm_set_a20(k->vm, v & 2);
+    if (!(v & 1)) {
+        k->resets++;
+        vm_request_exit(k->vm, VM_EXIT_RESET, 0);
+    }
+}
+
+static void command(struct i8042 *k, uint8_t c)
+{
+    if (c >= 0x20 && c <= 0x3F) {
+        reply(k, k->ram[c & 0x1F], false);
+        return;
+    }
+    if ((c >= 0x60 && c <= 0x7F) || c == 0xD1 || c == 0xD2 || c == 0xD3 || c == 0xD4) {
+        k->pending = c;
+        return;
+    }
+    if (c >= 0xF0) {
+        if (!(c & 1)) {
+            k->resets++;
+            vm_request_exit(k->vm, VM_EXIT_RESET, 0);
+        }
+        return;
+    }
+    switch (c) {
+    case 0xA7: k->ram[0] |= I8042_CB_AUX_OFF; break;
+    case 0xA8: k->ram[0] &= (uint8_t)~I8042_CB_AUX_OFF; break;
+    case 0xA9: reply(k, 0x01, false); break;
+    case 0xAA:
+        k->status |= I8042_STAT_SYS;
+        reply(k, 0x55, false);
+        break;
+    case 0xAB: reply(k, 0x00, false); break;
+    case 0xAD: k->ram[0] |= I8042_CB_KBD_OFF; break;
+    case 0xAE:
+        k->ram[0] &= (uint8_t)~I8042_CB_KBD_OFF;
+        refill(k);
+        break;
+    case 0xC0: reply(k, 0x80, false); break;  /* keyboard not inhibited */
+    case 0xD0: {
+        uint8_t v = (uint8_t)(k->outport & 0x0F);
+        if (k->obf && !k->out_aux)
+            v |= 0x10;
+        if (k->obf && k->out_aux)
+            v |= 0x20;
+        reply(k, v, false);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void data_write(struct i8042 *k, uint8_t v)
+{
+    uint8_t p = k->pending;
+    k->pending = 0;
+    if (p >= 0x60 && p <= 0x7F) {
+        k->ram[p & 0x1F] = v;
+        if (p == 0x60) {
+            if (v & I8042_CB_SYS)
+                k->status |= I8042_STAT_SYS;
+            else
+                k->status &= (uint8_t)~I8042_STAT_SYS;
+            refill(k);
+        }
+        return;
+    }
+    switch (p) {
+    case 0xD1: write_outport(k, v); return;
+    case 0xD2: i8042_kbd_push(k, v); return;
+    case 0xD3: reply(k, v, true); return;
+    case 0xD4: k->status |= I8042_STAT_TIMEOUT; return;
+    default: kbd_write(k, v); return;
+    }
+}
+
+static void i8042_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
+{
+    struct i8042 *k = opaque;
+    if (port == I8042_CMD) {
+        k->status |= I8042_STAT_CMD;
+        command(k, (uint8_t)value);
+    } else {
+        k->status &= (uint8_t)~I8042_STAT_CMD;
+        data_write(k, (uint8_t)value);
+    }
+}
+
+static uint32_t i8042_in(void *opaque, uint16_t port, unsigned size)
+{
+    struct i8042 *k = opaque;
+    if (port == I8042_CMD) {
+        uint8_t s = (uint8_t)(k->status | I8042_STAT_UNLOCKED);
+        if (k->obf)
+            s |= I8042_STAT_OBF | (k->out_aux ? I8042_STAT_AUX : 0);
+        k->status &= (uint8_t)~I8042_STAT_TIMEOUT;
+        return s;
+    }
+    uint8_t v = k->out;  /* an empty buffer reads its last byte again */
+    k->obf = false;
+    refill(k);
+    return v;
+}
+
+void i8042_reset(struct i8042 *k)
+{
+    for (unsigned i = 0; i < 32; i++)
+        k->ram[i] = 0;
+    /* What firmware leaves: keyboard interrupt, system flag, translation. */
+    k->ram[0] = I8042_CB_KBD_INT | I8042_CB_SYS | I8042_CB_XLATE;
+    k->status = I8042_STAT_SYS;
+    k->outport = 0x03;  /* running, A20 open (the line itself is the board's) */
+    k->pending = 0;
+    k->obf = false;
+    k->out_aux = false;
+    k->out = 0;
+    k->ctl = (struct i8042_queue){ 0 };
+    k->kbd = (struct i8042_queue){ 0 };
+    k->kbd_pending = 0;
+    k->kbd_enabled = true;
+    update_irq(k);
+}
+
+static void i8042_dev_reset(void *dev)
+{
+    i8042_reset(dev);
+}
+
+static void i8042_destroy(void *dev)
+{
+    free(dev);
+}
+
+static const struct io_ops i8042_io = { .in = i8042_in, .out = i8042_out };
+static const struct device_ops i8042_dev = {
+    .name = "i8042", .reset = i8042_dev_reset, .destroy = i8042_destroy,
+};
+
+struct i8042 *i8042_create(struct vm *vm, struct irq_pin irq1, struct irq_pin irq12)
+{
+    struct i8042 *k = calloc(1, sizeof(*k));
+    if (!k)
+        return NULL;
+    k->vm = vm;
+    k->irq1 = irq1;
+    k->irq12 = irq12;
+    i8042_reset(k);
+    if (vm_add_device(vm, &i8042_dev, k) < 0) {
+        free(k);
+        return NULL;
+    }
+    if (iobus_register(&vm->io, I8042_DATA, 1, &i8042_io, k, "i8042-data") < 0 ||
+        iobus_register(&vm->io, I8042_CMD, 1, &i8042_io, k, "i8042-cmd") < 0)
+        return NULL;
+    return k;
+}
