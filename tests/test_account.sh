@@ -14,8 +14,14 @@ DOCS=$5
 ACCOUNTING=$6
 HERE=$(dirname "$0")
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-acct.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+pid=
+# Killed or not, leave no files and no spinning guest behind.
+trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid"; rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM HUP
 fails=0
+# The spinning guest's limit, should the test die before it kills it
+# (about a minute at today's speed).
+SPIN_MAX=--max-insns=3000000000
 
 fail() {
     echo "FAIL: $*"
@@ -126,7 +132,7 @@ check_prom "$TMP/tf.prom" vm=tf
 # SIGTERM: the metrics file is there while the VM runs and good; the VM
 # ends with both files written and the process dies by the signal.
 "$PLEX86" -bios "$ROMS/spin.rom" --stats "$TMP/kill.json" --metrics "$TMP/kill.prom" \
-    --metrics-interval 0.2 -name 'spin "1"' >"$TMP/out" 2>&1 </dev/null &
+    --metrics-interval 0.2 -name 'spin "1"' $SPIN_MAX >"$TMP/out" 2>&1 </dev/null &
 pid=$!
 # A rewrite while the VM runs (the first file, written before the guest
 # starts and after the signal handlers are in place, shows 0 instructions).
@@ -140,6 +146,7 @@ fi
 kill -TERM $pid
 wait $pid
 st=$?
+pid=
 [ "$st" = 143 ] || fail "SIGTERM: status $st, want 143 (killed by SIGTERM)"
 check_json "$TMP/kill.json" 'd["end"] == {"reason": "signal", "status": None, "signal": "SIGTERM"}' \
     'v("guest_instructions") > 0 and v("host_cpu_user_seconds") > 0'
@@ -150,10 +157,10 @@ ls "$TMP" | grep -q '\.tmp$' && fail "temporary files left: $(ls "$TMP")"
 
 # SIGINT (Ctrl-C) the same way.  Started from Python: sh starts
 # background commands with SIGINT ignored, and plex86 leaves it so.
-st=$(python3 - "$PLEX86" "$ROMS/spin.rom" "$TMP/int.json" "$TMP/int.prom" <<'EOF'
+st=$(python3 - "$PLEX86" "$ROMS/spin.rom" "$TMP/int.json" "$TMP/int.prom" $SPIN_MAX <<'EOF'
 import os, signal, subprocess, sys, time
 p = subprocess.Popen([sys.argv[1], "-bios", sys.argv[2], "--stats", sys.argv[3],
-                      "--metrics", sys.argv[4]],
+                      "--metrics", sys.argv[4], sys.argv[5]],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 for _ in range(300):   # the first metrics file: the handlers are in place
     if os.path.exists(sys.argv[4]):

@@ -88,7 +88,7 @@ void cli_usage(FILE *out)
           "  -no-reboot          a guest reset or triple fault ends the VM with status 0\n"
           "  -max-insns N        stop after N guest instructions\n"
           "  -sbe-depth N        scanner's recursive-descent depth over in-page branch\n"
-          "                      targets (default 16, see docs/sbe.md; 0-1000)\n"
+          "                      targets (default 8, see docs/sbe.md; 0-1000)\n"
           "  -no-code-cache      decode every instruction again (slow; for comparisons)\n"
           "  -d ITEM[,ITEM]      log items: post, exit (-d help lists)\n"
           "  -D FILE             write the -d log to FILE instead of stderr\n"

@@ -345,17 +345,22 @@ static bool write_one_page(struct sbe *s, uint32_t ppn, unsigned off, unsigned e
 
 bool sbe_write(struct sbe *s, uint32_t pa, unsigned size)
 {
-    uint32_t ppn = pa >> 12;
-    unsigned off = pa & (SBE_PAGE - 1);
-    bool watched = sbe_page_watched(s, ppn) ||
-                   (off < CPU_MAX_INSN_LEN - 1 && ppn > 0 && sbe_page_watched(s, ppn - 1));
-    unsigned first = off + size > SBE_PAGE ? SBE_PAGE - off : size;
-    bool discarded = false;
-    if (watched)
-        discarded = write_one_page(s, ppn, off, off + first);
-    if (first < size)
-        discarded |= sbe_write(s, (ppn + 1) << 12, size - first);
-    else if (watched && !discarded)
+    /* Page by page; counted once: a data write only if no part of it
+     * discarded anything. */
+    bool watched = false, discarded = false;
+    while (size) {
+        uint32_t ppn = pa >> 12;
+        unsigned off = pa & (SBE_PAGE - 1);
+        unsigned part = off + size > SBE_PAGE ? SBE_PAGE - off : size;
+        if (sbe_page_watched(s, ppn) ||
+            (off < CPU_MAX_INSN_LEN - 1 && ppn > 0 && sbe_page_watched(s, ppn - 1))) {
+            watched = true;
+            discarded |= write_one_page(s, ppn, off, off + part);
+        }
+        pa += part;
+        size -= part;
+    }
+    if (watched && !discarded)
         s->stats.data_writes++;
     return discarded;
 }

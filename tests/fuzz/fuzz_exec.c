@@ -293,7 +293,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct fz in = { data, size };
     uint8_t sel = fz_u8(&in);
-    enum mode mode = (enum mode)(sel % M_COUNT);
+    enum mode mode = (enum mode)((sel & 7) % M_COUNT);
     unsigned level_idx = (sel >> 3) % 3;
     bool cache = !((sel >> 5) & 1);
     struct vm *vm = get_vm(level_idx, cache);
@@ -444,6 +444,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             c->dr[k] = dr[k];
         c->dr[7] = 0x400u | ((uint32_t)dbg & 0x7F) | ((uint32_t)(irq & 0x0F) << 16) |
                    ((uint32_t)(dr[0] & 0xF) << 24);
+        cpu_dr7_changed(c); /* arms the breakpoints, as MOV DR7 does */
     }
     /* An interrupt or NMI that arrives once. */
     if (irq & 0x40) {
