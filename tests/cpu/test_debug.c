@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hexload.h"
 #include "cpu/exec.h"
 #include "vm/vm.h"
 
@@ -13,17 +14,7 @@ static struct vm *vm;
 
 static void put(uint32_t pa, const char *hex)
 {
-    for (const char *p = hex; p[0] && p[1];) {
-        if (*p == ' ') {
-            p++;
-            continue;
-        }
-        unsigned v;
-        sscanf(p, "%2x", &v);
-        uint8_t b = (uint8_t)v;
-        phys_copy_in(&vm->mem, pa++, &b, 1);
-        p += 2;
-    }
+    put_hex(vm, pa, hex);
 }
 
 static void put32(uint32_t pa, uint32_t v)

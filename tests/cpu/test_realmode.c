@@ -7,23 +7,14 @@
 #include <string.h>
 
 #include "check.h"
+#include "hexload.h"
 #include "vm/vm.h"
 
 static struct vm *vm;
 
 static void put(uint32_t pa, const char *hex)
 {
-    for (const char *p = hex; p[0] && p[1];) {
-        if (*p == ' ') {
-            p++;
-            continue;
-        }
-        unsigned v;
-        sscanf(p, "%2x", &v);
-        uint8_t b = (uint8_t)v;
-        phys_copy_in(&vm->mem, pa++, &b, 1);
-        p += 2;
-    }
+    put_hex(vm, pa, hex);
 }
 
 static void set_ivt(int vector, uint16_t seg, uint16_t off)
