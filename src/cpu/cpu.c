@@ -340,7 +340,7 @@ static bool run_block(struct cpu *c, const struct block *b, uint64_t end)
     const uint32_t epoch = c->code_epoch;
     const uint32_t la_page = (c->seg[S_CS].base + c->eip) >> 12;
     const uint32_t wrap = c->code32 ? 0xFFFFFFFFu : 0xFFFFu;
-    uint64_t left = end - (c->icount + c->exceptions);
+    uint64_t left = end - (cpu_steps(c));
     const struct insn *in = b->insn, *last = b->insn + b->ninsn;
     if (left < (uint64_t)b->ninsn)
         last = b->insn + left;
@@ -399,7 +399,7 @@ static void debug_trap(struct cpu *c, bool single_step)
 
 enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
 {
-    const uint64_t used = c->icount + c->exceptions;
+    const uint64_t used = cpu_steps(c);
     const uint64_t end = budget > UINT64_MAX - used ? UINT64_MAX : used + budget;
 
     if (setjmp(c->fault_jmp)) {
@@ -431,7 +431,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
 
     struct code_cache *cache = c->vm->cache;
     struct block *prev = NULL; /* chaining: the block just run, if native */
-    while (c->icount + c->exceptions < end) {
+    while (cpu_steps(c) < end) {
         if (unlikely(c->stop_request)) {
             c->stop_request = false;
             return CPU_STOP_REQUEST;

@@ -190,10 +190,11 @@ void cpu_destroy(struct cpu *c);
 void cpu_reset(struct cpu *c);
 
 /* Work done so far in units of cpu_run()'s budget: instructions retired
- * plus exceptions delivered. */
+ * plus exceptions and interrupts delivered (an interrupt storm into a
+ * faulting or trapping handler must still end the slice). */
 static inline uint64_t cpu_steps(const struct cpu *c)
 {
-    return c->icount + c->exceptions;
+    return c->icount + c->exceptions + c->interrupts;
 }
 
 /* Runs until HLT, a stop request, shutdown, or `budget` steps (see
