@@ -172,7 +172,10 @@ static uint32_t iret_flag_mask(const struct cpu *c, unsigned osize)
     return m;
 }
 
-static void iret_real(struct cpu *c, unsigned sz)
+/* The real-address-style IRET frame (real mode and V86): pops IP, CS and
+ * FLAGS, checks IP against CS's limit, loads CS real-style.  Returns the
+ * popped FLAGS for the caller's own merge rule. */
+static uint32_t iret_pop_real_frame(struct cpu *c, unsigned sz)
 {
     uint32_t ip = stack_peek(c, 0, sz);
     uint16_t sel = (uint16_t)stack_peek(c, sz, 2);
@@ -182,6 +185,12 @@ static void iret_real(struct cpu *c, unsigned sz)
     set_sp(c, sp_add(c, get_sp(c), (int32_t)(3 * sz)));
     cpu_load_seg_real(c, S_CS, sel);
     c->eip = sz == 2 ? ip & 0xFFFF : ip;
+    return fl;
+}
+
+static void iret_real(struct cpu *c, unsigned sz)
+{
+    uint32_t fl = iret_pop_real_frame(c, sz);
     if (sz == 4)
         cpu_set_eflags(c, (fl & 0x257FD5u) | (c->eflags & (F_VM | F_VIF | F_VIP)));
     else
@@ -194,14 +203,7 @@ static void iret_v86(struct cpu *c, unsigned sz)
 {
     if (((c->eflags & F_IOPL) >> 12) < 3)
         cpu_fault(c, EXC_GP, 0);
-    uint32_t ip = stack_peek(c, 0, sz);
-    uint16_t sel = (uint16_t)stack_peek(c, sz, 2);
-    uint32_t fl = stack_peek(c, 2 * sz, sz);
-    if ((sz == 2 ? ip & 0xFFFF : ip) > c->seg[S_CS].limit)
-        cpu_fault(c, EXC_GP, 0);
-    set_sp(c, sp_add(c, get_sp(c), (int32_t)(3 * sz)));
-    cpu_load_seg_real(c, S_CS, sel);
-    c->eip = sz == 2 ? ip & 0xFFFF : ip;
+    uint32_t fl = iret_pop_real_frame(c, sz);
     uint32_t keep = F_VM | F_IOPL | F_VIF | F_VIP | (sz == 2 ? 0xFFFF0000u : 0);
     cpu_set_eflags(c, (c->eflags & keep) | (fl & ~keep));
 }
