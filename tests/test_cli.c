@@ -102,6 +102,28 @@ static void test_sizes(void)
 }
 
 /* Each bad command line: CLI_ERROR with a message that names the problem. */
+/* -icount and -rtc (guest time). */
+static void test_time(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    CHECK_EQ(PARSE(&o, "-bios", "x"), CLI_RUN);
+    CHECK(!o.icount && !o.rtc_base_set);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-icount", "shift=7"), CLI_RUN);
+    CHECK(o.icount);
+    CHECK_EQ(o.icount_shift, 7);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-icount", "0"), CLI_RUN);
+    CHECK(o.icount);
+    CHECK_EQ(o.icount_shift, 0);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-rtc", "base=2001-09-09T01:46:40"), CLI_RUN);
+    CHECK(o.rtc_base_set);
+    CHECK_EQ(o.rtc_base_s, 1000000000);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-rtc", "base=1970-01-02"), CLI_RUN);
+    CHECK_EQ(o.rtc_base_s, 86400);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-rtc", "base=1970-01-02", "-rtc", "base=utc"), CLI_RUN);
+    CHECK(!o.rtc_base_set);
+}
+
 static void test_errors(void)
 {
     struct cli_options o;
@@ -133,6 +155,12 @@ static void test_errors(void)
         { { "-kernel", "" }, "-kernel: empty argument" },
         { { "-m", "16" }, "nothing to run" },
         { { "-nographic" }, "nothing to run" },
+        { { "-bios", "x", "-icount", "auto" }, "-icount: want shift=N" },
+        { { "-bios", "x", "-icount", "shift=11" }, "-icount: want shift=N" },
+        { { "-bios", "x", "-rtc", "base=localtime" }, "-rtc: want base=utc" },
+        { { "-bios", "x", "-rtc", "base=2026-02-30x" }, "-rtc: want base=utc" },
+        { { "-bios", "x", "-rtc", "base=1969-12-31" }, "-rtc: want base=utc" },
+        { { "-bios", "x", "-rtc", "base=2026-01-01T24:00:00" }, "-rtc: want base=utc" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *argv[8] = { "plex86" };
@@ -193,6 +221,7 @@ int main(void)
     test_kernel();
     test_sizes();
     test_errors();
+    test_time();
     test_requests();
     test_exit_status();
     return check_report();

@@ -384,8 +384,14 @@ static void cmos_destroy(void *dev)
 }
 
 static const struct io_ops cmos_io = { .in = cmos_in, .out = cmos_out };
+static void cmos_dev_advance(void *dev, uint64_t now_ns)
+{
+    cmos_advance(dev, now_ns);
+}
+
 static const struct device_ops cmos_dev = {
     .name = "cmos", .reset = cmos_dev_reset, .next_event = cmos_dev_next_event,
+    .advance = cmos_dev_advance,
     .destroy = cmos_destroy,
 };
 

@@ -364,8 +364,14 @@ static void pit_destroy(void *dev)
 }
 
 static const struct io_ops pit_io = { .in = pit_in_port, .out = pit_out_port };
+static void pit_dev_advance(void *dev, uint64_t now_ns)
+{
+    pit_advance(dev, now_ns);
+}
+
 static const struct device_ops pit_dev = {
     .name = "pit", .reset = pit_dev_reset, .next_event = pit_dev_next_event,
+    .advance = pit_dev_advance,
     .destroy = pit_destroy,
 };
 

@@ -9,14 +9,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "host/account.h"
 #include "host/version.h"
+#include "vm/clock.h"
 
 enum opt_id {
     OPT_BIOS, OPT_M, OPT_NOGRAPHIC, OPT_SERIAL, OPT_DEBUGCON, OPT_NO_REBOOT,
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
-    OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE,
+    OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ICOUNT, OPT_RTC,
     OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL,
 };
 
@@ -45,6 +47,8 @@ static const struct opt opts[] = {
     { "initrd", true, OPT_INITRD },
     { "sbe-depth", true, OPT_SBE_DEPTH },
     { "no-code-cache", false, OPT_NO_CODE_CACHE },
+    { "icount", true, OPT_ICOUNT },
+    { "rtc", true, OPT_RTC },
     { "name", true, OPT_NAME },
     { "stats", true, OPT_STATS },
     { "metrics", true, OPT_METRICS },
@@ -90,6 +94,10 @@ void cli_usage(FILE *out)
           "  -sbe-depth N        scanner's recursive-descent depth over in-page branch\n"
           "                      targets (default 8, see docs/sbe.md; 0-1000)\n"
           "  -no-code-cache      decode every instruction again (slow; for comparisons)\n"
+          "  -icount [shift=]N   deterministic guest time: 2^N ns per instruction\n"
+          "                      (0-10), time skipped while halted; default: host time\n"
+          "  -rtc base=WHEN      the RTC's time at power-on: utc (default, the host's\n"
+          "                      clock) or YYYY-MM-DD[THH:MM:SS] (UTC)\n"
           "  -d ITEM[,ITEM]      log items: post, exit (-d help lists)\n"
           "  -D FILE             write the -d log to FILE instead of stderr\n"
           "  -name NAME          the VM's name, a label on its accounting (default\n"
@@ -121,6 +129,45 @@ void cli_defaults(struct cli_options *o)
         .serial = { .kind = CLI_CHR_STDIO },
         .debugcon = { .kind = CLI_CHR_NONE },
     };
+}
+
+/* -rtc base=utc | base=YYYY-MM-DD[THH:MM:SS] (QEMU's spelling; UTC). */
+static enum cli_result parse_rtc(const char *arg, struct cli_options *o, char *err,
+                                 size_t errlen)
+{
+    if (strcmp(arg, "base=utc") == 0) {
+        o->rtc_base_set = false;
+        return CLI_RUN;
+    }
+    /* The exact shapes only: digits where the pattern has 9s. */
+    static const char pattern[] = "9999-99-99T99:99:99";
+    const char *v = strncmp(arg, "base=", 5) == 0 ? arg + 5 : "";
+    size_t len = strlen(v);
+    bool ok = len == 10 || len == 19;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = pattern[i] == '9' ? isdigit((unsigned char)v[i]) != 0 : v[i] == pattern[i];
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    if (ok)
+        sscanf(v, "%4d-%2d-%2d", &y, &mo, &d);
+    if (ok && len == 19)
+        sscanf(v + 11, "%2d:%2d:%2d", &h, &mi, &sec);
+    if (!ok || y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+        mi > 59 || sec > 59) {
+        snprintf(err, errlen,
+                 "-rtc: want base=utc or base=YYYY-MM-DD[THH:MM:SS] (1970-2099), not '%s'",
+                 arg);
+        return CLI_ERROR;
+    }
+    struct tm tm = { 0 };
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    o->rtc_base_s = (int64_t)timegm(&tm);
+    o->rtc_base_set = true;
+    return CLI_RUN;
 }
 
 /* A decimal number with no sign, no spaces and no overflow; *end gets the
@@ -303,6 +350,19 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
     case OPT_NO_CODE_CACHE:
         o->no_code_cache = true;
         return CLI_RUN;
+    case OPT_ICOUNT:
+        if (strncmp(arg, "shift=", 6) == 0)
+            arg += 6;
+        if (parse_decimal(arg, &n, &end) < 0 || *end || n > VM_CLOCK_MAX_SHIFT) {
+            snprintf(err, errlen, "-icount: want shift=N with N from 0 to %u, not '%s'",
+                     VM_CLOCK_MAX_SHIFT, arg);
+            return CLI_ERROR;
+        }
+        o->icount = true;
+        o->icount_shift = (unsigned)n;
+        return CLI_RUN;
+    case OPT_RTC:
+        return parse_rtc(arg, o, err, errlen);
     case OPT_CPU:
         return parse_cpu(arg, o, out, err, errlen);
     case OPT_VERSION:

@@ -60,6 +60,10 @@ struct cli_options {
     unsigned sbe_depth;        /* -sbe-depth (with sbe_depth_set) */
     bool sbe_depth_set;
     bool no_code_cache;        /* -no-code-cache */
+    bool icount;               /* -icount shift=N: deterministic time */
+    unsigned icount_shift;
+    bool rtc_base_set;         /* -rtc base=DATE (else the host's time) */
+    int64_t rtc_base_s;
     /* Accounting (docs/accounting.md).  Built with PLEX86_ACCOUNTING=OFF,
      * --stats, --metrics and --metrics-interval are usage errors and -name
      * is accepted and ignored. */

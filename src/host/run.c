@@ -16,6 +16,7 @@ int exit_status_for(enum vm_exit_reason reason, int code, bool no_reboot)
     switch (reason) {
     case VM_EXIT_HALTED:
     case VM_EXIT_INSN_LIMIT:
+    case VM_EXIT_QUIT:
         return EXIT_STATUS_OK;
     case VM_EXIT_GUEST_EXIT:
         /* A process status has 8 bits; (V << 1) | 1 stays odd. */
@@ -79,6 +80,9 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
                               .sbe_depth = o->sbe_depth,
                               .sbe_depth_zero = o->sbe_depth_set && o->sbe_depth == 0,
                               .no_code_cache = o->no_code_cache,
+                              .icount = o->icount, .icount_shift = o->icount_shift,
+                              .rtc_base_set = o->rtc_base_set,
+                              .rtc_base_s = o->rtc_base_s,
                               .bios_path = o->bios, .kernel_path = o->kernel,
                               .append = o->append, .initrd_path = o->initrd };
     *log = stderr;

@@ -4,9 +4,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dev/cmos.h"
 #include "dev/debug_exit.h"
 #include "dev/debugcon.h"
+#include "dev/i8042.h"
+#include "dev/pci.h"
+#include "dev/pic.h"
+#include "dev/pit.h"
+#include "dev/port92.h"
 #include "dev/post.h"
 #include "dev/serial.h"
 #include "pc/hostfile.h"
@@ -131,10 +138,35 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
     return 0;
 }
 
+/* The PC/AT core every guest expects (QEMU's "pc" machine without the
+ * PIIX IDE): two cascaded 8259As, the 8254 on IRQ 0, the MC146818 RTC on
+ * IRQ 8 with the memory size in its NVRAM, the 8042 on IRQ 1 and 12, port
+ * 0x92 and a PCI host bridge. */
+static int add_chipset(struct pc *pc, const struct pc_config *cfg)
+{
+    struct vm *vm = pc->vm;
+    pc->pic = pic_create(vm);
+    if (!pc->pic)
+        return -1;
+    struct dev_clock clock = vm_dev_clock(vm);
+    pc->pit = pit_create(vm, clock, pic_irq_pin(pc->pic, 0));
+    int64_t rtc_base = cfg->rtc_base_set ? cfg->rtc_base_s : (int64_t)time(NULL);
+    pc->cmos = cmos_create(vm, clock, pic_irq_pin(pc->pic, 8), rtc_base);
+    pc->i8042 = i8042_create(vm, pic_irq_pin(pc->pic, 1), pic_irq_pin(pc->pic, 12));
+    pc->port92 = port92_create(vm);
+    pc->pci = pci_create(vm);
+    if (!pc->pit || !pc->cmos || !pc->i8042 || !pc->port92 || !pc->pci)
+        return -1;
+    cmos_set_memory(pc->cmos, vm->mem.ram_size);
+    return 0;
+}
+
 static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
                        size_t errlen)
 {
     struct vm *vm = pc->vm;
+    if (add_chipset(pc, cfg) < 0)
+        goto fail;
     if (cfg->has_serial) {
         pc->serial = serial_create(vm, SERIAL_COM1_BASE, cfg->serial_out);
         if (!pc->serial)
@@ -182,7 +214,8 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
     }
     struct vm_config vc = { .ram_mb = cfg->ram_mb, .cpu_level = cfg->cpu_level,
                             .sbe_depth = cfg->sbe_depth_zero ? SBE_DEPTH_NONE : cfg->sbe_depth,
-                            .no_code_cache = cfg->no_code_cache };
+                            .no_code_cache = cfg->no_code_cache,
+                            .icount = cfg->icount, .icount_shift = cfg->icount_shift };
     pc->vm = vm_create(&vc, err, errlen);
     if (!pc->vm || load_bios(pc->vm, cfg, err, errlen) < 0 ||
         add_devices(pc, cfg, err, errlen) < 0) {

@@ -17,6 +17,12 @@ struct serial;
 struct debug_exit;
 struct debugcon;
 struct post;
+struct pic;
+struct pit;
+struct cmos;
+struct i8042;
+struct port92;
+struct pci;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -31,6 +37,12 @@ struct pc_config {
     unsigned sbe_depth;        /* scanner depth; 0 = the default */
     bool sbe_depth_zero;       /* -sbe-depth 0: scan only straight-line paths */
     bool no_code_cache;
+    /* Guest time (vm/clock.h): host time unless icount. */
+    bool icount;
+    unsigned icount_shift;
+    /* The RTC's time at power-on, Unix seconds; unless set, the host's. */
+    bool rtc_base_set;
+    int64_t rtc_base_s;
 
     /* Firmware: a file, or an image already in memory (tests).  One of the
      * two, not both; neither makes a board with nothing to run. */
@@ -68,6 +80,13 @@ struct pc {
     struct debug_exit *debug_exit;
     struct debugcon *debugcon;
     struct post *post;
+    /* The PC/AT chipset: always there. */
+    struct pic *pic;
+    struct pit *pit;
+    struct cmos *cmos;
+    struct i8042 *i8042;
+    struct port92 *port92;
+    struct pci *pci;
 };
 
 /* Builds the board.  Returns NULL with a one-line message in `err` (bad

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The code cache's memory bound (DESIGN.md: bounded memory). */
 #define CODE_CACHE_BYTES (32u << 20)
@@ -52,7 +53,21 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     vm->mem.code_write = vm_code_write;
     vm->mem.code_opaque = vm->sbe;
     cpu_reset(&vm->cpu);
+    if (cfg->icount)
+        vm_clock_init_icount(&vm->clock, &vm->cpu, cfg->icount_shift);
+    else
+        vm_clock_init_host(&vm->clock);
     return vm;
+}
+
+static uint64_t vm_dev_clock_now(void *opaque)
+{
+    return vm_now_ns(opaque);
+}
+
+struct dev_clock vm_dev_clock(struct vm *vm)
+{
+    return (struct dev_clock){ .now_ns = vm_dev_clock_now, .opaque = vm };
 }
 
 void vm_destroy(struct vm *vm)
@@ -108,30 +123,122 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
     vm->cpu.stop_request = true;
 }
 
+/* Steps per slice on the host clock: about 0.5 ms at today's speed, so a
+ * timer interrupt comes at most that late and the host hooks (typed input)
+ * run about 2000 times a second. */
+#define VM_SLICE_STEPS (1u << 16)
+
+/* Brings every time-driven device up to `now` and returns the earliest
+ * time one of them needs attention again. */
+static uint64_t service_devices(struct vm *vm, uint64_t now)
+{
+    uint64_t next = UINT64_MAX;
+    for (unsigned i = 0; i < vm->ndevices; i++) {
+        const struct device *d = &vm->devices[i];
+        if (d->ops->advance)
+            d->ops->advance(d->state, now);
+        if (d->ops->next_event) {
+            uint64_t t = d->ops->next_event(d->state, now);
+            if (t < next)
+                next = t;
+        }
+    }
+    return next;
+}
+
+/* The CPU executed HLT with interrupts enabled: let guest time pass until
+ * a device raises an interrupt (or input arrives).  Returns false if
+ * nothing can ever wake it. */
+static bool wait_while_halted(struct vm *vm)
+{
+    struct cpu *c = &vm->cpu;
+    for (;;) {
+        uint64_t now = vm_now_ns(vm);
+        uint64_t next = service_devices(vm, now);
+        if (c->irq_line || c->nmi_pending || vm->exit_reason != VM_EXIT_NONE)
+            return true;
+        if (vm->clock.mode == VM_CLOCK_ICOUNT) {
+            /* Repeatable: input is looked at, never waited for, and time
+             * jumps to the next event. */
+            int r = vm->host.wait ? vm->host.wait(vm->host.opaque, 0) : -1;
+            if (next == UINT64_MAX) {
+                if (r < 0)
+                    return false;
+                if (r == 0)
+                    r = vm->host.wait(vm->host.opaque, UINT64_MAX);
+                if (r < 0)
+                    return false;
+                continue;
+            }
+            vm->halted_ns += next - now;
+            vm_clock_warp_to(&vm->clock, next);
+            continue;
+        }
+        uint64_t timeout = next == UINT64_MAX ? UINT64_MAX : next - now;
+        if (vm->host.wait) {
+            int r = vm->host.wait(vm->host.opaque, timeout);
+            if (r < 0 && next == UINT64_MAX)
+                return false;
+            if (r < 0) {
+                /* No input can come: sleep to the event. */
+                struct timespec ts = { .tv_sec = (time_t)(timeout / 1000000000u),
+                                       .tv_nsec = (long)(timeout % 1000000000u) };
+                nanosleep(&ts, NULL);
+            }
+        } else {
+            if (next == UINT64_MAX)
+                return false;
+            struct timespec ts = { .tv_sec = (time_t)(timeout / 1000000000u),
+                                   .tv_nsec = (long)(timeout % 1000000000u) };
+            nanosleep(&ts, NULL);
+        }
+        vm->halted_ns += vm_now_ns(vm) - now;
+    }
+}
+
 enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
 {
+    struct cpu *c = &vm->cpu;
     vm->exit_reason = VM_EXIT_NONE;
-    uint64_t start = cpu_steps(&vm->cpu);
+    uint64_t start = cpu_steps(c);
     for (;;) {
         uint64_t budget = UINT64_MAX;
         if (max_insns) {
-            uint64_t done = cpu_steps(&vm->cpu) - start;
+            uint64_t done = cpu_steps(c) - start;
             if (done >= max_insns)
                 return vm->exit_reason = VM_EXIT_INSN_LIMIT;
             budget = max_insns - done;
         }
-        enum cpu_stop stop = cpu_run(&vm->cpu, budget);
+        if (vm->host.poll)
+            vm->host.poll(vm->host.opaque);
+        uint64_t now = vm_now_ns(vm);
+        uint64_t next = service_devices(vm, now);
+        uint64_t slice = VM_SLICE_STEPS;
+        if (vm->clock.mode == VM_CLOCK_ICOUNT && next != UINT64_MAX) {
+            /* Exactly up to the event, so that runs repeat. */
+            uint64_t s = vm_clock_steps_for(&vm->clock, next > now ? next - now : 0);
+            if (s < slice)
+                slice = s;
+        }
+        if (slice > budget)
+            slice = budget;
+        enum cpu_stop stop = cpu_run(c, slice);
         if (vm->exit_reason != VM_EXIT_NONE)
             return vm->exit_reason;
         switch (stop) {
         case CPU_STOP_HLT:
-            /* Until the interrupt controller arrives nothing can wake a
-             * halted CPU, with IF clear or set alike. */
-            return vm->exit_reason = VM_EXIT_HALTED;
+            /* With IF clear only an NMI wakes the CPU, and no device of
+             * ours raises one: the guest has stopped for good. */
+            if (!(c->eflags & F_IF) && !c->nmi_pending)
+                return vm->exit_reason = VM_EXIT_HALTED;
+            if (!wait_while_halted(vm))
+                return vm->exit_reason = VM_EXIT_HALTED;
+            if (vm->exit_reason != VM_EXIT_NONE)
+                return vm->exit_reason;
+            break;
         case CPU_STOP_SHUTDOWN:
             return vm->exit_reason = VM_EXIT_SHUTDOWN;
         case CPU_STOP_LIMIT:
-            return vm->exit_reason = VM_EXIT_INSN_LIMIT;
         case CPU_STOP_REQUEST:
         case CPU_STOP_NONE:
             break;
@@ -149,6 +256,7 @@ const char *vm_exit_reason_name(enum vm_exit_reason r)
     case VM_EXIT_RESET: return "reset";
     case VM_EXIT_INSN_LIMIT: return "instruction limit";
     case VM_EXIT_ERROR: return "internal error";
+    case VM_EXIT_QUIT: return "quit";
     }
     return "?";
 }

@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
+#include "dev/irq.h"
+#include "vm/clock.h"
 #include "vm/iobus.h"
 #include "vm/physmem.h"
 
@@ -27,8 +29,13 @@ struct device_ops {
     const char *name;
     void (*reset)(void *dev);
     /* Next time (in guest nanoseconds) the device needs attention, or
-     * UINT64_MAX for never.  Unused until timers arrive. */
+     * UINT64_MAX for never.  The run loop makes sure the CPU does not run
+     * far past it (host clock: one slice; icount: exactly) and wakes a
+     * halted CPU for it. */
     uint64_t (*next_event)(void *dev, uint64_t now_ns);
+    /* Brings the device's time-driven state (interrupt lines, flags) up to
+     * `now_ns`; called between slices.  NULL if it has none. */
+    void (*advance)(void *dev, uint64_t now_ns);
     void (*destroy)(void *dev);
 };
 
@@ -46,6 +53,18 @@ enum vm_exit_reason {
     VM_EXIT_RESET,         /* guest asked for a reset with -no-reboot set */
     VM_EXIT_INSN_LIMIT,    /* --max-insns reached */
     VM_EXIT_ERROR,         /* internal error, see vm->error */
+    VM_EXIT_QUIT,          /* the user quit (console escape, Ctrl-A x) */
+};
+
+/* What the host side lends the run loop: a poll between slices (e.g. to
+ * move typed bytes into the UART) and a wait for a halted guest, which
+ * returns when input may have arrived (1), at the timeout (0), or at once
+ * with -1 when no input can ever come (stdin at EOF, no console): a guest
+ * halted with nothing scheduled then ends the run (VM_EXIT_HALTED). */
+struct vm_host_hooks {
+    void (*poll)(void *opaque);
+    int (*wait)(void *opaque, uint64_t timeout_ns); /* UINT64_MAX: no timeout */
+    void *opaque;
 };
 
 struct vm_config {
@@ -54,6 +73,9 @@ struct vm_config {
     unsigned sbe_depth;    /* scanner's recursive-descent depth; 0: default */
     bool no_code_cache;    /* run every instruction through the slow path
                               (for comparisons; still scanned first) */
+    bool icount;           /* deterministic clock: 2^icount_shift ns per
+                              step (vm/clock.h); else host time */
+    unsigned icount_shift;
 };
 
 struct sbe;
@@ -68,6 +90,10 @@ struct vm {
 
     unsigned ndevices;
     struct device devices[VM_MAX_DEVICES];
+
+    struct vm_clock clock;    /* guest time (vm/clock.h) */
+    struct vm_host_hooks host;/* optional (console) */
+    uint64_t halted_ns;       /* guest time spent waiting in HLT */
 
     enum vm_exit_reason exit_reason;
     int exit_code;         /* guest-requested status (debug-exit port) */
@@ -105,5 +131,12 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code);
 enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns);
 
 const char *vm_exit_reason_name(enum vm_exit_reason r);
+
+/* Guest nanoseconds now (vm/clock.h), and the same as a device clock. */
+static inline uint64_t vm_now_ns(const struct vm *vm)
+{
+    return vm_clock_now(&vm->clock);
+}
+struct dev_clock vm_dev_clock(struct vm *vm);
 
 #endif

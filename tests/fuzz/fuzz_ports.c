@@ -1,10 +1,12 @@
 /* Fuzz harness: port I/O to every device of the PC board.
  *
  * One board (pc_create: 1 MiB of RAM, a 4 KiB firmware image in memory,
+ * the PC/AT chipset (PIC, PIT, RTC, 8042, port 0x92, PCI host bridge),
  * COM1 with its output dropped, the 0xE9 console, the POST port printing
  * to /dev/null, the debug-exit port), reused: per input the VM is reset
  * (devices and CPU) and its exit state cleared.  The input is a list of
- * accesses, 4-8 bytes each:
+ * accesses, 4-8 bytes each (between accesses guest time moves on: the
+ * board runs on the host clock):
  *
  *   byte 0   bit 0: in or out; bits 1-2: size 1, 2 or 4 (3 = 1 again);
  *            bits 3-4: the port is 0: a 16-bit port from the input,
@@ -15,8 +17,8 @@
  *
  * Ports whose every byte nobody owns must read all ones (an undriven ISA
  * bus), whatever the size; everything else must simply not crash.  A
- * debug-exit write stops the VM: it is noted and cleared, and the
- * accesses go on. */
+ * debug-exit write or a reset request stops the VM: it is noted and
+ * cleared, and the accesses go on. */
 #include <stdbool.h>
 
 #include "fuzz.h"
@@ -27,9 +29,9 @@
 static struct pc *pc;
 static FILE *devnull;
 
-/* Ports a PC decodes: the devices we have (COM1, 0xE9, POST, debug exit)
- * and those still to come (PIC, PIT, keyboard controller, CMOS, DMA, port
- * 0x92, COM2-4, LPT, IDE, VGA, PCI configuration). */
+/* Ports a PC decodes: the devices we have (COM1, 0xE9, POST, debug exit,
+ * PIC, PIT, keyboard controller, CMOS, port 0x92, PCI configuration) and
+ * those still to come (DMA, COM2-4, LPT, IDE, VGA, fw_cfg). */
 static const uint16_t pc_ports[] = {
     0x3F8, 0x3F9, 0x3FA, 0x3FB, 0x3FC, 0x3FD, 0x3FE, 0x3FF, 0xE9,  0x80,  0xF4,
     0xF5,  0xF6,  0xF7,  0x20,  0x21,  0xA0,  0xA1,  0x40,  0x41,  0x42,  0x43,
@@ -84,7 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint32_t v = fz_u32(&in);
             iobus_out(&vm->io, port, v, sz);
             if (vm->exit_reason != VM_EXIT_NONE) {
-                FUZZ_CHECK(vm->exit_reason == VM_EXIT_GUEST_EXIT,
+                /* The debug-exit port ends the VM; the 8042, port 0x92
+                 * and 0xCF9 reset it. */
+                FUZZ_CHECK(vm->exit_reason == VM_EXIT_GUEST_EXIT ||
+                               vm->exit_reason == VM_EXIT_RESET,
                            "port %04x: out stopped the VM with %s", port,
                            vm_exit_reason_name(vm->exit_reason));
                 vm->exit_reason = VM_EXIT_NONE;

@@ -442,9 +442,10 @@ static void test_chain(void)
     run_to_hlt(vm);
     const struct code_cache_stats *cs = cache_stats(vm->cache);
     CHECK_EQ(vm->cpu.gpr[R_EAX], (uint32_t)(100000ull * 100001 / 2));
-    /* The loop block chains to itself: 100000 runs, a handful of lookups. */
+    /* The loop block chains to itself: 100000 runs, a handful of lookups
+     * (and one more each time the run loop starts a new time slice). */
     CHECK(cs->chained >= 1);
-    CHECK(cs->hits + cs->misses < 10);
+    CHECK(cs->hits + cs->misses < 10 + vm->cpu.icount / 65536);
     shutdown_guest(&g);
 }
 

@@ -1,0 +1,45 @@
+/* Guest time; see clock.h. */
+#include "vm/clock.h"
+
+#include <time.h>
+
+#include "cpu/cpu.h"
+
+uint64_t host_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void vm_clock_init_host(struct vm_clock *clk)
+{
+    *clk = (struct vm_clock){ .mode = VM_CLOCK_HOST, .host_base_ns = host_monotonic_ns() };
+}
+
+void vm_clock_init_icount(struct vm_clock *clk, const struct cpu *cpu, unsigned shift)
+{
+    if (shift > VM_CLOCK_MAX_SHIFT)
+        shift = VM_CLOCK_MAX_SHIFT;
+    *clk = (struct vm_clock){ .mode = VM_CLOCK_ICOUNT, .shift = shift, .cpu = cpu };
+}
+
+uint64_t vm_clock_now(const struct vm_clock *clk)
+{
+    if (clk->mode == VM_CLOCK_ICOUNT)
+        return (cpu_steps(clk->cpu) << clk->shift) + clk->warp_ns;
+    return host_monotonic_ns() - clk->host_base_ns;
+}
+
+uint64_t vm_clock_steps_for(const struct vm_clock *clk, uint64_t ns)
+{
+    uint64_t steps = ns >> clk->shift;
+    return steps ? steps : 1;
+}
+
+void vm_clock_warp_to(struct vm_clock *clk, uint64_t target)
+{
+    uint64_t now = vm_clock_now(clk);
+    if (clk->mode == VM_CLOCK_ICOUNT && target > now)
+        clk->warp_ns += target - now;
+}
