@@ -156,6 +156,8 @@ static void test_errors(void)
         { { "-m", "16" }, "nothing to run" },
         { { "-nographic" }, "nothing to run" },
         { { "-bios", "x", "-icount", "auto" }, "-icount: want shift=N" },
+        { { "-bios", "x", "-m", "1\n2" }, "-m: bad size '1?2'" },
+        { { "-bios", "x", "-\nx\ty" }, "unknown option '-?x?y'" },
         { { "-bios", "x", "-icount", "shift=11" }, "-icount: want shift=N" },
         { { "-bios", "x", "-rtc", "base=localtime" }, "-rtc: want base=utc" },
         { { "-bios", "x", "-rtc", "base=2026-02-30x" }, "-rtc: want base=utc" },

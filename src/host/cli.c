@@ -427,8 +427,31 @@ static const struct opt *find_opt(const char *name, size_t len)
     return NULL;
 }
 
+static enum cli_result parse_args(int argc, char *const argv[], struct cli_options *o,
+                                  FILE *out, char *err, size_t errlen);
+
+/* Messages quote the user's arguments, which may hold anything: control
+ * characters become '?', so that an error stays one line (issue 9). */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7F)
+            *s = '?';
+}
+
 enum cli_result cli_parse(int argc, char *const argv[], struct cli_options *o,
                           FILE *out, char *err, size_t errlen)
+{
+    if (errlen)
+        err[0] = 0;
+    enum cli_result r = parse_args(argc, argv, o, out, err, errlen);
+    if (r == CLI_ERROR && errlen)
+        one_line(err);
+    return r;
+}
+
+static enum cli_result parse_args(int argc, char *const argv[], struct cli_options *o,
+                                  FILE *out, char *err, size_t errlen)
 {
     cli_defaults(o);
     for (int i = 1; i < argc; i++) {

@@ -11,7 +11,8 @@
  *   - registers: the eight GPRs, EFLAGS, CR0/CR4 bits, DR0-DR3/DR7, the
  *     CPL, the segment registers (selectors into the GDT below, their
  *     hidden caches loaded from those descriptors), an NMI or an interrupt
- *     that arrives once (or, with PLEX86_FUZZ_IRQ_STORM, keeps arriving);
+ *     that arrives once (or, when the first byte's top two bits are set,
+ *     keeps arriving: an interrupt storm);
  *   - guest RAM: an IVT, a GDT with flat and 16-bit code and data segments
  *     at each privilege level, a TSS, an LDT, call and task gates and
  *     random entries, an IDT of interrupt, trap and task gates into the
@@ -80,11 +81,11 @@ static void mmio_write(void *opaque, uint32_t off, uint32_t v, unsigned size)
 static const struct mmio_ops mmio_ops = { mmio_read, mmio_write };
 
 static int irq_vector = -1;
-/* PLEX86_FUZZ_IRQ_STORM set: the INTR line stays asserted after each
- * acknowledge (a level-triggered source with auto-EOI).  Off by default:
- * cpu_run's budget does not count external interrupts yet, so a trap gate
- * (IF stays set) makes it deliver forever (docs/fuzzing.md, findings). */
-static int irq_storm = -1;
+/* A storm: the INTR line stays asserted after each acknowledge (a
+ * level-triggered source with auto-EOI).  Through a trap gate (IF stays
+ * set) it delivers forever; cpu_run's budget counts delivered interrupts,
+ * so the run must still end (docs/fuzzing.md, findings). */
+static bool irq_storm;
 
 static int irq_ack(void *opaque)
 {
@@ -289,13 +290,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static int trace = -1;
     if (trace < 0) {
         trace = getenv("PLEX86_FUZZ_TRACE") != NULL;
-        irq_storm = getenv("PLEX86_FUZZ_IRQ_STORM") != NULL;
     }
     struct fz in = { data, size };
     uint8_t sel = fz_u8(&in);
     enum mode mode = (enum mode)((sel & 7) % M_COUNT);
     unsigned level_idx = (sel >> 3) % 3;
     bool cache = !((sel >> 5) & 1);
+    irq_storm = (sel >> 6) == 3;
     struct vm *vm = get_vm(level_idx, cache);
     struct cpu *c = &vm->cpu;
 
