@@ -94,9 +94,44 @@ bad "no Multiboot header" -kernel "$TMP/text.txt"
 # ELF64 (class 2 at byte 4), with a good Multiboot header.
 { head -c 4 "$GOOD"; printf '\002'; tail -c +6 "$GOOD"; } >"$TMP/elf64.elf"
 bad "not a 32-bit ELF file (ELF64)" -kernel "$TMP/elf64.elf"
-# A Linux bzImage ("HdrS" at 0x202): another boot protocol.
-{ head -c 514 /dev/zero; printf 'HdrS'; head -c 4000 /dev/zero; } >"$TMP/bzImage"
-bad "Linux bzImage" -kernel "$TMP/bzImage"
+bad "neither a Linux bzImage" -kernel "$TMP/text.txt"
+
+dd if=/dev/zero of="$TMP/big.img" bs=1024 count=1 seek=2048 2>/dev/null
+
+# Linux bzImages ("HdrS" at 0x202; src/pc/linux_boot.h).
+# poke FILE OFFSET OCTAL-ESCAPES: writes the bytes at OFFSET (decimal).
+poke() {
+    printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+# mkbz FILE VERSION-LOW SETUP_SECTS SIZE: a protocol 2.VERSION-LOW bzImage
+# (octal escapes for the bytes) with a 2.15-length header, LOADED_HIGH,
+# initrd_addr_max 0x7FFFFFFF and cmdline_size 2047, SIZE bytes long.
+mkbz() {
+    head -c "$4" /dev/zero >"$1"
+    poke "$1" 497 "$3"                      # 0x1F1 setup_sects
+    poke "$1" 512 '\353\152HdrS'            # 0x200 jmp +0x6A, magic
+    poke "$1" 518 "$2\002"                  # 0x206 version
+    poke "$1" 529 '\001'                    # 0x211 loadflags: LOADED_HIGH
+    poke "$1" 556 '\377\377\377\177'        # 0x22C initrd_addr_max
+    poke "$1" 568 '\377\007\000\000'        # 0x238 cmdline_size 2047
+}
+mkbz "$TMP/bzImage" '\017' '\002' 8192
+head -c 528 "$TMP/bzImage" >"$TMP/bz-trunc"
+bad "truncated inside the setup header" -kernel "$TMP/bz-trunc"
+head -c 1536 "$TMP/bzImage" >"$TMP/bz-nocode"
+bad "no protected-mode kernel" -kernel "$TMP/bz-nocode"
+mkbz "$TMP/bz-old" '\001' '\002' 8192
+bad "Linux boot protocol 2.01 is too old" -kernel "$TMP/bz-old"
+mkbz "$TMP/bz-setup" '\017' '\144' 8192
+bad "the 100 setup sectors end at 51712" -kernel "$TMP/bz-setup"
+cp "$TMP/bzImage" "$TMP/bz-zimage"
+poke "$TMP/bz-zimage" 529 '\000'
+bad "a zImage" -kernel "$TMP/bz-zimage"
+dd if=/dev/zero of="$TMP/bz-big.img" bs=1024 count=1 seek=4000 2>/dev/null
+bad "the initrd (4097024 bytes) does not fit" -kernel "$TMP/bzImage" -m 4 -initrd "$TMP/bz-big.img"
+bad "too large" -kernel "$TMP/bzImage" -m 2 -initrd "$TMP/big.img"
+long=$(head -c 3000 /dev/zero | tr '\0' 'x')
+bad "3000 bytes, longer than the 2047" -kernel "$TMP/bzImage" -append "$long"
 # The kernel needs more RAM than -m gives (mb_boot loads at 1 MiB).
 bad "not in available RAM" -kernel "$BIG" -m 1
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "pc/boot_util.h"
 #include "vm/vm.h"
 
 /* The memory map we report (and load into): conventional memory below the
@@ -21,24 +22,6 @@
  * not listed, as on a PC. */
 #define MB_LOW_END 0x9FC00u
 #define MB_HIGH_START 0x100000u
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 __attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
@@ -61,9 +44,9 @@ static long find_header(const uint8_t *img, size_t size)
 {
     size_t lim = size < MB_SEARCH_BYTES ? size : MB_SEARCH_BYTES;
     for (size_t off = 0; off + 12 <= lim; off += 4) {
-        if (rd32(img + off) != MB_HEADER_MAGIC)
+        if (boot_rd32(img + off) != MB_HEADER_MAGIC)
             continue;
-        uint32_t flags = rd32(img + off + 4), sum = rd32(img + off + 8);
+        uint32_t flags = boot_rd32(img + off + 4), sum = boot_rd32(img + off + 8);
         if ((uint32_t)(MB_HEADER_MAGIC + flags + sum) == 0)
             return (long)off;
     }
@@ -154,8 +137,8 @@ static int parse_aout(const uint8_t *img, size_t size, uint32_t hoff, struct mb_
                       const char *name, char *err, size_t errlen)
 {
     const uint8_t *h = img + hoff;
-    uint32_t header_addr = rd32(h + 12), load_addr = rd32(h + 16);
-    uint32_t load_end = rd32(h + 20), bss_end = rd32(h + 24), entry = rd32(h + 28);
+    uint32_t header_addr = boot_rd32(h + 12), load_addr = boot_rd32(h + 16);
+    uint32_t load_end = boot_rd32(h + 20), bss_end = boot_rd32(h + 24), entry = boot_rd32(h + 28);
     /* header_addr is where the magic lands; load_addr is where the file
      * offset hoff - (header_addr - load_addr) lands. */
     if (load_addr > header_addr || header_addr - load_addr > hoff)
@@ -210,8 +193,8 @@ static int parse_elf(const uint8_t *img, size_t size, struct mb_image *m, const 
 {
     if (size < 4 || memcmp(img, "\x7f" "ELF", 4) != 0) {
         if (size >= 0x206 && !memcmp(img + 0x202, "HdrS", 4))
-            return fail(err, errlen, name, "a Linux bzImage without a Multiboot header: "
-                        "direct Linux boot is not implemented yet");
+            return fail(err, errlen, name, "a Linux bzImage, not a Multiboot kernel "
+                        "(boot it with the Linux loader, linux_boot.h)");
         return fail(err, errlen, name, "not an ELF file, and the Multiboot header does "
                     "not give load addresses (flags bit 16)");
     }
@@ -224,13 +207,13 @@ static int parse_elf(const uint8_t *img, size_t size, struct mb_image *m, const 
         return fail(err, errlen, name, "not a little-endian ELF file");
     if (img[EI_VERSION] != 1)
         return fail(err, errlen, name, "unknown ELF version %u", img[EI_VERSION]);
-    uint16_t type = rd16(img + 16), machine = rd16(img + 18);
+    uint16_t type = boot_rd16(img + 16), machine = boot_rd16(img + 18);
     if (machine != EM_386)
         return fail(err, errlen, name, "ELF machine %u is not i386 (3)", machine);
     if (type != ET_EXEC)
         return fail(err, errlen, name, "ELF type %u is not an executable (2)", type);
-    uint32_t e_entry = rd32(img + 24), phoff = rd32(img + 28);
-    uint16_t phentsize = rd16(img + 42), phnum = rd16(img + 44);
+    uint32_t e_entry = boot_rd32(img + 24), phoff = boot_rd32(img + 28);
+    uint16_t phentsize = boot_rd16(img + 42), phnum = boot_rd16(img + 44);
     if (phnum == 0)
         return fail(err, errlen, name, "the ELF file has no program headers");
     if (phentsize < ELF32_PHDR_SIZE)
@@ -242,10 +225,10 @@ static int parse_elf(const uint8_t *img, size_t size, struct mb_image *m, const 
     m->nseg = 0;
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = img + phoff + (size_t)i * phentsize;
-        if (rd32(ph) != PT_LOAD)
+        if (boot_rd32(ph) != PT_LOAD)
             continue;
-        uint32_t offset = rd32(ph + 4), vaddr = rd32(ph + 8), paddr = rd32(ph + 12);
-        uint32_t filesz = rd32(ph + 16), memsz = rd32(ph + 20);
+        uint32_t offset = boot_rd32(ph + 4), vaddr = boot_rd32(ph + 8), paddr = boot_rd32(ph + 12);
+        uint32_t filesz = boot_rd32(ph + 16), memsz = boot_rd32(ph + 20);
         (void)vaddr;
         if (memsz == 0)
             continue;
@@ -268,8 +251,8 @@ static int parse_elf(const uint8_t *img, size_t size, struct mb_image *m, const 
     m->entry = e_entry;
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = img + phoff + (size_t)i * phentsize;
-        uint32_t vaddr = rd32(ph + 8), paddr = rd32(ph + 12), memsz = rd32(ph + 20);
-        if (rd32(ph) == PT_LOAD && e_entry >= vaddr && e_entry - vaddr < memsz) {
+        uint32_t vaddr = boot_rd32(ph + 8), paddr = boot_rd32(ph + 12), memsz = boot_rd32(ph + 20);
+        if (boot_rd32(ph) == PT_LOAD && e_entry >= vaddr && e_entry - vaddr < memsz) {
             m->entry = paddr + (e_entry - vaddr);
             break;
         }
@@ -288,14 +271,15 @@ int mb_parse(const uint8_t *img, size_t size, uint32_t ram_size, const char *nam
     long hoff = find_header(img, size);
     if (hoff < 0) {
         if (size >= 0x206 && !memcmp(img + 0x202, "HdrS", 4))
-            return fail(err, errlen, name, "a Linux bzImage, not a Multiboot kernel: "
-                        "direct Linux boot is not implemented yet");
-        return fail(err, errlen, name, "no Multiboot header (magic 0x%08X with a valid "
-                    "checksum, 4-byte aligned) in the first %u bytes",
+            return fail(err, errlen, name, "a Linux bzImage, not a Multiboot kernel "
+                        "(boot it with the Linux loader, linux_boot.h)");
+        return fail(err, errlen, name, "neither a Linux bzImage (no \"HdrS\" at offset "
+                    "0x202) nor a Multiboot kernel (no Multiboot header: magic 0x%08X "
+                    "with a valid checksum, 4-byte aligned, in the first %u bytes)",
                     MB_HEADER_MAGIC, MB_SEARCH_BYTES);
     }
     m->header_offset = (uint32_t)hoff;
-    m->flags = rd32(img + hoff + 4);
+    m->flags = boot_rd32(img + hoff + 4);
     uint32_t unknown = m->flags & 0xFFFFu & ~(uint32_t)MB_HF_KNOWN_REQUIRED;
     if (unknown)
         return fail(err, errlen, name, "the Multiboot header requires features plex86 "
@@ -334,35 +318,12 @@ _Static_assert(AREA_STRINGS + 2 * (MB_CMDLINE_MAX + 1) <= MB_INFO_AREA_MAX,
 
 static void put_mmap(uint8_t *e, uint64_t base, uint64_t len, uint32_t type)
 {
-    wr32(e, 20);             /* size of the rest of the entry */
-    wr32(e + 4, (uint32_t)base);
-    wr32(e + 8, (uint32_t)(base >> 32));
-    wr32(e + 12, (uint32_t)len);
-    wr32(e + 16, (uint32_t)(len >> 32));
-    wr32(e + 20, type);
-}
-
-/* An 8-byte flat descriptor, base 0, limit 0xFFFFF pages, with `access`
- * (P DPL S type) and G=1 D=1. */
-static void put_flat_desc(uint8_t *d, uint8_t access)
-{
-    wr32(d, 0x0000FFFFu);
-    wr32(d + 4, 0x00CF0000u | (uint32_t)access << 8);
-}
-
-/* Tells scan-before-execute about a loader write to [pa, pa+len), a page
- * at a time (a kernel loaded into a VM that already ran code must not leave
- * stale scans behind). */
-static void note_write(struct physmem *pm, uint32_t pa, uint32_t len)
-{
-    while (len) {
-        uint32_t chunk = PHYS_PAGE_SIZE - (pa & (PHYS_PAGE_SIZE - 1));
-        if (chunk > len)
-            chunk = len;
-        phys_note_write(pm, pa, chunk);
-        pa += chunk;
-        len -= chunk;
-    }
+    boot_wr32(e, 20);             /* size of the rest of the entry */
+    boot_wr32(e + 4, (uint32_t)base);
+    boot_wr32(e + 8, (uint32_t)(base >> 32));
+    boot_wr32(e + 12, (uint32_t)len);
+    boot_wr32(e + 16, (uint32_t)(len >> 32));
+    boot_wr32(e + 20, type);
 }
 
 /* Joins the kernel's name and -append into one command line. */
@@ -414,21 +375,21 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
     vm_set_a20(vm, true);
     for (unsigned i = 0; i < m.nseg; i++) {
         const struct mb_segment *s = &m.seg[i];
-        note_write(pm, s->paddr, s->memsz);
+        boot_note_write(pm, s->paddr, s->memsz);
         if (s->filesz)  /* an empty part may have any offset */
             memcpy(pm->ram + s->paddr, b->kernel + s->offset, s->filesz);
         memset(pm->ram + s->paddr + s->filesz, 0, s->memsz - s->filesz);
     }
     if (b->module && b->module_size) {
-        note_write(pm, (uint32_t)mod_start, (uint32_t)b->module_size);
+        boot_note_write(pm, (uint32_t)mod_start, (uint32_t)b->module_size);
         memcpy(pm->ram + mod_start, b->module, b->module_size);
     }
 
     uint8_t *area = pm->ram + MB_INFO_AREA;
-    note_write(pm, MB_INFO_AREA, MB_INFO_AREA_MAX);
+    boot_note_write(pm, MB_INFO_AREA, MB_INFO_AREA_MAX);
     memset(area, 0, MB_INFO_AREA_MAX);
-    put_flat_desc(area + AREA_GDT + 8, 0x9B);   /* code: P, DPL 0, execute/read, accessed */
-    put_flat_desc(area + AREA_GDT + 16, 0x93);  /* data: P, DPL 0, read/write, accessed */
+    boot_flat_desc(area + AREA_GDT + 8, 0x9B);   /* code: P, DPL 0, execute/read, accessed */
+    boot_flat_desc(area + AREA_GDT + 16, 0x93);  /* data: P, DPL 0, read/write, accessed */
 
     uint8_t *mmap = area + AREA_MMAP;
     unsigned nmap = 0;
@@ -446,22 +407,22 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
         uint32_t str_addr = cmd_addr + (uint32_t)cmdlen;
         memcpy(pm->ram + str_addr, modname, strlen(modname) + 1);
         uint8_t *mod = area + AREA_MODS;
-        wr32(mod, (uint32_t)mod_start);
-        wr32(mod + 4, (uint32_t)mod_end);
-        wr32(mod + 8, str_addr);
+        boot_wr32(mod, (uint32_t)mod_start);
+        boot_wr32(mod + 4, (uint32_t)mod_end);
+        boot_wr32(mod + 8, str_addr);
     }
 
     uint8_t *info = area + AREA_INFO;
-    wr32(info + 0, MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP |
+    boot_wr32(info + 0, MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP |
                        MB_INFO_LOADER_NAME);
-    wr32(info + 4, MB_LOW_END / 1024);                 /* mem_lower, KiB */
-    wr32(info + 8, (pm->ram_size - MB_HIGH_START) / 1024); /* mem_upper, KiB */
-    wr32(info + 16, cmd_addr);
-    wr32(info + 20, b->module ? 1 : 0);                /* mods_count */
-    wr32(info + 24, MB_INFO_AREA + AREA_MODS);         /* mods_addr */
-    wr32(info + 44, 24 * nmap);                        /* mmap_length */
-    wr32(info + 48, MB_INFO_AREA + AREA_MMAP);         /* mmap_addr */
-    wr32(info + 64, MB_INFO_AREA + AREA_NAME);         /* boot_loader_name */
+    boot_wr32(info + 4, MB_LOW_END / 1024);                 /* mem_lower, KiB */
+    boot_wr32(info + 8, (pm->ram_size - MB_HIGH_START) / 1024); /* mem_upper, KiB */
+    boot_wr32(info + 16, cmd_addr);
+    boot_wr32(info + 20, b->module ? 1 : 0);                /* mods_count */
+    boot_wr32(info + 24, MB_INFO_AREA + AREA_MODS);         /* mods_addr */
+    boot_wr32(info + 44, 24 * nmap);                        /* mmap_length */
+    boot_wr32(info + 48, MB_INFO_AREA + AREA_MMAP);         /* mmap_addr */
+    boot_wr32(info + 64, MB_INFO_AREA + AREA_NAME);         /* boot_loader_name */
 
     /* The machine state of spec 3.2: 32-bit protected mode, flat segments
      * from our GDT (so a reload gets the same), A20 on, paging off, IF=0. */

@@ -18,6 +18,7 @@
 #include "dev/serial.h"
 #include "pc/hostfile.h"
 #include "sbe/sbe.h"
+#include "pc/linux_boot.h"
 #include "pc/multiboot.h"
 #include "vm/vm.h"
 
@@ -95,8 +96,9 @@ static int get_image(const char *path, const uint8_t *data, size_t size, size_t 
     return 0;
 }
 
-/* -kernel: loads a Multiboot kernel and its module, and points the CPU at
- * the kernel's entry (after vm_reset, which would undo that). */
+/* -kernel: loads a Linux bzImage (linux_boot.h) or a Multiboot kernel
+ * (multiboot.h) with its initrd or module, and points the CPU at the
+ * kernel's entry (after vm_reset, which would undo that). */
 static int load_kernel(struct vm *vm, const struct pc_config *cfg, char *err,
                        size_t errlen)
 {
@@ -119,6 +121,16 @@ static int load_kernel(struct vm *vm, const struct pc_config *cfg, char *err,
     /* An empty module still counts as one (a zero-length module). */
     if ((cfg->initrd_path || cfg->initrd_data) && !b.module)
         b.module = (const uint8_t *)"";
+    if (lb_is_bzimage(b.kernel, b.kernel_size)) {
+        struct lb_boot lb = {
+            .kernel = b.kernel, .kernel_size = b.kernel_size, .kernel_name = b.kernel_name,
+            .append = b.append, .initrd = b.module, .initrd_size = b.module_size,
+            .initrd_name = b.module_name,
+        };
+        struct lb_result lr;
+        rc = lb_load(vm, &lb, &lr, err, errlen);
+        goto out;
+    }
     struct mb_result r;
     rc = mb_load(vm, &b, &r, err, errlen);
 out:
@@ -131,7 +143,7 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
 {
     /* RESET keeps RAM (a PC's reset line does not clear it) and puts the
      * CPU at the reset vector, where -bios firmware starts again; without
-     * firmware, the Multiboot kernel is loaded afresh as QEMU does. */
+     * firmware, the -kernel kernel is loaded afresh as QEMU does. */
     vm_reset(pc->vm);
     if (cfg->kernel_path || cfg->kernel_data)
         return load_kernel(pc->vm, cfg, err, errlen);

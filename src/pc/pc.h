@@ -50,10 +50,11 @@ struct pc_config {
     const uint8_t *bios_data;
     size_t bios_size;
 
-    /* A Multiboot kernel booted directly (-kernel), with no firmware: a file
-     * or an image in memory (tests), not both, and not with a firmware
-     * image.  `append` (-append) and the module (-initrd, a file or an
-     * image) are optional.  See multiboot.h. */
+    /* A Linux bzImage or Multiboot kernel booted directly (-kernel), with
+     * no firmware: a file or an image in memory (tests), not both, and not
+     * with a firmware image.  `append` (-append) and the initrd or module
+     * (-initrd, a file or an image) are optional.  See linux_boot.h and
+     * multiboot.h. */
     const char *kernel_path;
     const uint8_t *kernel_data;
     size_t kernel_size;

@@ -147,6 +147,26 @@ def aout_kernel(code, load=0x100000):
     return mb + code
 
 
+def tiny_bzimage(code, version=0x020F, setup_sects=1):
+    """A bzImage (Linux boot protocol): boot sector and setup sectors with a
+    setup header as long as VERSION's, then CODE as the protected-mode part."""
+    hdr_end = 0x26C if version >= 0x020A else 0x23C if version >= 0x0206 else 0x22C
+    setup = bytearray(((setup_sects or 4) + 1) * 512)
+    setup[0x1F1] = setup_sects
+    struct.pack_into("<H", setup, 0x1FE, 0xAA55)
+    setup[0x200:0x202] = bytes([0xEB, hdr_end - 0x202])
+    setup[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", setup, 0x206, version)
+    setup[0x211] = 0x21                                  # LOADED_HIGH | QUIET_FLAG
+    struct.pack_into("<I", setup, 0x214, 0x100000)       # code32_start
+    struct.pack_into("<I", setup, 0x22C, 0x37FFFFFF)     # initrd_addr_max
+    if version >= 0x0206:
+        struct.pack_into("<I", setup, 0x238, 2047)       # cmdline_size
+    if version >= 0x020A:
+        struct.pack_into("<QI", setup, 0x258, 0x100000, 0x10000)  # pref_address, init_size
+    return bytes(setup) + code
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -238,6 +258,15 @@ def main():
     write("multiboot", "tiny.elf", tiny_elf(exit_code))
     write("multiboot", "tiny-pm.elf", tiny_elf(code32["pm32-kernel"][:200]))
     write("multiboot", "tiny-aout.bin", aout_kernel(exit_code))
+
+    # bzimage: the loader's test kernel, and tiny ones of three protocol
+    # versions (2.02 has no initrd_addr_max or cmdline_size; setup_sects 0
+    # means 4).
+    with open(os.path.join(build, "tests/guest/lb_boot.bzImage"), "rb") as f:
+        write("bzimage", "lb_boot.bzImage", f.read())
+    write("bzimage", "tiny-215.bz", tiny_bzimage(exit_code))
+    write("bzimage", "tiny-206.bz", tiny_bzimage(exit_code, 0x0206, 0))
+    write("bzimage", "tiny-202.bz", tiny_bzimage(code32["pm32-kernel"][:200], 0x0202, 2))
 
     # cli: argument lists, NUL-separated.
     for i, args in enumerate([
