@@ -62,12 +62,18 @@ static void on_signal(int sig)
 {
     int saved_errno = errno;
     term_restore();
+    bool chained = false;
     for (size_t i = 0; i < NSIGNALS; i++) {
         if (restore_signals[i] == sig && term.caught[i]) {
             sigaction(sig, &term.old[i], NULL);
             term.caught[i] = false;
+            chained = true;
         }
     }
+    /* Reached after console_close (someone reinstalled this handler):
+     * the default action, never this handler again. */
+    if (!chained)
+        signal(sig, SIG_DFL);
     raise(sig);
     errno = saved_errno;
 }
