@@ -151,7 +151,7 @@ struct serial {
     uint8_t msr_delta;      /* MSR bits 0-3, cleared by an MSR read */
     uint8_t msr_in;         /* MSR bits 4-7 as last seen, for the deltas */
     uint8_t dll, dlm;       /* divisor latch */
-    bool thre_pending;      /* THRE interrupt latched (see serial.h top) */
+    bool thre_pending;      /* THRE interrupt latched (rules above) */
     bool irq_level;         /* what the IRQ pin was last driven to */
 
     uint64_t tx_bytes;      /* bytes sent to the sink */
