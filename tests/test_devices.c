@@ -69,7 +69,7 @@ static void test_serial(void)
     CHECK_EQ(iobus_in(io, 0x3F8, 1), 'x');
     CHECK_EQ(iobus_in(io, 0x3FD, 1), 0x60);
     iobus_out(io, 0x3FC, 0x03, 1);
-    CHECK_EQ(iobus_in(io, 0x3FE, 1), 0xB0);      /* line connected */
+    CHECK_EQ(iobus_in(io, 0x3FE, 1) & 0xF0, 0xB0); /* line connected */
 
     /* A 16-bit write to THR is a byte to THR and a byte to IER. */
     iobus_out(io, 0x3F8, 0x0321, 2);

@@ -5,8 +5,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/account.h"
+#include "host/console.h"
 #include "pc/pc.h"
 
 struct acct; /* host/account.h; never defined when compiled out */
@@ -120,6 +122,11 @@ static void log_exit(FILE *log, const struct vm *vm, int status, int sig)
             (unsigned long long)vm->cpu.icount, status);
 }
 
+/* Steps per vm_run() call while the console is open: about a
+ * millisecond, so typed keys reach the UART at once; a pump (one poll(),
+ * one fflush()) costs about a microsecond. */
+#define CONSOLE_SLICE (1u << 16)
+
 #if PLEX86_ACCOUNTING
 /* Steps (instructions plus exceptions) per vm_run() call while an account
  * watches the VM: 10 to 20 ms today, so a signal or a due
@@ -176,7 +183,7 @@ static void release_signals(struct run_signals *rs)
  * account rewrites --metrics and a caught signal (*sig) ends the run. */
 static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
                                   const struct pc_config *cfg, FILE *log, struct acct *acct,
-                                  int *sig)
+                                  struct console *con, int *sig)
 {
     struct vm *vm = pc->vm;
     char err[512];
@@ -191,7 +198,19 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
         if (acct && (slice == 0 || slice > RUN_SLICE))
             slice = RUN_SLICE;
 #endif
+        /* --- console (uart branch): input is pumped between slices until
+         * the board's main loop polls it while the guest idles. */
+        if (con && (slice == 0 || slice > CONSOLE_SLICE))
+            slice = CONSOLE_SLICE;
         enum vm_exit_reason why = vm_run(vm, slice);
+        if (con) {
+            console_pump(con, pc->serial);
+            if (console_quit_requested(con))
+                return why;
+            if (why == VM_EXIT_INSN_LIMIT && slice != left && !acct)
+                continue;   /* the slice ended, not the VM */
+        }
+        /* --- end console */
 #if PLEX86_ACCOUNTING
         if (acct) {
             if (stop_signal) {
@@ -265,6 +284,15 @@ int plex86_run(const struct cli_options *o)
         return EXIT_STATUS_USAGE;
     }
     struct vm *vm = pc->vm;
+    /* --- console (uart branch): `-serial stdio` takes stdin for COM1;
+     * opened before the account's signal handlers, closed after them. */
+    struct console *con = NULL;
+    if (o->serial.kind == CLI_CHR_STDIO && pc->serial) {
+        con = console_open(STDIN_FILENO, stdout, stderr, err, sizeof(err));
+        if (!con)
+            fprintf(stderr, "plex86: %s (no serial input)\n", err);
+    }
+    /* --- end console */
 #if PLEX86_ACCOUNTING
     struct run_signals rs;
     if (acct) {
@@ -275,6 +303,7 @@ int plex86_run(const struct cli_options *o)
             fprintf(stderr, "plex86: %s\n", err);
             release_signals(&rs);
             acct_destroy(acct);
+            console_close(con);
             pc_destroy(pc);
             close_files(&rf);
             return EXIT_STATUS_USAGE;
@@ -282,8 +311,11 @@ int plex86_run(const struct cli_options *o)
     }
 #endif
     int sig;
-    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, &sig);
+    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, con, &sig);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
+    bool quit = con && console_quit_requested(con);
+    if (quit)
+        status = EXIT_STATUS_OK;   /* Ctrl-A x, as QEMU */
     fflush(stdout);
     if (!sig && (why == VM_EXIT_ERROR || why == VM_EXIT_SHUTDOWN)) {
         char where[256];
@@ -293,7 +325,11 @@ int plex86_run(const struct cli_options *o)
         else
             fprintf(stderr, "plex86: triple fault (processor shutdown): %s\n", where);
     }
-    if (o->log_items & CLI_LOG_EXIT)
+    if ((o->log_items & CLI_LOG_EXIT) && quit)
+        fprintf(log, "plex86: VM stopped: quit from the console (C-a x) after %llu "
+                     "instructions, exit status %d\n",
+                (unsigned long long)vm->cpu.icount, status);
+    else if (o->log_items & CLI_LOG_EXIT)
         log_exit(log, vm, status, sig);
 #if PLEX86_ACCOUNTING
     if (acct) {
@@ -309,6 +345,7 @@ int plex86_run(const struct cli_options *o)
         release_signals(&rs);
     }
 #endif
+    console_close(con);   /* after the account's signal handlers are gone */
     pc_destroy(pc);
     close_files(&rf);
 #if PLEX86_ACCOUNTING

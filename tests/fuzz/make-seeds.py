@@ -238,6 +238,19 @@ def main():
     s = b"".join(inp(p, 4) + out(p, 0xFFFFFFFF, 4) for p in (0x20, 0x40, 0x60, 0x64, 0x70, 0x92, 0xCF8, 0x3F6))
     write("ports", "pc-ports", s)
 
+    # uart: a Linux-like driver setup, host input, timeouts, loopback.
+    def u(op, reg=0, *rest):
+        return bytes([op | reg << 3]) + bytes(rest)
+    s = u(0, 3, 0x80) + u(0, 0, 1) + u(0, 1, 0) + u(0, 3, 3) + u(0, 2, 0x87)
+    s += u(0, 4, 0x0B) + u(0, 1, 0x0F) + u(1, 2, 0) + u(2, 0, 5) + b"hello"
+    s += u(1, 2, 0) + u(4, 0, 8, 0) + u(7, 0, 0) + u(1, 2, 0) + u(1, 0, 0) + u(1, 5, 0)
+    s += u(3, 0, 0) + u(1, 5, 0) + u(1, 0, 0) + u(0, 0, 0x41) + u(1, 2, 0) + u(1, 6, 0)
+    write("uart", "driver", s)
+    s = u(0, 2, 0xC1) + u(0, 4, 0x1F) + b"".join(u(0, 0, 0x30 + i) for i in range(18))
+    s += u(1, 5, 0) + u(1, 2, 0) + u(0, 3, 0x43) + u(1, 5, 0) + u(6, 4, 0) + u(5, 0, 0x12, 0x34)
+    s += u(0, 4, 0x08) + u(1, 6, 0) + u(0, 2, 0x00) + u(2, 0, 3) + b"xyz" + u(7, 0, 0)
+    write("uart", "loopback", s)
+
     # moo: the sample files moo-reader-test writes, and sst-run's side files.
     samples = tempfile.mkdtemp()
     try:
