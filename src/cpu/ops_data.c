@@ -1,6 +1,7 @@
 /* Data movement: MOV and friends, stack operations, LEA, XLAT, far pointer
  * loads. */
 #include "cpu/exec.h"
+#include "cpu/features.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
 
@@ -28,14 +29,12 @@ static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
     case 4: {
         if (c->level < CPU_586)
             cpu_fault(c, EXC_UD, 0);
-        /* VME PVI TSD DE PSE MCE PGE PCE; PAE and OSFXSR come with the P6
-         * issue: setting a bit we do not implement is #GP. */
-        const uint32_t known = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100;
-        if (v & ~known)
+        /* A bit for a feature the model lacks is #GP(0) (features.h). */
+        if (v & ~cpu_cr4_valid(c))
             cpu_fault(c, EXC_GP, 0);
         uint32_t old = c->cr4;
         c->cr4 = v;
-        if ((old ^ v) & (0x10 | 0x80))   /* PSE, PGE */
+        if ((old ^ v) & (CR4_PSE | CR4_PGE | CR4_PAE))
             cpu_tlb_flush(c, true);
         return;
     }
@@ -70,7 +69,7 @@ static void require_cpl0(struct cpu *c)
 static unsigned dreg_index(struct cpu *c, unsigned n)
 {
     if (n == 4 || n == 5) {
-        if (c->cr4 & (1u << 3))
+        if (c->cr4 & CR4_DE)
             cpu_fault(c, EXC_UD, 0);
         return n + 2;
     }
