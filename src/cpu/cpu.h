@@ -157,6 +157,8 @@ struct cpu {
     struct seg ldtr;        /* LDTR: selector + cached LDT descriptor */
     struct seg tr;          /* TR: selector + cached TSS descriptor */
     struct msrs msr;
+    uint64_t pdpte[4];      /* PAE PDPTE registers, loaded from CR3 by MOV
+                               to CR0/CR3/CR4 and task switches (mmu.c) */
     uint64_t tsc;           /* time-stamp counter (advances per instruction
                                until the time issue gives it a frequency) */
 

@@ -27,13 +27,16 @@
  *   MSR    RDMSR/WRMSR (msr.c)          SEP   SYSENTER/SYSEXIT
  *   MTRR, PAT  storage with validity checks (msr.c)
  *   CLFSH  CLFLUSH (a fault check, no cache)
+ *   PAE    PAE paging, 2 MiB pages, PDPTE loading (mmu.c)
+ *   NX     execute disable with EFER.NXE (mmu.c, msr.c)
  * Not here: VME (no CR4.VME/PVI), DE (no I/O breakpoints), MCE/MCA (no
  * machine checks), APIC (no local APIC), PSE36, PSN, DS, ACPI, TM, SS, PBE,
  * MMX, FXSR, SSE, SSE2, EST, TM2, RDTSCP. */
 static const uint32_t implemented[CPU_FEATURE_WORDS] = {
     [FW_1_EDX] = B(CPUF_FPU) | B(CPUF_PSE) | B(CPUF_TSC) | B(CPUF_CX8) | B(CPUF_PGE) |
                  B(CPUF_CMOV) | B(CPUF_MSR) | B(CPUF_SEP) | B(CPUF_MTRR) | B(CPUF_PAT) |
-                 B(CPUF_CLFSH),
+                 B(CPUF_CLFSH) | B(CPUF_PAE),
+    [FW_81_EDX] = B(CPUF_NX),
 };
 
 uint32_t cpu_model_implemented(unsigned word)

@@ -5,6 +5,19 @@
 #include "cpu/ops.h"
 #include "cpu/seg.h"
 
+/* PAE paging is (or would be) on: the PDPTEs must load from CR3, else
+ * the MOV is #GP(0) and changes nothing (SDM vol. 3A, 4.4.1). */
+static void load_pdptes(struct cpu *c, uint32_t cr3)
+{
+    if (!mmu_load_pdptes(c, cr3))
+        cpu_fault(c, EXC_GP, 0);
+}
+
+static bool pae_paging(uint32_t cr0, uint32_t cr4)
+{
+    return (cr0 & (CR0_PG | CR0_PE)) == (CR0_PG | CR0_PE) && (cr4 & CR4_PAE);
+}
+
 static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
 {
     switch (n) {
@@ -13,8 +26,11 @@ static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
         if (((v & CR0_PG) && !(v & CR0_PE)) || ((v & CR0_NW) && !(v & CR0_CD)))
             cpu_fault(c, EXC_GP, 0);
         uint32_t old = c->cr0;
-        c->cr0 = (v & (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM |
-                       CR0_NW | CR0_CD | CR0_PG)) | CR0_ET;
+        uint32_t nv = (v & (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM |
+                            CR0_NW | CR0_CD | CR0_PG)) | CR0_ET;
+        if (pae_paging(nv, c->cr4) && ((old ^ nv) & (CR0_PG | CR0_CD | CR0_NW)))
+            load_pdptes(c, c->cr3);
+        c->cr0 = nv;
         if ((old ^ c->cr0) & (CR0_PE | CR0_AM))
             cpu_mode_changed(c);
         if ((old ^ c->cr0) & (CR0_PE | CR0_PG | CR0_WP))
@@ -23,6 +39,8 @@ static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
     }
     case 2: c->cr2 = v; return;
     case 3:
+        if (pae_paging(c->cr0, c->cr4))
+            load_pdptes(c, v);
         c->cr3 = v;
         cpu_tlb_flush(c, false);
         return;
@@ -33,6 +51,8 @@ static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
         if (v & ~cpu_cr4_valid(c))
             cpu_fault(c, EXC_GP, 0);
         uint32_t old = c->cr4;
+        if (pae_paging(c->cr0, v) && ((old ^ v) & (CR4_PSE | CR4_PGE | CR4_PAE)))
+            load_pdptes(c, c->cr3);
         c->cr4 = v;
         if ((old ^ v) & (CR4_PSE | CR4_PGE | CR4_PAE))
             cpu_tlb_flush(c, true);
