@@ -57,6 +57,7 @@ bad "unexpected argument 'disk.img'" -bios "$ROM" disk.img
 bad "-m: missing argument" -bios "$ROM" -m
 bad "between 1 and 3584 MiB, not 0" -bios "$ROM" -m 0
 bad "between 1 and 3584 MiB, not 3585" -bios "$ROM" -m 3585
+bad "unknown CPU model 'k6'" -bios "$ROM" -cpu k6
 bad "between 1 and 3584 MiB" -bios "$ROM" -m 4G
 bad "-m: bad size '99999999999999999999'" -bios "$ROM" -m 99999999999999999999
 bad "-m: bad size '-1'" -bios "$ROM" -m -1

@@ -110,7 +110,10 @@ static const struct {
 } undefined[] = {
     { "SSE ADDPS (no SSE modelled)", CPU_P6, { 0x0F, 0x58, 0xC0 }, 3 },
     { "POPCNT (not in the table)", CPU_P6, { 0xF3, 0x0F, 0xB8, 0xC0 }, 4 },
-    { "RDMSR (not implemented yet)", CPU_P6, { 0x0F, 0x32 }, 2 },
+    { "RDMSR on a 486", CPU_486, { 0x0F, 0x32 }, 2 },
+    { "SYSENTER on a Pentium (no SEP)", CPU_586, { 0x0F, 0x34 }, 2 },
+    { "NOPL on a 486", CPU_486, { 0x0F, 0x1F, 0x00 }, 3 },
+    { "RDTSCP (no model has it)", CPU_P6, { 0x0F, 0x01, 0xF9 }, 3 },
     { "CPUID on a 386", CPU_386, { 0x0F, 0xA2 }, 2 },
     { "RDTSC on a 486", CPU_486, { 0x0F, 0x31 }, 2 },
     { "CMPXCHG8B on a 486", CPU_486, { 0x0F, 0xC7, 0x0F }, 3 },

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "cpu/cpu_model.h"
 #include "host/cli.h"
 #include "host/run.h"
 
@@ -29,7 +30,7 @@ static void test_defaults(void)
     CHECK_EQ(PARSE(&o, "-bios", "x.rom"), CLI_RUN);
     CHECK_STR(o.bios, "x.rom");
     CHECK_EQ(o.ram_mb, 32);
-    CHECK_EQ(o.cpu, CPU_486);
+    CHECK(o.cpu == cpu_model_default() && o.cpu == cpu_model_find("pentium-m"));
     CHECK_EQ(o.serial.kind, CLI_CHR_STDIO);
     CHECK_EQ(o.debugcon.kind, CLI_CHR_NONE);
     CHECK_EQ(o.max_insns, 0);
@@ -55,7 +56,7 @@ static void test_all_options(void)
     CHECK_EQ(o.log_items, CLI_LOG_POST | CLI_LOG_EXIT);
     CHECK_STR(o.log_file, "log.txt");
     CHECK_EQ(o.max_insns, 123456789012ull);
-    CHECK_EQ(o.cpu, CPU_386);
+    CHECK(o.cpu == cpu_model_find("386"));
 
     /* Double-dash spellings and --opt=value. */
     CHECK_EQ(PARSE(&o, "--bios=b.rom", "--m", "1G", "--serial=none", "--debugcon", "null",
@@ -65,7 +66,7 @@ static void test_all_options(void)
     CHECK_EQ(o.ram_mb, 1024);
     CHECK_EQ(o.serial.kind, CLI_CHR_NONE);
     CHECK_EQ(o.debugcon.kind, CLI_CHR_NULL);
-    CHECK_EQ(o.cpu, CPU_486);
+    CHECK(o.cpu == cpu_model_find("486"));
     CHECK(o.no_reboot);
 }
 
@@ -199,6 +200,10 @@ static void test_requests(void)
     memset(out, 0, sizeof(out));
     CHECK_EQ(PARSE(&o, "-cpu", "help"), CLI_DONE);
     CHECK(strstr(out, "386") && strstr(out, "486"));
+    for (size_t k = 0; k < cpu_model_count; k++) /* every model, one line each */
+        CHECK(strstr(out, cpu_models[k].name) && strstr(out, cpu_models[k].description));
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-cpu", "pentium3"), CLI_RUN);
+    CHECK(o.cpu == cpu_model_find("pentium3") && o.cpu->family == 6);
     memset(out, 0, sizeof(out));
     CHECK_EQ(PARSE(&o, "-d", "help"), CLI_DONE);
     CHECK(strstr(out, "post") && strstr(out, "exit"));

@@ -31,6 +31,7 @@ expect 0 "usage: plex86" --help
 expect 0 "usage: plex86" -h
 expect 0 "plex86 version" -version
 expect 0 "486" -cpu help
+expect 0 "pentium-m" -cpu help
 expect 0 "post" -d help
 
 # Usage errors: status 2 and one line naming the problem.

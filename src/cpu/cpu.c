@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpu_model.h"
 #include "cpu/exec.h"
 #include "cpu/interrupt.h"
 #include "cpu/mmu.h"
+#include "cpu/msr.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
 #include "sbe/cache.h"
@@ -21,11 +23,14 @@ const struct op_info op_table[OP_COUNT] = {
 #undef P
 };
 
-int cpu_init(struct cpu *c, struct vm *vm, enum cpu_level level)
+int cpu_init(struct cpu *c, struct vm *vm, const struct cpu_model *model)
 {
     memset(c, 0, sizeof(*c));
     c->vm = vm;
-    c->level = level;
+    c->model = model;
+    c->level = model->level;
+    for (unsigned w = 0; w < CPU_FEATURE_WORDS; w++)
+        c->features[w] = model->features[w] & cpu_model_implemented(w);
     c->decoder = decoder_create();
     if (!c->decoder || mmu_init(c) < 0) {
         cpu_destroy(c);
@@ -42,14 +47,17 @@ void cpu_destroy(struct cpu *c)
 }
 
 /* EFLAGS bits software can change on each model (SDM vol. 3A, 2.3; AC
- * arrived with the 486, ID and VIF/VIP with the Pentium). */
+ * arrived with the 486, VIF/VIP with the Pentium, ID with CPUID: a
+ * CPUID-capable 486 has it). */
 static uint32_t eflags_writable(const struct cpu *c)
 {
     uint32_t m = F_ARITH | F_TF | F_IF | F_DF | F_IOPL | F_NT | F_RF | F_VM;
     if (c->level >= CPU_486)
         m |= F_AC;
     if (c->level >= CPU_586)
-        m |= F_ID | F_VIF | F_VIP;
+        m |= F_VIF | F_VIP;
+    if (c->model->max_basic > 0)
+        m |= F_ID;
     return m;
 }
 
@@ -109,9 +117,8 @@ void cpu_reset(struct cpu *c)
     c->dr[6] = 0xFFFF0FF0u;
     c->dr[7] = 0x00000400u;
     /* EDX holds the processor signature after reset. */
-    c->gpr[R_EDX] = level == CPU_386 ? 0x0308 : level == CPU_486 ? 0x0480
-                    : level == CPU_586 ? 0x0543 : 0x0686;
-    c->msr.apic_base = 0xFEE00900u;
+    c->gpr[R_EDX] = cpu_model_signature(c->model);
+    msr_reset(c);
     c->delivering = -1;
     c->sys_access = false;
     mmu_flush(c, true); /* RESET/INIT leave the TLB empty */

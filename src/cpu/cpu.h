@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct vm;
+struct cpu_model;
 
 /* General registers in encoding order (SDM vol. 2, table 2-2). */
 enum gpr { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
@@ -36,6 +37,14 @@ enum {
     CR0_PE = 1u << 0, CR0_MP = 1u << 1, CR0_EM = 1u << 2, CR0_TS = 1u << 3,
     CR0_ET = 1u << 4, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_AM = 1u << 18,
     CR0_NW = 1u << 29, CR0_CD = 1u << 30, CR0_PG = 1u << 31,
+};
+
+/* CR4 bits (SDM vol. 3A, 2.5); which exist depends on the model
+ * (cpu_cr4_valid, features.h). */
+enum {
+    CR4_VME = 1u << 0, CR4_PVI = 1u << 1, CR4_TSD = 1u << 2, CR4_DE = 1u << 3,
+    CR4_PSE = 1u << 4, CR4_PAE = 1u << 5, CR4_MCE = 1u << 6, CR4_PGE = 1u << 7,
+    CR4_PCE = 1u << 8, CR4_OSFXSR = 1u << 9, CR4_OSXMMEXCPT = 1u << 10,
 };
 
 /* Exception vectors (SDM vol. 3A, table 6-1). */
@@ -86,12 +95,19 @@ struct dtr {
     uint16_t limit;
 };
 
-/* Model-specific registers we keep.  Which ones a model exposes is decided
- * by the MSR handlers (later issue); the storage is here. */
+/* Model-specific registers we keep.  Which ones a model has, and the
+ * checks on writes, are in msr.c. */
 struct msrs {
     uint64_t apic_base;
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
-    uint64_t efer;
+    uint64_t efer;             /* only NXE (bit 11) can be set */
+    uint64_t tsc_offset;       /* cpu_read_tsc() = tsc + tsc_offset */
+    uint64_t bios_sign_id;     /* microcode revision in 63:32 after CPUID.1 */
+    uint64_t misc_enable;
+    uint64_t pat;
+    uint64_t mtrr_def_type;
+    uint64_t mtrr_fixed[11];   /* 250H, 258H, 259H, 268H-26FH */
+    uint64_t mtrr_var[16];     /* PhysBase0, PhysMask0, ... (200H-20FH) */
 };
 
 /* Why cpu_run() returned. */
@@ -103,8 +119,9 @@ enum cpu_stop {
     CPU_STOP_SHUTDOWN,   /* triple fault: the processor shut down */
 };
 
-/* The CPU feature level we present.  Decides e.g. how wide the physical bus
- * is and what PUSH SP pushes; CPUID and a full model list come later. */
+/* The instruction-set level of the CPU model (cpu_model.h): which opcodes
+ * exist (insn_table.def) and e.g. what PUSH SP pushes.  Everything CPUID
+ * reports comes from the model and features.h. */
 enum cpu_level { CPU_386 = 3, CPU_486 = 4, CPU_586 = 5, CPU_P6 = 6 };
 
 #define CPU_MAX_INSN_LEN 15
@@ -140,6 +157,8 @@ struct cpu {
     struct seg ldtr;        /* LDTR: selector + cached LDT descriptor */
     struct seg tr;          /* TR: selector + cached TSS descriptor */
     struct msrs msr;
+    uint64_t pdpte[4];      /* PAE PDPTE registers, loaded from CR3 by MOV
+                               to CR0/CR3/CR4 and task switches (mmu.c) */
     uint64_t tsc;           /* time-stamp counter (advances per instruction
                                until the time issue gives it a frequency) */
 
@@ -172,6 +191,12 @@ struct cpu {
                                (descriptor tables, IDT, TSS): paging checks
                                them as CPL 0 whatever the CPL */
 
+    /* --- configuration, kept by cpu_reset ----------------------------- */
+    const struct cpu_model *model; /* what -cpu chose (cpu_model.h) */
+    uint32_t features[4];   /* the model's CPUID feature words ANDed with
+                               what plex86 implements; read with cpu_has()
+                               (features.h) */
+
     /* --- paging (mmu.c) ------------------------------------------------ */
     struct tlb *tlb;        /* software TLB, owned (mmu.c) */
 
@@ -183,7 +208,7 @@ struct cpu {
 };
 
 /* Lifecycle. */
-int cpu_init(struct cpu *c, struct vm *vm, enum cpu_level level);
+int cpu_init(struct cpu *c, struct vm *vm, const struct cpu_model *model);
 void cpu_destroy(struct cpu *c);
 /* Power-on / RESET state (SDM vol. 3A, 9.1.1, table 9-1): real mode,
  * CS=F000 base FFFF0000, EIP=FFF0, EDX = family/model/stepping. */
@@ -219,6 +244,10 @@ void cpu_describe(struct cpu *c, char *buf, size_t len);
 /* Drops cached translations after CR3, CR0.PG/WP, CR4.PSE/PGE or A20
  * changes (include_global: also the global ones). */
 void cpu_tlb_flush(struct cpu *c, bool include_global);
+
+/* The time-stamp counter as RDTSC and RDMSR read it (msr.c): the one
+ * place that decides what the guest's TSC is. */
+uint64_t cpu_read_tsc(const struct cpu *c);
 
 /* EFLAGS as software reads it (fixed bits applied). */
 uint32_t cpu_get_eflags(const struct cpu *c);

@@ -164,6 +164,8 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
 
     if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && (zi.opcode & 0xF8) == 0xD8)
         i->op = OP_FPU_ESC;   /* x87 escape: one pseudo-op while no FPU */
+    else if (zi.mnemonic == ZYDIS_MNEMONIC_NOP && zi.opcode_map == ZYDIS_OPCODE_MAP_0F)
+        i->op = OP_NOPL;      /* multi-byte NOP: P6 and later */
     else
         i->op = op_of_mnemonic[zi.mnemonic];
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "cpu/exec.h"
+#include "cpu/msr.h"
 #include "vm/vm.h"
 
 #define PAGE_OFF(la) ((la) & (PHYS_PAGE_SIZE - 1))
@@ -165,6 +166,144 @@ static void pt_set_bits(struct physmem *pm, uint32_t pa, uint32_t bits)
         phys_write(pm, pa, phys_read(pm, pa, 4) | bits, 4);
 }
 
+/* A successful walk: what the TLB entry is built from. */
+struct walk {
+    uint64_t pa;     /* physical page base (PAE: may be at or above 4 GiB) */
+    bool u_ok;       /* U/S=1 at every level */
+    bool w_ok;       /* R/W=1 at every level */
+    bool nx;         /* execute disabled (PAE with EFER.NXE, XD somewhere) */
+    bool dirty;      /* the leaf's D flag is set (or this walk set it) */
+    bool global;     /* G=1 with CR4.PGE */
+    bool large;      /* a 4 MiB or 2 MiB page */
+};
+
+/* The access rights check (SDM 4.6): user accesses need U/S=1 and, for
+ * writes, R/W=1 at every level; supervisor writes to read-only pages only
+ * with CR0.WP=0; no instruction fetch from an execute-disabled page. */
+static void check_rights(struct cpu *c, uint32_t la, uint32_t err, const struct walk *w,
+                         enum mmu_access acc)
+{
+    bool write = acc == MMU_WRITE;
+    bool sup_w = w->w_ok || !(c->cr0 & CR0_WP);
+    bool ok = mmu_user(c) ? w->u_ok && (!write || w->w_ok) : !write || sup_w;
+    if (!ok || (acc == MMU_EXEC && w->nx))
+        page_fault(c, la, err | PFERR_P);
+}
+
+/* 32-bit paging (SDM 4.3): PDE, then a PTE or a 4 MiB page. */
+static void walk32(struct cpu *c, uint32_t la, enum mmu_access acc, uint32_t err,
+                   struct walk *w)
+{
+    struct physmem *pm = &c->vm->mem;
+    uint32_t pde_pa = (c->cr3 & TLB_PAGE_MASK) | ((la >> 20) & 0xFFC);
+    uint32_t pde = pt_read(pm, pde_pa);
+    if (!(pde & PTE_P))
+        page_fault(c, la, err);
+    w->large = (c->cr4 & MMU_CR4_PSE) && (pde & PTE_PS);
+    uint32_t pte_pa = 0, leaf;
+    if (w->large) {
+        if (pde & PDE_4M_RSVD)
+            page_fault(c, la, err | PFERR_P | PFERR_RSVD);
+        leaf = pde;
+    } else {
+        pte_pa = (pde & TLB_PAGE_MASK) | ((la >> 10) & 0xFFC);
+        leaf = pt_read(pm, pte_pa);
+        if (!(leaf & PTE_P))
+            page_fault(c, la, err);
+    }
+    w->u_ok = (pde & leaf & PTE_US) != 0;
+    w->w_ok = (pde & leaf & PTE_RW) != 0;
+    w->nx = false;
+    check_rights(c, la, err, w, acc);
+
+    /* Accessed and dirty flags, only where they change. */
+    uint32_t want = PTE_A | (acc == MMU_WRITE ? PTE_D : 0);
+    if (w->large) {
+        if ((pde & want) != want)
+            pt_set_bits(pm, pde_pa, want);
+        w->pa = (pde & 0xFFC00000u) | (la & 0x003FF000u);
+    } else {
+        if (!(pde & PTE_A))
+            pt_set_bits(pm, pde_pa, PTE_A);
+        if ((leaf & want) != want)
+            pt_set_bits(pm, pte_pa, want);
+        w->pa = leaf & TLB_PAGE_MASK;
+    }
+    w->dirty = acc == MMU_WRITE || (leaf & PTE_D);
+    w->global = (leaf & PTE_G) && (c->cr4 & MMU_CR4_PGE);
+}
+
+/* A 64-bit paging-structure entry.  Nothing is behind physical addresses
+ * at or above 4 GiB: all ones, which is present with reserved bits set. */
+static uint64_t pt_read64(struct physmem *pm, uint64_t pa)
+{
+    if (pa > 0xFFFFFFF8u)
+        return ~0ull;
+    return pt_read(pm, (uint32_t)pa) | (uint64_t)pt_read(pm, (uint32_t)pa + 4) << 32;
+}
+
+bool mmu_load_pdptes(struct cpu *c, uint32_t cr3)
+{
+    uint64_t e[4];
+    for (unsigned k = 0; k < 4; k++) {
+        e[k] = pt_read64(&c->vm->mem, (cr3 & 0xFFFFFFE0u) + 8 * k);
+        if ((e[k] & PTE_P) && (e[k] & PDPTE_RSVD))
+            return false;
+    }
+    memcpy(c->pdpte, e, sizeof(e));
+    return true;
+}
+
+/* PAE paging (SDM 4.4): the PDPTE register for la[31:30], a 64-bit PDE,
+ * then a 64-bit PTE or a 2 MiB page (PS needs no CR4.PSE here). */
+static void walk_pae(struct cpu *c, uint32_t la, enum mmu_access acc, uint32_t err,
+                     struct walk *w)
+{
+    struct physmem *pm = &c->vm->mem;
+    bool nxe = (c->msr.efer & EFER_NXE) != 0;
+    uint64_t rsvd = PAE_RSVD_HIGH | (nxe ? 0 : PTE_XD);
+    uint64_t pdpte = c->pdpte[la >> 30];
+    if (!(pdpte & PTE_P))
+        page_fault(c, la, err);
+    uint64_t pde_pa = (pdpte & PAE_ADDR) | ((la >> 18) & 0xFF8);
+    uint64_t pde = pt_read64(pm, pde_pa);
+    if (!(pde & PTE_P))
+        page_fault(c, la, err);
+    w->large = (pde & PTE_PS) != 0;
+    if (pde & (rsvd | (w->large ? PDE_2M_RSVD : 0)))
+        page_fault(c, la, err | PFERR_P | PFERR_RSVD);
+    uint64_t leaf = pde, pte_pa = 0;
+    if (!w->large) {
+        pte_pa = (pde & PAE_ADDR) | ((la >> 9) & 0xFF8);
+        leaf = pt_read64(pm, pte_pa);
+        if (!(leaf & PTE_P))
+            page_fault(c, la, err);
+        if (leaf & rsvd)
+            page_fault(c, la, err | PFERR_P | PFERR_RSVD);
+    }
+    w->u_ok = (pde & leaf & PTE_US) != 0;
+    w->w_ok = (pde & leaf & PTE_RW) != 0;
+    w->nx = nxe && ((pde | leaf) & PTE_XD);
+    check_rights(c, la, err, w, acc);
+
+    /* Tables that read as present lie below 4 GiB (pt_read64), so their
+     * addresses fit pt_set_bits; A and D are in the low dword. */
+    uint32_t want = PTE_A | (acc == MMU_WRITE ? PTE_D : 0);
+    if (w->large) {
+        if ((pde & want) != want)
+            pt_set_bits(pm, (uint32_t)pde_pa, want);
+        w->pa = (pde & PAE_ADDR_2M) | (la & 0x001FF000u);
+    } else {
+        if (!(pde & PTE_A))
+            pt_set_bits(pm, (uint32_t)pde_pa, PTE_A);
+        if ((leaf & want) != want)
+            pt_set_bits(pm, (uint32_t)pte_pa, want);
+        w->pa = leaf & PAE_ADDR;
+    }
+    w->dirty = acc == MMU_WRITE || (leaf & PTE_D);
+    w->global = (leaf & PTE_G) && (c->cr4 & MMU_CR4_PGE);
+}
+
 /* Translates la for `acc` by walking the tables, raising #PF if the access
  * is not allowed, and fills entry e with the result for all access kinds
  * and both privilege levels. */
@@ -173,77 +312,57 @@ static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_a
     struct tlb *t = c->tlb;
     struct physmem *pm = &c->vm->mem;
     uint32_t page = la & TLB_PAGE_MASK;
-    uint32_t pa = page;
-    bool u_ok = true, w_ok = true, sup_w = true, dirty = true;
+    struct walk w = { .pa = page, .u_ok = true, .w_ok = true, .dirty = true };
     uint8_t flags = 0;
 
     t->misses++;
     if (paging_on(c)) {
         t->walks++;
-        bool user = mmu_user(c);
-        bool write = acc == MMU_WRITE;
-        uint32_t err = (write ? PFERR_W : 0) | (user ? PFERR_U : 0);
-        uint32_t pde_pa = (c->cr3 & TLB_PAGE_MASK) | ((la >> 20) & 0xFFC);
-        uint32_t pde = pt_read(pm, pde_pa);
-        if (!(pde & PTE_P))
-            page_fault(c, la, err);
-        bool large = (c->cr4 & MMU_CR4_PSE) && (pde & PTE_PS);
-        uint32_t pte_pa = 0, pte = 0, leaf;
-        if (large) {
-            if (pde & PDE_4M_RSVD)
-                page_fault(c, la, err | PFERR_P | PFERR_RSVD);
-            leaf = pde;
-        } else {
-            pte_pa = (pde & TLB_PAGE_MASK) | ((la >> 10) & 0xFFC);
-            pte = pt_read(pm, pte_pa);
-            if (!(pte & PTE_P))
-                page_fault(c, la, err);
-            leaf = pte;
-        }
-        u_ok = (pde & leaf & PTE_US) != 0;
-        w_ok = (pde & leaf & PTE_RW) != 0;
-        sup_w = w_ok || !(c->cr0 & CR0_WP);
-        bool allowed = user ? u_ok && (!write || w_ok) : !write || sup_w;
-        if (!allowed)
-            page_fault(c, la, err | PFERR_P);
-
-        /* Accessed and dirty flags, only where they change. */
-        uint32_t want = PTE_A | (write ? PTE_D : 0);
-        if (large) {
-            if ((pde & want) != want)
-                pt_set_bits(pm, pde_pa, want);
-            pa = (pde & 0xFFC00000u) | (la & 0x003FF000u);
+        bool pae = (c->cr4 & MMU_CR4_PAE) != 0;
+        uint32_t err = (acc == MMU_WRITE ? PFERR_W : 0) | (mmu_user(c) ? PFERR_U : 0);
+        if (pae && acc == MMU_EXEC && (c->msr.efer & EFER_NXE))
+            err |= PFERR_ID;
+        if (pae)
+            walk_pae(c, la, acc, err, &w);
+        else
+            walk32(c, la, acc, err, &w);
+        if (w.large) {
             flags |= TLB_F_LARGE;
             t->large_regions[la >> 27] |= 1u << ((la >> 22) & 31);
-        } else {
-            if (!(pde & PTE_A))
-                pt_set_bits(pm, pde_pa, PTE_A);
-            if ((pte & want) != want)
-                pt_set_bits(pm, pte_pa, want);
-            pa = pte & TLB_PAGE_MASK;
         }
-        dirty = write || (leaf & PTE_D);
-        if ((leaf & PTE_G) && (c->cr4 & MMU_CR4_PGE))
+        if (w.global)
             flags |= TLB_F_GLOBAL;
     }
+    bool sup_w = w.w_ok || !(c->cr0 & CR0_WP);
 
-    /* Host pointer for RAM, or for reads of ROM; writes need RAM, which is
-     * where physmem_ptr(pa, true) would point (saves a second lookup). */
-    uint8_t *host = physmem_ptr(pm, pa, false);
-    bool host_w = host && (uintptr_t)host - (uintptr_t)pm->ram < pm->ram_size;
-    uint32_t rd = page | (u_ok ? 0 : TLB_T_SUPONLY) | (host ? 0 : TLB_T_NOHOST);
+    uint8_t *host = NULL;
+    bool host_w = false;
+    if (w.pa > 0xFFFFF000u) {
+        /* Nothing behind it (mmu.h): code there is #UD, data all ones. */
+        if (acc == MMU_EXEC)
+            cpu_fault(c, EXC_UD, 0);
+        flags |= TLB_F_NOWHERE;
+    } else {
+        /* Host pointer for RAM, or for reads of ROM; writes need RAM,
+         * which is where physmem_ptr(pa, true) would point (saves a
+         * second lookup). */
+        host = physmem_ptr(pm, (uint32_t)w.pa, false);
+        host_w = host && (uintptr_t)host - (uintptr_t)pm->ram < pm->ram_size;
+    }
+    uint32_t pa = (uint32_t)w.pa;
+    uint32_t rd = page | (w.u_ok ? 0 : TLB_T_SUPONLY) | (host ? 0 : TLB_T_NOHOST);
     uint32_t wr = page | TLB_T_INVALID;
-    if (dirty && sup_w)
-        wr = page | (u_ok && w_ok ? 0 : TLB_T_SUPONLY) | (host_w ? 0 : TLB_T_NOHOST);
+    if (w.dirty && sup_w)
+        wr = page | (w.u_ok && w.w_ok ? 0 : TLB_T_SUPONLY) | (host_w ? 0 : TLB_T_NOHOST);
     /* Scan-before-execute: stores to a page holding scanned code (or to
      * the first bytes of the page after one, where an instruction crossing
      * the boundary may end) take the slow path, which applies seed 003's
      * write rule.  A page that becomes watched later flushes the TLB. */
-    if (pm->code_watched && !(wr & TLB_T_INVALID)) {
+    if (pm->code_watched && !(wr & TLB_T_INVALID) && !(flags & TLB_F_NOWHERE)) {
         uint32_t ppn = phys_mask(pm, pa) >> PHYS_PAGE_SHIFT;
-        bool w = ((pm->code_watched[ppn >> 3] >> (ppn & 7)) & 1) ||
-                 (ppn > 0 && ((pm->code_watched[(ppn - 1) >> 3] >> ((ppn - 1) & 7)) & 1));
-        if (w) {
+        bool watched = ((pm->code_watched[ppn >> 3] >> (ppn & 7)) & 1) ||
+                       (ppn > 0 && ((pm->code_watched[(ppn - 1) >> 3] >> ((ppn - 1) & 7)) & 1));
+        if (watched) {
             wr |= TLB_T_WATCHED;
             flags |= TLB_F_WATCHED;
         }
@@ -252,11 +371,13 @@ static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_a
     if (!(e->flags & TLB_F_LISTED))
         list_add(t, (unsigned)(e - t->e));
     e->tag_r = rd;
-    e->tag_x = rd; /* no NX in 32-bit paging: execute needs what read needs */
+    /* Execute needs what read needs, and no XD; a page with nothing behind
+     * it is never executed from the TLB (each fetch walks, then #UD). */
+    e->tag_x = w.nx || (flags & TLB_F_NOWHERE) ? page | TLB_T_INVALID : rd;
     e->tag_w = wr;
     e->pa = pa;
     e->host = host;
-    e->flags = flags | TLB_F_LISTED | (u_ok ? TLB_F_USER : 0) | (w_ok ? TLB_F_WRITE : 0);
+    e->flags = flags | TLB_F_LISTED | (w.u_ok ? TLB_F_USER : 0) | (w.w_ok ? TLB_F_WRITE : 0);
 }
 
 /* The entry for la with a valid translation for `acc` at the current
@@ -288,6 +409,12 @@ void mmu_probe(struct cpu *c, uint32_t la, uint32_t len, enum mmu_access acc)
 
 /* --- slow paths -------------------------------------------------------- */
 
+/* One byte through a filled entry (page-crossing accesses). */
+static uint32_t entry_read_byte(struct physmem *pm, uint32_t pa, bool nowhere)
+{
+    return nowhere ? 0xFF : phys_read(pm, pa, 1);
+}
+
 uint32_t mmu_read_slow(struct cpu *c, uint32_t la, unsigned size)
 {
     struct physmem *pm = &c->vm->mem;
@@ -296,17 +423,24 @@ uint32_t mmu_read_slow(struct cpu *c, uint32_t la, unsigned size)
         const struct tlb_entry *e = tlb_get(c, la, MMU_READ);
         if (!(e->tag_r & TLB_T_NOHOST))
             return host_load(e->host + off, size);
+        if (e->flags & TLB_F_NOWHERE)
+            return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
         return phys_read(pm, e->pa | off, size);
     }
     /* Crossing into the next page: translate both before reading
      * (bytewise, as the bus splits such an access). */
     unsigned n0 = PHYS_PAGE_SIZE - off;
-    uint32_t pa0 = mmu_translate(c, la, MMU_READ);
-    uint32_t pa1 = mmu_translate(c, la + n0, MMU_READ);
+    const struct tlb_entry *e0 = tlb_get(c, la, MMU_READ);
+    uint32_t pa0 = e0->pa | off;
+    bool nw0 = (e0->flags & TLB_F_NOWHERE) != 0;
+    const struct tlb_entry *e1 = tlb_get(c, la + n0, MMU_READ);
+    uint32_t pa1 = e1->pa;
+    bool nw1 = (e1->flags & TLB_F_NOWHERE) != 0;
     uint32_t v = 0;
     for (unsigned k = 0; k < size; k++) {
-        uint32_t pa = k < n0 ? pa0 + k : pa1 + (k - n0);
-        v |= phys_read(pm, pa, 1) << (8 * k);
+        uint32_t b = k < n0 ? entry_read_byte(pm, pa0 + k, nw0)
+                            : entry_read_byte(pm, pa1 + (k - n0), nw1);
+        v |= b << (8 * k);
     }
     return v;
 }
@@ -323,20 +457,26 @@ void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
             if (e->tag_w & TLB_T_WATCHED)
                 phys_note_write(pm, e->pa | off, size);
             host_store(e->host + off, v, size);
-        }
-        else
+        } else if (!(e->flags & TLB_F_NOWHERE)) {
             phys_write(pm, e->pa | off, v, size);
+        }
         return;
     }
     /* Crossing: both pages must allow the write before any byte lands, so
      * a #PF on the second page leaves the first unchanged (restartable).
      * phys_write applies scan-before-execute's rule to each byte. */
     unsigned n0 = PHYS_PAGE_SIZE - off;
-    uint32_t pa0 = mmu_translate(c, la, MMU_WRITE);
-    uint32_t pa1 = mmu_translate(c, la + n0, MMU_WRITE);
+    const struct tlb_entry *e0 = tlb_get(c, la, MMU_WRITE);
+    uint32_t pa0 = e0->pa | off;
+    bool nw0 = (e0->flags & TLB_F_NOWHERE) != 0;
+    const struct tlb_entry *e1 = tlb_get(c, la + n0, MMU_WRITE);
+    uint32_t pa1 = e1->pa;
+    bool nw1 = (e1->flags & TLB_F_NOWHERE) != 0;
     for (unsigned k = 0; k < size; k++) {
-        uint32_t pa = k < n0 ? pa0 + k : pa1 + (k - n0);
-        phys_write(pm, pa, (v >> (8 * k)) & 0xFF, 1);
+        bool first = k < n0;
+        if (first ? nw0 : nw1)
+            continue;
+        phys_write(pm, first ? pa0 + k : pa1 + (k - n0), (v >> (8 * k)) & 0xFF, 1);
     }
 }
 

@@ -1,7 +1,8 @@
 /* Linear-to-physical translation: IA-32 32-bit paging (Intel SDM vol. 3A,
- * chapter 4: 4.3 two-level tables, 4 MiB pages with CR4.PSE; 4.6 access
- * rights; 4.7 page-fault error codes; 4.8 accessed and dirty flags; 4.10
- * TLBs) behind a software TLB.
+ * chapter 4: 4.3 two-level tables, 4 MiB pages with CR4.PSE) and PAE
+ * paging (4.4: PDPTE registers, 64-bit entries, 2 MiB pages, execute
+ * disable with IA32_EFER.NXE); 4.6 access rights; 4.7 page-fault error
+ * codes; 4.8 accessed and dirty flags; 4.10 TLBs) behind a software TLB.
  *
  * The TLB (DESIGN.md section 2) is direct-mapped, indexed by the linear page
  * number.  Each entry keeps one tag per access kind (read, write, execute).
@@ -55,12 +56,28 @@ enum {
     PDE_4M_RSVD = 0x003FE000u, /* bits 21-13 of a 4 MiB PDE (no PSE-36) */
 };
 
+/* PAE entries (SDM vol. 3A, 4.4, tables 4-8 to 4-11), with MAXPHYADDR 36
+ * (4.1.4: no CPUID leaf 80000008H).  Physical addresses at or above 4 GiB
+ * have nothing behind them on our boards: tables there read all ones
+ * (present, reserved bits set: #PF with RSVD), data there reads all ones
+ * and drops writes, code there is #UD (what the all-ones bytes FF FF
+ * decode to). */
+#define PAE_ADDR 0x0000000FFFFFF000ull     /* bits 35:12 */
+#define PAE_ADDR_2M 0x0000000FFFE00000ull  /* bits 35:21 */
+#define PAE_RSVD_HIGH 0x7FFFFFF000000000ull /* bits 62:36 */
+#define PTE_XD (1ull << 63)                /* reserved unless EFER.NXE */
+#define PDE_2M_RSVD 0x00000000001FE000ull  /* bits 20:13 */
+#define PDPTE_RSVD 0xFFFFFFF0000001E6ull   /* 63:36, 8:5, 2:1 (4.4.1) */
+
 /* CR4 bits paging looks at (SDM vol. 3A, 2.5); prefixed so that cpu.h can
  * grow its own CR4_* names. */
 enum { MMU_CR4_PSE = 1u << 4, MMU_CR4_PAE = 1u << 5, MMU_CR4_PGE = 1u << 7 };
 
 /* #PF error code (SDM vol. 3A, 4.7). */
-enum { PFERR_P = 1u << 0, PFERR_W = 1u << 1, PFERR_U = 1u << 2, PFERR_RSVD = 1u << 3 };
+enum {
+    PFERR_P = 1u << 0, PFERR_W = 1u << 1, PFERR_U = 1u << 2, PFERR_RSVD = 1u << 3,
+    PFERR_ID = 1u << 4, /* instruction fetch; only with PAE and EFER.NXE */
+};
 
 /* TLB geometry: 4096 entries of 32 bytes (128 KiB per CPU).  Measured with
  * tests/cpu/test_paging.c's benchmark (random reads over N pages scattered
@@ -100,6 +117,9 @@ enum {
                                 sets it yet */
     TLB_F_USER = 1u << 4,    /* U/S=1 at both levels */
     TLB_F_WRITE = 1u << 5,   /* R/W=1 at both levels */
+    TLB_F_NOWHERE = 1u << 6, /* PAE page at or above 4 GiB: nothing there
+                                (TLB_T_NOHOST; reads all ones, writes
+                                dropped) */
 };
 
 struct tlb_entry {
@@ -149,7 +169,7 @@ void mmu_probe(struct cpu *c, uint32_t la, uint32_t len, enum mmu_access acc);
  * (G=1 with CR4.PGE at fill time).  Who must call what:
  *   MOV to CR3 (always, even with the same value), a task switch that
  *       changes CR3: mmu_flush(c, false)  (SDM 4.10.4.1)
- *   CR0.PG, CR0.WP, CR4.PSE, CR4.PGE (CR4.PAE once it exists) changing:
+ *   CR0.PG, CR0.WP, CR4.PSE, CR4.PGE, CR4.PAE, EFER.NXE changing:
  *       mmu_flush(c, true)  (WP: entries hold the WP outcome)
  *   A20 gate or physmem.addr_mask changing, or the physical memory map
  *   changing (ROM/MMIO added or removed) after the CPU has run:
@@ -158,6 +178,13 @@ void mmu_probe(struct cpu *c, uint32_t la, uint32_t len, enum mmu_access acc);
  * A flush costs what was filled since the last one (a full sweep past
  * TLB_USED_MAX fills). */
 void mmu_flush(struct cpu *c, bool include_global);
+
+/* Reads the four PAE page-directory-pointer-table entries that CR3 = cr3
+ * points at into cpu.pdpte (SDM vol. 3A, 4.4.1).  Returns false, loading
+ * nothing, when a present one has a reserved bit set: the caller (MOV to
+ * CR0/CR3/CR4, a task switch) raises #GP(0) and leaves the register as it
+ * was. */
+bool mmu_load_pdptes(struct cpu *c, uint32_t cr3);
 
 /* INVLPG: drops the translation for la's page (global or not; for a
  * 4 MiB page, all of the page). */

@@ -1,8 +1,22 @@
 /* Data movement: MOV and friends, stack operations, LEA, XLAT, far pointer
  * loads. */
 #include "cpu/exec.h"
+#include "cpu/features.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
+
+/* PAE paging is (or would be) on: the PDPTEs must load from CR3, else
+ * the MOV is #GP(0) and changes nothing (SDM vol. 3A, 4.4.1). */
+static void load_pdptes(struct cpu *c, uint32_t cr3)
+{
+    if (!mmu_load_pdptes(c, cr3))
+        cpu_fault(c, EXC_GP, 0);
+}
+
+static bool pae_paging(uint32_t cr0, uint32_t cr4)
+{
+    return (cr0 & (CR0_PG | CR0_PE)) == (CR0_PG | CR0_PE) && (cr4 & CR4_PAE);
+}
 
 static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
 {
@@ -12,8 +26,11 @@ static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
         if (((v & CR0_PG) && !(v & CR0_PE)) || ((v & CR0_NW) && !(v & CR0_CD)))
             cpu_fault(c, EXC_GP, 0);
         uint32_t old = c->cr0;
-        c->cr0 = (v & (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM |
-                       CR0_NW | CR0_CD | CR0_PG)) | CR0_ET;
+        uint32_t nv = (v & (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM |
+                            CR0_NW | CR0_CD | CR0_PG)) | CR0_ET;
+        if (pae_paging(nv, c->cr4) && ((old ^ nv) & (CR0_PG | CR0_CD | CR0_NW)))
+            load_pdptes(c, c->cr3);
+        c->cr0 = nv;
         if ((old ^ c->cr0) & (CR0_PE | CR0_AM))
             cpu_mode_changed(c);
         if ((old ^ c->cr0) & (CR0_PE | CR0_PG | CR0_WP))
@@ -22,20 +39,22 @@ static void mov_to_creg(struct cpu *c, unsigned n, uint32_t v)
     }
     case 2: c->cr2 = v; return;
     case 3:
+        if (pae_paging(c->cr0, c->cr4))
+            load_pdptes(c, v);
         c->cr3 = v;
         cpu_tlb_flush(c, false);
         return;
     case 4: {
         if (c->level < CPU_586)
             cpu_fault(c, EXC_UD, 0);
-        /* VME PVI TSD DE PSE MCE PGE PCE; PAE and OSFXSR come with the P6
-         * issue: setting a bit we do not implement is #GP. */
-        const uint32_t known = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100;
-        if (v & ~known)
+        /* A bit for a feature the model lacks is #GP(0) (features.h). */
+        if (v & ~cpu_cr4_valid(c))
             cpu_fault(c, EXC_GP, 0);
         uint32_t old = c->cr4;
+        if (pae_paging(c->cr0, v) && ((old ^ v) & (CR4_PSE | CR4_PGE | CR4_PAE)))
+            load_pdptes(c, c->cr3);
         c->cr4 = v;
-        if ((old ^ v) & (0x10 | 0x80))   /* PSE, PGE */
+        if ((old ^ v) & (CR4_PSE | CR4_PGE | CR4_PAE))
             cpu_tlb_flush(c, true);
         return;
     }
@@ -70,7 +89,7 @@ static void require_cpl0(struct cpu *c)
 static unsigned dreg_index(struct cpu *c, unsigned n)
 {
     if (n == 4 || n == 5) {
-        if (c->cr4 & (1u << 3))
+        if (c->cr4 & CR4_DE)
             cpu_fault(c, EXC_UD, 0);
         return n + 2;
     }

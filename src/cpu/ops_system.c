@@ -3,6 +3,7 @@
  * while no FPU is modelled. */
 #include <string.h>
 
+#include "cpu/cpu_model.h"
 #include "cpu/exec.h"
 #include "cpu/desc.h"
 #include "cpu/ops.h"
@@ -172,39 +173,30 @@ void h_clts(struct cpu *c, const struct insn *i)
 
 /* --- identification and time ---------------------------------------------- */
 
-/* CPUID (SDM vol. 2, CPUID).  One coherent model per level: family from the
- * level, no x87 yet (bit 0 clear), TSC and CMPXCHG8B from the Pentium on,
- * CMOV on P6.  A full model table comes with the P6 issue. */
+/* CPUID (SDM vol. 2, CPUID): the model's answer (cpu_model.c).  Reading
+ * leaf 1 also latches the microcode revision into IA32_BIOS_SIGN_ID, which
+ * is how software reads it (SDM vol. 3A, 9.11.7.1). */
 void h_cpuid(struct cpu *c, const struct insn *i)
 {
-    static const char vendor[12] = "GenuineIntel";
+    uint32_t r[4];
     uint32_t leaf = c->gpr[R_EAX];
-    uint32_t a = 0, b = 0, cc = 0, d = 0;
-    if (leaf == 0) {
-        a = 1;
-        memcpy(&b, vendor, 4);
-        memcpy(&d, vendor + 4, 4);
-        memcpy(&cc, vendor + 8, 4);
-    } else if (leaf == 1) {
-        a = c->level == CPU_486 ? 0x0480 : c->level == CPU_586 ? 0x0543 : 0x0686;
-        if (c->level >= CPU_586)
-            d |= (1u << 4) | (1u << 8);  /* TSC, CX8 */
-        if (c->level >= CPU_P6)
-            d |= 1u << 15;               /* CMOV */
-    }
-    c->gpr[R_EAX] = a;
-    c->gpr[R_EBX] = b;
-    c->gpr[R_ECX] = cc;
-    c->gpr[R_EDX] = d;
+    cpu_model_cpuid(c->model, c->features, leaf, r);
+    if (leaf == 1 && c->model->p6_msrs)
+        c->msr.bios_sign_id = (uint64_t)c->model->ucode_rev << 32;
+    c->gpr[R_EAX] = r[0];
+    c->gpr[R_EBX] = r[1];
+    c->gpr[R_ECX] = r[2];
+    c->gpr[R_EDX] = r[3];
 }
 
 /* RDTSC: CR4.TSD makes it privileged. */
 void h_rdtsc(struct cpu *c, const struct insn *i)
 {
-    if ((c->cr4 & (1u << 2)) && c->cpl != 0 && protected_mode(c))
+    if ((c->cr4 & CR4_TSD) && c->cpl != 0 && protected_mode(c))
         cpu_fault(c, EXC_GP, 0);
-    c->gpr[R_EAX] = (uint32_t)c->tsc;
-    c->gpr[R_EDX] = (uint32_t)(c->tsc >> 32);
+    uint64_t tsc = cpu_read_tsc(c);
+    c->gpr[R_EAX] = (uint32_t)tsc;
+    c->gpr[R_EDX] = (uint32_t)(tsc >> 32);
 }
 
 /* --- x87 while no FPU is present ------------------------------------------ */

@@ -121,6 +121,9 @@ void task_switch(struct cpu *c, uint16_t sel, const struct desc *d, enum task_re
     c->tr = (struct seg){ .base = nd.base, .limit = nd.limit, .sel = sel, .attr = nd.attr };
     c->cr0 |= CR0_TS;
     if (nl == &tss32 && (c->cr0 & CR0_PG) && n_cr3 != c->cr3) {
+        /* PAE: the new task's PDPTEs load with its CR3 (SDM 4.4.1). */
+        if ((c->cr4 & CR4_PAE) && !mmu_load_pdptes(c, n_cr3))
+            cpu_fault(c, EXC_GP, 0);
         c->cr3 = n_cr3;
         cpu_tlb_flush(c, false);
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpu/cpu_model.h"
 #include "host/account.h"
 #include "host/version.h"
 #include "vm/clock.h"
@@ -65,15 +66,6 @@ static const struct {
     { "exit", CLI_LOG_EXIT, "print why the VM stopped, and how many instructions ran" },
 };
 
-static const struct {
-    const char *name;
-    enum cpu_level level;
-    const char *help;
-} cpu_models[] = {
-    { "386", CPU_386, "Intel 80386" },
-    { "486", CPU_486, "Intel 80486 (the default)" },
-};
-
 void cli_usage(FILE *out)
 {
     fputs("usage: plex86 [options]\n"
@@ -85,7 +77,8 @@ void cli_usage(FILE *out)
           "  -append STRING      the kernel's command line\n"
           "  -initrd FILE        Linux's initial ramdisk, or a Multiboot module\n"
           "  -m SIZE             guest RAM in MiB, or with an M/G suffix (default 32)\n"
-          "  -cpu MODEL          CPU model: 386, 486 (default 486; -cpu help lists)\n"
+          "  -cpu MODEL          CPU model: 386, 486, pentium, pentium2, pentium3,\n"
+          "                      pentium-m (the default; -cpu help lists them)\n"
           "  -nographic          accepted for QEMU compatibility (no display yet)\n"
           "  -serial DEV         COM1 output: stdio (default), null, none, file:PATH\n"
           "  -debugcon DEV       port 0xE9 console: none (default), stdio, null, file:PATH\n"
@@ -125,7 +118,7 @@ void cli_defaults(struct cli_options *o)
 {
     *o = (struct cli_options){
         .ram_mb = CLI_DEFAULT_RAM_MB,
-        .cpu = CPU_486,
+        .cpu = cpu_model_default(),
         .serial = { .kind = CLI_CHR_STDIO },
         .debugcon = { .kind = CLI_CHR_NONE },
     };
@@ -279,15 +272,14 @@ static enum cli_result parse_cpu(const char *name, struct cli_options *o, FILE *
 {
     if (!strcmp(name, "help")) {
         fputs("CPU models (-cpu MODEL):\n", out);
-        for (size_t i = 0; i < sizeof(cpu_models) / sizeof(cpu_models[0]); i++)
-            fprintf(out, "  %-4s %s\n", cpu_models[i].name, cpu_models[i].help);
+        cpu_model_list(out);
         return CLI_DONE;
     }
-    for (size_t i = 0; i < sizeof(cpu_models) / sizeof(cpu_models[0]); i++)
-        if (!strcmp(name, cpu_models[i].name)) {
-            o->cpu = cpu_models[i].level;
-            return CLI_RUN;
-        }
+    const struct cpu_model *m = cpu_model_find(name);
+    if (m) {
+        o->cpu = m;
+        return CLI_RUN;
+    }
     snprintf(err, errlen, "-cpu: unknown CPU model '%s' (try -cpu help)", name);
     return CLI_ERROR;
 }

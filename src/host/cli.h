@@ -49,7 +49,7 @@ struct cli_options {
     const char *append;        /* -append STRING, or NULL */
     const char *initrd;        /* -initrd FILE, or NULL */
     uint32_t ram_mb;           /* -m */
-    enum cpu_level cpu;        /* -cpu */
+    const struct cpu_model *cpu; /* -cpu (cpu/cpu_model.h) */
     bool nographic;            /* -nographic: accepted, no display yet */
     bool no_reboot;            /* -no-reboot */
     struct cli_chardev serial;   /* -serial, default stdio */

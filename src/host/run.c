@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu/cpu_model.h"
 #include "host/account.h"
 #include "host/console.h"
 #include "pc/pc.h"
@@ -78,7 +79,8 @@ static void close_files(struct run_files *rf)
 static int make_config(const struct cli_options *o, struct run_files *rf,
                        struct pc_config *pc, FILE **log)
 {
-    *pc = (struct pc_config){ .ram_mb = o->ram_mb, .cpu_level = o->cpu,
+    *pc = (struct pc_config){ .ram_mb = o->ram_mb, .cpu_level = o->cpu->level,
+                              .cpu_model = o->cpu,
                               .sbe_depth = o->sbe_depth,
                               .sbe_depth_zero = o->sbe_depth_set && o->sbe_depth == 0,
                               .no_code_cache = o->no_code_cache,

@@ -225,6 +225,7 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     struct vm_config vc = { .ram_mb = cfg->ram_mb, .cpu_level = cfg->cpu_level,
+                            .cpu_model = cfg->cpu_model,
                             .sbe_depth = cfg->sbe_depth_zero ? SBE_DEPTH_NONE : cfg->sbe_depth,
                             .no_code_cache = cfg->no_code_cache,
                             .icount = cfg->icount, .icount_shift = cfg->icount_shift };

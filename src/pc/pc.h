@@ -34,6 +34,7 @@ struct pci;
 struct pc_config {
     uint32_t ram_mb;
     enum cpu_level cpu_level;
+    const struct cpu_model *cpu_model; /* wins over cpu_level when set */
     unsigned sbe_depth;        /* scanner depth; 0 = the default */
     bool sbe_depth_zero;       /* -sbe-depth 0: scan only straight-line paths */
     bool no_code_cache;

@@ -1,6 +1,8 @@
 /* The VM object; see vm.h. */
 #include "vm/vm.h"
 
+#include "cpu/cpu_model.h"
+
 #include "sbe/cache.h"
 #include "sbe/sbe.h"
 
@@ -37,7 +39,9 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     iobus_init(&vm->io);
-    if (cpu_init(&vm->cpu, vm, cfg->cpu_level) < 0) {
+    const struct cpu_model *model =
+        cfg->cpu_model ? cfg->cpu_model : cpu_model_for_level(cfg->cpu_level);
+    if (cpu_init(&vm->cpu, vm, model) < 0) {
         snprintf(err, errlen, "cannot initialise the CPU decoder");
         physmem_destroy(&vm->mem);
         free(vm);

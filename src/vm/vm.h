@@ -70,6 +70,8 @@ struct vm_host_hooks {
 struct vm_config {
     uint32_t ram_mb;       /* guest RAM in MiB */
     enum cpu_level cpu_level;
+    const struct cpu_model *cpu_model; /* wins over cpu_level when set; NULL:
+                                          cpu_model_for_level(cpu_level) */
     unsigned sbe_depth;    /* scanner's recursive-descent depth; 0: default */
     bool no_code_cache;    /* run every instruction through the slow path
                               (for comparisons; still scanned first) */

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "cpu/exec.h"
 #include "cpu/mmu.h"
+#include "cpu/msr.h"
 #include "vm/vm.h"
 
 static struct vm *vm;
@@ -450,6 +451,233 @@ static void test_4m(void)
     CHECK_EQ(lin_read(c, la + 0x12344, 4), rd32(0x00012344u));
 }
 
+/* --- PAE paging (SDM vol. 3A, 4.4) ---------------------------------------
+ * The PDPT sits at PD_PA; page directories and tables come from the pool. */
+
+static uint64_t rd64(uint32_t pa) { return rd32(pa) | (uint64_t)rd32(pa + 4) << 32; }
+static void wr64(uint32_t pa, uint64_t v) { wr32(pa, (uint32_t)v); wr32(pa + 4, (uint32_t)(v >> 32)); }
+
+static uint32_t pool_page(void)
+{
+    uint32_t p = pt_next;
+    pt_next += 0x1000;
+    if (pt_next > PT_POOL_END)
+        abort();
+    return p;
+}
+
+/* Paging on with CR4.PAE (and PGE), EFER.NXE as asked, an empty PDPT. */
+static void fresh_pae(bool nxe, uint32_t more_cr4)
+{
+    fresh(MMU_CR4_PAE | more_cr4);
+    c->msr.efer = nxe ? EFER_NXE : 0;
+    CHECK(mmu_load_pdptes(c, c->cr3));
+}
+
+/* The PDE address for la, allocating its page directory (PDPTE present,
+ * registers reloaded) the first time. */
+static uint32_t pae_pde_pa(uint32_t la)
+{
+    uint32_t pdpte_pa = PD_PA + (la >> 30) * 8;
+    uint64_t pdpte = rd64(pdpte_pa);
+    if (!(pdpte & PTE_P)) {
+        pdpte = pool_page() | PTE_P;
+        wr64(pdpte_pa, pdpte);
+        CHECK(mmu_load_pdptes(c, c->cr3));
+    }
+    return (uint32_t)(pdpte & PAE_ADDR) + ((la >> 21) & 0x1FF) * 8;
+}
+
+static uint32_t pae_pte_pa(uint32_t la)
+{
+    return (uint32_t)(rd64(pae_pde_pa(la)) & PAE_ADDR) + ((la >> 12) & 0x1FF) * 8;
+}
+
+static void map_pae4k(uint32_t la, uint64_t pa, uint64_t pde_flags, uint64_t pte_flags)
+{
+    uint32_t pde = pae_pde_pa(la);
+    uint64_t pt = rd64(pde) & PAE_ADDR;
+    if (!pt)
+        pt = pool_page();
+    wr64(pde, pt | pde_flags);
+    wr64((uint32_t)pt + ((la >> 12) & 0x1FF) * 8, (pa & PAE_ADDR) | pte_flags);
+}
+
+static void map_pae2m(uint32_t la, uint64_t pa, uint64_t flags)
+{
+    wr64(pae_pde_pa(la), (pa & PAE_ADDR_2M) | flags | PTE_PS);
+}
+
+static void test_pae(void)
+{
+    const uint32_t la = 0xC0801000u; /* PDPTE 3, PDE 4, PTE 1 */
+    fresh_pae(false, 0);
+    map_pae4k(la, 0x00205000u, URW, URW);
+    wr32(0x00205010u, 0x12345678u);
+    CHECK_EQ(mmu_translate(c, la + 0x10, MMU_READ), 0x00205010u);
+    CHECK_EQ(lin_read(c, la + 0x10, 4), 0x12345678u);
+    CHECK_EQ(rd64(pae_pte_pa(la)) & AD, PTE_A);
+    CHECK_EQ(rd64(pae_pde_pa(la)) & PTE_A, PTE_A);
+    lin_write(c, la + 0x20, 0xCAFEu, 2);
+    CHECK_EQ(rd32(0x00205020u) & 0xFFFF, 0xCAFEu);
+    CHECK_EQ(rd64(pae_pte_pa(la)) & AD, AD);
+    /* The high dwords of the entries are left alone by A/D updates. */
+    CHECK_EQ(rd64(pae_pte_pa(la)) >> 32, 0);
+    /* Not present at each level: PDPTE, PDE, PTE. */
+    TRY_READ(0x00001000u, 4);            /* PDPTE 0 empty */
+    CHECK_PF(0x00001000u, 0);
+    TRY_WRITE(la + 0x200000u, 1, 1);     /* PDE 5 empty */
+    CHECK_PF(la + 0x200000u, PFERR_W);
+    TRY_READ(la + 0x1000u, 1);           /* PTE 2 empty */
+    CHECK_PF(la + 0x1000u, 0);
+    /* User rights combine over PDE and PTE. */
+    map_pae4k(la, 0x00205000u, RW, URW);
+    mmu_flush(c, true);
+    c->cpl = 3;
+    TRY_READ(la, 4);
+    CHECK_PF(la, PFERR_P | PFERR_U);
+    c->cpl = 0;
+
+    /* 2 MiB pages: no CR4.PSE needed; bits 20:13 reserved. */
+    const uint32_t big = 0x40400000u; /* PDPTE 1, PDE 2 */
+    fresh_pae(false, 0);
+    map_pae2m(big, 0x00600000u, URW);
+    wr32(0x006ABCD0u, 0xB16B00B5u);
+    CHECK_EQ(lin_read(c, big + 0xABCD0u, 4), 0xB16B00B5u);
+    CHECK_EQ(mmu_translate(c, big + 0x1FFFFFu, MMU_READ), 0x007FFFFFu);
+    lin_write(c, big + 4, 7, 1);
+    CHECK_EQ(rd64(pae_pde_pa(big)) & AD, AD);
+    /* INVLPG of one address drops every cached piece of the 2 MiB page. */
+    CHECK_EQ(mmu_translate(c, big + 0x5000u, MMU_READ), 0x00605000u);
+    map_pae2m(big, 0x00800000u, URW);
+    CHECK_EQ(mmu_translate(c, big + 0x5000u, MMU_READ), 0x00605000u); /* stale */
+    mmu_invlpg(c, big + 0x1000u);
+    CHECK_EQ(mmu_translate(c, big + 0x5000u, MMU_READ), 0x00805000u);
+    for (unsigned bit = 13; bit <= 20; bit++) {
+        fresh_pae(false, 0);
+        map_pae2m(big, 0x00600000u, URW | (1ull << bit));
+        TRY_READ(big, 1);
+        CHECK_PF(big, PFERR_P | PFERR_RSVD);
+    }
+
+    /* Reserved bits 62:36 in PDE and PTE; bit 63 (XD) without NXE. */
+    static const unsigned rbits[] = { 36, 40, 51, 62, 63 };
+    for (size_t k = 0; k < sizeof(rbits) / sizeof(rbits[0]); k++) {
+        for (int level = 0; level < 2; level++) {
+            fresh_pae(false, 0);
+            uint64_t r = 1ull << rbits[k];
+            map_pae4k(la, 0x00205000u, URW | (level ? 0 : r), URW | (level ? r : 0));
+            c->cpl = 3;
+            TRY_WRITE(la, 1, 1);
+            CHECK_PF(la, PFERR_P | PFERR_RSVD | PFERR_W | PFERR_U);
+            CHECK_EQ(rd64(pae_pte_pa(la)) & AD, 0); /* a faulting walk writes nothing */
+        }
+    }
+    /* With NXE, bit 63 is XD, not reserved. */
+    fresh_pae(true, 0);
+    map_pae4k(la, 0x00205000u, URW, URW | PTE_XD);
+    CHECK_EQ(lin_read(c, la + 0x10, 4), 0x12345678u);
+
+    /* PDPTE loading: a present PDPTE with a reserved bit (2:1, 8:5,
+     * 63:36) makes the load fail and keeps the old registers. */
+    static const unsigned pbits[] = { 1, 2, 5, 8, 36, 63 };
+    for (size_t k = 0; k < sizeof(pbits) / sizeof(pbits[0]); k++) {
+        fresh_pae(false, 0);
+        wr64(PD_PA + 16, 0x00030000u | PTE_P);
+        CHECK(mmu_load_pdptes(c, PD_PA));
+        wr64(PD_PA + 16, 0x00030000u | PTE_P | (1ull << pbits[k]));
+        CHECK(!mmu_load_pdptes(c, PD_PA));
+        CHECK_EQ(c->pdpte[2], 0x00030000u | PTE_P);
+        wr64(PD_PA + 16, (1ull << pbits[k])); /* not present: anything goes */
+        CHECK(mmu_load_pdptes(c, PD_PA));
+    }
+    /* The walk uses the PDPTE registers, not memory: a PDPTE rewritten in
+     * memory changes nothing until the registers reload. */
+    fresh_pae(false, 0);
+    map_pae4k(la, 0x00205000u, URW, URW);
+    wr64(PD_PA + 24, 0);
+    mmu_flush(c, true);
+    CHECK_EQ(lin_read(c, la + 0x10, 4), 0x12345678u);
+    CHECK(mmu_load_pdptes(c, PD_PA));
+    mmu_flush(c, true);
+    TRY_READ(la + 0x10, 4);
+    CHECK_PF(la + 0x10, 0);
+}
+
+/* Execute disable (SDM 4.6 and 4.7): XD in the PDE or the PTE forbids
+ * instruction fetches; the I/D error bit appears on fetch faults only with
+ * NXE. */
+static void test_nx(void)
+{
+    const uint32_t la = 0x00801000u;
+    for (int where = 0; where < 2; where++) {
+        for (int user = 0; user < 2; user++) {
+            fresh_pae(true, 0);
+            map_pae4k(la, 0x00205000u, URW | (where ? 0 : PTE_XD), URW | (where ? PTE_XD : 0));
+            c->cpl = user ? 3 : 0;
+            CHECK_EQ(lin_read(c, la, 4), rd32(0x00205000u)); /* reads still fine */
+            lin_write(c, la + 8, 5, 1);
+            attempt(T_EXEC, la + 0x10, 0, 1);
+            CHECK_PF(la + 0x10, PFERR_P | PFERR_ID | (user ? PFERR_U : 0));
+            attempt(T_FETCH, la + 0x10, 0, 2);                 /* also through the TLB */
+            CHECK_PF(la + 0x10, PFERR_P | PFERR_ID | (user ? PFERR_U : 0));
+        }
+    }
+    /* Executable pages: fine. */
+    fresh_pae(true, 0);
+    map_pae4k(la, 0x00205000u, URW, URW);
+    wr8(0x00205010u, 0x90);
+    attempt(T_FETCH, la + 0x10, 0, 1);
+    CHECK(!faulted);
+    CHECK_EQ(got, 0x90);
+    /* Not-present fetches carry I/D with NXE, not without. */
+    attempt(T_EXEC, la + 0x1000u, 0, 1);
+    CHECK_PF(la + 0x1000u, PFERR_ID);
+    fresh_pae(false, 0);
+    map_pae4k(la, 0x00205000u, URW, URW);
+    attempt(T_EXEC, la + 0x1000u, 0, 1);
+    CHECK_PF(la + 0x1000u, 0);
+    /* 32-bit paging never reports I/D. */
+    fresh(0);
+    c->msr.efer = EFER_NXE;
+    attempt(T_EXEC, la, 0, 1);
+    CHECK_PF(la, 0);
+    /* A 2 MiB XD page. */
+    fresh_pae(true, 0);
+    map_pae2m(0x00400000u, 0x00400000u, URW | PTE_XD);
+    attempt(T_EXEC, 0x00400100u, 0, 1);
+    CHECK_PF(0x00400100u, PFERR_P | PFERR_ID);
+}
+
+/* Physical addresses at or above 4 GiB: nothing there (mmu.h). */
+static void test_pae_above_4g(void)
+{
+    const uint32_t la = 0x00801000u;
+    fresh_pae(false, 0);
+    wr32(0x00005000u, 0x11223344u);
+    map_pae4k(la, 0x100005000ull, URW, URW); /* 4 GiB + 0x5000 */
+    CHECK_EQ(lin_read(c, la, 4), 0xFFFFFFFFu);
+    CHECK_EQ(lin_read(c, la + 2, 2), 0xFFFFu);
+    lin_write(c, la, 0, 4);
+    CHECK_EQ(rd32(0x00005000u), 0x11223344u); /* no alias of low RAM */
+    CHECK_EQ(lin_read(c, la, 4), 0xFFFFFFFFu);
+    attempt(T_FETCH, la, 0, 1);
+    CHECK(faulted);
+    CHECK_EQ(c->exc_vector, EXC_UD);
+    /* A crossing read: last bytes of a RAM page, first of the nowhere one. */
+    map_pae4k(la - 0x1000u, 0x00006000u, URW, URW);
+    wr32(0x00006FFCu, 0xA1B2C3D4u);
+    CHECK_EQ(lin_read(c, la - 2, 4), 0xFFFFA1B2u);
+    lin_write(c, la - 2, 0x55667788u, 4);
+    CHECK_EQ(rd32(0x00006FFCu), 0x7788C3D4u);
+    CHECK_EQ(rd32(0x00005000u), 0x11223344u);
+    /* A page table above 4 GiB reads all ones: present, reserved bits. */
+    fresh_pae(false, 0);
+    wr64(pae_pde_pa(la), 0x200000000ull | URW);
+    TRY_READ(la, 4);
+    CHECK_PF(la, PFERR_P | PFERR_RSVD);
+}
+
 static void test_crossing(void)
 {
     const uint32_t la = 0x00400000u;
@@ -833,6 +1061,9 @@ int main(int argc, char **argv)
     test_rights_cached();
     test_4m();
     test_crossing();
+    test_pae();
+    test_nx();
+    test_pae_above_4g();
     test_stale_and_flush();
     test_mmio_paged();
     test_guest_run();

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "fuzz.h"
+#include "cpu/cpu_model.h"
 #include "host/cli.h"
 
 #define MAX_ARGS 64
@@ -75,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(o.ram_mb >= 1 && o.ram_mb <= CLI_MAX_RAM_MB, "-m %u accepted", o.ram_mb);
         FUZZ_CHECK((o.bios != NULL) != (o.kernel != NULL), "not exactly one of -bios, -kernel");
         FUZZ_CHECK(o.kernel || (!o.append && !o.initrd), "-append/-initrd without -kernel");
-        FUZZ_CHECK(o.cpu == CPU_386 || o.cpu == CPU_486 || o.cpu >= CPU_586, "cpu %d", o.cpu);
+        FUZZ_CHECK(o.cpu && o.cpu >= cpu_models && o.cpu < cpu_models + cpu_model_count,
+                   "cpu %p", (const void *)o.cpu);
         FUZZ_CHECK(in_argv(o.bios, argv, argc) && in_argv(o.kernel, argv, argc) &&
                        in_argv(o.append, argv, argc) && in_argv(o.initrd, argv, argc) &&
                        in_argv(o.log_file, argv, argc) && in_argv(o.serial.path, argv, argc) &&
