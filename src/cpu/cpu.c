@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpu/exec.h"
+#include "cpu/fpu.h"
 #include "cpu/interrupt.h"
 #include "cpu/mmu.h"
 #include "cpu/ops.h"
@@ -85,12 +86,16 @@ void cpu_reset(struct cpu *c)
     /* The interrupt controller's wiring is the board's, not CPU state. */
     int (*irq_ack)(void *) = c->irq_ack;
     void *irq_opaque = c->irq_opaque;
+    void (*ferr)(void *, bool) = c->ferr;
+    void *ferr_opaque = c->ferr_opaque;
     memset(c, 0, offsetof(struct cpu, fault_jmp));
     c->vm = vm;
     c->level = level;
     c->decoder = decoder;
     c->irq_ack = irq_ack;
     c->irq_opaque = irq_opaque;
+    c->ferr = ferr;
+    c->ferr_opaque = ferr_opaque;
     c->icount = icount;
     c->interrupts = interrupts;
     c->exceptions = exceptions;
@@ -112,6 +117,7 @@ void cpu_reset(struct cpu *c)
     c->gpr[R_EDX] = level == CPU_386 ? 0x0308 : level == CPU_486 ? 0x0480
                     : level == CPU_586 ? 0x0543 : 0x0686;
     c->msr.apic_base = 0xFEE00900u;
+    fpu_reset(c);
     c->delivering = -1;
     c->sys_access = false;
     mmu_flush(c, true); /* RESET/INIT leave the TLB empty */

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/fpu_state.h"
+
 struct vm;
 
 /* General registers in encoding order (SDM vol. 2, table 2-2). */
@@ -128,6 +130,10 @@ struct cpu {
     bool nmi_pending;       /* NMI edge latched */
     int (*irq_ack)(void *opaque); /* INTA cycle: returns the vector, or -1 */
     void *irq_opaque;
+    /* FERR# (x87 error with CR0.NE=0, fpu.h): the board routes it to IRQ13
+     * and owns IGNNE# (port 0xF0).  Called when the level changes. */
+    void (*ferr)(void *opaque, bool asserted);
+    void *ferr_opaque;
 
     /* --- system state ------------------------------------------------ */
     uint32_t cr0;           /* PE MP EM TS ET NE WP AM NW CD PG */
@@ -140,6 +146,7 @@ struct cpu {
     struct seg ldtr;        /* LDTR: selector + cached LDT descriptor */
     struct seg tr;          /* TR: selector + cached TSS descriptor */
     struct msrs msr;
+    struct fpu fpu;         /* x87 state (fpu_state.h) */
     uint64_t tsc;           /* time-stamp counter (advances per instruction
                                until the time issue gives it a frequency) */
 

@@ -5,6 +5,7 @@
 
 #include "cpu/exec.h"
 #include "cpu/desc.h"
+#include "cpu/fpu.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
 
@@ -173,7 +174,7 @@ void h_clts(struct cpu *c, const struct insn *i)
 /* --- identification and time ---------------------------------------------- */
 
 /* CPUID (SDM vol. 2, CPUID).  One coherent model per level: family from the
- * level, no x87 yet (bit 0 clear), TSC and CMPXCHG8B from the Pentium on,
+ * level, the x87 when present, TSC and CMPXCHG8B from the Pentium on,
  * CMOV on P6.  A full model table comes with the P6 issue. */
 void h_cpuid(struct cpu *c, const struct insn *i)
 {
@@ -187,6 +188,8 @@ void h_cpuid(struct cpu *c, const struct insn *i)
         memcpy(&cc, vendor + 8, 4);
     } else if (leaf == 1) {
         a = c->level == CPU_486 ? 0x0480 : c->level == CPU_586 ? 0x0543 : 0x0686;
+        if (cpu_has_fpu(c))
+            d |= 1u << 0;                /* FPU */
         if (c->level >= CPU_586)
             d |= (1u << 4) | (1u << 8);  /* TSC, CX8 */
         if (c->level >= CPU_P6)
@@ -207,13 +210,16 @@ void h_rdtsc(struct cpu *c, const struct insn *i)
     c->gpr[R_EDX] = (uint32_t)(c->tsc >> 32);
 }
 
-/* --- x87 while no FPU is present ------------------------------------------ */
+/* --- WAIT, and the x87 escapes while no FPU is present ---------------------- */
 
-/* WAIT: #NM when CR0.MP and CR0.TS are both set (SDM vol. 3A, 2.5). */
+/* WAIT: #NM when CR0.MP and CR0.TS are both set (SDM vol. 3A, 2.5); then
+ * a pending unmasked x87 exception is reported (#MF or FERR#, fpu.h). */
 void h_wait(struct cpu *c, const struct insn *i)
 {
     if ((c->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
         cpu_fault(c, EXC_NM, 0);
+    if (c->fpu.sw & FSW_ES)
+        fpu_signal_error(c);
 }
 
 /* An ESC instruction with no coprocessor: #NM when CR0.EM or CR0.TS is set;
