@@ -62,7 +62,7 @@ void h_fld(struct cpu *c, const struct insn *i)
     if (!is_mem(i)) {
         unsigned src = i->modrm & 7;
         fpu_note(c, i, false, 0);
-        if (!fpu_full(f, src) && !fpu_full(f, 7)) {
+        if (!fpu_full(f, src)) { /* underflow first, then overflow */
             if (!fpu_stack_fault(f, false))
                 return;
             fpu_set_indef(&v);
@@ -124,8 +124,10 @@ void h_fld(struct cpu *c, const struct insn *i)
             return;
         }
         hsw = fpu_host_load((enum fhost_load)kind, &v, &m, f->cw);
-        if (fpu_merge(f, hsw) & FPU_PRE)
+        if (fpu_merge(f, hsw) & FPU_PRE) {
+            f->sw &= (uint16_t)~FSW_C1;
             return; /* unmasked #IA (SNaN) or #D: nothing loaded */
+        }
     }
     push_checked(f, &v);
 }
@@ -162,6 +164,17 @@ void h_fst(struct cpu *c, const struct insn *i)
         pop = !(i->opcode == 0xDD && i->modrm_reg == 2);
         fpu_note(c, i, false, 0);
         struct fpreg v;
+        if (i->opcode == 0xD9) {
+            /* D9 D8+i (FSTP1, "FSTPNCE"): no underflow check: with ST0
+             * empty it only pops (what the host does). */
+            f->sw &= (uint16_t)~FSW_C1;
+            if (fpu_full(f, 0)) {
+                v = *fpu_st(f, 0);
+                set_reg80(f, dst, &v);
+            }
+            fpu_pop(f);
+            return;
+        }
         if (!fpu_full(f, 0)) {
             if (!fpu_stack_fault(f, false))
                 return;
@@ -259,10 +272,10 @@ void h_farith(struct cpu *c, const struct insn *i)
         }
         struct fpreg a = *fpu_st(f, 0);
         unsigned hsw = fpu_host_rm(form * 8 + reg, &a, &m, f->cw);
-        if (fpu_merge(f, hsw) & FPU_PRE)
-            return;
+        unsigned unmasked = fpu_merge(f, hsw);
         fpu_cc(f, hsw, FSW_C1);
-        *fpu_st(f, 0) = a;
+        if (!(unmasked & FPU_PRE))
+            *fpu_st(f, 0) = a;
         return;
     }
     unsigned sti = i->modrm & 7;
@@ -275,9 +288,10 @@ void h_farith(struct cpu *c, const struct insn *i)
     } else {
         struct fpreg a = *fpu_st(f, 0), b = *fpu_st(f, sti);
         unsigned hsw = fpu_host_rr((to_sti ? FHOST_DC : 0) + reg, &a, &b, f->cw);
-        if (fpu_merge(f, hsw) & FPU_PRE)
-            return;
+        unsigned unmasked = fpu_merge(f, hsw);
         fpu_cc(f, hsw, FSW_C1);
+        if (unmasked & FPU_PRE)
+            return;
         if (to_sti)
             *fpu_st(f, sti) = b;
         else
@@ -315,7 +329,7 @@ void h_fcom(struct cpu *c, const struct insn *i)
     } else {
         unsigned sti = i->modrm & 7;
         bool unordered = i->opcode == 0xDD || i->opcode == 0xDA;
-        if (i->modrm == 0xD9 || i->modrm == 0xE9)
+        if ((i->opcode == 0xDE && i->modrm == 0xD9) || (i->opcode == 0xDA && i->modrm == 0xE9))
             pops = 2;   /* DE D9 FCOMPP, DA E9 FUCOMPP */
         else
             pops = i->opcode == 0xDE || (i->modrm & 0x08); /* …P forms */
@@ -326,13 +340,19 @@ void h_fcom(struct cpu *c, const struct insn *i)
         b = *fpu_st(f, sti);
         hsw = fpu_host_rr(unordered ? FHOST_FUCOM : 2, &a, &b, f->cw);
     }
+    /* With an unmasked invalid or denormal operand the condition codes
+     * are still set (unordered for a NaN), but nothing is popped. */
     if (fpu_merge(f, hsw) & FPU_PRE)
-        return;
+        pops = 0;
     fpu_cc(f, hsw, FSW_CC);
     goto pop;
 underflow:
-    if (!fpu_stack_fault(f, false))
+    /* Unordered whether or not the fault is masked; only the masked
+     * response pops. */
+    if (!fpu_stack_fault(f, false)) {
+        f->sw = (uint16_t)((f->sw & ~(FSW_C0 | FSW_C2 | FSW_C3)) | CC_UNORDERED);
         return;
+    }
     f->sw = (uint16_t)((f->sw & ~FSW_CC) | CC_UNORDERED);
 pop:
     while (pops--)
@@ -354,15 +374,17 @@ void h_fcomi(struct cpu *c, const struct insn *i)
     uint32_t fl;
     fpu_note(c, i, false, 0);
     if (!fpu_full(f, 0) || !fpu_full(f, sti)) {
-        if (!fpu_stack_fault(f, false))
+        bool masked = fpu_stack_fault(f, false);
+        set_flags(c, F_ARITH, F_ZF | F_PF | F_CF);
+        if (!masked)
             return;
         fl = F_ZF | F_PF | F_CF;
     } else {
+        /* C1 is left alone (the SDM says cleared; the host keeps it). */
         struct fpreg a = *fpu_st(f, 0), b = *fpu_st(f, sti);
         unsigned hsw = fpu_host_rr(unordered ? FHOST_FUCOM : 2, &a, &b, f->cw);
         if (fpu_merge(f, hsw) & FPU_PRE)
-            return;
-        f->sw &= (uint16_t)~FSW_C1;
+            pop = false;
         fl = (hsw & FSW_C3 ? F_ZF : 0) | (hsw & FSW_C2 ? F_PF : 0) | (hsw & FSW_C0 ? F_CF : 0);
     }
     set_flags(c, F_ARITH, fl);

@@ -97,7 +97,11 @@ void h_funary(struct cpu *c, const struct insn *i)
     if (!fpu_full(f, 0) || (u->in == 2 && !fpu_full(f, 1)) ||
         (u->pushop >= 0 && fpu_full(f, 7))) {
         bool overflow = fpu_full(f, 0) && (u->in < 2 || fpu_full(f, 1));
-        if (!fpu_stack_fault(f, overflow))
+        f->sw &= (uint16_t)~(u->cc & FSW_C2); /* C0 and C3 are kept */
+        bool masked = fpu_stack_fault(f, overflow);
+        if (u->op == FHO_TST)
+            f->sw |= FSW_C0 | FSW_C2 | FSW_C3; /* unordered, masked or not */
+        if (!masked)
             return;
         if (u->op == FHO_TST || u->op == FHO_PREM || u->op == FHO_PREM1) {
             if (u->op == FHO_TST)
@@ -119,9 +123,10 @@ void h_funary(struct cpu *c, const struct insn *i)
         struct fpreg out[2];
         unsigned n;
         unsigned hsw = fpu_host_push((enum fhost_push)u->pushop, fpu_st(f, 0), out, &n, f->cw);
-        if (fpu_merge(f, hsw) & FPU_PRE)
-            return;
+        unsigned unmasked = fpu_merge(f, hsw);
         fpu_cc(f, hsw, u->cc);
+        if (unmasked & FPU_PRE)
+            return;
         if (n == 2) {
             set_st(f, 0, &out[1]);
             fpu_push(f, &out[0]);
@@ -132,10 +137,15 @@ void h_funary(struct cpu *c, const struct insn *i)
     }
     struct fpreg a = *fpu_st(f, 0), b = *fpu_st(f, 1);
     unsigned hsw = fpu_host_op((enum fhost_op)u->op, &a, &b, f->cw);
-    if (fpu_merge(f, hsw) & FPU_PRE)
-        return;
-    fpu_cc(f, hsw, u->cc);
-    if (u->op == FHO_TST)
+    unsigned unmasked = fpu_merge(f, hsw);
+    unsigned cc = u->cc;
+    /* FPREM/FPREM1 with a NaN result or an unmasked invalid operand leave
+     * the quotient bits C0 C3 (C1 too when unmasked) as they were. */
+    if ((u->op == FHO_PREM || u->op == FHO_PREM1) &&
+        ((unmasked & FPU_PRE) || ((a.se & 0x7FFF) == 0x7FFF && a.sig << 1)))
+        cc = FSW_C1 | FSW_C2;
+    fpu_cc(f, hsw, cc);
+    if ((unmasked & FPU_PRE) || u->op == FHO_TST)
         return;
     if (u->pop) {
         set_st(f, 1, &a);
@@ -187,8 +197,7 @@ void h_fcmov(struct cpu *c, const struct insn *i)
             set_st(f, 0, &indef);
         return;
     }
-    f->sw &= (uint16_t)~FSW_C1;
-    uint32_t fl = c->eflags;
+    uint32_t fl = c->eflags; /* C1 is left alone, as on the host */
     bool t;
     switch (i->modrm_reg & 3) {
     case 0: t = fl & F_CF; break;
@@ -212,6 +221,7 @@ void h_ffree(struct cpu *c, const struct insn *i)
     struct fpu *f = &c->fpu;
     fpu_note(c, i, false, 0);
     f->full &= (uint8_t)~(1u << fpu_phys(f, i->modrm & 7));
+    f->sw &= (uint16_t)~FSW_C1; /* undefined; the host clears it */
     if (i->opcode == 0xDF)
         fpu_pop(f);
 }
