@@ -6,6 +6,7 @@
 
 #include "cpu/cpu_model.h"
 #include "cpu/exec.h"
+#include "cpu/fpu.h"
 #include "cpu/interrupt.h"
 #include "cpu/mmu.h"
 #include "cpu/msr.h"
@@ -23,14 +24,19 @@ const struct op_info op_table[OP_COUNT] = {
 #undef P
 };
 
-int cpu_init(struct cpu *c, struct vm *vm, const struct cpu_model *model)
+void cpu_set_model(struct cpu *c, const struct cpu_model *model)
 {
-    memset(c, 0, sizeof(*c));
-    c->vm = vm;
     c->model = model;
     c->level = model->level;
     for (unsigned w = 0; w < CPU_FEATURE_WORDS; w++)
         c->features[w] = model->features[w] & cpu_model_implemented(w);
+}
+
+int cpu_init(struct cpu *c, struct vm *vm, const struct cpu_model *model)
+{
+    memset(c, 0, sizeof(*c));
+    c->vm = vm;
+    cpu_set_model(c, model);
     c->decoder = decoder_create();
     if (!c->decoder || mmu_init(c) < 0) {
         cpu_destroy(c);
@@ -93,12 +99,16 @@ void cpu_reset(struct cpu *c)
     /* The interrupt controller's wiring is the board's, not CPU state. */
     int (*irq_ack)(void *) = c->irq_ack;
     void *irq_opaque = c->irq_opaque;
+    void (*ferr)(void *, bool) = c->ferr;
+    void *ferr_opaque = c->ferr_opaque;
     memset(c, 0, offsetof(struct cpu, fault_jmp));
     c->vm = vm;
     c->level = level;
     c->decoder = decoder;
     c->irq_ack = irq_ack;
     c->irq_opaque = irq_opaque;
+    c->ferr = ferr;
+    c->ferr_opaque = ferr_opaque;
     c->icount = icount;
     c->interrupts = interrupts;
     c->exceptions = exceptions;
@@ -119,6 +129,7 @@ void cpu_reset(struct cpu *c)
     /* EDX holds the processor signature after reset. */
     c->gpr[R_EDX] = cpu_model_signature(c->model);
     msr_reset(c);
+    fpu_reset(c);
     c->delivering = -1;
     c->sys_access = false;
     mmu_flush(c, true); /* RESET/INIT leave the TLB empty */

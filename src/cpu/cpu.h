@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/fpu_state.h"
+
 struct vm;
 struct cpu_model;
 
@@ -145,6 +147,10 @@ struct cpu {
     bool nmi_pending;       /* NMI edge latched */
     int (*irq_ack)(void *opaque); /* INTA cycle: returns the vector, or -1 */
     void *irq_opaque;
+    /* FERR# (x87 error with CR0.NE=0, fpu.h): the board routes it to IRQ13
+     * and owns IGNNE# (port 0xF0).  Called when the level changes. */
+    void (*ferr)(void *opaque, bool asserted);
+    void *ferr_opaque;
 
     /* --- system state ------------------------------------------------ */
     uint32_t cr0;           /* PE MP EM TS ET NE WP AM NW CD PG */
@@ -159,6 +165,7 @@ struct cpu {
     struct msrs msr;
     uint64_t pdpte[4];      /* PAE PDPTE registers, loaded from CR3 by MOV
                                to CR0/CR3/CR4 and task switches (mmu.c) */
+    struct fpu fpu;         /* x87 state (fpu_state.h) */
     uint64_t tsc;           /* time-stamp counter (advances per instruction
                                until the time issue gives it a frequency) */
 
@@ -209,6 +216,9 @@ struct cpu {
 
 /* Lifecycle. */
 int cpu_init(struct cpu *c, struct vm *vm, const struct cpu_model *model);
+/* Switches the model (tests; the CLI picks one at cpu_init).  Takes effect
+ * for CPUID and feature checks at once; call cpu_reset after. */
+void cpu_set_model(struct cpu *c, const struct cpu_model *model);
 void cpu_destroy(struct cpu *c);
 /* Power-on / RESET state (SDM vol. 3A, 9.1.1, table 9-1): real mode,
  * CS=F000 base FFFF0000, EIP=FFF0, EDX = family/model/stepping. */

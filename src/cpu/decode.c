@@ -154,6 +154,7 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
     i->mscale = 1;
     i->opcode = zi.opcode;
     i->modrm_reg = zi.raw.modrm.reg;
+    i->modrm = (uint8_t)(zi.raw.modrm.mod << 6 | zi.raw.modrm.reg << 3 | zi.raw.modrm.rm);
     i->cc = zi.opcode & 0x0F;
     i->far = zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
     i->lock = (zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0;
@@ -162,12 +163,15 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
     else if (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE))
         i->rep = REP_E;
 
-    if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && (zi.opcode & 0xF8) == 0xD8)
-        i->op = OP_FPU_ESC;   /* x87 escape: one pseudo-op while no FPU */
-    else if (zi.mnemonic == ZYDIS_MNEMONIC_NOP && zi.opcode_map == ZYDIS_OPCODE_MAP_0F)
+    if (zi.mnemonic == ZYDIS_MNEMONIC_NOP && zi.opcode_map == ZYDIS_OPCODE_MAP_0F) {
         i->op = OP_NOPL;      /* multi-byte NOP: P6 and later */
-    else
+    } else {
         i->op = op_of_mnemonic[zi.mnemonic];
+        /* An x87 escape the table has no row for (FISTTP) */
+        if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && (zi.opcode & 0xF8) == 0xD8 &&
+            i->op == OP_INVALID)
+            i->op = OP_FPU_ESC;
+    }
 
     bool have_imm = false;
     unsigned nvis = zi.operand_count_visible;

@@ -108,6 +108,7 @@ struct insn {
     uint8_t mscale;     /* 1, 2, 4, 8 */
     uint8_t opcode;     /* last opcode byte */
     uint8_t modrm_reg;  /* ModRM.reg (group extension) */
+    uint8_t modrm;      /* the whole ModRM byte (x87: FOP, register forms) */
     int32_t disp;
     uint32_t imm;
     uint32_t imm2;

@@ -6,6 +6,7 @@
 #include "cpu/cpu_model.h"
 #include "cpu/exec.h"
 #include "cpu/desc.h"
+#include "cpu/fpu.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
 
@@ -199,13 +200,16 @@ void h_rdtsc(struct cpu *c, const struct insn *i)
     c->gpr[R_EDX] = (uint32_t)(tsc >> 32);
 }
 
-/* --- x87 while no FPU is present ------------------------------------------ */
+/* --- WAIT, and the x87 escapes while no FPU is present ---------------------- */
 
-/* WAIT: #NM when CR0.MP and CR0.TS are both set (SDM vol. 3A, 2.5). */
+/* WAIT: #NM when CR0.MP and CR0.TS are both set (SDM vol. 3A, 2.5); then
+ * a pending unmasked x87 exception is reported (#MF or FERR#, fpu.h). */
 void h_wait(struct cpu *c, const struct insn *i)
 {
     if ((c->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
         cpu_fault(c, EXC_NM, 0);
+    if (c->fpu.sw & FSW_ES)
+        fpu_signal_error(c);
 }
 
 /* An ESC instruction with no coprocessor: #NM when CR0.EM or CR0.TS is set;

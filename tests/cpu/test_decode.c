@@ -67,7 +67,10 @@ int main(void)
     classify("c3", "RET", 1, FLOW_RET, VIRT_BRANCH);
     classify("cb", "RET", 1, FLOW_RET, VIRT_BRANCH);
     classify("0f0b", "UD2", 2, FLOW_UD, VIRT_NONE);
-    classify("d8c1", "FPU_ESC", 2, FLOW_SEQ, VIRT_NONE);
+    classify("d8c1", "FADD", 2, FLOW_SEQ, VIRT_NONE);
+    classify("dec1", "FADDP", 2, FLOW_SEQ, VIRT_NONE);
+    classify("d9e8", "FLD1", 2, FLOW_SEQ, VIRT_NONE);
+    classify("df0f", "FPU_ESC", 2, FLOW_SEQ, VIRT_NONE);   /* FISTTP: no row (SSE3) */
 
     /* Operand details. */
     struct insn i;
