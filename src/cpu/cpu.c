@@ -280,7 +280,6 @@ static void step_slow(struct cpu *c)
         c->eip &= 0xFFFF;
     op_table[in.op].handler(c, &in);
     c->icount++;
-    c->tsc++;
     /* RF lasts for one instruction, unless that instruction was IRET
      * loading it (SDM vol. 3A, 17.3.1.1). */
     if (unlikely(c->eflags & F_RF) && in.op != OP_IRET && in.op != OP_IRETD)
@@ -383,7 +382,6 @@ static bool run_block(struct cpu *c, const struct block *b, uint64_t end)
                      (c->stop_request | c->db_trap | c->nmi_pending | c->irq_line)))
             break;
     }
-    c->tsc += (uint64_t)(in - b->insn) + (in < last);
     if (in < last) {
         /* Left early: a transfer at the end may still chain. */
         if (unlikely(c->db_trap)) {

@@ -103,7 +103,8 @@ struct msrs {
     uint64_t apic_base;
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t efer;             /* only NXE (bit 11) can be set */
-    uint64_t tsc_offset;       /* cpu_read_tsc() = tsc + tsc_offset */
+    uint64_t tsc_offset;       /* cpu_read_tsc() = guest time in TSC ticks
+                                  + tsc_offset (msr.c) */
     uint64_t bios_sign_id;     /* microcode revision in 63:32 after CPUID.1 */
     uint64_t misc_enable;
     uint64_t pat;
@@ -166,8 +167,6 @@ struct cpu {
     uint64_t pdpte[4];      /* PAE PDPTE registers, loaded from CR3 by MOV
                                to CR0/CR3/CR4 and task switches (mmu.c) */
     struct fpu fpu;         /* x87 state (fpu_state.h) */
-    uint64_t tsc;           /* time-stamp counter (advances per instruction
-                               until the time issue gives it a frequency) */
 
     /* --- execution bookkeeping (not architectural) -------------------- */
     uint32_t insn_eip;      /* EIP of the instruction being executed: faults
@@ -257,6 +256,10 @@ void cpu_tlb_flush(struct cpu *c, bool include_global);
 
 /* The time-stamp counter as RDTSC and RDMSR read it (msr.c): the one
  * place that decides what the guest's TSC is. */
+/* The time-stamp counter: guest time (vm/clock.h) at CPU_TSC_HZ, the same
+ * for every model (a documented rate, not the model's clock: guests
+ * calibrate it against the PIT, as Linux does).  RESET starts it at 0. */
+#define CPU_TSC_HZ 1000000000u
 uint64_t cpu_read_tsc(const struct cpu *c);
 
 /* EFLAGS as software reads it (fixed bits applied). */

@@ -12,10 +12,26 @@
 #include "cpu/exec.h"
 #include "cpu/features.h"
 #include "cpu/ops.h"
+#include "vm/vm.h"
+
+/* The TSC counts guest time (vm/clock.h) at CPU_TSC_HZ, so that it agrees
+ * with the PIT and the RTC (issue 6 item 6); the offset makes RESET and
+ * WRMSR set its value. */
+static uint64_t tsc_raw(const struct cpu *c)
+{
+    if (!c->vm)
+        return 0;
+    uint64_t ns = vm_now_ns(c->vm);
+#if CPU_TSC_HZ == 1000000000
+    return ns;
+#else
+    return (uint64_t)((unsigned __int128)ns * CPU_TSC_HZ / 1000000000u);
+#endif
+}
 
 uint64_t cpu_read_tsc(const struct cpu *c)
 {
-    return c->tsc + c->msr.tsc_offset;
+    return tsc_raw(c) + c->msr.tsc_offset;
 }
 
 void msr_reset(struct cpu *c)
@@ -24,6 +40,7 @@ void msr_reset(struct cpu *c)
         .apic_base = 0xFEE00900u,          /* enabled, BSP, at FEE00000H */
         .pat = 0x0007040600070406ull,      /* SDM vol. 3A, 11.12.4 */
         .misc_enable = c->model->misc_enable ? MISC_ENABLE_RESET : 0,
+        .tsc_offset = -tsc_raw(c),         /* RESET: the TSC starts at 0 */
     };
 }
 
@@ -123,7 +140,7 @@ bool msr_write(struct cpu *c, uint32_t index, uint64_t v)
          * cleared; the Pentium takes all 64 (SDM vol. 3B, 17.17). */
         if (m->family == 6)
             v = (uint32_t)v;
-        c->msr.tsc_offset = v - c->tsc;
+        c->msr.tsc_offset = v - tsc_raw(c);
     } else if (index == MSR_APIC_BASE && cpu_has(c, CPUF_APIC)) {
         /* BSP (8, read-only here), enable (11), base (35:12) */
         if (v & ~((pmask & ~0xFFFull) | 0x800 | 0x100))

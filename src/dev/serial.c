@@ -427,8 +427,14 @@ static void serial_destroy(void *dev)
 }
 
 static const struct io_ops serial_io = { .in = serial_in, .out = serial_out };
+static void serial_dev_advance(void *dev, uint64_t now_ns)
+{
+    serial_advance(dev, now_ns);
+}
+
 static const struct device_ops serial_dev = {
     .name = "serial", .reset = serial_reset, .next_event = serial_dev_next_event,
+    .advance = serial_dev_advance,
     .destroy = serial_destroy,
 };
 

@@ -1,7 +1,10 @@
+#define _GNU_SOURCE 1 /* ppoll */
 /* From command line to exit status; see run.h. */
 #include "host/run.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -124,10 +127,36 @@ static void log_exit(FILE *log, const struct vm *vm, int status, int sig)
             (unsigned long long)vm->cpu.icount, status);
 }
 
-/* Steps per vm_run() call while the console is open: about a
- * millisecond, so typed keys reach the UART at once; a pump (one poll(),
- * one fflush()) costs about a microsecond. */
-#define CONSOLE_SLICE (1u << 16)
+/* The console's hooks into the run loop (vm_host_hooks): typed bytes move
+ * into the UART between slices (about every 0.5 ms of guest work) and
+ * while the guest idles in HLT, when we sleep in ppoll() on stdin until
+ * the next device event. */
+struct console_hooks {
+    struct console *con;
+    struct pc *pc;
+};
+
+static void console_hook_poll(void *opaque)
+{
+    struct console_hooks *h = opaque;
+    console_pump(h->con, h->pc->serial);
+    if (console_quit_requested(h->con))
+        vm_request_exit(h->pc->vm, VM_EXIT_QUIT, 0);
+}
+
+static int console_hook_wait(void *opaque, uint64_t timeout_ns)
+{
+    struct console_hooks *h = opaque;
+    int fd = console_fd(h->con);
+    if (fd < 0)
+        return -1;      /* input ended: only device events can wake the guest */
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    struct timespec ts = { .tv_sec = (time_t)(timeout_ns / 1000000000u),
+                           .tv_nsec = (long)(timeout_ns % 1000000000u) };
+    int r = ppoll(&p, 1, timeout_ns == UINT64_MAX ? NULL : &ts, NULL);
+    console_hook_poll(h);
+    return r > 0 ? 1 : 0;
+}
 
 #if PLEX86_ACCOUNTING
 /* Steps (instructions plus exceptions) per vm_run() call while an account
@@ -185,7 +214,7 @@ static void release_signals(struct run_signals *rs)
  * account rewrites --metrics and a caught signal (*sig) ends the run. */
 static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
                                   const struct pc_config *cfg, FILE *log, struct acct *acct,
-                                  struct console *con, int *sig)
+                                  int *sig)
 {
     struct vm *vm = pc->vm;
     char err[512];
@@ -200,19 +229,9 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
         if (acct && (slice == 0 || slice > RUN_SLICE))
             slice = RUN_SLICE;
 #endif
-        /* --- console (uart branch): input is pumped between slices until
-         * the board's main loop polls it while the guest idles. */
-        if (con && (slice == 0 || slice > CONSOLE_SLICE))
-            slice = CONSOLE_SLICE;
         enum vm_exit_reason why = vm_run(vm, slice);
-        if (con) {
-            console_pump(con, pc->serial);
-            if (console_quit_requested(con))
-                return why;
-            if (why == VM_EXIT_INSN_LIMIT && slice != left && !acct)
-                continue;   /* the slice ended, not the VM */
-        }
-        /* --- end console */
+        if (why == VM_EXIT_QUIT)
+            return why;
 #if PLEX86_ACCOUNTING
         if (acct) {
             if (stop_signal) {
@@ -286,15 +305,20 @@ int plex86_run(const struct cli_options *o)
         return EXIT_STATUS_USAGE;
     }
     struct vm *vm = pc->vm;
-    /* --- console (uart branch): `-serial stdio` takes stdin for COM1;
-     * opened before the account's signal handlers, closed after them. */
+    /* `-serial stdio` takes stdin for COM1; opened before the account's
+     * signal handlers, closed after them. */
     struct console *con = NULL;
+    struct console_hooks hooks = { .pc = pc };
     if (o->serial.kind == CLI_CHR_STDIO && pc->serial) {
         con = console_open(STDIN_FILENO, stdout, stderr, err, sizeof(err));
         if (!con)
             fprintf(stderr, "plex86: %s (no serial input)\n", err);
     }
-    /* --- end console */
+    if (con) {
+        hooks.con = con;
+        vm->host = (struct vm_host_hooks){ .poll = console_hook_poll,
+                                           .wait = console_hook_wait, .opaque = &hooks };
+    }
 #if PLEX86_ACCOUNTING
     struct run_signals rs;
     if (acct) {
@@ -313,7 +337,7 @@ int plex86_run(const struct cli_options *o)
     }
 #endif
     int sig;
-    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, con, &sig);
+    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, &sig);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
     bool quit = con && console_quit_requested(con);
     if (quit)

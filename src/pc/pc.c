@@ -9,6 +9,7 @@
 #include "dev/cmos.h"
 #include "dev/debug_exit.h"
 #include "dev/debugcon.h"
+#include "dev/fpu_irq.h"
 #include "dev/i8042.h"
 #include "dev/pci.h"
 #include "dev/pic.h"
@@ -153,7 +154,7 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
 /* The PC/AT core every guest expects (QEMU's "pc" machine without the
  * PIIX IDE): two cascaded 8259As, the 8254 on IRQ 0, the MC146818 RTC on
  * IRQ 8 with the memory size in its NVRAM, the 8042 on IRQ 1 and 12, port
- * 0x92 and a PCI host bridge. */
+ * 0x92, a PCI host bridge, and the x87's FERR# on IRQ 13 (port 0xF0). */
 static int add_chipset(struct pc *pc, const struct pc_config *cfg)
 {
     struct vm *vm = pc->vm;
@@ -167,7 +168,8 @@ static int add_chipset(struct pc *pc, const struct pc_config *cfg)
     pc->i8042 = i8042_create(vm, pic_irq_pin(pc->pic, 1), pic_irq_pin(pc->pic, 12));
     pc->port92 = port92_create(vm);
     pc->pci = pci_create(vm);
-    if (!pc->pit || !pc->cmos || !pc->i8042 || !pc->port92 || !pc->pci)
+    pc->fpu_irq = fpu_irq_create(vm, pic_irq_pin(pc->pic, FPU_IRQ_LINE));
+    if (!pc->pit || !pc->cmos || !pc->i8042 || !pc->port92 || !pc->pci || !pc->fpu_irq)
         return -1;
     cmos_set_memory(pc->cmos, vm->mem.ram_size);
     return 0;
@@ -183,6 +185,7 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
         pc->serial = serial_create(vm, SERIAL_COM1_BASE, cfg->serial_out);
         if (!pc->serial)
             goto fail;
+        serial_connect(pc->serial, vm_dev_clock(vm), pic_irq_pin(pc->pic, SERIAL_COM1_IRQ));
     }
     if (cfg->has_debugcon) {
         pc->debugcon = debugcon_create(vm, DEBUGCON_PORT, cfg->debugcon_out);

@@ -23,6 +23,7 @@ struct cmos;
 struct i8042;
 struct port92;
 struct pci;
+struct fpu_irq;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -89,6 +90,7 @@ struct pc {
     struct i8042 *i8042;
     struct port92 *port92;
     struct pci *pci;
+    struct fpu_irq *fpu_irq;
 };
 
 /* Builds the board.  Returns NULL with a one-line message in `err` (bad

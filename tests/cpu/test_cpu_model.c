@@ -220,7 +220,10 @@ static void test_vm(const struct cpu_model *m)
 static void test_msrs(void)
 {
     char err[128];
-    vm = vm_create(&(struct vm_config){ .ram_mb = 1, .cpu_model = cpu_model_find("pentium-m") },
+    /* icount with shift 0: guest time (and the TSC, at 1 GHz) is the
+     * step count, so TSC reads are exact. */
+    vm = vm_create(&(struct vm_config){ .ram_mb = 1, .cpu_model = cpu_model_find("pentium-m"),
+                                        .icount = true, .icount_shift = 0 },
                    err, sizeof(err));
     CHECK(vm != NULL);
     if (!vm)
@@ -268,7 +271,7 @@ static void test_msrs(void)
      * half of what is written. */
     CHECK(msr_write(c, MSR_TSC, 0x1234567800001000ull));
     CHECK_EQ(cpu_read_tsc(c), 0x1000);
-    c->tsc += 5;
+    c->icount += 5; /* five steps later: 5 ns, 5 ticks */
     CHECK_EQ(cpu_read_tsc(c), 0x1005);
 
     /* The instructions: RDMSR/WRMSR round trip and #GP for an unknown MSR,
