@@ -1,7 +1,10 @@
 # plex86 build wrapper: CMake does the work; this file is the short way in.
 #   make        configure into build/ and build with all cores
 #   make test   build, then run every test (ctest)
-#   make demo   build, then boot the demo guest ROM
+#   make demo   build, fetch the default guest (Debian's i386 kernel and a
+#               busybox initramfs, tools/fetch-guest.sh) and boot it to a
+#               shell on this terminal (Ctrl-A x quits); DEMO_ARGS adds
+#               plex86 options
 #   make bench  build, then run the CPU benchmark guest (bench/README.md);
 #               BENCH_SCALE=N sets the work (default 100: 1.8 billion guest
 #               instructions, about 25 s at 80 MIPS)
@@ -24,7 +27,7 @@ FUZZ_TARGETS ?=
 # Extra CMake options, e.g. make CMAKE_FLAGS=-DPLEX86_WERROR=ON
 CMAKE_FLAGS ?=
 
-.PHONY: all build test demo bench asan fuzz clean deps
+.PHONY: all build test demo demo-rom bench asan fuzz clean deps
 
 all: build
 
@@ -39,6 +42,15 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 demo: build
+	@bash tools/fetch-guest.sh > $(BUILD)/guest-paths.txt
+	@echo "Booting the default guest (Ctrl-A x quits; 'reboot -f' in the guest ends it too)"
+	./$(BUILD)/plex86 -m 256 -nographic -no-reboot \
+	    -kernel "$$(sed -n 's/^kernel=//p' $(BUILD)/guest-paths.txt)" \
+	    -initrd "$$(sed -n 's/^initrd=//p' $(BUILD)/guest-paths.txt)" \
+	    -append "console=ttyS0 quiet" $(DEMO_ARGS)
+
+# The real-mode demo ROM of the first days: no download needed.
+demo-rom: build
 	./$(BUILD)/plex86 -bios $(BUILD)/guest/demo.rom -nographic
 
 bench: build
