@@ -260,7 +260,7 @@ static void step_slow(struct cpu *c)
     c->eip += in.len;
     if (!c->code32)
         c->eip &= 0xFFFF;
-    op_table[in.op].handler(c, &in);
+    in.fn(c, &in);
     c->icount++;
     c->tsc++;
     /* RF lasts for one instruction, unless that instruction was IRET
