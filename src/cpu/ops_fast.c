@@ -110,6 +110,43 @@ static void f_dec_r(struct cpu *c, const struct insn *i)
     put_flags(c, F_ARITH & ~F_CF, f);
 }
 
+/* SHL/SHR/SAR r32, imm: the generic formulas (ops_shift.c) at size 4.
+ * A masked count of zero changes nothing; OF follows the 1-bit formula for
+ * every count and AF is cleared, as there. */
+static void f_shl_ri(struct cpu *c, const struct insn *i)
+{
+    unsigned n = i->imm & 0x1F;
+    if (!n)
+        return;
+    uint32_t a = c->gpr[reg0(i)], r = a << n, carry = (a >> (32 - n)) & 1;
+    uint32_t f = flag_szp(r, 4) | (carry ? F_CF : 0) | (((r >> 31) ^ carry) ? F_OF : 0);
+    c->gpr[reg0(i)] = r;
+    put_flags(c, F_ARITH, f);
+}
+
+static void f_shr_ri(struct cpu *c, const struct insn *i)
+{
+    unsigned n = i->imm & 0x1F;
+    if (!n)
+        return;
+    uint32_t a = c->gpr[reg0(i)], before = a >> (n - 1);
+    uint32_t r = before >> 1;
+    uint32_t f = flag_szp(r, 4) | ((before & 1) ? F_CF : 0) | ((before >> 31) ? F_OF : 0);
+    c->gpr[reg0(i)] = r;
+    put_flags(c, F_ARITH, f);
+}
+
+static void f_sar_ri(struct cpu *c, const struct insn *i)
+{
+    unsigned n = i->imm & 0x1F;
+    if (!n)
+        return;
+    int32_t before = (int32_t)c->gpr[reg0(i)] >> (n - 1);
+    uint32_t r = (uint32_t)(before >> 1);
+    c->gpr[reg0(i)] = r;
+    put_flags(c, F_ARITH, flag_szp(r, 4) | ((before & 1) ? F_CF : 0));
+}
+
 /* --- moves ------------------------------------------------------------ */
 
 static void f_mov_rr(struct cpu *c, const struct insn *i) { c->gpr[reg0(i)] = c->gpr[reg1(i)]; }
@@ -164,6 +201,27 @@ static void f_movsx_rm8(struct cpu *c, const struct insn *i)
 static void f_movsx_rm16(struct cpu *c, const struct insn *i)
 {
     c->gpr[reg0(i)] = (uint32_t)(int32_t)(int16_t)mem_read(c, i->seg, ea32(c, i), 2);
+}
+
+/* MOVZX/MOVSX r32, r8 or r16. */
+static void f_movzx_rr8(struct cpu *c, const struct insn *i)
+{
+    c->gpr[reg0(i)] = get_reg(c, reg1(i), 1);
+}
+
+static void f_movzx_rr16(struct cpu *c, const struct insn *i)
+{
+    c->gpr[reg0(i)] = c->gpr[reg1(i)] & 0xFFFF;
+}
+
+static void f_movsx_rr8(struct cpu *c, const struct insn *i)
+{
+    c->gpr[reg0(i)] = (uint32_t)(int32_t)(int8_t)get_reg(c, reg1(i), 1);
+}
+
+static void f_movsx_rr16(struct cpu *c, const struct insn *i)
+{
+    c->gpr[reg0(i)] = (uint32_t)(int32_t)(int16_t)c->gpr[reg1(i)];
 }
 
 static void f_lea(struct cpu *c, const struct insn *i) { c->gpr[reg0(i)] = ea32(c, i); }
@@ -281,7 +339,13 @@ static op_handler pick(const struct insn *i)
         return forms_mov[f];
     case OP_MOVZX:
     case OP_MOVSX:
-        if (i->nops != 2 || !is_gpr(d, 4) || s->kind != OPK_MEM || i->asize != 4)
+        if (i->nops != 2 || !is_gpr(d, 4))
+            return NULL;
+        if (is_gpr(s, 1))
+            return i->op == OP_MOVZX ? f_movzx_rr8 : f_movsx_rr8;
+        if (is_gpr(s, 2))
+            return i->op == OP_MOVZX ? f_movzx_rr16 : f_movsx_rr16;
+        if (s->kind != OPK_MEM || i->asize != 4)
             return NULL;
         if (s->size == 1)
             return i->op == OP_MOVZX ? f_movzx_rm8 : f_movsx_rm8;
@@ -291,6 +355,12 @@ static op_handler pick(const struct insn *i)
     case OP_LEA:
         return i->nops == 2 && is_gpr(d, 4) && s->kind == OPK_MEM && i->asize == 4 ? f_lea
                                                                                      : NULL;
+    case OP_SHL:
+    case OP_SHR:
+    case OP_SAR:
+        if (f != FORM_RI)
+            return NULL;
+        return i->op == OP_SHL ? f_shl_ri : i->op == OP_SHR ? f_shr_ri : f_sar_ri;
     case OP_INC:
         return i->nops == 1 && is_gpr(d, 4) ? f_inc_r : NULL;
     case OP_DEC:

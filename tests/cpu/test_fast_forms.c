@@ -51,6 +51,10 @@ static const char *const encodings[] = {
     "c7431078563412", "c705fcff000001000000", "26c7431001000000",
     "8a4310", "8a6310", "884310", "887310", "26887310",
     "0fb64310", "0fb74310", "0fbe4310", "0fbf4310", "0fb604b3",
+    "0fb6c3", "0fb6c7", "0fb7c3", "0fbec3", "0fbec4", "0fbfc3",
+    /* shifts by an immediate: counts 0, 1, 31, 32 (masked to 0) */
+    "c1e804", "d1e8", "c1e81f", "c1e800", "c1e820", "c1e004", "d1e0", "c1e01f",
+    "c1f803", "d1f8", "c1f81f", "c1f820",
     /* LEA */
     "8d4310", "8d04b3", "8d84fd10000000", "8d05ffff0000",
     /* PUSH/POP */
