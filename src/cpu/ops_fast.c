@@ -182,6 +182,34 @@ static void f_mov_m8r(struct cpu *c, const struct insn *i)
     mem_write(c, i->seg, ea32(c, i), get_reg(c, reg1(i), 1), 1);
 }
 
+static void f_mov_m8i(struct cpu *c, const struct insn *i)
+{
+    mem_write(c, i->seg, ea32(c, i), i->imm, 1);
+}
+
+static void f_mov_r8i(struct cpu *c, const struct insn *i) { set_reg(c, reg0(i), 1, i->imm); }
+
+/* Byte compares and tests: the generic flag primitives at size 1. */
+static void f_cmp_r8i(struct cpu *c, const struct insn *i)
+{
+    alu_sub(c, get_reg(c, reg0(i), 1), i->imm, 0, 1);
+}
+
+static void f_cmp_r8r(struct cpu *c, const struct insn *i)
+{
+    alu_sub(c, get_reg(c, reg0(i), 1), get_reg(c, reg1(i), 1), 0, 1);
+}
+
+static void f_cmp_m8i(struct cpu *c, const struct insn *i)
+{
+    alu_sub(c, mem_read(c, i->seg, ea32(c, i), 1), i->imm, 0, 1);
+}
+
+static void f_test_r8r(struct cpu *c, const struct insn *i)
+{
+    alu_logic(c, get_reg(c, reg0(i), 1) & get_reg(c, reg1(i), 1), 1);
+}
+
 /* MOVZX/MOVSX r32, byte or word [mem]. */
 static void f_movzx_rm8(struct cpu *c, const struct insn *i)
 {
@@ -326,16 +354,28 @@ static op_handler pick(const struct insn *i)
     switch (i->op) {
     case OP_ADD: return forms_add[f];
     case OP_SUB: return forms_sub[f];
-    case OP_CMP: return forms_cmp[f];
+    case OP_CMP:
+        if (i->nops == 2 && is_gpr(d, 1))
+            return s->kind == OPK_IMM ? f_cmp_r8i : is_gpr(s, 1) ? f_cmp_r8r : NULL;
+        if (i->nops == 2 && is_mem32(i, d, 1))
+            return s->kind == OPK_IMM ? f_cmp_m8i : NULL;
+        return forms_cmp[f];
     case OP_AND: return forms_and[f];
     case OP_OR: return forms_or[f];
     case OP_XOR: return forms_xor[f];
-    case OP_TEST: return forms_test[f];
+    case OP_TEST:
+        if (i->nops == 2 && is_gpr(d, 1) && is_gpr(s, 1))
+            return f_test_r8r;
+        return forms_test[f];
     case OP_MOV:
         if (i->nops == 2 && is_gpr(d, 1) && is_mem32(i, s, 1))
             return f_mov_r8m;
         if (i->nops == 2 && is_mem32(i, d, 1) && is_gpr(s, 1))
             return f_mov_m8r;
+        if (i->nops == 2 && is_mem32(i, d, 1) && s->kind == OPK_IMM)
+            return f_mov_m8i;
+        if (i->nops == 2 && is_gpr(d, 1) && s->kind == OPK_IMM)
+            return f_mov_r8i;
         return forms_mov[f];
     case OP_MOVZX:
     case OP_MOVSX:

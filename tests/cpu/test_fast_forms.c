@@ -51,6 +51,9 @@ static const char *const encodings[] = {
     "c7431078563412", "c705fcff000001000000", "26c7431001000000",
     "8a4310", "8a6310", "884310", "887310", "26887310",
     "0fb64310", "0fb74310", "0fbe4310", "0fbf4310", "0fb604b3",
+    "c6431080", "c604b3ff", "26c6431001", "b012", "b7fe",
+    /* byte compares and tests */
+    "3c7f", "80fb80", "80ff01", "38d8", "38fc", "807b1000", "803cb3ff", "84c0", "84e4", "84d8",
     "0fb6c3", "0fb6c7", "0fb7c3", "0fbec3", "0fbec4", "0fbfc3",
     /* shifts by an immediate: counts 0, 1, 31, 32 (masked to 0) */
     "c1e804", "d1e8", "c1e81f", "c1e800", "c1e820", "c1e004", "d1e0", "c1e01f",
