@@ -278,7 +278,7 @@ static void step_slow(struct cpu *c)
     c->eip += in.len;
     if (!c->code32)
         c->eip &= 0xFFFF;
-    op_table[in.op].handler(c, &in);
+    in.fn(c, &in);
     c->icount++;
     /* RF lasts for one instruction, unless that instruction was IRET
      * loading it (SDM vol. 3A, 17.3.1.1). */
@@ -304,9 +304,31 @@ static void check_insn_breakpoints(struct cpu *c)
     }
 }
 
+/* The live block chained after `prev` for the instruction at physical
+ * address pa, if one is. */
+static inline struct block *chained(const struct block *prev, uint32_t pa, bool code32)
+{
+    struct block *s = prev->succ;
+    if (s && s->pa == pa && s->code32 == code32 && block_live(s))
+        return s;
+    s = prev->alt;
+    if (s && s->pa == pa && s->code32 == code32 && block_live(s))
+        return s;
+    return NULL;
+}
+
+/* Whether block b, entered at eip, lies within CS (and, for 16-bit code,
+ * below the 64 KiB wrap); otherwise the slow path raises #GP where it
+ * must. */
+static inline bool block_fits(const struct cpu *c, const struct block *b, uint32_t eip)
+{
+    return (uint64_t)eip + b->bytes - 1 <= c->seg[S_CS].limit &&
+           (c->code32 || eip + b->bytes <= 0x10000);
+}
+
 /* The cached block for CS:EIP, or NULL when the slow path must run the
  * next instruction (beyond the CS limit, crossing a page, not decodable).
- * A block that ended in a native in-page branch remembers its successor,
+ * A block that ended in a native in-page branch remembers its successors,
  * so the next lookup skips the translation and the hash (chaining is safe:
  * the page and its mapping cannot change without a virtualize instruction,
  * which never chains). */
@@ -318,13 +340,9 @@ static struct block *block_at(struct cpu *c, struct code_cache *cache, struct bl
         return NULL;
     c->insn_eip = eip;
     c->insn_esp = c->gpr[R_ESP];
-    struct block *b;
     uint32_t la = cs->base + eip;
-    if (prev && prev->succ && block_live(prev->succ) &&
-        prev->succ->pa == ((prev->pa & ~0xFFFu) | (la & 0xFFF)) &&
-        prev->succ->code32 == c->code32) {
-        b = prev->succ;
-    } else {
+    struct block *b = prev ? chained(prev, (prev->pa & ~0xFFFu) | (la & 0xFFF), c->code32) : NULL;
+    if (!b) {
         uint32_t pa = phys_mask(&c->vm->mem, mmu_translate(c, la, MMU_EXEC));
         /* cache_get may flush the arena to make room (the memory bound):
          * then prev points into reused memory, possibly into b itself,
@@ -336,65 +354,87 @@ static struct block *block_at(struct cpu *c, struct code_cache *cache, struct bl
         if (prev && cache_stats(cache)->flushes == flushes && (prev->pa >> 12) == (pa >> 12))
             cache_chain(cache, prev, b);
     }
-    /* The whole block must lie within CS (and, for 16-bit code, below the
-     * 64 KiB wrap); otherwise the slow path raises #GP where it must. */
-    if ((uint64_t)eip + b->bytes - 1 > cs->limit || (!c->code32 && eip + b->bytes > 0x10000))
-        return NULL;
-    return b;
+    return block_fits(c, b, eip) ? b : NULL;
 }
 
-/* Runs a block's instructions.  Returns true when it ran to its end with a
- * native transfer (or fall-through) that may be chained.
+/* Runs block b, then the blocks chained after it, for as long as control
+ * stays native and in the same page.  Returns the last block run when it
+ * ended with a native transfer (or fall-through) that may be chained, for
+ * cpu_run's next block_at; NULL otherwise.
  *
- * Only native instructions run inside a block (a virtualize one ends it),
- * so IF, TF, RF, the interrupt shadow and HLT cannot change before the
- * block's last instruction; what can arrive in between is asynchronous:
- * a device's stop request or interrupt (through MMIO), a data breakpoint,
- * a write to scanned code.  The budget is met exactly by cutting the
- * block short. */
-static bool run_block(struct cpu *c, const struct block *b, uint64_t end)
+ * Only native instructions run here (a virtualize one ends a block and
+ * the run), so IF, TF, RF, DR7, the interrupt shadow and HLT cannot change
+ * before a block's last instruction, nor between chained blocks: the
+ * checks cpu_run makes between blocks need not be repeated, and the shadow
+ * is cleared once.  What can arrive in between is asynchronous: a device's
+ * stop request or interrupt (through MMIO), a data breakpoint, a write to
+ * scanned code (code_epoch); each ends the run after the instruction that
+ * caused it.  The budget is met exactly by cutting the block short.
+ *
+ * Per instruction, only what a fault needs to restart it is saved:
+ * its EIP and ESP (cpu_run's fault path rolls back to them).  Kept out of
+ * line so that the compiler gives this loop the registers. */
+__attribute__((noinline)) static struct block *run_block(struct cpu *c, struct block *b,
+                                                         uint64_t end)
 {
     const uint32_t epoch = c->code_epoch;
-    const uint32_t la_page = (c->seg[S_CS].base + c->eip) >> 12;
-    const uint32_t wrap = c->code32 ? 0xFFFFFFFFu : 0xFFFFu;
-    uint64_t left = end - (cpu_steps(c));
-    const struct insn *in = b->insn, *last = b->insn + b->ninsn;
-    if (left < (uint64_t)b->ninsn)
-        last = b->insn + left;
+    const uint32_t cs_base = c->seg[S_CS].base;
+    const uint32_t la_page = (cs_base + c->eip) >> 12;
+    const bool code32 = c->code32;
+    const uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
+    uint32_t eip = c->eip;
+    c->shadow = 0; /* only STI / MOV SS / POP SS set it, all virtualize */
+    /* Steps left: only icount moves in here (a fault leaves by longjmp). */
+    uint64_t left = end - cpu_steps(c);
+    for (;;) {
+        const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
+        if (left < (uint64_t)b->ninsn)
+            last = b->insn + left;
 #ifdef PLEX86_CHECKED
-    unsigned off = b->pa & 0xFFF;
+        unsigned off = b->pa & 0xFFF;
 #endif
-    for (; in < last; in++) {
+        for (; in < last; in++) {
 #ifdef PLEX86_CHECKED
-        /* Issue 5: executing an unscanned byte is a bug, not a slowdown. */
-        if (!block_live(b) || !(b->map->attr[off] & ATTR_SCANNED))
-            abort();
-        off += in->len;
+            /* Issue 5: executing an unscanned byte is a bug, not a slowdown. */
+            if (!block_live(b) || !(b->map->attr[off] & ATTR_SCANNED))
+                abort();
+            off += in->len;
 #endif
-        c->insn_eip = c->eip;
-        c->insn_esp = c->gpr[R_ESP];
-        c->shadow = 0; /* STI / MOV SS set it again for the next one */
-        uint32_t next = (c->eip + in->len) & wrap;
-        c->eip = next;
-        in->fn(c, in);
-        c->icount++;
-        if (unlikely(c->eip != next || c->code_epoch != epoch ||
-                     (c->stop_request | c->db_trap | c->nmi_pending | c->irq_line)))
-            break;
-    }
-    if (in < last) {
-        /* Left early: a transfer at the end may still chain. */
-        if (unlikely(c->db_trap)) {
-            debug_trap(c, false);
-            return false;
+            c->insn_eip = eip;
+            c->insn_esp = c->gpr[R_ESP];
+            eip = (eip + in->len) & wrap;
+            c->eip = eip;
+            in->fn(c, in);
+            c->icount++;
+            if (unlikely(c->eip != eip || c->code_epoch != epoch ||
+                         (c->stop_request | c->db_trap | c->nmi_pending | c->irq_line)))
+                break;
         }
-        return in + 1 == b->insn + b->ninsn && c->code_epoch == epoch &&
-               in->virt == VIRT_NONE && ((c->seg[S_CS].base + c->eip) >> 12) == la_page;
+        unsigned done = (unsigned)(in - b->insn) + (in < last);
+        left -= done;
+        if (in < last) {
+            /* Left early: a transfer at the end may still chain. */
+            if (unlikely(c->db_trap)) {
+                debug_trap(c, false);
+                return NULL;
+            }
+            if (in + 1 != stop || c->code_epoch != epoch || in->virt != VIRT_NONE)
+                return NULL;
+        } else if (last != stop || stop[-1].virt != VIRT_NONE) {
+            return NULL; /* cut short by the budget, or a virtualize end */
+        }
+        eip = c->eip;
+        if (((cs_base + eip) >> 12) != la_page)
+            return NULL;
+        /* Chainable.  Go on here unless cpu_run has something to do. */
+        if (unlikely(c->stop_request | c->nmi_pending | c->irq_line) || left == 0 ||
+            eip > c->seg[S_CS].limit)
+            return b;
+        struct block *nb = chained(b, (b->pa & ~0xFFFu) | ((cs_base + eip) & 0xFFF), code32);
+        if (!nb || !block_fits(c, nb, eip))
+            return b;
+        b = nb;
     }
-    if (last != b->insn + b->ninsn)
-        return false; /* cut short by the budget */
-    const struct insn *lastin = last - 1;
-    return lastin->virt == VIRT_NONE && ((c->seg[S_CS].base + c->eip) >> 12) == la_page;
 }
 
 /* #DB traps after an instruction (SDM vol. 3A, 17.2.3): TF was set at its
@@ -462,7 +502,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         if (likely(cache && !(c->eflags & (F_TF | F_RF)) && !c->dr7_exec))
             b = block_at(c, cache, prev);
         if (b) {
-            prev = run_block(c, b, end) ? b : NULL;
+            prev = run_block(c, b, end);
         } else {
             step_slow(c);
             prev = NULL;

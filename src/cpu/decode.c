@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/ops_fast.h"
 
 struct decoder {
     ZydisDecoder dec[2];     /* [0] 16-bit code segment, [1] 32-bit */
@@ -219,8 +220,8 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
     }
     if (i->op == OP_INVALID)
         return DECODE_UD;
-    i->fn = op_table[i->op].handler;
     refine(i);
+    i->fn = fast_handler(i); /* op_table's handler or a specialised form */
     return DECODE_OK;
 }
 

@@ -53,14 +53,32 @@ static inline uint32_t cf(const struct cpu *c)
     return c->eflags & F_CF ? 1 : 0;
 }
 
+/* Stores an ALU result in operand 0.  A store that faults must leave
+ * EFLAGS as the instruction found them (the fault restarts it, SDM vol. 3A,
+ * 6.5), so the flags just computed wait until the store is done. */
+static inline void store_result(struct cpu *c, const struct insn *i, uint32_t r,
+                                uint32_t flags_before)
+{
+    if (i->o[0].kind == OPK_MEM) {
+        uint32_t after = c->eflags;
+        c->eflags = flags_before;
+        opnd_write(c, i, 0, r);
+        c->eflags = after;
+    } else {
+        opnd_write(c, i, 0, r);
+    }
+}
+
 #define BINARY_OP(name, expr, writes)                                  \
     void name(struct cpu *c, const struct insn *i)                     \
     {                                                                  \
         unsigned sz = i->o[0].size;                                    \
+        uint32_t before = c->eflags;                                   \
         uint32_t a = opnd_read(c, i, 0), b = opnd_read(c, i, 1);       \
         uint32_t r = (expr);                                           \
         if (writes)                                                    \
-            opnd_write(c, i, 0, r);                                    \
+            store_result(c, i, r, before);                             \
+        (void)before;                                                  \
     }
 
 BINARY_OP(h_add, alu_add(c, a, b, 0, sz), 1)
@@ -76,24 +94,25 @@ BINARY_OP(h_test, alu_logic(c, a & b, sz), 0)
 /* INC and DEC leave CF alone. */
 void h_inc(struct cpu *c, const struct insn *i)
 {
-    uint32_t old_cf = c->eflags & F_CF;
+    uint32_t before = c->eflags;
     uint32_t r = alu_add(c, opnd_read(c, i, 0), 1, 0, i->o[0].size);
-    c->eflags = (c->eflags & ~F_CF) | old_cf;
-    opnd_write(c, i, 0, r);
+    c->eflags = (c->eflags & ~F_CF) | (before & F_CF);
+    store_result(c, i, r, before);
 }
 
 void h_dec(struct cpu *c, const struct insn *i)
 {
-    uint32_t old_cf = c->eflags & F_CF;
+    uint32_t before = c->eflags;
     uint32_t r = alu_sub(c, opnd_read(c, i, 0), 1, 0, i->o[0].size);
-    c->eflags = (c->eflags & ~F_CF) | old_cf;
-    opnd_write(c, i, 0, r);
+    c->eflags = (c->eflags & ~F_CF) | (before & F_CF);
+    store_result(c, i, r, before);
 }
 
 /* NEG is 0 - x: CF = (x != 0) falls out of the subtraction. */
 void h_neg(struct cpu *c, const struct insn *i)
 {
-    opnd_write(c, i, 0, alu_sub(c, 0, opnd_read(c, i, 0), 0, i->o[0].size));
+    uint32_t before = c->eflags;
+    store_result(c, i, alu_sub(c, 0, opnd_read(c, i, 0), 0, i->o[0].size), before);
 }
 
 void h_not(struct cpu *c, const struct insn *i)

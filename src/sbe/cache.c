@@ -77,7 +77,8 @@ size_t cache_bytes_max(const struct code_cache *cc)
 
 void cache_chain(struct code_cache *cc, struct block *from, struct block *to)
 {
-    if (from->succ != to) {
+    if (from->succ != to && from->alt != to) {
+        from->alt = from->succ;
         from->succ = to;
         cc->stats.chained++;
     }
@@ -130,7 +131,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     b->bytes = (uint16_t)bytes;
     b->map = m;
     b->stamp = m->stamp;
-    b->succ = NULL;
+    b->succ = b->alt = NULL;
     memcpy(b->insn, tmp, n * sizeof(struct insn));
     unsigned h = hash_pa(pa, m->code32);
     b->hnext = cc->bucket[h];

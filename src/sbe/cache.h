@@ -24,7 +24,9 @@ struct block {
     struct sbe_map *map;     /* the map it was built from ... */
     uint32_t stamp;          /* ... and that map's stamp at the time */
     struct block *hnext;     /* hash chain */
-    struct block *succ;      /* chained in-page successor (may be stale) */
+    struct block *succ;      /* chained in-page successors (may be stale): */
+    struct block *alt;       /* the last two, so that both ways out of a
+                                conditional branch stay chained */
     struct insn insn[];      /* ninsn instructions */
 };
 
@@ -54,9 +56,9 @@ struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32);
 /* Drops every block (after sbe_flush, reset, or the memory bound). */
 void cache_flush(struct code_cache *cc);
 
-/* Chains `to` as the successor of `from` (both live blocks of the same
+/* Chains `to` as a successor of `from` (both live blocks of the same
  * physical page, `from` not flushed since it was returned) and counts it
- * in `chained` when the link is new. */
+ * in `chained` when the link is new; the older of the two links goes. */
 void cache_chain(struct code_cache *cc, struct block *from, struct block *to);
 
 const struct code_cache_stats *cache_stats(const struct code_cache *cc);

@@ -1,0 +1,15 @@
+/* Handlers specialised at decode time by operand form (ops_fast.c). */
+#ifndef PLEX86_CPU_OPS_FAST_H
+#define PLEX86_CPU_OPS_FAST_H
+
+#include "cpu/insn.h"
+
+/* The handler the decoder stores in insn.fn: a specialised one for the
+ * common forms (32-bit register, immediate and 32-bit-addressed memory
+ * operands of MOV, the ALU operations, LEA, INC/DEC, PUSH/POP, Jcc/JMP),
+ * else op_table[i->op].handler.  `i` must be fully decoded (refined).
+ * A specialised handler behaves exactly as the generic one, faults
+ * included (tests/cpu/test_fast_forms.c compares them). */
+op_handler fast_handler(const struct insn *i);
+
+#endif
