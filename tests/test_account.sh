@@ -114,7 +114,7 @@ check_json "$TMP/demo.json" 'v("exits_hlt") == 1 and d["end"]["reason"] == "halt
     'v("host_cpu_user_seconds") + v("host_cpu_system_seconds") < 2' \
     'v("guest_halted_seconds") == 0 and v("guest_wall_seconds") > 0' \
     "v('serial_tx_bytes') == $(wc -c <"$TMP/out")" \
-    'd["name"].startswith("plex86-") and v("guest_ram_bytes") == 32 << 20' \
+    'd["name"].startswith("plex86-") and v("guest_ram_bytes") == 128 << 20' \
     'all(c[k]["type"] in ("counter", "gauge") and c[k]["help"] for k in c)'
 
 # Page faults, and the vectors add up.

@@ -29,7 +29,7 @@ static void test_defaults(void)
     char out[4096], err[256];
     CHECK_EQ(PARSE(&o, "-bios", "x.rom"), CLI_RUN);
     CHECK_STR(o.bios, "x.rom");
-    CHECK_EQ(o.ram_mb, 32);
+    CHECK_EQ(o.ram_mb, 128);
     CHECK(o.cpu == cpu_model_default() && o.cpu == cpu_model_find("pentium-m"));
     CHECK_EQ(o.serial.kind, CLI_CHR_STDIO);
     CHECK_EQ(o.debugcon.kind, CLI_CHR_NONE);

@@ -76,7 +76,7 @@ void cli_usage(FILE *out)
           "                      or a.out kludge) directly, without firmware\n"
           "  -append STRING      the kernel's command line\n"
           "  -initrd FILE        Linux's initial ramdisk, or a Multiboot module\n"
-          "  -m SIZE             guest RAM in MiB, or with an M/G suffix (default 32)\n"
+          "  -m SIZE             guest RAM in MiB, or with an M/G suffix (default 128)\n"
           "  -cpu MODEL          CPU model: 386, 486, pentium, pentium2, pentium3,\n"
           "                      pentium-m (the default; -cpu help lists them)\n"
           "  -nographic          accepted for QEMU compatibility (no display yet)\n"

@@ -13,7 +13,7 @@
 #include "cpu/cpu.h"
 #include "vm/vm.h"
 
-#define CLI_DEFAULT_RAM_MB 32
+#define CLI_DEFAULT_RAM_MB 128  /* as QEMU; Debian's kernel needs ~40 */
 #define CLI_MAX_RAM_MB VM_MAX_RAM_MB /* the VM's own limit */
 
 /* Process exit statuses (README.md, "Exit status").  Debug-exit statuses are
