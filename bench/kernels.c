@@ -479,5 +479,6 @@ const struct bench_kernel bench_kernels[] = {
     { "sort", k_sort },
     { "interp", k_interp },
     { "lz", k_lz },
+    { "spectral", bench_spectral },   /* kernel_x87.c */
 };
 const unsigned bench_nkernels = sizeof(bench_kernels) / sizeof(bench_kernels[0]);

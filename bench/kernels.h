@@ -16,6 +16,9 @@ struct bench_kernel {
     uint32_t (*run)(uint32_t scale);
 };
 
+/* The x87 kernel (kernel_x87.c): spectral norm in double precision. */
+uint32_t bench_spectral(uint32_t scale);
+
 /* In the order they run; bench_nkernels entries. */
 extern const struct bench_kernel bench_kernels[];
 extern const unsigned bench_nkernels;

@@ -28,7 +28,7 @@ scale=${2:-25}
 plex86=$build/plex86
 elf=$build/bench/bench.elf
 native=$build/bench/bench-native
-kernels=${BENCH_ONLY:-crc32 sieve sort interp lz}
+kernels=${BENCH_ONLY:-crc32 sieve sort interp lz spectral}
 extra=${BENCH_PLEX86_ARGS:-}
 qfactor=${BENCH_QEMU_FACTOR:-}
 

@@ -124,9 +124,10 @@ void h_fld(struct cpu *c, const struct insn *i)
             return;
         }
         hsw = fpu_host_load((enum fhost_load)kind, &v, &m, f->cw);
-        if (fpu_merge(f, hsw) & FPU_PRE) {
+        if (fpu_merge(f, hsw) & FSW_IE) {
             f->sw &= (uint16_t)~FSW_C1;
-            return; /* unmasked #IA (SNaN) or #D: nothing loaded */
+            return; /* unmasked #IA (SNaN): nothing loaded; an unmasked #D
+                       still loads (as the host does) */
         }
     }
     push_checked(f, &v);
