@@ -12,9 +12,10 @@ uint64_t host_monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void vm_clock_init_host(struct vm_clock *clk)
+void vm_clock_init_host(struct vm_clock *clk, const struct cpu *cpu)
 {
-    *clk = (struct vm_clock){ .mode = VM_CLOCK_HOST, .host_base_ns = host_monotonic_ns() };
+    *clk = (struct vm_clock){ .mode = VM_CLOCK_HOST, .host_base_ns = host_monotonic_ns(),
+                              .cpu = cpu };
 }
 
 void vm_clock_init_icount(struct vm_clock *clk, const struct cpu *cpu, unsigned shift)
@@ -24,11 +25,40 @@ void vm_clock_init_icount(struct vm_clock *clk, const struct cpu *cpu, unsigned 
     *clk = (struct vm_clock){ .mode = VM_CLOCK_ICOUNT, .shift = shift, .cpu = cpu };
 }
 
-uint64_t vm_clock_now(const struct vm_clock *clk)
+/* Host time since creation, less what was hidden. */
+static uint64_t host_part(const struct vm_clock *clk)
+{
+    return host_monotonic_ns() - clk->host_base_ns - clk->hidden_ns;
+}
+
+uint64_t vm_clock_now(struct vm_clock *clk)
 {
     if (clk->mode == VM_CLOCK_ICOUNT)
         return (cpu_steps(clk->cpu) << clk->shift) + clk->warp_ns;
-    return host_monotonic_ns() - clk->host_base_ns;
+    uint64_t t = host_part(clk);
+    if (clk->running) {
+        uint64_t bound = clk->slice_guest +
+                         (cpu_steps(clk->cpu) - clk->slice_steps) * VM_CLOCK_MAX_NS_PER_STEP;
+        if (t > bound)
+            t = bound;
+    }
+    if (t < clk->last)
+        t = clk->last;
+    clk->last = t;
+    return t;
+}
+
+void vm_clock_slice(struct vm_clock *clk, bool running)
+{
+    if (clk->mode == VM_CLOCK_ICOUNT)
+        return;
+    uint64_t shown = vm_clock_now(clk);
+    uint64_t host = host_part(clk);
+    if (host > shown)
+        clk->hidden_ns += host - shown;
+    clk->running = running;
+    clk->slice_guest = shown;
+    clk->slice_steps = cpu_steps(clk->cpu);
 }
 
 uint64_t vm_clock_steps_for(const struct vm_clock *clk, uint64_t ns)

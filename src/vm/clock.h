@@ -4,10 +4,20 @@
  *
  * Two modes:
  *  - host (the default): guest time follows the host's CLOCK_MONOTONIC
- *    from the moment the VM was created, as QEMU's does without -icount.
- *    Reading it costs a vDSO call (~25 ns here, DESIGN.md section 2), so
- *    the run loop reads it once per slice, devices when the guest touches
- *    them.
+ *    from the moment the VM was created, as QEMU's does without -icount,
+ *    with one difference: while the CPU runs, guest time never advances
+ *    faster than VM_CLOCK_MAX_NS_PER_STEP per step (instruction,
+ *    exception or interrupt), and what goes past that at the end of a
+ *    slice is hidden from the guest for good (`hidden_ns`).  A host that
+ *    takes the CPU away from plex86 for milliseconds (a busy machine)
+ *    would otherwise show the guest a jump in the middle of a few
+ *    instructions: Linux's PIT calibration of the TSC rejects that ("Unable
+ *    to calibrate against PIT"), and timer periods merge, so that a guest
+ *    keeping time in ticks falls behind.  Hidden, the preemption looks like
+ *    a VM that was paused, as steal time does under a hypervisor.  While
+ *    the CPU is halted, guest time follows host time exactly.  Reading it
+ *    costs a vDSO call (~25 ns here, DESIGN.md section 2), so the run loop
+ *    reads it once per slice, devices when the guest touches them.
  *  - icount (-icount shift=N): guest time is 2^N ns per retired step
  *    (instruction, exception or interrupt; cpu_steps), plus the time
  *    skipped while halted, when the clock jumps straight to the next
@@ -22,6 +32,10 @@
 struct cpu;
 
 #define VM_CLOCK_MAX_SHIFT 10
+/* The most guest time one step may take on the host clock: 50 ns (20
+ * MIPS, a third of our slowest workload's speed; an iteration of Linux's
+ * calibration loop then stays within its 10x jitter bound). */
+#define VM_CLOCK_MAX_NS_PER_STEP 50
 
 enum vm_clock_mode { VM_CLOCK_HOST, VM_CLOCK_ICOUNT };
 
@@ -30,17 +44,28 @@ struct vm_clock {
     uint64_t host_base_ns;  /* host monotonic time at guest time 0 */
     unsigned shift;         /* icount: ns per step = 1 << shift */
     uint64_t warp_ns;       /* icount: time skipped while halted */
-    const struct cpu *cpu;  /* icount: whose steps count */
+    const struct cpu *cpu;  /* whose steps count */
+    /* host mode: */
+    uint64_t hidden_ns;     /* host time never shown to the guest */
+    bool running;           /* in a slice: the per-step bound applies */
+    uint64_t slice_guest;   /* guest time at the start of the slice */
+    uint64_t slice_steps;   /* cpu_steps at the start of the slice */
+    uint64_t last;          /* the last time read: never goes back */
 };
 
 /* The host's monotonic clock, in nanoseconds. */
 uint64_t host_monotonic_ns(void);
 
-void vm_clock_init_host(struct vm_clock *clk);
+void vm_clock_init_host(struct vm_clock *clk, const struct cpu *cpu);
 void vm_clock_init_icount(struct vm_clock *clk, const struct cpu *cpu, unsigned shift);
 
 /* Guest nanoseconds since the VM was created. */
-uint64_t vm_clock_now(const struct vm_clock *clk);
+uint64_t vm_clock_now(struct vm_clock *clk);
+
+/* The run loop: a slice of CPU work starts (running) or the CPU halts
+ * (!running).  Host mode hides here what the last slice took beyond the
+ * per-step bound. */
+void vm_clock_slice(struct vm_clock *clk, bool running);
 
 /* Steps that take guest time forward by `ns` (icount; the run loop sizes
  * its slices with it).  At least 1. */

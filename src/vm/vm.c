@@ -60,7 +60,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     if (cfg->icount)
         vm_clock_init_icount(&vm->clock, &vm->cpu, cfg->icount_shift);
     else
-        vm_clock_init_host(&vm->clock);
+        vm_clock_init_host(&vm->clock, &vm->cpu);
     return vm;
 }
 
@@ -156,6 +156,7 @@ static uint64_t service_devices(struct vm *vm, uint64_t now)
 static bool wait_while_halted(struct vm *vm)
 {
     struct cpu *c = &vm->cpu;
+    vm_clock_slice(&vm->clock, false); /* halted: guest time is host time */
     for (;;) {
         uint64_t now = vm_now_ns(vm);
         uint64_t next = service_devices(vm, now);
@@ -226,6 +227,7 @@ enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
         }
         if (slice > budget)
             slice = budget;
+        vm_clock_slice(&vm->clock, true);
         enum cpu_stop stop = cpu_run(c, slice);
         if (vm->exit_reason != VM_EXIT_NONE)
             return vm->exit_reason;

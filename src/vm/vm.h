@@ -135,7 +135,7 @@ enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns);
 const char *vm_exit_reason_name(enum vm_exit_reason r);
 
 /* Guest nanoseconds now (vm/clock.h), and the same as a device clock. */
-static inline uint64_t vm_now_ns(const struct vm *vm)
+static inline uint64_t vm_now_ns(struct vm *vm)
 {
     return vm_clock_now(&vm->clock);
 }
