@@ -35,7 +35,8 @@
 static const uint32_t implemented[CPU_FEATURE_WORDS] = {
     [FW_1_EDX] = B(CPUF_FPU) | B(CPUF_PSE) | B(CPUF_TSC) | B(CPUF_CX8) | B(CPUF_PGE) |
                  B(CPUF_CMOV) | B(CPUF_MSR) | B(CPUF_SEP) | B(CPUF_MTRR) | B(CPUF_PAT) |
-                 B(CPUF_CLFSH) | B(CPUF_PAE),
+                 B(CPUF_CLFSH) | B(CPUF_PAE) | B(CPUF_MMX) | B(CPUF_FXSR) |
+                 B(CPUF_SSE) | B(CPUF_SSE2),
     [FW_81_EDX] = B(CPUF_NX),
 };
 
