@@ -12,6 +12,7 @@
 #include "cpu/msr.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
+#include "cpu/simd.h"
 #include "sbe/cache.h"
 #include "sbe/sbe.h"
 
@@ -130,6 +131,7 @@ void cpu_reset(struct cpu *c)
     c->gpr[R_EDX] = cpu_model_signature(c->model);
     msr_reset(c);
     fpu_reset(c);
+    sse_reset(c);
     c->delivering = -1;
     c->sys_access = false;
     mmu_flush(c, true); /* RESET/INIT leave the TLB empty */

@@ -167,6 +167,7 @@ struct cpu {
     uint64_t pdpte[4];      /* PAE PDPTE registers, loaded from CR3 by MOV
                                to CR0/CR3/CR4 and task switches (mmu.c) */
     struct fpu fpu;         /* x87 state (fpu_state.h) */
+    struct sse sse;         /* XMM registers and MXCSR (fpu_state.h) */
 
     /* --- execution bookkeeping (not architectural) -------------------- */
     uint32_t insn_eip;      /* EIP of the instruction being executed: faults

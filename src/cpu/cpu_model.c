@@ -29,13 +29,16 @@
  *   CLFSH  CLFLUSH (a fault check, no cache)
  *   PAE    PAE paging, 2 MiB pages, PDPTE loading (mmu.c)
  *   NX     execute disable with EFER.NXE (mmu.c, msr.c)
+ *   MMX, FXSR, SSE, SSE2  every MMX/SSE/SSE2 instruction but MASKMOVQ and
+ *          MASKMOVDQU (#UD), FXSAVE/FXRSTOR, MXCSR and #XM (simd.h)
  * Not here: VME (no CR4.VME/PVI), DE (no I/O breakpoints), MCE/MCA (no
  * machine checks), APIC (no local APIC), PSE36, PSN, DS, ACPI, TM, SS, PBE,
- * MMX, FXSR, SSE, SSE2, EST, TM2, RDTSCP. */
+ * EST, TM2, RDTSCP. */
 static const uint32_t implemented[CPU_FEATURE_WORDS] = {
     [FW_1_EDX] = B(CPUF_FPU) | B(CPUF_PSE) | B(CPUF_TSC) | B(CPUF_CX8) | B(CPUF_PGE) |
                  B(CPUF_CMOV) | B(CPUF_MSR) | B(CPUF_SEP) | B(CPUF_MTRR) | B(CPUF_PAT) |
-                 B(CPUF_CLFSH) | B(CPUF_PAE),
+                 B(CPUF_CLFSH) | B(CPUF_PAE) | B(CPUF_MMX) | B(CPUF_FXSR) |
+                 B(CPUF_SSE) | B(CPUF_SSE2),
     [FW_81_EDX] = B(CPUF_NX),
 };
 

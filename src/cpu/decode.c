@@ -78,6 +78,10 @@ static bool map_reg(ZydisRegister r, uint8_t *kind, uint8_t *idx)
         *kind = OPK_DREG; *idx = (uint8_t)(r - ZYDIS_REGISTER_DR0);
     } else if (r >= ZYDIS_REGISTER_ST0 && r <= ZYDIS_REGISTER_ST0 + 7) {
         *kind = OPK_X87; *idx = (uint8_t)(r - ZYDIS_REGISTER_ST0);
+    } else if (r >= ZYDIS_REGISTER_MM0 && r <= ZYDIS_REGISTER_MM7) {
+        *kind = OPK_MMX; *idx = (uint8_t)(r - ZYDIS_REGISTER_MM0);
+    } else if (r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM7) {
+        *kind = OPK_XMM; *idx = (uint8_t)(r - ZYDIS_REGISTER_XMM0);
     } else {
         return false;
     }
@@ -172,6 +176,12 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
         if (zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && (zi.opcode & 0xF8) == 0xD8 &&
             i->op == OP_INVALID)
             i->op = OP_FPU_ESC;
+        /* SSE2's MOVSD and CMPSD share their names with the string
+         * instructions. */
+        if (zi.opcode_map == ZYDIS_OPCODE_MAP_0F && i->op == OP_MOVSD)
+            i->op = OP_MOVSD_XMM;
+        if (zi.opcode_map == ZYDIS_OPCODE_MAP_0F && i->op == OP_CMPSD)
+            i->op = OP_CMPSD_XMM;
     }
 
     bool have_imm = false;
@@ -194,7 +204,7 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
         switch (op->type) {
         case ZYDIS_OPERAND_TYPE_REGISTER:
             if (!map_reg(op->reg.value, &o->kind, &o->reg))
-                return DECODE_UD; /* MMX/SSE: not modelled yet */
+                return DECODE_UD; /* a register no instruction here uses */
             break;
         case ZYDIS_OPERAND_TYPE_MEMORY:
             o->kind = OPK_MEM;

@@ -53,4 +53,31 @@ struct fpu {
     uint8_t ferr;
 };
 
+/* SSE/SSE2 state (SDM vol. 1, 10.2): eight 128-bit XMM registers and
+ * MXCSR, in struct cpu beside the x87 (simd.h is its interface).  The MMX
+ * registers are no separate state: MMi is the significand of the physical
+ * x87 register Ri (SDM vol. 1, 9.5). */
+union xmmreg {
+    uint8_t b[16];
+    uint16_t w[8];
+    uint32_t d[4];
+    uint64_t q[2];
+    float s[4];
+    double f[2];
+} __attribute__((aligned(16)));
+
+/* MXCSR bits (SDM vol. 1, 10.2.3). */
+enum {
+    MXCSR_IE = 1u << 0, MXCSR_DE = 1u << 1, MXCSR_ZE = 1u << 2, MXCSR_OE = 1u << 3,
+    MXCSR_UE = 1u << 4, MXCSR_PE = 1u << 5, MXCSR_DAZ = 1u << 6,
+    MXCSR_FLAGS = 0x3F, MXCSR_MASKS = 0x3Fu << 7, MXCSR_RC = 3u << 13, MXCSR_FZ = 1u << 15,
+    MXCSR_INIT = 0x1F80,   /* after RESET: all masked, round to nearest */
+    MXCSR_VALID = 0xFFFF,  /* MXCSR_MASK as FXSAVE stores it: DAZ supported */
+};
+
+struct sse {
+    union xmmreg xmm[8];
+    uint32_t mxcsr;
+};
+
 #endif

@@ -75,6 +75,8 @@ enum opnd_kind {
     OPK_REL,         /* relative branch: insn.imm is the displacement */
     OPK_PTR,         /* far pointer immediate: imm = offset, imm2 = selector */
     OPK_X87,         /* x87 stack register (reg = i) */
+    OPK_MMX,         /* MMX register MM0-7 (simd.h) */
+    OPK_XMM,         /* XMM register XMM0-7 */
 };
 
 #define NOREG 0xFF
