@@ -20,13 +20,15 @@
  * Arithmetic runs on the host's x87 under the guest's control word, as in
  * fpu_host.c, straight on the register file (FLD/FSTP m80 on the 16-byte
  * slots).  The exception flags: the host's flags are sticky, so after the
- * operation they hold what it raised OR'ed with whatever was up before.
- * Clearing them first (FNCLEX) is needed only when a flag that is up on the
- * host is still clear in the guest's status word; otherwise the stale ones
- * vanish in the OR into the guest's sticky flags.  In a steady state (PE
- * already set in the guest, the common case) that costs one FNSTSW, and
- * the host flags left up are harmless: every host sequence that unmasks
- * exceptions clears them first (fpu_host.c's host_prepare). */
+ * operation they hold what it raised OR'ed with whatever was left up
+ * before.  When every flag up on the host is already up in the guest's
+ * status word, that OR changes nothing and is exact; only when a flag the
+ * guest does not have yet shows up (the first inexact result after FNCLEX,
+ * say) is the operation run again after an FNCLEX to tell which.  So the
+ * steady state costs one FNSTSW, which also gives C1, and no FNCLEX (which
+ * costs more than the arithmetic).  The host flags left up are harmless:
+ * every host sequence that unmasks exceptions clears them first
+ * (fpu_host.c's host_prepare). */
 #define PLEX86_FPU_INTERNAL
 #include "cpu/fpu_fast.h"
 
@@ -59,27 +61,42 @@ static inline void merge_masked(struct fpu *f, unsigned hsw)
 
 /* --- the host sequence ------------------------------------------------------ */
 
-/* One host operation in the fast state: save the host's control word,
- * clear the host's flags only if one of them is up and still clear in the
- * guest (`fresh` = the guest's clear flags), load the guest's control word
- * and the operands, run OP, take the status word, store the result, and
- * restore the control word.  FNSTSW and FNCLEX never wait, and every
- * exception is masked, so the host never takes an #MF. */
-#define FAST_X87(LOADS, OP, STORES, MEM)                                       \
-    __asm__ volatile("fnstcw %[save]\n\t"                                      \
+/* One host operation in the fast state: load the guest's control word
+ * unless the host's is the same (FNSTSW first: an FLDCW while earlier x87
+ * work is in flight is far slower), load the operands, run OP and take the
+ * status word.  If a flag is up that the guest does not have yet (`fresh`
+ * = the guest's clear flags), it may be one left up by an earlier
+ * operation rather than this one's: drop the results (POPS), clear the
+ * host's flags and run OP again.  Then store the result and restore the
+ * host's control word.  FNSTSW and FNCLEX never wait, and every exception
+ * is masked, so the host never takes an #MF. */
+#define FAST_X87(LOADS, OP, POPS, STORES, MEM)                                 \
+    do {                                                                       \
+    __asm__ volatile("fnstcw %[save]" : [save] "=m"(save));                    \
+    same = save == cw;                                                         \
+    __asm__ volatile("testb %[same], %[same]\n\t"                              \
+                     "jnz 3f\n\t"                                              \
+                     "fnstsw %%ax\n\t"                                         \
+                     "fldcw %[cw]\n"                                           \
+                     "3:\n\t" LOADS OP "\n\t"                                  \
                      "fnstsw %%ax\n\t"                                         \
                      "testb %[fresh], %%al\n\t"                                \
-                     "jz 1f\n\t"                                               \
-                     "fnclex\n"                                                \
-                     "1:\n\t"                                                  \
-                     "fldcw %[cw]\n\t" LOADS OP "\n\t"                         \
-                     "fnstsw %%ax\n\t" STORES "fldcw %[save]"                  \
-                     : "=&a"(sw), [save] "=m"(save), [a] "+m"(*a), [b] "+m"(*b) \
-                     : [cw] "m"(cw), [fresh] "q"(fresh), [m] "m"(MEM)          \
-                     : "st", "st(1)", "cc")
+                     "jz 1f\n\t" POPS "fnclex\n\t" LOADS OP "\n\t"            \
+                     "fnstsw %%ax\n"                                           \
+                     "1:\n\t" STORES                                           \
+                     "testb %[same], %[same]\n\t"                              \
+                     "jnz 4f\n\t"                                              \
+                     "fldcw %[save]\n"                                         \
+                     "4:"                                                      \
+                     : "=&a"(sw), [a] "+m"(*a), [b] "+m"(*b)                   \
+                     : [cw] "m"(cw), [save] "m"(save), [fresh] "q"(fresh),     \
+                       [same] "q"(same), [m] "m"(MEM)                          \
+                     : "st", "st(1)", "cc");                                 \
+    } while (0)
+#define POP1 "fstp %%st(0)\n\t"
 
 /* The guest's flags not yet up: a host flag among them must be cleared
- * before the operation. */
+ * and the operation run again. */
 static inline uint8_t fresh_flags(const struct fpu *f)
 {
     return (uint8_t)(~f->sw & FSW_EXC);
@@ -277,9 +294,10 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
         fpu_read_mem(c, i, ea, &mv, len);                                      \
         fpu_note(c, i, true, ea);                                              \
         struct fpreg *a = fpu_st(f, 0), *b = a;                                \
-        uint16_t sw, save, cw = f->cw;                                         \
+        uint16_t sw, save, cw = f->cw;                         \
+        uint8_t same;                                         \
         uint8_t fresh = fresh_flags(f);                                        \
-        FAST_X87("fldt %[a]\n\t", OP " %[m]", "fstpt %[a]\n\t", mv);           \
+        FAST_X87("fldt %[a]\n\t", OP " %[m]", POP1, "fstpt %[a]\n\t", mv);           \
         merge_masked(f, sw);                                                   \
     }
 
@@ -295,14 +313,15 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
             { h_farith(c, i); return; }                                             \
         fpu_note(c, i, false, 0);                                              \
         struct fpreg *a = fpu_st(f, 0), *b = fpu_st(f, sti);                   \
-        uint16_t sw, save, cw = f->cw;                                         \
+        uint16_t sw, save, cw = f->cw;                         \
+        uint8_t same;                                         \
         uint8_t fresh = fresh_flags(f);                                        \
         if (OPC == 0xD8)                                                       \
             FAST_X87("fldt %[b]\n\tfldt %[a]\n\t", ".byte 0xd8, " BYTE,        \
-                     "fstpt %[a]\n\tfstp %%st(0)\n\t", *a);                    \
+                     POP1 POP1, "fstpt %[a]\n\tfstp %%st(0)\n\t", *a);                    \
         else                                                                   \
             FAST_X87("fldt %[b]\n\tfldt %[a]\n\t", ".byte 0xdc, " BYTE,        \
-                     "fstp %%st(0)\n\tfstpt %[b]\n\t", *a);                    \
+                     POP1 POP1, "fstp %%st(0)\n\tfstpt %[b]\n\t", *a);                    \
         merge_masked(f, sw);                                                   \
         if (OPC == 0xDE)                                                       \
             fpu_pop(f);                                                        \
