@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "cpu/fpu.h"
+#include "cpu/fpu_dbl.h"
 #include "cpu/ops.h"
 
 /* The fast state (see above).  CPUID.FPU is a property of the model, but
@@ -57,6 +58,44 @@ static inline void clear_c1(struct fpu *f)
 static inline void merge_masked(struct fpu *f, unsigned hsw)
 {
     f->sw = (uint16_t)((f->sw & ~FSW_C1) | (hsw & (FSW_EXC | FSW_C1)));
+}
+
+/* Memory operands of 2, 4 or 8 bytes, inline (fpu_read_mem/fpu_write_mem
+ * do any width).  An 8-byte store within one page writes two halves that
+ * stand or fall together; across a page it takes the checked path. */
+static inline void fast_read(struct cpu *c, const struct insn *i, uint32_t off, void *dst,
+                             unsigned len)
+{
+    uint32_t la = seg_linear(c, i->seg, off, len, SEG_READ);
+    if (len == 8) {
+        uint32_t v[2] = { lin_read(c, la, 4), lin_read(c, la + 4, 4) };
+        memcpy(dst, v, 8);
+    } else if (len == 4) {
+        uint32_t v = lin_read(c, la, 4);
+        memcpy(dst, &v, 4);
+    } else {
+        uint16_t v = (uint16_t)lin_read(c, la, 2);
+        memcpy(dst, &v, 2);
+    }
+}
+
+static inline void fast_write(struct cpu *c, const struct insn *i, uint32_t off, const void *src,
+                              unsigned len)
+{
+    if (len == 8) {
+        uint32_t la = seg_linear(c, i->seg, off, 8, SEG_WRITE), v[2];
+        if ((la & 0xFFF) > 0xFF8) {
+            fpu_write_mem(c, i, off, src, 8);
+            return;
+        }
+        memcpy(v, src, 8);
+        lin_write(c, la, v[0], 4);
+        lin_write(c, la + 4, v[1], 4);
+    } else {
+        uint32_t v;
+        memcpy(&v, src, 4);
+        lin_write(c, seg_linear(c, i->seg, off, 4, SEG_WRITE), v, 4);
+    }
 }
 
 /* --- the host sequence ------------------------------------------------------ */
@@ -146,7 +185,7 @@ static inline void push_ok(struct fpu *f, const struct fpreg *v)
             { h_fld(c, i); return; }                                                \
         uint32_t ea = ea_offset(c, i);                                         \
         T m;                                                                   \
-        fpu_read_mem(c, i, ea, &m, len);                                       \
+        fast_read(c, i, ea, &m, len);                                       \
         struct fpreg v;                                                        \
         if (!conv)                                                             \
             { h_fld(c, i); return; }                                                \
@@ -233,7 +272,7 @@ static inline bool reg_to_m32(const struct fpreg *r, uint32_t *m)
         if (!fast_state(c) || !fpu_full(f, 0) || !conv(fpu_st(f, 0), &m))      \
             { h_fst(c, i); return; }                                                \
         uint32_t ea = ea_offset(c, i);                                         \
-        fpu_write_mem(c, i, ea, &m, len); /* may fault: state untouched */     \
+        fast_write(c, i, ea, &m, len); /* may fault: state untouched */     \
         fpu_note(c, i, true, ea);                                              \
         clear_c1(f);                                                           \
         if (pop)                                                               \
@@ -283,7 +322,7 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
 
 /* ST(0) op= memory operand: D8 (m32 real), DC (m64 real), DA (m32 int);
  * OP is the host instruction with %[m] as its operand. */
-#define ARITH_MEM(name, T, len, OP)                                            \
+#define ARITH_MEM(name, T, len, OP, REG, CONV)                                 \
     static void name(struct cpu *c, const struct insn *i)                      \
     {                                                                          \
         struct fpu *f = &c->fpu;                                               \
@@ -291,9 +330,17 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
             { h_farith(c, i); return; }                                             \
         uint32_t ea = ea_offset(c, i);                                         \
         T mv;                                                                  \
-        fpu_read_mem(c, i, ea, &mv, len);                                      \
+        fast_read(c, i, ea, &mv, len);                                      \
         fpu_note(c, i, true, ea);                                              \
         struct fpreg *a = fpu_st(f, 0), *b = a;                                \
+        double x, y, r;                                                        \
+        unsigned fl;                                                           \
+        if (fdbl_mode(f->cw) && fdbl_from_reg(a, &x) && CONV(mv, &y) &&        \
+            fdbl_op(REG, x, y, &r, &fl)) {                                     \
+            fdbl_to_reg(r, a);                                                 \
+            f->sw = (uint16_t)((f->sw & ~FSW_C1) | fl);                        \
+            return;                                                            \
+        }                                                                      \
         uint16_t sw, save, cw = f->cw;                         \
         uint8_t same;                                         \
         uint8_t fresh = fresh_flags(f);                                        \
@@ -304,7 +351,7 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
 /* ST(0) op ST(i) (D8: result in ST(0)) or ST(i) op ST(0) (DC, DE: result
  * in ST(i); DE pops).  The host runs the same encoding with ST(0) = the
  * guest's ST(0) and ST(1) = its ST(i); BYTES is its ModRM for ST(1). */
-#define ARITH_REG(name, OPC, BYTE)                                             \
+#define ARITH_REG(name, OPC, BYTE, REG)                                        \
     static void name(struct cpu *c, const struct insn *i)                      \
     {                                                                          \
         struct fpu *f = &c->fpu;                                               \
@@ -313,6 +360,16 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
             { h_farith(c, i); return; }                                             \
         fpu_note(c, i, false, 0);                                              \
         struct fpreg *a = fpu_st(f, 0), *b = fpu_st(f, sti);                   \
+        double x, y, r;                                                        \
+        unsigned fl;                                                           \
+        if (fdbl_mode(f->cw) && fdbl_from_reg(a, &x) && fdbl_from_reg(b, &y) && \
+            fdbl_op(REG, x, y, &r, &fl)) {                                     \
+            fdbl_to_reg(r, OPC == 0xD8 ? a : b);                               \
+            f->sw = (uint16_t)((f->sw & ~FSW_C1) | fl);                        \
+            if (OPC == 0xDE)                                                   \
+                fpu_pop(f);                                                    \
+            return;                                                            \
+        }                                                                      \
         uint16_t sw, save, cw = f->cw;                         \
         uint8_t same;                                         \
         uint8_t fresh = fresh_flags(f);                                        \
@@ -328,19 +385,19 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
     }
 
 /* One operation in its nine forms; r is ModRM.reg, BYTE = C1 + 8r. */
-#define ARITH_OP(op, BYTE, m32, m64, i32)                                      \
-    ARITH_MEM(ff_##op##_m32, uint32_t, 4, m32)                                 \
-    ARITH_MEM(ff_##op##_m64, uint64_t, 8, m64)                                 \
-    ARITH_MEM(ff_##op##_i32, uint32_t, 4, i32)                                 \
-    ARITH_REG(ff_##op##_d8, 0xD8, BYTE)                                        \
-    ARITH_REG(ff_##op##_dc, 0xDC, BYTE)                                        \
-    ARITH_REG(ff_##op##_de, 0xDE, BYTE)
-ARITH_OP(add, "0xc1", "fadds", "faddl", "fiaddl")
-ARITH_OP(mul, "0xc9", "fmuls", "fmull", "fimull")
-ARITH_OP(sub, "0xe1", "fsubs", "fsubl", "fisubl")
-ARITH_OP(subr, "0xe9", "fsubrs", "fsubrl", "fisubrl")
-ARITH_OP(div, "0xf1", "fdivs", "fdivl", "fidivl")
-ARITH_OP(divr, "0xf9", "fdivrs", "fdivrl", "fidivrl")
+#define ARITH_OP(op, REG, BYTE, m32, m64, i32)                                 \
+    ARITH_MEM(ff_##op##_m32, uint32_t, 4, m32, REG, fdbl_from_m32)             \
+    ARITH_MEM(ff_##op##_m64, uint64_t, 8, m64, REG, fdbl_from_m64)             \
+    ARITH_MEM(ff_##op##_i32, uint32_t, 4, i32, REG, fdbl_from_i32)             \
+    ARITH_REG(ff_##op##_d8, 0xD8, BYTE, REG)                                   \
+    ARITH_REG(ff_##op##_dc, 0xDC, BYTE, REG)                                   \
+    ARITH_REG(ff_##op##_de, 0xDE, BYTE, REG)
+ARITH_OP(add, 0, "0xc1", "fadds", "faddl", "fiaddl")
+ARITH_OP(mul, 1, "0xc9", "fmuls", "fmull", "fimull")
+ARITH_OP(sub, 4, "0xe1", "fsubs", "fsubl", "fisubl")
+ARITH_OP(subr, 5, "0xe9", "fsubrs", "fsubrl", "fisubrl")
+ARITH_OP(div, 6, "0xf1", "fdivs", "fdivl", "fidivl")
+ARITH_OP(divr, 7, "0xf9", "fdivrs", "fdivrl", "fidivrl")
 
 /* Indexed by ModRM.reg (2 and 3 are the compares). */
 #define ARITH_ROW(form)                                                        \
