@@ -412,6 +412,98 @@ static const op_handler arith_d8[8] = ARITH_ROW(d8);
 static const op_handler arith_dc[8] = ARITH_ROW(dc);
 static const op_handler arith_de[8] = ARITH_ROW(de);
 
+/* --- compares ---------------------------------------------------------------- */
+
+/* Ordinary operands for a compare done in C: normal or zero (a NaN raises
+ * IE or gives "unordered", a denormal raises DE: the generic path). */
+static inline bool ordinary(const struct fpreg *r)
+{
+    unsigned e = r->se & 0x7FFF;
+    return e == 0 ? r->sig == 0 : e != 0x7FFF && (r->sig >> 63);
+}
+
+/* -1, 0, 1 as a < b, a == b, a > b, for ordinary values (+0 == -0). */
+static inline int cmp_ordinary(const struct fpreg *a, const struct fpreg *b)
+{
+    bool az = !(a->se & 0x7FFF), bz = !(b->se & 0x7FFF);
+    if (az && bz)
+        return 0;
+    int sa = az ? 0 : (a->se & 0x8000) ? -1 : 1;
+    int sb = bz ? 0 : (b->se & 0x8000) ? -1 : 1;
+    if (sa != sb)
+        return sa < sb ? -1 : 1;
+    /* Same sign, both nonzero: compare magnitudes (exponent, significand). */
+    unsigned ea = a->se & 0x7FFF, eb = b->se & 0x7FFF;
+    int mag = ea != eb ? (ea < eb ? -1 : 1) : a->sig != b->sig ? (a->sig < b->sig ? -1 : 1) : 0;
+    return sa < 0 ? -mag : mag;
+}
+
+/* DB F0+i FCOMI, DB E8+i FUCOMI, DF F0+i FCOMIP, DF E8+i FUCOMIP (P6):
+ * ZF, PF, CF from the compare, OF, SF, AF cleared; C1 as it was (what
+ * the generic handler and the host do). */
+static void ff_fcomi(struct cpu *c, const struct insn *i)
+{
+    struct fpu *f = &c->fpu;
+    unsigned sti = i->modrm & 7;
+    if (!fast_state(c) || !cpu_has_fcmov(c) || !fpu_full(f, 0) || !fpu_full(f, sti) ||
+        !ordinary(fpu_st(f, 0)) || !ordinary(fpu_st(f, sti))) {
+        h_fcomi(c, i);
+        return;
+    }
+    fpu_note(c, i, false, 0);
+    int r = cmp_ordinary(fpu_st(f, 0), fpu_st(f, sti));
+    set_flags(c, F_ARITH, r < 0 ? F_CF : r == 0 ? F_ZF : 0);
+    if (i->opcode == 0xDF)
+        fpu_pop(f);
+}
+
+/* Condition codes of FCOM: C3 C2 C0 = 000 (>), 001 (<), 100 (=); C1 = 0. */
+static inline void set_fcom_cc(struct fpu *f, int r)
+{
+    f->sw = (uint16_t)((f->sw & ~FSW_CC) | (r < 0 ? FSW_C0 : r == 0 ? FSW_C3 : 0));
+}
+
+/* D8 D0+i FCOM, D8 D8+i FCOMP, DD E0+i FUCOM, DD E8+i FUCOMP. */
+static void ff_fcom_st(struct cpu *c, const struct insn *i)
+{
+    struct fpu *f = &c->fpu;
+    unsigned sti = i->modrm & 7;
+    if (!fast_state(c) || !fpu_full(f, 0) || !fpu_full(f, sti) || !ordinary(fpu_st(f, 0)) ||
+        !ordinary(fpu_st(f, sti))) {
+        h_fcom(c, i);
+        return;
+    }
+    fpu_note(c, i, false, 0);
+    set_fcom_cc(f, cmp_ordinary(fpu_st(f, 0), fpu_st(f, sti)));
+    if (i->modrm & 0x08)
+        fpu_pop(f);
+}
+
+/* D8 /2 /3 FCOM(P) m32, DC /2 /3 FCOM(P) m64. */
+#define FCOM_MEM(name, T, len, conv)                                           \
+    static void name(struct cpu *c, const struct insn *i)                      \
+    {                                                                          \
+        struct fpu *f = &c->fpu;                                               \
+        if (!fast_state(c) || !fpu_full(f, 0) || !ordinary(fpu_st(f, 0))) {    \
+            h_fcom(c, i);                                                      \
+            return;                                                            \
+        }                                                                      \
+        uint32_t ea = ea_offset(c, i);                                         \
+        T m;                                                                   \
+        fast_read(c, i, ea, &m, len);                                          \
+        struct fpreg v;                                                        \
+        if (!conv(m, &v)) {                                                    \
+            h_fcom(c, i);                                                      \
+            return;                                                            \
+        }                                                                      \
+        fpu_note(c, i, true, ea);                                              \
+        set_fcom_cc(f, cmp_ordinary(fpu_st(f, 0), &v));                        \
+        if (i->modrm_reg == 3)                                                 \
+            fpu_pop(f);                                                        \
+    }
+FCOM_MEM(ff_fcom_m32, uint32_t, 4, m32_to_reg)
+FCOM_MEM(ff_fcom_m64, uint64_t, 8, m64_to_reg)
+
 /* --- the choice ------------------------------------------------------------- */
 
 static op_handler pick_arith(const struct insn *i)
@@ -459,6 +551,14 @@ op_handler fpu_fast_handler(const struct insn *i)
         case 0x2B: return ff_fstp_m64;      /* DD /3 */
         default: return NULL;
         }
+    case OP_FCOMI: case OP_FCOMIP: case OP_FUCOMI: case OP_FUCOMIP:
+        return ff_fcomi;
+    case OP_FCOM: case OP_FCOMP:
+        if (!mem)
+            return i->opcode == 0xD8 ? ff_fcom_st : NULL;
+        return i->opcode == 0xD8 ? ff_fcom_m32 : i->opcode == 0xDC ? ff_fcom_m64 : NULL;
+    case OP_FUCOM: case OP_FUCOMP:
+        return !mem && i->opcode == 0xDD ? ff_fcom_st : NULL;
     case OP_FLDZ: return ff_fldz;
     case OP_FLD1: return ff_fld1;
     case OP_FXCH: return i->opcode == 0xD9 ? ff_fxch : NULL;
