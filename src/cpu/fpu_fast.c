@@ -27,8 +27,9 @@
  * say) is the operation run again after an FNCLEX to tell which.  So the
  * steady state costs one FNSTSW, which also gives C1, and no FNCLEX (which
  * costs more than the arithmetic).  The host flags left up are harmless:
- * every host sequence that unmasks exceptions clears them first
- * (fpu_host.c's host_prepare). */
+ * every fpu_host.c sequence clears them first (host_prepare), and the host
+ * never takes an #MF for them while its control word masks everything
+ * (tests/cpu/test_fpu.c: test_stale_host_flags). */
 #define PLEX86_FPU_INTERNAL
 #include "cpu/fpu_fast.h"
 
@@ -120,7 +121,7 @@ static inline void fast_write(struct cpu *c, const struct insn *i, uint32_t off,
                      "3:\n\t" LOADS OP "\n\t"                                  \
                      "fnstsw %%ax\n\t"                                         \
                      "testb %[fresh], %%al\n\t"                                \
-                     "jz 1f\n\t" POPS "fnclex\n\t" LOADS OP "\n\t"            \
+                     "jz 1f\n\t" POPS "fnclex\n\t" LOADS OP "\n\t"             \
                      "fnstsw %%ax\n"                                           \
                      "1:\n\t" STORES                                           \
                      "testb %[same], %[same]\n\t"                              \
@@ -130,7 +131,7 @@ static inline void fast_write(struct cpu *c, const struct insn *i, uint32_t off,
                      : "=&a"(sw), [a] "+m"(*a), [b] "+m"(*b)                   \
                      : [cw] "m"(cw), [save] "m"(save), [fresh] "q"(fresh),     \
                        [same] "q"(same), [m] "m"(MEM)                          \
-                     : "st", "st(1)", "cc");                                 \
+                     : "st", "st(1)", "cc");                                   \
     } while (0)
 #define POP1 "fstp %%st(0)\n\t"
 
@@ -182,13 +183,13 @@ static inline void push_ok(struct fpu *f, const struct fpreg *v)
     {                                                                          \
         struct fpu *f = &c->fpu;                                               \
         if (!fast_state(c) || fpu_full(f, 7))                                  \
-            { h_fld(c, i); return; }                                                \
+            { h_fld(c, i); return; }                                           \
         uint32_t ea = ea_offset(c, i);                                         \
         T m;                                                                   \
-        fast_read(c, i, ea, &m, len);                                       \
+        fast_read(c, i, ea, &m, len);                                          \
         struct fpreg v;                                                        \
         if (!conv)                                                             \
-            { h_fld(c, i); return; }                                                \
+            { h_fld(c, i); return; }                                           \
         fpu_note(c, i, true, ea);                                              \
         push_ok(f, &v);                                                        \
     }
@@ -270,9 +271,9 @@ static inline bool reg_to_m32(const struct fpreg *r, uint32_t *m)
         struct fpu *f = &c->fpu;                                               \
         T m;                                                                   \
         if (!fast_state(c) || !fpu_full(f, 0) || !conv(fpu_st(f, 0), &m))      \
-            { h_fst(c, i); return; }                                                \
+            { h_fst(c, i); return; }                                           \
         uint32_t ea = ea_offset(c, i);                                         \
-        fast_write(c, i, ea, &m, len); /* may fault: state untouched */     \
+        fast_write(c, i, ea, &m, len); /* may fault: state untouched */        \
         fpu_note(c, i, true, ea);                                              \
         clear_c1(f);                                                           \
         if (pop)                                                               \
@@ -327,10 +328,10 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
     {                                                                          \
         struct fpu *f = &c->fpu;                                               \
         if (!fast_state(c) || !fpu_full(f, 0))                                 \
-            { h_farith(c, i); return; }                                             \
+            { h_farith(c, i); return; }                                        \
         uint32_t ea = ea_offset(c, i);                                         \
         T mv;                                                                  \
-        fast_read(c, i, ea, &mv, len);                                      \
+        fast_read(c, i, ea, &mv, len);                                         \
         fpu_note(c, i, true, ea);                                              \
         struct fpreg *a = fpu_st(f, 0), *b = a;                                \
         double x, y, r;                                                        \
@@ -341,10 +342,10 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
             f->sw = (uint16_t)((f->sw & ~FSW_C1) | fl);                        \
             return;                                                            \
         }                                                                      \
-        uint16_t sw, save, cw = f->cw;                         \
-        uint8_t same;                                         \
+        uint16_t sw, save, cw = f->cw;                                         \
+        uint8_t same;                                                          \
         uint8_t fresh = fresh_flags(f);                                        \
-        FAST_X87("fldt %[a]\n\t", OP " %[m]", POP1, "fstpt %[a]\n\t", mv);           \
+        FAST_X87("fldt %[a]\n\t", OP " %[m]", POP1, "fstpt %[a]\n\t", mv);     \
         merge_masked(f, sw);                                                   \
     }
 
@@ -357,7 +358,7 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
         struct fpu *f = &c->fpu;                                               \
         unsigned sti = i->modrm & 7;                                           \
         if (!fast_state(c) || !fpu_full(f, 0) || !fpu_full(f, sti))            \
-            { h_farith(c, i); return; }                                             \
+            { h_farith(c, i); return; }                                        \
         fpu_note(c, i, false, 0);                                              \
         struct fpreg *a = fpu_st(f, 0), *b = fpu_st(f, sti);                   \
         double x, y, r;                                                        \
@@ -370,15 +371,15 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
                 fpu_pop(f);                                                    \
             return;                                                            \
         }                                                                      \
-        uint16_t sw, save, cw = f->cw;                         \
-        uint8_t same;                                         \
+        uint16_t sw, save, cw = f->cw;                                         \
+        uint8_t same;                                                          \
         uint8_t fresh = fresh_flags(f);                                        \
         if (OPC == 0xD8)                                                       \
             FAST_X87("fldt %[b]\n\tfldt %[a]\n\t", ".byte 0xd8, " BYTE,        \
-                     POP1 POP1, "fstpt %[a]\n\tfstp %%st(0)\n\t", *a);                    \
+                     POP1 POP1, "fstpt %[a]\n\tfstp %%st(0)\n\t", *a);         \
         else                                                                   \
             FAST_X87("fldt %[b]\n\tfldt %[a]\n\t", ".byte 0xdc, " BYTE,        \
-                     POP1 POP1, "fstp %%st(0)\n\tfstpt %[b]\n\t", *a);                    \
+                     POP1 POP1, "fstp %%st(0)\n\tfstpt %[b]\n\t", *a);         \
         merge_masked(f, sw);                                                   \
         if (OPC == 0xDE)                                                       \
             fpu_pop(f);                                                        \

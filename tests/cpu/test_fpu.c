@@ -461,6 +461,25 @@ static void test_stack_and_exceptions(void)
     CHECK_EQ(c->fpu.full, 0xC0);
 }
 
+/* The fast forms leave the host's sticky flags up (fpu_fast.c); a guest
+ * FNCLEX then an exact operation on the generic path, or a load, must not
+ * see them. */
+static void test_stale_host_flags(void)
+{
+    struct cpu *c = real_cpu(CPU_P6);
+    double three = 3.0, four = 4.0;
+    uint64_t denormal = 1;
+    memcpy(data_ptr(), &three, 8);
+    memcpy(data_ptr() + 8, &four, 8);
+    memcpy(data_ptr() + 16, &denormal, 8);
+    /* fld1; fdiv qword [0] (inexact); fnclex; fld qword [8]; fsqrt */
+    CHECK_EQ(run_hex(c, "d9e8 dc360000 dbe2 dd060800 d9fa"), -1);
+    CHECK_EQ(c->fpu.sw & FSW_EXC, 0);
+    /* fdiv again (PE), fnclex, fld qword [16] (a denormal: DE only) */
+    CHECK_EQ(run_hex(c, "dc360000 dbe2 dd061000"), -1);
+    CHECK_EQ(c->fpu.sw & FSW_EXC, FSW_DE);
+}
+
 /* FIP, FCS, FOP, FDP, FDS (SDM vol. 1, 8.1.8-8.1.9); control instructions
  * leave them. */
 static void test_pointers(void)
@@ -1078,6 +1097,7 @@ int main(int argc, char **argv)
     test_integers_bcd();
     test_stack_and_exceptions();
     test_pointers();
+    test_stale_host_flags();
     test_env_layouts();
     test_nm_mf();
     test_differential(states);
