@@ -351,7 +351,7 @@ static void ff_fxch(struct cpu *c, const struct insn *i)
 
 /* ST(0) op ST(i) (D8: result in ST(0)) or ST(i) op ST(0) (DC, DE: result
  * in ST(i); DE pops).  The host runs the same encoding with ST(0) = the
- * guest's ST(0) and ST(1) = its ST(i); BYTES is its ModRM for ST(1). */
+ * guest's ST(0) and ST(1) = its ST(i); BYTE is its ModRM for ST(1). */
 #define ARITH_REG(name, OPC, BYTE, REG)                                        \
     static void name(struct cpu *c, const struct insn *i)                      \
     {                                                                          \
