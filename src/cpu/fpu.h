@@ -83,6 +83,19 @@ static inline void fpu_set_indef(struct fpreg *r)
     r->se = FPU_INDEF_SE;
 }
 
+/* Exact integer -> double extended conversion (FILD never rounds). */
+static inline void fpu_int_to_reg(int64_t v, struct fpreg *r)
+{
+    r->sig = 0;
+    r->se = 0;
+    if (v == 0)
+        return;
+    uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    int lz = __builtin_clzll(a);
+    r->sig = a << lz;
+    r->se = (uint16_t)((v < 0 ? 0x8000 : 0) | (16383 + 63 - lz));
+}
+
 /* The status word as software reads it (TOP inserted). */
 static inline uint16_t fpu_get_sw(const struct fpu *f)
 {

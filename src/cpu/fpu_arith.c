@@ -37,18 +37,6 @@ static void push_checked(struct fpu *f, struct fpreg *v)
     fpu_push(f, v);
 }
 
-/* Exact integer -> double extended conversion (FILD never rounds). */
-static void int_to_reg(int64_t v, struct fpreg *r)
-{
-    memset(r, 0, sizeof(*r));
-    if (v == 0)
-        return;
-    uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    int lz = __builtin_clzll(a);
-    r->sig = a << lz;
-    r->se = (uint16_t)((v < 0 ? 0x8000 : 0) | (16383 + 63 - lz));
-}
-
 /* --- loads ---------------------------------------------------------------- */
 
 /* FLD m32/m64/m80/ST(i), FILD m16/m32/m64, FBLD m80. */
@@ -95,19 +83,19 @@ void h_fld(struct cpu *c, const struct insn *i)
     case 0x18: {                                /* DB /0: FILD m32 */
         int32_t n;
         fpu_read_mem(c, i, ea, &n, 4);
-        int_to_reg(n, &v);
+        fpu_int_to_reg(n, &v);
         break;
     }
     case 0x38: {                                /* DF /0: FILD m16 */
         int16_t n;
         fpu_read_mem(c, i, ea, &n, 2);
-        int_to_reg(n, &v);
+        fpu_int_to_reg(n, &v);
         break;
     }
     case 0x3D: {                                /* DF /5: FILD m64 */
         int64_t n;
         fpu_read_mem(c, i, ea, &n, 8);
-        int_to_reg(n, &v);
+        fpu_int_to_reg(n, &v);
         break;
     }
     case 0x3C:                                  /* DF /4: FBLD m80 */

@@ -13,12 +13,17 @@
 #error "plex86's FPU computes on the host's x87: an x86 host is required"
 #endif
 
-/* Flags left up by x87 code outside the guest FPU (there is none in
- * plex86, but a library could run some) would become pending exceptions
- * once FLDCW unmasks them: clear them first when the guest unmasks any. */
-static inline void host_prepare(uint16_t cw)
+/* Every sequence here takes the operation's flags from the host's status
+ * word, so it starts with none up.  The fast forms (fpu_fast.c) leave the
+ * host's sticky flags up on purpose, and x87 code outside the guest FPU
+ * (a library) could too; such a flag would also become a pending exception
+ * once FLDCW unmasks it.  FNSTSW is cheap, FNCLEX is not: clear only when
+ * needed. */
+static inline void host_prepare(void)
 {
-    if ((cw & FCW_MASKS) != FCW_MASKS)
+    uint16_t sw;
+    __asm__ volatile("fnstsw %0" : "=a"(sw));
+    if (sw & FSW_EXC)
         __asm__ volatile("fnclex");
 }
 
@@ -48,7 +53,7 @@ uint16_t fpu_host_rr(unsigned sel, struct fpreg *a, struct fpreg *b, uint16_t cw
 {
     uint16_t sw = 0, save;
     struct fpmem dummy, *m = &dummy;
-    host_prepare(cw);
+    host_prepare();
 #define RR(bytes) X87(LOAD_BA, ".byte " bytes, STORE_AB); break
     switch (sel) {
     case 0: RR("0xd8, 0xc1");       /* FADD ST0, ST1 */
@@ -79,7 +84,7 @@ uint16_t fpu_host_rm(unsigned sel, struct fpreg *a, const struct fpmem *mc, uint
     uint16_t sw = 0, save;
     struct fpreg dummy, *b = &dummy;
     struct fpmem *m = (struct fpmem *)mc; /* only read */
-    host_prepare(cw);
+    host_prepare();
 #define RM(insn) X87(LOAD_A, insn " %[m]", STORE_A); break
     switch (sel) {
     case 0: RM("fadds");
@@ -123,6 +128,7 @@ uint16_t fpu_host_load(enum fhost_load k, struct fpreg *out, const struct fpmem 
     struct fpreg dummy, *a = out, *b = &dummy;
     struct fpmem *m = (struct fpmem *)mc; /* only read */
     cw |= FCW_MASKS; /* pre-computation exceptions only: the caller decides */
+    host_prepare();
 #define LD(op) X87("", op, STORE_A); break
     switch (k) {
     case FHL_M32: LD("flds %[m]");
@@ -144,7 +150,7 @@ uint16_t fpu_host_store(enum fhost_store k, struct fpreg *a, struct fpmem *m, ui
 {
     uint16_t sw = 0, save;
     struct fpreg dummy, *b = &dummy;
-    host_prepare(cw);
+    host_prepare();
     /* Non-popping forms where they exist; FISTP m64 and FBSTP do not pop
      * after an unmasked invalid operation, so the stack is emptied with
      * FFREE rather than FSTP. */
@@ -165,7 +171,7 @@ uint16_t fpu_host_op(enum fhost_op k, struct fpreg *a, struct fpreg *b, uint16_t
 {
     uint16_t sw = 0, save;
     struct fpmem dummy, *m = &dummy;
-    host_prepare(cw);
+    host_prepare();
 #define U(op) X87(LOAD_A, op, STORE_A); break
 #define B(op) X87(LOAD_BA, op, STORE_AB); break
 #define P(op) X87(LOAD_BA, op, STORE_A_FREE); break
@@ -200,7 +206,7 @@ uint16_t fpu_host_push(enum fhost_push k, const struct fpreg *a, struct fpreg ou
 {
     struct host_save s;
     uint16_t save;
-    host_prepare(cw);
+    host_prepare();
     /* FNSAVE right after the operation: it is non-waiting, stores the
      * whole stack whatever was pushed, and reinitializes the host FPU. */
 #define PUSH(op)                                                               \

@@ -13,6 +13,7 @@
 #include "cpu/ops_fast.h"
 
 #include "cpu/exec.h"
+#include "cpu/fpu_fast.h"
 #include "cpu/hostflags.h"
 #include "cpu/ops.h"
 
@@ -423,5 +424,7 @@ static op_handler pick(const struct insn *i)
 op_handler fast_handler(const struct insn *i)
 {
     op_handler h = pick(i);
+    if (!h)
+        h = fpu_fast_handler(i); /* x87 forms: fpu_fast.c */
     return h ? h : op_table[i->op].handler;
 }

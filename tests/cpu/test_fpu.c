@@ -461,6 +461,25 @@ static void test_stack_and_exceptions(void)
     CHECK_EQ(c->fpu.full, 0xC0);
 }
 
+/* The fast forms leave the host's sticky flags up (fpu_fast.c); a guest
+ * FNCLEX then an exact operation on the generic path, or a load, must not
+ * see them. */
+static void test_stale_host_flags(void)
+{
+    struct cpu *c = real_cpu(CPU_P6);
+    double three = 3.0, four = 4.0;
+    uint64_t denormal = 1;
+    memcpy(data_ptr(), &three, 8);
+    memcpy(data_ptr() + 8, &four, 8);
+    memcpy(data_ptr() + 16, &denormal, 8);
+    /* fld1; fdiv qword [0] (inexact); fnclex; fld qword [8]; fsqrt */
+    CHECK_EQ(run_hex(c, "d9e8 dc360000 dbe2 dd060800 d9fa"), -1);
+    CHECK_EQ(c->fpu.sw & FSW_EXC, 0);
+    /* fdiv again (PE), fnclex, fld qword [16] (a denormal: DE only) */
+    CHECK_EQ(run_hex(c, "dc360000 dbe2 dd061000"), -1);
+    CHECK_EQ(c->fpu.sw & FSW_EXC, FSW_DE);
+}
+
 /* FIP, FCS, FOP, FDP, FDS (SDM vol. 1, 8.1.8-8.1.9); control instructions
  * leave them. */
 static void test_pointers(void)
@@ -635,8 +654,35 @@ static unsigned rnd_below(unsigned n)
 }
 
 /* An 80-bit value: edge cases of every class, and normals. */
+/* Double mode (test_differential_double): registers and memory operands
+ * are mostly doubles and the control word is 027FH (double precision,
+ * round to nearest, all masked), the setting fpu_dbl.h computes for. */
+static bool dbl_mode;
+
+static double rnd_double(void)
+{
+    switch (rnd_below(4)) {
+    case 0: /* small integers and halves: exact sums, ties, zero results */
+        return (double)((int)rnd_below(64) - 32) / (double)(1u << rnd_below(3));
+    default: { /* moderate size, or around fpu_dbl.h's limits 2^-450, 2^450 */
+        uint64_t v = rnd64();
+        unsigned e = rnd_below(3) ? 1023 - 60 + rnd_below(120)
+                                  : (rnd_below(2) ? 1023 + 440 : 1023 - 460) + rnd_below(20);
+        v = (v & 0x800FFFFFFFFFFFFFull) | (uint64_t)e << 52;
+        double d;
+        memcpy(&d, &v, 8);
+        return d;
+    }
+    }
+}
+
 static void rnd80(uint8_t out[10])
 {
+    if (dbl_mode && rnd_below(8) != 0) {
+        long double x = rnd_double();
+        memcpy(out, &x, 10);
+        return;
+    }
     uint64_t sig = rnd64();
     unsigned sign = rnd_below(2) << 15, e;
     switch (rnd_below(20)) {
@@ -675,6 +721,17 @@ static void rnd_mem(uint8_t *m, unsigned len)
 {
     for (unsigned k = 0; k < len; k++)
         m[k] = (uint8_t)rnd64();
+    if (dbl_mode && rnd_below(4) != 0) {
+        double d = rnd_double();
+        float f = (float)d;
+        int32_t n = (int32_t)rnd_below(2001) - 1000;
+        switch (rnd_below(3)) {
+        case 0: memcpy(m, &d, 8); break;
+        case 1: memcpy(m, &f, 4); break;
+        default: memcpy(m, &n, 4); break;
+        }
+        return;
+    }
     switch (rnd_below(8)) {
     case 0: { /* single: special exponents */
         uint32_t v = (uint32_t)rnd64();
@@ -730,6 +787,8 @@ static void rnd_state(uint8_t img[108], bool env_only)
     unsigned pc = rnd_below(4), rc = rnd_below(4);
     unsigned masks = rnd_below(3) ? 0x3F : (unsigned)rnd_below(64);
     uint16_t cw = (uint16_t)(0x40 | masks | pc << 8 | rc << 10 | (rnd_below(4) == 0) << 12);
+    if (dbl_mode && rnd_below(8) != 0)
+        cw = 0x027F;
     uint16_t sw = (uint16_t)((rnd64() & (FSW_CC | FSW_EXC)) & ~((~cw & 0x3F)));
     if (sw & FSW_IE)
         sw |= rnd64() & FSW_SF;
@@ -996,6 +1055,22 @@ static void test_differential(unsigned states)
     printf("differential: %u encodings, %u cases, %u mismatches (%u encodings)\n", nencs, total,
            bad, bad_encs);
     CHECK_EQ(bad, 0);
+    if (!dbl_mode) {
+        /* Again with doubles in double precision (fpu_dbl.h's path). */
+        dbl_mode = true;
+        total = bad = bad_encs = 0;
+        for (unsigned k = 0; k < nencs; k++) {
+            unsigned b = diff_one(&encs[k], states);
+            total += states;
+            bad += b;
+            bad_encs += b != 0;
+        }
+        printf("differential (doubles, PC=53): %u encodings, %u cases, %u mismatches (%u "
+               "encodings)\n",
+               nencs, total, bad, bad_encs);
+        CHECK_EQ(bad, 0);
+        dbl_mode = false;
+    }
     munmap(jit, 4096);
 }
 
@@ -1022,6 +1097,7 @@ int main(int argc, char **argv)
     test_integers_bcd();
     test_stack_and_exceptions();
     test_pointers();
+    test_stale_host_flags();
     test_env_layouts();
     test_nm_mf();
     test_differential(states);
