@@ -67,6 +67,8 @@ bad "nothing to run" -m 16
 bad "$TMP/missing.rom: No such file or directory" -bios "$TMP/missing.rom"
 bad "$TMP/missing.elf: No such file or directory" -kernel "$TMP/missing.elf"
 bad "$TMP/missing.img: No such file or directory" -kernel "$GOOD" -initrd "$TMP/missing.img"
+bad "$TMP/two?lines.elf: No such file or directory" -kernel "$TMP/two
+lines.elf"
 bad "$TMP: not a regular file" -kernel "$TMP"
 bad "$TMP: not a regular file" -kernel "$GOOD" -initrd "$TMP"
 

@@ -17,6 +17,16 @@
 
 struct acct; /* host/account.h; never defined when compiled out */
 
+/* An error is one line on stderr, whatever the file names it quotes hold:
+ * control characters become '?' (docs/fuzzing.md, finding 2). */
+static void print_error(char *err)
+{
+    for (char *p = err; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            *p = '?';
+    fprintf(stderr, "plex86: %s\n", err);
+}
+
 int exit_status_for(enum vm_exit_reason reason, int code, bool no_reboot)
 {
     switch (reason) {
@@ -287,7 +297,7 @@ int plex86_run(const struct cli_options *o)
             .metrics_interval_ns = (uint64_t)o->metrics_interval_ms * 1000000u };
         acct = acct_create(&ac, err, sizeof(err));
         if (!acct) {
-            fprintf(stderr, "plex86: %s\n", err);
+            print_error(err);
             close_files(&rf);
             return EXIT_STATUS_USAGE;
         }
@@ -297,7 +307,7 @@ int plex86_run(const struct cli_options *o)
     if (!pc) {
         /* Everything pc_create checks comes from the user: sizes, files,
          * kernels. */
-        fprintf(stderr, "plex86: %s\n", err);
+        print_error(err);
 #if PLEX86_ACCOUNTING
         acct_destroy(acct);
 #endif
@@ -326,7 +336,7 @@ int plex86_run(const struct cli_options *o)
          * SIGTERM leaves both files. */
         catch_signals(&rs);
         if (acct_attach(acct, pc, err, sizeof(err)) < 0) {
-            fprintf(stderr, "plex86: %s\n", err);
+            print_error(err);
             release_signals(&rs);
             acct_destroy(acct);
             console_close(con);
@@ -364,7 +374,7 @@ int plex86_run(const struct cli_options *o)
         if (acct_finish(acct, &end, err, sizeof(err)) < 0) {
             /* Billing reads this file: a missing one must not look like a
              * clean run. */
-            fprintf(stderr, "plex86: %s\n", err);
+            print_error(err);
             status = EXIT_STATUS_INTERNAL;
         }
         acct_destroy(acct);
@@ -394,7 +404,7 @@ int plex86_main(int argc, char *argv[])
     case CLI_DONE:
         return EXIT_STATUS_OK;
     case CLI_ERROR:
-        fprintf(stderr, "plex86: %s\n", err);
+        print_error(err);
         return EXIT_STATUS_USAGE;
     case CLI_RUN:
         break;
