@@ -95,6 +95,55 @@ ALU_FORMS(or, hf_or32, 1, F_ARITH)
 ALU_FORMS(xor, hf_xor32, 1, F_ARITH)
 ALU_FORMS(test, hf_and32, 0, F_ARITH)
 
+/* ADC/SBB: the carry in is CF as the instruction found it (read before a
+ * memory store, which cannot change it). */
+#define ADC_CALC(a, b, f) hf_adc32(a, b, c->eflags, f)
+#define SBB_CALC(a, b, f) hf_sbb32(a, b, c->eflags, f)
+ALU_FORMS(adc, ADC_CALC, 1, F_ARITH)
+ALU_FORMS(sbb, SBB_CALC, 1, F_ARITH)
+#undef ADC_CALC
+#undef SBB_CALC
+
+/* --- IMUL (two- and three-operand forms, 32-bit) ------------------------ */
+
+/* The truncated product; CF = OF = "it did not fit", SF ZF PF from the
+ * low half, AF cleared (mul_flags in ops_alu.c). */
+static inline uint32_t imul32(uint32_t a, uint32_t b, uint32_t *fl)
+{
+    int32_t r;
+    bool o = __builtin_mul_overflow((int32_t)a, (int32_t)b, &r);
+    *fl = hf_szp32((uint32_t)r) | (o ? F_CF | F_OF : 0);
+    return (uint32_t)r;
+}
+
+static void f_imul_rr(struct cpu *c, const struct insn *i)
+{
+    uint32_t f;
+    c->gpr[reg0(i)] = imul32(c->gpr[reg0(i)], c->gpr[reg1(i)], &f);
+    put_flags(c, F_ARITH, f);
+}
+
+static void f_imul_rm(struct cpu *c, const struct insn *i)
+{
+    uint32_t f, b = mem_read(c, i->seg, ea32(c, i), 4);
+    c->gpr[reg0(i)] = imul32(c->gpr[reg0(i)], b, &f);
+    put_flags(c, F_ARITH, f);
+}
+
+static void f_imul_rri(struct cpu *c, const struct insn *i)
+{
+    uint32_t f;
+    c->gpr[reg0(i)] = imul32(c->gpr[reg1(i)], i->imm, &f);
+    put_flags(c, F_ARITH, f);
+}
+
+static void f_imul_rmi(struct cpu *c, const struct insn *i)
+{
+    uint32_t f, a = mem_read(c, i->seg, ea32(c, i), 4);
+    c->gpr[reg0(i)] = imul32(a, i->imm, &f);
+    put_flags(c, F_ARITH, f);
+}
+
 /* INC/DEC r32: CF is kept. */
 static void f_inc_r(struct cpu *c, const struct insn *i)
 {
@@ -308,6 +357,41 @@ JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
 #undef JCC
 
+/* CMOVcc r32, r32 / [mem] (the source is read, and may fault, whatever
+ * the condition) and SETcc r8 / [mem]: one handler per condition. */
+#define CCFORMS(cc)                                                            \
+    static void f_cmov_rr_##cc(struct cpu *c, const struct insn *i)           \
+    {                                                                          \
+        if (cond_true(c, cc))                                                  \
+            c->gpr[reg0(i)] = c->gpr[reg1(i)];                                 \
+    }                                                                          \
+    static void f_cmov_rm_##cc(struct cpu *c, const struct insn *i)           \
+    {                                                                          \
+        uint32_t v = mem_read(c, i->seg, ea32(c, i), 4);                       \
+        if (cond_true(c, cc))                                                  \
+            c->gpr[reg0(i)] = v;                                               \
+    }                                                                          \
+    static void f_set_r_##cc(struct cpu *c, const struct insn *i)             \
+    {                                                                          \
+        set_reg(c, reg0(i), 1, cond_true(c, cc));                              \
+    }                                                                          \
+    static void f_set_m_##cc(struct cpu *c, const struct insn *i)             \
+    {                                                                          \
+        mem_write(c, i->seg, ea32(c, i), cond_true(c, cc), 1);                 \
+    }
+CCFORMS(0) CCFORMS(1) CCFORMS(2) CCFORMS(3) CCFORMS(4) CCFORMS(5) CCFORMS(6) CCFORMS(7)
+CCFORMS(8) CCFORMS(9) CCFORMS(10) CCFORMS(11) CCFORMS(12) CCFORMS(13) CCFORMS(14) CCFORMS(15)
+#undef CCFORMS
+
+#define CC16(pfx)                                                              \
+    { pfx##0, pfx##1, pfx##2, pfx##3, pfx##4, pfx##5, pfx##6, pfx##7,         \
+      pfx##8, pfx##9, pfx##10, pfx##11, pfx##12, pfx##13, pfx##14, pfx##15 }
+static const op_handler cmov_rr_forms[16] = CC16(f_cmov_rr_);
+static const op_handler cmov_rm_forms[16] = CC16(f_cmov_rm_);
+static const op_handler set_r_forms[16] = CC16(f_set_r_);
+static const op_handler set_m_forms[16] = CC16(f_set_m_);
+#undef CC16
+
 static const op_handler jcc_forms[16] = {
     f_jcc_0, f_jcc_1, f_jcc_2, f_jcc_3, f_jcc_4, f_jcc_5, f_jcc_6, f_jcc_7,
     f_jcc_8, f_jcc_9, f_jcc_10, f_jcc_11, f_jcc_12, f_jcc_13, f_jcc_14, f_jcc_15,
@@ -360,6 +444,14 @@ static op_handler pick(const struct insn *i)
         if (i->nops == 2 && is_mem32(i, d, 1))
             return s->kind == OPK_IMM ? f_cmp_m8i : NULL;
         return forms_cmp[f];
+    case OP_ADC: return forms_adc[f];
+    case OP_SBB: return forms_sbb[f];
+    case OP_IMUL:
+        if (i->nops == 2)
+            return f == FORM_RR ? f_imul_rr : f == FORM_RM ? f_imul_rm : NULL;
+        if (i->nops != 3 || !is_gpr(d, 4) || i->o[2].kind != OPK_IMM)
+            return NULL;
+        return is_gpr(s, 4) ? f_imul_rri : is_mem32(i, s, 4) ? f_imul_rmi : NULL;
     case OP_AND: return forms_and[f];
     case OP_OR: return forms_or[f];
     case OP_XOR: return forms_xor[f];
@@ -414,6 +506,12 @@ static op_handler pick(const struct insn *i)
     case OP_JMP:
         return i->flow == FLOW_JMP_REL && i->osize == 4 ? f_jmp_rel : NULL;
     default:
+        if (op_table[i->op].handler == h_cmovcc && i->nops == 2)
+            return f == FORM_RR ? cmov_rr_forms[i->cc & 15]
+                   : f == FORM_RM ? cmov_rm_forms[i->cc & 15] : NULL;
+        if (op_table[i->op].handler == h_setcc && i->nops == 1)
+            return is_gpr(d, 1) ? set_r_forms[i->cc & 15]
+                   : is_mem32(i, d, 1) ? set_m_forms[i->cc & 15] : NULL;
         if (op_table[i->op].handler == h_jcc && i->osize == 4 && d->kind == OPK_REL)
             return jcc_forms[i->cc & 15];
         return NULL;
