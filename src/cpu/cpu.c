@@ -378,6 +378,7 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
                                                          uint64_t end)
 {
     const uint32_t epoch = c->code_epoch;
+    const uint64_t calm = cpu_async_word(epoch); /* no event, same code */
     const uint32_t cs_base = c->seg[S_CS].base;
     const uint32_t la_page = (cs_base + c->eip) >> 12;
     const bool code32 = c->code32;
@@ -406,8 +407,7 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
             c->eip = eip;
             in->fn(c, in);
             c->icount++;
-            if (unlikely(c->eip != eip || c->code_epoch != epoch ||
-                         (c->stop_request | c->db_trap | c->nmi_pending | c->irq_line)))
+            if (unlikely(c->eip != eip || c->async != calm))
                 break;
         }
         unsigned done = (unsigned)(in - b->insn) + (in < last);
