@@ -346,6 +346,71 @@ static void f_jmp_rel(struct cpu *c, const struct insn *i)
     jump_near(c, c->eip + i->imm, 4);
 }
 
+/* Near CALL/RET/indirect JMP, 32-bit operand size and stack (else the
+ * generic handler), in the generic order: target read and checked, then
+ * the push (a fault in either leaves ESP and EIP for the rollback). */
+static void f_call_rel(struct cpu *c, const struct insn *i)
+{
+    if (unlikely(!c->stack32)) {
+        h_call(c, i);
+        return;
+    }
+    uint32_t target = c->eip + i->imm, sp = c->gpr[R_ESP] - 4;
+    if (unlikely(target > c->seg[S_CS].limit))
+        cpu_fault(c, EXC_GP, 0);
+    mem_write(c, S_SS, sp, c->eip, 4);
+    c->gpr[R_ESP] = sp;
+    c->eip = target;
+}
+
+static inline void call_abs(struct cpu *c, uint32_t target)
+{
+    uint32_t sp = c->gpr[R_ESP] - 4;
+    if (unlikely(target > c->seg[S_CS].limit))
+        cpu_fault(c, EXC_GP, 0);
+    mem_write(c, S_SS, sp, c->eip, 4);
+    c->gpr[R_ESP] = sp;
+    c->eip = target;
+}
+
+static void f_call_r(struct cpu *c, const struct insn *i)
+{
+    if (unlikely(!c->stack32)) {
+        h_call(c, i);
+        return;
+    }
+    call_abs(c, c->gpr[reg0(i)]);
+}
+
+static void f_call_m(struct cpu *c, const struct insn *i)
+{
+    if (unlikely(!c->stack32)) {
+        h_call(c, i);
+        return;
+    }
+    call_abs(c, mem_read(c, i->seg, ea32(c, i), 4));
+}
+
+static void f_jmp_r(struct cpu *c, const struct insn *i) { jump_near(c, c->gpr[reg0(i)], 4); }
+
+static void f_jmp_m(struct cpu *c, const struct insn *i)
+{
+    jump_near(c, mem_read(c, i->seg, ea32(c, i), 4), 4);
+}
+
+/* RET and RET imm16 (nops 0 or 1). */
+static void f_ret(struct cpu *c, const struct insn *i)
+{
+    if (unlikely(!c->stack32)) {
+        h_ret(c, i);
+        return;
+    }
+    uint32_t sp = c->gpr[R_ESP];
+    uint32_t ip = mem_read(c, S_SS, sp, 4);
+    jump_near(c, ip, 4);
+    c->gpr[R_ESP] = sp + 4 + (i->nops ? i->imm & 0xFFFF : 0);
+}
+
 /* One Jcc handler per condition: cond_true folds to a test or two. */
 #define JCC(cc)                                                                \
     static void f_jcc_##cc(struct cpu *c, const struct insn *i)                \
@@ -504,7 +569,23 @@ static op_handler pick(const struct insn *i)
     case OP_POP:
         return i->osize == 4 && i->nops == 1 && is_gpr(d, 4) ? f_pop_r : NULL;
     case OP_JMP:
-        return i->flow == FLOW_JMP_REL && i->osize == 4 ? f_jmp_rel : NULL;
+        if (i->osize != 4 || i->nops != 1)
+            return NULL;
+        if (i->flow == FLOW_JMP_REL)
+            return f_jmp_rel;
+        if (i->flow != FLOW_JMP_IND)
+            return NULL;
+        return is_gpr(d, 4) ? f_jmp_r : is_mem32(i, d, 4) ? f_jmp_m : NULL;
+    case OP_CALL:
+        if (i->osize != 4 || i->nops != 1)
+            return NULL;
+        if (i->flow == FLOW_CALL_REL)
+            return f_call_rel;
+        if (i->flow != FLOW_CALL_IND)
+            return NULL;
+        return is_gpr(d, 4) ? f_call_r : is_mem32(i, d, 4) ? f_call_m : NULL;
+    case OP_RET:
+        return i->osize == 4 && !i->far ? f_ret : NULL;
     default:
         if (op_table[i->op].handler == h_cmovcc && i->nops == 2)
             return f == FORM_RR ? cmov_rr_forms[i->cc & 15]

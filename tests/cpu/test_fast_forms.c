@@ -78,6 +78,9 @@ static const char *const encodings[] = {
     "7010", "71f0", "7210", "7310", "7410", "7510", "7610", "7710",
     "7810", "7910", "7a10", "7b10", "7c10", "7d10", "7e10", "7f10",
     "0f8400010000", "0f85000000f0", "0f8cf0ffffff", "eb10", "e900100000", "e9f0ffff7f",
+    /* near CALL/RET/indirect JMP */
+    "e810000000", "e8f0ffffff", "e8f0ffff7f", "ffd3", "ffd4", "ff5310", "ff14b3", "26ff5310",
+    "c3", "c21000", "c2fdff", "ffe3", "ff6310", "ff24b3",
 };
 
 struct snap {
