@@ -162,38 +162,68 @@ static void f_dec_r(struct cpu *c, const struct insn *i)
 /* SHL/SHR/SAR r32, imm: the generic formulas (ops_shift.c) at size 4.
  * A masked count of zero changes nothing; OF follows the 1-bit formula for
  * every count and AF is cleared, as there. */
-static void f_shl_ri(struct cpu *c, const struct insn *i)
+static inline void shl32(struct cpu *c, const struct insn *i, unsigned n)
 {
-    unsigned n = i->imm & 0x1F;
     if (!n)
         return;
     uint32_t a = c->gpr[reg0(i)], r = a << n, carry = (a >> (32 - n)) & 1;
-    uint32_t f = flag_szp(r, 4) | (carry ? F_CF : 0) | (((r >> 31) ^ carry) ? F_OF : 0);
+    uint32_t f = hf_szp32(r) | (carry ? F_CF : 0) | (((r >> 31) ^ carry) ? F_OF : 0);
     c->gpr[reg0(i)] = r;
     put_flags(c, F_ARITH, f);
 }
 
-static void f_shr_ri(struct cpu *c, const struct insn *i)
+static inline void shr32(struct cpu *c, const struct insn *i, unsigned n)
 {
-    unsigned n = i->imm & 0x1F;
     if (!n)
         return;
     uint32_t a = c->gpr[reg0(i)], before = a >> (n - 1);
     uint32_t r = before >> 1;
-    uint32_t f = flag_szp(r, 4) | ((before & 1) ? F_CF : 0) | ((before >> 31) ? F_OF : 0);
+    uint32_t f = hf_szp32(r) | ((before & 1) ? F_CF : 0) | ((before >> 31) ? F_OF : 0);
     c->gpr[reg0(i)] = r;
     put_flags(c, F_ARITH, f);
 }
 
-static void f_sar_ri(struct cpu *c, const struct insn *i)
+static inline void sar32(struct cpu *c, const struct insn *i, unsigned n)
 {
-    unsigned n = i->imm & 0x1F;
     if (!n)
         return;
     int32_t before = (int32_t)c->gpr[reg0(i)] >> (n - 1);
     uint32_t r = (uint32_t)(before >> 1);
     c->gpr[reg0(i)] = r;
-    put_flags(c, F_ARITH, flag_szp(r, 4) | ((before & 1) ? F_CF : 0));
+    put_flags(c, F_ARITH, hf_szp32(r) | ((before & 1) ? F_CF : 0));
+}
+
+static void f_shl_ri(struct cpu *c, const struct insn *i) { shl32(c, i, i->imm & 0x1F); }
+static void f_shr_ri(struct cpu *c, const struct insn *i) { shr32(c, i, i->imm & 0x1F); }
+static void f_sar_ri(struct cpu *c, const struct insn *i) { sar32(c, i, i->imm & 0x1F); }
+/* ... by CL (operand 1 is CL: the decoder's register form). */
+static void f_shl_rc(struct cpu *c, const struct insn *i) { shl32(c, i, c->gpr[R_ECX] & 0x1F); }
+static void f_shr_rc(struct cpu *c, const struct insn *i) { shr32(c, i, c->gpr[R_ECX] & 0x1F); }
+static void f_sar_rc(struct cpu *c, const struct insn *i) { sar32(c, i, c->gpr[R_ECX] & 0x1F); }
+
+/* INC/DEC [mem32] (the store before the flags, CF kept) and NOT. */
+static void f_inc_m(struct cpu *c, const struct insn *i)
+{
+    uint32_t f, off = ea32(c, i);
+    uint32_t r = hf_inc32(mem_read(c, i->seg, off, 4), &f);
+    mem_write(c, i->seg, off, r, 4);
+    put_flags(c, F_ARITH & ~F_CF, f);
+}
+
+static void f_dec_m(struct cpu *c, const struct insn *i)
+{
+    uint32_t f, off = ea32(c, i);
+    uint32_t r = hf_dec32(mem_read(c, i->seg, off, 4), &f);
+    mem_write(c, i->seg, off, r, 4);
+    put_flags(c, F_ARITH & ~F_CF, f);
+}
+
+static void f_not_r(struct cpu *c, const struct insn *i) { c->gpr[reg0(i)] = ~c->gpr[reg0(i)]; }
+
+static void f_not_m(struct cpu *c, const struct insn *i)
+{
+    uint32_t off = ea32(c, i);
+    mem_write(c, i->seg, off, ~mem_read(c, i->seg, off, 4), 4);
 }
 
 /* --- moves ------------------------------------------------------------ */
@@ -214,6 +244,71 @@ static void f_mov_mr(struct cpu *c, const struct insn *i)
 static void f_mov_mi(struct cpu *c, const struct insn *i)
 {
     mem_write(c, i->seg, ea32(c, i), i->imm, 4);
+}
+
+/* 16-bit moves: the register's upper half is kept. */
+static void f_mov16_rr(struct cpu *c, const struct insn *i)
+{
+    set_reg(c, reg0(i), 2, c->gpr[reg1(i)]);
+}
+
+static void f_mov16_ri(struct cpu *c, const struct insn *i) { set_reg(c, reg0(i), 2, i->imm); }
+
+static void f_mov16_rm(struct cpu *c, const struct insn *i)
+{
+    set_reg(c, reg0(i), 2, mem_read(c, i->seg, ea32(c, i), 2));
+}
+
+static void f_mov16_mr(struct cpu *c, const struct insn *i)
+{
+    mem_write(c, i->seg, ea32(c, i), c->gpr[reg1(i)], 2);
+}
+
+static void f_mov16_mi(struct cpu *c, const struct insn *i)
+{
+    mem_write(c, i->seg, ea32(c, i), i->imm, 2);
+}
+
+static void f_mov_r8r(struct cpu *c, const struct insn *i)
+{
+    set_reg(c, reg0(i), 1, get_reg(c, reg1(i), 1));
+}
+
+/* Byte ALU operations with a register destination and a memory or
+ * register source: the generic flag primitives at size 1. */
+#define BYTE_ALU(op, expr, writes)                                             \
+    static void f_##op##_r8m(struct cpu *c, const struct insn *i)             \
+    {                                                                          \
+        uint32_t a = get_reg(c, reg0(i), 1);                                   \
+        uint32_t b = mem_read(c, i->seg, ea32(c, i), 1);                       \
+        uint32_t r = (expr);                                                   \
+        if (writes)                                                            \
+            set_reg(c, reg0(i), 1, r);                                         \
+    }                                                                          \
+    static void f_##op##_r8r(struct cpu *c, const struct insn *i)             \
+    {                                                                          \
+        uint32_t a = get_reg(c, reg0(i), 1), b = get_reg(c, reg1(i), 1);      \
+        uint32_t r = (expr);                                                   \
+        if (writes)                                                            \
+            set_reg(c, reg0(i), 1, r);                                         \
+    }
+BYTE_ALU(xor, alu_logic(c, a ^ b, 1), 1)
+BYTE_ALU(and, alu_logic(c, a & b, 1), 1)
+BYTE_ALU(or, alu_logic(c, a | b, 1), 1)
+BYTE_ALU(add, alu_add(c, a, b, 0, 1), 1)
+BYTE_ALU(sub, alu_sub(c, a, b, 0, 1), 1)
+#undef BYTE_ALU
+
+static bool is_gpr(const struct opnd *o, unsigned size);
+static bool is_mem32(const struct insn *i, const struct opnd *o, unsigned size);
+
+static op_handler byte_alu(const struct insn *i, op_handler rm, op_handler rr)
+{
+    if (i->nops != 2 || !is_gpr(&i->o[0], 1))
+        return NULL;
+    if (is_mem32(i, &i->o[1], 1))
+        return rm;
+    return is_gpr(&i->o[1], 1) ? rr : NULL;
 }
 
 static const op_handler forms_mov[FORM_COUNT] = {
@@ -501,8 +596,8 @@ static op_handler pick(const struct insn *i)
     const struct opnd *d = &i->o[0], *s = &i->o[1];
     enum form f = form_of(i);
     switch (i->op) {
-    case OP_ADD: return forms_add[f];
-    case OP_SUB: return forms_sub[f];
+    case OP_ADD: return f ? forms_add[f] : byte_alu(i, f_add_r8m, f_add_r8r);
+    case OP_SUB: return f ? forms_sub[f] : byte_alu(i, f_sub_r8m, f_sub_r8r);
     case OP_CMP:
         if (i->nops == 2 && is_gpr(d, 1))
             return s->kind == OPK_IMM ? f_cmp_r8i : is_gpr(s, 1) ? f_cmp_r8r : NULL;
@@ -517,9 +612,9 @@ static op_handler pick(const struct insn *i)
         if (i->nops != 3 || !is_gpr(d, 4) || i->o[2].kind != OPK_IMM)
             return NULL;
         return is_gpr(s, 4) ? f_imul_rri : is_mem32(i, s, 4) ? f_imul_rmi : NULL;
-    case OP_AND: return forms_and[f];
-    case OP_OR: return forms_or[f];
-    case OP_XOR: return forms_xor[f];
+    case OP_AND: return f ? forms_and[f] : byte_alu(i, f_and_r8m, f_and_r8r);
+    case OP_OR: return f ? forms_or[f] : byte_alu(i, f_or_r8m, f_or_r8r);
+    case OP_XOR: return f ? forms_xor[f] : byte_alu(i, f_xor_r8m, f_xor_r8r);
     case OP_TEST:
         if (i->nops == 2 && is_gpr(d, 1) && is_gpr(s, 1))
             return f_test_r8r;
@@ -533,6 +628,13 @@ static op_handler pick(const struct insn *i)
             return f_mov_m8i;
         if (i->nops == 2 && is_gpr(d, 1) && s->kind == OPK_IMM)
             return f_mov_r8i;
+        if (i->nops == 2 && is_gpr(d, 1) && is_gpr(s, 1))
+            return f_mov_r8r;
+        if (i->nops == 2 && is_gpr(d, 2))
+            return is_gpr(s, 2) ? f_mov16_rr : s->kind == OPK_IMM ? f_mov16_ri
+                   : is_mem32(i, s, 2) ? f_mov16_rm : NULL;
+        if (i->nops == 2 && is_mem32(i, d, 2))
+            return is_gpr(s, 2) ? f_mov16_mr : s->kind == OPK_IMM ? f_mov16_mi : NULL;
         return forms_mov[f];
     case OP_MOVZX:
     case OP_MOVSX:
@@ -555,13 +657,23 @@ static op_handler pick(const struct insn *i)
     case OP_SHL:
     case OP_SHR:
     case OP_SAR:
-        if (f != FORM_RI)
-            return NULL;
-        return i->op == OP_SHL ? f_shl_ri : i->op == OP_SHR ? f_shr_ri : f_sar_ri;
+        if (f == FORM_RI)
+            return i->op == OP_SHL ? f_shl_ri : i->op == OP_SHR ? f_shr_ri : f_sar_ri;
+        if (i->nops == 2 && is_gpr(d, 4) && is_gpr(s, 1) && s->reg == R_ECX)
+            return i->op == OP_SHL ? f_shl_rc : i->op == OP_SHR ? f_shr_rc : f_sar_rc;
+        return NULL;
     case OP_INC:
+        if (i->nops == 1 && is_mem32(i, d, 4))
+            return f_inc_m;
         return i->nops == 1 && is_gpr(d, 4) ? f_inc_r : NULL;
     case OP_DEC:
+        if (i->nops == 1 && is_mem32(i, d, 4))
+            return f_dec_m;
         return i->nops == 1 && is_gpr(d, 4) ? f_dec_r : NULL;
+    case OP_NOT:
+        if (i->nops != 1)
+            return NULL;
+        return is_gpr(d, 4) ? f_not_r : is_mem32(i, d, 4) ? f_not_m : NULL;
     case OP_PUSH:
         if (i->osize != 4 || i->nops != 1)
             return NULL;
