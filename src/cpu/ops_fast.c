@@ -311,6 +311,17 @@ static op_handler byte_alu(const struct insn *i, op_handler rm, op_handler rr)
     return is_gpr(&i->o[1], 1) ? rr : NULL;
 }
 
+/* The same with a [base + disp] operand, the commonest form (no index). */
+static void f_mov_rmb(struct cpu *c, const struct insn *i)
+{
+    c->gpr[reg0(i)] = mem_read(c, i->seg, c->gpr[i->mbase] + (uint32_t)i->disp, 4);
+}
+
+static void f_mov_mrb(struct cpu *c, const struct insn *i)
+{
+    mem_write(c, i->seg, c->gpr[i->mbase] + (uint32_t)i->disp, c->gpr[reg1(i)], 4);
+}
+
 static const op_handler forms_mov[FORM_COUNT] = {
     NULL, f_mov_rr, f_mov_ri, f_mov_rm, f_mov_mr, f_mov_mi,
 };
@@ -635,6 +646,8 @@ static op_handler pick(const struct insn *i)
                    : is_mem32(i, s, 2) ? f_mov16_rm : NULL;
         if (i->nops == 2 && is_mem32(i, d, 2))
             return is_gpr(s, 2) ? f_mov16_mr : s->kind == OPK_IMM ? f_mov16_mi : NULL;
+        if ((f == FORM_RM || f == FORM_MR) && i->mbase != NOREG && i->mindex == NOREG)
+            return f == FORM_RM ? f_mov_rmb : f_mov_mrb;
         return forms_mov[f];
     case OP_MOVZX:
     case OP_MOVSX:
