@@ -7,9 +7,10 @@
  *   MR  [mem], reg    MI  [mem], imm
  * Each does what the generic handler does, in the same order: a memory
  * destination is written before EFLAGS changes, so a faulting store leaves
- * the flags as they were and the instruction restarts cleanly.  Everything
- * else (other sizes, 16-bit addressing, segment/control registers) keeps
- * the generic handler. */
+ * the flags as they were and the instruction restarts cleanly.  A few
+ * byte and 16-bit forms, and near CALL/RET/indirect JMP (32-bit stack),
+ * are specialised too.  Everything else (other sizes, 16-bit addressing,
+ * segment/control registers) keeps the generic handler. */
 #include "cpu/ops_fast.h"
 
 #include "cpu/exec.h"
