@@ -429,9 +429,11 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
     const uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
     uint32_t eip = c->eip;
     c->shadow = 0; /* only STI / MOV SS / POP SS set it, all virtualize */
-    /* Steps left: only icount moves in here (a fault leaves by longjmp). */
-    uint64_t left = end - cpu_steps(c);
+    /* Only icount moves in here (a fault leaves by longjmp): the budget
+     * ends at icount == icount_end. */
+    const uint64_t icount_end = c->icount + (end - cpu_steps(c));
     for (;;) {
+        uint64_t left = icount_end - c->icount;
         const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
         if (left < (uint64_t)b->ninsn)
             last = b->insn + left;
@@ -454,8 +456,6 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
             if (unlikely(c->eip != eip || c->async != calm))
                 break;
         }
-        unsigned done = (unsigned)(in - b->insn) + (in < last);
-        left -= done;
         if (in < last) {
             /* Left early: a transfer at the end may still go on. */
             if (unlikely(c->db_trap)) {
@@ -471,9 +471,9 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
         uint32_t la = cs_base + eip;
         bool native = stop[-1].virt == VIRT_NONE;
         bool same_page = (la >> 12) == la_page;
-        /* Go on here unless cpu_run has something to do. */
-        if (unlikely(c->stop_request | c->nmi_pending | c->irq_line) || left == 0 ||
-            eip > c->seg[S_CS].limit)
+        /* Go on here unless cpu_run has something to do (the epoch is
+         * still `epoch` and db_trap clear: only events can differ). */
+        if (unlikely(c->async != calm) || c->icount == icount_end || eip > c->seg[S_CS].limit)
             return native && same_page ? b : NULL;
         struct block *nb = same_page ? chained(b, (b->pa & ~0xFFFu) | (la & 0xFFF), code32)
                                      : NULL;
