@@ -359,19 +359,63 @@ static struct block *block_at(struct cpu *c, struct code_cache *cache, struct bl
     return block_fits(c, b, eip) ? b : NULL;
 }
 
+/* Whether run_block may go on to the next block after instruction `in`
+ * ran to completion as its block's last: a native instruction, or a near
+ * return, computed jump or call (virtualize for the native engines, whose
+ * target the map cannot know; for the interpreter they change nothing but
+ * EIP and ESP, so the checks cpu_run makes between blocks still hold). */
+static inline bool continues(const struct insn *in)
+{
+    if (in->virt == VIRT_NONE)
+        return true;
+    return in->virt == VIRT_BRANCH && !in->far &&
+           (in->flow == FLOW_RET || in->flow == FLOW_JMP_IND || in->flow == FLOW_CALL_IND);
+}
+
+/* The block at linear address la (CS:eip) after `prev`, when la is in
+ * another page or prev ended with a near RET, CALL or computed JMP: the
+ * TLB says where la is now (a miss, or a page the TLB does
+ * not map to host memory, goes back to cpu_run and block_at); the
+ * successors `prev` remembers are checked against that physical address,
+ * and only then is the cache's hash consulted.  NULL: let cpu_run do it. */
+static struct block *block_across(struct cpu *c, struct block *prev, uint32_t la)
+{
+    const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
+    if (!tlb_hit(c, e->tag_x, la, 1))
+        return NULL;
+    uint32_t pa = phys_mask(&c->vm->mem, e->pa | (la & 0xFFFu));
+    struct block *b = chained(prev, pa, c->code32);
+    if (b)
+        return b;
+    struct code_cache *cache = c->vm->cache;
+    uint64_t flushes = cache_stats(cache)->flushes;
+    b = cache_get(cache, pa, c->code32);
+    /* A flush (the memory bound) reused prev's memory: no link then. */
+    if (b && cache_stats(cache)->flushes == flushes)
+        cache_chain(cache, prev, b);
+    return b;
+}
+
 /* Runs block b, then the blocks chained after it, for as long as control
- * stays native and in the same page.  Returns the last block run when it
- * ended with a native transfer (or fall-through) that may be chained, for
- * cpu_run's next block_at; NULL otherwise.
+ * stays native (or leaves by a near RET, CALL or computed JMP, see
+ * continues()).  Returns the last block run when it ended with a native
+ * transfer (or fall-through) within its page, that cpu_run's next
+ * block_at may chain from; NULL otherwise.
  *
- * Only native instructions run here (a virtualize one ends a block and
- * the run), so IF, TF, RF, DR7, the interrupt shadow and HLT cannot change
- * before a block's last instruction, nor between chained blocks: the
- * checks cpu_run makes between blocks need not be repeated, and the shadow
- * is cleared once.  What can arrive in between is asynchronous: a device's
- * stop request or interrupt (through MMIO), a data breakpoint, a write to
- * scanned code (code_epoch); each ends the run after the instruction that
- * caused it.  The budget is met exactly by cutting the block short.
+ * Only such instructions run here (any other virtualize one ends a block
+ * and the run), so IF, TF, RF, DR7, the interrupt shadow, HLT and CS cannot
+ * change before a block's last instruction, nor between chained blocks:
+ * the checks cpu_run makes between blocks need not be repeated, and the
+ * shadow is cleared once.  What can arrive in between is asynchronous: a
+ * device's stop request or interrupt (through MMIO), a data breakpoint, a
+ * write to scanned code (code_epoch); each ends the run after the
+ * instruction that caused it (one compare of cpu.async).  The budget is
+ * met exactly by cutting the block short.
+ *
+ * After a native end, the next block in the same linear page comes from
+ * b's successors by page offset (the page's mapping cannot change without
+ * a virtualize instruction that ends the run); any other through the TLB
+ * (block_across).
  *
  * Per instruction, only what a fault needs to restart it is saved:
  * its EIP and ESP (cpu_run's fault path rolls back to them).  Kept out of
@@ -380,15 +424,18 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
                                                          uint64_t end)
 {
     const uint32_t epoch = c->code_epoch;
+    const uint64_t calm = cpu_async_word(epoch); /* no event, same code */
     const uint32_t cs_base = c->seg[S_CS].base;
-    const uint32_t la_page = (cs_base + c->eip) >> 12;
+    uint32_t la_page = (cs_base + c->eip) >> 12;
     const bool code32 = c->code32;
     const uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
     uint32_t eip = c->eip;
     c->shadow = 0; /* only STI / MOV SS / POP SS set it, all virtualize */
-    /* Steps left: only icount moves in here (a fault leaves by longjmp). */
-    uint64_t left = end - cpu_steps(c);
+    /* Only icount moves in here (a fault leaves by longjmp): the budget
+     * ends at icount == icount_end. */
+    const uint64_t icount_end = c->icount + (end - cpu_steps(c));
     for (;;) {
+        uint64_t left = icount_end - c->icount;
         const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
         if (left < (uint64_t)b->ninsn)
             last = b->insn + left;
@@ -408,33 +455,40 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
             c->eip = eip;
             in->fn(c, in);
             c->icount++;
-            if (unlikely(c->eip != eip || c->code_epoch != epoch ||
-                         (c->stop_request | c->db_trap | c->nmi_pending | c->irq_line)))
+            if (unlikely(c->eip != eip || c->async != calm))
                 break;
         }
-        unsigned done = (unsigned)(in - b->insn) + (in < last);
-        left -= done;
         if (in < last) {
-            /* Left early: a transfer at the end may still chain. */
+            /* Left early: a transfer at the end may still go on. */
             if (unlikely(c->db_trap)) {
                 debug_trap(c, false);
                 return NULL;
             }
-            if (in + 1 != stop || c->code_epoch != epoch || in->virt != VIRT_NONE)
+            if (in + 1 != stop || c->code_epoch != epoch || !continues(in))
                 return NULL;
-        } else if (last != stop || stop[-1].virt != VIRT_NONE) {
+        } else if (last != stop || !continues(&stop[-1])) {
             return NULL; /* cut short by the budget, or a virtualize end */
         }
         eip = c->eip;
-        if (((cs_base + eip) >> 12) != la_page)
+        uint32_t la = cs_base + eip;
+        bool native = stop[-1].virt == VIRT_NONE;
+        bool same_page = (la >> 12) == la_page;
+        /* Go on here unless cpu_run has something to do (the epoch is
+         * still `epoch` and db_trap clear: only events can differ). */
+        if (unlikely(c->async != calm) || c->icount == icount_end || eip > c->seg[S_CS].limit)
+            return native && same_page ? b : NULL;
+        struct block *nb = same_page ? chained(b, (b->pa & ~0xFFFu) | (la & 0xFFF), code32)
+                                     : NULL;
+        if (!nb) {
+            if (same_page && native)
+                return b; /* block_at looks it up and chains it */
+            nb = block_across(c, b, la);
+            if (!nb)
+                return NULL;
+            la_page = la >> 12;
+        }
+        if (!block_fits(c, nb, eip))
             return NULL;
-        /* Chainable.  Go on here unless cpu_run has something to do. */
-        if (unlikely(c->stop_request | c->nmi_pending | c->irq_line) || left == 0 ||
-            eip > c->seg[S_CS].limit)
-            return b;
-        struct block *nb = chained(b, (b->pa & ~0xFFFu) | ((cs_base + eip) & 0xFFF), code32);
-        if (!nb || !block_fits(c, nb, eip))
-            return b;
         b = nb;
     }
 }

@@ -142,10 +142,22 @@ struct cpu {
     bool halted;            /* in HLT, waiting for an interrupt */
     uint8_t shadow;         /* interrupts inhibited for one instruction after
                                STI, MOV SS, POP SS (SDM vol. 3A, 6.8.3) */
+    /* What ends a run of native instructions from outside them, in one
+     * word so that run_block tests it all with one compare per
+     * instruction (cpu_async_word). */
+    union {
+        struct {
+            bool irq_line;      /* INTR: the interrupt controller has a request */
+            bool nmi_pending;   /* NMI edge latched */
+            bool stop_request;  /* set by a device callback; ends cpu_run() */
+            bool db_trap;       /* a data breakpoint hit: #DB after the insn */
+            uint32_t code_epoch;/* bumped when scanned code is discarded: the
+                                   block being executed stops (SBE, seed 003) */
+        };
+        uint64_t async;         /* all of the above */
+    };
 
     /* --- interrupt lines from the board ------------------------------ */
-    bool irq_line;          /* INTR: the interrupt controller has a request */
-    bool nmi_pending;       /* NMI edge latched */
     int (*irq_ack)(void *opaque); /* INTA cycle: returns the vector, or -1 */
     void *irq_opaque;
     /* FERR# (x87 error with CR0.NE=0, fpu.h): the board routes it to IRQ13
@@ -184,12 +196,8 @@ struct cpu {
     int delivering;         /* exception whose delivery is in progress,
                                DELIVERING_EXTERNAL for an interrupt, or -1:
                                decides #DF/shutdown and the EXT bit */
-    bool stop_request;      /* set by a device callback; ends cpu_run() */
-    bool db_trap;           /* a data breakpoint hit: #DB after the insn */
     uint8_t dr7_exec;       /* DR0-3 armed as instruction breakpoints (bits) */
     uint8_t dr7_data;       /* DR0-3 armed as data breakpoints (bits) */
-    uint32_t code_epoch;    /* bumped when scanned code is discarded: the
-                               block being executed stops (SBE, seed 003) */
     enum cpu_level level;
     jmp_buf fault_jmp;      /* exceptions unwind here (cpu_run) */
     void *decoder;          /* Zydis decoders, owned (decode.c) */
@@ -213,6 +221,23 @@ struct cpu {
     uint64_t exc_by_vector[32]; /* exceptions delivered, by vector: they
                                    add up to `exceptions` */
 };
+
+/* The value of cpu.async while no event is pending and the code epoch is
+ * `epoch`: run_block compares against it after each instruction. */
+static inline uint64_t cpu_async_word(uint32_t epoch)
+{
+    union {
+        struct {
+            bool b[4];
+            uint32_t epoch;
+        } s;
+        uint64_t w;
+    } u = { .s = { .epoch = epoch } };
+    return u.w;
+}
+_Static_assert(offsetof(struct cpu, code_epoch) == offsetof(struct cpu, async) + 4 &&
+                   offsetof(struct cpu, db_trap) == offsetof(struct cpu, async) + 3,
+               "cpu_async_word mirrors the layout of cpu.async");
 
 /* Lifecycle. */
 int cpu_init(struct cpu *c, struct vm *vm, const struct cpu_model *model);

@@ -8,6 +8,8 @@
  * Each hf_*32 returns the result and stores the new arithmetic flags in
  * *fl; `mask` constants say which flags the operation defines (logic
  * operations leave AF undefined: we clear it, as alu_logic does).
+ * hf_adc32/hf_sbb32 take the carry in (bit 0 of cin); hf_szp32 gives SF
+ * ZF PF of a result (IMUL, shifts).
  * tests/cpu/test_fast_forms.c checks the specialised handlers built on
  * these against the generic ones. */
 #ifndef PLEX86_CPU_HOSTFLAGS_H
@@ -75,7 +77,33 @@ HF_LOGIC(hf_xor32, "xorl")
 HF_UNARY(hf_inc32, "incl")
 HF_UNARY(hf_dec32, "decl")
 
+/* ADC/SBB: the guest's CF goes into the host's CF first (BT copies bit 0
+ * of cin), then the host's ADC/SBB sets all six flags as the SDM says. */
+#define HF_CARRY(name, text)                                                   \
+    static inline uint32_t name(uint32_t a, uint32_t b, uint32_t cin, uint32_t *fl) \
+    {                                                                          \
+        uint32_t ax;                                                           \
+        __asm__("btl $0, %[c]\n\t" text " %[b], %[a]\n\tlahf\n\tseto %%al"     \
+                : [a] "+r"(a), "=&a"(ax)                                       \
+                : [b] "ri"(b), [c] "r"(cin)                                    \
+                : "cc");                                                       \
+        *fl = hf_from_ax(ax);                                                  \
+        return a;                                                              \
+    }
+
+HF_CARRY(hf_adc32, "adcl")
+HF_CARRY(hf_sbb32, "sbbl")
+
+/* SF ZF PF of a 32-bit result (TEST, LAHF); AF and CF come back clear. */
+static inline uint32_t hf_szp32(uint32_t r)
+{
+    uint32_t ax;
+    __asm__("testl %[r], %[r]\n\tlahf" : "=a"(ax) : [r] "r"(r) : "cc");
+    return (ax >> 8) & (F_SF | F_ZF | F_PF);
+}
+
 #undef HF_ARITH
+#undef HF_CARRY
 #undef HF_LOGIC
 #undef HF_UNARY
 
@@ -120,6 +148,25 @@ static inline uint32_t hf_xor32(uint32_t a, uint32_t b, uint32_t *fl)
 {
     *fl = hf_szp(a ^ b);
     return a ^ b;
+}
+
+static inline uint32_t hf_szp32(uint32_t r) { return hf_szp(r); }
+
+static inline uint32_t hf_adc32(uint32_t a, uint32_t b, uint32_t cin, uint32_t *fl)
+{
+    uint32_t r = a + b + (cin & 1);
+    uint64_t full = (uint64_t)a + b + (cin & 1);
+    *fl = hf_szp(r) | (full >> 32 ? F_CF : 0) | ((a ^ b ^ r) & 0x10 ? F_AF : 0) |
+          ((a ^ r) & (b ^ r) & 0x80000000u ? F_OF : 0);
+    return r;
+}
+
+static inline uint32_t hf_sbb32(uint32_t a, uint32_t b, uint32_t cin, uint32_t *fl)
+{
+    uint32_t r = a - b - (cin & 1);
+    *fl = hf_szp(r) | ((uint64_t)a < (uint64_t)b + (cin & 1) ? F_CF : 0) |
+          ((a ^ b ^ r) & 0x10 ? F_AF : 0) | ((a ^ b) & (a ^ r) & 0x80000000u ? F_OF : 0);
+    return r;
 }
 
 static inline uint32_t hf_inc32(uint32_t a, uint32_t *fl)

@@ -6,8 +6,9 @@
 
 /* The handler the decoder stores in insn.fn: a specialised one for the
  * common forms (32-bit register, immediate and 32-bit-addressed memory
- * operands of MOV, the ALU operations, LEA, INC/DEC, PUSH/POP, Jcc/JMP),
- * else op_table[i->op].handler.  `i` must be fully decoded (refined).
+ * operands of MOV, the ALU operations, IMUL, LEA, INC/DEC/NOT, shifts,
+ * PUSH/POP, CMOVcc/SETcc, Jcc/JMP, near CALL/RET; some 16-bit and byte
+ * forms), else op_table[i->op].handler.  `i` must be fully decoded (refined).
  * A specialised handler behaves exactly as the generic one, faults
  * included (tests/cpu/test_fast_forms.c compares them). */
 op_handler fast_handler(const struct insn *i);
