@@ -265,10 +265,12 @@ static void test_internal_error_vm(void)
     CHECK_EQ(c->gpr[R_EAX] & 0xFFFF, 42);
     CHECK_EQ(exit_status_for(VM_EXIT_ERROR, 0, false), EXIT_STATUS_INTERNAL);
     CHECK_EQ(EXIT_STATUS_INTERNAL, 4);
-    char line[256];
+    char line[1024];
     cpu_describe(c, line, sizeof(line));
+    /* ... and its last exits: the OUT that found the inconsistency. */
     if (strcmp(line, "real mode, CPL 0, CS:EIP 0100:00000004 (linear 00001004), bytes 40 f4 "
-                     "00 00 00 00 00 00 00 00 00 00 00 00 00")) {
+                     "00 00 00 00 00 00 00 00 00 00 00 00 00; last exits: out 00e0/1=0x2a "
+                     "at 0100:00000002")) {
         fprintf(stderr, "cpu_describe: \"%s\"\n", line);
         CHECK(0);
     }
@@ -411,6 +413,34 @@ static void test_internal_error_binary(const char *plex86)
     CHECK_EQ(system(cmd), 0);
 }
 
+/* The exit log keeps the last EXIT_LOG_SIZE exits, oldest first. */
+static void test_exit_log(void)
+{
+    struct exit_log l = { 0 };
+    char line[1024] = "x";
+    CHECK_EQ(exit_log_describe(&l, line, sizeof(line), 1), 1); /* empty: nothing added */
+    for (unsigned k = 0; k < EXIT_LOG_SIZE + 2; k++)
+        exit_log_add(&l, EXIT_OUT, 0x10, 0x100 + k, 0x80, k, 1);
+    exit_log_add(&l, EXIT_EXCEPTION, 0x10, 0x200, 14, 2, 0);
+    exit_log_add(&l, EXIT_INTERRUPT, 0x10, 0x300, 0x20, 0, 0);
+    exit_log_add(&l, EXIT_HLT, 0x10, 0x400, 0, 0, 0);
+    int n = exit_log_describe(&l, line, sizeof(line), 0);
+    CHECK_EQ((size_t)n, strlen(line));
+    /* 13 added, 8 kept: outs 5..9, then the exception, interrupt, hlt. */
+    const char *want = "; last exits: out 0080/1=0x5 at 0010:00000105; out 0080/1=0x6 at "
+                       "0010:00000106; out 0080/1=0x7 at 0010:00000107; out 0080/1=0x8 at "
+                       "0010:00000108; out 0080/1=0x9 at 0010:00000109; exception 14 (0x2) at "
+                       "0010:00000200; interrupt 0x20 at 0010:00000300; hlt at 0010:00000400";
+    if (strcmp(line, want)) {
+        fprintf(stderr, "exit log: \"%s\"\n", line);
+        CHECK(0);
+    }
+    /* A short buffer is cut, never overrun. */
+    char small[40];
+    exit_log_describe(&l, small, sizeof(small), 0);
+    CHECK(strlen(small) < sizeof(small));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -419,6 +449,7 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     test_ud();
+    test_exit_log();
     test_unmapped();
     test_internal_error_vm();
     test_internal_error_binary(argv[1]);

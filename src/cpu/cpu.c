@@ -250,6 +250,7 @@ static bool interrupt_check(struct cpu *c)
      * IRQ 5 at 0x0D) must not be mistaken for the exception of that number
      * by the double-fault rules. */
     c->delivering = DELIVERING_EXTERNAL;
+    exit_log_add(&c->exits, EXIT_INTERRUPT, c->seg[S_CS].sel, c->eip, (uint32_t)vector, 0, 0);
     deliver_event(c, vector, EV_EXTERNAL, false, 0, c->eip);
     c->delivering = -1;
     c->interrupts++;
@@ -530,6 +531,8 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         c->exceptions++;
         bool has_err = (c->cr0 & CR0_PE) && exception_has_error(vector);
         uint32_t err = vector == EXC_DF ? 0 : c->exc_error;
+        exit_log_add(&c->exits, EXIT_EXCEPTION, c->seg[S_CS].sel, c->insn_eip,
+                     (uint32_t)vector, has_err ? err : 0, 0);
         c->db_trap = false; /* the faulting instruction did not complete */
         /* Faults push EFLAGS with RF set, so that the restarted instruction
          * does not hit its instruction breakpoint again; #DB itself does

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/exit_log.h"
 #include "cpu/fpu_state.h"
 
 struct vm;
@@ -218,6 +219,7 @@ struct cpu {
     /* --- accounting (vm/count.h); after fault_jmp, so cpu_reset keeps
      * them, as it keeps icount ------------------------------------------- */
     uint64_t hlt_exits;         /* HLT instructions executed */
+    struct exit_log exits;      /* the last few exits (exit_log.h) */
     uint64_t exc_by_vector[32]; /* exceptions delivered, by vector: they
                                    add up to `exceptions` */
 };

@@ -53,6 +53,31 @@ void cpu_describe(struct cpu *c, char *buf, size_t len)
         n += snprintf(buf + n, len - (size_t)n, " %02x", phys_read(&c->vm->mem, pa, 1));
     }
     if (n > 0 && (size_t)n < len && c->exceptions)
-        snprintf(buf + n, len - (size_t)n, ", last exception %d (error %#x)", c->exc_vector,
-                 c->exc_error);
+        n += snprintf(buf + n, len - (size_t)n, ", last exception %d (error %#x)",
+                      c->exc_vector, c->exc_error);
+    exit_log_describe(&c->exits, buf, len, n);
+}
+
+int exit_log_describe(const struct exit_log *l, char *buf, size_t len, int n)
+{
+    static const char *const names[] = { [EXIT_IN] = "in", [EXIT_OUT] = "out",
+                                         [EXIT_EXCEPTION] = "exception",
+                                         [EXIT_INTERRUPT] = "interrupt", [EXIT_HLT] = "hlt" };
+    unsigned count = l->next < EXIT_LOG_SIZE ? l->next : EXIT_LOG_SIZE;
+    for (unsigned k = 0; k < count && n >= 0 && (size_t)n < len; k++) {
+        const struct exit_entry *e = &l->e[(l->next - count + k) % EXIT_LOG_SIZE];
+        n += snprintf(buf + n, len - (size_t)n, "%s%s", k ? "; " : "; last exits: ",
+                      names[e->kind] ? names[e->kind] : "?");
+        if (n < 0 || (size_t)n >= len)
+            break;
+        if (e->kind == EXIT_IN || e->kind == EXIT_OUT)
+            n += snprintf(buf + n, len - (size_t)n, " %04x/%u=%#x", e->what, e->size, e->value);
+        else if (e->kind == EXIT_EXCEPTION)
+            n += snprintf(buf + n, len - (size_t)n, " %u (%#x)", e->what, e->value);
+        else if (e->kind == EXIT_INTERRUPT)
+            n += snprintf(buf + n, len - (size_t)n, " %#x", e->what);
+        if (n >= 0 && (size_t)n < len)
+            n += snprintf(buf + n, len - (size_t)n, " at %04x:%08x", e->cs, e->eip);
+    }
+    return n;
 }

@@ -153,6 +153,7 @@ void h_hlt(struct cpu *c, const struct insn *i)
         cpu_fault(c, EXC_GP, 0);
     c->halted = true;
     ACCT_INC(c->hlt_exits);
+    exit_log_add(&c->exits, EXIT_HLT, c->seg[S_CS].sel, c->insn_eip, 0, 0, 0);
 }
 
 void h_ud(struct cpu *c, const struct insn *i)

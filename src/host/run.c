@@ -260,7 +260,7 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
         /* Without -no-reboot a triple fault resets the machine, as on a PC
          * (a guest that keeps faulting reboots forever, as under QEMU). */
         if (o->log_items & CLI_LOG_EXIT) {
-            char where[256];
+            char where[1024];
             cpu_describe(&vm->cpu, where, sizeof(where));
             fprintf(log, "plex86: %s, rebooting: %s\n",
                     why == VM_EXIT_SHUTDOWN ? "triple fault" : "reset", where);
@@ -354,7 +354,7 @@ int plex86_run(const struct cli_options *o)
         status = EXIT_STATUS_OK;   /* Ctrl-A x, as QEMU */
     fflush(stdout);
     if (!sig && (why == VM_EXIT_ERROR || why == VM_EXIT_SHUTDOWN)) {
-        char where[256];
+        char where[1024];
         cpu_describe(&vm->cpu, where, sizeof(where));
         if (why == VM_EXIT_ERROR)
             fprintf(stderr, "plex86: internal error: %s\nplex86: %s\n", vm->error, where);
