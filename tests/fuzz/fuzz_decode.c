@@ -70,7 +70,9 @@ static void check_fields(const struct insn *i, unsigned n, int code32)
     FUZZ_CHECK(i->flow <= FLOW_UD && i->virt <= VIRT_TIME, "flow %u virt %u", i->flow, i->virt);
     for (unsigned k = 0; k < i->nops; k++) {
         const struct opnd *o = &i->o[k];
-        FUZZ_CHECK(o->kind != OPK_NONE && o->kind <= OPK_X87, "operand %u kind %u", k, o->kind);
+        FUZZ_CHECK(o->kind != OPK_NONE && o->kind <= OPK_XMM, "operand %u kind %u", k, o->kind);
+        if (o->kind == OPK_X87 || o->kind == OPK_MMX || o->kind == OPK_XMM)
+            FUZZ_CHECK(o->reg < 8, "x87/MMX/XMM operand %u: register %u", k, o->reg);
         if (o->kind == OPK_GPR)
             FUZZ_CHECK(o->reg < 8 && (o->size == 1 || o->size == 2 || o->size == 4),
                        "GPR operand %u: reg %u size %u", k, o->reg, o->size);
