@@ -179,37 +179,13 @@ _Static_assert(LB_ZERO_PAGE + LB_ZERO_PAGE_SIZE <= LB_GDT && LB_GDT + 32 <= LB_C
  * EBP = EDI = EBX = 0. */
 static void enter_kernel(struct cpu *c)
 {
-    c->cr0 = (c->cr0 & ~(uint32_t)(CR0_PG | CR0_CD | CR0_NW)) | CR0_PE | CR0_ET;
-    c->gdtr = (struct dtr){ .base = LB_GDT, .limit = 4 * 8 - 1 };
-    /* No IDT: an exception before the kernel loads one shuts the machine
-     * down instead of running through garbage gates. */
-    c->idtr = (struct dtr){ .base = 0, .limit = 0 };
-    for (int s = 0; s < S_COUNT; s++)
-        c->seg[s] = (struct seg){ .sel = LB_BOOT_DS, .base = 0, .limit = 0xFFFFFFFFu,
-                                  .attr = 0xC093 };
-    c->seg[S_CS] = (struct seg){ .sel = LB_BOOT_CS, .base = 0, .limit = 0xFFFFFFFFu,
-                                 .attr = 0xC09B };
-    c->code32 = true;
-    c->stack32 = true;
-    c->cpl = 0;
-    c->halted = false;
-    cpu_set_eflags(c, 0);   /* IF=0, VM=0, all else clear but bit 1 */
+    boot_enter_flat32(c, LB_GDT, 4 * 8 - 1, LB_BOOT_CS, LB_BOOT_DS);
     for (int i = 0; i < 8; i++)
         c->gpr[i] = 0;
     c->gpr[R_ESI] = LB_ZERO_PAGE;
     c->gpr[R_ESP] = LB_STACK_TOP;
     c->eip = LB_KERNEL_ADDR;
     cpu_mode_changed(c);
-}
-
-/* Copies host bytes to RAM, telling scan-before-execute first.  The range
- * was checked to lie in plain RAM (no ROM or MMIO on a -kernel board). */
-static void put_ram(struct physmem *pm, uint32_t pa, const void *src, size_t len)
-{
-    if (!len)
-        return;
-    boot_note_write(pm, pa, (uint32_t)len);
-    memcpy(pm->ram + pa, src, len);
 }
 
 int lb_load(struct vm *vm, const struct lb_boot *b, struct lb_result *r, char *err,
@@ -261,22 +237,21 @@ int lb_load(struct vm *vm, const struct lb_boot *b, struct lb_result *r, char *e
 
     /* Everything is checked: load. */
     vm_set_a20(vm, true);
-    put_ram(pm, LB_KERNEL_ADDR, b->kernel + m.kernel_offset, m.kernel_size);
+    boot_put_ram(pm, LB_KERNEL_ADDR, b->kernel + m.kernel_offset, m.kernel_size);
     if (b->initrd)
-        put_ram(pm, initrd_addr, b->initrd, initrd_size);
+        boot_put_ram(pm, initrd_addr, b->initrd, initrd_size);
 
     uint8_t zp[LB_ZERO_PAGE_SIZE] = { 0 };
     unsigned ne820 = build_zero_page(zp, b->kernel, &m, pm->ram_size, initrd_addr,
                                      initrd_size);
-    put_ram(pm, LB_ZERO_PAGE, zp, sizeof(zp));
+    boot_put_ram(pm, LB_ZERO_PAGE, zp, sizeof(zp));
 
     uint8_t gdt[32] = { 0 };
     boot_flat_desc(gdt + LB_BOOT_CS, 0x9B);   /* P, DPL 0, execute/read, accessed */
     boot_flat_desc(gdt + LB_BOOT_DS, 0x93);   /* P, DPL 0, read/write, accessed */
-    put_ram(pm, LB_GDT, gdt, sizeof(gdt));
+    boot_put_ram(pm, LB_GDT, gdt, sizeof(gdt));
 
-    boot_note_write(pm, LB_CMDLINE, (uint32_t)cmdlen + 1);
-    memcpy(pm->ram + LB_CMDLINE, cmd, cmdlen + 1);
+    boot_put_ram(pm, LB_CMDLINE, cmd, cmdlen + 1);
 
     enter_kernel(&vm->cpu);
 

@@ -380,10 +380,8 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
             memcpy(pm->ram + s->paddr, b->kernel + s->offset, s->filesz);
         memset(pm->ram + s->paddr + s->filesz, 0, s->memsz - s->filesz);
     }
-    if (b->module && b->module_size) {
-        boot_note_write(pm, (uint32_t)mod_start, (uint32_t)b->module_size);
-        memcpy(pm->ram + mod_start, b->module, b->module_size);
-    }
+    if (b->module)
+        boot_put_ram(pm, (uint32_t)mod_start, b->module, b->module_size);
 
     uint8_t *area = pm->ram + MB_INFO_AREA;
     boot_note_write(pm, MB_INFO_AREA, MB_INFO_AREA_MAX);
@@ -424,24 +422,9 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
     boot_wr32(info + 48, MB_INFO_AREA + AREA_MMAP);         /* mmap_addr */
     boot_wr32(info + 64, MB_INFO_AREA + AREA_NAME);         /* boot_loader_name */
 
-    /* The machine state of spec 3.2: 32-bit protected mode, flat segments
-     * from our GDT (so a reload gets the same), A20 on, paging off, IF=0. */
+    /* The machine state of spec 3.2 (A20 is on since the load). */
     struct cpu *c = &vm->cpu;
-    c->cr0 = (c->cr0 & ~(uint32_t)(CR0_PG | CR0_CD | CR0_NW)) | CR0_PE | CR0_ET;
-    c->gdtr = (struct dtr){ .base = MB_GDT_ADDR, .limit = 3 * 8 - 1 };
-    /* No IDT yet: any exception before the kernel loads one shuts the
-     * machine down instead of running through garbage gates. */
-    c->idtr = (struct dtr){ .base = 0, .limit = 0 };
-    for (int s = 0; s < S_COUNT; s++)
-        c->seg[s] = (struct seg){ .sel = MB_DATA_SEL, .base = 0, .limit = 0xFFFFFFFFu,
-                                  .attr = 0xC093 };
-    c->seg[S_CS] = (struct seg){ .sel = MB_CODE_SEL, .base = 0, .limit = 0xFFFFFFFFu,
-                                 .attr = 0xC09B };
-    c->code32 = true;
-    c->stack32 = true;
-    c->cpl = 0;
-    c->halted = false;
-    cpu_set_eflags(c, 0);   /* IF=0, VM=0, all else clear but bit 1 */
+    boot_enter_flat32(c, MB_GDT_ADDR, 3 * 8 - 1, MB_CODE_SEL, MB_DATA_SEL);
     c->eip = m.entry;
     c->gpr[R_EAX] = MB_BOOT_MAGIC;
     c->gpr[R_EBX] = MB_INFO_AREA + AREA_INFO;
