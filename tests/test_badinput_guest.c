@@ -27,24 +27,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_vm.h"
 #include "cpu/cpu.h"
 #include "cpu/seg.h"
 #include "host/cli.h"
 #include "host/run.h"
 #include "vm/iobus.h"
 #include "vm/vm.h"
-
-static struct vm *new_vm(unsigned ram_mb, enum cpu_level level)
-{
-    char err[256];
-    struct vm *vm = vm_create(&(struct vm_config){ .ram_mb = ram_mb, .cpu_level = level }, err,
-                              sizeof(err));
-    if (!vm) {
-        fprintf(stderr, "vm_create: %s\n", err);
-        exit(1);
-    }
-    return vm;
-}
 
 static void put(struct vm *vm, uint32_t pa, const void *bytes, size_t n)
 {
@@ -126,7 +115,7 @@ static const struct {
 static void test_ud(void)
 {
     for (size_t k = 0; k < sizeof(undefined) / sizeof(undefined[0]); k++) {
-        struct vm *vm = new_vm(2, undefined[k].level);
+        struct vm *vm = test_vm_new(2, undefined[k].level);
         /* Real mode: IVT vector 6, IP of the instruction pushed. */
         struct cpu *c = real_mode(vm);
         put(vm, 0x1000, "\x90", 1);                            /* nop */
@@ -161,7 +150,7 @@ static void test_ud(void)
 
 static void test_unmapped(void)
 {
-    struct vm *vm = new_vm(1, CPU_486);     /* RAM ends at 0x100000 */
+    struct vm *vm = test_vm_new(1, CPU_486);     /* RAM ends at 0x100000 */
     /* Through the memory map directly. */
     phys_write(&vm->mem, 0x200000, 0x12345678, 4);
     CHECK_EQ(phys_read(&vm->mem, 0x200000, 4), 0xFFFFFFFFu);
@@ -253,7 +242,7 @@ static const struct io_ops broken_ops = { .out = broken_out };
 
 static void test_internal_error_vm(void)
 {
-    struct vm *vm = new_vm(1, CPU_486);
+    struct vm *vm = test_vm_new(1, CPU_486);
     CHECK_EQ(iobus_register(&vm->io, 0xE0, 1, &broken_ops, vm, "broken"), 0);
     struct cpu *c = real_mode(vm);
     static const uint8_t prog[] = { 0xB0, 0x2A, 0xE6, 0xE0, 0x40, 0xF4 }; /* mov al,42;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "test_vm.h"
 #include "dev/chardev.h"
 #include "dev/debug_exit.h"
 #include "dev/debugcon.h"
@@ -10,21 +11,9 @@
 #include "dev/serial.h"
 #include "vm/vm.h"
 
-static struct vm *new_vm(void)
-{
-    char err[256];
-    struct vm_config cfg = { .ram_mb = 1, .cpu_level = CPU_486 };
-    struct vm *vm = vm_create(&cfg, err, sizeof(err));
-    if (!vm) {
-        fprintf(stderr, "vm_create: %s\n", err);
-        exit(1);
-    }
-    return vm;
-}
-
 static void test_serial(void)
 {
-    struct vm *vm = new_vm();
+    struct vm *vm = test_vm_new(1, CPU_486);
     struct char_buffer out = { 0 };
     struct serial *s = serial_create(vm, SERIAL_COM1_BASE, char_sink_buffer(&out));
     CHECK(s != NULL);
@@ -94,7 +83,7 @@ static void test_debug_exit(void)
         { 0x1234, 2, 0x2469 }, { 0x10, 4, 0x21 },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct vm *vm = new_vm();
+        struct vm *vm = test_vm_new(1, CPU_486);
         struct debug_exit *d = debug_exit_create(vm, DEBUG_EXIT_PORT);
         CHECK(d != NULL);
         CHECK_EQ(iobus_in(&vm->io, DEBUG_EXIT_PORT, 1), 0xFF);
@@ -111,7 +100,7 @@ static void test_debug_exit(void)
 
 static void test_debugcon(void)
 {
-    struct vm *vm = new_vm();
+    struct vm *vm = test_vm_new(1, CPU_486);
     struct char_buffer out = { 0 };
     struct debugcon *d = debugcon_create(vm, DEBUGCON_PORT, char_sink_buffer(&out));
     CHECK(d != NULL);
@@ -127,7 +116,7 @@ static void test_debugcon(void)
 
 static void test_post(void)
 {
-    struct vm *vm = new_vm();
+    struct vm *vm = test_vm_new(1, CPU_486);
     char *logbuf = NULL;
     size_t loglen = 0;
     FILE *log = open_memstream(&logbuf, &loglen);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "test_vm.h"
 #include "pc/boot_util.h"
 #include "pc/linux_boot.h"
 #include "pc/pc.h"
@@ -76,18 +77,6 @@ static size_t make_bz(uint8_t *img, const struct bz_spec *s)
         img[pm_off + i] = (uint8_t)(0xC0 ^ i ^ i >> 8);
     size_t n = pm_off + s->pm_size;
     return n < KBUF ? n : KBUF;
-}
-
-static struct vm *new_vm(uint32_t ram_mb)
-{
-    char err[256];
-    struct vm_config vc = { .ram_mb = ram_mb, .cpu_level = CPU_486 };
-    struct vm *vm = vm_create(&vc, err, sizeof(err));
-    if (!vm) {
-        fprintf(stderr, "vm_create: %s\n", err);
-        exit(1);
-    }
-    return vm;
 }
 
 static int load(struct vm *vm, const uint8_t *img, size_t size, const char *append,
@@ -186,7 +175,7 @@ static void check_e820(struct vm *vm, unsigned i, uint64_t base, uint64_t len, u
 
 static void test_load(void)
 {
-    struct vm *vm = new_vm(16);
+    struct vm *vm = test_vm_new(16, CPU_486);
     uint8_t *img = malloc(KBUF);
     struct bz_spec s = std_spec();
     size_t n = make_bz(img, &s);
@@ -286,7 +275,7 @@ out:
 /* initrd_addr_max, setup_sects 0, old protocols, the ext_mem_k cap. */
 static void test_variants(void)
 {
-    struct vm *vm = new_vm(64);
+    struct vm *vm = test_vm_new(64, CPU_486);
     uint8_t *img = malloc(KBUF);
     uint8_t initrd[5000] = { 1, 2, 3 };
     struct lb_result r;
@@ -335,7 +324,7 @@ static void test_variants(void)
 
     /* 100 MiB: ext_mem_k stops at 63 MiB, alt_mem_k does not. */
     vm_destroy(vm);
-    vm = new_vm(100);
+    vm = test_vm_new(100, CPU_486);
     s = std_spec();
     n = make_bz(img, &s);
     CHECK_EQ(load(vm, img, n, NULL, NULL, 0, &r, err, sizeof(err)), 0);
@@ -364,7 +353,7 @@ static void test_variants(void)
 
 static void test_bad(void)
 {
-    struct vm *vm = new_vm(4);
+    struct vm *vm = test_vm_new(4, CPU_486);
     uint8_t *img = malloc(KBUF);
     struct bz_spec s = std_spec();
     size_t n = make_bz(img, &s);
@@ -428,7 +417,7 @@ static void test_bad(void)
  * protocol's promises or one clean error line. */
 static void test_mutations(void)
 {
-    struct vm *vm = new_vm(4);
+    struct vm *vm = test_vm_new(4, CPU_486);
     uint8_t *good = malloc(KBUF), *img = malloc(KBUF);
     struct bz_spec s = std_spec();
     size_t n = make_bz(good, &s);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_vm.h"
 #include "host/run.h"
 #include "pc/multiboot.h"
 #include "pc/pc.h"
@@ -81,18 +82,6 @@ static size_t std_elf(uint8_t *img)
     return make_elf(img, s, 2, 0x100010);
 }
 
-static struct vm *new_vm(uint32_t ram_mb)
-{
-    char err[256];
-    struct vm_config vc = { .ram_mb = ram_mb, .cpu_level = CPU_486 };
-    struct vm *vm = vm_create(&vc, err, sizeof(err));
-    if (!vm) {
-        fprintf(stderr, "vm_create: %s\n", err);
-        exit(1);
-    }
-    return vm;
-}
-
 static int load(struct vm *vm, const uint8_t *img, size_t size, const char *append,
                 const uint8_t *mod, size_t modsize, struct mb_result *r, char *err,
                 size_t errlen)
@@ -156,7 +145,7 @@ static void check_cpu(const struct cpu *c, uint32_t entry)
 
 static void test_elf(void)
 {
-    struct vm *vm = new_vm(4);
+    struct vm *vm = test_vm_new(4, CPU_486);
     uint8_t *img = calloc(1, KBUF);
     size_t n = std_elf(img);
     /* Junk where the BSS goes: the loader must clear it. */
@@ -248,7 +237,7 @@ static void test_elf(void)
 
 static void test_elf_variants(void)
 {
-    struct vm *vm = new_vm(4);
+    struct vm *vm = test_vm_new(4, CPU_486);
     uint8_t *img = calloc(1, KBUF);
     struct mb_result r;
     char err[512];
@@ -308,7 +297,7 @@ static size_t make_aout(uint8_t *img, uint32_t load_end, uint32_t bss_end, uint3
 
 static void test_aout(void)
 {
-    struct vm *vm = new_vm(4);
+    struct vm *vm = test_vm_new(4, CPU_486);
     uint8_t *img = calloc(1, KBUF);
     struct mb_result r;
     char err[512];
@@ -373,7 +362,7 @@ static void test_aout(void)
 
 static void test_bad_elf(void)
 {
-    struct vm *vm = new_vm(4);
+    struct vm *vm = test_vm_new(4, CPU_486);
     uint8_t *img = calloc(1, KBUF);
     size_t n;
 
@@ -479,7 +468,7 @@ static void test_bad_elf(void)
     put32(img + 24, 0x200000);                    /* entry outside */
     expect_bad(vm, img, n, "entry point 0x00200000 is outside the loaded image");
     /* A kernel that fits in 4 MiB but not in 1 MiB of RAM. */
-    struct vm *small = new_vm(1);
+    struct vm *small = test_vm_new(1, CPU_486);
     n = std_elf(img);
     expect_bad(small, img, n, "not in available RAM");
     vm_destroy(small);
@@ -491,7 +480,7 @@ static void test_bad_elf(void)
  * error line (ASan and UBSan watch the rest). */
 static void test_mutations(void)
 {
-    struct vm *vm = new_vm(4);
+    struct vm *vm = test_vm_new(4, CPU_486);
     uint8_t *good = calloc(1, KBUF), *img = calloc(1, KBUF);
     size_t n = std_elf(good);
     uint32_t seed = 12345;
