@@ -1,5 +1,5 @@
-#define _GNU_SOURCE 1 /* ppoll */
 /* From command line to exit status; see run.h. */
+#define _GNU_SOURCE 1 /* ppoll */
 #include "host/run.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "cpu/cpu_model.h"
 #include "host/account.h"
 #include "host/console.h"
+#include "vm/clock.h"
 #include "pc/pc.h"
 
 struct acct; /* host/account.h; never defined when compiled out */
@@ -161,8 +162,7 @@ static int console_hook_wait(void *opaque, uint64_t timeout_ns)
     if (fd < 0)
         return -1;      /* input ended: only device events can wake the guest */
     struct pollfd p = { .fd = fd, .events = POLLIN };
-    struct timespec ts = { .tv_sec = (time_t)(timeout_ns / 1000000000u),
-                           .tv_nsec = (long)(timeout_ns % 1000000000u) };
+    struct timespec ts = timespec_of_ns(timeout_ns);
     int r = ppoll(&p, 1, timeout_ns == UINT64_MAX ? NULL : &ts, NULL);
     console_hook_poll(h);
     return r > 0 ? 1 : 0;

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 struct cpu;
 
@@ -52,6 +53,13 @@ struct vm_clock {
     uint64_t slice_steps;   /* cpu_steps at the start of the slice */
     uint64_t last;          /* the last time read: never goes back */
 };
+
+/* A duration in nanoseconds as the timespec nanosleep/ppoll take. */
+static inline struct timespec timespec_of_ns(uint64_t ns)
+{
+    return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000u),
+                              .tv_nsec = (long)(ns % 1000000000u) };
+}
 
 /* The host's monotonic clock, in nanoseconds. */
 uint64_t host_monotonic_ns(void);

@@ -180,21 +180,12 @@ static bool wait_while_halted(struct vm *vm)
             continue;
         }
         uint64_t timeout = next == UINT64_MAX ? UINT64_MAX : next - now;
-        if (vm->host.wait) {
-            int r = vm->host.wait(vm->host.opaque, timeout);
-            if (r < 0 && next == UINT64_MAX)
-                return false;
-            if (r < 0) {
-                /* No input can come: sleep to the event. */
-                struct timespec ts = { .tv_sec = (time_t)(timeout / 1000000000u),
-                                       .tv_nsec = (long)(timeout % 1000000000u) };
-                nanosleep(&ts, NULL);
-            }
-        } else {
+        int r = vm->host.wait ? vm->host.wait(vm->host.opaque, timeout) : -1;
+        if (r < 0) {
+            /* No input can ever come: only a device event can wake it. */
             if (next == UINT64_MAX)
                 return false;
-            struct timespec ts = { .tv_sec = (time_t)(timeout / 1000000000u),
-                                   .tv_nsec = (long)(timeout % 1000000000u) };
+            struct timespec ts = timespec_of_ns(timeout);
             nanosleep(&ts, NULL);
         }
         vm->halted_ns += vm_now_ns(vm) - now;
