@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 
 #include "check.h"
+#include "host_stub.h"
 #include "cpu/cpu_model.h"
 #include "cpu/insn.h"
 #include "vm/vm.h"
@@ -816,16 +817,10 @@ static uint8_t *jit;
  * popq 112(%rdi); fnsave (%rdi); ret */
 static void host_exec(const uint8_t *insn, size_t n, struct host_run *h)
 {
-    size_t k = 0;
     static const uint8_t pre[] = { 0xDD, 0x27, 0xFF, 0x77, 0x70, 0x9D, 0x48, 0x89, 0xF0 };
     static const uint8_t post[] = { 0x9C, 0x8F, 0x47, 0x70, 0xDD, 0x37, 0xC3 };
-    memcpy(jit, pre, sizeof(pre));
-    k = sizeof(pre);
-    memcpy(jit + k, insn, n);
-    k += n;
-    memcpy(jit + k, post, sizeof(post));
-    __builtin___clear_cache((char *)jit, (char *)jit + 64);
-    void (*fn)(uint8_t *, uint8_t *) = (void (*)(uint8_t *, uint8_t *))(void *)jit;
+    void (*fn)(uint8_t *, uint8_t *) = (void (*)(uint8_t *, uint8_t *))host_stub_build(
+        jit, pre, sizeof(pre), insn, n, post, sizeof(post));
     fn(h->img, h->mem);
 }
 
@@ -1039,9 +1034,9 @@ static unsigned diff_one(const struct enc *e, unsigned states)
 
 static void test_differential(unsigned states)
 {
-    jit = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    CHECK(jit != MAP_FAILED);
-    if (jit == MAP_FAILED)
+    jit = host_stub_alloc();
+    CHECK(jit != NULL);
+    if (!jit)
         return;
     list_encodings();
     CHECK(nencs > 400);
@@ -1071,7 +1066,7 @@ static void test_differential(unsigned states)
         CHECK_EQ(bad, 0);
         dbl_mode = false;
     }
-    munmap(jit, 4096);
+    host_stub_free(jit);
 }
 
 int main(int argc, char **argv)

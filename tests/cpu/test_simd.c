@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 
 #include "check.h"
+#include "host_stub.h"
 #include "cpu/cpu_model.h"
 #include "cpu/features.h"
 #include "cpu/insn.h"
@@ -233,14 +234,8 @@ static void host_exec(const uint8_t *insn, size_t n, struct hstate *s, uint8_t *
         0x41, 0x89, 0x98, 0x0C, 0x02, 0, 0, 0x41, 0x89, 0xB0, 0x18, 0x02, 0, 0,
         0x41, 0x89, 0xB8, 0x1C, 0x02, 0, 0, 0x41, 0x0F, 0xAE, 0x00, 0x5B, 0xC3,
     };
-    size_t k = 0;
-    memcpy(jit, pre, sizeof(pre));
-    k = sizeof(pre);
-    memcpy(jit + k, insn, n);
-    k += n;
-    memcpy(jit + k, post, sizeof(post));
-    __builtin___clear_cache((char *)jit, (char *)jit + 256);
-    void (*fn)(struct hstate *, uint8_t *) = (void (*)(struct hstate *, uint8_t *))(void *)jit;
+    void (*fn)(struct hstate *, uint8_t *) = (void (*)(struct hstate *, uint8_t *))
+        host_stub_build(jit, pre, sizeof(pre), insn, n, post, sizeof(post));
     fn(s, mem);
 }
 
@@ -549,13 +544,12 @@ int main(int argc, char **argv)
         return check_report();
     }
     dec = decoder_create();
-    jit = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-               0);
-    CHECK(jit != MAP_FAILED);
+    jit = host_stub_alloc();
+    CHECK(jit != NULL);
     test_rules();
     test_differential(states);
     test_coverage();
-    munmap(jit, 4096);
+    host_stub_free(jit);
     decoder_destroy(dec);
     vm_destroy(vm);
     return check_report();
