@@ -13,6 +13,7 @@
 #include "cpu/ops.h"
 #include "cpu/seg.h"
 #include "cpu/simd.h"
+#include "jit/jit.h"
 #include "sbe/cache.h"
 #include "sbe/sbe.h"
 
@@ -421,6 +422,43 @@ static struct block *block_across(struct cpu *c, struct block *prev, uint32_t la
  * Per instruction, only what a fault needs to restart it is saved:
  * its EIP and ESP (cpu_run's fault path rolls back to them).  Kept out of
  * line so that the compiler gives this loop the registers. */
+/* Runs block b's translation (src/jit), translating it first once it is
+ * hot.  Returns the index of the last instruction it executed, RT_NONE
+ * when the interpreter must run the block (no translation, or its entry
+ * conditions do not hold now), RT_RETRY when translating flushed the code
+ * cache. */
+enum { RT_NONE = -1, RT_RETRY = -2 };
+#define JIT_MAX_BAILS 8
+
+static int run_translated(struct cpu *c, struct jit *jit, struct block *b, uint64_t calm,
+                          uint64_t icount_end)
+{
+    if (!b->jit) {
+        if (++b->heat != c->jit_threshold)
+            return RT_NONE;
+        struct code_cache *cache = c->vm->cache;
+        uint64_t flushes = cache_stats(cache)->flushes;
+        if (!jit_translate(jit, c, b, cache))
+            return cache_stats(cache)->flushes != flushes ? RT_RETRY : RT_NONE;
+    }
+    c->jit_calm = calm;
+    c->jit_icount_end = icount_end;
+    unsigned k = ((jit_entry)b->jit)(c);
+    if (likely(k != JIT_BAIL))
+        return (int)k;
+    jit_stats_mut(jit)->bails++;
+    /* Specialised for another state (an x87 TOP, the CPL): translate it
+     * again for the state it now runs in, a few times at most. */
+    if (++b->bails < JIT_MAX_BAILS) {
+        b->jit = NULL;
+        b->heat = 0;
+    } else {
+        b->jit = NULL;
+        b->heat = c->jit_threshold; /* never again: ++heat passes it */
+    }
+    return RT_NONE;
+}
+
 __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct block *b,
                                                          uint64_t end)
 {
@@ -431,6 +469,7 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
     const bool code32 = c->code32;
     const uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
     uint32_t eip = c->eip;
+    struct jit *jit = c->vm->jit;
     c->shadow = 0; /* only STI / MOV SS / POP SS set it, all virtualize */
     /* Only icount moves in here (a fault leaves by longjmp): the budget
      * ends at icount == icount_end. */
@@ -440,6 +479,22 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
         const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
         if (left < (uint64_t)b->ninsn)
             last = b->insn + left;
+        if (jit && last == stop) {
+            int r = run_translated(c, jit, b, calm, icount_end);
+            if (r == RT_RETRY)
+                return NULL; /* translating flushed the cache: b is gone */
+            if (r != RT_NONE) {
+                /* As the loop below would have ended after instruction r. */
+                in = b->insn + r;
+                if (unlikely(c->db_trap)) {
+                    debug_trap(c, false);
+                    return NULL;
+                }
+                if (in + 1 != stop || c->code_epoch != epoch || !continues(in))
+                    return NULL;
+                goto next_block;
+            }
+        }
 #ifdef PLEX86_CHECKED
         unsigned off = b->pa & 0xFFF;
 #endif
@@ -470,6 +525,7 @@ __attribute__((noinline)) static struct block *run_block(struct cpu *c, struct b
         } else if (last != stop || !continues(&stop[-1])) {
             return NULL; /* cut short by the budget, or a virtualize end */
         }
+    next_block:
         eip = c->eip;
         uint32_t la = cs_base + eip;
         bool native = stop[-1].virt == VIRT_NONE;

@@ -197,6 +197,14 @@ struct cpu {
     int delivering;         /* exception whose delivery is in progress,
                                DELIVERING_EXTERNAL for an interrupt, or -1:
                                decides #DF/shutdown and the EXT bit */
+    /* The translator's (src/jit): set by run_block before a translation
+     * runs, or used by it as scratch. */
+    uint64_t jit_calm;      /* cpu.async while nothing is pending */
+    uint64_t jit_icount_end;/* icount at which the run's budget ends */
+    uint16_t jit_host_cw;   /* the host's FCW while a translation runs */
+    uint8_t jit_env[28];    /* an FNSTENV image (jit/tr_x87.c) */
+    uint8_t jit_scratch[16] __attribute__((aligned(16))); /* a memory operand
+                               on the slow path (jit/jit.c) */
     uint8_t dr7_exec;       /* DR0-3 armed as instruction breakpoints (bits) */
     uint8_t dr7_data;       /* DR0-3 armed as data breakpoints (bits) */
     enum cpu_level level;
@@ -212,6 +220,7 @@ struct cpu {
     uint32_t features[4];   /* the model's CPUID feature words ANDed with
                                what plex86 implements; read with cpu_has()
                                (features.h) */
+    uint32_t jit_threshold; /* runs before a block is translated (vm.c) */
 
     /* --- paging (mmu.c) ------------------------------------------------ */
     struct tlb *tlb;        /* software TLB, owned (mmu.c) */

@@ -19,7 +19,7 @@
 enum opt_id {
     OPT_BIOS, OPT_M, OPT_NOGRAPHIC, OPT_SERIAL, OPT_DEBUGCON, OPT_NO_REBOOT,
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
-    OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ICOUNT, OPT_RTC,
+    OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
     OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL,
 };
 
@@ -48,6 +48,7 @@ static const struct opt opts[] = {
     { "initrd", true, OPT_INITRD },
     { "sbe-depth", true, OPT_SBE_DEPTH },
     { "no-code-cache", false, OPT_NO_CODE_CACHE },
+    { "engine", true, OPT_ENGINE },
     { "icount", true, OPT_ICOUNT },
     { "rtc", true, OPT_RTC },
     { "name", true, OPT_NAME },
@@ -87,6 +88,8 @@ void cli_usage(FILE *out)
           "  -sbe-depth N        scanner's recursive-descent depth over in-page branch\n"
           "                      targets (default 8, see docs/sbe.md; 0-1000)\n"
           "  -no-code-cache      decode every instruction again (slow; for comparisons)\n"
+          "  -engine jit|interp  run hot code translated to x86-64 (default) or only\n"
+          "                      in the interpreter (for comparisons)\n"
           "  -icount [shift=]N   deterministic guest time: 2^N ns per instruction\n"
           "                      (0-10), time skipped while halted; default: host time\n"
           "  -rtc base=WHEN      the RTC's time at power-on: utc (default, the host's\n"
@@ -341,6 +344,16 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
         return CLI_RUN;
     case OPT_NO_CODE_CACHE:
         o->no_code_cache = true;
+        return CLI_RUN;
+    case OPT_ENGINE:
+        if (strcmp(arg, "jit") == 0) {
+            o->interp_only = false;
+        } else if (strcmp(arg, "interp") == 0) {
+            o->interp_only = true;
+        } else {
+            snprintf(err, errlen, "-engine: want jit or interp, not '%s'", arg);
+            return CLI_ERROR;
+        }
         return CLI_RUN;
     case OPT_ICOUNT:
         if (strncmp(arg, "shift=", 6) == 0)

@@ -60,6 +60,7 @@ struct cli_options {
     unsigned sbe_depth;        /* -sbe-depth (with sbe_depth_set) */
     bool sbe_depth_set;
     bool no_code_cache;        /* -no-code-cache */
+    bool interp_only;          /* -engine interp */
     bool icount;               /* -icount shift=N: deterministic time */
     unsigned icount_shift;
     bool rtc_base_set;         /* -rtc base=DATE (else the host's time) */

@@ -231,6 +231,7 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
                             .cpu_model = cfg->cpu_model,
                             .sbe_depth = cfg->sbe_depth_zero ? SBE_DEPTH_NONE : cfg->sbe_depth,
                             .no_code_cache = cfg->no_code_cache,
+                            .jit = cfg->jit,
                             .icount = cfg->icount, .icount_shift = cfg->icount_shift };
     pc->vm = vm_create(&vc, err, errlen);
     if (!pc->vm || load_bios(pc->vm, cfg, err, errlen) < 0 ||

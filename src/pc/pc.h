@@ -39,6 +39,7 @@ struct pc_config {
     unsigned sbe_depth;        /* scanner depth; 0 = the default */
     bool sbe_depth_zero;       /* -sbe-depth 0: scan only straight-line paths */
     bool no_code_cache;
+    bool jit;                 /* translate hot code (vm_config.jit) */
     /* Guest time (vm/clock.h): host time unless icount. */
     bool icount;
     unsigned icount_shift;

@@ -132,6 +132,9 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     b->map = m;
     b->stamp = m->stamp;
     b->succ = b->alt = NULL;
+    b->jit = NULL;
+    b->heat = 0;
+    b->bails = 0;
     memcpy(b->insn, tmp, n * sizeof(struct insn));
     unsigned h = hash_pa(pa, m->code32);
     b->hnext = cc->bucket[h];

@@ -27,6 +27,10 @@ struct block {
     struct block *succ;      /* chained in-page successors (may be stale): */
     struct block *alt;       /* the last two, so that both ways out of a
                                 conditional branch stay chained */
+    void *jit;               /* its translation (src/jit), or NULL */
+    uint32_t heat;           /* runs in the interpreter so far */
+    uint16_t bails;          /* times its translation's entry conditions
+                                failed (jit.h) */
     struct insn insn[];      /* ninsn instructions */
 };
 

@@ -3,6 +3,7 @@
 
 #include "cpu/cpu_model.h"
 
+#include "jit/jit.h"
 #include "sbe/cache.h"
 #include "sbe/sbe.h"
 
@@ -14,6 +15,8 @@
 
 /* The code cache's memory bound (DESIGN.md: bounded memory). */
 #define CODE_CACHE_BYTES (32u << 20)
+/* The translator's arena: a full one flushes the code cache with it. */
+#define JIT_ARENA_BYTES (32u << 20)
 
 static void vm_code_write(void *sbe, uint32_t pa, unsigned size)
 {
@@ -53,6 +56,13 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         vm_destroy(vm);
         return NULL;
     }
+    if (cfg->jit && vm->cache) {
+        /* No executable memory (a hardened host): the interpreter runs
+         * everything; vm->jit stays NULL and the caller can tell. */
+        char jerr[160];
+        vm->jit = jit_create(JIT_ARENA_BYTES, jerr, sizeof(jerr));
+        vm->cpu.jit_threshold = cfg->jit_threshold ? cfg->jit_threshold : JIT_HOT_THRESHOLD;
+    }
     vm->mem.code_watched = sbe_watched_bitmap(vm->sbe);
     vm->mem.code_write = vm_code_write;
     vm->mem.code_opaque = vm->sbe;
@@ -82,6 +92,7 @@ void vm_destroy(struct vm *vm)
         if (vm->devices[i].ops->destroy)
             vm->devices[i].ops->destroy(vm->devices[i].state);
     cpu_destroy(&vm->cpu);
+    jit_destroy(vm->jit);
     cache_destroy(vm->cache);
     sbe_destroy(vm->sbe);
     physmem_destroy(&vm->mem);

@@ -75,6 +75,10 @@ struct vm_config {
     unsigned sbe_depth;    /* scanner's recursive-descent depth; 0: default */
     bool no_code_cache;    /* run every instruction through the slow path
                               (for comparisons; still scanned first) */
+    bool jit;              /* translate hot blocks (src/jit); without
+                              executable memory the interpreter runs all */
+    unsigned jit_threshold;/* runs before a block is translated; 0: the
+                              default (JIT_HOT_THRESHOLD) */
     bool icount;           /* deterministic clock: 2^icount_shift ns per
                               step (vm/clock.h); else host time */
     unsigned icount_shift;
@@ -89,6 +93,7 @@ struct vm {
     struct iobus io;
     struct sbe *sbe;          /* attribute maps (src/sbe/sbe.h) */
     struct code_cache *cache; /* decoded blocks (src/sbe/cache.h), or NULL */
+    struct jit *jit;          /* the translator (src/jit/jit.h), or NULL */
 
     unsigned ndevices;
     struct device devices[VM_MAX_DEVICES];

@@ -1,6 +1,7 @@
 /* Fuzz harness: execution from random CPU state, in every mode.
  *
- * One VM per (CPU level, code cache on/off), made once and reused: 1 MiB of
+ * One VM per (CPU level, code cache off/on/on with the translator
+ * translating every block at its first run), made once and reused: 1 MiB of
  * RAM, a 4 KiB ROM at the top of the 4 GiB space and a 4 KiB MMIO window
  * (a byte array) at 0xFEC00000, no devices (ports read all ones).  For each
  * input the RAM is cleared, the scanned code and the TLB are dropped, and
@@ -63,7 +64,7 @@ enum {
     G_LDT, G_TSS16, G_CALL32, G_CALL16, G_TASK, G_CONFORM, G_EXPDOWN, G_FIXED_END
 };
 
-static struct vm *vms[3][2];
+static struct vm *vms[3][3]; /* level x (no cache, cache, cache + translator) */
 static uint8_t mmio_bytes[4096];
 
 static uint32_t mmio_read(void *opaque, uint32_t off, unsigned size)
@@ -95,16 +96,21 @@ static int irq_ack(void *opaque)
     return irq_vector;
 }
 
-static struct vm *get_vm(unsigned level_idx, bool cache)
+static struct vm *get_vm(unsigned level_idx, bool cache, bool jit)
 {
-    struct vm **slot = &vms[level_idx][cache];
+    struct vm **slot = &vms[level_idx][cache + (cache && jit)];
     if (*slot)
         return *slot;
     static const enum cpu_level levels[3] = { CPU_386, CPU_486, CPU_P6 };
     char err[256];
     struct vm *vm = vm_create(&(struct vm_config){ .ram_mb = RAM_MB,
                                                    .cpu_level = levels[level_idx],
-                                                   .no_code_cache = !cache },
+                                                   .no_code_cache = !cache,
+                                                   /* every block translated at its
+                                                    * first run: the translator
+                                                    * sees what the input does */
+                                                   .jit = cache && jit,
+                                                   .jit_threshold = 1 },
                               err, sizeof(err));
     if (!vm)
         fuzz_fail("vm_create: %s", err);
@@ -295,9 +301,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t sel = fz_u8(&in);
     enum mode mode = (enum mode)((sel & 7) % M_COUNT);
     unsigned level_idx = (sel >> 3) % 3;
+    bool jit = ((sel >> 3) & 3) == 3; /* level bits 3: the 386 with the translator */
     bool cache = !((sel >> 5) & 1);
     irq_storm = (sel >> 6) == 3;
-    struct vm *vm = get_vm(level_idx, cache);
+    struct vm *vm = get_vm(level_idx, cache, jit);
     struct cpu *c = &vm->cpu;
 
     /* A clean machine. */

@@ -1,0 +1,214 @@
+/* The translator's arena, installation of translated blocks, and the C
+ * helpers generated code calls (jit.h). */
+#include "jit/jit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "jit/tr.h"
+#include "vm/vm.h"
+
+/* Translation buffers: a block of 64 instructions takes a few KiB. */
+#define HOT_BYTES (64u << 10)
+#define COLD_BYTES (128u << 10)
+
+struct jit {
+    uint8_t *arena;
+    size_t size, used;
+    uint64_t cache_flushes;  /* the code cache's count when the arena was
+                                last reset: blocks from before are gone */
+    struct jit_stats stats;
+    FILE *dump;              /* PLEX86_JIT_DUMP */
+    struct tr tr;            /* scratch for one translation */
+    uint8_t hot[HOT_BYTES];
+    uint8_t cold[COLD_BYTES];
+};
+
+/* Development aid: with PLEX86_JIT_DUMP=FILE in the environment, every
+ * translation is appended to FILE as a header line and its bytes in hex
+ * (tools/jit-dump.sh disassembles them). */
+static void dump_translation(struct jit *j, const struct block *b, const uint8_t *code,
+                             uint32_t len)
+{
+    fprintf(j->dump, "block pa=%08x ninsn=%u at=%p len=%u\n", b->pa, b->ninsn, (const void *)code,
+            len);
+    for (uint32_t i = 0; i < len; i++)
+        fprintf(j->dump, "%02x%s", code[i], (i % 32 == 31 || i + 1 == len) ? "\n" : "");
+    fflush(j->dump);
+}
+
+struct jit *jit_create(size_t arena_bytes, char *err, size_t errlen)
+{
+    struct jit *j = calloc(1, sizeof(*j));
+    if (!j) {
+        snprintf(err, errlen, "out of memory for the translator");
+        return NULL;
+    }
+    void *p = mmap(NULL, arena_bytes, PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        snprintf(err, errlen, "cannot map %zu KiB of executable memory for the translator: %s",
+                 arena_bytes >> 10, strerror(errno));
+        free(j);
+        return NULL;
+    }
+    j->arena = p;
+    j->size = arena_bytes;
+    const char *dump = getenv("PLEX86_JIT_DUMP");
+    if (dump && *dump)
+        j->dump = fopen(dump, "a");
+    return j;
+}
+
+void jit_destroy(struct jit *j)
+{
+    if (!j)
+        return;
+    munmap(j->arena, j->size);
+    if (j->dump)
+        fclose(j->dump);
+    free(j);
+}
+
+const struct jit_stats *jit_stats(const struct jit *j)
+{
+    return &j->stats;
+}
+
+struct jit_stats *jit_stats_mut(struct jit *j)
+{
+    return &j->stats;
+}
+
+static uint32_t label_pos(const struct xlabels *L, unsigned label, uint32_t hot_len)
+{
+    const struct xlabel *l = &L->l[label];
+    return l->buf == 0 ? l->off : hot_len + l->off;
+}
+
+bool jit_translate(struct jit *j, struct cpu *c, struct block *b, struct code_cache *cc)
+{
+    /* Blocks built before a cache flush are gone: their code too. */
+    if (cache_stats(cc)->flushes != j->cache_flushes) {
+        j->cache_flushes = cache_stats(cc)->flushes;
+        j->used = 0;
+        j->stats.flushes++;
+    }
+    struct tr *t = &j->tr;
+    memset(&t->L, 0, sizeof(t->L));
+    t->c = c;
+    t->b = b;
+    t->hot = (struct xbuf){ j->hot, j->hot, j->hot + HOT_BYTES, false, 0 };
+    t->cold = (struct xbuf){ j->cold, j->cold, j->cold + COLD_BYTES, false, 1 };
+    t->user = c->cpl == 3;
+    t->uses_stack = false;
+    t->flat = 0;
+    t->x87 = false;
+    t->depth0 = 0;
+    if (!tr_translate(t)) {
+        j->stats.translations_failed++;
+        return false;
+    }
+    uint32_t hot_len = xoff(&t->hot), cold_len = xoff(&t->cold);
+    size_t need = ((size_t)hot_len + cold_len + 15) & ~(size_t)15;
+    if (need > j->size)
+        return false;
+    if (j->used + need > j->size) {
+        /* Full: every block goes (their translations with them). */
+        cache_flush(cc);
+        j->cache_flushes = cache_stats(cc)->flushes;
+        j->used = 0;
+        j->stats.flushes++;
+        return false; /* b itself is gone */
+    }
+    uint8_t *dst = j->arena + j->used;
+    memcpy(dst, t->hot.start, hot_len);
+    memcpy(dst + hot_len, t->cold.start, cold_len);
+    for (unsigned f = 0; f < t->L.nf; f++) {
+        const struct xfixup *fx = &t->L.f[f];
+        if (!t->L.l[fx->label].bound)
+            return false;
+        uint32_t at = fx->buf == 0 ? fx->off : hot_len + fx->off;
+        int32_t rel = (int32_t)(label_pos(&t->L, fx->label, hot_len) - (at + 4));
+        memcpy(dst + at, &rel, 4);
+    }
+    j->used += need;
+    b->jit = dst;
+    if (j->dump)
+        dump_translation(j, b, dst, hot_len + cold_len);
+    j->stats.blocks_translated++;
+    tr_count(t, &j->stats.native_insns, &j->stats.callout_insns);
+    return true;
+}
+
+/* --- helpers called from generated code ----------------------------------- */
+
+/* packed: segment (bits 0-3), size in bytes (4-11), JM_* kind (12-). */
+static void unpack(uint32_t packed, unsigned *s, unsigned *size, unsigned *kind)
+{
+    *s = packed & 0xF;
+    *size = (packed >> 4) & 0xFF;
+    *kind = packed >> 12;
+}
+
+/* Guest bytes at la into buf, as the interpreter reads them (pieces of at
+ * most 4 bytes; faults as it would). */
+static void read_bytes(struct cpu *c, uint32_t la, uint8_t *buf, unsigned size)
+{
+    if (size == 1 || size == 2 || size == 4) {
+        uint32_t v = lin_read(c, la, size);
+        memcpy(buf, &v, size);
+        return;
+    }
+    for (unsigned done = 0; done < size;) {
+        unsigned n = size - done >= 4 ? 4 : 2;
+        uint32_t v = lin_read(c, la + done, n);
+        memcpy(buf + done, &v, n);
+        done += n;
+    }
+}
+
+/* The slow path of a memory operand at offset `off`: the segment and page
+ * checks the interpreter makes (raising its faults), the data for a read.
+ * Returns the scratch copy the operation then works on. */
+void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed);
+void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed)
+{
+    unsigned s, size, kind;
+    unpack(packed, &s, &size, &kind);
+    c->vm->jit->stats.mem_slow++;
+    uint8_t *buf = c->jit_scratch;
+    if (kind & JM_READ)
+        read_bytes(c, seg_linear(c, (int)s, off, size, SEG_READ), buf, size);
+    if (kind & JM_WRITE) {
+        uint32_t la = seg_linear(c, (int)s, off, size, SEG_WRITE);
+        mmu_probe(c, la, size, MMU_WRITE);
+    }
+    return buf;
+}
+
+/* Writes the scratch copy back (after jit_mem_slow checked the write). */
+void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
+void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed)
+{
+    unsigned s, size, kind;
+    unpack(packed, &s, &size, &kind);
+    uint32_t la = seg_linear(c, (int)s, off, size, SEG_WRITE);
+    const uint8_t *buf = c->jit_scratch;
+    if (size == 1 || size == 2 || size == 4) {
+        uint32_t v = 0;
+        memcpy(&v, buf, size);
+        lin_write(c, la, v, size);
+        return;
+    }
+    for (unsigned done = 0; done < size;) {
+        unsigned n = size - done >= 4 ? 4 : 2;
+        uint32_t v = 0;
+        memcpy(&v, buf + done, n);
+        lin_write(c, la + done, v, n);
+        done += n;
+    }
+}

@@ -1,0 +1,396 @@
+/* The x87 in translated code: the guest's instructions run as the same
+ * host instructions, on a window of the guest's register stack kept on
+ * the host's x87 stack.
+ *
+ * Why this is exact: the interpreter already computes every x87 result
+ * on the host's x87 under the guest's control word (src/cpu/fpu.h); here
+ * the same instruction bytes run on the same hardware, with the memory
+ * operand moved to the host address of the guest's operand.  What the
+ * interpreter models around the arithmetic is made static:
+ *
+ *   - Entry conditions (checked by the translation's prologue, else it
+ *     returns JIT_BAIL and the interpreter runs the block): CR0.EM and TS
+ *     clear, no exception pending (FSW.ES), every exception masked in the
+ *     guest's FCW (so no x87 instruction can fault or change control
+ *     flow, only set sticky flags), TOP equal to its value at translation,
+ *     and the registers the block reads full and those it pushes into
+ *     empty (so no stack fault).  The translation is specialised for TOP,
+ *     so every register address is a constant.
+ *   - The window: at entry the deepest register the block reads and all
+ *     above it are loaded (FLD m80, exact for every bit pattern); pushes
+ *     and pops then move the host's stack as the guest's.  Before any call
+ *     that may fault or read the state (the slow path of a memory operand,
+ *     an instruction handed to the interpreter) and at every exit, the
+ *     window is written back (FSTP m80) with TOP, the tags, FIP/FOP/FCS,
+ *     FDS (FDP is stored by each memory op), the sticky exception flags
+ *     and C1.
+ *   - Sticky flags: the host's flags are OR'ed into the guest's at each
+ *     sync.  The prologue clears the host's flags (FNCLEX) only when one
+ *     is up that the guest's FSW does not have, so the OR is exact.
+ *   - C1: every op translated here defines it, so after one has run since
+ *     the last sync, the host's C1 is the guest's.  C0, C2 and C3 are
+ *     never defined by them (compares that set them go to the
+ *     interpreter); FCOMI/FUCOMI set EFLAGS, which the host gives exactly. */
+#define PLEX86_FPU_INTERNAL
+#include "cpu/fpu.h"
+#include "jit/tr.h"
+
+#define REG_OFF(phys) (CPU_OFF(fpu.r) + 16 * (int32_t)(phys))
+
+/* Which x87 instructions run natively, and their stack effects (SDM
+ * vol. 2, appendix A.4 opcode map, escape opcodes). */
+bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p)
+{
+    if (!cpu_has_fpu(c) || in->opcode < 0xD8 || in->opcode > 0xDF || in->lock)
+        return false;
+    unsigned esc = in->opcode, m = in->modrm, r = (m >> 3) & 7, i = m & 7;
+    p->push = p->pop = 0;
+    p->reads = 0;
+    p->mem_size = 0;
+    p->mem_kind = JM_READ;
+    if ((m >> 6) != 3) {
+        if (in->asize != 4)
+            return false;
+        switch (esc) {
+        case 0xD8: case 0xDC: case 0xDA: case 0xDE:  /* arithmetic with memory */
+            if (r == 2 || r == 3)
+                return false; /* FCOM/FICOM: C0-C3 */
+            p->reads = 1;
+            p->mem_size = esc == 0xDC ? 8 : esc == 0xDE ? 2 : 4;
+            return true;
+        case 0xD9: case 0xDD:                        /* FLD/FST(P) m32/m64 */
+            p->mem_size = esc == 0xD9 ? 4 : 8;
+            if (r == 0) {
+                p->push = 1;
+                return true;
+            }
+            if (r == 2 || r == 3) {
+                p->reads = 1;
+                p->pop = r == 3;
+                p->mem_kind = JM_WRITE;
+                return true;
+            }
+            return false;
+        case 0xDB: case 0xDF:                        /* FILD/FIST(P), m80 */
+            if (r == 0 || r == 5) {
+                p->push = 1;
+                p->mem_size = r == 5 ? (esc == 0xDB ? 10 : 8) : (esc == 0xDB ? 4 : 2);
+                return true;
+            }
+            if (r == 2 || r == 3 || r == 7) {
+                p->reads = 1;
+                p->pop = r != 2;
+                p->mem_kind = JM_WRITE;
+                p->mem_size = r == 7 ? (esc == 0xDB ? 10 : 8) : (esc == 0xDB ? 4 : 2);
+                return true;
+            }
+            return false;
+        }
+        return false;
+    }
+    switch (esc) {
+    case 0xD8:                                       /* ST(0) op= ST(i) */
+        if (r == 2 || r == 3)
+            return false;
+        p->reads = (int8_t)(i + 1);
+        return true;
+    case 0xDC:                                       /* ST(i) op= ST(0) */
+        if (r == 2 || r == 3)
+            return false;
+        p->reads = (int8_t)(i + 1);
+        return true;
+    case 0xDE:                                       /* ST(i) op= ST(0), pop */
+        if (r == 2 || r == 3)
+            return false;
+        p->reads = (int8_t)(i > 0 ? i + 1 : 1);
+        p->pop = 1;
+        return true;
+    case 0xD9:
+        if (r == 0) {                                /* FLD ST(i) */
+            p->reads = (int8_t)(i + 1);
+            p->push = 1;
+            return true;
+        }
+        if (r == 1) {                                /* FXCH */
+            p->reads = (int8_t)(i + 1);
+            return true;
+        }
+        if (m == 0xE0 || m == 0xE1 || m == 0xFA) {   /* FCHS FABS FSQRT */
+            p->reads = 1;
+            return true;
+        }
+        if (m >= 0xE8 && m <= 0xEE) {                /* FLD1 ... FLDZ */
+            p->push = 1;
+            return true;
+        }
+        return false;
+    case 0xDD:
+        if (r == 2 || r == 3) {                      /* FST(P) ST(i) */
+            p->reads = (int8_t)(i + 1);
+            p->pop = r == 3;
+            return true;
+        }
+        return false;
+    case 0xDB: case 0xDF:
+        if ((r == 5 || r == 6) && cpu_has_fcmov(c)) { /* F(U)COMI(P) */
+            p->reads = (int8_t)(i + 1);
+            p->pop = esc == 0xDF;
+            p->W = p->H = F_ARITH; /* ZF PF CF; OF SF AF cleared */
+            return true;
+        }
+        return false;
+    }
+    return false;
+}
+
+/* Simulates the stack over the first `n` instructions' native x87 ops:
+ * the window depth to load, the tags the entry must find, and whether the
+ * host's eight registers suffice.  False: no native x87 in this block. */
+bool x87_prepass(struct tr *t, unsigned n)
+{
+    int rel = 0, need = 0, maxrel = 0;
+    for (unsigned k = 0; k < n; k++) {
+        const struct plan *p = &t->plan[k];
+        if (!p->x87)
+            continue;
+        if (p->reads - rel > need)
+            need = p->reads - rel;
+        rel += p->push;
+        if (rel > maxrel)
+            maxrel = rel;
+        rel -= p->pop;
+    }
+    if (need + maxrel > 8)
+        return false;
+    unsigned top0 = t->c->fpu.top;
+    uint8_t known = 0, full = 0, need_full = 0, need_empty = 0;
+    for (int i = 0; i < need; i++) {
+        unsigned ph = (top0 + (unsigned)i) & 7;
+        known |= (uint8_t)(1u << ph);
+        full |= (uint8_t)(1u << ph);
+        need_full |= (uint8_t)(1u << ph);
+    }
+    unsigned top = top0;
+    for (unsigned k = 0; k < n; k++) {
+        const struct plan *p = &t->plan[k];
+        if (!p->x87)
+            continue;
+        if (p->push) {
+            top = (top - 1) & 7;
+            uint8_t bit = (uint8_t)(1u << top);
+            if ((known & bit) && (full & bit))
+                return false; /* would overflow: the interpreter's case */
+            if (!(known & bit))
+                need_empty |= bit;
+            known |= bit;
+            full |= bit;
+        }
+        if (p->pop) {
+            uint8_t bit = (uint8_t)(1u << top);
+            known |= bit;
+            full &= (uint8_t)~bit;
+            top = (top + 1) & 7;
+        }
+    }
+    t->depth0 = need;
+    t->top0 = top0;
+    t->need_full = need_full;
+    t->need_empty = need_empty;
+    return true;
+}
+
+static void host_c1_from_guest(struct xbuf *b);
+
+static void fnstsw_ax(struct xbuf *b)
+{
+    xb(b, 0xDF);
+    xb(b, 0xE0);
+}
+
+static void load_window(struct tr *t)
+{
+    for (int i = t->s.w - 1; i >= 0; i--)
+        x_x87_mem(t->cur, 0xDB, 5, xm(R_CPU, REG_OFF((t->s.top + (unsigned)i) & 7)));
+}
+
+/* Prologue part: the entry conditions (else JIT_BAIL), the guest's
+ * control word, the host's stale flags, the window. */
+void x87_emit_entry(struct tr *t)
+{
+    struct xbuf *b = t->cur;
+    x_test_rm_imm(b, 4, cpu_rm(CPU_OFF(cr0)), CR0_EM | CR0_TS);
+    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_test_rm_imm(b, 2, cpu_rm(CPU_OFF(fpu.sw)), FSW_ES);
+    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_0f(b, 0xB7, false, false, XAX, cpu_rm(CPU_OFF(fpu.cw))); /* movzx eax, cw */
+    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), FCW_MASKS);               /* and */
+    x_alu_rm_imm(b, 7, 4, xr_reg(XAX), FCW_MASKS);               /* cmp */
+    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_alu_rm_imm(b, 7, 1, cpu_rm(CPU_OFF(fpu.top)), t->top0);
+    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_0f(b, 0xB6, false, false, XAX, cpu_rm(CPU_OFF(fpu.full))); /* movzx eax, full */
+    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint32_t)(t->need_full | t->need_empty));
+    x_alu_rm_imm(b, 7, 4, xr_reg(XAX), t->need_full);
+    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    /* The host's control word is saved for the exits, the guest's loaded. */
+    x_x87_mem(b, 0xD9, 7, xm(R_CPU, CPU_OFF(jit_host_cw)));
+    x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(fpu.cw)));
+    /* FNCLEX only if the host has a flag up that the guest has not. */
+    unsigned l_clean = x_label_new(&t->L);
+    fnstsw_ax(b);
+    x_0f(b, 0xB6, false, false, XCX, cpu_rm(CPU_OFF(fpu.sw)));
+    x_unary(b, 0xF6, 0xF7, 2, 4, xr_reg(XCX));                  /* not ecx */
+    x_alu_rm_r(b, 4, 4, xr_reg(XAX), XCX);                       /* and eax, ecx */
+    x_test_rm_imm(b, 4, xr_reg(XAX), FSW_EXC);
+    x_jcc(&t->L, b, XCC_E, l_clean);
+    xb(b, 0xDB);
+    xb(b, 0xE2); /* fnclex */
+    x_bind(&t->L, l_clean, b);
+    t->s.x87_live = true;
+    t->s.w = t->depth0;
+    t->s.top = t->top0;
+    t->s.tag_known = t->s.tag_full = t->need_full;
+    t->s.tag_known |= t->need_empty;
+    load_window(t);
+    /* From here on the host's C1 is the guest's, so that a loop back to
+     * the body needs no FNSTSW (which waits for every x87 op in flight). */
+    unsigned l_c1 = x_label_new(&t->L);
+    x_test_rm_imm(b, 2, cpu_rm(CPU_OFF(fpu.sw)), FSW_C1);
+    x_jcc(&t->L, b, XCC_E, l_c1);
+    host_c1_from_guest(b);
+    x_bind(&t->L, l_c1, b);
+    t->s.ran_since_sync = true;
+}
+
+/* Writes the status word's sticky flags and C1, and FIP/FOP/FCS/FDS,
+ * back to struct cpu; the window stays.  Clobbers rax, rcx and the host
+ * flags. */
+void x87_checkpoint(struct tr *t)
+{
+    if (!t->s.x87_live)
+        return;
+    struct xbuf *b = t->cur;
+    uint32_t take = FSW_EXC | (t->s.ran_since_sync ? FSW_C1 : 0);
+    fnstsw_ax(b);
+    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), take);
+    x_0f(b, 0xB7, false, false, XCX, cpu_rm(CPU_OFF(fpu.sw)));
+    if (t->s.ran_since_sync)
+        x_alu_rm_imm(b, 4, 4, xr_reg(XCX), (uint32_t)~FSW_C1);
+    x_alu_rm_r(b, 1, 4, xr_reg(XCX), XAX);                      /* or */
+    x_store(b, 2, cpu_rm(CPU_OFF(fpu.sw)), XCX);
+    t->s.spilled_ran = t->s.ran_since_sync;
+    t->s.ran_since_sync = false;
+    x87_note_ips(t);
+}
+
+/* FIP, FCS, FOP and FDS of the last native x87 op, into struct cpu (plain
+ * stores: nothing waits for the x87). */
+void x87_note_ips(struct tr *t)
+{
+    struct xbuf *b = t->cur;
+    if (t->s.last_x87 >= 0) {
+        const struct insn *in = &t->b->insn[t->s.last_x87];
+        x_lea(b, false, XAX, xm(R_EIP0, (int32_t)t->off[t->s.last_x87]));
+        x_store(b, 4, cpu_rm(CPU_OFF(fpu.fip)), XAX);
+        x_load(b, 2, XAX, cpu_rm(CPU_OFF(seg[S_CS].sel)));
+        x_store(b, 2, cpu_rm(CPU_OFF(fpu.fcs)), XAX);
+        x_store_imm(b, 2, cpu_rm(CPU_OFF(fpu.fop)), ((in->opcode & 7u) << 8) | in->modrm);
+    }
+    if (t->s.last_x87_mem >= 0) {
+        const struct insn *in = &t->b->insn[t->s.last_x87_mem];
+        x_load(b, 2, XAX, cpu_rm(CPU_OFF(seg[in->seg].sel)));
+        x_store(b, 2, cpu_rm(CPU_OFF(fpu.fds)), XAX);
+    }
+    t->s.last_x87 = t->s.last_x87_mem = -1;
+}
+
+/* Writes the window and the bookkeeping back to struct cpu and restores
+ * the host's control word; the host's x87 stack is empty afterwards.
+ * Clobbers rax, rcx and the host flags. */
+void x87_spill(struct tr *t)
+{
+    if (!t->s.x87_live)
+        return;
+    struct xbuf *b = t->cur;
+    x87_checkpoint(t);
+    for (int i = 0; i < t->s.w; i++)
+        x_x87_mem(b, 0xDB, 7, xm(R_CPU, REG_OFF((t->s.top + (unsigned)i) & 7)));
+    x_store_imm(b, 1, cpu_rm(CPU_OFF(fpu.top)), t->s.top);
+    x_0f(b, 0xB6, false, false, XAX, cpu_rm(CPU_OFF(fpu.full)));
+    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint8_t)~t->s.tag_known);
+    x_alu_rm_imm(b, 1, 4, xr_reg(XAX), t->s.tag_full);
+    x_store(b, 1, cpu_rm(CPU_OFF(fpu.full)), XAX);
+    x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(jit_host_cw)));
+}
+
+/* The inverse of x87_spill, for code that goes on after a call.  When the
+ * spill took C1 from the host (an op had run since the last sync), the
+ * code after still expects the guest's C1 on the host, but FLD clears it:
+ * FLDENV puts it back (this runs only around calls). */
+void x87_reload(struct tr *t)
+{
+    if (!t->s.x87_live)
+        return;
+    struct xbuf *b = t->cur;
+    x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(fpu.cw)));
+    load_window(t);
+    if (t->s.spilled_ran) {
+        host_c1_from_guest(b);
+        t->s.ran_since_sync = true;
+    }
+}
+
+/* The guest's C1 onto the host (FLD clears it): FNSTENV (32-bit format:
+ * FCW at 0, FSW at 4), C1 and FCW from the guest's, FLDENV.  Slow; used
+ * at entries and around calls only. */
+static void host_c1_from_guest(struct xbuf *b)
+{
+    {
+        x_x87_mem(b, 0xD9, 6, xm(R_CPU, CPU_OFF(jit_env)));
+        x_load(b, 4, XAX, cpu_rm(CPU_OFF(jit_env) + 4));
+        x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint32_t)~FSW_C1);
+        x_0f(b, 0xB7, false, false, XCX, cpu_rm(CPU_OFF(fpu.sw)));
+        x_alu_rm_imm(b, 4, 4, xr_reg(XCX), FSW_C1);
+        x_alu_rm_r(b, 1, 4, xr_reg(XAX), XCX);
+        x_store(b, 4, cpu_rm(CPU_OFF(jit_env) + 4), XAX);
+        x_load(b, 2, XAX, cpu_rm(CPU_OFF(fpu.cw)));
+        x_store(b, 2, cpu_rm(CPU_OFF(jit_env)), XAX);
+        x_x87_mem(b, 0xD9, 4, xm(R_CPU, CPU_OFF(jit_env)));
+    }
+}
+
+/* FDP of a memory op: stored when the op has completed (rbp holds its
+ * offset), as fpu_note does after the access. */
+void x87_note_mem(struct tr *t)
+{
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(fpu.fdp)), R_OFF);
+}
+
+/* The op itself: the guest's escape byte and ModRM, with a memory
+ * operand at [rdx]. */
+void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
+{
+    struct xbuf *b = t->cur;
+    if (p->mem_size)
+        x_x87_mem(b, in->opcode, (in->modrm >> 3) & 7, xm(XDX, 0));
+    else {
+        xb(b, in->opcode);
+        xb(b, in->modrm);
+    }
+    if (p->push) {
+        t->s.top = (t->s.top - 1) & 7;
+        t->s.tag_known |= (uint8_t)(1u << t->s.top);
+        t->s.tag_full |= (uint8_t)(1u << t->s.top);
+        t->s.w++;
+    }
+    if (p->pop) {
+        t->s.tag_known |= (uint8_t)(1u << t->s.top);
+        t->s.tag_full &= (uint8_t)~(1u << t->s.top);
+        t->s.top = (t->s.top + 1) & 7;
+        t->s.w--;
+    }
+    t->s.ran_since_sync = true;
+    t->s.last_x87 = (int)t->k;
+    if (p->mem_size)
+        t->s.last_x87_mem = (int)t->k;
+}

@@ -1,0 +1,1130 @@
+/* Block translation: the driver, guest flags, memory operands and the
+ * integer instructions (tr_x87.c has the x87).  See jit.h for the
+ * contract and tr.h for the register roles.
+ *
+ * Guest registers stay in struct cpu; host instructions use them as memory
+ * operands ([rbx + offset]), so a fault never finds a register out of date.
+ *
+ * Flags.  An instruction translated natively runs as the same host
+ * operation and leaves the guest's arithmetic flags in the host's RFLAGS
+ * ("pending").  A backward pass finds which flags are observable after
+ * each instruction: read by a later one, or present when something may
+ * fault, call C, or leave the block.  Pending flags are written to
+ * cpu.eflags only when they are observable and about to be lost; a
+ * conditional branch or SETcc right after a compare uses the host's flags
+ * directly.  Flags the SDM leaves undefined are the one place where host
+ * and interpreter could differ: an instruction whose undefined flags the
+ * interpreter defines differently is translated natively only when those
+ * flags are not observable (or the interpreter's value is 0: then 0 is
+ * written).
+ *
+ * Memory operands: effective address into ebp, then the segment checks
+ * (the same as seg_linear's fast case) and the TLB probe (mmu.h's fast
+ * path) inline; anything else goes to a slow path in the cold section,
+ * which calls jit_mem_slow (the interpreter's checks and faults), runs the
+ * operation on a scratch copy and writes it back with jit_mem_commit. */
+#include "jit/tr.h"
+
+#include <string.h>
+
+#include "cpu/features.h"
+
+/* C helpers called from generated code (jit.c). */
+void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed);
+void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
+
+#define ALLF F_ARITH
+
+static inline struct xrm R(uint8_t r)
+{
+    return xr_reg(r);
+}
+
+static void emit_insn_eip(struct tr *t, unsigned k, int32_t field)
+{
+    x_lea(t->cur, false, XAX, xm(R_EIP0, (int32_t)t->off[k]));
+    x_store(t->cur, 4, cpu_rm(field), XAX);
+}
+
+static void emit_icount_add(struct tr *t, int64_t n)
+{
+    if (n == 0)
+        return;
+    struct xenc e = XENC1(0x81);
+    e.w = true;
+    struct xrm rm = cpu_rm(CPU_OFF(icount));
+    x_insn(t->cur, &e, n > 0 ? 0 : 5, false, &rm);
+    x32(t->cur, (uint32_t)(n > 0 ? n : -n));
+}
+
+/* --- flags -------------------------------------------------------------- */
+
+/* Writes the pending flags into cpu.eflags (pushfq keeps the host's flags
+ * intact until the and/or that follow). */
+void tr_materialise(struct tr *t)
+{
+    uint32_t all = t->s.pending | t->s.pending_zero;
+    if (!all)
+        return;
+    struct xbuf *b = t->cur;
+    xb(b, 0x9C);                 /* pushfq */
+    x_pop_r(b, XAX);
+    x_alu_rm_imm(b, 4, 4, R(XAX), t->s.pending);
+    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
+    x_alu_rm_imm(b, 4, 4, R(XCX), ~all);
+    x_alu_rm_r(b, 1, 4, R(XCX), XAX);
+    x_store(b, 4, cpu_rm(CPU_OFF(eflags)), XCX);
+    t->s.pending = t->s.pending_zero = 0;
+}
+
+/* Before something that clobbers the host's flags: keep what is still
+ * observable (live), drop the rest. */
+static void flags_before_clobber(struct tr *t, uint32_t live)
+{
+    if ((t->s.pending | t->s.pending_zero) & live)
+        tr_materialise(t);
+    t->s.pending = t->s.pending_zero = 0;
+}
+
+/* The flags a condition code tttn reads (SDM vol. 1, appendix B). */
+static uint32_t cc_flags(unsigned cc)
+{
+    static const uint32_t f[8] = { F_OF, F_CF, F_ZF, F_CF | F_ZF, F_SF, F_PF,
+                                   F_SF | F_OF, F_ZF | F_SF | F_OF };
+    return f[(cc >> 1) & 7];
+}
+
+/* Makes guest condition cc testable by a host jcc/setcc/cmovcc and
+ * returns the host condition code to use.  With the flags pending on the
+ * host that is cc itself; otherwise they are tested in cpu.eflags (this
+ * clobbers the host's flags, so pending ones are written first). */
+static unsigned cond_host(struct tr *t, unsigned cc)
+{
+    uint32_t need = cc_flags(cc);
+    if ((t->s.pending & need) == need)
+        return cc;
+    tr_materialise(t);
+    t->s.pending = t->s.pending_zero = 0;
+    struct xbuf *b = t->cur;
+    struct xrm ef = cpu_rm(CPU_OFF(eflags));
+    switch ((cc >> 1) & 7) {
+    case 6: /* SF != OF */
+    case 7: /* ZF or SF != OF */
+        x_load(b, 4, XAX, ef);
+        x_load(b, 4, XCX, R(XAX));
+        x_shift_imm(b, 5, 4, R(XCX), 4);            /* shr ecx, 4: OF to SF */
+        x_alu_rm_r(b, 6, 4, R(XCX), XAX);           /* xor */
+        x_alu_rm_imm(b, 4, 4, R(XCX), F_SF);
+        if (((cc >> 1) & 7) == 7) {
+            x_alu_rm_imm(b, 4, 4, R(XAX), F_ZF);
+            x_alu_rm_r(b, 1, 4, R(XCX), XAX);       /* or: sets ZF */
+        } else {
+            x_test_rm_r(b, 4, R(XCX), XCX);
+        }
+        break;
+    default:
+        x_test_rm_imm(b, 4, ef, need);
+        break;
+    }
+    return (cc & 1) ? XCC_E : XCC_NE;
+}
+
+/* --- state written back before a call ---------------------------------- */
+
+/* What a fault or a handler at instruction k needs in struct cpu: EIP of
+ * k (insn_eip), ESP at its start, the instructions retired before it.
+ * Flags and the x87 are the caller's business. */
+void tr_sync_for_call(struct tr *t, unsigned k)
+{
+    emit_insn_eip(t, k, CPU_OFF(insn_eip));
+    x_load(t->cur, 4, XAX, gpr_rm(R_ESP, 4));
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(insn_esp)), XAX);
+}
+
+/* Leaves the translation after instruction k completed: EIP, flags, x87,
+ * icount written back; returns k.  `to_target`: EIP = r14 + target_off,
+ * else cpu.eip is already right. */
+void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
+{
+    struct tstate keep = t->s; /* code after this (at another label) goes on from here */
+    tr_materialise(t);
+    x87_spill(t);
+    emit_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
+    if (to_target) {
+        x_lea(t->cur, false, XAX, xm(R_EIP0, (int32_t)target_off));
+        x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
+    }
+    x_mov_r32_imm(t->cur, XAX, k);
+    x_jmp(&t->L, t->cur, t->l_epilogue);
+    t->s = keep;
+}
+
+/* --- memory operands ----------------------------------------------------- */
+
+/* ebp = the offset of the memory operand (32-bit address size). */
+static void emit_ea(struct tr *t, const struct insn *in)
+{
+    struct xbuf *b = t->cur;
+    if (in->mbase == NOREG && in->mindex == NOREG) {
+        x_mov_r32_imm(b, R_OFF, (uint32_t)in->disp);
+        return;
+    }
+    if (in->mbase != NOREG)
+        x_load(b, 4, R_OFF, gpr_rm(in->mbase, 4));
+    else
+        x_mov_r32_imm(b, R_OFF, 0);
+    if (in->mindex != NOREG) {
+        x_load(b, 4, XAX, gpr_rm(in->mindex, 4));
+        x_lea(b, false, R_OFF, xmi(R_OFF, XAX, in->mscale, in->disp));
+    } else if (in->disp) {
+        x_lea(b, false, R_OFF, xm(R_OFF, in->disp));
+    }
+}
+
+static uint32_t mem_packed(unsigned seg, unsigned size, unsigned kind)
+{
+    return seg | size << 4 | kind << 12;
+}
+
+/* The struct seg.check bits that send an access of `kind` to the slow
+ * path (seg_linear's fast case). */
+static unsigned seg_check_bits(unsigned kind)
+{
+    return SEGC_EXPDOWN | SEGC_ALIGN | SEGC_WATCH | ((kind & JM_READ) ? SEGC_NO_READ : 0) |
+           ((kind & JM_WRITE) ? SEGC_NO_WRITE : 0);
+}
+
+/* With ebp the offset: the segment check and TLB probe, leaving the host
+ * address in rdx, or jumping to `cold_label`.  Clobbers rax rcx rsi rdi
+ * and the host flags. */
+static void emit_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind,
+                       unsigned cold_label)
+{
+    struct xbuf *b = t->cur;
+    if (t->flat & (1u << seg)) {
+        /* Flat (checked by the prologue): only the 4 GiB wrap is left. */
+        if (size > 1) {
+            x_alu_rm_imm(b, 7, 4, R(R_OFF), 0xFFFFFFFFu - (size - 1));
+            x_jcc(&t->L, b, XCC_A, cold_label);
+        }
+        x_load(b, 4, XSI, R(R_OFF));
+    } else {
+        unsigned acc = seg_check_bits(kind);
+        x_test_rm_imm(b, 1, cpu_rm(CPU_OFF(seg[seg].check)), acc);
+        x_jcc(&t->L, b, XCC_NE, cold_label);
+        x_lea(b, true, XAX, xm(R_OFF, (int32_t)size - 1));       /* 64-bit: no wrap */
+        x_load(b, 4, XCX, cpu_rm(CPU_OFF(seg[seg].limit)));
+        {
+            struct xenc e = XENC1(0x39); /* cmp rax, rcx */
+            e.w = true;
+            struct xrm rm = R(XAX);
+            x_insn(b, &e, XCX, true, &rm);
+        }
+        x_jcc(&t->L, b, XCC_A, cold_label);
+        x_load(b, 4, XSI, cpu_rm(CPU_OFF(seg[seg].base)));
+        x_alu_rm_r(b, 0, 4, R(XSI), R_OFF);                      /* la = base + off */
+    }
+    /* TLB entry: index (la >> 12) & (TLB_SIZE - 1), 32 bytes each:
+     * (la & mask) >> 7. */
+    _Static_assert(TLB_SIZE == 4096, "the index mask below");
+    x_load(b, 4, XAX, R(XSI));
+    x_alu_rm_imm(b, 4, 4, R(XAX), 0x00FFF000u);
+    x_shift_imm(b, 5, 4, R(XAX), 7);
+    int32_t tag = (kind & JM_WRITE) ? (int32_t)offsetof(struct tlb_entry, tag_w)
+                                    : (int32_t)offsetof(struct tlb_entry, tag_r);
+    x_load(b, 4, XCX, xr_mem(xmi(R_TLB, XAX, 1, tag)));
+    uint32_t mask = TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST | TLB_T_WATCHED |
+                    (t->user ? TLB_T_SUPONLY : 0);
+    x_alu_rm_imm(b, 4, 4, R(XCX), mask);
+    x_lea(b, false, XDI, xm(XSI, (int32_t)size - 1));
+    x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
+    x_alu_rm_r(b, 7, 4, R(XCX), XDI);
+    x_jcc(&t->L, b, XCC_NE, cold_label);
+    {
+        struct xenc e = XENC1(0x8B); /* mov rdx, [r12 + rax + host] */
+        e.w = true;
+        struct xrm rm = xr_mem(xmi(R_TLB, XAX, 1, (int32_t)offsetof(struct tlb_entry, host)));
+        x_insn(b, &e, XDX, true, &rm);
+    }
+    x_alu_rm_imm(b, 4, 4, R(XSI), 0xFFF);
+    {
+        struct xenc e = XENC1(0x01); /* add rdx, rsi */
+        e.w = true;
+        struct xrm rm = R(XDX);
+        x_insn(b, &e, XSI, true, &rm);
+    }
+}
+
+_Static_assert(sizeof(struct tlb_entry) == 32, "emit_probe scales the TLB index by 32");
+_Static_assert(offsetof(struct tlb, e) == 0, "r12 points at the TLB's entries");
+
+/* An operation on a memory operand at [rdx], emitted once for the fast
+ * path and once for the slow path (on the scratch copy). */
+typedef void (*mem_op_fn)(struct tr *t, const struct insn *in, void *arg);
+
+/* The whole memory operand protocol for instruction k: EA, probe, op on
+ * the host address; the cold path (spill, slow read/check, op on scratch,
+ * commit, event check) rejoins after the op. */
+static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                        unsigned kind, mem_op_fn op, void *arg, bool ea_done)
+{
+    unsigned k = t->k;
+    unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
+    if (!ea_done)
+        emit_ea(t, in);
+    /* The probe clobbers the host's flags, and a fault needs them all. */
+    flags_before_clobber(t, ALLF);
+    struct tstate before = t->s;
+    emit_probe(t, seg, size, kind, l_cold);
+    op(t, in, arg);
+    struct tstate after = t->s;
+    x_bind(&t->L, l_after, t->cur);
+
+    /* Cold path, from the state before the op. */
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    t->s = before;
+    x_bind(&t->L, l_cold, t->cur);
+    x87_spill(t);
+    tr_sync_for_call(t, k);
+    emit_icount_add(t, (int64_t)k - t->s.flushed);
+    x_mov_rr64(t->cur, XDI, R_CPU);
+    x_load(t->cur, 4, XSI, R(R_OFF));
+    x_mov_r32_imm(t->cur, XDX, mem_packed(seg, size, kind));
+    x_call_abs(t->cur, (const void *)jit_mem_slow);
+    emit_icount_add(t, -((int64_t)k - t->s.flushed));
+    x_mov_rr64(t->cur, XDX, XAX);
+    x87_reload(t);
+    op(t, in, arg);
+    xb(t->cur, 0x9C); /* pushfq */
+    x_pop_r(t->cur, R_SAVEF);
+    if (kind & JM_WRITE) {
+        x_mov_rr64(t->cur, XDI, R_CPU);
+        x_load(t->cur, 4, XSI, R(R_OFF));
+        x_mov_r32_imm(t->cur, XDX, mem_packed(seg, size, kind));
+        x_call_abs(t->cur, (const void *)jit_mem_commit);
+    }
+    /* A data breakpoint or a write to scanned code ends the run after
+     * this instruction, as in run_block. */
+    unsigned l_event = x_label_new(&t->L);
+    {
+        struct xenc e = XENC1(0x39); /* cmp [rbx+async], r13 */
+        e.w = true;
+        struct xrm rm = cpu_rm(CPU_OFF(async));
+        x_insn(t->cur, &e, R_CALM, true, &rm);
+    }
+    x_jcc(&t->L, t->cur, XCC_NE, l_event);
+    x_push_r(t->cur, R_SAVEF);
+    xb(t->cur, 0x9D); /* popfq */
+    x_jmp(&t->L, t->cur, l_after);
+    x_bind(&t->L, l_event, t->cur);
+    x_push_r(t->cur, R_SAVEF);
+    xb(t->cur, 0x9D);
+    /* Only a block's last instruction can end it (the caller computes the
+     * next EIP for that); in the middle, EIP is simply the next one. */
+    emit_insn_eip(t, k + 1, CPU_OFF(eip));
+    tr_emit_exit(t, k, false, 0);
+    t->cur = hot;
+    t->s = after;
+}
+
+/* --- call-outs ----------------------------------------------------------- */
+
+/* Hands instruction k to the interpreter's handler. */
+static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
+{
+    unsigned k = t->k;
+    tr_materialise(t);
+    x87_spill(t);
+    tr_sync_for_call(t, k);
+    emit_insn_eip(t, k + 1, CPU_OFF(eip));
+    emit_icount_add(t, (int64_t)k - t->s.flushed);
+    x_mov_rr64(t->cur, XDI, R_CPU);
+    x_mov_r64_imm(t->cur, XSI, (uint64_t)(uintptr_t)in);
+    x_call_abs(t->cur, (const void *)in->fn);
+    emit_icount_add(t, 1);
+    t->s.flushed = k + 1;
+    if (x87_dirty)
+        t->s.x87_live = false;
+    if (last) {
+        x_mov_r32_imm(t->cur, XAX, k);
+        x_jmp(&t->L, t->cur, t->l_epilogue);
+        return;
+    }
+    /* Goes on only if EIP is the next instruction and nothing happened. */
+    unsigned l_stop = x_label_new(&t->L);
+    x_lea(t->cur, false, XCX, xm(R_EIP0, (int32_t)t->off[k + 1]));
+    x_alu_r_rm(t->cur, 7, 4, XCX, cpu_rm(CPU_OFF(eip)));
+    x_jcc(&t->L, t->cur, XCC_NE, l_stop);
+    {
+        struct xenc e = XENC1(0x39);
+        e.w = true;
+        struct xrm rm = cpu_rm(CPU_OFF(async));
+        x_insn(t->cur, &e, R_CALM, true, &rm);
+    }
+    x_jcc(&t->L, t->cur, XCC_NE, l_stop);
+    x87_reload(t);
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_stop, t->cur);
+    x_mov_r32_imm(t->cur, XAX, k);
+    x_jmp(&t->L, t->cur, t->l_epilogue);
+    t->cur = hot;
+}
+
+/* --- integer instructions ----------------------------------------------- */
+
+static int alu_group(unsigned op)
+{
+    switch (op) {
+    case OP_ADD: return 0;
+    case OP_OR: return 1;
+    case OP_ADC: return 2;
+    case OP_SBB: return 3;
+    case OP_AND: return 4;
+    case OP_SUB: return 5;
+    case OP_XOR: return 6;
+    case OP_CMP: return 7;
+    default: return -1;
+    }
+}
+
+static bool is_jcc(unsigned op)
+{
+    return op >= OP_JO && op <= OP_JNLE;
+}
+
+static bool is_setcc(unsigned op)
+{
+    return op >= OP_SETO && op <= OP_SETNLE;
+}
+
+static bool is_cmovcc(unsigned op)
+{
+    return op >= OP_CMOVO && op <= OP_CMOVNLE;
+}
+
+static bool gpr_or_mem(const struct opnd *o)
+{
+    return o->kind == OPK_GPR || o->kind == OPK_MEM;
+}
+
+/* Whether instruction `in` has a native form here, and its flags. */
+static bool int_classify(const struct tr *t, const struct insn *in, struct plan *p)
+{
+    const struct opnd *o0 = &in->o[0], *o1 = &in->o[1];
+    bool has_mem = false;
+    for (unsigned k = 0; k < in->nops && k < 3; k++)
+        if (in->o[k].kind == OPK_MEM)
+            has_mem = true;
+    if (in->lock || (has_mem && in->asize != 4) || in->rep)
+        return false;
+    p->faults = has_mem;
+    int g = alu_group(in->op);
+    if (g >= 0 || in->op == OP_TEST) {
+        if (in->nops != 2 || !gpr_or_mem(o0) ||
+            !(o1->kind == OPK_GPR || o1->kind == OPK_IMM || o1->kind == OPK_MEM))
+            return false;
+        p->W = ALLF;
+        bool logic = g == 1 || g == 4 || g == 6 || in->op == OP_TEST;
+        p->H = logic ? ALLF & ~F_AF : ALLF;
+        p->Z = logic ? F_AF : 0;
+        p->R = (g == 2 || g == 3) ? F_CF : 0;
+        return true;
+    }
+    switch (in->op) {
+    case OP_MOV:
+        return in->nops == 2 && gpr_or_mem(o0) &&
+               (o1->kind == OPK_GPR || o1->kind == OPK_IMM || o1->kind == OPK_MEM) &&
+               !(o0->kind == OPK_MEM && o1->kind == OPK_MEM);
+    case OP_INC: case OP_DEC:
+        if (!gpr_or_mem(o0))
+            return false;
+        p->W = p->H = ALLF & ~F_CF;
+        return true;
+    case OP_NEG:
+        if (!gpr_or_mem(o0))
+            return false;
+        p->W = p->H = ALLF;
+        return true;
+    case OP_NOT:
+        return gpr_or_mem(o0);
+    case OP_LEA:
+        return o0->kind == OPK_GPR && o0->size == 4 && in->asize == 4;
+    case OP_MOVZX: case OP_MOVSX:
+        return o0->kind == OPK_GPR && o0->size >= 2 && gpr_or_mem(o1) && o1->size < o0->size;
+    case OP_PUSH:
+        if (in->osize != 4 || !((o0->kind == OPK_GPR && o0->size == 4) || o0->kind == OPK_IMM))
+            return false;
+        p->faults = true;
+        return true;
+    case OP_POP:
+        if (in->osize != 4 || o0->kind != OPK_GPR || o0->size != 4)
+            return false;
+        p->faults = true;
+        return true;
+    case OP_NOP:
+        return !has_mem;
+    case OP_CDQ:
+        return in->osize == 4;
+    case OP_XCHG:
+        return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
+    case OP_SHL: case OP_SHR: case OP_SAR: {
+        if (o0->kind != OPK_GPR || o0->size != 4 || o1->kind != OPK_IMM)
+            return false;
+        unsigned n = in->imm & 31;
+        if (n == 0)
+            return true; /* no change at all */
+        p->W = ALLF;
+        p->H = F_CF | F_SF | F_ZF | F_PF | (n == 1 ? F_OF : 0);
+        p->Z = F_AF | (n > 1 && in->op != OP_SHL ? F_OF : 0);
+        return true;
+    }
+    case OP_IMUL:
+        if (in->nops < 2 || o0->kind != OPK_GPR || o0->size != 4 || !gpr_or_mem(o1) ||
+            (in->nops == 3 && in->o[2].kind != OPK_IMM))
+            return false;
+        p->W = ALLF;
+        p->H = F_CF | F_OF;
+        p->Z = F_AF;
+        return true;
+    default:
+        break;
+    }
+    if (is_setcc(in->op)) {
+        p->R = cc_flags(in->cc);
+        return gpr_or_mem(o0) && o0->size == 1;
+    }
+    if (is_cmovcc(in->op)) {
+        p->R = cc_flags(in->cc);
+        return cpu_has(t->c, CPUF_CMOV) && o0->kind == OPK_GPR && o0->size == 4 &&
+               gpr_or_mem(o1);
+    }
+    if (is_jcc(in->op) || in->flow == FLOW_JMP_REL) {
+        p->R = is_jcc(in->op) ? cc_flags(in->cc) : 0;
+        return in->osize == 4 && o0->kind == OPK_REL;
+    }
+    return false;
+}
+
+static void set_flags_after(struct tr *t, const struct plan *p)
+{
+    t->s.pending = (t->s.pending & ~p->W) | p->H;
+    t->s.pending_zero = (t->s.pending_zero & ~p->W) | p->Z;
+}
+
+/* ALU group 1 and TEST, on a destination rm (register slot or [rdx]). */
+static void alu_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    unsigned size = in->o[0].size;
+    int g = alu_group(in->op);
+    const struct opnd *o1 = &in->o[1];
+    struct xbuf *b = t->cur;
+    if (o1->kind == OPK_IMM) {
+        if (in->op == OP_TEST)
+            x_test_rm_imm(b, size, dst, in->imm);
+        else
+            x_alu_rm_imm(b, (unsigned)g, size, dst, in->imm);
+        return;
+    }
+    x_load(b, size, XAX, gpr_rm(o1->reg, size));
+    if (in->op == OP_TEST)
+        x_test_rm_r(b, size, dst, XAX);
+    else
+        x_alu_rm_r(b, (unsigned)g, size, dst, XAX);
+}
+
+/* CF into the host's CF for ADC/SBB when it is not pending there. */
+static void carry_in(struct tr *t)
+{
+    if (t->s.pending & F_CF)
+        return;
+    tr_materialise(t);
+    struct xenc e = XENC2(0x0F, 0xBA); /* bt dword [eflags], 0 */
+    struct xrm rm = cpu_rm(CPU_OFF(eflags));
+    x_insn(t->cur, &e, 4, false, &rm);
+    xb(t->cur, 0);
+    t->s.pending = t->s.pending_zero = 0;
+}
+
+static void op_alu_mem_dst(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    if (in->op == OP_ADC || in->op == OP_SBB)
+        carry_in(t);
+    alu_on(t, in, xr_mem(xm(XDX, 0)));
+    set_flags_after(t, &t->plan[t->k]);
+}
+
+/* reg op= [rdx] */
+static void op_alu_mem_src(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    unsigned size = in->o[0].size;
+    int g = alu_group(in->op);
+    x_load(t->cur, size, XAX, gpr_rm(in->o[0].reg, size));
+    if (in->op == OP_ADC || in->op == OP_SBB)
+        carry_in(t);
+    if (in->op == OP_TEST)
+        x_test_rm_r(t->cur, size, xr_mem(xm(XDX, 0)), XAX);
+    else
+        x_alu_r_rm(t->cur, (unsigned)g, size, XAX, xr_mem(xm(XDX, 0)));
+    if (g != 7 && in->op != OP_TEST) {
+        /* the store does not touch the flags */
+        x_store(t->cur, size, gpr_rm(in->o[0].reg, size), XAX);
+    }
+    set_flags_after(t, &t->plan[t->k]);
+}
+
+static void op_mov_load(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    unsigned size = in->o[0].size;
+    x_load(t->cur, size, XAX, xr_mem(xm(XDX, 0)));
+    x_store(t->cur, size, gpr_rm(in->o[0].reg, size), XAX);
+}
+
+static void op_mov_store(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    unsigned size = in->o[0].size;
+    if (in->o[1].kind == OPK_IMM) {
+        x_store_imm(t->cur, size, xr_mem(xm(XDX, 0)), in->imm);
+    } else {
+        x_load(t->cur, size, XAX, gpr_rm(in->o[1].reg, size));
+        x_store(t->cur, size, xr_mem(xm(XDX, 0)), XAX);
+    }
+}
+
+static void unary_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    unsigned size = in->o[0].size;
+    switch (in->op) {
+    case OP_INC: x_unary(t->cur, 0xFE, 0xFF, 0, size, dst); break;
+    case OP_DEC: x_unary(t->cur, 0xFE, 0xFF, 1, size, dst); break;
+    case OP_NEG: x_unary(t->cur, 0xF6, 0xF7, 3, size, dst); break;
+    default: x_unary(t->cur, 0xF6, 0xF7, 2, size, dst); break; /* NOT */
+    }
+}
+
+static void op_unary_mem(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    unary_on(t, in, xr_mem(xm(XDX, 0)));
+    set_flags_after(t, &t->plan[t->k]);
+}
+
+static void op_ext_mem(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    uint8_t op2 = (uint8_t)((in->op == OP_MOVZX ? 0xB6 : 0xBE) | (in->o[1].size == 2 ? 1 : 0));
+    x_0f(t->cur, op2, false, false, XAX, xr_mem(xm(XDX, 0)));
+    x_store(t->cur, in->o[0].size, gpr_rm(in->o[0].reg, in->o[0].size), XAX);
+}
+
+static void op_setcc_mem(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    x_setcc(t->cur, cond_host(t, in->cc), xr_mem(xm(XDX, 0)));
+}
+
+static void op_cmov_mem(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    unsigned hc = cond_host(t, in->cc); /* first: it may use eax and ecx */
+    x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
+    x_load(t->cur, 4, XCX, gpr_rm(in->o[0].reg, 4));
+    x_0f(t->cur, (uint8_t)(0x40 + hc), false, false, XCX, R(XAX));
+    x_store(t->cur, 4, gpr_rm(in->o[0].reg, 4), XCX);
+}
+
+static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
+{
+    if (in->nops == 3) {
+        struct xenc e = XENC1(0x69); /* imul eax, src, imm32 */
+        x_insn(t->cur, &e, XAX, true, &src);
+        x32(t->cur, in->o[2].kind == OPK_IMM ? in->imm : 0);
+    } else {
+        x_load(t->cur, 4, XAX, gpr_rm(in->o[0].reg, 4));
+        x_0f(t->cur, 0xAF, false, false, XAX, src);
+    }
+    x_store(t->cur, 4, gpr_rm(in->o[0].reg, 4), XAX);
+}
+
+static void op_imul_mem(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    imul_core(t, in, xr_mem(xm(XDX, 0)));
+    set_flags_after(t, &t->plan[t->k]);
+}
+
+static void op_push(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    if (in->o[0].kind == OPK_IMM) {
+        x_store_imm(t->cur, 4, xr_mem(xm(XDX, 0)), in->imm);
+    } else {
+        x_load(t->cur, 4, XAX, gpr_rm(in->o[0].reg, 4));
+        x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
+    }
+    x_store(t->cur, 4, gpr_rm(R_ESP, 4), R_OFF);
+}
+
+static void op_pop(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
+    x_lea(t->cur, false, XCX, xm(R_OFF, 4));
+    x_store(t->cur, 4, gpr_rm(R_ESP, 4), XCX);
+    x_store(t->cur, 4, gpr_rm(in->o[0].reg, 4), XAX);
+}
+
+static void op_x87(struct tr *t, const struct insn *in, void *arg)
+{
+    (void)arg;
+    const struct plan *p = &t->plan[t->k];
+    x87_emit_op(t, in, p);
+    if (p->mem_size)
+        x87_note_mem(t);
+    if (p->W)
+        set_flags_after(t, p);
+}
+
+/* Emits instruction k natively (the plan says it can be). */
+static void emit_native(struct tr *t, const struct insn *in)
+{
+    const struct plan *p = &t->plan[t->k];
+    struct xbuf *b = t->cur;
+    const struct opnd *o0 = &in->o[0], *o1 = &in->o[1];
+    uint32_t live = p->live_after;
+
+    if (p->x87) {
+        if (p->mem_size) {
+            with_memory(t, in, in->seg, p->mem_size, p->mem_kind, op_x87, NULL, false);
+        } else {
+            if (p->W) /* FCOMI writes EFLAGS: nothing pending survives */
+                flags_before_clobber(t, (live & ~p->W) | p->R);
+            op_x87(t, in, NULL);
+        }
+        return;
+    }
+    int g = alu_group(in->op);
+    if (g >= 0 || in->op == OP_TEST) {
+        bool writes = g != 7 && in->op != OP_TEST;
+        if (o0->kind == OPK_MEM) {
+            with_memory(t, in, in->seg, o0->size, writes ? JM_RMW : JM_READ, op_alu_mem_dst, NULL,
+                        false);
+        } else if (o1->kind == OPK_MEM) {
+            with_memory(t, in, in->seg, o1->size, JM_READ, op_alu_mem_src, NULL, false);
+        } else {
+            /* A register op cannot fault and replaces every flag:
+             * pending ones die here, but for CF of ADC/SBB. */
+            if (g == 2 || g == 3)
+                carry_in(t);
+            alu_on(t, in, gpr_rm(o0->reg, o0->size));
+            set_flags_after(t, p);
+        }
+        return;
+    }
+    switch (in->op) {
+    case OP_MOV:
+        if (o0->kind == OPK_MEM) {
+            with_memory(t, in, in->seg, o0->size, JM_WRITE, op_mov_store, NULL, false);
+        } else if (o1->kind == OPK_MEM) {
+            with_memory(t, in, in->seg, o1->size, JM_READ, op_mov_load, NULL, false);
+        } else if (o1->kind == OPK_IMM) {
+            x_store_imm(b, o0->size, gpr_rm(o0->reg, o0->size), in->imm);
+        } else {
+            x_load(b, o0->size, XAX, gpr_rm(o1->reg, o0->size));
+            x_store(b, o0->size, gpr_rm(o0->reg, o0->size), XAX);
+        }
+        return;
+    case OP_INC: case OP_DEC: case OP_NEG: case OP_NOT:
+        if (o0->kind == OPK_MEM) {
+            with_memory(t, in, in->seg, o0->size, JM_RMW, op_unary_mem, NULL, false);
+            return;
+        }
+        /* A register form cannot fault and overwrites W: pending flags
+         * outside W (INC/DEC keep CF) stay valid on the host. */
+        unary_on(t, in, gpr_rm(o0->reg, o0->size));
+        set_flags_after(t, p);
+        return;
+    case OP_LEA:
+        /* emit_ea uses only lea/mov: the host's flags survive */
+        emit_ea(t, in);
+        x_store(b, 4, gpr_rm(o0->reg, 4), R_OFF);
+        return;
+    case OP_MOVZX: case OP_MOVSX:
+        if (o1->kind == OPK_MEM) {
+            with_memory(t, in, in->seg, o1->size, JM_READ, op_ext_mem, NULL, false);
+        } else {
+            uint8_t op2 = (uint8_t)((in->op == OP_MOVZX ? 0xB6 : 0xBE) | (o1->size == 2 ? 1 : 0));
+            x_0f(b, op2, false, false, XAX, gpr_rm(o1->reg, o1->size));
+            x_store(b, o0->size, gpr_rm(o0->reg, o0->size), XAX);
+        }
+        return;
+    case OP_PUSH:
+        x_load(b, 4, R_OFF, gpr_rm(R_ESP, 4));
+        x_lea(b, false, R_OFF, xm(R_OFF, -4));
+        with_memory(t, in, S_SS, 4, JM_WRITE, op_push, NULL, true);
+        return;
+    case OP_POP:
+        x_load(b, 4, R_OFF, gpr_rm(R_ESP, 4));
+        with_memory(t, in, S_SS, 4, JM_READ, op_pop, NULL, true);
+        return;
+    case OP_NOP:
+        return;
+    case OP_CDQ:
+        x_load(b, 4, XAX, gpr_rm(R_EAX, 4));
+        xb(b, 0x99); /* cdq */
+        x_store(b, 4, gpr_rm(R_EDX, 4), XDX);
+        return;
+    case OP_XCHG:
+        x_load(b, 4, XAX, gpr_rm(o0->reg, 4));
+        x_load(b, 4, XCX, gpr_rm(o1->reg, 4));
+        x_store(b, 4, gpr_rm(o0->reg, 4), XCX);
+        x_store(b, 4, gpr_rm(o1->reg, 4), XAX);
+        return;
+    case OP_SHL: case OP_SHR: case OP_SAR: {
+        unsigned n = in->imm & 31;
+        if (!n)
+            return;
+        if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
+            tr_materialise(t);
+        unsigned ext = in->op == OP_SHL ? 4 : in->op == OP_SHR ? 5 : 7;
+        x_shift_imm(b, ext, 4, gpr_rm(o0->reg, 4), (uint8_t)n);
+        set_flags_after(t, p);
+        return;
+    }
+    case OP_IMUL:
+        if (o1->kind == OPK_MEM) {
+            with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, NULL, false);
+        } else {
+            if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
+                tr_materialise(t);
+            imul_core(t, in, gpr_rm(o1->reg, 4));
+            set_flags_after(t, p);
+        }
+        return;
+    default:
+        break;
+    }
+    if (is_setcc(in->op)) {
+        if (o0->kind == OPK_MEM)
+            with_memory(t, in, in->seg, 1, JM_WRITE, op_setcc_mem, NULL, false);
+        else
+            x_setcc(b, cond_host(t, in->cc), gpr_rm(o0->reg, 1));
+        return;
+    }
+    if (is_cmovcc(in->op)) {
+        if (o1->kind == OPK_MEM) {
+            with_memory(t, in, in->seg, 4, JM_READ, op_cmov_mem, NULL, false);
+        } else {
+            unsigned hc = cond_host(t, in->cc); /* first: it may use eax, ecx */
+            x_load(b, 4, XAX, gpr_rm(o1->reg, 4));
+            x_load(b, 4, XCX, gpr_rm(o0->reg, 4));
+            x_0f(b, (uint8_t)(0x40 + hc), false, false, XCX, R(XAX));
+            x_store(b, 4, gpr_rm(o0->reg, 4), XCX);
+        }
+        return;
+    }
+}
+
+/* The block's last instruction when it is a native JMP/Jcc rel32: the
+ * two ways out, and the loop back to the body when the target is the
+ * block's own start. */
+static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
+{
+    unsigned k = t->k;
+    uint32_t target = t->off[k + 1] + in->imm; /* from r14, mod 2^32 */
+    /* Looping back to the body needs the x87 window as the body's start
+     * has it (an interpreted x87 op in between gave it up). */
+    bool self = target == 0 && (!t->x87 || (t->s.x87_live && t->s.w == t->depth0 &&
+                                            t->s.top == t->top0));
+    unsigned l_taken = x_label_new(&t->L);
+    if (is_jcc(in->op)) {
+        unsigned hc = cond_host(t, in->cc);
+        x_jcc(&t->L, t->cur, hc, l_taken);
+        struct tstate at = t->s;
+        /* not taken: fall through to the next instruction */
+        tr_emit_exit(t, k, true, t->off[k + 1]);
+        t->s = at;
+    } else {
+        x_jmp(&t->L, t->cur, l_taken);
+    }
+    x_bind(&t->L, l_taken, t->cur);
+    if (!self) {
+        /* Beyond the CS limit: the interpreter's handler raises #GP. */
+        unsigned l_gp = x_label_new(&t->L);
+        tr_materialise(t);
+        x_lea(t->cur, false, XAX, xm(R_EIP0, (int32_t)target));
+        x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+        x_jcc(&t->L, t->cur, XCC_A, l_gp);
+        tr_emit_exit(t, k, true, target);
+        x_bind(&t->L, l_gp, t->cur);
+        emit_callout(t, in, true, false);
+        return;
+    }
+    /* Loop: keep the window (FIP and friends go to struct cpu, so that the
+     * body's start finds what it assumes; the sticky flags and C1 stay on
+     * the host: reading them would wait for the x87); write the flags the
+     * block's start may see. */
+    if ((t->s.pending | t->s.pending_zero) & live_in)
+        tr_materialise(t);
+    bool saved = (t->s.pending | t->s.pending_zero) != 0;
+    if (saved) {
+        xb(t->cur, 0x9C);
+        x_pop_r(t->cur, R_SAVEF);
+    }
+    x87_note_ips(t);
+    emit_icount_add(t, (int64_t)t->b->ninsn - t->s.flushed);
+    unsigned l_out = x_label_new(&t->L);
+    {
+        struct xenc e = XENC1(0x39);
+        e.w = true;
+        struct xrm rm = cpu_rm(CPU_OFF(async));
+        x_insn(t->cur, &e, R_CALM, true, &rm);
+    }
+    x_jcc(&t->L, t->cur, XCC_NE, l_out);
+    {
+        struct xenc e = XENC1(0x8B); /* mov rax, [icount] */
+        e.w = true;
+        struct xrm rm = cpu_rm(CPU_OFF(icount));
+        x_insn(t->cur, &e, XAX, true, &rm);
+        struct xenc a = XENC1(0x81); /* add rax, ninsn */
+        a.w = true;
+        struct xrm ra = R(XAX);
+        x_insn(t->cur, &a, 0, false, &ra);
+        x32(t->cur, t->b->ninsn);
+        struct xenc c = XENC1(0x3B); /* cmp rax, [icount_end] */
+        c.w = true;
+        struct xrm rc = cpu_rm(CPU_OFF(jit_icount_end));
+        x_insn(t->cur, &c, XAX, true, &rc);
+    }
+    x_jcc(&t->L, t->cur, XCC_A, l_out);
+    x_jmp(&t->L, t->cur, t->l_body);
+    x_bind(&t->L, l_out, t->cur);
+    if (saved) {
+        x_push_r(t->cur, R_SAVEF);
+        xb(t->cur, 0x9D);
+    }
+    t->s.flushed = t->b->ninsn; /* already counted */
+    tr_emit_exit(t, t->b->ninsn - 1, true, 0);
+}
+
+/* --- the driver ---------------------------------------------------------- */
+
+/* Whether an instruction the interpreter runs may touch the x87 state
+ * (x87, WAIT, MMX, SSE, FXSAVE: everything from FWAIT on in the table). */
+static bool touches_fpu(const struct insn *in)
+{
+    return in->op >= OP_FWAIT;
+}
+
+/* Liveness of the flags: what is observable after each instruction. */
+static uint32_t compute_liveness(struct tr *t)
+{
+    unsigned n = t->b->ninsn;
+    uint32_t live = ALLF; /* at the exits */
+    for (unsigned k = n; k-- > 0;) {
+        struct plan *p = &t->plan[k];
+        p->live_after = live;
+        if (!p->native)
+            live = ALLF; /* the handler reads and may fault */
+        else
+            live = (live & ~p->W) | p->R | (p->faults ? ALLF : 0);
+    }
+    return live;
+}
+
+/* Flags an instruction would leave wrong if observable (the host's value
+ * may differ from the interpreter's). */
+static bool flags_exact(const struct plan *p)
+{
+    uint32_t unknown = p->W & ~(p->H | p->Z);
+    return !(unknown & p->live_after);
+}
+
+bool tr_translate(struct tr *t)
+{
+    struct block *b = t->b;
+    unsigned n = b->ninsn;
+    if (!b->code32)
+        return false;
+    uint32_t o = 0;
+    for (unsigned k = 0; k < n; k++) {
+        t->off[k] = o;
+        o += b->insn[k].len;
+    }
+    t->off[n] = o;
+
+    /* Classify. */
+    bool x87_ok = true;
+    unsigned x87_end = n; /* native x87 only before the first dirty op */
+    for (unsigned k = 0; k < n; k++) {
+        const struct insn *in = &b->insn[k];
+        struct plan *p = &t->plan[k];
+        memset(p, 0, sizeof(*p));
+        bool last = k + 1 == n;
+        if (in->virt != VIRT_NONE)
+            continue; /* the interpreter's */
+        if (x87_ok && x87_classify(t->c, in, p)) {
+            p->native = p->x87 = true;
+            p->faults = p->mem_size != 0;
+            continue;
+        }
+        if (touches_fpu(in) && x87_end == n) {
+            x87_end = k;
+            x87_ok = false;
+        }
+        if (in->flow != FLOW_SEQ && !last)
+            continue;
+        if (in->flow != FLOW_SEQ && !(is_jcc(in->op) || in->flow == FLOW_JMP_REL))
+            continue;
+        p->native = int_classify(t, in, p);
+        if (in->op == OP_PUSH || in->op == OP_POP)
+            t->uses_stack = true;
+    }
+    /* Segments that are flat now are assumed flat (the prologue checks). */
+    for (unsigned k = 0; k < n; k++) {
+        const struct insn *in = &b->insn[k];
+        const struct plan *p = &t->plan[k];
+        if (!p->native)
+            continue;
+        bool mem = in->op == OP_PUSH || in->op == OP_POP;
+        for (unsigned i = 0; i < in->nops && i < 3; i++)
+            if (in->o[i].kind == OPK_MEM && in->op != OP_LEA)
+                mem = true;
+        if (!mem)
+            continue;
+        unsigned s = (in->op == OP_PUSH || in->op == OP_POP) ? S_SS : in->seg;
+        const struct seg *sg = &t->c->seg[s];
+        if (sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & seg_check_bits(JM_RMW)))
+            t->flat |= (uint8_t)(1u << s);
+    }
+    /* The x87 window is possible only for ops before the first dirty one. */
+    t->x87 = false;
+    for (unsigned k = 0; k < x87_end; k++)
+        if (t->plan[k].x87)
+            t->x87 = true;
+    for (unsigned k = x87_end; k < n; k++)
+        if (t->plan[k].x87)
+            t->plan[k].native = t->plan[k].x87 = false;
+    if (t->x87 && !x87_prepass(t, x87_end)) {
+        t->x87 = false;
+        for (unsigned k = 0; k < n; k++)
+            if (t->plan[k].x87)
+                t->plan[k].native = t->plan[k].x87 = false;
+    }
+    /* Flags: drop native forms whose undefined flags would be seen. */
+    uint32_t live_in;
+    for (;;) {
+        live_in = compute_liveness(t);
+        bool changed = false;
+        for (unsigned k = 0; k < n; k++) {
+            struct plan *p = &t->plan[k];
+            if (p->native && !flags_exact(p)) {
+                p->native = false;
+                if (p->x87)
+                    return false; /* cannot happen: F(U)COMI are exact */
+                changed = true;
+            }
+        }
+        if (!changed)
+            break;
+    }
+
+    /* Prologue. */
+    t->l_bail = x_label_new(&t->L);
+    t->l_epilogue = x_label_new(&t->L);
+    t->l_body = x_label_new(&t->L);
+    struct xbuf *hb = t->cur = &t->hot;
+    x_push_r(hb, XBX);
+    x_push_r(hb, XBP);
+    x_push_r(hb, X12);
+    x_push_r(hb, X13);
+    x_push_r(hb, X14);
+    x_push_r(hb, X15);
+    x_alu_rm_imm(hb, 5, 8, R(XSP), 8); /* sub rsp, 8: aligned calls */
+    x_mov_rr64(hb, R_CPU, XDI);
+    {
+        struct xenc e = XENC1(0x8B);
+        e.w = true;
+        struct xrm rm = cpu_rm(CPU_OFF(tlb));
+        x_insn(hb, &e, R_TLB, true, &rm);
+        struct xrm rc = cpu_rm(CPU_OFF(jit_calm));
+        x_insn(hb, &e, R_CALM, true, &rc);
+    }
+    x_load(hb, 4, R_EIP0, cpu_rm(CPU_OFF(eip)));
+    /* Entry conditions the translation was specialised for. */
+    x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
+    x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+    if (t->uses_stack) {
+        x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(stack32)), 1);
+        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+    }
+    for (unsigned s = 0; s < S_COUNT; s++) {
+        if (!(t->flat & (1u << s)))
+            continue;
+        x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].base)), 0);
+        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].limit)), 0xFFFFFFFFu);
+        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), seg_check_bits(JM_RMW));
+        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+    }
+    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1 };
+    if (t->x87)
+        x87_emit_entry(t);
+    x_bind(&t->L, t->l_body, hb);
+    struct tstate body_state = t->s;
+
+    /* Body. */
+    for (unsigned k = 0; k < n; k++) {
+        const struct insn *in = &b->insn[k];
+        const struct plan *p = &t->plan[k];
+        t->k = k;
+        bool last = k + 1 == n;
+        if (!p->native) {
+            bool dirty = touches_fpu(in);
+            emit_callout(t, in, last, dirty);
+            if (last)
+                break;
+            continue;
+        }
+        if (last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
+            emit_branch_end(t, in, live_in);
+            break;
+        }
+        emit_native(t, in);
+        if (last)
+            tr_emit_exit(t, k, true, t->off[n]);
+    }
+    (void)body_state;
+
+    /* Bail and epilogue (in the cold section). */
+    t->cur = &t->cold;
+    x_bind(&t->L, t->l_bail, t->cur);
+    x_mov_r32_imm(t->cur, XAX, JIT_BAIL);
+    x_bind(&t->L, t->l_epilogue, t->cur);
+    x_alu_rm_imm(t->cur, 0, 8, R(XSP), 8);
+    x_pop_r(t->cur, X15);
+    x_pop_r(t->cur, X14);
+    x_pop_r(t->cur, X13);
+    x_pop_r(t->cur, X12);
+    x_pop_r(t->cur, XBP);
+    x_pop_r(t->cur, XBX);
+    xb(t->cur, 0xC3);
+    return !(t->hot.overflow || t->cold.overflow || t->L.overflow);
+}
+
+/* Statistics for jit.c. */
+void tr_count(const struct tr *t, uint64_t *native, uint64_t *callout)
+{
+    for (unsigned k = 0; k < t->b->ninsn; k++) {
+        if (t->plan[k].native)
+            (*native)++;
+        else
+            (*callout)++;
+    }
+}
