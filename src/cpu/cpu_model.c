@@ -29,8 +29,8 @@
  *   CLFSH  CLFLUSH (a fault check, no cache)
  *   PAE    PAE paging, 2 MiB pages, PDPTE loading (mmu.c)
  *   NX     execute disable with EFER.NXE (mmu.c, msr.c)
- *   MMX, FXSR, SSE, SSE2  every MMX/SSE/SSE2 instruction but MASKMOVQ and
- *          MASKMOVDQU (#UD), FXSAVE/FXRSTOR, MXCSR and #XM (simd.h)
+ *   MMX, FXSR, SSE, SSE2  every MMX/SSE/SSE2 instruction, FXSAVE/FXRSTOR,
+ *          MXCSR and #XM (simd.h)
  * Not here: VME (no CR4.VME/PVI), DE (no I/O breakpoints), MCE/MCA (no
  * machine checks), APIC (no local APIC), PSE36, PSN, DS, ACPI, TM, SS, PBE,
  * EST, TM2, RDTSCP. */
