@@ -112,6 +112,9 @@ struct msrs {
     uint64_t mtrr_def_type;
     uint64_t mtrr_fixed[11];   /* 250H, 258H, 259H, 268H-26FH */
     uint64_t mtrr_var[16];     /* PhysBase0, PhysMask0, ... (200H-20FH) */
+    uint64_t perfevtsel[2];    /* P6 PerfEvtSel0/1 (186H, 187H) */
+    uint64_t perfctr[2];       /* P6 PerfCtr0/1 (C1H, C2H): 40 bits, never
+                                  advanced (msr.c) */
 };
 
 /* Why cpu_run() returned. */

@@ -24,13 +24,15 @@
  *   PSE    4 MiB pages (mmu.c)          TSC   RDTSC, CR4.TSD
  *   CX8    CMPXCHG8B                    PGE   global pages (mmu.c)
  *   CMOV   CMOVcc
- *   MSR    RDMSR/WRMSR (msr.c)          SEP   SYSENTER/SYSEXIT
+ *   MSR    RDMSR/WRMSR (msr.c); on the family-6 models also PerfEvtSel0/1
+ *          and PerfCtr0/1, counters that never advance (p6_perfmon)
+ *   SEP    SYSENTER/SYSEXIT
  *   MTRR, PAT  storage with validity checks (msr.c)
  *   CLFSH  CLFLUSH (a fault check, no cache)
  *   PAE    PAE paging, 2 MiB pages, PDPTE loading (mmu.c)
  *   NX     execute disable with EFER.NXE (mmu.c, msr.c)
- *   MMX, FXSR, SSE, SSE2  every MMX/SSE/SSE2 instruction but MASKMOVQ and
- *          MASKMOVDQU (#UD), FXSAVE/FXRSTOR, MXCSR and #XM (simd.h)
+ *   MMX, FXSR, SSE, SSE2  every MMX/SSE/SSE2 instruction, FXSAVE/FXRSTOR,
+ *          MXCSR and #XM (simd.h)
  * Not here: VME (no CR4.VME/PVI), DE (no I/O breakpoints), MCE/MCA (no
  * machine checks), APIC (no local APIC), PSE36, PSN, DS, ACPI, TM, SS, PBE,
  * EST, TM2, RDTSCP. */
@@ -81,7 +83,7 @@ const struct cpu_model cpu_models[] = {
         .max_basic = 2,
         .features = { [FW_1_EDX] = 0x0183FBFFu },
         .leaf2 = { 0x03020101u, 0, 0, 0x0C040843u },
-        .ucode_rev = 0x2A, .platform_id = 0, .p6_msrs = true,
+        .ucode_rev = 0x2A, .platform_id = 0, .p6_msrs = true, .p6_perfmon = true,
     },
     {
         /* Coppermine, 256 KiB L2 (descriptor 82), serial number off. */
@@ -93,7 +95,7 @@ const struct cpu_model cpu_models[] = {
         .max_basic = 2,
         .features = { [FW_1_EDX] = 0x0383FBFFu },
         .leaf2 = { 0x03020101u, 0, 0, 0x0C040882u },
-        .ucode_rev = 0x0A, .platform_id = 4, .p6_msrs = true,
+        .ucode_rev = 0x0A, .platform_id = 4, .p6_msrs = true, .p6_perfmon = true,
     },
     {
         /* Dothan C0 with execute disable, 2 MiB L2 (descriptor 7D). */
@@ -109,6 +111,7 @@ const struct cpu_model cpu_models[] = {
         .leaf2 = { 0x02B3B001u, 0x000000F0u, 0, 0x2C04307Du },
         .brand = "Intel(R) Pentium(R) M processor 2.00GHz",
         .ucode_rev = 0x20, .platform_id = 4, .p6_msrs = true, .misc_enable = true,
+        .p6_perfmon = true,
     },
 };
 

@@ -35,6 +35,7 @@ struct cpu_model {
     uint8_t platform_id;     /* IA32_PLATFORM_ID[52:50] */
     bool p6_msrs;            /* has IA32_PLATFORM_ID and IA32_BIOS_SIGN_ID */
     bool misc_enable;        /* has IA32_MISC_ENABLE */
+    bool p6_perfmon;         /* has the P6 PerfEvtSel0/1 and PerfCtr0/1 */
 };
 
 extern const struct cpu_model cpu_models[];

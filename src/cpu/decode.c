@@ -190,10 +190,15 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
         const ZydisDecodedOperand *op = &zo[k];
         if (k >= nvis) {
             /* Hidden operands: only the string source (DS:SI, overridable)
-             * and XLAT's DS:BX tell us something we need, their segment. */
-            if (op->type == ZYDIS_OPERAND_TYPE_MEMORY &&
-                (op->mem.base == ZYDIS_REGISTER_SI || op->mem.base == ZYDIS_REGISTER_ESI ||
-                 op->mem.base == ZYDIS_REGISTER_BX || op->mem.base == ZYDIS_REGISTER_EBX))
+             * and XLAT's DS:BX tell us something we need, their segment;
+             * MASKMOVQ/MASKMOVDQU's DS:(E)DI (overridable) becomes the
+             * memory operand, so that ea_offset() gives DI or EDI. */
+            if (op->type != ZYDIS_OPERAND_TYPE_MEMORY)
+                continue;
+            if (i->op == OP_MASKMOVQ || i->op == OP_MASKMOVDQU)
+                take_mem(i, op);
+            else if (op->mem.base == ZYDIS_REGISTER_SI || op->mem.base == ZYDIS_REGISTER_ESI ||
+                     op->mem.base == ZYDIS_REGISTER_BX || op->mem.base == ZYDIS_REGISTER_EBX)
                 i->seg = (uint8_t)(op->mem.segment - ZYDIS_REGISTER_ES);
             continue;
         }

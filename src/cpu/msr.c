@@ -3,9 +3,13 @@
  * PAT: vol. 3A, 11.11 and 11.12).
  *
  * MTRRs and PAT are storage with the architectural validity checks: memory
- * types do not change what an emulated access does.  No performance
- * counters or machine-check banks exist, so their MSRs are #GP like any
- * unknown one. */
+ * types do not change what an emulated access does.  The P6 performance-
+ * monitoring MSRs are storage too (see the P6 comment in msr.h): no event
+ * is counted, so a counter keeps what was last written to it whatever its
+ * event select says; a guest sees counters that never advance.  (Linux
+ * checks that a value written to a counter reads back, which holds, and
+ * would only see its samples never arrive.)  No machine-check banks exist,
+ * so their MSRs are #GP like any unknown one. */
 #include "cpu/msr.h"
 
 #include "cpu/cpu_model.h"
@@ -83,6 +87,21 @@ static int mtrr_fixed_slot(uint32_t index)
     return -1;
 }
 
+/* PerfCtr0/1, PerfEvtSel0/1: counter or select n, or -1. */
+static int p6_perfctr(const struct cpu *c, uint32_t index)
+{
+    if (!c->model->p6_perfmon || index < MSR_P6_PERFCTR0 || index > MSR_P6_PERFCTR1)
+        return -1;
+    return (int)(index - MSR_P6_PERFCTR0);
+}
+
+static int p6_perfevtsel(const struct cpu *c, uint32_t index)
+{
+    if (!c->model->p6_perfmon || index < MSR_P6_PERFEVTSEL0 || index > MSR_P6_PERFEVTSEL1)
+        return -1;
+    return (int)(index - MSR_P6_PERFEVTSEL0);
+}
+
 /* MISC_ENABLE bits software may change: fast strings (0) and limit CPUID
  * maxval (22, no effect: our models report at most leaf 2 anyway).  BTS
  * and PEBS unavailable (11, 12) are read-only. */
@@ -94,9 +113,14 @@ bool msr_read(struct cpu *c, uint32_t index, uint64_t *value)
     const struct cpu_model *m = c->model;
     bool mtrr = cpu_has(c, CPUF_MTRR);
     int fixed = mtrr_fixed_slot(index);
+    int ctr = p6_perfctr(c, index), sel = p6_perfevtsel(c, index);
     uint64_t v;
     if (index == MSR_TSC)
         v = cpu_read_tsc(c);
+    else if (ctr >= 0)
+        v = c->msr.perfctr[ctr];   /* all 40 bits */
+    else if (sel >= 0)
+        v = c->msr.perfevtsel[sel];
     else if (index == MSR_PLATFORM_ID && m->p6_msrs)
         v = (uint64_t)m->platform_id << 50;
     else if (index == MSR_APIC_BASE && cpu_has(c, CPUF_APIC))
@@ -134,6 +158,7 @@ bool msr_write(struct cpu *c, uint32_t index, uint64_t v)
     const struct cpu_model *m = c->model;
     bool mtrr = cpu_has(c, CPUF_MTRR);
     int fixed = mtrr_fixed_slot(index);
+    int ctr = p6_perfctr(c, index), sel = p6_perfevtsel(c, index);
     uint64_t pmask = phys_addr_mask(c);
     if (index == MSR_TSC) {
         /* P6 family: only the low 32 bits are written, the high half is
@@ -141,6 +166,22 @@ bool msr_write(struct cpu *c, uint32_t index, uint64_t v)
         if (m->family == 6)
             v = (uint32_t)v;
         c->msr.tsc_offset = v - tsc_raw(c);
+    } else if (ctr >= 0) {
+        /* WRMSR cannot set a P6 counter arbitrarily: EAX is written and
+         * bits 39:32 become copies of its bit 31, EDX is ignored (SDM
+         * vol. 3B, P6 family, "PerfCtr0 and PerfCtr1 MSRs"). */
+        c->msr.perfctr[ctr] = (uint64_t)(int64_t)(int32_t)(uint32_t)v & P6_PERFCTR_MASK;
+    } else if (sel >= 0) {
+        /* Reserved bits (21, 63:32) are #GP(0), as WRMSR does for any MSR
+         * (SDM vol. 2, WRMSR).  EN (22) is "only present in PerfEvtSel0"
+         * (SDM vol. 3B, P6 family, PerfEvtSel0 and PerfEvtSel1 MSRs), and
+         * the SDM does not call that bit reserved in PerfEvtSel1: it is
+         * kept there and does nothing.  Family-6 software sets it in both
+         * selects (oprofile's driver does, to start counting), so a #GP
+         * would break it. */
+        if (v & P6_PERFEVTSEL_RSVD)
+            return false;
+        c->msr.perfevtsel[sel] = v;
     } else if (index == MSR_APIC_BASE && cpu_has(c, CPUF_APIC)) {
         /* BSP (8, read-only here), enable (11), base (35:12) */
         if (v & ~((pmask & ~0xFFFull) | 0x800 | 0x100))

@@ -3,6 +3,7 @@
  * PREFETCHh and the multi-byte NOP. */
 #include "cpu/exec.h"
 #include "cpu/features.h"
+#include "cpu/msr.h"
 #include "cpu/ops.h"
 
 /* WBINVD/INVD: privileged (#GP(0) at CPL > 0, V86 included; SDM vol. 2);
@@ -26,14 +27,16 @@ void h_clflush(struct cpu *c, const struct insn *i)
 
 /* RDPMC (SDM vol. 2): at CPL > 0 only with CR4.PCE (real mode is CPL 0);
  * the P6 family has two counters, ECX 0 and 1, anything else is #GP(0).
- * No events are counted here (the event-select MSRs do not exist), so the
- * counters read 0. */
+ * EDX:EAX gets the whole 40-bit counter (EDX 31:8 zero): PerfCtr0/1 as
+ * RDMSR reads them, which count no events here (msr.c). */
 void h_rdpmc(struct cpu *c, const struct insn *i)
 {
     if (c->cpl != 0 && !(c->cr4 & CR4_PCE))
         cpu_fault(c, EXC_GP, 0);
-    if (c->gpr[R_ECX] > 1)
+    uint32_t n = c->gpr[R_ECX];
+    if (n > 1)
         cpu_fault(c, EXC_GP, 0);
-    c->gpr[R_EAX] = 0;
-    c->gpr[R_EDX] = 0;
+    uint64_t v = c->msr.perfctr[n] & P6_PERFCTR_MASK;
+    c->gpr[R_EAX] = (uint32_t)v;
+    c->gpr[R_EDX] = (uint32_t)(v >> 32);
 }

@@ -235,7 +235,6 @@ static void test_msrs(void)
     uint64_t v;
     CHECK(!msr_read(c, 0x12345678, &v));
     CHECK(!msr_read(c, MSR_APIC_BASE, &v));   /* no local APIC claimed */
-    CHECK(!msr_read(c, 0x186, &v));           /* no performance counters */
     CHECK(msr_read(c, MSR_MTRRCAP, &v) && v == MTRRCAP_VALUE);
     CHECK(!msr_write(c, MSR_MTRRCAP, 0));      /* read-only */
     CHECK(msr_read(c, MSR_PAT, &v) && v == 0x0007040600070406ull);
@@ -321,6 +320,146 @@ static void test_msrs(void)
     vm = NULL;
 }
 
+/* Runs `hex` at 0x1000 for one instruction (CPL 3, where the HLT of run()
+ * would fault): the vector of the first exception it raised, or -1.  The
+ * exit log gives the first: delivering it may raise more. */
+static int step(struct cpu *c, const char *hex)
+{
+    put_hex(vm, 0x1000, hex);
+    c->eip = 0x1000;
+    uint64_t exc = c->exceptions;
+    unsigned first = c->exits.next;
+    cpu_run(c, 1);
+    if (c->exceptions == exc)
+        return -1;
+    const struct exit_entry *x = &c->exits.e[first % EXIT_LOG_SIZE];
+    CHECK_EQ(x->kind, EXIT_EXCEPTION);
+    CHECK_EQ(x->value, 0); /* error code 0 */
+    return (int)x->what;
+}
+
+/* The P6 performance-monitoring MSRs (msr.c): storage with the SDM's rules,
+ * read by RDMSR and RDPMC.  Counters never advance. */
+static void test_perfmon(const struct cpu_model *m)
+{
+    char err[128];
+    vm = vm_create(&(struct vm_config){ .ram_mb = 1, .cpu_model = m }, err, sizeof(err));
+    CHECK(vm != NULL);
+    if (!vm)
+        return;
+    struct cpu *c = flat();
+    uint64_t v;
+    static const uint32_t msrs[4] = { MSR_P6_PERFCTR0, MSR_P6_PERFCTR1, MSR_P6_PERFEVTSEL0,
+                                      MSR_P6_PERFEVTSEL1 };
+    /* Only the family-6 models have them; the Pentium's are 11H-13H. */
+    CHECK_EQ(m->p6_perfmon, m->family == 6);
+    for (unsigned k = 0; k < 4; k++) {
+        CHECK_EQ(msr_read(c, msrs[k], &v), m->p6_perfmon);
+        CHECK_EQ(msr_write(c, msrs[k], 0), m->p6_perfmon);
+        if (m->p6_perfmon) {
+            CHECK(msr_read(c, msrs[k], &v));
+            CHECK_EQ(v, 0);
+        }
+    }
+    if (!m->p6_perfmon) {
+        vm_destroy(vm);
+        vm = NULL;
+        return;
+    }
+    /* RESET: all zero (SDM vol. 3A, table 9-1). */
+    CHECK(msr_write(c, MSR_P6_PERFCTR0, 5));
+    CHECK(msr_write(c, MSR_P6_PERFEVTSEL0, 0x79));
+    cpu_reset(c);
+    CHECK(msr_read(c, MSR_P6_PERFCTR0, &v) && v == 0);
+    CHECK(msr_read(c, MSR_P6_PERFEVTSEL0, &v) && v == 0);
+    c = flat();
+
+    /* Event selects: every defined bit reads back (CMASK, INV, EN, INT,
+     * PC, E, OS, USR, unit mask, event); bit 21 and 63:32 are #GP and
+     * leave the register alone.  EN in PerfEvtSel1 is kept. */
+    CHECK(msr_write(c, MSR_P6_PERFEVTSEL0, 0xFFDFFFFFull));
+    CHECK(msr_read(c, MSR_P6_PERFEVTSEL0, &v) && v == 0xFFDFFFFFull);
+    CHECK(msr_write(c, MSR_P6_PERFEVTSEL0, 0x00530079ull)); /* Linux: cycles, EN */
+    CHECK(!msr_write(c, MSR_P6_PERFEVTSEL0, 0x00200000ull));
+    CHECK(!msr_write(c, MSR_P6_PERFEVTSEL0, 1ull << 32));
+    CHECK(!msr_write(c, MSR_P6_PERFEVTSEL1, 1ull << 63));
+    CHECK(msr_read(c, MSR_P6_PERFEVTSEL0, &v) && v == 0x00530079ull);
+    CHECK(msr_write(c, MSR_P6_PERFEVTSEL1, 0x004300C0ull));
+    CHECK(msr_read(c, MSR_P6_PERFEVTSEL1, &v) && v == 0x004300C0ull);
+
+    /* Counters: EAX is written, bits 39:32 copy its bit 31, EDX is
+     * ignored; reads give 40 bits.  The counters are enabled above but
+     * count nothing: they hold what was written. */
+    CHECK(msr_write(c, MSR_P6_PERFCTR0, 0x1234ull));
+    CHECK(msr_read(c, MSR_P6_PERFCTR0, &v) && v == 0x1234ull);
+    CHECK(msr_write(c, MSR_P6_PERFCTR0, 0x1234567880000000ull));
+    CHECK(msr_read(c, MSR_P6_PERFCTR0, &v) && v == 0xFF80000000ull);
+    CHECK(msr_write(c, MSR_P6_PERFCTR1, 0xFFFFFFFF7FFFFFFFull));
+    CHECK(msr_read(c, MSR_P6_PERFCTR1, &v) && v == 0x7FFFFFFFull);
+    CHECK(msr_write(c, MSR_P6_PERFCTR1, (uint64_t)-100)); /* a period of 100 */
+    CHECK(msr_read(c, MSR_P6_PERFCTR1, &v) && v == 0xFFFFFFFF9Cull);
+    CHECK(run(c, "90909090f4") == -1);
+    CHECK(msr_read(c, MSR_P6_PERFCTR1, &v) && v == 0xFFFFFFFF9Cull);
+    /* Linux's check_hw_exists: a counter's value with its low 16 bits
+     * flipped reads back as written. */
+    for (unsigned k = 0; k < 2; k++) {
+        uint64_t old, back;
+        CHECK(msr_read(c, MSR_P6_PERFCTR0 + k, &old));
+        CHECK(msr_write(c, MSR_P6_PERFCTR0 + k, old ^ 0xFFFF));
+        CHECK(msr_read(c, MSR_P6_PERFCTR0 + k, &back) && back == (old ^ 0xFFFF));
+    }
+
+    /* The instructions: WRMSR of a reserved select bit is #GP(0); RDPMC
+     * gives EDX:EAX = the 40-bit counter, #GP(0) for ECX > 1. */
+    c = flat();
+    c->gpr[R_ECX] = MSR_P6_PERFEVTSEL1;
+    c->gpr[R_EAX] = 1u << 21;
+    c->gpr[R_EDX] = 0;
+    CHECK_EQ(run(c, "0f30f4"), EXC_GP);
+    c = flat();
+    CHECK(msr_write(c, MSR_P6_PERFCTR0, 0x80000001ull));
+    CHECK(msr_write(c, MSR_P6_PERFCTR1, 0x7FFFFFFEull));
+    c->gpr[R_ECX] = 0;
+    CHECK_EQ(run(c, "0f33f4"), -1);
+    CHECK_EQ(c->gpr[R_EAX], 0x80000001u);
+    CHECK_EQ(c->gpr[R_EDX], 0xFF);
+    c->eip = 0x1000;
+    c->halted = false;
+    c->gpr[R_ECX] = 1;
+    c->gpr[R_EDX] = 0x12345678;
+    CHECK_EQ(run(c, "0f33f4"), -1);
+    CHECK_EQ(c->gpr[R_EAX], 0x7FFFFFFEu);
+    CHECK_EQ(c->gpr[R_EDX], 0);
+    c->eip = 0x1000;
+    c->halted = false;
+    c->gpr[R_ECX] = 2;
+    CHECK_EQ(run(c, "0f33f4"), EXC_GP);
+    /* CPL 3: #GP(0) without CR4.PCE; with it, the counter. */
+    for (unsigned pce = 0; pce < 2; pce++) {
+        c = flat();
+        CHECK(msr_write(c, MSR_P6_PERFCTR0, 0x80000001ull));
+        c->cr4 |= pce ? CR4_PCE : 0;
+        c->cpl = 3;
+        c->seg[S_CS].attr |= 0x60;
+        c->seg[S_SS].attr |= 0x60;
+        c->seg[S_CS].sel |= 3;
+        c->seg[S_SS].sel |= 3;
+        cpu_mode_changed(c);
+        c->gpr[R_ECX] = 0;
+        c->gpr[R_EAX] = c->gpr[R_EDX] = 0xDEAD;
+        if (pce) {
+            CHECK_EQ(step(c, "0f33"), -1);
+            CHECK_EQ(c->gpr[R_EAX], 0x80000001u);
+            CHECK_EQ(c->gpr[R_EDX], 0xFF);
+        } else {
+            CHECK_EQ(step(c, "0f33"), EXC_GP);
+            CHECK_EQ(c->gpr[R_EAX], 0xDEAD);
+        }
+    }
+    vm_destroy(vm);
+    vm = NULL;
+}
+
 int main(void)
 {
     CHECK(cpu_model_count >= 6);
@@ -330,5 +469,7 @@ int main(void)
     }
     test_default();
     test_msrs();
+    for (size_t k = 0; k < cpu_model_count; k++)
+        test_perfmon(&cpu_models[k]);
     return check_report();
 }

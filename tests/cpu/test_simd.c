@@ -303,8 +303,9 @@ static bool same(const struct hstate *g, const uint8_t *gm, const struct hstate 
 
 /* Opcodes (second byte after 0F) that are SIMD and safe to run on the
  * host from random state.  Not here: 0F 77 group of its own (EMMS is
- * below), 0F AE (FXSAVE..., tested in part 2), 0F F7 (MASKMOVQ writes
- * to [EDI]), 0F 78/79 (SSE4a/VMX). */
+ * below), 0F AE (FXSAVE..., tested in part 2), 0F F7 (MASKMOVQ and
+ * MASKMOVDQU store to [EDI]: test_maskmov_differential), 0F 78/79
+ * (SSE4a/VMX). */
 static bool simd_opcode(unsigned op)
 {
     return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2F) ||
@@ -398,6 +399,74 @@ static void test_differential(unsigned states)
     }
     printf("test_simd: %u runs, %u mismatches\n", ran, failed);
     free(hmem);
+}
+
+/* MASKMOVQ and MASKMOVDQU store through EDI, so they get their own
+ * differential run: EDI points at a random offset in the memory operand on
+ * both sides.  The host's copy of that memory is mapped below 4 GiB, so
+ * the 32-bit EDI the stub loads is the whole of RDI, the 64-bit address
+ * the host's MASKMOV uses.  One state in four has a mask of all ones, one
+ * of all zeros; the rest are random bytes. */
+static void test_maskmov_differential(unsigned states)
+{
+    uint8_t *hmem = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    CHECK(hmem != MAP_FAILED);
+    if (hmem == MAP_FAILED)
+        return;
+    unsigned ran = 0, failed = 0;
+    for (unsigned xmm = 0; xmm < 2; xmm++) {
+        for (unsigned form = 0; form < 8; form++) {
+            unsigned reg = form, rm = (form * 3 + 1) & 7; /* form 4: rm = reg */
+            uint8_t insn[4];
+            unsigned n = 0;
+            if (xmm)
+                insn[n++] = 0x66;
+            insn[n++] = 0x0F;
+            insn[n++] = 0xF7;
+            insn[n++] = (uint8_t)(0xC0 | reg << 3 | rm);
+            for (unsigned st = 0; st < states; st++) {
+                struct hstate hs, gs;
+                uint8_t gmem[MEMLEN];
+                rnd_state(&hs, hmem);
+                /* FXSAVE keeps ST(i) in slot i, and MMk is R(k) = ST(k - TOP). */
+                unsigned top = (hs.fx[3] >> 3) & 7;
+                uint8_t *mask = xmm ? hs.fx + 160 + 16 * rm : hs.fx + 32 + 16 * ((rm - top) & 7);
+                if (st % 4 < 2)
+                    memset(mask, st % 4 == 0 ? 0xFF : 0, xmm ? 16 : 8);
+                uint32_t off = (uint32_t)(rnd64() % (MEMLEN - 16 + 1));
+                gs = hs;
+                memcpy(gmem, hmem, MEMLEN);
+                uint8_t orig[MEMLEN];
+                memcpy(orig, hmem, MEMLEN);
+                gs.gpr[R_EDI] = MEM_PA + off;
+                hs.gpr[R_EDI] = (uint32_t)(uintptr_t)hmem + off;
+                int v = guest_exec(insn, n, &gs, gmem);
+                ran++;
+                char why[120] = "guest exception";
+                bool ok = v < 0;
+                if (ok) {
+                    host_exec(insn, n, &hs, hmem);
+                    ok = hs.gpr[R_EDI] == (uint32_t)(uintptr_t)hmem + off &&
+                         gs.gpr[R_EDI] == MEM_PA + off;
+                    hs.gpr[R_EDI] = gs.gpr[R_EDI];
+                    ok = ok && same(&gs, gmem, &hs, hmem, why, sizeof(why));
+                }
+                /* The zero mask landed in the mask register: nothing moved. */
+                if (ok && st % 4 == 1 && memcmp(gmem, orig, MEMLEN))
+                    ok = !snprintf(why, sizeof(why), "a zero mask stored");
+                if (!ok && failed++ < 10) {
+                    fprintf(stderr, "MASKMOV mismatch:");
+                    for (unsigned b = 0; b < n; b++)
+                        fprintf(stderr, " %02x", insn[b]);
+                    fprintf(stderr, " EDI+%u vector %d: %s\n", off, v, why);
+                }
+                CHECK(ok);
+            }
+        }
+    }
+    printf("test_simd: %u MASKMOVQ/MASKMOVDQU runs, %u mismatches\n", ran, failed);
+    munmap(hmem, 4096);
 }
 
 /* Encodings that must be implemented (checked against `executed`). */
@@ -548,6 +617,7 @@ int main(int argc, char **argv)
     CHECK(jit != NULL);
     test_rules();
     test_differential(states);
+    test_maskmov_differential(states * 4);
     test_coverage();
     host_stub_free(jit);
     decoder_destroy(dec);
