@@ -86,17 +86,7 @@ uint16_t fpu_get_tw(const struct fpu *f)
 
 void fpu_read_mem(struct cpu *c, const struct insn *i, uint32_t off, void *dst, unsigned len)
 {
-    uint32_t la = seg_linear(c, i->seg, off, len, SEG_READ);
-    uint8_t *d = dst;
-    unsigned k = 0;
-    for (; k + 4 <= len; k += 4) {
-        uint32_t v = lin_read(c, la + k, 4);
-        memcpy(d + k, &v, 4);
-    }
-    if (k < len) {
-        uint16_t v = (uint16_t)lin_read(c, la + k, 2);
-        memcpy(d + k, &v, 2);
-    }
+    mmu_read_bytes(c, seg_linear(c, i->seg, off, len, SEG_READ), dst, len);
 }
 
 void fpu_write_mem(struct cpu *c, const struct insn *i, uint32_t off, const void *src,
@@ -107,18 +97,7 @@ void fpu_write_mem(struct cpu *c, const struct insn *i, uint32_t off, const void
      * of them before the first byte lands. */
     if ((la & 0xFFF) + len > 0x1000)
         mmu_probe(c, la, len, MMU_WRITE);
-    const uint8_t *s = src;
-    unsigned k = 0;
-    for (; k + 4 <= len; k += 4) {
-        uint32_t v;
-        memcpy(&v, s + k, 4);
-        lin_write(c, la + k, v, 4);
-    }
-    if (k < len) {
-        uint16_t v;
-        memcpy(&v, s + k, 2);
-        lin_write(c, la + k, v, 2);
-    }
+    mmu_write_bytes(c, la, src, len);
 }
 
 /* An ESC encoding this FPU does not implement (FISTTP: SSE3): the absent-

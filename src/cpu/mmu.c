@@ -407,6 +407,33 @@ void mmu_probe(struct cpu *c, uint32_t la, uint32_t len, enum mmu_access acc)
     }
 }
 
+/* The width of the next piece of a multi-byte access. */
+static unsigned piece(unsigned left)
+{
+    return left >= 4 ? 4 : left >= 2 ? 2 : 1;
+}
+
+void mmu_read_bytes(struct cpu *c, uint32_t la, void *dst, unsigned len)
+{
+    uint8_t *d = dst;
+    for (unsigned k = 0, n; k < len; k += n) {
+        n = piece(len - k);
+        uint32_t v = mmu_read(c, la + k, n);
+        memcpy(d + k, &v, n);
+    }
+}
+
+void mmu_write_bytes(struct cpu *c, uint32_t la, const void *src, unsigned len)
+{
+    const uint8_t *s = src;
+    for (unsigned k = 0, n; k < len; k += n) {
+        n = piece(len - k);
+        uint32_t v = 0;
+        memcpy(&v, s + k, n);
+        mmu_write(c, la + k, v, n);
+    }
+}
+
 /* --- slow paths -------------------------------------------------------- */
 
 /* One byte through a filled entry (page-crossing accesses). */

@@ -165,6 +165,13 @@ uint32_t mmu_translate(struct cpu *c, uint32_t la, enum mmu_access acc);
  * page ahead of the first store, so the instruction restarts cleanly. */
 void mmu_probe(struct cpu *c, uint32_t la, uint32_t len, enum mmu_access acc);
 
+/* Guest bytes at la of any length, read or written in pieces of 4 bytes,
+ * then one of 2, then one of 1, each as a lin_read/lin_write of that size
+ * (so devices behind MMIO see those widths).  Faults as those do, piece by
+ * piece: callers that must not write part of an operand probe first. */
+void mmu_read_bytes(struct cpu *c, uint32_t la, void *dst, unsigned len);
+void mmu_write_bytes(struct cpu *c, uint32_t la, const void *src, unsigned len);
+
 /* Drops cached translations: all of them, or all but the global ones
  * (G=1 with CR4.PGE at fill time).  Who must call what:
  *   MOV to CR3 (always, even with the same value), a task switch that

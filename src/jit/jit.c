@@ -154,23 +154,6 @@ static void unpack(uint32_t packed, unsigned *s, unsigned *size, unsigned *kind)
     *kind = packed >> 12;
 }
 
-/* Guest bytes at la into buf, as the interpreter reads them (pieces of at
- * most 4 bytes; faults as it would). */
-static void read_bytes(struct cpu *c, uint32_t la, uint8_t *buf, unsigned size)
-{
-    if (size == 1 || size == 2 || size == 4) {
-        uint32_t v = lin_read(c, la, size);
-        memcpy(buf, &v, size);
-        return;
-    }
-    for (unsigned done = 0; done < size;) {
-        unsigned n = size - done >= 4 ? 4 : 2;
-        uint32_t v = lin_read(c, la + done, n);
-        memcpy(buf + done, &v, n);
-        done += n;
-    }
-}
-
 /* The slow path of a memory operand at offset `off`: the segment and page
  * checks the interpreter makes (raising its faults), the data for a read.
  * Returns the scratch copy the operation then works on. */
@@ -182,7 +165,7 @@ void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed)
     c->vm->jit->stats.mem_slow++;
     uint8_t *buf = c->jit_scratch;
     if (kind & JM_READ)
-        read_bytes(c, seg_linear(c, (int)s, off, size, SEG_READ), buf, size);
+        mmu_read_bytes(c, seg_linear(c, (int)s, off, size, SEG_READ), buf, size);
     if (kind & JM_WRITE) {
         uint32_t la = seg_linear(c, (int)s, off, size, SEG_WRITE);
         mmu_probe(c, la, size, MMU_WRITE);
@@ -196,19 +179,5 @@ void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed)
 {
     unsigned s, size, kind;
     unpack(packed, &s, &size, &kind);
-    uint32_t la = seg_linear(c, (int)s, off, size, SEG_WRITE);
-    const uint8_t *buf = c->jit_scratch;
-    if (size == 1 || size == 2 || size == 4) {
-        uint32_t v = 0;
-        memcpy(&v, buf, size);
-        lin_write(c, la, v, size);
-        return;
-    }
-    for (unsigned done = 0; done < size;) {
-        unsigned n = size - done >= 4 ? 4 : 2;
-        uint32_t v = 0;
-        memcpy(&v, buf + done, n);
-        lin_write(c, la + done, v, n);
-        done += n;
-    }
+    mmu_write_bytes(c, seg_linear(c, (int)s, off, size, SEG_WRITE), c->jit_scratch, size);
 }
