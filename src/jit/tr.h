@@ -57,10 +57,6 @@ struct tstate {
     int w;                 /* window depth */
     unsigned top;          /* guest TOP now */
     uint8_t tag_known, tag_full; /* physical registers whose tag we know */
-    bool ran_since_sync;   /* a native x87 op ran since the last sync:
-                              the host's C1 is the guest's */
-    bool spilled_ran;      /* the last spill took C1 from the host: the
-                              reload must put it back there */
     int last_x87, last_x87_mem; /* indices of the last native x87 op
                                    (and with memory), or -1 */
     unsigned flushed;      /* instructions already added to cpu.icount
@@ -116,7 +112,6 @@ bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p);
 bool x87_prepass(struct tr *t, unsigned nnative);
 void x87_emit_entry(struct tr *t);
 void x87_spill(struct tr *t);
-void x87_checkpoint(struct tr *t);
 void x87_note_ips(struct tr *t);
 void x87_reload(struct tr *t);
 void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p);

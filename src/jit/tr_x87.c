@@ -27,8 +27,10 @@
  *   - Sticky flags: the host's flags are OR'ed into the guest's at each
  *     sync.  The prologue clears the host's flags (FNCLEX) only when one
  *     is up that the guest's FSW does not have, so the OR is exact.
- *   - C1: every op translated here defines it, so after one has run since
- *     the last sync, the host's C1 is the guest's.  C0, C2 and C3 are
+ *   - C1: the prologue puts the guest's C1 on the host (FLDENV when it
+ *     is set), and every op translated here defines it as the hardware
+ *     does, so the host's C1 is the guest's all along; syncs copy it, and
+ *     reloads after a call put it back (FLD clears it).  C0, C2 and C3 are
  *     never defined by them (compares that set them go to the
  *     interpreter); FCOMI/FUCOMI set EFLAGS, which the host gives exactly. */
 #define PLEX86_FPU_INTERNAL
@@ -259,28 +261,6 @@ void x87_emit_entry(struct tr *t)
     x_jcc(&t->L, b, XCC_E, l_c1);
     host_c1_from_guest(b);
     x_bind(&t->L, l_c1, b);
-    t->s.ran_since_sync = true;
-}
-
-/* Writes the status word's sticky flags and C1, and FIP/FOP/FCS/FDS,
- * back to struct cpu; the window stays.  Clobbers rax, rcx and the host
- * flags. */
-void x87_checkpoint(struct tr *t)
-{
-    if (!t->s.x87_live)
-        return;
-    struct xbuf *b = t->cur;
-    uint32_t take = FSW_EXC | (t->s.ran_since_sync ? FSW_C1 : 0);
-    fnstsw_ax(b);
-    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), take);
-    x_0f(b, 0xB7, false, false, XCX, cpu_rm(CPU_OFF(fpu.sw)));
-    if (t->s.ran_since_sync)
-        x_alu_rm_imm(b, 4, 4, xr_reg(XCX), (uint32_t)~FSW_C1);
-    x_alu_rm_r(b, 1, 4, xr_reg(XCX), XAX);                      /* or */
-    x_store(b, 2, cpu_rm(CPU_OFF(fpu.sw)), XCX);
-    t->s.spilled_ran = t->s.ran_since_sync;
-    t->s.ran_since_sync = false;
-    x87_note_ips(t);
 }
 
 /* FIP, FCS, FOP and FDS of the last native x87 op, into struct cpu (plain
@@ -312,7 +292,14 @@ void x87_spill(struct tr *t)
     if (!t->s.x87_live)
         return;
     struct xbuf *b = t->cur;
-    x87_checkpoint(t);
+    /* FSW: the host's sticky flags OR'ed in, its C1 (see the top). */
+    fnstsw_ax(b);
+    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), FSW_EXC | FSW_C1);
+    x_0f(b, 0xB7, false, false, XCX, cpu_rm(CPU_OFF(fpu.sw)));
+    x_alu_rm_imm(b, 4, 4, xr_reg(XCX), (uint32_t)~FSW_C1);
+    x_alu_rm_r(b, 1, 4, xr_reg(XCX), XAX);                      /* or */
+    x_store(b, 2, cpu_rm(CPU_OFF(fpu.sw)), XCX);
+    x87_note_ips(t);
     for (int i = 0; i < t->s.w; i++)
         x_x87_mem(b, 0xDB, 7, xm(R_CPU, REG_OFF((t->s.top + (unsigned)i) & 7)));
     x_store_imm(b, 1, cpu_rm(CPU_OFF(fpu.top)), t->s.top);
@@ -323,9 +310,8 @@ void x87_spill(struct tr *t)
     x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(jit_host_cw)));
 }
 
-/* The inverse of x87_spill, for code that goes on after a call.  When the
- * spill took C1 from the host (an op had run since the last sync), the
- * code after still expects the guest's C1 on the host, but FLD clears it:
+/* The inverse of x87_spill, for code that goes on after a call.  The
+ * code after expects the guest's C1 on the host, but FLD clears it:
  * FLDENV puts it back (this runs only around calls). */
 void x87_reload(struct tr *t)
 {
@@ -334,10 +320,7 @@ void x87_reload(struct tr *t)
     struct xbuf *b = t->cur;
     x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(fpu.cw)));
     load_window(t);
-    if (t->s.spilled_ran) {
-        host_c1_from_guest(b);
-        t->s.ran_since_sync = true;
-    }
+    host_c1_from_guest(b);
 }
 
 /* The guest's C1 onto the host (FLD clears it): FNSTENV (32-bit format:
@@ -345,18 +328,16 @@ void x87_reload(struct tr *t)
  * at entries and around calls only. */
 static void host_c1_from_guest(struct xbuf *b)
 {
-    {
-        x_x87_mem(b, 0xD9, 6, xm(R_CPU, CPU_OFF(jit_env)));
-        x_load(b, 4, XAX, cpu_rm(CPU_OFF(jit_env) + 4));
-        x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint32_t)~FSW_C1);
-        x_0f(b, 0xB7, false, false, XCX, cpu_rm(CPU_OFF(fpu.sw)));
-        x_alu_rm_imm(b, 4, 4, xr_reg(XCX), FSW_C1);
-        x_alu_rm_r(b, 1, 4, xr_reg(XAX), XCX);
-        x_store(b, 4, cpu_rm(CPU_OFF(jit_env) + 4), XAX);
-        x_load(b, 2, XAX, cpu_rm(CPU_OFF(fpu.cw)));
-        x_store(b, 2, cpu_rm(CPU_OFF(jit_env)), XAX);
-        x_x87_mem(b, 0xD9, 4, xm(R_CPU, CPU_OFF(jit_env)));
-    }
+    x_x87_mem(b, 0xD9, 6, xm(R_CPU, CPU_OFF(jit_env)));
+    x_load(b, 4, XAX, cpu_rm(CPU_OFF(jit_env) + 4));
+    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint32_t)~FSW_C1);
+    x_0f(b, 0xB7, false, false, XCX, cpu_rm(CPU_OFF(fpu.sw)));
+    x_alu_rm_imm(b, 4, 4, xr_reg(XCX), FSW_C1);
+    x_alu_rm_r(b, 1, 4, xr_reg(XAX), XCX);
+    x_store(b, 4, cpu_rm(CPU_OFF(jit_env) + 4), XAX);
+    x_load(b, 2, XAX, cpu_rm(CPU_OFF(fpu.cw)));
+    x_store(b, 2, cpu_rm(CPU_OFF(jit_env)), XAX);
+    x_x87_mem(b, 0xD9, 4, xm(R_CPU, CPU_OFF(jit_env)));
 }
 
 /* FDP of a memory op: stored when the op has completed (rbp holds its
@@ -389,7 +370,6 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
         t->s.top = (t->s.top + 1) & 7;
         t->s.w--;
     }
-    t->s.ran_since_sync = true;
     t->s.last_x87 = (int)t->k;
     if (p->mem_size)
         t->s.last_x87_mem = (int)t->k;

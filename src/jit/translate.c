@@ -48,13 +48,16 @@ static void emit_insn_eip(struct tr *t, unsigned k, int32_t field)
 
 static void emit_icount_add(struct tr *t, int64_t n)
 {
-    if (n == 0)
-        return;
-    struct xenc e = XENC1(0x81);
-    e.w = true;
-    struct xrm rm = cpu_rm(CPU_OFF(icount));
-    x_insn(t->cur, &e, n > 0 ? 0 : 5, false, &rm);
-    x32(t->cur, (uint32_t)(n > 0 ? n : -n));
+    if (n != 0) /* add or sub qword [icount], |n| */
+        x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, cpu_rm(CPU_OFF(icount)), (uint32_t)(n > 0 ? n : -n));
+}
+
+/* Jumps to `label` when cpu.async is no longer what it was at entry: an
+ * event, a data breakpoint or a write to scanned code ends the run. */
+static void emit_event_check(struct tr *t, unsigned label)
+{
+    x_w(t->cur, 0x39, R_CALM, cpu_rm(CPU_OFF(async))); /* cmp [async], r13 */
+    x_jcc(&t->L, t->cur, XCC_NE, label);
 }
 
 /* --- flags -------------------------------------------------------------- */
@@ -104,7 +107,6 @@ static unsigned cond_host(struct tr *t, unsigned cc)
     if ((t->s.pending & need) == need)
         return cc;
     tr_materialise(t);
-    t->s.pending = t->s.pending_zero = 0;
     struct xbuf *b = t->cur;
     struct xrm ef = cpu_rm(CPU_OFF(eflags));
     switch ((cc >> 1) & 7) {
@@ -132,8 +134,8 @@ static unsigned cond_host(struct tr *t, unsigned cc)
 /* --- state written back before a call ---------------------------------- */
 
 /* What a fault or a handler at instruction k needs in struct cpu: EIP of
- * k (insn_eip), ESP at its start, the instructions retired before it.
- * Flags and the x87 are the caller's business. */
+ * k (insn_eip) and ESP at its start.  The instruction count, flags and the
+ * x87 are the caller's business. */
 void tr_sync_for_call(struct tr *t, unsigned k)
 {
     emit_insn_eip(t, k, CPU_OFF(insn_eip));
@@ -214,12 +216,7 @@ static void emit_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind,
         x_jcc(&t->L, b, XCC_NE, cold_label);
         x_lea(b, true, XAX, xm(R_OFF, (int32_t)size - 1));       /* 64-bit: no wrap */
         x_load(b, 4, XCX, cpu_rm(CPU_OFF(seg[seg].limit)));
-        {
-            struct xenc e = XENC1(0x39); /* cmp rax, rcx */
-            e.w = true;
-            struct xrm rm = R(XAX);
-            x_insn(b, &e, XCX, true, &rm);
-        }
+        x_w(b, 0x39, XCX, R(XAX));                               /* cmp rax, rcx */
         x_jcc(&t->L, b, XCC_A, cold_label);
         x_load(b, 4, XSI, cpu_rm(CPU_OFF(seg[seg].base)));
         x_alu_rm_r(b, 0, 4, R(XSI), R_OFF);                      /* la = base + off */
@@ -240,33 +237,32 @@ static void emit_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind,
     x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
     x_alu_rm_r(b, 7, 4, R(XCX), XDI);
     x_jcc(&t->L, b, XCC_NE, cold_label);
-    {
-        struct xenc e = XENC1(0x8B); /* mov rdx, [r12 + rax + host] */
-        e.w = true;
-        struct xrm rm = xr_mem(xmi(R_TLB, XAX, 1, (int32_t)offsetof(struct tlb_entry, host)));
-        x_insn(b, &e, XDX, true, &rm);
-    }
+    x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XAX, 1, (int32_t)offsetof(struct tlb_entry, host))));
     x_alu_rm_imm(b, 4, 4, R(XSI), 0xFFF);
-    {
-        struct xenc e = XENC1(0x01); /* add rdx, rsi */
-        e.w = true;
-        struct xrm rm = R(XDX);
-        x_insn(b, &e, XSI, true, &rm);
-    }
+    x_w(b, 0x01, XSI, R(XDX));                                   /* add rdx, rsi */
 }
 
 _Static_assert(sizeof(struct tlb_entry) == 32, "emit_probe scales the TLB index by 32");
 _Static_assert(offsetof(struct tlb, e) == 0, "r12 points at the TLB's entries");
 
+/* fn(cpu, offset in ebp, packed): jit_mem_slow or jit_mem_commit. */
+static void call_mem_helper(struct tr *t, const void *fn, uint32_t packed)
+{
+    x_mov_rr64(t->cur, XDI, R_CPU);
+    x_load(t->cur, 4, XSI, R(R_OFF));
+    x_mov_r32_imm(t->cur, XDX, packed);
+    x_call_abs(t->cur, fn);
+}
+
 /* An operation on a memory operand at [rdx], emitted once for the fast
  * path and once for the slow path (on the scratch copy). */
-typedef void (*mem_op_fn)(struct tr *t, const struct insn *in, void *arg);
+typedef void (*mem_op_fn)(struct tr *t, const struct insn *in);
 
 /* The whole memory operand protocol for instruction k: EA, probe, op on
  * the host address; the cold path (spill, slow read/check, op on scratch,
  * commit, event check) rejoins after the op. */
 static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
-                        unsigned kind, mem_op_fn op, void *arg, bool ea_done)
+                        unsigned kind, mem_op_fn op, bool ea_done)
 {
     unsigned k = t->k;
     unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
@@ -276,7 +272,7 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     flags_before_clobber(t, ALLF);
     struct tstate before = t->s;
     emit_probe(t, seg, size, kind, l_cold);
-    op(t, in, arg);
+    op(t, in);
     struct tstate after = t->s;
     x_bind(&t->L, l_after, t->cur);
 
@@ -288,32 +284,20 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     x87_spill(t);
     tr_sync_for_call(t, k);
     emit_icount_add(t, (int64_t)k - t->s.flushed);
-    x_mov_rr64(t->cur, XDI, R_CPU);
-    x_load(t->cur, 4, XSI, R(R_OFF));
-    x_mov_r32_imm(t->cur, XDX, mem_packed(seg, size, kind));
-    x_call_abs(t->cur, (const void *)jit_mem_slow);
+    call_mem_helper(t, (const void *)jit_mem_slow, mem_packed(seg, size, kind));
     emit_icount_add(t, -((int64_t)k - t->s.flushed));
     x_mov_rr64(t->cur, XDX, XAX);
     x87_reload(t);
-    op(t, in, arg);
+    op(t, in);
     xb(t->cur, 0x9C); /* pushfq */
     x_pop_r(t->cur, R_SAVEF);
     if (kind & JM_WRITE) {
-        x_mov_rr64(t->cur, XDI, R_CPU);
-        x_load(t->cur, 4, XSI, R(R_OFF));
-        x_mov_r32_imm(t->cur, XDX, mem_packed(seg, size, kind));
-        x_call_abs(t->cur, (const void *)jit_mem_commit);
+        call_mem_helper(t, (const void *)jit_mem_commit, mem_packed(seg, size, kind));
     }
     /* A data breakpoint or a write to scanned code ends the run after
      * this instruction, as in run_block. */
     unsigned l_event = x_label_new(&t->L);
-    {
-        struct xenc e = XENC1(0x39); /* cmp [rbx+async], r13 */
-        e.w = true;
-        struct xrm rm = cpu_rm(CPU_OFF(async));
-        x_insn(t->cur, &e, R_CALM, true, &rm);
-    }
-    x_jcc(&t->L, t->cur, XCC_NE, l_event);
+    emit_event_check(t, l_event);
     x_push_r(t->cur, R_SAVEF);
     xb(t->cur, 0x9D); /* popfq */
     x_jmp(&t->L, t->cur, l_after);
@@ -356,13 +340,7 @@ static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x8
     x_lea(t->cur, false, XCX, xm(R_EIP0, (int32_t)t->off[k + 1]));
     x_alu_r_rm(t->cur, 7, 4, XCX, cpu_rm(CPU_OFF(eip)));
     x_jcc(&t->L, t->cur, XCC_NE, l_stop);
-    {
-        struct xenc e = XENC1(0x39);
-        e.w = true;
-        struct xrm rm = cpu_rm(CPU_OFF(async));
-        x_insn(t->cur, &e, R_CALM, true, &rm);
-    }
-    x_jcc(&t->L, t->cur, XCC_NE, l_stop);
+    emit_event_check(t, l_stop);
     x87_reload(t);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
@@ -547,9 +525,8 @@ static void carry_in(struct tr *t)
     t->s.pending = t->s.pending_zero = 0;
 }
 
-static void op_alu_mem_dst(struct tr *t, const struct insn *in, void *arg)
+static void op_alu_mem_dst(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     if (in->op == OP_ADC || in->op == OP_SBB)
         carry_in(t);
     alu_on(t, in, xr_mem(xm(XDX, 0)));
@@ -557,9 +534,8 @@ static void op_alu_mem_dst(struct tr *t, const struct insn *in, void *arg)
 }
 
 /* reg op= [rdx] */
-static void op_alu_mem_src(struct tr *t, const struct insn *in, void *arg)
+static void op_alu_mem_src(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     unsigned size = in->o[0].size;
     int g = alu_group(in->op);
     x_load(t->cur, size, XAX, gpr_rm(in->o[0].reg, size));
@@ -576,24 +552,28 @@ static void op_alu_mem_src(struct tr *t, const struct insn *in, void *arg)
     set_flags_after(t, &t->plan[t->k]);
 }
 
-static void op_mov_load(struct tr *t, const struct insn *in, void *arg)
+static void op_mov_load(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     unsigned size = in->o[0].size;
     x_load(t->cur, size, XAX, xr_mem(xm(XDX, 0)));
     x_store(t->cur, size, gpr_rm(in->o[0].reg, size), XAX);
 }
 
-static void op_mov_store(struct tr *t, const struct insn *in, void *arg)
+/* [rdx] = operand `o` (a register or an immediate), `size` bytes. */
+static void store_to_memory(struct tr *t, const struct insn *in, const struct opnd *o,
+                            unsigned size)
 {
-    (void)arg;
-    unsigned size = in->o[0].size;
-    if (in->o[1].kind == OPK_IMM) {
+    if (o->kind == OPK_IMM) {
         x_store_imm(t->cur, size, xr_mem(xm(XDX, 0)), in->imm);
     } else {
-        x_load(t->cur, size, XAX, gpr_rm(in->o[1].reg, size));
+        x_load(t->cur, size, XAX, gpr_rm(o->reg, size));
         x_store(t->cur, size, xr_mem(xm(XDX, 0)), XAX);
     }
+}
+
+static void op_mov_store(struct tr *t, const struct insn *in)
+{
+    store_to_memory(t, in, &in->o[1], in->o[0].size);
 }
 
 static void unary_on(struct tr *t, const struct insn *in, struct xrm dst)
@@ -607,30 +587,26 @@ static void unary_on(struct tr *t, const struct insn *in, struct xrm dst)
     }
 }
 
-static void op_unary_mem(struct tr *t, const struct insn *in, void *arg)
+static void op_unary_mem(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     unary_on(t, in, xr_mem(xm(XDX, 0)));
     set_flags_after(t, &t->plan[t->k]);
 }
 
-static void op_ext_mem(struct tr *t, const struct insn *in, void *arg)
+static void op_ext_mem(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     uint8_t op2 = (uint8_t)((in->op == OP_MOVZX ? 0xB6 : 0xBE) | (in->o[1].size == 2 ? 1 : 0));
     x_0f(t->cur, op2, false, false, XAX, xr_mem(xm(XDX, 0)));
     x_store(t->cur, in->o[0].size, gpr_rm(in->o[0].reg, in->o[0].size), XAX);
 }
 
-static void op_setcc_mem(struct tr *t, const struct insn *in, void *arg)
+static void op_setcc_mem(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     x_setcc(t->cur, cond_host(t, in->cc), xr_mem(xm(XDX, 0)));
 }
 
-static void op_cmov_mem(struct tr *t, const struct insn *in, void *arg)
+static void op_cmov_mem(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     unsigned hc = cond_host(t, in->cc); /* first: it may use eax and ecx */
     x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
     x_load(t->cur, 4, XCX, gpr_rm(in->o[0].reg, 4));
@@ -643,7 +619,7 @@ static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
     if (in->nops == 3) {
         struct xenc e = XENC1(0x69); /* imul eax, src, imm32 */
         x_insn(t->cur, &e, XAX, true, &src);
-        x32(t->cur, in->o[2].kind == OPK_IMM ? in->imm : 0);
+        x32(t->cur, in->imm); /* int_classify: operand 2 is the immediate */
     } else {
         x_load(t->cur, 4, XAX, gpr_rm(in->o[0].reg, 4));
         x_0f(t->cur, 0xAF, false, false, XAX, src);
@@ -651,37 +627,28 @@ static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
     x_store(t->cur, 4, gpr_rm(in->o[0].reg, 4), XAX);
 }
 
-static void op_imul_mem(struct tr *t, const struct insn *in, void *arg)
+static void op_imul_mem(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     imul_core(t, in, xr_mem(xm(XDX, 0)));
     set_flags_after(t, &t->plan[t->k]);
 }
 
-static void op_push(struct tr *t, const struct insn *in, void *arg)
+static void op_push(struct tr *t, const struct insn *in)
 {
-    (void)arg;
-    if (in->o[0].kind == OPK_IMM) {
-        x_store_imm(t->cur, 4, xr_mem(xm(XDX, 0)), in->imm);
-    } else {
-        x_load(t->cur, 4, XAX, gpr_rm(in->o[0].reg, 4));
-        x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
-    }
+    store_to_memory(t, in, &in->o[0], 4);
     x_store(t->cur, 4, gpr_rm(R_ESP, 4), R_OFF);
 }
 
-static void op_pop(struct tr *t, const struct insn *in, void *arg)
+static void op_pop(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
     x_lea(t->cur, false, XCX, xm(R_OFF, 4));
     x_store(t->cur, 4, gpr_rm(R_ESP, 4), XCX);
     x_store(t->cur, 4, gpr_rm(in->o[0].reg, 4), XAX);
 }
 
-static void op_x87(struct tr *t, const struct insn *in, void *arg)
+static void op_x87(struct tr *t, const struct insn *in)
 {
-    (void)arg;
     const struct plan *p = &t->plan[t->k];
     x87_emit_op(t, in, p);
     if (p->mem_size)
@@ -700,11 +667,11 @@ static void emit_native(struct tr *t, const struct insn *in)
 
     if (p->x87) {
         if (p->mem_size) {
-            with_memory(t, in, in->seg, p->mem_size, p->mem_kind, op_x87, NULL, false);
+            with_memory(t, in, in->seg, p->mem_size, p->mem_kind, op_x87, false);
         } else {
             if (p->W) /* FCOMI writes EFLAGS: nothing pending survives */
                 flags_before_clobber(t, (live & ~p->W) | p->R);
-            op_x87(t, in, NULL);
+            op_x87(t, in);
         }
         return;
     }
@@ -712,10 +679,9 @@ static void emit_native(struct tr *t, const struct insn *in)
     if (g >= 0 || in->op == OP_TEST) {
         bool writes = g != 7 && in->op != OP_TEST;
         if (o0->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o0->size, writes ? JM_RMW : JM_READ, op_alu_mem_dst, NULL,
-                        false);
+            with_memory(t, in, in->seg, o0->size, writes ? JM_RMW : JM_READ, op_alu_mem_dst, false);
         } else if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o1->size, JM_READ, op_alu_mem_src, NULL, false);
+            with_memory(t, in, in->seg, o1->size, JM_READ, op_alu_mem_src, false);
         } else {
             /* A register op cannot fault and replaces every flag:
              * pending ones die here, but for CF of ADC/SBB. */
@@ -729,9 +695,9 @@ static void emit_native(struct tr *t, const struct insn *in)
     switch (in->op) {
     case OP_MOV:
         if (o0->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o0->size, JM_WRITE, op_mov_store, NULL, false);
+            with_memory(t, in, in->seg, o0->size, JM_WRITE, op_mov_store, false);
         } else if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o1->size, JM_READ, op_mov_load, NULL, false);
+            with_memory(t, in, in->seg, o1->size, JM_READ, op_mov_load, false);
         } else if (o1->kind == OPK_IMM) {
             x_store_imm(b, o0->size, gpr_rm(o0->reg, o0->size), in->imm);
         } else {
@@ -741,7 +707,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     case OP_INC: case OP_DEC: case OP_NEG: case OP_NOT:
         if (o0->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o0->size, JM_RMW, op_unary_mem, NULL, false);
+            with_memory(t, in, in->seg, o0->size, JM_RMW, op_unary_mem, false);
             return;
         }
         /* A register form cannot fault and overwrites W: pending flags
@@ -756,7 +722,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     case OP_MOVZX: case OP_MOVSX:
         if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o1->size, JM_READ, op_ext_mem, NULL, false);
+            with_memory(t, in, in->seg, o1->size, JM_READ, op_ext_mem, false);
         } else {
             uint8_t op2 = (uint8_t)((in->op == OP_MOVZX ? 0xB6 : 0xBE) | (o1->size == 2 ? 1 : 0));
             x_0f(b, op2, false, false, XAX, gpr_rm(o1->reg, o1->size));
@@ -766,11 +732,11 @@ static void emit_native(struct tr *t, const struct insn *in)
     case OP_PUSH:
         x_load(b, 4, R_OFF, gpr_rm(R_ESP, 4));
         x_lea(b, false, R_OFF, xm(R_OFF, -4));
-        with_memory(t, in, S_SS, 4, JM_WRITE, op_push, NULL, true);
+        with_memory(t, in, S_SS, 4, JM_WRITE, op_push, true);
         return;
     case OP_POP:
         x_load(b, 4, R_OFF, gpr_rm(R_ESP, 4));
-        with_memory(t, in, S_SS, 4, JM_READ, op_pop, NULL, true);
+        with_memory(t, in, S_SS, 4, JM_READ, op_pop, true);
         return;
     case OP_NOP:
         return;
@@ -798,7 +764,7 @@ static void emit_native(struct tr *t, const struct insn *in)
     }
     case OP_IMUL:
         if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, NULL, false);
+            with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, false);
         } else {
             if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
                 tr_materialise(t);
@@ -811,14 +777,14 @@ static void emit_native(struct tr *t, const struct insn *in)
     }
     if (is_setcc(in->op)) {
         if (o0->kind == OPK_MEM)
-            with_memory(t, in, in->seg, 1, JM_WRITE, op_setcc_mem, NULL, false);
+            with_memory(t, in, in->seg, 1, JM_WRITE, op_setcc_mem, false);
         else
             x_setcc(b, cond_host(t, in->cc), gpr_rm(o0->reg, 1));
         return;
     }
     if (is_cmovcc(in->op)) {
         if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, 4, JM_READ, op_cmov_mem, NULL, false);
+            with_memory(t, in, in->seg, 4, JM_READ, op_cmov_mem, false);
         } else {
             unsigned hc = cond_host(t, in->cc); /* first: it may use eax, ecx */
             x_load(b, 4, XAX, gpr_rm(o1->reg, 4));
@@ -879,28 +845,11 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
     x87_note_ips(t);
     emit_icount_add(t, (int64_t)t->b->ninsn - t->s.flushed);
     unsigned l_out = x_label_new(&t->L);
-    {
-        struct xenc e = XENC1(0x39);
-        e.w = true;
-        struct xrm rm = cpu_rm(CPU_OFF(async));
-        x_insn(t->cur, &e, R_CALM, true, &rm);
-    }
-    x_jcc(&t->L, t->cur, XCC_NE, l_out);
-    {
-        struct xenc e = XENC1(0x8B); /* mov rax, [icount] */
-        e.w = true;
-        struct xrm rm = cpu_rm(CPU_OFF(icount));
-        x_insn(t->cur, &e, XAX, true, &rm);
-        struct xenc a = XENC1(0x81); /* add rax, ninsn */
-        a.w = true;
-        struct xrm ra = R(XAX);
-        x_insn(t->cur, &a, 0, false, &ra);
-        x32(t->cur, t->b->ninsn);
-        struct xenc c = XENC1(0x3B); /* cmp rax, [icount_end] */
-        c.w = true;
-        struct xrm rc = cpu_rm(CPU_OFF(jit_icount_end));
-        x_insn(t->cur, &c, XAX, true, &rc);
-    }
+    emit_event_check(t, l_out);
+    /* Room in the budget for another pass? */
+    x_w(t->cur, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
+    x_alu_rm_imm(t->cur, 0, 8, R(XAX), t->b->ninsn);
+    x_w(t->cur, 0x3B, XAX, cpu_rm(CPU_OFF(jit_icount_end)));
     x_jcc(&t->L, t->cur, XCC_A, l_out);
     x_jmp(&t->L, t->cur, t->l_body);
     x_bind(&t->L, l_out, t->cur);
@@ -919,6 +868,21 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
 static bool touches_fpu(const struct insn *in)
 {
     return in->op >= OP_FWAIT;
+}
+
+/* The segment a native instruction's memory access goes through, or -1. */
+static int memory_segment(const struct insn *in, const struct plan *p)
+{
+    if (in->op == OP_PUSH || in->op == OP_POP)
+        return S_SS;
+    if (p->x87)
+        return p->mem_size ? in->seg : -1;
+    if (in->op == OP_LEA)
+        return -1;
+    for (unsigned i = 0; i < in->nops && i < 3; i++)
+        if (in->o[i].kind == OPK_MEM)
+            return in->seg;
+    return -1;
 }
 
 /* Liveness of the flags: what is observable after each instruction. */
@@ -945,6 +909,11 @@ static bool flags_exact(const struct plan *p)
     return !(unknown & p->live_after);
 }
 
+/* The callee-saved host registers a translation uses (tr.h); six pushes
+ * and the return address leave rsp 8 off the 16-byte alignment calls
+ * need, hence the sub rsp, 8. */
+static const uint8_t saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
+
 bool tr_translate(struct tr *t)
 {
     struct block *b = t->b;
@@ -958,9 +927,9 @@ bool tr_translate(struct tr *t)
     }
     t->off[n] = o;
 
-    /* Classify. */
-    bool x87_ok = true;
-    unsigned x87_end = n; /* native x87 only before the first dirty op */
+    /* Classify.  Native x87 ops only before the first instruction that
+     * the interpreter runs on the x87 state (the window ends there). */
+    unsigned x87_end = n;
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &b->insn[k];
         struct plan *p = &t->plan[k];
@@ -968,48 +937,27 @@ bool tr_translate(struct tr *t)
         bool last = k + 1 == n;
         if (in->virt != VIRT_NONE)
             continue; /* the interpreter's */
-        if (x87_ok && x87_classify(t->c, in, p)) {
-            p->native = p->x87 = true;
+        if (x87_end == n && x87_classify(t->c, in, p)) {
+            p->native = p->x87 = t->x87 = true;
             p->faults = p->mem_size != 0;
-            continue;
+        } else {
+            if (touches_fpu(in) && x87_end == n)
+                x87_end = k;
+            if (in->flow != FLOW_SEQ && !(last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL)))
+                continue;
+            p->native = int_classify(t, in, p);
+            if (!p->native)
+                continue;
+            t->uses_stack |= in->op == OP_PUSH || in->op == OP_POP;
         }
-        if (touches_fpu(in) && x87_end == n) {
-            x87_end = k;
-            x87_ok = false;
+        /* Segments that are flat now are assumed flat (the prologue checks). */
+        int sr = memory_segment(in, p);
+        if (sr >= 0) {
+            const struct seg *sg = &t->c->seg[sr];
+            if (sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & seg_check_bits(JM_RMW)))
+                t->flat |= (uint8_t)(1u << sr);
         }
-        if (in->flow != FLOW_SEQ && !last)
-            continue;
-        if (in->flow != FLOW_SEQ && !(is_jcc(in->op) || in->flow == FLOW_JMP_REL))
-            continue;
-        p->native = int_classify(t, in, p);
-        if (in->op == OP_PUSH || in->op == OP_POP)
-            t->uses_stack = true;
     }
-    /* Segments that are flat now are assumed flat (the prologue checks). */
-    for (unsigned k = 0; k < n; k++) {
-        const struct insn *in = &b->insn[k];
-        const struct plan *p = &t->plan[k];
-        if (!p->native)
-            continue;
-        bool mem = in->op == OP_PUSH || in->op == OP_POP;
-        for (unsigned i = 0; i < in->nops && i < 3; i++)
-            if (in->o[i].kind == OPK_MEM && in->op != OP_LEA)
-                mem = true;
-        if (!mem)
-            continue;
-        unsigned s = (in->op == OP_PUSH || in->op == OP_POP) ? S_SS : in->seg;
-        const struct seg *sg = &t->c->seg[s];
-        if (sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & seg_check_bits(JM_RMW)))
-            t->flat |= (uint8_t)(1u << s);
-    }
-    /* The x87 window is possible only for ops before the first dirty one. */
-    t->x87 = false;
-    for (unsigned k = 0; k < x87_end; k++)
-        if (t->plan[k].x87)
-            t->x87 = true;
-    for (unsigned k = x87_end; k < n; k++)
-        if (t->plan[k].x87)
-            t->plan[k].native = t->plan[k].x87 = false;
     if (t->x87 && !x87_prepass(t, x87_end)) {
         t->x87 = false;
         for (unsigned k = 0; k < n; k++)
@@ -1039,22 +987,12 @@ bool tr_translate(struct tr *t)
     t->l_epilogue = x_label_new(&t->L);
     t->l_body = x_label_new(&t->L);
     struct xbuf *hb = t->cur = &t->hot;
-    x_push_r(hb, XBX);
-    x_push_r(hb, XBP);
-    x_push_r(hb, X12);
-    x_push_r(hb, X13);
-    x_push_r(hb, X14);
-    x_push_r(hb, X15);
+    for (unsigned i = 0; i < sizeof(saved_regs); i++)
+        x_push_r(hb, saved_regs[i]);
     x_alu_rm_imm(hb, 5, 8, R(XSP), 8); /* sub rsp, 8: aligned calls */
     x_mov_rr64(hb, R_CPU, XDI);
-    {
-        struct xenc e = XENC1(0x8B);
-        e.w = true;
-        struct xrm rm = cpu_rm(CPU_OFF(tlb));
-        x_insn(hb, &e, R_TLB, true, &rm);
-        struct xrm rc = cpu_rm(CPU_OFF(jit_calm));
-        x_insn(hb, &e, R_CALM, true, &rc);
-    }
+    x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
+    x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(jit_calm)));
     x_load(hb, 4, R_EIP0, cpu_rm(CPU_OFF(eip)));
     /* Entry conditions the translation was specialised for. */
     x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
@@ -1077,7 +1015,6 @@ bool tr_translate(struct tr *t)
     if (t->x87)
         x87_emit_entry(t);
     x_bind(&t->L, t->l_body, hb);
-    struct tstate body_state = t->s;
 
     /* Body. */
     for (unsigned k = 0; k < n; k++) {
@@ -1100,7 +1037,6 @@ bool tr_translate(struct tr *t)
         if (last)
             tr_emit_exit(t, k, true, t->off[n]);
     }
-    (void)body_state;
 
     /* Bail and epilogue (in the cold section). */
     t->cur = &t->cold;
@@ -1108,12 +1044,8 @@ bool tr_translate(struct tr *t)
     x_mov_r32_imm(t->cur, XAX, JIT_BAIL);
     x_bind(&t->L, t->l_epilogue, t->cur);
     x_alu_rm_imm(t->cur, 0, 8, R(XSP), 8);
-    x_pop_r(t->cur, X15);
-    x_pop_r(t->cur, X14);
-    x_pop_r(t->cur, X13);
-    x_pop_r(t->cur, X12);
-    x_pop_r(t->cur, XBP);
-    x_pop_r(t->cur, XBX);
+    for (unsigned i = sizeof(saved_regs); i-- > 0;)
+        x_pop_r(t->cur, saved_regs[i]);
     xb(t->cur, 0xC3);
     return !(t->hot.overflow || t->cold.overflow || t->L.overflow);
 }

@@ -234,17 +234,31 @@ static inline void x_mov_r64_imm(struct xbuf *b, uint8_t r, uint64_t imm)
     x64(b, imm);
 }
 
-/* mov r/m, imm (C7 /0, C6 /0), by size (imm truncated). */
-static inline void x_store_imm(struct xbuf *b, unsigned size, struct xrm rm, uint32_t imm)
+/* An immediate of an operation of `size` bytes (8: a sign-extended imm32). */
+static inline void x_imm(struct xbuf *b, unsigned size, uint32_t imm)
 {
-    struct xenc e = x_sized(0xC6, 0xC7, size);
-    x_insn(b, &e, 0, false, &rm);
     if (size == 1)
         xb(b, (uint8_t)imm);
     else if (size == 2)
         x16(b, (uint16_t)imm);
     else
         x32(b, imm);
+}
+
+/* A 64-bit operation `op r64, r/m64` (REX.W): MOV 8B, CMP 3B/39, ADD 01. */
+static inline void x_w(struct xbuf *b, uint8_t op, uint8_t r, struct xrm rm)
+{
+    struct xenc e = XENC1(op);
+    e.w = true;
+    x_insn(b, &e, r, true, &rm);
+}
+
+/* mov r/m, imm (C7 /0, C6 /0), by size (imm truncated). */
+static inline void x_store_imm(struct xbuf *b, unsigned size, struct xrm rm, uint32_t imm)
+{
+    struct xenc e = x_sized(0xC6, 0xC7, size);
+    x_insn(b, &e, 0, false, &rm);
+    x_imm(b, size, imm);
 }
 
 /* ALU group 1 (ADD OR ADC SBB AND SUB XOR CMP = 0..7):
@@ -267,12 +281,7 @@ static inline void x_alu_rm_imm(struct xbuf *b, unsigned grp, unsigned size, str
     bool small = size != 1 && (int32_t)imm >= -128 && (int32_t)imm <= 127;
     struct xenc e = x_sized(0x80, small ? 0x83 : 0x81, size);
     x_insn(b, &e, (uint8_t)grp, false, &rm);
-    if (size == 1 || small)
-        xb(b, (uint8_t)imm);
-    else if (size == 2)
-        x16(b, (uint16_t)imm);
-    else
-        x32(b, imm);
+    x_imm(b, small ? 1 : size, imm);
 }
 
 /* test r/m, r (84/85); test r/m, imm (F6/F7 /0). */
@@ -286,12 +295,7 @@ static inline void x_test_rm_imm(struct xbuf *b, unsigned size, struct xrm rm, u
 {
     struct xenc e = x_sized(0xF6, 0xF7, size);
     x_insn(b, &e, 0, false, &rm);
-    if (size == 1)
-        xb(b, (uint8_t)imm);
-    else if (size == 2)
-        x16(b, (uint16_t)imm);
-    else
-        x32(b, imm);
+    x_imm(b, size, imm);
 }
 
 /* Group 3 unary (F6/F7): NOT /2, NEG /3; group 4/5 (FE/FF): INC /0, DEC /1. */
@@ -362,10 +366,7 @@ static inline void x_call_abs(struct xbuf *b, const void *fn)
 /* mov r64, r64 (89 /r with REX.W). */
 static inline void x_mov_rr64(struct xbuf *b, uint8_t dst, uint8_t src)
 {
-    struct xenc e = XENC1(0x89);
-    e.w = true;
-    struct xrm rm = xr_reg(dst);
-    x_insn(b, &e, src, true, &rm);
+    x_w(b, 0x89, src, xr_reg(dst));
 }
 
 /* x87 instruction with a memory operand [m]: escape byte D8..DF and the
