@@ -254,6 +254,14 @@ void x87_emit_entry(struct tr *t)
     t->s.tag_known = t->s.tag_full = t->need_full;
     t->s.tag_known |= t->need_empty;
     load_window(t);
+    if (t->s.w == 0) {
+        /* No FLD above to clear C1 (FNCLEX leaves it undefined, earlier
+         * host code may have left it set): FLD1, FSTP ST(0). */
+        xb(b, 0xD9);
+        xb(b, 0xE8);
+        xb(b, 0xDD);
+        xb(b, 0xD8);
+    }
     /* From here on the host's C1 is the guest's, so that a loop back to
      * the body needs no FNSTSW (which waits for every x87 op in flight). */
     unsigned l_c1 = x_label_new(&t->L);

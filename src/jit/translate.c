@@ -427,7 +427,8 @@ static bool int_classify(const struct tr *t, const struct insn *in, struct plan 
         return true;
     case OP_NOT:
         return gpr_or_mem(o0);
-    case OP_LEA:
+    case OP_LEA: /* computes the address only: it cannot fault */
+        p->faults = false;
         return o0->kind == OPK_GPR && o0->size == 4 && in->asize == 4;
     case OP_MOVZX: case OP_MOVSX:
         return o0->kind == OPK_GPR && o0->size >= 2 && gpr_or_mem(o1) && o1->size < o0->size;
