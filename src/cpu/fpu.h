@@ -138,6 +138,10 @@ static inline void fpu_note(struct cpu *c, const struct insn *i, bool mem, uint3
     }
 }
 
+/* FNINIT's state (SDM vol. 2, FINIT): FCW 037FH, FSW 0, every register
+ * empty, the pointers 0; FERR# follows.  FNSAVE ends with it too. */
+void fpu_init_state(struct cpu *c);
+
 /* Merges the exception flags of the host's status word after an
  * operation; sets ES and B for unmasked ones and returns those. */
 static inline unsigned fpu_merge(struct fpu *f, unsigned hsw)

@@ -180,13 +180,7 @@ void h_fnsave(struct cpu *c, const struct insn *i)
         memcpy(b + n + 10 * k + 8, &r->se, 2);
     }
     fpu_write_mem(c, i, ea_offset(c, i), b, n + 80);
-    f->cw = FCW_INIT;
-    f->sw = 0;
-    f->top = 0;
-    f->full = 0;
-    f->fip = f->fdp = 0;
-    f->fcs = f->fds = f->fop = 0;
-    fpu_update_es(c);
+    fpu_init_state(c); /* FNSAVE ends as FNINIT does (SDM vol. 2, FSAVE) */
 }
 
 /* FRSTOR (DD /4). */

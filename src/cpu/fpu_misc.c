@@ -254,10 +254,8 @@ void h_fnop_legacy(struct cpu *c, const struct insn *i)
 
 /* --- control ---------------------------------------------------------------- */
 
-void h_fninit(struct cpu *c, const struct insn *i)
+void fpu_init_state(struct cpu *c)
 {
-    if (!fpu_begin_nowait(c, i))
-        return;
     struct fpu *f = &c->fpu;
     f->cw = FCW_INIT;
     f->sw = 0;
@@ -266,6 +264,13 @@ void h_fninit(struct cpu *c, const struct insn *i)
     f->fip = f->fdp = 0;
     f->fcs = f->fds = f->fop = 0;
     fpu_update_es(c);
+}
+
+void h_fninit(struct cpu *c, const struct insn *i)
+{
+    if (!fpu_begin_nowait(c, i))
+        return;
+    fpu_init_state(c);
 }
 
 void h_fnclex(struct cpu *c, const struct insn *i)
