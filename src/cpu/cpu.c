@@ -443,6 +443,7 @@ static int run_translated(struct cpu *c, struct jit *jit, struct block *b, uint6
     }
     c->jit_calm = calm;
     c->jit_icount_end = icount_end;
+    c->jit_eip0 = c->eip;
     unsigned k = ((jit_entry)b->jit)(c);
     if (likely(k != JIT_BAIL))
         return (int)k;

@@ -204,6 +204,11 @@ struct cpu {
      * runs, or used by it as scratch. */
     uint64_t jit_calm;      /* cpu.async while nothing is pending */
     uint64_t jit_icount_end;/* icount at which the run's budget ends */
+    uint32_t jit_eip0;      /* EIP at the running translation's entry */
+    uint32_t jit_off;       /* a memory operand's offset across a call */
+    uint8_t jit_noted;      /* a loop noted its x87 pointers (jit/tr_x87.c) */
+    uint8_t *jit_site[8];   /* host addresses of a loop's memory operands
+                               whose address does not change (translate.c) */
     uint16_t jit_host_cw;   /* the host's FCW while a translation runs */
     uint8_t jit_env[28];    /* an FNSTENV image (jit/tr_x87.c) */
     uint8_t jit_scratch[16] __attribute__((aligned(16))); /* a memory operand

@@ -53,7 +53,7 @@ static void entry_clear(struct tlb_entry *e)
 {
     e->tag_r = e->tag_w = e->tag_x = TLB_T_INVALID;
     e->pa = 0;
-    e->host = NULL;
+    e->addend = 0;
     e->flags = 0;
 }
 
@@ -376,7 +376,7 @@ static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_a
     e->tag_x = w.nx || (flags & TLB_F_NOWHERE) ? page | TLB_T_INVALID : rd;
     e->tag_w = wr;
     e->pa = pa;
-    e->host = host;
+    e->addend = host ? (uintptr_t)host - page : 0;
     e->flags = flags | TLB_F_LISTED | (w.u_ok ? TLB_F_USER : 0) | (w.w_ok ? TLB_F_WRITE : 0);
 }
 
@@ -449,7 +449,7 @@ uint32_t mmu_read_slow(struct cpu *c, uint32_t la, unsigned size)
     if (off + size <= PHYS_PAGE_SIZE) {
         const struct tlb_entry *e = tlb_get(c, la, MMU_READ);
         if (!(e->tag_r & TLB_T_NOHOST))
-            return host_load(e->host + off, size);
+            return host_load(tlb_host(e, la), size);
         if (e->flags & TLB_F_NOWHERE)
             return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
         return phys_read(pm, e->pa | off, size);
@@ -483,7 +483,7 @@ void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
         if (!(e->tag_w & TLB_T_NOHOST)) {
             if (e->tag_w & TLB_T_WATCHED)
                 phys_note_write(pm, e->pa | off, size);
-            host_store(e->host + off, v, size);
+            host_store(tlb_host(e, la), v, size);
         } else if (!(e->flags & TLB_F_NOWHERE)) {
             phys_write(pm, e->pa | off, v, size);
         }
@@ -512,7 +512,7 @@ void mmu_fetch_slow(struct cpu *c, uint32_t la, uint8_t *dst, unsigned n)
     const struct tlb_entry *e = tlb_get(c, la, MMU_EXEC);
     unsigned off = PAGE_OFF(la);
     if (!(e->tag_x & TLB_T_NOHOST)) {
-        memcpy(dst, e->host + off, n);
+        memcpy(dst, tlb_host(e, la), n);
         return;
     }
     for (unsigned k = 0; k < n; k++)

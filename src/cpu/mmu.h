@@ -125,8 +125,9 @@ enum {
 struct tlb_entry {
     uint32_t tag_r, tag_w, tag_x; /* page base | TLB_T_* */
     uint32_t pa;                  /* physical page base (before A20/bus masks) */
-    uint8_t *host;                /* host address of the (masked) page when it
-                                     is RAM or, for reads, ROM; else NULL */
+    uintptr_t addend;             /* host address of linear address la in the
+                                     page is addend + la (tlb_host), when it
+                                     is RAM or, for reads, ROM; else 0 */
     uint8_t flags;                /* TLB_F_* */
 };
 
@@ -229,6 +230,12 @@ static inline bool tlb_hit(const struct cpu *c, uint32_t tag, uint32_t la, unsig
     return (tag & mask) == ((la + size - 1) & TLB_PAGE_MASK);
 }
 
+/* The host address of la through entry e (a tag without TLB_T_NOHOST). */
+static inline uint8_t *tlb_host(const struct tlb_entry *e, uint32_t la)
+{
+    return (uint8_t *)(e->addend + la);
+}
+
 static inline uint32_t host_load(const uint8_t *p, unsigned size)
 {
     if (size == 1)
@@ -260,7 +267,7 @@ static inline uint32_t mmu_read(struct cpu *c, uint32_t la, unsigned size)
 {
     const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
     if (__builtin_expect(tlb_hit(c, e->tag_r, la, size), 1))
-        return host_load(e->host + (la & (PHYS_PAGE_SIZE - 1)), size);
+        return host_load(tlb_host(e, la), size);
     return mmu_read_slow(c, la, size);
 }
 
@@ -268,7 +275,7 @@ static inline void mmu_write(struct cpu *c, uint32_t la, uint32_t v, unsigned si
 {
     const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
     if (__builtin_expect(tlb_hit(c, e->tag_w, la, size), 1))
-        host_store(e->host + (la & (PHYS_PAGE_SIZE - 1)), v, size);
+        host_store(tlb_host(e, la), v, size);
     else
         mmu_write_slow(c, la, v, size);
 }
@@ -278,7 +285,7 @@ static inline void mmu_fetch(struct cpu *c, uint32_t la, uint8_t *dst, unsigned 
 {
     const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
     if (__builtin_expect(tlb_hit(c, e->tag_x, la, 1), 1))
-        memcpy(dst, e->host + (la & (PHYS_PAGE_SIZE - 1)), n);
+        memcpy(dst, tlb_host(e, la), n);
     else
         mmu_fetch_slow(c, la, dst, n);
 }

@@ -2,6 +2,7 @@
  * helpers generated code calls (jit.h). */
 #include "jit/jit.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,14 @@ struct jit *jit_create(size_t arena_bytes, char *err, size_t errlen)
     struct jit *j = calloc(1, sizeof(*j));
     if (!j) {
         snprintf(err, errlen, "out of memory for the translator");
+        return NULL;
+    }
+    /* Generated code keeps flags with LAHF, which early x86-64 processors
+     * lack in 64-bit mode (CPUID.80000001H:ECX bit 0). */
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0x80000001u, &a, &b, &c, &d) || !(c & 1u)) {
+        snprintf(err, errlen, "the host processor lacks LAHF in 64-bit mode, which the translator needs");
+        free(j);
         return NULL;
     }
     void *p = mmap(NULL, arena_bytes, PROT_READ | PROT_WRITE | PROT_EXEC,

@@ -15,24 +15,22 @@
 #define CPU_OFF(field) ((int32_t)offsetof(struct cpu, field))
 #define GPR_OFF(r) (CPU_OFF(gpr) + 4 * (int32_t)(r))
 
-/* Host registers with a fixed role inside a translation (callee-saved,
- * so they survive calls to C):
+/* Host registers with a fixed role inside a translation:
  *   rbx  the struct cpu
  *   r12  the TLB's entries (c->tlb->e)
  *   r13  cpu.async's value while nothing is pending (jit_calm)
- *   r14  EIP at the block's entry (instruction k is at r14 + offset)
- *   rbp  the guest offset of the current memory operand
- *   r15  host RFLAGS saved across a call in a slow path
- * rax rcx rdx rsi rdi r8-r11 are scratch; rdx holds the host address of
- * a memory operand between its probe and its use. */
-enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_EIP0 = X14, R_OFF = XBP, R_SAVEF = X15 };
+ *   rsi  the guest offset of the current memory operand
+ *   [rsp] a slot for host RFLAGS saved while they may still be observed
+ * r8-r11, r14, r15 and rbp hold guest registers (the cache below); rax
+ * rcx rdx rdi are scratch, and rdx holds the host address of a memory
+ * operand between its probe and its use. */
+enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
 
-static inline struct xrm gpr_rm(unsigned r, unsigned size)
-{
-    if (size == 1 && r >= 4)
-        return xr_mem(xm(R_CPU, GPR_OFF(r - 4) + 1)); /* AH CH DH BH */
-    return xr_mem(xm(R_CPU, GPR_OFF(r)));
-}
+/* The host registers that may cache guest registers, in the order they
+ * are handed out.  r8-r11 are caller-saved: every call from generated code
+ * writes the cache back first and reloads it afterwards anyway. */
+#define GUEST_HOST_REGS { X8, X9, X10, X11, X14, X15, XBP }
+#define GUEST_HOST_NREGS 7
 
 static inline struct xrm cpu_rm(int32_t off)
 {
@@ -42,11 +40,15 @@ static inline struct xrm cpu_rm(int32_t off)
 /* Kinds of memory access for the slow path (jit_mem_slow). */
 enum { JM_READ = 1, JM_WRITE = 2, JM_RMW = 3 };
 
-/* What the translation knows at a point of the block: which guest flags
- * are in the host's RFLAGS, and the x87 window. */
+/* What the translation knows at a point of the block: where the guest's
+ * flags are, which cached registers are dirty, and the x87 window. */
 struct tstate {
     uint32_t pending;      /* guest flags whose values are in host RFLAGS
                               and not yet in cpu.eflags */
+    uint32_t saved;        /* guest flags whose values are in the RFLAGS
+                              image at [rsp] and not yet in cpu.eflags
+                              (disjoint from pending) */
+    uint8_t dirty;         /* cached guest registers newer than struct cpu */
     uint32_t pending_zero; /* guest flags that must become 0 in cpu.eflags
                               (undefined on the host, cleared by the
                               interpreter) */
@@ -93,9 +95,34 @@ struct tr {
     int depth0;            /* x87 window loaded at entry */
     unsigned top0;
     uint8_t need_full, need_empty;
+    /* Guest registers cached in host registers for the whole translation
+     * (loaded by the prologue, written back before calls and at exits). */
+    uint8_t cached;        /* guest GPRs (bit per register number) */
+    uint8_t written;       /* cached ones some native instruction writes */
+    uint8_t writes;        /* cached ones the current instruction writes */
+    /* A block that branches back to its start (a loop) may keep the host
+     * address of a memory operand whose address stays the same in
+     * cpu.jit_site[site[k]] (-1: none), filled by its first probe. */
+    bool loop;
+    bool calls;            /* some instruction goes to the interpreter */
+    int8_t site[BLOCK_MAX_INSNS];
+    uint8_t nsites;
+    uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;
     unsigned k;            /* instruction being translated */
 };
+
+/* A guest register operand: the host register caching it, else its slot
+ * in struct cpu.  A cached register's high byte (AH..BH) is never asked
+ * for: registers used that way are not cached. */
+static inline struct xrm gpr_rm(const struct tr *t, unsigned r, unsigned size)
+{
+    if (size == 1 && r >= 4)
+        return xr_mem(xm(R_CPU, GPR_OFF(r - 4) + 1)); /* AH CH DH BH */
+    if (t->cached & (1u << r))
+        return xr_reg(t->host_of[r]);
+    return xr_mem(xm(R_CPU, GPR_OFF(r)));
+}
 
 /* translate.c: the whole translation of t->b into t->hot and t->cold
  * (false: too big for the buffers or labels); counts for the stats. */
@@ -106,6 +133,9 @@ void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
 void tr_mem_operand(struct tr *t, const struct insn *in, unsigned size, unsigned kind,
                     unsigned seg, unsigned cold_label);
 void tr_sync_for_call(struct tr *t, unsigned k);
+void tr_gpr_writeback(struct tr *t);
+void tr_gpr_reload(struct tr *t);
+void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off);
 
 /* tr_x87.c */
 bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p);
@@ -116,5 +146,6 @@ void x87_note_ips(struct tr *t);
 void x87_reload(struct tr *t);
 void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p);
 void x87_note_mem(struct tr *t);
+void x87_note_loop(struct tr *t);
 
 #endif

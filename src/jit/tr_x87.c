@@ -278,7 +278,7 @@ void x87_note_ips(struct tr *t)
     struct xbuf *b = t->cur;
     if (t->s.last_x87 >= 0) {
         const struct insn *in = &t->b->insn[t->s.last_x87];
-        x_lea(b, false, XAX, xm(R_EIP0, (int32_t)t->off[t->s.last_x87]));
+        tr_eip_at(t, XAX, t->off[t->s.last_x87]);
         x_store(b, 4, cpu_rm(CPU_OFF(fpu.fip)), XAX);
         x_load(b, 2, XAX, cpu_rm(CPU_OFF(seg[S_CS].sel)));
         x_store(b, 2, cpu_rm(CPU_OFF(fpu.fcs)), XAX);
@@ -290,6 +290,27 @@ void x87_note_ips(struct tr *t)
         x_store(b, 2, cpu_rm(CPU_OFF(fpu.fds)), XAX);
     }
     t->s.last_x87 = t->s.last_x87_mem = -1;
+}
+
+/* At the back edge of a loop that calls nothing: FIP, FCS, FOP and FDS of
+ * the pass's last x87 op are the same on every pass, so the first pass
+ * writes them (in the cold section) and cpu.jit_noted, cleared by the
+ * prologue, skips them afterwards.  Clobbers rax and the host flags. */
+void x87_note_loop(struct tr *t)
+{
+    if (t->s.last_x87 < 0 && t->s.last_x87_mem < 0)
+        return;
+    unsigned l_note = x_label_new(&t->L), l_back = x_label_new(&t->L);
+    x_alu_rm_imm(t->cur, 7, 1, cpu_rm(CPU_OFF(jit_noted)), 0);
+    x_jcc(&t->L, t->cur, XCC_E, l_note);
+    x_bind(&t->L, l_back, t->cur);
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_note, t->cur);
+    x87_note_ips(t);
+    x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(jit_noted)), 1);
+    x_jmp(&t->L, t->cur, l_back);
+    t->cur = hot;
 }
 
 /* Writes the window and the bookkeeping back to struct cpu and restores

@@ -2,8 +2,13 @@
  * integer instructions (tr_x87.c has the x87).  See jit.h for the
  * contract and tr.h for the register roles.
  *
- * Guest registers stay in struct cpu; host instructions use them as memory
- * operands ([rbx + offset]), so a fault never finds a register out of date.
+ * Guest registers: the ones the block's native instructions use live in
+ * host registers for the whole translation (tr.h; loaded by the prologue).
+ * Before every call (an interpreter handler, the memory slow path) and at
+ * every exit, the dirty ones are written back to struct cpu, so a fault or
+ * a handler never finds a register out of date; after a call they are
+ * loaded again.  A register whose high byte (AH..BH) a native instruction
+ * uses stays in struct cpu.
  *
  * Flags.  An instruction translated natively runs as the same host
  * operation and leaves the guest's arithmetic flags in the host's RFLAGS
@@ -18,11 +23,13 @@
  * flags are not observable (or the interpreter's value is 0: then 0 is
  * written).
  *
- * Memory operands: effective address into ebp, then the segment checks
+ * Memory operands: effective address into esi, then the segment checks
  * (the same as seg_linear's fast case) and the TLB probe (mmu.h's fast
  * path) inline; anything else goes to a slow path in the cold section,
  * which calls jit_mem_slow (the interpreter's checks and faults), runs the
- * operation on a scratch copy and writes it back with jit_mem_commit. */
+ * operation on a scratch copy and writes it back with jit_mem_commit.
+ * Flags that only a fault could observe wait in a slot on the host stack
+ * (tstate.saved) rather than being written to cpu.eflags on the fast path. */
 #include "jit/tr.h"
 
 #include <string.h>
@@ -40,9 +47,18 @@ static inline struct xrm R(uint8_t r)
     return xr_reg(r);
 }
 
+/* reg = EIP at offset `off` of the block (cpu.jit_eip0 + off); the host's
+ * flags survive. */
+void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off)
+{
+    x_load(t->cur, 4, reg, cpu_rm(CPU_OFF(jit_eip0)));
+    if (off)
+        x_lea(t->cur, false, reg, xm(reg, (int32_t)off));
+}
+
 static void emit_insn_eip(struct tr *t, unsigned k, int32_t field)
 {
-    x_lea(t->cur, false, XAX, xm(R_EIP0, (int32_t)t->off[k]));
+    tr_eip_at(t, XAX, t->off[k]);
     x_store(t->cur, 4, cpu_rm(field), XAX);
 }
 
@@ -62,31 +78,68 @@ static void emit_event_check(struct tr *t, unsigned label)
 
 /* --- flags -------------------------------------------------------------- */
 
-/* Writes the pending flags into cpu.eflags (pushfq keeps the host's flags
- * intact until the and/or that follow). */
+/* Writes the pending and saved flags into cpu.eflags (pushfq takes the
+ * host's flags before the and/or that follow clobber them).  Clobbers rax,
+ * rcx, rdi; rdx survives (a slow path's scratch address). */
 void tr_materialise(struct tr *t)
 {
-    uint32_t all = t->s.pending | t->s.pending_zero;
+    uint32_t all = t->s.pending | t->s.pending_zero | t->s.saved;
     if (!all)
         return;
     struct xbuf *b = t->cur;
-    xb(b, 0x9C);                 /* pushfq */
-    x_pop_r(b, XAX);
-    x_alu_rm_imm(b, 4, 4, R(XAX), t->s.pending);
+    if (t->s.pending) {
+        x_pushf(b);
+        x_pop_r(b, XAX);
+        x_alu_rm_imm(b, 4, 4, R(XAX), t->s.pending);
+    }
     x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
     x_alu_rm_imm(b, 4, 4, R(XCX), ~all);
-    x_alu_rm_r(b, 1, 4, R(XCX), XAX);
+    if (t->s.pending)
+        x_alu_rm_r(b, 1, 4, R(XCX), XAX);
+    if (t->s.saved & ~F_OF) {
+        /* The slot (flags_save): RFLAGS' low byte at [rsp + 1], OF at [rsp]. */
+        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, 1)));
+        x_alu_rm_imm(b, 4, 4, R(XDI), t->s.saved & ~F_OF);
+        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
+    }
+    if (t->s.saved & F_OF) {
+        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, 0)));
+        x_shift_imm(b, 4, 4, R(XDI), 11);                    /* shl: OF is bit 11 */
+        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
+    }
     x_store(b, 4, cpu_rm(CPU_OFF(eflags)), XCX);
-    t->s.pending = t->s.pending_zero = 0;
+    t->s.pending = t->s.pending_zero = t->s.saved = 0;
 }
 
 /* Before something that clobbers the host's flags: keep what is still
- * observable (live), drop the rest. */
+ * observable (live), drop the rest.  Saved flags are not in RFLAGS. */
 static void flags_before_clobber(struct tr *t, uint32_t live)
 {
     if ((t->s.pending | t->s.pending_zero) & live)
         tr_materialise(t);
     t->s.pending = t->s.pending_zero = 0;
+}
+
+/* Before a memory probe (which clobbers RFLAGS) where a fault would see
+ * every flag: the pending ones go to the slot at [rsp] as LAHF and SETO
+ * leave them in ax (AH = RFLAGS' low byte, AL = OF), three cheap
+ * instructions instead of a merge into cpu.eflags.  (PUSHF would do in
+ * two, but it is microcoded: two per loop iteration doubled the time of
+ * an x87 loop on Zen 5.)  Flags already waiting there that the pending
+ * ones do not replace would be lost: then both are merged.  Uses rax. */
+static void flags_save(struct tr *t)
+{
+    if (!t->s.pending)
+        return;
+    if (t->s.saved & ~t->s.pending) {
+        tr_materialise(t);
+        return;
+    }
+    x_lahf(t->cur);
+    x_setcc(t->cur, XCC_O, R(XAX));
+    x_store(t->cur, 2, xr_mem(xm(XSP, 0)), XAX);
+    t->s.saved = t->s.pending;
+    t->s.pending = 0;
 }
 
 /* The flags a condition code tttn reads (SDM vol. 1, appendix B). */
@@ -139,8 +192,27 @@ static unsigned cond_host(struct tr *t, unsigned cc)
 void tr_sync_for_call(struct tr *t, unsigned k)
 {
     emit_insn_eip(t, k, CPU_OFF(insn_eip));
-    x_load(t->cur, 4, XAX, gpr_rm(R_ESP, 4));
+    x_load(t->cur, 4, XAX, gpr_rm(t, R_ESP, 4));
     x_store(t->cur, 4, cpu_rm(CPU_OFF(insn_esp)), XAX);
+}
+
+/* The dirty cached guest registers into struct cpu (before a call or an
+ * exit); the host's flags survive. */
+void tr_gpr_writeback(struct tr *t)
+{
+    for (unsigned r = 0; r < 8; r++)
+        if (t->s.dirty & (1u << r))
+            x_store(t->cur, 4, cpu_rm(GPR_OFF(r)), t->host_of[r]);
+    t->s.dirty = 0;
+}
+
+/* Every cached guest register from struct cpu (after a call: a handler
+ * may have changed any, and a C call clobbers r8-r11). */
+void tr_gpr_reload(struct tr *t)
+{
+    for (unsigned r = 0; r < 8; r++)
+        if (t->cached & (1u << r))
+            x_load(t->cur, 4, t->host_of[r], cpu_rm(GPR_OFF(r)));
 }
 
 /* Leaves the translation after instruction k completed: EIP, flags, x87,
@@ -151,9 +223,10 @@ void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
     struct tstate keep = t->s; /* code after this (at another label) goes on from here */
     tr_materialise(t);
     x87_spill(t);
+    tr_gpr_writeback(t);
     emit_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
     if (to_target) {
-        x_lea(t->cur, false, XAX, xm(R_EIP0, (int32_t)target_off));
+        tr_eip_at(t, XAX, target_off);
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
     x_mov_r32_imm(t->cur, XAX, k);
@@ -163,24 +236,45 @@ void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
 
 /* --- memory operands ----------------------------------------------------- */
 
-/* ebp = the offset of the memory operand (32-bit address size). */
-static void emit_ea(struct tr *t, const struct insn *in)
+/* Guest register r as a host register: its cache register, or `scratch`
+ * loaded from struct cpu (mov: the host's flags survive). */
+static uint8_t gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch)
+{
+    struct xrm rm = gpr_rm(t, r, size);
+    if (rm.is_reg)
+        return rm.reg;
+    x_load(t->cur, size, scratch, rm);
+    return scratch;
+}
+
+/* dst = the effective address of in's memory operand (32-bit address
+ * size, wrapping at 4 GiB); the host's flags survive (mov and lea only).
+ * Registers not cached are loaded into rax (index) and rdi (base). */
+static void emit_ea_to(struct tr *t, const struct insn *in, uint8_t dst)
 {
     struct xbuf *b = t->cur;
-    if (in->mbase == NOREG && in->mindex == NOREG) {
-        x_mov_r32_imm(b, R_OFF, (uint32_t)in->disp);
+    uint8_t base = XNONE, index = XNONE;
+    if (in->mindex != NOREG)
+        index = gpr_in(t, in->mindex, 4, XAX);
+    if (in->mbase != NOREG) {
+        /* Straight into dst only when nothing else is read after it. */
+        bool alone = index == XNONE && in->disp == 0;
+        base = gpr_in(t, in->mbase, 4, alone ? dst : XDI);
+    }
+    if (base == XNONE && index == XNONE) {
+        x_mov_r32_imm(b, dst, (uint32_t)in->disp);
         return;
     }
-    if (in->mbase != NOREG)
-        x_load(b, 4, R_OFF, gpr_rm(in->mbase, 4));
-    else
-        x_mov_r32_imm(b, R_OFF, 0);
-    if (in->mindex != NOREG) {
-        x_load(b, 4, XAX, gpr_rm(in->mindex, 4));
-        x_lea(b, false, R_OFF, xmi(R_OFF, XAX, in->mscale, in->disp));
-    } else if (in->disp) {
-        x_lea(b, false, R_OFF, xm(R_OFF, in->disp));
+    if (index == XNONE && in->disp == 0) {
+        if (base != dst)
+            x_load(b, 4, dst, R(base));
+        return;
     }
+    if (base == XNONE && in->mscale == 1) {
+        base = index;
+        index = XNONE;
+    }
+    x_lea(b, false, dst, xmi(base, index, index == XNONE ? 1 : in->mscale, in->disp));
 }
 
 static uint32_t mem_packed(unsigned seg, unsigned size, unsigned kind)
@@ -196,21 +290,23 @@ static unsigned seg_check_bits(unsigned kind)
            ((kind & JM_WRITE) ? SEGC_NO_WRITE : 0);
 }
 
-/* With ebp the offset: the segment check and TLB probe, leaving the host
- * address in rdx, or jumping to `cold_label`.  Clobbers rax rcx rsi rdi
- * and the host flags. */
+/* With esi the offset: the segment check and TLB probe, leaving the host
+ * address in rdx, or jumping to `cold_label`.  Clobbers rax rcx rdi and
+ * the host flags.
+ *
+ * The probe is mmu.h's fast path: the entry at (la >> 12) & (TLB_SIZE - 1)
+ * hits when its tag, less the bits that do not matter here, equals the
+ * page of the access's last byte (so an access crossing into the next
+ * page misses); the host address is then entry.addend + la. */
 static void emit_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind,
                        unsigned cold_label)
 {
     struct xbuf *b = t->cur;
-    if (t->flat & (1u << seg)) {
-        /* Flat (checked by the prologue): only the 4 GiB wrap is left. */
-        if (size > 1) {
-            x_alu_rm_imm(b, 7, 4, R(R_OFF), 0xFFFFFFFFu - (size - 1));
-            x_jcc(&t->L, b, XCC_A, cold_label);
-        }
-        x_load(b, 4, XSI, R(R_OFF));
-    } else {
+    uint8_t la = XSI;
+    if (!(t->flat & (1u << seg))) {
+        /* (Flat segments, checked by the prologue, need nothing: an access
+         * that wraps at 4 GiB has its last byte in page 0, which never
+         * matches the tag at the first byte's index.) */
         unsigned acc = seg_check_bits(kind);
         x_test_rm_imm(b, 1, cpu_rm(CPU_OFF(seg[seg].check)), acc);
         x_jcc(&t->L, b, XCC_NE, cold_label);
@@ -218,40 +314,57 @@ static void emit_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind,
         x_load(b, 4, XCX, cpu_rm(CPU_OFF(seg[seg].limit)));
         x_w(b, 0x39, XCX, R(XAX));                               /* cmp rax, rcx */
         x_jcc(&t->L, b, XCC_A, cold_label);
-        x_load(b, 4, XSI, cpu_rm(CPU_OFF(seg[seg].base)));
-        x_alu_rm_r(b, 0, 4, R(XSI), R_OFF);                      /* la = base + off */
+        x_load(b, 4, XCX, cpu_rm(CPU_OFF(seg[seg].base)));
+        x_alu_rm_r(b, 0, 4, R(XCX), R_OFF);                      /* la = base + off */
+        la = XCX;
     }
-    /* TLB entry: index (la >> 12) & (TLB_SIZE - 1), 32 bytes each:
-     * (la & mask) >> 7. */
     _Static_assert(TLB_SIZE == 4096, "the index mask below");
-    x_load(b, 4, XAX, R(XSI));
-    x_alu_rm_imm(b, 4, 4, R(XAX), 0x00FFF000u);
-    x_shift_imm(b, 5, 4, R(XAX), 7);
+    x_lea(b, false, XDI, xm(la, (int32_t)size - 1));
+    x_load(b, 4, XAX, R(la));
+    x_shift_imm(b, 5, 4, R(XAX), 7);                            /* 32-byte entries */
+    x_alu_rm_imm(b, 4, 4, R(XAX), (TLB_SIZE - 1) << 5);
+    x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
     int32_t tag = (kind & JM_WRITE) ? (int32_t)offsetof(struct tlb_entry, tag_w)
                                     : (int32_t)offsetof(struct tlb_entry, tag_r);
-    x_load(b, 4, XCX, xr_mem(xmi(R_TLB, XAX, 1, tag)));
-    uint32_t mask = TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST | TLB_T_WATCHED |
-                    (t->user ? TLB_T_SUPONLY : 0);
-    x_alu_rm_imm(b, 4, 4, R(XCX), mask);
-    x_lea(b, false, XDI, xm(XSI, (int32_t)size - 1));
-    x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
-    x_alu_rm_r(b, 7, 4, R(XCX), XDI);
+    struct xrm tag_rm = xr_mem(xmi(R_TLB, XAX, 1, tag));
+    if (t->user) {
+        /* Every slow bit counts at CPL 3: a plain compare. */
+        x_alu_r_rm(b, 7, 4, XDI, tag_rm);
+    } else {
+        x_alu_r_rm(b, 6, 4, XDI, tag_rm);                        /* xor */
+        x_test_rm_imm(b, 4, R(XDI), TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST |
+                                        TLB_T_WATCHED);
+    }
     x_jcc(&t->L, b, XCC_NE, cold_label);
-    x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XAX, 1, (int32_t)offsetof(struct tlb_entry, host))));
-    x_alu_rm_imm(b, 4, 4, R(XSI), 0xFFF);
-    x_w(b, 0x01, XSI, R(XDX));                                   /* add rdx, rsi */
+    x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XAX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
+    x_w(b, 0x01, la, R(XDX));                                    /* add rdx, la */
 }
 
 _Static_assert(sizeof(struct tlb_entry) == 32, "emit_probe scales the TLB index by 32");
 _Static_assert(offsetof(struct tlb, e) == 0, "r12 points at the TLB's entries");
+_Static_assert((TLB_T_INVALID | TLB_T_SUPONLY | TLB_T_NOHOST | TLB_T_WATCHED) == 0xF,
+               "a tag's low bits are its slow bits, so a user probe compares it whole");
 
-/* fn(cpu, offset in ebp, packed): jit_mem_slow or jit_mem_commit. */
+/* fn(cpu, offset, packed): jit_mem_slow or jit_mem_commit, with the
+ * offset in esi already. */
 static void call_mem_helper(struct tr *t, const void *fn, uint32_t packed)
 {
     x_mov_rr64(t->cur, XDI, R_CPU);
-    x_load(t->cur, 4, XSI, R(R_OFF));
     x_mov_r32_imm(t->cur, XDX, packed);
     x_call_abs(t->cur, fn);
+}
+
+static struct xrm site_rm(unsigned i)
+{
+    return cpu_rm(CPU_OFF(jit_site) + 8 * (int32_t)i);
+}
+
+/* After a C call, which may have changed the TLB: the kept host
+ * addresses are forgotten (the next pass probes again). */
+static void sites_forget(struct tr *t)
+{
+    for (unsigned i = 0; i < t->nsites; i++)
+        x_store_imm(t->cur, 8, site_rm(i), 0);
 }
 
 /* An operation on a memory operand at [rdx], emitted once for the fast
@@ -267,11 +380,29 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     unsigned k = t->k;
     unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
     if (!ea_done)
-        emit_ea(t, in);
+        emit_ea_to(t, in, R_OFF);
     /* The probe clobbers the host's flags, and a fault needs them all. */
-    flags_before_clobber(t, ALLF);
+    flags_save(t);
     struct tstate before = t->s;
-    emit_probe(t, seg, size, kind, l_cold);
+    int site = t->site[k];
+    if (site >= 0) {
+        /* The address kept from an earlier pass, else a probe that keeps
+         * it (in the cold section). */
+        unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
+        x_w(t->cur, 0x8B, XDX, site_rm((unsigned)site));
+        x_w(t->cur, 0x85, XDX, R(XDX));                         /* test rdx, rdx */
+        x_jcc(&t->L, t->cur, XCC_E, l_fill);
+        x_bind(&t->L, l_op, t->cur);
+        struct xbuf *hot = t->cur;
+        t->cur = &t->cold;
+        x_bind(&t->L, l_fill, t->cur);
+        emit_probe(t, seg, size, kind, l_cold);
+        x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
+        x_jmp(&t->L, t->cur, l_op);
+        t->cur = hot;
+    } else {
+        emit_probe(t, seg, size, kind, l_cold);
+    }
     op(t, in);
     struct tstate after = t->s;
     x_bind(&t->L, l_after, t->cur);
@@ -281,29 +412,44 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     t->cur = &t->cold;
     t->s = before;
     x_bind(&t->L, l_cold, t->cur);
+    tr_materialise(t);
     x87_spill(t);
     tr_sync_for_call(t, k);
+    tr_gpr_writeback(t);
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(jit_off)), R_OFF);
     emit_icount_add(t, (int64_t)k - t->s.flushed);
     call_mem_helper(t, (const void *)jit_mem_slow, mem_packed(seg, size, kind));
     emit_icount_add(t, -((int64_t)k - t->s.flushed));
     x_mov_rr64(t->cur, XDX, XAX);
+    x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(jit_off)));
+    tr_gpr_reload(t);
+    sites_forget(t);
     x87_reload(t);
     op(t, in);
-    xb(t->cur, 0x9C); /* pushfq */
-    x_pop_r(t->cur, R_SAVEF);
+    t->s.dirty |= t->writes; /* written back above: dirty again */
+    /* Keep the op's flags across the commit and the event check (the
+     * push and the lea keep calls 16-byte aligned; lea leaves RFLAGS). */
+    x_pushf(t->cur);
+    x_lea(t->cur, true, XSP, xm(XSP, -8));
     if (kind & JM_WRITE) {
+        struct tstate keep = t->s;
+        tr_gpr_writeback(t);
         call_mem_helper(t, (const void *)jit_mem_commit, mem_packed(seg, size, kind));
+        x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(jit_off)));
+        tr_gpr_reload(t);
+        sites_forget(t);
+        t->s = keep;
     }
     /* A data breakpoint or a write to scanned code ends the run after
      * this instruction, as in run_block. */
     unsigned l_event = x_label_new(&t->L);
     emit_event_check(t, l_event);
-    x_push_r(t->cur, R_SAVEF);
-    xb(t->cur, 0x9D); /* popfq */
+    x_lea(t->cur, true, XSP, xm(XSP, 8));
+    x_popf(t->cur);
     x_jmp(&t->L, t->cur, l_after);
     x_bind(&t->L, l_event, t->cur);
-    x_push_r(t->cur, R_SAVEF);
-    xb(t->cur, 0x9D);
+    x_lea(t->cur, true, XSP, xm(XSP, 8));
+    x_popf(t->cur);
     /* Only a block's last instruction can end it (the caller computes the
      * next EIP for that); in the middle, EIP is simply the next one. */
     emit_insn_eip(t, k + 1, CPU_OFF(eip));
@@ -321,6 +467,7 @@ static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x8
     tr_materialise(t);
     x87_spill(t);
     tr_sync_for_call(t, k);
+    tr_gpr_writeback(t);
     emit_insn_eip(t, k + 1, CPU_OFF(eip));
     emit_icount_add(t, (int64_t)k - t->s.flushed);
     x_mov_rr64(t->cur, XDI, R_CPU);
@@ -337,10 +484,12 @@ static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x8
     }
     /* Goes on only if EIP is the next instruction and nothing happened. */
     unsigned l_stop = x_label_new(&t->L);
-    x_lea(t->cur, false, XCX, xm(R_EIP0, (int32_t)t->off[k + 1]));
+    tr_eip_at(t, XCX, t->off[k + 1]);
     x_alu_r_rm(t->cur, 7, 4, XCX, cpu_rm(CPU_OFF(eip)));
     x_jcc(&t->L, t->cur, XCC_NE, l_stop);
     emit_event_check(t, l_stop);
+    tr_gpr_reload(t);
+    sites_forget(t);
     x87_reload(t);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
@@ -490,7 +639,9 @@ static void set_flags_after(struct tr *t, const struct plan *p)
 {
     t->s.pending = (t->s.pending & ~p->W) | p->H;
     t->s.pending_zero = (t->s.pending_zero & ~p->W) | p->Z;
+    t->s.saved &= ~p->W;
 }
+
 
 /* ALU group 1 and TEST, on a destination rm (register slot or [rdx]). */
 static void alu_on(struct tr *t, const struct insn *in, struct xrm dst)
@@ -506,11 +657,11 @@ static void alu_on(struct tr *t, const struct insn *in, struct xrm dst)
             x_alu_rm_imm(b, (unsigned)g, size, dst, in->imm);
         return;
     }
-    x_load(b, size, XAX, gpr_rm(o1->reg, size));
+    uint8_t src = gpr_in(t, o1->reg, size, XAX);
     if (in->op == OP_TEST)
-        x_test_rm_r(b, size, dst, XAX);
+        x_test_rm_r(b, size, dst, src);
     else
-        x_alu_rm_r(b, (unsigned)g, size, dst, XAX);
+        x_alu_rm_r(b, (unsigned)g, size, dst, src);
 }
 
 /* CF into the host's CF for ADC/SBB when it is not pending there. */
@@ -539,16 +690,17 @@ static void op_alu_mem_src(struct tr *t, const struct insn *in)
 {
     unsigned size = in->o[0].size;
     int g = alu_group(in->op);
-    x_load(t->cur, size, XAX, gpr_rm(in->o[0].reg, size));
     if (in->op == OP_ADC || in->op == OP_SBB)
-        carry_in(t);
+        carry_in(t); /* first: it may use rax */
+    struct xrm d = gpr_rm(t, in->o[0].reg, size);
+    uint8_t r = gpr_in(t, in->o[0].reg, size, XAX);
     if (in->op == OP_TEST)
-        x_test_rm_r(t->cur, size, xr_mem(xm(XDX, 0)), XAX);
+        x_test_rm_r(t->cur, size, xr_mem(xm(XDX, 0)), r);
     else
-        x_alu_r_rm(t->cur, (unsigned)g, size, XAX, xr_mem(xm(XDX, 0)));
-    if (g != 7 && in->op != OP_TEST) {
+        x_alu_r_rm(t->cur, (unsigned)g, size, r, xr_mem(xm(XDX, 0)));
+    if (g != 7 && in->op != OP_TEST && !d.is_reg) {
         /* the store does not touch the flags */
-        x_store(t->cur, size, gpr_rm(in->o[0].reg, size), XAX);
+        x_store(t->cur, size, d, XAX);
     }
     set_flags_after(t, &t->plan[t->k]);
 }
@@ -556,8 +708,13 @@ static void op_alu_mem_src(struct tr *t, const struct insn *in)
 static void op_mov_load(struct tr *t, const struct insn *in)
 {
     unsigned size = in->o[0].size;
-    x_load(t->cur, size, XAX, xr_mem(xm(XDX, 0)));
-    x_store(t->cur, size, gpr_rm(in->o[0].reg, size), XAX);
+    struct xrm d = gpr_rm(t, in->o[0].reg, size);
+    if (d.is_reg) {
+        x_load(t->cur, size, d.reg, xr_mem(xm(XDX, 0)));
+    } else {
+        x_load(t->cur, size, XAX, xr_mem(xm(XDX, 0)));
+        x_store(t->cur, size, d, XAX);
+    }
 }
 
 /* [rdx] = operand `o` (a register or an immediate), `size` bytes. */
@@ -567,8 +724,7 @@ static void store_to_memory(struct tr *t, const struct insn *in, const struct op
     if (o->kind == OPK_IMM) {
         x_store_imm(t->cur, size, xr_mem(xm(XDX, 0)), in->imm);
     } else {
-        x_load(t->cur, size, XAX, gpr_rm(o->reg, size));
-        x_store(t->cur, size, xr_mem(xm(XDX, 0)), XAX);
+        x_store(t->cur, size, xr_mem(xm(XDX, 0)), gpr_in(t, o->reg, size, XAX));
     }
 }
 
@@ -594,11 +750,20 @@ static void op_unary_mem(struct tr *t, const struct insn *in)
     set_flags_after(t, &t->plan[t->k]);
 }
 
+/* MOVZX/MOVSX from `src`: straight into a cached 32-bit destination,
+ * else through eax. */
+static void ext_from(struct tr *t, const struct insn *in, struct xrm src)
+{
+    struct xrm d = gpr_rm(t, in->o[0].reg, in->o[0].size);
+    bool direct = d.is_reg && in->o[0].size == 4;
+    x_movx(t->cur, in->op == OP_MOVSX, in->o[1].size, direct ? d.reg : XAX, src);
+    if (!direct)
+        x_store(t->cur, in->o[0].size, d, XAX);
+}
+
 static void op_ext_mem(struct tr *t, const struct insn *in)
 {
-    uint8_t op2 = (uint8_t)((in->op == OP_MOVZX ? 0xB6 : 0xBE) | (in->o[1].size == 2 ? 1 : 0));
-    x_0f(t->cur, op2, false, false, XAX, xr_mem(xm(XDX, 0)));
-    x_store(t->cur, in->o[0].size, gpr_rm(in->o[0].reg, in->o[0].size), XAX);
+    ext_from(t, in, xr_mem(xm(XDX, 0)));
 }
 
 static void op_setcc_mem(struct tr *t, const struct insn *in)
@@ -606,26 +771,37 @@ static void op_setcc_mem(struct tr *t, const struct insn *in)
     x_setcc(t->cur, cond_host(t, in->cc), xr_mem(xm(XDX, 0)));
 }
 
+/* CMOVcc from `src` (cond_host first: it may use eax and ecx). */
+static void cmov_from(struct tr *t, const struct insn *in, struct xrm src)
+{
+    unsigned hc = cond_host(t, in->cc);
+    struct xrm d = gpr_rm(t, in->o[0].reg, 4);
+    uint8_t r = gpr_in(t, in->o[0].reg, 4, XCX);
+    x_0f(t->cur, (uint8_t)(0x40 + hc), false, false, r, src);
+    if (!d.is_reg)
+        x_store(t->cur, 4, d, XCX);
+}
+
 static void op_cmov_mem(struct tr *t, const struct insn *in)
 {
-    unsigned hc = cond_host(t, in->cc); /* first: it may use eax and ecx */
-    x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
-    x_load(t->cur, 4, XCX, gpr_rm(in->o[0].reg, 4));
-    x_0f(t->cur, (uint8_t)(0x40 + hc), false, false, XCX, R(XAX));
-    x_store(t->cur, 4, gpr_rm(in->o[0].reg, 4), XCX);
+    cmov_from(t, in, xr_mem(xm(XDX, 0)));
 }
 
 static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
 {
+    struct xrm d = gpr_rm(t, in->o[0].reg, 4);
+    uint8_t r = d.is_reg ? d.reg : XAX;
     if (in->nops == 3) {
-        struct xenc e = XENC1(0x69); /* imul eax, src, imm32 */
-        x_insn(t->cur, &e, XAX, true, &src);
+        struct xenc e = XENC1(0x69); /* imul r, src, imm32 */
+        x_insn(t->cur, &e, r, true, &src);
         x32(t->cur, in->imm); /* int_classify: operand 2 is the immediate */
     } else {
-        x_load(t->cur, 4, XAX, gpr_rm(in->o[0].reg, 4));
-        x_0f(t->cur, 0xAF, false, false, XAX, src);
+        if (!d.is_reg)
+            x_load(t->cur, 4, XAX, d);
+        x_0f(t->cur, 0xAF, false, false, r, src);
     }
-    x_store(t->cur, 4, gpr_rm(in->o[0].reg, 4), XAX);
+    if (!d.is_reg)
+        x_store(t->cur, 4, d, XAX);
 }
 
 static void op_imul_mem(struct tr *t, const struct insn *in)
@@ -637,15 +813,15 @@ static void op_imul_mem(struct tr *t, const struct insn *in)
 static void op_push(struct tr *t, const struct insn *in)
 {
     store_to_memory(t, in, &in->o[0], 4);
-    x_store(t->cur, 4, gpr_rm(R_ESP, 4), R_OFF);
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
 }
 
 static void op_pop(struct tr *t, const struct insn *in)
 {
     x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
     x_lea(t->cur, false, XCX, xm(R_OFF, 4));
-    x_store(t->cur, 4, gpr_rm(R_ESP, 4), XCX);
-    x_store(t->cur, 4, gpr_rm(in->o[0].reg, 4), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), XCX);
+    x_store(t->cur, 4, gpr_rm(t, in->o[0].reg, 4), XAX);
 }
 
 static void op_x87(struct tr *t, const struct insn *in)
@@ -688,7 +864,7 @@ static void emit_native(struct tr *t, const struct insn *in)
              * pending ones die here, but for CF of ADC/SBB. */
             if (g == 2 || g == 3)
                 carry_in(t);
-            alu_on(t, in, gpr_rm(o0->reg, o0->size));
+            alu_on(t, in, gpr_rm(t, o0->reg, o0->size));
             set_flags_after(t, p);
         }
         return;
@@ -700,10 +876,10 @@ static void emit_native(struct tr *t, const struct insn *in)
         } else if (o1->kind == OPK_MEM) {
             with_memory(t, in, in->seg, o1->size, JM_READ, op_mov_load, false);
         } else if (o1->kind == OPK_IMM) {
-            x_store_imm(b, o0->size, gpr_rm(o0->reg, o0->size), in->imm);
+            x_store_imm(b, o0->size, gpr_rm(t, o0->reg, o0->size), in->imm);
         } else {
-            x_load(b, o0->size, XAX, gpr_rm(o1->reg, o0->size));
-            x_store(b, o0->size, gpr_rm(o0->reg, o0->size), XAX);
+            uint8_t src = gpr_in(t, o1->reg, o0->size, XAX);
+            x_store(b, o0->size, gpr_rm(t, o0->reg, o0->size), src);
         }
         return;
     case OP_INC: case OP_DEC: case OP_NEG: case OP_NOT:
@@ -713,44 +889,45 @@ static void emit_native(struct tr *t, const struct insn *in)
         }
         /* A register form cannot fault and overwrites W: pending flags
          * outside W (INC/DEC keep CF) stay valid on the host. */
-        unary_on(t, in, gpr_rm(o0->reg, o0->size));
+        unary_on(t, in, gpr_rm(t, o0->reg, o0->size));
         set_flags_after(t, p);
         return;
-    case OP_LEA:
-        /* emit_ea uses only lea/mov: the host's flags survive */
-        emit_ea(t, in);
-        x_store(b, 4, gpr_rm(o0->reg, 4), R_OFF);
+    case OP_LEA: {
+        /* emit_ea_to uses only lea/mov: the host's flags survive */
+        struct xrm d = gpr_rm(t, o0->reg, 4);
+        emit_ea_to(t, in, d.is_reg ? d.reg : XCX);
+        if (!d.is_reg)
+            x_store(b, 4, d, XCX);
         return;
+    }
     case OP_MOVZX: case OP_MOVSX:
         if (o1->kind == OPK_MEM) {
             with_memory(t, in, in->seg, o1->size, JM_READ, op_ext_mem, false);
         } else {
-            uint8_t op2 = (uint8_t)((in->op == OP_MOVZX ? 0xB6 : 0xBE) | (o1->size == 2 ? 1 : 0));
-            x_0f(b, op2, false, false, XAX, gpr_rm(o1->reg, o1->size));
-            x_store(b, o0->size, gpr_rm(o0->reg, o0->size), XAX);
+            ext_from(t, in, gpr_rm(t, o1->reg, o1->size));
         }
         return;
     case OP_PUSH:
-        x_load(b, 4, R_OFF, gpr_rm(R_ESP, 4));
+        x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
         x_lea(b, false, R_OFF, xm(R_OFF, -4));
         with_memory(t, in, S_SS, 4, JM_WRITE, op_push, true);
         return;
     case OP_POP:
-        x_load(b, 4, R_OFF, gpr_rm(R_ESP, 4));
+        x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
         with_memory(t, in, S_SS, 4, JM_READ, op_pop, true);
         return;
     case OP_NOP:
         return;
     case OP_CDQ:
-        x_load(b, 4, XAX, gpr_rm(R_EAX, 4));
+        x_load(b, 4, XAX, gpr_rm(t, R_EAX, 4));
         xb(b, 0x99); /* cdq */
-        x_store(b, 4, gpr_rm(R_EDX, 4), XDX);
+        x_store(b, 4, gpr_rm(t, R_EDX, 4), XDX);
         return;
     case OP_XCHG:
-        x_load(b, 4, XAX, gpr_rm(o0->reg, 4));
-        x_load(b, 4, XCX, gpr_rm(o1->reg, 4));
-        x_store(b, 4, gpr_rm(o0->reg, 4), XCX);
-        x_store(b, 4, gpr_rm(o1->reg, 4), XAX);
+        x_load(b, 4, XAX, gpr_rm(t, o0->reg, 4));
+        x_load(b, 4, XCX, gpr_rm(t, o1->reg, 4));
+        x_store(b, 4, gpr_rm(t, o0->reg, 4), XCX);
+        x_store(b, 4, gpr_rm(t, o1->reg, 4), XAX);
         return;
     case OP_SHL: case OP_SHR: case OP_SAR: {
         unsigned n = in->imm & 31;
@@ -759,7 +936,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
             tr_materialise(t);
         unsigned ext = in->op == OP_SHL ? 4 : in->op == OP_SHR ? 5 : 7;
-        x_shift_imm(b, ext, 4, gpr_rm(o0->reg, 4), (uint8_t)n);
+        x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), (uint8_t)n);
         set_flags_after(t, p);
         return;
     }
@@ -769,7 +946,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         } else {
             if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
                 tr_materialise(t);
-            imul_core(t, in, gpr_rm(o1->reg, 4));
+            imul_core(t, in, gpr_rm(t, o1->reg, 4));
             set_flags_after(t, p);
         }
         return;
@@ -780,18 +957,14 @@ static void emit_native(struct tr *t, const struct insn *in)
         if (o0->kind == OPK_MEM)
             with_memory(t, in, in->seg, 1, JM_WRITE, op_setcc_mem, false);
         else
-            x_setcc(b, cond_host(t, in->cc), gpr_rm(o0->reg, 1));
+            x_setcc(b, cond_host(t, in->cc), gpr_rm(t, o0->reg, 1));
         return;
     }
     if (is_cmovcc(in->op)) {
         if (o1->kind == OPK_MEM) {
             with_memory(t, in, in->seg, 4, JM_READ, op_cmov_mem, false);
         } else {
-            unsigned hc = cond_host(t, in->cc); /* first: it may use eax, ecx */
-            x_load(b, 4, XAX, gpr_rm(o1->reg, 4));
-            x_load(b, 4, XCX, gpr_rm(o0->reg, 4));
-            x_0f(b, (uint8_t)(0x40 + hc), false, false, XCX, R(XAX));
-            x_store(b, 4, gpr_rm(o0->reg, 4), XCX);
+            cmov_from(t, in, gpr_rm(t, o1->reg, 4));
         }
         return;
     }
@@ -803,7 +976,7 @@ static void emit_native(struct tr *t, const struct insn *in)
 static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
 {
     unsigned k = t->k;
-    uint32_t target = t->off[k + 1] + in->imm; /* from r14, mod 2^32 */
+    uint32_t target = t->off[k + 1] + in->imm; /* from jit_eip0, mod 2^32 */
     /* Looping back to the body needs the x87 window as the body's start
      * has it (an interpreted x87 op in between gave it up). */
     bool self = target == 0 && (!t->x87 || (t->s.x87_live && t->s.w == t->depth0 &&
@@ -824,7 +997,7 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
         /* Beyond the CS limit: the interpreter's handler raises #GP. */
         unsigned l_gp = x_label_new(&t->L);
         tr_materialise(t);
-        x_lea(t->cur, false, XAX, xm(R_EIP0, (int32_t)target));
+        tr_eip_at(t, XAX, target);
         x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
         x_jcc(&t->L, t->cur, XCC_A, l_gp);
         tr_emit_exit(t, k, true, target);
@@ -835,15 +1008,30 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
     /* Loop: keep the window (FIP and friends go to struct cpu, so that the
      * body's start finds what it assumes; the sticky flags and C1 stay on
      * the host: reading them would wait for the x87); write the flags the
-     * block's start may see. */
-    if ((t->s.pending | t->s.pending_zero) & live_in)
+     * block's start may see, and keep the others for the way out in the
+     * slot (the checks below clobber RFLAGS).  Registers stay cached: the
+     * body's start assumes those it writes dirty (tr_translate). */
+    if ((t->s.pending | t->s.pending_zero | t->s.saved) & live_in)
         tr_materialise(t);
-    bool saved = (t->s.pending | t->s.pending_zero) != 0;
-    if (saved) {
-        xb(t->cur, 0x9C);
-        x_pop_r(t->cur, R_SAVEF);
-    }
-    x87_note_ips(t);
+    /* The way out needs the flags the checks below clobber.  When they all
+     * come from a CMP or TEST of registers just before the branch, the way
+     * out computes them again (its operands are unchanged); else they wait
+     * in the slot. */
+    const struct insn *prev = k > 0 ? &t->b->insn[k - 1] : NULL;
+    const struct plan *pp = k > 0 ? &t->plan[k - 1] : NULL;
+    bool redo = prev && pp->native && (prev->op == OP_CMP || prev->op == OP_TEST) &&
+                prev->o[0].kind == OPK_GPR && prev->o[1].kind != OPK_MEM &&
+                t->s.pending == pp->H && t->s.pending_zero == pp->Z && !t->s.saved;
+    struct tstate at_branch = t->s;
+    if (redo)
+        t->s.pending = t->s.pending_zero = 0;
+    else
+        flags_save(t);
+    if (t->calls)
+        x87_note_ips(t);
+    else
+        x87_note_loop(t);
+    t->s.last_x87 = t->s.last_x87_mem = -1;
     emit_icount_add(t, (int64_t)t->b->ninsn - t->s.flushed);
     unsigned l_out = x_label_new(&t->L);
     emit_event_check(t, l_out);
@@ -851,12 +1039,12 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
     x_w(t->cur, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
     x_alu_rm_imm(t->cur, 0, 8, R(XAX), t->b->ninsn);
     x_w(t->cur, 0x3B, XAX, cpu_rm(CPU_OFF(jit_icount_end)));
-    x_jcc(&t->L, t->cur, XCC_A, l_out);
-    x_jmp(&t->L, t->cur, t->l_body);
+    x_jcc(&t->L, t->cur, XCC_BE, t->l_body);
     x_bind(&t->L, l_out, t->cur);
-    if (saved) {
-        x_push_r(t->cur, R_SAVEF);
-        xb(t->cur, 0x9D);
+    if (redo) {
+        alu_on(t, prev, gpr_rm(t, prev->o[0].reg, prev->o[0].size));
+        t->s.pending = at_branch.pending;
+        t->s.pending_zero = at_branch.pending_zero;
     }
     t->s.flushed = t->b->ninsn; /* already counted */
     tr_emit_exit(t, t->b->ninsn - 1, true, 0);
@@ -908,6 +1096,126 @@ static bool flags_exact(const struct plan *p)
 {
     uint32_t unknown = p->W & ~(p->H | p->Z);
     return !(unknown & p->live_after);
+}
+
+/* The guest registers native instruction `in` uses (read or written),
+ * writes, and uses as a high byte (AH..BH), as bit masks. */
+static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, uint8_t *wr,
+                     uint8_t *high)
+{
+    uint8_t u = 0, w = 0, h = 0;
+    bool mem = false;
+    for (unsigned i = 0; i < in->nops && i < 3; i++) {
+        const struct opnd *o = &in->o[i];
+        if (o->kind == OPK_MEM)
+            mem = true;
+        if (o->kind != OPK_GPR)
+            continue;
+        if (o->size == 1 && o->reg >= 4)
+            h |= (uint8_t)(1u << (o->reg - 4));
+        else
+            u |= (uint8_t)(1u << o->reg);
+    }
+    if (mem || (p->x87 && p->mem_size)) {
+        if (in->mbase != NOREG)
+            u |= (uint8_t)(1u << in->mbase);
+        if (in->mindex != NOREG)
+            u |= (uint8_t)(1u << in->mindex);
+    }
+    const struct opnd *o0 = &in->o[0];
+    bool o0_reg = !p->x87 && in->nops >= 1 && o0->kind == OPK_GPR && !(o0->size == 1 && o0->reg >= 4);
+    switch (in->op) {
+    case OP_CMP: case OP_TEST: case OP_PUSH:
+        o0_reg = false;
+        break;
+    case OP_XCHG:
+        w |= (uint8_t)(1u << in->o[1].reg);
+        break;
+    case OP_CDQ:
+        u |= 1u << R_EAX | 1u << R_EDX;
+        w |= 1u << R_EDX;
+        break;
+    default:
+        break;
+    }
+    if (in->op == OP_PUSH || in->op == OP_POP) {
+        u |= 1u << R_ESP;
+        w |= 1u << R_ESP;
+    }
+    if (o0_reg)
+        w |= (uint8_t)(1u << o0->reg);
+    *use |= u;
+    *wr |= w & u;
+    *high |= h;
+}
+
+/* Which guest registers get a host register for the whole translation:
+ * those the native instructions use more often than calls would make
+ * them be written back and reloaded, the most used first. */
+static void allocate_gprs(struct tr *t)
+{
+    unsigned n = t->b->ninsn, weight[8] = { 0 }, calls = 0;
+    uint8_t used = 0, high = 0, written = 0;
+    for (unsigned k = 0; k < n; k++) {
+        const struct plan *p = &t->plan[k];
+        if (!p->native) {
+            calls += k + 1 < n; /* the last one needs no reload after it */
+            continue;
+        }
+        uint8_t u = 0;
+        gpr_uses(&t->b->insn[k], p, &u, &written, &high);
+        used |= u;
+        for (unsigned r = 0; r < 8; r++)
+            weight[r] += (u >> r) & 1;
+    }
+    static const uint8_t pool[GUEST_HOST_NREGS] = GUEST_HOST_REGS;
+    t->cached = 0;
+    for (unsigned i = 0; i < GUEST_HOST_NREGS; i++) {
+        int best = -1;
+        for (unsigned r = 0; r < 8; r++) {
+            uint8_t bit = (uint8_t)(1u << r);
+            if ((used & bit) && !(high & bit) && !(t->cached & bit) && weight[r] > calls &&
+                (best < 0 || weight[r] > weight[best]))
+                best = (int)r;
+        }
+        if (best < 0)
+            break;
+        t->cached |= (uint8_t)(1u << best);
+        t->host_of[best] = pool[i];
+    }
+    t->written = written & t->cached;
+}
+
+/* Memory operands of a loop whose host address can be kept across passes
+ * (tr.h): through a flat segment, at an address from registers that no
+ * instruction of the block writes, so the same linear address each pass.
+ * Only in loops that call nothing: a C call may change the TLB (the slow
+ * path's calls forget the kept addresses). */
+static void choose_sites(struct tr *t)
+{
+    unsigned n = t->b->ninsn;
+    memset(t->site, -1, sizeof(t->site));
+    t->nsites = 0;
+    if (!t->loop)
+        return;
+    uint8_t wr_all = 0;
+    for (unsigned k = 0; k < n; k++) {
+        uint8_t u = 0, h = 0;
+        if (!t->plan[k].native)
+            return;
+        gpr_uses(&t->b->insn[k], &t->plan[k], &u, &wr_all, &h);
+        wr_all |= h; /* (a high byte written: conservatively, the register) */
+    }
+    for (unsigned k = 0; k < n && t->nsites < 8; k++) {
+        const struct insn *in = &t->b->insn[k];
+        int sr = memory_segment(in, &t->plan[k]);
+        if (sr < 0 || !(t->flat & (1u << sr)) || in->op == OP_PUSH || in->op == OP_POP)
+            continue;
+        if ((in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
+            (in->mindex != NOREG && (wr_all & (1u << in->mindex))))
+            continue;
+        t->site[k] = (int8_t)t->nsites++;
+    }
 }
 
 /* The callee-saved host registers a translation uses (tr.h); six pushes
@@ -983,6 +1291,15 @@ bool tr_translate(struct tr *t)
             break;
     }
 
+    allocate_gprs(t);
+    const struct insn *end = &b->insn[n - 1];
+    t->loop = t->plan[n - 1].native && (is_jcc(end->op) || end->flow == FLOW_JMP_REL) &&
+              t->off[n] + end->imm == 0;
+    t->calls = false;
+    for (unsigned k = 0; k < n; k++)
+        t->calls |= !t->plan[k].native;
+    choose_sites(t);
+
     /* Prologue. */
     t->l_bail = x_label_new(&t->L);
     t->l_epilogue = x_label_new(&t->L);
@@ -994,7 +1311,6 @@ bool tr_translate(struct tr *t)
     x_mov_rr64(hb, R_CPU, XDI);
     x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
     x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(jit_calm)));
-    x_load(hb, 4, R_EIP0, cpu_rm(CPU_OFF(eip)));
     /* Entry conditions the translation was specialised for. */
     x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
     x_jcc(&t->L, hb, XCC_NE, t->l_bail);
@@ -1015,6 +1331,13 @@ bool tr_translate(struct tr *t)
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1 };
     if (t->x87)
         x87_emit_entry(t);
+    tr_gpr_reload(t);
+    sites_forget(t);
+    if (t->loop && t->x87)
+        x_store_imm(hb, 1, cpu_rm(CPU_OFF(jit_noted)), 0);
+    /* A loop comes back to the body with the registers it wrote dirty. */
+    if (t->loop)
+        t->s.dirty = t->written;
     x_bind(&t->L, t->l_body, hb);
 
     /* Body. */
@@ -1034,6 +1357,12 @@ bool tr_translate(struct tr *t)
             emit_branch_end(t, in, live_in);
             break;
         }
+        /* Registers it writes are dirty from here (conservatively before
+         * the write, so the exits of its own slow path store them). */
+        uint8_t u = 0, w = 0, h = 0;
+        gpr_uses(in, p, &u, &w, &h);
+        t->writes = w & t->cached;
+        t->s.dirty |= t->writes;
         emit_native(t, in);
         if (last)
             tr_emit_exit(t, k, true, t->off[n]);

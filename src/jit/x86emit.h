@@ -20,8 +20,8 @@ enum xreg {
 
 #define XNONE 0xFF
 
-/* A memory operand [base + index * scale + disp] (base may be XNONE only
- * with no index: an absolute disp32 is not used). */
+/* A memory operand [base + index * scale + disp]; base may be XNONE when
+ * there is an index (an absolute disp32 alone is not used). */
 struct xmem {
     uint8_t base, index, scale;
     int32_t disp;
@@ -135,6 +135,14 @@ static inline void x_modrm(struct xbuf *b, uint8_t regf, const struct xrm *rm)
         return;
     }
     const struct xmem *m = &rm->m;
+    if (m->base == XNONE) {
+        /* [index * scale + disp32]: SIB with no base (mod 00, base 101) */
+        xb(b, (uint8_t)(regf << 3 | 4));
+        uint8_t ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
+        xb(b, (uint8_t)(ss << 6 | (m->index & 7) << 3 | 5));
+        x32(b, (uint32_t)m->disp);
+        return;
+    }
     uint8_t base = m->base & 7;
     bool need_sib = m->index != XNONE || base == XSP;
     uint8_t mod;
@@ -334,6 +342,15 @@ static inline void x_0f(struct xbuf *b, uint8_t op2, bool o16, bool w, uint8_t r
     x_insn(b, &e, r, true, &rm);
 }
 
+/* MOVZX/MOVSX (0F B6/B7/BE/BF) into a 32-bit host register: the byte
+ * registers SPL..DIL need a REX, as in x_insn's byte_regs. */
+static inline void x_movx(struct xbuf *b, bool sx, unsigned src_size, uint8_t dst, struct xrm src)
+{
+    struct xenc e = XENC2(0x0F, (uint8_t)((sx ? 0xBE : 0xB6) | (src_size == 2 ? 1 : 0)));
+    e.byte_regs = src_size == 1;
+    x_insn(b, &e, dst, true, &src);
+}
+
 /* setcc r/m8 (0F 90+cc /0). */
 static inline void x_setcc(struct xbuf *b, unsigned cc, struct xrm rm)
 {
@@ -354,6 +371,39 @@ static inline void x_pop_r(struct xbuf *b, uint8_t r)
     if (r >= 8)
         xb(b, 0x41);
     xb(b, (uint8_t)(0x58 + (r & 7)));
+}
+
+/* pushfq / popfq, and push / pop of the qword at [rsp] (FF /6, 8F /0: a
+ * pop to [rsp] addresses the slot after rsp moved up, SDM vol. 2, POP). */
+static inline void x_pushf(struct xbuf *b)
+{
+    xb(b, 0x9C);
+}
+
+static inline void x_popf(struct xbuf *b)
+{
+    xb(b, 0x9D);
+}
+
+/* lahf (9F): AH = SF ZF 0 AF 0 PF 1 CF, the low byte of RFLAGS.  Valid
+ * in 64-bit mode when CPUID.80000001H:ECX.LAHF-SAHF[0] (jit_create). */
+static inline void x_lahf(struct xbuf *b)
+{
+    xb(b, 0x9F);
+}
+
+static inline void x_push_slot(struct xbuf *b)
+{
+    struct xenc e = XENC1(0xFF);
+    struct xrm rm = xr_mem(xm(XSP, 0));
+    x_insn(b, &e, 6, false, &rm);
+}
+
+static inline void x_pop_slot(struct xbuf *b)
+{
+    struct xenc e = XENC1(0x8F);
+    struct xrm rm = xr_mem(xm(XSP, 0));
+    x_insn(b, &e, 0, false, &rm);
 }
 
 static inline void x_call_abs(struct xbuf *b, const void *fn)

@@ -115,7 +115,7 @@ static void modrm_reg(struct prog *p, unsigned reg, unsigned rm)
 static void random_insn(struct prog *p)
 {
     unsigned g = rnd() % 8;
-    switch (rnd() % 30) {
+    switch (rnd() % 32) {
     case 0: case 1: case 2:            /* ALU r/m32, r32 (reg or mem) */
         put(p, (uint8_t)(g * 8 + 1));
         if (rnd() & 1)
@@ -296,6 +296,27 @@ static void random_insn(struct prog *p)
         default: put(p, 0xD9); modrm_mem(p, 5); break;
         }
         break;
+    case 30: {                         /* LEA from any registers, often into one it reads */
+        unsigned base = dreg(), index = dreg(), dst = rnd() % 3 ? (rnd() & 1 ? base : index) : dreg();
+        put(p, 0x8D);
+        if (rnd() % 4 == 0) {                 /* [index * scale + d32] */
+            put(p, (uint8_t)(dst << 3 | 4));
+            put(p, (uint8_t)((rnd() & 3) << 6 | index << 3 | 5));
+            put32(p, rnd() & 0xFFFF);
+        } else {                              /* [base + index * scale + d8] */
+            put(p, (uint8_t)(0x44 | dst << 3));
+            put(p, (uint8_t)((rnd() & 3) << 6 | index << 3 | base));
+            put(p, (uint8_t)rnd());
+        }
+        break;
+    }
+    case 31:                           /* interpreted ones that read and write registers */
+        switch (rnd() % 3) {
+        case 0: put(p, 0x0F); put(p, 0xBD); modrm_reg(p, dreg(), dreg()); break; /* BSR */
+        case 1: put(p, 0x0F); put(p, 0xC8 + dreg()); break;                   /* BSWAP */
+        default: put(p, 0x86); modrm_reg(p, rnd() & 7, rnd() & 7); break;     /* XCHG r8 */
+        }
+        break;
     default:                           /* more of the common ALU forms */
         put(p, (uint8_t)(g * 8 + 1));
         modrm_reg(p, dreg(), dreg());
@@ -462,7 +483,7 @@ int main(int argc, char **argv)
                 run(vj, &p, regs, it, data, &oj);
                 if (oi.fpu.top != oj.fpu.top || oi.fpu.full != oj.fpu.full ||
                     memcmp(oi.gpr, oj.gpr, sizeof(oi.gpr)) || oi.eflags != oj.eflags ||
-                    oi.icount != oj.icount || oi.fpu.sw != oj.fpu.sw) {
+                    oi.icount != oj.icount || oi.fpu.sw != oj.fpu.sw || !same_fpu(&oi.fpu, &oj.fpu)) {
                     fprintf(stderr, "first difference after %u iterations\n", it);
                     iters = it;
                     break;
