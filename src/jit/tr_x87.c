@@ -32,7 +32,14 @@
  *     does, so the host's C1 is the guest's all along; syncs copy it, and
  *     reloads after a call put it back (FLD clears it).  C0, C2 and C3 are
  *     never defined by them (compares that set them go to the
- *     interpreter); FCOMI/FUCOMI set EFLAGS, which the host gives exactly. */
+ *     interpreter); FCOMI/FUCOMI set EFLAGS, which the host gives exactly.
+ *
+ * One difference is left: a register that a native op pops keeps, in
+ * struct cpu, the value it had before the block (the interpreter leaves
+ * the last value written there, as the hardware does).  Only FSAVE and
+ * FXSAVE, which store empty registers too, and an MMX instruction, which
+ * makes them all valid, can see it; keeping it exact would cost an
+ * FLD ST(0) and an FSTP m80 per pop, or an FXSAVE per exit. */
 #define PLEX86_FPU_INTERNAL
 #include "cpu/fpu.h"
 #include "jit/tr.h"
