@@ -78,9 +78,9 @@ static void emit_event_check(struct tr *t, unsigned label)
 
 /* --- flags -------------------------------------------------------------- */
 
-/* Writes the pending and saved flags into cpu.eflags (pushfq takes the
- * host's flags before the and/or that follow clobber them).  Clobbers rax,
- * rcx, rdi; rdx survives (a slow path's scratch address). */
+/* Writes the pending and saved flags into cpu.eflags (LAHF and SETO take
+ * the host's flags before the and/or that follow clobber them).  Clobbers
+ * rax, rcx, rdi; rdx survives (a slow path's scratch address). */
 void tr_materialise(struct tr *t)
 {
     uint32_t all = t->s.pending | t->s.pending_zero | t->s.saved;
@@ -88,9 +88,18 @@ void tr_materialise(struct tr *t)
         return;
     struct xbuf *b = t->cur;
     if (t->s.pending) {
-        x_pushf(b);
-        x_pop_r(b, XAX);
-        x_alu_rm_imm(b, 4, 4, R(XAX), t->s.pending);
+        /* LAHF and SETO rather than the microcoded PUSHF (flags_save):
+         * eax = the low byte of RFLAGS, and OF moved to bit 11. */
+        x_lahf(b);
+        x_setcc(b, XCC_O, R(XAX));
+        x_load(b, 4, XDI, R(XAX));
+        x_shift_imm(b, 5, 4, R(XAX), 8);                      /* shr eax, 8 */
+        x_alu_rm_imm(b, 4, 4, R(XAX), t->s.pending & 0xFF);
+        if (t->s.pending & F_OF) {
+            x_movx(b, false, 1, XDI, R(XDI));                 /* movzx edi, dil */
+            x_shift_imm(b, 4, 4, R(XDI), 11);
+            x_alu_rm_r(b, 1, 4, R(XAX), XDI);
+        }
     }
     x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
     x_alu_rm_imm(b, 4, 4, R(XCX), ~all);
