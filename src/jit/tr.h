@@ -20,7 +20,8 @@
  *   r12  the TLB's entries (c->tlb->e)
  *   r13  cpu.async's value while nothing is pending (jit_calm)
  *   rsi  the guest offset of the current memory operand
- *   [rsp] a slot for host RFLAGS saved while they may still be observed
+ *   [rsp] an 8-byte slot for images of host RFLAGS (translate.c) that
+ *        may still be observed
  * r8-r11, r14, r15 and rbp hold guest registers (the cache below); rax
  * rcx rdx rdi are scratch, and rdx holds the host address of a memory
  * operand between its probe and its use. */
@@ -76,6 +77,8 @@ struct plan {
     int8_t push, pop, reads;
     uint8_t mem_size;      /* x87 memory operand bytes, 0 for registers */
     uint8_t mem_kind;      /* JM_* */
+    uint8_t gw;            /* guest registers it writes (or uses a high
+                              byte of), bit per register (allocate_gprs) */
 };
 
 struct tr {
@@ -99,7 +102,6 @@ struct tr {
      * (loaded by the prologue, written back before calls and at exits). */
     uint8_t cached;        /* guest GPRs (bit per register number) */
     uint8_t written;       /* cached ones some native instruction writes */
-    uint8_t writes;        /* cached ones the current instruction writes */
     /* A block that branches back to its start (a loop) may keep the host
      * address of a memory operand whose address stays the same in
      * cpu.jit_site[site[k]] (-1: none), filled by its first probe. */

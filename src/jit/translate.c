@@ -78,44 +78,50 @@ static void emit_event_check(struct tr *t, unsigned label)
 
 /* --- flags -------------------------------------------------------------- */
 
-/* Writes the pending and saved flags into cpu.eflags (LAHF and SETO take
- * the host's flags before the and/or that follow clobber them).  Clobbers
- * rax, rcx, rdi; rdx survives (a slow path's scratch address). */
+/* The host's flags as an image at [rsp + at]: LAHF and SETO leave
+ * RFLAGS' low byte in AH and OF in AL (three simple instructions; PUSHF
+ * would do in two, but it is microcoded: two per loop iteration doubled
+ * the time of an x87 loop on Zen 5).  Uses rax. */
+static void flags_image(struct xbuf *b, int32_t at)
+{
+    x_lahf(b);
+    x_setcc(b, XCC_O, R(XAX));
+    x_store(b, 2, xr_mem(xm(XSP, at)), XAX);
+}
+
+/* ecx |= the flags `mask` of the image at [rsp + at]; uses edi. */
+static void or_flags_from_image(struct xbuf *b, int32_t at, uint32_t mask)
+{
+    if (mask & ~F_OF) {
+        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, at + 1)));
+        x_alu_rm_imm(b, 4, 4, R(XDI), mask & ~F_OF);
+        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
+    }
+    if (mask & F_OF) {
+        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, at)));
+        x_shift_imm(b, 4, 4, R(XDI), 11);                    /* shl: OF is bit 11 */
+        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
+    }
+}
+
+/* The 8-byte slot at [rsp]: the saved flags' image at +0 (flags_save),
+ * the pending ones' at +2 while tr_materialise merges them. */
+enum { SLOT_SAVED = 0, SLOT_PENDING = 2 };
+
+/* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
+ * rdi; rdx survives (a slow path's scratch address). */
 void tr_materialise(struct tr *t)
 {
     uint32_t all = t->s.pending | t->s.pending_zero | t->s.saved;
     if (!all)
         return;
     struct xbuf *b = t->cur;
-    if (t->s.pending) {
-        /* LAHF and SETO rather than the microcoded PUSHF (flags_save):
-         * eax = the low byte of RFLAGS, and OF moved to bit 11. */
-        x_lahf(b);
-        x_setcc(b, XCC_O, R(XAX));
-        x_load(b, 4, XDI, R(XAX));
-        x_shift_imm(b, 5, 4, R(XAX), 8);                      /* shr eax, 8 */
-        x_alu_rm_imm(b, 4, 4, R(XAX), t->s.pending & 0xFF);
-        if (t->s.pending & F_OF) {
-            x_movx(b, false, 1, XDI, R(XDI));                 /* movzx edi, dil */
-            x_shift_imm(b, 4, 4, R(XDI), 11);
-            x_alu_rm_r(b, 1, 4, R(XAX), XDI);
-        }
-    }
+    if (t->s.pending)
+        flags_image(b, SLOT_PENDING); /* first: the and/or below clobber them */
     x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
     x_alu_rm_imm(b, 4, 4, R(XCX), ~all);
-    if (t->s.pending)
-        x_alu_rm_r(b, 1, 4, R(XCX), XAX);
-    if (t->s.saved & ~F_OF) {
-        /* The slot (flags_save): RFLAGS' low byte at [rsp + 1], OF at [rsp]. */
-        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, 1)));
-        x_alu_rm_imm(b, 4, 4, R(XDI), t->s.saved & ~F_OF);
-        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
-    }
-    if (t->s.saved & F_OF) {
-        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, 0)));
-        x_shift_imm(b, 4, 4, R(XDI), 11);                    /* shl: OF is bit 11 */
-        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
-    }
+    or_flags_from_image(b, SLOT_PENDING, t->s.pending);
+    or_flags_from_image(b, SLOT_SAVED, t->s.saved);
     x_store(b, 4, cpu_rm(CPU_OFF(eflags)), XCX);
     t->s.pending = t->s.pending_zero = t->s.saved = 0;
 }
@@ -130,11 +136,8 @@ static void flags_before_clobber(struct tr *t, uint32_t live)
 }
 
 /* Before a memory probe (which clobbers RFLAGS) where a fault would see
- * every flag: the pending ones go to the slot at [rsp] as LAHF and SETO
- * leave them in ax (AH = RFLAGS' low byte, AL = OF), three cheap
- * instructions instead of a merge into cpu.eflags.  (PUSHF would do in
- * two, but it is microcoded: two per loop iteration doubled the time of
- * an x87 loop on Zen 5.)  Flags already waiting there that the pending
+ * every flag: the pending ones go to the slot as an image, instead of a
+ * merge into cpu.eflags.  Flags already waiting there that the pending
  * ones do not replace would be lost: then both are merged.  Uses rax. */
 static void flags_save(struct tr *t)
 {
@@ -144,9 +147,7 @@ static void flags_save(struct tr *t)
         tr_materialise(t);
         return;
     }
-    x_lahf(t->cur);
-    x_setcc(t->cur, XCC_O, R(XAX));
-    x_store(t->cur, 2, xr_mem(xm(XSP, 0)), XAX);
+    flags_image(t->cur, SLOT_SAVED);
     t->s.saved = t->s.pending;
     t->s.pending = 0;
 }
@@ -435,7 +436,7 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     sites_forget(t);
     x87_reload(t);
     op(t, in);
-    t->s.dirty |= t->writes; /* written back above: dirty again */
+    t->s.dirty |= t->plan[k].gw & t->cached; /* written back above: dirty again */
     /* Keep the op's flags across the commit and the event check (the
      * push and the lea keep calls 16-byte aligned; lea leaves RFLAGS). */
     x_pushf(t->cur);
@@ -1016,16 +1017,14 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
     }
     /* Loop: keep the window (FIP and friends go to struct cpu, so that the
      * body's start finds what it assumes; the sticky flags and C1 stay on
-     * the host: reading them would wait for the x87); write the flags the
-     * block's start may see, and keep the others for the way out in the
-     * slot (the checks below clobber RFLAGS).  Registers stay cached: the
-     * body's start assumes those it writes dirty (tr_translate). */
+     * the host: reading them would wait for the x87) and the cached
+     * registers (the body's start assumes those it writes dirty); write
+     * the flags the block's start may see.  The way out needs the others,
+     * which the checks below clobber: when they all come from a CMP or
+     * TEST of registers just before the branch, the way out computes them
+     * again (its operands are unchanged), else they wait in the slot. */
     if ((t->s.pending | t->s.pending_zero | t->s.saved) & live_in)
         tr_materialise(t);
-    /* The way out needs the flags the checks below clobber.  When they all
-     * come from a CMP or TEST of registers just before the branch, the way
-     * out computes them again (its operands are unchanged); else they wait
-     * in the slot. */
     const struct insn *prev = k > 0 ? &t->b->insn[k - 1] : NULL;
     const struct plan *pp = k > 0 ? &t->plan[k - 1] : NULL;
     bool redo = prev && pp->native && (prev->op == OP_CMP || prev->op == OP_TEST) &&
@@ -1166,13 +1165,16 @@ static void allocate_gprs(struct tr *t)
     unsigned n = t->b->ninsn, weight[8] = { 0 }, calls = 0;
     uint8_t used = 0, high = 0, written = 0;
     for (unsigned k = 0; k < n; k++) {
-        const struct plan *p = &t->plan[k];
+        struct plan *p = &t->plan[k];
         if (!p->native) {
             calls += k + 1 < n; /* the last one needs no reload after it */
             continue;
         }
-        uint8_t u = 0;
-        gpr_uses(&t->b->insn[k], p, &u, &written, &high);
+        uint8_t u = 0, w = 0, h = 0;
+        gpr_uses(&t->b->insn[k], p, &u, &w, &h);
+        p->gw = w | h; /* (a high byte: conservatively, the register) */
+        written |= w;
+        high |= h;
         used |= u;
         for (unsigned r = 0; r < 8; r++)
             weight[r] += (u >> r) & 1;
@@ -1209,11 +1211,9 @@ static void choose_sites(struct tr *t)
         return;
     uint8_t wr_all = 0;
     for (unsigned k = 0; k < n; k++) {
-        uint8_t u = 0, h = 0;
         if (!t->plan[k].native)
             return;
-        gpr_uses(&t->b->insn[k], &t->plan[k], &u, &wr_all, &h);
-        wr_all |= h; /* (a high byte written: conservatively, the register) */
+        wr_all |= t->plan[k].gw;
     }
     for (unsigned k = 0; k < n && t->nsites < 8; k++) {
         const struct insn *in = &t->b->insn[k];
@@ -1368,10 +1368,7 @@ bool tr_translate(struct tr *t)
         }
         /* Registers it writes are dirty from here (conservatively before
          * the write, so the exits of its own slow path store them). */
-        uint8_t u = 0, w = 0, h = 0;
-        gpr_uses(in, p, &u, &w, &h);
-        t->writes = w & t->cached;
-        t->s.dirty |= t->writes;
+        t->s.dirty |= p->gw & t->cached;
         emit_native(t, in);
         if (last)
             tr_emit_exit(t, k, true, t->off[n]);

@@ -373,8 +373,7 @@ static inline void x_pop_r(struct xbuf *b, uint8_t r)
     xb(b, (uint8_t)(0x58 + (r & 7)));
 }
 
-/* pushfq / popfq, and push / pop of the qword at [rsp] (FF /6, 8F /0: a
- * pop to [rsp] addresses the slot after rsp moved up, SDM vol. 2, POP). */
+/* pushfq / popfq. */
 static inline void x_pushf(struct xbuf *b)
 {
     xb(b, 0x9C);
@@ -390,20 +389,6 @@ static inline void x_popf(struct xbuf *b)
 static inline void x_lahf(struct xbuf *b)
 {
     xb(b, 0x9F);
-}
-
-static inline void x_push_slot(struct xbuf *b)
-{
-    struct xenc e = XENC1(0xFF);
-    struct xrm rm = xr_mem(xm(XSP, 0));
-    x_insn(b, &e, 6, false, &rm);
-}
-
-static inline void x_pop_slot(struct xbuf *b)
-{
-    struct xenc e = XENC1(0x8F);
-    struct xrm rm = xr_mem(xm(XSP, 0));
-    x_insn(b, &e, 0, false, &rm);
 }
 
 static inline void x_call_abs(struct xbuf *b, const void *fn)
