@@ -75,6 +75,18 @@ void simd_mem_write(struct cpu *c, int seg, uint32_t off, const void *src, unsig
         lin_write(c, la + k, s[k], 1);
 }
 
+/* A memory operand of simd_read/simd_write: its offset and length (at
+ * most 16 bytes), after the 16-byte alignment check when `aligned`. */
+static unsigned mem_operand(struct cpu *c, const struct insn *i, const struct opnd *o,
+                            bool aligned, uint32_t *off)
+{
+    *off = ea_offset(c, i);
+    unsigned len = o->size <= 16 ? o->size : 16;
+    if (aligned && len == 16)
+        simd_check_align16(c, i->seg, *off);
+    return len;
+}
+
 void simd_read(struct cpu *c, const struct insn *i, unsigned k, union xmmreg *v, bool aligned)
 {
     const struct opnd *o = &i->o[k];
@@ -93,10 +105,8 @@ void simd_read(struct cpu *c, const struct insn *i, unsigned k, union xmmreg *v,
         v->d[0] = i->imm;
         break;
     case OPK_MEM: {
-        uint32_t off = ea_offset(c, i);
-        unsigned len = o->size <= 16 ? o->size : 16;
-        if (aligned && len == 16)
-            simd_check_align16(c, i->seg, off);
+        uint32_t off;
+        unsigned len = mem_operand(c, i, o, aligned, &off);
         simd_mem_read(c, i->seg, off, v, len);
         break;
     }
@@ -121,10 +131,8 @@ void simd_write(struct cpu *c, const struct insn *i, unsigned k, const union xmm
         c->gpr[o->reg] = v->d[0];
         break;
     case OPK_MEM: {
-        uint32_t off = ea_offset(c, i);
-        unsigned len = o->size <= 16 ? o->size : 16;
-        if (aligned && len == 16)
-            simd_check_align16(c, i->seg, off);
+        uint32_t off;
+        unsigned len = mem_operand(c, i, o, aligned, &off);
         simd_mem_write(c, i->seg, off, v, len, len);
         break;
     }
