@@ -105,7 +105,28 @@ run 67 -bios "$ROMS/port_writes.rom" --stats "$TMP/pw.json" -name pw
 check_json "$TMP/pw.json" 'v("exits_io_write") == 2001 and v("exits_io_read") == 0' \
     'd["name"] == "pw" and d["end"] == {"reason": "guest-exit", "status": 67, "signal": None}' \
     'v("vm_running") == 0 and v("exits_hlt") == 0 and v("guest_instructions") > 10000'
-[ -e "$TMP/pw.json.tmp" ] && fail "a temporary file was left"
+ls "$TMP" | grep -q '^pw\.json\.' && fail "a temporary file was left: $(ls "$TMP")"
+
+# Issue 21, item 1: a symbolic link planted where a temporary file could be
+# is never followed (its target keeps its bytes), and two VMs writing the
+# same files at once each get their own temporary: both end well.
+echo "precious" >"$TMP/victim"
+ln -s "$TMP/victim" "$TMP/race.json.tmp"
+ln -s "$TMP/victim" "$TMP/race.prom.tmp"
+"$PLEX86" -bios "$ROMS/port_writes.rom" --stats "$TMP/race.json" --metrics "$TMP/race.prom" \
+    --metrics-interval 0.1 -name a >"$TMP/out.a" 2>&1 </dev/null &
+pa=$!
+"$PLEX86" -bios "$ROMS/port_writes.rom" --stats "$TMP/race.json" --metrics "$TMP/race.prom" \
+    --metrics-interval 0.1 -name b >"$TMP/out.b" 2>&1 </dev/null
+sb=$?
+wait $pa
+sa=$?
+[ "$sa" = 67 ] && [ "$sb" = 67 ] || fail "two VMs on the same paths: statuses $sa and $sb, want 67 and 67: $(cat "$TMP/out.a" "$TMP/out.b")"
+[ "$(cat "$TMP/victim")" = precious ] || fail "the target of a planted link was changed"
+check_json "$TMP/race.json" 'd["name"] in ("a", "b") and v("exits_io_write") == 2001'
+rm -f "$TMP/race.json.tmp" "$TMP/race.prom.tmp"
+ls "$TMP" | grep -q '^race\.' && ls "$TMP" | grep '^race\.' | grep -qv '^race\.\(json\|prom\)$' &&
+    fail "temporary files left: $(ls "$TMP")"
 
 # A halted guest: one HLT exit, little CPU time, halted time reported (0
 # until a timer can wake it), its serial bytes counted.
@@ -153,7 +174,7 @@ check_json "$TMP/kill.json" 'd["end"] == {"reason": "signal", "status": None, "s
 check_prom "$TMP/kill.prom" 'vm=spin "1"'
 grep -q '^plex86_vm_running{vm="spin \\"1\\""} 0$' "$TMP/kill.prom" ||
     fail "vm_running is not 0 after the end"
-ls "$TMP" | grep -q '\.tmp$' && fail "temporary files left: $(ls "$TMP")"
+ls "$TMP" | grep -q '^kill\.\(json\|prom\)\.' && fail "temporary files left: $(ls "$TMP")"
 
 # SIGINT (Ctrl-C) the same way.  Started from Python: sh starts
 # background commands with SIGINT ignored, and plex86 leaves it so.

@@ -71,6 +71,12 @@ bad "$TMP/two?lines.elf: No such file or directory" -kernel "$TMP/two
 lines.elf"
 bad "$TMP: not a regular file" -kernel "$TMP"
 bad "$TMP: not a regular file" -kernel "$GOOD" -initrd "$TMP"
+# Issue 21, item 3: a FIFO with no writer is refused at once, not waited on.
+mkfifo "$TMP/fifo"
+bad "$TMP/fifo: not a regular file" -bios "$TMP/fifo"
+bad "$TMP/fifo: not a regular file" -kernel "$TMP/fifo"
+bad "$TMP/fifo: not a regular file" -kernel "$GOOD" -initrd "$TMP/fifo"
+rm -f "$TMP/fifo"
 
 # Firmware images of a bad size.
 : >"$TMP/empty.rom"

@@ -18,6 +18,7 @@
 #include "cpu/mmu.h"
 #include "dev/serial.h"
 #include "host/version.h"
+#include "pc/hostfile.h"
 #include "pc/pc.h"
 #include "jit/jit.h"
 #include "sbe/cache.h"
@@ -169,33 +170,17 @@ bool acct_name_ok(const char *name)
     return true;
 }
 
-/* Can `path` be replaced?  It must be a regular file or nothing yet (a
- * rename over /dev/stdout or a symbolic link would replace the link, not
- * write through it); then try the temporary file the writers use. */
+/* Can `path` be replaced?  Tries what the writers do (hostfile.h): a
+ * temporary beside it, which is then dropped. */
 static int check_writable(const char *opt, const char *path, char *err, size_t errlen)
 {
-    struct stat st;
-    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s %s: not a regular file (it is replaced by a rename)", opt,
-                 path);
+    struct host_replace r;
+    char why[400];
+    if (host_replace_begin(&r, path, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "%s %s", opt, why);
         return -1;
     }
-    size_t n = strlen(path) + 5;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        snprintf(err, errlen, "%s: out of memory", opt);
-        return -1;
-    }
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s %s: cannot write %s: %s", opt, path, tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    fclose(f);
-    unlink(tmp);
-    free(tmp);
+    host_replace_abort(&r);
     return 0;
 }
 
@@ -420,42 +405,25 @@ static void write_prometheus_end(struct acct *a, FILE *f, const struct acct_end 
     acct_write_prometheus(a, f);
 }
 
-/* Writes PATH.tmp, then renames it over PATH: a reader (node_exporter, a
- * billing job) sees the old file or the new one, never half of one. */
+/* Writes a temporary beside PATH, then renames it over PATH
+ * (hostfile.h): a reader (node_exporter, a billing job) sees the old file
+ * or the new one, never half of one. */
 static int write_atomically(struct acct *a, const char *opt, const char *path,
                             writer_fn *gen, const struct acct_end *end, char *err,
                             size_t errlen)
 {
-    size_t n = strlen(path) + 5;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        snprintf(err, errlen, "%s %s: out of memory", opt, path);
+    struct host_replace r;
+    char why[400];
+    if (host_replace_begin(&r, path, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "%s %s", opt, why);
         return -1;
     }
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s %s: cannot write %s: %s", opt, path, tmp, strerror(errno));
-        free(tmp);
+    gen(a, r.f, end);
+    if (host_replace_commit(&r, path, false, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "%s %s", opt, why);
         return -1;
     }
-    gen(a, f, end);
-    int bad = fflush(f) != 0 || ferror(f);
-    int e = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (!bad && rename(tmp, path) != 0) {
-        bad = 1;
-        e = errno;
-    }
-    if (bad) {
-        snprintf(err, errlen, "%s %s: %s", opt, path, strerror(e));
-        unlink(tmp);
-    }
-    free(tmp);
-    return bad ? -1 : 0;
+    return 0;
 }
 
 static int write_metrics(struct acct *a, char *err, size_t errlen)
