@@ -399,6 +399,12 @@ static void test_bad(void)
     s.pref_address = 0x100000000ull;
     n = make_bz(img, &s);
     expect_bad(vm, img, n, NULL, 0, "needs RAM up to 0x100002000");
+    /* One so high that pref_address + init_size wraps past 2^64 (issue
+     * 21, item 4): refused, not taken for a kernel that fits. */
+    s.pref_address = 0xfffffffffffff000ull;
+    s.init_size = 33u << 20;
+    n = make_bz(img, &s);
+    expect_bad(vm, img, n, NULL, 0, "needs RAM up to 0xffffffffffffffff");
 
     /* The command line area's own bound, whatever cmdline_size says. */
     s = std_spec();

@@ -103,14 +103,17 @@ int lb_parse(const uint8_t *img, size_t size, uint32_t ram_size, const char *nam
     if (m->version >= 0x020A) {
         uint64_t pref = boot_rd64(img + LB_OFF_PREF_ADDRESS);
         uint64_t run = pref > LB_KERNEL_ADDR ? pref : LB_KERNEL_ADDR;
-        uint64_t init_end = run + boot_rd32(img + LB_OFF_INIT_SIZE);
+        /* Saturating: a pref_address near 2^64 must not wrap the sum
+         * back into RAM (issue 21, item 4). */
+        uint32_t init_size = boot_rd32(img + LB_OFF_INIT_SIZE);
+        uint64_t init_end = run > UINT64_MAX - init_size ? UINT64_MAX : run + init_size;
         if (init_end > end)
             end = init_end;
     }
     if (end > ram_size)
         return fail(err, errlen, name, "the kernel needs RAM up to 0x%llx (%llu MiB) to "
                     "load and decompress, more than -m %u gives",
-                    (unsigned long long)end, (unsigned long long)((end + 0xFFFFF) >> 20),
+                    (unsigned long long)end, (unsigned long long)((end >> 20) + ((end & 0xFFFFF) != 0)),
                     ram_size >> 20);
     m->kernel_end = (uint32_t)end;
     return 0;
