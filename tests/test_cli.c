@@ -119,6 +119,9 @@ static void test_time(void)
     CHECK_EQ(PARSE(&o, "-bios", "x", "-rtc", "base=2001-09-09T01:46:40"), CLI_RUN);
     CHECK(o.rtc_base_set);
     CHECK_EQ(o.rtc_base_s, 1000000000);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-rtc", "base=2024-02-29"), CLI_RUN);
+    CHECK_EQ(o.rtc_base_s, 1709164800);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-rtc", "base=2000-02-29"), CLI_RUN);
     CHECK_EQ(PARSE(&o, "-bios", "x", "-rtc", "base=1970-01-02"), CLI_RUN);
     CHECK_EQ(o.rtc_base_s, 86400);
     CHECK_EQ(PARSE(&o, "-bios", "x", "-rtc", "base=1970-01-02", "-rtc", "base=utc"), CLI_RUN);
@@ -164,6 +167,12 @@ static void test_errors(void)
         { { "-bios", "x", "-rtc", "base=2026-02-30x" }, "-rtc: want base=utc" },
         { { "-bios", "x", "-rtc", "base=1969-12-31" }, "-rtc: want base=utc" },
         { { "-bios", "x", "-rtc", "base=2026-01-01T24:00:00" }, "-rtc: want base=utc" },
+        { { "-bios", "x", "-rtc", "base=2026-02-30" }, "-rtc: 2026-02 has 28 days, not 30" },
+        { { "-bios", "x", "-rtc", "base=2024-02-30" }, "-rtc: 2024-02 has 29 days, not 30" },
+        { { "-bios", "x", "-rtc", "base=2026-04-31" }, "-rtc: 2026-04 has 30 days, not 31" },
+        { { "-bios", "x", "--stats", "" }, "--stats: empty argument" },
+        { { "-bios", "x", "--stats=" }, "--stats: empty argument" },
+        { { "-bios", "x", "--m" }, "--m: missing argument" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *argv[8] = { "plex86" };

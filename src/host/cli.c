@@ -84,7 +84,8 @@ void cli_usage(FILE *out)
           "  -serial DEV         COM1 output: stdio (default), null, none, file:PATH\n"
           "  -debugcon DEV       port 0xE9 console: none (default), stdio, null, file:PATH\n"
           "  -no-reboot          a guest reset or triple fault ends the VM with status 0\n"
-          "  -max-insns N        stop after N guest instructions\n"
+          "  -max-insns N        stop after N guest steps: instructions, each delivered\n"
+          "                      exception and interrupt counting as one\n"
           "  -sbe-depth N        scanner's recursive-descent depth over in-page branch\n"
           "                      targets (default 8, see docs/sbe.md; 0-1000)\n"
           "  -no-code-cache      decode every instruction again (slow; for comparisons)\n"
@@ -147,10 +148,20 @@ static enum cli_result parse_rtc(const char *arg, struct cli_options *o, char *e
         sscanf(v, "%4d-%2d-%2d", &y, &mo, &d);
     if (ok && len == 19)
         sscanf(v + 11, "%2d:%2d:%2d", &h, &mi, &sec);
-    if (!ok || y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || sec > 59) {
+    if (!ok || y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 ||
+        sec > 59) {
         snprintf(err, errlen,
                  "-rtc: want base=utc or base=YYYY-MM-DD[THH:MM:SS] (1970-2099), not '%s'",
+                 arg);
+        return CLI_ERROR;
+    }
+    /* A day the calendar has (issue 21, item 7): 2026-02-30 is no date,
+     * and timegm would quietly make it March 2nd.  Within 1970-2099 every
+     * fourth year is a leap year (2000 included). */
+    static const int month_days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int days = month_days[mo - 1] + (mo == 2 && y % 4 == 0);
+    if (d > days) {
+        snprintf(err, errlen, "-rtc: %04d-%02d has %d days, not %d ('%s')", y, mo, days, d,
                  arg);
         return CLI_ERROR;
     }
@@ -471,6 +482,9 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
         const char *eq = dashdash ? strchr(name, '=') : NULL;
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const struct opt *op = find_opt(name, len);
+        /* Messages name the option as the user spelled it ("--stats",
+         * "-stats"), up to any '=' (issue 21, item 7). */
+        int spelled = (int)(eq ? (size_t)(eq - a) : strlen(a));
         if (!op) {
             snprintf(err, errlen, "unknown option '%s' (try --help)", a);
             return CLI_ERROR;
@@ -482,12 +496,12 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
             else if (i + 1 < argc)
                 arg = argv[++i];
             else {
-                snprintf(err, errlen, "-%s: missing argument (try --help)", op->name);
+                snprintf(err, errlen, "%.*s: missing argument (try --help)", spelled, a);
                 return CLI_ERROR;
             }
             /* An empty command line is a command line (QEMU agrees). */
             if (!*arg && op->id != OPT_APPEND) {
-                snprintf(err, errlen, "-%s: empty argument", op->name);
+                snprintf(err, errlen, "%.*s: empty argument", spelled, a);
                 return CLI_ERROR;
             }
         } else if (eq) {
