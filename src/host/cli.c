@@ -4,6 +4,7 @@
  * globals (optind), does not know QEMU's single-dash long options, and would
  * make the parser awkward to call twice from a test. */
 #include "host/cli.h"
+#include "host/outpath.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -521,10 +522,15 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
         snprintf(err, errlen, "-%s needs -kernel", o->append ? "append" : "initrd");
         return CLI_ERROR;
     }
-    if (o->stats_file && o->metrics_file && !strcmp(o->stats_file, o->metrics_file)) {
-        snprintf(err, errlen, "--stats and --metrics need two different files");
+    const struct out_path outputs[] = {
+        { "-serial file:", o->serial.kind == CLI_CHR_FILE ? o->serial.path : NULL },
+        { "-debugcon file:", o->debugcon.kind == CLI_CHR_FILE ? o->debugcon.path : NULL },
+        { "-D", o->log_file },
+        { "--stats", o->stats_file },
+        { "--metrics", o->metrics_file },
+    };
+    if (out_paths_distinct(outputs, sizeof(outputs) / sizeof(outputs[0]), err, errlen) < 0)
         return CLI_ERROR;
-    }
     if (o->metrics_interval_ms && !o->metrics_file) {
         snprintf(err, errlen, "--metrics-interval needs --metrics");
         return CLI_ERROR;
