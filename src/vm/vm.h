@@ -85,15 +85,14 @@ struct vm_config {
 };
 
 struct sbe;
-struct code_cache;
+struct engine;
 
 struct vm {
     struct cpu cpu;
     struct physmem mem;
     struct iobus io;
     struct sbe *sbe;          /* attribute maps (src/sbe/sbe.h) */
-    struct code_cache *cache; /* decoded blocks (src/sbe/cache.h), or NULL */
-    struct jit *jit;          /* the translator (src/jit/jit.h), or NULL */
+    struct engine *engine;    /* runs the CPU (src/engine/engine.h) */
 
     unsigned ndevices;
     struct device devices[VM_MAX_DEVICES];
