@@ -33,7 +33,7 @@
 #include "host/cli.h"
 #include "host/run.h"
 #include "vm/iobus.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 static void put(struct vm *vm, uint32_t pa, const void *bytes, size_t n)

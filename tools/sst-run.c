@@ -22,7 +22,7 @@
 
 #include "moo.h"
 #include "sst-lists.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 #define SST_RAM_MB 16

@@ -19,6 +19,9 @@
 
 struct vm;
 struct cpu_model;
+struct physmem;
+struct iobus;
+struct vm_clock;
 
 /* General registers in encoding order (SDM vol. 2, table 2-2). */
 enum gpr { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
@@ -143,6 +146,10 @@ struct cpu_pins {
      * and owns IGNNE# (port 0xF0).  Called when the level changes. */
     void (*ferr)(void *opaque, bool asserted);
     void *ferr_opaque;
+    /* Not a real pin: plex86 met something it does not implement
+     * (cpu_internal_error); the VM stops with the message. */
+    void (*internal_error)(void *opaque, const char *msg);
+    void *error_opaque;
 };
 
 #define CPU_MAX_INSN_LEN 15
@@ -214,7 +221,12 @@ struct cpu {
     enum cpu_level level;
     jmp_buf fault_jmp;      /* exceptions unwind here (engine_run) */
     void *decoder;          /* Zydis decoders, owned (decode.c) */
-    struct vm *vm;          /* memory map and port bus */
+    /* The machine around the CPU, set by its creator after cpu_init
+     * (vm/physmem.h, vm/iobus.h, vm/clock.h); kept by cpu_reset. */
+    struct physmem *mem;    /* the physical memory map */
+    struct iobus *io;       /* the port bus */
+    struct vm_clock *clock; /* guest time (RDTSC); NULL: time stands still */
+    struct vm *vm;          /* the VM that owns the CPU: opaque to cpu/ */
     bool sys_access;        /* set around implicit supervisor accesses
                                (descriptor tables, IDT, TSS): paging checks
                                them as CPL 0 whatever the CPL */

@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 /* Priority 0 (highest) .. 7 of the highest set bit of `mask` given the
  * rotation, or 8 when mask is empty. */

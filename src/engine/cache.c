@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "jit/jit.h"
+
+_Static_assert(BLOCK_MAX_INSNS <= JIT_MAX_INSNS, "the translator takes any block");
 
 #define CACHE_HASH_BITS 14
 #define CACHE_HASH_SIZE (1u << CACHE_HASH_BITS)

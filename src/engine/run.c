@@ -111,12 +111,16 @@ static int run_translated(struct engine *e, struct block *b, uint64_t calm, uint
     if (!b->jit) {
         if (++b->heat != e->jit_threshold)
             return RT_NONE;
-        switch (jit_translate(e->jit, c, b, e->cache)) {
+        struct jit_source src = { b->insn, b->ninsn, b->pa, b->code32 };
+        switch (jit_translate(e->jit, c, &src, &b->jit)) {
         case JIT_TRANSLATED:
             break;
         case JIT_UNTRANSLATED:
             return RT_NONE;
-        case JIT_FLUSHED:
+        case JIT_FULL:
+            /* Every block goes, and with the cache's flush (its hook,
+             * jit_reset) every translation. */
+            cache_flush(e->cache);
             return RT_GONE;
         }
     }

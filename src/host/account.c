@@ -21,7 +21,7 @@
 #include "host/version.h"
 #include "pc/pc.h"
 #include "sbe/sbe.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #define NS_PER_S UINT64_C(1000000000)
 #define DEFAULT_INTERVAL_NS (10 * NS_PER_S)

@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 
 #include "jit/tr.h"
-#include "engine/cache.h"
 
 /* Translation buffers: a block of 64 instructions takes a few KiB. */
 #define HOT_BYTES (64u << 10)
@@ -29,7 +28,7 @@ struct jit {
 /* Development aid: with PLEX86_JIT_DUMP=FILE in the environment, every
  * translation is appended to FILE as a header line and its bytes in hex
  * (tools/jit-dump.sh disassembles them). */
-static void dump_translation(struct jit *j, const struct block *b, const uint8_t *code,
+static void dump_translation(struct jit *j, const struct jit_source *b, const uint8_t *code,
                              uint32_t len)
 {
     fprintf(j->dump, "block pa=%08x ninsn=%u at=%p len=%u\n", b->pa, b->ninsn, (const void *)code,
@@ -102,8 +101,8 @@ void jit_reset(struct jit *j)
     j->stats.flushes++;
 }
 
-enum jit_result jit_translate(struct jit *j, struct cpu *c, struct block *b,
-                              struct code_cache *cc)
+enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_source *b,
+                              void **entry)
 {
     struct tr *t = &j->tr;
     memset(&t->L, 0, sizeof(t->L));
@@ -124,12 +123,8 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, struct block *b,
     size_t need = ((size_t)hot_len + cold_len + 15) & ~(size_t)15;
     if (need > j->size)
         return JIT_UNTRANSLATED;
-    if (j->used + need > j->size) {
-        /* Full: every block goes, and with the cache's flush (its hook,
-         * jit_reset) their translations. */
-        cache_flush(cc);
-        return JIT_FLUSHED; /* b itself is gone */
-    }
+    if (j->used + need > j->size)
+        return JIT_FULL;
     uint8_t *dst = j->arena + j->used;
     memcpy(dst, t->hot.start, hot_len);
     memcpy(dst + hot_len, t->cold.start, cold_len);
@@ -142,7 +137,7 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, struct block *b,
         memcpy(dst + at, &rel, 4);
     }
     j->used += need;
-    b->jit = dst;
+    *entry = dst;
     if (j->dump)
         dump_translation(j, b, dst, hot_len + cold_len);
     j->stats.blocks_translated++;

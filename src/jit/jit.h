@@ -27,8 +27,7 @@
 #include <stdint.h>
 
 struct cpu;
-struct block;
-struct code_cache;
+struct insn;
 
 #define JIT_BAIL 0xFFFFu
 
@@ -54,20 +53,33 @@ struct jit;
 struct jit *jit_create(size_t arena_bytes, char *err, size_t errlen);
 void jit_destroy(struct jit *j);
 
-enum jit_result {
-    JIT_TRANSLATED,    /* b->jit is set */
-    JIT_UNTRANSLATED,  /* b cannot be translated: b->jit stays NULL */
-    JIT_FLUSHED,       /* the arena was full: the code cache was flushed,
-                          b with it (the caller must not touch b again) */
+/* The most instructions one translation takes (the engine's blocks are
+ * no longer: engine/cache.c checks). */
+#define JIT_MAX_INSNS 64
+
+/* What the translator translates: a straight run of predecoded
+ * instructions at physical address pa (the engine's block, engine/cache.h;
+ * the translator knows nothing of the cache). */
+struct jit_source {
+    const struct insn *insn;
+    unsigned ninsn;
+    uint32_t pa;
+    bool code32;
 };
 
-/* Translates block b for CPU c's current state (the entry conditions are
- * taken from it) and sets b->jit. */
-enum jit_result jit_translate(struct jit *j, struct cpu *c, struct block *b,
-                              struct code_cache *cc);
+enum jit_result {
+    JIT_TRANSLATED,    /* *entry is set */
+    JIT_UNTRANSLATED,  /* it cannot be translated */
+    JIT_FULL,          /* the arena is full: the owner drops everything the
+                          translations belong to, then calls jit_reset */
+};
 
-/* Drops every translation: the code cache flushed (cache_on_flush), so
- * the blocks they belong to are gone. */
+/* Translates src for CPU c's current state (the entry conditions are
+ * taken from it); on success *entry is the jit_entry to call. */
+enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_source *src,
+                              void **entry);
+
+/* Drops every translation (their blocks are gone). */
 void jit_reset(struct jit *j);
 
 const struct jit_stats *jit_stats(const struct jit *j);

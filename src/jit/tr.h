@@ -9,7 +9,6 @@
 #include "cpu/exec.h"
 #include "jit/jit.h"
 #include "jit/x86emit.h"
-#include "engine/cache.h"
 
 /* Offsets into struct cpu for generated code (rbx holds the cpu). */
 #define CPU_OFF(field) ((int32_t)offsetof(struct cpu, field))
@@ -102,12 +101,12 @@ struct plan {
 
 struct tr {
     struct cpu *c;
-    struct block *b;
+    const struct jit_source *b;
     struct xbuf hot, cold, *cur;
     struct xlabels L;
     struct tstate s;
-    struct plan plan[BLOCK_MAX_INSNS];
-    uint32_t off[BLOCK_MAX_INSNS + 1]; /* byte offset of each instruction */
+    struct plan plan[JIT_MAX_INSNS];
+    uint32_t off[JIT_MAX_INSNS + 1]; /* byte offset of each instruction */
     bool user;             /* specialised for CPL 3 */
     bool uses_stack;       /* guard on stack32 */
     uint8_t flat;          /* segments specialised as flat (bit per sreg):
@@ -126,7 +125,7 @@ struct tr {
      * cpu.eng.site[site[k]] (-1: none), filled by its first probe. */
     bool loop;
     bool calls;            /* some instruction goes to the interpreter */
-    int8_t site[BLOCK_MAX_INSNS];
+    int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
     uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;

@@ -1234,7 +1234,7 @@ static const uint8_t saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
 
 bool tr_translate(struct tr *t)
 {
-    struct block *b = t->b;
+    const struct jit_source *b = t->b;
     unsigned n = b->ninsn;
     if (!b->code32)
         return false;

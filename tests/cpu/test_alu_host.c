@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -10,7 +10,7 @@
 #include "cpu/exec.h"
 #include "cpu/features.h"
 #include "cpu/msr.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 static void effective(const struct cpu_model *m, uint32_t f[CPU_FEATURE_WORDS])

@@ -30,7 +30,7 @@
 #include "host_stub.h"
 #include "cpu/cpu_model.h"
 #include "cpu/insn.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #define PLEX86_FPU_INTERNAL
 #include "cpu/fpu.h"
 #include "engine/engine.h"

@@ -3,7 +3,7 @@
  * shadow after STI and MOV SS, NMI regardless of IF. */
 #include "check.h"
 #include "hexload.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 static struct vm *vm;

@@ -15,7 +15,7 @@
 #include "cpu/exec.h"
 #include "cpu/mmu.h"
 #include "cpu/msr.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 static struct vm *vm;

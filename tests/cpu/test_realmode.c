@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "hexload.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 static struct vm *vm;

@@ -29,7 +29,7 @@
 #include "cpu/cpu_model.h"
 #include "cpu/features.h"
 #include "cpu/insn.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -17,7 +17,7 @@
 #include "fuzz.h"
 #include "pc/boot_util.h"
 #include "pc/linux_boot.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 static struct vm *vm;

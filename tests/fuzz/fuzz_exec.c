@@ -38,7 +38,7 @@
 #include "engine/cache.h"
 #include "sbe/sbe.h"
 #include "vm/physmem.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 #define RAM_MB 1

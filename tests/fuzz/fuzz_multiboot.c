@@ -15,7 +15,7 @@
 #include "cpu/cpu.h"
 #include "fuzz.h"
 #include "pc/multiboot.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 static struct vm *vm;

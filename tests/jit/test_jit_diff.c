@@ -24,7 +24,7 @@
 #include "cpu/exec.h"
 #include "jit/jit.h"
 #include "engine/cache.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 #define BASE 0x100000u

@@ -32,7 +32,7 @@
 #include "engine/cache.h"
 #include "sbe/sbe.h"
 #include "vm/physmem.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #include "engine/engine.h"
 
 #define LOAD_PA 0x100000u      /* the image loads here (Multiboot a.out kludge) */

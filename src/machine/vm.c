@@ -1,5 +1,5 @@
 /* The VM object; see vm.h. */
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #include "cpu/cpu_model.h"
 
@@ -15,6 +15,20 @@
 static void vm_code_write(void *sbe, uint32_t pa, unsigned size)
 {
     sbe_write(sbe, pa, size);
+}
+
+/* The CPU met something plex86 does not implement (cpu_internal_error). */
+static void vm_cpu_error(void *opaque, const char *msg)
+{
+    struct vm *vm = opaque;
+    snprintf(vm->error, sizeof(vm->error), "%s", msg);
+    vm_request_exit(vm, VM_EXIT_ERROR, 0);
+}
+
+/* The clock follows the CPU's steps (vm/clock.h). */
+static uint64_t vm_cpu_steps(const void *cpu)
+{
+    return cpu_steps(cpu);
 }
 
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
@@ -44,7 +58,12 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         free(vm);
         return NULL;
     }
-    vm->sbe = sbe_create(vm, &(struct sbe_config){ .max_depth = cfg->sbe_depth });
+    vm->cpu.mem = &vm->mem;
+    vm->cpu.io = &vm->io;
+    vm->cpu.clock = &vm->clock;
+    vm->cpu.pins.internal_error = vm_cpu_error;
+    vm->cpu.pins.error_opaque = vm;
+    vm->sbe = sbe_create(&vm->mem, &vm->cpu, &(struct sbe_config){ .max_depth = cfg->sbe_depth });
     if (!vm->sbe) {
         snprintf(err, errlen, "out of memory for the scanner");
         vm_destroy(vm);
@@ -64,20 +83,10 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     vm->mem.code_opaque = vm->sbe;
     cpu_reset(&vm->cpu);
     if (cfg->icount)
-        vm_clock_init_icount(&vm->clock, &vm->cpu, cfg->icount_shift);
+        vm_clock_init_icount(&vm->clock, vm_cpu_steps, &vm->cpu, cfg->icount_shift);
     else
-        vm_clock_init_host(&vm->clock, &vm->cpu);
+        vm_clock_init_host(&vm->clock, vm_cpu_steps, &vm->cpu);
     return vm;
-}
-
-static uint64_t vm_dev_clock_now(void *opaque)
-{
-    return vm_now_ns(opaque);
-}
-
-struct dev_clock vm_dev_clock(struct vm *vm)
-{
-    return (struct dev_clock){ .now_ns = vm_dev_clock_now, .opaque = vm };
 }
 
 void vm_destroy(struct vm *vm)
