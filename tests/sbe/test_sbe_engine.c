@@ -450,6 +450,33 @@ static void test_chain(void)
     shutdown_guest(&g);
 }
 
+/* engine_invalidate: code changed behind the write rule's back (through
+ * a host pointer, as a snapshot restore or a test harness does) keeps
+ * running from the cache until the engine is told; then the new bytes
+ * run. */
+static void test_invalidate(void)
+{
+    struct guest g = boot(g_chain, g_chain_end, 0);
+    struct vm *vm = g.vm;
+    uint32_t add_pa = GPA(g_chain, g_chain + 2); /* addl %ecx, %eax: 01 c8 */
+    uint8_t *p = physmem_ptr(&vm->mem, add_pa, true);
+    CHECK(p != NULL && p[0] == 0x01 && p[1] == 0xC8);
+    vm->cpu.gpr[R_ECX] = 100;
+    run_to_hlt(vm);
+    CHECK_EQ(vm->cpu.gpr[R_EAX], 5050);
+    p[0] = 0x29; /* subl %ecx, %eax: unseen by the write rule */
+    vm->cpu.eip = CODE_PA;
+    vm->cpu.gpr[R_ECX] = 100;
+    run_to_hlt(vm);
+    CHECK_EQ(vm->cpu.gpr[R_EAX], 5050); /* the stale block: the premise */
+    engine_invalidate(vm->engine, add_pa, 1);
+    vm->cpu.eip = CODE_PA;
+    vm->cpu.gpr[R_ECX] = 100;
+    run_to_hlt(vm);
+    CHECK_EQ(vm->cpu.gpr[R_EAX], (uint32_t)-5050);
+    shutdown_guest(&g);
+}
+
 static void test_ud(void)
 {
     struct guest g = boot(g_ud, g_ud_end, 0);
@@ -577,6 +604,7 @@ int main(int argc, char **argv)
     test_codedata();
     test_smc();
     test_chain();
+    test_invalidate();
     test_ud();
     test_forever(0, 200000);        /* the default 32 MiB cache */
     test_forever(64 << 10, 20000);  /* a 64 KiB one: many flushes */
