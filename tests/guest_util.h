@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "pc/pc.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 /* A board running `rom` with COM1 (and the 0xE9 console) writing into the
  * given buffers.  Exits the test program if the board cannot be built. */

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static inline void put_hex(struct vm *vm, uint32_t pa, const char *hex)
 {

@@ -33,7 +33,8 @@
 #include "host/cli.h"
 #include "host/run.h"
 #include "vm/iobus.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 static void put(struct vm *vm, uint32_t pa, const void *bytes, size_t n)
 {
@@ -121,7 +122,7 @@ static void test_ud(void)
         put(vm, 0x1000, "\x90", 1);                            /* nop */
         put(vm, 0x1001, undefined[k].bytes, undefined[k].len);
         uint64_t exc = c->exceptions;
-        CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+        CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
         uint16_t ip = (uint16_t)phys_read(&vm->mem, 0x8000 - 6, 2);
         uint16_t cs = (uint16_t)phys_read(&vm->mem, 0x8000 - 4, 2);
         if (c->seg[S_CS].sel != 0x200 || c->exc_vector != EXC_UD || ip != 1 || cs != 0x100 ||
@@ -134,7 +135,7 @@ static void test_ud(void)
         c = flat32(vm);
         put(vm, 0x4000, "\x90", 1);
         put(vm, 0x4001, undefined[k].bytes, undefined[k].len);
-        CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+        CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
         uint32_t eip = phys_read(&vm->mem, 0x9000 - 12, 4);
         if (c->eip != 0x3001 || c->exc_vector != EXC_UD || eip != 0x4001 ||
             phys_read(&vm->mem, 0x9000 - 8, 4) != 0x08) {
@@ -173,7 +174,7 @@ static void test_unmapped(void)
     put(vm, 0x4000, prog, sizeof(prog));
     put(vm, 0xFFFFC, "\x11\x22\x33\x44", 4);
     c->gpr[R_EDX] = 0xABCD0000u;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->eip, 0x4000 + sizeof(prog));
     CHECK_EQ(c->gpr[R_EAX], 0xFFFFFFFFu);
     CHECK_EQ(c->gpr[R_ECX], 0xFFFFFFFFu);       /* the write was dropped */
@@ -202,7 +203,7 @@ static void test_unmapped(void)
         0xF4,
     };
     put(vm, 0x4000, prog2, sizeof(prog2));
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->gpr[R_EAX], 0xFFFFFFFFu);
     CHECK_EQ(c->gpr[R_EBX], 0xFFFFFFFFu);
     CHECK_EQ(c->exceptions, 0);
@@ -221,7 +222,7 @@ static void test_unmapped(void)
         0xF4,
     };
     put(vm, 0x4000, prog3, sizeof(prog3));
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->gpr[R_EBX], 0xFFFFFFFFu);
     CHECK_EQ(c->gpr[R_ECX], 0x0000FFFFu);
     CHECK_EQ(c->gpr[R_EAX], 0x000000FFu);

@@ -9,7 +9,7 @@
 #include "dev/debugcon.h"
 #include "dev/post.h"
 #include "dev/serial.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static void test_serial(void)
 {

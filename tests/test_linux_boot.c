@@ -10,7 +10,7 @@
 #include "pc/boot_util.h"
 #include "pc/linux_boot.h"
 #include "pc/pc.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #define KBUF 0x4000
 

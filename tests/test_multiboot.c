@@ -10,7 +10,7 @@
 #include "host/run.h"
 #include "pc/multiboot.h"
 #include "pc/pc.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #define KBUF 0x6000
 #define MB_OFF 0x400            /* where the images below put the header */

@@ -7,7 +7,7 @@
 #include "dev/serial.h"
 #include "pc/hostfile.h"
 #include "pc/pc.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static uint8_t *make_image(size_t size)
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static inline struct vm *test_vm_new(uint32_t ram_mb, enum cpu_level level)
 {

@@ -22,7 +22,8 @@
 
 #include "moo.h"
 #include "sst-lists.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 #define SST_RAM_MB 16
 #define SST_ADDR_MASK 0x00FFFFFFu   /* the 24-bit bus the tests assume */
@@ -608,7 +609,7 @@ static void trace_test(struct runner *r, const struct filectx *fc, const struct 
     fprintf(o, "    trace: start %04x:%08x esp %08x eflags %08x\n", c->seg[S_CS].sel, c->eip,
             c->gpr[R_ESP], cpu_get_eflags(c));
     for (int step = 1; step <= 8; step++) {
-        enum cpu_stop s = cpu_run(c, 1);
+        enum cpu_stop s = engine_run(c->vm->engine, 1);
         fprintf(o, "    trace: %d %04x:%08x esp %08x eflags %08x%s\n", step, c->seg[S_CS].sel,
                 c->eip, c->gpr[R_ESP], cpu_get_eflags(c),
                 c->halted ? " halted" : s == CPU_STOP_SHUTDOWN ? " shutdown" : "");
@@ -625,7 +626,7 @@ static bool run_test(struct runner *r, const struct filectx *fc, const struct mo
     load_test(r, fc, t);
     uint64_t before = c->icount;
     double t0 = now_s();
-    enum cpu_stop s = cpu_run(c, r->opt.budget);
+    enum cpu_stop s = engine_run(c->vm->engine, r->opt.budget);
     r->run_s += now_s() - t0;
     uint64_t ran = c->icount - before;
     r->insns += ran;
@@ -1099,7 +1100,7 @@ static void print_summary(const struct runner *r, double wall)
     if (r->opt.verbose)
         print_skips(r);
     double rate = r->run_s > 0 ? (double)r->insns / r->run_s : 0;
-    printf("throughput: %.2f M guest instructions/s (%llu instructions in %.4f s of cpu_run, "
+    printf("throughput: %.2f M guest instructions/s (%llu instructions in %.4f s of engine_run, "
            "%.3f s in all)\n", rate / 1e6, (unsigned long long)r->insns, r->run_s, wall);
     printf("%llu passed, %llu failed, %llu skipped\n", (unsigned long long)r->total.passed,
            (unsigned long long)r->total.failed, (unsigned long long)r->total.skipped);

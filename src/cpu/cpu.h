@@ -13,11 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/engine_ctx.h"
 #include "cpu/exit_log.h"
 #include "cpu/fpu_state.h"
 
 struct vm;
 struct cpu_model;
+struct physmem;
+struct iobus;
+struct vm_clock;
 
 /* General registers in encoding order (SDM vol. 2, table 2-2). */
 enum gpr { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
@@ -117,7 +121,7 @@ struct msrs {
                                   advanced (msr.c) */
 };
 
-/* Why cpu_run() returned. */
+/* Why a run of the CPU (engine_run, src/engine/engine.h) returned. */
 enum cpu_stop {
     CPU_STOP_NONE = 0,
     CPU_STOP_HLT,        /* executed HLT; EIP is past it, cpu->halted set */
@@ -130,6 +134,23 @@ enum cpu_stop {
  * exist (insn_table.def) and e.g. what PUSH SP pushes.  Everything CPUID
  * reports comes from the model and features.h. */
 enum cpu_level { CPU_386 = 3, CPU_486 = 4, CPU_586 = 5, CPU_P6 = 6 };
+
+/* The board's wires into the CPU.  The CPU learns of interrupts through
+ * INTR (cpu.irq_line, set by the board) and takes the vector with an INTA
+ * cycle (irq_ack); it reports x87 errors on FERR#.  These belong to the
+ * board, not to the CPU's state: cpu_reset keeps them. */
+struct cpu_pins {
+    int (*irq_ack)(void *opaque); /* INTA cycle: returns the vector, or -1 */
+    void *irq_opaque;
+    /* FERR# (x87 error with CR0.NE=0, fpu.h): the board routes it to IRQ13
+     * and owns IGNNE# (port 0xF0).  Called when the level changes. */
+    void (*ferr)(void *opaque, bool asserted);
+    void *ferr_opaque;
+    /* Not a real pin: plex86 met something it does not implement
+     * (cpu_internal_error); the VM stops with the message. */
+    void (*internal_error)(void *opaque, const char *msg);
+    void *error_opaque;
+};
 
 #define CPU_MAX_INSN_LEN 15
 #define DELIVERING_EXTERNAL 256  /* struct cpu.delivering: an interrupt */
@@ -153,7 +174,7 @@ struct cpu {
         struct {
             bool irq_line;      /* INTR: the interrupt controller has a request */
             bool nmi_pending;   /* NMI edge latched */
-            bool stop_request;  /* set by a device callback; ends cpu_run() */
+            bool stop_request;  /* set by a device callback; ends engine_run() */
             bool db_trap;       /* a data breakpoint hit: #DB after the insn */
             uint32_t code_epoch;/* bumped when scanned code is discarded: the
                                    block being executed stops (SBE, seed 003) */
@@ -161,13 +182,8 @@ struct cpu {
         uint64_t async;         /* all of the above */
     };
 
-    /* --- interrupt lines from the board ------------------------------ */
-    int (*irq_ack)(void *opaque); /* INTA cycle: returns the vector, or -1 */
-    void *irq_opaque;
-    /* FERR# (x87 error with CR0.NE=0, fpu.h): the board routes it to IRQ13
-     * and owns IGNNE# (port 0xF0).  Called when the level changes. */
-    void (*ferr)(void *opaque, bool asserted);
-    void *ferr_opaque;
+    /* --- the board's wires into the CPU (cpu_pins), kept by cpu_reset - */
+    struct cpu_pins pins;
 
     /* --- system state ------------------------------------------------ */
     uint32_t cr0;           /* PE MP EM TS ET NE WP AM NW CD PG */
@@ -193,32 +209,24 @@ struct cpu {
     uint64_t interrupts;    /* external interrupts delivered */
     uint64_t exceptions;    /* exceptions delivered (faults and traps raised
                                by the CPU, not INT n); with icount they make
-                               up cpu_run()'s budget, so an exception storm
+                               up engine_run()'s budget, so an exception storm
                                still returns */
     int exc_vector;         /* exception being raised (cpu_fault) */
     uint32_t exc_error;     /* its error code */
     int delivering;         /* exception whose delivery is in progress,
                                DELIVERING_EXTERNAL for an interrupt, or -1:
                                decides #DF/shutdown and the EXT bit */
-    /* The translator's (src/jit): set by run_block before a translation
-     * runs, or used by it as scratch. */
-    uint64_t jit_calm;      /* cpu.async while nothing is pending */
-    uint64_t jit_icount_end;/* icount at which the run's budget ends */
-    uint32_t jit_eip0;      /* EIP at the running translation's entry */
-    uint32_t jit_off;       /* a memory operand's offset across a call */
-    uint8_t jit_noted;      /* a loop noted its x87 pointers (jit/tr_x87.c) */
-    uint8_t *jit_site[8];   /* host addresses of a loop's memory operands
-                               whose address does not change (translate.c) */
-    uint16_t jit_host_cw;   /* the host's FCW while a translation runs */
-    uint8_t jit_env[28];    /* an FNSTENV image (jit/tr_x87.c) */
-    uint8_t jit_scratch[16] __attribute__((aligned(16))); /* a memory operand
-                               on the slow path (jit/jit.c) */
     uint8_t dr7_exec;       /* DR0-3 armed as instruction breakpoints (bits) */
     uint8_t dr7_data;       /* DR0-3 armed as data breakpoints (bits) */
     enum cpu_level level;
-    jmp_buf fault_jmp;      /* exceptions unwind here (cpu_run) */
+    jmp_buf fault_jmp;      /* exceptions unwind here (engine_run) */
     void *decoder;          /* Zydis decoders, owned (decode.c) */
-    struct vm *vm;          /* memory map and port bus */
+    /* The machine around the CPU, set by its creator after cpu_init
+     * (vm/physmem.h, vm/iobus.h, vm/clock.h); kept by cpu_reset. */
+    struct physmem *mem;    /* the physical memory map */
+    struct iobus *io;       /* the port bus */
+    struct vm_clock *clock; /* guest time (RDTSC); NULL: time stands still */
+    struct vm *vm;          /* the VM that owns the CPU: opaque to cpu/ */
     bool sys_access;        /* set around implicit supervisor accesses
                                (descriptor tables, IDT, TSS): paging checks
                                them as CPL 0 whatever the CPL */
@@ -228,7 +236,6 @@ struct cpu {
     uint32_t features[4];   /* the model's CPUID feature words ANDed with
                                what plex86 implements; read with cpu_has()
                                (features.h) */
-    uint32_t jit_threshold; /* runs before a block is translated (vm.c) */
 
     /* --- paging (mmu.c) ------------------------------------------------ */
     struct tlb *tlb;        /* software TLB, owned (mmu.c) */
@@ -239,6 +246,10 @@ struct cpu {
     struct exit_log exits;      /* the last few exits (exit_log.h) */
     uint64_t exc_by_vector[32]; /* exceptions delivered, by vector: they
                                    add up to `exceptions` */
+
+    /* --- not the CPU's: the engine's context (engine_ctx.h), here for
+     * translated code's fixed offsets ------------------------------------ */
+    struct engine_ctx eng;
 };
 
 /* The value of cpu.async while no event is pending and the code epoch is
@@ -268,17 +279,13 @@ void cpu_destroy(struct cpu *c);
  * CS=F000 base FFFF0000, EIP=FFF0, EDX = family/model/stepping. */
 void cpu_reset(struct cpu *c);
 
-/* Work done so far in units of cpu_run()'s budget: instructions retired
+/* Work done so far in units of engine_run()'s budget: instructions retired
  * plus exceptions and interrupts delivered (an interrupt storm into a
  * faulting or trapping handler must still end the slice). */
 static inline uint64_t cpu_steps(const struct cpu *c)
 {
     return c->icount + c->exceptions + c->interrupts;
 }
-
-/* Runs until HLT, a stop request, shutdown, or `budget` steps (see
- * cpu_steps()). */
-enum cpu_stop cpu_run(struct cpu *c, uint64_t budget);
 
 /* Loads a segment register in real-mode fashion (base = sel << 4). */
 void cpu_load_seg_real(struct cpu *c, int sreg, uint16_t sel);

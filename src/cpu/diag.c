@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
-#include "vm/vm.h"
+#include "vm/physmem.h"
 
 /* Linear to physical without side effects (no A/D updates, no faults):
  * a plain walk of the 32-bit tables, for looking only. */
@@ -14,7 +14,7 @@ static bool peek_translate(struct cpu *c, uint32_t la, uint32_t *pa)
         *pa = la;
         return true;
     }
-    struct physmem *pm = &c->vm->mem;
+    struct physmem *pm = c->mem;
     uint32_t pde = phys_read(pm, (c->cr3 & 0xFFFFF000u) + (la >> 22) * 4, 4);
     if (!(pde & 1))
         return false;
@@ -50,7 +50,7 @@ void cpu_describe(struct cpu *c, char *buf, size_t len)
             n += snprintf(buf + n, len - (size_t)n, " ??");
             break;
         }
-        n += snprintf(buf + n, len - (size_t)n, " %02x", phys_read(&c->vm->mem, pa, 1));
+        n += snprintf(buf + n, len - (size_t)n, " %02x", phys_read(c->mem, pa, 1));
     }
     if (n > 0 && (size_t)n < len && c->exceptions)
         n += snprintf(buf + n, len - (size_t)n, ", last exception %d (error %#x)",

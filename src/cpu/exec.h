@@ -11,7 +11,7 @@
 #include "cpu/insn.h"
 #include "cpu/mmu.h"
 #include "vm/physmem.h"
-#include "vm/vm.h"
+#include "vm/iobus.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

@@ -11,7 +11,7 @@
  * exception sets ES and B in the status word; the next "waiting" x87
  * instruction (all but FNINIT, FNCLEX, FNSTSW, FNSTCW, FNSTENV, FNSAVE),
  * or WAIT, then raises #MF when CR0.NE=1.  With CR0.NE=0 it asserts
- * FERR# through cpu->ferr (the board wires it to IRQ13 through the PIC and
+ * FERR# through cpu->pins.ferr (the board wires it to IRQ13 through the PIC and
  * owns IGNNE#, port 0xF0) and goes on executing, as if IGNNE# were
  * asserted.  FERR# drops when ES is cleared (FNCLEX, FNINIT, FNSAVE,
  * FLDCW/FLDENV/FRSTOR that leave no unmasked exception pending). */

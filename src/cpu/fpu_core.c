@@ -21,8 +21,8 @@ static void set_ferr(struct cpu *c, bool level)
     if (c->fpu.ferr == level)
         return;
     c->fpu.ferr = level;
-    if (c->ferr)
-        c->ferr(c->ferr_opaque, level);
+    if (c->pins.ferr)
+        c->pins.ferr(c->pins.ferr_opaque, level);
 }
 
 void fpu_signal_error(struct cpu *c)

@@ -24,7 +24,7 @@
 
 #include "cpu/exec.h"
 #include "cpu/msr.h"
-#include "vm/vm.h"
+#include "vm/physmem.h"
 
 #define PAGE_OFF(la) ((la) & (PHYS_PAGE_SIZE - 1))
 
@@ -194,7 +194,7 @@ static void check_rights(struct cpu *c, uint32_t la, uint32_t err, const struct 
 static void walk32(struct cpu *c, uint32_t la, enum mmu_access acc, uint32_t err,
                    struct walk *w)
 {
-    struct physmem *pm = &c->vm->mem;
+    struct physmem *pm = c->mem;
     uint32_t pde_pa = (c->cr3 & TLB_PAGE_MASK) | ((la >> 20) & 0xFFC);
     uint32_t pde = pt_read(pm, pde_pa);
     if (!(pde & PTE_P))
@@ -246,7 +246,7 @@ bool mmu_load_pdptes(struct cpu *c, uint32_t cr3)
 {
     uint64_t e[4];
     for (unsigned k = 0; k < 4; k++) {
-        e[k] = pt_read64(&c->vm->mem, (cr3 & 0xFFFFFFE0u) + 8 * k);
+        e[k] = pt_read64(c->mem, (cr3 & 0xFFFFFFE0u) + 8 * k);
         if ((e[k] & PTE_P) && (e[k] & PDPTE_RSVD))
             return false;
     }
@@ -259,7 +259,7 @@ bool mmu_load_pdptes(struct cpu *c, uint32_t cr3)
 static void walk_pae(struct cpu *c, uint32_t la, enum mmu_access acc, uint32_t err,
                      struct walk *w)
 {
-    struct physmem *pm = &c->vm->mem;
+    struct physmem *pm = c->mem;
     bool nxe = (c->msr.efer & EFER_NXE) != 0;
     uint64_t rsvd = PAE_RSVD_HIGH | (nxe ? 0 : PTE_XD);
     uint64_t pdpte = c->pdpte[la >> 30];
@@ -310,7 +310,7 @@ static void walk_pae(struct cpu *c, uint32_t la, enum mmu_access acc, uint32_t e
 static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_access acc)
 {
     struct tlb *t = c->tlb;
-    struct physmem *pm = &c->vm->mem;
+    struct physmem *pm = c->mem;
     uint32_t page = la & TLB_PAGE_MASK;
     struct walk w = { .pa = page, .u_ok = true, .w_ok = true, .dirty = true };
     uint8_t flags = 0;
@@ -444,7 +444,7 @@ static uint32_t entry_read_byte(struct physmem *pm, uint32_t pa, bool nowhere)
 
 uint32_t mmu_read_slow(struct cpu *c, uint32_t la, unsigned size)
 {
-    struct physmem *pm = &c->vm->mem;
+    struct physmem *pm = c->mem;
     unsigned off = PAGE_OFF(la);
     if (off + size <= PHYS_PAGE_SIZE) {
         const struct tlb_entry *e = tlb_get(c, la, MMU_READ);
@@ -474,7 +474,7 @@ uint32_t mmu_read_slow(struct cpu *c, uint32_t la, unsigned size)
 
 void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
 {
-    struct physmem *pm = &c->vm->mem;
+    struct physmem *pm = c->mem;
     unsigned off = PAGE_OFF(la);
     if (off + size <= PHYS_PAGE_SIZE) {
         const struct tlb_entry *e = tlb_get(c, la, MMU_WRITE);
@@ -516,5 +516,5 @@ void mmu_fetch_slow(struct cpu *c, uint32_t la, uint8_t *dst, unsigned n)
         return;
     }
     for (unsigned k = 0; k < n; k++)
-        dst[k] = (uint8_t)phys_read(&c->vm->mem, e->pa | (off + k), 1);
+        dst[k] = (uint8_t)phys_read(c->mem, e->pa | (off + k), 1);
 }

@@ -16,16 +16,16 @@
 #include "cpu/exec.h"
 #include "cpu/features.h"
 #include "cpu/ops.h"
-#include "vm/vm.h"
+#include "vm/clock.h"
 
 /* The TSC counts guest time (vm/clock.h) at CPU_TSC_HZ, so that it agrees
  * with the PIT and the RTC (issue 6 item 6); the offset makes RESET and
  * WRMSR set its value. */
 static uint64_t tsc_raw(const struct cpu *c)
 {
-    if (!c->vm)
+    if (!c->clock)
         return 0;
-    uint64_t ns = vm_now_ns(c->vm);
+    uint64_t ns = vm_clock_now(c->clock);
 #if CPU_TSC_HZ == 1000000000
     return ns;
 #else

@@ -105,7 +105,7 @@ void h_ins(struct cpu *c, const struct insn *i)
         /* The destination is checked before the port is read, so a
          * faulting INS does not consume device data twice. */
         uint32_t la = seg_linear(c, S_ES, get_areg(c, R_EDI, as), sz, SEG_WRITE);
-        uint32_t v = iobus_in(&c->vm->io, port, sz);
+        uint32_t v = iobus_in(c->io, port, sz);
         exit_log_add(&c->exits, EXIT_IN, c->seg[S_CS].sel, c->insn_eip, port, v, sz);
         lin_write(c, la, v, sz);
         advance(c, R_EDI, as, step(c, sz));
@@ -120,7 +120,7 @@ void h_outs(struct cpu *c, const struct insn *i)
     STRING_LOOP(c, i, false, {
         uint32_t v = mem_read(c, i->seg, get_areg(c, R_ESI, as), sz);
         exit_log_add(&c->exits, EXIT_OUT, c->seg[S_CS].sel, c->insn_eip, port, v, sz);
-        iobus_out(&c->vm->io, port, v, sz);
+        iobus_out(c->io, port, v, sz);
         advance(c, R_ESI, as, step(c, sz));
     });
 }

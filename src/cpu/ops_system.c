@@ -32,7 +32,7 @@ void h_in(struct cpu *c, const struct insn *i)
     unsigned sz = i->o[0].size;
     uint16_t port = (uint16_t)(i->o[1].kind == OPK_IMM ? i->imm & 0xFF : c->gpr[R_EDX]);
     io_check(c, port, sz);
-    uint32_t v = iobus_in(&c->vm->io, port, sz);
+    uint32_t v = iobus_in(c->io, port, sz);
     exit_log_add(&c->exits, EXIT_IN, c->seg[S_CS].sel, c->insn_eip, port, v, sz);
     set_reg(c, R_EAX, sz, v);
 }
@@ -44,7 +44,7 @@ void h_out(struct cpu *c, const struct insn *i)
     io_check(c, port, sz);
     exit_log_add(&c->exits, EXIT_OUT, c->seg[S_CS].sel, c->insn_eip, port,
                  get_reg(c, R_EAX, sz), sz);
-    iobus_out(&c->vm->io, port, get_reg(c, R_EAX, sz), sz);
+    iobus_out(c->io, port, get_reg(c, R_EAX, sz), sz);
 }
 
 /* --- IF and the whole flags image ---------------------------------------- */

@@ -12,15 +12,17 @@
 
 void cpu_internal_error(struct cpu *c, const char *fmt, ...)
 {
-    struct vm *vm = c->vm;
+    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof(vm->error))
-        snprintf(vm->error + n, sizeof(vm->error) - (size_t)n, " at %04x:%08x",
-                 c->seg[S_CS].sel, c->insn_eip);
-    vm_request_exit(vm, VM_EXIT_ERROR, 0);
+    if (n >= 0 && (size_t)n < sizeof(msg))
+        snprintf(msg + n, sizeof(msg) - (size_t)n, " at %04x:%08x", c->seg[S_CS].sel,
+                 c->insn_eip);
+    if (c->pins.internal_error)
+        c->pins.internal_error(c->pins.error_opaque, msg);
+    c->stop_request = true;
 }
 
 /* --- access checks -------------------------------------------------------- */

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #define NS 1000000000LL
 #define NONE UINT64_MAX

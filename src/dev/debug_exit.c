@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 /* Any write in the window stops the VM with the value written, whatever
  * its width (QEMU's debug_exit_write ignores address and width as well).

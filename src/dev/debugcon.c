@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 /* Only the low byte of a wider write is a character (QEMU's debugcon does
  * the same); the bus already split off the bytes aimed at other ports. */

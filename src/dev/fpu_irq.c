@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static void set_latch(struct fpu_irq *f, bool on)
 {
@@ -61,7 +61,7 @@ struct fpu_irq *fpu_irq_create(struct vm *vm, struct irq_pin irq13)
     }
     if (iobus_register(&vm->io, FPU_IRQ_PORT, 1, &fpu_irq_io, f, "fpu-irq") < 0)
         return NULL;
-    vm->cpu.ferr = fpu_irq_ferr;
-    vm->cpu.ferr_opaque = f;
+    vm->cpu.pins.ferr = fpu_irq_ferr;
+    vm->cpu.pins.ferr_opaque = f;
     return f;
 }

@@ -5,7 +5,7 @@
  * error handling) takes its x87 errors this way; with CR0.NE = 1 the CPU
  * raises #MF itself and FERR# stays unused.
  *
- * The CPU side: cpu.ferr is called when FERR# changes (src/cpu/fpu.h).
+ * The CPU side: cpu.pins.ferr is called when FERR# changes (src/cpu/fpu.h).
  * IGNNE# needs nothing from us: our FPU goes on executing after it has
  * asserted FERR#, as the PC's IGNNE# logic makes it do. */
 #ifndef PLEX86_DEV_FPU_IRQ_H

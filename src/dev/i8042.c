@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static bool q_push(struct i8042_queue *q, uint8_t b)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 /* Which bits of each host bridge register byte a guest may change. */
 static uint8_t host_wmask(unsigned off)

@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 /* Priority 0 (highest) .. 7 of the highest set bit of `mask` given the
  * rotation, or 8 when mask is empty. */
@@ -288,9 +288,9 @@ static void pic_dev_reset(void *dev)
 static void pic_destroy(void *dev)
 {
     struct pic *pic = dev;
-    if (pic->vm && pic->vm->cpu.irq_opaque == pic) {
-        pic->vm->cpu.irq_ack = NULL;
-        pic->vm->cpu.irq_opaque = NULL;
+    if (pic->vm && pic->vm->cpu.pins.irq_opaque == pic) {
+        pic->vm->cpu.pins.irq_ack = NULL;
+        pic->vm->cpu.pins.irq_opaque = NULL;
         pic->vm->cpu.irq_line = false;
     }
     free(pic);
@@ -319,8 +319,8 @@ struct pic *pic_create(struct vm *vm)
         iobus_register(&vm->io, PIC_SLAVE_BASE, 2, &pic_io, pic, "pic-slave") < 0 ||
         iobus_register(&vm->io, PIC_ELCR_BASE, 2, &pic_io, pic, "elcr") < 0)
         return NULL;
-    vm->cpu.irq_ack = pic_cpu_ack;
-    vm->cpu.irq_opaque = pic;
+    vm->cpu.pins.irq_ack = pic_cpu_ack;
+    vm->cpu.pins.irq_opaque = pic;
     pic_update(pic);
     return pic;
 }

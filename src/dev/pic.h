@@ -10,7 +10,7 @@
  * its ELCR bit is set: an edge input latches a request (IRR) on a 0->1
  * transition, a level input requests as long as it is high.  The PIC drives
  * the CPU's INTR input (cpu.irq_line) and answers its INTA cycle
- * (cpu.irq_ack) with a vector: a request masked or withdrawn between INTR
+ * (cpu.pins.irq_ack) with a vector: a request masked or withdrawn between INTR
  * and INTA gives the spurious IRQ 7 (master) or 15 (slave; the master then
  * holds IR2 in service), whose ISR bit is not set, as on the hardware.
  *
@@ -72,7 +72,7 @@ struct pic {
 };
 
 /* Creates the pair, registers its ports on the VM's bus, becomes the CPU's
- * interrupt controller (cpu.irq_ack/irq_opaque) and adds itself to the VM,
+ * interrupt controller (cpu.pins.irq_ack/irq_opaque) and adds itself to the VM,
  * which owns it from then on.  Returns NULL if ports are taken or the
  * device table is full. */
 struct pic *pic_create(struct vm *vm);
@@ -86,7 +86,7 @@ struct irq_pin pic_irq_pin(struct pic *pic, unsigned irq);
 
 /* The INTA cycle: the vector of the highest priority request, updating
  * ISR/IRR, or the spurious vector (IRQ 7's) when nothing is requested any
- * more.  Always a vector 0-255.  The CPU reaches it through cpu.irq_ack,
+ * more.  Always a vector 0-255.  The CPU reaches it through cpu.pins.irq_ack,
  * only while cpu.irq_line is high. */
 int pic_ack(struct pic *pic);
 

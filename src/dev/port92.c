@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static uint32_t port92_in(void *opaque, uint16_t port, unsigned size)
 {

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static void post_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
 {

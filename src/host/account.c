@@ -17,13 +17,12 @@
 
 #include "cpu/mmu.h"
 #include "dev/serial.h"
+#include "engine/engine.h"
 #include "host/version.h"
 #include "pc/hostfile.h"
 #include "pc/pc.h"
-#include "jit/jit.h"
-#include "sbe/cache.h"
 #include "sbe/sbe.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #define NS_PER_S UINT64_C(1000000000)
 #define DEFAULT_INTERVAL_NS (10 * NS_PER_S)
@@ -139,16 +138,16 @@ static void acct_sample(struct acct *a, uint64_t v[ACCT_NVALUES])
         memcpy(v, a->last, sizeof(a->last));
         return;
     }
-    static const struct code_cache_stats no_cache;
-    static const struct jit_stats no_jit;
     struct pc *pc = a->pc;
     struct vm *vm = pc->vm;
     struct host_sample hs;
     take_host_sample(a, &hs);
     const struct host_sample *h = &hs;
     const struct sbe_stats *sb = sbe_stats(vm->sbe);
-    const struct code_cache_stats *cc = vm->cache ? cache_stats(vm->cache) : &no_cache;
-    const struct jit_stats *js = vm->jit ? jit_stats(vm->jit) : &no_jit;
+    struct engine_stats es;
+    engine_stats(vm->engine, &es);
+    const struct code_cache_stats *cc = &es.cache;
+    const struct jit_stats *js = &es.jit;
     const struct tlb *tlb = vm->cpu.tlb;
 #define ACCT_SCALAR(name, type, unit, help, value) v[ACCT_I_##name] = (uint64_t)(value);
 #define ACCT_VECTOR(name, type, unit, help, label, count, value) \

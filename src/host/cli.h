@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #define CLI_DEFAULT_RAM_MB 128  /* as QEMU; Debian's kernel needs ~40 */
 #define CLI_MAX_RAM_MB VM_MAX_RAM_MB /* the VM's own limit */

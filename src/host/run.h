@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "host/cli.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 /* The process exit status for a VM that stopped with `reason`; `code` is
  * vm->exit_code.  See the EXIT_STATUS_* list in cli.h. */

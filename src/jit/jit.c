@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 
 #include "jit/tr.h"
-#include "vm/vm.h"
 
 /* Translation buffers: a block of 64 instructions takes a few KiB. */
 #define HOT_BYTES (64u << 10)
@@ -19,8 +18,6 @@
 struct jit {
     uint8_t *arena;
     size_t size, used;
-    uint64_t cache_flushes;  /* the code cache's count when the arena was
-                                last reset: blocks from before are gone */
     struct jit_stats stats;
     FILE *dump;              /* PLEX86_JIT_DUMP */
     struct tr tr;            /* scratch for one translation */
@@ -31,7 +28,7 @@ struct jit {
 /* Development aid: with PLEX86_JIT_DUMP=FILE in the environment, every
  * translation is appended to FILE as a header line and its bytes in hex
  * (tools/jit-dump.sh disassembles them). */
-static void dump_translation(struct jit *j, const struct block *b, const uint8_t *code,
+static void dump_translation(struct jit *j, const struct jit_source *b, const uint8_t *code,
                              uint32_t len)
 {
     fprintf(j->dump, "block pa=%08x ninsn=%u at=%p len=%u\n", b->pa, b->ninsn, (const void *)code,
@@ -98,14 +95,15 @@ static uint32_t label_pos(const struct xlabels *L, unsigned label, uint32_t hot_
     return l->buf == 0 ? l->off : hot_len + l->off;
 }
 
-bool jit_translate(struct jit *j, struct cpu *c, struct block *b, struct code_cache *cc)
+void jit_reset(struct jit *j)
 {
-    /* Blocks built before a cache flush are gone: their code too. */
-    if (cache_stats(cc)->flushes != j->cache_flushes) {
-        j->cache_flushes = cache_stats(cc)->flushes;
-        j->used = 0;
-        j->stats.flushes++;
-    }
+    j->used = 0;
+    j->stats.flushes++;
+}
+
+enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_source *b,
+                              void **entry)
+{
     struct tr *t = &j->tr;
     memset(&t->L, 0, sizeof(t->L));
     t->c = c;
@@ -119,38 +117,32 @@ bool jit_translate(struct jit *j, struct cpu *c, struct block *b, struct code_ca
     t->depth0 = 0;
     if (!tr_translate(t)) {
         j->stats.translations_failed++;
-        return false;
+        return JIT_UNTRANSLATED;
     }
     uint32_t hot_len = xoff(&t->hot), cold_len = xoff(&t->cold);
     size_t need = ((size_t)hot_len + cold_len + 15) & ~(size_t)15;
     if (need > j->size)
-        return false;
-    if (j->used + need > j->size) {
-        /* Full: every block goes (their translations with them). */
-        cache_flush(cc);
-        j->cache_flushes = cache_stats(cc)->flushes;
-        j->used = 0;
-        j->stats.flushes++;
-        return false; /* b itself is gone */
-    }
+        return JIT_UNTRANSLATED;
+    if (j->used + need > j->size)
+        return JIT_FULL;
     uint8_t *dst = j->arena + j->used;
     memcpy(dst, t->hot.start, hot_len);
     memcpy(dst + hot_len, t->cold.start, cold_len);
     for (unsigned f = 0; f < t->L.nf; f++) {
         const struct xfixup *fx = &t->L.f[f];
         if (!t->L.l[fx->label].bound)
-            return false;
+            return JIT_UNTRANSLATED;
         uint32_t at = fx->buf == 0 ? fx->off : hot_len + fx->off;
         int32_t rel = (int32_t)(label_pos(&t->L, fx->label, hot_len) - (at + 4));
         memcpy(dst + at, &rel, 4);
     }
     j->used += need;
-    b->jit = dst;
+    *entry = dst;
     if (j->dump)
         dump_translation(j, b, dst, hot_len + cold_len);
     j->stats.blocks_translated++;
     tr_count(t, &j->stats.native_insns, &j->stats.callout_insns);
-    return true;
+    return JIT_TRANSLATED;
 }
 
 /* --- helpers called from generated code ----------------------------------- */
@@ -171,8 +163,8 @@ void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed)
 {
     unsigned s, size, kind;
     unpack(packed, &s, &size, &kind);
-    c->vm->jit->stats.mem_slow++;
-    uint8_t *buf = c->jit_scratch;
+    c->eng.mem_slow++;
+    uint8_t *buf = c->eng.scratch;
     if (kind & JM_READ)
         mmu_read_bytes(c, seg_linear(c, (int)s, off, size, SEG_READ), buf, size);
     if (kind & JM_WRITE) {
@@ -188,5 +180,5 @@ void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed)
 {
     unsigned s, size, kind;
     unpack(packed, &s, &size, &kind);
-    mmu_write_bytes(c, seg_linear(c, (int)s, off, size, SEG_WRITE), c->jit_scratch, size);
+    mmu_write_bytes(c, seg_linear(c, (int)s, off, size, SEG_WRITE), c->eng.scratch, size);
 }

@@ -1,12 +1,13 @@
-/* The translator engine (DESIGN.md section 4, engine 2): scanned blocks of
- * the code cache (src/sbe/cache.h) become x86-64 host code.
+/* The translator, the translator engine's back end (DESIGN.md section 4,
+ * engine 2; src/engine): scanned blocks of the code cache
+ * (src/engine/cache.h) become x86-64 host code.
  *
  * A translation runs one block, and loops on itself when the block's last
  * instruction branches back to its start, until the block ends, an
  * instruction it hands to the interpreter changes control flow or raises
  * an event (cpu.async), or the instruction budget would run out.  It
  * returns the index of the last instruction it executed, so that the
- * interpreter's run loop (cpu.c run_block) goes on exactly as if it had
+ * engine's run loop (engine/run.c run_block) goes on exactly as if it had
  * run the instructions itself; or JIT_BAIL, before executing anything,
  * when the block's entry conditions (those it was specialised for: CPL,
  * stack size, the x87's TOP and tags) do not hold now.
@@ -26,8 +27,7 @@
 #include <stdint.h>
 
 struct cpu;
-struct block;
-struct code_cache;
+struct insn;
 
 #define JIT_BAIL 0xFFFFu
 
@@ -53,10 +53,34 @@ struct jit;
 struct jit *jit_create(size_t arena_bytes, char *err, size_t errlen);
 void jit_destroy(struct jit *j);
 
-/* Translates block b for CPU c's current state (the entry conditions are
- * taken from it) and sets b->jit.  May flush the code cache (cc) when the
- * arena is full.  False when b cannot be translated (b->jit stays NULL). */
-bool jit_translate(struct jit *j, struct cpu *c, struct block *b, struct code_cache *cc);
+/* The most instructions one translation takes (the engine's blocks are
+ * no longer: engine/cache.c checks). */
+#define JIT_MAX_INSNS 64
+
+/* What the translator translates: a straight run of predecoded
+ * instructions at physical address pa (the engine's block, engine/cache.h;
+ * the translator knows nothing of the cache). */
+struct jit_source {
+    const struct insn *insn;
+    unsigned ninsn;
+    uint32_t pa;
+    bool code32;
+};
+
+enum jit_result {
+    JIT_TRANSLATED,    /* *entry is set */
+    JIT_UNTRANSLATED,  /* it cannot be translated */
+    JIT_FULL,          /* the arena is full: the owner drops everything the
+                          translations belong to, then calls jit_reset */
+};
+
+/* Translates src for CPU c's current state (the entry conditions are
+ * taken from it); on success *entry is the jit_entry to call. */
+enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_source *src,
+                              void **entry);
+
+/* Drops every translation (their blocks are gone). */
+void jit_reset(struct jit *j);
 
 const struct jit_stats *jit_stats(const struct jit *j);
 struct jit_stats *jit_stats_mut(struct jit *j);

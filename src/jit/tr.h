@@ -9,16 +9,34 @@
 #include "cpu/exec.h"
 #include "jit/jit.h"
 #include "jit/x86emit.h"
-#include "sbe/cache.h"
 
 /* Offsets into struct cpu for generated code (rbx holds the cpu). */
 #define CPU_OFF(field) ((int32_t)offsetof(struct cpu, field))
 #define GPR_OFF(r) (CPU_OFF(gpr) + 4 * (int32_t)(r))
 
+/* What generated code assumes of struct cpu beyond the offsets themselves
+ * (STYLE.md item 3): the width of every field it loads or stores with a
+ * fixed operand size, the scratch operand's alignment, and the hot fields
+ * within reach of an 8-bit displacement from rbx. */
+#define CPU_SIZE(field) sizeof(((struct cpu *)0)->field)
+_Static_assert(CPU_SIZE(gpr[0]) == 4 && CPU_SIZE(eip) == 4 && CPU_SIZE(eflags) == 4 &&
+                   CPU_SIZE(insn_eip) == 4 && CPU_SIZE(insn_esp) == 4 && CPU_SIZE(icount) == 8 &&
+                   CPU_SIZE(async) == 8 && CPU_SIZE(cr0) == 4,
+               "architectural fields as generated code reads and writes them");
+_Static_assert(CPU_SIZE(eng.calm) == 8 && CPU_SIZE(eng.icount_end) == 8 &&
+                   CPU_SIZE(eng.eip0) == 4 && CPU_SIZE(eng.off) == 4 && CPU_SIZE(eng.noted) == 1 &&
+                   CPU_SIZE(eng.host_cw) == 2 && CPU_SIZE(eng.env) == 28 &&
+                   CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16,
+               "the engine context as generated code reads and writes it");
+_Static_assert(offsetof(struct cpu, eng.scratch) % 16 == 0, "eng.scratch is 16-byte aligned");
+_Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip) < 128 &&
+                   offsetof(struct cpu, eflags) < 128,
+               "guest registers reached with a disp8 from rbx");
+
 /* Host registers with a fixed role inside a translation:
  *   rbx  the struct cpu
  *   r12  the TLB's entries (c->tlb->e)
- *   r13  cpu.async's value while nothing is pending (jit_calm)
+ *   r13  cpu.async's value while nothing is pending (eng.calm)
  *   rsi  the guest offset of the current memory operand
  *   [rsp] an 8-byte slot for images of host RFLAGS (translate.c) that
  *        may still be observed
@@ -83,12 +101,12 @@ struct plan {
 
 struct tr {
     struct cpu *c;
-    struct block *b;
+    const struct jit_source *b;
     struct xbuf hot, cold, *cur;
     struct xlabels L;
     struct tstate s;
-    struct plan plan[BLOCK_MAX_INSNS];
-    uint32_t off[BLOCK_MAX_INSNS + 1]; /* byte offset of each instruction */
+    struct plan plan[JIT_MAX_INSNS];
+    uint32_t off[JIT_MAX_INSNS + 1]; /* byte offset of each instruction */
     bool user;             /* specialised for CPL 3 */
     bool uses_stack;       /* guard on stack32 */
     uint8_t flat;          /* segments specialised as flat (bit per sreg):
@@ -104,10 +122,10 @@ struct tr {
     uint8_t written;       /* cached ones some native instruction writes */
     /* A block that branches back to its start (a loop) may keep the host
      * address of a memory operand whose address stays the same in
-     * cpu.jit_site[site[k]] (-1: none), filled by its first probe. */
+     * cpu.eng.site[site[k]] (-1: none), filled by its first probe. */
     bool loop;
     bool calls;            /* some instruction goes to the interpreter */
-    int8_t site[BLOCK_MAX_INSNS];
+    int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
     uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;

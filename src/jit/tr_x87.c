@@ -242,7 +242,7 @@ void x87_emit_entry(struct tr *t)
     x_alu_rm_imm(b, 7, 4, xr_reg(XAX), t->need_full);
     x_jcc(&t->L, b, XCC_NE, t->l_bail);
     /* The host's control word is saved for the exits, the guest's loaded. */
-    x_x87_mem(b, 0xD9, 7, xm(R_CPU, CPU_OFF(jit_host_cw)));
+    x_x87_mem(b, 0xD9, 7, xm(R_CPU, CPU_OFF(eng.host_cw)));
     x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(fpu.cw)));
     /* FNCLEX only if the host has a flag up that the guest has not. */
     unsigned l_clean = x_label_new(&t->L);
@@ -301,21 +301,21 @@ void x87_note_ips(struct tr *t)
 
 /* At the back edge of a loop that calls nothing: FIP, FCS, FOP and FDS of
  * the pass's last x87 op are the same on every pass, so the first pass
- * writes them (in the cold section) and cpu.jit_noted, cleared by the
+ * writes them (in the cold section) and cpu.eng.noted, cleared by the
  * prologue, skips them afterwards.  Clobbers rax and the host flags. */
 void x87_note_loop(struct tr *t)
 {
     if (t->s.last_x87 < 0 && t->s.last_x87_mem < 0)
         return;
     unsigned l_note = x_label_new(&t->L), l_back = x_label_new(&t->L);
-    x_alu_rm_imm(t->cur, 7, 1, cpu_rm(CPU_OFF(jit_noted)), 0);
+    x_alu_rm_imm(t->cur, 7, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
     x_jcc(&t->L, t->cur, XCC_E, l_note);
     x_bind(&t->L, l_back, t->cur);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
     x_bind(&t->L, l_note, t->cur);
     x87_note_ips(t);
-    x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(jit_noted)), 1);
+    x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(eng.noted)), 1);
     x_jmp(&t->L, t->cur, l_back);
     t->cur = hot;
 }
@@ -343,7 +343,7 @@ void x87_spill(struct tr *t)
     x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint8_t)~t->s.tag_known);
     x_alu_rm_imm(b, 1, 4, xr_reg(XAX), t->s.tag_full);
     x_store(b, 1, cpu_rm(CPU_OFF(fpu.full)), XAX);
-    x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(jit_host_cw)));
+    x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(eng.host_cw)));
 }
 
 /* The inverse of x87_spill, for code that goes on after a call.  The
@@ -364,16 +364,16 @@ void x87_reload(struct tr *t)
  * at entries and around calls only. */
 static void host_c1_from_guest(struct xbuf *b)
 {
-    x_x87_mem(b, 0xD9, 6, xm(R_CPU, CPU_OFF(jit_env)));
-    x_load(b, 4, XAX, cpu_rm(CPU_OFF(jit_env) + 4));
+    x_x87_mem(b, 0xD9, 6, xm(R_CPU, CPU_OFF(eng.env)));
+    x_load(b, 4, XAX, cpu_rm(CPU_OFF(eng.env) + 4));
     x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint32_t)~FSW_C1);
     x_0f(b, 0xB7, false, false, XCX, cpu_rm(CPU_OFF(fpu.sw)));
     x_alu_rm_imm(b, 4, 4, xr_reg(XCX), FSW_C1);
     x_alu_rm_r(b, 1, 4, xr_reg(XAX), XCX);
-    x_store(b, 4, cpu_rm(CPU_OFF(jit_env) + 4), XAX);
+    x_store(b, 4, cpu_rm(CPU_OFF(eng.env) + 4), XAX);
     x_load(b, 2, XAX, cpu_rm(CPU_OFF(fpu.cw)));
-    x_store(b, 2, cpu_rm(CPU_OFF(jit_env)), XAX);
-    x_x87_mem(b, 0xD9, 4, xm(R_CPU, CPU_OFF(jit_env)));
+    x_store(b, 2, cpu_rm(CPU_OFF(eng.env)), XAX);
+    x_x87_mem(b, 0xD9, 4, xm(R_CPU, CPU_OFF(eng.env)));
 }
 
 /* FDP of a memory op: stored when the op has completed (rbp holds its

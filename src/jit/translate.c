@@ -47,11 +47,11 @@ static inline struct xrm R(uint8_t r)
     return xr_reg(r);
 }
 
-/* reg = EIP at offset `off` of the block (cpu.jit_eip0 + off); the host's
+/* reg = EIP at offset `off` of the block (cpu.eng.eip0 + off); the host's
  * flags survive. */
 void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off)
 {
-    x_load(t->cur, 4, reg, cpu_rm(CPU_OFF(jit_eip0)));
+    x_load(t->cur, 4, reg, cpu_rm(CPU_OFF(eng.eip0)));
     if (off)
         x_lea(t->cur, false, reg, xm(reg, (int32_t)off));
 }
@@ -366,7 +366,7 @@ static void call_mem_helper(struct tr *t, const void *fn, uint32_t packed)
 
 static struct xrm site_rm(unsigned i)
 {
-    return cpu_rm(CPU_OFF(jit_site) + 8 * (int32_t)i);
+    return cpu_rm(CPU_OFF(eng.site) + 8 * (int32_t)i);
 }
 
 /* After a C call, which may have changed the TLB: the kept host
@@ -426,12 +426,12 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     x87_spill(t);
     tr_sync_for_call(t, k);
     tr_gpr_writeback(t);
-    x_store(t->cur, 4, cpu_rm(CPU_OFF(jit_off)), R_OFF);
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(eng.off)), R_OFF);
     emit_icount_add(t, (int64_t)k - t->s.flushed);
     call_mem_helper(t, (const void *)jit_mem_slow, mem_packed(seg, size, kind));
     emit_icount_add(t, -((int64_t)k - t->s.flushed));
     x_mov_rr64(t->cur, XDX, XAX);
-    x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(jit_off)));
+    x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
     tr_gpr_reload(t);
     sites_forget(t);
     x87_reload(t);
@@ -445,7 +445,7 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
         struct tstate keep = t->s;
         tr_gpr_writeback(t);
         call_mem_helper(t, (const void *)jit_mem_commit, mem_packed(seg, size, kind));
-        x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(jit_off)));
+        x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
         tr_gpr_reload(t);
         sites_forget(t);
         t->s = keep;
@@ -986,7 +986,7 @@ static void emit_native(struct tr *t, const struct insn *in)
 static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
 {
     unsigned k = t->k;
-    uint32_t target = t->off[k + 1] + in->imm; /* from jit_eip0, mod 2^32 */
+    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
     /* Looping back to the body needs the x87 window as the body's start
      * has it (an interpreted x87 op in between gave it up). */
     bool self = target == 0 && (!t->x87 || (t->s.x87_live && t->s.w == t->depth0 &&
@@ -1046,7 +1046,7 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
     /* Room in the budget for another pass? */
     x_w(t->cur, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
     x_alu_rm_imm(t->cur, 0, 8, R(XAX), t->b->ninsn);
-    x_w(t->cur, 0x3B, XAX, cpu_rm(CPU_OFF(jit_icount_end)));
+    x_w(t->cur, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
     x_jcc(&t->L, t->cur, XCC_BE, t->l_body);
     x_bind(&t->L, l_out, t->cur);
     if (redo) {
@@ -1234,7 +1234,7 @@ static const uint8_t saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
 
 bool tr_translate(struct tr *t)
 {
-    struct block *b = t->b;
+    const struct jit_source *b = t->b;
     unsigned n = b->ninsn;
     if (!b->code32)
         return false;
@@ -1319,7 +1319,7 @@ bool tr_translate(struct tr *t)
     x_alu_rm_imm(hb, 5, 8, R(XSP), 8); /* sub rsp, 8: aligned calls */
     x_mov_rr64(hb, R_CPU, XDI);
     x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
-    x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(jit_calm)));
+    x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
     /* Entry conditions the translation was specialised for. */
     x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
     x_jcc(&t->L, hb, XCC_NE, t->l_bail);
@@ -1343,7 +1343,7 @@ bool tr_translate(struct tr *t)
     tr_gpr_reload(t);
     sites_forget(t);
     if (t->loop && t->x87)
-        x_store_imm(hb, 1, cpu_rm(CPU_OFF(jit_noted)), 0);
+        x_store_imm(hb, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
     /* A loop comes back to the body with the registers it wrote dirty. */
     if (t->loop)
         t->s.dirty = t->written;

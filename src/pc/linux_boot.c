@@ -13,7 +13,7 @@
 
 #include "cpu/cpu.h"
 #include "pc/boot_util.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #define LB_MAX_E820 8   /* we write at most 4; the zero page holds 128 */
 

@@ -14,7 +14,7 @@
 
 #include "cpu/cpu.h"
 #include "pc/boot_util.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 /* The memory map we report (and load into): conventional memory below the
  * EBDA, and RAM above 1 MiB.  0x9FC00-0xA0000 (EBDA) and the BIOS area

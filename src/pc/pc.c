@@ -21,7 +21,18 @@
 #include "sbe/sbe.h"
 #include "pc/linux_boot.h"
 #include "pc/multiboot.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+
+/* The VM's guest time as the devices read it (dev/irq.h). */
+static uint64_t vm_dev_clock_now(void *opaque)
+{
+    return vm_now_ns(opaque);
+}
+
+static struct dev_clock vm_dev_clock(struct vm *vm)
+{
+    return (struct dev_clock){ .now_ns = vm_dev_clock_now, .opaque = vm };
+}
 
 int pc_map_bios(struct vm *vm, const uint8_t *data, size_t size, const char *what,
                 char *err, size_t errlen)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpu.h"
 #include "vm/physmem.h"
-#include "vm/vm.h"
 
 #define SBE_HASH_BITS 12
 #define SBE_HASH_SIZE (1u << SBE_HASH_BITS)
@@ -18,7 +18,8 @@
 #define SBE_PATH_MAX 128
 
 struct sbe {
-    struct vm *vm;
+    struct physmem *mem;
+    struct cpu *cpu;
     struct sbe_config cfg;
     struct decoder *dec;
     struct sbe_map *bucket[SBE_HASH_SIZE];
@@ -35,12 +36,13 @@ static inline unsigned hash_ppn(uint32_t ppn)
     return (ppn * 2654435761u) >> (32 - SBE_HASH_BITS);
 }
 
-struct sbe *sbe_create(struct vm *vm, const struct sbe_config *cfg)
+struct sbe *sbe_create(struct physmem *mem, struct cpu *c, const struct sbe_config *cfg)
 {
     struct sbe *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
-    s->vm = vm;
+    s->mem = mem;
+    s->cpu = c;
     s->cfg = *cfg;
     if (!s->cfg.max_depth)
         s->cfg.max_depth = SBE_DEFAULT_DEPTH;
@@ -85,11 +87,6 @@ const struct decoder *sbe_decoder(const struct sbe *s)
     return s->dec;
 }
 
-struct vm *sbe_vm(const struct sbe *s)
-{
-    return s->vm;
-}
-
 const struct sbe_stats *sbe_stats(const struct sbe *s)
 {
     return &s->stats;
@@ -121,7 +118,7 @@ static void watch(struct sbe *s, uint32_t ppn, int delta)
     /* Translations cached before the page held code let stores skip the
      * write rule: drop them (the CPU's TLB marks watched pages on fill). */
     if (!was && delta > 0)
-        cpu_tlb_flush(&s->vm->cpu, true);
+        cpu_tlb_flush(s->cpu, true);
 }
 
 struct sbe_map *sbe_map_find(struct sbe *s, uint32_t ppn, bool code32)
@@ -142,7 +139,7 @@ static void discard(struct sbe *s, struct sbe_map *m)
     *pp = m->hnext;
     watch(s, m->ppn, -1);
     m->stamp = 0;
-    s->vm->cpu.code_epoch++; /* a block being executed may come from it */
+    s->cpu->code_epoch++; /* a block being executed may come from it */
     m->hnext = s->free_maps;
     s->free_maps = m;
 }
@@ -188,12 +185,12 @@ static struct sbe_map *map_create(struct sbe *s, uint32_t ppn, bool code32)
 unsigned sbe_page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *buf)
 {
     unsigned n = SBE_PAGE - off < CPU_MAX_INSN_LEN ? SBE_PAGE - off : CPU_MAX_INSN_LEN;
-    const uint8_t *p = physmem_ptr(&s->vm->mem, page_pa + off, false);
+    const uint8_t *p = physmem_ptr(s->mem, page_pa + off, false);
     if (p) {
         memcpy(buf, p, n);
     } else {
         for (unsigned k = 0; k < n; k++)
-            buf[k] = (uint8_t)phys_read(&s->vm->mem, page_pa + off + k, 1);
+            buf[k] = (uint8_t)phys_read(s->mem, page_pa + off + k, 1);
     }
     return n;
 }

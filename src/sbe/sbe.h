@@ -24,7 +24,8 @@
 
 #include "cpu/insn.h"
 
-struct vm;
+struct cpu;
+struct physmem;
 
 enum {
     ATTR_LEN = 0x0F,
@@ -64,7 +65,9 @@ struct sbe_config {
 
 struct sbe;
 
-struct sbe *sbe_create(struct vm *vm, const struct sbe_config *cfg);
+/* A scanner over guest RAM mem for CPU c (whose TLB and code epoch learn
+ * of new code pages and discarded maps). */
+struct sbe *sbe_create(struct physmem *mem, struct cpu *c, const struct sbe_config *cfg);
 void sbe_destroy(struct sbe *s);
 
 /* The map of a physical page in a mode, or NULL if it has none. */
@@ -99,8 +102,7 @@ unsigned sbe_map_count(const struct sbe *s);
  * up to 15 and never past the page; returns how many. */
 unsigned sbe_page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *buf);
 
-/* The decoder the scanner uses, and the VM it scans. */
+/* The decoder the scanner uses. */
 const struct decoder *sbe_decoder(const struct sbe *s);
-struct vm *sbe_vm(const struct sbe *s);
 
 #endif

@@ -3,8 +3,6 @@
 
 #include <time.h>
 
-#include "cpu/cpu.h"
-
 uint64_t host_monotonic_ns(void)
 {
     struct timespec ts;
@@ -12,17 +10,19 @@ uint64_t host_monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void vm_clock_init_host(struct vm_clock *clk, const struct cpu *cpu)
+void vm_clock_init_host(struct vm_clock *clk, vm_clock_steps_fn steps, const void *src)
 {
     *clk = (struct vm_clock){ .mode = VM_CLOCK_HOST, .host_base_ns = host_monotonic_ns(),
-                              .cpu = cpu };
+                              .steps = steps, .steps_src = src };
 }
 
-void vm_clock_init_icount(struct vm_clock *clk, const struct cpu *cpu, unsigned shift)
+void vm_clock_init_icount(struct vm_clock *clk, vm_clock_steps_fn steps, const void *src,
+                          unsigned shift)
 {
     if (shift > VM_CLOCK_MAX_SHIFT)
         shift = VM_CLOCK_MAX_SHIFT;
-    *clk = (struct vm_clock){ .mode = VM_CLOCK_ICOUNT, .shift = shift, .cpu = cpu };
+    *clk = (struct vm_clock){ .mode = VM_CLOCK_ICOUNT, .shift = shift, .steps = steps,
+                              .steps_src = src };
 }
 
 /* Host time since creation, less what was hidden. */
@@ -34,11 +34,11 @@ static uint64_t host_part(const struct vm_clock *clk)
 uint64_t vm_clock_now(struct vm_clock *clk)
 {
     if (clk->mode == VM_CLOCK_ICOUNT)
-        return (cpu_steps(clk->cpu) << clk->shift) + clk->warp_ns;
+        return (clk->steps(clk->steps_src) << clk->shift) + clk->warp_ns;
     uint64_t t = host_part(clk);
     if (clk->running) {
         uint64_t bound = clk->slice_guest +
-                         (cpu_steps(clk->cpu) - clk->slice_steps) * VM_CLOCK_MAX_NS_PER_STEP;
+                         (clk->steps(clk->steps_src) - clk->slice_steps) * VM_CLOCK_MAX_NS_PER_STEP;
         if (t > bound)
             t = bound;
     }
@@ -58,7 +58,7 @@ void vm_clock_slice(struct vm_clock *clk, bool running)
         clk->hidden_ns += host - shown;
     clk->running = running;
     clk->slice_guest = shown;
-    clk->slice_steps = cpu_steps(clk->cpu);
+    clk->slice_steps = clk->steps(clk->steps_src);
 }
 
 uint64_t vm_clock_steps_for(const struct vm_clock *clk, uint64_t ns)

@@ -30,7 +30,9 @@
 #include <stdint.h>
 #include <time.h>
 
-struct cpu;
+/* The step counter the clock follows (the CPU's cpu_steps, passed in by
+ * the VM, so that this layer below the CPU does not know the CPU). */
+typedef uint64_t (*vm_clock_steps_fn)(const void *src);
 
 #define VM_CLOCK_MAX_SHIFT 10
 /* The most guest time one step may take on the host clock: 50 ns (20
@@ -45,7 +47,8 @@ struct vm_clock {
     uint64_t host_base_ns;  /* host monotonic time at guest time 0 */
     unsigned shift;         /* icount: ns per step = 1 << shift */
     uint64_t warp_ns;       /* icount: time skipped while halted */
-    const struct cpu *cpu;  /* whose steps count */
+    vm_clock_steps_fn steps;/* whose steps count ... */
+    const void *steps_src;  /* ... and its argument */
     /* host mode: */
     uint64_t hidden_ns;     /* host time never shown to the guest */
     bool running;           /* in a slice: the per-step bound applies */
@@ -64,8 +67,9 @@ static inline struct timespec timespec_of_ns(uint64_t ns)
 /* The host's monotonic clock, in nanoseconds. */
 uint64_t host_monotonic_ns(void);
 
-void vm_clock_init_host(struct vm_clock *clk, const struct cpu *cpu);
-void vm_clock_init_icount(struct vm_clock *clk, const struct cpu *cpu, unsigned shift);
+void vm_clock_init_host(struct vm_clock *clk, vm_clock_steps_fn steps, const void *src);
+void vm_clock_init_icount(struct vm_clock *clk, vm_clock_steps_fn steps, const void *src,
+                          unsigned shift);
 
 /* Guest nanoseconds since the VM was created. */
 uint64_t vm_clock_now(struct vm_clock *clk);

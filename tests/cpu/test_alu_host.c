@@ -24,7 +24,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
@@ -531,7 +532,7 @@ static void run_guest(const uint8_t *code, size_t len, const struct st *in,
         c->gpr[R_ESP + i] = other_regs[i];
     }
     cpu_set_eflags(c, in->fl);
-    g->stop = cpu_run(c, 10);
+    g->stop = engine_run(c->vm->engine, 10);
     for (int i = 0; i < 4; i++)
         g->out.r[i] = c->gpr[i];
     g->out.fl = cpu_get_eflags(c);

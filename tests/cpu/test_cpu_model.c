@@ -10,7 +10,8 @@
 #include "cpu/exec.h"
 #include "cpu/features.h"
 #include "cpu/msr.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 static void effective(const struct cpu_model *m, uint32_t f[CPU_FEATURE_WORDS])
 {
@@ -150,7 +151,7 @@ static int run(struct cpu *c, const char *hex)
 {
     put_hex(vm, 0x1000, hex);
     uint64_t exc = c->exceptions;
-    cpu_run(c, 1000);
+    engine_run(c->vm->engine, 1000);
     return c->exceptions == exc ? -1 : c->exc_vector;
 }
 
@@ -329,7 +330,7 @@ static int step(struct cpu *c, const char *hex)
     c->eip = 0x1000;
     uint64_t exc = c->exceptions;
     unsigned first = c->exits.next;
-    cpu_run(c, 1);
+    engine_run(c->vm->engine, 1);
     if (c->exceptions == exc)
         return -1;
     const struct exit_entry *x = &c->exits.e[first % EXIT_LOG_SIZE];

@@ -8,7 +8,8 @@
 #include "check.h"
 #include "hexload.h"
 #include "cpu/exec.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 static struct vm *vm;
 
@@ -67,7 +68,7 @@ int main(void)
     c->dr[0] = 0x1001;
     c->dr[7] = 0x401;                       /* L0, R/W=00, LEN=00 */
     cpu_dr7_changed(c);
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->gpr[R_EAX], 1);
     CHECK_EQ(stack(0), 0x1001);             /* a fault: the instruction */
     CHECK(c->dr[6] & 1);
@@ -78,7 +79,7 @@ int main(void)
     c->halted = false;
     put(0x3000, "814c2408 00000100 cf");  /* or dword [esp+8],0x10000; iret */
     c->eip = 0x3000;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->gpr[R_EAX], 3);
     CHECK(!(c->eflags & F_RF));
     put(0x3000, "f4");
@@ -90,7 +91,7 @@ int main(void)
     c->dr[7] = 0x400 | (1u << 2) | (1u << 20) | (3u << 22); /* L1 W LEN=4 */
     cpu_dr7_changed(c);
     c->gpr[R_EAX] = 0x11223344;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(phys_read(&vm->mem, 0x2000, 4), 0x11223344); /* the store landed */
     CHECK_EQ(stack(0), 0x1005);             /* a trap: the next instruction */
     CHECK(c->dr[6] & 2);
@@ -100,7 +101,7 @@ int main(void)
     c->dr[1] = 0x2000;
     c->dr[7] = 0x400 | (1u << 2) | (1u << 20) | (3u << 22);
     cpu_dr7_changed(c);
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->eip, 0x1006);               /* its own HLT, no #DB */
 
     /* #AC at CPL 3 with CR0.AM and EFLAGS.AC, only for misaligned data. */

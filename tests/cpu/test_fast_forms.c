@@ -23,7 +23,7 @@
 #include "check.h"
 #include "cpu/exec.h"
 #include "cpu/ops_fast.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #define BASE 0x100000u
 #define LIMIT 0xFFFFu

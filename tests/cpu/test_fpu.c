@@ -30,9 +30,10 @@
 #include "host_stub.h"
 #include "cpu/cpu_model.h"
 #include "cpu/insn.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 #define PLEX86_FPU_INTERNAL
 #include "cpu/fpu.h"
+#include "engine/engine.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
@@ -106,7 +107,7 @@ static int run(struct cpu *c)
 {
     uint64_t exc = c->exceptions;
     c->halted = false;
-    enum cpu_stop s = cpu_run(c, 100);
+    enum cpu_stop s = engine_run(c->vm->engine, 100);
     CHECK_EQ(s, CPU_STOP_HLT);
     if (c->exceptions == exc)
         return -1;
@@ -622,7 +623,7 @@ static void test_nm_mf(void)
     /* CR0.NE=0: FERR# instead, and the instruction proceeds. */
     c = real_cpu(CPU_P6);
     c->cr0 &= ~CR0_NE;
-    c->ferr = ferr_cb;
+    c->pins.ferr = ferr_cb;
     ferr_calls = 0;
     c->fpu.cw = FCW_INIT & ~FSW_ZE;
     CHECK_EQ(run_hex(c, "d9e8 d9ee def9 d9e8"), -1);
@@ -633,7 +634,7 @@ static void test_nm_mf(void)
     CHECK_EQ(run_hex(c, "dbe2"), -1);
     CHECK_EQ(ferr_calls, 2);
     CHECK_EQ(ferr_level, 0);
-    c->ferr = NULL;
+    c->pins.ferr = NULL;
 }
 
 /* ------------------------------------------------------------------------
@@ -854,7 +855,7 @@ static void guest_exec(const uint8_t *insn, size_t n, struct host_run *g)
     load_code(code, n + 1);
     c->gpr[R_EAX] = DATA_PA;
     uint64_t exc = c->exceptions;
-    enum cpu_stop s = cpu_run(c, 10);
+    enum cpu_stop s = engine_run(c->vm->engine, 10);
     if (s != CPU_STOP_HLT || c->exceptions != exc) {
         static int shown;
         if (!shown++) {

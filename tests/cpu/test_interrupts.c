@@ -3,7 +3,8 @@
  * shadow after STI and MOV SS, NMI regardless of IF. */
 #include "check.h"
 #include "hexload.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 static struct vm *vm;
 static int acks;
@@ -36,7 +37,7 @@ static struct cpu *fresh(void)
     c->eip = 0;
     cpu_load_seg_real(c, S_SS, 0);
     c->gpr[R_ESP] = 0x8000;
-    c->irq_ack = ack;
+    c->pins.irq_ack = ack;
     acks = 0;
     return c;
 }
@@ -62,7 +63,7 @@ int main(void)
     put(0x1000, "40 40 f4");              /* inc ax; inc ax; hlt */
     c->eflags |= F_IF;
     c->irq_line = true;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(acks, 1);
     CHECK_EQ(c->seg[S_CS].sel, 0x200);
     CHECK_EQ(pushed_ip(), 0);
@@ -71,7 +72,7 @@ int main(void)
     /* IF=0: the request waits; the program runs to its HLT. */
     c = fresh();
     c->irq_line = true;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(acks, 0);
     CHECK_EQ(c->seg[S_CS].sel, 0x100);
     c->irq_line = false;
@@ -80,12 +81,12 @@ int main(void)
      * to the instruction after the HLT. */
     c = fresh();
     c->eflags |= F_IF;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK(c->halted);
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT); /* still asleep */
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT); /* still asleep */
     CHECK_EQ(c->eip, 3);
     c->irq_line = true;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(acks, 1);
     CHECK_EQ(pushed_ip(), 3);
     CHECK_EQ(c->seg[S_CS].sel, 0x200);
@@ -95,7 +96,7 @@ int main(void)
     put(0x1000, "fb 40 40 f4");           /* sti; inc ax; inc ax; hlt */
     c->gpr[R_EAX] = 0;
     c->irq_line = true;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(acks, 1);
     CHECK_EQ(c->gpr[R_EAX] & 0xFFFF, 1);  /* one INC ran in the shadow */
     CHECK_EQ(pushed_ip(), 2);
@@ -106,16 +107,16 @@ int main(void)
     c->gpr[R_EAX] = 0;
     c->eflags |= F_IF;
     /* take one instruction to reach the MOV SS, then raise the line */
-    CHECK_EQ(cpu_run(c, 1), CPU_STOP_LIMIT);
+    CHECK_EQ(engine_run(c->vm->engine, 1), CPU_STOP_LIMIT);
     c->irq_line = true;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(pushed_ip(), 5);             /* after MOV SP, not between */
 
     /* NMI is taken with IF=0. */
     c = fresh();
     put(0x1000, "40 40 f4");
     c->nmi_pending = true;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->seg[S_CS].sel, 0x300);
     CHECK(!c->nmi_pending);
 
@@ -124,7 +125,7 @@ int main(void)
     ack_vector = -1;
     c->eflags |= F_IF;
     c->irq_line = true;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->seg[S_CS].sel, 0x100);
 
     vm_destroy(vm);

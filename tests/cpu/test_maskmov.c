@@ -14,6 +14,7 @@
 #include "cpu/cpu_model.h"
 #include "cpu/features.h"
 #include "cpu/mmu.h"
+#include "engine/engine.h"
 
 #define CODE_PA 0x1000u
 #define HANDLER_PA 0x3000u  /* every vector: HLT */
@@ -72,7 +73,7 @@ static int run(struct cpu *c, const char *hex)
     c->eip = CODE_PA;
     c->halted = false;
     uint64_t exc = c->exceptions;
-    cpu_run(c, 100);
+    engine_run(c->vm->engine, 100);
     return c->exceptions == exc ? -1 : c->exc_vector;
 }
 

@@ -15,7 +15,8 @@
 #include "cpu/exec.h"
 #include "cpu/mmu.h"
 #include "cpu/msr.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 static struct vm *vm;
 static struct cpu *c;
@@ -952,7 +953,7 @@ static void test_guest_run(void)
     static const uint8_t handler[] = { 0x0F, 0x20, 0xD0, 0xF4 };    /* mov eax,cr2; hlt */
     phys_copy_in(&vm->mem, 0x80000, prog, sizeof(prog));
     phys_copy_in(&vm->mem, 0x80100, handler, sizeof(handler));
-    enum cpu_stop st = cpu_run(c, 100);
+    enum cpu_stop st = engine_run(c->vm->engine, 100);
     CHECK_EQ(st, CPU_STOP_HLT);
     CHECK_EQ(rd32(0x80010), 0x12345678);
     CHECK_EQ(c->eip, 0x40000104u);

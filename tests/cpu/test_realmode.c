@@ -8,7 +8,8 @@
 
 #include "check.h"
 #include "hexload.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 static struct vm *vm;
 
@@ -55,7 +56,7 @@ int main(void)
     put(0x2000, "f4");                   /* handler: hlt */
     set_ivt(0, 0x200, 0);
     c->eflags |= F_IF;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->seg[S_CS].sel, 0x200);
     CHECK_EQ(peek16(0x8000 - 6), 5);     /* return IP = the DIV */
     CHECK_EQ(peek16(0x8000 - 4), 0x100);
@@ -69,7 +70,7 @@ int main(void)
     put(0x1000, "31c0 40 40 f4");         /* xor ax,ax; inc ax; inc ax */
     set_ivt(1, 0x200, 0);
     c->eflags |= F_TF;
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->seg[S_CS].sel, 0x200);
     CHECK_EQ(peek16(0x8000 - 6), 2);     /* after the XOR */
     CHECK(peek16(0x8000 - 2) & F_TF);
@@ -83,7 +84,7 @@ int main(void)
     set_ivt(0x21, 0x200, 0);
     c->gpr[R_EAX] = 0;
     uint64_t exc0 = c->exceptions;   /* counters run on across resets */
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->gpr[R_EBX] & 0xFFFF, 0x1234);
     CHECK_EQ(c->gpr[R_EAX] & 0xFFFF, 1);
     CHECK_EQ(c->gpr[R_ESP], 0x8000);
@@ -95,11 +96,11 @@ int main(void)
     put(0x1000, "0f0b");
     set_ivt(6, 0x200, 0);
     put(0x2000, "f4");
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(peek16(0x8000 - 6), 0);
     c = fresh();
     put(0x1000, "f001c0");
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->seg[S_CS].sel, 0x200);
 
     /* An instruction that runs past the CS limit: #GP(0) at its start. */
@@ -107,7 +108,7 @@ int main(void)
     c->seg[S_CS].limit = 0x0001;
     put(0x1000, "b83412");               /* mov ax,1234h: 3 bytes, limit 1 */
     set_ivt(13, 0x200, 0);
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->seg[S_CS].sel, 0x200);
     CHECK_EQ(peek16(0x8000 - 6), 0);
     CHECK(c->gpr[R_EAX] != 0x1234);
@@ -116,14 +117,14 @@ int main(void)
     c = fresh();
     put(0x1000, "bbffff 8b07");          /* mov bx,ffff; mov ax,[bx] */
     set_ivt(13, 0x200, 0);
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->seg[S_CS].sel, 0x200);
     CHECK_EQ(peek16(0x8000 - 6), 3);
     c = fresh();
     put(0x1000, "bdffff 8b4600");        /* mov bp,ffff; mov ax,[bp+0] */
     set_ivt(12, 0x300, 0);
     put(0x3000, "f4");
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->seg[S_CS].sel, 0x300);
 
     /* An exception storm (handler = UD2) still returns within the budget. */
@@ -131,7 +132,7 @@ int main(void)
     put(0x1000, "0f0b");
     set_ivt(6, 0x100, 0);                /* #UD handler is the UD2 itself */
     uint64_t steps0 = cpu_steps(c);
-    CHECK_EQ(cpu_run(c, 1000), CPU_STOP_LIMIT);
+    CHECK_EQ(engine_run(c->vm->engine, 1000), CPU_STOP_LIMIT);
     CHECK_EQ(cpu_steps(c) - steps0, 1000);
 
     /* A fault while delivering a contributory fault is #DF; a fault while
@@ -142,7 +143,7 @@ int main(void)
     set_ivt(0, 0x100, 0x1000);           /* #DE handler: anything */
     c->gpr[R_ESP] = 0x8000;
     c->seg[S_SS].limit = 0x7000;         /* every push faults (#SS) */
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_SHUTDOWN);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_SHUTDOWN);
 
     /* 32-bit operands and addresses in real mode. */
     c = fresh();
@@ -150,7 +151,7 @@ int main(void)
     /* mov eax,80000001h; shl eax,1; mov ecx,[eax*4+2ff8h] (eax = 2) */
     uint32_t v = 0xCAFEBABE;
     phys_copy_in(&vm->mem, 0x3000, &v, 4);
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->gpr[R_EAX], 2);
     CHECK(c->eflags & F_CF);
     CHECK(c->eflags & F_OF);
@@ -160,7 +161,7 @@ int main(void)
     c = fresh();
     put(0x1000, "b80020 8ec0 31ff b90050 b0aa f3aa f4");
     /* mov ax,2000h; mov es,ax; xor di,di; mov cx,5000h; mov al,aah; rep stosb */
-    CHECK_EQ(cpu_run(c, 1000), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 1000), CPU_STOP_HLT);
     CHECK_EQ(c->gpr[R_ECX] & 0xFFFF, 0);
     CHECK_EQ(c->gpr[R_EDI] & 0xFFFF, 0x5000);
     CHECK_EQ(phys_read(&vm->mem, 0x20000 + 0x4FFF, 1), 0xAA);
@@ -173,7 +174,7 @@ int main(void)
     /* xor ax,ax; mov ds,ax; mov ebx,100000h; mov al,[ebx] */
     uint8_t b = 0x5A;
     phys_copy_in(&vm->mem, 0x100000, &b, 1);
-    CHECK_EQ(cpu_run(c, 100), CPU_STOP_HLT);
+    CHECK_EQ(engine_run(c->vm->engine, 100), CPU_STOP_HLT);
     CHECK_EQ(c->gpr[R_EAX] & 0xFF, 0x5A);
     CHECK_EQ(c->seg[S_DS].limit, 0xFFFFFFFFu);
 

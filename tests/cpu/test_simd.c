@@ -29,7 +29,8 @@
 #include "cpu/cpu_model.h"
 #include "cpu/features.h"
 #include "cpu/insn.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
@@ -98,7 +99,7 @@ static int run_code(struct cpu *c, const uint8_t *code, size_t n)
     put(CODE_PA, buf, n + 1);
     c->eip = CODE_PA;
     c->halted = false;
-    enum cpu_stop s = cpu_run(c, 20);
+    enum cpu_stop s = engine_run(c->vm->engine, 20);
     CHECK_EQ(s, CPU_STOP_HLT);
     if (c->eip - 1 >= EXC_PA && c->eip - 1 < EXC_PA + 32)
         return (int)(c->eip - 1 - EXC_PA);

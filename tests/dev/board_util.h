@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "dev/irq.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static inline struct vm *board_vm(uint32_t ram_mb)
 {

@@ -87,7 +87,7 @@ static void test_irq1(struct pic *pic)
     out(0x60, 0x45);                   /* keyboard interrupt on */
     i8042_kbd_push(kbc, 0x9E);
     CHECK(vm->cpu.irq_line);
-    CHECK_EQ(vm->cpu.irq_ack(vm->cpu.irq_opaque), 0x31);
+    CHECK_EQ(vm->cpu.pins.irq_ack(vm->cpu.pins.irq_opaque), 0x31);
     CHECK_EQ(in(0x60), 0x9E);
     out(0x20, 0x20);
     CHECK(!vm->cpu.irq_line);
@@ -138,7 +138,7 @@ static void test_random_writes(void)
         if ((x & 0xFF000) == 0)
             i8042_kbd_push(kbc, (uint8_t)x);
         if (vm->cpu.irq_line)
-            (void)vm->cpu.irq_ack(vm->cpu.irq_opaque);
+            (void)vm->cpu.pins.irq_ack(vm->cpu.pins.irq_opaque);
         vm->exit_reason = VM_EXIT_NONE;
     }
     vm_reset(vm);

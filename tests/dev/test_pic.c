@@ -1,5 +1,5 @@
 /* The 8259A pair, driven through its ports as Linux and a BIOS do, with
- * the CPU's side (cpu.irq_line, cpu.irq_ack) checked as the CPU sees it. */
+ * the CPU's side (cpu.irq_line, cpu.pins.irq_ack) checked as the CPU sees it. */
 #include "check.h"
 #include "dev/board_util.h"
 #include "dev/pic.h"
@@ -9,7 +9,7 @@ static struct pic *pic;
 
 static void out(uint16_t port, uint8_t v) { iobus_out(&vm->io, port, v, 1); }
 static uint8_t in(uint16_t port) { return (uint8_t)iobus_in(&vm->io, port, 1); }
-static int inta(void) { return vm->cpu.irq_ack(vm->cpu.irq_opaque); }
+static int inta(void) { return vm->cpu.pins.irq_ack(vm->cpu.pins.irq_opaque); }
 
 /* Linux's init_8259A(): vectors 0x30 and 0x38, cascade on IR2. */
 static void linux_init(uint8_t icw4)
@@ -28,7 +28,7 @@ static void linux_init(uint8_t icw4)
 
 static void test_reset_state(void)
 {
-    CHECK(vm->cpu.irq_ack != NULL);
+    CHECK(vm->cpu.pins.irq_ack != NULL);
     CHECK_EQ(in(0x21), 0xFF);
     CHECK_EQ(in(0xA1), 0xFF);
     pic_set_irq(pic, 0, true);

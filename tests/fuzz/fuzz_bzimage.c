@@ -17,7 +17,8 @@
 #include "fuzz.h"
 #include "pc/boot_util.h"
 #include "pc/linux_boot.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 static struct vm *vm;
 
@@ -102,6 +103,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        !memcmp(vm->mem.ram + r.initrd_addr, initrd, sizeof(initrd)),
                    "initrd at %#x", r.initrd_addr);
     }
-    cpu_run(c, 200);
+    engine_run(c->vm->engine, 200);
     return 0;
 }

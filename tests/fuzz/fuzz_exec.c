@@ -21,7 +21,7 @@
  *     4 MiB pages and tables), and up to 16 KiB of code bytes at 0x10000;
  *     a few raw byte tweaks to the tables afterwards;
  *
- * and then cpu_run() with a budget of at most 320 steps.  Exceptions,
+ * and then engine_run() with a budget of at most 320 steps.  Exceptions,
  * triple faults and internal errors are all fine outcomes; what must not
  * happen is a crash, a sanitizer report, an abort (checked builds abort
  * when unscanned bytes execute), or a hang (libFuzzer's -timeout).  After
@@ -35,10 +35,11 @@
 #include "cpu/desc.h"
 #include "cpu/mmu.h"
 #include "fuzz.h"
-#include "sbe/cache.h"
+#include "engine/cache.h"
 #include "sbe/sbe.h"
 #include "vm/physmem.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 #define RAM_MB 1
 #define GDT_PA 0x1000u
@@ -458,8 +459,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (irq & 0x40) {
         irq_vector = (irq & 0x20) ? -1 : 0x20 + (irq & 0x1F);
         c->irq_line = true;
-        c->irq_ack = irq_ack;
-        c->irq_opaque = c;
+        c->pins.irq_ack = irq_ack;
+        c->pins.irq_opaque = c;
     }
     if (irq & 0x10)
         c->nmi_pending = true;
@@ -473,7 +474,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 "  before: %s\n", mode, c->level, cache, (unsigned long long)budget, irq,
                 c->dr[7], line);
     }
-    enum cpu_stop stop = cpu_run(c, budget);
+    enum cpu_stop stop = engine_run(c->vm->engine, budget);
     uint64_t used = cpu_steps(c) - before;
     if (trace) {
         cpu_describe(c, line, sizeof(line));
@@ -491,7 +492,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cpu_describe(c, line, sizeof(line));
     FUZZ_CHECK(memchr(line, 0, sizeof(line)) != NULL, "cpu_describe overran");
     c->irq_line = false;
-    c->irq_ack = NULL;
+    c->pins.irq_ack = NULL;
     c->nmi_pending = false;
     return 0;
 }

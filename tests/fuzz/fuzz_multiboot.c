@@ -15,7 +15,8 @@
 #include "cpu/cpu.h"
 #include "fuzz.h"
 #include "pc/multiboot.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 static struct vm *vm;
 
@@ -84,6 +85,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(r.mod_start <= r.mod_end && r.mod_end <= vm->mem.ram_size &&
                        r.mod_end - r.mod_start == sizeof(module) && !(r.mod_start & 0xFFF),
                    "module at [%#x, %#x)", r.mod_start, r.mod_end);
-    cpu_run(c, 200);
+    engine_run(c->vm->engine, 200);
     return 0;
 }

@@ -24,7 +24,7 @@
 #include "fuzz.h"
 #include "pc/pc.h"
 #include "vm/iobus.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static struct pc *pc;
 static FILE *devnull;

@@ -32,10 +32,11 @@
 #include "cpu/cpu.h"
 #include "cpu/insn.h"
 #include "fuzz.h"
-#include "sbe/cache.h"
+#include "engine/cache.h"
 #include "sbe/sbe.h"
 #include "vm/physmem.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 #define NPAGES 8
 static const uint32_t page_pa[NPAGES] = {
@@ -56,7 +57,7 @@ static void setup(void)
         return;
     char err[256];
     vm = vm_create(&(struct vm_config){ .ram_mb = 1, .cpu_level = CPU_P6 }, err, sizeof(err));
-    if (!vm || !vm->cache)
+    if (!vm || !engine_cache(vm->engine))
         fuzz_fail("vm_create: %s", err);
 }
 
@@ -144,8 +145,8 @@ static void check(uint32_t pa)
                 check_map(m);
         }
     }
-    if (cache_stats(vm->cache)->flushes != cache_flushes) {
-        cache_flushes = cache_stats(vm->cache)->flushes;
+    if (cache_stats(engine_cache(vm->engine))->flushes != cache_flushes) {
+        cache_flushes = cache_stats(engine_cache(vm->engine))->flushes;
         nblocks = 0; /* their memory is reused */
     }
     for (unsigned k = 0; k < nblocks; k++)
@@ -158,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fz in = { data, size };
     vm_invalidate_code(vm);
     nblocks = 0;
-    cache_flushes = cache_stats(vm->cache)->flushes;
+    cache_flushes = cache_stats(engine_cache(vm->engine))->flushes;
 
     /* Page contents: generated from a seed, with a choice of flavour so
      * that real-looking code is common. */
@@ -199,11 +200,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 2:
         case 3: {
-            struct block *b = cache_get(vm->cache, pa, code32);
+            struct block *b = cache_get(engine_cache(vm->engine), pa, code32);
             if (b && nblocks < MAX_BLOCKS)
                 blocks[nblocks++] = b;
-            if (cache_stats(vm->cache)->flushes != cache_flushes) {
-                cache_flushes = cache_stats(vm->cache)->flushes;
+            if (cache_stats(engine_cache(vm->engine))->flushes != cache_flushes) {
+                cache_flushes = cache_stats(engine_cache(vm->engine))->flushes;
                 nblocks = 0;
                 if (b)
                     blocks[nblocks++] = b;

@@ -22,7 +22,7 @@
 #include "fuzz.h"
 #include "dev/serial.h"
 #include "vm/iobus.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static struct vm *vm;
 static struct serial *uart;

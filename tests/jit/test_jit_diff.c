@@ -23,8 +23,9 @@
 #include "check.h"
 #include "cpu/exec.h"
 #include "jit/jit.h"
-#include "sbe/cache.h"
-#include "vm/vm.h"
+#include "engine/cache.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 #define BASE 0x100000u
 #define LIMIT 0xFFFFu
@@ -387,11 +388,11 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
     memcpy(ram + CODE, p->b, p->n);
     memcpy(ram + DATA, data, DATA_LEN);
     memcpy(ram + COUNTER, &iters, 4);
-    /* cpu_run, with the budget the VM's slices use, until HLT or shutdown */
+    /* engine_run, with the budget the VM's slices use, until HLT or shutdown */
     enum cpu_stop st;
     uint64_t total = 0;
     do {
-        st = cpu_run(c, 65536);
+        st = engine_run(c->vm->engine, 65536);
         total += 65536;
     } while (st == CPU_STOP_LIMIT && total < 2000000);
     out->stop = st;
@@ -450,7 +451,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "vm_create: %s\n", err);
         return 1;
     }
-    if (!vj->jit) {
+    if (engine_kind(vj->engine) != ENGINE_JIT) {
         printf("SKIP: no executable memory for the translator here\n");
         return 77;
     }
@@ -512,7 +513,9 @@ int main(int argc, char **argv)
                 }
         }
     }
-    const struct jit_stats *js = jit_stats(vj->jit);
+    struct engine_stats es;
+    engine_stats(vj->engine, &es);
+    const struct jit_stats *js = &es.jit;
     printf("%u programs; translator: %llu blocks, %llu native and %llu interpreted "
            "instructions, %llu bails\n",
            programs, (unsigned long long)js->blocks_translated,

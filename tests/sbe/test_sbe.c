@@ -7,7 +7,7 @@
 #include "check.h"
 #include "hexload.h"
 #include "sbe/sbe.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 static struct vm *vm;
 
@@ -26,7 +26,7 @@ int main(void)
     char err[128];
     vm = vm_create(&(struct vm_config){ .ram_mb = 1, .cpu_level = CPU_P6 }, err, sizeof(err));
     CHECK(vm != NULL);
-    struct sbe *s = sbe_create(vm, &(struct sbe_config){ .max_depth = 4, .max_maps = 8 });
+    struct sbe *s = sbe_create(&vm->mem, &vm->cpu, &(struct sbe_config){ .max_depth = 4, .max_maps = 8 });
     CHECK(s != NULL);
 
     /* 16-bit code at 0x1000:

@@ -29,10 +29,11 @@
 
 #include "check.h"
 #include "pc/pc.h"
-#include "sbe/cache.h"
+#include "engine/cache.h"
 #include "sbe/sbe.h"
 #include "vm/physmem.h"
-#include "vm/vm.h"
+#include "machine/vm.h"
+#include "engine/engine.h"
 
 #define LOAD_PA 0x100000u      /* the image loads here (Multiboot a.out kludge) */
 #define CODE_PA 0x101000u      /* and its guest code one page in */
@@ -296,7 +297,7 @@ static void test_rule(void)
     struct guest g = boot(g_rule, g_rule_end, 0);
     struct vm *vm = g.vm;
     const struct sbe_stats *s = sbe_stats(vm->sbe);
-    const struct code_cache_stats *cs = cache_stats(vm->cache);
+    const struct code_cache_stats *cs = cache_stats(engine_cache(vm->engine));
     struct sbe_stats prev;
 
     run_to_hlt(vm); /* cp 1: r_fn ran */
@@ -402,7 +403,7 @@ static void test_codedata(void)
     struct vm *vm = g.vm;
     run_to_hlt(vm);
     const struct sbe_stats *s = sbe_stats(vm->sbe);
-    const struct code_cache_stats *cs = cache_stats(vm->cache);
+    const struct code_cache_stats *cs = cache_stats(engine_cache(vm->engine));
     /* Five stores to the code page per iteration, all data. */
     CHECK_EQ(s->data_writes, 5 * 10000);
     CHECK_EQ(s->maps_discarded, 0);
@@ -422,7 +423,7 @@ static void test_smc(void)
     vm->cpu.gpr[R_ECX] = 1000;
     run_to_hlt(vm);
     const struct sbe_stats *s = sbe_stats(vm->sbe);
-    const struct code_cache_stats *cs = cache_stats(vm->cache);
+    const struct code_cache_stats *cs = cache_stats(engine_cache(vm->engine));
     CHECK_EQ(vm->cpu.gpr[R_EBX], 1000 * 1001 / 2);
     /* Every patch hits the scanned ADD: one discard each, then the page is
      * scanned and its blocks built again. */
@@ -440,12 +441,39 @@ static void test_chain(void)
     struct vm *vm = g.vm;
     vm->cpu.gpr[R_ECX] = 100000;
     run_to_hlt(vm);
-    const struct code_cache_stats *cs = cache_stats(vm->cache);
+    const struct code_cache_stats *cs = cache_stats(engine_cache(vm->engine));
     CHECK_EQ(vm->cpu.gpr[R_EAX], (uint32_t)(100000ull * 100001 / 2));
     /* The loop block chains to itself: 100000 runs, a handful of lookups
      * (and one more each time the run loop starts a new time slice). */
     CHECK(cs->chained >= 1);
     CHECK(cs->hits + cs->misses < 10 + vm->cpu.icount / 65536);
+    shutdown_guest(&g);
+}
+
+/* engine_invalidate: code changed behind the write rule's back (through
+ * a host pointer, as a snapshot restore or a test harness does) keeps
+ * running from the cache until the engine is told; then the new bytes
+ * run. */
+static void test_invalidate(void)
+{
+    struct guest g = boot(g_chain, g_chain_end, 0);
+    struct vm *vm = g.vm;
+    uint32_t add_pa = GPA(g_chain, g_chain + 2); /* addl %ecx, %eax: 01 c8 */
+    uint8_t *p = physmem_ptr(&vm->mem, add_pa, true);
+    CHECK(p != NULL && p[0] == 0x01 && p[1] == 0xC8);
+    vm->cpu.gpr[R_ECX] = 100;
+    run_to_hlt(vm);
+    CHECK_EQ(vm->cpu.gpr[R_EAX], 5050);
+    p[0] = 0x29; /* subl %ecx, %eax: unseen by the write rule */
+    vm->cpu.eip = CODE_PA;
+    vm->cpu.gpr[R_ECX] = 100;
+    run_to_hlt(vm);
+    CHECK_EQ(vm->cpu.gpr[R_EAX], 5050); /* the stale block: the premise */
+    engine_invalidate(vm->engine, add_pa, 1);
+    vm->cpu.eip = CODE_PA;
+    vm->cpu.gpr[R_ECX] = 100;
+    run_to_hlt(vm);
+    CHECK_EQ(vm->cpu.gpr[R_EAX], (uint32_t)-5050);
     shutdown_guest(&g);
 }
 
@@ -474,26 +502,24 @@ static void test_forever(size_t cache_bytes, uint32_t iters)
     struct guest g = boot(g_smc, g_smc_end, 0);
     struct vm *vm = g.vm;
     if (cache_bytes) {
-        cache_destroy(vm->cache);
-        vm->cache = cache_create(vm->sbe, cache_bytes);
-        CHECK(vm->cache != NULL);
+        CHECK_EQ(engine_set_cache_bytes(vm->engine, cache_bytes), 0);
     }
     vm->cpu.gpr[R_ECX] = iters;
     run_to_hlt(vm);
     const struct sbe_stats *s = sbe_stats(vm->sbe);
-    const struct code_cache_stats *cs = cache_stats(vm->cache);
+    const struct code_cache_stats *cs = cache_stats(engine_cache(vm->engine));
     CHECK_EQ(vm->cpu.gpr[R_EBX], (uint32_t)((uint64_t)iters * (iters + 1) / 2));
     CHECK_EQ(s->maps_discarded, iters);
     CHECK(sbe_map_count(vm->sbe) <= 2);
     CHECK_EQ(s->evictions, 0);
-    CHECK(cache_bytes_used(vm->cache) <= cache_bytes_max(vm->cache));
+    CHECK(cache_bytes_used(engine_cache(vm->engine)) <= cache_bytes_max(engine_cache(vm->engine)));
     /* Dead blocks stay in the arena until it fills, then it is flushed. */
     CHECK(cs->flushes >= 1);
     /* Scan work per rewrite stays small (the path from the patch point). */
     CHECK(s->insns_scanned <= 16ull * iters);
     fprintf(stderr, "forever (%zu-byte cache, %u rewrites): maps %u, flushes %" PRIu64
             ", blocks built %" PRIu64 ", insns scanned %" PRIu64 "\n",
-            cache_bytes_max(vm->cache), iters, sbe_map_count(vm->sbe), cs->flushes,
+            cache_bytes_max(engine_cache(vm->engine)), iters, sbe_map_count(vm->sbe), cs->flushes,
             cs->blocks_built, s->insns_scanned);
     shutdown_guest(&g);
 }
@@ -510,14 +536,13 @@ static void test_flush_while_chaining(void)
     struct guest g = boot(g_flushchain, g_flushchain_end, 0);
     struct vm *vm = g.vm;
     for (size_t bytes = 1024; bytes <= 4096; bytes += 16) {
-        cache_destroy(vm->cache);
-        vm->cache = cache_create(vm->sbe, bytes);
+        CHECK_EQ(engine_set_cache_bytes(vm->engine, bytes), 0);
         vm->cpu.eip = CODE_PA; /* from the start again, with this cache */
         vm->cpu.gpr[R_ESI] = 50;
         run_to_hlt(vm);
         if (vm->cpu.gpr[R_EBX] != 62 * 50)
             bad++;
-        if (cache_stats(vm->cache)->flushes >= 50)
+        if (cache_stats(engine_cache(vm->engine))->flushes >= 50)
             flushed++;
     }
     shutdown_guest(&g);
@@ -554,7 +579,7 @@ static int measure(int argc, char **argv)
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     const struct sbe_stats *s = sbe_stats(pc->vm->sbe);
-    const struct code_cache_stats *cs = cache_stats(pc->vm->cache);
+    const struct code_cache_stats *cs = cache_stats(engine_cache(pc->vm->engine));
     printf("depth %u exit %s/0x%x insns %" PRIu64 " sec %.6f cpu %.6f pages %" PRIu64
            " insns_scanned %" PRIu64 " discards %" PRIu64 " data_writes %" PRIu64
            " evictions %" PRIu64 " hits %" PRIu64 " misses %" PRIu64 " built %" PRIu64 " chained %" PRIu64 "\n",
@@ -579,6 +604,7 @@ int main(int argc, char **argv)
     test_codedata();
     test_smc();
     test_chain();
+    test_invalidate();
     test_ud();
     test_forever(0, 200000);        /* the default 32 MiB cache */
     test_forever(64 << 10, 20000);  /* a 64 KiB one: many flushes */

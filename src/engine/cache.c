@@ -1,18 +1,24 @@
 /* The code cache; see cache.h.  Blocks live in one arena: when it is full
  * the whole cache is flushed (QEMU's policy too), which keeps memory flat
  * whatever a guest does. */
-#include "sbe/cache.h"
+#include "engine/cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "vm/vm.h"
+#include "cpu/cpu.h"
+#include "jit/jit.h"
+
+_Static_assert(BLOCK_MAX_INSNS <= JIT_MAX_INSNS, "the translator takes any block");
 
 #define CACHE_HASH_BITS 14
 #define CACHE_HASH_SIZE (1u << CACHE_HASH_BITS)
 
 struct code_cache {
     struct sbe *sbe;
+    const struct cpu *cpu;         /* whose model says which opcodes exist */
+    void (*on_flush)(void *opaque);
+    void *on_flush_opaque;
     uint8_t *arena;
     size_t arena_size, arena_used;
     struct block *bucket[CACHE_HASH_SIZE];
@@ -24,12 +30,13 @@ static inline unsigned hash_pa(uint32_t pa, bool code32)
     return ((pa ^ (code32 ? 0x9E3779B9u : 0)) * 2654435761u) >> (32 - CACHE_HASH_BITS);
 }
 
-struct code_cache *cache_create(struct sbe *sbe, size_t max_bytes)
+struct code_cache *cache_create(struct sbe *sbe, const struct cpu *cpu, size_t max_bytes)
 {
     struct code_cache *cc = calloc(1, sizeof(*cc));
     if (!cc)
         return NULL;
     cc->sbe = sbe;
+    cc->cpu = cpu;
     /* At least one block of the largest size: alloc_block flushes and
      * then places the block at the start, which must be room enough. */
     size_t min = (sizeof(struct block) + BLOCK_MAX_INSNS * sizeof(struct insn) + 15) &
@@ -58,6 +65,14 @@ void cache_flush(struct code_cache *cc)
     memset(cc->bucket, 0, sizeof(cc->bucket));
     cc->arena_used = 0;
     cc->stats.flushes++;
+    if (cc->on_flush)
+        cc->on_flush(cc->on_flush_opaque);
+}
+
+void cache_on_flush(struct code_cache *cc, void (*fn)(void *opaque), void *opaque)
+{
+    cc->on_flush = fn;
+    cc->on_flush_opaque = opaque;
 }
 
 const struct code_cache_stats *cache_stats(const struct code_cache *cc)
@@ -75,7 +90,7 @@ size_t cache_bytes_max(const struct code_cache *cc)
     return cc->arena_size;
 }
 
-void cache_chain(struct code_cache *cc, struct block *from, struct block *to)
+static void chain(struct code_cache *cc, struct block *from, struct block *to)
 {
     if (from->succ != to && from->alt != to) {
         from->alt = from->succ;
@@ -114,7 +129,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         uint8_t buf[CPU_MAX_INSN_LEN];
         unsigned avail = sbe_page_bytes(cc->sbe, page, off, buf);
         if (decode_insn(dec, m->code32, buf, avail, &tmp[n]) != DECODE_OK ||
-            op_table[tmp[n].op].level > sbe_vm(cc->sbe)->cpu.level)
+            op_table[tmp[n].op].level > cc->cpu->level)
             break; /* the slow path raises the #UD/#GP */
         struct insn *in = &tmp[n++];
         off += in->len;
@@ -165,4 +180,16 @@ struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32)
     if (m->attr[pa & (SBE_PAGE - 1)] & ATTR_CROSS)
         return NULL;
     return build(cc, m, pa);
+}
+
+struct block *cache_get_after(struct code_cache *cc, struct block **from, uint32_t pa,
+                              bool code32)
+{
+    uint64_t flushes = cc->stats.flushes;
+    struct block *b = cache_get(cc, pa, code32);
+    if (cc->stats.flushes != flushes)
+        *from = NULL; /* its memory was reused, possibly by b itself */
+    else if (b && *from)
+        chain(cc, *from, b);
+    return b;
 }

@@ -1,10 +1,9 @@
 /* The VM object; see vm.h. */
-#include "vm/vm.h"
+#include "machine/vm.h"
 
 #include "cpu/cpu_model.h"
 
-#include "jit/jit.h"
-#include "sbe/cache.h"
+#include "engine/engine.h"
 #include "sbe/sbe.h"
 
 #include <errno.h>
@@ -13,14 +12,23 @@
 #include <string.h>
 #include <time.h>
 
-/* The code cache's memory bound (DESIGN.md: bounded memory). */
-#define CODE_CACHE_BYTES (32u << 20)
-/* The translator's arena: a full one flushes the code cache with it. */
-#define JIT_ARENA_BYTES (32u << 20)
-
 static void vm_code_write(void *sbe, uint32_t pa, unsigned size)
 {
     sbe_write(sbe, pa, size);
+}
+
+/* The CPU met something plex86 does not implement (cpu_internal_error). */
+static void vm_cpu_error(void *opaque, const char *msg)
+{
+    struct vm *vm = opaque;
+    snprintf(vm->error, sizeof(vm->error), "%s", msg);
+    vm_request_exit(vm, VM_EXIT_ERROR, 0);
+}
+
+/* The clock follows the CPU's steps (vm/clock.h). */
+static uint64_t vm_cpu_steps(const void *cpu)
+{
+    return cpu_steps(cpu);
 }
 
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
@@ -50,38 +58,35 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         free(vm);
         return NULL;
     }
-    vm->sbe = sbe_create(vm, &(struct sbe_config){ .max_depth = cfg->sbe_depth });
-    if (!vm->sbe || (!cfg->no_code_cache && !(vm->cache = cache_create(vm->sbe, CODE_CACHE_BYTES)))) {
-        snprintf(err, errlen, "out of memory for the code cache");
+    vm->cpu.mem = &vm->mem;
+    vm->cpu.io = &vm->io;
+    vm->cpu.clock = &vm->clock;
+    vm->cpu.pins.internal_error = vm_cpu_error;
+    vm->cpu.pins.error_opaque = vm;
+    vm->sbe = sbe_create(&vm->mem, &vm->cpu, &(struct sbe_config){ .max_depth = cfg->sbe_depth });
+    if (!vm->sbe) {
+        snprintf(err, errlen, "out of memory for the scanner");
         vm_destroy(vm);
         return NULL;
     }
-    if (cfg->jit && vm->cache) {
-        /* No executable memory (a hardened host): the interpreter runs
-         * everything; vm->jit stays NULL and the caller can tell. */
-        char jerr[160];
-        vm->jit = jit_create(JIT_ARENA_BYTES, jerr, sizeof(jerr));
-        vm->cpu.jit_threshold = cfg->jit_threshold ? cfg->jit_threshold : JIT_HOT_THRESHOLD;
+    struct engine_config ecfg = {
+        .kind = cfg->no_code_cache ? ENGINE_SLOW : cfg->jit ? ENGINE_JIT : ENGINE_INTERP,
+        .jit_threshold = cfg->jit_threshold,
+    };
+    vm->engine = engine_create(&ecfg, &vm->cpu, vm->sbe, &vm->mem, err, errlen);
+    if (!vm->engine) {
+        vm_destroy(vm);
+        return NULL;
     }
     vm->mem.code_watched = sbe_watched_bitmap(vm->sbe);
     vm->mem.code_write = vm_code_write;
     vm->mem.code_opaque = vm->sbe;
     cpu_reset(&vm->cpu);
     if (cfg->icount)
-        vm_clock_init_icount(&vm->clock, &vm->cpu, cfg->icount_shift);
+        vm_clock_init_icount(&vm->clock, vm_cpu_steps, &vm->cpu, cfg->icount_shift);
     else
-        vm_clock_init_host(&vm->clock, &vm->cpu);
+        vm_clock_init_host(&vm->clock, vm_cpu_steps, &vm->cpu);
     return vm;
-}
-
-static uint64_t vm_dev_clock_now(void *opaque)
-{
-    return vm_now_ns(opaque);
-}
-
-struct dev_clock vm_dev_clock(struct vm *vm)
-{
-    return (struct dev_clock){ .now_ns = vm_dev_clock_now, .opaque = vm };
 }
 
 void vm_destroy(struct vm *vm)
@@ -92,8 +97,7 @@ void vm_destroy(struct vm *vm)
         if (vm->devices[i].ops->destroy)
             vm->devices[i].ops->destroy(vm->devices[i].state);
     cpu_destroy(&vm->cpu);
-    jit_destroy(vm->jit);
-    cache_destroy(vm->cache);
+    engine_destroy(vm->engine);
     sbe_destroy(vm->sbe);
     physmem_destroy(&vm->mem);
     free(vm);
@@ -102,9 +106,7 @@ void vm_destroy(struct vm *vm)
 void vm_invalidate_code(struct vm *vm)
 {
     sbe_flush(vm->sbe);
-    if (vm->cache)
-        cache_flush(vm->cache);
-    vm->cpu.code_epoch++;
+    engine_flush(vm->engine);
 }
 
 int vm_add_device(struct vm *vm, const struct device_ops *ops, void *state)
@@ -230,7 +232,7 @@ enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
         if (slice > budget)
             slice = budget;
         vm_clock_slice(&vm->clock, true);
-        enum cpu_stop stop = cpu_run(c, slice);
+        enum cpu_stop stop = engine_run(vm->engine, slice);
         if (vm->exit_reason != VM_EXIT_NONE)
             return vm->exit_reason;
         switch (stop) {

@@ -1,11 +1,12 @@
-/* The code cache (seed 003 applied to the interpreter; DESIGN.md section 3):
+/* The code cache, the engine's (seed 003 applied to the interpreter;
+ * DESIGN.md section 3):
  * per scanned entry point, a block of predecoded instructions that the
  * interpreter dispatches without decoding again.  A block ends at a
  * virtualize instruction, a branch, an instruction that crosses the page,
  * the end of the page, or BLOCK_MAX_INSNS.  Blocks belong to a map: when
  * the map is discarded (its stamp changes) every block from it is dead. */
-#ifndef PLEX86_SBE_CACHE_H
-#define PLEX86_SBE_CACHE_H
+#ifndef PLEX86_ENGINE_CACHE_H
+#define PLEX86_ENGINE_CACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,7 +25,8 @@ struct block {
     struct sbe_map *map;     /* the map it was built from ... */
     uint32_t stamp;          /* ... and that map's stamp at the time */
     struct block *hnext;     /* hash chain */
-    struct block *succ;      /* chained in-page successors (may be stale): */
+    /* The engine's bookkeeping (engine/run.c): */
+    struct block *succ;      /* chained successors (may be stale): */
     struct block *alt;       /* the last two, so that both ways out of a
                                 conditional branch stay chained */
     void *jit;               /* its translation (src/jit), or NULL */
@@ -40,10 +42,11 @@ struct code_cache_stats {
 };
 
 struct code_cache;
+struct cpu;
 
 /* max_bytes bounds the memory the blocks may use (whole-cache flush when
  * full); it is raised to the size of one largest block if smaller. */
-struct code_cache *cache_create(struct sbe *sbe, size_t max_bytes);
+struct code_cache *cache_create(struct sbe *sbe, const struct cpu *cpu, size_t max_bytes);
 void cache_destroy(struct code_cache *cc);
 
 static inline bool block_live(const struct block *b)
@@ -57,13 +60,21 @@ static inline bool block_live(const struct block *b)
  * executes it through the slow path, which faults as the CPU must. */
 struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32);
 
+/* cache_get for the block that follows *from (the block just run, or NULL):
+ * links the result as a successor of *from (the older of its two links
+ * goes; `chained` counts new links).  Building the result may flush the
+ * cache for room, which frees *from: then nothing is linked and *from
+ * becomes NULL, so a caller never holds a block freed under it.  The
+ * caller decides whether the two may be chained at all (engine/run.c). */
+struct block *cache_get_after(struct code_cache *cc, struct block **from, uint32_t pa,
+                              bool code32);
+
 /* Drops every block (after sbe_flush, reset, or the memory bound). */
 void cache_flush(struct code_cache *cc);
 
-/* Chains `to` as a successor of `from` (both live blocks of the same
- * physical page, `from` not flushed since it was returned) and counts it
- * in `chained` when the link is new; the older of the two links goes. */
-void cache_chain(struct code_cache *cc, struct block *from, struct block *to);
+/* Called whenever the cache flushes (the owner of anything that points
+ * into blocks, the translator's arena, drops it too). */
+void cache_on_flush(struct code_cache *cc, void (*fn)(void *opaque), void *opaque);
 
 const struct code_cache_stats *cache_stats(const struct code_cache *cc);
 

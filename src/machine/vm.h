@@ -2,15 +2,14 @@
  * memory map, the CPU, the port bus and the devices.  There is no global
  * mutable state anywhere in plex86; everything a guest can change lives
  * here, so several VMs can run side by side in one process. */
-#ifndef PLEX86_VM_VM_H
-#define PLEX86_VM_VM_H
+#ifndef PLEX86_MACHINE_VM_H
+#define PLEX86_MACHINE_VM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "cpu/cpu.h"
-#include "dev/irq.h"
 #include "vm/clock.h"
 #include "vm/iobus.h"
 #include "vm/physmem.h"
@@ -85,15 +84,14 @@ struct vm_config {
 };
 
 struct sbe;
-struct code_cache;
+struct engine;
 
 struct vm {
     struct cpu cpu;
     struct physmem mem;
     struct iobus io;
     struct sbe *sbe;          /* attribute maps (src/sbe/sbe.h) */
-    struct code_cache *cache; /* decoded blocks (src/sbe/cache.h), or NULL */
-    struct jit *jit;          /* the translator (src/jit/jit.h), or NULL */
+    struct engine *engine;    /* runs the CPU (src/engine/engine.h) */
 
     unsigned ndevices;
     struct device devices[VM_MAX_DEVICES];
@@ -139,11 +137,10 @@ enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns);
 
 const char *vm_exit_reason_name(enum vm_exit_reason r);
 
-/* Guest nanoseconds now (vm/clock.h), and the same as a device clock. */
+/* Guest nanoseconds now (vm/clock.h). */
 static inline uint64_t vm_now_ns(struct vm *vm)
 {
     return vm_clock_now(&vm->clock);
 }
-struct dev_clock vm_dev_clock(struct vm *vm);
 
 #endif

@@ -1,0 +1,125 @@
+/* The engine interface (engine.h): creation, the choice of run loop,
+ * invalidation and counters.  The loops themselves are in run.c. */
+#include "engine/engine_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbe/sbe.h"
+
+/* The code cache's memory bound (DESIGN.md: bounded memory). */
+#define ENGINE_CACHE_BYTES (32u << 20)
+/* The translator's arena: a full one flushes the code cache with it. */
+#define ENGINE_JIT_ARENA_BYTES (32u << 20)
+
+/* The cache's flush hook: translations live as long as their blocks. */
+static void drop_translations(void *jit)
+{
+    jit_reset(jit);
+}
+
+struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, struct sbe *sbe,
+                             struct physmem *mem, char *err, size_t errlen)
+{
+    struct engine *e = calloc(1, sizeof(*e));
+    if (!e) {
+        snprintf(err, errlen, "out of memory for the engine");
+        return NULL;
+    }
+    e->cpu = c;
+    e->sbe = sbe;
+    e->mem = mem;
+    e->kind = ENGINE_SLOW;
+    e->run = engine_run_slow;
+    if (cfg->kind == ENGINE_SLOW)
+        return e;
+    e->cache = cache_create(sbe, c, cfg->cache_bytes ? cfg->cache_bytes : ENGINE_CACHE_BYTES);
+    if (!e->cache) {
+        snprintf(err, errlen, "out of memory for the code cache");
+        engine_destroy(e);
+        return NULL;
+    }
+    e->kind = ENGINE_INTERP;
+    e->run = engine_run_interp;
+    if (cfg->kind == ENGINE_JIT) {
+        /* No executable memory (a hardened host): the interpreter runs
+         * everything, and engine_kind() says so. */
+        char jerr[160];
+        e->jit = jit_create(cfg->jit_arena_bytes ? cfg->jit_arena_bytes : ENGINE_JIT_ARENA_BYTES,
+                            jerr, sizeof(jerr));
+        if (e->jit) {
+            e->kind = ENGINE_JIT;
+            e->run = engine_run_jit;
+            e->jit_threshold = cfg->jit_threshold ? cfg->jit_threshold : JIT_HOT_THRESHOLD;
+            cache_on_flush(e->cache, drop_translations, e->jit);
+        }
+    }
+    return e;
+}
+
+void engine_destroy(struct engine *e)
+{
+    if (!e)
+        return;
+    jit_destroy(e->jit);
+    cache_destroy(e->cache);
+    free(e);
+}
+
+enum engine_kind engine_kind(const struct engine *e)
+{
+    return e->kind;
+}
+
+struct code_cache *engine_cache(const struct engine *e)
+{
+    return e->cache;
+}
+
+enum cpu_stop engine_run(struct engine *e, uint64_t budget)
+{
+    return e->run(e, budget);
+}
+
+void engine_invalidate(struct engine *e, uint32_t pa, uint32_t len)
+{
+    /* The write rule decides: maps with scanned bytes in the range die,
+     * and every block and translation built from them with their stamp. */
+    sbe_write(e->sbe, pa, len);
+}
+
+void engine_flush(struct engine *e)
+{
+    if (e->cache)
+        cache_flush(e->cache); /* its hook drops the translations */
+    e->cpu->code_epoch++;      /* a block being executed stops */
+}
+
+void engine_stats(const struct engine *e, struct engine_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (e->cache)
+        out->cache = *cache_stats(e->cache);
+    if (e->jit) {
+        out->jit = *jit_stats(e->jit);
+        out->jit.mem_slow = e->cpu->eng.mem_slow;
+    }
+}
+
+int engine_set_cache_bytes(struct engine *e, size_t bytes)
+{
+    if (!e->cache)
+        return -1;
+    struct code_cache *cc = cache_create(e->sbe, e->cpu, bytes);
+    if (!cc)
+        return -1;
+    cache_destroy(e->cache);
+    e->cache = cc;
+    if (e->jit) {
+        jit_reset(e->jit);
+        cache_on_flush(cc, drop_translations, e->jit);
+    }
+    e->cpu->code_epoch++;
+    return 0;
+}

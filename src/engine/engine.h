@@ -1,0 +1,80 @@
+/* An engine runs one CPU's guest code (DESIGN.md sections 2 and 4): it
+ * decides what runs next (the code cache, chaining between blocks, when a
+ * block is hot enough to translate, what to do when a translation bails)
+ * and hands back to its caller at an exit.  The CPU's state, handlers,
+ * exceptions and MMU are cpu/'s; the scanner's maps are sbe/'s.
+ *
+ * This is the whole interface: the interpreter and the translator engine
+ * implement it today (engine.c picks one), a native or KVM engine can
+ * later.  Every engine uses the same CPU state, so one can take over from
+ * another at any instruction boundary. */
+#ifndef PLEX86_ENGINE_ENGINE_H
+#define PLEX86_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "engine/cache.h"
+#include "jit/jit.h"
+
+struct engine;
+struct sbe;
+struct physmem;
+
+enum engine_kind {
+    ENGINE_SLOW,    /* interpreter without the code cache: every instruction
+                       through the CPU's slow path (for comparisons; still
+                       scanned first) */
+    ENGINE_INTERP,  /* interpreter over cached, predecoded blocks */
+    ENGINE_JIT,     /* ENGINE_INTERP, translating hot blocks (src/jit) */
+};
+
+struct engine_config {
+    enum engine_kind kind;
+    size_t cache_bytes;        /* the code cache's memory bound; 0: default */
+    size_t jit_arena_bytes;    /* the translator's; 0: default */
+    unsigned jit_threshold;    /* runs before a block is translated; 0:
+                                  JIT_HOT_THRESHOLD */
+};
+
+/* Counters; a part the engine does not have reads as zeros. */
+struct engine_stats {
+    struct code_cache_stats cache;
+    struct jit_stats jit;
+};
+
+/* An engine for CPU c, scanning through sbe, guest RAM mem.  ENGINE_JIT
+ * falls back to ENGINE_INTERP where the host cannot run generated code
+ * (no executable memory): engine_kind() tells.  NULL with a message in
+ * err when out of memory. */
+struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, struct sbe *sbe,
+                             struct physmem *mem, char *err, size_t errlen);
+void engine_destroy(struct engine *e);
+enum engine_kind engine_kind(const struct engine *e);
+
+/* Runs the CPU until HLT, a stop request, shutdown, or `budget` steps
+ * (cpu_steps(): instructions retired plus exceptions and interrupts
+ * delivered, so an exception storm still returns). */
+enum cpu_stop engine_run(struct engine *e, uint64_t budget);
+
+/* `len` bytes of guest physical memory at pa changed behind the CPU's
+ * back (a host-side write, DMA that bypassed the write rule): whatever was
+ * scanned, decoded or translated from them goes. */
+void engine_invalidate(struct engine *e, uint32_t pa, uint32_t len);
+
+/* Forgets everything decoded and translated (the scanner's maps are the
+ * caller's: sbe_flush). */
+void engine_flush(struct engine *e);
+
+void engine_stats(const struct engine *e, struct engine_stats *out);
+
+/* The code cache, NULL for ENGINE_SLOW (tests and fuzzers look inside). */
+struct code_cache *engine_cache(const struct engine *e);
+
+/* Replaces the code cache by an empty one bounded at `bytes` (tests of
+ * the memory bound).  -1 when out of memory (the old cache stays). */
+int engine_set_cache_bytes(struct engine *e, size_t bytes);
+
+#endif

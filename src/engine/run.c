@@ -1,0 +1,340 @@
+/* The run loops of the interpreter and translator engines (engine.h):
+ * from block to block through the code cache, chaining, translating hot
+ * blocks, with the CPU's slow path (cpu/step.h) where no block can run.
+ * The block loop is instantiated twice (with and without the translator)
+ * so that the interpreter's inner loop carries no translator test. */
+#include "engine/engine_impl.h"
+
+#include <setjmp.h>
+#include <stdlib.h>
+
+#include "cpu/exec.h"
+#include "cpu/mmu.h"
+#include "cpu/step.h"
+#include "sbe/sbe.h"
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* The live block chained after `prev` for the instruction at physical
+ * address pa, if one is. */
+static ALWAYS_INLINE struct block *chained(const struct block *prev, uint32_t pa, bool code32)
+{
+    struct block *s = prev->succ;
+    if (s && s->pa == pa && s->code32 == code32 && block_live(s))
+        return s;
+    s = prev->alt;
+    if (s && s->pa == pa && s->code32 == code32 && block_live(s))
+        return s;
+    return NULL;
+}
+
+/* Whether block b, entered at eip, lies within CS (and, for 16-bit code,
+ * below the 64 KiB wrap); otherwise the slow path raises #GP where it
+ * must. */
+static ALWAYS_INLINE bool block_fits(const struct cpu *c, const struct block *b, uint32_t eip)
+{
+    return (uint64_t)eip + b->bytes - 1 <= c->seg[S_CS].limit &&
+           (c->code32 || eip + b->bytes <= 0x10000);
+}
+
+/* The cached block for CS:EIP, or NULL when the slow path must run the
+ * next instruction (beyond the CS limit, crossing a page, not decodable).
+ * A block that ended in a native in-page branch remembers its successors,
+ * so the next lookup skips the translation and the hash (chaining is safe:
+ * the page and its mapping cannot change without a virtualize instruction,
+ * which never chains). */
+static struct block *block_at(struct engine *e, struct block *prev)
+{
+    struct cpu *c = e->cpu;
+    const struct seg *cs = &c->seg[S_CS];
+    uint32_t eip = c->eip;
+    if (eip > cs->limit)
+        return NULL;
+    c->insn_eip = eip;
+    c->insn_esp = c->gpr[R_ESP];
+    uint32_t la = cs->base + eip;
+    struct block *b = prev ? chained(prev, (prev->pa & ~0xFFFu) | (la & 0xFFF), c->code32) : NULL;
+    if (!b) {
+        uint32_t pa = phys_mask(e->mem, mmu_translate(c, la, MMU_EXEC));
+        if (prev && (prev->pa >> 12) != (pa >> 12))
+            prev = NULL; /* chain within a page only: its mapping is known */
+        b = cache_get_after(e->cache, &prev, pa, c->code32);
+        if (!b)
+            return NULL;
+    }
+    return block_fits(c, b, eip) ? b : NULL;
+}
+
+/* Whether run_block may go on to the next block after instruction `in`
+ * ran to completion as its block's last: a native instruction, or a near
+ * return, computed jump or call (virtualize for the native engines, whose
+ * target the map cannot know; for the interpreter they change nothing but
+ * EIP and ESP, so the checks run_loop makes between blocks still hold). */
+static ALWAYS_INLINE bool continues(const struct insn *in)
+{
+    if (in->virt == VIRT_NONE)
+        return true;
+    return in->virt == VIRT_BRANCH && !in->far &&
+           (in->flow == FLOW_RET || in->flow == FLOW_JMP_IND || in->flow == FLOW_CALL_IND);
+}
+
+/* The block at linear address la (CS:eip) after `prev`, when la is in
+ * another page or prev ended with a near RET, CALL or computed JMP: the
+ * TLB says where la is now (a miss, or a page the TLB does not map to host
+ * memory, goes back to run_loop and block_at); the successors `prev`
+ * remembers are checked against that physical address, and only then is
+ * the cache's hash consulted.  NULL: let run_loop do it. */
+static struct block *block_across(struct engine *e, struct block *prev, uint32_t la)
+{
+    struct cpu *c = e->cpu;
+    const struct tlb_entry *te = tlb_entry_for(c->tlb, la);
+    if (!tlb_hit(c, te->tag_x, la, 1))
+        return NULL;
+    uint32_t pa = phys_mask(e->mem, te->pa | (la & 0xFFFu));
+    struct block *b = chained(prev, pa, c->code32);
+    if (b)
+        return b;
+    return cache_get_after(e->cache, &prev, pa, c->code32);
+}
+
+/* Runs block b's translation (src/jit), translating it first once it is
+ * hot.  Returns the index of the last instruction it executed, RT_NONE
+ * when the interpreter must run the block (no translation, or its entry
+ * conditions do not hold now), RT_GONE when translating flushed the code
+ * cache and b with it. */
+enum { RT_NONE = -1, RT_GONE = -2 };
+#define JIT_MAX_BAILS 8
+
+static int run_translated(struct engine *e, struct block *b, uint64_t calm, uint64_t icount_end)
+{
+    struct cpu *c = e->cpu;
+    if (!b->jit) {
+        if (++b->heat != e->jit_threshold)
+            return RT_NONE;
+        struct jit_source src = { b->insn, b->ninsn, b->pa, b->code32 };
+        switch (jit_translate(e->jit, c, &src, &b->jit)) {
+        case JIT_TRANSLATED:
+            break;
+        case JIT_UNTRANSLATED:
+            return RT_NONE;
+        case JIT_FULL:
+            /* Every block goes, and with the cache's flush (its hook,
+             * jit_reset) every translation. */
+            cache_flush(e->cache);
+            return RT_GONE;
+        }
+    }
+    c->eng.calm = calm;
+    c->eng.icount_end = icount_end;
+    c->eng.eip0 = c->eip;
+    unsigned k = ((jit_entry)b->jit)(c);
+    if (likely(k != JIT_BAIL))
+        return (int)k;
+    jit_stats_mut(e->jit)->bails++;
+    /* Specialised for another state (an x87 TOP, the CPL): translate it
+     * again for the state it now runs in, a few times at most. */
+    b->jit = NULL;
+    if (++b->bails < JIT_MAX_BAILS)
+        b->heat = 0;
+    else
+        b->heat = e->jit_threshold; /* never again: ++heat passes it */
+    return RT_NONE;
+}
+
+/* Runs block b, then the blocks chained after it, for as long as control
+ * stays native (or leaves by a near RET, CALL or computed JMP, see
+ * continues()).  Returns the last block run when it ended with a native
+ * transfer (or fall-through) within its page, that run_loop's next
+ * block_at may chain from; NULL otherwise.
+ *
+ * Only such instructions run here (any other virtualize one ends a block
+ * and the run), so IF, TF, RF, DR7, the interrupt shadow, HLT and CS cannot
+ * change before a block's last instruction, nor between chained blocks:
+ * the checks run_loop makes between blocks need not be repeated, and the
+ * shadow is cleared once.  What can arrive in between is asynchronous: a
+ * device's stop request or interrupt (through MMIO), a data breakpoint, a
+ * write to scanned code (code_epoch); each ends the run after the
+ * instruction that caused it (one compare of cpu.async).  The budget is
+ * met exactly by cutting the block short.
+ *
+ * After a native end, the next block in the same linear page comes from
+ * b's successors by page offset (the page's mapping cannot change without
+ * a virtualize instruction that ends the run); any other through the TLB
+ * (block_across).
+ *
+ * Per instruction, only what a fault needs to restart it is saved:
+ * its EIP and ESP (run_loop's fault path rolls back to them).  Kept out of
+ * line (in its two instances) so that the compiler gives this loop the
+ * registers.  `use_jit` is a constant in each instance. */
+static ALWAYS_INLINE struct block *run_block(struct engine *e, struct block *b, uint64_t end,
+                                             const bool use_jit)
+{
+    struct cpu *c = e->cpu;
+    const uint32_t epoch = c->code_epoch;
+    const uint64_t calm = cpu_async_word(epoch); /* no event, same code */
+    const uint32_t cs_base = c->seg[S_CS].base;
+    uint32_t la_page = (cs_base + c->eip) >> 12;
+    const bool code32 = c->code32;
+    const uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
+    uint32_t eip = c->eip;
+    c->shadow = 0; /* only STI / MOV SS / POP SS set it, all virtualize */
+    /* Only icount moves in here (a fault leaves by longjmp): the budget
+     * ends at icount == icount_end. */
+    const uint64_t icount_end = c->icount + (end - cpu_steps(c));
+    for (;;) {
+        uint64_t left = icount_end - c->icount;
+        const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
+        if (left < (uint64_t)b->ninsn)
+            last = b->insn + left;
+        if (use_jit && last == stop) {
+            int r = run_translated(e, b, calm, icount_end);
+            if (r == RT_GONE)
+                return NULL; /* translating flushed the cache: b is gone */
+            if (r != RT_NONE) {
+                /* As the loop below would have ended after instruction r. */
+                in = b->insn + r;
+                if (unlikely(c->db_trap)) {
+                    cpu_debug_trap(c, false);
+                    return NULL;
+                }
+                if (in + 1 != stop || c->code_epoch != epoch || !continues(in))
+                    return NULL;
+                goto next_block;
+            }
+        }
+#ifdef PLEX86_CHECKED
+        unsigned off = b->pa & 0xFFF;
+#endif
+        for (; in < last; in++) {
+#ifdef PLEX86_CHECKED
+            /* Issue 5: executing an unscanned byte is a bug, not a slowdown. */
+            if (!block_live(b) || !(b->map->attr[off] & ATTR_SCANNED))
+                abort();
+            off += in->len;
+#endif
+            c->insn_eip = eip;
+            c->insn_esp = c->gpr[R_ESP];
+            eip = (eip + in->len) & wrap;
+            c->eip = eip;
+            in->fn(c, in);
+            c->icount++;
+            if (unlikely(c->eip != eip || c->async != calm))
+                break;
+        }
+        if (in < last) {
+            /* Left early: a transfer at the end may still go on. */
+            if (unlikely(c->db_trap)) {
+                cpu_debug_trap(c, false);
+                return NULL;
+            }
+            if (in + 1 != stop || c->code_epoch != epoch || !continues(in))
+                return NULL;
+        } else if (last != stop || !continues(&stop[-1])) {
+            return NULL; /* cut short by the budget, or a virtualize end */
+        }
+    next_block:
+        eip = c->eip;
+        uint32_t la = cs_base + eip;
+        bool native = stop[-1].virt == VIRT_NONE;
+        bool same_page = (la >> 12) == la_page;
+        /* Go on here unless run_loop has something to do (the epoch is
+         * still `epoch` and db_trap clear: only events can differ). */
+        if (unlikely(c->async != calm) || c->icount == icount_end || eip > c->seg[S_CS].limit)
+            return native && same_page ? b : NULL;
+        struct block *nb = same_page ? chained(b, (b->pa & ~0xFFFu) | (la & 0xFFF), code32)
+                                     : NULL;
+        if (!nb) {
+            if (same_page && native)
+                return b; /* block_at looks it up and chains it */
+            nb = block_across(e, b, la);
+            if (!nb)
+                return NULL;
+            la_page = la >> 12;
+        }
+        if (!block_fits(c, nb, eip))
+            return NULL;
+        b = nb;
+    }
+}
+
+__attribute__((noinline)) static struct block *run_block_interp(struct engine *e,
+                                                                struct block *b, uint64_t end)
+{
+    return run_block(e, b, end, false);
+}
+
+__attribute__((noinline)) static struct block *run_block_jit(struct engine *e, struct block *b,
+                                                             uint64_t end)
+{
+    return run_block(e, b, end, true);
+}
+
+/* One instruction through the CPU's slow path, scanned first (execution
+ * never passes through unscanned bytes, seed 003).  Used for single-
+ * stepping, page-crossing and undecodable instructions, and by
+ * ENGINE_SLOW for all. */
+static void step_slow(struct engine *e)
+{
+    struct cpu *c = e->cpu;
+    bool single_step = cpu_step_begin(c);
+    if (c->eip <= c->seg[S_CS].limit) {
+        uint32_t pa = mmu_translate(c, c->seg[S_CS].base + c->eip, MMU_EXEC);
+        sbe_scan(e->sbe, phys_mask(e->mem, pa), c->code32);
+    }
+    cpu_step_finish(c, single_step);
+}
+
+/* engine_run for every kind: between blocks, the checks an instruction
+ * boundary needs (stop requests, interrupts, HLT), then a block or one
+ * slow step.  (A function that calls setjmp cannot be inlined: `kind` is
+ * tested once per block.) */
+static enum cpu_stop run_loop(struct engine *e, uint64_t budget, const enum engine_kind kind)
+{
+    struct cpu *c = e->cpu;
+    const uint64_t used = cpu_steps(c);
+    const uint64_t end = budget > UINT64_MAX - used ? UINT64_MAX : used + budget;
+
+    /* An instruction (or an exception delivery) faulted: deliver it and
+     * go on.  Blocks are not chained across it (prev is reset below). */
+    if (setjmp(c->fault_jmp) && !cpu_deliver_fault(c))
+        return CPU_STOP_SHUTDOWN;
+
+    struct block *prev = NULL; /* chaining: the block just run, if native */
+    while (cpu_steps(c) < end) {
+        if (unlikely(c->stop_request)) {
+            c->stop_request = false;
+            return CPU_STOP_REQUEST;
+        }
+        if (unlikely(c->irq_line || c->nmi_pending) && !c->shadow && cpu_take_interrupt(c)) {
+            prev = NULL;
+            continue;
+        }
+        if (unlikely(c->halted))
+            return CPU_STOP_HLT;
+        struct block *b = NULL;
+        if (kind != ENGINE_SLOW && likely(!(c->eflags & (F_TF | F_RF)) && !c->dr7_exec))
+            b = block_at(e, prev);
+        if (b) {
+            prev = kind == ENGINE_JIT ? run_block_jit(e, b, end) : run_block_interp(e, b, end);
+        } else {
+            step_slow(e);
+            prev = NULL;
+        }
+    }
+    return CPU_STOP_LIMIT;
+}
+
+enum cpu_stop engine_run_slow(struct engine *e, uint64_t budget)
+{
+    return run_loop(e, budget, ENGINE_SLOW);
+}
+
+enum cpu_stop engine_run_interp(struct engine *e, uint64_t budget)
+{
+    return run_loop(e, budget, ENGINE_INTERP);
+}
+
+enum cpu_stop engine_run_jit(struct engine *e, uint64_t budget)
+{
+    return run_loop(e, budget, ENGINE_JIT);
+}
