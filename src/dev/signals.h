@@ -1,7 +1,7 @@
 /* Board signals: the lines between a device and the rest of the machine
  * that are not interrupt requests (those are `struct irq_pin`, dev/irq.h).
  *
- * A device never sees `struct vm` (STYLE.md item 7): the board (pc/pc.c)
+ * A device never sees the VM object (STYLE.md item 7): the board (pc/pc.c)
  * hands it the lines it drives and reads, and implements each one:
  *  - the PIC's INTR output to the CPU (a signal_line it sets);
  *  - A20 (i8042 output port bit 1, port 0x92 bit 1): a signal_line the
