@@ -1,6 +1,7 @@
 /* The first devices, driven through the VM's port bus as the CPU would:
  * serial (COM1), debug-exit, debugcon, POST. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "test_vm.h"
@@ -172,8 +173,62 @@ static void test_post(void)
     vm_destroy(vm);
 }
 
+/* A device with only an MMIO window: the VM maps what it declares, and a
+ * second one on the same page is refused with both names. */
+struct mmio_dev {
+    struct device dev;
+    uint32_t last;
+};
+
+static uint32_t mmio_dev_read(void *opaque, uint32_t off, unsigned size)
+{
+    return 0xC0DE0000u | off;
+}
+
+static void mmio_dev_write(void *opaque, uint32_t off, uint32_t value, unsigned size)
+{
+    ((struct mmio_dev *)opaque)->last = value;
+}
+
+static const struct mmio_ops mmio_dev_mmio = { .read = mmio_dev_read,
+                                               .write = mmio_dev_write };
+static const struct device_ops mmio_dev_ops = { .type = "test-mmio",
+                                                .destroy = device_free };
+
+static struct mmio_dev *mmio_dev_new(const char *name, uint32_t base)
+{
+    struct mmio_dev *m = calloc(1, sizeof(*m));
+    device_init(&m->dev, &mmio_dev_ops, name);
+    device_add_mmio(&m->dev, base, 4096, &mmio_dev_mmio, m);
+    return m;
+}
+
+static void test_mmio_resources(void)
+{
+    struct vm *vm = test_vm_new(1, CPU_486);
+    char err[256];
+    struct mmio_dev *a = mmio_dev_new("ioapic", 0xFEC00000u);
+    add(vm, &a->dev);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEC00010u, 4), 0xC0DE0010u);
+    phys_write(&vm->mem, 0xFEC00020u, 0x1234, 4);
+    CHECK_EQ(a->last, 0x1234);
+    struct mmio_dev *b = mmio_dev_new("hpet", 0xFEC00000u);
+    CHECK_EQ(vm_add_device(vm, &b->dev, err, sizeof(err)), -1);
+    CHECK_STR(err, "memory 0xfec00000-0xfec00fff (ioapic) overlaps 0xfec00000-0xfec00fff (hpet)");
+    /* More ranges than a device may declare: refused, nothing claimed. */
+    struct mmio_dev *c = mmio_dev_new("many", 0xFED00000u);
+    for (unsigned i = 1; i <= DEVICE_MAX_MMIO_RANGES; i++)
+        device_add_mmio(&c->dev, 0xFED00000u + i * 4096, 4096, &mmio_dev_mmio, c);
+    CHECK_EQ(vm_add_device(vm, &c->dev, err, sizeof(err)), -1);
+    CHECK(strstr(err, "many: more port or MMIO ranges") == err);
+    CHECK_EQ(phys_read(&vm->mem, 0xFED00000u, 4), 0xFFFFFFFFu);
+    CHECK_EQ(vm->ndevices, 1);
+    vm_destroy(vm);
+}
+
 int main(void)
 {
+    test_mmio_resources();
     test_serial();
     test_debug_exit();
     test_debugcon();
