@@ -260,8 +260,9 @@ static void test_output_flush(void)
 int main(void)
 {
     vm = board_vm(1);
-    uart = serial_create(vm, SERIAL_COM1_BASE, (struct char_sink){ 0 });
+    uart = serial_create("serial0", SERIAL_COM1_BASE, (struct char_sink){ 0 });
     CHECK(uart != NULL);
+    board_add(vm, &uart->dev);
     test_pty();
     out(UART_IIR_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX);
     test_pipe();

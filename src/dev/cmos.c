@@ -1,9 +1,8 @@
 /* The MC146818 RTC and CMOS RAM; see cmos.h. */
 #include "dev/cmos.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-
-#include "machine/vm.h"
 
 #define NS 1000000000LL
 #define NONE UINT64_MAX
@@ -185,7 +184,7 @@ static bool alarm_matches(struct cmos *c, int64_t t)
     return match;
 }
 
-void cmos_advance(struct cmos *c, uint64_t now)
+static void follow_time(struct cmos *c, uint64_t now)
 {
     if (now <= c->last_ns)
         return;
@@ -231,9 +230,15 @@ uint64_t cmos_next_event(struct cmos *c, uint64_t now)
     return next;
 }
 
-static uint64_t cmos_dev_next_event(void *dev, uint64_t now_ns)
+void cmos_advance(struct cmos *c, uint64_t now)
 {
-    return cmos_next_event(dev, now_ns);
+    follow_time(c, now);
+    timer_arm(c->sched, &c->timer, cmos_next_event(c, now));
+}
+
+static void cmos_timer_fire(void *opaque, uint64_t now_ns)
+{
+    cmos_advance(opaque, now_ns);
 }
 
 /* Starts or holds the clock after a change of A or B. */
@@ -329,6 +334,7 @@ static void cmos_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
     uint64_t now = dev_clock_now(&c->clock);
     cmos_advance(c, now);
     cmos_write(c, (uint8_t)value, now);
+    timer_arm(c->sched, &c->timer, cmos_next_event(c, now));
 }
 
 static uint32_t cmos_in(void *opaque, uint16_t port, unsigned size)
@@ -371,38 +377,78 @@ void cmos_reset(struct cmos *c)
     c->last_ns = dev_clock_now(&c->clock);
     c->irq_level = true;  /* force the pin low */
     update_irq(c);
+    timer_arm(c->sched, &c->timer, cmos_next_event(c, c->last_ns));
 }
 
-static void cmos_dev_reset(void *dev)
+static void cmos_dev_reset(struct device *d)
 {
-    cmos_reset(dev);
+    cmos_reset(container_of(d, struct cmos, dev));
 }
 
-static void cmos_destroy(void *dev)
+static void cmos_save(const struct device *d, struct state_out *out)
 {
-    free(dev);
+    const struct cmos *c = container_of(d, const struct cmos, dev);
+    state_put_bytes(out, c->ram, sizeof(c->ram));
+    state_put_u8(out, c->index);
+    state_put_bool(out, c->nmi_masked);
+    state_put_bool(out, c->running);
+    state_put_u64(out, (uint64_t)c->base_ns);
+    state_put_u64(out, c->last_ns);
+    state_put_bool(out, c->irq_level);
+}
+
+static int cmos_load(struct device *d, struct state_in *in, bool commit)
+{
+    struct cmos *c = container_of(d, struct cmos, dev);
+    struct cmos n = *c;
+    state_get_bytes(in, n.ram, sizeof(n.ram));
+    n.index = state_get_u8(in);
+    n.nmi_masked = state_get_bool(in);
+    n.running = state_get_bool(in);
+    n.base_ns = (int64_t)state_get_u64(in);
+    n.last_ns = state_get_u64(in);
+    n.irq_level = state_get_bool(in);
+    /* The index has 7 bits; register D reads VRT only; a running clock is
+     * one whose divider runs and SET is clear (set_running's rule). */
+    bool run = (n.ram[RTC_REG_A] & 0x70) == 0x20 && !(n.ram[RTC_REG_B] & RTC_B_SET);
+    if (n.index > 0x7F || n.ram[RTC_REG_D] != RTC_D_VRT || n.running != run)
+        state_in_fail(in);
+    if (!state_in_ok(in, true))
+        return -1;
+    if (commit) {
+        *c = n;
+        irq_pin_set(&c->irq8, c->irq_level);
+        timer_arm(c->sched, &c->timer, cmos_next_event(c, dev_clock_now(&c->clock)));
+    }
+    return 0;
+}
+
+static void cmos_dump(const struct device *d, char *buf, size_t len)
+{
+    const struct cmos *c = container_of(d, const struct cmos, dev);
+    snprintf(buf, len, "index %02x a %02x b %02x c %02x %s irq8 %d", c->index,
+             c->ram[RTC_REG_A], c->ram[RTC_REG_B], c->ram[RTC_REG_C],
+             c->running ? "running" : "held", c->irq_level);
 }
 
 static const struct io_ops cmos_io = { .in = cmos_in, .out = cmos_out };
-static void cmos_dev_advance(void *dev, uint64_t now_ns)
-{
-    cmos_advance(dev, now_ns);
-}
-
-static const struct device_ops cmos_dev = {
-    .name = "cmos", .reset = cmos_dev_reset, .next_event = cmos_dev_next_event,
-    .advance = cmos_dev_advance,
-    .destroy = cmos_destroy,
+static const struct device_ops cmos_ops = {
+    .type = "rtc", .reset = cmos_dev_reset, .save = cmos_save, .load = cmos_load,
+    .dump = cmos_dump, .destroy = device_free,
 };
+_Static_assert(offsetof(struct cmos, dev) == 0, "device_free frees the state");
 
-struct cmos *cmos_create(struct vm *vm, struct dev_clock clock, struct irq_pin irq8,
+struct cmos *cmos_create(struct dev_clock clock, struct sched *sched, struct irq_pin irq8,
                          int64_t base_s)
 {
     struct cmos *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    c->vm = vm;
+    device_init(&c->dev, &cmos_ops, "cmos");
+    device_add_ports(&c->dev, CMOS_BASE, 2, &cmos_io, c);
     c->clock = clock;
+    c->sched = sched;
+    timer_init(&c->timer, cmos_timer_fire, c, false);
     c->irq8 = irq8;
     if (base_s < -2208988800LL)   /* 1900 */
         base_s = -2208988800LL;
@@ -416,11 +462,5 @@ struct cmos *cmos_create(struct vm *vm, struct dev_clock clock, struct irq_pin i
     c->running = true;
     sync_regs(c, now);
     cmos_reset(c);
-    if (vm_add_device(vm, &cmos_dev, c) < 0) {
-        free(c);
-        return NULL;
-    }
-    if (iobus_register(&vm->io, CMOS_BASE, 2, &cmos_io, c, "cmos") < 0)
-        return NULL;
     return c;
 }

@@ -19,9 +19,9 @@
  * Time: the clock reads `base_s` (Unix seconds, UTC) at guest time 0 and
  * runs with guest time (struct dev_clock); a guest that sets the time
  * moves the base.  Flags and IRQ 8 are brought up to date by
- * cmos_advance(cmos, now), which the board calls at or after the time that
- * cmos_next_event (device_ops.next_event) asked for; port accesses advance
- * first by themselves.  Periodic interrupts follow guest time in steps of
+ * cmos_advance(cmos, now), which the RTC's timer (vm/sched.h) calls at the
+ * time cmos_next_event gives (tests without a scheduler call it by hand);
+ * port accesses advance first by themselves.  Periodic interrupts follow guest time in steps of
  * the 32.768 kHz time base (RS 1 and 2 are 3.90625 and 7.8125 ms, RS 3-15
  * 2^(RS-1)/32768 s). */
 #ifndef PLEX86_DEV_CMOS_H
@@ -31,8 +31,8 @@
 #include <stdint.h>
 
 #include "dev/irq.h"
-
-struct vm;
+#include "vm/device.h"
+#include "vm/sched.h"
 
 #define CMOS_BASE 0x70
 #define CMOS_IRQ 8
@@ -54,8 +54,10 @@ enum {
 };
 
 struct cmos {
-    struct vm *vm;
+    struct device dev;    /* first: device_free */
     struct dev_clock clock;
+    struct sched *sched;  /* where `timer` is armed; NULL: by hand */
+    struct timer timer;   /* the next interrupt */
     struct irq_pin irq8;
     uint8_t ram[128];     /* the registers and NVRAM; 0x00-0x09 and 0x32
                              hold the time as last written or read */
@@ -68,10 +70,9 @@ struct cmos {
 };
 
 /* Creates the RTC with its clock at `base_s` (Unix seconds) at guest time
- * 0, registers ports 0x70-0x71 and adds it to the VM, which owns it from
- * then on.  `irq8` may be unconnected.  Returns NULL if the ports are
- * taken or the device table is full. */
-struct cmos *cmos_create(struct vm *vm, struct dev_clock clock, struct irq_pin irq8,
+ * 0, declaring ports 0x70-0x71.  `irq8` may be unconnected, `sched` NULL.
+ * NULL when out of memory. */
+struct cmos *cmos_create(struct dev_clock clock, struct sched *sched, struct irq_pin irq8,
                          int64_t base_s);
 
 /* Fills the memory-size fields for `ram_bytes` of RAM and the standard

@@ -7,13 +7,16 @@
 
 #include <stdint.h>
 
-struct vm;
+#include "dev/signals.h"
+#include "vm/device.h"
 
 #define DEBUG_EXIT_PORT 0xF4
 #define DEBUG_EXIT_PORTS 4
 
 struct debug_exit {
-    struct vm *vm;
+    struct device dev;     /* first: device_free */
+    struct signal_request request; /* the board stops the VM with the
+                                      status debug_exit_status(V) */
     uint16_t base;
     uint32_t last_value;   /* V of the last write */
     unsigned writes;
@@ -26,8 +29,8 @@ static inline int debug_exit_status(uint32_t v)
     return (int)((v << 1) | 1);
 }
 
-/* Registers ports [base, base+4) and adds the device to the VM (which owns it
- * from then on).  Returns NULL if the ports are taken or the table is full. */
-struct debug_exit *debug_exit_create(struct vm *vm, uint16_t base);
+/* Declares DEBUG_EXIT_PORTS ports from `base`; a write fires `request`
+ * with the value written.  NULL when out of memory. */
+struct debug_exit *debug_exit_create(uint16_t base, struct signal_request request);
 
 #endif

@@ -1,9 +1,8 @@
 /* The 0xE9 debug console; see debugcon.h. */
 #include "dev/debugcon.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-
-#include "machine/vm.h"
 
 /* Only the low byte of a wider write is a character (QEMU's debugcon does
  * the same); the bus already split off the bytes aimed at other ports. */
@@ -19,27 +18,27 @@ static uint32_t debugcon_in(void *opaque, uint16_t port, unsigned size)
     return DEBUGCON_PORT;
 }
 
-static void debugcon_destroy(void *dev)
+static void debugcon_dump(const struct device *dev, char *buf, size_t len)
 {
-    free(dev);
+    const struct debugcon *d = container_of(dev, const struct debugcon, dev);
+    snprintf(buf, len, "bytes %llu", (unsigned long long)d->bytes);
 }
 
+/* Bytes leave at once and a read is a constant: nothing to save. */
 static const struct io_ops debugcon_io = { .in = debugcon_in, .out = debugcon_out };
-static const struct device_ops debugcon_dev = {
-    .name = "debugcon", .destroy = debugcon_destroy,
+static const struct device_ops debugcon_ops = {
+    .type = "debugcon", .save = device_save_nothing, .load = device_load_nothing,
+    .dump = debugcon_dump, .destroy = device_free,
 };
+_Static_assert(offsetof(struct debugcon, dev) == 0, "device_free frees the state");
 
-struct debugcon *debugcon_create(struct vm *vm, uint16_t port, struct char_sink out)
+struct debugcon *debugcon_create(uint16_t port, struct char_sink out)
 {
     struct debugcon *d = calloc(1, sizeof(*d));
     if (!d)
         return NULL;
+    device_init(&d->dev, &debugcon_ops, "debugcon");
+    device_add_ports(&d->dev, port, 1, &debugcon_io, d);
     d->out = out;
-    if (vm_add_device(vm, &debugcon_dev, d) < 0) {
-        free(d);
-        return NULL;
-    }
-    if (iobus_register(&vm->io, port, 1, &debugcon_io, d, "debugcon") < 0)
-        return NULL;
     return d;
 }

@@ -8,17 +8,19 @@
 
 #include "dev/chardev.h"
 
-struct vm;
+#include "vm/device.h"
 
 #define DEBUGCON_PORT 0xE9
 
 struct debugcon {
+    struct device dev;     /* first: device_free */
     struct char_sink out;
     uint64_t bytes;        /* bytes written by the guest */
 };
 
 /* Registers `port` and adds the device to the VM (which owns it from then
  * on).  Returns NULL if the port is taken or the table is full. */
-struct debugcon *debugcon_create(struct vm *vm, uint16_t port, struct char_sink out);
+/* Declares `port`.  NULL when out of memory. */
+struct debugcon *debugcon_create(uint16_t port, struct char_sink out);
 
 #endif

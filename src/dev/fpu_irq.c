@@ -1,9 +1,8 @@
 /* FERR# to IRQ 13 and port 0xF0; see fpu_irq.h. */
 #include "dev/fpu_irq.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-
-#include "machine/vm.h"
 
 static void set_latch(struct fpu_irq *f, bool on)
 {
@@ -11,11 +10,8 @@ static void set_latch(struct fpu_irq *f, bool on)
     irq_pin_set(&f->irq13, on);
 }
 
-/* FERR# from the CPU: a rising edge sets the latch; its falling edge (the
- * guest cleared ES) does not clear it, only the port write does. */
-static void fpu_irq_ferr(void *opaque, bool asserted)
+void fpu_irq_ferr(struct fpu_irq *f, bool asserted)
 {
-    struct fpu_irq *f = opaque;
     if (asserted && !f->latched) {
         f->errors++;
         set_latch(f, true);
@@ -34,34 +30,47 @@ static void fpu_irq_out(void *opaque, uint16_t port, uint32_t value, unsigned si
     set_latch(opaque, false);
 }
 
-static void fpu_irq_reset(void *dev)
+static void fpu_irq_reset(struct device *d)
 {
-    set_latch(dev, false);
+    set_latch(container_of(d, struct fpu_irq, dev), false);
 }
 
-static void fpu_irq_destroy(void *dev)
+static void fpu_irq_save(const struct device *d, struct state_out *out)
 {
-    free(dev);
+    state_put_bool(out, container_of(d, const struct fpu_irq, dev)->latched);
+}
+
+static int fpu_irq_load(struct device *d, struct state_in *in, bool commit)
+{
+    bool latched = state_get_bool(in);
+    if (!state_in_ok(in, true))
+        return -1;
+    if (commit)
+        set_latch(container_of(d, struct fpu_irq, dev), latched);
+    return 0;
+}
+
+static void fpu_irq_dump(const struct device *d, char *buf, size_t len)
+{
+    const struct fpu_irq *f = container_of(d, const struct fpu_irq, dev);
+    snprintf(buf, len, "latched %d errors %llu", f->latched,
+             (unsigned long long)f->errors);
 }
 
 static const struct io_ops fpu_irq_io = { .in = fpu_irq_in, .out = fpu_irq_out };
-static const struct device_ops fpu_irq_dev = {
-    .name = "fpu-irq", .reset = fpu_irq_reset, .destroy = fpu_irq_destroy,
+static const struct device_ops fpu_irq_ops = {
+    .type = "fpu-irq", .reset = fpu_irq_reset, .save = fpu_irq_save, .load = fpu_irq_load,
+    .dump = fpu_irq_dump, .destroy = device_free,
 };
+_Static_assert(offsetof(struct fpu_irq, dev) == 0, "device_free frees the state");
 
-struct fpu_irq *fpu_irq_create(struct vm *vm, struct irq_pin irq13)
+struct fpu_irq *fpu_irq_create(struct irq_pin irq13)
 {
     struct fpu_irq *f = calloc(1, sizeof(*f));
     if (!f)
         return NULL;
+    device_init(&f->dev, &fpu_irq_ops, "fpu-irq");
+    device_add_ports(&f->dev, FPU_IRQ_PORT, 1, &fpu_irq_io, f);
     f->irq13 = irq13;
-    if (vm_add_device(vm, &fpu_irq_dev, f) < 0) {
-        free(f);
-        return NULL;
-    }
-    if (iobus_register(&vm->io, FPU_IRQ_PORT, 1, &fpu_irq_io, f, "fpu-irq") < 0)
-        return NULL;
-    vm->cpu.pins.ferr = fpu_irq_ferr;
-    vm->cpu.pins.ferr_opaque = f;
     return f;
 }

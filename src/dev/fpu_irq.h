@@ -5,7 +5,8 @@
  * error handling) takes its x87 errors this way; with CR0.NE = 1 the CPU
  * raises #MF itself and FERR# stays unused.
  *
- * The CPU side: cpu.pins.ferr is called when FERR# changes (src/cpu/fpu.h).
+ * The CPU side: the board connects the CPU's FERR# output (cpu.ferr,
+ * src/cpu/fpu.h) to fpu_irq_ferr.
  * IGNNE# needs nothing from us: our FPU goes on executing after it has
  * asserted FERR#, as the PC's IGNNE# logic makes it do. */
 #ifndef PLEX86_DEV_FPU_IRQ_H
@@ -15,20 +16,23 @@
 #include <stdint.h>
 
 #include "dev/irq.h"
-
-struct vm;
+#include "vm/device.h"
 
 #define FPU_IRQ_PORT 0xF0
 #define FPU_IRQ_LINE 13
 
 struct fpu_irq {
+    struct device dev;  /* first: device_free */
     struct irq_pin irq13;
     bool latched;       /* FERR# was asserted since the last port write */
     uint64_t errors;    /* FERR# assertions seen */
 };
 
-/* Creates the latch, registers port 0xF0, hooks the VM's CPU FERR#
- * output and adds itself to the VM, which owns it.  NULL on failure. */
-struct fpu_irq *fpu_irq_create(struct vm *vm, struct irq_pin irq13);
+/* Creates the latch, declaring port 0xF0.  NULL when out of memory. */
+struct fpu_irq *fpu_irq_create(struct irq_pin irq13);
+
+/* The FERR# input: a rising edge sets the latch; its falling edge (the
+ * guest cleared ES) does not clear it, only the port write does. */
+void fpu_irq_ferr(struct fpu_irq *f, bool asserted);
 
 #endif

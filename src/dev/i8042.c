@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "machine/vm.h"
+#include <stdio.h>
 
 static bool q_push(struct i8042_queue *q, uint8_t b)
 {
@@ -131,12 +131,11 @@ static void kbd_write(struct i8042 *k, uint8_t v)
 static void write_outport(struct i8042 *k, uint8_t v)
 {
     k->outport = v;
-    bool a20 = k->vm->mem.a20_mask & (1u << 20);
-    if (a20 != (bool)(v & 2))
-        vm_set_a20(k->vm, v & 2);
+    if (signal_get(&k->a20) != (bool)(v & 2))
+        signal_set(&k->a20, v & 2);
     if (!(v & 1)) {
         k->resets++;
-        vm_request_exit(k->vm, VM_EXIT_RESET, 0);
+        signal_fire(&k->reset, 0);
     }
 }
 
@@ -153,7 +152,7 @@ static void command(struct i8042 *k, uint8_t c)
     if (c >= 0xF0) {
         if (!(c & 1)) {
             k->resets++;
-            vm_request_exit(k->vm, VM_EXIT_RESET, 0);
+            signal_fire(&k->reset, 0);
         }
         return;
     }
@@ -257,36 +256,113 @@ void i8042_reset(struct i8042 *k)
     update_irq(k);
 }
 
-static void i8042_dev_reset(void *dev)
+static void i8042_dev_reset(struct device *d)
 {
-    i8042_reset(dev);
+    i8042_reset(container_of(d, struct i8042, dev));
 }
 
-static void i8042_destroy(void *dev)
+/* A queue is saved as its bytes in order (not the ring's layout). */
+static void queue_save(const struct i8042_queue *q, const bool *aux, struct state_out *out)
 {
-    free(dev);
+    state_put_u8(out, q->len);
+    for (unsigned i = 0; i < q->len; i++) {
+        unsigned at = (q->head + i) % I8042_QUEUE;
+        state_put_u8(out, q->data[at]);
+        if (aux)
+            state_put_bool(out, aux[at]);
+    }
+}
+
+static void queue_load(struct i8042_queue *q, bool *aux, struct state_in *in)
+{
+    q->head = 0;
+    q->len = state_get_u8(in);
+    if (q->len > I8042_QUEUE) {
+        state_in_fail(in);
+        q->len = 0;
+    }
+    for (unsigned i = 0; i < q->len; i++) {
+        q->data[i] = state_get_u8(in);
+        if (aux)
+            aux[i] = state_get_bool(in);
+    }
+}
+
+static void i8042_save(const struct device *d, struct state_out *out)
+{
+    const struct i8042 *k = container_of(d, const struct i8042, dev);
+    state_put_bytes(out, k->ram, sizeof(k->ram));
+    state_put_u8(out, k->status);
+    state_put_u8(out, k->outport);
+    state_put_u8(out, k->pending);
+    state_put_bool(out, k->obf);
+    state_put_bool(out, k->out_aux);
+    state_put_u8(out, k->out);
+    queue_save(&k->ctl, k->ctl_aux, out);
+    queue_save(&k->kbd, NULL, out);
+    state_put_u8(out, k->kbd_pending);
+    state_put_bool(out, k->kbd_enabled);
+}
+
+/* The A20 line is the board's (saved with the memory map), so a load
+ * does not drive it; the IRQ levels follow from the state. */
+static int i8042_load(struct device *d, struct state_in *in, bool commit)
+{
+    struct i8042 *k = container_of(d, struct i8042, dev);
+    struct i8042 n = *k;
+    state_get_bytes(in, n.ram, sizeof(n.ram));
+    n.status = state_get_u8(in);
+    n.outport = state_get_u8(in);
+    n.pending = state_get_u8(in);
+    n.obf = state_get_bool(in);
+    n.out_aux = state_get_bool(in);
+    n.out = state_get_u8(in);
+    queue_load(&n.ctl, n.ctl_aux, in);
+    queue_load(&n.kbd, NULL, in);
+    n.kbd_pending = state_get_u8(in);
+    n.kbd_enabled = state_get_bool(in);
+    /* status keeps bits 2, 3 and 6 only; an argument is awaited only for
+     * the commands that take one. */
+    if ((n.status & ~(I8042_STAT_SYS | I8042_STAT_CMD | I8042_STAT_TIMEOUT)) ||
+        (n.kbd_pending && n.kbd_pending != 0xED && n.kbd_pending != 0xF3 &&
+         n.kbd_pending != 0xF0))
+        state_in_fail(in);
+    if (!state_in_ok(in, true))
+        return -1;
+    if (commit) {
+        *k = n;
+        update_irq(k);
+    }
+    return 0;
+}
+
+static void i8042_dump(const struct device *d, char *buf, size_t len)
+{
+    const struct i8042 *k = container_of(d, const struct i8042, dev);
+    snprintf(buf, len, "cmd-byte %02x status %02x outport %02x obf %d queued %u+%u",
+             k->ram[0], k->status, k->outport, k->obf, k->ctl.len, k->kbd.len);
 }
 
 static const struct io_ops i8042_io = { .in = i8042_in, .out = i8042_out };
-static const struct device_ops i8042_dev = {
-    .name = "i8042", .reset = i8042_dev_reset, .destroy = i8042_destroy,
+static const struct device_ops i8042_ops = {
+    .type = "i8042", .reset = i8042_dev_reset, .save = i8042_save, .load = i8042_load,
+    .dump = i8042_dump, .destroy = device_free,
 };
+_Static_assert(offsetof(struct i8042, dev) == 0, "device_free frees the state");
 
-struct i8042 *i8042_create(struct vm *vm, struct irq_pin irq1, struct irq_pin irq12)
+struct i8042 *i8042_create(struct irq_pin irq1, struct irq_pin irq12, struct signal_line a20,
+                           struct signal_request reset)
 {
     struct i8042 *k = calloc(1, sizeof(*k));
     if (!k)
         return NULL;
-    k->vm = vm;
+    device_init(&k->dev, &i8042_ops, "i8042");
+    device_add_ports(&k->dev, I8042_DATA, 1, &i8042_io, k);
+    device_add_ports(&k->dev, I8042_CMD, 1, &i8042_io, k);
     k->irq1 = irq1;
     k->irq12 = irq12;
+    k->a20 = a20;
+    k->reset = reset;
     i8042_reset(k);
-    if (vm_add_device(vm, &i8042_dev, k) < 0) {
-        free(k);
-        return NULL;
-    }
-    if (iobus_register(&vm->io, I8042_DATA, 1, &i8042_io, k, "i8042-data") < 0 ||
-        iobus_register(&vm->io, I8042_CMD, 1, &i8042_io, k, "i8042-cmd") < 0)
-        return NULL;
     return k;
 }

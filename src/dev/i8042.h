@@ -12,10 +12,10 @@
  * auxiliary interface test (answers 0x01: no device), 0xAA self-test (0x55),
  * 0xAB keyboard interface test (0x00), 0xAD/0xAE disable/enable the
  * keyboard, 0xC0 read input port, 0xD0 read output port, 0xD1 write output
- * port (bit 1: A20 through vm_set_a20; bit 0 clear: reset), 0xD2/0xD3
+ * port (bit 1: the A20 line; bit 0 clear: the RESET request), 0xD2/0xD3
  * write the keyboard/auxiliary output buffer (echoed as input), 0xD4 send
  * to the auxiliary device (none: timeout), 0xF0-0xFF pulse output port
- * bits 0-3 (bit 0 pulsed: reset, vm_request_exit(VM_EXIT_RESET)).  Others
+ * bits 0-3 (bit 0 pulsed: the RESET request).  Others
  * are ignored.
  * Keyboard commands (data port): 0xFF reset (0xFA 0xAA), 0xF2 identify
  * (0xFA 0xAB 0x83), 0xEE echo, 0xED/0xF3/0xF0 with an argument byte,
@@ -34,8 +34,8 @@
 #include <stdint.h>
 
 #include "dev/irq.h"
-
-struct vm;
+#include "dev/signals.h"
+#include "vm/device.h"
 
 #define I8042_DATA 0x60
 #define I8042_CMD 0x64
@@ -58,8 +58,10 @@ struct i8042_queue {
 };
 
 struct i8042 {
-    struct vm *vm;
+    struct device dev;        /* first: device_free */
     struct irq_pin irq1, irq12;
+    struct signal_line a20;   /* the gate: set, and read back */
+    struct signal_request reset; /* the CPU's RESET line */
     uint8_t ram[32];          /* controller RAM; ram[0] is the command byte */
     uint8_t status;           /* bits 2, 3 and 6 (the rest is computed) */
     uint8_t outport;          /* output port: bit 0 reset (1 = run), bit 1 A20 */
@@ -76,10 +78,10 @@ struct i8042 {
     uint64_t resets;          /* reset requests made */
 };
 
-/* Creates the controller, registers ports 0x60 and 0x64 and adds it to
- * the VM, which owns it from then on.  Pins may be unconnected.  Returns
- * NULL if the ports are taken or the table is full. */
-struct i8042 *i8042_create(struct vm *vm, struct irq_pin irq1, struct irq_pin irq12);
+/* Creates the controller, declaring ports 0x60 and 0x64.  Pins and lines
+ * may be unconnected.  NULL when out of memory. */
+struct i8042 *i8042_create(struct irq_pin irq1, struct irq_pin irq12, struct signal_line a20,
+                           struct signal_request reset);
 
 /* Queues a byte from the keyboard (a scan code from the host side).
  * Returns false when the queue is full (the byte is dropped). */

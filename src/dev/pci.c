@@ -1,43 +1,137 @@
-/* PCI configuration mechanism #1 and the host bridge; see pci.h. */
+/* The PCI bus, its BARs and the host bridge; see pci.h. */
 #include "dev/pci.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "machine/vm.h"
-
-/* Which bits of each host bridge register byte a guest may change. */
-static uint8_t host_wmask(unsigned off)
+static uint32_t all_ones(unsigned size)
 {
-    if (off == 0x0D)
-        return 0xF8;  /* latency timer */
-    if (off >= 0x50 && off <= 0x5F)
-        return 0xFF;  /* PMCCFG, DRAM control, PAM0-6 */
-    if (off == 0x72)
-        return 0x78;  /* SMRAM: D_OPEN, D_CLS, D_LCK, G_SMRAME */
+    return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+}
+
+static void put_le(uint8_t *p, uint32_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_le(const uint8_t *p, unsigned n)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+
+void pci_function_init(struct pci_function *f, const char *name, uint16_t vendor,
+                       uint16_t device, uint32_t class_code, unsigned int_pin)
+{
+    memset(f, 0, sizeof(*f));
+    f->name = name;
+    put_le(&f->config[0x00], vendor, 2);
+    put_le(&f->config[0x02], device, 2);
+    put_le(&f->config[0x09], class_code, 3);   /* prog-if, subclass, class */
+    if (int_pin) {
+        f->config[PCI_INTERRUPT_PIN] = (uint8_t)int_pin;
+        f->wmask[PCI_INTERRUPT_LINE] = 0xFF;
+    }
+}
+
+void pci_function_add_bar(struct pci_function *f, unsigned i, bool io, uint32_t size,
+                          const struct io_ops *io_ops, const struct mmio_ops *mmio_ops,
+                          void *opaque)
+{
+    if (i >= PCI_NUM_BARS || size == 0 || (size & (size - 1)))
+        return;
+    f->bar[i] = (struct pci_bar){ .size = size, .io = io, .io_ops = io_ops,
+                                  .mmio_ops = mmio_ops, .opaque = opaque };
+    /* The address bits above the size are writable; the low bits say
+     * what the BAR is (bit 0: I/O; memory: 32-bit, not prefetchable). */
+    uint32_t flags = io ? PCI_BAR_IO : 0;
+    uint32_t mask = ~(size - 1) & (io ? ~3u : ~15u);
+    put_le(&f->config[PCI_BAR0 + 4 * i], flags, 4);
+    put_le(&f->wmask[PCI_BAR0 + 4 * i], mask, 4);
+    f->wmask[PCI_COMMAND] |= io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+}
+
+/* Where BAR `b` should be mapped now, or false: decoding off, or an
+ * address that is 0, wraps or ends at the all-ones address. */
+static bool bar_target(const struct pci_function *f, unsigned i, uint32_t *base)
+{
+    const struct pci_bar *b = &f->bar[i];
+    uint8_t cmd = f->config[PCI_COMMAND];
+    if (!b->size || !(cmd & (b->io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)))
+        return false;
+    uint32_t addr = get_le(&f->config[PCI_BAR0 + 4 * i], 4) & ~(b->io ? 3u : 15u);
+    uint64_t last = (uint64_t)addr + b->size - 1;
+    uint64_t limit = b->io ? 0xFFFF : 0xFFFFFFFEu;
+    if (addr == 0 || last > limit)
+        return false;
+    *base = addr;
+    return true;
+}
+
+static void bar_unmap(struct pci *pci, struct pci_bar *b)
+{
+    if (!b->mapped)
+        return;
+    if (b->io)
+        pci->space.unmap_io(pci->space.opaque, (uint16_t)b->mapped_base, b->opaque);
+    else
+        pci->space.unmap_mem(pci->space.opaque, b->mapped_base, b->opaque);
+    b->mapped = false;
+}
+
+/* Brings the mappings of `f`'s BARs in line with its config space. */
+static void update_bars(struct pci *pci, struct pci_function *f)
+{
+    for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+        struct pci_bar *b = &f->bar[i];
+        uint32_t base;
+        bool want = bar_target(f, i, &base);
+        if (b->mapped && want && b->mapped_base == base)
+            continue;
+        bar_unmap(pci, b);
+        if (!want || (b->io ? !pci->space.map_io : !pci->space.map_mem))
+            continue;   /* decoding off, or a bus with no space (tests) */
+        int rc = b->io ? pci->space.map_io(pci->space.opaque, (uint16_t)base,
+                                           (uint16_t)b->size, b->io_ops, b->opaque, f->name)
+                       : pci->space.map_mem(pci->space.opaque, base, b->size, b->mmio_ops,
+                                            b->opaque, f->name);
+        /* A range that is taken stays off, as a decode conflict would
+         * leave it unusable on the hardware. */
+        if (rc == 0) {
+            b->mapped = true;
+            b->mapped_base = base;
+        }
+    }
+}
+
+int pci_register(struct pci *pci, struct pci_function *f, unsigned dev, unsigned fn,
+                 struct irq_pin irq)
+{
+    uint8_t devfn = (uint8_t)((dev & 0x1F) << 3 | (fn & 7));
+    if (pci->nfns >= PCI_MAX_FUNCTIONS)
+        return -1;
+    for (unsigned i = 0; i < pci->nfns; i++)
+        if (pci->fns[i]->devfn == devfn)
+            return -1;
+    f->devfn = devfn;
+    f->irq = irq;
+    memcpy(f->reset_config, f->config, sizeof(f->config));
+    pci->fns[pci->nfns++] = f;
     return 0;
 }
 
-static void host_init(uint8_t *h)
+static struct pci_function *find_fn(struct pci *pci, uint32_t bdf)
 {
-    memset(h, 0, 256);
-    h[0x00] = PCI_HOST_VENDOR & 0xFF;
-    h[0x01] = PCI_HOST_VENDOR >> 8;
-    h[0x02] = PCI_HOST_DEVICE & 0xFF;
-    h[0x03] = PCI_HOST_DEVICE >> 8;
-    h[0x04] = 0x06;   /* command: memory space, bus master */
-    h[0x06] = 0x00;
-    h[0x07] = 0x02;   /* status: DEVSEL medium */
-    h[0x08] = 0x02;   /* revision */
-    h[0x0A] = 0x00;   /* subclass: host bridge */
-    h[0x0B] = 0x06;   /* class: bridge */
-    h[0x0E] = 0x00;   /* header type 0, single function */
-    h[0x72] = 0x02;   /* SMRAM: C_BASE_SEG = 010 (A0000) */
-}
-
-static bool is_host(uint32_t bdf)
-{
-    return (bdf & 0x00FFFF00u) == 0;
+    if (bdf & 0x00FF0000u)
+        return NULL;   /* bus 0 only */
+    for (unsigned i = 0; i < pci->nfns; i++)
+        if (pci->fns[i]->devfn == ((bdf >> 8) & 0xFF))
+            return pci->fns[i];
+    return NULL;
 }
 
 uint32_t pci_config_read(struct pci *pci, uint32_t bdf, unsigned offset, unsigned size)
@@ -45,25 +139,27 @@ uint32_t pci_config_read(struct pci *pci, uint32_t bdf, unsigned offset, unsigne
     offset &= 0xFF;
     if (size != 1 && size != 2 && size != 4)
         size = 1;
-    if (!is_host(bdf) || offset + size > 256)
-        return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
-    uint32_t v = 0;
-    for (unsigned i = 0; i < size; i++)
-        v |= (uint32_t)pci->host[offset + i] << (8 * i);
-    return v;
+    struct pci_function *f = find_fn(pci, bdf);
+    if (!f || offset + size > 256)
+        return all_ones(size);
+    return get_le(&f->config[offset], size);
 }
 
 void pci_config_write(struct pci *pci, uint32_t bdf, unsigned offset, uint32_t value,
                       unsigned size)
 {
     offset &= 0xFF;
-    if (!is_host(bdf) || offset + size > 256)
+    struct pci_function *f = find_fn(pci, bdf);
+    if (!f || offset + size > 256)
         return;
     for (unsigned i = 0; i < size && i < 4; i++) {
-        uint8_t m = host_wmask(offset + i);
+        uint8_t m = f->wmask[offset + i];
         uint8_t b = (uint8_t)(value >> (8 * i));
-        pci->host[offset + i] = (uint8_t)((pci->host[offset + i] & ~m) | (b & m));
+        f->config[offset + i] = (uint8_t)((f->config[offset + i] & ~m) | (b & m));
     }
+    /* The command register or a BAR: decoding may have changed. */
+    if (offset < PCI_BAR0 + 4 * PCI_NUM_BARS && offset + size > PCI_COMMAND)
+        update_bars(pci, f);
 }
 
 static uint32_t pci_in(void *opaque, uint16_t port, unsigned size)
@@ -74,11 +170,11 @@ static uint32_t pci_in(void *opaque, uint16_t port, unsigned size)
             return pci->address;
         if (port == PCI_CONFIG_ADDRESS + 1 && size == 1)
             return pci->rcr;
-        return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+        return all_ones(size);
     }
     unsigned off = port & 3;
     if (!(pci->address & 0x80000000u) || off + size > 4)
-        return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+        return all_ones(size);
     return pci_config_read(pci, pci->address & 0x00FFFF00u, (pci->address & 0xFC) + off, size);
 }
 
@@ -93,7 +189,7 @@ static void pci_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
             if (value & 0x04) {
                 pci->resets++;
                 pci->rcr &= (uint8_t)~0x04;
-                vm_request_exit(pci->vm, VM_EXIT_RESET, 0);
+                signal_fire(&pci->reset, 0);
             }
         }
         return;
@@ -104,36 +200,109 @@ static void pci_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
     pci_config_write(pci, pci->address & 0x00FFFF00u, (pci->address & 0xFC) + off, value, size);
 }
 
-static void pci_reset(void *dev)
+/* The i440FX's configuration space and its writable bits. */
+static void host_init(struct pci_function *h)
 {
-    struct pci *pci = dev;
-    pci->address = 0;
-    pci->rcr = 0;
-    host_init(pci->host);
+    pci_function_init(h, "pci", PCI_HOST_VENDOR, PCI_HOST_DEVICE, 0x060000, 0);
+    h->config[0x04] = 0x06;   /* command: memory space, bus master */
+    h->config[0x07] = 0x02;   /* status: DEVSEL medium */
+    h->config[0x08] = 0x02;   /* revision */
+    h->config[0x0E] = 0x00;   /* header type 0, single function */
+    h->config[0x72] = 0x02;   /* SMRAM: C_BASE_SEG = 010 (A0000) */
+    h->wmask[0x0D] = 0xF8;    /* latency timer */
+    memset(&h->wmask[0x50], 0xFF, 16);  /* PMCCFG, DRAM control, PAM0-6 */
+    h->wmask[0x72] = 0x78;    /* SMRAM: D_OPEN, D_CLS, D_LCK, G_SMRAME */
 }
 
-static void pci_destroy(void *dev)
+static void pci_reset(struct device *d)
 {
-    free(dev);
+    struct pci *pci = container_of(d, struct pci, dev);
+    pci->address = 0;
+    pci->rcr = 0;
+    for (unsigned i = 0; i < pci->nfns; i++) {
+        struct pci_function *f = pci->fns[i];
+        memcpy(f->config, f->reset_config, sizeof(f->config));
+        update_bars(pci, f);
+    }
+}
+
+/* Every function's configuration space is saved here, by the bus, in
+ * registration order; the BAR mappings follow from it on load. */
+static void pci_save(const struct device *d, struct state_out *out)
+{
+    const struct pci *pci = container_of(d, const struct pci, dev);
+    state_put_u32(out, pci->address);
+    state_put_u8(out, pci->rcr);
+    state_put_u8(out, (uint8_t)pci->nfns);
+    for (unsigned i = 0; i < pci->nfns; i++) {
+        state_put_u8(out, pci->fns[i]->devfn);
+        state_put_bytes(out, pci->fns[i]->config, 256);
+    }
+}
+
+static int pci_load(struct device *d, struct state_in *in, bool commit)
+{
+    struct pci *pci = container_of(d, struct pci, dev);
+    uint32_t address = state_get_u32(in);
+    uint8_t rcr = state_get_u8(in);
+    unsigned n = state_get_u8(in);
+    /* The same functions in the same slots, and no read-only bit that
+     * differs from what the function has. */
+    if ((address & ~0x80FFFFFCu) || (rcr & ~0x0Eu) || n != pci->nfns) {
+        state_in_fail(in);
+        return -1;
+    }
+    uint8_t (*cfg)[256] = malloc(n ? n * 256u : 1);
+    if (!cfg)
+        return -1;
+    for (unsigned i = 0; i < n; i++) {
+        const struct pci_function *f = pci->fns[i];
+        if (state_get_u8(in) != f->devfn)
+            state_in_fail(in);
+        state_get_bytes(in, cfg[i], 256);
+        for (unsigned k = 0; k < 256; k++)
+            if ((cfg[i][k] ^ f->config[k]) & ~f->wmask[k])
+                state_in_fail(in);
+    }
+    int rc = state_in_ok(in, true) ? 0 : -1;
+    if (rc == 0 && commit) {
+        pci->address = address;
+        pci->rcr = rcr;
+        for (unsigned i = 0; i < n; i++) {
+            memcpy(pci->fns[i]->config, cfg[i], 256);
+            update_bars(pci, pci->fns[i]);
+        }
+    }
+    free(cfg);
+    return rc;
+}
+
+static void pci_dump(const struct device *d, char *buf, size_t len)
+{
+    const struct pci *pci = container_of(d, const struct pci, dev);
+    int n = snprintf(buf, len, "address %08x functions", pci->address);
+    for (unsigned i = 0; i < pci->nfns && n >= 0 && (size_t)n < len; i++)
+        n += snprintf(buf + n, len - (size_t)n, " %02x.%u:%s", pci->fns[i]->devfn >> 3,
+                      pci->fns[i]->devfn & 7, pci->fns[i]->name);
 }
 
 static const struct io_ops pci_io = { .in = pci_in, .out = pci_out };
-static const struct device_ops pci_dev = {
-    .name = "pci", .reset = pci_reset, .destroy = pci_destroy,
+static const struct device_ops pci_ops = {
+    .type = "pci", .reset = pci_reset, .save = pci_save, .load = pci_load,
+    .dump = pci_dump, .destroy = device_free,
 };
+_Static_assert(offsetof(struct pci, dev) == 0, "device_free frees the state");
 
-struct pci *pci_create(struct vm *vm)
+struct pci *pci_create(struct pci_space space, struct signal_request reset)
 {
     struct pci *pci = calloc(1, sizeof(*pci));
     if (!pci)
         return NULL;
-    pci->vm = vm;
-    pci_reset(pci);
-    if (vm_add_device(vm, &pci_dev, pci) < 0) {
-        free(pci);
-        return NULL;
-    }
-    if (iobus_register(&vm->io, PCI_CONFIG_ADDRESS, 8, &pci_io, pci, "pci") < 0)
-        return NULL;
+    device_init(&pci->dev, &pci_ops, "pci");
+    device_add_ports(&pci->dev, PCI_CONFIG_ADDRESS, 8, &pci_io, pci);
+    pci->space = space;
+    pci->reset = reset;
+    host_init(&pci->host);
+    pci_register(pci, &pci->host, 0, 0, (struct irq_pin){ 0 });
     return pci;
 }

@@ -1,42 +1,128 @@
-/* PCI configuration mechanism #1 (PCI Local Bus Specification 3.0, 3.2.2.3.2)
- * at ports 0xCF8 (CONFIG_ADDRESS, 32-bit accesses only) and 0xCFC-0xCFF
- * (CONFIG_DATA, any width and offset), with one device on bus 0: an
- * i440FX-like host bridge at 00:00.0 (vendor 8086, device 1237, class
- * 06 00 00).  Every other bus/device/function is absent: its reads give
- * all ones and its writes are dropped; so are CONFIG_DATA accesses while
- * CONFIG_ADDRESS bit 31 (enable) is clear.  Byte and word accesses to
- * 0xCF8-0xCFB are not CONFIG_ADDRESS; 0xCF9 is the PIIX reset control
- * register (a write with bit 2 set resets the machine,
- * vm_request_exit(VM_EXIT_RESET)), the others read all ones.
+/* The PCI bus: configuration mechanism #1 (PCI Local Bus Specification 3.0,
+ * 3.2.2.3.2) at ports 0xCF8 (CONFIG_ADDRESS, 32-bit accesses only) and
+ * 0xCFC-0xCFF (CONFIG_DATA, any width and offset), and the functions on
+ * bus 0 that devices register.  Byte and word accesses to 0xCF8-0xCFB are
+ * not CONFIG_ADDRESS; 0xCF9 is the PIIX reset control register (a write
+ * with bit 2 set fires the RESET request), the others read all ones.
  *
- * The bridge's writable registers are the latency timer (0x0D), the
- * chipset registers 0x50-0x5F (PAM shadow control is stored, not acted
- * on) and SMRAM (0x72); everything else is read-only. */
+ * A function (`struct pci_function`, embedded in its device's state)
+ * brings its 256-byte configuration space and which bits of it a guest may
+ * write (wmask); everything else is read only.  Absent functions read all
+ * ones and drop writes; so do CONFIG_DATA accesses while CONFIG_ADDRESS
+ * bit 31 (enable) is clear.
+ *
+ * BARs (spec 6.2.5.1): a function declares up to six, each I/O or 32-bit
+ * memory with a power-of-two size; the bus makes the BAR's address bits
+ * writable, so the sizing protocol (write all ones, read back the size
+ * mask) works by itself, and maps the BAR's range (through the board's
+ * `struct pci_space`) while the command register enables its decoding
+ * (bit 0 I/O, bit 1 memory) and its address is usable: not 0, and the
+ * range ends below 4 GiB (64 KiB for I/O) without touching the all-ones
+ * address a sizing guest leaves behind (QEMU's pci_bar_address rule).
+ * A move or a disable unmaps it first.
+ *
+ * Interrupts: a function's INTx pin (config 0x3D) reaches the interrupt
+ * controller through the irq_pin the board routed it to at registration.
+ *
+ * The first function is the i440FX host bridge at 00:00.0 (vendor 8086,
+ * device 1237, class 06 00 00): writable latency timer (0x0D), chipset
+ * registers 0x50-0x5F (PAM shadow control is stored, not acted on) and
+ * SMRAM (0x72). */
 #ifndef PLEX86_DEV_PCI_H
 #define PLEX86_DEV_PCI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-struct vm;
+#include "dev/irq.h"
+#include "dev/signals.h"
+#include "vm/device.h"
 
 #define PCI_CONFIG_ADDRESS 0xCF8
 #define PCI_CONFIG_DATA 0xCFC
 #define PCI_HOST_VENDOR 0x8086
 #define PCI_HOST_DEVICE 0x1237
+#define PCI_MAX_FUNCTIONS 32
+#define PCI_NUM_BARS 6
+
+enum {
+    PCI_COMMAND = 0x04, PCI_COMMAND_IO = 0x01, PCI_COMMAND_MEMORY = 0x02,
+    PCI_BAR0 = 0x10, PCI_INTERRUPT_LINE = 0x3C, PCI_INTERRUPT_PIN = 0x3D,
+    PCI_BAR_IO = 0x01,
+};
+
+/* Where BARs are mapped: the board's port bus and memory map.  map
+ * returns 0, or -1 when the range is taken (the BAR then stays off). */
+struct pci_space {
+    int (*map_io)(void *opaque, uint16_t base, uint16_t count, const struct io_ops *ops,
+                  void *dev, const char *name);
+    void (*unmap_io)(void *opaque, uint16_t base, void *dev);
+    int (*map_mem)(void *opaque, uint32_t base, uint32_t size, const struct mmio_ops *ops,
+                   void *dev, const char *name);
+    void (*unmap_mem)(void *opaque, uint32_t base, void *dev);
+    void *opaque;
+};
+
+struct pci_bar {
+    uint32_t size;               /* power of two; 0: no BAR */
+    bool io;                     /* I/O space, else memory */
+    const struct io_ops *io_ops; /* io */
+    const struct mmio_ops *mmio_ops; /* memory */
+    void *opaque;
+    bool mapped;                 /* where the bus mapped it: */
+    uint32_t mapped_base;
+};
+
+struct pci_function {
+    const char *name;            /* the owning device's name */
+    uint8_t devfn;               /* device << 3 | function */
+    uint8_t config[256];
+    uint8_t wmask[256];          /* 1: the guest may write the bit */
+    uint8_t reset_config[256];   /* config at registration: reset state */
+    struct pci_bar bar[PCI_NUM_BARS];
+    struct irq_pin irq;          /* INTx as routed by the board */
+};
 
 struct pci {
-    struct vm *vm;
+    struct device dev;     /* first: device_free */
+    struct pci_space space;
+    struct signal_request reset;
     uint32_t address;      /* CONFIG_ADDRESS: bit 31 enable, 23-16 bus,
                               15-11 device, 10-8 function, 7-2 register */
     uint8_t rcr;           /* 0xCF9 reset control */
-    uint8_t host[256];     /* the host bridge's configuration space */
+    unsigned nfns;
+    struct pci_function *fns[PCI_MAX_FUNCTIONS];
+    struct pci_function host; /* 00:00.0 */
     uint64_t resets;
 };
 
-/* Registers ports 0xCF8-0xCFF and adds the bus to the VM, which owns it
- * from then on.  Returns NULL if the ports are taken or the table is
- * full. */
-struct pci *pci_create(struct vm *vm);
+/* Creates the bus with its host bridge, declaring ports 0xCF8-0xCFF.
+ * NULL when out of memory. */
+struct pci *pci_create(struct pci_space space, struct signal_request reset);
+
+/* Prepares a function: config all zero but the IDs and class (the caller
+ * fills the rest and wmask), interrupt pin `int_pin` (0 none, 1-4 INTA-D)
+ * with a writable interrupt line, and writable command bits for the BARs
+ * it will declare. */
+void pci_function_init(struct pci_function *f, const char *name, uint16_t vendor,
+                       uint16_t device, uint32_t class_code, unsigned int_pin);
+
+/* Declares BAR `i` (0-5): I/O (ops) or memory (mmio_ops), `size` a power
+ * of two (I/O at least 4, memory at least 4 KiB: the map's pages). */
+void pci_function_add_bar(struct pci_function *f, unsigned i, bool io, uint32_t size,
+                          const struct io_ops *io_ops, const struct mmio_ops *mmio_ops,
+                          void *opaque);
+
+/* Puts `f` at 00:dev.fn with its interrupt routed to `irq`.  Returns 0,
+ * or -1 when the slot is taken or the bus full. */
+int pci_register(struct pci *pci, struct pci_function *f, unsigned dev, unsigned fn,
+                 struct irq_pin irq);
+
+/* The function drives its INTx pin. */
+static inline void pci_set_irq(struct pci_function *f, bool level)
+{
+    irq_pin_set(&f->irq, level);
+}
 
 /* A configuration read/write of `size` bytes (1, 2 or 4) at register
  * `offset` (0-255) of the function `bdf` (pci_bdf()).  For the board and

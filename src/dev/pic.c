@@ -4,9 +4,8 @@
  * served. */
 #include "dev/pic.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-
-#include "machine/vm.h"
 
 /* Priority 0 (highest) .. 7 of the highest set bit of `mask` given the
  * rotation, or 8 when mask is empty. */
@@ -61,8 +60,7 @@ static void pic_update(struct pic *pic)
     if (!m->single)
         chip_input(m, PIC_CASCADE_IRQ, chip_pending(s, false) >= 0);
     pic->intr = chip_pending(m, true) >= 0;
-    if (pic->vm)
-        pic->vm->cpu.irq_line = pic->intr;
+    signal_set(&pic->intr_out, pic->intr);
 }
 
 static void chip_intack(struct pic_chip *c, unsigned line)
@@ -107,11 +105,6 @@ int pic_ack(struct pic *pic)
     }
     pic_update(pic);
     return vector & 0xFF;
-}
-
-static int pic_cpu_ack(void *opaque)
-{
-    return pic_ack(opaque);
 }
 
 void pic_set_irq(struct pic *pic, unsigned irq, bool level)
@@ -280,47 +273,113 @@ void pic_reset(struct pic *pic)
     pic_update(pic);
 }
 
-static void pic_dev_reset(void *dev)
+static void pic_dev_reset(struct device *d)
 {
-    pic_reset(dev);
+    pic_reset(container_of(d, struct pic, dev));
 }
 
-static void pic_destroy(void *dev)
+/* The guest-visible state of one chip, in a fixed order. */
+static void chip_save(const struct pic_chip *c, struct state_out *out)
 {
-    struct pic *pic = dev;
-    if (pic->vm && pic->vm->cpu.pins.irq_opaque == pic) {
-        pic->vm->cpu.pins.irq_ack = NULL;
-        pic->vm->cpu.pins.irq_opaque = NULL;
-        pic->vm->cpu.irq_line = false;
+    state_put_u8(out, c->irr);
+    state_put_u8(out, c->isr);
+    state_put_u8(out, c->imr);
+    state_put_u8(out, c->pins);
+    state_put_u8(out, c->elcr);
+    state_put_u8(out, c->vector_base);
+    state_put_u8(out, c->priority_add);
+    state_put_u8(out, c->init_state);
+    state_put_u8(out, c->icw3);
+    state_put_bool(out, c->icw4_needed);
+    state_put_bool(out, c->single);
+    state_put_bool(out, c->auto_eoi);
+    state_put_bool(out, c->rotate_on_aeoi);
+    state_put_bool(out, c->sfnm);
+    state_put_bool(out, c->special_mask);
+    state_put_bool(out, c->read_isr);
+    state_put_bool(out, c->poll);
+}
+
+static void chip_load(struct pic_chip *c, struct state_in *in)
+{
+    c->irr = state_get_u8(in);
+    c->isr = state_get_u8(in);
+    c->imr = state_get_u8(in);
+    c->pins = state_get_u8(in);
+    c->elcr = state_get_u8(in);
+    c->vector_base = state_get_u8(in);
+    c->priority_add = state_get_u8(in);
+    c->init_state = state_get_u8(in);
+    c->icw3 = state_get_u8(in);
+    c->icw4_needed = state_get_bool(in);
+    c->single = state_get_bool(in);
+    c->auto_eoi = state_get_bool(in);
+    c->rotate_on_aeoi = state_get_bool(in);
+    c->sfnm = state_get_bool(in);
+    c->special_mask = state_get_bool(in);
+    c->read_isr = state_get_bool(in);
+    c->poll = state_get_bool(in);
+    /* What the registers cannot hold: ELCR bits that do not exist, a
+     * rotation or an init step out of range, vector bits 2-0. */
+    if ((c->elcr & ~c->elcr_mask) || c->priority_add > 7 || c->init_state > 3 ||
+        (c->vector_base & 7))
+        state_in_fail(in);
+}
+
+static void pic_save(const struct device *d, struct state_out *out)
+{
+    const struct pic *pic = container_of(d, const struct pic, dev);
+    chip_save(&pic->chip[0], out);
+    chip_save(&pic->chip[1], out);
+}
+
+/* INTR is derived (pic_update); the counters are statistics, not state. */
+static int pic_load(struct device *d, struct state_in *in, bool commit)
+{
+    struct pic *pic = container_of(d, struct pic, dev);
+    struct pic_chip c[2] = { pic->chip[0], pic->chip[1] };
+    chip_load(&c[0], in);
+    chip_load(&c[1], in);
+    if (!state_in_ok(in, true))
+        return -1;
+    if (commit) {
+        pic->chip[0] = c[0];
+        pic->chip[1] = c[1];
+        pic_update(pic);
     }
-    free(pic);
+    return 0;
+}
+
+static void pic_dump(const struct device *d, char *buf, size_t len)
+{
+    const struct pic *pic = container_of(d, const struct pic, dev);
+    const struct pic_chip *m = &pic->chip[0], *s = &pic->chip[1];
+    snprintf(buf, len,
+             "irr %02x/%02x isr %02x/%02x imr %02x/%02x base %02x/%02x elcr %02x/%02x "
+             "intr %d",
+             m->irr, s->irr, m->isr, s->isr, m->imr, s->imr, m->vector_base,
+             s->vector_base, m->elcr, s->elcr, pic->intr);
 }
 
 static const struct io_ops pic_io = { .in = pic_in, .out = pic_out };
-static const struct device_ops pic_dev = {
-    .name = "pic", .reset = pic_dev_reset, .destroy = pic_destroy,
+static const struct device_ops pic_ops = {
+    .type = "pic", .reset = pic_dev_reset, .save = pic_save, .load = pic_load,
+    .dump = pic_dump, .destroy = device_free,
 };
+_Static_assert(offsetof(struct pic, dev) == 0, "device_free frees the state");
 
-struct pic *pic_create(struct vm *vm)
+struct pic *pic_create(struct signal_line intr)
 {
     struct pic *pic = calloc(1, sizeof(*pic));
     if (!pic)
         return NULL;
-    pic->vm = vm;
+    device_init(&pic->dev, &pic_ops, "pic");
+    device_add_ports(&pic->dev, PIC_MASTER_BASE, 2, &pic_io, pic);
+    device_add_ports(&pic->dev, PIC_SLAVE_BASE, 2, &pic_io, pic);
+    device_add_ports(&pic->dev, PIC_ELCR_BASE, 2, &pic_io, pic);
+    pic->intr_out = intr;
     pic->chip[0].elcr_mask = 0xF8;  /* IRQ 0, 1, 2 are always edge */
     pic->chip[1].elcr_mask = 0xDE;  /* IRQ 8 and 13 are always edge */
     pic_reset(pic);
-    if (vm_add_device(vm, &pic_dev, pic) < 0) {
-        free(pic);
-        return NULL;
-    }
-    /* From here the VM owns pic: a failed registration leaves it there. */
-    if (iobus_register(&vm->io, PIC_MASTER_BASE, 2, &pic_io, pic, "pic-master") < 0 ||
-        iobus_register(&vm->io, PIC_SLAVE_BASE, 2, &pic_io, pic, "pic-slave") < 0 ||
-        iobus_register(&vm->io, PIC_ELCR_BASE, 2, &pic_io, pic, "elcr") < 0)
-        return NULL;
-    vm->cpu.pins.irq_ack = pic_cpu_ack;
-    vm->cpu.pins.irq_opaque = pic;
-    pic_update(pic);
     return pic;
 }

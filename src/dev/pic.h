@@ -9,8 +9,8 @@
  * `struct irq_pin` from pic_irq_pin()).  An input is edge triggered unless
  * its ELCR bit is set: an edge input latches a request (IRR) on a 0->1
  * transition, a level input requests as long as it is high.  The PIC drives
- * the CPU's INTR input (cpu.irq_line) and answers its INTA cycle
- * (cpu.pins.irq_ack) with a vector: a request masked or withdrawn between INTR
+ * its INTR output (a signal_line the board connects to the CPU) and answers
+ * the INTA cycle (pic_ack, which the board hands the CPU) with a vector: a request masked or withdrawn between INTR
  * and INTA gives the spurious IRQ 7 (master) or 15 (slave; the master then
  * holds IR2 in service), whose ISR bit is not set, as on the hardware.
  *
@@ -33,8 +33,8 @@
 #include <stdint.h>
 
 #include "dev/irq.h"
-
-struct vm;
+#include "dev/signals.h"
+#include "vm/device.h"
 
 #define PIC_MASTER_BASE 0x20
 #define PIC_SLAVE_BASE 0xA0
@@ -64,18 +64,17 @@ struct pic_chip {
 };
 
 struct pic {
-    struct vm *vm;       /* whose CPU the PIC interrupts (may be NULL) */
+    struct device dev;   /* first: device_free */
+    struct signal_line intr_out; /* INTR, to the CPU */
     struct pic_chip chip[2];  /* [0] master, [1] slave */
     bool intr;           /* level of the INTR output, as given to the CPU */
     uint64_t acks;       /* INTA cycles answered */
     uint64_t spurious;   /* of which spurious (IRQ 7 or 15) */
 };
 
-/* Creates the pair, registers its ports on the VM's bus, becomes the CPU's
- * interrupt controller (cpu.pins.irq_ack/irq_opaque) and adds itself to the VM,
- * which owns it from then on.  Returns NULL if ports are taken or the
- * device table is full. */
-struct pic *pic_create(struct vm *vm);
+/* Creates the pair at its reset state, declaring its ports; `intr` is its
+ * INTR output (may be unconnected).  NULL when out of memory. */
+struct pic *pic_create(struct signal_line intr);
 
 /* Drives IRQ line `irq` (0-15; others, and 2 while the master is
  * cascaded, are ignored) to `level`. */
@@ -86,8 +85,8 @@ struct irq_pin pic_irq_pin(struct pic *pic, unsigned irq);
 
 /* The INTA cycle: the vector of the highest priority request, updating
  * ISR/IRR, or the spurious vector (IRQ 7's) when nothing is requested any
- * more.  Always a vector 0-255.  The CPU reaches it through cpu.pins.irq_ack,
- * only while cpu.irq_line is high. */
+ * more.  Always a vector 0-255.  The CPU reaches it through the board, only
+ * while INTR is high. */
 int pic_ack(struct pic *pic);
 
 /* Resets both chips to their power-on state (keeps the input levels). */

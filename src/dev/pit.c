@@ -1,9 +1,8 @@
 /* The 8254 PIT and port 0x61; see pit.h. */
 #include "dev/pit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-
-#include "machine/vm.h"
 
 #define NONE UINT64_MAX
 
@@ -110,7 +109,7 @@ static void ch_start(struct pit_channel *c, uint64_t t)
     }
 }
 
-void pit_advance(struct pit *pit, uint64_t now_ns)
+static void follow_out0(struct pit *pit, uint64_t now_ns)
 {
     uint64_t t = pit_ns_to_ticks(now_ns);
     if (t < pit->irq_tick)
@@ -129,6 +128,17 @@ void pit_advance(struct pit *pit, uint64_t now_ns)
     pit->irq_tick = t;
 }
 
+void pit_advance(struct pit *pit, uint64_t now_ns)
+{
+    follow_out0(pit, now_ns);
+    timer_arm(pit->sched, &pit->timer, pit_next_event(pit, now_ns));
+}
+
+static void pit_timer_fire(void *opaque, uint64_t now_ns)
+{
+    pit_advance(opaque, now_ns);
+}
+
 uint64_t pit_next_event(struct pit *pit, uint64_t now_ns)
 {
     const struct pit_channel *c = &pit->ch[0];
@@ -137,11 +147,6 @@ uint64_t pit_next_event(struct pit *pit, uint64_t now_ns)
     if (d == NONE || d > NONE - c->load_tick)
         return NONE;
     return pit_ticks_to_ns(c->load_tick + d);
-}
-
-static uint64_t pit_dev_next_event(void *dev, uint64_t now_ns)
-{
-    return pit_next_event(dev, now_ns);
 }
 
 uint16_t pit_read_count(struct pit *pit, unsigned ch, uint64_t now_ns)
@@ -351,45 +356,141 @@ void pit_reset(struct pit *pit)
     pit->port_b = 0;
     pit->irq_tick = pit_ns_to_ticks(dev_clock_now(&pit->clock));
     irq_pin_set(&pit->irq0, false);
+    timer_disarm(pit->sched, &pit->timer);
 }
 
-static void pit_dev_reset(void *dev)
+static void pit_dev_reset(struct device *d)
 {
-    pit_reset(dev);
+    pit_reset(container_of(d, struct pit, dev));
 }
 
-static void pit_destroy(void *dev)
+static void ch_save(const struct pit_channel *c, struct state_out *out)
 {
-    free(dev);
+    state_put_u32(out, c->count);
+    state_put_u32(out, c->cur);
+    state_put_u8(out, c->mode_bits);
+    state_put_u8(out, c->mode);
+    state_put_u8(out, c->rw);
+    state_put_bool(out, c->bcd);
+    state_put_bool(out, c->gate);
+    state_put_bool(out, c->null_count);
+    state_put_bool(out, c->armed);
+    state_put_bool(out, c->counting);
+    state_put_bool(out, c->out_idle);
+    state_put_bool(out, c->stopped);
+    state_put_u64(out, c->stopped_d);
+    state_put_u64(out, c->load_tick);
+    state_put_u8(out, c->latch_state);
+    state_put_u16(out, c->latch);
+    state_put_bool(out, c->status_latched);
+    state_put_u8(out, c->status);
+    state_put_bool(out, c->read_msb);
+    state_put_bool(out, c->write_msb);
+    state_put_u8(out, c->write_lsb);
+}
+
+static void ch_load(struct pit_channel *c, struct state_in *in)
+{
+    c->count = state_get_u32(in);
+    c->cur = state_get_u32(in);
+    c->mode_bits = state_get_u8(in);
+    c->mode = state_get_u8(in);
+    c->rw = state_get_u8(in);
+    c->bcd = state_get_bool(in);
+    c->gate = state_get_bool(in);
+    c->null_count = state_get_bool(in);
+    c->armed = state_get_bool(in);
+    c->counting = state_get_bool(in);
+    c->out_idle = state_get_bool(in);
+    c->stopped = state_get_bool(in);
+    c->stopped_d = state_get_u64(in);
+    c->load_tick = state_get_u64(in);
+    c->latch_state = state_get_u8(in);
+    c->latch = state_get_u16(in);
+    c->status_latched = state_get_bool(in);
+    c->status = state_get_u8(in);
+    c->read_msb = state_get_bool(in);
+    c->write_msb = state_get_bool(in);
+    c->write_lsb = state_get_u8(in);
+    /* Counts are 1..0x10000 once written (0 before), the running one is
+     * never 0 (it divides); the effective mode follows M2-M0. */
+    uint8_t mode = c->mode_bits > 5 ? c->mode_bits & 3 : c->mode_bits;
+    if (c->count > 0x10000 || c->cur == 0 || c->cur > 0x10000 || c->mode_bits > 7 ||
+        c->mode != mode || c->rw > 3 || c->latch_state > 3)
+        state_in_fail(in);
+}
+
+static void pit_save(const struct device *d, struct state_out *out)
+{
+    const struct pit *pit = container_of(d, const struct pit, dev);
+    for (unsigned i = 0; i < 3; i++)
+        ch_save(&pit->ch[i], out);
+    state_put_u8(out, pit->port_b);
+    state_put_u64(out, pit->irq_tick);
+}
+
+/* The timer's deadline is not stored: it follows from the channels and is
+ * armed again from them. */
+static int pit_load(struct device *d, struct state_in *in, bool commit)
+{
+    struct pit *pit = container_of(d, struct pit, dev);
+    struct pit_channel ch[3];
+    for (unsigned i = 0; i < 3; i++) {
+        ch[i] = pit->ch[i];
+        ch_load(&ch[i], in);
+    }
+    uint8_t port_b = state_get_u8(in);
+    uint64_t irq_tick = state_get_u64(in);
+    if (port_b > 0x0F)
+        state_in_fail(in);
+    if (!state_in_ok(in, true))
+        return -1;
+    if (commit) {
+        for (unsigned i = 0; i < 3; i++)
+            pit->ch[i] = ch[i];
+        pit->port_b = port_b;
+        pit->irq_tick = irq_tick;
+        irq_pin_set(&pit->irq0, ch_out(&pit->ch[0], irq_tick));
+        timer_arm(pit->sched, &pit->timer,
+                  pit_next_event(pit, dev_clock_now(&pit->clock)));
+    }
+    return 0;
+}
+
+static void pit_dump(const struct device *d, char *buf, size_t len)
+{
+    const struct pit *pit = container_of(d, const struct pit, dev);
+    int n = 0;
+    for (unsigned i = 0; i < 3 && n >= 0 && (size_t)n < len; i++) {
+        const struct pit_channel *c = &pit->ch[i];
+        n += snprintf(buf + n, len - (size_t)n, "%sch%u mode %u count %u%s%s", i ? " " : "",
+                      i, c->mode, c->count, c->counting ? " counting" : "",
+                      c->gate ? "" : " gate-low");
+    }
+    if (n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, " port61 %02x edges %llu", pit->port_b,
+                 (unsigned long long)pit->irq_edges);
 }
 
 static const struct io_ops pit_io = { .in = pit_in_port, .out = pit_out_port };
-static void pit_dev_advance(void *dev, uint64_t now_ns)
-{
-    pit_advance(dev, now_ns);
-}
-
-static const struct device_ops pit_dev = {
-    .name = "pit", .reset = pit_dev_reset, .next_event = pit_dev_next_event,
-    .advance = pit_dev_advance,
-    .destroy = pit_destroy,
+static const struct device_ops pit_ops = {
+    .type = "pit", .reset = pit_dev_reset, .save = pit_save, .load = pit_load,
+    .dump = pit_dump, .destroy = device_free,
 };
+_Static_assert(offsetof(struct pit, dev) == 0, "device_free frees the state");
 
-struct pit *pit_create(struct vm *vm, struct dev_clock clock, struct irq_pin irq0)
+struct pit *pit_create(struct dev_clock clock, struct sched *sched, struct irq_pin irq0)
 {
     struct pit *pit = calloc(1, sizeof(*pit));
     if (!pit)
         return NULL;
-    pit->vm = vm;
+    device_init(&pit->dev, &pit_ops, "pit");
+    device_add_ports(&pit->dev, PIT_BASE, 4, &pit_io, pit);
+    device_add_ports(&pit->dev, PIT_PORT_B, 1, &pit_io, pit);
     pit->clock = clock;
+    pit->sched = sched;
+    timer_init(&pit->timer, pit_timer_fire, pit, false);
     pit->irq0 = irq0;
     pit_reset(pit);
-    if (vm_add_device(vm, &pit_dev, pit) < 0) {
-        free(pit);
-        return NULL;
-    }
-    if (iobus_register(&vm->io, PIT_BASE, 4, &pit_io, pit, "pit") < 0 ||
-        iobus_register(&vm->io, PIT_PORT_B, 1, &pit_io, pit, "port-b") < 0)
-        return NULL;
     return pit;
 }

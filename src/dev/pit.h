@@ -10,8 +10,9 @@
  * Time: the input clock is 1.193182 MHz.  A channel does not tick: it
  * remembers the clock tick at which its count was loaded, and counts and
  * OUT levels are computed from the clock (struct dev_clock) when read.
- * The board calls pit_advance(pit, now) at or after the time that
- * next_event (device_ops, or pit_next_event) asked for; pit_advance drives
+ * The PIT arms a timer (vm/sched.h) for the next rising edge of OUT 0
+ * (pit_next_event) and follows OUT 0 when it fires (pit_advance, which
+ * tests built without a scheduler call by hand); pit_advance drives
  * IRQ 0 with the edges of OUT 0 since the last call (at most one rising
  * edge per call: the PIC latches one request per line anyway).  Port
  * accesses advance the PIT to the clock's time first, so edges before a
@@ -36,8 +37,8 @@
 #include <stdint.h>
 
 #include "dev/irq.h"
-
-struct vm;
+#include "vm/device.h"
+#include "vm/sched.h"
 
 #define PIT_BASE 0x40
 #define PIT_PORT_B 0x61
@@ -71,8 +72,10 @@ struct pit_channel {
 };
 
 struct pit {
-    struct vm *vm;
+    struct device dev;     /* first: device_free */
     struct dev_clock clock;
+    struct sched *sched;   /* where `timer` is armed; NULL: by hand */
+    struct timer timer;    /* OUT 0's next rising edge */
     struct irq_pin irq0;   /* channel 0's OUT */
     struct pit_channel ch[3];
     uint8_t port_b;        /* port 0x61 bits 0-3 as written: 0 gate 2,
@@ -82,10 +85,10 @@ struct pit {
     uint64_t irq_edges;    /* rising edges given to IRQ 0 */
 };
 
-/* Creates the PIT, registers ports 0x40-0x43 and 0x61 and adds it to the
- * VM, which owns it from then on.  `irq0` may be unconnected (no .set).
- * Returns NULL if ports are taken or the device table is full. */
-struct pit *pit_create(struct vm *vm, struct dev_clock clock, struct irq_pin irq0);
+/* Creates the PIT at its reset state, declaring ports 0x40-0x43 and 0x61.
+ * `irq0` may be unconnected (no .set), `sched` NULL (no timer: the caller
+ * calls pit_advance).  NULL when out of memory. */
+struct pit *pit_create(struct dev_clock clock, struct sched *sched, struct irq_pin irq0);
 
 /* Follows OUT 0 up to now_ns, raising/lowering IRQ 0. */
 void pit_advance(struct pit *pit, uint64_t now_ns);

@@ -7,12 +7,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct vm;
+#include "vm/device.h"
 
 #define POST_PORT 0x80
 #define POST_RING 16
 
 struct post {
+    struct device dev;     /* first: device_free */
     FILE *log;             /* where `POST 0xNN` lines go; NULL: silent */
     uint64_t count;        /* codes written since creation */
     uint8_t last;          /* last code written (0 before any) */
@@ -29,6 +30,7 @@ static inline uint8_t post_recent(const struct post *p, unsigned n)
 /* Registers port 0x80 and adds the device to the VM (which owns it from then
  * on).  `log` may be NULL.  Returns NULL if the port is taken or the device
  * table is full. */
-struct post *post_create(struct vm *vm, FILE *log);
+/* Declares port 0x80.  NULL when out of memory. */
+struct post *post_create(FILE *log);
 
 #endif

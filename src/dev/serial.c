@@ -4,9 +4,8 @@
  * ("PC16550D") sheet; the TI TL16C550 sheet says the same in other words. */
 #include "dev/serial.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-
-#include "machine/vm.h"
 
 #define NONE UINT64_MAX
 
@@ -107,6 +106,8 @@ static bool irq_wanted(const struct serial *s, uint64_t t)
            iir_id(s, t) != UART_IIR_NO_INT;
 }
 
+/* Every change of state ends here: the IRQ pin follows, and the timer is
+ * moved to the next character timeout. */
 static void update_irq(struct serial *s, uint64_t t)
 {
     bool level = irq_wanted(s, t);
@@ -114,6 +115,7 @@ static void update_irq(struct serial *s, uint64_t t)
         s->irq_level = level;
         irq_pin_set(&s->irq, level);
     }
+    timer_arm(s->sched, &s->timer, serial_next_event(s, t));
 }
 
 /* --- receiver ------------------------------------------------------------ */
@@ -387,18 +389,18 @@ uint64_t serial_next_event(struct serial *s, uint64_t now_ns)
     return d > now_ns ? d : NONE;
 }
 
-static uint64_t serial_dev_next_event(void *dev, uint64_t now_ns)
+static void serial_timer_fire(void *opaque, uint64_t now_ns)
 {
-    return serial_next_event(dev, now_ns);
+    serial_advance(opaque, now_ns);
 }
 
 /* --- the device ----------------------------------------------------------- */
 
 /* Values after a master reset (data sheet, table 9); the divisor latch is
  * not reset by the hardware; 9600 baud is what BIOSes leave. */
-static void serial_reset(void *dev)
+static void serial_reset(struct device *d)
 {
-    struct serial *s = dev;
+    struct serial *s = container_of(d, struct serial, dev);
     uint64_t t = now(s);
     rx_clear(s, t);
     s->rbr = 0;
@@ -411,9 +413,12 @@ static void serial_reset(void *dev)
     update_irq(s, t);
 }
 
-void serial_connect(struct serial *s, struct dev_clock clock, struct irq_pin irq)
+void serial_connect(struct serial *s, struct dev_clock clock, struct sched *sched,
+                    struct irq_pin irq)
 {
+    timer_disarm(s->sched, &s->timer);
     s->clock = clock;
+    s->sched = sched;
     s->irq = irq;
     uint64_t t = now(s);
     s->rx_activity_ns = t;
@@ -421,38 +426,107 @@ void serial_connect(struct serial *s, struct dev_clock clock, struct irq_pin irq
     irq_pin_set(&s->irq, s->irq_level);
 }
 
-static void serial_destroy(void *dev)
+/* The receive FIFO is saved as its characters in order (not the ring's
+ * layout), so that a load followed by a save gives the same bytes. */
+static void serial_save(const struct device *d, struct state_out *out)
 {
-    free(dev);
+    const struct serial *s = container_of(d, const struct serial, dev);
+    state_put_u8(out, s->rx_count);
+    for (unsigned i = 0; i < s->rx_count; i++) {
+        const struct serial_char *c = &s->rx[(s->rx_head + i) % SERIAL_FIFO_SIZE];
+        state_put_u8(out, c->byte);
+        state_put_u8(out, c->err);
+    }
+    state_put_u8(out, s->rbr);
+    state_put_u64(out, s->rx_activity_ns);
+    state_put_u8(out, s->ier);
+    state_put_u8(out, s->lcr);
+    state_put_u8(out, s->mcr);
+    state_put_u8(out, s->fcr);
+    state_put_u8(out, s->scr);
+    state_put_u8(out, s->lsr_err);
+    state_put_u8(out, s->msr_delta);
+    state_put_u8(out, s->msr_in);
+    state_put_u8(out, s->dll);
+    state_put_u8(out, s->dlm);
+    state_put_bool(out, s->thre_pending);
+    state_put_bool(out, s->irq_level);
+}
+
+static int serial_load(struct device *d, struct state_in *in, bool commit)
+{
+    struct serial *s = container_of(d, struct serial, dev);
+    struct serial n = *s;
+    const uint8_t char_errs = UART_LSR_PE | UART_LSR_FE | UART_LSR_BI;
+    n.rx_head = 0;
+    n.rx_count = state_get_u8(in);
+    if (n.rx_count > SERIAL_FIFO_SIZE) {
+        state_in_fail(in);
+        return -1;
+    }
+    for (unsigned i = 0; i < n.rx_count; i++) {
+        n.rx[i].byte = state_get_u8(in);
+        n.rx[i].err = state_get_u8(in);
+        if (n.rx[i].err & ~char_errs)
+            state_in_fail(in);
+    }
+    n.rbr = state_get_u8(in);
+    n.rx_activity_ns = state_get_u64(in);
+    n.ier = state_get_u8(in);
+    n.lcr = state_get_u8(in);
+    n.mcr = state_get_u8(in);
+    n.fcr = state_get_u8(in);
+    n.scr = state_get_u8(in);
+    n.lsr_err = state_get_u8(in);
+    n.msr_delta = state_get_u8(in);
+    n.msr_in = state_get_u8(in);
+    n.dll = state_get_u8(in);
+    n.dlm = state_get_u8(in);
+    n.thre_pending = state_get_bool(in);
+    n.irq_level = state_get_bool(in);
+    /* Only bits the registers keep (write_reg, write_fcr), and no more
+     * characters than the receiver holds in its mode. */
+    unsigned cap = (n.fcr & UART_FCR_ENABLE) ? SERIAL_FIFO_SIZE : 1;
+    if (n.ier > 0x0F || n.mcr > 0x1F ||
+        (n.fcr & ~(UART_FCR_ENABLE | UART_FCR_DMA | UART_FCR_TRIGGER)) ||
+        (n.lsr_err & ~(char_errs | UART_LSR_OE)) || n.msr_delta > 0x0F ||
+        (n.msr_in & 0x0F) || n.rx_count > cap)
+        state_in_fail(in);
+    if (!state_in_ok(in, true))
+        return -1;
+    if (commit) {
+        *s = n;
+        irq_pin_set(&s->irq, s->irq_level);
+        timer_arm(s->sched, &s->timer, serial_next_event(s, now(s)));
+    }
+    return 0;
+}
+
+static void serial_dump(const struct device *d, char *buf, size_t len)
+{
+    const struct serial *s = container_of(d, const struct serial, dev);
+    snprintf(buf, len, "base %#x ier %02x lcr %02x mcr %02x fcr %02x rx %u irq %d tx %llu",
+             s->base, s->ier, s->lcr, s->mcr, s->fcr, s->rx_count, s->irq_level,
+             (unsigned long long)s->tx_bytes);
 }
 
 static const struct io_ops serial_io = { .in = serial_in, .out = serial_out };
-static void serial_dev_advance(void *dev, uint64_t now_ns)
-{
-    serial_advance(dev, now_ns);
-}
-
-static const struct device_ops serial_dev = {
-    .name = "serial", .reset = serial_reset, .next_event = serial_dev_next_event,
-    .advance = serial_dev_advance,
-    .destroy = serial_destroy,
+static const struct device_ops serial_ops = {
+    .type = "serial", .reset = serial_reset, .save = serial_save, .load = serial_load,
+    .dump = serial_dump, .destroy = device_free,
 };
+_Static_assert(offsetof(struct serial, dev) == 0, "device_free frees the state");
 
-struct serial *serial_create(struct vm *vm, uint16_t base, struct char_sink out)
+struct serial *serial_create(const char *name, uint16_t base, struct char_sink out)
 {
     struct serial *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
+    device_init(&s->dev, &serial_ops, name);
+    device_add_ports(&s->dev, base, 8, &serial_io, s);
+    timer_init(&s->timer, serial_timer_fire, s, false);
     s->out = out;
     s->base = base;
-    serial_reset(s);
-    /* Handed to the VM first, so that it is freed with the VM even if the
-     * ports turn out to be taken (the bus cannot unregister). */
-    if (vm_add_device(vm, &serial_dev, s) < 0) {
-        free(s);
-        return NULL;
-    }
-    if (iobus_register(&vm->io, base, 8, &serial_io, s, "serial") < 0)
-        return NULL;
+    serial_reset(&s->dev);
     return s;
 }

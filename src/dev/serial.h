@@ -42,9 +42,9 @@
  * bits (DCTS, DDSR, TERI on RI's falling edge, DDCD).
  *
  * Time: only the character timeout depends on it.  The UART reads guest
- * nanoseconds from a struct dev_clock (serial_connect); its next_event is
- * the timeout's deadline, at or after which the board calls
- * serial_advance().  Port accesses and serial_receive look at the clock
+ * nanoseconds from a struct dev_clock (serial_connect) and arms a timer
+ * (vm/sched.h) for the timeout's deadline (serial_next_event), which calls
+ * serial_advance() (by hand in tests built without a scheduler).  Port accesses and serial_receive look at the clock
  * themselves.  With no clock connected the timeout counts as expired at
  * once, so that a board without time still sees every byte. */
 #ifndef PLEX86_DEV_SERIAL_H
@@ -56,8 +56,8 @@
 
 #include "dev/chardev.h"
 #include "dev/irq.h"
-
-struct vm;
+#include "vm/device.h"
+#include "vm/sched.h"
 
 #define SERIAL_COM1_BASE 0x3F8
 #define SERIAL_COM1_IRQ 4
@@ -136,8 +136,11 @@ struct serial_char {
 };
 
 struct serial {
+    struct device dev;      /* first: device_free */
     struct char_sink out;   /* where transmitted bytes go */
     struct dev_clock clock;
+    struct sched *sched;    /* where `timer` is armed; NULL: by hand */
+    struct timer timer;     /* the character timeout */
     struct irq_pin irq;     /* unconnected until serial_connect */
     uint16_t base;
 
@@ -158,15 +161,16 @@ struct serial {
     uint64_t rx_bytes;      /* bytes the host handed in (serial_receive) */
 };
 
-/* Creates the port at `base` (8 ports) writing to `out`, registers it on the
- * VM's bus and adds it to the VM, which owns it from then on.  The IRQ pin
- * and clock start unconnected.  Returns NULL if the ports are taken or the
- * device table is full. */
-struct serial *serial_create(struct vm *vm, uint16_t base, struct char_sink out);
+/* Creates the port `name` ("serial0") at `base` (8 ports declared) writing
+ * to `out`.  The IRQ pin, clock and scheduler start unconnected.  NULL
+ * when out of memory. */
+struct serial *serial_create(const char *name, uint16_t base, struct char_sink out);
 
-/* Connects the time source (for the character timeout) and the IRQ pin
- * (on a PC: the PIC's IRQ 4 for COM1).  Either may be left zeroed. */
-void serial_connect(struct serial *s, struct dev_clock clock, struct irq_pin irq);
+/* Connects the time source and scheduler (for the character timeout) and
+ * the IRQ pin (on a PC: the PIC's IRQ 4 for COM1).  Any may be left
+ * zeroed/NULL. */
+void serial_connect(struct serial *s, struct dev_clock clock, struct sched *sched,
+                    struct irq_pin irq);
 
 /* How many bytes serial_receive would take now. */
 size_t serial_rx_room(const struct serial *s);

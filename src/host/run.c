@@ -40,7 +40,7 @@ int exit_status_for(enum vm_exit_reason reason, int code, bool no_reboot)
         return code & 0xFF;
     case VM_EXIT_SHUTDOWN:
     case VM_EXIT_RESET:
-        /* Only reached with -no-reboot (plex86_run reboots otherwise):
+        /* Only reached with -no-reboot (pc_run reboots otherwise):
          * the user asked for the reset to end the VM, as QEMU does. */
         return no_reboot ? EXIT_STATUS_OK : EXIT_STATUS_SHUTDOWN;
     case VM_EXIT_NONE:
@@ -120,6 +120,9 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
         return -1;
     if (o->log_items & CLI_LOG_POST)
         pc->post_log = *log;
+    pc->no_reboot = o->no_reboot;
+    if (o->log_items & CLI_LOG_EXIT)
+        pc->reboot_log = *log;
     return 0;
 }
 
@@ -140,9 +143,9 @@ static void log_exit(FILE *log, const struct vm *vm, int status, int sig)
 }
 
 /* The console's hooks into the run loop (vm_host_hooks): typed bytes move
- * into the UART between slices (about every 0.5 ms of guest work) and
- * while the guest idles in HLT, when we sleep in ppoll() on stdin until
- * the next device event. */
+ * into the UART from the VM's polling timer (every VM_POLL_NS of guest
+ * time) and while the guest idles in HLT, when we sleep in ppoll() on
+ * stdin until the next timer. */
 struct console_hooks {
     struct console *con;
     struct pc *pc;
@@ -170,11 +173,11 @@ static int console_hook_wait(void *opaque, uint64_t timeout_ns)
 }
 
 #if PLEX86_ACCOUNTING
-/* Steps (instructions plus exceptions) per vm_run() call while an account
- * watches the VM: 10 to 20 ms today, so a signal or a due
- * --metrics rewrite waits at most that long, and the extra calls cost
- * nothing measurable. */
-#define RUN_SLICE (1u << 20)
+/* The accounting tick: a housekeeping timer every 10 ms of guest time
+ * while an account watches the VM, so a signal or a due --metrics rewrite
+ * waits about that long (host clock; under -icount as long as 10 ms of
+ * guest time takes). */
+#define ACCT_TICK_NS 10000000u
 
 /* A signal is sent to the process, not to a VM: this flag is plex86's one
  * piece of process-wide mutable state, used only while an account is kept
@@ -220,62 +223,60 @@ static void release_signals(struct run_signals *rs)
 }
 #endif
 
-/* Runs the VM to its end, rebooting it after a triple fault or reset
- * unless -no-reboot.  With an account, in slices: between them the
- * account rewrites --metrics and a caught signal (*sig) ends the run. */
+#if PLEX86_ACCOUNTING
+/* The tick's timer: a caught signal ends the run (*sig, VM_EXIT_QUIT),
+ * else the account rewrites --metrics when its interval has passed. */
+struct acct_tick {
+    struct timer timer;
+    struct acct *acct;
+    struct vm *vm;
+    int *sig;
+};
+
+static void acct_tick_fire(void *opaque, uint64_t now_ns)
+{
+    struct acct_tick *t = opaque;
+    if (stop_signal) {
+        *t->sig = stop_signal;
+        vm_request_exit(t->vm, VM_EXIT_QUIT, 0);
+        return;
+    }
+    acct_poll(t->acct);
+    timer_arm(&t->vm->sched, &t->timer, now_ns + ACCT_TICK_NS);
+}
+
+static void acct_reboot_hook(void *opaque)
+{
+    acct_note_reset(opaque);
+}
+#endif
+
+/* Runs the VM to its end: the board reboots it after a triple fault or
+ * reset unless -no-reboot (pc_run); -max-insns is the VM's step limit;
+ * with an account, its tick timer rewrites --metrics and a caught signal
+ * (*sig) ends the run. */
 static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
-                                  const struct pc_config *cfg, FILE *log, struct acct *acct,
-                                  int *sig)
+                                  struct acct *acct, int *sig)
 {
     struct vm *vm = pc->vm;
-    char err[512];
     *sig = 0;
-    for (;;) {
-        uint64_t done = cpu_steps(&vm->cpu);
-        uint64_t left = o->max_insns ? o->max_insns - (done < o->max_insns ? done : o->max_insns) : 0;
-        if (o->max_insns && left == 0)
-            return vm->exit_reason = VM_EXIT_INSN_LIMIT;
-        uint64_t slice = left;
+    vm_limit_steps(vm, o->max_insns);
 #if PLEX86_ACCOUNTING
-        if (acct && (slice == 0 || slice > RUN_SLICE))
-            slice = RUN_SLICE;
-#endif
-        enum vm_exit_reason why = vm_run(vm, slice);
-        if (why == VM_EXIT_QUIT)
-            return why;
-#if PLEX86_ACCOUNTING
-        if (acct) {
-            if (stop_signal) {
-                *sig = stop_signal;
-                return why;
-            }
-            acct_poll(acct);
-            if (why == VM_EXIT_INSN_LIMIT && slice != left)
-                continue;   /* the slice ended, not the VM */
-        }
-#else
-        (void)acct;
-#endif
-        if ((why != VM_EXIT_SHUTDOWN && why != VM_EXIT_RESET) || o->no_reboot)
-            return why;
-        /* Without -no-reboot a triple fault resets the machine, as on a PC
-         * (a guest that keeps faulting reboots forever, as under QEMU). */
-        if (o->log_items & CLI_LOG_EXIT) {
-            char where[1024];
-            cpu_describe(&vm->cpu, where, sizeof(where));
-            fprintf(log, "plex86: %s, rebooting: %s\n",
-                    why == VM_EXIT_SHUTDOWN ? "triple fault" : "reset", where);
-        }
-        if (pc_reboot(pc, cfg, err, sizeof(err)) < 0) {
-            fprintf(stderr, "plex86: reboot: %s\n", err);
-            snprintf(vm->error, sizeof(vm->error), "reboot failed: %.200s", err);
-            return vm->exit_reason = VM_EXIT_ERROR;
-        }
-#if PLEX86_ACCOUNTING
-        if (acct)
-            acct_note_reset(acct);
-#endif
+    struct acct_tick tick = { .acct = acct, .vm = vm, .sig = sig };
+    if (acct) {
+        timer_init(&tick.timer, acct_tick_fire, &tick, true);
+        timer_arm(&vm->sched, &tick.timer, vm_now_ns(vm) + ACCT_TICK_NS);
+        pc->on_reboot = acct_reboot_hook;
+        pc->on_reboot_opaque = acct;
     }
+    enum vm_exit_reason why = pc_run(pc);
+    if (acct)
+        timer_disarm(&vm->sched, &tick.timer);
+    return why;
+#else
+    (void)acct;
+    return pc_run(pc);
+#endif
 }
 
 int plex86_run(const struct cli_options *o)
@@ -327,8 +328,9 @@ int plex86_run(const struct cli_options *o)
     }
     if (con) {
         hooks.con = con;
-        vm->host = (struct vm_host_hooks){ .poll = console_hook_poll,
-                                           .wait = console_hook_wait, .opaque = &hooks };
+        vm_set_host_hooks(vm, &(struct vm_host_hooks){ .poll = console_hook_poll,
+                                                       .wait = console_hook_wait,
+                                                       .opaque = &hooks });
     }
 #if PLEX86_ACCOUNTING
     struct run_signals rs;
@@ -348,7 +350,7 @@ int plex86_run(const struct cli_options *o)
     }
 #endif
     int sig;
-    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, &sig);
+    enum vm_exit_reason why = run_vm(pc, o, acct, &sig);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
     bool quit = con && console_quit_requested(con);
     if (quit)

@@ -82,6 +82,8 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     vm->mem.code_write = vm_code_write;
     vm->mem.code_opaque = vm->sbe;
     cpu_reset(&vm->cpu);
+    sched_init(&vm->sched);
+    vm->step_limit = UINT64_MAX;
     if (cfg->icount)
         vm_clock_init_icount(&vm->clock, vm_cpu_steps, &vm->cpu, cfg->icount_shift);
     else
@@ -94,8 +96,8 @@ void vm_destroy(struct vm *vm)
     if (!vm)
         return;
     for (unsigned i = vm->ndevices; i-- > 0;)
-        if (vm->devices[i].ops->destroy)
-            vm->devices[i].ops->destroy(vm->devices[i].state);
+        if (vm->devices[i]->ops->destroy)
+            vm->devices[i]->ops->destroy(vm->devices[i]);
     cpu_destroy(&vm->cpu);
     engine_destroy(vm->engine);
     sbe_destroy(vm->sbe);
@@ -109,20 +111,182 @@ void vm_invalidate_code(struct vm *vm)
     engine_flush(vm->engine);
 }
 
-int vm_add_device(struct vm *vm, const struct device_ops *ops, void *state)
+static void destroy_device(struct device *d)
 {
-    if (vm->ndevices >= VM_MAX_DEVICES)
+    if (d->ops->destroy)
+        d->ops->destroy(d);
+}
+
+static void describe_ports(char *buf, size_t len, uint16_t base, uint32_t count)
+{
+    if (count <= 1)
+        snprintf(buf, len, "0x%x", base);
+    else
+        snprintf(buf, len, "0x%x-0x%x", base, (unsigned)(base + count - 1));
+}
+
+/* Checks every resource of `d` against the buses before claiming any, so
+ * that a failed add leaves the buses as they were. */
+static int check_resources(struct vm *vm, const struct device *d, char *err,
+                           size_t errlen)
+{
+    const struct device_resources *r = &d->res;
+    if (r->overflow) {
+        snprintf(err, errlen, "%s: more port or MMIO ranges than a device may declare",
+                 d->name);
         return -1;
-    vm->devices[vm->ndevices++] = (struct device){ .ops = ops, .state = state };
+    }
+    for (unsigned i = 0; i < r->nports; i++) {
+        const struct device_ports *p = &r->ports[i];
+        char mine[32], theirs[32];
+        if (p->count == 0 || (uint32_t)p->base + p->count > 0x10000) {
+            snprintf(err, errlen, "%s: bad port range 0x%x+%u", d->name, p->base, p->count);
+            return -1;
+        }
+        const struct io_handler *h = iobus_find_overlap(&vm->io, p->base, p->count);
+        /* The device's own earlier ranges count too. */
+        for (unsigned k = 0; !h && k < i; k++) {
+            const struct device_ports *q = &r->ports[k];
+            if (p->base < q->base + q->count && q->base < p->base + p->count) {
+                describe_ports(mine, sizeof(mine), p->base, p->count);
+                describe_ports(theirs, sizeof(theirs), q->base, q->count);
+                snprintf(err, errlen, "port %s (%s) overlaps %s (%s)", theirs, d->name,
+                         mine, d->name);
+                return -1;
+            }
+        }
+        if (h) {
+            describe_ports(theirs, sizeof(theirs), h->base, h->count);
+            describe_ports(mine, sizeof(mine), p->base, p->count);
+            snprintf(err, errlen, "port %s (%s) overlaps %s (%s)", theirs, h->name, mine,
+                     d->name);
+            return -1;
+        }
+    }
+    for (unsigned i = 0; i < r->nmmio; i++) {
+        const struct device_mmio *m = &r->mmio[i];
+        const struct phys_region *o = physmem_find_overlap(&vm->mem, m->base, m->size);
+        if (o) {
+            snprintf(err, errlen, "memory 0x%08x-0x%08x (%s) overlaps 0x%08x-0x%08x (%s)",
+                     o->base, (unsigned)(o->base + o->size - 1), o->name, m->base,
+                     (unsigned)(m->base + m->size - 1), d->name);
+            return -1;
+        }
+    }
     return 0;
+}
+
+int vm_add_device(struct vm *vm, struct device *d, char *err, size_t errlen)
+{
+    if (!d) {
+        snprintf(err, errlen, "out of memory for a device");
+        return -1;
+    }
+    if (vm->ndevices >= VM_MAX_DEVICES) {
+        snprintf(err, errlen, "%s: more than %u devices", d->name, VM_MAX_DEVICES);
+        destroy_device(d);
+        return -1;
+    }
+    if (vm_find_device(vm, d->name)) {
+        snprintf(err, errlen, "two devices called %s", d->name);
+        destroy_device(d);
+        return -1;
+    }
+    if (check_resources(vm, d, err, errlen) < 0) {
+        destroy_device(d);
+        return -1;
+    }
+    const struct device_resources *r = &d->res;
+    for (unsigned i = 0; i < r->nports; i++) {
+        const struct device_ports *p = &r->ports[i];
+        if (iobus_register(&vm->io, p->base, p->count, p->ops, p->opaque, d->name) < 0) {
+            snprintf(err, errlen, "%s: the port bus is full", d->name);
+            goto undo;
+        }
+    }
+    for (unsigned i = 0; i < r->nmmio; i++) {
+        const struct device_mmio *m = &r->mmio[i];
+        if (physmem_add_mmio(&vm->mem, m->base, m->size, m->ops, m->opaque, d->name) < 0) {
+            snprintf(err, errlen, "%s: cannot map memory at 0x%08x+0x%x", d->name, m->base,
+                     m->size);
+            for (unsigned k = 0; k < i; k++)
+                physmem_remove_mmio(&vm->mem, r->mmio[k].base, r->mmio[k].opaque);
+            goto undo;
+        }
+    }
+    vm->devices[vm->ndevices++] = d;
+    return 0;
+undo:
+    for (unsigned i = 0; i < r->nports; i++)
+        iobus_unregister(&vm->io, r->ports[i].base, r->ports[i].opaque);
+    destroy_device(d);
+    return -1;
+}
+
+struct device *vm_find_device(struct vm *vm, const char *name)
+{
+    for (unsigned i = 0; i < vm->ndevices; i++)
+        if (strcmp(vm->devices[i]->name, name) == 0)
+            return vm->devices[i];
+    return NULL;
 }
 
 void vm_reset(struct vm *vm)
 {
     for (unsigned i = 0; i < vm->ndevices; i++)
-        if (vm->devices[i].ops->reset)
-            vm->devices[i].ops->reset(vm->devices[i].state);
+        if (vm->devices[i]->ops->reset)
+            vm->devices[i]->ops->reset(vm->devices[i]);
     cpu_reset(&vm->cpu);
+}
+
+int vm_map_io(struct vm *vm, uint16_t base, uint16_t count, const struct io_ops *ops,
+              void *opaque, const char *name)
+{
+    return iobus_register(&vm->io, base, count, ops, opaque, name);
+}
+
+void vm_unmap_io(struct vm *vm, uint16_t base, void *opaque)
+{
+    iobus_unregister(&vm->io, base, opaque);
+}
+
+int vm_map_mmio(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_ops *ops,
+                void *opaque, const char *name)
+{
+    if ((uint64_t)base < vm->mem.ram_size || physmem_find_overlap(&vm->mem, base, size))
+        return -1;
+    if (physmem_add_mmio(&vm->mem, base, size, ops, opaque, name) < 0)
+        return -1;
+    cpu_tlb_flush(&vm->cpu, true);
+    return 0;
+}
+
+void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque)
+{
+    if (physmem_remove_mmio(&vm->mem, base, opaque) == 0)
+        cpu_tlb_flush(&vm->cpu, true);
+}
+
+static void host_poll_fire(void *opaque, uint64_t now_ns)
+{
+    struct vm *vm = opaque;
+    if (vm->host.poll)
+        vm->host.poll(vm->host.opaque);
+    timer_arm(&vm->sched, &vm->host_poll, now_ns + VM_POLL_NS);
+}
+
+void vm_set_host_hooks(struct vm *vm, const struct vm_host_hooks *hooks)
+{
+    vm->host = *hooks;
+    timer_disarm(&vm->sched, &vm->host_poll);
+    timer_init(&vm->host_poll, host_poll_fire, vm, true);
+    if (hooks->poll)
+        timer_arm(&vm->sched, &vm->host_poll, vm_now_ns(vm));
+}
+
+void vm_limit_steps(struct vm *vm, uint64_t n)
+{
+    vm->step_limit = n ? cpu_steps(&vm->cpu) + n : UINT64_MAX;
 }
 
 void vm_set_a20(struct vm *vm, bool enabled)
@@ -145,41 +309,27 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
  * run about 2000 times a second. */
 #define VM_SLICE_STEPS (1u << 16)
 
-/* Brings every time-driven device up to `now` and returns the earliest
- * time one of them needs attention again. */
-static uint64_t service_devices(struct vm *vm, uint64_t now)
-{
-    uint64_t next = UINT64_MAX;
-    for (unsigned i = 0; i < vm->ndevices; i++) {
-        const struct device *d = &vm->devices[i];
-        if (d->ops->advance)
-            d->ops->advance(d->state, now);
-        if (d->ops->next_event) {
-            uint64_t t = d->ops->next_event(d->state, now);
-            if (t < next)
-                next = t;
-        }
-    }
-    return next;
-}
-
 /* The CPU executed HLT with interrupts enabled: let guest time pass until
- * a device raises an interrupt (or input arrives).  Returns false if
- * nothing can ever wake it. */
+ * a device raises an interrupt (or input arrives), firing timers as they
+ * come due.  Returns false if nothing can ever wake it. */
 static bool wait_while_halted(struct vm *vm)
 {
     struct cpu *c = &vm->cpu;
     vm_clock_slice(&vm->clock, false); /* halted: guest time is host time */
     for (;;) {
         uint64_t now = vm_now_ns(vm);
-        uint64_t next = service_devices(vm, now);
+        sched_run_due(&vm->sched, now);
         if (c->irq_line || c->nmi_pending || vm->exit_reason != VM_EXIT_NONE)
             return true;
         if (vm->clock.mode == VM_CLOCK_ICOUNT) {
             /* Repeatable: input is looked at, never waited for, and time
-             * jumps to the next event. */
+             * jumps to the next guest event (housekeeping timers do not
+             * move guest time). */
+            uint64_t next = sched_next_guest(&vm->sched);
             int r = vm->host.wait ? vm->host.wait(vm->host.opaque, 0) : -1;
-            if (next == UINT64_MAX) {
+            if (c->irq_line || vm->exit_reason != VM_EXIT_NONE)
+                return true;
+            if (next == SCHED_NEVER) {
                 if (r < 0)
                     return false;
                 if (r == 0)
@@ -192,11 +342,12 @@ static bool wait_while_halted(struct vm *vm)
             vm_clock_warp_to(&vm->clock, next);
             continue;
         }
-        uint64_t timeout = next == UINT64_MAX ? UINT64_MAX : next - now;
+        uint64_t next = sched_next(&vm->sched);
+        uint64_t timeout = next == SCHED_NEVER ? UINT64_MAX : next - now;
         int r = vm->host.wait ? vm->host.wait(vm->host.opaque, timeout) : -1;
         if (r < 0) {
-            /* No input can ever come: only a device event can wake it. */
-            if (next == UINT64_MAX)
+            /* No input can ever come: only a guest event can wake it. */
+            if (sched_next_guest(&vm->sched) == SCHED_NEVER)
                 return false;
             struct timespec ts = timespec_of_ns(timeout);
             nanosleep(&ts, NULL);
@@ -205,32 +356,41 @@ static bool wait_while_halted(struct vm *vm)
     }
 }
 
+/* Steps for the next slice: up to the earliest deadline (exactly, under
+ * -icount, so that runs repeat), the step limit, and VM_SLICE_STEPS. */
+static uint64_t slice_steps(struct vm *vm, uint64_t now)
+{
+    uint64_t slice = VM_SLICE_STEPS;
+    uint64_t next = sched_next(&vm->sched);
+    if (vm->clock.mode == VM_CLOCK_ICOUNT && next != SCHED_NEVER) {
+        uint64_t s = vm_clock_steps_for(&vm->clock, next > now ? next - now : 0);
+        if (s < slice)
+            slice = s;
+    }
+    if (vm->step_limit != UINT64_MAX) {
+        uint64_t left = vm->step_limit - cpu_steps(&vm->cpu);
+        if (left < slice)
+            slice = left;
+    }
+    return slice;
+}
+
 enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
 {
     struct cpu *c = &vm->cpu;
     vm->exit_reason = VM_EXIT_NONE;
-    uint64_t start = cpu_steps(c);
+    if (max_insns)
+        vm_limit_steps(vm, max_insns);
     for (;;) {
-        uint64_t budget = UINT64_MAX;
-        if (max_insns) {
-            uint64_t done = cpu_steps(c) - start;
-            if (done >= max_insns)
-                return vm->exit_reason = VM_EXIT_INSN_LIMIT;
-            budget = max_insns - done;
+        if (cpu_steps(c) >= vm->step_limit) {
+            vm->step_limit = UINT64_MAX;
+            return vm->exit_reason = VM_EXIT_INSN_LIMIT;
         }
-        if (vm->host.poll)
-            vm->host.poll(vm->host.opaque);
         uint64_t now = vm_now_ns(vm);
-        uint64_t next = service_devices(vm, now);
-        uint64_t slice = VM_SLICE_STEPS;
-        if (vm->clock.mode == VM_CLOCK_ICOUNT && next != UINT64_MAX) {
-            /* Exactly up to the event, so that runs repeat. */
-            uint64_t s = vm_clock_steps_for(&vm->clock, next > now ? next - now : 0);
-            if (s < slice)
-                slice = s;
-        }
-        if (slice > budget)
-            slice = budget;
+        sched_run_due(&vm->sched, now);
+        if (vm->exit_reason != VM_EXIT_NONE)
+            return vm->exit_reason;
+        uint64_t slice = slice_steps(vm, now);
         vm_clock_slice(&vm->clock, true);
         enum cpu_stop stop = engine_run(vm->engine, slice);
         if (vm->exit_reason != VM_EXIT_NONE)

@@ -11,8 +11,10 @@
 
 #include "cpu/cpu.h"
 #include "vm/clock.h"
+#include "vm/device.h"
 #include "vm/iobus.h"
 #include "vm/physmem.h"
+#include "vm/sched.h"
 
 #define VM_MAX_DEVICES 32
 
@@ -21,27 +23,6 @@
 #define VM_MAX_RAM_MB 3584u
 
 struct vm;
-
-/* One device, one file, one interface (STYLE.md item 2).  A device
- * registers its ports and MMIO windows on the VM's buses when created. */
-struct device_ops {
-    const char *name;
-    void (*reset)(void *dev);
-    /* Next time (in guest nanoseconds) the device needs attention, or
-     * UINT64_MAX for never.  The run loop makes sure the CPU does not run
-     * far past it (host clock: one slice; icount: exactly) and wakes a
-     * halted CPU for it. */
-    uint64_t (*next_event)(void *dev, uint64_t now_ns);
-    /* Brings the device's time-driven state (interrupt lines, flags) up to
-     * `now_ns`; called between slices.  NULL if it has none. */
-    void (*advance)(void *dev, uint64_t now_ns);
-    void (*destroy)(void *dev);
-};
-
-struct device {
-    const struct device_ops *ops;
-    void *state;
-};
 
 /* Why the VM stopped: the run loop's answer to its caller. */
 enum vm_exit_reason {
@@ -55,8 +36,9 @@ enum vm_exit_reason {
     VM_EXIT_QUIT,          /* the user quit (console escape, Ctrl-A x) */
 };
 
-/* What the host side lends the run loop: a poll between slices (e.g. to
- * move typed bytes into the UART) and a wait for a halted guest, which
+/* What the host side lends the run loop: a poll (e.g. to move typed bytes
+ * into the UART), run by a housekeeping timer every VM_POLL_NS of guest
+ * time (vm_set_host_hooks arms it), and a wait for a halted guest, which
  * returns when input may have arrived (1), at the timeout (0), or at once
  * with -1 when no input can ever come (stdin at EOF, no console): a guest
  * halted with nothing scheduled then ends the run (VM_EXIT_HALTED). */
@@ -93,11 +75,18 @@ struct vm {
     struct sbe *sbe;          /* attribute maps (src/sbe/sbe.h) */
     struct engine *engine;    /* runs the CPU (src/engine/engine.h) */
 
+    /* The devices, in the order they were added (reset, save and load go
+     * in this order); each owned by the VM, freed through ops->destroy. */
     unsigned ndevices;
-    struct device devices[VM_MAX_DEVICES];
+    struct device *devices[VM_MAX_DEVICES];
 
     struct vm_clock clock;    /* guest time (vm/clock.h) */
+    struct sched sched;       /* every timer (vm/sched.h) */
+    uint64_t step_limit;      /* stop when cpu_steps reaches it (the
+                                 instruction limit: a deadline on the step
+                                 count); UINT64_MAX: none */
     struct vm_host_hooks host;/* optional (console) */
+    struct timer host_poll;   /* runs host.poll */
     uint64_t halted_ns;       /* guest time spent waiting in HLT */
 
     enum vm_exit_reason exit_reason;
@@ -110,14 +99,40 @@ struct vm {
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 
-/* Adds a device to the VM (its state is owned by the VM from now on and
- * freed through ops->destroy).  Returns 0 or -1 if the table is full. */
-int vm_add_device(struct vm *vm, const struct device_ops *ops, void *state);
+/* Adds a device and claims the ports and MMIO windows it declared
+ * (device.h).  The VM owns the device from then on, also on failure (it
+ * is destroyed then).  NULL (a constructor out of memory), a full table,
+ * a duplicate name or a resource clash fail with one line in `err`, e.g.
+ * "port 0x3f8-0x3ff (serial0) overlaps 0x3f8 (debugcon)". */
+int vm_add_device(struct vm *vm, struct device *d, char *err, size_t errlen);
+
+/* The device called `name`, or NULL. */
+struct device *vm_find_device(struct vm *vm, const char *name);
+
+/* Installs the host hooks and arms the polling timer. */
+#define VM_POLL_NS 500000u
+void vm_set_host_hooks(struct vm *vm, const struct vm_host_hooks *hooks);
+
+/* Stops the next vm_run with VM_EXIT_INSN_LIMIT once `n` more steps have
+ * retired (0: no limit).  The limit holds across vm_run calls until it is
+ * reached. */
+void vm_limit_steps(struct vm *vm, uint64_t n);
 
 /* Opens or closes the A20 gate (port 0x92, the keyboard controller): the
  * memory map masks physical bit 20 and the CPU's cached translations,
  * which hold host pointers, are dropped. */
 void vm_set_a20(struct vm *vm, bool enabled);
+
+/* Maps or unmaps a range that moves at run time (a PCI BAR) on the port
+ * bus or in the memory map.  A memory range may not cover RAM or another
+ * region.  The CPU's cached translations are dropped.  map returns 0, or
+ * -1 when the range is taken or bad. */
+int vm_map_io(struct vm *vm, uint16_t base, uint16_t count, const struct io_ops *ops,
+              void *opaque, const char *name);
+void vm_unmap_io(struct vm *vm, uint16_t base, void *opaque);
+int vm_map_mmio(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_ops *ops,
+                void *opaque, const char *name);
+void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque);
 
 /* Forgets all scanned code and decoded blocks.  For callers that write
  * guest memory through host pointers (physmem_ptr), bypassing the write
@@ -132,7 +147,10 @@ void vm_reset(struct vm *vm);
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code);
 
 /* Runs the guest until it stops for one of the reasons above, or until
- * max_insns instructions have retired (0 = no limit). */
+ * max_insns instructions have retired (0 = the limit set by
+ * vm_limit_steps, if any).  Between slices it fires the due timers; the
+ * CPU never runs past the earliest deadline (-icount: exactly to it; host
+ * clock: at most one slice) and a halted CPU waits for it. */
 enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns);
 
 const char *vm_exit_reason_name(enum vm_exit_reason r);

@@ -162,55 +162,200 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
     return 0;
 }
 
-/* The PC/AT core every guest expects (QEMU's "pc" machine without the
- * PIIX IDE): two cascaded 8259As, the 8254 on IRQ 0, the MC146818 RTC on
- * IRQ 8 with the memory size in its NVRAM, the 8042 on IRQ 1 and 12, port
- * 0x92, a PCI host bridge, and the x87's FERR# on IRQ 13 (port 0xF0). */
-static int add_chipset(struct pc *pc, const struct pc_config *cfg)
+/* --- the board's lines ---------------------------------------------------
+ * What the devices drive or read besides their IRQ pins (dev/signals.h),
+ * and the CPU's side of the interrupt controller and the x87's FERR#. */
+
+static void line_intr(void *opaque, bool level)
 {
-    struct vm *vm = pc->vm;
-    pc->pic = pic_create(vm);
-    if (!pc->pic)
-        return -1;
-    struct dev_clock clock = vm_dev_clock(vm);
-    pc->pit = pit_create(vm, clock, pic_irq_pin(pc->pic, 0));
-    int64_t rtc_base = cfg->rtc_base_set ? cfg->rtc_base_s : (int64_t)time(NULL);
-    pc->cmos = cmos_create(vm, clock, pic_irq_pin(pc->pic, 8), rtc_base);
-    pc->i8042 = i8042_create(vm, pic_irq_pin(pc->pic, 1), pic_irq_pin(pc->pic, 12));
-    pc->port92 = port92_create(vm);
-    pc->pci = pci_create(vm);
-    pc->fpu_irq = fpu_irq_create(vm, pic_irq_pin(pc->pic, FPU_IRQ_LINE));
-    if (!pc->pit || !pc->cmos || !pc->i8042 || !pc->port92 || !pc->pci || !pc->fpu_irq)
-        return -1;
-    cmos_set_memory(pc->cmos, vm->mem.ram_size);
-    return 0;
+    struct vm *vm = opaque;
+    vm->cpu.irq_line = level;
 }
 
+static int cpu_inta(void *opaque)
+{
+    return pic_ack(opaque);
+}
+
+static void cpu_ferr(void *opaque, bool asserted)
+{
+    fpu_irq_ferr(opaque, asserted);
+}
+
+static void line_a20_set(void *opaque, bool open)
+{
+    vm_set_a20(opaque, open);
+}
+
+static bool line_a20_get(void *opaque)
+{
+    const struct vm *vm = opaque;
+    return vm->mem.a20_mask & (1u << 20);
+}
+
+static void request_reset(void *opaque, uint32_t value)
+{
+    vm_request_exit(opaque, VM_EXIT_RESET, 0);
+}
+
+static void request_debug_exit(void *opaque, uint32_t value)
+{
+    vm_request_exit(opaque, VM_EXIT_GUEST_EXIT, debug_exit_status(value));
+}
+
+/* PCI BARs land on the VM's port bus and memory map. */
+static int space_map_io(void *opaque, uint16_t base, uint16_t count, const struct io_ops *ops,
+                        void *dev, const char *name)
+{
+    return vm_map_io(opaque, base, count, ops, dev, name);
+}
+
+static void space_unmap_io(void *opaque, uint16_t base, void *dev)
+{
+    vm_unmap_io(opaque, base, dev);
+}
+
+static int space_map_mem(void *opaque, uint32_t base, uint32_t size,
+                         const struct mmio_ops *ops, void *dev, const char *name)
+{
+    return vm_map_mmio(opaque, base, size, ops, dev, name);
+}
+
+static void space_unmap_mem(void *opaque, uint32_t base, void *dev)
+{
+    vm_unmap_mmio(opaque, base, dev);
+}
+
+struct signal_line pc_intr_line(struct vm *vm)
+{
+    return (struct signal_line){ .set = line_intr, .opaque = vm };
+}
+
+struct signal_line pc_a20_line(struct vm *vm)
+{
+    return (struct signal_line){ .set = line_a20_set, .get = line_a20_get, .opaque = vm };
+}
+
+struct signal_request pc_reset_request(struct vm *vm)
+{
+    return (struct signal_request){ .fire = request_reset, .opaque = vm };
+}
+
+struct signal_request pc_debug_exit_request(struct vm *vm)
+{
+    return (struct signal_request){ .fire = request_debug_exit, .opaque = vm };
+}
+
+struct pci_space pc_pci_space(struct vm *vm)
+{
+    return (struct pci_space){ .map_io = space_map_io, .unmap_io = space_unmap_io,
+                               .map_mem = space_map_mem, .unmap_mem = space_unmap_mem,
+                               .opaque = vm };
+}
+
+void pc_connect_inta(struct vm *vm, struct pic *pic)
+{
+    vm->cpu.pins.irq_ack = cpu_inta;
+    vm->cpu.pins.irq_opaque = pic;
+}
+
+void pc_connect_ferr(struct vm *vm, struct fpu_irq *f)
+{
+    vm->cpu.pins.ferr = cpu_ferr;
+    vm->cpu.pins.ferr_opaque = f;
+}
+
+/* A device's `struct device`, or NULL when its constructor ran out of
+ * memory (vm_add_device reports that). */
+#define DEV(p) ((p) ? &(p)->dev : NULL)
+
+/* --- the wiring ----------------------------------------------------------
+ * The PC/AT core every guest expects (QEMU's "pc" machine without the
+ * PIIX IDE): two cascaded 8259As driving the CPU's INTR, the 8254 on IRQ
+ * 0, the MC146818 RTC on IRQ 8 with the memory size in its NVRAM, the 8042
+ * on IRQ 1 and 12 with A20 and RESET, port 0x92 (A20, RESET), the PCI bus
+ * with its host bridge and 0xCF9 (RESET), the x87's FERR# on IRQ 13 (port
+ * 0xF0); then COM1 on IRQ 4, the debug console, debug-exit and POST.
+ * vm_add_device claims each device's ports and names both devices of a
+ * clash. */
 static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
                        size_t errlen)
 {
     struct vm *vm = pc->vm;
-    if (add_chipset(pc, cfg) < 0)
-        goto fail;
+    struct dev_clock clock = vm_dev_clock(vm);
+    struct sched *sched = &vm->sched;
+    struct signal_line a20 = pc_a20_line(vm);
+    struct signal_request reset = pc_reset_request(vm);
+
+    pc->pic = pic_create(pc_intr_line(vm));
+    if (vm_add_device(vm, DEV(pc->pic), err, errlen) < 0)
+        return -1;
+    pc_connect_inta(vm, pc->pic);
+
+    pc->pit = pit_create(clock, sched, pic_irq_pin(pc->pic, 0));
+    if (vm_add_device(vm, DEV(pc->pit), err, errlen) < 0)
+        return -1;
+    int64_t rtc_base = cfg->rtc_base_set ? cfg->rtc_base_s : (int64_t)time(NULL);
+    pc->cmos = cmos_create(clock, sched, pic_irq_pin(pc->pic, CMOS_IRQ), rtc_base);
+    if (vm_add_device(vm, DEV(pc->cmos), err, errlen) < 0)
+        return -1;
+    cmos_set_memory(pc->cmos, vm->mem.ram_size);
+    pc->i8042 = i8042_create(pic_irq_pin(pc->pic, 1), pic_irq_pin(pc->pic, 12), a20, reset);
+    if (vm_add_device(vm, DEV(pc->i8042), err, errlen) < 0)
+        return -1;
+    pc->port92 = port92_create(a20, reset);
+    if (vm_add_device(vm, DEV(pc->port92), err, errlen) < 0)
+        return -1;
+    pc->pci = pci_create(pc_pci_space(vm), reset);
+    if (vm_add_device(vm, DEV(pc->pci), err, errlen) < 0)
+        return -1;
+    pc->fpu_irq = fpu_irq_create(pic_irq_pin(pc->pic, FPU_IRQ_LINE));
+    if (vm_add_device(vm, DEV(pc->fpu_irq), err, errlen) < 0)
+        return -1;
+    pc_connect_ferr(vm, pc->fpu_irq);
+
     if (cfg->has_serial) {
-        pc->serial = serial_create(vm, SERIAL_COM1_BASE, cfg->serial_out);
-        if (!pc->serial)
-            goto fail;
-        serial_connect(pc->serial, vm_dev_clock(vm), pic_irq_pin(pc->pic, SERIAL_COM1_IRQ));
+        pc->serial = serial_create("serial0", SERIAL_COM1_BASE, cfg->serial_out);
+        if (vm_add_device(vm, DEV(pc->serial), err, errlen) < 0)
+            return -1;
+        serial_connect(pc->serial, clock, sched, pic_irq_pin(pc->pic, SERIAL_COM1_IRQ));
     }
     if (cfg->has_debugcon) {
-        pc->debugcon = debugcon_create(vm, DEBUGCON_PORT, cfg->debugcon_out);
-        if (!pc->debugcon)
-            goto fail;
+        pc->debugcon = debugcon_create(DEBUGCON_PORT, cfg->debugcon_out);
+        if (vm_add_device(vm, DEV(pc->debugcon), err, errlen) < 0)
+            return -1;
     }
-    pc->debug_exit = debug_exit_create(vm, DEBUG_EXIT_PORT);
-    pc->post = post_create(vm, cfg->post_log);
-    if (!pc->debug_exit || !pc->post)
-        goto fail;
-    return 0;
-fail:
-    snprintf(err, errlen, "cannot create the board's devices (out of memory?)");
-    return -1;
+    pc->debug_exit = debug_exit_create(DEBUG_EXIT_PORT, pc_debug_exit_request(vm));
+    if (vm_add_device(vm, DEV(pc->debug_exit), err, errlen) < 0)
+        return -1;
+    pc->post = post_create(cfg->post_log);
+    return vm_add_device(vm, DEV(pc->post), err, errlen);
+}
+
+enum vm_exit_reason pc_run(struct pc *pc)
+{
+    struct vm *vm = pc->vm;
+    for (;;) {
+        enum vm_exit_reason why = vm_run(vm, 0);
+        if ((why != VM_EXIT_SHUTDOWN && why != VM_EXIT_RESET) || pc->cfg.no_reboot)
+            return why;
+        /* A triple fault or a reset request resets the machine, as on a
+         * PC (a guest that keeps faulting reboots forever, as under
+         * QEMU). */
+        if (pc->cfg.reboot_log) {
+            char where[1024];
+            cpu_describe(&vm->cpu, where, sizeof(where));
+            fprintf(pc->cfg.reboot_log, "plex86: %s, rebooting: %s\n",
+                    why == VM_EXIT_SHUTDOWN ? "triple fault" : "reset", where);
+        }
+        char err[512];
+        if (pc_reboot(pc, &pc->cfg, err, sizeof(err)) < 0) {
+            snprintf(vm->error, sizeof(vm->error), "reboot failed: %.200s", err);
+            return vm->exit_reason = VM_EXIT_ERROR;
+        }
+        if (pc->on_reboot)
+            pc->on_reboot(pc->on_reboot_opaque);
+    }
 }
 
 struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
@@ -238,6 +383,7 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory for the board");
         return NULL;
     }
+    pc->cfg = *cfg;
     struct vm_config vc = { .ram_mb = cfg->ram_mb, .cpu_level = cfg->cpu_level,
                             .cpu_model = cfg->cpu_model,
                             .sbe_depth = cfg->sbe_depth_zero ? SBE_DEPTH_NONE : cfg->sbe_depth,

@@ -11,6 +11,9 @@
 
 #include "cpu/cpu.h"
 #include "dev/chardev.h"
+#include "dev/pci.h"
+#include "dev/signals.h"
+#include "machine/vm.h"
 
 struct vm;
 struct serial;
@@ -75,6 +78,12 @@ struct pc_config {
     struct char_sink debugcon_out;
     /* Where POST codes are printed as they arrive; NULL: not printed. */
     FILE *post_log;
+
+    /* The reset policy (pc_run): a triple fault or a reset request ends
+     * the run with -no-reboot, else reboots the machine; each reboot is
+     * logged on reboot_log when set (-d exit). */
+    bool no_reboot;
+    FILE *reboot_log;
 };
 
 struct pc {
@@ -92,6 +101,12 @@ struct pc {
     struct port92 *port92;
     struct pci *pci;
     struct fpu_irq *fpu_irq;
+
+    struct pc_config cfg;      /* as given to pc_create (its pointers are
+                                  the caller's and must outlive the board) */
+    /* Called after each reboot pc_run makes (the host's accounting). */
+    void (*on_reboot)(void *opaque);
+    void *on_reboot_opaque;
 };
 
 /* Builds the board.  Returns NULL with a one-line message in `err` (bad
@@ -105,6 +120,26 @@ void pc_destroy(struct pc *pc);
  * devices and CPU to their reset state, the kernel reloaded when there is
  * no firmware.  Returns 0, or -1 with a message in `err`. */
 int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen);
+
+/* The board's lines on `vm` (pc_create wires every device with them; tests
+ * that build a machine by hand use the same): the CPU's INTR input, the
+ * A20 gate (set and read back), the RESET request (stops the VM with
+ * VM_EXIT_RESET), the debug-exit request (VM_EXIT_GUEST_EXIT with
+ * debug_exit_status(value)), the port bus and memory map for PCI BARs,
+ * and the CPU's INTA cycle and FERR# output. */
+struct signal_line pc_intr_line(struct vm *vm);
+struct signal_line pc_a20_line(struct vm *vm);
+struct signal_request pc_reset_request(struct vm *vm);
+struct signal_request pc_debug_exit_request(struct vm *vm);
+struct pci_space pc_pci_space(struct vm *vm);
+void pc_connect_inta(struct vm *vm, struct pic *pic);
+void pc_connect_ferr(struct vm *vm, struct fpu_irq *f);
+
+/* Runs the machine until an end the host must act on (vm_run's reasons):
+ * a triple fault or reset request reboots it instead, unless no_reboot.
+ * A failed reboot ends with VM_EXIT_ERROR and the reason in vm->error.
+ * An instruction limit is set beforehand with vm_limit_steps. */
+enum vm_exit_reason pc_run(struct pc *pc);
 
 /* Maps a firmware image the way QEMU's -bios does: all of it at
  * [4 GiB - size, 4 GiB), and its last min(size, 128 KiB) bytes again just

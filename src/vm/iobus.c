@@ -12,18 +12,46 @@ void iobus_init(struct iobus *bus)
 int iobus_register(struct iobus *bus, uint16_t base, uint16_t count,
                    const struct io_ops *ops, void *opaque, const char *name)
 {
-    if (bus->nhandlers >= IOBUS_MAX_HANDLERS || count == 0 ||
-        (uint32_t)base + count > 0x10000)
+    if (count == 0 || (uint32_t)base + count > 0x10000 ||
+        iobus_find_overlap(bus, base, count))
         return -1;
-    for (uint32_t p = base; p < (uint32_t)base + count; p++)
-        if (bus->owner[p])
-            return -1;
-    bus->handlers[bus->nhandlers] = (struct io_handler){
+    /* A slot freed by iobus_unregister (count 0) is reused first. */
+    unsigned slot = 0;
+    while (slot < bus->nhandlers && bus->handlers[slot].count)
+        slot++;
+    if (slot >= IOBUS_MAX_HANDLERS)
+        return -1;
+    bus->handlers[slot] = (struct io_handler){
         .base = base, .count = count, .ops = ops, .opaque = opaque, .name = name };
-    uint8_t idx = (uint8_t)(++bus->nhandlers);
+    if (slot == bus->nhandlers)
+        bus->nhandlers++;
+    uint8_t idx = (uint8_t)(slot + 1);
     for (uint32_t p = base; p < (uint32_t)base + count; p++)
         bus->owner[p] = idx;
     return 0;
+}
+
+const struct io_handler *iobus_find_overlap(const struct iobus *bus, uint16_t base,
+                                            uint32_t count)
+{
+    for (uint32_t p = base; p < (uint32_t)base + count && p < 0x10000; p++)
+        if (bus->owner[p])
+            return &bus->handlers[bus->owner[p] - 1];
+    return NULL;
+}
+
+int iobus_unregister(struct iobus *bus, uint16_t base, void *opaque)
+{
+    for (unsigned i = 0; i < bus->nhandlers; i++) {
+        struct io_handler *h = &bus->handlers[i];
+        if (h->count && h->base == base && h->opaque == opaque) {
+            for (uint32_t p = base; p < (uint32_t)base + h->count; p++)
+                bus->owner[p] = 0;
+            h->count = 0;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 /* The handler that owns every byte of [port, port+size), or NULL. */

@@ -32,9 +32,16 @@ struct iobus {
 
 void iobus_init(struct iobus *bus);
 /* Claims ports [base, base+count).  Returns 0, or -1 if a port is taken or
- * the table is full. */
+ * the table is full.  `name` must outlive the registration. */
 int iobus_register(struct iobus *bus, uint16_t base, uint16_t count,
                    const struct io_ops *ops, void *opaque, const char *name);
+/* The handler owning a port of [base, base+count), or NULL when all are
+ * free: what a clash names. */
+const struct io_handler *iobus_find_overlap(const struct iobus *bus, uint16_t base,
+                                            uint32_t count);
+/* Releases the ports the registration at `base` with `opaque` holds (a
+ * PCI BAR moving or turned off).  Returns 0, or -1 if there is none. */
+int iobus_unregister(struct iobus *bus, uint16_t base, void *opaque);
 /* An access whose bytes belong to different owners (or to none) is split
  * into byte accesses. */
 uint32_t iobus_in(struct iobus *bus, uint16_t port, unsigned size);

@@ -49,17 +49,63 @@ void physmem_destroy(struct physmem *pm)
 static int add_region(struct physmem *pm, const struct phys_region *r)
 {
     uint64_t end = (uint64_t)r->base + r->size;
-    if (pm->nregions >= PHYS_MAX_REGIONS || r->size == 0 ||
-        (r->base & (PHYS_PAGE_SIZE - 1)) || (r->size & (PHYS_PAGE_SIZE - 1)) ||
-        end > (1ull << 32)) {
+    if (r->size == 0 || (r->base & (PHYS_PAGE_SIZE - 1)) ||
+        (r->size & (PHYS_PAGE_SIZE - 1)) || end > (1ull << 32)) {
         errno = EINVAL;
         return -1;
     }
-    pm->regions[pm->nregions] = *r;
-    uint8_t idx = (uint8_t)(++pm->nregions);
+    /* A slot freed by physmem_remove_mmio (size 0) is reused first. */
+    unsigned slot = 0;
+    while (slot < pm->nregions && pm->regions[slot].size)
+        slot++;
+    if (slot >= PHYS_MAX_REGIONS) {
+        errno = EINVAL;
+        return -1;
+    }
+    pm->regions[slot] = *r;
+    if (slot == pm->nregions)
+        pm->nregions++;
+    uint8_t idx = (uint8_t)(slot + 1);
     for (uint64_t p = r->base >> PHYS_PAGE_SHIFT; p < end >> PHYS_PAGE_SHIFT; p++)
         pm->page_region[p] = idx;
     return 0;
+}
+
+const struct phys_region *physmem_find_overlap(const struct physmem *pm, uint32_t base,
+                                               uint32_t size)
+{
+    uint64_t end = (uint64_t)base + size;
+    for (uint64_t p = base >> PHYS_PAGE_SHIFT; p < (end + PHYS_PAGE_SIZE - 1) >> PHYS_PAGE_SHIFT &&
+                                               p < PHYS_PAGES; p++)
+        if (pm->page_region[p])
+            return &pm->regions[pm->page_region[p] - 1];
+    return NULL;
+}
+
+int physmem_remove_mmio(struct physmem *pm, uint32_t base, void *opaque)
+{
+    for (unsigned i = 0; i < pm->nregions; i++) {
+        struct phys_region *r = &pm->regions[i];
+        if (r->size == 0 || r->kind != PHYS_MMIO || r->base != base || r->opaque != opaque)
+            continue;
+        uint64_t first = r->base >> PHYS_PAGE_SHIFT;
+        uint64_t end = ((uint64_t)r->base + r->size) >> PHYS_PAGE_SHIFT;
+        r->size = 0;
+        /* Each page goes back to the latest other region over it (regions
+         * overlay in the order they were added), or to plain. */
+        for (uint64_t p = first; p < end; p++) {
+            uint8_t idx = 0;
+            for (unsigned k = 0; k < pm->nregions; k++) {
+                const struct phys_region *o = &pm->regions[k];
+                if (o->size && (o->base >> PHYS_PAGE_SHIFT) <= p &&
+                    p < (((uint64_t)o->base + o->size) >> PHYS_PAGE_SHIFT))
+                    idx = (uint8_t)(k + 1);
+            }
+            pm->page_region[p] = idx;
+        }
+        return 0;
+    }
+    return -1;
 }
 
 int physmem_add_rom(struct physmem *pm, uint32_t base, const uint8_t *data,

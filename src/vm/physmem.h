@@ -98,6 +98,14 @@ int physmem_add_rom(struct physmem *pm, uint32_t base, const uint8_t *data,
 int physmem_add_mmio(struct physmem *pm, uint32_t base, uint32_t size,
                      const struct mmio_ops *ops, void *opaque, const char *name);
 
+/* Removes the MMIO region mapped at `base` with `opaque` (a PCI BAR
+ * moving or turned off); what lies below shows again.  The caller drops
+ * the CPU's cached translations.  Returns 0, or -1 if there is none. */
+int physmem_remove_mmio(struct physmem *pm, uint32_t base, void *opaque);
+/* The region covering any page of [base, base+size), or NULL. */
+const struct phys_region *physmem_find_overlap(const struct physmem *pm, uint32_t base,
+                                               uint32_t size);
+
 void physmem_set_a20(struct physmem *pm, bool enabled);
 
 /* What a physical address is, after the A20 and bus masks. */

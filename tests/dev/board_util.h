@@ -20,6 +20,17 @@ static inline struct vm *board_vm(uint32_t ram_mb)
     return vm;
 }
 
+/* Adds a device to the VM (registering its ports); a failure ends the
+ * test program. */
+static inline void board_add(struct vm *vm, struct device *d)
+{
+    char err[256];
+    if (vm_add_device(vm, d, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vm_add_device: %s\n", err);
+        exit(1);
+    }
+}
+
 static inline uint64_t fake_now(void *opaque)
 {
     return *(uint64_t *)opaque;

@@ -191,7 +191,8 @@ static void test_random_writes(void)
 int main(void)
 {
     vm = board_vm(1);
-    cmos = cmos_create(vm, fake_clock(&now), log_pin(&irq8), BASE);
+    cmos = cmos_create(fake_clock(&now), NULL, log_pin(&irq8), BASE);
+    board_add(vm, &cmos->dev);
     CHECK(cmos != NULL);
     test_bcd_binary_12h();
     test_uip_and_set();

@@ -3,6 +3,7 @@
  * memory aliasing at 1 MiB, and the reset paths. */
 #include "check.h"
 #include "dev/board_util.h"
+#include "pc/pc.h"
 #include "dev/i8042.h"
 #include "dev/pic.h"
 #include "dev/port92.h"
@@ -150,10 +151,16 @@ static void test_random_writes(void)
 int main(void)
 {
     vm = board_vm(2);
-    struct pic *pic = pic_create(vm);
-    kbc = i8042_create(vm, pic_irq_pin(pic, 1), pic_irq_pin(pic, 12));
-    struct port92 *p92 = port92_create(vm);
+    /* Wired as the board does (pc/pc.c). */
+    struct pic *pic = pic_create(pc_intr_line(vm));
+    board_add(vm, &pic->dev);
+    pc_connect_inta(vm, pic);
+    kbc = i8042_create(pic_irq_pin(pic, 1), pic_irq_pin(pic, 12), pc_a20_line(vm),
+                       pc_reset_request(vm));
+    struct port92 *p92 = port92_create(pc_a20_line(vm), pc_reset_request(vm));
     CHECK(kbc != NULL && p92 != NULL);
+    board_add(vm, &kbc->dev);
+    board_add(vm, &p92->dev);
     test_controller();
     test_irq1(pic);
     test_a20_and_reset(p92);

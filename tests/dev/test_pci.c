@@ -1,14 +1,127 @@
 /* PCI configuration mechanism #1: the host bridge at 00:00.0, absent
- * functions, Linux's type 1 probe, the 0xCF9 reset register. */
+ * functions, Linux's type 1 probe, the 0xCF9 reset register; and a test
+ * function with an I/O and a memory BAR: sizing, programming, enabling,
+ * access through the mapped ranges, moving, unmapping, its INTx pin. */
 #include "check.h"
 #include "dev/board_util.h"
 #include "dev/pci.h"
+#include "pc/pc.h"
+
+/* A function with 16 I/O ports (BAR 0) and a 4 KiB register page (BAR 1)
+ * over one array of bytes. */
+struct test_fn {
+    struct pci_function fn;
+    uint8_t regs[4096];
+};
+
+static uint32_t t_io_in(void *opaque, uint16_t port, unsigned size)
+{
+    struct test_fn *t = opaque;
+    return (t->regs[port & 15] | 0xA500u) & (size == 1 ? 0xFFu : 0xFFFFu);
+}
+
+static void t_io_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
+{
+    struct test_fn *t = opaque;
+    t->regs[port & 15] = (uint8_t)value;
+}
+
+static uint32_t t_mem_read(void *opaque, uint32_t off, unsigned size)
+{
+    struct test_fn *t = opaque;
+    return (t->regs[off & 4095] | 0x5A00u) & (size == 1 ? 0xFFu : 0xFFFFu);
+}
+
+static void t_mem_write(void *opaque, uint32_t off, uint32_t value, unsigned size)
+{
+    struct test_fn *t = opaque;
+    t->regs[off & 4095] = (uint8_t)value;
+}
+
+static const struct io_ops t_io = { .in = t_io_in, .out = t_io_out };
+static const struct mmio_ops t_mem = { .read = t_mem_read, .write = t_mem_write };
+
+static void test_bars(struct vm *vm, struct pci *pci)
+{
+    static struct test_fn t;
+    struct pin_log intx = { 0 };
+    pci_function_init(&t.fn, "testdev", 0x1234, 0x5678, 0xFF0000, 1);
+    pci_function_add_bar(&t.fn, 0, true, 16, &t_io, NULL, &t);
+    pci_function_add_bar(&t.fn, 1, false, 4096, NULL, &t_mem, &t);
+    CHECK_EQ(pci_register(pci, &t.fn, 3, 0, log_pin(&intx)), 0);
+    CHECK_EQ(pci_register(pci, &t.fn, 3, 0, log_pin(&intx)), -1);   /* slot taken */
+    uint32_t bdf = pci_bdf(0, 3, 0);
+    CHECK_EQ(pci_config_read(pci, bdf, 0, 4), 0x56781234u);
+    CHECK_EQ(pci_config_read(pci, bdf, PCI_INTERRUPT_PIN, 1), 1);
+
+    /* Sizing: all ones in, the size mask and the type bits out. */
+    pci_config_write(pci, bdf, PCI_BAR0, 0xFFFFFFFFu, 4);
+    CHECK_EQ(pci_config_read(pci, bdf, PCI_BAR0, 4), 0xFFFFFFF1u);
+    pci_config_write(pci, bdf, PCI_BAR0 + 4, 0xFFFFFFFFu, 4);
+    CHECK_EQ(pci_config_read(pci, bdf, PCI_BAR0 + 4, 4), 0xFFFFF000u);
+    /* Read-only: the IDs; an unused BAR stays 0. */
+    pci_config_write(pci, bdf, 0, 0, 4);
+    pci_config_write(pci, bdf, PCI_BAR0 + 8, 0xFFFFFFFFu, 4);
+    CHECK_EQ(pci_config_read(pci, bdf, 0, 4), 0x56781234u);
+    CHECK_EQ(pci_config_read(pci, bdf, PCI_BAR0 + 8, 4), 0);
+
+    /* Programmed but not enabled: nothing answers there. */
+    pci_config_write(pci, bdf, PCI_BAR0, 0xC003, 4);     /* low bits read only */
+    CHECK_EQ(pci_config_read(pci, bdf, PCI_BAR0, 4), 0xC001u);
+    pci_config_write(pci, bdf, PCI_BAR0 + 4, 0xFEB00000u, 4);
+    CHECK_EQ(iobus_in(&vm->io, 0xC004, 1), 0xFF);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEB00010u, 1), 0xFF);
+
+    /* The command register enables decoding: each space by its bit. */
+    pci_config_write(pci, bdf, PCI_COMMAND, PCI_COMMAND_IO, 2);
+    iobus_out(&vm->io, 0xC004, 0x42, 1);
+    CHECK_EQ(t.regs[4], 0x42);
+    CHECK_EQ(iobus_in(&vm->io, 0xC004, 2), 0xA542);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEB00010u, 1), 0xFF);
+    pci_config_write(pci, bdf, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY, 2);
+    phys_write(&vm->mem, 0xFEB00010u, 0x77, 1);
+    CHECK_EQ(t.regs[16], 0x77);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEB00010u, 2), 0x5A77);
+    CHECK_EQ(iobus_in(&vm->io, 0xC010, 1), 0xFF);        /* past the 16 ports */
+
+    /* Through the guest's ports, as firmware does: move BAR 0. */
+    iobus_out(&vm->io, 0xCF8, 0x80001810u, 4);          /* 00:03.0, BAR 0 */
+    iobus_out(&vm->io, 0xCFC, 0xD000, 4);
+    CHECK_EQ(iobus_in(&vm->io, 0xC004, 1), 0xFF);        /* unmapped ... */
+    CHECK_EQ(iobus_in(&vm->io, 0xD004, 1), 0x42);        /* ... and mapped */
+
+    /* A sizing guest with decoding on leaves a BAR at the top: not mapped
+     * (it would cover the firmware), and the old range is gone. */
+    pci_config_write(pci, bdf, PCI_BAR0 + 4, 0xFFFFFFFFu, 4);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEB00010u, 1), 0xFF);
+    pci_config_write(pci, bdf, PCI_BAR0 + 4, 0xFEB00000u, 4);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEB00010u, 1), 0x77);
+
+    /* Decoding off: both ranges go. */
+    pci_config_write(pci, bdf, PCI_COMMAND, 0, 2);
+    CHECK_EQ(iobus_in(&vm->io, 0xD004, 1), 0xFF);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEB00010u, 1), 0xFF);
+
+    /* INTx reaches the pin the board routed. */
+    pci_set_irq(&t.fn, true);
+    CHECK(intx.level);
+    pci_set_irq(&t.fn, false);
+    CHECK(!intx.level);
+
+    /* A reset puts the function back at power-on: BARs cleared, off. */
+    pci_config_write(pci, bdf, PCI_COMMAND, PCI_COMMAND_IO, 2);
+    CHECK_EQ(iobus_in(&vm->io, 0xD004, 1), 0x42);
+    vm_reset(vm);
+    CHECK_EQ(pci_config_read(pci, bdf, PCI_BAR0, 4), 1);
+    CHECK_EQ(iobus_in(&vm->io, 0xD004, 1), 0xFF);
+}
 
 int main(void)
 {
     struct vm *vm = board_vm(1);
-    struct pci *pci = pci_create(vm);
+    struct pci *pci = pci_create(pc_pci_space(vm), pc_reset_request(vm));
     CHECK(pci != NULL);
+    board_add(vm, &pci->dev);
     struct iobus *io = &vm->io;
 
     /* Linux's pci_check_type1(). */
@@ -72,6 +185,7 @@ int main(void)
     vm_reset(vm);
     iobus_out(io, 0xCF8, 0x80000000u, 4);
     CHECK_EQ(iobus_in(io, 0xCFC, 4), 0x12378086u);
+    test_bars(vm, pci);
     vm_destroy(vm);
     return check_report();
 }

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "dev/board_util.h"
 #include "dev/pic.h"
+#include "pc/pc.h"
 
 static struct vm *vm;
 static struct pic *pic;
@@ -242,8 +243,11 @@ static void test_random_writes(void)
 int main(void)
 {
     vm = board_vm(1);
-    pic = pic_create(vm);
+    /* Wired as the board does (pc/pc.c): INTR and INTA reach the CPU. */
+    pic = pic_create(pc_intr_line(vm));
     CHECK(pic != NULL);
+    board_add(vm, &pic->dev);
+    pc_connect_inta(vm, pic);
     test_reset_state();
     test_linux_vectors();
     test_priority_and_nesting();

@@ -223,8 +223,9 @@ static void test_random_writes(void)
 int main(void)
 {
     vm = board_vm(1);
-    pit = pit_create(vm, fake_clock(&now), log_pin(&irq0));
+    pit = pit_create(fake_clock(&now), NULL, log_pin(&irq0));
     CHECK(pit != NULL);
+    board_add(vm, &pit->dev);
     test_reset_idle();
     test_mode2();
     test_mode3_gate_speaker();

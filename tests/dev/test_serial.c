@@ -379,11 +379,12 @@ static void test_wide_and_scratch(void)
 int main(void)
 {
     vm = board_vm(1);
-    s = serial_create(vm, BASE, char_sink_buffer(&sent));
+    s = serial_create("serial0", BASE, char_sink_buffer(&sent));
     CHECK(s != NULL);
     if (!s)
         return check_report();
-    serial_connect(s, fake_clock(&now), log_pin(&irq));
+    board_add(vm, &s->dev);
+    serial_connect(s, fake_clock(&now), NULL, log_pin(&irq));
     test_reset_state();
     test_dlab_and_char_time();
     test_loopback();
@@ -398,9 +399,10 @@ int main(void)
     /* A UART without a clock: the timeout is immediate, so data below the
      * trigger level still interrupts. */
     struct vm *vm2 = board_vm(1);
-    struct serial *s2 = serial_create(vm2, BASE, (struct char_sink){ 0 });
+    struct serial *s2 = serial_create("serial0", BASE, (struct char_sink){ 0 });
+    board_add(vm2, &s2->dev);
     struct pin_log irq2 = { 0 };
-    serial_connect(s2, (struct dev_clock){ 0 }, log_pin(&irq2));
+    serial_connect(s2, (struct dev_clock){ 0 }, NULL, log_pin(&irq2));
     iobus_out(&vm2->io, BASE + UART_IIR_FCR, 0xC1, 1);
     iobus_out(&vm2->io, BASE + UART_IER, UART_IER_RDI, 1);
     iobus_out(&vm2->io, BASE + UART_MCR, UART_MCR_OUT2, 1);

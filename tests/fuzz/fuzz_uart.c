@@ -50,10 +50,10 @@ static void setup(void)
     vm = vm_create(&cfg, err, sizeof(err));
     if (!vm)
         fuzz_fail("vm_create: %s", err);
-    uart = serial_create(vm, SERIAL_COM1_BASE, (struct char_sink){ 0 });
-    if (!uart)
-        fuzz_fail("serial_create failed");
-    serial_connect(uart, (struct dev_clock){ .now_ns = clock_now, .opaque = &now },
+    uart = serial_create("serial0", SERIAL_COM1_BASE, (struct char_sink){ 0 });
+    if (vm_add_device(vm, uart ? &uart->dev : NULL, err, sizeof(err)) < 0)
+        fuzz_fail("serial: %s", err);
+    serial_connect(uart, (struct dev_clock){ .now_ns = clock_now, .opaque = &now }, NULL,
                    (struct irq_pin){ .set = pin_set, .irq = 4 });
 }
 
