@@ -15,6 +15,7 @@
 #include "host/console.h"
 #include "vm/clock.h"
 #include "pc/pc.h"
+#include "pc/snapshot.h"
 
 struct acct; /* host/account.h; never defined when compiled out */
 
@@ -223,18 +224,47 @@ static void release_signals(struct run_signals *rs)
 /* Runs the VM to its end, rebooting it after a triple fault or reset
  * unless -no-reboot.  With an account, in slices: between them the
  * account rewrites --metrics and a caught signal (*sig) ends the run. */
+/* -savevm-at N,FILE: saves once the guest has run N steps.  Returns -1
+ * (the message printed) when the file cannot be written. */
+static int save_when_due(struct pc *pc, const struct cli_options *o, bool *saved)
+{
+    if (!o->savevm_path || *saved || cpu_steps(&pc->vm->cpu) < o->savevm_at)
+        return 0;
+    *saved = true;
+    char err[512];
+    if (snapshot_save(pc, o->savevm_path, err, sizeof(err)) < 0) {
+        char line[600];
+        snprintf(line, sizeof(line), "-savevm-at: %s", err);
+        print_error(line);
+        return -1;
+    }
+    return 0;
+}
+
 static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
                                   const struct pc_config *cfg, FILE *log, struct acct *acct,
-                                  int *sig)
+                                  int *sig, bool *saved, bool *save_failed)
 {
     struct vm *vm = pc->vm;
     char err[512];
     *sig = 0;
+    *saved = false;
+    *save_failed = false;
     for (;;) {
+        if (save_when_due(pc, o, saved) < 0) {
+            *save_failed = true;
+            snprintf(vm->error, sizeof(vm->error), "-savevm-at: the snapshot was not saved");
+            return vm->exit_reason = VM_EXIT_ERROR;
+        }
         uint64_t done = cpu_steps(&vm->cpu);
-        uint64_t left = o->max_insns ? o->max_insns - (done < o->max_insns ? done : o->max_insns) : 0;
-        if (o->max_insns && left == 0)
+        if (o->max_insns && done >= o->max_insns)
             return vm->exit_reason = VM_EXIT_INSN_LIMIT;
+        /* Runs to -max-insns, or first exactly to -savevm-at's step. */
+        uint64_t end = o->max_insns;
+        bool to_save = o->savevm_path && !*saved && (!end || o->savevm_at < end);
+        if (to_save)
+            end = o->savevm_at;
+        uint64_t left = end ? end - (done < end ? done : end) : 0;
         uint64_t slice = left;
 #if PLEX86_ACCOUNTING
         if (acct && (slice == 0 || slice > RUN_SLICE))
@@ -243,6 +273,8 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
         enum vm_exit_reason why = vm_run(vm, slice);
         if (why == VM_EXIT_QUIT)
             return why;
+        if (why == VM_EXIT_INSN_LIMIT && to_save && slice == left)
+            continue;   /* at the -savevm-at step, not the VM's end */
 #if PLEX86_ACCOUNTING
         if (acct) {
             if (stop_signal) {
@@ -316,6 +348,18 @@ int plex86_run(const struct cli_options *o)
         return EXIT_STATUS_USAGE;
     }
     struct vm *vm = pc->vm;
+    /* -loadvm: after the board is built, before its first instruction. */
+    if (o->loadvm && snapshot_load(pc, o->loadvm, false, err, sizeof(err)) < 0) {
+        char line[600];
+        snprintf(line, sizeof(line), "-loadvm: %s", err);
+        print_error(line);
+#if PLEX86_ACCOUNTING
+        acct_destroy(acct);
+#endif
+        pc_destroy(pc);
+        close_files(&rf);
+        return EXIT_STATUS_USAGE;
+    }
     /* `-serial stdio` takes stdin for COM1; opened before the account's
      * signal handlers, closed after them. */
     struct console *con = NULL;
@@ -348,8 +392,21 @@ int plex86_run(const struct cli_options *o)
     }
 #endif
     int sig;
-    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, &sig);
+    bool saved, save_failed;
+    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, &sig, &saved, &save_failed);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
+    if (o->savevm_path && !saved && !save_failed && !sig) {
+        /* What was asked for is not there: say so, and fail the run. */
+        fprintf(stderr, "plex86: -savevm-at: the VM stopped after %llu steps, before step "
+                        "%llu: no snapshot saved\n",
+                (unsigned long long)cpu_steps(&vm->cpu), (unsigned long long)o->savevm_at);
+        status = EXIT_STATUS_USAGE;
+    }
+    if (save_failed) {
+        /* Reported already, in one line: the user's file, not plex86. */
+        status = EXIT_STATUS_USAGE;
+        why = VM_EXIT_NONE;
+    }
     bool quit = con && console_quit_requested(con);
     if (quit)
         status = EXIT_STATUS_OK;   /* Ctrl-A x, as QEMU */
