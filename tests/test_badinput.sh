@@ -170,5 +170,70 @@ bad "-D $TMP: Is a directory" -bios "$ROM" -D "$TMP"
 bad "-serial file:$TMP/no/dir/s" -bios "$ROM" -serial "file:$TMP/no/dir/s"
 bad "-debugcon file:$TMP" -bios "$ROM" -debugcon "file:$TMP"
 
+# Snapshots (docs/snapshots.md): -loadvm with a file that is missing, not
+# a regular file, foreign, of another format version or machine, truncated
+# at every section boundary and inside every section, or with a byte
+# flipped in the header and in every section.
+"$PLEX86" -bios "$ROM" -m 16 -icount 3 -serial null -max-insns 20000 \
+    -savevm-at 10000,"$TMP/good.snap" </dev/null || echo "FAIL: cannot make a snapshot"
+bad "-loadvm: $TMP/missing.snap: No such file or directory" -bios "$ROM" -m 16 -loadvm "$TMP/missing.snap"
+bad "-loadvm: $TMP: not a regular file" -bios "$ROM" -m 16 -loadvm "$TMP"
+mkfifo "$TMP/fifo.snap"
+bad "-loadvm: $TMP/fifo.snap: not a regular file" -bios "$ROM" -m 16 -loadvm "$TMP/fifo.snap"
+bad "not a plex86 snapshot" -bios "$ROM" -m 16 -loadvm "$TMP/text.txt"
+: >"$TMP/empty.snap"
+bad "not a plex86 snapshot" -bios "$ROM" -m 16 -loadvm "$TMP/empty.snap"
+cp "$TMP/good.snap" "$TMP/v2.snap"
+poke "$TMP/v2.snap" 8 '\002'
+bad "snapshot format version 2, this plex86 reads version 1" -bios "$ROM" -m 16 -loadvm "$TMP/v2.snap"
+bad "snapshot of a machine with 16 MiB of RAM, this one has 32 MiB (-m)" -bios "$ROM" -m 32 -loadvm "$TMP/good.snap"
+bad "snapshot of a 'pentium-m' CPU, this machine has '486' (-cpu)" -bios "$ROM" -m 16 -cpu 486 -loadvm "$TMP/good.snap"
+bad "-savevm-at: want N,FILE" -bios "$ROM" -savevm-at 100
+bad "-savevm-at: $TMP/no/dir/x.snap: cannot create a temporary" -bios "$ROM" -icount 3 -serial null -savevm-at 10,"$TMP/no/dir/x.snap"
+bad "-savevm-at: the VM stopped after" -bios "$ROMS/serial_msg_a.rom" -serial null -savevm-at 100000000,"$TMP/never.snap"
+# The sections' offsets: "NAME HEADER_START PAYLOAD_START PAYLOAD_LEN".
+python3 - "$TMP/good.snap" >"$TMP/sections" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+p = 12
+p += 1 + d[p]
+p += 4
+p += 1 + d[p]
+p += 4
+print("header 0 0", p)
+while p < len(d):
+    start = p
+    n = d[p]; name = d[p + 1:p + 1 + n].decode(); p += 1 + n
+    ln, = struct.unpack_from('<Q', d, p); p += 12
+    print(name, start, p, ln)
+    p += ln
+PY
+while read -r name start payload len; do
+    if [ "$name" != header ]; then
+        head -c "$start" "$TMP/good.snap" >"$TMP/cut.snap"
+        bad "truncated snapshot" -bios "$ROM" -m 16 -loadvm "$TMP/cut.snap"
+        head -c $((payload - 3)) "$TMP/good.snap" >"$TMP/cut.snap"
+        bad "truncated snapshot (in section '$name')" -bios "$ROM" -m 16 -loadvm "$TMP/cut.snap"
+    fi
+    [ "$len" -gt 0 ] || continue
+    head -c $((payload + len / 2)) "$TMP/good.snap" >"$TMP/cut.snap"
+    if [ "$name" = header ]; then
+        bad "truncated snapshot (in the header)" -bios "$ROM" -m 16 -loadvm "$TMP/cut.snap"
+        cp "$TMP/good.snap" "$TMP/flip.snap"
+        poke "$TMP/flip.snap" 16 '\377'
+        bad "snapshot header is corrupted (checksum mismatch)" -bios "$ROM" -m 16 -loadvm "$TMP/flip.snap"
+        continue
+    fi
+    bad "truncated snapshot (section '$name' has" -bios "$ROM" -m 16 -loadvm "$TMP/cut.snap"
+    cp "$TMP/good.snap" "$TMP/flip.snap"
+    byte=$(od -An -tu1 -j $((payload + len / 2)) -N1 "$TMP/good.snap" | tr -d ' ')
+    poke "$TMP/flip.snap" $((payload + len / 2)) "\\$(printf '%03o' $((byte ^ 0x10)))"
+    bad "snapshot section '$name' is corrupted (checksum mismatch)" -bios "$ROM" -m 16 -loadvm "$TMP/flip.snap"
+done <"$TMP/sections"
+grep -q "^end " "$TMP/sections" || { echo "FAIL: no end marker found in good.snap"; fails=$((fails + 1)); }
+cp "$TMP/good.snap" "$TMP/tail.snap"
+printf 'x' >>"$TMP/tail.snap"
+bad "data after the end marker" -bios "$ROM" -m 16 -loadvm "$TMP/tail.snap"
+
 echo "$fails failed"
 [ "$fails" = 0 ]

@@ -21,7 +21,7 @@ enum opt_id {
     OPT_BIOS, OPT_M, OPT_NOGRAPHIC, OPT_SERIAL, OPT_DEBUGCON, OPT_NO_REBOOT,
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
     OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
-    OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL,
+    OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_LOADVM, OPT_SAVEVM_AT,
 };
 
 struct opt {
@@ -56,6 +56,8 @@ static const struct opt opts[] = {
     { "stats", true, OPT_STATS },
     { "metrics", true, OPT_METRICS },
     { "metrics-interval", true, OPT_METRICS_INTERVAL },
+    { "loadvm", true, OPT_LOADVM },
+    { "savevm-at", true, OPT_SAVEVM_AT },
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -96,6 +98,10 @@ void cli_usage(FILE *out)
           "                      (0-10), time skipped while halted; default: host time\n"
           "  -rtc base=WHEN      the RTC's time at power-on: utc (default, the host's\n"
           "                      clock) or YYYY-MM-DD[THH:MM:SS] (UTC)\n"
+          "  -loadvm FILE        start from the snapshot FILE (docs/snapshots.md) instead\n"
+          "                      of the power-on state\n"
+          "  -savevm-at N,FILE   save a snapshot to FILE when the guest has run N steps\n"
+          "                      (exact with -icount; a plex86 extension for tests)\n"
           "  -d ITEM[,ITEM]      log items: post, exit (-d help lists)\n"
           "  -D FILE             write the -d log to FILE instead of stderr\n"
           "  -name NAME          the VM's name, a label on its accounting (default\n"
@@ -380,6 +386,22 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
         return CLI_RUN;
     case OPT_RTC:
         return parse_rtc(arg, o, err, errlen);
+    case OPT_LOADVM:
+        if (!*arg) {
+            snprintf(err, errlen, "-loadvm: want a file name");
+            return CLI_ERROR;
+        }
+        o->loadvm = arg;
+        return CLI_RUN;
+    case OPT_SAVEVM_AT:
+        /* N,FILE: the file name is everything after the first comma. */
+        if (parse_decimal(arg, &n, &end) < 0 || *end != ',' || !end[1]) {
+            snprintf(err, errlen, "-savevm-at: want N,FILE (N guest steps), not '%s'", arg);
+            return CLI_ERROR;
+        }
+        o->savevm_at = n;
+        o->savevm_path = end + 1;
+        return CLI_RUN;
     case OPT_CPU:
         return parse_cpu(arg, o, out, err, errlen);
     case OPT_VERSION:

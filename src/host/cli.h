@@ -72,6 +72,10 @@ struct cli_options {
     const char *stats_file;    /* --stats FILE: JSON when the VM ends */
     const char *metrics_file;  /* --metrics FILE: Prometheus text file */
     uint32_t metrics_interval_ms; /* --metrics-interval; 0 = the default */
+    /* Snapshots (docs/snapshots.md). */
+    const char *loadvm;        /* -loadvm FILE: start from it, or NULL */
+    const char *savevm_path;   /* -savevm-at N,FILE: save to FILE ... */
+    uint64_t savevm_at;        /* ... when cpu_steps() reaches N */
 };
 
 #define CLI_DEFAULT_METRICS_INTERVAL_MS 10000

@@ -15,6 +15,7 @@
 #include "host/console.h"
 #include "vm/clock.h"
 #include "pc/pc.h"
+#include "pc/snapshot.h"
 
 struct acct; /* host/account.h; never defined when compiled out */
 
@@ -251,16 +252,33 @@ static void acct_reboot_hook(void *opaque)
 }
 #endif
 
+/* -savevm-at N,FILE: the snapshot, at step N.  Returns -1 (the message
+ * printed) when the file cannot be written. */
+static int save_now(struct pc *pc, const struct cli_options *o)
+{
+    char err[512];
+    if (snapshot_save(pc, o->savevm_path, err, sizeof(err)) < 0) {
+        char line[600];
+        snprintf(line, sizeof(line), "-savevm-at: %s", err);
+        print_error(line);
+        return -1;
+    }
+    return 0;
+}
+
 /* Runs the VM to its end: the board reboots it after a triple fault or
- * reset unless -no-reboot (pc_run); -max-insns is the VM's step limit;
- * with an account, its tick timer rewrites --metrics and a caught signal
- * (*sig) ends the run. */
+ * reset unless -no-reboot (pc_run); -max-insns and -savevm-at are step
+ * counts since power-on (a -loadvm'd machine continues the count it was
+ * saved with), given to the VM as its step limit; with an account, its
+ * tick timer rewrites --metrics and a caught signal (*sig) ends the run.
+ * *saved: -savevm-at's snapshot was written; *save_failed: it could not
+ * be. */
 static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
-                                  struct acct *acct, int *sig)
+                                  struct acct *acct, int *sig, bool *saved, bool *save_failed)
 {
     struct vm *vm = pc->vm;
     *sig = 0;
-    vm_limit_steps(vm, o->max_insns);
+    *saved = *save_failed = false;
 #if PLEX86_ACCOUNTING
     struct acct_tick tick = { .acct = acct, .vm = vm, .sig = sig };
     if (acct) {
@@ -269,14 +287,39 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
         pc->on_reboot = acct_reboot_hook;
         pc->on_reboot_opaque = acct;
     }
-    enum vm_exit_reason why = pc_run(pc);
-    if (acct)
-        timer_disarm(&vm->sched, &tick.timer);
-    return why;
 #else
     (void)acct;
-    return pc_run(pc);
 #endif
+    enum vm_exit_reason why;
+    for (;;) {
+        /* First exactly to -savevm-at's step (when it comes before the
+         * end), then on to -max-insns. */
+        bool to_save = o->savevm_path && !*saved && (!o->max_insns || o->savevm_at < o->max_insns);
+        uint64_t end = to_save ? o->savevm_at : o->max_insns, done = cpu_steps(&vm->cpu);
+        if (end && done >= end) {
+            if (!to_save) {
+                why = vm->exit_reason = VM_EXIT_INSN_LIMIT;
+                break;
+            }
+            *saved = true;
+            if (save_now(pc, o) < 0) {
+                *save_failed = true;
+                snprintf(vm->error, sizeof(vm->error), "-savevm-at: the snapshot was not saved");
+                why = vm->exit_reason = VM_EXIT_ERROR;
+                break;
+            }
+            continue;
+        }
+        vm_limit_steps(vm, end ? end - done : 0);
+        why = pc_run(pc);
+        if (why != VM_EXIT_INSN_LIMIT || !to_save)
+            break;
+    }
+#if PLEX86_ACCOUNTING
+    if (acct)
+        timer_disarm(&vm->sched, &tick.timer);
+#endif
+    return why;
 }
 
 int plex86_run(const struct cli_options *o)
@@ -317,6 +360,18 @@ int plex86_run(const struct cli_options *o)
         return EXIT_STATUS_USAGE;
     }
     struct vm *vm = pc->vm;
+    /* -loadvm: after the board is built, before its first instruction. */
+    if (o->loadvm && snapshot_load(pc, o->loadvm, false, err, sizeof(err)) < 0) {
+        char line[600];
+        snprintf(line, sizeof(line), "-loadvm: %s", err);
+        print_error(line);
+#if PLEX86_ACCOUNTING
+        acct_destroy(acct);
+#endif
+        pc_destroy(pc);
+        close_files(&rf);
+        return EXIT_STATUS_USAGE;
+    }
     /* `-serial stdio` takes stdin for COM1; opened before the account's
      * signal handlers, closed after them. */
     struct console *con = NULL;
@@ -350,8 +405,21 @@ int plex86_run(const struct cli_options *o)
     }
 #endif
     int sig;
-    enum vm_exit_reason why = run_vm(pc, o, acct, &sig);
+    bool saved, save_failed;
+    enum vm_exit_reason why = run_vm(pc, o, acct, &sig, &saved, &save_failed);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
+    if (o->savevm_path && !saved && !save_failed && !sig) {
+        /* What was asked for is not there: say so, and fail the run. */
+        fprintf(stderr, "plex86: -savevm-at: the VM stopped after %llu steps, before step "
+                        "%llu: no snapshot saved\n",
+                (unsigned long long)cpu_steps(&vm->cpu), (unsigned long long)o->savevm_at);
+        status = EXIT_STATUS_USAGE;
+    }
+    if (save_failed) {
+        /* Reported already, in one line: the user's file, not plex86. */
+        status = EXIT_STATUS_USAGE;
+        why = VM_EXIT_NONE;
+    }
     bool quit = con && console_quit_requested(con);
     if (quit)
         status = EXIT_STATUS_OK;   /* Ctrl-A x, as QEMU */

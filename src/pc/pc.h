@@ -35,6 +35,9 @@ struct fpu_irq;
  * mode BIOS runs (0xE0000-0xFFFFF: the "isa-bios" alias in QEMU). */
 #define PC_BIOS_LOW_MAX (128u << 10)
 
+/* Disk images one board can have attached (IDE: four drives). */
+#define PC_MAX_IMAGES 4
+
 struct pc_config {
     uint32_t ram_mb;
     enum cpu_level cpu_level;
@@ -107,6 +110,10 @@ struct pc {
     /* Called after each reboot pc_run makes (the host's accounting). */
     void (*on_reboot)(void *opaque);
     void *on_reboot_opaque;
+    /* Disk images attached to the board, by path: a snapshot records
+     * their identity (pc/snapshot_images.h).  None yet; IDE adds them. */
+    unsigned nimages;
+    const char *image_paths[PC_MAX_IMAGES];
 };
 
 /* Builds the board.  Returns NULL with a one-line message in `err` (bad
