@@ -20,7 +20,7 @@ enum opt_id {
     OPT_BIOS, OPT_M, OPT_NOGRAPHIC, OPT_SERIAL, OPT_DEBUGCON, OPT_NO_REBOOT,
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
     OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
-    OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL,
+    OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_MONITOR, OPT_QMP, OPT_S,
 };
 
 struct opt {
@@ -55,6 +55,9 @@ static const struct opt opts[] = {
     { "stats", true, OPT_STATS },
     { "metrics", true, OPT_METRICS },
     { "metrics-interval", true, OPT_METRICS_INTERVAL },
+    { "monitor", true, OPT_MONITOR },
+    { "qmp", true, OPT_QMP },
+    { "S", false, OPT_S },
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -84,6 +87,10 @@ void cli_usage(FILE *out)
           "  -serial DEV         COM1 output: stdio (default), null, none, file:PATH\n"
           "  -debugcon DEV       port 0xE9 console: none (default), stdio, null, file:PATH\n"
           "  -no-reboot          a guest reset or triple fault ends the VM with status 0\n"
+          "  -monitor DEV        the human monitor: unix:PATH,server,nowait, stdio or\n"
+          "                      none (default; C-a c on the console reaches it too)\n"
+          "  -qmp DEV            QMP, the JSON monitor: unix:PATH,server,nowait\n"
+          "  -S                  do not start the guest: wait for the monitor's cont\n"
           "  -max-insns N        stop after N guest instructions\n"
           "  -sbe-depth N        scanner's recursive-descent depth over in-page branch\n"
           "                      targets (default 8, see docs/sbe.md; 0-1000)\n"
@@ -322,6 +329,19 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
     case OPT_NO_REBOOT:
         o->no_reboot = true;
         return CLI_RUN;
+    case OPT_MONITOR:
+    case OPT_QMP: {
+        char why[200];
+        if (chardev_spec_parse(arg, op->id == OPT_MONITOR ? &o->monitor : &o->qmp, why,
+                               sizeof(why)) < 0) {
+            snprintf(err, errlen, "-%s: %s", op->name, why);
+            return CLI_ERROR;
+        }
+        return CLI_RUN;
+    }
+    case OPT_S:
+        o->start_stopped = true;
+        return CLI_RUN;
     case OPT_D:
         return parse_log_items(arg, o, out, err, errlen);
     case OPT_DLOG:
@@ -513,6 +533,19 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
     }
     if (o->metrics_interval_ms && !o->metrics_file) {
         snprintf(err, errlen, "--metrics-interval needs --metrics");
+        return CLI_ERROR;
+    }
+    /* One reader of stdin, as QEMU insists ("cannot use stdio by multiple
+     * character devices"); the console's C-a c reaches the monitor. */
+    if ((o->monitor.kind == CHR_SPEC_STDIO) + (o->qmp.kind == CHR_SPEC_STDIO) +
+            (o->serial.kind == CLI_CHR_STDIO) > 1) {
+        snprintf(err, errlen, "cannot use stdio by multiple character devices "
+                              "(use -serial null, or C-a c on the console)");
+        return CLI_ERROR;
+    }
+    if (o->monitor.kind == CHR_SPEC_UNIX && o->qmp.kind == CHR_SPEC_UNIX &&
+        !strcmp(o->monitor.path, o->qmp.path)) {
+        snprintf(err, errlen, "-monitor and -qmp need two different sockets");
         return CLI_ERROR;
     }
     if (!o->bios && !o->kernel) {

@@ -13,6 +13,7 @@
 #include "cpu/cpu_model.h"
 #include "host/account.h"
 #include "host/console.h"
+#include "host/monitors.h"
 #include "vm/clock.h"
 #include "pc/pc.h"
 
@@ -146,19 +147,29 @@ static void log_exit(FILE *log, const struct vm *vm, int status, int sig)
 struct console_hooks {
     struct console *con;
     struct pc *pc;
+    struct monitors *mons; /* the monitors (monitors.h) take over the wait */
 };
 
 static void console_hook_poll(void *opaque)
 {
     struct console_hooks *h = opaque;
-    console_pump(h->con, h->pc->serial);
-    if (console_quit_requested(h->con))
+    if (h->con)
+        console_pump(h->con, h->pc->serial);
+    if (h->mons)
+        monitors_poll(h->mons);
+    if (h->con && console_quit_requested(h->con))
         vm_request_exit(h->pc->vm, VM_EXIT_QUIT, 0);
 }
 
 static int console_hook_wait(void *opaque, uint64_t timeout_ns)
 {
     struct console_hooks *h = opaque;
+    if (h->mons) {
+        int r = monitors_wait(h->mons, timeout_ns);
+        if (h->con && console_quit_requested(h->con))
+            vm_request_exit(h->pc->vm, VM_EXIT_QUIT, 0);
+        return r;
+    }
     int fd = console_fd(h->con);
     if (fd < 0)
         return -1;      /* input ended: only device events can wake the guest */
@@ -225,7 +236,7 @@ static void release_signals(struct run_signals *rs)
  * account rewrites --metrics and a caught signal (*sig) ends the run. */
 static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
                                   const struct pc_config *cfg, FILE *log, struct acct *acct,
-                                  int *sig)
+                                  struct monitors *mons, int *sig)
 {
     struct vm *vm = pc->vm;
     char err[512];
@@ -275,6 +286,7 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
         if (acct)
             acct_note_reset(acct);
 #endif
+        monitors_note_reset(mons);
     }
 }
 
@@ -347,12 +359,38 @@ int plex86_run(const struct cli_options *o)
         }
     }
 #endif
+    /* The monitors (-monitor, -qmp, -S, C-a c): after the account, which
+     * answers their `info stats`. */
+    struct monitors *mons = NULL;
+    if (o->monitor.kind != CHR_SPEC_NONE || o->qmp.kind != CHR_SPEC_NONE ||
+        o->start_stopped || (con && console_is_raw(con))) {
+        struct monitors_config mc = { .hmp = o->monitor, .qmp = o->qmp,
+                                      .start_stopped = o->start_stopped };
+        mons = monitors_open(&mc, pc, con, acct, err, sizeof(err));
+        if (!mons) {
+            print_error(err);
+#if PLEX86_ACCOUNTING
+            if (acct) {
+                release_signals(&rs);
+                acct_destroy(acct);
+            }
+#endif
+            console_close(con);
+            pc_destroy(pc);
+            close_files(&rf);
+            return EXIT_STATUS_USAGE;
+        }
+        hooks.mons = mons;
+        vm->host = (struct vm_host_hooks){ .poll = console_hook_poll,
+                                           .wait = console_hook_wait, .opaque = &hooks };
+    }
     int sig;
-    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, &sig);
+    enum vm_exit_reason why = run_vm(pc, o, &cfg, log, acct, mons, &sig);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
-    bool quit = con && console_quit_requested(con);
+    bool quit = (con && console_quit_requested(con)) || monitors_quit_requested(mons);
     if (quit)
-        status = EXIT_STATUS_OK;   /* Ctrl-A x, as QEMU */
+        status = EXIT_STATUS_OK;   /* Ctrl-A x or the monitor's quit, as QEMU */
+    monitors_note_end(mons, why, sig);
     fflush(stdout);
     if (!sig && (why == VM_EXIT_ERROR || why == VM_EXIT_SHUTDOWN)) {
         char where[1024];
@@ -363,8 +401,9 @@ int plex86_run(const struct cli_options *o)
             fprintf(stderr, "plex86: triple fault (processor shutdown): %s\n", where);
     }
     if ((o->log_items & CLI_LOG_EXIT) && quit)
-        fprintf(log, "plex86: VM stopped: quit from the console (C-a x) after %llu "
+        fprintf(log, "plex86: VM stopped: quit from the %s after %llu "
                      "instructions, exit status %d\n",
+                monitors_quit_requested(mons) ? "monitor" : "console (C-a x)",
                 (unsigned long long)vm->cpu.icount, status);
     else if (o->log_items & CLI_LOG_EXIT)
         log_exit(log, vm, status, sig);
@@ -382,6 +421,7 @@ int plex86_run(const struct cli_options *o)
         release_signals(&rs);
     }
 #endif
+    monitors_close(mons);
     console_close(con);   /* after the account's signal handlers are gone */
     pc_destroy(pc);
     close_files(&rf);
