@@ -149,16 +149,26 @@ void monitors_close(struct monitors *m)
     free(m);
 }
 
+/* True once a command asked the run loop to end the run or reset: the
+ * rest of the input waits until the loop has done it (a `quit` right
+ * after a `system_reset` must not be lost in the reboot). */
+static bool exit_pending(const struct monitors *m)
+{
+    return m->pc->vm->exit_reason != VM_EXIT_NONE;
+}
+
 /* Reads what each channel has and answers it; greets new clients.  Input
  * is taken in pieces of a bounded size, so a flood cannot hold up the
- * run loop for long: what is left waits for the next poll. */
+ * run loop for long: what is left waits for the next poll.  (A piece may
+ * hold several commands; those after a reset or quit still run, which
+ * is harmless: the request that ends the run stands.) */
 static void service(struct monitors *m)
 {
     char buf[4096];
     if (m->hmp_chan) {
         if (chardev_sock_service(m->hmp_chan))
             monitor_start(&m->hmp);
-        for (int i = 0; i < 16; i++) {
+        for (int i = 0; i < 16 && !exit_pending(m); i++) {
             size_t n = chardev_sock_read(m->hmp_chan, buf, sizeof(buf));
             if (!n)
                 break;
@@ -168,7 +178,7 @@ static void service(struct monitors *m)
     if (m->qmp_chan) {
         if (chardev_sock_service(m->qmp_chan))
             qmp_start(m->qmp);
-        for (int i = 0; i < 32; i++) {
+        for (int i = 0; i < 32 && !exit_pending(m); i++) {
             size_t n = chardev_sock_read(m->qmp_chan, buf, sizeof(buf));
             if (!n)
                 break;
@@ -214,6 +224,8 @@ static void pump(struct monitors *m)
 void monitors_poll(struct monitors *m)
 {
     service(m);
+    if (m->ctl.quit)   /* asked while another exit was pending */
+        vm_request_exit(m->pc->vm, VM_EXIT_QUIT, 0);
     while (!may_run(m)) {
         if (wait_fds(m, UINT64_MAX) < 0) {
             /* Stopped with no way to be told to go on (QEMU waits the same
