@@ -106,31 +106,18 @@ void monitor_start(struct monitor *m)
     puts_m(m, MONITOR_PROMPT);
 }
 
-/* Runs the line; on a raw terminal the reply needs CR LF line ends. */
+/* Runs the line.  (On the console's raw terminal output processing stays
+ * on, so "\n" needs no CR.) */
 static void run_line(struct monitor *m)
 {
     if (m->echo)
-        puts_m(m, "\r\n");
+        puts_m(m, "\n");
     if (m->overflow) {
         puts_m(m, "line too long: at most 4095 characters\n");
     } else {
         m->line[m->len] = 0;
         char *reply = monitor_execute_string(m->ctl, m->line);
-        if (!reply) {
-            puts_m(m, "out of memory\n");
-        } else if (m->echo) {
-            for (char *p = reply, *nl; *p; p = nl + 1) {
-                nl = strchr(p, '\n');
-                if (!nl) {
-                    puts_m(m, p);
-                    break;
-                }
-                put(m, p, (size_t)(nl - p));
-                puts_m(m, "\r\n");
-            }
-        } else {
-            puts_m(m, reply);
-        }
+        puts_m(m, reply ? reply : "out of memory\n");
         free(reply);
     }
     m->len = 0;

@@ -59,16 +59,16 @@ static void mux_toggled(void *opaque, bool on)
 {
     struct monitors *m = opaque;
     if (!on) {
-        fputs("\r\n", stdout);
+        fputs("\n", stdout);
         fflush(stdout);
         return;
     }
     if (!m->mux_started) {
         m->mux_started = true;
-        fputs("\r\n", stdout);
+        fputs("\n", stdout);
         monitor_start(&m->mux);
     } else {
-        fputs("\r\n" MONITOR_PROMPT, stdout);
+        fputs("\n" MONITOR_PROMPT, stdout);
         fflush(stdout);
     }
 }
