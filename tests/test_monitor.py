@@ -252,9 +252,12 @@ def run_checks(qpath, hpath, proc):
     r = q.reply()
     check("error" in r, "binary junk: %r" % r)
     # A huge value: one error, then the session works.
-    q.send('{"execute": "query-status", "arguments": {"x": "' + "A" * 300000 + '"}}\n')
+    q.send('{"execute": "query-status", "arguments": {"x": "' + "A" * 300000 + '"}}')
     r = q.reply()
     check("too large" in r.get("error", {}).get("desc", ""), "huge value: %r" % r)
+    q.send('{"execute": "stop", "arguments": {"x": ["' + "{" * 100000 + '"]}}')
+    r = q.reply()
+    check("too large" in r.get("error", {}).get("desc", ""), "huge value, brackets: %r" % r)
     r = q.cmd("query-status")
     check(r.get("return", {}).get("running") is True, "usable after a huge value: %r" % r)
 

@@ -346,9 +346,13 @@ static void reset_splitter(struct qmp *q)
     q->in_str = q->esc = false;
 }
 
-static void dispatch(struct qmp *q)
+/* A value ended: answer it, or, if it was too long and skipped, just
+ * start afresh. */
+static void finish(struct qmp *q)
 {
-    handle_message(q, q->buf, q->len);
+    if (!q->skipping)
+        handle_message(q, q->buf, q->len);
+    q->skipping = false;
     reset_splitter(q);
 }
 
@@ -358,25 +362,25 @@ void qmp_input(struct qmp *q, const void *data, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = p[i];
         bool space = ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-        if (q->skipping) {
-            q->skipping = ch != '\n';
-            continue;
-        }
-        if (q->len == 0 && space)
+        if (q->len == 0 && !q->skipping && space)
             continue;
         if (q->depth == 0 && !q->in_str && space) {
-            dispatch(q);       /* a value outside brackets: a scalar or junk */
+            finish(q);         /* a value outside brackets: a scalar or junk */
             continue;
         }
-        if (q->len == sizeof(q->buf)) {
-            struct qmp_result r = { 0 };
-            fail(&r, "GenericError", "JSON message too large (more than %s bytes)", "65536");
-            reply(q, &r, NULL);
-            reset_splitter(q);
-            q->skipping = ch != '\n';
-            continue;
+        if (!q->skipping) {
+            if (q->len == sizeof(q->buf)) {
+                /* Too long: one error now, and the rest of the value is
+                 * only followed (brackets, strings) to find its end. */
+                struct qmp_result r = { 0 };
+                fail(&r, "GenericError", "JSON message too large (more than %s bytes)",
+                     "65536");
+                reply(q, &r, NULL);
+                q->skipping = true;
+            } else {
+                q->buf[q->len++] = (char)ch;
+            }
         }
-        q->buf[q->len++] = (char)ch;
         if (q->in_str) {
             if (q->esc)
                 q->esc = false;
@@ -385,7 +389,7 @@ void qmp_input(struct qmp *q, const void *data, size_t n)
             else if (ch == '"')
                 q->in_str = false;
             else if (ch == '\n')
-                dispatch(q);   /* a raw newline never belongs in a string */
+                finish(q);     /* a raw newline never belongs in a string */
             continue;
         }
         if (ch == '"') {
@@ -394,7 +398,7 @@ void qmp_input(struct qmp *q, const void *data, size_t n)
             q->depth++;
         } else if (ch == '}' || ch == ']') {
             if (q->depth <= 1) /* the value is complete (or was never open) */
-                dispatch(q);
+                finish(q);
             else
                 q->depth--;
         }

@@ -9,9 +9,9 @@
  * Input is a stream of JSON values, not lines (qemu.qmp sends objects
  * without a newline): they are split by counting brackets outside
  * strings, then parsed with cJSON.  A value longer than QMP_MSG_MAX
- * bytes gets an error and the input is skipped to the next newline; a
- * value that does not parse gets an error; either way the session stays
- * usable. */
+ * bytes gets an error and the rest of it is skipped (followed only to
+ * find its end); a value that does not parse gets an error; either way
+ * the session stays usable. */
 #ifndef PLEX86_HOST_QMP_H
 #define PLEX86_HOST_QMP_H
 
@@ -30,7 +30,7 @@ struct qmp {
     void *opaque;
     bool negotiated;        /* qmp_capabilities done: commands and events */
     /* The splitter's state. */
-    bool skipping;          /* after an over-long value: until a newline */
+    bool skipping;          /* in an over-long value: to its end */
     bool in_str, esc;
     unsigned depth;
     size_t len;
