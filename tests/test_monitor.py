@@ -169,7 +169,9 @@ def run_checks(qpath, hpath, proc):
     r = q.cmd("query-status")
     check(r.get("error", {}).get("class") == "CommandNotFound",
           "a command before qmp_capabilities is refused: %r" % r)
-    r = q.cmd("qmp_capabilities")
+    r = q.cmd("qmp_capabilities", enable=["oob"])
+    check(r.get("error", {}).get("class") == "GenericError", "no oob: %r" % r)
+    r = q.cmd("qmp_capabilities", enable=[])    # what qemu.qmp sends
     check(r == {"return": {}}, "qmp_capabilities: %r" % r)
     r = q.cmd("qmp_capabilities")
     check(r.get("error", {}).get("class") == "CommandNotFound",

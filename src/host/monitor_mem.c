@@ -114,24 +114,23 @@ static const char *parse_fmt(const char *s, struct dump_fmt *f)
             return "invalid count";
         f->count = (unsigned)n;
     }
-    bool size_set = false;
     for (; *s && *s != ' ' && *s != '\t'; s++) {
         switch (*s) {
         case 'x': case 'd': case 'u': case 'o': case 'c':
             f->format = *s;
             break;
-        case 'b': f->size = 1; size_set = true; break;
-        case 'h': f->size = 2; size_set = true; break;
-        case 'w': f->size = 4; size_set = true; break;
-        case 'g': f->size = 8; size_set = true; break;
+        case 'b': f->size = 1; break;
+        case 'h': f->size = 2; break;
+        case 'w': f->size = 4; break;
+        case 'g': f->size = 8; break;
         case 'i':
             return "format 'i' (disassembly) is not supported";
         default:
             return "invalid char in format";
         }
     }
-    if (f->format == 'c' || (!size_set && f->format == 'c'))
-        f->size = 1;
+    if (f->format == 'c')
+        f->size = 1;   /* characters are bytes, whatever the unit (QEMU) */
     return NULL;
 }
 
