@@ -75,7 +75,9 @@ class Qmp:
 
     def hmp(self, line):
         r = self.cmd("human-monitor-command", **{"command-line": line})
-        return r.get("return", "")
+        text = r.get("return", "")
+        check("\n" not in text.replace("\r\n", ""), "QMP's HMP lines end in CR LF: %r" % text)
+        return text.replace("\r\n", "\n")
 
     def event(self, name, timeout=10.0):
         end = time.time() + timeout
@@ -105,7 +107,8 @@ class Hmp:
                 raise EOFError("monitor closed")
             self.buf += chunk
         text, self.buf = self.buf.split(b"(qemu) ", 1)
-        return text.decode()
+        check(b"\n" not in text.replace(b"\r\n", b""), "HMP lines end in CR LF: %r" % text)
+        return text.decode().replace("\r\n", "\n")
 
     def cmd(self, line):
         self.sock.sendall(line.encode() + b"\n")

@@ -66,6 +66,23 @@ void monitor_execute(struct vmctl *ctl, const char *line, FILE *out)
     c->fn(ctl, args, out);
 }
 
+char *monitor_crlf(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n' ? 2 : 1;
+    char *out = malloc(n + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n')
+            *o++ = '\r';
+        *o++ = *p;
+    }
+    *o = 0;
+    return out;
+}
+
 char *monitor_execute_string(struct vmctl *ctl, const char *line)
 {
     char *buf = NULL;
@@ -86,10 +103,20 @@ void monitor_init(struct monitor *m, struct vmctl *ctl, monitor_write_fn *write,
     *m = (struct monitor){ .ctl = ctl, .write = write, .opaque = opaque };
 }
 
+/* Writes text; with crlf, each "\n" goes out as "\r\n". */
 static void put(struct monitor *m, const char *s, size_t n)
 {
-    if (n)
-        m->write(m->opaque, s, n);
+    while (n) {
+        const char *nl = m->crlf ? memchr(s, '\n', n) : NULL;
+        size_t run = nl ? (size_t)(nl - s) : n;
+        if (run)
+            m->write(m->opaque, s, run);
+        if (!nl)
+            return;
+        m->write(m->opaque, "\r\n", 2);
+        s += run + 1;
+        n -= run + 1;
+    }
 }
 
 static void puts_m(struct monitor *m, const char *s)

@@ -44,6 +44,11 @@ void monitor_execute(struct vmctl *ctl, const char *line, FILE *out);
  * QMP's human-monitor-command. */
 char *monitor_execute_string(struct vmctl *ctl, const char *line);
 
+/* `text` with each "\n" as "\r\n", malloc'ed (NULL: no memory): QEMU's
+ * monitor output has CR LF line ends on its sockets and in QMP's
+ * human-monitor-command, and clients may split on them. */
+char *monitor_crlf(const char *text);
+
 /* Prints the table's help (`help`, `help CMD`, `info`). */
 void monitor_print_help(const struct monitor_cmd *table, const char *prefix,
                         const char *only, FILE *out);
@@ -54,6 +59,7 @@ struct monitor {
     struct vmctl *ctl;
     monitor_write_fn *write;
     void *opaque;
+    bool crlf;              /* "\n" goes out as "\r\n" (sockets, as QEMU) */
     bool echo;              /* a raw terminal (the Ctrl-A c mux): echo what
                                is typed and edit with backspace */
     bool overflow;          /* the current line was too long: skip to \n */

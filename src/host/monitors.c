@@ -104,6 +104,7 @@ struct monitors *monitors_open(const struct monitors_config *cfg, struct pc *pc,
         if (!m->hmp_chan)
             goto fail;
         monitor_init(&m->hmp, &m->ctl, chan_write, m->hmp_chan);
+        m->hmp.crlf = cfg->hmp.kind == CHR_SPEC_UNIX;
         if (chardev_sock_connected(m->hmp_chan))
             monitor_start(&m->hmp);
     }

@@ -217,7 +217,9 @@ static void human_monitor_command(struct qmp *q, const cJSON *args, struct qmp_r
         return;
     }
     char *out = monitor_execute_string(q->ctl, line->valuestring);
-    r->ret = out ? cJSON_CreateString(out) : NULL;
+    char *text = out ? monitor_crlf(out) : NULL;
+    r->ret = text ? cJSON_CreateString(text) : NULL;
+    free(text);
     free(out);
     if (!r->ret)
         fail(r, "GenericError", "%s", "out of memory");
