@@ -4,7 +4,8 @@
 The guest (tests/guests/serial_echo.S) echoes COM1 input upper-cased.
 Checks: the terminal is raw while plex86 runs (typed keys are not echoed
 by the terminal, only by the guest), Ctrl-C reaches the guest instead of
-killing plex86, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A x quits with exit
+killing plex86, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A c switches to the monitor and
+back, Ctrl-A x quits with exit
 status 0, and the terminal's settings are restored afterwards.
 
 usage: test_console_pty.py PLEX86 SERIAL_ECHO_ROM
@@ -69,6 +70,27 @@ def main():
     got = read_until(master, b"Y")
     if b"\x01Z" not in got or b"\x01\x01" in got or b"C-a x" not in got:
         fails.append("Ctrl-A Ctrl-A / help: screen shows %r" % got)
+
+    # Ctrl-A c: the monitor (QEMU's mux), with its prompt and echo; typed
+    # bytes go to it, not to the guest; Ctrl-A c again: back to the guest.
+    os.write(master, b"\x01c")
+    got = read_until(master, b"(qemu) ")
+    if b"(qemu) " not in got:
+        fails.append("Ctrl-A c: no monitor prompt: %r" % got)
+    os.write(master, b"info stax\x7ftus\r")
+    got = read_until(master, b"VM status: running")
+    if b"\x08 \x08tus\r\nVM status: running\r\n" not in got or b"INFO" in got:
+        fails.append("monitor on the console: screen shows %r" % got)
+    os.write(master, b"stop\r")
+    read_until(master, b"(qemu) ")
+    os.write(master, b"info status\r")
+    got = read_until(master, b"VM status: paused")
+    if b"VM status: paused" not in got:
+        fails.append("monitor stop on the console: screen shows %r" % got)
+    os.write(master, b"cont\r\x01cw")
+    got = read_until(master, b"W")
+    if b"W" not in got:
+        fails.append("back to the guest after Ctrl-A c: screen shows %r" % got)
 
     # Ctrl-A x quits with status 0.
     os.write(master, b"\x01x")

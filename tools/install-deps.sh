@@ -7,7 +7,7 @@
 # ROMs), make, pkg-config, the Zydis disassembler, zlib, cJSON, python3.
 set -eu
 
-PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev python3"
+PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev libcjson-dev python3"
 
 # A package counts as present if dpkg has it installed, or, for the tools,
 # if its command is on PATH (e.g. a python3 from pyenv).

@@ -22,6 +22,7 @@ enum opt_id {
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
     OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
     OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_LOADVM, OPT_SAVEVM_AT,
+    OPT_MONITOR, OPT_QMP, OPT_S,
 };
 
 struct opt {
@@ -58,6 +59,9 @@ static const struct opt opts[] = {
     { "metrics-interval", true, OPT_METRICS_INTERVAL },
     { "loadvm", true, OPT_LOADVM },
     { "savevm-at", true, OPT_SAVEVM_AT },
+    { "monitor", true, OPT_MONITOR },
+    { "qmp", true, OPT_QMP },
+    { "S", false, OPT_S },
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -87,6 +91,10 @@ void cli_usage(FILE *out)
           "  -serial DEV         COM1 output: stdio (default), null, none, file:PATH\n"
           "  -debugcon DEV       port 0xE9 console: none (default), stdio, null, file:PATH\n"
           "  -no-reboot          a guest reset or triple fault ends the VM with status 0\n"
+          "  -monitor DEV        the human monitor: unix:PATH,server,nowait, stdio or\n"
+          "                      none (default; C-a c on the console reaches it too)\n"
+          "  -qmp DEV            QMP, the JSON monitor: unix:PATH,server,nowait\n"
+          "  -S                  do not start the guest: wait for the monitor's cont\n"
           "  -max-insns N        stop after N guest steps: instructions, each delivered\n"
           "                      exception and interrupt counting as one\n"
           "  -sbe-depth N        scanner's recursive-descent depth over in-page branch\n"
@@ -340,6 +348,19 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
     case OPT_NO_REBOOT:
         o->no_reboot = true;
         return CLI_RUN;
+    case OPT_MONITOR:
+    case OPT_QMP: {
+        char why[200];
+        if (chardev_spec_parse(arg, op->id == OPT_MONITOR ? &o->monitor : &o->qmp, why,
+                               sizeof(why)) < 0) {
+            snprintf(err, errlen, "-%s: %s", op->name, why);
+            return CLI_ERROR;
+        }
+        return CLI_RUN;
+    }
+    case OPT_S:
+        o->start_stopped = true;
+        return CLI_RUN;
     case OPT_D:
         return parse_log_items(arg, o, out, err, errlen);
     case OPT_DLOG:
@@ -555,6 +576,19 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
         return CLI_ERROR;
     if (o->metrics_interval_ms && !o->metrics_file) {
         snprintf(err, errlen, "--metrics-interval needs --metrics");
+        return CLI_ERROR;
+    }
+    /* One reader of stdin, as QEMU insists ("cannot use stdio by multiple
+     * character devices"); the console's C-a c reaches the monitor. */
+    if ((o->monitor.kind == CHR_SPEC_STDIO) + (o->qmp.kind == CHR_SPEC_STDIO) +
+            (o->serial.kind == CLI_CHR_STDIO) > 1) {
+        snprintf(err, errlen, "cannot use stdio by multiple character devices "
+                              "(use -serial null, or C-a c on the console)");
+        return CLI_ERROR;
+    }
+    if (o->monitor.kind == CHR_SPEC_UNIX && o->qmp.kind == CHR_SPEC_UNIX &&
+        !strcmp(o->monitor.path, o->qmp.path)) {
+        snprintf(err, errlen, "-monitor and -qmp need two different sockets");
         return CLI_ERROR;
     }
     if (!o->bios && !o->kernel) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
+#include "host/chardev_sock.h"
 #include "machine/vm.h"
 
 #define CLI_DEFAULT_RAM_MB 128  /* as QEMU; Debian's kernel needs ~40 */
@@ -54,6 +55,9 @@ struct cli_options {
     bool no_reboot;            /* -no-reboot */
     struct cli_chardev serial;   /* -serial, default stdio */
     struct cli_chardev debugcon; /* -debugcon, default none */
+    struct chardev_spec monitor; /* -monitor: the human monitor (docs/monitor.md) */
+    struct chardev_spec qmp;     /* -qmp: QMP */
+    bool start_stopped;        /* -S: paused until the monitor's `cont` */
     unsigned log_items;        /* -d, CLI_LOG_* bits */
     const char *log_file;      /* -D FILE, or NULL for stderr */
     uint64_t max_insns;        /* -max-insns, 0 = no limit */

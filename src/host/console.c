@@ -23,6 +23,10 @@ struct console {
     bool ended;        /* end of input or a read error */
     bool quit;         /* Ctrl-A x */
     bool escape;       /* the last byte was Ctrl-A */
+    bool in_monitor;   /* Ctrl-A c: typed bytes go to the monitor */
+    console_monitor_input_fn *mon_input;
+    console_monitor_toggled_fn *mon_toggled;
+    void *mon_opaque;
     uint16_t queue[CONSOLE_QUEUE];
     size_t head, count;
 };
@@ -203,6 +207,7 @@ static void print_help(struct console *c)
     note(c, "\nC-a h    print this help\n"
             "C-a x    exit plex86 (status 0)\n"
             "C-a b    send a break to the guest\n"
+            "C-a c    switch between console and monitor\n"
             "C-a C-a  send C-a to the guest\n");
 }
 
@@ -227,8 +232,15 @@ static void escape_command(struct console *c, uint8_t b)
     case CONSOLE_ESCAPE:
         queue_put(c, CONSOLE_ESCAPE);
         break;
+    case 'c':
+    case 'C':
+        if (c->mon_input) {
+            c->in_monitor = !c->in_monitor;
+            c->mon_toggled(c->mon_opaque, c->in_monitor);
+        }
+        break;
     default:
-        break; /* 'c' (QEMU's monitor) and the rest: nothing here */
+        break; /* the rest: nothing here */
     }
 }
 
@@ -243,6 +255,8 @@ static void take_input(struct console *c, const uint8_t *buf, size_t n)
             escape_command(c, b);
         } else if (b == CONSOLE_ESCAPE) {
             c->escape = true;
+        } else if (c->in_monitor) {
+            c->mon_input(c->mon_opaque, &b, 1);
         } else {
             queue_put(c, b);
         }
@@ -319,6 +333,15 @@ int console_fd(const struct console *c)
     if (c->ended || c->quit || queue_room(c) == 0)
         return -1;
     return c->fd;
+}
+
+void console_set_monitor(struct console *c, console_monitor_input_fn *input,
+                         console_monitor_toggled_fn *toggled, void *opaque)
+{
+    c->mon_input = input && toggled ? input : NULL;
+    c->mon_toggled = toggled;
+    c->mon_opaque = opaque;
+    c->in_monitor = false;
 }
 
 bool console_quit_requested(const struct console *c)

@@ -18,7 +18,10 @@
  *   h or ?   print the list of escapes
  *   b        send a break to the guest (Linux: a SysRq key follows)
  *   Ctrl-A   send one Ctrl-A to the guest
- *   c, other nothing (there is no monitor); the pair is dropped
+ *   c        switch between the guest and the human monitor, when one is
+ *            attached (console_set_monitor; QEMU's mux): while the monitor
+ *            has the console, typed bytes go to it instead of the guest
+ *   other    nothing; the pair is dropped
  *
  * When the input is a pipe or a file, bytes go to the guest verbatim (no
  * escape) as they come; end of input just stops input, the VM runs on.
@@ -40,6 +43,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct serial;
@@ -67,6 +71,13 @@ int console_fd(const struct console *c);
  * queued bytes to the UART as its room allows (s may be NULL: they wait)
  * and flushes `out`.  Returns the number of bytes given to the guest. */
 size_t console_pump(struct console *c, struct serial *s);
+
+/* Attaches the monitor behind Ctrl-A c: while it has the console, typed
+ * bytes go to `input`; `toggled` tells of each switch.  NULL detaches. */
+typedef void console_monitor_input_fn(void *opaque, const uint8_t *buf, size_t n);
+typedef void console_monitor_toggled_fn(void *opaque, bool on);
+void console_set_monitor(struct console *c, console_monitor_input_fn *input,
+                         console_monitor_toggled_fn *toggled, void *opaque);
 
 /* True once the user typed the quit escape. */
 bool console_quit_requested(const struct console *c);

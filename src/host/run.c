@@ -13,6 +13,7 @@
 #include "cpu/cpu_model.h"
 #include "host/account.h"
 #include "host/console.h"
+#include "host/monitors.h"
 #include "vm/clock.h"
 #include "pc/pc.h"
 #include "pc/snapshot.h"
@@ -150,19 +151,29 @@ static void log_exit(FILE *log, const struct vm *vm, int status, int sig)
 struct console_hooks {
     struct console *con;
     struct pc *pc;
+    struct monitors *mons; /* the monitors (monitors.h) take over the wait */
 };
 
 static void console_hook_poll(void *opaque)
 {
     struct console_hooks *h = opaque;
-    console_pump(h->con, h->pc->serial);
-    if (console_quit_requested(h->con))
+    if (h->con)
+        console_pump(h->con, h->pc->serial);
+    if (h->mons)
+        monitors_poll(h->mons);
+    if (h->con && console_quit_requested(h->con))
         vm_request_exit(h->pc->vm, VM_EXIT_QUIT, 0);
 }
 
 static int console_hook_wait(void *opaque, uint64_t timeout_ns)
 {
     struct console_hooks *h = opaque;
+    if (h->mons) {
+        int r = monitors_wait(h->mons, timeout_ns);
+        if (h->con && console_quit_requested(h->con))
+            vm_request_exit(h->pc->vm, VM_EXIT_QUIT, 0);
+        return r;
+    }
     int fd = console_fd(h->con);
     if (fd < 0)
         return -1;      /* input ended: only device events can wake the guest */
@@ -246,11 +257,24 @@ static void acct_tick_fire(void *opaque, uint64_t now_ns)
     timer_arm(&t->vm->sched, &t->timer, now_ns + ACCT_TICK_NS);
 }
 
-static void acct_reboot_hook(void *opaque)
-{
-    acct_note_reset(opaque);
-}
 #endif
+
+/* Who hears of each reboot the board makes: the account counts it, the
+ * monitors send QMP's RESET event. */
+struct reboot_watchers {
+    struct acct *acct;
+    struct monitors *mons;
+};
+
+static void on_reboot(void *opaque)
+{
+    struct reboot_watchers *w = opaque;
+#if PLEX86_ACCOUNTING
+    if (w->acct)
+        acct_note_reset(w->acct);
+#endif
+    monitors_note_reset(w->mons);
+}
 
 /* -savevm-at N,FILE: the snapshot, at step N.  Returns -1 (the message
  * printed) when the file cannot be written. */
@@ -274,21 +298,21 @@ static int save_now(struct pc *pc, const struct cli_options *o)
  * *saved: -savevm-at's snapshot was written; *save_failed: it could not
  * be. */
 static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
-                                  struct acct *acct, int *sig, bool *saved, bool *save_failed)
+                                  struct acct *acct, struct monitors *mons, int *sig,
+                                  bool *saved, bool *save_failed)
 {
     struct vm *vm = pc->vm;
     *sig = 0;
     *saved = *save_failed = false;
+    struct reboot_watchers watchers = { .acct = acct, .mons = mons };
+    pc->on_reboot = on_reboot;
+    pc->on_reboot_opaque = &watchers;
 #if PLEX86_ACCOUNTING
     struct acct_tick tick = { .acct = acct, .vm = vm, .sig = sig };
     if (acct) {
         timer_init(&tick.timer, acct_tick_fire, &tick, true);
         timer_arm(&vm->sched, &tick.timer, vm_now_ns(vm) + ACCT_TICK_NS);
-        pc->on_reboot = acct_reboot_hook;
-        pc->on_reboot_opaque = acct;
     }
-#else
-    (void)acct;
 #endif
     enum vm_exit_reason why;
     for (;;) {
@@ -319,6 +343,7 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
     if (acct)
         timer_disarm(&vm->sched, &tick.timer);
 #endif
+    pc->on_reboot = NULL;
     return why;
 }
 
@@ -404,9 +429,35 @@ int plex86_run(const struct cli_options *o)
         }
     }
 #endif
+    /* The monitors (-monitor, -qmp, -S, C-a c): after the account, which
+     * answers their `info stats`. */
+    struct monitors *mons = NULL;
+    if (o->monitor.kind != CHR_SPEC_NONE || o->qmp.kind != CHR_SPEC_NONE ||
+        o->start_stopped || (con && console_is_raw(con))) {
+        struct monitors_config mc = { .hmp = o->monitor, .qmp = o->qmp,
+                                      .start_stopped = o->start_stopped };
+        mons = monitors_open(&mc, pc, con, acct, err, sizeof(err));
+        if (!mons) {
+            print_error(err);
+#if PLEX86_ACCOUNTING
+            if (acct) {
+                release_signals(&rs);
+                acct_destroy(acct);
+            }
+#endif
+            console_close(con);
+            pc_destroy(pc);
+            close_files(&rf);
+            return EXIT_STATUS_USAGE;
+        }
+        hooks.mons = mons;
+        vm_set_host_hooks(vm, &(struct vm_host_hooks){ .poll = console_hook_poll,
+                                                       .wait = console_hook_wait,
+                                                       .opaque = &hooks });
+    }
     int sig;
     bool saved, save_failed;
-    enum vm_exit_reason why = run_vm(pc, o, acct, &sig, &saved, &save_failed);
+    enum vm_exit_reason why = run_vm(pc, o, acct, mons, &sig, &saved, &save_failed);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
     if (o->savevm_path && !saved && !save_failed && !sig) {
         /* What was asked for is not there: say so, and fail the run. */
@@ -420,9 +471,10 @@ int plex86_run(const struct cli_options *o)
         status = EXIT_STATUS_USAGE;
         why = VM_EXIT_NONE;
     }
-    bool quit = con && console_quit_requested(con);
+    bool quit = (con && console_quit_requested(con)) || monitors_quit_requested(mons);
     if (quit)
-        status = EXIT_STATUS_OK;   /* Ctrl-A x, as QEMU */
+        status = EXIT_STATUS_OK;   /* Ctrl-A x or the monitor's quit, as QEMU */
+    monitors_note_end(mons, why, sig);
     fflush(stdout);
     if (!sig && (why == VM_EXIT_ERROR || why == VM_EXIT_SHUTDOWN)) {
         char where[1024];
@@ -433,8 +485,9 @@ int plex86_run(const struct cli_options *o)
             fprintf(stderr, "plex86: triple fault (processor shutdown): %s\n", where);
     }
     if ((o->log_items & CLI_LOG_EXIT) && quit)
-        fprintf(log, "plex86: VM stopped: quit from the console (C-a x) after %llu "
+        fprintf(log, "plex86: VM stopped: quit from the %s after %llu "
                      "instructions, exit status %d\n",
+                monitors_quit_requested(mons) ? "monitor" : "console (C-a x)",
                 (unsigned long long)vm->cpu.icount, status);
     else if (o->log_items & CLI_LOG_EXIT)
         log_exit(log, vm, status, sig);
@@ -452,6 +505,7 @@ int plex86_run(const struct cli_options *o)
         release_signals(&rs);
     }
 #endif
+    monitors_close(mons);
     console_close(con);   /* after the account's signal handlers are gone */
     pc_destroy(pc);
     close_files(&rf);

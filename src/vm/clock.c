@@ -25,10 +25,12 @@ void vm_clock_init_icount(struct vm_clock *clk, vm_clock_steps_fn steps, const v
                               .steps_src = src };
 }
 
-/* Host time since creation, less what was hidden. */
+/* Host time since creation, less what was hidden; while paused, the
+ * moment it paused. */
 static uint64_t host_part(const struct vm_clock *clk)
 {
-    return host_monotonic_ns() - clk->host_base_ns - clk->hidden_ns;
+    uint64_t now = clk->paused ? clk->paused_at : host_monotonic_ns();
+    return now - clk->host_base_ns - clk->hidden_ns;
 }
 
 uint64_t vm_clock_now(struct vm_clock *clk)
@@ -72,4 +74,20 @@ void vm_clock_warp_to(struct vm_clock *clk, uint64_t target)
     uint64_t now = vm_clock_now(clk);
     if (clk->mode == VM_CLOCK_ICOUNT && target > now)
         clk->warp_ns += target - now;
+}
+
+void vm_clock_pause(struct vm_clock *clk)
+{
+    if (clk->paused)
+        return;
+    clk->paused_at = host_monotonic_ns();
+    clk->paused = true;
+}
+
+void vm_clock_resume(struct vm_clock *clk)
+{
+    if (!clk->paused)
+        return;
+    clk->hidden_ns += host_monotonic_ns() - clk->paused_at;
+    clk->paused = false;
 }

@@ -55,6 +55,8 @@ struct vm_clock {
     uint64_t slice_guest;   /* guest time at the start of the slice */
     uint64_t slice_steps;   /* cpu_steps at the start of the slice */
     uint64_t last;          /* the last time read: never goes back */
+    bool paused;            /* stopped by the user (monitor `stop`, -S) */
+    uint64_t paused_at;     /* host monotonic time when it paused */
 };
 
 /* A duration in nanoseconds as the timespec nanosleep/ppoll take. */
@@ -82,6 +84,13 @@ void vm_clock_slice(struct vm_clock *clk, bool running);
 /* Steps that take guest time forward by `ns` (icount; the run loop sizes
  * its slices with it).  At least 1. */
 uint64_t vm_clock_steps_for(const struct vm_clock *clk, uint64_t ns);
+
+/* The user stopped the VM (the monitor's `stop`, or -S): guest time
+ * stands still until vm_clock_resume, which hides the paused interval the
+ * way a slice's overrun is hidden (host mode; icount time only moves with
+ * steps anyway).  Pausing twice or resuming a running clock does nothing. */
+void vm_clock_pause(struct vm_clock *clk);
+void vm_clock_resume(struct vm_clock *clk);
 
 /* icount: moves guest time forward to `target` (no-op if it is past). */
 void vm_clock_warp_to(struct vm_clock *clk, uint64_t target);

@@ -291,8 +291,28 @@ def main():
          "--metrics-interval", "0.5"],
         ["-cpu", "help"], ["-d", "help"], ["--help"], ["-version"],
         ["-bios", "x", "-m", "0"], ["-bios", "x", "-m", "4G"], ["-frobnicate"],
+        ["-bios", "b", "-S", "-qmp", "unix:/tmp/q.sock,server,nowait", "-monitor",
+         "unix:/tmp/m.sock,server=on,wait=off"],
+        ["-bios", "b", "-serial", "null", "-monitor", "stdio", "-qmp", "unix:x,server"],
     ]):
         write("cli", "args-%02d" % i, b"\0".join(a.encode() for a in args))
+
+    # qmp: byte 0 picks QMP (bit 0), negotiation (bit 1) and the piece
+    # size (bits 4-7); then a client's bytes.
+    for fname, data in [
+        ("caps-status-hmp", b'\x03{"execute":"query-status","id":1}{"execute":'
+         b'"human-monitor-command","arguments":{"command-line":"info registers"}}\n'),
+        ("bad-json", b'\x01{"execute": }\n[1,2]\n42 "str" {"execute":"qmp_capabilities"}'
+         b'{"execute":"stop"}{"execute":"cont"}{"execute":"nope","id":[1]}'),
+        ("split-pieces", b'\x33{"execute":"human-monitor-command","arguments":{"command-line":'
+         b'"xp /16xb 0xfffff000"}}{"execute":"system_reset"}{"execute":"quit"}'),
+        ("hmp-commands", b"\x00help\ninfo\ninfo status\nstop\ninfo status\nc\n"
+         b"x /4xw 0xffff0\nxp /8cb 0xfffffff0\nx /2ug $eip\nxp /3oh 0\nsavevm /tmp/x\n"
+         b"info sbe\ninfo stats\nbogus\n"),
+        ("hmp-bad", b"\x20x /99999999xw 0\nx /0x 0\nx /4i 0\nx /4xw\nxp /4xw $foo\n"
+         b"system_powerdown\nq\n"),
+    ]:
+        write("qmp", fname, data)
 
 
 if __name__ == "__main__":

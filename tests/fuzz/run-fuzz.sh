@@ -31,7 +31,7 @@ REGRESS=${FUZZ_REGRESS:-$ROOT/tests/regress}
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 NAMES=("$@")
 if [[ ${#NAMES[@]} == 0 ]]; then
-    NAMES=(decode exec sbe ports uart moo multiboot bzimage cli)
+    NAMES=(decode exec sbe ports uart moo multiboot bzimage cli qmp)
 fi
 
 passed=0

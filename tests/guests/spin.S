@@ -6,7 +6,7 @@
     .globl start
 start:
     SETUP16
-1:  inc %ax
+1:  inc %eax     /* 32 bits: the monitor test sees it move between polls */
     jmp 1b
 
     RESET_VECTOR

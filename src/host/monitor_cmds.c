@@ -1,0 +1,236 @@
+/* The human monitor's commands: the tables monitor.c dispatches on and
+ * generates `help` from.  Each command reads or asks; the run loop
+ * (monitors.c) carries out what changes the run (stop, reset, quit). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "host/account.h"
+#include "host/monitor.h"
+#include "host/monitor_dump.h"
+#include "host/version.h"
+#include "host/vmctl.h"
+#include "pc/pc.h"
+#include "pc/snapshot.h"
+#include "engine/cache.h"
+#include "engine/engine.h"
+#include "sbe/sbe.h"
+#include "machine/vm.h"
+
+static void cmd_help(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)ctl;
+    if (!strncmp(args, "info", 4) && (args[4] == 0 || args[4] == ' ')) {
+        monitor_print_help(monitor_info_cmds, "info ", NULL, out);
+        return;
+    }
+    monitor_print_help(monitor_cmds, "", args[0] ? args : NULL, out);
+}
+
+static void cmd_info(struct vmctl *ctl, const char *args, FILE *out)
+{
+    size_t len = strcspn(args, " \t");
+    for (const struct monitor_cmd *c = monitor_info_cmds; c->name; c++) {
+        if (strlen(c->name) == len && !strncmp(c->name, args, len)) {
+            c->fn(ctl, args + len, out);
+            return;
+        }
+    }
+    /* QEMU lists the subcommands for `info` alone and for an unknown one. */
+    monitor_print_help(monitor_info_cmds, "info ", NULL, out);
+}
+
+static void cmd_stop(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    (void)out;
+    vmctl_stop(ctl);
+}
+
+static void cmd_cont(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    (void)out;
+    vmctl_cont(ctl);
+}
+
+static void cmd_quit(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    (void)out;
+    vmctl_quit(ctl);
+}
+
+static void cmd_system_reset(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    (void)out;
+    vmctl_system_reset(ctl, "host-qmp-system-reset");
+}
+
+static void cmd_system_powerdown(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)ctl;
+    (void)args;
+    fputs("system_powerdown: this machine has no ACPI yet: the guest cannot be asked "
+          "to power down (use quit)\n", out);
+}
+
+/* savevm FILE / loadvm FILE: QEMU takes a tag inside a disk image; plex86
+ * has no such image yet, so the argument is the snapshot file's path. */
+static void snapshot_cmd(struct vmctl *ctl, const char *args, FILE *out, bool load)
+{
+    const char *name = load ? "loadvm" : "savevm";
+    if (!*args) {
+        fprintf(out, "%s: missing file name\n", name);
+        return;
+    }
+    if (!ctl->allow_files) {
+        fprintf(out, "%s: snapshots are disabled here\n", name);
+        return;
+    }
+    char err[512];
+    int r = load ? snapshot_load(ctl->pc, args, false, err, sizeof(err))
+                 : snapshot_save(ctl->pc, args, err, sizeof(err));
+    if (r < 0)
+        fprintf(out, "Error: %s: %s\n", name, err);
+}
+
+static void cmd_savevm(struct vmctl *ctl, const char *args, FILE *out)
+{
+    snapshot_cmd(ctl, args, out, false);
+}
+
+static void cmd_loadvm(struct vmctl *ctl, const char *args, FILE *out)
+{
+    snapshot_cmd(ctl, args, out, true);
+}
+
+static void cmd_x(struct vmctl *ctl, const char *args, FILE *out)
+{
+    monitor_memory_dump(ctl->pc->vm, args, false, out);
+}
+
+static void cmd_xp(struct vmctl *ctl, const char *args, FILE *out)
+{
+    monitor_memory_dump(ctl->pc->vm, args, true, out);
+}
+
+static void info_registers(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    monitor_print_registers(ctl->pc->vm, out);
+}
+
+static void info_status(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    fprintf(out, "VM status: %s\n", ctl->stopped ? "paused" : "running");
+}
+
+static void info_version(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)ctl;
+    (void)args;
+    fputs(PLEX86_VERSION " (plex86)\n", out);
+}
+
+/* The scan-before-execute maps and the decoded-block cache, read through
+ * their two stats calls. */
+static void info_sbe(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    struct vm *vm = ctl->pc->vm;
+    const struct sbe_stats *s = sbe_stats(vm->sbe);
+    fprintf(out, "SBE maps: %u live\n", sbe_map_count(vm->sbe));
+    fprintf(out, "  pages scanned    %" PRIu64 "\n", s->pages_scanned);
+    fprintf(out, "  insns scanned    %" PRIu64 "\n", s->insns_scanned);
+    fprintf(out, "  maps discarded   %" PRIu64 " (writes to scanned code)\n",
+            s->maps_discarded);
+    fprintf(out, "  data writes      %" PRIu64 " (to code pages, no code hit)\n",
+            s->data_writes);
+    fprintf(out, "  evictions        %" PRIu64 " (flushes for the memory bound)\n",
+            s->evictions);
+    struct code_cache *cache = engine_cache(vm->engine);
+    if (!cache) {
+        fputs("code cache: off (-no-code-cache)\n", out);
+        return;
+    }
+    const struct code_cache_stats *cc = cache_stats(cache);
+    fprintf(out, "code cache: %zu of %zu bytes in use\n", cache_bytes_used(cache),
+            cache_bytes_max(cache));
+    fprintf(out, "  blocks built     %" PRIu64 "\n", cc->blocks_built);
+    fprintf(out, "  hits             %" PRIu64 "\n", cc->hits);
+    fprintf(out, "  misses           %" PRIu64 "\n", cc->misses);
+    fprintf(out, "  flushes          %" PRIu64 "\n", cc->flushes);
+    fprintf(out, "  chained          %" PRIu64 "\n", cc->chained);
+}
+
+#if PLEX86_ACCOUNTING
+/* One line per value, generated from counters.def as --stats is. */
+static void print_counter(FILE *out, struct acct *a, const char *name, const char *unit,
+                          unsigned count, const char *label)
+{
+    for (unsigned i = 0; i < count; i++) {
+        uint64_t v;
+        if (!acct_get(a, name, i, &v))
+            continue;
+        if (label)
+            fprintf(out, "%s{%s=\"%u\"} ", name, label, i);
+        else
+            fprintf(out, "%s ", name);
+        if (!strcmp(unit, "seconds"))
+            fprintf(out, "%" PRIu64 ".%09" PRIu64 "\n", v / 1000000000u, v % 1000000000u);
+        else
+            fprintf(out, "%" PRIu64 "\n", v);
+    }
+}
+#endif
+
+static void info_stats(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+#if PLEX86_ACCOUNTING
+    if (!ctl->acct) {
+        fputs("info stats: no accounting for this VM\n", out);
+        return;
+    }
+#define ACCT_SCALAR(name, type, unit, help, value) \
+    print_counter(out, ctl->acct, #name, #unit, 1, NULL);
+#define ACCT_VECTOR(name, type, unit, help, label, count, value) \
+    print_counter(out, ctl->acct, #name, #unit, (count), label);
+#include "host/counters.def"
+#undef ACCT_SCALAR
+#undef ACCT_VECTOR
+#else
+    (void)ctl;
+    fputs("info stats: this plex86 was built without accounting "
+          "(PLEX86_ACCOUNTING=OFF)\n", out);
+#endif
+}
+
+const struct monitor_cmd monitor_cmds[] = {
+    { "help", "?", "[cmd]", "show the help", cmd_help },
+    { "info", NULL, "[subcommand]", "show various information about the system state",
+      cmd_info },
+    { "stop", NULL, "", "stop emulation", cmd_stop },
+    { "cont", "c", "", "resume emulation", cmd_cont },
+    { "system_reset", NULL, "", "reset the system", cmd_system_reset },
+    { "system_powerdown", NULL, "", "send system power down event (needs ACPI: not yet)",
+      cmd_system_powerdown },
+    { "savevm", NULL, "FILE", "save the whole machine's state to FILE", cmd_savevm },
+    { "loadvm", NULL, "FILE", "restore the machine's state from FILE", cmd_loadvm },
+    { "x", NULL, "/fmt addr", "virtual (linear) memory dump starting at 'addr'", cmd_x },
+    { "xp", NULL, "/fmt addr", "physical memory dump starting at 'addr'", cmd_xp },
+    { "quit", "q", "", "quit the emulator", cmd_quit },
+    { NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct monitor_cmd monitor_info_cmds[] = {
+    { "registers", NULL, "", "show the cpu registers", info_registers },
+    { "status", NULL, "", "show the current VM status (running|paused)", info_status },
+    { "sbe", NULL, "", "show scan-before-execute maps, discards and code cache occupancy",
+      info_sbe },
+    { "stats", NULL, "", "show the accounting counters (as --stats)", info_stats },
+    { "version", NULL, "", "show the version of plex86", info_version },
+    { NULL, NULL, NULL, NULL, NULL },
+};

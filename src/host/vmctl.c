@@ -1,0 +1,51 @@
+/* The monitors' view of the VM's run state; see vmctl.h. */
+#include "host/vmctl.h"
+
+#include <stdio.h>
+
+#include "pc/pc.h"
+#include "machine/vm.h"
+
+void vmctl_init(struct vmctl *ctl, struct pc *pc)
+{
+    *ctl = (struct vmctl){ .pc = pc, .allow_files = true };
+}
+
+void vmctl_emit(struct vmctl *ctl, const char *name, const char *data_json)
+{
+    if (ctl->event)
+        ctl->event(ctl->event_opaque, name, data_json);
+}
+
+void vmctl_stop(struct vmctl *ctl)
+{
+    if (ctl->stopped)
+        return;
+    ctl->stopped = true;
+    vm_clock_pause(&ctl->pc->vm->clock);
+    vmctl_emit(ctl, "STOP", NULL);
+}
+
+void vmctl_cont(struct vmctl *ctl)
+{
+    if (!ctl->stopped)
+        return;
+    ctl->stopped = false;
+    vm_clock_resume(&ctl->pc->vm->clock);
+    vmctl_emit(ctl, "RESUME", NULL);
+}
+
+void vmctl_quit(struct vmctl *ctl)
+{
+    ctl->quit = true;
+    vm_request_exit(ctl->pc->vm, VM_EXIT_QUIT, 0);
+}
+
+void vmctl_system_reset(struct vmctl *ctl, const char *reason)
+{
+    ctl->reset = true;
+    vm_request_exit(ctl->pc->vm, VM_EXIT_RESET, 0);
+    char data[96];
+    snprintf(data, sizeof(data), "{\"guest\": false, \"reason\": \"%s\"}", reason);
+    vmctl_emit(ctl, "RESET", data);
+}
