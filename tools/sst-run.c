@@ -578,7 +578,7 @@ static void print_stop(FILE *o, const struct cpu *c, enum cpu_stop s, uint64_t r
                 (unsigned long long)ran);
         return;
     default:
-        fprintf(o, "    cpu_run stopped for reason %d after %llu instructions\n", (int)s,
+        fprintf(o, "    engine_run stopped for reason %d after %llu instructions\n", (int)s,
                 (unsigned long long)ran);
         return;
     }

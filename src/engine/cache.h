@@ -38,7 +38,7 @@ struct block {
 
 struct code_cache_stats {
     uint64_t hits, misses, blocks_built, flushes;
-    uint64_t chained;        /* successor links made (cache_chain) */
+    uint64_t chained;        /* successor links made (cache_get_after) */
 };
 
 struct code_cache;

@@ -31,10 +31,10 @@ static ALWAYS_INLINE struct block *chained(const struct block *prev, uint32_t pa
 /* Whether block b, entered at eip, lies within CS (and, for 16-bit code,
  * below the 64 KiB wrap); otherwise the slow path raises #GP where it
  * must. */
-static ALWAYS_INLINE bool block_fits(const struct cpu *c, const struct block *b, uint32_t eip)
+static ALWAYS_INLINE bool block_fits(const struct block *b, uint32_t eip, uint32_t cs_limit,
+                                      bool code32)
 {
-    return (uint64_t)eip + b->bytes - 1 <= c->seg[S_CS].limit &&
-           (c->code32 || eip + b->bytes <= 0x10000);
+    return (uint64_t)eip + b->bytes - 1 <= cs_limit && (code32 || eip + b->bytes <= 0x10000);
 }
 
 /* The cached block for CS:EIP, or NULL when the slow path must run the
@@ -62,7 +62,7 @@ static struct block *block_at(struct engine *e, struct block *prev)
         if (!b)
             return NULL;
     }
-    return block_fits(c, b, eip) ? b : NULL;
+    return block_fits(b, eip, cs->limit, c->code32) ? b : NULL;
 }
 
 /* Whether run_block may go on to the next block after instruction `in`
@@ -84,9 +84,9 @@ static ALWAYS_INLINE bool continues(const struct insn *in)
  * memory, goes back to run_loop and block_at); the successors `prev`
  * remembers are checked against that physical address, and only then is
  * the cache's hash consulted.  NULL: let run_loop do it. */
-static struct block *block_across(struct engine *e, struct block *prev, uint32_t la)
+static ALWAYS_INLINE struct block *block_across(struct engine *e, struct cpu *c,
+                                                struct block *prev, uint32_t la)
 {
-    struct cpu *c = e->cpu;
     const struct tlb_entry *te = tlb_entry_for(c->tlb, la);
     if (!tlb_hit(c, te->tag_x, la, 1))
         return NULL;
@@ -105,9 +105,9 @@ static struct block *block_across(struct engine *e, struct block *prev, uint32_t
 enum { RT_NONE = -1, RT_GONE = -2 };
 #define JIT_MAX_BAILS 8
 
-static int run_translated(struct engine *e, struct block *b, uint64_t calm, uint64_t icount_end)
+static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct block *b,
+                                        uint64_t calm, uint64_t icount_end)
 {
-    struct cpu *c = e->cpu;
     if (!b->jit) {
         if (++b->heat != e->jit_threshold)
             return RT_NONE;
@@ -166,13 +166,13 @@ static int run_translated(struct engine *e, struct block *b, uint64_t calm, uint
  * its EIP and ESP (run_loop's fault path rolls back to them).  Kept out of
  * line (in its two instances) so that the compiler gives this loop the
  * registers.  `use_jit` is a constant in each instance. */
-static ALWAYS_INLINE struct block *run_block(struct engine *e, struct block *b, uint64_t end,
-                                             const bool use_jit)
+static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, struct block *b,
+                                             uint64_t end, const bool use_jit)
 {
-    struct cpu *c = e->cpu;
     const uint32_t epoch = c->code_epoch;
     const uint64_t calm = cpu_async_word(epoch); /* no event, same code */
-    const uint32_t cs_base = c->seg[S_CS].base;
+    /* CS cannot change in here (see above). */
+    const uint32_t cs_base = c->seg[S_CS].base, cs_limit = c->seg[S_CS].limit;
     uint32_t la_page = (cs_base + c->eip) >> 12;
     const bool code32 = c->code32;
     const uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
@@ -187,7 +187,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct block *b, 
         if (left < (uint64_t)b->ninsn)
             last = b->insn + left;
         if (use_jit && last == stop) {
-            int r = run_translated(e, b, calm, icount_end);
+            int r = run_translated(e, c, b, calm, icount_end);
             if (r == RT_GONE)
                 return NULL; /* translating flushed the cache: b is gone */
             if (r != RT_NONE) {
@@ -239,34 +239,34 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct block *b, 
         bool same_page = (la >> 12) == la_page;
         /* Go on here unless run_loop has something to do (the epoch is
          * still `epoch` and db_trap clear: only events can differ). */
-        if (unlikely(c->async != calm) || c->icount == icount_end || eip > c->seg[S_CS].limit)
+        if (unlikely(c->async != calm) || c->icount == icount_end || eip > cs_limit)
             return native && same_page ? b : NULL;
         struct block *nb = same_page ? chained(b, (b->pa & ~0xFFFu) | (la & 0xFFF), code32)
                                      : NULL;
         if (!nb) {
             if (same_page && native)
                 return b; /* block_at looks it up and chains it */
-            nb = block_across(e, b, la);
+            nb = block_across(e, c, b, la);
             if (!nb)
                 return NULL;
             la_page = la >> 12;
         }
-        if (!block_fits(c, nb, eip))
+        if (!block_fits(nb, eip, cs_limit, code32))
             return NULL;
         b = nb;
     }
 }
 
-__attribute__((noinline)) static struct block *run_block_interp(struct engine *e,
+__attribute__((noinline)) static struct block *run_block_interp(struct engine *e, struct cpu *c,
                                                                 struct block *b, uint64_t end)
 {
-    return run_block(e, b, end, false);
+    return run_block(e, c, b, end, false);
 }
 
-__attribute__((noinline)) static struct block *run_block_jit(struct engine *e, struct block *b,
-                                                             uint64_t end)
+__attribute__((noinline)) static struct block *run_block_jit(struct engine *e, struct cpu *c,
+                                                             struct block *b, uint64_t end)
 {
-    return run_block(e, b, end, true);
+    return run_block(e, c, b, end, true);
 }
 
 /* One instruction through the CPU's slow path, scanned first (execution
@@ -315,7 +315,8 @@ static enum cpu_stop run_loop(struct engine *e, uint64_t budget, const enum engi
         if (kind != ENGINE_SLOW && likely(!(c->eflags & (F_TF | F_RF)) && !c->dr7_exec))
             b = block_at(e, prev);
         if (b) {
-            prev = kind == ENGINE_JIT ? run_block_jit(e, b, end) : run_block_interp(e, b, end);
+            prev = kind == ENGINE_JIT ? run_block_jit(e, c, b, end)
+                                      : run_block_interp(e, c, b, end);
         } else {
             step_slow(e);
             prev = NULL;

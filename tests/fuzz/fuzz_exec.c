@@ -85,7 +85,7 @@ static const struct mmio_ops mmio_ops = { mmio_read, mmio_write };
 static int irq_vector = -1;
 /* A storm: the INTR line stays asserted after each acknowledge (a
  * level-triggered source with auto-EOI).  Through a trap gate (IF stays
- * set) it delivers forever; cpu_run's budget counts delivered interrupts,
+ * set) it delivers forever; engine_run's budget counts delivered interrupts,
  * so the run must still end (docs/fuzzing.md, findings). */
 static bool irq_storm;
 
@@ -487,7 +487,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * in a chain of exceptions that each count (a debug trap whose
      * delivery faults, a fault delivering that, the double fault; one
      * more is a shutdown), and nothing else may overrun it. */
-    FUZZ_CHECK(used <= budget + 5, "cpu_run used %llu steps of a budget of %llu",
+    FUZZ_CHECK(used <= budget + 5, "engine_run used %llu steps of a budget of %llu",
                (unsigned long long)used, (unsigned long long)budget);
     cpu_describe(c, line, sizeof(line));
     FUZZ_CHECK(memchr(line, 0, sizeof(line)) != NULL, "cpu_describe overran");
