@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "dev/pic.h"
 #include "dev/serial.h"
 #include "pc/hostfile.h"
 #include "pc/pc.h"
@@ -167,8 +168,42 @@ static void test_devices_present(void)
     pc_destroy(pc);
 }
 
+/* PCI INTx through the board: the swizzle onto PIRQ A-D, IRQ 10/11, and
+ * a shared line high while any function drives it. */
+static void check_pci_intx(void)
+{
+    struct pc_config cfg = base_config();
+    char err[256];
+    struct pc *pc = pc_create(&cfg, err, sizeof(err));
+    CHECK(pc != NULL);
+    if (!pc)
+        return;
+    static struct pci_function a, b, c;
+    pci_function_init(&a, "a", 0x1234, 1, 0xFF0000, 1);
+    pci_function_init(&b, "b", 0x1234, 2, 0xFF0000, 1);
+    pci_function_init(&c, "c", 0x1234, 3, 0xFF0000, 1);
+    /* 00:05 INTA and 00:09 INTA -> PIRQB -> IRQ 10; 00:06 INTA -> PIRQC -> 11. */
+    CHECK_EQ(pci_register(pc->pci, &a, 5, 0, pc_pci_intx(pc, 5, 1)), 0);
+    CHECK_EQ(pci_register(pc->pci, &b, 9, 0, pc_pci_intx(pc, 9, 1)), 0);
+    CHECK_EQ(pci_register(pc->pci, &c, 6, 0, pc_pci_intx(pc, 6, 1)), 0);
+    const struct pic_chip *slave = &pc->pic->chip[1];
+    pci_set_irq(&a, true);
+    CHECK(slave->pins & (1u << 2));
+    pci_set_irq(&b, true);
+    pci_set_irq(&a, false);
+    CHECK(slave->pins & (1u << 2));         /* b still holds it */
+    CHECK(!(slave->pins & (1u << 3)));
+    pci_set_irq(&c, true);
+    CHECK(slave->pins & (1u << 3));
+    pci_set_irq(&b, false);
+    CHECK(!(slave->pins & (1u << 2)));
+    CHECK_EQ(pc_pci_intx(pc, 1, 0).set == NULL, 1); /* no pin */
+    pc_destroy(pc);
+}
+
 int main(void)
 {
+    check_pci_intx();
     check_mapping(4096);
     check_mapping(64u << 10);
     check_mapping(128u << 10);

@@ -418,7 +418,9 @@ static int cmos_load(struct device *d, struct state_in *in, bool commit)
     if (commit) {
         *c = n;
         irq_pin_set(&c->irq8, c->irq_level);
-        timer_arm(c->sched, &c->timer, cmos_next_event(c, dev_clock_now(&c->clock)));
+        /* From the state's own time (a snapshot may restore the clock
+         * after the devices); a deadline already past fires at once. */
+        timer_arm(c->sched, &c->timer, cmos_next_event(c, c->last_ns));
     }
     return 0;
 }

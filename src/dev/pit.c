@@ -430,7 +430,7 @@ static void pit_save(const struct device *d, struct state_out *out)
 }
 
 /* The timer's deadline is not stored: it follows from the channels and is
- * armed again from them. */
+ * armed again from them, after the last tick OUT 0 was followed to. */
 static int pit_load(struct device *d, struct state_in *in, bool commit)
 {
     struct pit *pit = container_of(d, struct pit, dev);
@@ -451,8 +451,10 @@ static int pit_load(struct device *d, struct state_in *in, bool commit)
         pit->port_b = port_b;
         pit->irq_tick = irq_tick;
         irq_pin_set(&pit->irq0, ch_out(&pit->ch[0], irq_tick));
-        timer_arm(pit->sched, &pit->timer,
-                  pit_next_event(pit, dev_clock_now(&pit->clock)));
+        /* From the state's own time, not the clock's: a snapshot may
+         * restore the clock after the devices.  A deadline already past
+         * fires at once. */
+        timer_arm(pit->sched, &pit->timer, pit_next_event(pit, pit_ticks_to_ns(irq_tick)));
     }
     return 0;
 }

@@ -497,7 +497,9 @@ static int serial_load(struct device *d, struct state_in *in, bool commit)
     if (commit) {
         *s = n;
         irq_pin_set(&s->irq, s->irq_level);
-        timer_arm(s->sched, &s->timer, serial_next_event(s, now(s)));
+        /* From the state's own time (a snapshot may restore the clock
+         * after the devices); a deadline already past fires at once. */
+        timer_arm(s->sched, &s->timer, serial_next_event(s, s->rx_activity_ns));
     }
     return 0;
 }

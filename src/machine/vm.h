@@ -33,7 +33,8 @@ enum vm_exit_reason {
     VM_EXIT_RESET,         /* guest asked for a reset with -no-reboot set */
     VM_EXIT_INSN_LIMIT,    /* --max-insns reached */
     VM_EXIT_ERROR,         /* internal error, see vm->error */
-    VM_EXIT_QUIT,          /* the user quit (console escape, Ctrl-A x) */
+    VM_EXIT_QUIT,          /* the user quit (console escape, Ctrl-A x), or a
+                              caught signal ended the run (host/run.c) */
 };
 
 /* What the host side lends the run loop: a poll (e.g. to move typed bytes

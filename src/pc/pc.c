@@ -265,6 +265,31 @@ void pc_connect_ferr(struct vm *vm, struct fpu_irq *f)
     vm->cpu.pins.ferr_opaque = f;
 }
 
+static const uint8_t pirq_irq[4] = PC_PIRQ_IRQS;
+
+/* One source of a PIRQ: `irq` packs the PIRQ (bits 6-5) and the source's
+ * bit (4-0). */
+static void intx_set(void *opaque, unsigned irq, bool level)
+{
+    struct pc *pc = opaque;
+    unsigned pirq = (irq >> 5) & 3, bit = irq & 31;
+    uint32_t *high = &pc->intx_high[pirq];
+    if (level)
+        *high |= 1u << bit;
+    else
+        *high &= ~(1u << bit);
+    pic_set_irq(pc->pic, pirq_irq[pirq], *high != 0);
+}
+
+struct irq_pin pc_pci_intx(struct pc *pc, unsigned dev, unsigned pin)
+{
+    if (pin < 1 || pin > 4 || pc->nintx >= 32)
+        return (struct irq_pin){ 0 };
+    unsigned pirq = (dev + pin - 1) & 3;
+    return (struct irq_pin){ .set = intx_set, .opaque = pc,
+                             .irq = pirq << 5 | pc->nintx++ };
+}
+
 /* A device's `struct device`, or NULL when its constructor ran out of
  * memory (vm_add_device reports that). */
 #define DEV(p) ((p) ? &(p)->dev : NULL)

@@ -105,6 +105,11 @@ struct pc {
     struct pci *pci;
     struct fpu_irq *fpu_irq;
 
+    /* PCI INTx (pc_pci_intx): the level each function's pin drives, for
+     * the wired-OR of the functions sharing a PIRQ line. */
+    uint32_t intx_high[4];     /* per PIRQ A-D: bit n = source n high */
+    unsigned nintx;            /* sources handed out */
+
     struct pc_config cfg;      /* as given to pc_create (its pointers are
                                   the caller's and must outlive the board) */
     /* Called after each reboot pc_run makes (the host's accounting). */
@@ -141,6 +146,16 @@ struct signal_request pc_debug_exit_request(struct vm *vm);
 struct pci_space pc_pci_space(struct vm *vm);
 void pc_connect_inta(struct vm *vm, struct pic *pic);
 void pc_connect_ferr(struct vm *vm, struct fpu_irq *f);
+
+/* The pin a PCI function at device `dev` with INTx pin `pin` (1-4: INTA#
+ * to INTD#, config 0x3D) is wired to, for pci_register.  PCI interrupts
+ * are level triggered and shared: the board routes device d's pin p to
+ * PIRQ (d + p - 1) mod 4 (the swizzle of QEMU's i440FX board) and PIRQ A-D
+ * to IRQ 10, 10, 11, 11 (what SeaBIOS programs into the PIIX3's PIRQRC
+ * registers), each PIRQ high while any of its sources is (wired-OR).  At
+ * most 32 sources in all; beyond that, or for pin 0, an unconnected pin. */
+#define PC_PIRQ_IRQS { 10, 10, 11, 11 }
+struct irq_pin pc_pci_intx(struct pc *pc, unsigned dev, unsigned pin);
 
 /* Runs the machine until an end the host must act on (vm_run's reasons):
  * a triple fault or reset request reboots it instead, unless no_reboot.

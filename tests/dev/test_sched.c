@@ -113,9 +113,42 @@ static void test_devices_on_timers(void)
     vm_destroy(vm);   /* the queue `s` is forgotten with the devices */
 }
 
+/* A loaded PIT arms its timer from its own state, not from its clock (a
+ * snapshot may restore the clock after the devices): the same deadline
+ * as the saved one's, whatever the clock reads at the load. */
+static void test_load_rearms(void)
+{
+    struct vm *vm = board_vm(1);
+    struct sched s1, s2;
+    sched_init(&s1);
+    sched_init(&s2);
+    uint64_t now1 = 0, now2 = 0;
+    struct pit *a = pit_create(fake_clock(&now1), &s1, (struct irq_pin){ 0 });
+    board_add(vm, &a->dev);
+    iobus_out(&vm->io, 0x43, 0x34, 1);
+    iobus_out(&vm->io, 0x40, 0xA9, 1);
+    iobus_out(&vm->io, 0x40, 0x04, 1);   /* 1193 clocks */
+    while (sched_next(&s1) <= 50000000u) {
+        now1 = sched_next(&s1);
+        sched_run_due(&s1, now1);
+    }
+    struct state_out o;
+    state_out_init(&o);
+    a->dev.ops->save(&a->dev, &o);
+    struct pit *b = pit_create(fake_clock(&now2), &s2, (struct irq_pin){ 0 });
+    struct state_in in = state_in_of(o.buf, o.len);
+    CHECK_EQ(b->dev.ops->load(&b->dev, &in, true), 0);
+    CHECK_EQ(sched_next(&s2), sched_next(&s1));
+    CHECK(sched_next(&s2) > now1);
+    state_out_free(&o);
+    b->dev.ops->destroy(&b->dev);
+    vm_destroy(vm);
+}
+
 int main(void)
 {
     test_queue();
     test_devices_on_timers();
+    test_load_rearms();
     return check_report();
 }
