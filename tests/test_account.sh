@@ -194,6 +194,39 @@ EOF
 [ "$st" = -2 ] || fail "SIGINT: $st, want -2 (killed by SIGINT)"
 check_json "$TMP/int.json" 'd["end"]["signal"] == "SIGINT"'
 
+# Issue 21, item 2: a hang-up (the terminal went away) and SIGQUIT end
+# the VM like SIGTERM: both files complete, the metrics say it stopped,
+# no temporary left, and the process then dies by the signal.  Started
+# from Python: sh starts background commands with SIGQUIT ignored.
+for s in HUP QUIT; do
+    st=$(python3 - "$PLEX86" "$ROMS/spin.rom" "$TMP/$s.json" "$TMP/$s.prom" "$s" $SPIN_MAX <<'EOF'
+import os, resource, signal, subprocess, sys, time
+name = sys.argv[5]
+p = subprocess.Popen([sys.argv[1], "-bios", sys.argv[2], "--stats", sys.argv[3],
+                      "--metrics", sys.argv[4], "--metrics-interval", "0.2", "-name", name]
+                     + sys.argv[6:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0)))
+want = 'plex86_guest_instructions_total{vm="%s"} ' % name
+for _ in range(300):   # a rewrite while the guest runs
+    try:
+        if any(l.startswith(want) and not l.startswith(want + "0")
+               for l in open(sys.argv[4])):
+            break
+    except OSError:
+        pass
+    time.sleep(0.1)
+p.send_signal(getattr(signal, "SIG" + name))
+print(p.wait(timeout=60))
+EOF
+)
+    n=1; [ $s = QUIT ] && n=3
+    [ "$st" = "-$n" ] || fail "SIG$s: $st, want -$n (killed by SIG$s)"
+    check_json "$TMP/$s.json" "d['end']['signal'] == 'SIG$s' and v('guest_instructions') > 0"
+    grep -q "^plex86_vm_running{vm=\"$s\"} 0$" "$TMP/$s.prom" ||
+        fail "SIG$s: vm_running is not 0 after the end"
+done
+ls "$TMP" | grep -q '^\(HUP\|QUIT\)\.\(json\|prom\)\.' && fail "temporary files left: $(ls "$TMP")"
+
 # Usage errors: status 2, one line, before the guest runs.
 run 2 -bios "$DEMO" --stats "$TMP/no/such/dir/s.json" &&
     { grep -q -- "--stats" "$TMP/out" || fail "message does not name --stats"; }

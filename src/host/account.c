@@ -260,6 +260,7 @@ static const char *signal_name(int sig)
     case SIGTERM: return "SIGTERM";
     case SIGINT: return "SIGINT";
     case SIGHUP: return "SIGHUP";
+    case SIGQUIT: return "SIGQUIT";
     }
     return "signal";
 }

@@ -203,7 +203,9 @@ static void on_stop_signal(int sig)
     stop_signal = sig;
 }
 
-static const int caught_signals[] = { SIGTERM, SIGINT };
+/* A hang-up (the terminal or ssh session went away) and SIGQUIT end the
+ * VM like SIGTERM, with its files complete (issue 21, item 2). */
+static const int caught_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 #define NCAUGHT (sizeof(caught_signals) / sizeof(caught_signals[0]))
 
 struct run_signals {
@@ -211,8 +213,8 @@ struct run_signals {
     struct sigaction old[NCAUGHT];
 };
 
-/* SIGTERM and SIGINT end the VM at the next slice, with its files
- * written.  A signal the process ignores stays ignored.  SA_RESETHAND: a
+/* SIGTERM, SIGINT, SIGHUP and SIGQUIT end the VM at the next tick, with
+ * its files written.  A signal the process ignores stays ignored.  SA_RESETHAND: a
  * second signal meets the default action and ends the process at once. */
 static void catch_signals(struct run_signals *rs)
 {
@@ -372,6 +374,13 @@ int plex86_run(const struct cli_options *o)
             return EXIT_STATUS_USAGE;
         }
     }
+    /* The handlers go in before anything slow (the board, a -loadvm), so
+     * a signal during start-up is held and ends the run at its first tick
+     * with the files complete; the console's handlers (which restore the
+     * terminal and pass the signal on to these) go in above them. */
+    struct run_signals rs;
+    if (acct)
+        catch_signals(&rs);
 #endif
     struct pc *pc = pc_create(&cfg, err, sizeof(err));
     if (!pc) {
@@ -379,6 +388,8 @@ int plex86_run(const struct cli_options *o)
          * kernels. */
         print_error(err);
 #if PLEX86_ACCOUNTING
+        if (acct)
+            release_signals(&rs);
         acct_destroy(acct);
 #endif
         close_files(&rf);
@@ -391,14 +402,16 @@ int plex86_run(const struct cli_options *o)
         snprintf(line, sizeof(line), "-loadvm: %s", err);
         print_error(line);
 #if PLEX86_ACCOUNTING
+        if (acct)
+            release_signals(&rs);
         acct_destroy(acct);
 #endif
         pc_destroy(pc);
         close_files(&rf);
         return EXIT_STATUS_USAGE;
     }
-    /* `-serial stdio` takes stdin for COM1; opened before the account's
-     * signal handlers, closed after them. */
+    /* `-serial stdio` takes stdin for COM1; opened after the account's
+     * signal handlers, closed before them. */
     struct console *con = NULL;
     struct console_hooks hooks = { .pc = pc };
     if (o->serial.kind == CLI_CHR_STDIO && pc->serial) {
@@ -413,16 +426,14 @@ int plex86_run(const struct cli_options *o)
                                                        .opaque = &hooks });
     }
 #if PLEX86_ACCOUNTING
-    struct run_signals rs;
     if (acct) {
-        /* Signals first: once the first --metrics file is there, a
-         * SIGTERM leaves both files. */
-        catch_signals(&rs);
+        /* Once the first --metrics file is there, a SIGTERM leaves both
+         * files. */
         if (acct_attach(acct, pc, err, sizeof(err)) < 0) {
             print_error(err);
+            console_close(con);
             release_signals(&rs);
             acct_destroy(acct);
-            console_close(con);
             pc_destroy(pc);
             close_files(&rf);
             return EXIT_STATUS_USAGE;
@@ -439,13 +450,13 @@ int plex86_run(const struct cli_options *o)
         mons = monitors_open(&mc, pc, con, acct, err, sizeof(err));
         if (!mons) {
             print_error(err);
+            console_close(con);
 #if PLEX86_ACCOUNTING
             if (acct) {
                 release_signals(&rs);
                 acct_destroy(acct);
             }
 #endif
-            console_close(con);
             pc_destroy(pc);
             close_files(&rf);
             return EXIT_STATUS_USAGE;
@@ -502,11 +513,14 @@ int plex86_run(const struct cli_options *o)
             status = EXIT_STATUS_INTERNAL;
         }
         acct_destroy(acct);
-        release_signals(&rs);
     }
 #endif
     monitors_close(mons);
-    console_close(con);   /* after the account's signal handlers are gone */
+    console_close(con);   /* its handlers came last: they go first */
+#if PLEX86_ACCOUNTING
+    if (acct)
+        release_signals(&rs);
+#endif
     pc_destroy(pc);
     close_files(&rf);
 #if PLEX86_ACCOUNTING
