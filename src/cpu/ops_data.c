@@ -207,8 +207,15 @@ void h_pop(struct cpu *c, const struct insn *i)
     uint32_t sp = get_sp(c);
     uint32_t v = mem_read(c, S_SS, sp, i->osize);
     if (i->o[0].kind == OPK_SREG) {
-        load_seg(c, i->o[0].reg, (uint16_t)v);
+        /* The stack pointer moves by the rules of the stack the pop read
+         * from (its B bit), not those of a segment POP SS loads: computed
+         * before the load (SDM vol. 2, POP; vol. 3A, 6.2.3). */
+        uint32_t esp = c->gpr[R_ESP];
         set_sp(c, sp_add(c, sp, (int32_t)i->osize));
+        uint32_t new_esp = c->gpr[R_ESP];
+        c->gpr[R_ESP] = esp; /* a faulting load leaves ESP as it was */
+        load_seg(c, i->o[0].reg, (uint16_t)v);
+        c->gpr[R_ESP] = new_esp;
         if (i->o[0].reg == S_SS)
             c->shadow = 1;
         return;
