@@ -261,7 +261,10 @@ void h_enter(struct cpu *c, const struct insn *i)
 
     sp = sp_add(c, sp, -(int32_t)sz);
     mem_write(c, S_SS, sp, get_reg(c, R_EBP, sz), sz);
-    uint32_t frame = sp;
+    /* FrameTemp <- ESP after the push, all 32 bits for a 32-bit operand
+     * whatever the stack size: on a 16-bit stack that is SP with ESP's
+     * upper half (the pseudo-code is keyed on the operand size). */
+    uint32_t frame = c->stack32 ? sp : (c->gpr[R_ESP] & 0xFFFF0000u) | sp;
     if (level > 0) {
         for (unsigned k = 1; k < level; k++) {
             bp = sp_add(c, bp, -(int32_t)sz);
