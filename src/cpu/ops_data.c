@@ -276,6 +276,11 @@ void h_enter(struct cpu *c, const struct insn *i)
         mem_write(c, S_SS, sp, frame, sz);
     }
     sp = sp_add(c, sp, -(int32_t)alloc);
+    /* #SS(0) if the final stack pointer is outside the stack segment, #PF
+     * if a write there would fault (SDM vol. 2, ENTER, protected-mode
+     * exceptions): a byte is probed, nothing written, before ESP and EBP
+     * change, so the fault leaves them as they were. */
+    mmu_probe(c, seg_linear(c, S_SS, sp, 1, SEG_WRITE), 1, MMU_WRITE);
     set_reg(c, R_EBP, sz, frame);
     set_sp(c, sp);
 }
