@@ -124,7 +124,7 @@ void h_mov(struct cpu *c, const struct insn *i)
     if (d->kind == OPK_SREG) {
         load_seg(c, d->reg, (uint16_t)opnd_read(c, i, 1));
         if (d->reg == S_SS)
-            c->shadow = 1; /* MOV SS: the next instruction runs unbroken */
+            c->shadow = SHADOW_SS; /* the next instruction runs unbroken */
         return;
     }
     if (s->kind == OPK_SREG && d->kind == OPK_GPR) {
@@ -217,7 +217,7 @@ void h_pop(struct cpu *c, const struct insn *i)
         load_seg(c, i->o[0].reg, (uint16_t)v);
         c->gpr[R_ESP] = new_esp;
         if (i->o[0].reg == S_SS)
-            c->shadow = 1;
+            c->shadow = SHADOW_SS;
         return;
     }
     /* The destination's address is computed after ESP is incremented
