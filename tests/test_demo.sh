@@ -30,11 +30,15 @@ printf 'plex86: hello from a real-mode guest\r\nplex86: 1 + 2 + ... + 100 = 5050
 cmp -s "$TMP/out" "$TMP/want" || { echo "FAIL: stdout differs from the expected two lines"; fails=$((fails + 1)); }
 
 # The same run with -serial to a file leaves stdout empty.
-"$PLEX86" -bios "$ROM" -serial "file:$TMP/serial" >"$TMP/out2" 2>&1 </dev/null
+"$PLEX86" -bios "$ROM" -serial "file:$TMP/serial" >"$TMP/out2" 2>"$TMP/err2" </dev/null
 status=$?
 [ "$status" = 0 ] || { echo "FAIL: -serial file: exit status $status"; fails=$((fails + 1)); }
 cmp -s "$TMP/serial" "$TMP/want" || { echo "FAIL: -serial file: contents differ"; fails=$((fails + 1)); }
 [ -s "$TMP/out2" ] && { echo "FAIL: -serial file: stdout not empty"; fails=$((fails + 1)); }
+# The demo ends in HLT with interrupts off: one line on stderr says so.
+grep -q "^plex86: the guest halted with interrupts disabled at CS:EIP f000:[0-9a-f]\{4\}; nothing can wake it$" \
+    "$TMP/err2" && [ "$(wc -l <"$TMP/err2")" = 1 ] ||
+    { echo "FAIL: -serial file: stderr is not the one halt line"; cat "$TMP/err2"; fails=$((fails + 1)); }
 
 echo "$fails failed"
 [ "$fails" = 0 ]

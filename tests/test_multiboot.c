@@ -343,11 +343,16 @@ static void test_aout(void)
     expect_bad(vm, img, n, "entry point 0x00200000 is outside");
     n = make_aout(img, 0, 0xF0000000u, 0x100080);
     expect_bad(vm, img, n, "not in available RAM");
+    /* Loaded at 0x9000, where the boot information usually goes: it moves
+     * to the first free page (issue 20, item 7). */
     n = make_aout(img, 0, 0, 0x100080);
-    put32(img + 0x4C, 0x9040);                   /* loads at 0x9000: the info */
+    put32(img + 0x4C, 0x9040);
     put32(img + 0x50, 0x9000);
     put32(img + 0x5C, 0x9080);
-    expect_bad(vm, img, n, "overlaps the boot information");
+    CHECK_EQ(load(vm, img, n, NULL, NULL, 0, &r, err, sizeof(err)), 0);
+    CHECK_EQ(r.info, 0x1000 + (MB_INFO_ADDR - MB_INFO_AREA));
+    CHECK_EQ(vm->cpu.gpr[R_EBX], r.info);
+    CHECK_EQ(vm->mem.ram[0x9000 + 0x100], img[0x100]); /* the kernel intact */
     /* Header cut off by the end of the file. */
     n = make_aout(img, 0, 0, 0x100080);
     expect_bad(vm, img, 0x50, "end of the file");
@@ -358,6 +363,48 @@ static void test_aout(void)
     free(img2);
     free(img);
     vm_destroy(vm);
+}
+
+/* The boot information goes where the kernel is not (issue 20, item 7):
+ * 0x9000 when free, else the first free page below 640 KiB, else after the
+ * kernel and module above 1 MiB; only a kernel that leaves no room fails. */
+static void test_info_placement(void)
+{
+    uint8_t *img = calloc(1, KBUF);
+    struct mb_result r;
+    char err[512];
+    static const uint8_t mod[] = "module";
+    struct vm *vm = test_vm_new(2, CPU_486);
+    /* A segment over 0x8000-0xA84C (a real kernel's): the first free page. */
+    static const struct seg_spec low[] = {
+        { .paddr = 0x8000, .filesz = 0x20, .memsz = 0x284C },
+        { .paddr = 0x100000, .filesz = 0x40, .memsz = 0x40 },
+    };
+    size_t n = make_elf(img, low, 2, 0x100010);
+    CHECK_EQ(load(vm, img, n, "a b", mod, sizeof(mod), &r, err, sizeof(err)), 0);
+    CHECK_EQ(r.info, 0x1000 + (MB_INFO_ADDR - MB_INFO_AREA));
+    CHECK_EQ(vm->cpu.gdtr.base, 0x1000);
+    CHECK_EQ(vm->mem.ram[0x8000], 0xA0);            /* segment 0's first byte */
+    CHECK_EQ(vm->mem.ram[0x9000], 0);               /* its BSS, not the GDT */
+    /* Conventional memory full: after the kernel and the module. */
+    static const struct seg_spec full[] = {
+        { .paddr = 0x1000, .filesz = 0x20, .memsz = 0x9EC00 },
+        { .paddr = 0x100000, .filesz = 0x40, .memsz = 0x1800 },
+    };
+    n = make_elf(img, full, 2, 0x100010);
+    CHECK_EQ(load(vm, img, n, NULL, mod, sizeof(mod), &r, err, sizeof(err)), 0);
+    CHECK_EQ(r.mod_start, 0x102000);
+    CHECK_EQ(r.info, 0x103000 + (MB_INFO_ADDR - MB_INFO_AREA));
+    vm_destroy(vm);
+    /* With 1 MiB of RAM there is no room left anywhere. */
+    vm = test_vm_new(1, CPU_486);
+    static const struct seg_spec none[] = {
+        { .paddr = 0x1000, .filesz = 0x40, .memsz = 0x9EC00 },
+    };
+    n = make_elf(img, none, 1, 0x1010);
+    expect_bad(vm, img, n, "no room for the boot information");
+    vm_destroy(vm);
+    free(img);
 }
 
 static void test_bad_elf(void)
@@ -459,8 +506,13 @@ static void test_bad_elf(void)
     put32(img + 52 + 12, 0x9FBF0);                /* straddles the EBDA */
     expect_bad(vm, img, n, "not in available RAM");
     n = std_elf(img);
-    put32(img + 52 + 12, 0xB000);                 /* the boot information */
-    expect_bad(vm, img, n, "overlaps the boot information");
+    put32(img + 52 + 12, 0x9100);                 /* where the boot information */
+    {                                             /* goes: it moves (item 7) */
+        struct mb_result r;
+        char err[512];
+        CHECK_EQ(load(vm, img, n, NULL, NULL, 0, &r, err, sizeof(err)), 0);
+        CHECK_EQ(r.info, 0x1000 + (MB_INFO_ADDR - MB_INFO_AREA));
+    }
     n = std_elf(img);
     put32(img + 84 + 12, 0x100020);               /* two segments overlap */
     expect_bad(vm, img, n, "overlap");
@@ -607,6 +659,7 @@ int main(void)
     test_elf_variants();
     test_aout();
     test_bad_elf();
+    test_info_placement();
     test_mutations();
     test_run();
     test_files();

@@ -258,8 +258,9 @@ bool cpu_step_begin(struct cpu *c)
     c->insn_eip = c->eip;
     c->insn_esp = c->gpr[R_ESP];
     bool single_step = c->eflags & F_TF;
+    bool ss_shadow = c->shadow == SHADOW_SS; /* after MOV SS: no #DB */
     c->shadow = 0;
-    if (unlikely(c->dr7_exec) && !(c->eflags & F_RF))
+    if (unlikely(c->dr7_exec) && !(c->eflags & F_RF) && !ss_shadow)
         check_insn_breakpoints(c);
     return single_step;
 }

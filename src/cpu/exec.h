@@ -16,6 +16,13 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+/* --- the interrupt shadow (cpu.shadow) ------------------------------- */
+
+/* STI inhibits interrupts until the next instruction has run; MOV SS and
+ * POP SS inhibit debug exceptions too, so that a code breakpoint on the
+ * next instruction is not taken (SDM vol. 3A, 6.8.3). */
+enum { SHADOW_STI = 1, SHADOW_SS = 2 };
+
 /* --- exceptions ------------------------------------------------------ */
 
 /* Raises a fault: the current instruction is abandoned, EIP and ESP roll

@@ -124,7 +124,7 @@ void h_mov(struct cpu *c, const struct insn *i)
     if (d->kind == OPK_SREG) {
         load_seg(c, d->reg, (uint16_t)opnd_read(c, i, 1));
         if (d->reg == S_SS)
-            c->shadow = 1; /* MOV SS: the next instruction runs unbroken */
+            c->shadow = SHADOW_SS; /* the next instruction runs unbroken */
         return;
     }
     if (s->kind == OPK_SREG && d->kind == OPK_GPR) {
@@ -207,10 +207,17 @@ void h_pop(struct cpu *c, const struct insn *i)
     uint32_t sp = get_sp(c);
     uint32_t v = mem_read(c, S_SS, sp, i->osize);
     if (i->o[0].kind == OPK_SREG) {
-        load_seg(c, i->o[0].reg, (uint16_t)v);
+        /* The stack pointer moves by the rules of the stack the pop read
+         * from (its B bit), not those of a segment POP SS loads: computed
+         * before the load (SDM vol. 2, POP; vol. 3A, 6.2.3). */
+        uint32_t esp = c->gpr[R_ESP];
         set_sp(c, sp_add(c, sp, (int32_t)i->osize));
+        uint32_t new_esp = c->gpr[R_ESP];
+        c->gpr[R_ESP] = esp; /* a faulting load leaves ESP as it was */
+        load_seg(c, i->o[0].reg, (uint16_t)v);
+        c->gpr[R_ESP] = new_esp;
         if (i->o[0].reg == S_SS)
-            c->shadow = 1;
+            c->shadow = SHADOW_SS;
         return;
     }
     /* The destination's address is computed after ESP is incremented
@@ -254,7 +261,10 @@ void h_enter(struct cpu *c, const struct insn *i)
 
     sp = sp_add(c, sp, -(int32_t)sz);
     mem_write(c, S_SS, sp, get_reg(c, R_EBP, sz), sz);
-    uint32_t frame = sp;
+    /* FrameTemp <- ESP after the push, all 32 bits for a 32-bit operand
+     * whatever the stack size: on a 16-bit stack that is SP with ESP's
+     * upper half (the pseudo-code is keyed on the operand size). */
+    uint32_t frame = c->stack32 ? sp : (c->gpr[R_ESP] & 0xFFFF0000u) | sp;
     if (level > 0) {
         for (unsigned k = 1; k < level; k++) {
             bp = sp_add(c, bp, -(int32_t)sz);
@@ -266,6 +276,11 @@ void h_enter(struct cpu *c, const struct insn *i)
         mem_write(c, S_SS, sp, frame, sz);
     }
     sp = sp_add(c, sp, -(int32_t)alloc);
+    /* #SS(0) if the final stack pointer is outside the stack segment, #PF
+     * if a write there would fault (SDM vol. 2, ENTER, protected-mode
+     * exceptions): a byte is probed, nothing written, before ESP and EBP
+     * change, so the fault leaves them as they were. */
+    mmu_probe(c, seg_linear(c, S_SS, sp, 1, SEG_WRITE), 1, MMU_WRITE);
     set_reg(c, R_EBP, sz, frame);
     set_sp(c, sp);
 }

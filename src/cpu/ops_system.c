@@ -74,7 +74,7 @@ void h_sti(struct cpu *c, const struct insn *i)
     if (protected_mode(c) && c->cpl > iopl(c))
         cpu_fault(c, EXC_GP, 0);
     if (!(c->eflags & F_IF))
-        c->shadow = 1; /* interrupts wait one more instruction (SDM STI) */
+        c->shadow = SHADOW_STI; /* interrupts wait one more instruction (SDM STI) */
     c->eflags |= F_IF;
 }
 

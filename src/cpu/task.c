@@ -132,8 +132,13 @@ void task_switch(struct cpu *c, uint16_t sel, const struct desc *d, enum task_re
         cpu_set_eflags(c, n_flags);
     else
         cpu_set_eflags(c, (n_flags & 0xFFFF) | F_1);
+    /* A 16-bit TSS holds the low words only, and the SDM does not say what
+     * the upper halves become.  We follow Bochs 3.0 (tasking.cc: "upper
+     * word of general registers is set to 0xFFFF"), as CPU test suites do;
+     * keeping the old task's matches no reference.  FLAGS' upper half is
+     * zero (above). */
     for (unsigned r = 0; r < 8; r++)
-        c->gpr[r] = nl == &tss32 ? n_gpr[r] : (c->gpr[r] & 0xFFFF0000u) | (n_gpr[r] & 0xFFFF);
+        c->gpr[r] = nl == &tss32 ? n_gpr[r] : 0xFFFF0000u | (n_gpr[r] & 0xFFFF);
     /* Selectors first, so that a fault below reports the new task's. */
     for (unsigned s = 0; s < S_COUNT; s++)
         if (s < nsegs)

@@ -495,6 +495,10 @@ int plex86_run(const struct cli_options *o)
         else
             fprintf(stderr, "plex86: triple fault (processor shutdown): %s\n", where);
     }
+    if (!sig && why == VM_EXIT_HALTED) /* status 0, but not silently (README) */
+        fprintf(stderr, "plex86: the guest halted with interrupts %s at CS:EIP %04x:%0*x; "
+                        "nothing can wake it\n", (vm->cpu.eflags & F_IF) ? "enabled" : "disabled",
+                vm->cpu.seg[S_CS].sel, vm->cpu.code32 ? 8 : 4, vm->cpu.insn_eip);
     if ((o->log_items & CLI_LOG_EXIT) && quit)
         fprintf(log, "plex86: VM stopped: quit from the %s after %llu "
                      "instructions, exit status %d\n",

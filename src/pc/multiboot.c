@@ -99,12 +99,6 @@ static int check_segments(struct mb_image *m, uint32_t ram_size, const char *nam
                         "(0-0x%x and 0x%x-0x%x with -m %u)",
                         s->paddr, (unsigned long long)end, MB_LOW_END, MB_HIGH_START,
                         ram_size, ram_size >> 20);
-        if (overlaps(start, end, MB_INFO_AREA, MB_INFO_AREA + MB_INFO_AREA_MAX))
-            return fail(err, errlen, name,
-                        "segment [0x%08x, 0x%08llx) overlaps the boot information "
-                        "at 0x%x-0x%x",
-                        s->paddr, (unsigned long long)end, MB_INFO_AREA,
-                        MB_INFO_AREA + MB_INFO_AREA_MAX);
         for (unsigned j = 0; j < i; j++) {
             const struct mb_segment *t = &m->seg[j];
             if (overlaps(start, end, t->paddr, (uint64_t)t->paddr + t->memsz))
@@ -303,7 +297,8 @@ int mb_parse(const uint8_t *img, size_t size, uint32_t ram_size, const char *nam
 
 /* --- the boot information --------------------------------------------------- */
 
-/* Offsets in the info block (MB_INFO_AREA). */
+/* Offsets in the info block (at MB_INFO_AREA unless the kernel is there:
+ * place_area). */
 enum {
     AREA_GDT = 0x00,        /* 3 descriptors */
     AREA_INFO = 0x20,       /* the info structure, 0x80 bytes reserved */
@@ -324,6 +319,49 @@ static void put_mmap(uint8_t *e, uint64_t base, uint64_t len, uint32_t type)
     boot_wr32(e + 12, (uint32_t)len);
     boot_wr32(e + 16, (uint32_t)(len >> 32));
     boot_wr32(e + 20, type);
+}
+
+/* Whether [base, base + len) is clear of the kernel's segments and of the
+ * module [mod_start, mod_end). */
+static bool area_free(const struct mb_image *m, uint64_t base, uint64_t len,
+                      uint64_t mod_start, uint64_t mod_end)
+{
+    if (overlaps(base, base + len, mod_start, mod_end))
+        return false;
+    for (unsigned i = 0; i < m->nseg; i++)
+        if (overlaps(base, base + len, m->seg[i].paddr,
+                     (uint64_t)m->seg[i].paddr + m->seg[i].memsz))
+            return false;
+    return true;
+}
+
+/* Where the boot information block of `len` bytes goes: MB_INFO_AREA when
+ * the kernel leaves it free (every kernel that loads at 1 MiB), else the
+ * first free page in conventional memory above page 0 (the real-mode IVT),
+ * else the first page after the kernel and the module above 1 MiB.  The
+ * spec lets the loader put it anywhere (Multiboot 0.6.96, 3.3); QEMU's
+ * fixed 0x9500 overwrites a kernel loaded there.  Returns false when the
+ * kernel leaves no room in available RAM. */
+static bool place_area(const struct mb_image *m, uint32_t len, uint64_t mod_start,
+                       uint64_t mod_end, uint32_t ram_size, uint32_t *base)
+{
+    if (area_free(m, MB_INFO_AREA, len, mod_start, mod_end)) {
+        *base = MB_INFO_AREA;
+        return true;
+    }
+    for (uint64_t b = PHYS_PAGE_SIZE; b + len <= MB_LOW_END; b += PHYS_PAGE_SIZE)
+        if (area_free(m, b, len, mod_start, mod_end)) {
+            *base = (uint32_t)b;
+            return true;
+        }
+    uint64_t hi = m->end > MB_HIGH_START ? m->end : MB_HIGH_START;
+    if (mod_end > hi)
+        hi = mod_end;
+    hi = (hi + PHYS_PAGE_SIZE - 1) & ~(uint64_t)(PHYS_PAGE_SIZE - 1);
+    if (hi + len > ram_size)
+        return false;
+    *base = (uint32_t)hi; /* above every segment and the module */
+    return true;
 }
 
 /* Joins the kernel's name and -append into one command line. */
@@ -369,6 +407,16 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
                         (unsigned long long)mod_start, pm->ram_size >> 20);
     }
 
+    /* The block's size: everything up to the end of the strings. */
+    size_t cmdlen = strlen(cmdline) + 1;
+    uint32_t area_len = AREA_STRINGS + (uint32_t)cmdlen +
+                        (b->module ? (uint32_t)strlen(modname) + 1 : 0);
+    uint32_t pa;
+    if (!place_area(&m, area_len, mod_start, mod_end, pm->ram_size, &pa))
+        return fail(err, errlen, b->kernel_name, "no room for the boot information "
+                    "(%u bytes) in available RAM clear of the kernel and the module "
+                    "(with -m %u)", area_len, pm->ram_size >> 20);
+
     /* Everything is checked: load.  Segments, module and the info block all
      * lie in plain RAM (available memory, below ram_size, no ROM on a
      * -kernel board), so a direct copy into pm->ram is safe. */
@@ -383,9 +431,9 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
     if (b->module)
         boot_put_ram(pm, (uint32_t)mod_start, b->module, b->module_size);
 
-    uint8_t *area = pm->ram + MB_INFO_AREA;
-    boot_note_write(pm, MB_INFO_AREA, MB_INFO_AREA_MAX);
-    memset(area, 0, MB_INFO_AREA_MAX);
+    uint8_t *area = pm->ram + pa;
+    boot_note_write(pm, pa, area_len);
+    memset(area, 0, area_len);
     boot_flat_desc(area + AREA_GDT + 8, 0x9B);   /* code: P, DPL 0, execute/read, accessed */
     boot_flat_desc(area + AREA_GDT + 16, 0x93);  /* data: P, DPL 0, read/write, accessed */
 
@@ -397,8 +445,7 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
     if (pm->ram_size > MB_HIGH_START)
         put_mmap(mmap + 24 * nmap++, MB_HIGH_START, pm->ram_size - MB_HIGH_START, 1);
 
-    size_t cmdlen = strlen(cmdline) + 1;
-    uint32_t cmd_addr = MB_INFO_AREA + AREA_STRINGS;
+    uint32_t cmd_addr = pa + AREA_STRINGS;
     memcpy(area + AREA_STRINGS, cmdline, cmdlen);
     memcpy(area + AREA_NAME, "plex86", 7);
     if (b->module) {
@@ -417,21 +464,21 @@ int mb_load(struct vm *vm, const struct mb_boot *b, struct mb_result *r, char *e
     boot_wr32(info + 8, (pm->ram_size - MB_HIGH_START) / 1024); /* mem_upper, KiB */
     boot_wr32(info + 16, cmd_addr);
     boot_wr32(info + 20, b->module ? 1 : 0);                /* mods_count */
-    boot_wr32(info + 24, MB_INFO_AREA + AREA_MODS);         /* mods_addr */
+    boot_wr32(info + 24, pa + AREA_MODS);                   /* mods_addr */
     boot_wr32(info + 44, 24 * nmap);                        /* mmap_length */
-    boot_wr32(info + 48, MB_INFO_AREA + AREA_MMAP);         /* mmap_addr */
-    boot_wr32(info + 64, MB_INFO_AREA + AREA_NAME);         /* boot_loader_name */
+    boot_wr32(info + 48, pa + AREA_MMAP);                   /* mmap_addr */
+    boot_wr32(info + 64, pa + AREA_NAME);                   /* boot_loader_name */
 
     /* The machine state of spec 3.2 (A20 is on since the load). */
     struct cpu *c = &vm->cpu;
-    boot_enter_flat32(c, MB_GDT_ADDR, 3 * 8 - 1, MB_CODE_SEL, MB_DATA_SEL);
+    boot_enter_flat32(c, pa + AREA_GDT, 3 * 8 - 1, MB_CODE_SEL, MB_DATA_SEL);
     c->eip = m.entry;
     c->gpr[R_EAX] = MB_BOOT_MAGIC;
-    c->gpr[R_EBX] = MB_INFO_AREA + AREA_INFO;
+    c->gpr[R_EBX] = pa + AREA_INFO;
     cpu_mode_changed(c);
 
     r->entry = m.entry;
-    r->info = MB_INFO_AREA + AREA_INFO;
+    r->info = pa + AREA_INFO;
     r->mod_start = (uint32_t)mod_start;
     r->mod_end = (uint32_t)mod_end;
     return 0;

@@ -44,12 +44,14 @@ enum {
     MB_INFO_LOADER_NAME = 1u << 9,
 };
 
-/* Where the boot information lives: a block in conventional memory that
- * holds, in this order, the GDT the kernel starts with, the info structure,
- * the memory map, the module list, the boot loader's name, the command line
- * and the module string.  Kernel segments may not overlap it. */
+/* Where the boot information lives: a block that holds, in this order, the
+ * GDT the kernel starts with, the info structure, the memory map, the
+ * module list, the boot loader's name, the command line and the module
+ * string.  It goes at MB_INFO_AREA, or, when the kernel or the module is
+ * there, at the first free page below 640 KiB or after them above 1 MiB;
+ * only a kernel that leaves no room for it is refused. */
 #define MB_INFO_AREA 0x9000u
-#define MB_INFO_AREA_MAX 0x3000u     /* bytes, so the block ends by 0xC000 */
+#define MB_INFO_AREA_MAX 0x3000u     /* bytes at most (the longest strings) */
 #define MB_CMDLINE_MAX 4095u         /* bytes, without the NUL */
 #define MB_GDT_ADDR MB_INFO_AREA     /* null, code 0x08, data 0x10 */
 #define MB_CODE_SEL 0x08u
@@ -82,7 +84,7 @@ struct mb_image {
 /* Parses and checks a kernel file against a machine with `ram_size` bytes
  * of RAM: the header, the ELF or a.out-kludge layout, and that every
  * segment lies in RAM that the memory map calls available, clear of the
- * boot information block and of each other.  `name` starts each message.
+ * others.  `name` starts each message.
  * Returns 0, or -1 with one line in `err`. */
 int mb_parse(const uint8_t *img, size_t size, uint32_t ram_size, const char *name,
              struct mb_image *m, char *err, size_t errlen);
