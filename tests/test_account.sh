@@ -227,6 +227,21 @@ EOF
 done
 ls "$TMP" | grep -q '^\(HUP\|QUIT\)\.\(json\|prom\)\.' && fail "temporary files left: $(ls "$TMP")"
 
+# Issue 21, item 6: output to a file that cannot take it is reported
+# once, with the option and the path; the VM runs to its end and the
+# accounting counts what was lost (port_writes.rom sends 1000 bytes to
+# the 0xE9 console, the demo ROM a banner to COM1).
+run 67 -bios "$ROMS/port_writes.rom" -debugcon file:/dev/full --stats "$TMP/full.json"
+[ "$(grep -c 'debugcon file:/dev/full: No space left on device' "$TMP/out")" = 1 ] ||
+    fail "-debugcon file:/dev/full: not reported exactly once: $(cat "$TMP/out")"
+check_json "$TMP/full.json" 'v("output_dropped_bytes") == 1000'
+run 0 -bios "$DEMO" -serial file:/dev/full -D /dev/full -d exit --stats "$TMP/full2.json"
+grep -q 'serial file:/dev/full: No space left on device' "$TMP/out" ||
+    fail "-serial file:/dev/full: not reported: $(cat "$TMP/out")"
+grep -q -- '-D /dev/full: No space left on device' "$TMP/out" ||
+    fail "-D /dev/full: not reported: $(cat "$TMP/out")"
+check_json "$TMP/full2.json" 'v("output_dropped_bytes") > 0'
+
 # Usage errors: status 2, one line, before the guest runs.
 run 2 -bios "$DEMO" --stats "$TMP/no/such/dir/s.json" &&
     { grep -q -- "--stats" "$TMP/out" || fail "message does not name --stats"; }

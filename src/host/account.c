@@ -79,6 +79,7 @@ struct acct {
     bool metrics_failing;              /* a failed write was reported */
     bool ended;                        /* acct_finish: `last` holds the end */
     struct pc *pc;                     /* NULL until acct_attach */
+    const uint64_t *output_dropped;    /* the host's count (acct_watch_output) */
     uint64_t last[ACCT_NVALUES];       /* the sample both final files show */
 };
 
@@ -222,6 +223,11 @@ void acct_destroy(struct acct *a)
     free(a->stats_path);
     free(a->metrics_path);
     free(a);
+}
+
+void acct_watch_output(struct acct *a, const uint64_t *dropped)
+{
+    a->output_dropped = dropped;
 }
 
 void acct_note_reset(struct acct *a)

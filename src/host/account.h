@@ -42,13 +42,17 @@ struct acct_end {
 };
 
 /* Starts an account: clocks start now.  Checks that the files can be
- * written (creates and removes FILE.tmp beside each).  Returns NULL with
+ * written (creates and removes a temporary beside each).  Returns NULL with
  * one line in `err` on failure. */
 struct acct *acct_create(const struct acct_config *cfg, char *err, size_t errlen);
 
 /* The board is built: from now on the account reads its VM.  Writes the
  * first --metrics file.  Returns 0, or -1 with one line in `err`. */
 int acct_attach(struct acct *a, struct pc *pc, char *err, size_t errlen);
+
+/* Where the host counts guest output it could not write (outfile.h):
+ * the account reads it as output_dropped_bytes. */
+void acct_watch_output(struct acct *a, const uint64_t *dropped);
 
 /* The guest rebooted (a counter the board cannot keep: the host reboots). */
 void acct_note_reset(struct acct *a);

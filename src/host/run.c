@@ -13,6 +13,7 @@
 #include "cpu/cpu_model.h"
 #include "host/account.h"
 #include "host/console.h"
+#include "host/outfile.h"
 #include "host/monitors.h"
 #include "vm/clock.h"
 #include "pc/pc.h"
@@ -52,13 +53,17 @@ int exit_status_for(enum vm_exit_reason reason, int code, bool no_reboot)
     return EXIT_STATUS_INTERNAL;
 }
 
-/* The files a run opens and must close: -serial/-debugcon files, -D log. */
+/* The files a run opens and must close: -serial/-debugcon files, -D log;
+ * and what was lost writing them. */
 struct run_files {
-    FILE *serial, *debugcon, *log;
+    struct out_file serial, debugcon;
+    FILE *log;
+    const char *log_path;
+    uint64_t dropped;   /* guest output bytes lost (outfile.h) */
 };
 
-static int open_chardev(const struct cli_chardev *c, const char *opt, FILE **f,
-                        bool *present, struct char_sink *sink)
+static int open_chardev(const struct cli_chardev *c, const char *opt, struct out_file *f,
+                        uint64_t *dropped, bool *present, struct char_sink *sink)
 {
     *present = c->kind != CLI_CHR_NONE;
     *sink = (struct char_sink){ 0 };
@@ -69,26 +74,37 @@ static int open_chardev(const struct cli_chardev *c, const char *opt, FILE **f,
     case CLI_CHR_STDIO:
         *sink = char_sink_file(stdout);
         return 0;
-    case CLI_CHR_FILE:
-        *f = fopen(c->path, "wb");
-        if (!*f) {
-            fprintf(stderr, "plex86: %s file:%s: %s\n", opt, c->path, strerror(errno));
+    case CLI_CHR_FILE: {
+        char err[600];
+        if (out_file_open(f, opt, c->path, stderr, dropped, err, sizeof(err)) < 0) {
+            print_error(err);
             return -1;
         }
-        *sink = char_sink_file(*f);
+        *sink = out_file_sink(f);
         return 0;
+    }
     }
     return -1;
 }
 
 static void close_files(struct run_files *rf)
 {
-    if (rf->serial)
-        fclose(rf->serial);
-    if (rf->debugcon)
-        fclose(rf->debugcon);
-    if (rf->log)
-        fclose(rf->log);
+    out_file_close(&rf->serial);
+    out_file_close(&rf->debugcon);
+    if (rf->log) {
+        /* The log's messages are plex86's own: one report of a lost log
+         * (issue 21, item 6), on stderr, where it can still be seen. */
+        int bad = fflush(rf->log) != 0 || ferror(rf->log);
+        int e = errno;
+        if (fclose(rf->log) != 0 && !bad) {
+            bad = 1;
+            e = errno;
+        }
+        if (bad)
+            fprintf(stderr, "plex86: -D %s: %s: the log is incomplete\n", rf->log_path,
+                    strerror(e ? e : EIO));
+        rf->log = NULL;
+    }
 }
 
 /* Fills the board's configuration, opening the files it writes to. */
@@ -109,16 +125,17 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
     *log = stderr;
     if (o->log_file) {
         rf->log = fopen(o->log_file, "w");
+        rf->log_path = o->log_file;
         if (!rf->log) {
             fprintf(stderr, "plex86: -D %s: %s\n", o->log_file, strerror(errno));
             return -1;
         }
         *log = rf->log;
     }
-    if (open_chardev(&o->serial, "-serial", &rf->serial, &pc->has_serial,
+    if (open_chardev(&o->serial, "-serial", &rf->serial, &rf->dropped, &pc->has_serial,
                      &pc->serial_out) < 0 ||
-        open_chardev(&o->debugcon, "-debugcon", &rf->debugcon, &pc->has_debugcon,
-                     &pc->debugcon_out) < 0)
+        open_chardev(&o->debugcon, "-debugcon", &rf->debugcon, &rf->dropped,
+                     &pc->has_debugcon, &pc->debugcon_out) < 0)
         return -1;
     if (o->log_items & CLI_LOG_POST)
         pc->post_log = *log;
@@ -429,6 +446,7 @@ int plex86_run(const struct cli_options *o)
     if (acct) {
         /* Once the first --metrics file is there, a SIGTERM leaves both
          * files. */
+        acct_watch_output(acct, &rf.dropped);
         if (acct_attach(acct, pc, err, sizeof(err)) < 0) {
             print_error(err);
             console_close(con);
@@ -482,6 +500,8 @@ int plex86_run(const struct cli_options *o)
         status = EXIT_STATUS_USAGE;
         why = VM_EXIT_NONE;
     }
+    out_file_flush(&rf.serial);
+    out_file_flush(&rf.debugcon);
     bool quit = (con && console_quit_requested(con)) || monitors_quit_requested(mons);
     if (quit)
         status = EXIT_STATUS_OK;   /* Ctrl-A x or the monitor's quit, as QEMU */
