@@ -15,7 +15,7 @@
 #include "cpu/cpu_model.h"
 #include "pc/pc.h"
 #include "pc/snapshot.h"
-#include "pc/snapshot_file.h"
+#include "pc/hostfile.h"
 #include "pc/snapshot_format.h"
 #include "machine/vm.h"
 
@@ -107,8 +107,8 @@ static void test_round_trip(const char *dir)
     CHECK_EQ(snapshot_save(b, f2, err, sizeof(err)), 0);
     uint8_t *d1, *d2;
     size_t n1, n2;
-    CHECK_EQ(snap_read_file(f1, 1u << 30, &d1, &n1, err, sizeof(err)), 0);
-    CHECK_EQ(snap_read_file(f2, 1u << 30, &d2, &n2, err, sizeof(err)), 0);
+    CHECK_EQ(host_read_file(f1, 1u << 30, &d1, &n1, err, sizeof(err)), 0);
+    CHECK_EQ(host_read_file(f2, 1u << 30, &d2, &n2, err, sizeof(err)), 0);
     CHECK(n1 == n2 && memcmp(d1, d2, n1) == 0);
     /* Zero pages skipped: 8 MiB with 65 pages written is a few KiB. */
     CHECK(n1 < 16384);

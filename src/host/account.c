@@ -176,7 +176,7 @@ static int check_writable(const char *opt, const char *path, char *err, size_t e
 {
     struct host_replace r;
     char why[400];
-    if (host_replace_begin(&r, path, why, sizeof(why)) < 0) {
+    if (host_replace_begin(&r, path, 0666, why, sizeof(why)) < 0) {
         snprintf(err, errlen, "%s %s", opt, why);
         return -1;
     }
@@ -420,7 +420,7 @@ static int write_atomically(struct acct *a, const char *opt, const char *path,
 {
     struct host_replace r;
     char why[400];
-    if (host_replace_begin(&r, path, why, sizeof(why)) < 0) {
+    if (host_replace_begin(&r, path, 0666, why, sizeof(why)) < 0) {
         snprintf(err, errlen, "%s %s", opt, why);
         return -1;
     }

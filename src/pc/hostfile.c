@@ -74,7 +74,8 @@ int host_read_file(const char *path, size_t max, uint8_t **data, size_t *size,
     return 0;
 }
 
-int host_replace_begin(struct host_replace *r, const char *path, char *err, size_t errlen)
+int host_replace_begin(struct host_replace *r, const char *path, unsigned mode, char *err,
+                       size_t errlen)
 {
     *r = (struct host_replace){ 0 };
     struct stat st;
@@ -98,11 +99,10 @@ int host_replace_begin(struct host_replace *r, const char *path, char *err, size
         r->tmp = NULL;
         return -1;
     }
-    /* mkstemp makes it 0600; the file replaces one the user reads with
-     * other tools, so give it the usual mode under the umask. */
+    /* mkstemp makes it 0600. */
     mode_t mask = umask(0);
     umask(mask);
-    fchmod(fd, 0666 & ~mask);
+    fchmod(fd, (mode_t)mode & ~mask);
     r->f = fdopen(fd, "w");
     if (!r->f) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -126,6 +126,22 @@ void host_replace_abort(struct host_replace *r)
     *r = (struct host_replace){ 0 };
 }
 
+/* The rename reaches the disk with the directory that holds the name. */
+static void sync_directory_of(const char *path)
+{
+    char *dir = strdup(path);
+    if (!dir)
+        return;
+    char *slash = strrchr(dir, '/');
+    const char *d = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
+    int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    free(dir);
+}
+
 int host_replace_commit(struct host_replace *r, const char *path, bool sync, char *err,
                         size_t errlen)
 {
@@ -145,7 +161,23 @@ int host_replace_commit(struct host_replace *r, const char *path, bool sync, cha
     else {
         free(r->tmp);
         r->tmp = NULL;
+        if (sync)
+            sync_directory_of(path);
     }
     host_replace_abort(r);
     return bad ? -1 : 0;
+}
+
+int host_replace_file(const char *path, const uint8_t *data, size_t len, unsigned mode,
+                      char *err, size_t errlen)
+{
+    struct host_replace r;
+    if (host_replace_begin(&r, path, mode, err, errlen) < 0)
+        return -1;
+    if (len && fwrite(data, 1, len, r.f) != len) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+        host_replace_abort(&r);
+        return -1;
+    }
+    return host_replace_commit(&r, path, true, err, errlen);
 }

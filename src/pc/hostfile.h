@@ -38,17 +38,24 @@ struct host_replace {
 
 /* Starts replacing `path`: it must be a regular file or not exist yet (a
  * rename would replace a link or a device node, not write through it).
+ * The new file gets `mode` (0666 for what users share with other tools,
+ * 0600 for a snapshot, as private as the guest's RAM) less the umask.
  * Returns 0, or -1 with a message in `err` (which starts with `path`). */
-int host_replace_begin(struct host_replace *r, const char *path, char *err, size_t errlen);
+int host_replace_begin(struct host_replace *r, const char *path, unsigned mode, char *err,
+                       size_t errlen);
 
-/* Flushes the temporary (and with `sync` waits until it is on disk:
- * snapshots, not the metrics rewritten every few seconds) and renames it
- * over `path`.  Returns 0, or -1 with a message (the temporary is removed
+/* Flushes the temporary (and with `sync` waits until it and then the
+ * rename are on disk: snapshots, not the metrics rewritten every few
+ * seconds) and renames it over `path`.  Returns 0, or -1 with a message (the temporary is removed
  * either way). */
 int host_replace_commit(struct host_replace *r, const char *path, bool sync, char *err,
                         size_t errlen);
 
 /* Drops the temporary. */
 void host_replace_abort(struct host_replace *r);
+
+/* The whole of a replacement: `len` bytes, synced. */
+int host_replace_file(const char *path, const uint8_t *data, size_t len, unsigned mode,
+                      char *err, size_t errlen);
 
 #endif

@@ -13,7 +13,7 @@
 #include "cpu/cpu_state.h"
 #include "pc/pc.h"
 #include "pc/snapshot_devices.h"
-#include "pc/snapshot_file.h"
+#include "pc/hostfile.h"
 #include "pc/snapshot_format.h"
 #include "pc/snapshot_images.h"
 #include "pc/snapshot_ram.h"
@@ -131,7 +131,7 @@ int snapshot_save(struct pc *pc, const char *path, char *err, size_t errlen)
     if (rc < 0)
         snprintf(err, errlen, "%s: %s", path, why);
     else
-        rc = snap_write_file(path, file.buf, file.len, err, errlen);
+        rc = host_replace_file(path, file.buf, file.len, 0600, err, errlen);
     state_out_free(&file);
     return rc;
 }
@@ -335,7 +335,7 @@ int snapshot_load(struct pc *pc, const char *path, bool force, char *err, size_t
     size_t max = ram + ram / 8 + (16u << 20);
     uint8_t *buf;
     size_t len;
-    if (snap_read_file(path, max, &buf, &len, err, errlen) < 0)
+    if (host_read_file(path, max, &buf, &len, err, errlen) < 0)
         return -1;
     char why[384];
     int rc = snapshot_load_bytes(pc, buf, len, force, why, sizeof(why));

@@ -1,6 +1,8 @@
 /* Disk-image identity in a snapshot; see snapshot_images.h. */
 #include "pc/snapshot_images.h"
 
+#include "pc/hostfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,16 +33,12 @@ int snapshot_image_identify(const char *path, struct snapshot_image_id *id, char
                             size_t errlen)
 {
     *id = (struct snapshot_image_id){ 0 };
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    int fd = host_open_regular(path, err, errlen);
+    if (fd < 0)
         return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
         return -1;
     }

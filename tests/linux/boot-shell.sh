@@ -14,19 +14,8 @@ BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-boot.XXXXXX")
 trap 'exec 3>&- 2>/dev/null; kill "$pid" 2>/dev/null; rm -rf "$TMP"' EXIT
 
-paths=$(bash "$FETCH" 2>"$TMP/fetch.err")
-rc=$?
-if [ $rc = 77 ]; then
-    echo "SKIP: the default guest cannot be had: $(tail -n 1 "$TMP/fetch.err")"
-    exit 77
-elif [ $rc != 0 ]; then
-    echo "FAIL: fetch-guest.sh exited with status $rc:"
-    cat "$TMP/fetch.err"
-    exit 1
-fi
-kernel=$(printf '%s\n' "$paths" | sed -n 's/^kernel=//p' | tail -n 1)
-initrd=$(printf '%s\n' "$paths" | sed -n 's/^initrd=//p' | tail -n 1)
-[ -f "$kernel" ] && [ -f "$initrd" ] || { echo "FAIL: fetch-guest.sh printed no kernel/initrd"; exit 1; }
+. "$(dirname "$0")/default-guest.sh"
+default_guest "$FETCH" "$TMP"
 
 OUT=$TMP/console
 mkfifo "$TMP/in"
