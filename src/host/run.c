@@ -366,13 +366,40 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
     return why;
 }
 
+/* What start-up has made so far, undone in reverse when a later step
+ * fails on the user's input (status 2). */
+struct startup {
+    struct run_files *rf;
+    struct acct *acct;
+#if PLEX86_ACCOUNTING
+    struct run_signals rs;   /* caught while acct */
+#endif
+    struct pc *pc;
+    struct console *con;
+};
+
+static int startup_failed(struct startup *s, char *msg)
+{
+    print_error(msg);
+    console_close(s->con);
+#if PLEX86_ACCOUNTING
+    if (s->acct) {
+        release_signals(&s->rs);
+        acct_destroy(s->acct);
+    }
+#endif
+    pc_destroy(s->pc);
+    close_files(s->rf);
+    return EXIT_STATUS_USAGE;
+}
+
 int plex86_run(const struct cli_options *o)
 {
     struct run_files rf = { 0 };
     struct pc_config cfg;
     FILE *log;
     char err[512];
-    struct acct *acct = NULL;
+    struct startup su = { .rf = &rf };
     if (make_config(o, &rf, &cfg, &log) < 0) {
         close_files(&rf);
         return EXIT_STATUS_USAGE;
@@ -384,55 +411,36 @@ int plex86_run(const struct cli_options *o)
         struct acct_config ac = {
             .name = o->name, .stats_path = o->stats_file, .metrics_path = o->metrics_file,
             .metrics_interval_ns = (uint64_t)o->metrics_interval_ms * 1000000u };
-        acct = acct_create(&ac, err, sizeof(err));
-        if (!acct) {
-            print_error(err);
-            close_files(&rf);
-            return EXIT_STATUS_USAGE;
-        }
+        su.acct = acct_create(&ac, err, sizeof(err));
+        if (!su.acct)
+            return startup_failed(&su, err);
+        /* The handlers go in before anything slow (the board, a
+         * -loadvm), so a signal during start-up is held and ends the run
+         * at its first tick with the files complete; the console's
+         * handlers (which restore the terminal and pass the signal on to
+         * these) go in above them. */
+        catch_signals(&su.rs);
     }
-    /* The handlers go in before anything slow (the board, a -loadvm), so
-     * a signal during start-up is held and ends the run at its first tick
-     * with the files complete; the console's handlers (which restore the
-     * terminal and pass the signal on to these) go in above them. */
-    struct run_signals rs;
-    if (acct)
-        catch_signals(&rs);
 #endif
-    struct pc *pc = pc_create(&cfg, err, sizeof(err));
-    if (!pc) {
-        /* Everything pc_create checks comes from the user: sizes, files,
-         * kernels. */
-        print_error(err);
-#if PLEX86_ACCOUNTING
-        if (acct)
-            release_signals(&rs);
-        acct_destroy(acct);
-#endif
-        close_files(&rf);
-        return EXIT_STATUS_USAGE;
-    }
+    struct acct *acct = su.acct;
+    /* Everything pc_create checks comes from the user: sizes, files,
+     * kernels. */
+    struct pc *pc = su.pc = pc_create(&cfg, err, sizeof(err));
+    if (!pc)
+        return startup_failed(&su, err);
     struct vm *vm = pc->vm;
     /* -loadvm: after the board is built, before its first instruction. */
     if (o->loadvm && snapshot_load(pc, o->loadvm, false, err, sizeof(err)) < 0) {
         char line[600];
         snprintf(line, sizeof(line), "-loadvm: %s", err);
-        print_error(line);
-#if PLEX86_ACCOUNTING
-        if (acct)
-            release_signals(&rs);
-        acct_destroy(acct);
-#endif
-        pc_destroy(pc);
-        close_files(&rf);
-        return EXIT_STATUS_USAGE;
+        return startup_failed(&su, line);
     }
     /* `-serial stdio` takes stdin for COM1; opened after the account's
      * signal handlers, closed before them. */
     struct console *con = NULL;
     struct console_hooks hooks = { .pc = pc };
     if (o->serial.kind == CLI_CHR_STDIO && pc->serial) {
-        con = console_open(STDIN_FILENO, stdout, stderr, err, sizeof(err));
+        con = su.con = console_open(STDIN_FILENO, stdout, stderr, err, sizeof(err));
         if (!con)
             fprintf(stderr, "plex86: %s (no serial input)\n", err);
     }
@@ -443,19 +451,11 @@ int plex86_run(const struct cli_options *o)
                                                        .opaque = &hooks });
     }
 #if PLEX86_ACCOUNTING
+    /* Once the first --metrics file is there, a SIGTERM leaves both files. */
     if (acct) {
-        /* Once the first --metrics file is there, a SIGTERM leaves both
-         * files. */
         acct_watch_output(acct, &rf.dropped);
-        if (acct_attach(acct, pc, err, sizeof(err)) < 0) {
-            print_error(err);
-            console_close(con);
-            release_signals(&rs);
-            acct_destroy(acct);
-            pc_destroy(pc);
-            close_files(&rf);
-            return EXIT_STATUS_USAGE;
-        }
+        if (acct_attach(acct, pc, err, sizeof(err)) < 0)
+            return startup_failed(&su, err);
     }
 #endif
     /* The monitors (-monitor, -qmp, -S, C-a c): after the account, which
@@ -466,19 +466,8 @@ int plex86_run(const struct cli_options *o)
         struct monitors_config mc = { .hmp = o->monitor, .qmp = o->qmp,
                                       .start_stopped = o->start_stopped };
         mons = monitors_open(&mc, pc, con, acct, err, sizeof(err));
-        if (!mons) {
-            print_error(err);
-            console_close(con);
-#if PLEX86_ACCOUNTING
-            if (acct) {
-                release_signals(&rs);
-                acct_destroy(acct);
-            }
-#endif
-            pc_destroy(pc);
-            close_files(&rf);
-            return EXIT_STATUS_USAGE;
-        }
+        if (!mons)
+            return startup_failed(&su, err);
         hooks.mons = mons;
         vm_set_host_hooks(vm, &(struct vm_host_hooks){ .poll = console_hook_poll,
                                                        .wait = console_hook_wait,
@@ -543,7 +532,7 @@ int plex86_run(const struct cli_options *o)
     console_close(con);   /* its handlers came last: they go first */
 #if PLEX86_ACCOUNTING
     if (acct)
-        release_signals(&rs);
+        release_signals(&su.rs);
 #endif
     pc_destroy(pc);
     close_files(&rf);
