@@ -504,9 +504,20 @@ static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x8
 
 /* --- integer instructions ----------------------------------------------- */
 
+/* The instruction's native recipe (insn_table.def's tr column). */
+static enum tr_kind kind_of(const struct insn *in)
+{
+    return (enum tr_kind)op_table[in->op].tr;
+}
+
 static bool is_jcc(unsigned op)
 {
     return op_table[op].tr == TR_JCC;
+}
+
+static bool is_stack_op(const struct insn *in)
+{
+    return kind_of(in) == TR_PUSH || kind_of(in) == TR_POP;
 }
 
 static bool gpr_or_mem(const struct opnd *o)
@@ -828,7 +839,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         }
         return;
     }
-    enum tr_kind kind = (enum tr_kind)op_table[in->op].tr;
+    enum tr_kind kind = kind_of(in);
     int g = op_alu_group(in->op);
     if (g >= 0 || kind == TR_TEST) {
         bool writes = kind != TR_CMP && kind != TR_TEST;
@@ -992,7 +1003,7 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
         tr_materialise(t);
     const struct insn *prev = k > 0 ? &t->b->insn[k - 1] : NULL;
     const struct plan *pp = k > 0 ? &t->plan[k - 1] : NULL;
-    bool redo = prev && pp->native && (prev->op == OP_CMP || prev->op == OP_TEST) &&
+    bool redo = prev && pp->native && (kind_of(prev) == TR_CMP || kind_of(prev) == TR_TEST) &&
                 prev->o[0].kind == OPK_GPR && prev->o[1].kind != OPK_MEM &&
                 t->s.pending == pp->H && t->s.pending_zero == pp->Z && !t->s.saved;
     struct tstate at_branch = t->s;
@@ -1035,11 +1046,11 @@ static bool touches_fpu(const struct insn *in)
 /* The segment a native instruction's memory access goes through, or -1. */
 static int memory_segment(const struct insn *in, const struct plan *p)
 {
-    if (in->op == OP_PUSH || in->op == OP_POP)
+    if (is_stack_op(in))
         return S_SS;
     if (p->x87)
         return p->mem_size ? in->seg : -1;
-    if (in->op == OP_LEA)
+    if (kind_of(in) == TR_LEA)
         return -1;
     for (unsigned i = 0; i < in->nops && i < 3; i++)
         if (in->o[i].kind == OPK_MEM)
@@ -1097,7 +1108,7 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     }
     const struct opnd *o0 = &in->o[0];
     bool o0_reg = !p->x87 && in->nops >= 1 && o0->kind == OPK_GPR && !(o0->size == 1 && o0->reg >= 4);
-    enum tr_kind kind = (enum tr_kind)op_table[in->op].tr;
+    enum tr_kind kind = kind_of(in);
     switch (kind) {
     case TR_CMP: case TR_TEST: case TR_PUSH: /* operand 0 is read only */
         o0_reg = false;
@@ -1184,7 +1195,7 @@ static void choose_sites(struct tr *t)
     for (unsigned k = 0; k < n && t->nsites < 8; k++) {
         const struct insn *in = &t->b->insn[k];
         int sr = memory_segment(in, &t->plan[k]);
-        if (sr < 0 || !(t->flat & (1u << sr)) || in->op == OP_PUSH || in->op == OP_POP)
+        if (sr < 0 || !(t->flat & (1u << sr)) || is_stack_op(in))
             continue;
         if ((in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
             (in->mindex != NOREG && (wr_all & (1u << in->mindex))))
@@ -1232,7 +1243,7 @@ bool tr_translate(struct tr *t)
             p->native = int_classify(t, in, p);
             if (!p->native)
                 continue;
-            t->uses_stack |= in->op == OP_PUSH || in->op == OP_POP;
+            t->uses_stack |= is_stack_op(in);
         }
         /* Segments that are flat now are assumed flat (the prologue checks). */
         int sr = memory_segment(in, p);
