@@ -16,10 +16,18 @@
 #include "cpu/simd.h"
 #include "cpu/step.h"
 
+_Static_assert(FS_C == F_CF && FS_P == F_PF && FS_A == F_AF && FS_Z == F_ZF && FS_S == F_SF &&
+                   FS_O == F_OF && FS_OSZAPC == F_ARITH,
+               "the table's flag sets are EFLAGS bits");
+_Static_assert(OP_JNLE - OP_JO == 15 && OP_SETNLE - OP_SETO == 15 && OP_CMOVNLE - OP_CMOVO == 15,
+               "Jcc, SETcc and CMOVcc rows in condition-code order");
+
 const struct op_info op_table[OP_COUNT] = {
-    [OP_INVALID] = { "(invalid)", NULL, FLOW_UD, VIRT_NONE, 0 },
-#define X(mn, h, flow, virt, lvl) [OP_##mn] = { #mn, h, flow, virt, lvl },
-#define P(nm, h, flow, virt, lvl) [OP_##nm] = { #nm, h, flow, virt, lvl },
+    [OP_INVALID] = { "(invalid)", NULL, FLOW_UD, VIRT_NONE, 0, TR_NONE, 0, 0, 0, 0, 0 },
+#define X(mn, h, flow, virt, lvl, rd, wr, un, uz, tr, fast)                               \
+    [OP_##mn] = { #mn, h, flow, virt, lvl, TR_##tr, fast, FS_##rd, FS_##wr, FS_##un, FS_##uz },
+#define P(nm, h, flow, virt, lvl, rd, wr, un, uz, tr, fast)                               \
+    [OP_##nm] = { #nm, h, flow, virt, lvl, TR_##tr, fast, FS_##rd, FS_##wr, FS_##un, FS_##uz },
 #include "cpu/insn_table.def"
 #undef X
 #undef P

@@ -20,8 +20,8 @@ struct decoder {
 
 /* Mnemonic -> operation, generated from the table. */
 static const uint16_t op_of_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
-#define X(mn, h, flow, virt, lvl) [ZYDIS_MNEMONIC_##mn] = OP_##mn,
-#define P(nm, h, flow, virt, lvl)
+#define X(mn, ...) [ZYDIS_MNEMONIC_##mn] = OP_##mn,
+#define P(nm, ...)
 #include "cpu/insn_table.def"
 #undef X
 #undef P

@@ -43,25 +43,90 @@ enum virt_class {
     VIRT_TIME,       /* CPUID, RDTSC: the monitor decides what a guest sees */
 };
 
+/* Sets of arithmetic flags for the table's flag columns, named by their
+ * letters in the order O S Z A P C ("_": none).  The bits are EFLAGS's
+ * (cpu.c checks them against F_*). */
+#define FS__ 0u
+#define FS_C 0x001u
+#define FS_P 0x004u
+#define FS_A 0x010u
+#define FS_Z 0x040u
+#define FS_S 0x080u
+#define FS_O 0x800u
+#define FS_AC (FS_A | FS_C)
+#define FS_OA (FS_O | FS_A)
+#define FS_OC (FS_O | FS_C)
+#define FS_OS (FS_O | FS_S)
+#define FS_ZC (FS_Z | FS_C)
+#define FS_OSZ (FS_O | FS_S | FS_Z)
+#define FS_OAC (FS_O | FS_A | FS_C)
+#define FS_OSAP (FS_O | FS_S | FS_A | FS_P)
+#define FS_OSZP (FS_O | FS_S | FS_Z | FS_P)
+#define FS_SZAP (FS_S | FS_Z | FS_A | FS_P)
+#define FS_OSAPC (FS_OSAP | FS_C)
+#define FS_OSZAP (FS_OSZP | FS_A)
+#define FS_SZAPC (FS_SZAP | FS_C)
+#define FS_OSZAPC (FS_OSZAP | FS_C)
+
+/* The translator's native recipe for an instruction (src/jit); the
+ * translator still checks the operand forms and may fall back to the
+ * interpreter.  TR_ADD..TR_CMP are the ALU group in the order of the
+ * ModRM.reg field of opcodes 80-83 (op_alu_group). */
+enum tr_kind {
+    TR_NONE = 0, /* always the interpreter's handler */
+    TR_ADD, TR_OR, TR_ADC, TR_SBB, TR_AND, TR_SUB, TR_XOR, TR_CMP,
+    TR_TEST, TR_MOV, TR_MOVX /* MOVZX, MOVSX */, TR_LEA, TR_XCHG, TR_CDQ,
+    TR_INCDEC, TR_NEG, TR_NOT, TR_IMUL, TR_SHIFT /* SHL SHR SAR */,
+    TR_PUSH, TR_POP, TR_NOP, TR_SETCC, TR_CMOVCC,
+    TR_JCC,     /* Jcc rel32 (the condition is insn.cc) */
+    TR_JMP,     /* JMP rel32 (the decoder's FLOW_JMP_REL) */
+    TR_X87,     /* an x87 op tr_x87.c may run on the host's x87 */
+};
+
 enum op_id {
     OP_INVALID = 0,
-#define X(mn, h, flow, virt, lvl) OP_##mn,
-#define P(nm, h, flow, virt, lvl) OP_##nm,
+#define X(mn, h, flow, virt, lvl, ...) OP_##mn,
+#define P(nm, h, flow, virt, lvl, ...) OP_##nm,
 #include "cpu/insn_table.def"
 #undef X
 #undef P
     OP_COUNT
 };
 
+/* One row of insn_table.def. */
 struct op_info {
     const char *name;
     op_handler handler;
     uint8_t flow;     /* enum flow_kind */
     uint8_t virt;     /* enum virt_class */
     uint8_t level;    /* minimum enum cpu_level */
+    uint8_t tr;       /* enum tr_kind */
+    uint8_t fast;     /* ops_fast.c or fpu_fast.c may have a fast form */
+    uint16_t rd;      /* arithmetic flags read (F_* bits) */
+    uint16_t wr;      /* arithmetic flags it may write (undefined included) */
+    uint16_t un;      /* of those, left undefined by the SDM (for some
+                         operands or counts: see the row) */
+    uint16_t uz;      /* of those, what the interpreter sets to 0; given
+                         where a native form relies on it (TR_* rows) */
 };
 
 extern const struct op_info op_table[OP_COUNT];
+
+/* The ALU group (ModRM.reg of 80-83: ADD OR ADC SBB AND SUB XOR CMP) of
+ * an op, or -1. */
+static inline int op_alu_group(unsigned op)
+{
+    unsigned g = (unsigned)op_table[op].tr - TR_ADD;
+    return g < 8 ? (int)g : -1;
+}
+
+/* The flags condition code cc (the low opcode nibble of Jcc, SETcc and
+ * CMOVcc) reads: the Jcc rows' column, which the table test checks
+ * against SETcc's and CMOVcc's. */
+static inline unsigned cc_flags_read(unsigned cc)
+{
+    return op_table[OP_JO + (cc & 15)].rd;
+}
 
 /* Operand kinds. */
 enum opnd_kind {

@@ -4,8 +4,8 @@
 
 #include "cpu/insn.h"
 
-#define X(mn, h, flow, virt, lvl) void h(struct cpu *c, const struct insn *i);
-#define P(nm, h, flow, virt, lvl) void h(struct cpu *c, const struct insn *i);
+#define X(mn, h, ...) void h(struct cpu *c, const struct insn *i);
+#define P(nm, h, ...) void h(struct cpu *c, const struct insn *i);
 #include "cpu/insn_table.def"
 #undef X
 #undef P

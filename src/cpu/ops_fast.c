@@ -726,10 +726,14 @@ static op_handler pick(const struct insn *i)
     }
 }
 
-op_handler fast_handler(const struct insn *i)
+op_handler fast_form(const struct insn *i)
 {
     op_handler h = pick(i);
-    if (!h)
-        h = fpu_fast_handler(i); /* x87 forms: fpu_fast.c */
+    return h ? h : fpu_fast_handler(i); /* x87 forms: fpu_fast.c */
+}
+
+op_handler fast_handler(const struct insn *i)
+{
+    op_handler h = op_table[i->op].fast ? fast_form(i) : NULL;
     return h ? h : op_table[i->op].handler;
 }

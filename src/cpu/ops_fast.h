@@ -13,4 +13,9 @@
  * included (tests/cpu/test_fast_forms.c compares them). */
 op_handler fast_handler(const struct insn *i);
 
+/* The specialised form of `i`, or NULL, whatever the table's fast column
+ * says (fast_handler asks only for the rows marked fast; the table test
+ * checks that no other row has one). */
+op_handler fast_form(const struct insn *i);
+
 #endif

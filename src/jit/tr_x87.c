@@ -50,7 +50,8 @@
  * vol. 2, appendix A.4 opcode map, escape opcodes). */
 bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p)
 {
-    if (!cpu_has_fpu(c) || in->opcode < 0xD8 || in->opcode > 0xDF || in->lock)
+    const struct op_info *f = &op_table[in->op];
+    if (!cpu_has_fpu(c) || f->tr != TR_X87 || in->lock)
         return false;
     unsigned esc = in->opcode, m = in->modrm, r = (m >> 3) & 7, i = m & 7;
     p->push = p->pop = 0;
@@ -144,7 +145,8 @@ bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p)
         if ((r == 5 || r == 6) && cpu_has_fcmov(c)) { /* F(U)COMI(P) */
             p->reads = (int8_t)(i + 1);
             p->pop = esc == 0xDF;
-            p->W = p->H = F_ARITH; /* ZF PF CF; OF SF AF cleared */
+            p->W = f->wr; /* ZF PF CF; OF SF AF cleared */
+            p->H = f->wr & ~f->un;
             return true;
         }
         return false;

@@ -153,20 +153,13 @@ static void flags_save(struct tr *t)
 }
 
 /* The flags a condition code tttn reads (SDM vol. 1, appendix B). */
-static uint32_t cc_flags(unsigned cc)
-{
-    static const uint32_t f[8] = { F_OF, F_CF, F_ZF, F_CF | F_ZF, F_SF, F_PF,
-                                   F_SF | F_OF, F_ZF | F_SF | F_OF };
-    return f[(cc >> 1) & 7];
-}
-
 /* Makes guest condition cc testable by a host jcc/setcc/cmovcc and
  * returns the host condition code to use.  With the flags pending on the
  * host that is cc itself; otherwise they are tested in cpu.eflags (this
  * clobbers the host's flags, so pending ones are written first). */
 static unsigned cond_host(struct tr *t, unsigned cc)
 {
-    uint32_t need = cc_flags(cc);
+    uint32_t need = cc_flags_read(cc);
     if ((t->s.pending & need) == need)
         return cc;
     tr_materialise(t);
@@ -511,34 +504,20 @@ static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x8
 
 /* --- integer instructions ----------------------------------------------- */
 
-static int alu_group(unsigned op)
+/* The instruction's native recipe (insn_table.def's tr column). */
+static enum tr_kind kind_of(const struct insn *in)
 {
-    switch (op) {
-    case OP_ADD: return 0;
-    case OP_OR: return 1;
-    case OP_ADC: return 2;
-    case OP_SBB: return 3;
-    case OP_AND: return 4;
-    case OP_SUB: return 5;
-    case OP_XOR: return 6;
-    case OP_CMP: return 7;
-    default: return -1;
-    }
+    return (enum tr_kind)op_table[in->op].tr;
 }
 
 static bool is_jcc(unsigned op)
 {
-    return op >= OP_JO && op <= OP_JNLE;
+    return op_table[op].tr == TR_JCC;
 }
 
-static bool is_setcc(unsigned op)
+static bool is_stack_op(const struct insn *in)
 {
-    return op >= OP_SETO && op <= OP_SETNLE;
-}
-
-static bool is_cmovcc(unsigned op)
-{
-    return op >= OP_CMOVO && op <= OP_CMOVNLE;
+    return kind_of(in) == TR_PUSH || kind_of(in) == TR_POP;
 }
 
 static bool gpr_or_mem(const struct opnd *o)
@@ -546,102 +525,100 @@ static bool gpr_or_mem(const struct opnd *o)
     return o->kind == OPK_GPR || o->kind == OPK_MEM;
 }
 
-/* Whether instruction `in` has a native form here, and its flags. */
-static bool int_classify(const struct tr *t, const struct insn *in, struct plan *p)
+/* The plan's flags from the table's row: W written, H valid from the
+ * host (the defined ones), Z undefined ones the interpreter clears, R
+ * read.  `undef` is the row's undefined set, narrowed by the caller where
+ * the operands make more flags defined. */
+static void plan_flags(struct plan *p, const struct op_info *f, uint32_t undef)
+{
+    p->R = f->rd;
+    p->W = f->wr;
+    p->H = f->wr & ~undef;
+    p->Z = f->uz & undef;
+}
+
+/* Whether instruction `in` has a native form here (the table's tr recipe
+ * and the operand forms this file handles), and its flags. */
+static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
 {
     const struct opnd *o0 = &in->o[0], *o1 = &in->o[1];
+    const struct op_info *f = &op_table[in->op];
     bool has_mem = false;
     for (unsigned k = 0; k < in->nops && k < 3; k++)
         if (in->o[k].kind == OPK_MEM)
             has_mem = true;
-    if (in->lock || (has_mem && in->asize != 4) || in->rep)
+    if (f->tr == TR_NONE || in->lock || (has_mem && in->asize != 4) || in->rep)
         return false;
     p->faults = has_mem;
-    int g = alu_group(in->op);
-    if (g >= 0 || in->op == OP_TEST) {
-        if (in->nops != 2 || !gpr_or_mem(o0) ||
-            !(o1->kind == OPK_GPR || o1->kind == OPK_IMM || o1->kind == OPK_MEM))
-            return false;
-        p->W = ALLF;
-        bool logic = g == 1 || g == 4 || g == 6 || in->op == OP_TEST;
-        p->H = logic ? ALLF & ~F_AF : ALLF;
-        p->Z = logic ? F_AF : 0;
-        p->R = (g == 2 || g == 3) ? F_CF : 0;
-        return true;
-    }
-    switch (in->op) {
-    case OP_MOV:
+    plan_flags(p, f, f->un);
+    switch ((enum tr_kind)f->tr) {
+    case TR_ADD: case TR_OR: case TR_ADC: case TR_SBB:
+    case TR_AND: case TR_SUB: case TR_XOR: case TR_CMP: case TR_TEST:
+        return in->nops == 2 && gpr_or_mem(o0) &&
+               (o1->kind == OPK_GPR || o1->kind == OPK_IMM || o1->kind == OPK_MEM);
+    case TR_MOV:
         return in->nops == 2 && gpr_or_mem(o0) &&
                (o1->kind == OPK_GPR || o1->kind == OPK_IMM || o1->kind == OPK_MEM) &&
                !(o0->kind == OPK_MEM && o1->kind == OPK_MEM);
-    case OP_INC: case OP_DEC:
-        if (!gpr_or_mem(o0))
-            return false;
-        p->W = p->H = ALLF & ~F_CF;
-        return true;
-    case OP_NEG:
-        if (!gpr_or_mem(o0))
-            return false;
-        p->W = p->H = ALLF;
-        return true;
-    case OP_NOT:
+    case TR_INCDEC: case TR_NEG: case TR_NOT:
         return gpr_or_mem(o0);
-    case OP_LEA: /* computes the address only: it cannot fault */
+    case TR_LEA: /* computes the address only: it cannot fault */
         p->faults = false;
         return o0->kind == OPK_GPR && o0->size == 4 && in->asize == 4;
-    case OP_MOVZX: case OP_MOVSX:
+    case TR_MOVX:
         return o0->kind == OPK_GPR && o0->size >= 2 && gpr_or_mem(o1) && o1->size < o0->size;
-    case OP_PUSH:
+    case TR_PUSH:
         if (in->osize != 4 || !((o0->kind == OPK_GPR && o0->size == 4) || o0->kind == OPK_IMM))
             return false;
         p->faults = true;
         return true;
-    case OP_POP:
+    case TR_POP:
         if (in->osize != 4 || o0->kind != OPK_GPR || o0->size != 4)
             return false;
         p->faults = true;
         return true;
-    case OP_NOP:
+    case TR_NOP:
         return !has_mem;
-    case OP_CDQ:
+    case TR_CDQ:
         return in->osize == 4;
-    case OP_XCHG:
+    case TR_XCHG:
         return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
-    case OP_SHL: case OP_SHR: case OP_SAR: {
+    case TR_SHIFT: {
         if (o0->kind != OPK_GPR || o0->size != 4 || o1->kind != OPK_IMM)
             return false;
         unsigned n = in->imm & 31;
-        if (n == 0)
-            return true; /* no change at all */
-        p->W = ALLF;
-        p->H = F_CF | F_SF | F_ZF | F_PF | (n == 1 ? F_OF : 0);
-        p->Z = F_AF | (n > 1 && in->op != OP_SHL ? F_OF : 0);
+        if (n == 0) { /* no change at all */
+            p->W = p->H = p->Z = 0;
+            return true;
+        }
+        /* OF is defined for a 1-bit shift only (SDM vol. 2, SAL/SAR/SHL/SHR) */
+        plan_flags(p, f, n == 1 ? f->un & ~F_OF : f->un);
         return true;
     }
-    case OP_IMUL:
-        if (in->nops < 2 || o0->kind != OPK_GPR || o0->size != 4 || !gpr_or_mem(o1) ||
-            (in->nops == 3 && in->o[2].kind != OPK_IMM))
-            return false;
-        p->W = ALLF;
-        p->H = F_CF | F_OF;
-        p->Z = F_AF;
-        return true;
-    default:
-        break;
-    }
-    if (is_setcc(in->op)) {
-        p->R = cc_flags(in->cc);
+    case TR_IMUL:
+        return in->nops >= 2 && o0->kind == OPK_GPR && o0->size == 4 && gpr_or_mem(o1) &&
+               (in->nops == 2 || in->o[2].kind == OPK_IMM);
+    case TR_SETCC:
         return gpr_or_mem(o0) && o0->size == 1;
-    }
-    if (is_cmovcc(in->op)) {
-        p->R = cc_flags(in->cc);
+    case TR_CMOVCC:
         return cpu_has(t->c, CPUF_CMOV) && o0->kind == OPK_GPR && o0->size == 4 &&
                gpr_or_mem(o1);
+    case TR_JCC: case TR_JMP:
+        /* only a block's last instruction (tr_translate); a JMP only rel */
+        return (f->tr == TR_JCC || in->flow == FLOW_JMP_REL) && in->osize == 4 &&
+               o0->kind == OPK_REL;
+    case TR_NONE: case TR_X87:
+        break;
     }
-    if (is_jcc(in->op) || in->flow == FLOW_JMP_REL) {
-        p->R = is_jcc(in->op) ? cc_flags(in->cc) : 0;
-        return in->osize == 4 && o0->kind == OPK_REL;
-    }
+    return false;
+}
+
+static bool int_classify(const struct tr *t, const struct insn *in, struct plan *p)
+{
+    if (int_form(t, in, p))
+        return true;
+    p->R = p->W = p->H = p->Z = 0;
+    p->faults = false;
     return false;
 }
 
@@ -657,7 +634,7 @@ static void set_flags_after(struct tr *t, const struct plan *p)
 static void alu_on(struct tr *t, const struct insn *in, struct xrm dst)
 {
     unsigned size = in->o[0].size;
-    int g = alu_group(in->op);
+    int g = op_alu_group(in->op);
     const struct opnd *o1 = &in->o[1];
     struct xbuf *b = t->cur;
     if (o1->kind == OPK_IMM) {
@@ -689,7 +666,7 @@ static void carry_in(struct tr *t)
 
 static void op_alu_mem_dst(struct tr *t, const struct insn *in)
 {
-    if (in->op == OP_ADC || in->op == OP_SBB)
+    if (op_table[in->op].rd & F_CF) /* ADC, SBB */
         carry_in(t);
     alu_on(t, in, xr_mem(xm(XDX, 0)));
     set_flags_after(t, &t->plan[t->k]);
@@ -699,8 +676,8 @@ static void op_alu_mem_dst(struct tr *t, const struct insn *in)
 static void op_alu_mem_src(struct tr *t, const struct insn *in)
 {
     unsigned size = in->o[0].size;
-    int g = alu_group(in->op);
-    if (in->op == OP_ADC || in->op == OP_SBB)
+    int g = op_alu_group(in->op);
+    if (op_table[in->op].rd & F_CF) /* ADC, SBB */
         carry_in(t); /* first: it may use rax */
     struct xrm d = gpr_rm(t, in->o[0].reg, size);
     uint8_t r = gpr_in(t, in->o[0].reg, size, XAX);
@@ -862,9 +839,10 @@ static void emit_native(struct tr *t, const struct insn *in)
         }
         return;
     }
-    int g = alu_group(in->op);
-    if (g >= 0 || in->op == OP_TEST) {
-        bool writes = g != 7 && in->op != OP_TEST;
+    enum tr_kind kind = kind_of(in);
+    int g = op_alu_group(in->op);
+    if (g >= 0 || kind == TR_TEST) {
+        bool writes = kind != TR_CMP && kind != TR_TEST;
         if (o0->kind == OPK_MEM) {
             with_memory(t, in, in->seg, o0->size, writes ? JM_RMW : JM_READ, op_alu_mem_dst, false);
         } else if (o1->kind == OPK_MEM) {
@@ -872,15 +850,15 @@ static void emit_native(struct tr *t, const struct insn *in)
         } else {
             /* A register op cannot fault and replaces every flag:
              * pending ones die here, but for CF of ADC/SBB. */
-            if (g == 2 || g == 3)
+            if (kind == TR_ADC || kind == TR_SBB)
                 carry_in(t);
             alu_on(t, in, gpr_rm(t, o0->reg, o0->size));
             set_flags_after(t, p);
         }
         return;
     }
-    switch (in->op) {
-    case OP_MOV:
+    switch (kind) {
+    case TR_MOV:
         if (o0->kind == OPK_MEM) {
             with_memory(t, in, in->seg, o0->size, JM_WRITE, op_mov_store, false);
         } else if (o1->kind == OPK_MEM) {
@@ -892,7 +870,7 @@ static void emit_native(struct tr *t, const struct insn *in)
             x_store(b, o0->size, gpr_rm(t, o0->reg, o0->size), src);
         }
         return;
-    case OP_INC: case OP_DEC: case OP_NEG: case OP_NOT:
+    case TR_INCDEC: case TR_NEG: case TR_NOT:
         if (o0->kind == OPK_MEM) {
             with_memory(t, in, in->seg, o0->size, JM_RMW, op_unary_mem, false);
             return;
@@ -902,7 +880,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         unary_on(t, in, gpr_rm(t, o0->reg, o0->size));
         set_flags_after(t, p);
         return;
-    case OP_LEA: {
+    case TR_LEA: {
         /* emit_ea_to uses only lea/mov: the host's flags survive */
         struct xrm d = gpr_rm(t, o0->reg, 4);
         emit_ea_to(t, in, d.is_reg ? d.reg : XCX);
@@ -910,36 +888,36 @@ static void emit_native(struct tr *t, const struct insn *in)
             x_store(b, 4, d, XCX);
         return;
     }
-    case OP_MOVZX: case OP_MOVSX:
+    case TR_MOVX:
         if (o1->kind == OPK_MEM) {
             with_memory(t, in, in->seg, o1->size, JM_READ, op_ext_mem, false);
         } else {
             ext_from(t, in, gpr_rm(t, o1->reg, o1->size));
         }
         return;
-    case OP_PUSH:
+    case TR_PUSH:
         x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
         x_lea(b, false, R_OFF, xm(R_OFF, -4));
         with_memory(t, in, S_SS, 4, JM_WRITE, op_push, true);
         return;
-    case OP_POP:
+    case TR_POP:
         x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
         with_memory(t, in, S_SS, 4, JM_READ, op_pop, true);
         return;
-    case OP_NOP:
+    case TR_NOP:
         return;
-    case OP_CDQ:
+    case TR_CDQ:
         x_load(b, 4, XAX, gpr_rm(t, R_EAX, 4));
         xb(b, 0x99); /* cdq */
         x_store(b, 4, gpr_rm(t, R_EDX, 4), XDX);
         return;
-    case OP_XCHG:
+    case TR_XCHG:
         x_load(b, 4, XAX, gpr_rm(t, o0->reg, 4));
         x_load(b, 4, XCX, gpr_rm(t, o1->reg, 4));
         x_store(b, 4, gpr_rm(t, o0->reg, 4), XCX);
         x_store(b, 4, gpr_rm(t, o1->reg, 4), XAX);
         return;
-    case OP_SHL: case OP_SHR: case OP_SAR: {
+    case TR_SHIFT: {
         unsigned n = in->imm & 31;
         if (!n)
             return;
@@ -950,7 +928,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         set_flags_after(t, p);
         return;
     }
-    case OP_IMUL:
+    case TR_IMUL:
         if (o1->kind == OPK_MEM) {
             with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, false);
         } else {
@@ -960,22 +938,20 @@ static void emit_native(struct tr *t, const struct insn *in)
             set_flags_after(t, p);
         }
         return;
-    default:
-        break;
-    }
-    if (is_setcc(in->op)) {
+    case TR_SETCC:
         if (o0->kind == OPK_MEM)
             with_memory(t, in, in->seg, 1, JM_WRITE, op_setcc_mem, false);
         else
             x_setcc(b, cond_host(t, in->cc), gpr_rm(t, o0->reg, 1));
         return;
-    }
-    if (is_cmovcc(in->op)) {
+    case TR_CMOVCC:
         if (o1->kind == OPK_MEM) {
             with_memory(t, in, in->seg, 4, JM_READ, op_cmov_mem, false);
         } else {
             cmov_from(t, in, gpr_rm(t, o1->reg, 4));
         }
+        return;
+    default: /* the ALU group above; JMP/Jcc: emit_branch_end */
         return;
     }
 }
@@ -1027,7 +1003,7 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
         tr_materialise(t);
     const struct insn *prev = k > 0 ? &t->b->insn[k - 1] : NULL;
     const struct plan *pp = k > 0 ? &t->plan[k - 1] : NULL;
-    bool redo = prev && pp->native && (prev->op == OP_CMP || prev->op == OP_TEST) &&
+    bool redo = prev && pp->native && (kind_of(prev) == TR_CMP || kind_of(prev) == TR_TEST) &&
                 prev->o[0].kind == OPK_GPR && prev->o[1].kind != OPK_MEM &&
                 t->s.pending == pp->H && t->s.pending_zero == pp->Z && !t->s.saved;
     struct tstate at_branch = t->s;
@@ -1070,11 +1046,11 @@ static bool touches_fpu(const struct insn *in)
 /* The segment a native instruction's memory access goes through, or -1. */
 static int memory_segment(const struct insn *in, const struct plan *p)
 {
-    if (in->op == OP_PUSH || in->op == OP_POP)
+    if (is_stack_op(in))
         return S_SS;
     if (p->x87)
         return p->mem_size ? in->seg : -1;
-    if (in->op == OP_LEA)
+    if (kind_of(in) == TR_LEA)
         return -1;
     for (unsigned i = 0; i < in->nops && i < 3; i++)
         if (in->o[i].kind == OPK_MEM)
@@ -1132,21 +1108,22 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     }
     const struct opnd *o0 = &in->o[0];
     bool o0_reg = !p->x87 && in->nops >= 1 && o0->kind == OPK_GPR && !(o0->size == 1 && o0->reg >= 4);
-    switch (in->op) {
-    case OP_CMP: case OP_TEST: case OP_PUSH:
+    enum tr_kind kind = kind_of(in);
+    switch (kind) {
+    case TR_CMP: case TR_TEST: case TR_PUSH: /* operand 0 is read only */
         o0_reg = false;
         break;
-    case OP_XCHG:
+    case TR_XCHG:
         w |= (uint8_t)(1u << in->o[1].reg);
         break;
-    case OP_CDQ:
+    case TR_CDQ:
         u |= 1u << R_EAX | 1u << R_EDX;
         w |= 1u << R_EDX;
         break;
     default:
         break;
     }
-    if (in->op == OP_PUSH || in->op == OP_POP) {
+    if (kind == TR_PUSH || kind == TR_POP) {
         u |= 1u << R_ESP;
         w |= 1u << R_ESP;
     }
@@ -1218,7 +1195,7 @@ static void choose_sites(struct tr *t)
     for (unsigned k = 0; k < n && t->nsites < 8; k++) {
         const struct insn *in = &t->b->insn[k];
         int sr = memory_segment(in, &t->plan[k]);
-        if (sr < 0 || !(t->flat & (1u << sr)) || in->op == OP_PUSH || in->op == OP_POP)
+        if (sr < 0 || !(t->flat & (1u << sr)) || is_stack_op(in))
             continue;
         if ((in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
             (in->mindex != NOREG && (wr_all & (1u << in->mindex))))
@@ -1266,7 +1243,7 @@ bool tr_translate(struct tr *t)
             p->native = int_classify(t, in, p);
             if (!p->native)
                 continue;
-            t->uses_stack |= in->op == OP_PUSH || in->op == OP_POP;
+            t->uses_stack |= is_stack_op(in);
         }
         /* Segments that are flat now are assumed flat (the prologue checks). */
         int sr = memory_segment(in, p);
