@@ -249,6 +249,8 @@ run 2 -bios "$DEMO" --metrics "$TMP/no/such/dir/m.prom"
 run 2 -bios "$DEMO" --metrics "$TMP/m.prom" --metrics-interval 0
 run 2 -bios "$DEMO" -name ""
 run 2 -bios "$DEMO" --stats "$TMP/same" --metrics "$TMP/same"
+run 2 -bios "$DEMO" --stats "$TMP/same" --metrics "$TMP/./same" &&
+    { grep -q "are the same file" "$TMP/out" || fail "--stats/--metrics alias: no clear message"; }
 run 2 -bios "$DEMO" --stats "$TMP"
 ln -s "$TMP/pw.json" "$TMP/link.json"
 run 2 -bios "$DEMO" --stats "$TMP/link.json"

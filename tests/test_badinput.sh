@@ -79,14 +79,14 @@ bad "$TMP/fifo: not a regular file" -kernel "$GOOD" -initrd "$TMP/fifo"
 rm -f "$TMP/fifo"
 # Issue 21, item 5: two outputs on one file, however it is named, are
 # refused before anything is written.
-bad "--stats $TMP/out.x and --metrics $TMP/./out.x are the same file" \
-    -bios "$ROM" --stats "$TMP/out.x" --metrics "$TMP/./out.x"
+bad "-serial file:$TMP/out.x and -debugcon file:$TMP/./out.x are the same file" \
+    -bios "$ROM" -serial "file:$TMP/out.x" -debugcon "file:$TMP/./out.x"
 echo keep >"$TMP/kept"
 ln -s "$TMP/kept" "$TMP/alias"
 bad "-serial file:$TMP/kept and -D $TMP/alias are the same file" \
     -bios "$ROM" -serial "file:$TMP/kept" -D "$TMP/alias"
-bad "-debugcon file:$TMP/kept and --stats $TMP/../$(basename "$TMP")/kept are the same file" \
-    -bios "$ROM" -debugcon "file:$TMP/kept" --stats "$TMP/../$(basename "$TMP")/kept"
+bad "-debugcon file:$TMP/kept and -D $TMP/../$(basename "$TMP")/kept are the same file" \
+    -bios "$ROM" -debugcon "file:$TMP/kept" -D "$TMP/../$(basename "$TMP")/kept"
 [ "$(cat "$TMP/kept")" = keep ] || { echo "FAIL: a refused run changed the file"; fails=$((fails + 1)); }
 rm -f "$TMP/kept" "$TMP/alias"
 
