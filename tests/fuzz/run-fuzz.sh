@@ -31,7 +31,16 @@ REGRESS=${FUZZ_REGRESS:-$ROOT/tests/regress}
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 NAMES=("$@")
 if [[ ${#NAMES[@]} == 0 ]]; then
-    NAMES=(decode exec sbe ports uart moo multiboot bzimage cli qmp)
+    # Every harness the build made (tests/fuzz/CMakeLists.txt keeps the
+    # one list of them).
+    for f in "$BUILD"/fuzz/fuzz-*; do
+        [[ -x $f && ! -d $f ]] && NAMES+=("${f##*/fuzz-}")
+    done
+fi
+if [[ ${#NAMES[@]} == 0 ]]; then
+    echo "fuzz: no harnesses in $BUILD/fuzz (build the 'fuzzers' target)"
+    echo "fuzz: 0 passed, 1 failed"
+    exit 1
 fi
 
 passed=0
