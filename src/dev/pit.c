@@ -69,7 +69,11 @@ static bool ch_out(const struct pit_channel *c, uint64_t t)
     switch (c->mode) {
     case 0: return d >= n;
     case 1: return d >= n;
-    case 2: return c->stopped || d % n != n - 1;
+    /* Count 1 is illegal in mode 2 (8254 data sheet); OUT would be low
+     * for good.  QEMU keeps it high instead, so the IRQ rises once when
+     * the count is loaded: so does ours (issue 21, item 7).  Mode 3's
+     * formula already gives that for 1. */
+    case 2: return c->stopped || n == 1 || d % n != n - 1;
     case 3: return c->stopped || d % n < (n + 1) / 2;
     default: return d != n;  /* 4, 5: one clock low at terminal count */
     }

@@ -198,6 +198,37 @@ static void test_mode1_4_5(void)
     CHECK_EQ(pit_next_event(pit, now), UINT64_MAX);
 }
 
+/* Count 1 in modes 2 and 3 (issue 21, item 7): the 8254 data sheet calls
+ * it illegal; QEMU keeps OUT high, so the IRQ rises once when the count is
+ * loaded and stays high.  Ours does the same (it used to stay low and
+ * never fire).  Each mode starts from OUT low (mode 0, count not reached). */
+static void test_count1(void)
+{
+    static const uint8_t modes[] = { 0x34, 0x36 };   /* mode 2, mode 3 */
+    for (unsigned k = 0; k < 2; k++) {
+        now += at_tick(100);
+        pit_advance(pit, now);
+        out(0x43, 0x30);                /* mode 0, count 0x1000: OUT low */
+        out(0x40, 0x00);
+        out(0x40, 0x10);
+        pit_advance(pit, now);
+        CHECK(!irq0.level);
+        unsigned r0 = irq0.rises;
+        out(0x43, modes[k]);
+        out(0x40, 1);
+        out(0x40, 0);
+        now += at_tick(1);
+        pit_advance(pit, now);
+        CHECK(irq0.level);
+        CHECK_EQ(irq0.rises, r0 + 1);
+        now += at_tick(100000);
+        pit_advance(pit, now);
+        CHECK(irq0.level);
+        CHECK_EQ(irq0.rises, r0 + 1);   /* once: no storm */
+        CHECK_EQ(pit_next_event(pit, now), UINT64_MAX);
+    }
+}
+
 static void test_random_writes(void)
 {
     static const uint16_t ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61 };
@@ -231,6 +262,7 @@ int main(void)
     test_mode3_gate_speaker();
     test_mode0_bcd_readback();
     test_mode1_4_5();
+    test_count1();
     test_random_writes();
     vm_destroy(vm);
     return check_report();
