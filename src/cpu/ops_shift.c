@@ -196,8 +196,11 @@ static void bit_op(struct cpu *c, const struct insn *i, enum bt_op op)
     uint32_t v, bit;
     if (i->o[0].kind == OPK_MEM) {
         int32_t soff = (int32_t)sext(off, sz);
-        int32_t unit = soff >= 0 ? soff / (int32_t)bits : -((-soff + (int32_t)bits - 1) / (int32_t)bits);
-        uint32_t addr = ea_offset(c, i) + (uint32_t)(unit * (int32_t)sz);
+        /* floor(soff / bits), in 64 bits: -soff does not fit in 32 when
+         * soff is -2^31 (found by the exec fuzz harness). */
+        int64_t unit = soff >= 0 ? soff / (int64_t)bits
+                                 : -((-(int64_t)soff + bits - 1) / (int64_t)bits);
+        uint32_t addr = ea_offset(c, i) + (uint32_t)(unit * (int64_t)sz);
         if (i->asize == 2)
             addr &= 0xFFFF;
         bit = (uint32_t)soff & (bits - 1);
