@@ -159,6 +159,51 @@ static void test_copy_in(struct physmem *pm)
     CHECK_EQ(phys_copy_in(pm, pm->ram_size - 2, msg, sizeof(msg)), 2);
 }
 
+static uint32_t noted_pa, noted_len;
+
+static void note_code_write(void *opaque, uint32_t pa, unsigned size)
+{
+    (void)opaque;
+    noted_pa = pa;
+    noted_len += size;
+}
+
+/* DMA: RAM both ways across pages, ROM read but never written, nothing
+ * reads all ones, and writes over watched code are shown to the watcher. */
+static void test_dma(struct physmem *pm)
+{
+    uint8_t buf[6000], back[6000];
+    for (unsigned i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 7 + 1);
+    phys_dma_write(pm, 0x10F00, buf, sizeof(buf));
+    phys_dma_read(pm, 0x10F00, back, sizeof(back));
+    CHECK(memcmp(buf, back, sizeof(buf)) == 0);
+    CHECK_EQ(phys_read(pm, 0x11000, 1), buf[0x100]);
+
+    uint8_t rom[PHYS_PAGE_SIZE];
+    memset(rom, 0x5A, sizeof(rom));
+    CHECK_EQ(physmem_add_rom(pm, 0xFFF00000u, rom, sizeof(rom), "dma-rom"), 0);
+    phys_dma_write(pm, 0xFFF00010u, buf, 16);
+    phys_dma_read(pm, 0xFFF00010u, back, 16);
+    CHECK_EQ(back[0], 0x5A);
+    CHECK_EQ(back[15], 0x5A);
+    phys_dma_read(pm, 0xF0000000u, back, 3);
+    CHECK_EQ(back[0] & back[1] & back[2], 0xFF);
+
+    static uint8_t watched[PHYS_PAGES / 8];
+    watched[0x20 >> 3] |= 1u << (0x20 & 7);       /* page 0x20000 */
+    pm->code_watched = watched;
+    pm->code_write = note_code_write;
+    noted_len = 0;
+    phys_dma_write(pm, 0x1FF00, buf, 0x200);       /* ends in the watched page */
+    CHECK_EQ(noted_len, 0x100);
+    CHECK_EQ(noted_pa, 0x20000);
+    noted_len = 0;
+    phys_dma_write(pm, 0x30000, buf, 0x200);       /* not watched */
+    CHECK_EQ(noted_len, 0);
+    pm->code_watched = NULL;
+}
+
 int main(void)
 {
     struct physmem pm;
@@ -171,6 +216,7 @@ int main(void)
     test_a20(&pm);
     test_addr_mask(&pm);
     test_copy_in(&pm);
+    test_dma(&pm);
     physmem_destroy(&pm);
     return check_report();
 }

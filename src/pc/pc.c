@@ -226,6 +226,23 @@ static void space_unmap_mem(void *opaque, uint32_t base, void *dev)
     vm_unmap_mmio(opaque, base, dev);
 }
 
+static void dma_read(void *opaque, uint32_t pa, void *dst, size_t len)
+{
+    struct vm *vm = opaque;
+    phys_dma_read(&vm->mem, pa, dst, len);
+}
+
+static void dma_write(void *opaque, uint32_t pa, const void *src, size_t len)
+{
+    struct vm *vm = opaque;
+    phys_dma_write(&vm->mem, pa, src, len);
+}
+
+struct guest_mem pc_guest_mem(struct vm *vm)
+{
+    return (struct guest_mem){ .read = dma_read, .write = dma_write, .opaque = vm };
+}
+
 struct signal_line pc_intr_line(struct vm *vm)
 {
     return (struct signal_line){ .set = line_intr, .opaque = vm };

@@ -11,11 +11,13 @@
 
 #include "cpu/cpu.h"
 #include "dev/chardev.h"
+#include "dev/guest_mem.h"
 #include "dev/pci.h"
 #include "dev/signals.h"
 #include "machine/vm.h"
 
 struct vm;
+struct block;
 struct serial;
 struct debug_exit;
 struct debugcon;
@@ -71,6 +73,17 @@ struct pc_config {
     const char *initrd_path;
     const uint8_t *initrd_data;
     size_t initrd_size;
+
+    /* Drives (issue 16).  The host opens each image (block/block.h) and
+     * keeps it open until after pc_destroy; the board only reads and
+     * writes through it.  IDE index 0-3 is primary master, primary slave,
+     * secondary master, secondary slave (QEMU's -drive index=); a CD drive
+     * may have no block (an empty tray). */
+    struct pc_drive {
+        bool present;
+        bool cdrom;            /* ATAPI CD-ROM, else an ATA disk */
+        struct block *block;   /* NULL: no medium (CD only) */
+    } ide[4], floppy[2];
 
     /* COM1 at 0x3F8 when has_serial (QEMU's `-serial none` leaves the
      * ports empty); its bytes go to serial_out. */
@@ -144,6 +157,8 @@ struct signal_line pc_a20_line(struct vm *vm);
 struct signal_request pc_reset_request(struct vm *vm);
 struct signal_request pc_debug_exit_request(struct vm *vm);
 struct pci_space pc_pci_space(struct vm *vm);
+/* Guest memory for devices that do DMA (dev/guest_mem.h). */
+struct guest_mem pc_guest_mem(struct vm *vm);
 void pc_connect_inta(struct vm *vm, struct pic *pic);
 void pc_connect_ferr(struct vm *vm, struct fpu_irq *f);
 

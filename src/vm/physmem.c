@@ -262,3 +262,44 @@ size_t phys_copy_in(struct physmem *pm, uint32_t pa, const void *src, size_t len
     }
     return done;
 }
+
+void phys_dma_read(struct physmem *pm, uint32_t pa, void *dst, size_t len)
+{
+    uint8_t *d = dst;
+    while (len) {
+        uint32_t in_page = PHYS_PAGE_SIZE - (pa & (PHYS_PAGE_SIZE - 1));
+        size_t chunk = len < in_page ? len : in_page;
+        const uint8_t *p = physmem_ptr(pm, pa, false);
+        if (p) {
+            memcpy(d, p, chunk);
+        } else {
+            for (size_t i = 0; i < chunk; i++)
+                d[i] = read_byte(pm, pa + (uint32_t)i);
+        }
+        d += chunk;
+        pa += (uint32_t)chunk;
+        len -= chunk;
+    }
+}
+
+void phys_dma_write(struct physmem *pm, uint32_t pa, const void *src, size_t len)
+{
+    const uint8_t *s = src;
+    while (len) {
+        uint32_t in_page = PHYS_PAGE_SIZE - (pa & (PHYS_PAGE_SIZE - 1));
+        size_t chunk = len < in_page ? len : in_page;
+        /* One note per chunk: phys_note_write looks at the first and last
+         * page of the range, which here is the same page. */
+        phys_note_write(pm, pa, (unsigned)chunk);
+        uint8_t *p = physmem_ptr(pm, pa, true);
+        if (p) {
+            memcpy(p, s, chunk);
+        } else {
+            for (size_t i = 0; i < chunk; i++)
+                write_byte(pm, pa + (uint32_t)i, s[i]);
+        }
+        s += chunk;
+        pa += (uint32_t)chunk;
+        len -= chunk;
+    }
+}

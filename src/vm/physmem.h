@@ -125,4 +125,13 @@ void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size);
  * loaders and test harnesses).  Returns the number of bytes that landed. */
 size_t phys_copy_in(struct physmem *pm, uint32_t pa, const void *src, size_t len);
 
+/* A device's DMA (bus-master IDE, the 8237, fw_cfg): `len` bytes at `pa`,
+ * wrapping at 4 GiB, seen as the CPU would see them: RAM and ROM read,
+ * nothing reads all ones, MMIO through the device's callbacks one byte at
+ * a time; writes land in RAM (or MMIO), never in ROM, and every write is
+ * shown to scan-before-execute (seed 003: a DMA transfer over scanned code
+ * discards the page's map like a CPU store does). */
+void phys_dma_read(struct physmem *pm, uint32_t pa, void *dst, size_t len);
+void phys_dma_write(struct physmem *pm, uint32_t pa, const void *src, size_t len);
+
 #endif

@@ -1,0 +1,38 @@
+/* Guest memory as a DMA-capable device sees it (bus-master IDE, the 8237
+ * ISA DMA controller, fw_cfg's DMA interface): the device never sees the
+ * VM (STYLE.md item 7); the board hands it this pair of functions
+ * (pc_guest_mem), which go through the memory map with phys_dma_read and
+ * phys_dma_write (vm/physmem.h): RAM and ROM read, nothing reads all ones,
+ * writes never change ROM, and scan-before-execute sees every write.
+ * Addresses wrap at 4 GiB.  A guest_mem with no functions reads all ones
+ * and drops writes (an unconnected bus, for tests). */
+#ifndef PLEX86_DEV_GUEST_MEM_H
+#define PLEX86_DEV_GUEST_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct guest_mem {
+    void (*read)(void *opaque, uint32_t pa, void *dst, size_t len);
+    void (*write)(void *opaque, uint32_t pa, const void *src, size_t len);
+    void *opaque;
+};
+
+static inline void guest_mem_read(const struct guest_mem *m, uint32_t pa, void *dst,
+                                  size_t len)
+{
+    if (m->read)
+        m->read(m->opaque, pa, dst, len);
+    else
+        memset(dst, 0xFF, len);
+}
+
+static inline void guest_mem_write(const struct guest_mem *m, uint32_t pa, const void *src,
+                                   size_t len)
+{
+    if (m->write)
+        m->write(m->opaque, pa, src, len);
+}
+
+#endif
