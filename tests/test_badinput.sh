@@ -61,7 +61,7 @@ bad "unknown CPU model 'k6'" -bios "$ROM" -cpu k6
 bad "between 1 and 3584 MiB" -bios "$ROM" -m 4G
 bad "-m: bad size '99999999999999999999'" -bios "$ROM" -m 99999999999999999999
 bad "-m: bad size '-1'" -bios "$ROM" -m -1
-bad "nothing to run" -m 16
+bad "no firmware: $TMP/none/bios-256k.bin: No such file or directory (install the package \"seabios\"" -L "$TMP/none" -m 16
 
 # Missing and unreadable files.
 bad "$TMP/missing.rom: No such file or directory" -bios "$TMP/missing.rom"

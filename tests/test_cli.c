@@ -157,8 +157,26 @@ static void test_errors(void)
         { { "-bios", "x", "-append", "quiet" }, "-append needs -kernel" },
         { { "-initrd", "i.img" }, "-initrd needs -kernel" },
         { { "-kernel", "" }, "-kernel: empty argument" },
-        { { "-m", "16" }, "nothing to run" },
-        { { "-nographic" }, "nothing to run" },
+        { { "-chardev", "socket,id=s" }, "backend 'socket' is not supported" },
+        { { "-chardev", "file,id=d" }, "a path=FILE is needed" },
+        { { "-chardev", "file,path=f" }, "an id=ID is needed" },
+        { { "-chardev", "null,id=a", "-chardev", "stdio,id=a" }, "duplicate chardev id 'a'" },
+        { { "-chardev", "null,id=a,mux=on" }, "unknown option 'mux'" },
+        { { "-device", "e1000" }, "'e1000' is not a device plex86 has" },
+        { { "-device", "isa-debugcon,iobase=0x402" }, "a chardev=ID is needed" },
+        { { "-device", "isa-debugcon,chardev=x" }, "chardev 'x' not found" },
+        { { "-device", "isa-debugcon,iobase=0x10000,chardev=x" }, "iobase: want a port" },
+        { { "-device", "isa-debugcon,chardev=x,color=red" }, "unknown property 'color'" },
+        { { "-chardev", "null,id=d", "-device", "isa-debugcon,chardev=d", "-device",
+            "isa-debugcon,iobase=0x402,chardev=d" }, "chardev 'd' is already in use" },
+        { { "-boot", "order=cx" }, "Invalid boot device 'x'" },
+        { { "-boot", "cc" }, "Boot device 'c' was given twice" },
+        { { "-boot", "menu=maybe" }, "-boot menu: want on or off" },
+        { { "-boot", "splash-time=65536" }, "splash-time: want milliseconds" },
+        { { "-boot", "reboot-timeout=-2" }, "reboot-timeout: want milliseconds" },
+        { { "-boot", "order=c,speed=fast" }, "-boot: unknown option 'speed'" },
+        { { "-boot", "splash=logo.bmp" }, "needs a display" },
+        { { "-option-rom", "r.bin,bootindex=1" }, "bootindex= are not supported" },
         { { "-bios", "x", "-icount", "auto" }, "-icount: want shift=N" },
         { { "-bios", "x", "-m", "1\n2" }, "-m: bad size '1?2'" },
         { { "-bios", "x", "-\nx\ty" }, "unknown option '-?x?y'" },
@@ -190,6 +208,76 @@ static void test_errors(void)
         }
         CHECK(strchr(err, '\n') == NULL); /* one line */
     }
+}
+
+/* Without -bios and -kernel: SeaBIOS, as QEMU's own firmware; -L moves
+ * where it is looked for. */
+static void test_default_firmware(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    CHECK_EQ(PARSE(&o, "-m", "16"), CLI_RUN);
+    CHECK_STR(o.bios, CLI_DEFAULT_BIOS);
+    CHECK_STR(o.bios, "/usr/share/seabios/bios-256k.bin");
+    CHECK(o.bios_default);
+    CHECK_EQ(PARSE(&o, "-nographic", "-L", "/opt/fw"), CLI_RUN);
+    CHECK_STR(o.bios, "/opt/fw/bios-256k.bin");
+    CHECK(o.bios_default);
+    CHECK_EQ(PARSE(&o, "-bios", "my.rom", "-L", "/opt/fw"), CLI_RUN);
+    CHECK_STR(o.bios, "my.rom");
+    CHECK(!o.bios_default);
+    CHECK_EQ(PARSE(&o, "-kernel", "k"), CLI_RUN);
+    CHECK(o.bios == NULL && !o.bios_default);
+}
+
+/* QEMU's -chardev, -device isa-debugcon, -boot and -option-rom. */
+static void test_qemu_devices(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    CHECK_EQ(PARSE(&o, "-chardev", "file,id=dbg,path=/tmp/a,,b.log", "-device",
+                   "isa-debugcon,iobase=0x402,chardev=dbg", "-chardev", "stdio,id=out",
+                   "-device", "isa-debugcon,chardev=out", "-chardev", "null,id=n"),
+             CLI_RUN);
+    CHECK_STR(err, "");
+    CHECK_EQ(o.nchardevs, 3);
+    CHECK_STR(o.chardevs[0].id, "dbg");
+    CHECK_EQ(o.chardevs[0].dev.kind, CLI_CHR_FILE);
+    CHECK_STR(o.chardevs[0].dev.path, "/tmp/a,b.log");     /* ",," is a comma */
+    CHECK_EQ(o.chardevs[1].dev.kind, CLI_CHR_STDIO);
+    CHECK_EQ(o.chardevs[2].dev.kind, CLI_CHR_NULL);
+    CHECK(o.chardevs[0].used && o.chardevs[1].used && !o.chardevs[2].used);
+    CHECK_EQ(o.nisa_debugcons, 2);
+    CHECK_EQ(o.isa_debugcons[0].iobase, 0x402);
+    CHECK_EQ(o.isa_debugcons[0].chardev, 0);
+    CHECK_EQ(o.isa_debugcons[1].iobase, 0xE9);            /* QEMU's default */
+    CHECK_EQ(o.isa_debugcons[1].chardev, 1);
+    /* The device may come before its chardev, as in QEMU. */
+    CHECK_EQ(PARSE(&o, "-device", "isa-debugcon,chardev=late", "-chardev", "null,id=late"),
+             CLI_RUN);
+
+    CHECK_EQ(PARSE(&o, "-boot", "order=dc,once=n,menu=on,splash-time=2500,reboot-timeout=-1,"
+                   "strict=on"), CLI_RUN);
+    CHECK_STR(o.boot.order, "dc");
+    CHECK_STR(o.boot.once, "n");
+    CHECK(o.boot.menu && o.boot.strict);
+    CHECK(o.boot.has_splash_time && o.boot.splash_time == 2500);
+    CHECK(o.boot.has_reboot_timeout && o.boot.reboot_timeout == -1);
+    CHECK_EQ(PARSE(&o, "-boot", "cad"), CLI_RUN);          /* the legacy spelling */
+    CHECK_STR(o.boot.order, "cad");
+    CHECK(!o.boot.menu && !o.boot.has_splash_time && !o.boot.has_reboot_timeout);
+    CHECK_EQ(PARSE(&o, "-boot", "menu=off,reboot-timeout=0x10"), CLI_RUN);
+    CHECK(!o.boot.menu && o.boot.reboot_timeout == 16);
+    CHECK_EQ(PARSE(&o, "-option-rom", "a.rom", "-option-rom", "b/c.rom"), CLI_RUN);
+    CHECK_EQ(o.noption_roms, 2);
+    CHECK_STR(o.option_roms[1], "b/c.rom");
+
+    memset(out, 0, sizeof(out));
+    CHECK_EQ(PARSE(&o, "-device", "help"), CLI_DONE);
+    CHECK(strstr(out, "isa-debugcon") != NULL);
+    memset(out, 0, sizeof(out));
+    CHECK_EQ(PARSE(&o, "-chardev", "help"), CLI_DONE);
+    CHECK(strstr(out, "file null stdio") != NULL);
 }
 
 static void test_requests(void)
@@ -237,6 +325,8 @@ int main(void)
     test_kernel();
     test_sizes();
     test_errors();
+    test_default_firmware();
+    test_qemu_devices();
     test_time();
     test_requests();
     test_exit_status();

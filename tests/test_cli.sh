@@ -35,7 +35,7 @@ expect 0 "pentium-m" -cpu help
 expect 0 "post" -d help
 
 # Usage errors: status 2 and one line naming the problem.
-expect 2 "nothing to run"
+expect 2 'install the package "seabios"' -L "$TMP/no-such-dir"
 expect 2 "unknown option '-frobnicate'" -frobnicate
 expect 2 "-bios: missing argument" -bios
 expect 2 "-m: bad size" -bios x -m lots

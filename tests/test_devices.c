@@ -94,7 +94,7 @@ static void test_serial(void)
     struct serial *s2 = serial_create("serial1", SERIAL_COM1_BASE, char_sink_buffer(&out));
     CHECK_EQ(vm_add_device(vm, &s2->dev, err, sizeof(err)), -1);
     CHECK_STR(err, "port 0x3f8-0x3ff (serial0) overlaps 0x3f8-0x3ff (serial1)");
-    struct debugcon *dc = debugcon_create(0x3F8, char_sink_buffer(&out));
+    struct debugcon *dc = debugcon_create("debugcon", 0x3F8, char_sink_buffer(&out));
     CHECK_EQ(vm_add_device(vm, &dc->dev, err, sizeof(err)), -1);
     CHECK_STR(err, "port 0x3f8-0x3ff (serial0) overlaps 0x3f8 (debugcon)");
     s2 = serial_create("serial0", 0x2F8, char_sink_buffer(&out));
@@ -136,7 +136,7 @@ static void test_debugcon(void)
 {
     struct vm *vm = test_vm_new(1, CPU_486);
     struct char_buffer out = { 0 };
-    struct debugcon *d = debugcon_create(DEBUGCON_PORT, char_sink_buffer(&out));
+    struct debugcon *d = debugcon_create("debugcon", DEBUGCON_PORT, char_sink_buffer(&out));
     CHECK(d != NULL);
     add(vm, &d->dev);
     CHECK_EQ(iobus_in(&vm->io, 0xE9, 1), 0xE9);  /* the detection readback */

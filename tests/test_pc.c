@@ -56,8 +56,12 @@ static void check_mapping(size_t size)
     CHECK_EQ(phys_read(pm, low_base, 1), img[size - low]);
     CHECK_EQ(phys_read(pm, 0xFFFF0, 1), img[size - 16]);
     CHECK_EQ(phys_read(pm, 0xFFFFF, 1), img[size - 1]);
-    /* RAM below the alias and above 1 MiB is still RAM. */
-    CHECK_EQ(physmem_kind(pm, low_base - 1), PHYS_RAM);
+    /* RAM below the PAM range and above 1 MiB is still RAM; between
+     * 0xC0000 and the alias, the PAM registers' reset state sends reads
+     * to the bus, where nothing answers. */
+    CHECK_EQ(physmem_kind(pm, 0xBFFFF), PHYS_RAM);
+    if (low_base > 0xC0000)
+        CHECK_EQ(physmem_kind(pm, low_base - 1), PHYS_UNMAPPED);
     CHECK_EQ(physmem_kind(pm, 0x100000), PHYS_RAM);
     /* Guest writes to either copy are dropped. */
     phys_write(pm, 0xFFFF0, (uint8_t)~img[size - 16], 1);
@@ -168,8 +172,9 @@ static void test_devices_present(void)
     pc_destroy(pc);
 }
 
-/* PCI INTx through the board: the swizzle onto PIRQ A-D, IRQ 10/11, and
- * a shared line high while any function drives it. */
+/* PCI INTx through the board: the swizzle onto PIRQ A-D, the PIIX3's
+ * PIRQRC registers (off at reset; SeaBIOS's 10, 10, 11, 11), and a shared
+ * line high while any function drives it. */
 static void check_pci_intx(void)
 {
     struct pc_config cfg = base_config();
@@ -187,7 +192,12 @@ static void check_pci_intx(void)
     CHECK_EQ(pci_register(pc->pci, &b, 9, 0, pc_pci_intx(pc, 9, 1)), 0);
     CHECK_EQ(pci_register(pc->pci, &c, 6, 0, pc_pci_intx(pc, 6, 1)), 0);
     const struct pic_chip *slave = &pc->pic->chip[1];
+    /* Routing off: nothing reaches the PIC. */
     pci_set_irq(&a, true);
+    CHECK(!(slave->pins & (1u << 2)) && !(slave->pins & (1u << 3)));
+    /* As SeaBIOS programs it: the high line shows at once. */
+    uint32_t isa = pci_bdf(0, PC_PIIX_SLOT, 0);
+    pci_config_write(pc->pci, isa, 0x60, 0x0B0B0A0Au, 4);
     CHECK(slave->pins & (1u << 2));
     pci_set_irq(&b, true);
     pci_set_irq(&a, false);

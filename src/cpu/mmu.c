@@ -344,10 +344,12 @@ static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_a
         flags |= TLB_F_NOWHERE;
     } else {
         /* Host pointer for RAM, or for reads of ROM; writes need RAM,
-         * which is where physmem_ptr(pa, true) would point (saves a
-         * second lookup). */
+         * and the same bytes: under shadow control (physmem_set_shadow)
+         * a page may read from ROM and write to RAM, or read RAM and
+         * drop writes, so writes go to the slow path unless both
+         * answers agree. */
         host = physmem_ptr(pm, (uint32_t)w.pa, false);
-        host_w = host && (uintptr_t)host - (uintptr_t)pm->ram < pm->ram_size;
+        host_w = host && physmem_ptr(pm, (uint32_t)w.pa, true) == host;
     }
     uint32_t pa = (uint32_t)w.pa;
     uint32_t rd = page | (w.u_ok ? 0 : TLB_T_SUPONLY) | (host ? 0 : TLB_T_NOHOST);

@@ -347,27 +347,52 @@ static uint32_t cmos_in(void *opaque, uint16_t port, unsigned size)
     return cmos_read(c, now);
 }
 
-void cmos_set_memory(struct cmos *c, uint64_t ram_bytes)
+static void update_checksum(struct cmos *c)
 {
-    uint64_t kb = ram_bytes / 1024;
+    unsigned sum = 0;
+    for (unsigned i = CMOS_CHECKSUM_FIRST; i <= CMOS_CHECKSUM_LAST; i++)
+        sum += c->ram[i];
+    c->ram[CMOS_CHECKSUM_HI] = (uint8_t)(sum >> 8);
+    c->ram[CMOS_CHECKSUM_LO] = (uint8_t)sum;
+}
+
+void cmos_set_byte(struct cmos *c, unsigned index, uint8_t value)
+{
+    if (index < 0x0E || index > 0x7F || index == RTC_CENTURY)
+        return;
+    c->ram[index] = value;
+    if (index >= CMOS_CHECKSUM_FIRST && index <= CMOS_CHECKSUM_LAST)
+        update_checksum(c);
+}
+
+uint8_t cmos_get_byte(const struct cmos *c, unsigned index)
+{
+    return index >= 0x0E && index <= 0x7F ? c->ram[index] : 0;
+}
+
+void cmos_set_memory(struct cmos *c, uint64_t below_4g, uint64_t above_4g)
+{
+    uint64_t kb = below_4g / 1024;
     uint64_t base = kb < 640 ? kb : 640;
     uint64_t ext = kb > 1024 ? kb - 1024 : 0;
-    uint64_t above16 = ram_bytes > (16u << 20) ? (ram_bytes - (16u << 20)) / 65536 : 0;
+    uint64_t above16 = below_4g > (16u << 20) ? (below_4g - (16u << 20)) / 65536 : 0;
+    uint64_t high = above_4g / 65536;
     if (ext > 0xFFFF)
         ext = 0xFFFF;
     if (above16 > 0xFFFF)
         above16 = 0xFFFF;
+    if (high > 0xFFFFFF)
+        high = 0xFFFFFF;
     c->ram[0x15] = (uint8_t)base;
     c->ram[0x16] = (uint8_t)(base >> 8);
     c->ram[0x17] = c->ram[0x30] = (uint8_t)ext;
     c->ram[0x18] = c->ram[0x31] = (uint8_t)(ext >> 8);
     c->ram[0x34] = (uint8_t)above16;
     c->ram[0x35] = (uint8_t)(above16 >> 8);
-    unsigned sum = 0;
-    for (unsigned i = 0x10; i <= 0x2D; i++)
-        sum += c->ram[i];
-    c->ram[0x2E] = (uint8_t)(sum >> 8);
-    c->ram[0x2F] = (uint8_t)sum;
+    c->ram[0x5B] = (uint8_t)high;
+    c->ram[0x5C] = (uint8_t)(high >> 8);
+    c->ram[0x5D] = (uint8_t)(high >> 16);
+    update_checksum(c);
 }
 
 void cmos_reset(struct cmos *c)

@@ -75,11 +75,26 @@ struct cmos {
 struct cmos *cmos_create(struct dev_clock clock, struct sched *sched, struct irq_pin irq8,
                          int64_t base_s);
 
-/* Fills the memory-size fields for `ram_bytes` of RAM and the standard
- * checksum (0x2E-0x2F over 0x10-0x2D): 0x15-0x16 base memory in KiB (640
- * at most), 0x17-0x18 and 0x30-0x31 KiB above 1 MiB (at most 65535),
- * 0x34-0x35 64 KiB blocks above 16 MiB (at most 65535). */
-void cmos_set_memory(struct cmos *cmos, uint64_t ram_bytes);
+/* Fills the memory-size fields as QEMU's pc_cmos_init does, for
+ * `below_4g` bytes of RAM below 4 GiB and `above_4g` above it, and the
+ * standard checksum: 0x15-0x16 base memory in KiB (640 at most),
+ * 0x17-0x18 and 0x30-0x31 KiB above 1 MiB (at most 65535), 0x34-0x35
+ * 64 KiB blocks between 16 MiB and 4 GiB (at most 65535), 0x5B-0x5D
+ * 64 KiB blocks above 4 GiB. */
+void cmos_set_memory(struct cmos *cmos, uint64_t below_4g, uint64_t above_4g);
+
+/* The board's configuration bytes in the NVRAM (index 0x0E-0x7F, not the
+ * clock's registers): the floppy types (0x10), hard disks (0x12, 0x19-
+ * 0x2D), equipment (0x14), boot order (0x38, 0x3D), CPU count (0x5F) as
+ * the firmware reads them.  Setting a byte the standard checksum covers
+ * (0x10-0x2D) updates the checksum (0x2E-0x2F).  An index outside the
+ * range is ignored (reads 0). */
+#define CMOS_CHECKSUM_FIRST 0x10
+#define CMOS_CHECKSUM_LAST 0x2D
+#define CMOS_CHECKSUM_HI 0x2E
+#define CMOS_CHECKSUM_LO 0x2F
+void cmos_set_byte(struct cmos *cmos, unsigned index, uint8_t value);
+uint8_t cmos_get_byte(const struct cmos *cmos, unsigned index);
 
 /* Brings PF/AF/UF and IRQ 8 up to now_ns. */
 void cmos_advance(struct cmos *cmos, uint64_t now_ns);

@@ -32,12 +32,12 @@ static const struct device_ops debugcon_ops = {
 };
 _Static_assert(offsetof(struct debugcon, dev) == 0, "device_free frees the state");
 
-struct debugcon *debugcon_create(uint16_t port, struct char_sink out)
+struct debugcon *debugcon_create(const char *name, uint16_t port, struct char_sink out)
 {
     struct debugcon *d = calloc(1, sizeof(*d));
     if (!d)
         return NULL;
-    device_init(&d->dev, &debugcon_ops, "debugcon");
+    device_init(&d->dev, &debugcon_ops, name);
     device_add_ports(&d->dev, port, 1, &debugcon_io, d);
     d->out = out;
     return d;

@@ -1,6 +1,8 @@
-/* The Bochs/QEMU debug console: port 0xE9.  Each byte written goes to a sink;
- * a read returns 0xE9, which is how guests detect that the port is there
- * (Bochs "port e9 hack", QEMU -debugcon's default readback). */
+/* The Bochs/QEMU debug console (QEMU's isa-debugcon): one port, 0xE9 for
+ * -debugcon, 0x402 where SeaBIOS writes its log.  Each byte written goes to
+ * a sink; a read returns 0xE9 whatever the port, which is how guests detect
+ * that the console is there (Bochs "port e9 hack", QEMU's default
+ * readback property, which SeaBIOS checks before it logs). */
 #ifndef PLEX86_DEV_DEBUGCON_H
 #define PLEX86_DEV_DEBUGCON_H
 
@@ -18,9 +20,8 @@ struct debugcon {
     uint64_t bytes;        /* bytes written by the guest */
 };
 
-/* Registers `port` and adds the device to the VM (which owns it from then
- * on).  Returns NULL if the port is taken or the table is full. */
-/* Declares `port`.  NULL when out of memory. */
-struct debugcon *debugcon_create(uint16_t port, struct char_sink out);
+/* Declares `port`; `name` is the device's (unique in the VM: "debugcon",
+ * "isa-debugcon0", ...).  NULL when out of memory. */
+struct debugcon *debugcon_create(const char *name, uint16_t port, struct char_sink out);
 
 #endif

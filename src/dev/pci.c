@@ -32,6 +32,8 @@ void pci_function_init(struct pci_function *f, const char *name, uint16_t vendor
     put_le(&f->config[0x00], vendor, 2);
     put_le(&f->config[0x02], device, 2);
     put_le(&f->config[0x09], class_code, 3);   /* prog-if, subclass, class */
+    put_le(&f->config[PCI_SUBSYSTEM_VENDOR], PCI_SUBVENDOR_QEMU, 2);
+    put_le(&f->config[PCI_SUBSYSTEM_ID], PCI_SUBDEVICE_QEMU, 2);
     if (int_pin) {
         f->config[PCI_INTERRUPT_PIN] = (uint8_t)int_pin;
         f->wmask[PCI_INTERRUPT_LINE] = 0xFF;
@@ -108,6 +110,23 @@ static void update_bars(struct pci *pci, struct pci_function *f)
     }
 }
 
+void pci_io_window_set(struct pci *pci, struct pci_io_window *w, bool enable, uint16_t base)
+{
+    bool usable = enable && base != 0 && (uint32_t)base + w->size - 1 <= 0xFFFF;
+    if (w->mapped && usable && w->base == base)
+        return;
+    if (w->mapped) {
+        pci->space.unmap_io(pci->space.opaque, w->base, w->opaque);
+        w->mapped = false;
+    }
+    if (!usable || !pci->space.map_io)
+        return;
+    if (pci->space.map_io(pci->space.opaque, base, w->size, w->ops, w->opaque, w->name) == 0) {
+        w->mapped = true;
+        w->base = base;
+    }
+}
+
 int pci_register(struct pci *pci, struct pci_function *f, unsigned dev, unsigned fn,
                  struct irq_pin irq)
 {
@@ -160,6 +179,8 @@ void pci_config_write(struct pci *pci, uint32_t bdf, unsigned offset, uint32_t v
     /* The command register or a BAR: decoding may have changed. */
     if (offset < PCI_BAR0 + 4 * PCI_NUM_BARS && offset + size > PCI_COMMAND)
         update_bars(pci, f);
+    if (f->config_written)
+        f->config_written(f, offset, size < 4 ? size : 4);
 }
 
 static uint32_t pci_in(void *opaque, uint16_t port, unsigned size)
@@ -200,10 +221,55 @@ static void pci_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
     pci_config_write(pci, pci->address & 0x00FFFF00u, (pci->address & 0xFC) + off, value, size);
 }
 
+/* The PAM registers (82441FX datasheet 3.2.18): PAM0 (0x59) bits 5-4 are
+ * the 64 KiB BIOS segment at 0xF0000; PAM1-PAM6 (0x5A-0x5F) hold two 16
+ * KiB segments each, from 0xC0000 up, low nibble first.  In each nibble
+ * bit 0 is RE (reads from DRAM) and bit 1 WE (writes to DRAM). */
+enum { PAM0 = 0x59, PAM_SEGMENTS = 13 };
+
+static void pam_segment(unsigned i, uint32_t *base, uint32_t *size, unsigned *reg,
+                        unsigned *shift)
+{
+    if (i == 0) {
+        *base = 0xF0000;
+        *size = 0x10000;
+        *reg = PAM0;
+        *shift = 4;
+    } else {
+        *base = 0xC0000 + (i - 1) * 0x4000;
+        *size = 0x4000;
+        *reg = PAM0 + 1 + (i - 1) / 2;
+        *shift = (i - 1) % 2 ? 4 : 0;
+    }
+}
+
+/* Hands every segment's mode to the board, which acts only on changes. */
+static void pam_apply(struct pci *pci)
+{
+    if (!pci->space.set_shadow)
+        return;
+    for (unsigned i = 0; i < PAM_SEGMENTS; i++) {
+        uint32_t base, size;
+        unsigned reg, shift;
+        pam_segment(i, &base, &size, &reg, &shift);
+        unsigned bits = (pci->host.config[reg] >> shift) & 3;
+        unsigned mode = PHYS_SHADOW_ON | (bits & 1 ? PHYS_SHADOW_READ_RAM : 0) |
+                        (bits & 2 ? PHYS_SHADOW_WRITE_RAM : 0);
+        pci->space.set_shadow(pci->space.opaque, base, size, mode);
+    }
+}
+
+static void host_written(struct pci_function *f, unsigned offset, unsigned size)
+{
+    if (pci_range_hits(offset, size, PAM0, 7))
+        pam_apply(container_of(f, struct pci, host));
+}
+
 /* The i440FX's configuration space and its writable bits. */
 static void host_init(struct pci_function *h)
 {
     pci_function_init(h, "pci", PCI_HOST_VENDOR, PCI_HOST_DEVICE, 0x060000, 0);
+    h->config_written = host_written;
     h->config[0x04] = 0x06;   /* command: memory space, bus master */
     h->config[0x07] = 0x02;   /* status: DEVSEL medium */
     h->config[0x08] = 0x02;   /* revision */
@@ -223,6 +289,8 @@ static void pci_reset(struct device *d)
         struct pci_function *f = pci->fns[i];
         memcpy(f->config, f->reset_config, sizeof(f->config));
         update_bars(pci, f);
+        if (f->config_written)
+            f->config_written(f, 0, 256);
     }
 }
 
@@ -272,6 +340,9 @@ static int pci_load(struct device *d, struct state_in *in, bool commit)
             memcpy(pci->fns[i]->config, cfg[i], 256);
             update_bars(pci, pci->fns[i]);
         }
+        /* The host bridge's own derived state; other functions' devices
+         * load after the bus and bring theirs in line themselves. */
+        pam_apply(pci);
     }
     free(cfg);
     return rc;

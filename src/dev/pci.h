@@ -24,10 +24,29 @@
  * Interrupts: a function's INTx pin (config 0x3D) reaches the interrupt
  * controller through the irq_pin the board routed it to at registration.
  *
+ * A function may ask to hear of configuration writes (config_written):
+ * after the bytes changed, and after a reset restored the whole space, so
+ * that what it derives from its registers (I/O windows, interrupt
+ * routing) follows them.  A load restores the spaces without calling it:
+ * each function's device is added after the bus, so its own load runs
+ * after the bus's and brings its derived state in line without touching
+ * other devices (whose state the load restores too).
+ *
+ * Windows a function decodes at an address held in a chipset register
+ * rather than a BAR (the PIIX4's PMBA and SMBBA) are `struct
+ * pci_io_window`s, placed with pci_io_window_set.
+ *
  * The first function is the i440FX host bridge at 00:00.0 (vendor 8086,
- * device 1237, class 06 00 00): writable latency timer (0x0D), chipset
- * registers 0x50-0x5F (PAM shadow control is stored, not acted on) and
- * SMRAM (0x72). */
+ * device 1237, revision 02, class 06 00 00, subsystem 1af4:1100 as QEMU's,
+ * which is how SeaBIOS recognises the board): writable latency timer
+ * (0x0D), chipset registers 0x50-0x5F and SMRAM (0x72, stored: there is
+ * no SMM).  The PAM registers 0x59-0x5F (82441FX datasheet 3.2.18) are
+ * acted on: each of the 16 KiB segments 0xC0000-0xEFFFF and the 64 KiB
+ * segment 0xF0000-0xFFFFF reads from RAM while its RE bit is set and from
+ * the bus below otherwise (the BIOS image's alias, or nothing), and writes
+ * to RAM while its WE bit is set (else the write goes to the bus and is
+ * lost): the bus hands each segment's mode to the board (pci_space's
+ * set_shadow) on every change, on reset and on load. */
 #ifndef PLEX86_DEV_PCI_H
 #define PLEX86_DEV_PCI_H
 
@@ -42,12 +61,18 @@
 #define PCI_CONFIG_DATA 0xCFC
 #define PCI_HOST_VENDOR 0x8086
 #define PCI_HOST_DEVICE 0x1237
+/* The subsystem IDs QEMU gives its PCI functions (Red Hat, "QEMU virtual
+ * machine"); SeaBIOS's qemu_detect looks for them on the host bridge. */
+#define PCI_SUBVENDOR_QEMU 0x1af4
+#define PCI_SUBDEVICE_QEMU 0x1100
 #define PCI_MAX_FUNCTIONS 32
 #define PCI_NUM_BARS 6
 
 enum {
     PCI_COMMAND = 0x04, PCI_COMMAND_IO = 0x01, PCI_COMMAND_MEMORY = 0x02,
-    PCI_BAR0 = 0x10, PCI_INTERRUPT_LINE = 0x3C, PCI_INTERRUPT_PIN = 0x3D,
+    PCI_BAR0 = 0x10, PCI_SUBSYSTEM_VENDOR = 0x2C, PCI_SUBSYSTEM_ID = 0x2E,
+    PCI_HEADER_TYPE = 0x0E, PCI_HEADER_MULTI_FUNCTION = 0x80,
+    PCI_INTERRUPT_LINE = 0x3C, PCI_INTERRUPT_PIN = 0x3D,
     PCI_BAR_IO = 0x01,
 };
 
@@ -60,6 +85,10 @@ struct pci_space {
     int (*map_mem)(void *opaque, uint32_t base, uint32_t size, const struct mmio_ops *ops,
                    void *dev, const char *name);
     void (*unmap_mem)(void *opaque, uint32_t base, void *dev);
+    /* Shadow RAM: [base, base+size) below 1 MiB gets `mode`
+     * (physmem_set_shadow's PHYS_SHADOW_* bits).  NULL: no memory map
+     * behind the bus (tests). */
+    void (*set_shadow)(void *opaque, uint32_t base, uint32_t size, unsigned mode);
     void *opaque;
 };
 
@@ -81,6 +110,20 @@ struct pci_function {
     uint8_t reset_config[256];   /* config at registration: reset state */
     struct pci_bar bar[PCI_NUM_BARS];
     struct irq_pin irq;          /* INTx as routed by the board */
+    /* Called after a configuration write changed registers in [offset,
+     * offset+size) (as written, masked or not), and with (0, 256) after
+     * a reset; NULL: nothing derives from the registers. */
+    void (*config_written)(struct pci_function *f, unsigned offset, unsigned size);
+};
+
+/* An I/O window at an address a chipset register holds. */
+struct pci_io_window {
+    uint16_t size;               /* ports */
+    const struct io_ops *ops;
+    void *opaque;
+    const char *name;
+    bool mapped;                 /* where the bus mapped it: */
+    uint16_t base;
 };
 
 struct pci {
@@ -100,7 +143,8 @@ struct pci {
  * NULL when out of memory. */
 struct pci *pci_create(struct pci_space space, struct signal_request reset);
 
-/* Prepares a function: config all zero but the IDs and class (the caller
+/* Prepares a function: config all zero but the IDs, the subsystem IDs
+ * (QEMU's, PCI_SUBVENDOR_QEMU:PCI_SUBDEVICE_QEMU) and class (the caller
  * fills the rest and wmask), interrupt pin `int_pin` (0 none, 1-4 INTA-D)
  * with a writable interrupt line, and writable command bits for the BARs
  * it will declare. */
@@ -117,6 +161,27 @@ void pci_function_add_bar(struct pci_function *f, unsigned i, bool io, uint32_t 
  * or -1 when the slot is taken or the bus full. */
 int pci_register(struct pci *pci, struct pci_function *f, unsigned dev, unsigned fn,
                  struct irq_pin irq);
+
+/* Little-endian register access to a function's own configuration space
+ * (for the function's code; the guest goes through pci_config_*). */
+static inline uint32_t pci_get_le(const struct pci_function *f, unsigned offset, unsigned n)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < n && offset + i < 256; i++)
+        v |= (uint32_t)f->config[offset + i] << (8 * i);
+    return v;
+}
+
+/* Whether [offset, offset+size) and [reg, reg+len) overlap. */
+static inline bool pci_range_hits(unsigned offset, unsigned size, unsigned reg, unsigned len)
+{
+    return offset < reg + len && reg < offset + size;
+}
+
+/* Maps `w` at `base` while `enable` and the range is usable (not 0, not
+ * past 0xFFFF), moving or unmapping it as needed; a range another device
+ * holds leaves it off, as a decode conflict would. */
+void pci_io_window_set(struct pci *pci, struct pci_io_window *w, bool enable, uint16_t base);
 
 /* The function drives its INTx pin. */
 static inline void pci_set_irq(struct pci_function *f, bool level)

@@ -4,6 +4,7 @@
  * globals (optind), does not know QEMU's single-dash long options, and would
  * make the parser awkward to call twice from a test. */
 #include "host/cli.h"
+#include "host/cli_qemu.h"
 #include "host/outpath.h"
 
 #include <ctype.h>
@@ -22,7 +23,7 @@ enum opt_id {
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
     OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
     OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_LOADVM, OPT_SAVEVM_AT,
-    OPT_MONITOR, OPT_QMP, OPT_S,
+    OPT_MONITOR, OPT_QMP, OPT_S, OPT_CHARDEV, OPT_DEVICE, OPT_BOOT, OPT_OPTION_ROM, OPT_L,
 };
 
 struct opt {
@@ -62,6 +63,11 @@ static const struct opt opts[] = {
     { "monitor", true, OPT_MONITOR },
     { "qmp", true, OPT_QMP },
     { "S", false, OPT_S },
+    { "chardev", true, OPT_CHARDEV },
+    { "device", true, OPT_DEVICE },
+    { "boot", true, OPT_BOOT },
+    { "option-rom", true, OPT_OPTION_ROM },
+    { "L", true, OPT_L },
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -79,7 +85,9 @@ void cli_usage(FILE *out)
     fputs("usage: plex86 [options]\n"
           "\n"
           "  -bios FILE          firmware image (whole 4 KiB pages, at most 16 MiB),\n"
-          "                      mapped below 4 GiB and its last 128 KiB below 1 MiB\n"
+          "                      mapped below 4 GiB and its last 128 KiB below 1 MiB;\n"
+          "                      without -bios and -kernel: SeaBIOS, " CLI_DEFAULT_BIOS "\n"
+          "                      (package " CLI_DEFAULT_BIOS_PACKAGE ")\n"
           "  -kernel FILE        boot a Linux bzImage or a Multiboot kernel (ELF32\n"
           "                      or a.out kludge) directly, without firmware\n"
           "  -append STRING      the kernel's command line\n"
@@ -87,9 +95,22 @@ void cli_usage(FILE *out)
           "  -m SIZE             guest RAM in MiB, or with an M/G suffix (default 128)\n"
           "  -cpu MODEL          CPU model: 386, 486, pentium, pentium2, pentium3,\n"
           "                      pentium-m (the default; -cpu help lists them)\n"
-          "  -nographic          accepted for QEMU compatibility (no display yet)\n"
+          "  -nographic          no display (plex86 has none yet): the firmware's\n"
+          "                      console is COM1\n"
           "  -serial DEV         COM1 output: stdio (default), null, none, file:PATH\n"
           "  -debugcon DEV       port 0xE9 console: none (default), stdio, null, file:PATH\n"
+          "  -chardev TYPE,id=ID[,path=FILE]  a character device for -device: file,\n"
+          "                      stdio or null\n"
+          "  -device isa-debugcon,iobase=PORT,chardev=ID  a debug console (SeaBIOS\n"
+          "                      logs to iobase=0x402; -device help lists devices)\n"
+          "  -boot [order=]DRIVES[,once=DRIVES][,menu=on|off][,splash-time=MS]\n"
+          "        [,reboot-timeout=MS][,strict=on|off]  the firmware's boot order\n"
+          "                      (a floppy, c disk, d CD-ROM, n network; default cad),\n"
+          "                      its boot menu, and the wait before a failed boot\n"
+          "                      is retried (-1: never, the default)\n"
+          "  -option-rom FILE    an option ROM the firmware runs\n"
+          "  -L DIR              where the default firmware is (" CLI_DEFAULT_BIOS_NAME ";\n"
+          "                      default " CLI_DEFAULT_BIOS_DIR ")\n"
           "  -no-reboot          a guest reset or triple fault ends the VM with status 0\n"
           "  -monitor DEV        the human monitor: unix:PATH,server,nowait, stdio or\n"
           "                      none (default; C-a c on the console reaches it too)\n"
@@ -423,6 +444,17 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
         o->savevm_at = n;
         o->savevm_path = end + 1;
         return CLI_RUN;
+    case OPT_CHARDEV:
+        return cli_parse_chardev_opt(arg, o, out, err, errlen);
+    case OPT_DEVICE:
+        return cli_parse_device_opt(arg, o, out, err, errlen);
+    case OPT_BOOT:
+        return cli_parse_boot_opt(arg, o, err, errlen);
+    case OPT_OPTION_ROM:
+        return cli_parse_option_rom(arg, o, err, errlen);
+    case OPT_L:
+        o->data_dir = arg;
+        return CLI_RUN;
     case OPT_CPU:
         return parse_cpu(arg, o, out, err, errlen);
     case OPT_VERSION:
@@ -556,6 +588,8 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
         if (r != CLI_RUN)
             return r;
     }
+    if (cli_resolve_devices(o, err, errlen) < 0)
+        return CLI_ERROR;
     if (o->bios && o->kernel) {
         snprintf(err, errlen, "-kernel boots without firmware: give -bios or -kernel, "
                               "not both");
@@ -565,14 +599,18 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
         snprintf(err, errlen, "-%s needs -kernel", o->append ? "append" : "initrd");
         return CLI_ERROR;
     }
-    const struct out_path outputs[] = {
+    struct out_path outputs[5 + CLI_MAX_CHARDEVS] = {
         { "-serial file:", o->serial.kind == CLI_CHR_FILE ? o->serial.path : NULL },
         { "-debugcon file:", o->debugcon.kind == CLI_CHR_FILE ? o->debugcon.path : NULL },
         { "-D", o->log_file },
         { "--stats", o->stats_file },
         { "--metrics", o->metrics_file },
     };
-    if (out_paths_distinct(outputs, sizeof(outputs) / sizeof(outputs[0]), err, errlen) < 0)
+    size_t nout = 5;
+    for (unsigned i = 0; i < o->nchardevs; i++)
+        if (o->chardevs[i].dev.kind == CLI_CHR_FILE)
+            outputs[nout++] = (struct out_path){ "-chardev file,path=", o->chardevs[i].dev.path };
+    if (out_paths_distinct(outputs, nout, err, errlen) < 0)
         return CLI_ERROR;
     if (o->metrics_interval_ms && !o->metrics_file) {
         snprintf(err, errlen, "--metrics-interval needs --metrics");
@@ -592,9 +630,14 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
         return CLI_ERROR;
     }
     if (!o->bios && !o->kernel) {
-        snprintf(err, errlen, "nothing to run: give a firmware image with -bios FILE "
-                              "or a kernel with -kernel FILE (try --help)");
-        return CLI_ERROR;
+        /* QEMU's rule: no -bios, no -kernel: the PC's own firmware. */
+        o->bios = o->data_dir ? cli_store_path(o, o->data_dir, CLI_DEFAULT_BIOS_NAME)
+                              : CLI_DEFAULT_BIOS;
+        o->bios_default = true;
+        if (!o->bios) {
+            snprintf(err, errlen, "-L: directory name too long");
+            return CLI_ERROR;
+        }
     }
     return CLI_RUN;
 }

@@ -35,7 +35,45 @@ enum cli_chardev_kind {
 };
 struct cli_chardev {
     enum cli_chardev_kind kind;
-    const char *path;          /* CLI_CHR_FILE: points into argv */
+    const char *path;          /* CLI_CHR_FILE: into argv or the store */
+};
+
+/* The firmware plex86 boots when neither -bios nor -kernel is given:
+ * Debian's SeaBIOS for QEMU's i440FX machine (package "seabios"). */
+#ifndef CLI_DEFAULT_BIOS_DIR
+#define CLI_DEFAULT_BIOS_DIR "/usr/share/seabios"
+#endif
+#define CLI_DEFAULT_BIOS_NAME "bios-256k.bin"
+#define CLI_DEFAULT_BIOS CLI_DEFAULT_BIOS_DIR "/" CLI_DEFAULT_BIOS_NAME
+#define CLI_DEFAULT_BIOS_PACKAGE "seabios"
+
+#define CLI_MAX_CHARDEVS 8
+#define CLI_MAX_DEVICES 4          /* -device isa-debugcon (pc.h's limit) */
+#define CLI_MAX_OPTION_ROMS 8
+#define CLI_STORE_SIZE 4096
+
+/* -chardev TYPE,id=ID[,path=FILE]: null, stdio or file. */
+struct cli_named_chardev {
+    const char *id;
+    struct cli_chardev dev;
+    bool used;                 /* a device took it (one each, as QEMU) */
+};
+
+/* -device isa-debugcon,iobase=PORT,chardev=ID. */
+struct cli_isa_debugcon {
+    uint16_t iobase;           /* QEMU's default 0xe9 */
+    const char *chardev_id;
+    unsigned chardev;          /* index in chardevs, after resolving */
+};
+
+/* -boot, in QEMU's terms (pc.h's pc_config has the meanings). */
+struct cli_boot {
+    const char *order, *once;  /* NULL: not given */
+    bool menu, strict;
+    bool has_splash_time;
+    uint16_t splash_time;
+    bool has_reboot_timeout;
+    int32_t reboot_timeout;    /* -1 or 0-65535 */
 };
 
 /* -d items. */
@@ -45,7 +83,12 @@ enum {
 };
 
 struct cli_options {
-    const char *bios;          /* -bios FILE, or NULL */
+    const char *bios;          /* -bios FILE, the default firmware, or NULL */
+    bool bios_default;         /* bios is the default firmware: neither -bios
+                                  nor -kernel was given */
+    const char *data_dir;      /* -L DIR: where the default firmware is
+                                  (CLI_DEFAULT_BIOS_NAME); NULL: the
+                                  default, CLI_DEFAULT_BIOS_DIR */
     const char *kernel;        /* -kernel FILE (Multiboot), or NULL */
     const char *append;        /* -append STRING, or NULL */
     const char *initrd;        /* -initrd FILE, or NULL */
@@ -80,6 +123,17 @@ struct cli_options {
     const char *loadvm;        /* -loadvm FILE: start from it, or NULL */
     const char *savevm_path;   /* -savevm-at N,FILE: save to FILE ... */
     uint64_t savevm_at;        /* ... when cpu_steps() reaches N */
+    /* QEMU's devices and firmware settings (host/cli_qemu.h). */
+    struct cli_named_chardev chardevs[CLI_MAX_CHARDEVS];
+    unsigned nchardevs;
+    struct cli_isa_debugcon isa_debugcons[CLI_MAX_DEVICES];
+    unsigned nisa_debugcons;
+    struct cli_boot boot;
+    const char *option_roms[CLI_MAX_OPTION_ROMS];
+    unsigned noption_roms;
+    /* Strings cut out of option values (ids, paths), NUL terminated. */
+    char store[CLI_STORE_SIZE];
+    size_t store_used;
 };
 
 #define CLI_DEFAULT_METRICS_INTERVAL_MS 10000

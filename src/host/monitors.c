@@ -269,6 +269,7 @@ static const char *shutdown_reason(const struct monitors *m, enum vm_exit_reason
     switch (why) {
     case VM_EXIT_HALTED:
     case VM_EXIT_GUEST_EXIT:
+    case VM_EXIT_POWEROFF:
         *guest = true;
         return "guest-shutdown";
     case VM_EXIT_SHUTDOWN:

@@ -37,6 +37,7 @@ int exit_status_for(enum vm_exit_reason reason, int code, bool no_reboot)
     case VM_EXIT_HALTED:
     case VM_EXIT_INSN_LIMIT:
     case VM_EXIT_QUIT:
+    case VM_EXIT_POWEROFF:     /* the guest's clean end, as on QEMU */
         return EXIT_STATUS_OK;
     case VM_EXIT_GUEST_EXIT:
         /* A process status has 8 bits; (V << 1) | 1 stays odd. */
@@ -57,6 +58,7 @@ int exit_status_for(enum vm_exit_reason reason, int code, bool no_reboot)
  * and what was lost writing them. */
 struct run_files {
     struct out_file serial, debugcon;
+    struct out_file chardevs[CLI_MAX_CHARDEVS]; /* -chardev file */
     FILE *log;
     const char *log_path;
     uint64_t dropped;   /* guest output bytes lost (outfile.h) */
@@ -91,6 +93,8 @@ static void close_files(struct run_files *rf)
 {
     out_file_close(&rf->serial);
     out_file_close(&rf->debugcon);
+    for (unsigned i = 0; i < CLI_MAX_CHARDEVS; i++)
+        out_file_close(&rf->chardevs[i]);
     if (rf->log) {
         /* The log's messages are plex86's own: one report of a lost log
          * (issue 21, item 6), on stderr, where it can still be seen. */
@@ -105,6 +109,47 @@ static void close_files(struct run_files *rf)
                     strerror(e ? e : EIO));
         rf->log = NULL;
     }
+}
+
+/* The default firmware must be there: say which package brings it. */
+static int check_default_bios(const struct cli_options *o)
+{
+    if (!o->bios_default || access(o->bios, R_OK) == 0)
+        return 0;
+    fprintf(stderr, "plex86: no firmware: %s: %s (install the package \"%s\", or give "
+                    "-bios FILE or -kernel FILE)\n", o->bios, strerror(errno),
+            CLI_DEFAULT_BIOS_PACKAGE);
+    return -1;
+}
+
+/* -chardev files and the devices using them (-device isa-debugcon); the
+ * firmware settings of -boot and -option-rom. */
+static int config_qemu_devices(const struct cli_options *o, struct run_files *rf,
+                               struct pc_config *pc)
+{
+    for (unsigned i = 0; i < o->nisa_debugcons && i < PC_MAX_DEBUGCONS; i++) {
+        const struct cli_isa_debugcon *d = &o->isa_debugcons[i];
+        bool present;
+        struct pc_debugcon *pd = &pc->debugcons[pc->ndebugcons++];
+        pd->port = d->iobase;
+        if (open_chardev(&o->chardevs[d->chardev].dev, "-chardev file", &rf->chardevs[d->chardev],
+                         &rf->dropped, &present, &pd->out) < 0)
+            return -1;
+    }
+    pc->boot_order = o->boot.order;
+    pc->boot_once = o->boot.once;
+    pc->boot_menu = o->boot.menu;
+    pc->boot_strict = o->boot.strict;
+    pc->has_splash_time = o->boot.has_splash_time;
+    pc->splash_time_ms = o->boot.splash_time;
+    pc->has_reboot_timeout = o->boot.has_reboot_timeout;
+    pc->reboot_timeout_ms = o->boot.reboot_timeout;
+    for (unsigned i = 0; i < o->noption_roms && i < PC_MAX_OPTION_ROMS; i++)
+        pc->option_roms[pc->noption_roms++] = o->option_roms[i];
+    /* No display exists yet, -nographic or not: the firmware's console is
+     * the serial port. */
+    pc->nographic = true;
+    return 0;
 }
 
 /* Fills the board's configuration, opening the files it writes to. */
@@ -132,10 +177,12 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
         }
         *log = rf->log;
     }
-    if (open_chardev(&o->serial, "-serial", &rf->serial, &rf->dropped, &pc->has_serial,
+    if (check_default_bios(o) < 0 ||
+        open_chardev(&o->serial, "-serial", &rf->serial, &rf->dropped, &pc->has_serial,
                      &pc->serial_out) < 0 ||
         open_chardev(&o->debugcon, "-debugcon", &rf->debugcon, &rf->dropped,
-                     &pc->has_debugcon, &pc->debugcon_out) < 0)
+                     &pc->has_debugcon, &pc->debugcon_out) < 0 ||
+        config_qemu_devices(o, rf, pc) < 0)
         return -1;
     if (o->log_items & CLI_LOG_POST)
         pc->post_log = *log;
@@ -491,6 +538,8 @@ int plex86_run(const struct cli_options *o)
     }
     out_file_flush(&rf.serial);
     out_file_flush(&rf.debugcon);
+    for (unsigned i = 0; i < CLI_MAX_CHARDEVS; i++)
+        out_file_flush(&rf.chardevs[i]);
     bool quit = (con && console_quit_requested(con)) || monitors_quit_requested(mons);
     if (quit)
         status = EXIT_STATUS_OK;   /* Ctrl-A x or the monitor's quit, as QEMU */

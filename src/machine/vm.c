@@ -295,6 +295,20 @@ void vm_set_a20(struct vm *vm, bool enabled)
     cpu_tlb_flush(&vm->cpu, true);
 }
 
+int vm_set_shadow(struct vm *vm, uint32_t base, uint32_t size, unsigned mode)
+{
+    int changed = physmem_set_shadow(&vm->mem, base, size, mode);
+    if (changed > 0) {
+        /* The TLB holds host pointers into RAM or the ROM, and the
+         * scanner's maps and the blocks built from them describe the
+         * bytes that were readable: both are stale for these pages (a
+         * block running there stops: the discard bumps the code epoch). */
+        cpu_tlb_flush(&vm->cpu, true);
+        engine_invalidate(vm->engine, base, size);
+    }
+    return changed;
+}
+
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
 {
     if (vm->exit_reason == VM_EXIT_NONE) {
@@ -427,6 +441,7 @@ const char *vm_exit_reason_name(enum vm_exit_reason r)
     case VM_EXIT_INSN_LIMIT: return "instruction limit";
     case VM_EXIT_ERROR: return "internal error";
     case VM_EXIT_QUIT: return "quit";
+    case VM_EXIT_POWEROFF: return "poweroff";
     }
     return "?";
 }

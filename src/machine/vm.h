@@ -35,6 +35,8 @@ enum vm_exit_reason {
     VM_EXIT_ERROR,         /* internal error, see vm->error */
     VM_EXIT_QUIT,          /* the user quit (console escape, Ctrl-A x), or a
                               caught signal ended the run (host/run.c) */
+    VM_EXIT_POWEROFF,      /* the guest powered the machine off (ACPI S5
+                              through the PIIX4's PM1a_CNT) */
 };
 
 /* What the host side lends the run loop: a poll (e.g. to move typed bytes
@@ -123,6 +125,13 @@ void vm_limit_steps(struct vm *vm, uint64_t n);
  * memory map masks physical bit 20 and the CPU's cached translations,
  * which hold host pointers, are dropped. */
 void vm_set_a20(struct vm *vm, bool enabled);
+
+/* Shadow RAM below 1 MiB (physmem_set_shadow's modes; the i440FX's PAM
+ * registers): when a page's mode changes, the CPU's cached translations
+ * are dropped and the code scanned or translated from those pages is
+ * discarded, since what a read finds there changed.  Returns
+ * physmem_set_shadow's answer. */
+int vm_set_shadow(struct vm *vm, uint32_t base, uint32_t size, unsigned mode);
 
 /* Maps or unmaps a range that moves at run time (a PCI BAR) on the port
  * bus or in the memory map.  A memory range may not cover RAM or another

@@ -13,11 +13,13 @@
 #include "dev/i8042.h"
 #include "dev/pci.h"
 #include "dev/pic.h"
+#include "dev/piix3.h"
 #include "dev/pit.h"
 #include "dev/port92.h"
 #include "dev/post.h"
 #include "dev/serial.h"
 #include "pc/hostfile.h"
+#include "pc/pc_chipset.h"
 #include "sbe/sbe.h"
 #include "pc/linux_boot.h"
 #include "pc/multiboot.h"
@@ -157,6 +159,8 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
      * CPU at the reset vector, where -bios firmware starts again; without
      * firmware, the -kernel kernel is loaded afresh as QEMU does. */
     vm_reset(pc->vm);
+    if (pc_chipset_after_reset(pc, cfg, false, err, errlen) < 0)
+        return -1;
     if (cfg->kernel_path || cfg->kernel_data)
         return load_kernel(pc->vm, cfg, err, errlen);
     return 0;
@@ -203,6 +207,11 @@ static void request_debug_exit(void *opaque, uint32_t value)
     vm_request_exit(opaque, VM_EXIT_GUEST_EXIT, debug_exit_status(value));
 }
 
+static void request_poweroff(void *opaque, uint32_t value)
+{
+    vm_request_exit(opaque, VM_EXIT_POWEROFF, 0);
+}
+
 /* PCI BARs land on the VM's port bus and memory map. */
 static int space_map_io(void *opaque, uint16_t base, uint16_t count, const struct io_ops *ops,
                         void *dev, const char *name)
@@ -224,6 +233,11 @@ static int space_map_mem(void *opaque, uint32_t base, uint32_t size,
 static void space_unmap_mem(void *opaque, uint32_t base, void *dev)
 {
     vm_unmap_mmio(opaque, base, dev);
+}
+
+static void space_set_shadow(void *opaque, uint32_t base, uint32_t size, unsigned mode)
+{
+    vm_set_shadow(opaque, base, size, mode);
 }
 
 static void dma_read(void *opaque, uint32_t pa, void *dst, size_t len)
@@ -263,10 +277,16 @@ struct signal_request pc_debug_exit_request(struct vm *vm)
     return (struct signal_request){ .fire = request_debug_exit, .opaque = vm };
 }
 
+struct signal_request pc_poweroff_request(struct vm *vm)
+{
+    return (struct signal_request){ .fire = request_poweroff, .opaque = vm };
+}
+
 struct pci_space pc_pci_space(struct vm *vm)
 {
     return (struct pci_space){ .map_io = space_map_io, .unmap_io = space_unmap_io,
                                .map_mem = space_map_mem, .unmap_mem = space_unmap_mem,
+                               .set_shadow = space_set_shadow,
                                .opaque = vm };
 }
 
@@ -282,29 +302,11 @@ void pc_connect_ferr(struct vm *vm, struct fpu_irq *f)
     vm->cpu.pins.ferr_opaque = f;
 }
 
-static const uint8_t pirq_irq[4] = PC_PIRQ_IRQS;
-
-/* One source of a PIRQ: `irq` packs the PIRQ (bits 6-5) and the source's
- * bit (4-0). */
-static void intx_set(void *opaque, unsigned irq, bool level)
-{
-    struct pc *pc = opaque;
-    unsigned pirq = (irq >> 5) & 3, bit = irq & 31;
-    uint32_t *high = &pc->intx_high[pirq];
-    if (level)
-        *high |= 1u << bit;
-    else
-        *high &= ~(1u << bit);
-    pic_set_irq(pc->pic, pirq_irq[pirq], *high != 0);
-}
-
 struct irq_pin pc_pci_intx(struct pc *pc, unsigned dev, unsigned pin)
 {
-    if (pin < 1 || pin > 4 || pc->nintx >= 32)
+    if (pin < 1 || pin > 4 || !pc->piix3)
         return (struct irq_pin){ 0 };
-    unsigned pirq = (dev + pin - 1) & 3;
-    return (struct irq_pin){ .set = intx_set, .opaque = pc,
-                             .irq = pirq << 5 | pc->nintx++ };
+    return piix3_pirq_source(pc->piix3, (dev + pin - 1) & 3);
 }
 
 /* A device's `struct device`, or NULL when its constructor ran out of
@@ -341,7 +343,6 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
     pc->cmos = cmos_create(clock, sched, pic_irq_pin(pc->pic, CMOS_IRQ), rtc_base);
     if (vm_add_device(vm, DEV(pc->cmos), err, errlen) < 0)
         return -1;
-    cmos_set_memory(pc->cmos, vm->mem.ram_size);
     pc->i8042 = i8042_create(pic_irq_pin(pc->pic, 1), pic_irq_pin(pc->pic, 12), a20, reset);
     if (vm_add_device(vm, DEV(pc->i8042), err, errlen) < 0)
         return -1;
@@ -350,6 +351,9 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
         return -1;
     pc->pci = pci_create(pc_pci_space(vm), reset);
     if (vm_add_device(vm, DEV(pc->pci), err, errlen) < 0)
+        return -1;
+    /* The PIIX south bridge and fw_cfg (pc_chipset.c). */
+    if (pc_add_chipset(pc, cfg, err, errlen) < 0)
         return -1;
     pc->fpu_irq = fpu_irq_create(pic_irq_pin(pc->pic, FPU_IRQ_LINE));
     if (vm_add_device(vm, DEV(pc->fpu_irq), err, errlen) < 0)
@@ -363,8 +367,15 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
         serial_connect(pc->serial, clock, sched, pic_irq_pin(pc->pic, SERIAL_COM1_IRQ));
     }
     if (cfg->has_debugcon) {
-        pc->debugcon = debugcon_create(DEBUGCON_PORT, cfg->debugcon_out);
+        pc->debugcon = debugcon_create("debugcon", DEBUGCON_PORT, cfg->debugcon_out);
         if (vm_add_device(vm, DEV(pc->debugcon), err, errlen) < 0)
+            return -1;
+    }
+    for (unsigned i = 0; i < cfg->ndebugcons && i < PC_MAX_DEBUGCONS; i++) {
+        char name[DEVICE_NAME_MAX];
+        snprintf(name, sizeof(name), "isa-debugcon%u", i);
+        pc->debugcons[i] = debugcon_create(name, cfg->debugcons[i].port, cfg->debugcons[i].out);
+        if (vm_add_device(vm, DEV(pc->debugcons[i]), err, errlen) < 0)
             return -1;
     }
     pc->debug_exit = debug_exit_create(DEBUG_EXIT_PORT, pc_debug_exit_request(vm));
@@ -441,7 +452,8 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
     /* Devices start in their reset state; the CPU is at the reset vector,
      * or with a kernel at its entry point. */
     vm_reset(pc->vm);
-    if (kernel && load_kernel(pc->vm, cfg, err, errlen) < 0) {
+    if (pc_chipset_after_reset(pc, cfg, true, err, errlen) < 0 ||
+        (kernel && load_kernel(pc->vm, cfg, err, errlen) < 0)) {
         pc_destroy(pc);
         return NULL;
     }

@@ -29,6 +29,9 @@ struct i8042;
 struct port92;
 struct pci;
 struct fpu_irq;
+struct piix3;
+struct piix4_pm;
+struct fw_cfg;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -39,6 +42,13 @@ struct fpu_irq;
 
 /* Disk images one board can have attached (IDE: four drives). */
 #define PC_MAX_IMAGES 4
+/* More debug consoles (-device isa-debugcon), option ROMs (-option-rom)
+ * and boot device paths ("bootorder") than anyone needs. */
+#define PC_MAX_DEBUGCONS 4
+#define PC_MAX_OPTION_ROMS 8
+#define PC_MAX_BOOT_PATHS 16
+/* The largest option ROM: the space between 0xC0000 and the BIOS. */
+#define PC_OPTION_ROM_MAX (192u << 10)
 
 struct pc_config {
     uint32_t ram_mb;
@@ -92,6 +102,45 @@ struct pc_config {
     /* The 0xE9 console when has_debugcon (QEMU's default is none). */
     bool has_debugcon;
     struct char_sink debugcon_out;
+    /* More debug consoles, QEMU's `-device isa-debugcon,iobase=P`: SeaBIOS
+     * writes its log to 0x402.  Each is a device "isa-debugcon<i>". */
+    struct pc_debugcon {
+        uint16_t port;
+        struct char_sink out;
+    } debugcons[PC_MAX_DEBUGCONS];
+    unsigned ndebugcons;
+
+    /* What the firmware is told (fw_cfg, CMOS; QEMU's -boot options).
+     * boot_order: QEMU's letters (a, b floppy, c disk, d CD-ROM, n
+     * network), at most three, into CMOS 0x3D/0x38; NULL: "cad".
+     * boot_once: the order for the first boot only (-boot once=), the
+     * machine's reset going back to boot_order; NULL: none. */
+    const char *boot_order;
+    const char *boot_once;
+    bool boot_menu;            /* -boot menu=on: FW_CFG_BOOT_MENU */
+    /* -boot splash-time=N: "etc/boot-menu-wait", 0-65535 ms; none
+     * without has_splash_time.  -boot reboot-timeout=N: "etc/boot-fail-
+     * wait", 0-65535 ms or -1; without has_reboot_timeout -1: SeaBIOS
+     * never retries (QEMU's default). */
+    bool has_splash_time;
+    uint16_t splash_time_ms;
+    bool has_reboot_timeout;
+    int32_t reboot_timeout_ms;
+    bool boot_strict;          /* -boot strict=on: "HALT" ends "bootorder" */
+    /* The "bootorder" file: OpenFirmware device paths in priority order
+     * (QEMU's bootindex), e.g. "/pci@i0cf8/ide@1,1/drive@0/disk@0";
+     * none: an empty file, and the CMOS order rules. */
+    const char *boot_paths[PC_MAX_BOOT_PATHS];
+    unsigned nboot_paths;
+    /* -option-rom FILE: "genroms/<its base name>" in fw_cfg, which SeaBIOS
+     * runs as an option ROM. */
+    const char *option_roms[PC_MAX_OPTION_ROMS];
+    unsigned noption_roms;
+    /* The guest has no display adapter (QEMU's -nographic): FW_CFG_NOGRAPHIC
+     * and, with COM1, "etc/sercon-port", so SeaBIOS shows its messages and
+     * menu on the serial port.  plex86 has no display yet: the host sets
+     * it whatever the options say. */
+    bool nographic;
     /* Where POST codes are printed as they arrive; NULL: not printed. */
     FILE *post_log;
 
@@ -117,11 +166,11 @@ struct pc {
     struct port92 *port92;
     struct pci *pci;
     struct fpu_irq *fpu_irq;
-
-    /* PCI INTx (pc_pci_intx): the level each function's pin drives, for
-     * the wired-OR of the functions sharing a PIRQ line. */
-    uint32_t intx_high[4];     /* per PIRQ A-D: bit n = source n high */
-    unsigned nintx;            /* sources handed out */
+    /* The PIIX south bridge's functions (pc/pc_chipset.c) and fw_cfg. */
+    struct piix3 *piix3;       /* 00:01.0: ISA bridge, PIRQ routing */
+    struct piix4_pm *pm;       /* 00:01.3: ACPI, PM timer, SMBus */
+    struct fw_cfg *fw_cfg;
+    struct debugcon *debugcons[PC_MAX_DEBUGCONS];
 
     struct pc_config cfg;      /* as given to pc_create (its pointers are
                                   the caller's and must outlive the board) */
@@ -164,13 +213,23 @@ void pc_connect_ferr(struct vm *vm, struct fpu_irq *f);
 
 /* The pin a PCI function at device `dev` with INTx pin `pin` (1-4: INTA#
  * to INTD#, config 0x3D) is wired to, for pci_register.  PCI interrupts
- * are level triggered and shared: the board routes device d's pin p to
- * PIRQ (d + p - 1) mod 4 (the swizzle of QEMU's i440FX board) and PIRQ A-D
- * to IRQ 10, 10, 11, 11 (what SeaBIOS programs into the PIIX3's PIRQRC
- * registers), each PIRQ high while any of its sources is (wired-OR).  At
- * most 32 sources in all; beyond that, or for pin 0, an unconnected pin. */
-#define PC_PIRQ_IRQS { 10, 10, 11, 11 }
+ * are level triggered and shared: the board wires device d's pin p to
+ * PIRQ (d + p - 1) mod 4 (the swizzle of QEMU's i440FX board), each PIRQ
+ * high while any of its sources is (wired-OR), and the PIIX3 routes PIRQ
+ * A-D to the ISA IRQs its PIRQRC registers name (dev/piix3.h; SeaBIOS
+ * programs 10, 10, 11, 11).  At most 32 sources in all; beyond that, or
+ * for pin 0, an unconnected pin. */
 struct irq_pin pc_pci_intx(struct pc *pc, unsigned dev, unsigned pin);
+
+/* The PCI slot of the PIIX south bridge: its ISA bridge is function 0,
+ * its IDE controller function 1 (left to the IDE code to register), its
+ * power management function 3, as on QEMU's "pc" machine. */
+#define PC_PIIX_SLOT 1
+#define PC_PIIX_IDE_FN 1
+#define PC_PIIX_PM_FN 3
+
+/* The guest powered off (ACPI S5): stops the VM with VM_EXIT_POWEROFF. */
+struct signal_request pc_poweroff_request(struct vm *vm);
 
 /* Runs the machine until an end the host must act on (vm_run's reasons):
  * a triple fault or reset request reboots it instead, unless no_reboot.

@@ -144,27 +144,66 @@ static inline uint32_t mask_pa(const struct physmem *pm, uint32_t pa)
     return pa & pm->a20_mask & pm->addr_mask;
 }
 
-static inline const struct phys_region *region_of(const struct physmem *pm, uint32_t pa)
+/* Where an access to the masked address `pa` lands: a region (returned),
+ * RAM (*ram points at the byte), or nothing (both NULL).  Shadow control
+ * (physmem_set_shadow) picks RAM or what lies below it, separately for
+ * reads and writes. */
+static inline const struct phys_region *resolve(const struct physmem *pm, uint32_t pa,
+                                                bool write, uint8_t **ram)
 {
-    uint8_t idx = pm->page_region[pa >> PHYS_PAGE_SHIFT];
-    return idx ? &pm->regions[idx - 1] : NULL;
+    uint32_t ppn = pa >> PHYS_PAGE_SHIFT;
+    uint8_t idx = pm->page_region[ppn];
+    *ram = NULL;
+    if (ppn < PHYS_SHADOW_PAGES && pm->shadow[ppn]) {
+        unsigned want = write ? PHYS_SHADOW_WRITE_RAM : PHYS_SHADOW_READ_RAM;
+        if (pm->shadow[ppn] & want) {
+            if (pa < pm->ram_size)
+                *ram = pm->ram + pa;
+            return NULL;
+        }
+        /* Not RAM: the region below, or nothing (not the plain RAM). */
+        return idx ? &pm->regions[idx - 1] : NULL;
+    }
+    if (idx)
+        return &pm->regions[idx - 1];
+    if (pa < pm->ram_size)
+        *ram = pm->ram + pa;
+    return NULL;
+}
+
+int physmem_set_shadow(struct physmem *pm, uint32_t base, uint32_t size, unsigned mode)
+{
+    if ((base | size) & (PHYS_PAGE_SIZE - 1) || (uint64_t)base + size >
+        (uint64_t)PHYS_SHADOW_PAGES << PHYS_PAGE_SHIFT ||
+        (mode & ~(unsigned)(PHYS_SHADOW_ON | PHYS_SHADOW_READ_RAM | PHYS_SHADOW_WRITE_RAM)))
+        return -1;
+    /* Without ON the page is plain: no stray RAM bits stay behind. */
+    uint8_t m = (mode & PHYS_SHADOW_ON) ? (uint8_t)mode : 0;
+    int changed = 0;
+    for (uint32_t p = base >> PHYS_PAGE_SHIFT; p < (base + size) >> PHYS_PAGE_SHIFT; p++) {
+        if (pm->shadow[p] != m)
+            changed = 1;
+        pm->shadow[p] = m;
+    }
+    return changed;
 }
 
 enum phys_kind physmem_kind(const struct physmem *pm, uint32_t pa)
 {
-    pa = mask_pa(pm, pa);
-    const struct phys_region *r = region_of(pm, pa);
+    uint8_t *ram;
+    const struct phys_region *r = resolve(pm, mask_pa(pm, pa), false, &ram);
     if (r)
         return r->kind;
-    return pa < pm->ram_size ? PHYS_RAM : PHYS_UNMAPPED;
+    return ram ? PHYS_RAM : PHYS_UNMAPPED;
 }
 
 uint8_t *physmem_ptr(struct physmem *pm, uint32_t pa, bool for_write)
 {
     pa = mask_pa(pm, pa);
-    const struct phys_region *r = region_of(pm, pa);
+    uint8_t *ram;
+    const struct phys_region *r = resolve(pm, pa, for_write, &ram);
     if (!r)
-        return pa < pm->ram_size ? pm->ram + pa : NULL;
+        return ram;
     if (r->kind == PHYS_ROM && !for_write)
         return r->host + (pa - r->base);
     return NULL;
@@ -173,9 +212,10 @@ uint8_t *physmem_ptr(struct physmem *pm, uint32_t pa, bool for_write)
 static uint8_t read_byte(struct physmem *pm, uint32_t pa)
 {
     pa = mask_pa(pm, pa);
-    const struct phys_region *r = region_of(pm, pa);
+    uint8_t *ram;
+    const struct phys_region *r = resolve(pm, pa, false, &ram);
     if (!r)
-        return pa < pm->ram_size ? pm->ram[pa] : 0xFF;
+        return ram ? *ram : 0xFF;
     if (r->kind == PHYS_ROM)
         return r->host[pa - r->base];
     ACCT_INC(pm->mmio_reads);
@@ -185,10 +225,11 @@ static uint8_t read_byte(struct physmem *pm, uint32_t pa)
 static void write_byte(struct physmem *pm, uint32_t pa, uint8_t v)
 {
     pa = mask_pa(pm, pa);
-    const struct phys_region *r = region_of(pm, pa);
+    uint8_t *ram;
+    const struct phys_region *r = resolve(pm, pa, true, &ram);
     if (!r) {
-        if (pa < pm->ram_size)
-            pm->ram[pa] = v;
+        if (ram)
+            *ram = v;
         return;
     }
     if (r->kind == PHYS_MMIO) {
@@ -202,7 +243,8 @@ uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size)
     uint32_t mpa = mask_pa(pm, pa);
     /* Whole access inside one page: RAM/ROM by pointer, MMIO in one call. */
     if (((mpa & (PHYS_PAGE_SIZE - 1)) + size) <= PHYS_PAGE_SIZE) {
-        const struct phys_region *r = region_of(pm, mpa);
+        uint8_t *ram;
+        const struct phys_region *r = resolve(pm, mpa, false, &ram);
         if (r && r->kind == PHYS_MMIO && mpa + size <= r->base + r->size) {
             ACCT_INC(pm->mmio_reads);
             return r->ops->read(r->opaque, mpa - r->base, size);
@@ -225,7 +267,8 @@ void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size)
     phys_note_write(pm, pa, size);
     uint32_t mpa = mask_pa(pm, pa);
     if (((mpa & (PHYS_PAGE_SIZE - 1)) + size) <= PHYS_PAGE_SIZE) {
-        const struct phys_region *r = region_of(pm, mpa);
+        uint8_t *ram;
+        const struct phys_region *r = resolve(pm, mpa, true, &ram);
         if (r && r->kind == PHYS_MMIO && mpa + size <= r->base + r->size) {
             ACCT_INC(pm->mmio_writes);
             r->ops->write(r->opaque, mpa - r->base, value, size);
@@ -248,11 +291,10 @@ size_t phys_copy_in(struct physmem *pm, uint32_t pa, const void *src, size_t len
     while (done < len) {
         phys_note_write(pm, pa + (uint32_t)done, 1);
         uint32_t a = mask_pa(pm, pa + (uint32_t)done);
-        const struct phys_region *r = region_of(pm, a);
-        uint8_t *dst = NULL;
-        if (!r && a < pm->ram_size)
-            dst = pm->ram + a;
-        else if (r && r->kind == PHYS_ROM)
+        /* Where a read finds the byte: RAM or a ROM image. */
+        uint8_t *dst;
+        const struct phys_region *r = resolve(pm, a, false, &dst);
+        if (r && r->kind == PHYS_ROM)
             dst = r->host + (a - r->base);
         if (dst)
             *dst = s[done];

@@ -20,6 +20,9 @@
 #define PHYS_PAGE_SIZE (1u << PHYS_PAGE_SHIFT)
 #define PHYS_PAGES (1u << (32 - PHYS_PAGE_SHIFT))
 #define PHYS_MAX_REGIONS 32
+/* Pages whose reads and writes a chipset may steer separately (shadow
+ * RAM: the i440FX's PAM registers cover 0xC0000-0xFFFFF): the first MiB. */
+#define PHYS_SHADOW_PAGES 256u
 
 enum phys_kind {
     PHYS_UNMAPPED = 0, /* reads all ones, writes dropped */
@@ -55,6 +58,10 @@ struct physmem {
     unsigned nregions;
     struct phys_region regions[PHYS_MAX_REGIONS];
     uint8_t *page_region;  /* PHYS_PAGES bytes: 0 = plain page, k = regions[k-1] */
+    /* Shadow control of the pages below 1 MiB (physmem_set_shadow): 0 for
+     * a page that behaves as the region map says, else PHYS_SHADOW_ON with
+     * the READ_RAM/WRITE_RAM bits. */
+    uint8_t shadow[PHYS_SHADOW_PAGES];
 
     /* Scan-before-execute's view of writes that do not come from the CPU
      * (devices, DMA, loaders): a bitmap of watched pages and the function
@@ -108,12 +115,33 @@ const struct phys_region *physmem_find_overlap(const struct physmem *pm, uint32_
 
 void physmem_set_a20(struct physmem *pm, bool enabled);
 
-/* What a physical address is, after the A20 and bus masks. */
+/* Shadow RAM (i440FX datasheet 3.2.18, the PAM registers): a page under
+ * shadow control reads from RAM with PHYS_SHADOW_READ_RAM, else from what
+ * the region map has there (a ROM such as the BIOS's alias below 1 MiB;
+ * with no region, nothing: all ones); it writes to RAM with
+ * PHYS_SHADOW_WRITE_RAM, else to that region (ROM and nothing drop the
+ * write).  `mode` 0 ends shadow control (the page is plain again).  The
+ * range must be page aligned and below 1 MiB.  Returns 1 if any page's
+ * mode changed (the caller drops the CPU's cached translations and the
+ * code scanned from those pages: vm_set_shadow), 0 if none did, -1 for a
+ * bad range. */
+enum {
+    PHYS_SHADOW_ON = 1u << 0,
+    PHYS_SHADOW_READ_RAM = 1u << 1,
+    PHYS_SHADOW_WRITE_RAM = 1u << 2,
+};
+int physmem_set_shadow(struct physmem *pm, uint32_t base, uint32_t size, unsigned mode);
+
+/* What a read of a physical address reaches, after the A20 and bus masks
+ * and shadow control. */
 enum phys_kind physmem_kind(const struct physmem *pm, uint32_t pa);
 
 /* Host pointer for a physical address when it is RAM (writable) or, with
  * for_write false, ROM.  NULL otherwise (MMIO, unmapped, ROM for writes).
- * The pointer is valid up to the end of the 4 KiB page. */
+ * The pointer is valid up to the end of the 4 KiB page.  Under shadow
+ * control a read and a write of one address may reach different places
+ * (or a write nowhere): callers caching a pointer for both compare the
+ * two answers. */
 uint8_t *physmem_ptr(struct physmem *pm, uint32_t pa, bool for_write);
 
 /* Byte-granular slow path used for MMIO, ROM, unmapped and page-straddling
@@ -122,7 +150,8 @@ uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size);
 void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size);
 
 /* Copy host bytes into guest physical memory (RAM or ROM pages alike; used by
- * loaders and test harnesses).  Returns the number of bytes that landed. */
+ * loaders and test harnesses; under shadow control, where a read would
+ * find them).  Returns the number of bytes that landed. */
 size_t phys_copy_in(struct physmem *pm, uint32_t pa, const void *src, size_t len);
 
 /* A device's DMA (bus-master IDE, the 8237, fw_cfg): `len` bytes at `pa`,

@@ -138,7 +138,7 @@ static void test_interrupts(void)
 
 static void test_nvram_and_nmi(void)
 {
-    cmos_set_memory(cmos, 32u << 20);
+    cmos_set_memory(cmos, 32u << 20, 0);
     CHECK_EQ(rd(0x15) | rd(0x16) << 8, 640);
     CHECK_EQ(rd(0x17) | rd(0x18) << 8, 31744);
     CHECK_EQ(rd(0x30) | rd(0x31) << 8, 31744);
@@ -147,7 +147,7 @@ static void test_nvram_and_nmi(void)
     for (uint8_t i = 0x10; i <= 0x2D; i++)
         sum += rd(i);
     CHECK_EQ(rd(0x2E) << 8 | rd(0x2F), sum);
-    cmos_set_memory(cmos, 3584ull << 20);
+    cmos_set_memory(cmos, 3584ull << 20, 0);
     CHECK_EQ(rd(0x17) | rd(0x18) << 8, 0xFFFF);
     CHECK_EQ(rd(0x34) | rd(0x35) << 8, (3584 - 16) * 16);
     wr(0x40, 0xA5);

@@ -131,7 +131,7 @@ static void test_cmos(void)
 {
     struct cmos *c = cmos_create(fake_clock(&now), NULL, (struct irq_pin){ 0 }, 1700000000);
     board_add(vm, &c->dev);
-    cmos_set_memory(c, 64u << 20);
+    cmos_set_memory(c, 64u << 20, 0);
     out(0x70, 0x0B); out(0x71, 0x46);    /* PIE, binary, 24 h */
     out(0x70, 0x40); out(0x71, 0x99);    /* NVRAM */
     now += 7000000;
@@ -200,9 +200,9 @@ static void test_small_devices(void)
     round_trip(&po->dev, &post_create(NULL)->dev, SIZE_MAX, 0);
 
     /* No state: the empty input, and nothing else, loads. */
-    struct debugcon *dc = debugcon_create(0xE9, (struct char_sink){ 0 });
+    struct debugcon *dc = debugcon_create("debugcon", 0xE9, (struct char_sink){ 0 });
     board_add(vm, &dc->dev);
-    round_trip(&dc->dev, &debugcon_create(0xE9, (struct char_sink){ 0 })->dev, SIZE_MAX, 0);
+    round_trip(&dc->dev, &debugcon_create("debugcon", 0xE9, (struct char_sink){ 0 })->dev, SIZE_MAX, 0);
     struct debug_exit *de = debug_exit_create(0xF4, (struct signal_request){ 0 });
     board_add(vm, &de->dev);
     round_trip(&de->dev, &debug_exit_create(0xF4, (struct signal_request){ 0 })->dev,
