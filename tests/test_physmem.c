@@ -204,6 +204,84 @@ static void test_dma(struct physmem *pm)
     pm->code_watched = NULL;
 }
 
+/* Shadow control (the i440FX's PAM registers): reads and writes of one
+ * page steered separately to RAM or to what lies below (a ROM, or
+ * nothing), and every access path agreeing: pointers, the slow paths,
+ * loaders, DMA. */
+static void test_shadow(struct physmem *pm)
+{
+    const uint32_t rom = 0xE0000, none = 0xC8000;
+    uint8_t img[PHYS_PAGE_SIZE];
+    memset(img, 0xA5, sizeof(img));
+    CHECK_EQ(physmem_add_rom(pm, rom, img, sizeof(img), "isa-bios"), 0);
+    pm->ram[rom] = 0x11;                  /* RAM under the ROM */
+    pm->ram[none] = 0x22;
+    CHECK(physmem_set_shadow(pm, 0xC8001, 0x1000, PHYS_SHADOW_ON) < 0);  /* unaligned */
+    CHECK(physmem_set_shadow(pm, 0xFF000, 0x2000, PHYS_SHADOW_ON) < 0);  /* past 1 MiB */
+    CHECK(physmem_set_shadow(pm, 0xC8000, 0x1000, 0x80) < 0);            /* bad mode */
+
+    /* Off: reads from the bus (the ROM; nothing reads all ones), writes
+     * lost; RAM untouched. */
+    CHECK_EQ(physmem_set_shadow(pm, rom, 0x1000, PHYS_SHADOW_ON), 1);
+    CHECK_EQ(physmem_set_shadow(pm, rom, 0x1000, PHYS_SHADOW_ON), 0);    /* no change */
+    CHECK_EQ(physmem_set_shadow(pm, none, 0x1000, PHYS_SHADOW_ON), 1);
+    CHECK_EQ(phys_read(pm, rom, 1), 0xA5);
+    CHECK_EQ(phys_read(pm, none, 4), 0xFFFFFFFFu);
+    CHECK_EQ(physmem_kind(pm, rom), PHYS_ROM);
+    CHECK_EQ(physmem_kind(pm, none), PHYS_UNMAPPED);
+    CHECK(physmem_ptr(pm, rom, false) != NULL && physmem_ptr(pm, rom, true) == NULL);
+    CHECK(physmem_ptr(pm, none, false) == NULL && physmem_ptr(pm, none, true) == NULL);
+    phys_write(pm, rom, 0x33, 1);
+    phys_write(pm, none, 0x33, 1);
+    CHECK_EQ(pm->ram[rom], 0x11);
+    CHECK_EQ(pm->ram[none], 0x22);
+    CHECK_EQ(phys_read(pm, rom, 1), 0xA5);
+
+    /* Write enable only: writes reach RAM, reads still come from below. */
+    physmem_set_shadow(pm, rom, 0x1000, PHYS_SHADOW_ON | PHYS_SHADOW_WRITE_RAM);
+    phys_write(pm, rom, 0x44, 1);
+    CHECK_EQ(pm->ram[rom], 0x44);
+    CHECK_EQ(phys_read(pm, rom, 1), 0xA5);
+    CHECK(physmem_ptr(pm, rom, true) == pm->ram + rom);
+    CHECK(physmem_ptr(pm, rom, false) != pm->ram + rom);  /* the pointers differ */
+    uint8_t dma = 0x55;
+    phys_dma_write(pm, rom + 1, &dma, 1);
+    CHECK_EQ(pm->ram[rom + 1], 0x55);
+    phys_dma_read(pm, rom + 1, &dma, 1);
+    CHECK_EQ(dma, 0xA5);
+
+    /* Read enable only: reads RAM, writes dropped. */
+    physmem_set_shadow(pm, rom, 0x1000, PHYS_SHADOW_ON | PHYS_SHADOW_READ_RAM);
+    CHECK_EQ(phys_read(pm, rom, 2), 0x5544);
+    CHECK_EQ(physmem_kind(pm, rom), PHYS_RAM);
+    CHECK(physmem_ptr(pm, rom, false) == pm->ram + rom);
+    CHECK(physmem_ptr(pm, rom, true) == NULL);
+    phys_write(pm, rom, 0x66, 1);
+    CHECK_EQ(pm->ram[rom], 0x44);
+    /* A loader puts bytes where reads find them. */
+    CHECK_EQ(phys_copy_in(pm, rom + 2, "\x77", 1), 1);
+    CHECK_EQ(pm->ram[rom + 2], 0x77);
+
+    /* Both: plain RAM; nothing below (C8000) too. */
+    physmem_set_shadow(pm, none, 0x1000,
+                       PHYS_SHADOW_ON | PHYS_SHADOW_READ_RAM | PHYS_SHADOW_WRITE_RAM);
+    phys_write(pm, none, 0x88, 1);
+    CHECK_EQ(phys_read(pm, none, 1), 0x88);
+    CHECK(physmem_ptr(pm, none, true) == physmem_ptr(pm, none, false));
+
+    /* A loader writing into the ROM below while reads come from it. */
+    physmem_set_shadow(pm, rom, 0x1000, PHYS_SHADOW_ON);
+    CHECK_EQ(phys_copy_in(pm, rom + 3, "\x99", 1), 1);
+    CHECK_EQ(phys_read(pm, rom + 3, 1), 0x99);
+    CHECK_EQ(pm->ram[rom + 3], 0);
+
+    /* Mode 0: no shadow control, the page as the region map says. */
+    CHECK_EQ(physmem_set_shadow(pm, none, 0x1000, 0), 1);
+    CHECK_EQ(phys_read(pm, none, 1), 0x88);
+    CHECK_EQ(physmem_set_shadow(pm, rom, 0x1000, PHYS_SHADOW_WRITE_RAM), 1); /* no ON: 0 */
+    CHECK_EQ(pm->shadow[rom >> PHYS_PAGE_SHIFT], 0);
+}
+
 int main(void)
 {
     struct physmem pm;
@@ -217,6 +295,7 @@ int main(void)
     test_addr_mask(&pm);
     test_copy_in(&pm);
     test_dma(&pm);
+    test_shadow(&pm);
     physmem_destroy(&pm);
     return check_report();
 }

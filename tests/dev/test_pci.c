@@ -116,6 +116,60 @@ static void test_bars(struct vm *vm, struct pci *pci)
     CHECK_EQ(iobus_in(&vm->io, 0xD004, 1), 0xFF);
 }
 
+/* The i440FX's PAM registers (82441FX datasheet 3.2.18) steer the
+ * segments below 1 MiB through the board's set_shadow: each 16 KiB
+ * segment of 0xC0000-0xEFFFF by its nibble, 0xF0000-0xFFFFF by PAM0's
+ * high nibble; reset sends every read to the bus; a load restores the
+ * mapping with the registers. */
+static void test_pam(struct vm *vm, struct pci *pci)
+{
+    const uint32_t host = pci_bdf(0, 0, 0);
+    const uint8_t *sh = vm->mem.shadow;
+    enum { ON = PHYS_SHADOW_ON, R = PHYS_SHADOW_READ_RAM, W = PHYS_SHADOW_WRITE_RAM };
+    CHECK_EQ(pci_config_read(pci, host, PCI_SUBSYSTEM_VENDOR, 4), 0x11001AF4u);
+    vm_reset(vm);
+    for (unsigned p = 0xC0; p < 0x100; p++)
+        CHECK_EQ(sh[p], ON);
+    CHECK_EQ(sh[0xBF], 0);                            /* not the PAM's */
+    pci_config_write(pci, host, 0x59, 0x30, 1);       /* F segment: RAM */
+    for (unsigned p = 0xF0; p < 0x100; p++)
+        CHECK_EQ(sh[p], ON | R | W);
+    CHECK_EQ(sh[0xEF], ON);
+    pci_config_write(pci, host, 0x5A, 0x21, 1);       /* C0000 read, C4000 write */
+    CHECK_EQ(sh[0xC0], ON | R);
+    CHECK_EQ(sh[0xC3], ON | R);
+    CHECK_EQ(sh[0xC4], ON | W);
+    CHECK_EQ(sh[0xC7], ON | W);
+    CHECK_EQ(sh[0xC8], ON);
+    /* A dword write covering PAM3-PAM6 (0x5C-0x5F), as SeaBIOS does. */
+    pci_config_write(pci, host, 0x5C, 0x33331133u, 4);
+    CHECK_EQ(sh[0xD0], ON | R | W);                   /* PAM3 low */
+    CHECK_EQ(sh[0xD4], ON | R | W);                   /* PAM3 high */
+    CHECK_EQ(sh[0xD8], ON | R);                       /* PAM4: read only */
+    CHECK_EQ(sh[0xDF], ON | R);
+    CHECK_EQ(sh[0xEC], ON | R | W);
+    /* Memory through the map: the F segment's RAM now. */
+    phys_write(&vm->mem, 0xF0000, 0xAB, 1);
+    CHECK_EQ(phys_read(&vm->mem, 0xF0000, 1), 0xAB);
+    CHECK_EQ(phys_read(&vm->mem, 0xC8000, 1), 0xFF);  /* C8000: off, nothing below */
+
+    /* Save, change, load: the mapping follows the loaded registers. */
+    struct state_out s;
+    state_out_init(&s);
+    pci->dev.ops->save(&pci->dev, &s);
+    pci_config_write(pci, host, 0x59, 0x00, 1);
+    CHECK_EQ(sh[0xF0], ON);
+    CHECK_EQ(phys_read(&vm->mem, 0xF0000, 1), 0xFF);
+    struct state_in in = state_in_of(s.buf, s.len);
+    CHECK_EQ(pci->dev.ops->load(&pci->dev, &in, true), 0);
+    CHECK_EQ(sh[0xF0], ON | R | W);
+    CHECK_EQ(phys_read(&vm->mem, 0xF0000, 1), 0xAB);
+    state_out_free(&s);
+    vm_reset(vm);
+    CHECK_EQ(sh[0xF0], ON);
+    CHECK_EQ(sh[0xD0], ON);
+}
+
 int main(void)
 {
     struct vm *vm = board_vm(1);
@@ -160,6 +214,8 @@ int main(void)
     iobus_out(io, 0xCF8, 0x00000000u, 4);
     CHECK_EQ(iobus_in(io, 0xCFC, 4), 0xFFFFFFFFu);
     CHECK_EQ(pci_config_read(pci, pci_bdf(0, 31, 7), 0, 4), 0xFFFFFFFFu);
+
+    test_pam(vm, pci);
 
     /* 0xCF9: bit 2 resets. */
     iobus_out(io, 0xCF9, 0x02, 1);
