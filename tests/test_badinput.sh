@@ -90,6 +90,19 @@ bad "-debugcon file:$TMP/kept and -D $TMP/../$(basename "$TMP")/kept are the sam
 [ "$(cat "$TMP/kept")" = keep ] || { echo "FAIL: a refused run changed the file"; fails=$((fails + 1)); }
 rm -f "$TMP/kept" "$TMP/alias"
 
+# QEMU's device options (issue 16): bad devices, chardevs, boot settings,
+# option ROMs.
+bad "-chardev: backend 'pty' is not supported" -bios "$ROM" -chardev pty,id=p
+bad "-device: 'e1000' is not a device plex86 has" -bios "$ROM" -device e1000
+bad "-device isa-debugcon: chardev 'x' not found" -bios "$ROM" -device isa-debugcon,chardev=x
+bad "-chardev file,path=$TMP/no/dir/log: No such file or directory" -bios "$ROM" -chardev "file,id=d,path=$TMP/no/dir/log" \
+    -device isa-debugcon,iobase=0x402,chardev=d
+bad "-boot: unknown option 'bogus'" -bios "$ROM" -boot order=c,bogus=1
+bad "Invalid boot device for PC: 'f'" -bios "$ROM" -boot order=cf
+bad "$TMP/missing.rom: No such file or directory" -bios "$ROM" -option-rom "$TMP/missing.rom"
+: >"$TMP/empty-option.rom"
+bad "option ROM is empty" -bios "$ROM" -option-rom "$TMP/empty-option.rom"
+
 # Firmware images of a bad size.
 : >"$TMP/empty.rom"
 bad "firmware image is empty" -bios "$TMP/empty.rom"

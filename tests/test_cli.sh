@@ -48,6 +48,28 @@ expect 2 "empty" -bios "$TMP/empty.rom"
 expect 2 "not a regular file" -bios "$TMP"
 expect 2 "-serial file:" -bios "$ROMS/spin.rom" -serial "file:$TMP/no/such/dir/x"
 expect 2 "-D" -bios "$ROMS/spin.rom" -D "$TMP/no/such/dir/log"
+# QEMU's device options (issue 16).
+expect 0 "isa-debugcon" -device help
+expect 0 "file null stdio" -chardev help
+expect 2 "backend 'socket' is not supported" -chardev socket,id=s,path=x
+expect 2 "'virtio-blk-pci' is not a device plex86 has" -device virtio-blk-pci
+expect 2 "chardev 'nope' not found" -device isa-debugcon,chardev=nope
+expect 2 "-chardev file,path=" -bios "$ROMS/spin.rom" -chardev "file,id=d,path=$TMP/no/such/dir/x" \
+    -device isa-debugcon,iobase=0x402,chardev=d
+expect 2 "port 0x402" -bios "$ROMS/spin.rom" -chardev null,id=a -chardev null,id=b \
+    -device isa-debugcon,iobase=0x402,chardev=a -device isa-debugcon,iobase=0x402,chardev=b
+expect 2 "Invalid boot device for PC: 'e'" -bios "$ROMS/spin.rom" -boot order=ce
+expect 2 "Too many boot devices for PC" -bios "$ROMS/spin.rom" -boot order=cdan
+expect 2 "$TMP/none.rom" -bios "$ROMS/spin.rom" -option-rom "$TMP/none.rom"
+# A debug console on a file: the guest's bytes there.
+"$PLEX86" -bios "$ROMS/spin.rom" -max-insns 1000 -chardev "file,id=d,path=$TMP/d,,c.txt" \
+    -device isa-debugcon,iobase=0x402,chardev=d >/dev/null 2>&1
+if [ ! -f "$TMP/d,c.txt" ]; then
+    echo "FAIL: -chardev file,path= with ,, did not create $TMP/d,c.txt"
+    fails=$((fails + 1))
+else
+    echo "ok: -chardev file with a comma in its path"
+fi
 
 # Exactly one line on stderr for a usage error.
 "$PLEX86" -bogus >/dev/null 2>"$TMP/err"

@@ -10,7 +10,7 @@ int out_file_open(struct out_file *o, const char *opt, const char *path, FILE *m
     *o = (struct out_file){ .opt = opt, .path = path, .msg = msg, .dropped = dropped };
     o->f = fopen(path, "wb");
     if (!o->f) {
-        snprintf(err, errlen, "%s file:%s: %s", opt, path, strerror(errno));
+        snprintf(err, errlen, "%s%s: %s", opt, path, strerror(errno));
         return -1;
     }
     return 0;
@@ -23,7 +23,7 @@ static void fail(struct out_file *o, int e)
     o->failed = true;
     *o->dropped += o->unflushed;
     o->unflushed = 0;
-    fprintf(o->msg, "plex86: %s file:%s: %s: the guest's output to it is lost from here on\n",
+    fprintf(o->msg, "plex86: %s%s: %s: the guest's output to it is lost from here on\n",
             o->opt, o->path, strerror(e ? e : EIO));
     fflush(o->msg);
 }

@@ -17,7 +17,8 @@
 
 struct out_file {
     FILE *f;
-    const char *opt;      /* "-serial" */
+    const char *opt;      /* what messages put before the path:
+                             "-serial file:", "-chardev file,path=" */
     const char *path;
     FILE *msg;            /* where the one report goes (stderr) */
     bool failed;          /* the error was reported: bytes are dropped */

@@ -132,7 +132,8 @@ static int config_qemu_devices(const struct cli_options *o, struct run_files *rf
         bool present;
         struct pc_debugcon *pd = &pc->debugcons[pc->ndebugcons++];
         pd->port = d->iobase;
-        if (open_chardev(&o->chardevs[d->chardev].dev, "-chardev file", &rf->chardevs[d->chardev],
+        if (open_chardev(&o->chardevs[d->chardev].dev, "-chardev file,path=",
+                         &rf->chardevs[d->chardev],
                          &rf->dropped, &present, &pd->out) < 0)
             return -1;
     }
@@ -178,9 +179,9 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
         *log = rf->log;
     }
     if (check_default_bios(o) < 0 ||
-        open_chardev(&o->serial, "-serial", &rf->serial, &rf->dropped, &pc->has_serial,
+        open_chardev(&o->serial, "-serial file:", &rf->serial, &rf->dropped, &pc->has_serial,
                      &pc->serial_out) < 0 ||
-        open_chardev(&o->debugcon, "-debugcon", &rf->debugcon, &rf->dropped,
+        open_chardev(&o->debugcon, "-debugcon file:", &rf->debugcon, &rf->dropped,
                      &pc->has_debugcon, &pc->debugcon_out) < 0 ||
         config_qemu_devices(o, rf, pc) < 0)
         return -1;

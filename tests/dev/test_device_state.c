@@ -11,9 +11,12 @@
 #include "dev/debug_exit.h"
 #include "dev/debugcon.h"
 #include "dev/fpu_irq.h"
+#include "dev/fw_cfg.h"
 #include "dev/i8042.h"
 #include "dev/pci.h"
 #include "dev/pic.h"
+#include "dev/piix3.h"
+#include "dev/piix4_pm.h"
 #include "dev/pit.h"
 #include "dev/port92.h"
 #include "dev/post.h"
@@ -202,7 +205,8 @@ static void test_small_devices(void)
     /* No state: the empty input, and nothing else, loads. */
     struct debugcon *dc = debugcon_create("debugcon", 0xE9, (struct char_sink){ 0 });
     board_add(vm, &dc->dev);
-    round_trip(&dc->dev, &debugcon_create("debugcon", 0xE9, (struct char_sink){ 0 })->dev, SIZE_MAX, 0);
+    round_trip(&dc->dev, &debugcon_create("debugcon", 0xE9, (struct char_sink){ 0 })->dev,
+               SIZE_MAX, 0);
     struct debug_exit *de = debug_exit_create(0xF4, (struct signal_request){ 0 });
     board_add(vm, &de->dev);
     round_trip(&de->dev, &debug_exit_create(0xF4, (struct signal_request){ 0 })->dev,
@@ -222,6 +226,43 @@ static void test_pci(void)
                7, 0x00);
 }
 
+/* Issue 16's chipset: fw_cfg's position, the PIIX3's PIRQ inputs, the PM
+ * function's registers. */
+static void test_chipset(void)
+{
+    struct fw_cfg *f = fw_cfg_create((struct guest_mem){ 0 }, 0);
+    board_add(vm, &f->dev);
+    iobus_out(&vm->io, FW_CFG_PORT, FW_CFG_SIGNATURE, 2);
+    in(FW_CFG_PORT + 1);
+    /* Byte 2 is the offset's low byte: 9 is past "QEMU". */
+    round_trip(&f->dev, &fw_cfg_create((struct guest_mem){ 0 }, 0)->dev, 2, 9);
+
+    struct irq_pin isa[PIIX3_ISA_IRQS] = { { 0 } };
+    struct piix3 *p = piix3_create(isa);
+    board_add(vm, &p->dev);
+    struct irq_pin src = piix3_pirq_source(p, 2);
+    irq_pin_set(&src, true);
+    /* The same board has the same sources.  Byte 0 is PIRQA's: one source
+     * exists in all (bit 0), so bit 1 is refused. */
+    struct piix3 *p2 = piix3_create(isa);
+    piix3_pirq_source(p2, 2);
+    round_trip(&p->dev, &p2->dev, 0, 2);
+
+    struct pci *bus = pci_create((struct pci_space){ 0 }, (struct signal_request){ 0 });
+    struct piix4_pm *pm = piix4_pm_create(bus, 1, 3, fake_clock(&now), NULL,
+                                          (struct irq_pin){ 0 }, (struct signal_request){ 0 });
+    struct pci *bus2 = pci_create((struct pci_space){ 0 }, (struct signal_request){ 0 });
+    struct piix4_pm *pm2 = piix4_pm_create(bus2, 1, 3, fake_clock(&now), NULL,
+                                           (struct irq_pin){ 0 }, (struct signal_request){ 0 });
+    board_add(vm, &pm->dev);
+    iobus_out(&vm->io, PIIX4_GPE0_PORT + 2, 0x0101, 2);
+    out(PIIX4_APM_PORT, 0xF1);
+    /* Byte 1 is PM1_STS's high byte: bit 9 (0x02) is no status bit. */
+    round_trip(&pm->dev, &pm2->dev, 1, 0x02);
+    bus->dev.ops->destroy(&bus->dev);
+    bus2->dev.ops->destroy(&bus2->dev);
+}
+
 int main(void)
 {
     vm = board_vm(1);
@@ -232,6 +273,7 @@ int main(void)
     test_i8042();
     test_small_devices();
     test_pci();
+    test_chipset();
     vm_destroy(vm);
     return check_report();
 }

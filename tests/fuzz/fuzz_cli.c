@@ -23,6 +23,13 @@
 
 static FILE *devnull;
 
+/* Inside the options' string store, NUL terminated there. */
+static bool in_store(const char *p, const struct cli_options *o)
+{
+    return p >= o->store && p < o->store + o->store_used &&
+           memchr(p, 0, (size_t)(o->store + o->store_used - p)) != NULL;
+}
+
 static bool in_argv(const char *p, char *const argv[], int argc)
 {
     if (!p)
@@ -78,13 +85,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(o.kernel || (!o.append && !o.initrd), "-append/-initrd without -kernel");
         FUZZ_CHECK(o.cpu && o.cpu >= cpu_models && o.cpu < cpu_models + cpu_model_count,
                    "cpu %p", (const void *)o.cpu);
-        FUZZ_CHECK(in_argv(o.bios, argv, argc) && in_argv(o.kernel, argv, argc) &&
+        /* The default firmware: the built-in path or one in -L's DIR. */
+        FUZZ_CHECK(!o.bios_default || (!o.kernel && (!strcmp(o.bios, CLI_DEFAULT_BIOS) ||
+                                                     in_store(o.bios, &o))),
+                   "default firmware %s", o.bios ? o.bios : "(null)");
+        FUZZ_CHECK((o.bios_default || in_argv(o.bios, argv, argc)) &&
+                       in_argv(o.kernel, argv, argc) &&
                        in_argv(o.append, argv, argc) && in_argv(o.initrd, argv, argc) &&
                        in_argv(o.log_file, argv, argc) && in_argv(o.serial.path, argv, argc) &&
                        in_argv(o.debugcon.path, argv, argc),
                    "a path that does not point into argv");
         FUZZ_CHECK(o.serial.kind != CLI_CHR_FILE || (o.serial.path && o.serial.path[0]),
                    "-serial file: without a path");
+        /* -chardev, -device, -boot, -option-rom: strings in the store,
+         * each device on a chardev of its own. */
+        FUZZ_CHECK(o.store_used <= sizeof(o.store), "store overrun");
+        FUZZ_CHECK(o.nchardevs <= CLI_MAX_CHARDEVS && o.nisa_debugcons <= CLI_MAX_DEVICES,
+                   "too many chardevs or devices");
+        for (unsigned k = 0; k < o.nchardevs; k++) {
+            FUZZ_CHECK(in_store(o.chardevs[k].id, &o) && o.chardevs[k].id[0], "chardev id");
+            FUZZ_CHECK(o.chardevs[k].dev.kind != CLI_CHR_FILE ||
+                           (in_store(o.chardevs[k].dev.path, &o) && o.chardevs[k].dev.path[0]),
+                       "chardev file without a path");
+        }
+        for (unsigned k = 0; k < o.nisa_debugcons; k++) {
+            unsigned c = o.isa_debugcons[k].chardev;
+            FUZZ_CHECK(c < o.nchardevs && o.chardevs[c].used, "isa-debugcon chardev %u", c);
+            for (unsigned j = 0; j < k; j++)
+                FUZZ_CHECK(o.isa_debugcons[j].chardev != c, "a chardev used twice");
+        }
+        FUZZ_CHECK(!o.boot.order || (in_store(o.boot.order, &o) && strlen(o.boot.order) <= 16),
+                   "-boot order");
+        FUZZ_CHECK(!o.boot.has_reboot_timeout ||
+                       (o.boot.reboot_timeout >= -1 && o.boot.reboot_timeout <= 0xFFFF),
+                   "reboot-timeout %d", o.boot.reboot_timeout);
+        for (unsigned k = 0; k < o.noption_roms; k++)
+            FUZZ_CHECK(in_store(o.option_roms[k], &o), "option ROM path");
         break;
     case CLI_DONE:
         break;

@@ -314,6 +314,54 @@ def main():
     ]:
         write("qmp", fname, data)
 
+    chipset_seeds()
+
+
+def chipset_seeds():
+    """chipset (fuzz_chipset.c): what SeaBIOS does with fw_cfg, PAM, the
+    PIIX3 and the PM function, as operations: kind, then operands."""
+    ports = [0x510, 0x511, 0x512, 0x514, 0x515, 0x516, 0x517, 0x518, 0x519, 0x51B,
+             0xCF8, 0xCF9, 0xCFC, 0xCFD, 0xCFE, 0xCFF, 0x4D0, 0x4D1, 0xB2, 0xB3,
+             0xAFE0, 0xAFE1, 0xAFE2, 0xAFE3, 0xB000, 0xB004, 0xB008, 0xB100, 0xB102]
+    size = {1: 0, 2: 1, 4: 2}
+    # A port of the list, or an offset in the PM block ("pm", 0-63) or
+    # the SMBus ("smb", 0-15) wherever the guest put them.
+    def sel(port):
+        if isinstance(port, tuple):
+            return len(ports) + (0x80 if port[0] == "smb" else 0) + port[1]
+        return ports.index(port)
+    def out(port, val, sz=1):
+        return bytes([0, sel(port), size[sz]]) + struct.pack("<I", val)
+    def inp(port, sz=1):
+        return bytes([1, sel(port), size[sz]])
+    def cfg(fn, reg, val, sz=1):
+        return bytes([2, fn, reg, size[sz]]) + struct.pack("<I", val)
+    def ram(pa, b16):
+        return bytes([3]) + struct.pack("<I", pa)[:3] + b16.ljust(16, b"\0")[:16]
+    def dma(at):
+        return bytes([4]) + struct.pack("<I", at)
+    s = out(0x510, 0, 2) + b"".join(inp(0x511) for _ in range(5))
+    s += out(0x510, 0x19, 2) + b"".join(inp(0x511) for _ in range(12)) + inp(0x514, 4)
+    write("chipset", "fw-cfg-traditional", s)
+    # SeaBIOS's DMA reads: ID, then the file directory's count.
+    s = ram(0x7000, struct.pack(">IIQ", 0x0001000A, 4, 0x7100)) + dma(0x7000)
+    s += ram(0x7000, struct.pack(">IIQ", 0x0019000A, 4, 0x7100)) + dma(0x7000)
+    s += ram(0x7000, struct.pack(">IIQ", 0x4, 100, 0)) + dma(0x7000)
+    s += ram(0x7000, struct.pack(">IIQ", 0x0020001A, 0xFFFFFFFF, 0x7100)) + dma(0x7000)
+    s += ram(0x7000, struct.pack(">IIQ", 0x00200010, 4, 0x7100)) + dma(0x1FFFF8) + dma(0xFFFFFFF0)
+    write("chipset", "fw-cfg-dma", s)
+    # make_bios_writable, then make_bios_readonly; the PIRQs; the PM setup.
+    s = cfg(0, 0x59, 0x30) + cfg(0, 0x5A, 0x33333333, 4) + cfg(0, 0x5E, 0x3333, 2)
+    s += cfg(0, 0x59, 0x10) + cfg(0, 0x5A, 0x11, 1) + cfg(0, 0x72, 0x4A)
+    s += cfg(1, 0x60, 0x0B0B0A0A, 4) + out(0x4D0, 0) + out(0x4D1, 0x0C) + cfg(1, 0x61, 0x80)
+    write("chipset", "pam-pirq", s)
+    s = cfg(2, 0x3C, 9) + cfg(2, 0x40, 0xB001, 4) + cfg(2, 0x80, 1) + cfg(2, 0x90, 0xB101, 4)
+    s += cfg(2, 0xD2, 0x09) + inp(0xB008, 4) + out(0xB2, 0xF1) + out(("pm", 2), 0x21, 2)
+    s += inp(("pm", 0), 2) + out(("pm", 0), 0xFFFF, 2) + out(("smb", 2), 0x48)
+    s += inp(("smb", 0)) + cfg(2, 0x40, 0x601, 4) + inp(("pm", 8), 4)
+    s += out(("pm", 4), 0x2000, 2) + out(0xCF9, 0x02)
+    write("chipset", "pm", s)
+
 
 if __name__ == "__main__":
     main()
