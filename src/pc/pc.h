@@ -29,6 +29,7 @@ struct i8042;
 struct port92;
 struct pci;
 struct fpu_irq;
+struct piix_ide;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -117,6 +118,7 @@ struct pc {
     struct port92 *port92;
     struct pci *pci;
     struct fpu_irq *fpu_irq;
+    struct piix_ide *ide;      /* PIIX3 IDE at 00:01.1, drives from cfg->ide */
 
     /* PCI INTx (pc_pci_intx): the level each function's pin drives, for
      * the wired-OR of the functions sharing a PIRQ line. */
