@@ -130,10 +130,21 @@ static void invalid_field(struct ide_drive *d)
 static int fill_sectors(struct ide_drive *d)
 {
     uint32_t ss = d->cd_sector_size;
-    uint32_t k = IDE_BUF_SIZE / ss;
+    uint32_t k = ss ? IDE_BUF_SIZE / ss : 0;
     if (k > d->sectors_left)
         k = d->sectors_left;
     int rc = 0;
+    if (k == 0) {
+        /* Nothing left to read while data is still owed: a state that
+         * cannot arise, refused rather than looped on. */
+        atapi_error(d, SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
+        return -1;
+    }
+    if (!d->blk) {
+        /* The medium went (the monitor's eject) in the middle. */
+        not_present(d);
+        return -1;
+    }
     if (d->read_cd_flags == 0x10) {
         rc = block_read(d->blk, (uint64_t)d->lba * CD_SECTOR, d->buf, (size_t)k * CD_SECTOR);
     } else {
@@ -277,6 +288,14 @@ int atapi_dma_fill(struct ide_drive *d, uint8_t *dst, uint32_t len)
                 uint32_t k = len / CD_SECTOR;
                 if (k > d->sectors_left)
                     k = d->sectors_left;
+                if (k == 0) {
+                    atapi_error(d, SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
+                    return -1;
+                }
+                if (!d->blk) {
+                    not_present(d);
+                    return -1;
+                }
                 int rc = block_read(d->blk, (uint64_t)d->lba * CD_SECTOR, dst,
                                     (size_t)k * CD_SECTOR);
                 if (rc < 0) {

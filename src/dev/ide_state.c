@@ -138,9 +138,16 @@ static void load_drive(struct ide_drive *n, const struct ide_drive *cur, struct 
             n->data_end > (uint32_t)n->req_sectors * IDE_SECTOR);
     bad |= n->media_step > 2 || n->media_event > MEC_MEDIA_REMOVAL || n->drq_left > 0xFFFE;
     bad |= (n->read_cd_flags & ~0xB8u) != 0;
-    if (n->lba_valid)
-        bad |= !n->read_cd_flags || n->cd_sector_size != cd_bytes(n->read_cd_flags) ||
-               (uint64_t)n->lba + n->sectors_left > (n->nb_sectors >> 2);
+    /* An ATAPI data phase owes exactly what is buffered and not yet sent,
+     * plus the sectors still to read.  (The medium may have changed under
+     * a transfer: those sectors need not be on it; reading them fails.) */
+    uint64_t owed = n->buffered >= n->data_end ? n->buffered - n->data_end : 0;
+    if (n->lba_valid) {
+        bad |= !n->read_cd_flags || n->cd_sector_size != cd_bytes(n->read_cd_flags);
+        owed += (uint64_t)n->sectors_left * n->cd_sector_size;
+    }
+    if (n->end == IDE_END_ATAPI || n->dma_cmd == IDE_DMA_ATAPI)
+        bad |= n->packet_left != owed || n->drq_left > n->packet_left;
     /* A packet device's commands and windows only on a packet device. */
     if (kind != IDE_CD)
         bad |= n->end == IDE_END_PACKET || n->end == IDE_END_ATAPI ||

@@ -515,6 +515,22 @@ static void test_media(struct rig *r, uint8_t *img)
     gesn(r, &ev, &ms);
     CHECK_EQ(ev, 0);
 
+    /* The monitor's eject in the middle of a read: the sectors already
+     * buffered come, then NOT READY. */
+    uint8_t rd[12] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 8 };
+    static uint8_t data[8 * 2048];
+    packet(r, rd, 2048, false);
+    CHECK_EQ(st(r), 0x58);
+    read_data(r, CH, data, 2048);
+    CHECK_EQ(ide_eject(r->ide, 2, false, &old), 0);
+    unsigned blocks;
+    CHECK_EQ(data_in(r, data, sizeof(data), &blocks), 3 * 2048);
+    check_done(r, 2);
+    CHECK_EQ(ide_change_media(r->ide, 2, old, &old), 0);
+    tur(r, 2);
+    tur(r, 6);
+    tur(r, -1);
+
     /* The monitor's eject: empty, tray open. */
     CHECK_EQ(ide_eject(r->ide, 2, false, &old), 0);
     CHECK(old != NULL);
