@@ -589,7 +589,7 @@ static void cmd_gesn(struct ide_drive *d, const uint8_t *cdb)
         b[2] = 0x80;                /* no event available */
         len = 4;
     }
-    be16(b, len - 2);
+    be16(b, len - 4);               /* the data after the 4-byte header */
     reply(d, len, get16(cdb + 7));
 }
 

@@ -452,7 +452,7 @@ static void gesn(struct rig *r, uint8_t *event, uint8_t *status)
     uint8_t cdb[12] = { 0x4A, 1, 0, 0, 0x10, 0, 0, 0, 8 }, b[8];
     CHECK_EQ(cmd(r, cdb, b, sizeof(b)), 8);
     check_done(r, -1);
-    CHECK_EQ(be16(b), 6);
+    CHECK_EQ(be16(b), 4);                     /* the descriptor after the header */
     CHECK_EQ(b[2], 4);
     CHECK_EQ(b[3], 0x10);
     *event = b[4];
