@@ -49,7 +49,7 @@ struct block;
 /* QEMU reports a medium larger than an 80-minute CD as a DVD. */
 #define CD_MAX_SECTORS (80u * 60 * 75)
 
-/* Status register (ATA/ATAPI-6 7.15.6). */
+/* Status register (ATA/ATAPI-6 clause 7). */
 enum {
     ATA_ST_ERR = 0x01,
     ATA_ST_DRQ = 0x08,
@@ -59,7 +59,7 @@ enum {
     ATA_ST_BSY = 0x80,
 };
 
-/* Error register (7.9.6); ATAPI: bits 7-4 are the sense key. */
+/* Error register; ATAPI: bits 7-4 are the sense key. */
 enum {
     ATA_ER_AMNF = 0x01,
     ATA_ER_ABRT = 0x04,
@@ -68,7 +68,7 @@ enum {
     ATA_ER_UNC = 0x40,
 };
 
-/* Device register bits (7.7) and device control (7.8). */
+/* Device register bits and device control. */
 enum {
     ATA_DEV_HEAD = 0x0F,
     ATA_DEV_DEV = 0x10,
@@ -80,7 +80,7 @@ enum {
 };
 
 /* ATAPI interrupt reason, in the sector count register (ATA/ATAPI-6
- * 7.17.6.x, the PACKET command). */
+ * the PACKET command). */
 enum {
     ATAPI_IR_COD = 0x01,
     ATAPI_IR_IO = 0x02,
@@ -115,7 +115,7 @@ enum ide_end {
 enum ide_dma_cmd { IDE_DMA_NONE, IDE_DMA_READ, IDE_DMA_WRITE, IDE_DMA_ATAPI,
                    IDE_DMA_COUNT };
 
-/* Power modes (ATA/ATAPI-6 4.14, the power management feature set), as
+/* Power modes (ATA/ATAPI-6, the power management feature set), as
  * CHECK POWER MODE reports them (sector count after the command). */
 enum ide_power { IDE_PWR_ACTIVE, IDE_PWR_IDLE, IDE_PWR_STANDBY, IDE_PWR_SLEEP,
                  IDE_PWR_COUNT };
@@ -248,7 +248,7 @@ void ide_transfer_stop(struct ide_drive *d);
  * the settings a power cycle clears (multiple mode, transfer mode, write
  * cache, INITIALIZE DEVICE PARAMETERS). */
 void ide_drive_reset(struct ide_drive *d, bool hard);
-/* The device signature (ATA/ATAPI-6 9.12): 01h/01h in count and sector,
+/* The device signature (ATA/ATAPI-6, signatures): 01h/01h in count and sector,
  * 00h/00h (ATA) or 14h/EBh (ATAPI) in the cylinder registers. */
 void ide_set_signature(struct ide_drive *d);
 /* The channel's reset: both drives, the bus master, INTRQ. */

@@ -1,7 +1,7 @@
 /* The ATA command set (ATA/ATAPI-6, T13 1410D, clause 8) for disks, and
  * the part of it a packet device answers.  Commands not in the table end
  * with ABRT, as the standard asks of an unsupported command (NOP is one:
- * 8.19 makes it abort in every case).  Obsolete codes QEMU still accepts
+ * ATA/ATAPI-6 makes NOP abort in every case).  Obsolete codes QEMU still accepts
  * (the "without retry" variants 21h/31h/41h/C9h/CBh, WRITE VERIFY 3Ch,
  * RECALIBRATE 10h and the 94h-99h power codes) are kept for old drivers. */
 #include "dev/ide.h"
@@ -25,7 +25,8 @@ bool ata_get_sector(const struct ide_drive *d, uint64_t *sector)
                       (uint64_t)d->lcyl << 8 | d->sector;
         return true;
     }
-    /* CHS in the current translation (6.2.1): sectors count from 1. */
+    /* CHS in the current translation (ATA/ATAPI-6, "CHS addressing"):
+     * sectors count from 1. */
     unsigned cyl = (unsigned)d->hcyl << 8 | d->lcyl, head = d->select & ATA_DEV_HEAD;
     if (!d->cur_secs || d->sector == 0 || d->sector > d->cur_secs || head >= d->cur_heads ||
         cyl >= d->cur_cyls)
@@ -68,7 +69,7 @@ static bool range_ok(const struct ide_drive *d, uint64_t sector, uint64_t n)
 }
 
 /* The sector count of a 28-bit (0 means 256) or 48-bit (0 means 65536)
- * command (8.x, "Inputs"). */
+ * command (the commands' "Inputs"). */
 static void lba48_transform(struct ide_drive *d, bool lba48)
 {
     d->lba48 = lba48;
@@ -80,8 +81,9 @@ static void lba48_transform(struct ide_drive *d, bool lba48)
 }
 
 /* The error a failed block call gives: a write-protected medium cannot
- * complete a write, which ATA reports as ABRT (8.62.5: "the device is not
- * able to complete the action requested"); a range the backend refuses is
+ * complete a write, which ATA reports as ABRT (WRITE SECTOR(S) error
+ * outputs: "the device is not able to complete the action requested"; the
+ * WP bit is for removable media only, and this is a fixed disk); a range the backend refuses is
  * IDNF; any other read error is an uncorrectable one (UNC), any other
  * write error ABRT (a write has no UNC bit). */
 static uint8_t io_error(int rc, bool write)
@@ -101,7 +103,7 @@ static void put16(uint8_t *buf, unsigned word, unsigned v)
     buf[2 * word + 1] = (uint8_t)(v >> 8);
 }
 
-/* ATA strings: two characters per word, the first in the high byte (7.16,
+/* ATA strings: two characters per word, the first in the high byte (the
  * "ATA string convention"), padded with spaces. */
 static void put_string(uint8_t *buf, unsigned word, const char *s, unsigned len)
 {
@@ -111,7 +113,7 @@ static void put_string(uint8_t *buf, unsigned word, const char *s, unsigned len)
     }
 }
 
-/* Word 255 (8.15.61): A5h and a checksum that makes all 512 bytes sum to
+/* Word 255, the integrity word: A5h and a checksum that makes all 512 bytes sum to
  * zero. */
 static void put_integrity(uint8_t *buf)
 {
@@ -143,7 +145,7 @@ static void put_dma_modes(const struct ide_drive *d, uint8_t *buf)
     put16(buf, 88, udma);
 }
 
-/* IDENTIFY DEVICE (8.15), laid out as QEMU's ide_identify so that guests
+/* IDENTIFY DEVICE (ATA/ATAPI-6), laid out as QEMU's ide_identify so that guests
  * see the same drive, with these differences: no SMART (not implemented),
  * the power management feature set (it is), word 50's valid bit and the
  * integrity word the standard asks for, and word 93 per device. */
@@ -203,7 +205,7 @@ void ata_identify(const struct ide_drive *d, uint8_t *buf)
     put_integrity(buf);
 }
 
-/* IDENTIFY PACKET DEVICE (8.16), as QEMU's ide_atapi_identify with DMA. */
+/* IDENTIFY PACKET DEVICE (ATA/ATAPI-6), as QEMU's ide_atapi_identify with DMA. */
 void atapi_identify(const struct ide_drive *d, uint8_t *buf)
 {
     memset(buf, 0, 512);
@@ -294,7 +296,7 @@ int ata_guess_geometry(uint64_t nb_sectors, const uint8_t *mbr, uint16_t *cyls,
 /* --- data transfers -------------------------------------------------- */
 
 /* The next block of READ SECTOR(S)/MULTIPLE (the PIO data-in protocol,
- * 9.7): read it, raise INTRQ with DRQ; after the last block, nothing. */
+ * ATA/ATAPI-6 clause 9): read it, raise INTRQ with DRQ; after the last block, nothing. */
 void ata_sector_read(struct ide_drive *d)
 {
     struct ide_channel *ch = ide_channel_of(d);
@@ -323,7 +325,7 @@ void ata_sector_read(struct ide_drive *d)
     ide_raise_irq(ch);
 }
 
-/* Writes the block the host just sent (PIO data-out, 9.8): INTRQ after
+/* Writes the block the host just sent (the PIO data-out protocol): INTRQ after
  * each block, with DRQ again while sectors remain.  With the write cache
  * off, each block is flushed before the drive reports it done. */
 void ata_sector_write(struct ide_drive *d)
@@ -373,7 +375,8 @@ static bool is_ext(uint8_t cmd)
     return false;
 }
 
-/* Media access wakes a drive in standby (4.14.3). */
+/* Media access wakes a drive in standby (the power management feature
+ * set). */
 static void wake(struct ide_drive *d)
 {
     d->power = IDE_PWR_ACTIVE;
@@ -382,8 +385,8 @@ static void wake(struct ide_drive *d)
 static bool cmd_read_pio(struct ide_drive *d, uint8_t cmd)
 {
     if (d->kind == IDE_CD) {
-        /* A packet device aborts and shows its signature (ATA-4 8.27.5.2),
-         * which is how old drivers find ATAPI devices. */
+        /* A packet device aborts and shows its signature (ATA-4 8.27.5.2
+         * as QEMU cites it), which is how old drivers find ATAPI devices. */
         ide_set_signature(d);
         ide_abort(d, ATA_ER_ABRT);
         return true;
@@ -412,12 +415,12 @@ static bool cmd_write_pio(struct ide_drive *d, uint8_t cmd)
     d->req_sectors = multiple ? d->mult_sectors : 1;
     uint32_t n = d->count < d->req_sectors ? d->count : d->req_sectors;
     d->status = ATA_ST_DRDY | ATA_ST_DSC;
-    /* PIO data-out: DRQ for the first block without an interrupt (9.8). */
+    /* PIO data-out: DRQ for the first block without an interrupt. */
     ide_transfer_start(d, 0, n * IDE_SECTOR, IDE_END_WRITE);
     return false;
 }
 
-/* READ/WRITE DMA (8.23, 8.45): the address is checked before the drive
+/* READ/WRITE DMA (EXT): the address is checked before the drive
  * asks for the data; the bus master moves it (ide_dma.c). */
 static bool cmd_dma(struct ide_drive *d, uint8_t cmd)
 {
@@ -439,7 +442,7 @@ static bool cmd_dma(struct ide_drive *d, uint8_t cmd)
     return false;
 }
 
-/* READ VERIFY SECTOR(S) (8.28): reads without transferring, so that an
+/* READ VERIFY SECTOR(S) (EXT): reads without transferring, so that an
  * unreadable sector shows as UNC with its address in the registers. */
 static bool cmd_verify(struct ide_drive *d, uint8_t cmd)
 {
@@ -465,7 +468,7 @@ static bool cmd_verify(struct ide_drive *d, uint8_t cmd)
     return true;
 }
 
-/* SEEK (8.39): only checks the address. */
+/* SEEK: only checks the address. */
 static bool cmd_seek(struct ide_drive *d, uint8_t cmd)
 {
     (void)cmd;
@@ -517,7 +520,7 @@ static bool cmd_identify_packet(struct ide_drive *d, uint8_t cmd)
     return false;
 }
 
-/* SET MULTIPLE MODE (8.40): a power of two up to IDENTIFY word 47, or 0
+/* SET MULTIPLE MODE: a power of two up to IDENTIFY word 47, or 0
  * to turn READ/WRITE MULTIPLE off. */
 static bool cmd_set_multiple(struct ide_drive *d, uint8_t cmd)
 {
@@ -530,10 +533,10 @@ static bool cmd_set_multiple(struct ide_drive *d, uint8_t cmd)
     return true;
 }
 
-/* INITIALIZE DEVICE PARAMETERS (8.16 in ATA-5; ATA/ATAPI-6 8.14): the
+/* INITIALIZE DEVICE PARAMETERS (ATA/ATAPI-6): the
  * sectors per track (count) and heads (device register bits 3-0, plus 1)
  * of the CHS translation; the cylinders follow from the capacity CHS can
- * reach (16,514,064 sectors, 6.2.1).  A zero count leaves no valid
+ * reach (16,514,064 sectors, as for the default geometry).  A zero count leaves no valid
  * translation: CHS accesses then fail with IDNF. */
 static bool cmd_init_params(struct ide_drive *d, uint8_t cmd)
 {
@@ -551,7 +554,7 @@ static bool cmd_init_params(struct ide_drive *d, uint8_t cmd)
     return true;
 }
 
-/* SET FEATURES (8.37): the subcommands QEMU accepts. */
+/* SET FEATURES: the subcommands QEMU accepts. */
 static bool cmd_set_features(struct ide_drive *d, uint8_t cmd)
 {
     (void)cmd;
@@ -562,7 +565,7 @@ static bool cmd_set_features(struct ide_drive *d, uint8_t cmd)
     case 0x82:                     /* disable write cache: write back now */
         d->wcache = false;
         return cmd_flush(d, 0xE7);
-    case 0x03: {                   /* transfer mode (8.37.10) */
+    case 0x03: {                   /* set transfer mode */
         unsigned v = d->nsector & 7, max;
         switch (d->nsector >> 3) {
         case 0x00: max = 1; break;     /* PIO default (bit 0: IORDY off) */
@@ -590,7 +593,7 @@ static bool cmd_set_features(struct ide_drive *d, uint8_t cmd)
     return true;
 }
 
-/* Power management (4.14, 8.12-8.13, 8.42-8.43): the mode CHECK POWER
+/* Power management (IDLE, STANDBY, SLEEP (IMMEDIATE)): the mode CHECK POWER
  * MODE reports.  The standby timer a count programs is not run: the drive
  * only enters standby when told to. */
 static bool cmd_power(struct ide_drive *d, uint8_t cmd)
@@ -619,7 +622,7 @@ static bool cmd_check_power(struct ide_drive *d, uint8_t cmd)
     return true;
 }
 
-/* READ NATIVE MAX ADDRESS (EXT) (8.29-8.30): the last sector, as an LBA;
+/* READ NATIVE MAX ADDRESS (EXT): the last sector, as an LBA;
  * the 28-bit command cannot show more than 0FFFFFFFh. */
 static bool cmd_read_native_max(struct ide_drive *d, uint8_t cmd)
 {
@@ -638,8 +641,8 @@ static bool cmd_read_native_max(struct ide_drive *d, uint8_t cmd)
     return true;
 }
 
-/* DEVICE RESET (8.10), for packet devices, even while busy: the device's
- * own reset, its signature, status 00h (9.11). */
+/* DEVICE RESET, for packet devices, even while busy: the device's own
+ * reset, its signature, status 00h. */
 static bool cmd_device_reset(struct ide_drive *d, uint8_t cmd)
 {
     (void)cmd;
@@ -650,7 +653,7 @@ static bool cmd_device_reset(struct ide_drive *d, uint8_t cmd)
     return false;
 }
 
-/* PACKET (8.21): the 12-byte command packet comes by PIO with CoD set;
+/* PACKET: the 12-byte command packet comes by PIO with CoD set;
  * no interrupt for it (IDENTIFY PACKET word 0 bits 6-5: DRQ within
  * 50 us).  Overlap is not supported. */
 static bool cmd_packet(struct ide_drive *d, uint8_t cmd)
@@ -721,14 +724,15 @@ static const struct {
     [0xF8] = { cmd_read_native_max, HD | DSC },
 };
 
-/* A write to the command register (9.x, the command protocols). */
+/* A write to the command register (ATA/ATAPI-6 clause 9, the command
+ * protocols). */
 void ide_exec_cmd(struct ide_channel *ch, uint8_t cmd)
 {
     struct ide_drive *d = ide_cur(ch);
     /* An absent device does not answer (QEMU ignores commands to it). */
     if (d->kind == IDE_NONE)
         return;
-    /* Only DEVICE RESET to a packet device is taken while busy (8.10). */
+    /* Only DEVICE RESET to a packet device is taken while busy. */
     if ((d->status & (ATA_ST_BSY | ATA_ST_DRQ)) && !(cmd == 0x08 && d->kind == IDE_CD))
         return;
     ch->stats->commands++;
@@ -737,7 +741,8 @@ void ide_exec_cmd(struct ide_channel *ch, uint8_t cmd)
         return;
     }
     unsigned kind = d->kind == IDE_HD ? HD : CD;
-    /* A sleeping drive answers nothing but a reset (4.14.4). */
+    /* A sleeping drive answers nothing but a reset (ATA/ATAPI-6, sleep
+     * mode). */
     if (!(ata_cmds[cmd].flags & kind) || (d->power == IDE_PWR_SLEEP && cmd != 0x08)) {
         ide_abort(d, ATA_ER_ABRT);
         ide_raise_irq(ch);

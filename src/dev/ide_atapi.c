@@ -1,6 +1,6 @@
 /* The ATAPI CD/DVD-ROM: the packet commands (SPC-3, MMC-3) that
  * firmware, boot loaders and Linux's sr driver send, and the packet data
- * protocol of ATA/ATAPI-6 9.9-9.10: byte count limit in the cylinder
+ * protocols of ATA/ATAPI-6 clause 9 (PACKET): byte count limit in the cylinder
  * registers, interrupt reason in the sector count register, a DRQ block
  * and an interrupt per data block, DMA when the PACKET command's feature
  * bit 0 asks for it.  Unknown opcodes end in CHECK CONDITION with ILLEGAL
@@ -80,7 +80,8 @@ static bool is_dvd(const struct ide_drive *d)
 
 /* --- status ---------------------------------------------------------- */
 
-/* Command done, GOOD status: no data, I/O and C/D set (9.10, "status"),
+/* Command done, GOOD status: no data, I/O and C/D set (the PACKET
+ * protocol's status phase),
  * sense data cleared. */
 static void atapi_ok(struct ide_drive *d)
 {

@@ -10,7 +10,7 @@
 /* --- interrupts ------------------------------------------------------ */
 
 /* INTRQ is driven while an interrupt is pending and nIEN is clear (ATA/
- * ATAPI-6 5.2.9: with nIEN set the device releases the line). */
+ * ATAPI-6, INTRQ: with nIEN set the device releases the line). */
 static void update_line(struct ide_channel *ch)
 {
     bool level = ch->irq_pending && !(ch->devctl & ATA_CTL_NIEN);
@@ -96,7 +96,7 @@ static void window_done(struct ide_drive *d)
     }
 }
 
-/* The data register (7.6): 16-bit, or 32-bit as the PIIX allows.  A word
+/* The data register: 16-bit, or 32-bit as the PIIX allows.  A word
  * that runs past the end of an odd-sized window takes the bytes left (the
  * rest reads as zero).  Outside DRQ, or in the wrong direction, reads give
  * 0 and writes are dropped (QEMU: "indeterminate"). */
@@ -166,18 +166,18 @@ static uint8_t reg_read(struct ide_channel *ch, unsigned reg)
     case 6:
         return d->select;
     default:
-        /* Reading the status register acknowledges the interrupt (5.2.9). */
+        /* Reading the status register acknowledges the interrupt. */
         ide_lower_irq(ch);
         return d->kind == IDE_NONE ? 0 : d->status;
     }
 }
 
-/* Both devices see every register write (7.1); the previous value moves
+/* Both devices see every register write; the previous value moves
  * to the HOB copy for 48-bit commands. */
 static void reg_write(struct ide_channel *ch, unsigned reg, uint8_t val)
 {
     struct ide_drive *cur = ide_cur(ch);
-    ch->devctl &= (uint8_t)~ATA_CTL_HOB;   /* any write clears HOB (7.8) */
+    ch->devctl &= (uint8_t)~ATA_CTL_HOB;   /* any write clears HOB */
     if (reg == 7) {
         ide_lower_irq(ch);
         ide_exec_cmd(ch, val);
@@ -281,7 +281,7 @@ void ide_drive_reset(struct ide_drive *d, bool hard)
     d->hob_feature = d->hob_nsector = d->hob_sector = d->hob_lcyl = d->hob_hcyl = 0;
     d->select = ATA_DEV_OBS;
     d->status = ATA_ST_DRDY | ATA_ST_DSC;
-    d->error = 0x01;            /* diagnostic code: no error (9.12) */
+    d->error = 0x01;            /* diagnostic code: no error */
     d->lba48 = false;
     d->count = 0;
     d->req_sectors = 0;
@@ -300,7 +300,7 @@ void ide_drive_reset(struct ide_drive *d, bool hard)
     d->packet_left = d->drq_left = d->buffered = 0;
     if (hard) {
         /* Settings a power cycle resets; SRST and DEVICE RESET keep them
-         * (9.2: reverting to defaults is disabled at power-on).  Multiple
+         * (reverting to defaults is disabled at power-on).  Multiple
          * mode starts at the largest block and UDMA mode 5 is selected,
          * as on QEMU's drives. */
         d->mult_sectors = d->kind == IDE_HD ? IDE_MAX_MULT : 0;
@@ -327,7 +327,7 @@ void ide_channel_reset(struct ide_channel *ch)
 
 /* The diagnostic result a device posts after SRST or EXECUTE DEVICE
  * DIAGNOSTIC: its signature, error 01h, and DRDY for an ATA device; a
- * packet device leaves DRDY clear (ATA/ATAPI-6 9.10). */
+ * packet device leaves DRDY clear (ATA/ATAPI-6 9.10 as QEMU cites it). */
 static void post_diagnostic(struct ide_drive *d)
 {
     d->select = ATA_DEV_OBS;
@@ -336,7 +336,7 @@ static void post_diagnostic(struct ide_drive *d)
     d->status = d->kind == IDE_CD ? 0 : ATA_ST_DRDY | ATA_ST_DSC;
 }
 
-/* SRST (7.8, 9.2): setting it resets both devices, which stay busy while
+/* SRST (device control register; the software reset protocol): setting it resets both devices, which stay busy while
  * it is held; clearing it lets them post their diagnostic results.  No
  * interrupt follows a software reset. */
 void ide_devctl_write(struct ide_channel *ch, uint8_t val)
@@ -358,7 +358,7 @@ void ide_devctl_write(struct ide_channel *ch, uint8_t val)
     update_line(ch);
 }
 
-/* EXECUTE DEVICE DIAGNOSTIC (8.11): both devices run it whichever is
+/* EXECUTE DEVICE DIAGNOSTIC: both devices run it whichever is
  * selected; device 0 reports (error 01h: device 0 passed, device 1 passed
  * or absent) and asserts INTRQ. */
 void ide_exec_diagnostic(struct ide_channel *ch)
