@@ -38,7 +38,7 @@ int cd_read_toc(uint8_t *buf, uint32_t sectors, unsigned format, bool msf,
     *q++ = 1;                   /* first track / session */
     *q++ = 1;                   /* last */
     switch (format) {
-    case 0:                     /* the TOC (MMC-3 table 235) */
+    case 0:                     /* the TOC (MMC-3, READ TOC format 0000b) */
         if (start_track > 1 && start_track != 0xAA)
             return -1;
         if (start_track <= 1) {
@@ -54,7 +54,7 @@ int cd_read_toc(uint8_t *buf, uint32_t sectors, unsigned format, bool msf,
         *q++ = 0;
         q = put_addr(q, sectors, msf);
         break;
-    case 1:                     /* session information (table 237): the
+    case 1:                     /* session information (format 0001b): the
                                    first track of the last session */
         *q++ = 0;
         *q++ = CTL_DATA;
@@ -62,7 +62,7 @@ int cd_read_toc(uint8_t *buf, uint32_t sectors, unsigned format, bool msf,
         *q++ = 0;
         q = put_addr(q, 0, msf);
         break;
-    case 2: {                   /* full TOC (table 238): A0h first track,
+    case 2: {                   /* full TOC (format 0010b): A0h first track,
                                    A1h last track, A2h lead-out, track 1 */
         static const uint8_t points[4] = { 0xA0, 0xA1, 0xA2, 0x01 };
         for (unsigned i = 0; i < 4; i++) {
@@ -95,8 +95,8 @@ int cd_read_toc(uint8_t *buf, uint32_t sectors, unsigned format, bool msf,
 
 /* --- the raw sector ------------------------------------------------------
  * EDC: a CRC-32 of bytes 0-2063, polynomial (x^16+x^15+x^2+1)(x^16+x^2+
- * x+1), least significant bit first (ECMA-130 14.3 and Annex B).  ECC: the
- * Reed-Solomon product code over GF(2^8) (x^8+x^4+x^3+x^2+1) of Annex A:
+ * x+1), least significant bit first (ECMA-130, the EDC).  ECC: the
+ * Reed-Solomon product code over GF(2^8) (x^8+x^4+x^3+x^2+1) of ECMA-130's ECC annex:
  * 86 P codewords of 24+2 bytes down the columns of bytes 12-2075, then 52
  * Q codewords of 43+2 bytes along the diagonals, P included.  Each
  * codeword's two parity bytes make its syndromes at 1 and alpha zero. */
@@ -157,7 +157,7 @@ void cd_raw_sector(uint8_t *out, uint32_t lba, const uint8_t *data)
     memset(out + 1, 0xFF, 10);
     out[11] = 0;
     cd_lba_to_msf(out + 12, lba);
-    /* The header's address is BCD (ECMA-130 14.2). */
+    /* The header's address is BCD (ECMA-130, the sector header). */
     for (unsigned i = 12; i < 15; i++)
         out[i] = (uint8_t)((out[i] / 10) << 4 | (out[i] % 10));
     out[15] = 0x01;                         /* mode 1 */

@@ -1,7 +1,7 @@
 /* CD-ROM data layout that does not depend on the drive: the table of
- * contents of a single-track data disc (MMC-3 5.2, READ TOC/PMA/ATIP
- * formats 0, 1 and 2) and the raw Mode 1 sector (ECMA-130 14.3 and Annex
- * A/B: sync, header, user data, EDC, P and Q parity) that READ CD returns
+ * contents of a single-track data disc (MMC-3, READ TOC/PMA/ATIP
+ * formats 0, 1 and 2) and the raw Mode 1 sector (ECMA-130: sync,
+ * header, user data, EDC, P and Q parity) that READ CD returns
  * when asked for more than the user data. */
 #ifndef PLEX86_DEV_CDROM_H
 #define PLEX86_DEV_CDROM_H
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Logical block to minutes/seconds/frames (MMC-3 4.2.3.1: the 2-second
+/* Logical block to minutes/seconds/frames (MMC-3: the 2-second
  * pregap, LBA 0 is 00:02:00). */
 void cd_lba_to_msf(uint8_t *msf, uint32_t lba);
 

@@ -87,7 +87,7 @@ enum {
     ATAPI_IR_REL = 0x04,
 };
 
-/* Bus master IDE registers (PIIX3 datasheet 2.7; SFF-8038i). */
+/* Bus master IDE registers (82371SB datasheet; SFF-8038i). */
 enum {
     BM_CMD_START = 0x01,
     BM_CMD_READ = 0x08,   /* the bus master writes memory */

@@ -15,7 +15,7 @@
 #include "block/block.h"
 #include "dev/cdrom.h"
 
-/* Additional sense codes (SPC-3 annex D). */
+/* Additional sense codes (SPC-3's table of ASC/ASCQ). */
 enum {
     ASC_INVALID_OPCODE = 0x20,
     ASC_LBA_OUT_OF_RANGE = 0x21,
@@ -29,7 +29,7 @@ enum {
     ASC_UNRECOVERED_READ = 0x11,
 };
 
-/* MMC profiles (MMC-3 table 78). */
+/* MMC profiles (MMC-3's profile list). */
 enum { PROFILE_CD_ROM = 0x0008, PROFILE_DVD_ROM = 0x0010 };
 
 static void be16(uint8_t *p, unsigned v)
@@ -54,7 +54,7 @@ static uint32_t get32(const uint8_t *p)
     return (uint32_t)get16(p) << 16 | get16(p + 2);
 }
 
-/* Space-padded ASCII (SPC-3 4.4.1). */
+/* Space-padded ASCII (SPC-3's ASCII fields). */
 static void put_ascii(uint8_t *p, unsigned len, const char *s)
 {
     for (unsigned i = 0; i < len; i++)
@@ -113,7 +113,7 @@ static void atapi_error(struct ide_drive *d, uint8_t key, uint8_t asc, uint8_t a
 
 static void not_present(struct ide_drive *d)
 {
-    /* 3Ah/01h tray closed, 3Ah/02h tray open (SPC-3 annex D). */
+    /* 3Ah/01h tray closed, 3Ah/02h tray open (SPC-3's table of ASC/ASCQ). */
     atapi_error(d, SENSE_NOT_READY, ASC_MEDIUM_NOT_PRESENT,
                 d->tray_open ? 0x02 : d->blk ? 0x00 : 0x01);
 }
@@ -149,7 +149,7 @@ static int fill_sectors(struct ide_drive *d)
     if (d->read_cd_flags == 0x10) {
         rc = block_read(d->blk, (uint64_t)d->lba * CD_SECTOR, d->buf, (size_t)k * CD_SECTOR);
     } else {
-        /* READ CD fields (MMC-3 table 229): sync, header, user data,
+        /* READ CD fields (MMC-3, READ CD): sync, header, user data,
          * EDC/ECC, each present or not, taken from the raw sector. */
         uint8_t raw[CD_RAW_SECTOR];
         uint8_t f = d->read_cd_flags;
@@ -341,7 +341,7 @@ static void cmd_test_unit_ready(struct ide_drive *d, const uint8_t *cdb)
     atapi_ok(d);    /* not-ready conditions were caught before */
 }
 
-/* REQUEST SENSE (SPC-3 6.27): fixed format sense data of the last CHECK
+/* REQUEST SENSE (SPC-3): fixed format sense data of the last CHECK
  * CONDITION, which it clears. */
 static void cmd_request_sense(struct ide_drive *d, const uint8_t *cdb)
 {
@@ -355,7 +355,7 @@ static void cmd_request_sense(struct ide_drive *d, const uint8_t *cdb)
     reply(d, 18, cdb[4]);
 }
 
-/* INQUIRY (SPC-3 6.4): standard data, or the VPD pages 00h and 83h. */
+/* INQUIRY (SPC-3): standard data, or the VPD pages 00h and 83h. */
 static void cmd_inquiry(struct ide_drive *d, const uint8_t *cdb)
 {
     uint8_t *b = d->buf;
@@ -420,7 +420,7 @@ static void cmd_read_capacity(struct ide_drive *d, const uint8_t *cdb)
     reply(d, 8, 8);
 }
 
-/* READ(10) and READ(12) (MMC-3 6.1.15-16). */
+/* READ(10) and READ(12) (MMC-3). */
 static void cmd_read(struct ide_drive *d, const uint8_t *cdb)
 {
     uint32_t n = cdb[0] == 0x28 ? get16(cdb + 7) : get32(cdb + 6);
@@ -437,7 +437,7 @@ static void cmd_read(struct ide_drive *d, const uint8_t *cdb)
     start_read(d, lba, n, CD_SECTOR, 0x10);
 }
 
-/* READ CD (MMC-3 6.1.17): our discs have Mode 1 data tracks only.  Byte 9
+/* READ CD (MMC-3): our discs have Mode 1 data tracks only.  Byte 9
  * picks the fields: sync (80h), header (20h; subheader 40h is empty in
  * Mode 1), user data (10h), EDC/ECC (08h); no C2 error information. */
 static void cmd_read_cd(struct ide_drive *d, const uint8_t *cdb)
@@ -459,7 +459,7 @@ static void cmd_read_cd(struct ide_drive *d, const uint8_t *cdb)
         return;
     }
     /* A sync pattern alone or without the header, and C2 data, are not
-     * valid combinations for Mode 1 (table 229). */
+     * valid combinations for Mode 1 (MMC-3's table of them). */
     if ((cdb[9] & 0x06) || ((f & 0x80) && !(f & 0x20))) {
         invalid_field(d);
         return;
@@ -489,7 +489,7 @@ static void cmd_seek(struct ide_drive *d, const uint8_t *cdb)
     atapi_ok(d);
 }
 
-/* READ TOC/PMA/ATIP (MMC-3 6.1.34): the format is in byte 2, or for
+/* READ TOC/PMA/ATIP (MMC-3): the format is in byte 2, or for
  * SFF-8020i hosts in byte 9 bits 7-6. */
 static void cmd_read_toc(struct ide_drive *d, const uint8_t *cdb)
 {
@@ -504,7 +504,7 @@ static void cmd_read_toc(struct ide_drive *d, const uint8_t *cdb)
     reply(d, (uint32_t)len, get16(cdb + 7));
 }
 
-/* GET CONFIGURATION (MMC-3 6.1.4): the features of a CD/DVD-ROM drive.
+/* GET CONFIGURATION (MMC-3): the features of a CD/DVD-ROM drive.
  * RT 0: all features from the starting one; 1: the current ones; 2: that
  * one feature. */
 static void cmd_get_configuration(struct ide_drive *d, const uint8_t *cdb)
@@ -569,7 +569,7 @@ static void cmd_get_configuration(struct ide_drive *d, const uint8_t *cdb)
     reply(d, len, get16(cdb + 7));
 }
 
-/* GET EVENT STATUS NOTIFICATION (MMC-3 6.1.6): polled media events. */
+/* GET EVENT STATUS NOTIFICATION (MMC-3): polled media events. */
 static void cmd_gesn(struct ide_drive *d, const uint8_t *cdb)
 {
     if (!(cdb[1] & 1)) {            /* asynchronous: not supported */
@@ -594,7 +594,7 @@ static void cmd_gesn(struct ide_drive *d, const uint8_t *cdb)
     reply(d, len, get16(cdb + 7));
 }
 
-/* The mode pages (MMC-3 6.3): read/write error recovery (01h), CD audio
+/* The mode pages (MMC-3's mode parameters): read/write error recovery (01h), CD audio
  * control (0Eh), capabilities and mechanical status (2Ah).  With
  * `changeable` the parameters read as zero: nothing can be changed (MODE
  * SELECT is not supported). */
@@ -639,7 +639,7 @@ static unsigned mode_page(const struct ide_drive *d, unsigned code, bool changea
     return len;
 }
 
-/* MODE SENSE(6) and (10) (SPC-3 6.9-6.10): no block descriptors. */
+/* MODE SENSE(6) and (10) (SPC-3): no block descriptors. */
 static void cmd_mode_sense(struct ide_drive *d, const uint8_t *cdb)
 {
     bool ten = cdb[0] == 0x5A;
@@ -675,7 +675,7 @@ static void cmd_mode_sense(struct ide_drive *d, const uint8_t *cdb)
     reply(d, len, alloc);
 }
 
-/* READ DISC INFORMATION (MMC-3 6.1.18): a finalized one-session disc. */
+/* READ DISC INFORMATION (MMC-3): a finalized one-session disc. */
 static void cmd_read_disc_info(struct ide_drive *d, const uint8_t *cdb)
 {
     if (cdb[1] & 7) {
@@ -695,7 +695,7 @@ static void cmd_read_disc_info(struct ide_drive *d, const uint8_t *cdb)
     reply(d, 34, get16(cdb + 7));
 }
 
-/* MECHANISM STATUS (MMC-3 6.1.9): no changer; the door bit. */
+/* MECHANISM STATUS (MMC-3): no changer; the door bit. */
 static void cmd_mechanism_status(struct ide_drive *d, const uint8_t *cdb)
 {
     uint8_t *b = d->buf;
@@ -711,7 +711,7 @@ static void cmd_prevent_allow(struct ide_drive *d, const uint8_t *cdb)
     atapi_ok(d);
 }
 
-/* START STOP UNIT (MMC-3 6.1.32): LoEj opens or closes the tray; a locked
+/* START STOP UNIT (MMC-3): LoEj opens or closes the tray; a locked
  * tray stays shut (ILLEGAL REQUEST / MEDIUM REMOVAL PREVENTED).  A power
  * condition is accepted and does nothing else (QEMU). */
 static void cmd_start_stop(struct ide_drive *d, const uint8_t *cdb)
@@ -748,8 +748,8 @@ static void cmd_ok(struct ide_drive *d, const uint8_t *cdb)
 }
 
 enum {
-    ALLOW_UA = 1,       /* runs while a unit attention is pending (MMC-3 4.1.6.1) */
-    CHECK_READY = 2,    /* needs a medium (MMC-3 4.1.8) */
+    ALLOW_UA = 1,       /* runs while a unit attention is pending (MMC-5 4.1.6.1, as QEMU cites it) */
+    CHECK_READY = 2,    /* needs a medium (MMC-5 4.1.8, as QEMU cites it) */
     NONDATA = 4,        /* never transfers data: any byte count limit */
     CONDDATA = 8,       /* checks the byte count limit itself */
 };

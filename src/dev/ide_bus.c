@@ -288,7 +288,7 @@ void ide_drive_reset(struct ide_drive *d, bool hard)
     d->dma_cmd = IDE_DMA_NONE;
     d->power = IDE_PWR_ACTIVE;
     /* ATAPI: sense data and the transfer go; the tray stays where it is
-     * and unlocks (MMC-3 6.1.x: PREVENT is cleared by a reset). */
+     * and unlocks (a reset clears PREVENT MEDIUM REMOVAL). */
     d->sense_key = d->asc = d->ascq = 0;
     d->media_step = 0;
     d->tray_locked = false;

@@ -1,4 +1,4 @@
-/* The PIIX bus master (82371SB datasheet 2.7 "Bus Master IDE", and
+/* The PIIX bus master (82371SB datasheet, "Bus Master IDE" registers, and
  * SFF-8038i): per channel a command register (Start, read/write), a status
  * register (Active, Error, Interrupt, drive 0/1 DMA capable) and the
  * address of a table of physical region descriptors in guest memory.  A

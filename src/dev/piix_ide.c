@@ -28,7 +28,7 @@ static unsigned channel_of_port(uint16_t port)
 }
 
 /* The channel's legacy ports answer while I/O decoding and its IDE decode
- * enable are on (82371SB 2.3.2 PCICMD bit 0, 2.3.9 IDETIM bit 15). */
+ * enable are on (82371SB datasheet: PCICMD bit 0, IDETIM bit 15). */
 static bool decodes(const struct piix_ide *ide, unsigned c)
 {
     const uint8_t *cfg = ide->fn.config;
@@ -73,7 +73,7 @@ static void ctl_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
         ide_devctl_write(&ide->ch[c], (uint8_t)value);
 }
 
-/* BAR 4: eight bytes per channel (82371SB 2.7). */
+/* BAR 4: eight bytes per channel (82371SB datasheet, bus master IDE registers). */
 static uint32_t bm_in(void *opaque, uint16_t port, unsigned size)
 {
     struct piix_ide *ide = opaque;
@@ -130,7 +130,7 @@ static const struct device_ops piix_ide_ops = {
 };
 _Static_assert(offsetof(struct piix_ide, dev) == 0, "device_free frees the state");
 
-/* Configuration space at reset (82371SB 2.3; QEMU's piix3-ide: status
+/* Configuration space at reset (82371SB datasheet; QEMU's piix3-ide: status
  * fast back-to-back and DEVSEL medium, multi-function header, QEMU's
  * subsystem IDs). */
 static void config_init(struct piix_ide *ide)

@@ -4,7 +4,7 @@
  * bus master for DMA in a 16-byte I/O BAR (BAR 4).  Up to four drives:
  * ATA disks and ATAPI CD/DVD-ROMs (dev/ide.h has the model).
  *
- * Configuration space (82371SB datasheet 2.3): the command register's I/O
+ * Configuration space (82371SB datasheet, PCI configuration registers): the command register's I/O
  * enable (bit 0) and bus master enable (bit 2), the latency timer, BMIBA
  * (BAR 4), and the PIIX timing registers IDETIM (40h primary, 42h
  * secondary) and SIDETIM (44h).  The legacy ports of a channel answer only
