@@ -14,6 +14,7 @@
 #include "dev/pci.h"
 #include "dev/pic.h"
 #include "dev/piix3.h"
+#include "dev/piix_ide.h"
 #include "dev/pit.h"
 #include "dev/port92.h"
 #include "dev/post.h"
@@ -153,6 +154,14 @@ out:
     return rc;
 }
 
+/* What firmware sets up before an OS runs, for a kernel booted without
+ * one: the IDE channels' decode enables (SeaBIOS piix_ide_setup). */
+static void firmware_setup(struct pc *pc)
+{
+    if (pc->ide)
+        piix_ide_firmware_init(pc->ide, pc->pci);
+}
+
 int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen)
 {
     /* RESET keeps RAM (a PC's reset line does not clear it) and puts the
@@ -161,8 +170,10 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
     vm_reset(pc->vm);
     if (pc_chipset_after_reset(pc, cfg, false, err, errlen) < 0)
         return -1;
-    if (cfg->kernel_path || cfg->kernel_data)
+    if (cfg->kernel_path || cfg->kernel_data) {
+        firmware_setup(pc);
         return load_kernel(pc->vm, cfg, err, errlen);
+    }
     return 0;
 }
 
@@ -313,13 +324,42 @@ struct irq_pin pc_pci_intx(struct pc *pc, unsigned dev, unsigned pin)
  * memory (vm_add_device reports that). */
 #define DEV(p) ((p) ? &(p)->dev : NULL)
 
+/* The PIIX3 IDE function at 00:01.1, always there as on QEMU's pc
+ * machine, with the drives of cfg->ide: channel 0 on IRQ 14, channel 1 on
+ * IRQ 15, DMA into guest memory. */
+static int add_ide(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen)
+{
+    struct vm *vm = pc->vm;
+    pc->ide = piix_ide_create(pc_guest_mem(vm), pic_irq_pin(pc->pic, PIIX_IDE_IRQ0),
+                              pic_irq_pin(pc->pic, PIIX_IDE_IRQ1));
+    for (unsigned i = 0; i < 4 && pc->ide; i++) {
+        const struct pc_drive *dr = &cfg->ide[i];
+        if (dr->present && piix_ide_attach(pc->ide, i, dr->cdrom, dr->block, err, errlen) < 0) {
+            pc->ide->dev.ops->destroy(&pc->ide->dev);
+            pc->ide = NULL;
+            return -1;
+        }
+    }
+    if (vm_add_device(vm, DEV(pc->ide), err, errlen) < 0) {
+        pc->ide = NULL;
+        return -1;
+    }
+    if (pci_register(pc->pci, &pc->ide->fn, PIIX_IDE_DEV, PIIX_IDE_FN, (struct irq_pin){ 0 }) <
+        0) {
+        snprintf(err, errlen, "ide: PCI slot 00:%02x.%u is taken", PIIX_IDE_DEV, PIIX_IDE_FN);
+        return -1;
+    }
+    return 0;
+}
+
 /* --- the wiring ----------------------------------------------------------
- * The PC/AT core every guest expects (QEMU's "pc" machine without the
- * PIIX IDE): two cascaded 8259As driving the CPU's INTR, the 8254 on IRQ
- * 0, the MC146818 RTC on IRQ 8 with the memory size in its NVRAM, the 8042
- * on IRQ 1 and 12 with A20 and RESET, port 0x92 (A20, RESET), the PCI bus
- * with its host bridge and 0xCF9 (RESET), the x87's FERR# on IRQ 13 (port
- * 0xF0); then COM1 on IRQ 4, the debug console, debug-exit and POST.
+ * The PC/AT core every guest expects (QEMU's "pc" machine): two cascaded
+ * 8259As driving the CPU's INTR, the 8254 on IRQ 0, the MC146818 RTC on
+ * IRQ 8 with the memory size in its NVRAM, the 8042 on IRQ 1 and 12 with
+ * A20 and RESET, port 0x92 (A20, RESET), the PCI bus with its host bridge
+ * and 0xCF9 (RESET), the x87's FERR# on IRQ 13 (port 0xF0), the PIIX3 IDE
+ * on IRQ 14 and 15; then COM1 on IRQ 4, the debug console, debug-exit and
+ * POST.
  * vm_add_device claims each device's ports and names both devices of a
  * clash. */
 static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
@@ -359,6 +399,8 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
     if (vm_add_device(vm, DEV(pc->fpu_irq), err, errlen) < 0)
         return -1;
     pc_connect_ferr(vm, pc->fpu_irq);
+    if (add_ide(pc, cfg, err, errlen) < 0)
+        return -1;
 
     if (cfg->has_serial) {
         pc->serial = serial_create("serial0", SERIAL_COM1_BASE, cfg->serial_out);
@@ -452,8 +494,13 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
     /* Devices start in their reset state; the CPU is at the reset vector,
      * or with a kernel at its entry point. */
     vm_reset(pc->vm);
-    if (pc_chipset_after_reset(pc, cfg, true, err, errlen) < 0 ||
-        (kernel && load_kernel(pc->vm, cfg, err, errlen) < 0)) {
+    if (pc_chipset_after_reset(pc, cfg, true, err, errlen) < 0) {
+        pc_destroy(pc);
+        return NULL;
+    }
+    if (kernel)
+        firmware_setup(pc);
+    if (kernel && load_kernel(pc->vm, cfg, err, errlen) < 0) {
         pc_destroy(pc);
         return NULL;
     }

@@ -32,6 +32,7 @@ struct fpu_irq;
 struct piix3;
 struct piix4_pm;
 struct fw_cfg;
+struct piix_ide;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -168,6 +169,7 @@ struct pc {
     struct fpu_irq *fpu_irq;
     /* The PIIX south bridge's functions (pc/pc_chipset.c) and fw_cfg. */
     struct piix3 *piix3;       /* 00:01.0: ISA bridge, PIRQ routing */
+    struct piix_ide *ide;      /* 00:01.1: IDE, drives from cfg->ide */
     struct piix4_pm *pm;       /* 00:01.3: ACPI, PM timer, SMBus */
     struct fw_cfg *fw_cfg;
     struct debugcon *debugcons[PC_MAX_DEBUGCONS];

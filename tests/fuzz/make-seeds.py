@@ -315,6 +315,7 @@ def main():
         write("qmp", fname, data)
 
     chipset_seeds()
+    ide_seeds()
 
 
 def chipset_seeds():
@@ -361,6 +362,77 @@ def chipset_seeds():
     s += inp(("smb", 0)) + cfg(2, 0x40, 0x601, 4) + inp(("pm", 8), 4)
     s += out(("pm", 4), 0x2000, 2) + out(0xCF9, 0x02)
     write("chipset", "pm", s)
+
+
+def ide_seeds():
+    """ide: a disk driven by PIO and DMA, a CD by packets (fuzz_ide.c)."""
+    def cmd(ch, feat, count, lba, dev, command, packet=b""):
+        return bytes([15 | ch << 4, feat, count, lba & 0xFF, (lba >> 8) & 0xFF,
+                      (lba >> 16) & 0xFF, dev, command]) + packet
+    def reads(ch, n, dwords=False):
+        return bytes([2 | (ch | (2 if dwords else 0)) << 4, n])
+    def writes(ch, n):
+        return bytes([3 | ch << 4, n])
+    def bm(ch, reg, val, size=1):
+        return bytes([6 | (ch | reg << 1) << 4, {1: 0, 2: 1, 4: 2}[size]]) + struct.pack("<I", val)
+    def prd(idx, addr, count, eot):
+        return bytes([9 | (1 if eot else 0) << 4, idx]) + struct.pack("<HH", addr, count)
+    snap = b"\x0c"
+    def srst(ch):
+        return bytes([4 | ch << 4, 0x04, 4 | ch << 4, 0x00])
+
+    # A disk at 0 (64 sectors), a CD at 2: PIO.
+    hdr = bytes([0x21, 64, 0, 40, 0, 0, 0, 7])
+    s = hdr + cmd(0, 0, 0, 0, 0xA0, 0xEC) + reads(0, 63) + snap
+    s += cmd(0, 0, 4, 3, 0xE0, 0x20) + reads(0, 100) + reads(0, 100) + reads(0, 120)
+    s += cmd(0, 0, 1, 9, 0xE0, 0x30) + writes(0, 63) + cmd(0, 0, 4, 0, 0xA0, 0xC6)
+    s += cmd(0, 0, 8, 1, 0xE0, 0xC4) + reads(0, 200) + snap + reads(0, 255)
+    s += cmd(0, 0, 2, 60, 0xE0, 0xC5) + writes(0, 255) + cmd(0, 0, 0, 0, 0xE0, 0xE7)
+    s += cmd(0, 3, 0x45, 0, 0xA0, 0xEF) + cmd(0, 0, 17, 0, 0xA3, 0x91) + srst(0)
+    s += cmd(0, 0, 1, 70, 0xE0, 0x20) + cmd(0, 0, 0, 0, 0xA0, 0xE6) + cmd(0, 0, 0, 0, 0xA0, 0xE5)
+    write("ide", "ata-pio", s)
+
+    # DMA: a PRD table of three entries, reads and writes, a short table.
+    s = bytes([0x01, 128, 0, 0, 0, 0, 0, 9])
+    s += prd(0, 0x2000, 1000, False) + prd(1, 0x4000, 2000, False) + prd(2, 0x8000, 1096, True)
+    s += bm(0, 4, 0x1000, 4) + bm(0, 0, 0x08) + cmd(0, 0, 8, 5, 0xE0, 0xC8) + bm(0, 0, 0x09)
+    s += bytes([7, 2]) + bm(0, 2, 0x04) + bm(0, 0, 0x00) + snap
+    s += bm(0, 0, 0x01) + cmd(0, 0, 8, 20, 0xE0, 0xCA) + bm(0, 0, 0x00)
+    s += prd(0, 0x2000, 0, True) + bm(0, 0, 0x09) + cmd(0, 0, 128, 0, 0xE0, 0xC8) + bm(0, 0, 0)
+    s += prd(0, 0x2000, 512, True) + bm(0, 0, 0x09) + cmd(0, 0, 4, 0, 0xE0, 0xC8) + snap
+    s += bytes([0x0E]) + cmd(0, 0, 1, 0, 0xE0, 0xC8) + bm(0, 0, 0)
+    write("ide", "ata-dma", s)
+
+    # A CD at index 2 (20 sectors): packets by PIO and DMA, media changes.
+    def pkt(cdb, bcl=0x800, dma=False):
+        cdb = bytes(cdb) + bytes(12 - len(cdb))
+        return cmd(1, 1 if dma else 0, 0, (bcl & 0xFFFF) << 8, 0xA0, 0xA0, cdb)
+    s = bytes([0x20, 0, 0, 40, 0, 0, 0, 3]) + srst(1) + cmd(1, 0, 0, 0, 0xA0, 0xA1) + reads(1, 63)
+    s += pkt([0x00]) + pkt([0x12, 0, 0, 0, 36]) + reads(1, 8) + pkt([0x25]) + reads(1, 1)
+    s += pkt([0x28, 0, 0, 0, 0, 2, 0, 0, 3]) + reads(1, 200) + snap + reads(1, 255) + reads(1, 255)
+    s += pkt([0x43, 2, 0, 0, 0, 0, 0, 0, 64]) + reads(1, 10) + pkt([0x43, 0, 2, 0, 0, 0, 1, 0, 64])
+    s += reads(1, 12) + pkt([0x5A, 0, 0x3F, 0, 0, 0, 0, 0, 255]) + reads(1, 16)
+    s += pkt([0x46, 0, 0, 0, 0, 0, 0, 0, 255]) + reads(1, 16) + pkt([0x4A, 1, 0, 0, 0x10, 0, 0, 0, 8])
+    s += reads(1, 2) + bytes([0x2B, 30]) + pkt([0x00]) + pkt([0x03, 0, 0, 0, 18]) + reads(1, 4)
+    s += pkt([0x1E, 0, 0, 0, 1]) + pkt([0x1B, 0, 0, 0, 2]) + bytes([0x2B, 0xC0])
+    s += pkt([0x1E, 0, 0, 0, 0]) + pkt([0x1B, 0, 0, 0, 2]) + pkt([0x1B, 0, 0, 0, 3])
+    s += pkt([0xBE, 0, 0, 0, 0, 1, 0, 0, 2, 0xF8]) + reads(1, 255) + reads(1, 255) + reads(1, 255)
+    s += prd(0, 0x3000, 8192, True) + bm(1, 4, 0x1000, 4) + bm(1, 0, 0x09)
+    s += pkt([0x28, 0, 0, 0, 0, 4, 0, 0, 2], 0, True) + snap + bm(1, 0, 0) + pkt([0xBD, 0, 0, 0, 0, 0, 0, 0, 0, 8])
+    s += reads(1, 2) + bytes([0x2E]) + pkt([0x28, 0, 0, 0, 0, 0, 0, 0, 1]) + reads(1, 255)
+    write("ide", "atapi", s)
+
+    # A disk with a partition table (255 heads: a translated geometry),
+    # LBA48, CHS, hostile sizes, a failing backend.
+    table = bytes([0x80, 1, 1, 0, 0x83, 254, 0xFF, 0xFF]) + struct.pack("<II", 63, 1000) + bytes(48)
+    s = bytes([0x05, 200, 77, 0, 0, 0x02, 1, 5]) + table
+    s += cmd(0, 0, 1, 0, 0xA0, 0xEC) + reads(0, 63) + cmd(0, 0, 0, 0, 0x40, 0x27)
+    s += bytes([0x00 | (1 << 1) << 4, 0]) + bytes([0x00 | (2 << 1) << 4, 1]) + cmd(0, 0, 1, 2, 0x40, 0x24)
+    s += reads(0, 127) + cmd(0, 0, 1, 5, 0xA1, 0x20) + reads(0, 127) + cmd(0, 0, 1, 0, 0xB0, 0x30)
+    s += writes(1, 127) + bytes([0x0E]) + cmd(0, 0, 1, 0, 0xB0, 0xC8)
+    s += cmd(0, 0, 2, 0, 0xE0, 0x40) + bytes([0x0E]) + cmd(0, 0, 2, 0, 0xE0, 0x40) + cmd(0, 0, 1, 0, 0xE0, 0x90)
+    s += snap + bytes([0x0D]) + cmd(0, 0, 1, 0, 0xE0, 0x20) + reads(0, 5) + snap
+    write("ide", "mbr-lba48", s)
 
 
 if __name__ == "__main__":
