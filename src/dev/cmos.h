@@ -81,6 +81,13 @@ struct cmos *cmos_create(struct dev_clock clock, struct sched *sched, struct irq
  * 0x34-0x35 64 KiB blocks above 16 MiB (at most 65535). */
 void cmos_set_memory(struct cmos *cmos, uint64_t ram_bytes);
 
+/* Fills the diskette fields from the drive types (CMOS codes: 0 none,
+ * 1 360K, 2 1.2M, 3 720K, 4 1.44M, 5 2.88M) of drives A and B: 0x10 holds
+ * A in bits 7-4 and B in bits 3-0; the equipment byte 0x14 gets bit 0
+ * (diskettes installed) and bits 7-6 (their number less one), its other
+ * bits kept; then the checksum (0x2E-0x2F), as cmos_set_memory. */
+void cmos_set_floppies(struct cmos *cmos, unsigned type_a, unsigned type_b);
+
 /* Brings PF/AF/UF and IRQ 8 up to now_ns. */
 void cmos_advance(struct cmos *cmos, uint64_t now_ns);
 
