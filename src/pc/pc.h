@@ -29,6 +29,8 @@ struct i8042;
 struct port92;
 struct pci;
 struct fpu_irq;
+struct dma8237;
+struct fdc;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -117,6 +119,9 @@ struct pc {
     struct port92 *port92;
     struct pci *pci;
     struct fpu_irq *fpu_irq;
+    /* ISA DMA and the floppy controller: always there, as in QEMU's pc. */
+    struct dma8237 *dma;
+    struct fdc *fdc;
 
     /* PCI INTx (pc_pci_intx): the level each function's pin drives, for
      * the wired-OR of the functions sharing a PIRQ line. */
