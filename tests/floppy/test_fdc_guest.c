@@ -61,6 +61,7 @@ int main(int argc, char **argv)
     CHECK_EQ(pc->fdc->drv[0].cyl, 0);
     CHECK_EQ(iobus_in(&pc->vm->io, 0x08, 1) & 0x04, 0x04);
     pc_destroy(pc);
+    char_buffer_free(&out);
     block_close(b);
     free(img);
     free(orig);
