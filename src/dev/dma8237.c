@@ -188,6 +188,13 @@ void dma8237_reset(struct dma8237 *d)
     master_clear(&d->c[1]);
 }
 
+void dma8237_bios_setup(struct dma8237 *d)
+{
+    d->c[1].ch[0].mode = DMA_TYPE_CASCADE;
+    d->c[1].mask &= (uint8_t)~1u;
+    dma_run(d);
+}
+
 /* Reads or writes one byte of a 16-bit register through the flip-flop. */
 static uint8_t reg16_read(struct dma8237_ctrl *c, uint16_t v)
 {

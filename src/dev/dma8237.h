@@ -137,6 +137,12 @@ enum dma8237_dir dma8237_direction(const struct dma8237 *d, unsigned ch);
  * reloaded. */
 size_t dma8237_transfer(struct dma8237 *d, unsigned ch, void *buf, size_t len, bool *tc);
 
+/* What a PC BIOS leaves after POST (SeaBIOS's dma_setup): channel 4 in
+ * cascade mode and unmasked, so that channels 0-3 reach the bus.  For a
+ * kernel booted without firmware (-kernel): Linux's drivers program only
+ * their own channel. */
+void dma8237_bios_setup(struct dma8237 *d);
+
 /* The RESET line: as a master clear of both controllers (masks set,
  * command, status, requests and flip-flops cleared); the address, count,
  * mode and page registers keep their values. */

@@ -159,8 +159,10 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
      * CPU at the reset vector, where -bios firmware starts again; without
      * firmware, the -kernel kernel is loaded afresh as QEMU does. */
     vm_reset(pc->vm);
-    if (cfg->kernel_path || cfg->kernel_data)
+    if (cfg->kernel_path || cfg->kernel_data) {
+        dma8237_bios_setup(pc->dma);   /* what firmware would have left */
         return load_kernel(pc->vm, cfg, err, errlen);
+    }
     return 0;
 }
 
@@ -458,6 +460,8 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
     /* Devices start in their reset state; the CPU is at the reset vector,
      * or with a kernel at its entry point. */
     vm_reset(pc->vm);
+    if (kernel)
+        dma8237_bios_setup(pc->dma);   /* what firmware would have left */
     if (kernel && load_kernel(pc->vm, cfg, err, errlen) < 0) {
         pc_destroy(pc);
         return NULL;

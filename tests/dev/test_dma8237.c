@@ -303,6 +303,24 @@ static void test_cascade_mask_disable(void)
     CHECK_EQ(f->calls, 0);
     uint8_t b[4];
     CHECK_EQ(dma8237_transfer(dma, 2, b, 4, NULL), 0);
+
+    /* After a reset nothing reaches the bus until channel 4 cascades;
+     * dma8237_bios_setup does what the BIOS does, and serves the DREQ
+     * that waited. */
+    vm_reset(vm);
+    dma8237_set_dreq(dma, 2, false);
+    f->calls = f->moved = 0;
+    f->want = 16;
+    out(0xD6, 0x00);                   /* channel 4 not in cascade mode */
+    program8(2, 0x10000, 15, 0x46);
+    dma8237_set_dreq(dma, 2, true);
+    out(0xD4, 0x00);                   /* unmasked, but not cascading */
+    CHECK_EQ(f->calls, 0);
+    out(0xD4, 0x04);
+    dma8237_bios_setup(dma);
+    CHECK_EQ(f->calls, 1);
+    CHECK_EQ(f->moved, 16);
+    CHECK_EQ(in(0xDE) & 1, 0);
 }
 
 static void test_16bit_channel(void)
