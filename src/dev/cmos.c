@@ -491,3 +491,20 @@ struct cmos *cmos_create(struct dev_clock clock, struct sched *sched, struct irq
     cmos_reset(c);
     return c;
 }
+
+/* The diskette drive types and the equipment byte (IBM PC/AT Technical
+ * Reference; what QEMU's pc_cmos_init_floppy writes). */
+void cmos_set_floppies(struct cmos *c, unsigned type_a, unsigned type_b)
+{
+    unsigned n = (type_a != 0) + (type_b != 0);
+    c->ram[0x10] = (uint8_t)((type_a & 15) << 4 | (type_b & 15));
+    uint8_t eq = c->ram[0x14] & 0x3E;
+    if (n)
+        eq |= (uint8_t)((n - 1) << 6 | 1);
+    c->ram[0x14] = eq;
+    unsigned sum = 0;
+    for (unsigned i = 0x10; i <= 0x2D; i++)
+        sum += c->ram[i];
+    c->ram[0x2E] = (uint8_t)(sum >> 8);
+    c->ram[0x2F] = (uint8_t)sum;
+}

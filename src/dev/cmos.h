@@ -96,6 +96,13 @@ void cmos_set_memory(struct cmos *cmos, uint64_t below_4g, uint64_t above_4g);
 void cmos_set_byte(struct cmos *cmos, unsigned index, uint8_t value);
 uint8_t cmos_get_byte(const struct cmos *cmos, unsigned index);
 
+/* Fills the diskette fields from the drive types (CMOS codes: 0 none,
+ * 1 360K, 2 1.2M, 3 720K, 4 1.44M, 5 2.88M) of drives A and B: 0x10 holds
+ * A in bits 7-4 and B in bits 3-0; the equipment byte 0x14 gets bit 0
+ * (diskettes installed) and bits 7-6 (their number less one), its other
+ * bits kept; then the checksum (0x2E-0x2F), as cmos_set_memory. */
+void cmos_set_floppies(struct cmos *cmos, unsigned type_a, unsigned type_b);
+
 /* Brings PF/AF/UF and IRQ 8 up to now_ns. */
 void cmos_advance(struct cmos *cmos, uint64_t now_ns);
 

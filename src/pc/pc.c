@@ -9,6 +9,8 @@
 #include "dev/cmos.h"
 #include "dev/debug_exit.h"
 #include "dev/debugcon.h"
+#include "dev/dma8237.h"
+#include "dev/fdc.h"
 #include "dev/fpu_irq.h"
 #include "dev/i8042.h"
 #include "dev/pci.h"
@@ -172,6 +174,7 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
         return -1;
     if (cfg->kernel_path || cfg->kernel_data) {
         firmware_setup(pc);
+        dma8237_bios_setup(pc->dma);   /* what firmware would have left */
         return load_kernel(pc->vm, cfg, err, errlen);
     }
     return 0;
@@ -402,6 +405,21 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
     if (add_ide(pc, cfg, err, errlen) < 0)
         return -1;
 
+    /* The two 8237s, and the 82077AA on IRQ 6 and DMA channel 2 with the
+     * -fda/-drive if=floppy drives (QEMU's pc machine always has the
+     * controller, even with -nodefaults); the CMOS reports the drives. */
+    pc->dma = dma8237_create(pc_guest_mem(vm));
+    if (vm_add_device(vm, DEV(pc->dma), err, errlen) < 0)
+        return -1;
+    pc->fdc = fdc_create(pic_irq_pin(pc->pic, FDC_IRQ));
+    if (vm_add_device(vm, DEV(pc->fdc), err, errlen) < 0)
+        return -1;
+    fdc_connect_dma(pc->fdc, pc->dma, FDC_DMA);
+    for (unsigned i = 0; i < FDC_DRIVES; i++)
+        if (cfg->floppy[i].present)
+            fdc_attach_drive(pc->fdc, i, cfg->floppy[i].block);
+    cmos_set_floppies(pc->cmos, fdc_cmos_type(pc->fdc, 0), fdc_cmos_type(pc->fdc, 1));
+
     if (cfg->has_serial) {
         pc->serial = serial_create("serial0", SERIAL_COM1_BASE, cfg->serial_out);
         if (vm_add_device(vm, DEV(pc->serial), err, errlen) < 0)
@@ -498,8 +516,10 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         pc_destroy(pc);
         return NULL;
     }
-    if (kernel)
+    if (kernel) {
         firmware_setup(pc);
+        dma8237_bios_setup(pc->dma);   /* what firmware would have left */
+    }
     if (kernel && load_kernel(pc->vm, cfg, err, errlen) < 0) {
         pc_destroy(pc);
         return NULL;

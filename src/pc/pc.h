@@ -33,6 +33,8 @@ struct piix3;
 struct piix4_pm;
 struct fw_cfg;
 struct piix_ide;
+struct dma8237;
+struct fdc;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -173,6 +175,9 @@ struct pc {
     struct piix4_pm *pm;       /* 00:01.3: ACPI, PM timer, SMBus */
     struct fw_cfg *fw_cfg;
     struct debugcon *debugcons[PC_MAX_DEBUGCONS];
+    /* ISA DMA and the floppy controller: always there, as in QEMU's pc. */
+    struct dma8237 *dma;
+    struct fdc *fdc;
 
     struct pc_config cfg;      /* as given to pc_create (its pointers are
                                   the caller's and must outlive the board) */

@@ -167,6 +167,50 @@ def tiny_bzimage(code, version=0x020F, setup_sects=1):
     return bytes(setup) + code
 
 
+def fdc_seeds():
+    """fdc: what SeaBIOS and Linux's floppy driver do (see fuzz_fdc.c)."""
+    def fo(reg, v):
+        return bytes([0 | reg << 3, v])
+    def fi(reg):
+        return bytes([1 | reg << 3])
+    def do(port, v):
+        idx = port if port < 16 else port - 0xC0 + 16 if port >= 0xC0 else port - 0x81 + 48
+        return bytes([2, idx, v])
+    def c(k, *p):
+        return bytes([4 | k << 3]) + bytes(p)
+    def burst_in(n):
+        return bytes([7, n])
+    def dma(addr, n, mode):
+        return (do(0x0A, 6) + do(0x0C, 0) + do(0x04, addr & 0xFF) + do(0x04, addr >> 8 & 0xFF)
+                + do(0x0C, 0) + do(0x05, (n - 1) & 0xFF) + do(0x05, (n - 1) >> 8) + do(0x0B, mode)
+                + do(0x81, addr >> 16) + do(0x0A, 2))
+    SPECIFY, RECAL, SIS, SEEK = 17, 15, 16, 19
+    prep = c(SPECIFY, 0xAF, 0x02) + c(RECAL, 0) + c(SIS) + burst_in(2)
+    s = prep + c(SEEK, 4, 1) + c(SIS) + burst_in(2) + dma(0x1000, 2048, 0x46)
+    s += c(3, 4, 1, 1, 17, 2, 20, 0x1B, 0xFF) + burst_in(7) + c(12, 0) + burst_in(7)
+    write("fdc", "bios-read", bytes([0x20]) + s)
+    s = prep + dma(0x2000, 1024, 0x4A) + c(5, 0, 0, 0, 1, 2, 18, 0x1B, 0xFF) + burst_in(7)
+    s += dma(0x3000, 72, 0x4A) + c(14, 4, 2, 18, 0x6C, 0xF6) + burst_in(7)
+    s += c(10, 0x80, 0, 0, 1, 2, 18, 0x1B, 3) + burst_in(7)
+    write("fdc", "write-format-verify", bytes([0x20]) + s)
+    s = c(SPECIFY, 0xAF, 0x03) + c(1, 0, 0, 0, 1, 2, 2, 0x1B, 0xFF) + burst_in(255) + burst_in(255)
+    s += bytes([6, 77]) + burst_in(255) + burst_in(255) + burst_in(20)
+    s += c(4, 0, 0, 0, 3, 2, 3, 0x1B, 0xFF) + bytes([15, 200]) + bytes(range(200))
+    write("fdc", "pio-snapshot", bytes([0x21]) + s)
+    s = fo(2, 0x00) + fo(2, 0x0C) + fi(4) + c(SIS) + burst_in(2) + fo(4, 0x80) + fi(0) + fi(1)
+    s += c(27) + burst_in(1) + c(26) + burst_in(10) + c(22, 0, 0x57, 0x10) + c(25) + burst_in(1)
+    s += fo(2, 0x08) + fo(2, 0x0C) + c(26) + burst_in(10) + c(28) + burst_in(1) + fi(7)
+    write("fdc", "reset-config", bytes([0x00]) + s)
+    s = fo(2, 0x2D) + fo(7, 2) + c(RECAL, 1) + c(SIS) + burst_in(2) + c(SEEK, 1, 39)
+    s += c(SIS) + burst_in(2) + dma(0x4000, 1024, 0x46) + c(3, 5, 39, 1, 8, 2, 9, 0x1B, 0xFF)
+    s += burst_in(7) + bytes([5 | 3 << 3]) + fi(7)
+    write("fdc", "second-drive", bytes([0x33]) + s)
+    s = prep + do(0x0A, 6) + c(4, 0, 0, 0, 1, 2, 18, 0x1B, 0xFF) + bytes([6, 3])
+    s += bytes([5]) + burst_in(7) + bytes([5 | 1 << 3]) + fi(7) + c(SEEK, 0, 2) + fi(7)
+    s += dma(0x0, 512, 0x46) + c(0, 0, 2, 0, 1, 2, 18, 0x1B, 0xFF) + burst_in(7)
+    write("fdc", "readonly-media", bytes([0x28]) + s)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -250,6 +294,8 @@ def main():
     s += u(1, 5, 0) + u(1, 2, 0) + u(0, 3, 0x43) + u(1, 5, 0) + u(6, 4, 0) + u(5, 0, 0x12, 0x34)
     s += u(0, 4, 0x08) + u(1, 6, 0) + u(0, 2, 0x00) + u(2, 0, 3) + b"xyz" + u(7, 0, 0)
     write("uart", "loopback", s)
+
+    fdc_seeds()
 
     # moo: the sample files moo-reader-test writes, and sst-run's side files.
     samples = tempfile.mkdtemp()
