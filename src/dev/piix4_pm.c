@@ -70,6 +70,12 @@ static void update(struct piix4_pm *pm, uint64_t now)
     timer_arm(pm->sched, &pm->timer, want ? ns_at(pm->tmr_overflow) : SCHED_NEVER);
 }
 
+void piix4_pm_power_button(struct piix4_pm *pm)
+{
+    pm->pm1_sts |= PM1_PWRBTN_STS;
+    update(pm, dev_clock_now(&pm->clock));
+}
+
 void piix4_pm_advance(struct piix4_pm *pm, uint64_t now_ns)
 {
     update(pm, now_ns);
