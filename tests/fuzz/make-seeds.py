@@ -340,7 +340,7 @@ def chipset_seeds():
         return bytes([3]) + struct.pack("<I", pa)[:3] + b16.ljust(16, b"\0")[:16]
     def dma(at):
         return bytes([4]) + struct.pack("<I", at)
-    def run(n):                                  # n * 32768 instructions
+    def run(n):                                  # n * 8192 instructions
         return bytes([5, n])
     s = out(0x510, 0, 2) + b"".join(inp(0x511) for _ in range(5))
     s += out(0x510, 0x19, 2) + b"".join(inp(0x511) for _ in range(12)) + inp(0x514, 4)
@@ -365,8 +365,9 @@ def chipset_seeds():
     write("chipset", "pm", s)
     # The PM timer's status and the SCI as guest time passes.
     s = cfg(2, 0x40, 0xB001, 4) + cfg(2, 0x80, 1) + out(0xB2, 0xF1) + out(("pm", 2), 1, 2)
-    s += run(63) + inp(("pm", 0), 2) + run(63) + inp(("pm", 8), 4) + out(("pm", 0), 1, 2)
-    s += run(40) + out(0x4D1, 0x02) + inp(("pm", 0), 2) + out(0xB2, 0xF0) + run(63)
+    s += run(63) + run(63) + inp(("pm", 0), 2) + run(63) + run(63) + inp(("pm", 8), 4)
+    s += run(63) + inp(("pm", 0), 2) + out(("pm", 0), 1, 2) + run(40) + out(0x4D1, 0x02)
+    s += inp(("pm", 0), 2) + out(0xB2, 0xF0) + run(63)
     write("chipset", "pm-timer", s)
 
 
