@@ -20,10 +20,12 @@
  *                  (a FWCfgDmaAccess, or anything)
  *   kind % 6 == 4  DMA: the descriptor address (4 bytes) written to
  *                  0x514/0x518 as SeaBIOS does
- *   kind % 6 == 5  time: the CPU runs (byte & 63) * 8192 instructions
- *                  (up to 0.5 s of guest time), timers firing on the way;
- *                  at most 3 M in all per input (3 s: the PM timer's bit
- *                  23 changes every 2.34 s), so that an input stays fast
+ *   kind % 6 == 5  time: the CPU runs (byte & 63) * 4096 instructions
+ *                  (up to 0.26 s of guest time), timers firing on the way;
+ *                  at most 1 M in all per input, so that an input stays
+ *                  fast under the sanitizers (the PM timer's bit 23
+ *                  changes every 2.34 s, and guest time goes on from one
+ *                  input to the next: some inputs see it change)
  *
  * A port selector picks a port of the surface (or, for values past the
  * list, an offset into the PM or SMBus window where the guest put them).
@@ -161,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pci_config_write(pc->pci, pmf, PIIX4_PMREGMISC, 1, 1);
     static const uint32_t fns[4] = { 0x0000, 0x0800, 0x0B00, 0x1000 };
     struct fz in = { data, size };
-    uint64_t time_left = 3000000;
+    uint64_t time_left = 1000000;
     while (fz_left(&in)) {
         uint8_t kind = fz_u8(&in);
         switch (kind % 6) {
@@ -207,7 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 5: {
-            uint64_t steps = (uint64_t)(fz_u8(&in) & 63) * 8192;
+            uint64_t steps = (uint64_t)(fz_u8(&in) & 63) * 4096;
             if (steps > time_left)
                 steps = time_left;
             time_left -= steps;

@@ -340,7 +340,7 @@ def chipset_seeds():
         return bytes([3]) + struct.pack("<I", pa)[:3] + b16.ljust(16, b"\0")[:16]
     def dma(at):
         return bytes([4]) + struct.pack("<I", at)
-    def run(n):                                  # n * 8192 instructions
+    def run(n):                                  # n * 4096 instructions
         return bytes([5, n])
     s = out(0x510, 0, 2) + b"".join(inp(0x511) for _ in range(5))
     s += out(0x510, 0x19, 2) + b"".join(inp(0x511) for _ in range(12)) + inp(0x514, 4)
