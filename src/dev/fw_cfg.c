@@ -26,7 +26,7 @@ static uint32_t bswap32(uint32_t v)
 
 /* The item a selector value reaches, or NULL for none (QEMU's
  * FW_CFG_INVALID, and keys past the last file slot). */
-static struct fw_cfg_item *item_of(struct fw_cfg *f, uint16_t key)
+static const struct fw_cfg_item *item_of(const struct fw_cfg *f, uint16_t key)
 {
     if (key == FW_CFG_INVALID || (key & FW_CFG_ENTRY_MASK) >= FW_CFG_MAX_KEYS)
         return NULL;
@@ -35,7 +35,7 @@ static struct fw_cfg_item *item_of(struct fw_cfg *f, uint16_t key)
 
 const struct fw_cfg_item *fw_cfg_item(const struct fw_cfg *f, uint16_t key)
 {
-    return item_of((struct fw_cfg *)f, key);
+    return item_of(f, key);
 }
 
 static void select_key(struct fw_cfg *f, uint16_t key)

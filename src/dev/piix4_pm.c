@@ -37,27 +37,43 @@ static uint64_t next_overflow(uint64_t ticks)
     return (ticks + 0x800000u) & ~(uint64_t)0x7FFFFF;
 }
 
-/* PM1a_STS as read at now: the timer's bit latched when its time came. */
+/* PM1a_STS at now: TMR_STS is up once its time has come. */
+static uint16_t sts_at(const struct piix4_pm *pm, uint64_t now)
+{
+    return (uint16_t)(pm->pm1_sts | (ticks_at(now) >= pm->tmr_overflow ? PM1_TMR_STS : 0));
+}
+
+/* ... and latched there, as a read sees it. */
 static uint16_t pm1_sts(struct piix4_pm *pm, uint64_t now)
 {
-    if (ticks_at(now) >= pm->tmr_overflow)
-        pm->pm1_sts |= PM1_TMR_STS;
-    return pm->pm1_sts;
+    return pm->pm1_sts = sts_at(pm, now);
+}
+
+/* The SCI's level for status `sts`. */
+static bool sci_for(const struct piix4_pm *pm, uint16_t sts)
+{
+    return (pm->pm1_cnt & PM1_SCI_EN) &&
+           ((sts & pm->pm1_en & (PM1_RTC_EN | PM1_PWRBTN_EN | PM1_GBL_EN | PM1_TMR_EN)) ||
+            (pm->gpe_sts & pm->gpe_en));
 }
 
 /* The SCI's level and the overflow timer, from the registers at now. */
 static void update(struct piix4_pm *pm, uint64_t now)
 {
     uint16_t sts = pm1_sts(pm, now);
-    bool level = (pm->pm1_cnt & PM1_SCI_EN) &&
-                 ((sts & pm->pm1_en & (PM1_RTC_EN | PM1_PWRBTN_EN | PM1_GBL_EN | PM1_TMR_EN)) ||
-                  (pm->gpe_sts & pm->gpe_en));
+    bool level = sci_for(pm, sts);
     if (level != pm->sci_level) {
         pm->sci_level = level;
         irq_pin_set(&pm->sci, level);
     }
     bool want = (pm->pm1_en & PM1_TMR_EN) && !(sts & PM1_TMR_STS);
     timer_arm(pm->sched, &pm->timer, want ? ns_at(pm->tmr_overflow) : SCHED_NEVER);
+}
+
+void piix4_pm_power_button(struct piix4_pm *pm)
+{
+    pm->pm1_sts |= PM1_PWRBTN_STS;
+    update(pm, dev_clock_now(&pm->clock));
 }
 
 void piix4_pm_advance(struct piix4_pm *pm, uint64_t now_ns)
@@ -272,7 +288,11 @@ static void piix4_pm_reset(struct device *d)
 static void piix4_pm_save(const struct device *d, struct state_out *out)
 {
     const struct piix4_pm *pm = container_of(d, const struct piix4_pm, dev);
-    state_put_u16(out, pm->pm1_sts);
+    /* The state as of now: a timer status whose time has come is up, and
+     * the SCI as it then is (what the next access or the timer would
+     * make of it), so that a load and a save give these bytes again. */
+    uint16_t sts = sts_at(pm, dev_clock_now(&pm->clock));
+    state_put_u16(out, sts);
     state_put_u16(out, pm->pm1_en);
     state_put_u16(out, pm->pm1_cnt);
     state_put_u64(out, pm->tmr_overflow);
@@ -281,7 +301,7 @@ static void piix4_pm_save(const struct device *d, struct state_out *out)
     state_put_u8(out, pm->apmc);
     state_put_u8(out, pm->apms);
     pm_smbus_save(&pm->smb, out);
-    state_put_bool(out, pm->sci_level);
+    state_put_bool(out, sci_for(pm, sts));
 }
 
 static int piix4_pm_load(struct device *d, struct state_in *in, bool commit)

@@ -98,6 +98,11 @@ struct piix4_pm *piix4_pm_create(struct pci *pci, unsigned dev, unsigned fn,
 /* The PM timer's 24-bit count at guest time now_ns. */
 uint32_t piix4_pm_timer(const struct piix4_pm *pm, uint64_t now_ns);
 
+/* The power button (QEMU's system_powerdown): PWRBTN_STS, and the SCI if
+ * the guest enabled PWRBTN_EN and SCI_EN.  An ACPI guest then powers off
+ * by itself (S5); one without ACPI ignores it. */
+void piix4_pm_power_button(struct piix4_pm *pm);
+
 /* Brings TMR_STS and the SCI up to now_ns (the timer's callback; tests
  * without a scheduler call it). */
 void piix4_pm_advance(struct piix4_pm *pm, uint64_t now_ns);

@@ -69,10 +69,9 @@ static void cmd_system_reset(struct vmctl *ctl, const char *args, FILE *out)
 
 static void cmd_system_powerdown(struct vmctl *ctl, const char *args, FILE *out)
 {
-    (void)ctl;
     (void)args;
-    fputs("system_powerdown: this machine has no ACPI yet: the guest cannot be asked "
-          "to power down (use quit)\n", out);
+    if (vmctl_system_powerdown(ctl) < 0)
+        fputs("system_powerdown: this machine has no ACPI power button\n", out);
 }
 
 /* savevm FILE / loadvm FILE: QEMU takes a tag inside a disk image; plex86
@@ -215,7 +214,7 @@ const struct monitor_cmd monitor_cmds[] = {
     { "stop", NULL, "", "stop emulation", cmd_stop },
     { "cont", "c", "", "resume emulation", cmd_cont },
     { "system_reset", NULL, "", "reset the system", cmd_system_reset },
-    { "system_powerdown", NULL, "", "send system power down event (needs ACPI: not yet)",
+    { "system_powerdown", NULL, "", "send system power down event",
       cmd_system_powerdown },
     { "savevm", NULL, "FILE", "save the whole machine's state to FILE", cmd_savevm },
     { "loadvm", NULL, "FILE", "restore the machine's state from FILE", cmd_loadvm },

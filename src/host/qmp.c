@@ -190,10 +190,12 @@ static void qmp_system_reset(struct qmp *q, const cJSON *a, struct qmp_result *r
 
 static void qmp_system_powerdown(struct qmp *q, const cJSON *a, struct qmp_result *r)
 {
-    (void)q;
-    if (only_args(a, no_args, r))
-        fail(r, "GenericError", "%s",
-             "system_powerdown: this machine has no ACPI yet (use quit)");
+    if (!only_args(a, no_args, r))
+        return;
+    if (vmctl_system_powerdown(q->ctl) < 0)
+        fail(r, "GenericError", "%s", "system_powerdown: this machine has no ACPI power button");
+    else
+        r->ret = cJSON_CreateObject();
 }
 
 static void human_monitor_command(struct qmp *q, const cJSON *args, struct qmp_result *r)

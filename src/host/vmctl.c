@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "dev/piix4_pm.h"
 #include "pc/pc.h"
 #include "machine/vm.h"
 
@@ -39,6 +40,15 @@ void vmctl_quit(struct vmctl *ctl)
 {
     ctl->quit = true;
     vm_request_exit(ctl->pc->vm, VM_EXIT_QUIT, 0);
+}
+
+int vmctl_system_powerdown(struct vmctl *ctl)
+{
+    if (!ctl->pc->pm)
+        return -1;
+    piix4_pm_power_button(ctl->pc->pm);
+    vmctl_emit(ctl, "POWERDOWN", NULL);
+    return 0;
 }
 
 void vmctl_system_reset(struct vmctl *ctl, const char *reason)

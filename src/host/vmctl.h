@@ -43,6 +43,11 @@ void vmctl_quit(struct vmctl *ctl);
  * (a RESET event with "guest": false and `reason`). */
 void vmctl_system_reset(struct vmctl *ctl, const char *reason);
 
+/* Presses the ACPI power button (the PIIX4's PWRBTN_STS), as QEMU's
+ * system_powerdown does, with a POWERDOWN event.  Returns 0, or -1 when
+ * the board has no power-management function. */
+int vmctl_system_powerdown(struct vmctl *ctl);
+
 /* Sends an event to QMP clients; `data_json` may be NULL. */
 void vmctl_emit(struct vmctl *ctl, const char *name, const char *data_json);
 

@@ -356,13 +356,14 @@ static int add_ide(struct pc *pc, const struct pc_config *cfg, char *err, size_t
 }
 
 /* --- the wiring ----------------------------------------------------------
- * The PC/AT core every guest expects (QEMU's "pc" machine): two cascaded
- * 8259As driving the CPU's INTR, the 8254 on IRQ 0, the MC146818 RTC on
- * IRQ 8 with the memory size in its NVRAM, the 8042 on IRQ 1 and 12 with
- * A20 and RESET, port 0x92 (A20, RESET), the PCI bus with its host bridge
- * and 0xCF9 (RESET), the x87's FERR# on IRQ 13 (port 0xF0), the PIIX3 IDE
- * on IRQ 14 and 15; then COM1 on IRQ 4, the debug console, debug-exit and
- * POST.
+ * The PC/AT core every guest expects (QEMU's "pc" machine): two cascaded 8259As driving the CPU's INTR, the 8254 on IRQ
+ * 0, the MC146818 RTC on IRQ 8, the 8042 on IRQ 1 and 12 with A20 and
+ * RESET, port 0x92 (A20, RESET), the PCI bus with its host bridge (PAM
+ * through vm_set_shadow) and 0xCF9 (RESET), the PIIX3 ISA bridge (PIRQ
+ * routing), the PIIX4 PM function (SCI on IRQ 9, power-off) and fw_cfg,
+ * with the NVRAM filled (pc_chipset.c), the x87's FERR# on IRQ 13 (port
+ * 0xF0), the PIIX3 IDE on IRQ 14 and 15, the 8237 pair and the floppy
+ * controller; then COM1 on IRQ 4, the debug consoles, debug-exit and POST.
  * vm_add_device claims each device's ports and names both devices of a
  * clash. */
 static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,

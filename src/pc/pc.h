@@ -206,8 +206,9 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
  * that build a machine by hand use the same): the CPU's INTR input, the
  * A20 gate (set and read back), the RESET request (stops the VM with
  * VM_EXIT_RESET), the debug-exit request (VM_EXIT_GUEST_EXIT with
- * debug_exit_status(value)), the port bus and memory map for PCI BARs,
- * and the CPU's INTA cycle and FERR# output. */
+ * debug_exit_status(value)), the port bus and memory map for PCI BARs and
+ * the PAM registers' shadow RAM (vm_set_shadow), and the CPU's INTA cycle
+ * and FERR# output. */
 struct signal_line pc_intr_line(struct vm *vm);
 struct signal_line pc_a20_line(struct vm *vm);
 struct signal_request pc_reset_request(struct vm *vm);

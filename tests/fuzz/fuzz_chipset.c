@@ -5,18 +5,27 @@
  * SMBBA, DEVACTB...), the PM I/O block wherever the guest put it, GPE0,
  * APM, the SMBus, the ELCR.
  *
- * One board (pc_create: 2 MiB of RAM, a 64 KiB firmware image in memory),
- * reused: per input the VM is reset.  The input is a list of operations,
- * one byte of kind then its operands:
+ * One board (pc_create: 2 MiB of RAM, a 64 KiB firmware image of
+ * `jmp $`), reused: per input the VM is reset.  Guest time is -icount's
+ * (1 us per instruction), so it moves only when the input runs the CPU:
+ * a run is deterministic, and the PM timer's events happen where the
+ * input puts them.  The input is a list of operations, one byte of kind
+ * then its operands:
  *
- *   kind % 5 == 0  out: port selector (1 byte), size (1), value (4)
- *   kind % 5 == 1  in:  port selector, size
- *   kind % 5 == 2  config write: function (1: host, ISA, PM, none),
+ *   kind % 6 == 0  out: port selector (1 byte), size (1), value (4)
+ *   kind % 6 == 1  in:  port selector, size
+ *   kind % 6 == 2  config write: function (1: host, ISA, PM, none),
  *                  register (1), size (1), value (4)
- *   kind % 5 == 3  guest RAM: address (3 bytes, below 2 MiB), 16 bytes
+ *   kind % 6 == 3  guest RAM: address (3 bytes, below 2 MiB), 16 bytes
  *                  (a FWCfgDmaAccess, or anything)
- *   kind % 5 == 4  DMA: the descriptor address (4 bytes) written to
+ *   kind % 6 == 4  DMA: the descriptor address (4 bytes) written to
  *                  0x514/0x518 as SeaBIOS does
+ *   kind % 6 == 5  time: the CPU runs (byte & 63) * 4096 instructions
+ *                  (up to 0.26 s of guest time), timers firing on the way;
+ *                  at most 1 M in all per input, so that an input stays
+ *                  fast under the sanitizers (the PM timer's bit 23
+ *                  changes every 2.34 s, and guest time goes on from one
+ *                  input to the next: some inputs see it change)
  *
  * A port selector picks a port of the surface (or, for values past the
  * list, an offset into the PM or SMBus window where the guest put them).
@@ -50,10 +59,13 @@ static void setup(void)
     if (pc)
         return;
     static uint8_t bios[0x10000];
-    memset(bios, 0xF4, sizeof(bios));
+    for (size_t i = 0; i < sizeof(bios); i += 2) {
+        bios[i] = 0xEB;            /* jmp $, also at the reset vector */
+        bios[i + 1] = 0xFE;
+    }
     struct pc_config cfg = {
         .ram_mb = 2, .cpu_level = CPU_486, .bios_data = bios, .bios_size = sizeof(bios),
-        .has_serial = true, .nographic = true,
+        .has_serial = true, .nographic = true, .icount = true, .icount_shift = 10,
     };
     char err[256];
     pc = pc_create(&cfg, err, sizeof(err));
@@ -151,9 +163,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pci_config_write(pc->pci, pmf, PIIX4_PMREGMISC, 1, 1);
     static const uint32_t fns[4] = { 0x0000, 0x0800, 0x0B00, 0x1000 };
     struct fz in = { data, size };
+    uint64_t time_left = 1000000;
     while (fz_left(&in)) {
         uint8_t kind = fz_u8(&in);
-        switch (kind % 5) {
+        switch (kind % 6) {
         case 0: {
             uint16_t port = pick_port(fz_u8(&in));
             unsigned sz = pick_size(fz_u8(&in));
@@ -193,6 +206,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             iobus_out(&vm->io, FW_CFG_DMA_PORT, 0, 4);
             iobus_out(&vm->io, FW_CFG_DMA_PORT + 4,
                       at >> 24 | (at >> 8 & 0xFF00) | (at << 8 & 0xFF0000) | at << 24, 4);
+            break;
+        }
+        case 5: {
+            uint64_t steps = (uint64_t)(fz_u8(&in) & 63) * 4096;
+            if (steps > time_left)
+                steps = time_left;
+            time_left -= steps;
+            if (steps) {
+                enum vm_exit_reason why = vm_run(vm, steps);
+                FUZZ_CHECK(why == VM_EXIT_INSN_LIMIT || why == VM_EXIT_RESET ||
+                               why == VM_EXIT_POWEROFF,
+                           "a run of jmp $ ended with %s", vm_exit_reason_name(why));
+                vm->exit_reason = VM_EXIT_NONE;
+                vm->cpu.stop_request = false;
+            }
             break;
         }
         }

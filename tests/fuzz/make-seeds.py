@@ -387,6 +387,8 @@ def chipset_seeds():
         return bytes([3]) + struct.pack("<I", pa)[:3] + b16.ljust(16, b"\0")[:16]
     def dma(at):
         return bytes([4]) + struct.pack("<I", at)
+    def run(n):                                  # n * 4096 instructions
+        return bytes([5, n])
     s = out(0x510, 0, 2) + b"".join(inp(0x511) for _ in range(5))
     s += out(0x510, 0x19, 2) + b"".join(inp(0x511) for _ in range(12)) + inp(0x514, 4)
     write("chipset", "fw-cfg-traditional", s)
@@ -408,6 +410,12 @@ def chipset_seeds():
     s += inp(("smb", 0)) + cfg(2, 0x40, 0x601, 4) + inp(("pm", 8), 4)
     s += out(("pm", 4), 0x2000, 2) + out(0xCF9, 0x02)
     write("chipset", "pm", s)
+    # The PM timer's status and the SCI as guest time passes.
+    s = cfg(2, 0x40, 0xB001, 4) + cfg(2, 0x80, 1) + out(0xB2, 0xF1) + out(("pm", 2), 1, 2)
+    s += run(63) + run(63) + inp(("pm", 0), 2) + run(63) + run(63) + inp(("pm", 8), 4)
+    s += run(63) + inp(("pm", 0), 2) + out(("pm", 0), 1, 2) + run(40) + out(0x4D1, 0x02)
+    s += inp(("pm", 0), 2) + out(0xB2, 0xF0) + run(63)
+    write("chipset", "pm-timer", s)
 
 
 def ide_seeds():

@@ -12,6 +12,10 @@ usage: test_seabios.py MODE PLEX86
   bootmenu  -boot menu=on: "Press ESC for boot menu.", ESC on the serial
             input, the menu with the entry of an -option-rom, a choice,
             and the same serial bytes as QEMU given the same keys.
+  snapshot  under -icount, -savevm-at N then -loadvm at points spread
+            over the whole boot (before, during and after SeaBIOS shadows
+            itself and reads fw_cfg): the resumed run prints exactly the
+            rest of the serial output and of the debug log.
 
 Exit status: 0 pass, 1 fail, 77 skip (no SeaBIOS).  QEMU's parts are left
 out, with a note, where qemu-system-i386 is not installed.
@@ -294,14 +298,53 @@ def bootmenu(plex86):
         shutil.rmtree(tmp)
 
 
+# --- snapshot ----------------------------------------------------------------
+
+def snapshot(plex86):
+    tmp = tempfile.mkdtemp(prefix="plex86-seabios-")
+    try:
+        def run(name, extra):
+            log = os.path.join(tmp, name + ".log")
+            g = Guest([plex86, "-nographic", "-icount", "shift=0", "-d", "exit"] +
+                      debug_args(log) + extra)
+            status, err = g.finish()
+            return status, g.out, open(log, "rb").read(), err
+        status, serial, log, err = run("whole", [])
+        m = re.search(r"after (\d+) instructions", err)
+        check(status == 0 and m is not None, "the whole run ends (status %s)" % status)
+        if not m:
+            print(err)
+            return
+        total = int(m.group(1))
+        snap = os.path.join(tmp, "s.snap")
+        for frac in (0.002, 0.005, 0.01, 0.02, 0.05, 0.2, 0.5, 0.9):
+            at = int(total * frac)
+            s1, serial1, log1, _ = run("save", ["-savevm-at", "%d,%s" % (at, snap)])
+            check(s1 == 0 and serial1 == serial and log1 == log,
+                  "step %d: the run that saves is the whole run" % at)
+            s2, serial2, log2, err2 = run("load", ["-loadvm", snap])
+            ok = (s2 == 0 and serial.endswith(serial2) and log.endswith(log2) and
+                  len(log2) > 0)
+            check(ok, "step %d: -loadvm prints the rest: %d of %d serial bytes, %d of %d "
+                  "log bytes" % (at, len(serial2), len(serial), len(log2), len(log)))
+            if not ok:
+                print(err2)
+                show("resumed serial", serial2)
+                show("resumed log", log2[:2000])
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("banner", "debuglog", "bootmenu"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("banner", "debuglog", "bootmenu",
+                                                 "snapshot"):
         print(__doc__)
         return 2
     if not os.path.exists(SEABIOS):
         print("skip: %s is missing (package seabios)" % SEABIOS)
         return 77
-    {"banner": banner, "debuglog": debuglog, "bootmenu": bootmenu}[sys.argv[1]](sys.argv[2])
+    {"banner": banner, "debuglog": debuglog, "bootmenu": bootmenu,
+     "snapshot": snapshot}[sys.argv[1]](sys.argv[2])
     if failures:
         print("%d failed" % len(failures))
         return 1
