@@ -266,7 +266,8 @@ def menu_session(argv):
         ok = g.read_until(b"\r\n", timeout=10) or True
         g.read_until(b"\n", timeout=2)
         g.send(b"1")
-        ok = g.read_until(b"No bootable device.")
+        # The whole line: the run is stopped there, and the bytes compared.
+        ok = g.read_until(b"No bootable device.\r\n")
         steps.append(("a boot from the chosen entry, to the end", ok))
     g.stop()
     return g, steps
