@@ -18,6 +18,7 @@
 #include "cpu/mmu.h"
 #include "dev/serial.h"
 #include "engine/engine.h"
+#include "host/drive_stats.h"
 #include "host/version.h"
 #include "pc/hostfile.h"
 #include "pc/pc.h"

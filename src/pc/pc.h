@@ -37,8 +37,9 @@ struct fpu_irq;
  * mode BIOS runs (0xE0000-0xFFFFF: the "isa-bios" alias in QEMU). */
 #define PC_BIOS_LOW_MAX (128u << 10)
 
-/* Disk images one board can have attached (IDE: four drives). */
-#define PC_MAX_IMAGES 4
+/* Disk images one board can have attached (IDE: four drives; floppy:
+ * two). */
+#define PC_MAX_IMAGES 6
 
 struct pc_config {
     uint32_t ram_mb;
