@@ -32,6 +32,10 @@ extern const struct block_driver block_raw_driver;
 extern const struct block_driver block_qcow2_driver;
 extern const struct block_driver block_overlay_driver;
 
+/* Makes a message one line whatever the names it quotes hold (a backing
+ * file's name comes from the image): control characters become '?'. */
+void block_one_line(char *s);
+
 /* The meta of a block a backend here made, else NULL. */
 struct block_meta *block_meta_of(const struct block *b);
 

@@ -75,6 +75,13 @@ const char *block_probe_format(const uint8_t *buf, size_t len)
     return NULL;
 }
 
+void block_one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 struct block_meta *block_meta_of(const struct block *b)
 {
     if (!b || (b->drv != &block_raw_driver && b->drv != &block_qcow2_driver &&
@@ -172,15 +179,20 @@ struct block *block_open(const struct block_options *o, char *err, size_t errlen
     bool cdrom = o->media == BLOCK_MEDIA_CDROM;
     bool guest_ro = o->read_only || cdrom;
     struct block *b = block_open_image(o, 0, err, errlen);
-    if (!b)
+    if (!b) {
+        block_one_line(err);
         return NULL;
+    }
     /* The image is open read-only under -snapshot; the overlay takes the
      * guest's writes (none for a read-only drive: it needs no overlay). */
     struct block_meta *m = block_meta_of(b);
-    if (o->snapshot && !guest_ro)
-        b = block_overlay_new(b, false, err, errlen);
-    else if (guest_ro)
+    if (guest_ro) {
         b->read_only = true;
+    } else if (o->snapshot) {
+        b = block_overlay_new(b, false, err, errlen);
+        if (!b)
+            block_one_line(err);
+    }
     if (b && m && m->probed && !block_is_read_only(b) && !o->snapshot && o->warn)
         fprintf(o->warn,
                 "plex86: WARNING: Image format was not specified for '%s' and probing "
@@ -225,7 +237,10 @@ int block_commit(struct block *b, uint64_t *bytes, char *err, size_t errlen)
                  b ? block_name(b) : "(none)");
         return -ENOTSUP;
     }
-    return block_overlay_commit(b, bytes, err, errlen);
+    int rc = block_overlay_commit(b, bytes, err, errlen);
+    if (rc < 0)
+        block_one_line(err);
+    return rc;
 }
 
 bool block_write_cache_enabled(const struct block *b)

@@ -116,6 +116,9 @@ static int get_l2(struct qcow2 *q, uint64_t offset, const uint64_t **table)
     }
     size_t n = (size_t)q->cluster_size / 8;
     victim->offset = 0;
+    /* Tables are made on first use: most images never fill the cache. */
+    if (!victim->table && !(victim->table = malloc((size_t)q->cluster_size)))
+        return -ENOMEM;
     int rc = file_read(q, offset, victim->table, (size_t)q->cluster_size);
     if (rc < 0)
         return -EIO;
@@ -168,6 +171,16 @@ static int inflate_cluster(struct qcow2 *q, uint64_t entry)
         csize = flen - coff;
     if (csize > q->zin_size)
         return -EIO;
+    if (!q->zin) {
+        q->zin = malloc(q->zin_size);
+        q->zout = malloc((size_t)q->cluster_size);
+        if (!q->zin || !q->zout) {
+            free(q->zin);
+            free(q->zout);
+            q->zin = q->zout = NULL;
+            return -ENOMEM;
+        }
+    }
     int rc = block_read(q->file, coff, q->zin, (size_t)csize);
     if (rc < 0)
         return -EIO;
@@ -514,23 +527,15 @@ struct block *block_qcow2_new(struct block *file, const char *name, const char *
     }
     for (uint32_t i = 0; i < hd.l1_size; i++)
         q->l1[i] = be64((const uint8_t *)&q->l1[i]);
-    /* A few L2 tables (up to 4 MiB) and the buffers for one compressed
-     * cluster: its compressed size is at most two clusters. */
+    /* A few L2 tables (up to 4 MiB), and for one compressed cluster
+     * buffers of two clusters (its compressed size is at most that) and
+     * one, all made on first use. */
     q->nl2 = (unsigned)(L2_CACHE_BYTES / q->cluster_size);
     if (q->nl2 < 1)
         q->nl2 = 1;
     if (q->nl2 > MAX_L2_SLOTS)
         q->nl2 = MAX_L2_SLOTS;
     q->zin_size = (size_t)q->cluster_size * 2;
-    q->zin = malloc(q->zin_size);
-    q->zout = malloc((size_t)q->cluster_size);
-    bool ok = q->zin && q->zout;
-    for (unsigned i = 0; ok && i < q->nl2; i++)
-        ok = (q->l2[i].table = malloc((size_t)q->cluster_size)) != NULL;
-    if (!ok) {
-        bad(err, errlen, name, "out of memory");
-        goto fail;
-    }
     q->meta = (struct block_meta){ .format = "qcow2", .cache = o->cache, .write_cache = true };
     if (hd.backing_offset || hd.backing_size) {
         if (hd.backing_size == 0 || hd.backing_size > MAX_BACKING_NAME ||
@@ -571,5 +576,8 @@ struct block *block_qcow2_open_block(struct block *file, const char *name, char 
                                      size_t errlen)
 {
     struct block_options o = { .read_only = true };
-    return block_qcow2_new(file, name, NULL, &o, 0, err, errlen);
+    struct block *b = block_qcow2_new(file, name, NULL, &o, 0, err, errlen);
+    if (!b)
+        block_one_line(err);
+    return b;
 }
