@@ -205,6 +205,9 @@ bad "plex86 reads qcow2 images but does not write them" -bios "$ROM" -hda "$TMP/
 # only the error.
 bad "-hdb $TMP/missing.img: No such file" -bios "$ROM" -hda "$TMP/disk.img" -hdb "$TMP/missing.img"
 bad "-hdb $TMP/disk.img: Failed to get \"write\" lock: the image is in use by this plex86" -bios "$ROM" -drive "file=$TMP/disk.img,format=raw" -hdb "$TMP/disk.img"
+# A drive that opens well, then a firmware that does not: the probe's
+# warning waits for a machine that starts, so still one line.
+bad "$TMP/missing.rom: No such file or directory" -bios "$TMP/missing.rom" -hda "$TMP/disk.img"
 # In use by another plex86: refused, the holder named.
 "$PLEX86" -bios "$ROM" -serial null -drive "file=$TMP/disk.img,format=raw" </dev/null >/dev/null 2>&1 &
 holder=$!

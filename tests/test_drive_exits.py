@@ -284,6 +284,35 @@ class Test:
         self.exit_case("internal error (reboot fails)", ["-kernel", kernel, "-S"],
                        reset_without_kernel, 4)
 
+    def probed(self):
+        """-hda without format=: QEMU's warning, once, and the guard on
+        sector 0."""
+        image = self.image("probed.img")
+        run = Run(self, ["-bios", self.spin], image, drive="file=%s" % image)
+        try:
+            r = run.hmp.cmd('qemu-io ide0-hd0 "write -P 0x51 512 512"')
+            check("wrote 512/512" in r, "probed: a plain write: %r" % r)
+            # "QFI\xfb" with version 0 is no header; version 3 makes one:
+            # refused.
+            for i, byte in enumerate([0x51, 0x46, 0x49, 0xFB]):
+                r = run.hmp.cmd('qemu-io ide0-hd0 "write -P 0x%x %d 1"' % (byte, i))
+                check("wrote 1/1" in r, "probed: magic byte %d: %r" % (i, r))
+            r = run.hmp.cmd('qemu-io ide0-hd0 "write -P 3 7 1"')
+            check("write failed: Operation not permitted" in r,
+                  "probed: sector 0 became a qcow2 header: %r" % r)
+            run.hmp.send("quit")
+        except Exception as e:
+            check(False, "probed: %r" % e)
+        status, err = run.wait()
+        check(status == 0, "probed: exit status %s" % status)
+        want = ("plex86: WARNING: Image format was not specified for '%s' and probing "
+                "guessed raw." % image)
+        check(err.count(want) == 1 and "write operations on block 0 will be restricted" in err,
+              "probed: the warning: %r" % err)
+        check(self.read(image, 0, 8) == b"QFI\xfb\0\0\0\0",
+              "probed: sector 0 holds %r" % self.read(image, 0, 8))
+        print("ok: a probed raw image")
+
     def snapshot(self):
         image = self.image("snap.img")
         run = Run(self, ["-bios", self.spin, "-nographic", "-snapshot"], image, tty=True)
@@ -390,6 +419,7 @@ def main():
     t = Test(sys.argv[1], sys.argv[2], sys.argv[3])
     try:
         t.exits()
+        t.probed()
         t.snapshot()
         t.info()
     finally:

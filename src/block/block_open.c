@@ -167,6 +167,8 @@ struct block *block_open_image(const struct block_options *o, unsigned depth, ch
         block_close(b);
         return NULL;
     }
+    if (b)
+        block_meta_of(b)->probed = probed;
     return b;
 }
 

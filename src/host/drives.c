@@ -25,8 +25,7 @@ static void close_all(struct drives *dv)
     }
 }
 
-int drives_open(struct drives *dv, const struct cli_options *o, FILE *warn, char *err,
-                size_t errlen)
+int drives_open(struct drives *dv, const struct cli_options *o, char *err, size_t errlen)
 {
     *dv = (struct drives){ 0 };
     /* Warnings wait until every drive is open: a failing start-up says
@@ -72,13 +71,21 @@ int drives_open(struct drives *dv, const struct cli_options *o, FILE *warn, char
             return -1;
         }
     }
-    if (held) {
+    if (held)
         fclose(held);
-        if (warn && tlen)
-            fputs(text, warn);
-    }
-    free(text);
+    if (text && tlen)
+        dv->warnings = text;
+    else
+        free(text);
     return 0;
+}
+
+void drives_print_warnings(struct drives *dv, FILE *out)
+{
+    if (dv->warnings)
+        fputs(dv->warnings, out);
+    free(dv->warnings);
+    dv->warnings = NULL;
 }
 
 bool drives_any(const struct drives *dv)
@@ -129,6 +136,8 @@ int drives_close(struct drives *dv, FILE *msg)
 {
     int rc = drives_flush(dv, msg);
     close_all(dv);
+    free(dv->warnings);
+    dv->warnings = NULL;
     return rc;
 }
 

@@ -30,14 +30,17 @@ struct drive {
 /* Indexed like the accounting's `drive` label: IDE 0-3, floppy 4-5. */
 struct drives {
     struct drive d[CLI_DRIVES];
+    char *warnings;            /* held for drives_print_warnings, or NULL */
 };
 
 /* Opens every drive of `o` (with -snapshot applied).  Warnings (a probed
- * raw image, ...) go to `warn`, and only when all drives opened.
- * Returns 0, or -1 with one line in `err` (the option as the user gave
- * it, then why); nothing stays open then. */
-int drives_open(struct drives *dv, const struct cli_options *o, FILE *warn, char *err,
-                size_t errlen);
+ * raw image, cache=none without O_DIRECT, ...) are held back: a start-up
+ * that fails says one line.  Returns 0, or -1 with one line in `err` (the
+ * option as the user gave it, then why); nothing stays open then. */
+int drives_open(struct drives *dv, const struct cli_options *o, char *err, size_t errlen);
+
+/* Prints the warnings held back (once the machine is built). */
+void drives_print_warnings(struct drives *dv, FILE *out);
 
 /* True when some drive has an image. */
 bool drives_any(const struct drives *dv);

@@ -418,7 +418,7 @@ int plex86_run(const struct cli_options *o)
     }
     /* The disk images, before the board (which only reads and writes
      * them) and closed after it, flushed, on every way out. */
-    if (drives_open(&drives, o, stderr, err, sizeof(err)) < 0) {
+    if (drives_open(&drives, o, err, sizeof(err)) < 0) {
         print_error(err);
         close_files(&rf);
         return EXIT_STATUS_USAGE;
@@ -459,6 +459,9 @@ int plex86_run(const struct cli_options *o)
         snprintf(line, sizeof(line), "-loadvm: %s", err);
         return startup_failed(&su, line);
     }
+    /* The machine is there: what the drives had to say (QEMU's warning
+     * for a probed raw image ...) is no longer lost in a failed start. */
+    drives_print_warnings(&drives, stderr);
     /* `-serial stdio` takes stdin for COM1; opened after the account's
      * signal handlers, closed before them. */
     struct console *con = NULL;
