@@ -211,7 +211,7 @@ bad "$TMP/missing.rom: No such file or directory" -bios "$TMP/missing.rom" -hda 
 # In use by another plex86: refused, the holder named.
 "$PLEX86" -bios "$ROM" -serial null -drive "file=$TMP/disk.img,format=raw" </dev/null >/dev/null 2>&1 &
 holder=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do
     grep -q "$(stat -c '%i' "$TMP/disk.img") " /proc/locks 2>/dev/null && break
     sleep 0.05
 done

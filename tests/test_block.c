@@ -424,13 +424,14 @@ static void test_qemu_locks(void)
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);
-        execlp("qemu-io", "qemu-io", "-f", "raw", "-c", "sleep 20000", path, (char *)NULL);
+        execlp("qemu-io", "qemu-io", "-f", "raw", "-c", "sleep 300000", path, (char *)NULL);
         _exit(127);
     }
     CHECK(pid > 0);
     a = NULL;
     bool refused = false;
-    for (int i = 0; i < 200 && !refused; i++) {
+    /* qemu-io starts slowly on a loaded machine: up to a minute. */
+    for (int i = 0; i < 2400 && !refused; i++) {
         a = open_raw(path, false, err);
         refused = a == NULL;
         block_close(a);
