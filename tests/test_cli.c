@@ -341,6 +341,8 @@ static void test_drives(void)
         { { "-drive", "=a" }, "an option has no name" },
         { { "-drive", "file=a,id=1x" }, "Parameter 'id' expects an identifier" },
         { { "-drive", "file=a,id=d", "-drive", "file=b,id=d" }, "Duplicate ID 'd' for drive" },
+        { { "-hda", "a", "-drive", "file=b,id=ide0-hd0" }, "Duplicate ID 'ide0-hd0' for drive" },
+        { { "-drive", "file=b,id=ide0-hd1", "-hdb", "a" }, "Duplicate ID 'ide0-hd1' for drive" },
         { { "-drive", "" }, "-drive: empty argument" },
         { { "-hda" }, "-hda: missing argument" },
         { { "-drive", "file=a\nb,foo=1" }, "unknown option 'foo'" },

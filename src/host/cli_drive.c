@@ -229,13 +229,25 @@ static enum cli_result place(struct cli_options *o, struct drive_spec *sp, const
     if (!d->has_file && !d->cdrom)
         FAIL("%s needs an image (file=FILE); only a CD drive may be empty",
              sp->iface == IF_IDE ? "a disk" : "a floppy drive");
-    if (d->id[0]) {
-        for (unsigned i = 0; i < CLI_DRIVES; i++) {
-            const struct cli_drive *x = i < CLI_IDE_DRIVES ? &o->ide[i]
-                                                           : &o->floppy[i - CLI_IDE_DRIVES];
-            if (x->present && !strcmp(x->id, d->id))
-                FAIL("Duplicate ID '%s' for drive", d->id);
-        }
+    /* A drive's name is its id, or QEMU's name for its slot (which is
+     * QEMU's id for it): no two alike. */
+    unsigned pos = sp->iface == IF_IDE ? index : CLI_IDE_DRIVES + index;
+    char mine[CLI_DRIVE_ID_MAX], theirs[CLI_DRIVE_ID_MAX];
+    if (d->id[0])
+        snprintf(mine, sizeof(mine), "%s", d->id);
+    else
+        cli_drive_default_name(pos, d->cdrom, mine, sizeof(mine));
+    for (unsigned i = 0; i < CLI_DRIVES; i++) {
+        const struct cli_drive *x = i < CLI_IDE_DRIVES ? &o->ide[i]
+                                                       : &o->floppy[i - CLI_IDE_DRIVES];
+        if (!x->present)
+            continue;
+        if (x->id[0])
+            snprintf(theirs, sizeof(theirs), "%s", x->id);
+        else
+            cli_drive_default_name(i, x->cdrom, theirs, sizeof(theirs));
+        if (!strcmp(mine, theirs))
+            FAIL("Duplicate ID '%s' for drive", mine);
     }
     d->present = true;
     d->opt = opt;
