@@ -295,6 +295,11 @@ def main():
         ["-bios", "b", "-S", "-qmp", "unix:/tmp/q.sock,server,nowait", "-monitor",
          "unix:/tmp/m.sock,server=on,wait=off"],
         ["-bios", "b", "-serial", "null", "-monitor", "stdio", "-qmp", "unix:x,server"],
+        ["-bios", "b", "-hda", "a.img", "-cdrom", "c.iso", "-fda", "f.img", "-snapshot",
+         "-drive", "file=x,,y.img,if=ide,index=3,media=disk,format=raw,cache=none,id=d1"],
+        ["-kernel", "k", "-drive", "if=ide,index=2,media=cdrom", "-drive",
+         "file=q.qcow2,format=qcow2,readonly=on,bus=0,unit=1,snapshot=off,cache=unsafe",
+         "-drive", "if=floppy,file=f2,unit=1,read-only=yes"],
     ]):
         write("cli", "args-%02d" % i, b"\0".join(a.encode() for a in args))
 
@@ -312,6 +317,13 @@ def main():
          b"info sbe\ninfo stats\nbogus\n"),
         ("hmp-bad", b"\x20x /99999999xw 0\nx /0x 0\nx /4i 0\nx /4xw\nxp /4xw $foo\n"
          b"system_powerdown\nq\n"),
+        ("hmp-drives", b'\x00info block\ninfo block ide1-cd0\nqemu-io ide0-hd0 "write -P 0x41 '
+         b'0 512"\nqemu-io ide0-hd0 "read -P 0x41 0 1k"\nqemu-io ide0-hd0 "read -P 0x42 '
+         b'510 4"\nqemu-io ide1-cd0 "write 0 1"\nqemu-io ide1-cd1 "read 0 1"\n'
+         b'qemu-io ide0-hd0 "flush"\nqemu-io ide0-hd0 "read 0x10000 1"\ncommit all\n'
+         b'commit ide0-hd0\ncommit\nqemu-io nothing "read 0 1"\n'),
+        ("qmp-query-block", b'\x03{"execute":"query-block"}{"execute":"human-monitor-command",'
+         b'"arguments":{"command-line":"qemu-io ide0-hd0 \\"write 0 64k\\""}}'),
     ]:
         write("qmp", fname, data)
 
