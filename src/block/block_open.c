@@ -235,9 +235,14 @@ int block_commit(struct block *b, uint64_t *bytes, char *err, size_t errlen)
         bytes = &dummy;
     *bytes = 0;
     if (!b || b->drv != &block_overlay_driver) {
-        snprintf(err, errlen, "%s: not a -snapshot drive: nothing to commit",
-                 b ? block_name(b) : "(none)");
-        return -ENOTSUP;
+        /* A read-only drive gets no overlay, -snapshot or not: the guest
+         * cannot write to it. */
+        bool ro = b && b->read_only;
+        snprintf(err, errlen, "%s: %s", b ? block_name(b) : "(none)",
+                 ro ? "a read-only drive has no writes to commit"
+                    : "not a -snapshot drive: nothing to commit");
+        block_one_line(err);
+        return ro ? -EROFS : -ENOTSUP;
     }
     int rc = block_overlay_commit(b, bytes, err, errlen);
     if (rc < 0)

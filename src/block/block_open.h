@@ -92,8 +92,9 @@ bool block_get_info(const struct block *b, struct block_info *info);
  * Ctrl-A s), in order, then fdatasync, and empties the overlay; the guest
  * sees no change.  *bytes (may be NULL) gets how much was written.
  * Returns 0; -ENOTSUP for a block without an overlay or on a qcow2 image
- * (plex86 does not write qcow2), -EBUSY when another process has the
- * image open, or another -errno, each with one line in `err`. */
+ * (plex86 does not write qcow2), -EROFS for a read-only drive (it never
+ * has an overlay), -EBUSY when another process has the image open, or
+ * another -errno, each with one line in `err`. */
 int block_commit(struct block *b, uint64_t *bytes, char *err, size_t errlen);
 
 /* The guest-visible write cache (ATA IDENTIFY word 85 bit 5, SET FEATURES
