@@ -183,6 +183,57 @@ bad "-D $TMP: Is a directory" -bios "$ROM" -D "$TMP"
 bad "-serial file:$TMP/no/dir/s" -bios "$ROM" -serial "file:$TMP/no/dir/s"
 bad "-debugcon file:$TMP" -bios "$ROM" -debugcon "file:$TMP"
 
+# Drives (issue 16): bad options, and images that are missing, not regular
+# files, empty, oddly sized, of a format plex86 does not read, or in use.
+head -c 65536 /dev/zero >"$TMP/disk.img"
+bad "-drive file=$TMP/disk.img,foo=bar: unknown option 'foo'" -bios "$ROM" -drive "file=$TMP/disk.img,foo=bar"
+bad "if=virtio is not supported yet" -bios "$ROM" -drive "file=$TMP/disk.img,if=virtio"
+bad "does not support if=ide,bus=2,unit=1" -bios "$ROM" -drive "file=$TMP/disk.img,index=5"
+bad "-cdrom $TMP/disk.img: drive with bus=1, unit=0 (index=2) exists" -bios "$ROM" -hdc "$TMP/disk.img" -cdrom "$TMP/disk.img"
+bad "invalid cache option 'fast'" -bios "$ROM" -drive "file=$TMP/disk.img,cache=fast"
+bad "Parameter 'readonly' expects 'on' or 'off'" -bios "$ROM" -drive "file=$TMP/disk.img,readonly=1"
+bad "a disk needs an image" -bios "$ROM" -drive "if=ide,index=0"
+bad "-hda: missing argument" -bios "$ROM" -hda
+bad "-hda $TMP/missing.img: No such file or directory" -bios "$ROM" -hda "$TMP/missing.img"
+bad "-drive file=$TMP/mis,,sing.img: $TMP/mis,sing.img: No such file or directory" -bios "$ROM" -drive "file=$TMP/mis,,sing.img"
+bad "-hdb $TMP: Is a directory" -bios "$ROM" -hdb "$TMP"
+bad "-cdrom /dev/null: not a regular file" -bios "$ROM" -cdrom /dev/null
+mkfifo "$TMP/fifo.img"
+bad "-hda $TMP/fifo.img: not a regular file" -bios "$ROM" -hda "$TMP/fifo.img"
+rm -f "$TMP/fifo.img"
+: >"$TMP/empty.img"
+bad "$TMP/empty.img: the image is empty" -bios "$ROM" -hda "$TMP/empty.img"
+head -c 1000 /dev/zero >"$TMP/odd.img"
+bad "image size 1000 bytes is not a multiple of 512" -bios "$ROM" -fda "$TMP/odd.img"
+head -c 2560 /dev/zero >"$TMP/odd.iso"
+bad "image size 2560 bytes is not a multiple of 2048" -bios "$ROM" -cdrom "$TMP/odd.iso"
+printf 'KDMV' >"$TMP/x.vmdk"
+head -c 4092 /dev/zero >>"$TMP/x.vmdk"
+bad "looks like a vmdk image" -bios "$ROM" -hda "$TMP/x.vmdk"
+# A qcow2 header with cluster_bits 30.
+{ printf 'QFI\373\000\000\000\003'; head -c 12 /dev/zero; printf '\000\000\000\036'; head -c 4072 /dev/zero; } >"$TMP/bad.qcow2"
+bad "cluster_bits 30 is out of range" -bios "$ROM" -drive "file=$TMP/bad.qcow2,readonly=on"
+bad "plex86 reads qcow2 images but does not write them" -bios "$ROM" -hda "$TMP/bad.qcow2"
+# The second drive fails: no warning about the first one's probed format,
+# only the error.
+bad "-hdb $TMP/missing.img: No such file" -bios "$ROM" -hda "$TMP/disk.img" -hdb "$TMP/missing.img"
+bad "-hdb $TMP/disk.img: Failed to get \"write\" lock: the image is in use by this plex86" -bios "$ROM" -drive "file=$TMP/disk.img,format=raw" -hdb "$TMP/disk.img"
+# A drive that opens well, then a firmware that does not: the probe's
+# warning waits for a machine that starts, so still one line.
+bad "$TMP/missing.rom: No such file or directory" -bios "$TMP/missing.rom" -hda "$TMP/disk.img"
+# In use by another plex86: refused, the holder named.
+"$PLEX86" -bios "$ROM" -serial null -drive "file=$TMP/disk.img,format=raw" </dev/null >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 600); do
+    grep -q "$(stat -c '%i' "$TMP/disk.img") " /proc/locks 2>/dev/null && break
+    sleep 0.05
+done
+bad "Failed to get \"write\" lock: the image is in use by process $holder (plex86)" -bios "$ROM" -drive "file=$TMP/disk.img,format=raw"
+bad "Failed to get shared \"write\" lock: the image is in use by process $holder (plex86)" -bios "$ROM" -cdrom "$TMP/disk.img"
+bad "the image is in use by process $holder (plex86)" -bios "$ROM" -hda "$TMP/disk.img" -snapshot
+kill "$holder"
+wait "$holder" 2>/dev/null
+
 # Snapshots (docs/snapshots.md): -loadvm with a file that is missing, not
 # a regular file, foreign, of another format version or machine, truncated
 # at every section boundary and inside every section, or with a byte

@@ -4,6 +4,7 @@
 #include "check.h"
 #include "cpu/cpu_model.h"
 #include "host/cli.h"
+#include "host/cli_drive.h"
 #include "host/run.h"
 
 /* Parses a NULL-terminated list of arguments (argv[0] is added). */
@@ -306,6 +307,153 @@ static void test_requests(void)
     CHECK(strstr(out, "post") && strstr(out, "exit"));
 }
 
+/* Drives (host/cli_drive.h): QEMU's spellings and its slot rules. */
+static void test_drives(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    CHECK_EQ(PARSE(&o, "-bios", "x"), CLI_RUN);
+    for (int i = 0; i < CLI_IDE_DRIVES; i++)
+        CHECK(!o.ide[i].present);
+    CHECK(!o.floppy[0].present && !o.floppy[1].present && !o.snapshot);
+
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-hda", "a.img", "-hdb", "b,c.img", "-hdc", "c.img",
+                   "-hdd", "d.img", "-fda", "f.img", "-fdb", "g.img", "-snapshot"),
+             CLI_RUN);
+    CHECK_STR(err, "");
+    CHECK(o.ide[0].present && o.ide[0].has_file && !o.ide[0].cdrom);
+    CHECK_STR(o.ide[0].file, "a.img");
+    CHECK_STR(o.ide[1].file, "b,c.img"); /* -hdb takes the name whole */
+    CHECK_STR(o.ide[2].file, "c.img");
+    CHECK_STR(o.ide[3].file, "d.img");
+    CHECK_STR(o.floppy[0].file, "f.img");
+    CHECK_STR(o.floppy[1].file, "g.img");
+    CHECK_EQ(o.ide[0].format, BLOCK_FORMAT_PROBE);
+    CHECK_EQ(o.ide[0].cache, BLOCK_CACHE_WRITEBACK);
+    CHECK(!o.ide[0].read_only && !o.ide[0].snapshot && o.snapshot);
+    CHECK_STR(o.ide[3].opt, "hdd");
+    CHECK_STR(o.ide[3].arg, "d.img");
+
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-cdrom", "cd.iso"), CLI_RUN);
+    CHECK(o.ide[2].present && o.ide[2].cdrom && o.ide[2].has_file);
+    CHECK_STR(o.ide[2].file, "cd.iso");
+    CHECK(!o.ide[0].present);
+
+    /* Every key, QEMU's ",," escape, and the last of a repeated key. */
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-drive",
+                   "file=a,,b.img,if=ide,index=3,media=cdrom,format=qcow2,readonly=on,"
+                   "cache=none,snapshot=on,id=disk1,cache=unsafe"),
+             CLI_RUN);
+    CHECK_STR(err, "");
+    const struct cli_drive *d = &o.ide[3];
+    CHECK(d->present && d->has_file && d->cdrom && d->read_only && d->snapshot);
+    CHECK_STR(d->file, "a,b.img");
+    CHECK_EQ(d->format, BLOCK_FORMAT_QCOW2);
+    CHECK_EQ(d->cache, BLOCK_CACHE_UNSAFE);
+    CHECK_STR(d->id, "disk1");
+    CHECK_STR(d->opt, "drive");
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-drive", "file=r.img,readonly=yes,read-only=true,"
+                                               "snapshot=off,format=raw,cache=directsync"),
+             CLI_RUN);
+    CHECK(o.ide[0].read_only && !o.ide[0].snapshot);
+    CHECK_EQ(o.ide[0].format, BLOCK_FORMAT_RAW);
+    CHECK_EQ(o.ide[0].cache, BLOCK_CACHE_DIRECTSYNC);
+
+    /* Slots: the first free unit, -cdrom's index 2 kept, bus and unit. */
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-cdrom", "cd.iso", "-drive", "file=a", "-drive", "file=b",
+                   "-drive", "file=c"),
+             CLI_RUN);
+    CHECK_STR(o.ide[0].file, "a");
+    CHECK_STR(o.ide[1].file, "b");
+    CHECK_STR(o.ide[2].file, "cd.iso");
+    CHECK_STR(o.ide[3].file, "c");
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-drive", "file=a,bus=1", "-drive", "file=b,bus=1",
+                   "-drive", "file=c,bus=0,index=1"),
+             CLI_RUN);
+    CHECK(!o.ide[0].present);
+    CHECK_STR(o.ide[1].file, "c");
+    CHECK_STR(o.ide[2].file, "a");
+    CHECK_STR(o.ide[3].file, "b");
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-drive", "file=a,bus=1,unit=1"), CLI_RUN);
+    CHECK(o.ide[3].present && !o.ide[2].present);
+    /* An empty CD drive, floppies by -drive. */
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-drive", "if=ide,index=2,media=cdrom", "-drive",
+                   "if=floppy,file=f1", "-drive", "file=f2,if=floppy", "-drive",
+                   "if=ide,media=cdrom,file="),
+             CLI_RUN);
+    CHECK(o.ide[2].present && o.ide[2].cdrom && !o.ide[2].has_file);
+    CHECK(o.ide[0].present && o.ide[0].cdrom && !o.ide[0].has_file);
+    CHECK_STR(o.floppy[0].file, "f1");
+    CHECK_STR(o.floppy[1].file, "f2");
+
+    char name[32];
+    cli_drive_default_name(0, false, name, sizeof(name));
+    CHECK_STR(name, "ide0-hd0");
+    cli_drive_default_name(2, true, name, sizeof(name));
+    CHECK_STR(name, "ide1-cd0");
+    cli_drive_default_name(3, false, name, sizeof(name));
+    CHECK_STR(name, "ide1-hd1");
+    cli_drive_default_name(5, false, name, sizeof(name));
+    CHECK_STR(name, "floppy1");
+
+    /* Bad drives: one line each, QEMU's words where it has them. */
+    static const struct {
+        const char *args[4];
+        const char *msg;
+    } bad[] = {
+        { { "-drive", "file=a,foo=bar" }, "-drive file=a,foo=bar: unknown option 'foo'" },
+        { { "-drive", "file=a,aio=native" }, "option 'aio' is not supported by plex86" },
+        { { "-drive", "file=a,if=virtio" }, "if=virtio is not supported yet" },
+        { { "-drive", "file=a,if=scsi" }, "if=scsi is not supported yet" },
+        { { "-drive", "file=a,if=usb" }, "unsupported bus type 'usb'" },
+        { { "-drive", "file=a,index=4" }, "does not support if=ide,bus=2,unit=0" },
+        { { "-drive", "file=a,if=floppy,index=2" }, "does not support if=floppy,bus=1,unit=0" },
+        { { "-drive", "file=a,bus=2" }, "does not support if=ide,bus=2,unit=0" },
+        { { "-drive", "file=a,unit=2" }, "unit 2 too big (max is 1)" },
+        { { "-drive", "file=a,index=1,unit=1" }, "index cannot be used with bus and unit" },
+        { { "-drive", "file=a,index=x" }, "Parameter 'index' expects a number" },
+        { { "-drive", "file=a,index=-1" }, "Parameter 'index' expects a number" },
+        { { "-hda", "a", "-drive", "file=b,index=0" },
+          "-drive file=b,index=0: drive with bus=0, unit=0 (index=0) exists" },
+        { { "-hdc", "a", "-cdrom", "b" }, "-cdrom b: drive with bus=1, unit=0 (index=2) exists" },
+        { { "-fda", "a", "-drive", "if=floppy,file=b,unit=0" }, "(index=0) exists" },
+        { { "-drive", "file=a,media=tape" }, "'tape' invalid media" },
+        { { "-drive", "file=a,format=vmdk" }, "format 'vmdk' is not supported" },
+        { { "-drive", "file=a,cache=fast" }, "invalid cache option 'fast'" },
+        { { "-drive", "file=a,readonly=maybe" }, "Parameter 'readonly' expects 'on' or 'off'" },
+        { { "-drive", "file=a,snapshot=2" }, "Parameter 'snapshot' expects 'on' or 'off'" },
+        { { "-drive", "if=ide" }, "a disk needs an image (file=FILE)" },
+        { { "-drive", "file=,if=floppy" }, "a floppy drive needs an image" },
+        { { "-drive", "file=a,if=floppy,media=cdrom" }, "media=cdrom needs if=ide" },
+        { { "-drive", "a.img" }, "want KEY=VALUE, not 'a.img'" },
+        { { "-drive", "=a" }, "an option has no name" },
+        { { "-drive", "file=a,id=1x" }, "Parameter 'id' expects an identifier" },
+        { { "-drive", "file=a,id=d", "-drive", "file=b,id=d" }, "Duplicate ID 'd' for drive" },
+        { { "-hda", "a", "-drive", "file=b,id=ide0-hd0" }, "Duplicate ID 'ide0-hd0' for drive" },
+        { { "-drive", "file=b,id=ide0-hd1", "-hdb", "a" }, "Duplicate ID 'ide0-hd1' for drive" },
+        { { "-drive", "" }, "-drive: empty argument" },
+        { { "-hda" }, "-hda: missing argument" },
+        { { "-drive", "file=a\nb,foo=1" }, "unknown option 'foo'" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *argv[8] = { "plex86", "-bios", "x" };
+        int argc = 3;
+        for (int k = 0; k < 4 && bad[i].args[k]; k++)
+            argv[argc++] = (char *)bad[i].args[k];
+        FILE *f = fmemopen(out, sizeof(out), "w");
+        err[0] = 0;
+        enum cli_result r = cli_parse(argc, argv, &o, f, err, sizeof(err));
+        fclose(f);
+        CHECK_EQ(r, CLI_ERROR);
+        if (!strstr(err, bad[i].msg)) {
+            fprintf(stderr, "drive case %zu: message \"%s\" lacks \"%s\"\n", i, err,
+                    bad[i].msg);
+            CHECK(0);
+        }
+        CHECK(strchr(err, '\n') == NULL);
+    }
+}
+
 static void test_exit_status(void)
 {
     CHECK_EQ(exit_status_for(VM_EXIT_HALTED, 0, false), 0);
@@ -329,6 +477,7 @@ int main(void)
     test_qemu_devices();
     test_time();
     test_requests();
+    test_drives();
     test_exit_status();
     return check_report();
 }

@@ -19,6 +19,7 @@
 #include "dev/piix_ide.h"
 #include "dev/serial.h"
 #include "engine/engine.h"
+#include "host/drive_stats.h"
 #include "host/version.h"
 #include "pc/hostfile.h"
 #include "pc/pc.h"

@@ -15,6 +15,7 @@
 
 #include "cpu/cpu_model.h"
 #include "host/account.h"
+#include "host/cli_drive.h"
 #include "host/version.h"
 #include "vm/clock.h"
 
@@ -24,6 +25,7 @@ enum opt_id {
     OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
     OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_LOADVM, OPT_SAVEVM_AT,
     OPT_MONITOR, OPT_QMP, OPT_S, OPT_CHARDEV, OPT_DEVICE, OPT_BOOT, OPT_OPTION_ROM, OPT_L,
+    OPT_DRIVE, OPT_SNAPSHOT,
 };
 
 struct opt {
@@ -68,6 +70,15 @@ static const struct opt opts[] = {
     { "boot", true, OPT_BOOT },
     { "option-rom", true, OPT_OPTION_ROM },
     { "L", true, OPT_L },
+    { "hda", true, OPT_DRIVE },
+    { "hdb", true, OPT_DRIVE },
+    { "hdc", true, OPT_DRIVE },
+    { "hdd", true, OPT_DRIVE },
+    { "cdrom", true, OPT_DRIVE },
+    { "fda", true, OPT_DRIVE },
+    { "fdb", true, OPT_DRIVE },
+    { "drive", true, OPT_DRIVE },
+    { "snapshot", false, OPT_SNAPSHOT },
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -92,6 +103,16 @@ void cli_usage(FILE *out)
           "                      or a.out kludge) directly, without firmware\n"
           "  -append STRING      the kernel's command line\n"
           "  -initrd FILE        Linux's initial ramdisk, or a Multiboot module\n"
+          "  -hda/-hdb/-hdc/-hdd FILE  IDE disk image at index 0-3 (raw or qcow2)\n"
+          "  -cdrom FILE         CD-ROM image (IDE index 2, read-only)\n"
+          "  -fda/-fdb FILE      floppy disk image\n"
+          "  -drive OPTION[,OPTION...]  a drive, QEMU's keys: file=FILE, if=ide|floppy,\n"
+          "                      index=N, bus=B, unit=U, media=disk|cdrom,\n"
+          "                      format=raw|qcow2, readonly=on|off, snapshot=on|off,\n"
+          "                      cache=writeback|writethrough|none|directsync|unsafe,\n"
+          "                      id=NAME (',,' for a comma in a value)\n"
+          "  -snapshot           write to temporary files instead of the disk images\n"
+          "                      (C-a s or the monitor's commit writes them back)\n"
           "  -m SIZE             guest RAM in MiB, or with an M/G suffix (default 128)\n"
           "  -cpu MODEL          CPU model: 386, 486, pentium, pentium2, pentium3,\n"
           "                      pentium-m (the default; -cpu help lists them)\n"
@@ -381,6 +402,11 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
     }
     case OPT_S:
         o->start_stopped = true;
+        return CLI_RUN;
+    case OPT_DRIVE:
+        return cli_drive_option(o, op->name, arg, err, errlen);
+    case OPT_SNAPSHOT:
+        o->snapshot = true;
         return CLI_RUN;
     case OPT_D:
         return parse_log_items(arg, o, out, err, errlen);

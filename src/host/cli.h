@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "block/block_open.h"
 #include "cpu/cpu.h"
 #include "host/chardev_sock.h"
 #include "machine/vm.h"
@@ -76,6 +77,29 @@ struct cli_boot {
     int32_t reboot_timeout;    /* -1 or 0-65535 */
 };
 
+/* Drive slots (host/cli_drive.h): IDE index 0-3 (primary master, primary
+ * slave, secondary master, secondary slave), floppy 0-1.  The slots
+ * together are numbered 0-5 (IDE, then floppy) in the accounting. */
+#define CLI_IDE_DRIVES 4
+#define CLI_FLOPPY_DRIVES 2
+#define CLI_DRIVES (CLI_IDE_DRIVES + CLI_FLOPPY_DRIVES)
+#define CLI_DRIVE_PATH_MAX 4096
+#define CLI_DRIVE_ID_MAX 32
+
+struct cli_drive {
+    bool present;
+    bool cdrom;                /* media=cdrom (IDE only): read-only */
+    bool has_file;             /* false: a CD drive with no disc */
+    char file[CLI_DRIVE_PATH_MAX]; /* the image (-drive's ",," undone) */
+    char id[CLI_DRIVE_ID_MAX]; /* id=, or "": QEMU's name (ide0-hd0 ...) */
+    enum block_format format;  /* BLOCK_FORMAT_PROBE unless format= */
+    enum block_cache cache;
+    bool read_only;            /* readonly=on */
+    bool snapshot;             /* snapshot=on (-snapshot: cli_options) */
+    const char *opt;           /* the option that made it ("hda", "drive") */
+    const char *arg;           /* its argument (points into argv) */
+};
+
 /* -d items. */
 enum {
     CLI_LOG_POST = 1u << 0,    /* print POST codes as they are written */
@@ -134,6 +158,9 @@ struct cli_options {
     /* Strings cut out of option values (ids, paths), NUL terminated. */
     char store[CLI_STORE_SIZE];
     size_t store_used;
+    /* Drives (host/cli_drive.h). */
+    struct cli_drive ide[CLI_IDE_DRIVES], floppy[CLI_FLOPPY_DRIVES];
+    bool snapshot;             /* -snapshot: every drive's writes to an overlay */
 };
 
 #define CLI_DEFAULT_METRICS_INTERVAL_MS 10000

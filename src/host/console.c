@@ -27,6 +27,8 @@ struct console {
     console_monitor_input_fn *mon_input;
     console_monitor_toggled_fn *mon_toggled;
     void *mon_opaque;
+    console_commit_fn *commit;
+    void *commit_opaque;
     uint16_t queue[CONSOLE_QUEUE];
     size_t head, count;
 };
@@ -206,6 +208,7 @@ static void print_help(struct console *c)
 {
     note(c, "\nC-a h    print this help\n"
             "C-a x    exit plex86 (status 0)\n"
+            "C-a s    save disk data back to file (if -snapshot)\n"
             "C-a b    send a break to the guest\n"
             "C-a c    switch between console and monitor\n"
             "C-a C-a  send C-a to the guest\n");
@@ -228,6 +231,11 @@ static void escape_command(struct console *c, uint8_t b)
     case 'b':
     case 'B':
         queue_put(c, ITEM_BREAK);
+        break;
+    case 's':
+    case 'S':
+        if (c->commit)
+            c->commit(c->commit_opaque);
         break;
     case CONSOLE_ESCAPE:
         queue_put(c, CONSOLE_ESCAPE);
@@ -342,6 +350,12 @@ void console_set_monitor(struct console *c, console_monitor_input_fn *input,
     c->mon_toggled = toggled;
     c->mon_opaque = opaque;
     c->in_monitor = false;
+}
+
+void console_set_commit(struct console *c, console_commit_fn *fn, void *opaque)
+{
+    c->commit = fn;
+    c->commit_opaque = opaque;
 }
 
 bool console_quit_requested(const struct console *c)

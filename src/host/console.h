@@ -18,6 +18,8 @@
  *   h or ?   print the list of escapes
  *   b        send a break to the guest (Linux: a SysRq key follows)
  *   Ctrl-A   send one Ctrl-A to the guest
+ *   s        save disk data back to file (if -snapshot): the run's commit
+ *            (console_set_commit) writes the overlays back into the images
  *   c        switch between the guest and the human monitor, when one is
  *            attached (console_set_monitor; QEMU's mux): while the monitor
  *            has the console, typed bytes go to it instead of the guest
@@ -78,6 +80,10 @@ typedef void console_monitor_input_fn(void *opaque, const uint8_t *buf, size_t n
 typedef void console_monitor_toggled_fn(void *opaque, bool on);
 void console_set_monitor(struct console *c, console_monitor_input_fn *input,
                          console_monitor_toggled_fn *toggled, void *opaque);
+
+/* What Ctrl-A s does (NULL: nothing). */
+typedef void console_commit_fn(void *opaque);
+void console_set_commit(struct console *c, console_commit_fn *fn, void *opaque);
 
 /* True once the user typed the quit escape. */
 bool console_quit_requested(const struct console *c);

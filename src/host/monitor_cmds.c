@@ -6,6 +6,7 @@
 
 #include "host/account.h"
 #include "host/monitor.h"
+#include "host/monitor_block.h"
 #include "host/monitor_dump.h"
 #include "host/version.h"
 #include "host/vmctl.h"
@@ -218,6 +219,10 @@ const struct monitor_cmd monitor_cmds[] = {
       cmd_system_powerdown },
     { "savevm", NULL, "FILE", "save the whole machine's state to FILE", cmd_savevm },
     { "loadvm", NULL, "FILE", "restore the machine's state from FILE", cmd_loadvm },
+    { "commit", NULL, "device|all", "commit changes to the disk images (if -snapshot is "
+      "used) or backing files", monitor_commit },
+    { "qemu-io", NULL, "device \"command\"", "run a qemu-io command on a block device "
+      "(read, write, flush)", monitor_qemu_io },
     { "x", NULL, "/fmt addr", "virtual (linear) memory dump starting at 'addr'", cmd_x },
     { "xp", NULL, "/fmt addr", "physical memory dump starting at 'addr'", cmd_xp },
     { "quit", "q", "", "quit the emulator", cmd_quit },
@@ -225,6 +230,8 @@ const struct monitor_cmd monitor_cmds[] = {
 };
 
 const struct monitor_cmd monitor_info_cmds[] = {
+    { "block", NULL, "[device]", "show info of one block device or all block devices",
+      monitor_info_block },
     { "registers", NULL, "", "show the cpu registers", info_registers },
     { "status", NULL, "", "show the current VM status (running|paused)", info_status },
     { "sbe", NULL, "", "show scan-before-execute maps, discards and code cache occupancy",

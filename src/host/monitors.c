@@ -27,6 +27,7 @@ struct monitors {
     struct qmp *qmp;           /* on qmp_chan (big: its input buffer) */
     struct acct *own_acct;     /* made for `info stats` when the run has none */
     bool ended;                /* SHUTDOWN sent */
+    const volatile sig_atomic_t *stop_signal;
 };
 
 static void chan_write(void *opaque, const char *data, size_t n)
@@ -86,6 +87,8 @@ struct monitors *monitors_open(const struct monitors_config *cfg, struct pc *pc,
     m->ctl.event = on_event;
     m->ctl.event_opaque = m;
     m->ctl.acct = acct;
+    m->ctl.drives = cfg->drives;
+    m->stop_signal = cfg->stop_signal;
     m->pc = pc;
     m->con = con;
 #if PLEX86_ACCOUNTING
@@ -188,9 +191,14 @@ static void service(struct monitors *m)
     }
 }
 
+static bool stop_signalled(const struct monitors *m)
+{
+    return m->stop_signal && *m->stop_signal;
+}
+
 static bool may_run(const struct monitors *m)
 {
-    return !m->ctl.stopped || m->ctl.quit || m->ctl.reset ||
+    return !m->ctl.stopped || m->ctl.quit || m->ctl.reset || stop_signalled(m) ||
            (m->con && console_quit_requested(m->con)) ||
            m->pc->vm->exit_reason != VM_EXIT_NONE;
 }
@@ -235,6 +243,10 @@ void monitors_poll(struct monitors *m)
         }
         pump(m);
     }
+    /* A signal while paused: the run ends now (the caller sees the
+     * signal), without the guest running on. */
+    if (stop_signalled(m))
+        vm_request_exit(m->pc->vm, VM_EXIT_QUIT, 0);
 }
 
 int monitors_wait(struct monitors *m, uint64_t timeout_ns)

@@ -13,6 +13,7 @@
 #ifndef PLEX86_HOST_MONITORS_H
 #define PLEX86_HOST_MONITORS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,10 @@ struct monitors_config {
     struct chardev_spec hmp;   /* -monitor (CHR_SPEC_NONE: none) */
     struct chardev_spec qmp;   /* -qmp */
     bool start_stopped;        /* -S */
+    struct drives *drives;     /* `info block`, `commit`; NULL: none */
+    /* Set by a signal handler when the run must end (NULL: none): a
+     * paused VM waits for it too, and it ends the run like `quit`. */
+    const volatile sig_atomic_t *stop_signal;
 };
 
 struct monitors;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "host/qmp_block.h"
 #include "host/version.h"
 #include "host/vmctl.h"
 
@@ -227,6 +228,15 @@ static void human_monitor_command(struct qmp *q, const cJSON *args, struct qmp_r
         fail(r, "GenericError", "%s", "out of memory");
 }
 
+static void query_block(struct qmp *q, const cJSON *args, struct qmp_result *r)
+{
+    if (!only_args(args, no_args, r))
+        return;
+    r->ret = qmp_query_block(q->ctl->drives);
+    if (!r->ret)
+        fail(r, "GenericError", "%s", "out of memory");
+}
+
 static void query_commands(struct qmp *q, const cJSON *args, struct qmp_result *r);
 
 static const struct qmp_cmd {
@@ -236,6 +246,7 @@ static const struct qmp_cmd {
     { "qmp_capabilities", qmp_capabilities },
     { "query-status", query_status },
     { "query-version", query_version },
+    { "query-block", query_block },
     { "query-commands", query_commands },
     { "stop", qmp_stop },
     { "cont", qmp_cont },

@@ -13,6 +13,7 @@
 #include "cpu/cpu_model.h"
 #include "host/account.h"
 #include "host/console.h"
+#include "host/drives.h"
 #include "host/outfile.h"
 #include "host/monitors.h"
 #include "vm/clock.h"
@@ -249,18 +250,18 @@ static int console_hook_wait(void *opaque, uint64_t timeout_ns)
     return r > 0 ? 1 : 0;
 }
 
-#if PLEX86_ACCOUNTING
-/* The accounting tick: a housekeeping timer every 10 ms of guest time
- * while an account watches the VM, so a signal or a due --metrics rewrite
- * waits about that long (host clock; under -icount as long as 10 ms of
- * guest time takes). */
+/* The housekeeping tick: a timer every 10 ms of guest time while an
+ * account watches the VM or disk images are open, so a signal or a due
+ * --metrics rewrite waits about that long (host clock; under -icount as
+ * long as 10 ms of guest time takes). */
 #define ACCT_TICK_NS 10000000u
 
 /* A signal is sent to the process, not to a VM: this flag is plex86's one
  * piece of process-wide mutable state, used only while an account is kept
- * (so two threads must not both run plex86_run with --stats/--metrics).
- * The handler stores the signal number and does nothing else
- * (async-signal-safe); the run loop polls it between slices. */
+ * or disk images are open (so two threads must not both run plex86_run
+ * with --stats/--metrics or drives).  The handler stores the signal
+ * number and does nothing else (async-signal-safe); the run loop polls it
+ * between slices, and the monitors while the VM is paused. */
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
@@ -300,11 +301,10 @@ static void release_signals(struct run_signals *rs)
         if (rs->caught[i])
             sigaction(caught_signals[i], &rs->old[i], NULL);
 }
-#endif
 
-#if PLEX86_ACCOUNTING
 /* The tick's timer: a caught signal ends the run (*sig, VM_EXIT_QUIT),
- * else the account rewrites --metrics when its interval has passed. */
+ * else the account (if any) rewrites --metrics when its interval has
+ * passed. */
 struct acct_tick {
     struct timer timer;
     struct acct *acct;
@@ -320,11 +320,12 @@ static void acct_tick_fire(void *opaque, uint64_t now_ns)
         vm_request_exit(t->vm, VM_EXIT_QUIT, 0);
         return;
     }
-    acct_poll(t->acct);
+#if PLEX86_ACCOUNTING
+    if (t->acct)
+        acct_poll(t->acct);
+#endif
     timer_arm(&t->vm->sched, &t->timer, now_ns + ACCT_TICK_NS);
 }
-
-#endif
 
 /* Who hears of each reboot the board makes: the account counts it, the
  * monitors send QMP's RESET event. */
@@ -365,8 +366,8 @@ static int save_now(struct pc *pc, const struct cli_options *o)
  * *saved: -savevm-at's snapshot was written; *save_failed: it could not
  * be. */
 static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
-                                  struct acct *acct, struct monitors *mons, int *sig,
-                                  bool *saved, bool *save_failed)
+                                  struct acct *acct, struct monitors *mons, bool catching,
+                                  int *sig, bool *saved, bool *save_failed)
 {
     struct vm *vm = pc->vm;
     *sig = 0;
@@ -374,13 +375,11 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
     struct reboot_watchers watchers = { .acct = acct, .mons = mons };
     pc->on_reboot = on_reboot;
     pc->on_reboot_opaque = &watchers;
-#if PLEX86_ACCOUNTING
     struct acct_tick tick = { .acct = acct, .vm = vm, .sig = sig };
-    if (acct) {
+    if (catching) {
         timer_init(&tick.timer, acct_tick_fire, &tick, true);
         timer_arm(&vm->sched, &tick.timer, vm_now_ns(vm) + ACCT_TICK_NS);
     }
-#endif
     enum vm_exit_reason why;
     for (;;) {
         /* First exactly to -savevm-at's step (when it comes before the
@@ -403,13 +402,14 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
         }
         vm_limit_steps(vm, end ? end - done : 0);
         why = pc_run(pc);
+        /* A signal the monitors saw while the VM was paused. */
+        if (catching && stop_signal && !*sig)
+            *sig = stop_signal;
         if (why != VM_EXIT_INSN_LIMIT || !to_save)
             break;
     }
-#if PLEX86_ACCOUNTING
-    if (acct)
+    if (catching)
         timer_disarm(&vm->sched, &tick.timer);
-#endif
     pc->on_reboot = NULL;
     return why;
 }
@@ -418,10 +418,10 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
  * fails on the user's input (status 2). */
 struct startup {
     struct run_files *rf;
+    struct drives *drives;
     struct acct *acct;
-#if PLEX86_ACCOUNTING
-    struct run_signals rs;   /* caught while acct */
-#endif
+    bool catching;           /* signals caught (rs) */
+    struct run_signals rs;
     struct pc *pc;
     struct console *con;
 };
@@ -430,28 +430,48 @@ static int startup_failed(struct startup *s, char *msg)
 {
     print_error(msg);
     console_close(s->con);
-#if PLEX86_ACCOUNTING
-    if (s->acct) {
+    if (s->catching)
         release_signals(&s->rs);
+#if PLEX86_ACCOUNTING
+    if (s->acct)
         acct_destroy(s->acct);
-    }
 #endif
     pc_destroy(s->pc);
+    drives_close(s->drives, stderr);
     close_files(s->rf);
     return EXIT_STATUS_USAGE;
+}
+
+/* Ctrl-A s: QEMU's "save disk data back to file (if -snapshot)". */
+static void commit_from_console(void *opaque)
+{
+    uint64_t bytes;
+    if (drives_commit(opaque, NULL, stderr, &bytes) == 0)
+        fprintf(stderr, "\nplex86: C-a s: %llu bytes written back to the disk images\n",
+                (unsigned long long)bytes);
+    fflush(stderr);
 }
 
 int plex86_run(const struct cli_options *o)
 {
     struct run_files rf = { 0 };
     struct pc_config cfg;
+    struct drives drives;
     FILE *log;
-    char err[512];
-    struct startup su = { .rf = &rf };
+    char err[1200];
+    struct startup su = { .rf = &rf, .drives = &drives };
     if (make_config(o, &rf, &cfg, &log) < 0) {
         close_files(&rf);
         return EXIT_STATUS_USAGE;
     }
+    /* The disk images, before the board (which only reads and writes
+     * them) and closed after it, flushed, on every way out. */
+    if (drives_open(&drives, o, err, sizeof(err)) < 0) {
+        print_error(err);
+        close_files(&rf);
+        return EXIT_STATUS_USAGE;
+    }
+    drives_to_config(&drives, &cfg);
 #if PLEX86_ACCOUNTING
     /* Before the board, so the clocks count its building and a bad path
      * fails before guest RAM is allocated. */
@@ -462,27 +482,34 @@ int plex86_run(const struct cli_options *o)
         su.acct = acct_create(&ac, err, sizeof(err));
         if (!su.acct)
             return startup_failed(&su, err);
-        /* The handlers go in before anything slow (the board, a
-         * -loadvm), so a signal during start-up is held and ends the run
-         * at its first tick with the files complete; the console's
-         * handlers (which restore the terminal and pass the signal on to
-         * these) go in above them. */
-        catch_signals(&su.rs);
     }
 #endif
+    /* The handlers go in before anything slow (the board, a -loadvm), so
+     * a signal during start-up is held and ends the run at its first tick
+     * with the files complete and the images flushed and closed; the
+     * console's handlers (which restore the terminal and pass the signal
+     * on to these) go in above them. */
+    if (su.acct || drives_any(&drives)) {
+        catch_signals(&su.rs);
+        su.catching = true;
+    }
     struct acct *acct = su.acct;
     /* Everything pc_create checks comes from the user: sizes, files,
      * kernels. */
     struct pc *pc = su.pc = pc_create(&cfg, err, sizeof(err));
     if (!pc)
         return startup_failed(&su, err);
+    drives_register_images(&drives, pc);
     struct vm *vm = pc->vm;
     /* -loadvm: after the board is built, before its first instruction. */
     if (o->loadvm && snapshot_load(pc, o->loadvm, false, err, sizeof(err)) < 0) {
-        char line[600];
+        char line[1300];
         snprintf(line, sizeof(line), "-loadvm: %s", err);
         return startup_failed(&su, line);
     }
+    /* The machine is there: what the drives had to say (QEMU's warning
+     * for a probed raw image ...) is no longer lost in a failed start. */
+    drives_print_warnings(&drives, stderr);
     /* `-serial stdio` takes stdin for COM1; opened after the account's
      * signal handlers, closed before them. */
     struct console *con = NULL;
@@ -493,6 +520,7 @@ int plex86_run(const struct cli_options *o)
             fprintf(stderr, "plex86: %s (no serial input)\n", err);
     }
     if (con) {
+        console_set_commit(con, commit_from_console, &drives);
         hooks.con = con;
         vm_set_host_hooks(vm, &(struct vm_host_hooks){ .poll = console_hook_poll,
                                                        .wait = console_hook_wait,
@@ -512,7 +540,9 @@ int plex86_run(const struct cli_options *o)
     if (o->monitor.kind != CHR_SPEC_NONE || o->qmp.kind != CHR_SPEC_NONE ||
         o->start_stopped || (con && console_is_raw(con))) {
         struct monitors_config mc = { .hmp = o->monitor, .qmp = o->qmp,
-                                      .start_stopped = o->start_stopped };
+                                      .start_stopped = o->start_stopped,
+                                      .drives = &drives,
+                                      .stop_signal = su.catching ? &stop_signal : NULL };
         mons = monitors_open(&mc, pc, con, acct, err, sizeof(err));
         if (!mons)
             return startup_failed(&su, err);
@@ -523,7 +553,8 @@ int plex86_run(const struct cli_options *o)
     }
     int sig;
     bool saved, save_failed;
-    enum vm_exit_reason why = run_vm(pc, o, acct, mons, &sig, &saved, &save_failed);
+    enum vm_exit_reason why = run_vm(pc, o, acct, mons, su.catching, &sig, &saved,
+                                     &save_failed);
     int status = exit_status_for(why, vm->exit_code, o->no_reboot);
     if (o->savevm_path && !saved && !save_failed && !sig) {
         /* What was asked for is not there: say so, and fail the run. */
@@ -565,6 +596,11 @@ int plex86_run(const struct cli_options *o)
                 (unsigned long long)vm->cpu.icount, status);
     else if (o->log_items & CLI_LOG_EXIT)
         log_exit(log, vm, status, sig);
+    /* Everything the guest wrote reaches the disk before the account
+     * says the run is over (its counters show this flush). */
+    bool lost = drives_flush(&drives, stderr) < 0;
+    if (lost && !sig)
+        status = EXIT_STATUS_INTERNAL; /* reported: data may not be on the disk */
 #if PLEX86_ACCOUNTING
     if (acct) {
         struct acct_end end = { .reason = vm_exit_reason_name(why), .status = status,
@@ -580,13 +616,13 @@ int plex86_run(const struct cli_options *o)
 #endif
     monitors_close(mons);
     console_close(con);   /* its handlers came last: they go first */
-#if PLEX86_ACCOUNTING
-    if (acct)
+    if (su.catching)
         release_signals(&su.rs);
-#endif
     pc_destroy(pc);
+    lost |= drives_close(&drives, stderr) < 0;
     close_files(&rf);
-#if PLEX86_ACCOUNTING
+    if (lost && !sig)
+        status = EXIT_STATUS_INTERNAL; /* reported: data may not be on the disk */
     if (sig) {
         /* The files are written: now the signal does what it would have
          * done without us (by default, end the process). */
@@ -594,7 +630,6 @@ int plex86_run(const struct cli_options *o)
         raise(sig);
         return 128 + sig; /* the caller's own handler took it */
     }
-#endif
     return status;
 }
 

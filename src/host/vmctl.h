@@ -12,6 +12,7 @@
 
 struct pc;
 struct acct;
+struct drives;
 
 /* An event for QMP clients: its name and its "data" member as JSON text
  * (NULL: none). */
@@ -20,6 +21,7 @@ typedef void vmctl_event_fn(void *opaque, const char *name, const char *data_jso
 struct vmctl {
     struct pc *pc;
     struct acct *acct;      /* for `info stats`; NULL: none */
+    struct drives *drives;  /* for `info block`, `commit`; NULL: none */
     bool stopped;           /* paused by the user: the guest does not run */
     bool quit;              /* `quit`: the run ends (status 0) */
     bool reset;             /* `system_reset` asked, not yet done */

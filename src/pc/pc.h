@@ -43,8 +43,9 @@ struct fdc;
  * mode BIOS runs (0xE0000-0xFFFFF: the "isa-bios" alias in QEMU). */
 #define PC_BIOS_LOW_MAX (128u << 10)
 
-/* Disk images one board can have attached (IDE: four drives). */
-#define PC_MAX_IMAGES 4
+/* Disk images one board can have attached (IDE: four drives; floppy:
+ * two). */
+#define PC_MAX_IMAGES 6
 /* More debug consoles (-device isa-debugcon), option ROMs (-option-rom)
  * and boot device paths ("bootorder") than anyone needs. */
 #define PC_MAX_DEBUGCONS 4

@@ -8,6 +8,10 @@
  * pieces whose sizes come from byte 0's upper bits (1 to 16 bytes, or all
  * at once), so that splits inside values and lines are covered.
  *
+ * The VM has two drives in memory (so that `info block`, `commit`,
+ * `qemu-io` and query-block have something to act on): ide0-hd0, a 64 KiB
+ * disk cleared for each input, and ide1-cd0, a 4 KiB read-only CD.
+ *
  * Properties: every QMP output line is one JSON object, a greeting,
  * reply or event; the human monitor's output always ends with the prompt
  * after a complete line; nothing crashes, leaks or reads out of bounds
@@ -15,7 +19,9 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
+#include "block/block.h"
 #include "fuzz.h"
+#include "host/drives.h"
 #include "host/monitor.h"
 #include "host/qmp.h"
 #include "host/vmctl.h"
@@ -26,6 +32,8 @@ static struct pc *pc;
 static struct qmp qmp;
 static struct monitor hmp;
 static struct vmctl ctl;
+static struct drives drives;
+static uint8_t disk[64 << 10], cd[4096];
 
 /* What the session wrote, for the checks (bounded: a reply never grows
  * past a few megabytes here). */
@@ -59,6 +67,14 @@ static void setup(void)
     pc = pc_create(&cfg, err, sizeof(err));
     if (!pc)
         fuzz_fail("pc_create: %s", err);
+    drives.d[0] = (struct drive){ .present = true, .name = "ide0-hd0", .path = "memory",
+                                  .block = block_open_memory(disk, sizeof(disk), false) };
+    drives.d[2] = (struct drive){ .present = true, .cdrom = true, .name = "ide1-cd0",
+                                  .path = "memory",
+                                  .block = block_open_memory(cd, sizeof(cd), true) };
+    drives.d[3] = (struct drive){ .present = true, .cdrom = true, .name = "ide1-cd1" };
+    if (!drives.d[0].block || !drives.d[2].block)
+        fuzz_fail("out of memory");
 }
 
 /* Each \r\n-ended line is one JSON object of a known kind. */
@@ -96,6 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vm->cpu.stop_request = false;
     vmctl_init(&ctl, pc);
     ctl.allow_files = false;
+    ctl.drives = &drives;
+    memset(disk, 0, sizeof(disk));
     ctl.event = on_event;
     out_len = 0;
     bool use_qmp = data[0] & 1;

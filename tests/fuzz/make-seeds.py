@@ -2,6 +2,7 @@
 """Writes the fuzz harnesses' seed corpora into tests/fuzz/corpus/NAME/.
 
 usage: make-seeds.py BUILD_DIR
+       make-seeds.py - qcow2     (only the qcow2 seeds)
 
 The seeds are committed; run this again only to change them.  It needs
 GNU as/objcopy (for the instruction sequences) and a build directory where
@@ -340,6 +341,11 @@ def main():
         ["-bios", "b", "-S", "-qmp", "unix:/tmp/q.sock,server,nowait", "-monitor",
          "unix:/tmp/m.sock,server=on,wait=off"],
         ["-bios", "b", "-serial", "null", "-monitor", "stdio", "-qmp", "unix:x,server"],
+        ["-bios", "b", "-hda", "a.img", "-cdrom", "c.iso", "-fda", "f.img", "-snapshot",
+         "-drive", "file=x,,y.img,if=ide,index=3,media=disk,format=raw,cache=none,id=d1"],
+        ["-kernel", "k", "-drive", "if=ide,index=2,media=cdrom", "-drive",
+         "file=q.qcow2,format=qcow2,readonly=on,bus=0,unit=1,snapshot=off,cache=unsafe",
+         "-drive", "if=floppy,file=f2,unit=1,read-only=yes"],
     ]):
         write("cli", "args-%02d" % i, b"\0".join(a.encode() for a in args))
 
@@ -357,11 +363,19 @@ def main():
          b"info sbe\ninfo stats\nbogus\n"),
         ("hmp-bad", b"\x20x /99999999xw 0\nx /0x 0\nx /4i 0\nx /4xw\nxp /4xw $foo\n"
          b"system_powerdown\nq\n"),
+        ("hmp-drives", b'\x00info block\ninfo block ide1-cd0\nqemu-io ide0-hd0 "write -P 0x41 '
+         b'0 512"\nqemu-io ide0-hd0 "read -P 0x41 0 1k"\nqemu-io ide0-hd0 "read -P 0x42 '
+         b'510 4"\nqemu-io ide1-cd0 "write 0 1"\nqemu-io ide1-cd1 "read 0 1"\n'
+         b'qemu-io ide0-hd0 "flush"\nqemu-io ide0-hd0 "read 0x10000 1"\ncommit all\n'
+         b'commit ide0-hd0\ncommit\nqemu-io nothing "read 0 1"\n'),
+        ("qmp-query-block", b'\x03{"execute":"query-block"}{"execute":"human-monitor-command",'
+         b'"arguments":{"command-line":"qemu-io ide0-hd0 \\"write 0 64k\\""}}'),
     ]:
         write("qmp", fname, data)
 
     chipset_seeds()
     ide_seeds()
+    qcow2_seeds()
 
 
 def chipset_seeds():
@@ -489,5 +503,67 @@ def ide_seeds():
     write("ide", "mbr-lba48", s)
 
 
+def qcow2_image(cb=9, version=3, compressed=True, backing=None, extra_incompat=0):
+    """A small qcow2 image built here: 2^cb-byte clusters, 8 guest
+    clusters; header in cluster 0, L1 in 1, L2 in 2, guest cluster 0 as
+    data at cluster 3, 1 compressed (raw deflate) at cluster 4, 2 a zero
+    cluster (version 3), the rest unallocated."""
+    import struct
+    import zlib
+    c = 1 << cb
+    img = bytearray(6 * c)
+    hdr = struct.pack(">IIQIIQIIQQIIQ", 0x514649fb, version, 0, 0, cb, 8 * c, 0, 1, c, 0, 0, 0, 0)
+    img[0:len(hdr)] = hdr
+    if version == 3:
+        img[72:104] = struct.pack(">QQQII", extra_incompat, 0, 0, 4, 104)
+    if backing:
+        name = backing.encode()
+        img[200:200 + len(name)] = name
+        img[8:20] = struct.pack(">QI", 200, len(name))
+    img[c:c + 8] = struct.pack(">Q", 2 * c)
+    l2 = 2 * c
+    img[l2:l2 + 8] = struct.pack(">Q", (1 << 63) | 3 * c)
+    img[3 * c:4 * c] = bytes([0xA0]) * c
+    if compressed:
+        z = zlib.compressobj(9, zlib.DEFLATED, -12)
+        packed = z.compress(bytes([0xC1]) * c) + z.flush()
+        img[4 * c:4 * c + len(packed)] = packed
+        img[l2 + 8:l2 + 16] = struct.pack(">Q", (1 << 62) | 4 * c)
+    if version == 3:
+        img[l2 + 16:l2 + 24] = struct.pack(">Q", 1)
+    return bytes(img[:5 * c])
+
+
+def qcow2_seeds():
+    """qcow2: images built here, and by qemu-img when it is installed
+    (small clusters keep them small)."""
+    write("qcow2", "v3-512", qcow2_image())
+    write("qcow2", "v2-512", qcow2_image(version=2))
+    write("qcow2", "v3-1k", qcow2_image(cb=10))
+    write("qcow2", "v3-backing", qcow2_image(backing="base.img"))
+    write("qcow2", "v3-dirty", qcow2_image(extra_incompat=1))
+    if not shutil.which("qemu-img"):
+        print("qemu-img not found: qcow2 seeds from QEMU left out")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = os.path.join(tmp, "src.raw")
+        data = bytearray(48 * 1024)
+        for i in range(len(data)):
+            data[i] = (i * 7 + (i >> 9)) & 0xFF if (i // 4096) % 3 else 0
+        with open(raw, "wb") as f:
+            f.write(data)
+        for fname, opts in [("qemu-512", ["-o", "cluster_size=512"]),
+                            ("qemu-512-c", ["-c", "-o", "cluster_size=512"]),
+                            ("qemu-v2-1k-c", ["-c", "-o", "compat=0.10,cluster_size=1024"])]:
+            out = os.path.join(tmp, fname)
+            subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2"] + opts
+                           + [raw, out], check=True)
+            with open(out, "rb") as f:
+                write("qcow2", fname, f.read())
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[2] == "qcow2":
+        qcow2_seeds()   # only these (they need no build directory)
+    else:
+        main()
