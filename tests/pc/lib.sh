@@ -37,43 +37,52 @@ pc_cleanup() {
     fi
 }
 
-# pc_init EMULATOR [FETCH]: sets EMU (plex86|qemu), EMU_CMD (the command
-# and its board options), the image variables (iso_isolinux, data_disk,
-# ... as fetch-pc-guests.sh names them) and TMP.
-pc_init() {
-    local emu=${1:-${PC_EMULATOR:-}}
-    local fetch=${2:-$PC_DIR/../../tools/fetch-pc-guests.sh}
-    TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-pc.XXXXXX")
-    trap pc_cleanup EXIT
-    case $emu in
-    "")
-        echo "usage: $0 PLEX86|qemu (or PC_EMULATOR=...)"
-        exit 2 ;;
+# pc_emulator EMULATOR: sets EMU (plex86|qemu) and EMU_CMD (the command
+# and its board options); status 1, with the reason in $PC_WHY, when that
+# emulator is not here.
+pc_emulator() {
+    case $1 in
     qemu)
         local q=${QEMU:-qemu-system-i386}
-        command -v "$q" >/dev/null || { echo "SKIP: no $q here"; exit 77; }
+        command -v "$q" >/dev/null || { PC_WHY="no $q here"; return 1; }
         EMU=qemu
         EMU_CMD=("$q" -M pc -nodefaults -m 256 -nographic -serial mon:stdio -no-reboot
             -device isa-debug-exit,iobase=0xf4,iosize=0x04) ;;
     *)
-        [ -x "$emu" ] || { echo "SKIP: no plex86 at $emu"; exit 77; }
+        [ -x "$1" ] || { PC_WHY="no plex86 at '$1'"; return 1; }
         EMU=plex86
-        EMU_CMD=("$emu" -m 256 -nographic -no-reboot) ;;
+        EMU_CMD=("$1" -m 256 -nographic -no-reboot) ;;
     esac
+}
+
+# pc_images FETCH: runs fetch-pc-guests.sh and sets a variable for each
+# image it made (iso_isolinux, data_disk, ... as it names them); its
+# messages are in $TMP/fetch.err.  Status 1 when it failed outright.
+pc_images() {
     local out rc line
-    out=$(bash "$fetch" 2>"$TMP/fetch.err")
+    out=$(bash "$1" 2>"$TMP/fetch.err")
     rc=$?
     if [ $rc != 0 ] && [ $rc != 77 ]; then
         echo "FAIL: fetch-pc-guests.sh exited with status $rc:"
         cat "$TMP/fetch.err"
-        exit 1
+        return 1
     fi
     while IFS= read -r line; do
         case $line in
         [a-z]*=*) printf -v "${line%%=*}" '%s' "${line#*=}" ;;
         esac
     done <<<"$out"
-    PC_FETCH_STATUS=$rc
+}
+
+# pc_init EMULATOR [FETCH]: TMP, the emulator and the images for a test;
+# exit status 77 when the emulator is not here, 1 when fetching failed.
+pc_init() {
+    local emu=${1:-${PC_EMULATOR:-}}
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-pc.XXXXXX")
+    trap pc_cleanup EXIT
+    [ -n "$emu" ] || { echo "usage: $0 PLEX86|qemu (or PC_EMULATOR=...)"; exit 2; }
+    pc_emulator "$emu" || { echo "SKIP: $PC_WHY"; exit 77; }
+    pc_images "${2:-$PC_DIR/../../tools/fetch-pc-guests.sh}" || exit 1
 }
 
 # pc_need NAME...: skip (77) unless fetch-pc-guests.sh made these images.
@@ -129,7 +138,7 @@ wait_for() {
             echo "FAIL: no '$1' on the console within $2 s"
             return 1
         fi
-        sleep 0.5
+        sleep 0.2
     done
 }
 
