@@ -29,6 +29,7 @@ BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-600}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-pc-bench.XXXXXX")
 PC_KEEP=${BENCH_KEEP:-}
 trap pc_cleanup EXIT
+trap "exit 143" TERM INT HUP
 pc_images "$HERE/../tools/fetch-pc-guests.sh" || exit 1
 if [ -z "${iso_isolinux:-}" ]; then
     echo "pc-vs-qemu: no isolinux ISO: $(tail -n 1 "$TMP/fetch.err")" >&2

@@ -25,6 +25,8 @@
 #    kernel and initramfs;
 #  * memtest_iso, memtest_bin: memtest86+'s 32-bit ISO and its Linux-style
 #    image as the memtest86+ package installs them (not copied);
+#    memtest_floppy: that image zero-padded to a 1.44 MB floppy (the ISO's
+#    El Torito floppy image is the same bytes);
 #  * memtest_iso_serial: an ISO whose isolinux boots memtest86+ia32.bin
 #    with console=ttyS0,115200, so its screen is seen on the serial port.
 # The kernel command lines: console=ttyS0,115200 panic=-1 and the
@@ -96,12 +98,18 @@ want_stamp=$(
 )
 STAMP=$DIR/stamp.txt
 OUTPUTS=$DIR/outputs.txt
+mkdir -p "$DIR" || die "cannot create $DIR"
+# Tests run in parallel: one builds, the others wait and then find the
+# cache complete.
+if command -v flock >/dev/null; then
+    exec 9>"$DIR/lock"
+    flock 9
+fi
 if [ -s "$STAMP" ] && [ -s "$OUTPUTS" ] && [ "$(cat "$STAMP")" = "$want_stamp" ]; then
     printf 'kernel=%s\ninitrd=%s\n' "$KERNEL" "$INITRD"
     cat "$OUTPUTS"
     exit "$(sed -n 's/^# status //p' "$STAMP.status" 2>/dev/null || echo 0)"
 fi
-mkdir -p "$DIR" || die "cannot create $DIR"
 rm -f "$STAMP" "$STAMP.status"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/plex86-pc-guests.XXXXXX")
@@ -110,10 +118,11 @@ made=()      # name=PATH lines
 missing=()   # what could not be made, and why
 lack() { missing+=("$1: $2"); log "cannot make $1: $2"; }
 have() { command -v "$1" >/dev/null 2>&1; }
-# install_ro SRC NAME: SRC into the cache as NAME, read-only.
+# install_ro SRC NAME VAR: SRC into the cache as NAME, read-only, replaced
+# in one rename; VAR=PATH is printed at the end.
 install_ro() {
-    rm -f "$DIR/$2"
-    cp "$1" "$DIR/$2.tmp" && chmod 0444 "$DIR/$2.tmp" && mv "$DIR/$2.tmp" "$DIR/$2"
+    cp "$1" "$DIR/$2.tmp" && chmod 0444 "$DIR/$2.tmp" && mv -f "$DIR/$2.tmp" "$DIR/$2" ||
+        die "cannot write $DIR/$2"
     made+=("$3=$DIR/$2")
 }
 stamp_tree() { find "$1" -exec touch -h -d "@$EPOCH" {} +; }
@@ -353,6 +362,12 @@ fi
 
 if [ -r "$MEMTEST_ISO" ] && [ -r "$MEMTEST_BIN" ]; then
     made+=("memtest_iso=$MEMTEST_ISO" "memtest_bin=$MEMTEST_BIN")
+    # The .bin starts with a floppy boot sector: zero-padded to 1.44 MB it
+    # is the floppy image the ISO boots in El Torito floppy emulation.
+    log "memtest_floppy"
+    cp "$MEMTEST_BIN" "$WORK/memtest.img"
+    truncate -s 1474560 "$WORK/memtest.img"
+    install_ro "$WORK/memtest.img" memtest-floppy.img memtest_floppy
     if have xorriso && [ -r "$ISOLINUX_BIN" ]; then
         log "memtest_iso_serial"
         T=$WORK/iso-memtest
@@ -367,7 +382,7 @@ default memtest
 prompt 0
 timeout 0
 label memtest
-  kernel /boot/memtest.bin
+  linux /boot/memtest.bin
   append console=ttyS0,115200
 EOF
         stamp_tree "$T"

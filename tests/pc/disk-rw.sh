@@ -26,36 +26,6 @@ for t in e2fsck debugfs; do
     command -v "$t" >/dev/null || { echo "SKIP: no $t (e2fsprogs) here"; exit 77; }
 done
 
-# monitor_quit SOCKET: `quit` on the human monitor, after its prompt.
-monitor_quit() {
-    python3 - "$1" <<'EOF'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-deadline = time.time() + 30
-while True:
-    try:
-        s.connect(sys.argv[1])
-        break
-    except OSError:
-        if time.time() > deadline:
-            raise
-        time.sleep(0.2)
-s.settimeout(30)
-buf = b""
-while b"(qemu) " not in buf:
-    data = s.recv(4096)
-    if not data:
-        sys.exit("the monitor closed before its prompt")
-    buf += data
-s.sendall(b"quit\n")
-try:
-    while s.recv(4096):
-        pass
-except OSError:
-    pass
-EOF
-}
-
 # check_image NAME HASH: /new.bin in $TMP/disk.img has HASH.
 check_image() {
     cp "$TMP/disk.img" "$TMP/check.img"
@@ -116,7 +86,7 @@ run_case() {
         printf '\001x' >&3 ;;
     monitor)
         wait_for "plex86 guest ready" 60
-        monitor_quit "$TMP/mon.sock" || fail "$c: talking to the monitor" ;;
+        pc_monitor "$TMP/mon.sock" quit >/dev/null || fail "$c: talking to the monitor" ;;
     sigterm)
         wait_for "plex86 guest ready" 60
         kill -TERM "$pid" ;;

@@ -16,11 +16,13 @@
 #           -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # Exit status 77 (ctest: skipped) when the emulator or the images are not
 # here.  Environment: BOOT_TIMEOUT (seconds to the shell, default 900),
-# PC_KEEP (keep the temporary directory and the consoles).
+# PC_KEEP (keep the temporary directory and the consoles), PC_RAM (MiB,
+# default 256).
 
 set -u
 PC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
+PC_RAM=${PC_RAM:-256}   # MiB
 # The kernel command line the -kernel boots use (the ISOs and the disk
 # carry the same in their boot loader's configuration).
 PC_APPEND="console=ttyS0,115200 panic=-1 cryptomgr.notests noisapnp"
@@ -46,12 +48,12 @@ pc_emulator() {
         local q=${QEMU:-qemu-system-i386}
         command -v "$q" >/dev/null || { PC_WHY="no $q here"; return 1; }
         EMU=qemu
-        EMU_CMD=("$q" -M pc -nodefaults -m 256 -nographic -serial mon:stdio -no-reboot
+        EMU_CMD=("$q" -M pc -nodefaults -m "$PC_RAM" -nographic -serial mon:stdio -no-reboot
             -device isa-debug-exit,iobase=0xf4,iosize=0x04) ;;
     *)
         [ -x "$1" ] || { PC_WHY="no plex86 at '$1'"; return 1; }
         EMU=plex86
-        EMU_CMD=("$1" -m 256 -nographic -no-reboot) ;;
+        EMU_CMD=("$1" -m "$PC_RAM" -nographic -no-reboot) ;;
     esac
 }
 
@@ -80,6 +82,7 @@ pc_init() {
     local emu=${1:-${PC_EMULATOR:-}}
     TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-pc.XXXXXX")
     trap pc_cleanup EXIT
+    trap "exit 143" TERM INT HUP
     [ -n "$emu" ] || { echo "usage: $0 PLEX86|qemu (or PC_EMULATOR=...)"; exit 2; }
     pc_emulator "$emu" || { echo "SKIP: $PC_WHY"; exit 77; }
     pc_images "${2:-$PC_DIR/../../tools/fetch-pc-guests.sh}" || exit 1
@@ -159,6 +162,44 @@ guest() {
     grc=""
     wait_for "PLEX86-RC-$gcount=" "$2" || return 1
     grc=$(console | sed -n "s/^.*PLEX86-RC-$gcount=\([0-9]*\).*/\1/p" | tail -n 1)
+}
+
+# pc_monitor SOCKET COMMAND: one human-monitor command on the unix socket
+# (-monitor unix:SOCKET,server,nowait), after its "(qemu) " prompt; prints
+# the reply (until the next prompt, or the end for `quit`).  Needs python3.
+pc_monitor() {
+    python3 - "$1" "$2" <<'EOF'
+import socket, sys, time
+path, cmd = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+deadline = time.time() + 30
+while True:
+    try:
+        s.connect(path)
+        break
+    except OSError:
+        if time.time() > deadline:
+            raise
+        time.sleep(0.2)
+s.settimeout(60)
+def until_prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        data = s.recv(4096)
+        if not data:
+            return buf, False
+        buf += data
+    return buf, True
+_, ok = until_prompt()
+if not ok:
+    sys.exit("the monitor closed before its prompt")
+s.sendall(cmd.encode() + b"\n")
+try:
+    reply, _ = until_prompt()
+except OSError:
+    reply = b""
+sys.stdout.write(reply.decode(errors="replace").replace("\r", ""))
+EOF
 }
 
 # wait_end SECONDS: until the emulator exits; its exit status in $status
