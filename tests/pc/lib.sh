@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the drive tests (tests/pc/*.sh): which emulator, the images
 # of tools/fetch-pc-guests.sh, starting a VM with its serial console on a
 # FIFO (or a pseudo-terminal), waiting for text there, typing into it.
