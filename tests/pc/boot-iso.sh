@@ -5,13 +5,35 @@
 # console; then types commands into it and checks what they print: the
 # kernel command line the boot loader gave, /dev/sr0, the CD mounted with
 # every file's checksum right, and `reboot -f` ending the VM (-no-reboot).
+# First, the variant `direct`: the drive alone, the guest booted with
+# -kernel, its init mounting the CD and checking it.
 # usage: boot-iso.sh PLEX86|qemu [FETCH_PC_GUESTS_SH] (or PC_EMULATOR=...)
-# Environment: PC_ISOS (the variants, default "isolinux grub"),
+# Environment: PC_ISOS (the variants, default "direct isolinux grub"),
 # BOOT_TIMEOUT, PC_KEEP (tests/pc/lib.sh).
 . "$(dirname "$0")/lib.sh"
 pc_init "$@"
 
-for v in ${PC_ISOS:-isolinux grub}; do
+# direct: the CD drive without the firmware: -kernel boots the guest,
+# whose init (plex86.test=cdrom) mounts the isolinux ISO from /dev/sr0 and
+# checks its files' sums.
+direct() {
+    pc_need kernel initrd_pc iso_isolinux
+    echo "== direct: -kernel, -cdrom $iso_isolinux"
+    pc_start iso-direct -kernel "$kernel" -initrd "$initrd_pc" -cdrom "$iso_isolinux" \
+        -append "$PC_APPEND plex86.test=cdrom plex86.wait=sr0"
+    if wait_for "plex86 guest ready" "$BOOT_TIMEOUT"; then
+        echo "direct: shell after $(elapsed) s"
+        console | grep -aq "^PLEX86-CDROM: ok" ||
+            fail "direct: $(console | grep -a '^PLEX86-CDROM:' | tail -n 1)"
+        console | grep -aqx "boot/vmlinuz: OK" || fail "direct: the CD's kernel read back wrong"
+    else
+        fail "direct: no shell"
+    fi
+    pc_stop
+}
+
+for v in ${PC_ISOS:-direct isolinux grub}; do
+    [ "$v" = direct ] && { direct; continue; }
     iso_var=iso_$v
     pc_need "$iso_var"
     echo "== $v: -cdrom ${!iso_var}"
