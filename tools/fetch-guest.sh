@@ -164,48 +164,19 @@ set -- "$WORK"/k/boot/vmlinuz-*
 [ $# = 1 ] && [ -s "$1" ] || die "expected one kernel in $KDEB"
 KFILE=$1
 
-# --- the initramfs: cpio newc, written here -----------------------------------
+# --- the initramfs: cpio newc, written here (tools/guest/newc.sh) -----------
 
-# One newc entry (the kernel's Documentation/driver-api/early-userspace/
-# buffer-format.rst): "070701", 13 fields of 8 hex digits, the name with
-# its NUL padded to 4 bytes (with the 110-byte header), then the data
-# padded to 4.  Owner root, time 0, inodes numbered in order.
+. "$HERE/guest/newc.sh"
 CPIO=$WORK/initrd.cpio
-ino=0
-pad4() { # bytes already written in this part -> zeros to the next multiple of 4
-    head -c $(((4 - $1 % 4) % 4)) /dev/zero
-}
-cpio_entry() { # name mode(octal) datafile-or-empty [rdev-major rdev-minor] [literal-data]
-    local name=$1 mode=$2 data=$3 rmaj=${4:-0} rmin=${5:-0} size=0
-    if [ -n "$data" ]; then
-        size=$(stat -c %s "$data")
-    elif [ -n "${6:-}" ]; then
-        size=${#6}
-    fi
-    ino=$((ino + 1))
-    local nlink=1
-    [ $((mode & 0170000)) = $((0040000)) ] && nlink=2
-    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
-        "$ino" "$mode" 0 0 "$nlink" 0 "$size" 0 0 "$rmaj" "$rmin" $((${#name} + 1)) 0
-    printf '%s\0' "$name"
-    pad4 $((110 + ${#name} + 1))
-    if [ -n "$data" ]; then
-        cat "$data"
-    elif [ -n "${6:-}" ]; then
-        printf '%s' "$6"
-    fi
-    pad4 "$size"
-}
 {
     for d in bin dev etc proc root sbin sys tmp usr usr/bin usr/sbin; do
-        cpio_entry "$d" $((0040755)) ""
+        newc_entry "$d" $((0040755)) ""
     done
-    cpio_entry bin/busybox $((0100755)) "$WORK/bb/bin/busybox"
-    cpio_entry bin/sh $((0120777)) "" 0 0 busybox
-    cpio_entry dev/console $((0020600)) "" 5 1
-    cpio_entry init $((0100755)) "$INIT_SRC"
-    ino=-1   # the trailer's inode is 0
-    cpio_entry 'TRAILER!!!' 0 ""
+    newc_entry bin/busybox $((0100755)) "$WORK/bb/bin/busybox"
+    newc_entry bin/sh $((0120777)) "" 0 0 busybox
+    newc_entry dev/console $((0020600)) "" 5 1
+    newc_entry init $((0100755)) "$INIT_SRC"
+    newc_trailer
 } >"$CPIO"
 gzip -n -9 <"$CPIO" >"$WORK/initrd.gz"
 

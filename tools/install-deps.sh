@@ -4,10 +4,13 @@
 # root rights are needed.  Used by `make` and by .ci/run.
 #
 # Packages: cmake (and ctest), gcc, binutils (as, ld, objcopy for the guest
-# ROMs), make, pkg-config, the Zydis disassembler, zlib, cJSON, python3.
+# ROMs), make, pkg-config, the Zydis disassembler, zlib, cJSON, python3;
+# the tools that make the drive guests' images, and memtest86+.
 set -eu
 
 PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev libcjson-dev python3"
+# The drive guests (tools/fetch-pc-guests.sh, docs/pc-guests.md).
+PACKAGES="$PACKAGES xorriso isolinux syslinux syslinux-common grub-pc-bin mtools e2fsprogs memtest86+"
 
 # A package counts as present if dpkg has it installed, or, for the tools,
 # if its command is on PATH (e.g. a python3 from pyenv).
