@@ -16,6 +16,9 @@
 #include "pc/pc.h"
 #include "pc/snapshot.h"
 #include "pc/hostfile.h"
+#include "pc/snapshot_images.h"
+#include "block/block.h"
+#include "block/block_open.h"
 #include "pc/snapshot_format.h"
 #include "machine/vm.h"
 
@@ -254,6 +257,36 @@ static void test_images(const char *dir)
     pc_destroy(b);
 }
 
+/* A -snapshot overlay holding guest writes: savevm refuses (the snapshot
+ * could not hold them) until they are committed. */
+static void test_overlay(const char *dir)
+{
+    char img[512], snap[600], err[512];
+    snprintf(img, sizeof(img), "%s/overlay.img", dir);
+    snprintf(snap, sizeof(snap), "%s/overlay.snap", dir);
+    FILE *f = fopen(img, "wb");
+    for (int i = 0; i < 1 << 20; i++)
+        fputc(0, f);
+    fclose(f);
+    struct block_options bo = { .path = img, .format = BLOCK_FORMAT_RAW, .snapshot = true };
+    struct block *blk = block_open(&bo, err, sizeof(err));
+    CHECK(blk != NULL);
+    if (!blk)
+        return;
+    struct pc *pc = new_pc(4, "pentium3");
+    pc->cfg.ide[0] = (struct pc_drive){ .present = true, .block = blk };
+    CHECK_EQ(snapshot_check_overlays(pc, err, sizeof(err)), 0);
+    CHECK_EQ(snapshot_save(pc, snap, err, sizeof(err)), 0);
+    CHECK_EQ(block_write(blk, 4096, "guest data", 10), 0);
+    CHECK_EQ(snapshot_save(pc, snap, err, sizeof(err)), -1);
+    CHECK(strstr(err, "IDE drive 0") != NULL && strstr(err, "-snapshot overlay") != NULL);
+    uint64_t bytes = 0;
+    CHECK_EQ(block_commit(blk, &bytes, err, sizeof(err)), 0);
+    CHECK_EQ(snapshot_save(pc, snap, err, sizeof(err)), 0);
+    pc_destroy(pc);
+    block_close(blk);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/plex86-snapshot.XXXXXX";
@@ -262,6 +295,7 @@ int main(void)
     test_round_trip(dir);
     test_cpu_checks();
     test_images(dir);
+    test_overlay(dir);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -127,7 +127,9 @@ int snapshot_save(struct pc *pc, const char *path, char *err, size_t errlen)
     struct state_out file;
     state_out_init(&file);
     char why[384];
-    int rc = snapshot_write_bytes(pc, &file, why, sizeof(why));
+    int rc = snapshot_check_overlays(pc, why, sizeof(why));
+    if (rc == 0)
+        rc = snapshot_write_bytes(pc, &file, why, sizeof(why));
     if (rc < 0)
         snprintf(err, errlen, "%s: %s", path, why);
     else

@@ -40,4 +40,13 @@ int snapshot_images_save(const char *const *paths, unsigned n, struct state_out 
 int snapshot_images_check(struct state_in *in, const char *const *paths, unsigned n,
                           bool force, char *why, size_t whylen);
 
+/* A snapshot records the images' identity, not their contents, so the
+ * guest writes a -snapshot overlay holds would be missing when it is
+ * loaded (the guest's page cache and the disk would disagree, and a later
+ * run without -snapshot would write that disagreement into the image).
+ * Returns 0 when no drive of `pc` has such writes, else -1 with one line
+ * naming the drive. */
+struct pc;
+int snapshot_check_overlays(const struct pc *pc, char *err, size_t errlen);
+
 #endif
