@@ -157,11 +157,13 @@ out:
 }
 
 /* What firmware sets up before an OS runs, for a kernel booted without
- * one: the IDE channels' decode enables (SeaBIOS piix_ide_setup). */
+ * one: the IDE channels' decode enables (SeaBIOS piix_ide_setup) and the
+ * 8237s' cascade channel (the PAM registers: pc_chipset_after_reset). */
 static void firmware_setup(struct pc *pc)
 {
     if (pc->ide)
         piix_ide_firmware_init(pc->ide, pc->pci);
+    dma8237_bios_setup(pc->dma);   /* channel 4 cascading, as a BIOS leaves it */
 }
 
 int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen)
@@ -174,7 +176,6 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
         return -1;
     if (cfg->kernel_path || cfg->kernel_data) {
         firmware_setup(pc);
-        dma8237_bios_setup(pc->dma);   /* what firmware would have left */
         return load_kernel(pc->vm, cfg, err, errlen);
     }
     return 0;
@@ -517,10 +518,8 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         pc_destroy(pc);
         return NULL;
     }
-    if (kernel) {
+    if (kernel)
         firmware_setup(pc);
-        dma8237_bios_setup(pc->dma);   /* what firmware would have left */
-    }
     if (kernel && load_kernel(pc->vm, cfg, err, errlen) < 0) {
         pc_destroy(pc);
         return NULL;
