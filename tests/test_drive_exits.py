@@ -31,11 +31,12 @@ import pty
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+from unix_socket import connect
 
 FAILS = []
 SIZE = 1 << 20
@@ -49,18 +50,6 @@ def check(cond, what):
     return cond
 
 
-def connect(path, timeout=20.0):
-    end = time.time() + timeout
-    while True:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return s
-        except OSError:
-            s.close()
-            if time.time() > end:
-                raise
-            time.sleep(0.05)
 
 
 class Hmp:

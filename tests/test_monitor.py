@@ -19,11 +19,12 @@ usage: test_monitor.py PLEX86 SPIN_ROM
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+from unix_socket import connect
 
 FAILS = []
 
@@ -115,18 +116,6 @@ class Hmp:
         return self.until_prompt()
 
 
-def connect(path, timeout=20.0):
-    end = time.time() + timeout
-    while True:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return s
-        except OSError:
-            s.close()
-            if time.time() > end:
-                raise
-            time.sleep(0.05)
 
 
 def regs(text):
