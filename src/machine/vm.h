@@ -16,7 +16,7 @@
 #include "vm/physmem.h"
 #include "vm/sched.h"
 
-#define VM_MAX_DEVICES 32
+#define VM_MAX_DEVICES 64
 
 /* The largest guest RAM we accept: the 4 GiB physical space less the
  * firmware and MMIO hole at the top (3.5 GiB, as PCs of the era did). */
