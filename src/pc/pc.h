@@ -145,6 +145,11 @@ struct pc_config {
      * menu on the serial port.  plex86 has no display yet: the host sets
      * it whatever the options say. */
     bool nographic;
+    /* Issue 19: the local APIC(s), IOAPIC and HPET (pc_platform.h), as on
+     * QEMU's pc; the ACPI tables list them only when set.  cpus: -smp,
+     * 1..PC_MAX_CPUS (0 counts as 1). */
+    bool apic;
+    unsigned cpus;
     /* Where POST codes are printed as they arrive; NULL: not printed. */
     FILE *post_log;
 
