@@ -22,6 +22,7 @@
 
 #include "moo.h"
 #include "sst-lists.h"
+#include "cpu/cpu_model.h"
 #include "machine/vm.h"
 #include "engine/engine.h"
 
@@ -60,14 +61,19 @@ struct rules {
     bool skip_string_gp;      /* string instructions that take interrupt 13 */
     bool alias_ss_fault;      /* vector 12 goes where the 286's 13 went */
     bool ports_386ex;         /* ports 22h/23h read 7Fh/42h */
+    bool plain_undef;         /* the 386 model without its own undefined-flag
+                                 results (cpu_model.flags386) */
 };
 
 /* shared/testdata/README.md, "Using the 286 data on a 386 (or later) core",
- * and the chip differences found since (docs/sst.md): LOCK, #SS, strings. */
+ * and the chip differences found since (docs/sst.md): LOCK, #SS, strings,
+ * undefined flags (the 286 clears CF of a byte shifted by 16 or 24, where
+ * the 386 model gives the 386's own value: docs/cpu-models.md). */
 static const struct rules rules_286 = {
     .name = "80286", .wide = false, .flags_load = 0x0FFF, .flags_cmp = 0x0FFF,
     .cr0_cmp = 0, .max_bytes = 10, .skip_mov_fs_gs = true, .skip_bad_lock = true,
     .skip_string_gp = true, .alias_ss_fault = true, .ports_386ex = false,
+    .plain_undef = true,
 };
 
 /* shared/testdata/README.md, "Using the 386 data". */
@@ -200,6 +206,7 @@ struct dirty {
 struct runner {
     struct options opt;
     struct vm *vm;
+    struct cpu_model plain386; /* the 386 model less flags386 (rules.plain_undef) */
     bool ports_386ex;         /* read by the port handler */
     struct sst_skips skips;
     struct dirdata dd;
@@ -272,6 +279,8 @@ static int runner_init(struct runner *r)
         return -1;
     }
     r->vm->mem.addr_mask = SST_ADDR_MASK;
+    r->plain386 = *r->vm->cpu.model;
+    r->plain386.flags386 = false;
     if (iobus_register(&r->vm->io, 0x22, 2, &ex_port_ops, &r->ports_386ex, "386ex-remap") < 0) {
         fprintf(stderr, "sst-run: cannot register ports 22h-23h\n");
         return -1;
@@ -857,6 +866,8 @@ static int setup_file(struct runner *r, struct filectx *fc, struct moo_file *mf)
     }
     fc->skip_reason = sst_skips_file(&r->skips, fc->base);
     r->ports_386ex = fc->ru->ports_386ex;
+    cpu_set_model(&r->vm->cpu, fc->ru->plain_undef ? &r->plain386
+                                                   : cpu_model_for_level(CPU_386));
     return 0;
 }
 

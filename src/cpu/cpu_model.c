@@ -55,6 +55,7 @@ const struct cpu_model cpu_models[] = {
         .description = "Intel 80386DX: no CPUID, no FPU",
         .level = CPU_386, .vendor = "GenuineIntel",
         .family = 3, .model = 0, .stepping = 8,
+        .flags386 = true,
     },
     {
         /* A CPUID-capable late 486 (IntelDX4): FPU and VME. */

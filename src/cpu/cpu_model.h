@@ -36,6 +36,9 @@ struct cpu_model {
     bool p6_msrs;            /* has IA32_PLATFORM_ID and IA32_BIOS_SIGN_ID */
     bool misc_enable;        /* has IA32_MISC_ENABLE */
     bool p6_perfmon;         /* has the P6 PerfEvtSel0/1 and PerfCtr0/1 */
+    bool flags386;           /* the 80386's values for some flags the SDM
+                                leaves undefined (AAA/AAS, byte and word
+                                SHL/SHR, BT*'s OF): docs/cpu-models.md */
 };
 
 extern const struct cpu_model cpu_models[];

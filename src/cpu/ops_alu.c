@@ -2,6 +2,7 @@
  * BCD adjustment, XADD/CMPXCHG/BSWAP, SETcc/CMOVcc.  Flags follow the SDM
  * vol. 2 instruction pages exactly; flags the SDM leaves undefined are
  * noted where we set them. */
+#include "cpu/cpu_model.h"
 #include "cpu/exec.h"
 #include "cpu/ops.h"
 
@@ -272,31 +273,49 @@ void h_das(struct cpu *c, const struct insn *i)
     set_flags(c, F_ARITH, f | flag_szp(al, 1));
 }
 
+/* AAA/AAS: the SDM leaves SF, ZF, PF and OF undefined.  The P6 sets SF,
+ * ZF, PF by the adjusted AL (high nibble cleared) and clears OF.  The 80386
+ * (cpu_model.flags386) sets all four by the 8-bit AL + 6 / AL - 6 it does,
+ * AL + 0 / AL - 0 without an adjustment, before the high nibble is cleared:
+ * test386.asm's test E0, validated on 386 hardware (docs/cpu-models.md). */
+static uint32_t bcd386_flags(uint32_t al, uint32_t adj, bool sub)
+{
+    uint32_t r = (sub ? al - adj : al + adj) & 0xFF;
+    uint32_t ovf = sub ? (al ^ adj) & (al ^ r) : ~(al ^ adj) & (al ^ r);
+    return flag_szp(r, 1) | ((ovf & 0x80) ? F_OF : 0);
+}
+
 void h_aaa(struct cpu *c, const struct insn *i)
 {
     uint32_t ax = get_reg(c, R_EAX, 2);
-    uint32_t f = 0;
-    if ((ax & 0x0F) > 9 || (c->eflags & F_AF)) {
+    bool adjust = (ax & 0x0F) > 9 || (c->eflags & F_AF);
+    uint32_t f = c->model->flags386 ? bcd386_flags(ax & 0xFF, adjust ? 6 : 0, false) : 0;
+    if (adjust) {
         ax += 0x106;
-        f = F_AF | F_CF;
+        f |= F_AF | F_CF;
     }
     ax = (ax & 0xFF0F) & 0xFFFF;
     set_reg(c, R_EAX, 2, ax);
-    set_flags(c, F_ARITH, f | flag_szp(ax & 0xFF, 1));
+    if (!c->model->flags386)
+        f |= flag_szp(ax & 0xFF, 1);
+    set_flags(c, F_ARITH, f);
 }
 
 void h_aas(struct cpu *c, const struct insn *i)
 {
     uint32_t ax = get_reg(c, R_EAX, 2);
-    uint32_t f = 0;
-    if ((ax & 0x0F) > 9 || (c->eflags & F_AF)) {
+    bool adjust = (ax & 0x0F) > 9 || (c->eflags & F_AF);
+    uint32_t f = c->model->flags386 ? bcd386_flags(ax & 0xFF, adjust ? 6 : 0, true) : 0;
+    if (adjust) {
         ax -= 6;
         ax -= 0x100;
-        f = F_AF | F_CF;
+        f |= F_AF | F_CF;
     }
     ax = (ax & 0xFF0F) & 0xFFFF;
     set_reg(c, R_EAX, 2, ax);
-    set_flags(c, F_ARITH, f | flag_szp(ax & 0xFF, 1));
+    if (!c->model->flags386)
+        f |= flag_szp(ax & 0xFF, 1);
+    set_flags(c, F_ARITH, f);
 }
 
 void h_aam(struct cpu *c, const struct insn *i)

@@ -2,7 +2,16 @@
  * to 5 bits (SDM vol. 2, SAL/SAR/SHL/SHR: "the count is masked to 5 bits");
  * a masked count of zero changes neither the operand nor the flags.  OF is
  * defined only for 1-bit shifts; for others we compute it by the 1-bit
- * formula, as the P6 does for shifts (peer tests mask it). */
+ * formula, as the P6 does for shifts (peer tests mask it).
+ *
+ * The 80386 (cpu_model.flags386) differs for byte and word SHL/SHR (SAL is
+ * SHL): AF is 1 for every count that is not 0, and a byte shifted by 16 or
+ * 24 sets CF as a shift by 8 does (SHL: the operand's LSB, SHR: its MSB),
+ * OF following by the same formula.  That is what test386.asm's test E0
+ * checks, validated on 386 hardware; no data covers other counts above the
+ * width or doubleword shifts, which keep the results below
+ * (docs/cpu-models.md). */
+#include "cpu/cpu_model.h"
 #include "cpu/exec.h"
 #include "cpu/ops.h"
 
@@ -25,10 +34,13 @@ void h_shl(struct cpu *c, const struct insn *i)
     uint64_t wide = (uint64_t)a << n;
     uint32_t r = (uint32_t)wide & size_mask(sz);
     uint32_t carry = (uint32_t)(wide >> bits) & 1;
-    uint32_t f = flag_szp(r, sz) | (carry ? F_CF : 0);
+    bool i386 = sz < 4 && c->model->flags386;
+    if (i386 && sz == 1 && (n == 16 || n == 24))
+        carry = a & 1;
+    uint32_t f = flag_szp(r, sz) | (carry ? F_CF : 0) | (i386 ? F_AF : 0);
     if (msb(r, sz) ^ carry)
         f |= F_OF;
-    set_flags(c, F_ARITH, f); /* AF undefined: cleared */
+    set_flags(c, F_ARITH, f); /* AF undefined: cleared (but on the 386) */
     opnd_write(c, i, 0, r);
 }
 
@@ -40,7 +52,10 @@ void h_shr(struct cpu *c, const struct insn *i)
         return; /* the operand was still read: its access is checked */
     uint32_t r = (uint32_t)((uint64_t)a >> n);
     uint32_t carry = (uint32_t)((uint64_t)a >> (n - 1)) & 1;
-    uint32_t f = flag_szp(r, sz) | (carry ? F_CF : 0);
+    bool i386 = sz < 4 && c->model->flags386;
+    if (i386 && sz == 1 && (n == 16 || n == 24))
+        carry = msb(a, 1);
+    uint32_t f = flag_szp(r, sz) | (carry ? F_CF : 0) | (i386 ? F_AF : 0);
     /* OF is the top bit before the last 1-bit step (the SDM defines it
      * only for count 1, as the operand's top bit; the 286 and 386 give
      * this value for every count, hence 0 for counts above 1) */
@@ -217,7 +232,22 @@ static void bit_op(struct cpu *c, const struct insn *i, enum bt_op op)
         if (op != BT_TEST)
             set_reg(c, i->o[0].reg, sz, nv);
     }
-    set_flags(c, F_CF, (v >> bit) & 1 ? F_CF : 0);
+    uint32_t f = (v >> bit) & 1 ? F_CF : 0;
+    if (c->model->flags386) {
+        /* The 80386 sets OF (undefined) as RCR by the bit index with CF = 0
+         * would: bit (index - 1) xor bit (index - 2) of the operand, on the
+         * ring of its bits and that CF.  test386.asm's test E0 checks it
+         * (validated on 386 hardware) for the operand 1 at indexes 0 to 3,
+         * the register forms, 16 and 32 bits; docs/cpu-models.md. */
+        uint32_t ring = bits + 1;
+        unsigned j1 = (bit + ring - 1) % ring, j2 = (bit + ring - 2) % ring;
+        uint32_t b1 = j1 < bits ? (v >> j1) & 1 : 0, b2 = j2 < bits ? (v >> j2) & 1 : 0;
+        if (b1 ^ b2)
+            f |= F_OF;
+        set_flags(c, F_CF | F_OF, f);
+        return;
+    }
+    set_flags(c, F_CF, f);
 }
 
 void h_bt(struct cpu *c, const struct insn *i) { bit_op(c, i, BT_TEST); }
