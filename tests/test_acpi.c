@@ -240,6 +240,13 @@ static void test_built(bool apic, unsigned cpus)
                        .rsdp_len = t.rsdp.len, .tables_len = t.tables.len };
     char err[128];
     CHECK_EQ(t.rsdp.len, 20);
+    /* QEMU's file size; what follows the tables is zeros. */
+    CHECK_EQ(t.tables.len, ACPI_TABLES_FILE_SIZE);
+    CHECK(t.tables_used > 36 && t.tables_used < 0x10000 - 0x40);
+    bool zeros = true;
+    for (size_t i = t.tables_used; i < t.tables.len; i++)
+        zeros &= t.tables.data[i] == 0;
+    CHECK(zeros);
     CHECK_EQ(t.loader.len % ACPI_LOADER_ENTRY_SIZE, 0);
     CHECK_EQ(acpi_tables_link(&t, f.rsdp_at, f.tables_at, f.rsdp, f.tables, err,
                               sizeof(err)), 0);

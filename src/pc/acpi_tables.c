@@ -227,6 +227,9 @@ int acpi_build_tables(const struct acpi_config *c, struct acpi_tables *t)
     }
     list[n++] = build_waet(t);
     build_rsdp(t, build_rsdt(t, list, n));
+    t->tables_used = t->tables.len;
+    if (t->tables.len < ACPI_TABLES_FILE_SIZE)
+        acpi_put(&t->tables, NULL, ACPI_TABLES_FILE_SIZE - t->tables.len);
     if (t->tables.failed || t->rsdp.failed || t->loader.failed) {
         acpi_tables_free(t);
         return -1;

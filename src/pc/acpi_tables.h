@@ -68,8 +68,15 @@ struct acpi_config {
     uint16_t pm_base;      /* the PIIX4 PM block (PMBA) as the firmware sets it */
 };
 
+/* "etc/acpi/tables" is padded with zeros to this size, as QEMU's pc
+ * machine pads it (ACPI_BUILD_TABLE_SIZE, kept for migration): SeaBIOS
+ * then reserves the same top of RAM as under QEMU, and the e820 map the
+ * guest sees is QEMU's. */
+#define ACPI_TABLES_FILE_SIZE 0x20000u
+
 struct acpi_tables {
     struct acpi_blob tables, rsdp, loader;
+    size_t tables_used;    /* the tables' bytes before the padding */
 };
 
 /* Builds the three files for `c`.  Returns 0, or -1 when out of memory

@@ -38,9 +38,9 @@ int pc_acpi_init(struct pc *pc, const struct pc_config *cfg, char *err, size_t e
         return -1;
     }
     const struct acpi_tables *t = pc->acpi;
-    if (PC_ACPI_KERNEL_TABLES + t->tables.len > PC_ACPI_KERNEL_END) {
+    if (PC_ACPI_KERNEL_TABLES + t->tables_used > PC_ACPI_KERNEL_END) {
         snprintf(err, errlen, "ACPI: the tables (%zu bytes) do not fit in the F segment",
-                 t->tables.len);
+                 t->tables_used);
         return -1;
     }
     if (fw_cfg_add_file(pc->fw_cfg, ACPI_FILE_TABLES, t->tables.data, t->tables.len) < 0 ||
@@ -76,11 +76,13 @@ uint32_t pc_acpi_firmware_setup(struct pc *pc)
     uint8_t *rsdp = malloc(t->rsdp.len), *tables = malloc(t->tables.len);
     char err[128];
     uint32_t at = 0;
-    if (rsdp && tables && PC_ACPI_KERNEL_TABLES + t->tables.len <= PC_ACPI_KERNEL_END &&
+    if (rsdp && tables && PC_ACPI_KERNEL_TABLES + t->tables_used <= PC_ACPI_KERNEL_END &&
         acpi_tables_link(t, PC_ACPI_KERNEL_RSDP, PC_ACPI_KERNEL_TABLES, rsdp, tables, err,
                          sizeof(err)) == 0) {
         boot_put_ram(&pc->vm->mem, PC_ACPI_KERNEL_RSDP, rsdp, t->rsdp.len);
-        boot_put_ram(&pc->vm->mem, PC_ACPI_KERNEL_TABLES, tables, t->tables.len);
+        /* The tables without the padding (which only the firmware's copy
+         * has): the F segment holds them. */
+        boot_put_ram(&pc->vm->mem, PC_ACPI_KERNEL_TABLES, tables, t->tables_used);
         at = PC_ACPI_KERNEL_RSDP;
     }
     free(rsdp);
