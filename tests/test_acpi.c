@@ -361,6 +361,61 @@ static void test_board(bool apic)
     pc_destroy(pc);
 }
 
+/* QEMU 7.2's MADT for -M pc with 1 and 4 CPUs, and its HPET table, as
+ * SeaBIOS installed them (read out of guest memory with the monitor's
+ * pmemsave; the checksums are those of the unlinked tables too, as the
+ * MADT and HPET hold no pointers).  Ours must be the same bytes. */
+static const uint8_t qemu_madt1[120] =
+    "\x41\x50\x49\x43\x78\x00\x00\x00\x01\x8a\x42\x4f\x43\x48\x53\x20"
+    "\x42\x58\x50\x43\x20\x20\x20\x20\x01\x00\x00\x00\x42\x58\x50\x43"
+    "\x01\x00\x00\x00\x00\x00\xe0\xfe\x01\x00\x00\x00\x00\x08\x00\x00"
+    "\x01\x00\x00\x00\x01\x0c\x00\x00\x00\x00\xc0\xfe\x00\x00\x00\x00"
+    "\x02\x0a\x00\x00\x02\x00\x00\x00\x00\x00\x02\x0a\x00\x05\x05\x00"
+    "\x00\x00\x0d\x00\x02\x0a\x00\x09\x09\x00\x00\x00\x0d\x00\x02\x0a"
+    "\x00\x0a\x0a\x00\x00\x00\x0d\x00\x02\x0a\x00\x0b\x0b\x00\x00\x00"
+    "\x0d\x00\x04\x06\xff\x00\x00\x01";
+static const uint8_t qemu_madt4[144] =
+    "\x41\x50\x49\x43\x90\x00\x00\x00\x01\x4b\x42\x4f\x43\x48\x53\x20"
+    "\x42\x58\x50\x43\x20\x20\x20\x20\x01\x00\x00\x00\x42\x58\x50\x43"
+    "\x01\x00\x00\x00\x00\x00\xe0\xfe\x01\x00\x00\x00\x00\x08\x00\x00"
+    "\x01\x00\x00\x00\x00\x08\x01\x01\x01\x00\x00\x00\x00\x08\x02\x02"
+    "\x01\x00\x00\x00\x00\x08\x03\x03\x01\x00\x00\x00\x01\x0c\x00\x00"
+    "\x00\x00\xc0\xfe\x00\x00\x00\x00\x02\x0a\x00\x00\x02\x00\x00\x00"
+    "\x00\x00\x02\x0a\x00\x05\x05\x00\x00\x00\x0d\x00\x02\x0a\x00\x09"
+    "\x09\x00\x00\x00\x0d\x00\x02\x0a\x00\x0a\x0a\x00\x00\x00\x0d\x00"
+    "\x02\x0a\x00\x0b\x0b\x00\x00\x00\x0d\x00\x04\x06\xff\x00\x00\x01";
+static const uint8_t qemu_hpet[56] =
+    "\x48\x50\x45\x54\x38\x00\x00\x00\x01\xb4\x42\x4f\x43\x48\x53\x20"
+    "\x42\x58\x50\x43\x20\x20\x20\x20\x01\x00\x00\x00\x42\x58\x50\x43"
+    "\x01\x00\x00\x00\x01\xa2\x86\x80\x00\x00\x00\x00\x00\x00\xd0\xfe"
+    "\x00\x00\x00\x00\x00\x00\x00\x00";
+
+/* The table with signature `sig` in the unlinked tables file, or NULL. */
+static const uint8_t *find_table(const struct acpi_tables *t, const char *sig)
+{
+    for (size_t i = 0; i + 8 <= t->tables_used; i++)
+        if (memcmp(t->tables.data + i, sig, 4) == 0 &&
+            i + acpi_get_le(t->tables.data + i + 4, 4) <= t->tables_used)
+            return t->tables.data + i;
+    return NULL;
+}
+
+static void test_qemu_bytes(void)
+{
+    for (unsigned cpus = 1; cpus <= 4; cpus += 3) {
+        struct acpi_config c = { .cpus = cpus, .apic = true, .com1 = true,
+                                 .pci_start = 0x8000000, .pm_base = 0x600 };
+        struct acpi_tables t;
+        CHECK_EQ(acpi_build_tables(&c, &t), 0);
+        const uint8_t *madt = find_table(&t, "APIC"), *hpet = find_table(&t, "HPET");
+        const uint8_t *want = cpus == 1 ? qemu_madt1 : qemu_madt4;
+        size_t n = cpus == 1 ? sizeof(qemu_madt1) : sizeof(qemu_madt4);
+        CHECK(madt && memcmp(madt, want, n) == 0);
+        CHECK(hpet && memcmp(hpet, qemu_hpet, sizeof(qemu_hpet)) == 0);
+        acpi_tables_free(&t);
+    }
+}
+
 int main(void)
 {
     for (int apic = 0; apic < 2; apic++) {
@@ -369,5 +424,6 @@ int main(void)
         test_board(apic);
     }
     test_loader_errors();
+    test_qemu_bytes();
     return check_report();
 }
