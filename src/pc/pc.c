@@ -159,12 +159,18 @@ out:
 }
 
 /* What firmware sets up before an OS runs, for a kernel booted without
- * one: the IDE channels' decode enables (SeaBIOS piix_ide_setup), the
- * 8237s' cascade channel, the PM block and the ACPI tables in RAM
- * (pc_acpi.h; the PAM registers: pc_chipset_after_reset).  Returns the
- * RSDP's address, or 0. */
+ * one: the PCI interrupt routing and the IDE channels' decode enables
+ * (SeaBIOS piix_isa_bridge_setup and piix_ide_setup), the 8237s' cascade
+ * channel, the PM block and the ACPI tables in RAM (pc_acpi.h; the PAM
+ * registers: pc_chipset_after_reset).  Returns the RSDP's address, or 0. */
 static uint32_t firmware_setup(struct pc *pc)
 {
+    /* PIRQA-D on IRQ 10, 10, 11, 11, level triggered in the ELCR (SeaBIOS's
+     * "PIIX3/PIIX4 init: elcr=00 0c"): the DSDT's links then read back
+     * what a firmware boot gives. */
+    pci_config_write(pc->pci, pci_bdf(0, PC_PIIX_SLOT, 0), PIIX3_PIRQRC, 0x0B0B0A0Au, 4);
+    iobus_out(&pc->vm->io, PIC_ELCR_BASE, 0x00, 1);
+    iobus_out(&pc->vm->io, PIC_ELCR_BASE + 1, 0x0C, 1);
     if (pc->ide)
         piix_ide_firmware_init(pc->ide, pc->pci);
     dma8237_bios_setup(pc->dma);   /* channel 4 cascading, as a BIOS leaves it */

@@ -48,7 +48,7 @@ for v in ${PC_ISOS:-direct isolinux grub}; do
     # ACPI through the firmware (issue 19): SeaBIOS installed the board's
     # tables from etc/table-loader, and Linux found and used them.
     console | grep -aq "A valid RSDP was not found" && fail "$v: Linux found no RSDP"
-    console | grep -aq "ACPI: RSDP 0x" && console | grep -aq "ACPI: PM: (supports S0 S5)" ||
+    console | grep -aq "ACPI: RSDP 0x" && console | grep -aqE "ACPI: PM: \(supports S0 .*S5\)" ||
         fail "$v: no ACPI tables or S5 in the kernel log"
     console | grep -aq "^PLEX86-MODULES: [0-9]* loaded$" ||
         fail "$v: modules: $(grep -a 'PLEX86-MODULES' "$OUT" | tr -d '\r' | tail -n 1)"
