@@ -354,6 +354,12 @@ static void test_board(bool apic)
     CHECK_EQ(pc->pm->power_button_presses, 2);
     iobus_out(&vm->io, 0x600, PM1_PWRBTN_STS, 2);
     CHECK(!(slave->pins & (1u << 1)));
+    /* The FADT's reset register resets the machine (what Linux's reboot
+     * tries first, and SeaBIOS's). */
+    iobus_out(&vm->io, ACPI_RESET_PORT, ACPI_RESET_VALUE, 1);
+    CHECK_EQ(vm->exit_reason, VM_EXIT_RESET);
+    vm->exit_reason = VM_EXIT_NONE;
+    vm->cpu.stop_request = false;
     /* S5 from the DSDT's \_S5 (SLP_TYP 0). */
     iobus_out(&vm->io, 0x604, PM1_SLP_EN | PM1_SCI_EN, 2);
     CHECK_EQ(vm->exit_reason, VM_EXIT_POWEROFF);
