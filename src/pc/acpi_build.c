@@ -34,7 +34,7 @@ static bool reserve(struct acpi_blob *b, size_t n)
 size_t acpi_put(struct acpi_blob *b, const void *p, size_t n)
 {
     size_t off = b->len;
-    if (!reserve(b, n))
+    if (n == 0 || !reserve(b, n))   /* n == 0: the blob may have no buffer yet */
         return off;
     if (p)
         memcpy(b->data + off, p, n);
