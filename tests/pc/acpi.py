@@ -16,7 +16,9 @@ usage: acpi.py MODE PLEX86 [FETCH_GUEST_SH]
            the DSDT's links; the monitor's system_powerdown sets PWRBTN_STS
            (the guest's sysfs shows it); `poweroff -f` ends plex86 with
            status 0 through S5; a second boot's `reboot -f` (the FADT's
-           reset register) ends it under -no-reboot.
+           reset register) ends it under -no-reboot.  Where QEMU is
+           installed, the same kernel on QEMU: the kernel's lines about the
+           RSDP, the PM timer and the PCI interrupt links are the same.
 
 Exit status: 0 pass, 1 fail, 77 skip (no SeaBIOS, or no guest).
 """
@@ -249,11 +251,24 @@ def default_guest(fetch):
     return paths["kernel"], paths["initrd"]
 
 
+def acpi_lines(out):
+    """What the kernel says of the tables that should not depend on where
+    the firmware put them."""
+    text = out.decode(errors="replace")
+    keep = []
+    for pat in (r"ACPI: RSDP 0x[0-9A-F]+ (.*\))", r"(ACPI: PM-Timer IO Port: 0x[0-9a-f]+)",
+                r"(ACPI: PCI: Interrupt link LNK\w configured for IRQ \d+)",
+                r"(PCI: Using ACPI for IRQ routing)", r"(ACPI: Interpreter enabled)"):
+        keep += re.findall(pat, text)
+    return keep
+
+
 def linux(plex86, fetch):
     kernel, initrd = default_guest(fetch)
     tmp = tempfile.mkdtemp(prefix="plex86-acpi-")
+    append = "console=ttyS0 panic=-1 cryptomgr.notests noisapnp"
     argv = [plex86, "-kernel", kernel, "-initrd", initrd, "-m", "256", "-nographic",
-            "-no-reboot", "-append", "console=ttyS0 panic=-1 cryptomgr.notests noisapnp"]
+            "-no-reboot", "-append", append]
     try:
         m = Machine(argv, tmp)
         try:
@@ -296,6 +311,7 @@ def linux(plex86, fetch):
             check(b"reboot: Power down" in m.out, "the kernel powered down")
         finally:
             m.stop()
+        mine = acpi_lines(m.out)
         # The FADT's reset register: Linux's first choice (reboot=acpi).
         m = Machine(argv + ["-d", "exit"], tmp)
         try:
@@ -308,6 +324,29 @@ def linux(plex86, fetch):
                 check(status == 0, "reboot -f ends plex86 under -no-reboot (status %s)" % status)
         finally:
             m.stop()
+        if not QEMU:
+            print("note: qemu-system-i386 is not installed: no comparison")
+            return 0
+        # The same kernel on QEMU 7.2 (SeaBIOS and QEMU's tables): the same
+        # RSDP, PM timer and PCI interrupt links, and poweroff -f.
+        q = Machine([QEMU, "-M", "pc", "-display", "none", "-serial", "stdio", "-kernel",
+                     kernel, "-initrd", initrd, "-m", "256", "-no-reboot", "-append", append],
+                    tmp)
+        try:
+            if check(q.read_until(b"plex86 guest ready"), "qemu: the guest's shell"):
+                theirs = acpi_lines(q.out)
+                check(mine == theirs, "the kernel's RSDP, PM timer and link lines are QEMU's "
+                      "(%d lines)" % len(mine))
+                if mine != theirs:
+                    print("  plex86: %s\n  qemu:   %s" % (mine, theirs))
+                q.send("poweroff -f")
+                try:
+                    status = q.p.wait(120)
+                except subprocess.TimeoutExpired:
+                    status = None
+                check(status == 0, "qemu: poweroff -f, status %s" % status)
+        finally:
+            q.stop()
     finally:
         shutil.rmtree(tmp)
     return 0
