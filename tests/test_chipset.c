@@ -228,9 +228,9 @@ static void test_pirq(void)
     static struct pci_function a, b;
     pci_function_init(&a, "a", 0x1234, 1, 0xFF0000, 1);
     pci_function_init(&b, "b", 0x1234, 2, 0xFF0000, 2);
-    /* 00:05 INTA -> PIRQB; 00:05.1 INTB -> PIRQC. */
-    CHECK_EQ(pci_register(pc->pci, &a, 5, 0, pc_pci_intx(pc, 5, 1)), 0);
-    CHECK_EQ(pci_register(pc->pci, &b, 5, 1, pc_pci_intx(pc, 5, 2)), 0);
+    /* 00:06 INTA -> PIRQB; 00:06.1 INTB -> PIRQC (QEMU's swizzle). */
+    CHECK_EQ(pci_register(pc->pci, &a, 6, 0, pc_pci_intx(pc, 6, 1)), 0);
+    CHECK_EQ(pci_register(pc->pci, &b, 6, 1, pc_pci_intx(pc, 6, 2)), 0);
     const struct pic_chip *master = &pc->pic->chip[0], *slave = &pc->pic->chip[1];
     pci_set_irq(&a, true);
     CHECK_EQ(slave->pins, 0);

@@ -187,10 +187,11 @@ static void check_pci_intx(void)
     pci_function_init(&a, "a", 0x1234, 1, 0xFF0000, 1);
     pci_function_init(&b, "b", 0x1234, 2, 0xFF0000, 1);
     pci_function_init(&c, "c", 0x1234, 3, 0xFF0000, 1);
-    /* 00:05 INTA and 00:09 INTA -> PIRQB -> IRQ 10; 00:06 INTA -> PIRQC -> 11. */
-    CHECK_EQ(pci_register(pc->pci, &a, 5, 0, pc_pci_intx(pc, 5, 1)), 0);
-    CHECK_EQ(pci_register(pc->pci, &b, 9, 0, pc_pci_intx(pc, 9, 1)), 0);
-    CHECK_EQ(pci_register(pc->pci, &c, 6, 0, pc_pci_intx(pc, 6, 1)), 0);
+    /* 00:06 INTA and 00:0a INTA -> PIRQB -> IRQ 10; 00:07 INTA -> PIRQC -> 11
+     * (QEMU's swizzle: PIRQ (slot - 1 + pin - 1) mod 4). */
+    CHECK_EQ(pci_register(pc->pci, &a, 6, 0, pc_pci_intx(pc, 6, 1)), 0);
+    CHECK_EQ(pci_register(pc->pci, &b, 10, 0, pc_pci_intx(pc, 10, 1)), 0);
+    CHECK_EQ(pci_register(pc->pci, &c, 7, 0, pc_pci_intx(pc, 7, 1)), 0);
     const struct pic_chip *slave = &pc->pic->chip[1];
     /* Routing off: nothing reaches the PIC. */
     pci_set_irq(&a, true);

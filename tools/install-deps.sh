@@ -11,6 +11,8 @@ set -eu
 PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev libcjson-dev python3"
 # The default firmware (Debian's SeaBIOS, src/host/cli.h CLI_DEFAULT_BIOS).
 PACKAGES="$PACKAGES seabios"
+# iasl, which compiles the ACPI tables' DSDT (src/pc/acpi/dsdt.asl).
+PACKAGES="$PACKAGES acpica-tools"
 # The drive guests (tools/fetch-pc-guests.sh, docs/pc-guests.md).
 PACKAGES="$PACKAGES xorriso isolinux syslinux syslinux-common grub-pc-bin mtools e2fsprogs memtest86+"
 
@@ -20,6 +22,7 @@ command_of() {
     case $1 in
         binutils) echo as ;;
         pkg-config) echo pkg-config ;;
+        acpica-tools) echo iasl ;;
         cmake | gcc | make | python3) echo "$1" ;;
         *) echo "" ;;
     esac

@@ -64,6 +64,7 @@ static void update(struct piix4_pm *pm, uint64_t now)
     bool level = sci_for(pm, sts);
     if (level != pm->sci_level) {
         pm->sci_level = level;
+        pm->sci_raises += level;
         irq_pin_set(&pm->sci, level);
     }
     bool want = (pm->pm1_en & PM1_TMR_EN) && !(sts & PM1_TMR_STS);
@@ -72,6 +73,7 @@ static void update(struct piix4_pm *pm, uint64_t now)
 
 void piix4_pm_power_button(struct piix4_pm *pm)
 {
+    pm->power_button_presses++;
     pm->pm1_sts |= PM1_PWRBTN_STS;
     update(pm, dev_clock_now(&pm->clock));
 }

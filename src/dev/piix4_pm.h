@@ -85,6 +85,9 @@ struct piix4_pm {
     struct pm_smbus smb;
     bool sci_level;              /* as driven */
     uint64_t poweroffs;          /* requests fired, for the monitor */
+    /* For the accounting (counters.def): SCI rising edges, power button
+     * presses (piix4_pm_power_button). */
+    uint64_t sci_raises, power_button_presses;
 };
 
 /* Creates the function, registers it on `pci` at 00:dev.fn (its SCI goes

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cpu/mmu.h"
+#include "dev/piix4_pm.h"
 #include "dev/piix_ide.h"
 #include "dev/serial.h"
 #include "engine/engine.h"

@@ -3,8 +3,8 @@
 
 #include <stdio.h>
 
-#include "dev/piix4_pm.h"
 #include "pc/pc.h"
+#include "pc/pc_acpi.h"
 #include "machine/vm.h"
 
 void vmctl_init(struct vmctl *ctl, struct pc *pc)
@@ -46,7 +46,7 @@ int vmctl_system_powerdown(struct vmctl *ctl)
 {
     if (!ctl->pc->pm)
         return -1;
-    piix4_pm_power_button(ctl->pc->pm);
+    pc_power_button(ctl->pc);
     vmctl_emit(ctl, "POWERDOWN", NULL);
     return 0;
 }

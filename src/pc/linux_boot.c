@@ -247,6 +247,9 @@ int lb_load(struct vm *vm, const struct lb_boot *b, struct lb_result *r, char *e
     uint8_t zp[LB_ZERO_PAGE_SIZE] = { 0 };
     unsigned ne820 = build_zero_page(zp, b->kernel, &m, pm->ram_size, initrd_addr,
                                      initrd_size);
+    /* Where the RSDP is, which Linux 5.0 and later take before scanning
+     * (zero-page.rst: acpi_rsdp_addr); the scan would find it too. */
+    boot_wr64(zp + LB_OFF_ACPI_RSDP, b->acpi_rsdp);
     boot_put_ram(pm, LB_ZERO_PAGE, zp, sizeof(zp));
 
     uint8_t gdt[32] = { 0 };

@@ -40,6 +40,7 @@ struct vm;
  * MODE KERNEL HEADER"; zero-page.rst).  Offsets from the start of both. */
 enum {
     LB_OFF_EXT_MEM_K = 0x002,      /* u16, KiB above 1 MiB (screen_info) */
+    LB_OFF_ACPI_RSDP = 0x070,      /* u64, the RSDP (read by Linux 5.0+) */
     LB_OFF_ALT_MEM_K = 0x1E0,      /* u32, KiB above 1 MiB */
     LB_OFF_E820_ENTRIES = 0x1E8,   /* u8 */
     LB_OFF_SENTINEL = 0x1EF,       /* u8: must stay 0 (zero-page.rst) */
@@ -139,6 +140,7 @@ struct lb_boot {
     const uint8_t *initrd;     /* NULL: none */
     size_t initrd_size;
     const char *initrd_name;   /* file name, for messages */
+    uint32_t acpi_rsdp;        /* the RSDP's address, or 0 (boot_params.acpi_rsdp_addr) */
 };
 
 /* Where lb_load() put things (for tests and -d logs). */

@@ -21,7 +21,9 @@
 #include "dev/port92.h"
 #include "dev/post.h"
 #include "dev/serial.h"
+#include "pc/acpi_tables.h"
 #include "pc/hostfile.h"
+#include "pc/pc_acpi.h"
 #include "pc/pc_chipset.h"
 #include "sbe/sbe.h"
 #include "pc/linux_boot.h"
@@ -116,8 +118,8 @@ static int get_image(const char *path, const uint8_t *data, size_t size, size_t 
 /* -kernel: loads a Linux bzImage (linux_boot.h) or a Multiboot kernel
  * (multiboot.h) with its initrd or module, and points the CPU at the
  * kernel's entry (after vm_reset, which would undo that). */
-static int load_kernel(struct vm *vm, const struct pc_config *cfg, char *err,
-                       size_t errlen)
+static int load_kernel(struct vm *vm, const struct pc_config *cfg, uint32_t acpi_rsdp,
+                       char *err, size_t errlen)
 {
     /* Neither file can be larger than RAM and still fit in it. */
     size_t max = vm->mem.ram_size;
@@ -142,7 +144,7 @@ static int load_kernel(struct vm *vm, const struct pc_config *cfg, char *err,
         struct lb_boot lb = {
             .kernel = b.kernel, .kernel_size = b.kernel_size, .kernel_name = b.kernel_name,
             .append = b.append, .initrd = b.module, .initrd_size = b.module_size,
-            .initrd_name = b.module_name,
+            .initrd_name = b.module_name, .acpi_rsdp = acpi_rsdp,
         };
         struct lb_result lr;
         rc = lb_load(vm, &lb, &lr, err, errlen);
@@ -157,13 +159,22 @@ out:
 }
 
 /* What firmware sets up before an OS runs, for a kernel booted without
- * one: the IDE channels' decode enables (SeaBIOS piix_ide_setup) and the
- * 8237s' cascade channel (the PAM registers: pc_chipset_after_reset). */
-static void firmware_setup(struct pc *pc)
+ * one: the PCI interrupt routing and the IDE channels' decode enables
+ * (SeaBIOS piix_isa_bridge_setup and piix_ide_setup), the 8237s' cascade
+ * channel, the PM block and the ACPI tables in RAM (pc_acpi.h; the PAM
+ * registers: pc_chipset_after_reset).  Returns the RSDP's address, or 0. */
+static uint32_t firmware_setup(struct pc *pc)
 {
+    /* PIRQA-D on IRQ 10, 10, 11, 11, level triggered in the ELCR (SeaBIOS's
+     * "PIIX3/PIIX4 init: elcr=00 0c"): the DSDT's links then read back
+     * what a firmware boot gives. */
+    pci_config_write(pc->pci, pci_bdf(0, PC_PIIX_SLOT, 0), PIIX3_PIRQRC, 0x0B0B0A0Au, 4);
+    iobus_out(&pc->vm->io, PIC_ELCR_BASE, 0x00, 1);
+    iobus_out(&pc->vm->io, PIC_ELCR_BASE + 1, 0x0C, 1);
     if (pc->ide)
         piix_ide_firmware_init(pc->ide, pc->pci);
     dma8237_bios_setup(pc->dma);   /* channel 4 cascading, as a BIOS leaves it */
+    return pc_acpi_firmware_setup(pc);
 }
 
 int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen)
@@ -174,10 +185,8 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
     vm_reset(pc->vm);
     if (pc_chipset_after_reset(pc, cfg, false, err, errlen) < 0)
         return -1;
-    if (cfg->kernel_path || cfg->kernel_data) {
-        firmware_setup(pc);
-        return load_kernel(pc->vm, cfg, err, errlen);
-    }
+    if (cfg->kernel_path || cfg->kernel_data)
+        return load_kernel(pc->vm, cfg, firmware_setup(pc), err, errlen);
     return 0;
 }
 
@@ -321,7 +330,9 @@ struct irq_pin pc_pci_intx(struct pc *pc, unsigned dev, unsigned pin)
 {
     if (pin < 1 || pin > 4 || !pc->piix3)
         return (struct irq_pin){ 0 };
-    return piix3_pirq_source(pc->piix3, (dev + pin - 1) & 3);
+    /* (dev - 1) + (pin - 1): QEMU's pci_slot_get_pirq and SeaBIOS's
+     * piix_pci_slot_get_irq, and the DSDT's _PRT (pc/acpi/dsdt.asl). */
+    return piix3_pirq_source(pc->piix3, (dev + pin + 2) & 3);
 }
 
 /* A device's `struct device`, or NULL when its constructor ran out of
@@ -518,9 +529,7 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         pc_destroy(pc);
         return NULL;
     }
-    if (kernel)
-        firmware_setup(pc);
-    if (kernel && load_kernel(pc->vm, cfg, err, errlen) < 0) {
+    if (kernel && load_kernel(pc->vm, cfg, firmware_setup(pc), err, errlen) < 0) {
         pc_destroy(pc);
         return NULL;
     }
@@ -532,5 +541,8 @@ void pc_destroy(struct pc *pc)
     if (!pc)
         return;
     vm_destroy(pc->vm);
+    if (pc->acpi)
+        acpi_tables_free(pc->acpi);
+    free(pc->acpi);
     free(pc);
 }

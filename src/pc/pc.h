@@ -35,6 +35,7 @@ struct fw_cfg;
 struct piix_ide;
 struct dma8237;
 struct fdc;
+struct acpi_tables;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -184,6 +185,8 @@ struct pc {
     /* ISA DMA and the floppy controller: always there, as in QEMU's pc. */
     struct dma8237 *dma;
     struct fdc *fdc;
+    /* The ACPI tables (pc_acpi.h), built once. */
+    struct acpi_tables *acpi;
 
     struct pc_config cfg;      /* as given to pc_create (its pointers are
                                   the caller's and must outlive the board) */
@@ -228,7 +231,7 @@ void pc_connect_ferr(struct vm *vm, struct fpu_irq *f);
 /* The pin a PCI function at device `dev` with INTx pin `pin` (1-4: INTA#
  * to INTD#, config 0x3D) is wired to, for pci_register.  PCI interrupts
  * are level triggered and shared: the board wires device d's pin p to
- * PIRQ (d + p - 1) mod 4 (the swizzle of QEMU's i440FX board), each PIRQ
+ * PIRQ (d - 1 + p - 1) mod 4 (the swizzle of QEMU's i440FX board), each PIRQ
  * high while any of its sources is (wired-OR), and the PIIX3 routes PIRQ
  * A-D to the ISA IRQs its PIRQRC registers name (dev/piix3.h; SeaBIOS
  * programs 10, 10, 11, 11).  At most 32 sources in all; beyond that, or

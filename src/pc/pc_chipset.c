@@ -11,6 +11,7 @@
 #include "dev/piix4_pm.h"
 #include "machine/vm.h"
 #include "pc/pc.h"
+#include "pc/pc_acpi.h"
 #include "pc/pc_cmos.h"
 #include "pc/pc_fw_cfg.h"
 
@@ -50,6 +51,9 @@ int pc_add_chipset(struct pc *pc, const struct pc_config *cfg, char *err, size_t
     if (vm_add_device(vm, pc->fw_cfg ? &pc->fw_cfg->dev : NULL, err, errlen) < 0)
         return -1;
     if (pc_fw_cfg_fill(pc->fw_cfg, cfg, vm->mem.ram_size, PC_CPUS, err, errlen) < 0)
+        return -1;
+    /* The ACPI tables, for SeaBIOS's table-loader (pc_acpi.h). */
+    if (pc_acpi_init(pc, cfg, err, errlen) < 0)
         return -1;
 
     return pc_cmos_init(pc->cmos, vm->mem.ram_size, PC_CPUS, cpu_has_fpu(&vm->cpu),

@@ -14,10 +14,10 @@
  *   powers off), "etc/sercon-port" (0x3F8 with COM1 and no display), and
  *   "genroms/NAME" per -option-rom.
  *
- * Left out as this board has no such hardware: the ACPI and SMBIOS tables
- * ("etc/table-loader", "etc/acpi/...", "etc/smbios/...": SeaBIOS then builds
- * its own, from the PIIX4 function), the IRQ0 override and HPET items (no
- * I/O APIC, no HPET), "etc/smi/..." (no SMM), "etc/reserved-memory-end" (no
+ * The ACPI tables ("etc/acpi/tables", "etc/acpi/rsdp", "etc/table-loader")
+ * are added by pc_acpi.c.  Left out as this board has no such hardware: the
+ * SMBIOS tables ("etc/smbios/...": SeaBIOS builds its own), the IRQ0
+ * override and HPET items (no I/O APIC, no HPET), "etc/smi/..." (no SMM), "etc/reserved-memory-end" (no
  * memory hotplug), QEMU's "genroms/kvmvapic.bin" (a KVM helper). */
 #ifndef PLEX86_PC_PC_FW_CFG_H
 #define PLEX86_PC_PC_FW_CFG_H

@@ -430,6 +430,16 @@ def chipset_seeds():
     s += run(63) + inp(("pm", 0), 2) + out(("pm", 0), 1, 2) + run(40) + out(0x4D1, 0x02)
     s += inp(("pm", 0), 2) + out(0xB2, 0xF0) + run(63)
     write("chipset", "pm-timer", s)
+    # The ACPI power button (issue 19): pressed before the guest enables it,
+    # then in ACPI mode with PWRBTN_EN (the SCI on IRQ 9 until the guest
+    # clears PWRBTN_STS), then S5 as the DSDT's \_S5 gives it.
+    def press_and_run(n):
+        return bytes([5, 64 | n])
+    s = cfg(2, 0x40, 0x601, 4) + cfg(2, 0x80, 1) + press_and_run(0) + inp(("pm", 0), 2)
+    s += out(("pm", 0), 0x100, 2) + out(0xB2, 0xF1) + out(("pm", 2), 0x100, 2)
+    s += press_and_run(1) + inp(("pm", 0), 2) + out(0x4D1, 0x02) + out(("pm", 0), 0x100, 2)
+    s += press_and_run(0) + out(("pm", 4), 0x2001, 2)
+    write("chipset", "power-button", s)
 
 
 def ide_seeds():

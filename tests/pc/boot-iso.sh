@@ -4,7 +4,9 @@
 # by grub-mkrescue, each as -cdrom, to the busybox shell on the serial
 # console; then types commands into it and checks what they print: the
 # kernel command line the boot loader gave, /dev/sr0, the CD mounted with
-# every file's checksum right, and `reboot -f` ending the VM (-no-reboot).
+# every file's checksum right, the ACPI tables SeaBIOS installed in the
+# kernel log, and `reboot -f` (isolinux: -no-reboot) or `poweroff -f` (grub:
+# ACPI S5) ending the VM with status 0.
 # First, the variant `direct`: the drive alone, the guest booted with
 # -kernel, its init mounting the CD and checking it.
 # usage: boot-iso.sh PLEX86|qemu [FETCH_PC_GUESTS_SH] (or PC_EMULATOR=...)
@@ -43,6 +45,11 @@ for v in ${PC_ISOS:-direct isolinux grub}; do
     case $v in
     isolinux) grep -aq "ISOLINUX 6" "$OUT" || fail "$v: no isolinux banner on the serial console" ;;
     esac
+    # ACPI through the firmware (issue 19): SeaBIOS installed the board's
+    # tables from etc/table-loader, and Linux found and used them.
+    console | grep -aq "A valid RSDP was not found" && fail "$v: Linux found no RSDP"
+    console | grep -aq "ACPI: RSDP 0x" && console | grep -aqE "ACPI: PM: \(supports S0 .*S5\)" ||
+        fail "$v: no ACPI tables or S5 in the kernel log"
     console | grep -aq "^PLEX86-MODULES: [0-9]* loaded$" ||
         fail "$v: modules: $(grep -a 'PLEX86-MODULES' "$OUT" | tr -d '\r' | tail -n 1)"
     grep -aq "PLEX86-BLOCK: .*sr0" "$OUT" || fail "$v: the guest has no sr0"
@@ -58,12 +65,17 @@ for v in ${PC_ISOS:-direct isolinux grub}; do
     [ "$grc" = 0 ] || fail "$v: mounting and reading the CD (status '$grc')"
     console | grep -aqx "boot/vmlinuz: OK" && console | grep -aqx "boot/initrd.gz: OK" ||
         fail "$v: checksums of the CD's files"
-    send 'umount /mnt; reboot -f'
+    # The isolinux guest resets (the FADT's reset register, then the
+    # keyboard controller), ending the VM under -no-reboot; the grub one
+    # powers off through ACPI S5.
+    end='reboot -f'
+    [ "$v" = grub ] && end='poweroff -f'
+    send "umount /mnt; $end"
     wait_end 120
     if [ -z "$status" ]; then
-        fail "$v: 'reboot -f' did not end the VM (-no-reboot)"
+        fail "$v: '$end' did not end the VM"
     elif [ "$status" != 0 ]; then
-        fail "$v: exit status $status after reboot -f, want 0"
+        fail "$v: exit status $status after $end, want 0"
     else
         echo "$v: ok, $(elapsed) s"
     fi
