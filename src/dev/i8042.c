@@ -198,6 +198,10 @@ static uint32_t i8042_in(void *opaque, uint16_t port, unsigned size)
     }
     uint8_t v = k->out;  /* an empty buffer reads its last byte again */
     k->obf = false;
+    /* The line drops before the next byte raises it again: an edge-
+     * triggered PIC sees each byte (the next one is clocked in from the
+     * device some time after the read on real hardware). */
+    update_irq(k);
     refill(k);
     return v;
 }

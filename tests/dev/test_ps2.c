@@ -132,6 +132,21 @@ static void test_translated(void)
     EXPECT("get set translated", 0xFA, 0xFA, 0x41);
 }
 
+/* Each byte is an edge on IRQ 1, also when the next one waits already
+ * (the PIC is edge triggered). */
+static void test_irq_edges(void)
+{
+    cmd_byte(0x45);
+    irq1 = (struct pin_log){ 0 };
+    tap(30);
+    tap(31);
+    CHECK_EQ(irq1.rises, 1);
+    uint8_t b[8];
+    CHECK_EQ(drain(b, sizeof(b), NULL), 4);
+    CHECK_EQ(irq1.rises, 4);
+    CHECK(!irq1.level);
+}
+
 /* Every key in set 1 reads the same as in set 2 through the translation. */
 static void test_set1_all_keys(void)
 {
@@ -388,6 +403,7 @@ int main(void)
     test_keymap();
     test_set2();
     test_translated();
+    test_irq_edges();
     test_set1_all_keys();
     test_commands();
     test_typematic();
