@@ -9,7 +9,12 @@
 static int parse_addr(struct cli_display *d, const char *a, size_t len, char *err,
                       size_t errlen)
 {
-    const char *colon = memchr(a, ':', len);
+    const char *colon = NULL;   /* the last one: [::1]:5 */
+    for (size_t i = len; i-- > 0;)
+        if (a[i] == ':') {
+            colon = a + i;
+            break;
+        }
     if (!colon) {
         snprintf(err, errlen, "-vnc: '%.*s' is not [HOST]:DISPLAY (e.g. :1 or localhost:1)",
                  (int)len, a);

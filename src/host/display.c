@@ -35,12 +35,31 @@ static bool window_system(void)
     return (x && *x) || (w && *w);
 }
 
-static int add(struct display *d, struct display_frontend *f)
+struct display *display_new(const struct display_env *env)
+{
+    struct display *d = calloc(1, sizeof(*d));
+    if (d)
+        d->env = *env;
+    return d;
+}
+
+int display_add(struct display *d, struct display_frontend *f)
 {
     if (!f)
         return -1;
+    if (d->nfe == DISPLAY_MAX_FRONTENDS) {
+        f->ops->destroy(f);
+        return -1;
+    }
+    /* The frontend reads the environment from the display. */
+    f->env = &d->env;
     d->fe[d->nfe++] = f;
     return 0;
+}
+
+static int add(struct display *d, struct display_frontend *f)
+{
+    return display_add(d, f);
 }
 
 struct display *display_open(const struct cli_display *opts, bool nographic,
@@ -53,12 +72,11 @@ struct display *display_open(const struct cli_display *opts, bool nographic,
         kind = CLI_DISPLAY_NONE;
     if (kind == CLI_DISPLAY_NONE && !opts->vnc)
         return NULL;
-    struct display *d = calloc(1, sizeof(*d));
+    struct display *d = display_new(env);
     if (!d) {
         snprintf(err, errlen, "display: out of memory");
         return NULL;
     }
-    d->env = *env;
     if (kind == CLI_DISPLAY_DEFAULT) {
         /* QEMU's default: a window when there is a window system and the
          * window library starts; else no display, said once. */

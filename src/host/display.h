@@ -82,6 +82,11 @@ struct display *display_open(const struct cli_display *opts, bool nographic,
                              const struct display_env *env, FILE *note, char *err,
                              size_t errlen);
 void display_close(struct display *d);
+/* An empty display and a frontend added to it (at most two; the display
+ * owns it from then on, also when adding fails): what display_open uses,
+ * and tests with frontends of their own.  Returns 0 or -1. */
+struct display *display_new(const struct display_env *env);
+int display_add(struct display *d, struct display_frontend *f);
 
 /* The hooks' share of the work (above); `now_ns` is host monotonic time. */
 void display_poll(struct display *d, uint64_t now_ns);

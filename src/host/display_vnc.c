@@ -201,8 +201,10 @@ struct display_frontend *display_vnc_open(const struct display_env *env,
     v->fe = (struct display_frontend){ .ops = &vnc_ops, .env = env };
     v->ws_fd = -1;
     /* libvncserver's log is a pair of process-wide hooks; its chatter
-     * ("Listening for VNC connections...") is not ours to print. */
+     * ("Listening for VNC connections...") is not ours to print, and its
+     * errors come back to us (a port in use), said in our words. */
     rfbLog = quiet_log;
+    rfbErr = quiet_log;
     int argc = 0;
     v->screen = rfbGetScreen(&argc, NULL, (int)v->w, (int)v->h, 8, 3, 4);
     if (!v->screen) {
