@@ -373,6 +373,9 @@ def main():
         ["-kernel", "k", "-drive", "if=ide,index=2,media=cdrom", "-drive",
          "file=q.qcow2,format=qcow2,readonly=on,bus=0,unit=1,snapshot=off,cache=unsafe",
          "-drive", "if=floppy,file=f2,unit=1,read-only=yes"],
+        ["-kernel", "k", "-display", "sdl", "-vnc", "localhost:3,websocket=on"],
+        ["-bios", "b", "-display", "vnc=:1", "-vnc", "[::1]:2,websocket=5999", "-nographic"],
+        ["-bios", "b", "-display", "curses", "-serial", "stdio"],
     ]):
         write("cli", "args-%02d" % i, b"\0".join(a.encode() for a in args))
 
