@@ -40,33 +40,22 @@ for n in range(70, 400):
 PY
 }
 
-# best_of CMD...: the best wall time in seconds of `runs` runs.
-best_of() {
-    local best="" t s e
-    for _ in $(seq "$runs"); do
-        s=$(date +%s.%N)
-        "$@" </dev/null >/dev/null 2>&1
-        local rc=$?
-        e=$(date +%s.%N)
-        if [ "$rc" != 33 ]; then
-            echo "display-cost: '$*' exited with status $rc, not 33" >&2
-            return 1
-        fi
-        t=$(echo "$e - $s" | bc -l)
-        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then
-            best=$t
-        fi
-    done
-    printf '%.3f' "$best"
-}
-
-# The VNC run with a client asking for updates while the guest runs.
-with_client() {
-    local n=$1
-    shift
-    "$@" &
-    local pid=$!
-    python3 - "$n" "$here/../tests" <<'PY' &
+# run_one [client N] CMD...: runs CMD (plex86) once under /usr/bin/time
+# (with a VNC client of ours on display N asking for updates all along
+# when `client N` comes first); prints "WALL CPU" in seconds, CPU being
+# plex86's user + system time: on a machine shared with other work the
+# wall time moves with the load, the CPU time much less.
+run_one() {
+    local n="" tf
+    if [ "$1" = client ]; then
+        n=$2
+        shift 2
+    fi
+    tf=$(mktemp)
+    /usr/bin/time -f "%e %U %S" -o "$tf" "$@" </dev/null >/dev/null 2>&1 &
+    local pid=$! cpid=""
+    if [ -n "$n" ]; then
+        python3 - "$n" "$here/../tests" <<'PY' &
 import sys
 sys.path.insert(0, sys.argv[2])
 from vnc_client import VncClient
@@ -78,34 +67,62 @@ try:
 except Exception:
     pass
 PY
-    local cpid=$!
+        cpid=$!
+    fi
     wait "$pid"
     local rc=$?
-    kill "$cpid" 2>/dev/null
-    wait "$cpid" 2>/dev/null
-    return $rc
+    [ -n "$cpid" ] && { kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null; }
+    if [ "$rc" != 33 ]; then
+        echo "display-cost: '$*' exited with status $rc, not 33" >&2
+        rm -f "$tf"
+        return 1
+    fi
+    tail -n 1 "$tf" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }'
+    rm -f "$tf"
+}
+
+# best_of [client N] CMD...: the best wall and the best CPU time of `runs`.
+best_of() {
+    local bw="" bc="" w c
+    for _ in $(seq "$runs"); do
+        read -r w c < <(run_one "$@") || return 1
+        [ -n "$w" ] || return 1
+        if [ -z "$bw" ] || [ "$(echo "$w < $bw" | bc -l)" = 1 ]; then bw=$w; fi
+        if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc -l)" = 1 ]; then bc=$c; fi
+    done
+    echo "$bw $bc"
+}
+
+# line LABEL "WALL CPU" ["BASE_WALL BASE_CPU"]
+line() {
+    local w c bw bcpu
+    read -r w c <<<"$2"
+    if [ -n "${3:-}" ]; then
+        read -r bw bcpu <<<"$3"
+        printf '%-30s wall %7.3f s (x%.3f)  cpu %6.2f s (x%.3f)\n' "$1" "$w" \
+            "$(echo "$w / $bw" | bc -l)" "$c" "$(echo "$c / ($bcpu + 0.0001)" | bc -l)"
+    else
+        printf '%-30s wall %7.3f s          cpu %6.2f s\n' "$1" "$w" "$c"
+    fi
 }
 
 common=(-kernel "$elf" -append "scale=$scale" -no-reboot -serial null)
-echo "display-cost: bench.elf scale=$scale, best of $runs runs"
+echo "display-cost: bench.elf scale=$scale, best of $runs runs (ratios to -display none)"
 base=$(best_of "$plex86" "${common[@]}" -display none) || exit 1
-printf '%-28s %8s s\n' "-display none" "$base"
+line "-display none" "$base"
 n=$(free_display)
 vnc=$(best_of "$plex86" "${common[@]}" -display "vnc=127.0.0.1:$n") || exit 1
-printf '%-28s %8s s  ratio %.3f\n' "-display vnc=127.0.0.1:$n" "$vnc" \
-    "$(echo "$vnc / $base" | bc -l)"
+line "-display vnc=127.0.0.1:$n" "$vnc" "$base"
 if [ "${BENCH_VNC_CLIENT:-0}" = 1 ]; then
-    vncc=$(best_of with_client "$n" "$plex86" "${common[@]}" -display "vnc=127.0.0.1:$n") ||
-        exit 1
-    printf '%-28s %8s s  ratio %.3f\n' "vnc, a client connected" "$vncc" \
-        "$(echo "$vncc / $base" | bc -l)"
+    vncc=$(best_of client "$n" "$plex86" "${common[@]}" -display "vnc=127.0.0.1:$n") || exit 1
+    line "vnc, a client connected" "$vncc" "$base"
 fi
 if command -v xvfb-run >/dev/null 2>&1; then
-    sdl=$(best_of xvfb-run -a "$plex86" "${common[@]}" -display sdl) || exit 1
-    # xvfb-run's own start-up is in this figure; its baseline too:
+    # xvfb-run's own start-up is in these figures: its baseline too.
     xbase=$(best_of xvfb-run -a "$plex86" "${common[@]}" -display none) || exit 1
-    printf '%-28s %8s s  ratio %.3f (to -display none under xvfb-run: %s s)\n' \
-        "-display sdl (xvfb-run)" "$sdl" "$(echo "$sdl / $xbase" | bc -l)" "$xbase"
+    line "-display none (xvfb-run)" "$xbase"
+    sdl=$(best_of xvfb-run -a "$plex86" "${common[@]}" -display sdl) || exit 1
+    line "-display sdl (xvfb-run)" "$sdl" "$xbase"
 else
     echo "-display sdl: skipped (no xvfb-run)"
 fi
