@@ -5,7 +5,9 @@
 #
 # Packages: cmake (and ctest), gcc, binutils (as, ld, objcopy for the guest
 # ROMs), make, pkg-config, the Zydis disassembler, zlib, cJSON, python3;
-# the tools that make the drive guests' images, and memtest86+.
+# the tools that make the drive guests' images, and memtest86+; SDL2,
+# libvncserver and ncurses for the display frontends, noVNC and chromium
+# for their browser test.
 set -eu
 
 PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev libcjson-dev python3"
@@ -15,6 +17,9 @@ PACKAGES="$PACKAGES seabios"
 PACKAGES="$PACKAGES acpica-tools"
 # The drive guests (tools/fetch-pc-guests.sh, docs/pc-guests.md).
 PACKAGES="$PACKAGES xorriso isolinux syslinux syslinux-common grub-pc-bin mtools e2fsprogs memtest86+"
+# The display frontends (docs/display.md; each optional at build time) and
+# the browser test of the VNC websocket (noVNC in headless chromium).
+PACKAGES="$PACKAGES libsdl2-dev libvncserver-dev libncurses-dev novnc chromium"
 
 # A package counts as present if dpkg has it installed, or, for the tools,
 # if its command is on PATH (e.g. a python3 from pyenv).

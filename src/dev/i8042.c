@@ -37,20 +37,43 @@ static void update_irq(struct i8042 *k)
     }
 }
 
-/* Moves the next byte into an empty output buffer. */
+/* Moves the next byte into an empty output buffer: controller replies
+ * first, then the keyboard's (translated when the command byte says so),
+ * then the mouse's; a port whose clock is off holds its bytes. */
 static void refill(struct i8042 *k)
 {
+    uint8_t cb = k->ram[0], b;
+    /* Taking a mouse byte can queue the next packet, whose notification
+     * comes back here: the outer call is still filling the buffer. */
+    if (k->refilling)
+        return;
+    k->refilling = true;
     if (!k->obf) {
         if (k->ctl.len) {
             k->out_aux = k->ctl_aux[k->ctl.head];
             k->out = q_pop(&k->ctl);
             k->obf = true;
-        } else if (k->kbd.len && !(k->ram[0] & I8042_CB_KBD_OFF)) {
+        }
+        while (!k->obf && !(cb & I8042_CB_KBD_OFF) && ps2_kbd_pop(&k->kbd, &b)) {
+            if (cb & I8042_CB_XLATE) {
+                if (b == 0xF0) {
+                    k->xlate_break = true;
+                    continue;
+                }
+                b = (uint8_t)(ps2_translate(b) | (k->xlate_break ? 0x80 : 0));
+                k->xlate_break = false;
+            }
             k->out_aux = false;
-            k->out = q_pop(&k->kbd);
+            k->out = b;
+            k->obf = true;
+        }
+        if (!k->obf && !(cb & I8042_CB_AUX_OFF) && ps2_mouse_pop(&k->mouse, &b)) {
+            k->out_aux = true;
+            k->out = b;
             k->obf = true;
         }
     }
+    k->refilling = false;
     update_irq(k);
 }
 
@@ -62,70 +85,9 @@ static void reply(struct i8042 *k, uint8_t b, bool aux)
     refill(k);
 }
 
-bool i8042_kbd_push(struct i8042 *k, uint8_t byte)
+static void device_ready(void *opaque)
 {
-    bool ok = q_push(&k->kbd, byte);
-    refill(k);
-    return ok;
-}
-
-static void kbd_reply(struct i8042 *k, uint8_t b)
-{
-    i8042_kbd_push(k, b);
-}
-
-/* A byte the guest sends to the keyboard. */
-static void kbd_write(struct i8042 *k, uint8_t v)
-{
-    if (k->kbd_pending) {
-        /* The argument of 0xED (LEDs), 0xF3 (typematic) or 0xF0 (scan
-         * code set: 0 asks which, answered 2). */
-        uint8_t cmd = k->kbd_pending;
-        k->kbd_pending = 0;
-        kbd_reply(k, 0xFA);
-        if (cmd == 0xF0 && v == 0)
-            kbd_reply(k, 0x02);
-        return;
-    }
-    switch (v) {
-    case 0xFF: /* reset and self-test */
-        k->kbd.len = 0;
-        k->kbd_enabled = true;
-        kbd_reply(k, 0xFA);
-        kbd_reply(k, 0xAA);
-        break;
-    case 0xF2: /* identify: an MF2 keyboard */
-        kbd_reply(k, 0xFA);
-        kbd_reply(k, 0xAB);
-        kbd_reply(k, 0x83);
-        break;
-    case 0xEE:
-        kbd_reply(k, 0xEE);
-        break;
-    case 0xED:
-    case 0xF3:
-    case 0xF0:
-        k->kbd_pending = v;
-        kbd_reply(k, 0xFA);
-        break;
-    case 0xF4:
-        k->kbd_enabled = true;
-        kbd_reply(k, 0xFA);
-        break;
-    case 0xF5:
-    case 0xF6:
-        k->kbd_enabled = v == 0xF6;
-        kbd_reply(k, 0xFA);
-        break;
-    case 0xF7: case 0xF8: case 0xF9: case 0xFA: case 0xFB: case 0xFC: case 0xFD:
-        kbd_reply(k, 0xFA);
-        break;
-    case 0xFE: /* resend: nothing was lost */
-        break;
-    default:
-        kbd_reply(k, 0xFE);
-        break;
-    }
+    refill(opaque);
 }
 
 static void write_outport(struct i8042 *k, uint8_t v)
@@ -158,8 +120,11 @@ static void command(struct i8042 *k, uint8_t c)
     }
     switch (c) {
     case 0xA7: k->ram[0] |= I8042_CB_AUX_OFF; break;
-    case 0xA8: k->ram[0] &= (uint8_t)~I8042_CB_AUX_OFF; break;
-    case 0xA9: reply(k, 0x01, false); break;
+    case 0xA8:
+        k->ram[0] &= (uint8_t)~I8042_CB_AUX_OFF;
+        refill(k);
+        break;
+    case 0xA9: reply(k, 0x00, false); break;
     case 0xAA:
         k->status |= I8042_STAT_SYS;
         reply(k, 0x55, false);
@@ -202,10 +167,10 @@ static void data_write(struct i8042 *k, uint8_t v)
     }
     switch (p) {
     case 0xD1: write_outport(k, v); return;
-    case 0xD2: i8042_kbd_push(k, v); return;
+    case 0xD2: reply(k, v, false); return;
     case 0xD3: reply(k, v, true); return;
-    case 0xD4: k->status |= I8042_STAT_TIMEOUT; return;
-    default: kbd_write(k, v); return;
+    case 0xD4: ps2_mouse_write(&k->mouse, v); return;
+    default: ps2_kbd_write(&k->kbd, v); return;
     }
 }
 
@@ -233,6 +198,10 @@ static uint32_t i8042_in(void *opaque, uint16_t port, unsigned size)
     }
     uint8_t v = k->out;  /* an empty buffer reads its last byte again */
     k->obf = false;
+    /* The line drops before the next byte raises it again: an edge-
+     * triggered PIC sees each byte (the next one is clocked in from the
+     * device some time after the read on real hardware). */
+    update_irq(k);
     refill(k);
     return v;
 }
@@ -250,9 +219,9 @@ void i8042_reset(struct i8042 *k)
     k->out_aux = false;
     k->out = 0;
     k->ctl = (struct i8042_queue){ 0 };
-    k->kbd = (struct i8042_queue){ 0 };
-    k->kbd_pending = 0;
-    k->kbd_enabled = true;
+    k->xlate_break = false;
+    ps2_kbd_reset(&k->kbd);
+    ps2_mouse_reset(&k->mouse);
     update_irq(k);
 }
 
@@ -261,15 +230,15 @@ static void i8042_dev_reset(struct device *d)
     i8042_reset(container_of(d, struct i8042, dev));
 }
 
-/* A queue is saved as its bytes in order (not the ring's layout). */
+/* The controller's queue is saved as its bytes in order (not the ring's
+ * layout), each with its port. */
 static void queue_save(const struct i8042_queue *q, const bool *aux, struct state_out *out)
 {
     state_put_u8(out, q->len);
     for (unsigned i = 0; i < q->len; i++) {
         unsigned at = (q->head + i) % I8042_QUEUE;
         state_put_u8(out, q->data[at]);
-        if (aux)
-            state_put_bool(out, aux[at]);
+        state_put_bool(out, aux[at]);
     }
 }
 
@@ -283,8 +252,7 @@ static void queue_load(struct i8042_queue *q, bool *aux, struct state_in *in)
     }
     for (unsigned i = 0; i < q->len; i++) {
         q->data[i] = state_get_u8(in);
-        if (aux)
-            aux[i] = state_get_bool(in);
+        aux[i] = state_get_bool(in);
     }
 }
 
@@ -299,9 +267,9 @@ static void i8042_save(const struct device *d, struct state_out *out)
     state_put_bool(out, k->out_aux);
     state_put_u8(out, k->out);
     queue_save(&k->ctl, k->ctl_aux, out);
-    queue_save(&k->kbd, NULL, out);
-    state_put_u8(out, k->kbd_pending);
-    state_put_bool(out, k->kbd_enabled);
+    state_put_bool(out, k->xlate_break);
+    ps2_kbd_save(&k->kbd, out);
+    ps2_mouse_save(&k->mouse, out);
 }
 
 /* The A20 line is the board's (saved with the memory map), so a load
@@ -318,19 +286,19 @@ static int i8042_load(struct device *d, struct state_in *in, bool commit)
     n.out_aux = state_get_bool(in);
     n.out = state_get_u8(in);
     queue_load(&n.ctl, n.ctl_aux, in);
-    queue_load(&n.kbd, NULL, in);
-    n.kbd_pending = state_get_u8(in);
-    n.kbd_enabled = state_get_bool(in);
-    /* status keeps bits 2, 3 and 6 only; an argument is awaited only for
-     * the commands that take one. */
-    if ((n.status & ~(I8042_STAT_SYS | I8042_STAT_CMD | I8042_STAT_TIMEOUT)) ||
-        (n.kbd_pending && n.kbd_pending != 0xED && n.kbd_pending != 0xF3 &&
-         n.kbd_pending != 0xF0))
+    n.xlate_break = state_get_bool(in);
+    ps2_kbd_load(&n.kbd, in);
+    ps2_mouse_load(&n.mouse, in);
+    /* status keeps bits 2, 3 and 6 only. */
+    if (n.status & ~(I8042_STAT_SYS | I8042_STAT_CMD | I8042_STAT_TIMEOUT))
         state_in_fail(in);
     if (!state_in_ok(in, true))
         return -1;
     if (commit) {
+        struct timer t = k->kbd.timer;   /* linked in the scheduler */
         *k = n;
+        k->kbd.timer = t;
+        ps2_kbd_loaded(&k->kbd);
         update_irq(k);
     }
     return 0;
@@ -339,8 +307,11 @@ static int i8042_load(struct device *d, struct state_in *in, bool commit)
 static void i8042_dump(const struct device *d, char *buf, size_t len)
 {
     const struct i8042 *k = container_of(d, const struct i8042, dev);
-    snprintf(buf, len, "cmd-byte %02x status %02x outport %02x obf %d queued %u+%u",
-             k->ram[0], k->status, k->outport, k->obf, k->ctl.len, k->kbd.len);
+    snprintf(buf, len,
+             "cmd-byte %02x status %02x outport %02x obf %d queued %u+%u+%u set %u leds %x "
+             "mouse-id %u mode %02x",
+             k->ram[0], k->status, k->outport, k->obf, k->ctl.len, k->kbd.q.len, k->mouse.q.len,
+             k->kbd.set, k->kbd.leds, k->mouse.id, k->mouse.mode);
 }
 
 static const struct io_ops i8042_io = { .in = i8042_in, .out = i8042_out };
@@ -363,6 +334,31 @@ struct i8042 *i8042_create(struct irq_pin irq1, struct irq_pin irq12, struct sig
     k->irq12 = irq12;
     k->a20 = a20;
     k->reset = reset;
+    ps2_kbd_init(&k->kbd, device_ready, k);
+    ps2_mouse_init(&k->mouse, device_ready, k);
     i8042_reset(k);
     return k;
 }
+
+void i8042_connect(struct i8042 *k, struct dev_clock clock, struct sched *sched)
+{
+    ps2_kbd_connect(&k->kbd, clock, sched);
+}
+
+static void sink_key(void *opaque, unsigned keycode, bool down)
+{
+    struct i8042 *k = opaque;
+    ps2_kbd_key(&k->kbd, keycode, down);
+}
+
+static void sink_pointer(void *opaque, int dx, int dy, int dz, unsigned buttons)
+{
+    struct i8042 *k = opaque;
+    ps2_mouse_move(&k->mouse, dx, dy, dz, buttons);
+}
+
+struct input_sink i8042_input(struct i8042 *k)
+{
+    return (struct input_sink){ .key = sink_key, .pointer = sink_pointer, .opaque = k };
+}
+

@@ -1,32 +1,32 @@
-/* The 8042 keyboard controller (IBM PC/AT and PS/2 technical references)
- * with a keyboard attached and no auxiliary (mouse) device.
+/* The 8042 keyboard controller (IBM PS/2 Hardware Interface Technical
+ * Reference, "Keyboard/Auxiliary Device Controller") with a PS/2 keyboard
+ * (dev/ps2_kbd.h) on its keyboard port and a PS/2 mouse (dev/ps2_mouse.h)
+ * on its auxiliary port.
  *
  * Ports: 0x60 data, 0x64 status (read) / command (write).
  * Status: bit 0 OBF, bit 1 IBF (always 0: commands complete at once),
  * bit 2 system flag (command byte bit 2), bit 3 last write was a command,
  * bit 4 keyboard not inhibited (always 1), bit 5 the output byte is from
- * the auxiliary port, bit 6 timeout (a byte sent to the absent auxiliary
- * device; cleared by the next status read).
+ * the auxiliary port, bit 6 timeout (kept for old snapshots; never set now).
+ * Command byte: bit 0/1 IRQ 1/IRQ 12 on a keyboard/auxiliary byte, bit 2
+ * system flag, bit 4/5 keyboard/auxiliary clock off (their bytes wait),
+ * bit 6 translate the keyboard's set 2 into set 1.
  * Commands: 0x20-0x3F read controller RAM (0x20: the command byte),
  * 0x60-0x7F write it, 0xA7/0xA8 disable/enable the auxiliary port, 0xA9
- * auxiliary interface test (answers 0x01: no device), 0xAA self-test (0x55),
- * 0xAB keyboard interface test (0x00), 0xAD/0xAE disable/enable the
- * keyboard, 0xC0 read input port, 0xD0 read output port, 0xD1 write output
- * port (bit 1: the A20 line; bit 0 clear: the RESET request), 0xD2/0xD3
- * write the keyboard/auxiliary output buffer (echoed as input), 0xD4 send
- * to the auxiliary device (none: timeout), 0xF0-0xFF pulse output port
- * bits 0-3 (bit 0 pulsed: the RESET request).  Others
- * are ignored.
- * Keyboard commands (data port): 0xFF reset (0xFA 0xAA), 0xF2 identify
- * (0xFA 0xAB 0x83), 0xEE echo, 0xED/0xF3/0xF0 with an argument byte,
- * 0xF4-0xF6 and the other set-up commands acknowledge with 0xFA; unknown
- * bytes get 0xFE (resend).
+ * auxiliary interface test (0x00: good), 0xAA self-test (0x55), 0xAB
+ * keyboard interface test (0x00), 0xAD/0xAE disable/enable the keyboard,
+ * 0xC0 read input port, 0xD0 read output port, 0xD1 write output port
+ * (bit 1: the A20 line; bit 0 clear: the RESET request), 0xD2/0xD3 write
+ * the keyboard/auxiliary output buffer (as if the device sent it), 0xD4
+ * send the next data byte to the mouse, 0xF0-0xFF pulse output port bits
+ * 0-3 (bit 0 pulsed: the RESET request).  Others are ignored.  A data byte
+ * with no command pending goes to the keyboard.
  *
- * Bytes for the guest wait in a queue; one at a time sits in the output
- * buffer, where it raises IRQ 1 (keyboard) or IRQ 12 (aux) when the
- * command byte enables it; reading port 0x60 takes it and lowers the IRQ.
- * Controller replies come before keyboard bytes; keyboard bytes wait while
- * the keyboard is disabled (command byte bit 4). */
+ * One byte at a time sits in the output buffer, where it raises IRQ 1
+ * (keyboard) or IRQ 12 (aux) when the command byte enables it; reading port
+ * 0x60 takes it and lowers the IRQ.  Controller replies come first, then
+ * the keyboard's bytes, then the mouse's.  With translation on, a set 2
+ * break prefix 0xF0 is swallowed and sets bit 7 of the next byte. */
 #ifndef PLEX86_DEV_I8042_H
 #define PLEX86_DEV_I8042_H
 
@@ -34,6 +34,9 @@
 #include <stdint.h>
 
 #include "dev/irq.h"
+#include "dev/input.h"
+#include "dev/ps2_kbd.h"
+#include "dev/ps2_mouse.h"
 #include "dev/signals.h"
 #include "vm/device.h"
 
@@ -69,12 +72,13 @@ struct i8042 {
     bool obf;                 /* the output buffer holds `out` */
     bool out_aux;             /* ... from the auxiliary port */
     uint8_t out;
-    struct i8042_queue ctl;   /* controller replies and aux bytes: first */
-    struct i8042_queue kbd;   /* the keyboard's bytes */
+    struct i8042_queue ctl;   /* controller replies (0xD2/0xD3 too): first */
     bool ctl_aux[I8042_QUEUE];/* per ctl entry: an aux byte */
-    uint8_t kbd_pending;      /* keyboard command awaiting its argument */
-    bool kbd_enabled;         /* scanning on (0xF4/0xF5) */
+    bool xlate_break;         /* translation saw 0xF0 */
+    struct ps2_kbd kbd;
+    struct ps2_mouse mouse;
     bool irq1_level, irq12_level;
+    bool refilling;           /* inside refill (not state) */
     uint64_t resets;          /* reset requests made */
 };
 
@@ -83,9 +87,11 @@ struct i8042 {
 struct i8042 *i8042_create(struct irq_pin irq1, struct irq_pin irq12, struct signal_line a20,
                            struct signal_request reset);
 
-/* Queues a byte from the keyboard (a scan code from the host side).
- * Returns false when the queue is full (the byte is dropped). */
-bool i8042_kbd_push(struct i8042 *k, uint8_t byte);
+/* Guest time for the keyboard's typematic repeat. */
+void i8042_connect(struct i8042 *k, struct dev_clock clock, struct sched *sched);
+
+/* The keyboard and mouse as the host's frontends see them (dev/input.h). */
+struct input_sink i8042_input(struct i8042 *k);
 
 void i8042_reset(struct i8042 *k);
 

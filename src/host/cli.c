@@ -25,7 +25,7 @@ enum opt_id {
     OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
     OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_LOADVM, OPT_SAVEVM_AT,
     OPT_MONITOR, OPT_QMP, OPT_S, OPT_CHARDEV, OPT_DEVICE, OPT_BOOT, OPT_OPTION_ROM, OPT_L,
-    OPT_DRIVE, OPT_SNAPSHOT,
+    OPT_DRIVE, OPT_SNAPSHOT, OPT_DISPLAY, OPT_VNC,
 };
 
 struct opt {
@@ -79,6 +79,8 @@ static const struct opt opts[] = {
     { "fdb", true, OPT_DRIVE },
     { "drive", true, OPT_DRIVE },
     { "snapshot", false, OPT_SNAPSHOT },
+    { "display", true, OPT_DISPLAY },
+    { "vnc", true, OPT_VNC },
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -116,8 +118,14 @@ void cli_usage(FILE *out)
           "  -m SIZE             guest RAM in MiB, or with an M/G suffix (default 128)\n"
           "  -cpu MODEL          CPU model: 386, 486, pentium, pentium2, pentium3,\n"
           "                      pentium-m (the default; -cpu help lists them)\n"
-          "  -nographic          no display (plex86 has none yet): the firmware's\n"
-          "                      console is COM1\n"
+          "  -nographic          no display: the firmware's console is COM1\n"
+          "  -display TYPE       the display frontend (docs/display.md): sdl (a window),\n"
+          "                      curses (text modes in the terminal), vnc=[HOST]:N,\n"
+          "                      none, or default (sdl when $DISPLAY or\n"
+          "                      $WAYLAND_DISPLAY is set, else none)\n"
+          "  -vnc [HOST]:N[,websocket=on|off|PORT]  a VNC server on port 5900+N (no\n"
+          "                      HOST: every address; localhost:N: 127.0.0.1 only),\n"
+          "                      with noVNC's WebSocket on 5700+N or PORT\n"
           "  -serial DEV         COM1 output: stdio (default), null, none, file:PATH\n"
           "  -debugcon DEV       port 0xE9 console: none (default), stdio, null, file:PATH\n"
           "  -chardev TYPE,id=ID[,path=FILE]  a character device for -device: file,\n"
@@ -379,6 +387,12 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
     case OPT_NOGRAPHIC:
         o->nographic = true;
         return CLI_RUN;
+    case OPT_DISPLAY:
+    case OPT_VNC:
+        if ((op->id == OPT_DISPLAY ? cli_display_option : cli_vnc_option)(&o->display, arg, err,
+                                                                           errlen) < 0)
+            return CLI_ERROR;
+        return CLI_RUN;
     case OPT_SERIAL:
     case OPT_DEBUGCON:
         if (parse_chardev(arg, op->id == OPT_SERIAL ? &o->serial : &o->debugcon) < 0) {
@@ -386,6 +400,8 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
                      op->name, arg);
             return CLI_ERROR;
         }
+        if (op->id == OPT_SERIAL)
+            o->serial_set = true;
         return CLI_RUN;
     case OPT_NO_REBOOT:
         o->no_reboot = true;
@@ -638,6 +654,26 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
             outputs[nout++] = (struct out_path){ "-chardev file,path=", o->chardevs[i].dev.path };
     if (out_paths_distinct(outputs, nout, err, errlen) < 0)
         return CLI_ERROR;
+    if (o->nographic && o->display.kind != CLI_DISPLAY_DEFAULT &&
+        o->display.kind != CLI_DISPLAY_NONE) {
+        /* QEMU: "-nographic cannot be used with -display" (a VNC server,
+         * -vnc, still can). */
+        snprintf(err, errlen, "-nographic cannot be used with -display %s",
+                 o->display.kind == CLI_DISPLAY_SDL ? "sdl" : "curses");
+        return CLI_ERROR;
+    }
+    if (o->display.kind == CLI_DISPLAY_CURSES &&
+        (o->serial.kind == CLI_CHR_STDIO || o->monitor.kind == CHR_SPEC_STDIO ||
+         o->qmp.kind == CHR_SPEC_STDIO || o->debugcon.kind == CLI_CHR_STDIO)) {
+        /* The terminal is the screen: serial output would scribble on it. */
+        if (o->serial.kind == CLI_CHR_STDIO && !o->serial_set)
+            o->serial.kind = CLI_CHR_NULL;
+        else {
+            snprintf(err, errlen, "-display curses takes the terminal: stdio cannot be used "
+                                  "by a character device too");
+            return CLI_ERROR;
+        }
+    }
     if (o->metrics_interval_ms && !o->metrics_file) {
         snprintf(err, errlen, "--metrics-interval needs --metrics");
         return CLI_ERROR;

@@ -13,6 +13,7 @@
 #include "block/block_open.h"
 #include "cpu/cpu.h"
 #include "host/chardev_sock.h"
+#include "host/cli_display.h"
 #include "machine/vm.h"
 
 #define CLI_DEFAULT_RAM_MB 128  /* as QEMU; Debian's kernel needs ~40 */
@@ -118,9 +119,11 @@ struct cli_options {
     const char *initrd;        /* -initrd FILE, or NULL */
     uint32_t ram_mb;           /* -m */
     const struct cpu_model *cpu; /* -cpu (cpu/cpu_model.h) */
-    bool nographic;            /* -nographic: accepted, no display yet */
+    bool nographic;            /* -nographic: no display, serial on stdio */
+    struct cli_display display;/* -display, -vnc (host/cli_display.h) */
     bool no_reboot;            /* -no-reboot */
     struct cli_chardev serial;   /* -serial, default stdio */
+    bool serial_set;             /* -serial was given */
     struct cli_chardev debugcon; /* -debugcon, default none */
     struct chardev_spec monitor; /* -monitor: the human monitor (docs/monitor.md) */
     struct chardev_spec qmp;     /* -qmp: QMP */

@@ -13,6 +13,7 @@
 #include "cpu/cpu_model.h"
 #include "host/account.h"
 #include "host/console.h"
+#include "host/display.h"
 #include "host/drives.h"
 #include "host/outfile.h"
 #include "host/monitors.h"
@@ -218,11 +219,15 @@ struct console_hooks {
     struct console *con;
     struct pc *pc;
     struct monitors *mons; /* the monitors (monitors.h) take over the wait */
+    struct display *disp;  /* the display frontends (display.h), or NULL */
+    bool display_quit;     /* a window was closed with no power button */
 };
 
 static void console_hook_poll(void *opaque)
 {
     struct console_hooks *h = opaque;
+    if (h->disp)
+        display_poll(h->disp, display_host_now());
     if (h->con)
         console_pump(h->con, h->pc->serial);
     if (h->mons)
@@ -234,6 +239,29 @@ static void console_hook_poll(void *opaque)
 static int console_hook_wait(void *opaque, uint64_t timeout_ns)
 {
     struct console_hooks *h = opaque;
+    if (h->disp) {
+        /* The frontends' events and refreshes come from here while the
+         * guest idles: wake for them (a typed key reaches the guest within
+         * DISPLAY_EVENT_NS), and say input may come (keys, the pointer). */
+        uint64_t d = display_timeout_ns(h->disp, display_host_now());
+        if (d < timeout_ns)
+            timeout_ns = d;
+        int r = 0;
+        if (h->mons)
+            r = monitors_wait(h->mons, timeout_ns);
+        else if (h->con && console_fd(h->con) >= 0) {
+            struct pollfd p = { .fd = console_fd(h->con), .events = POLLIN };
+            struct timespec ts = timespec_of_ns(timeout_ns);
+            r = ppoll(&p, 1, &ts, NULL) > 0;
+        } else {
+            struct timespec ts = timespec_of_ns(timeout_ns);
+            nanosleep(&ts, NULL);
+        }
+        console_hook_poll(h);
+        if (h->con && console_quit_requested(h->con))
+            vm_request_exit(h->pc->vm, VM_EXIT_QUIT, 0);
+        return r > 0 ? 1 : 0;
+    }
     if (h->mons) {
         int r = monitors_wait(h->mons, timeout_ns);
         if (h->con && console_quit_requested(h->con))
@@ -414,6 +442,17 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
     return why;
 }
 
+/* The user closed the window: the power button when the board has one
+ * (ACPI: the guest shuts down), else quit, as QEMU does. */
+static void display_closed(void *opaque)
+{
+    struct console_hooks *h = opaque;
+    if (pc_press_power_button(h->pc))
+        return;
+    h->display_quit = true;
+    vm_request_exit(h->pc->vm, VM_EXIT_QUIT, 0);
+}
+
 /* What start-up has made so far, undone in reverse when a later step
  * fails on the user's input (status 2). */
 struct startup {
@@ -424,11 +463,13 @@ struct startup {
     struct run_signals rs;
     struct pc *pc;
     struct console *con;
+    struct display *disp;
 };
 
 static int startup_failed(struct startup *s, char *msg)
 {
     print_error(msg);
+    display_close(s->disp);
     console_close(s->con);
     if (s->catching)
         release_signals(&s->rs);
@@ -522,10 +563,24 @@ int plex86_run(const struct cli_options *o)
     if (con) {
         console_set_commit(con, commit_from_console, &drives);
         hooks.con = con;
+    }
+    /* The display frontends (-display, -vnc; docs/display.md).  The picture
+     * comes from the board's display adapter: none yet (issue 17's VGA
+     * brings pc_display), so the frontends show a black screen and take
+     * keys and the pointer for the PS/2 devices. */
+    struct display_env denv = { .source = NULL, .input = pc_input(pc),
+                                .close = display_closed, .opaque = &hooks };
+    char derr[300];
+    struct display *disp = su.disp =
+        display_open(&o->display, o->nographic, &denv, isatty(STDERR_FILENO) ? stderr : NULL,
+                     derr, sizeof(derr));
+    if (!disp && derr[0])
+        return startup_failed(&su, derr);
+    hooks.disp = disp;
+    if (con || disp)
         vm_set_host_hooks(vm, &(struct vm_host_hooks){ .poll = console_hook_poll,
                                                        .wait = console_hook_wait,
                                                        .opaque = &hooks });
-    }
 #if PLEX86_ACCOUNTING
     /* Once the first --metrics file is there, a SIGTERM leaves both files. */
     if (acct) {
@@ -572,7 +627,8 @@ int plex86_run(const struct cli_options *o)
     out_file_flush(&rf.debugcon);
     for (unsigned i = 0; i < CLI_MAX_CHARDEVS; i++)
         out_file_flush(&rf.chardevs[i]);
-    bool quit = (con && console_quit_requested(con)) || monitors_quit_requested(mons);
+    bool quit = (con && console_quit_requested(con)) || monitors_quit_requested(mons) ||
+                hooks.display_quit;
     if (quit)
         status = EXIT_STATUS_OK;   /* Ctrl-A x or the monitor's quit, as QEMU */
     monitors_note_end(mons, why, sig);
@@ -592,7 +648,9 @@ int plex86_run(const struct cli_options *o)
     if ((o->log_items & CLI_LOG_EXIT) && quit)
         fprintf(log, "plex86: VM stopped: quit from the %s after %llu "
                      "instructions, exit status %d\n",
-                monitors_quit_requested(mons) ? "monitor" : "console (C-a x)",
+                monitors_quit_requested(mons) ? "monitor"
+                : hooks.display_quit          ? "display (window closed)"
+                                              : "console (C-a x)",
                 (unsigned long long)vm->cpu.icount, status);
     else if (o->log_items & CLI_LOG_EXIT)
         log_exit(log, vm, status, sig);
@@ -615,6 +673,7 @@ int plex86_run(const struct cli_options *o)
     }
 #endif
     monitors_close(mons);
+    display_close(disp);
     console_close(con);   /* its handlers came last: they go first */
     if (su.catching)
         release_signals(&su.rs);

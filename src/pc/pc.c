@@ -301,6 +301,19 @@ struct signal_request pc_debug_exit_request(struct vm *vm)
     return (struct signal_request){ .fire = request_debug_exit, .opaque = vm };
 }
 
+bool pc_press_power_button(struct pc *pc)
+{
+    if (!pc->power_button.fire)
+        return false;
+    signal_fire(&pc->power_button, 1);
+    return true;
+}
+
+struct input_sink pc_input(struct pc *pc)
+{
+    return pc->i8042 ? i8042_input(pc->i8042) : (struct input_sink){ 0 };
+}
+
 struct signal_request pc_poweroff_request(struct vm *vm)
 {
     return (struct signal_request){ .fire = request_poweroff, .opaque = vm };
@@ -400,6 +413,8 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
     if (vm_add_device(vm, DEV(pc->cmos), err, errlen) < 0)
         return -1;
     pc->i8042 = i8042_create(pic_irq_pin(pc->pic, 1), pic_irq_pin(pc->pic, 12), a20, reset);
+    if (pc->i8042)
+        i8042_connect(pc->i8042, clock, sched);
     if (vm_add_device(vm, DEV(pc->i8042), err, errlen) < 0)
         return -1;
     pc->port92 = port92_create(a20, reset);

@@ -12,6 +12,7 @@
 #include "cpu/cpu.h"
 #include "dev/chardev.h"
 #include "dev/guest_mem.h"
+#include "dev/input.h"
 #include "dev/pci.h"
 #include "dev/signals.h"
 #include "machine/vm.h"
@@ -190,6 +191,11 @@ struct pc {
 
     struct pc_config cfg;      /* as given to pc_create (its pointers are
                                   the caller's and must outlive the board) */
+    /* The power button (issue 17 asks, issue 19's ACPI answers): what a
+     * frontend presses when its window is closed.  The ACPI code connects
+     * it to the PIIX4's PM1 power button event; unconnected (no fire), the
+     * host quits instead, as QEMU does for a machine without ACPI. */
+    struct signal_request power_button;
     /* Called after each reboot pc_run makes (the host's accounting). */
     void (*on_reboot)(void *opaque);
     void *on_reboot_opaque;
@@ -244,6 +250,13 @@ struct irq_pin pc_pci_intx(struct pc *pc, unsigned dev, unsigned pin);
 #define PC_PIIX_SLOT 1
 #define PC_PIIX_IDE_FN 1
 #define PC_PIIX_PM_FN 3
+
+/* The keyboard and mouse (the PS/2 devices behind the i8042) for the
+ * host's frontends (dev/input.h); call on the VM's thread. */
+struct input_sink pc_input(struct pc *pc);
+
+/* Presses the power button; false when nothing is connected to it. */
+bool pc_press_power_button(struct pc *pc);
 
 /* The guest powered off (ACPI S5): stops the VM with VM_EXIT_POWEROFF. */
 struct signal_request pc_poweroff_request(struct vm *vm);

@@ -172,7 +172,9 @@ static void test_i8042(void)
     (void)in(0x60);
     out(0x64, 0xAA);                     /* self test: 0x55 */
     out(0x60, 0xED);                     /* LEDs: argument pending */
-    i8042_kbd_push(k, 0x1E);
+    struct input_sink sink = i8042_input(k);
+    input_key(&sink, 30, true);          /* A: a scan code queued */
+    input_pointer(&sink, 5, 5, 0, 0);    /* the mouse is off: motion kept */
     /* Byte 32 is the status (bits 2, 3, 6 only). */
     round_trip(&k->dev, &i8042_create((struct irq_pin){ 0 }, (struct irq_pin){ 0 },
                                       (struct signal_line){ 0 },

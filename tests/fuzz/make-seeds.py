@@ -168,6 +168,32 @@ def tiny_bzimage(code, version=0x020F, setup_sects=1):
     return bytes(setup) + code
 
 
+def ps2_seeds():
+    """ps2: what SeaBIOS and Linux's i8042/atkbd/psmouse do (see fuzz_ps2.c)."""
+    def d(v): return bytes([0, v])
+    def c(v): return bytes([1, v])
+    rd = bytes([3, 2])
+    def key(code, down): return bytes([4 | (8 if down else 0)]) + struct.pack("<H", code)
+    def ptr(dx, dy, dz, buttons, shift=0):
+        return bytes([5]) + struct.pack("<bbbB", dx, dy, dz, buttons << 4 | shift)
+    def wait(n): return bytes([6, n])
+    snap = bytes([7])
+    aux = lambda v: c(0xD4) + d(v) + rd
+    s = c(0xAA) + rd + c(0x60) + d(0x47) + c(0xAB) + rd + d(0xFF) + rd + rd + d(0xF2) + rd * 3
+    s += d(0xF0) + d(0x02) + rd + d(0xED) + d(0x02) + rd + rd + d(0xF3) + d(0x20) + rd + rd
+    s += key(30, True) + rd + wait(130) + rd + wait(20) + snap + key(30, False) + rd + rd
+    s += key(119, True) + rd * 6 + key(99, True) + key(99, False) + rd * 8
+    write("ps2", "keyboard", s)
+    s = c(0xA8) + c(0xA9) + rd + c(0x60) + d(0x47) + aux(0xFF) + rd + rd + aux(0xF2) + rd
+    s += aux(0xF3) + d(200) + aux(0xF3) + d(100) + aux(0xF3) + d(80) + aux(0xF2) + rd
+    s += aux(0xE8) + d(3) + aux(0xE6) + aux(0xF4) + ptr(5, -3, 1, 1) + rd * 4 + snap
+    s += ptr(100, 100, -5, 3, 6) + rd * 12 + aux(0xE9) + rd * 3 + aux(0xF0) + ptr(1, 1, 0, 0)
+    s += aux(0xEB) + rd * 4 + aux(0xEE) + aux(0x42) + aux(0xEC) + c(0xA7) + ptr(3, 3, 3, 7) + snap
+    write("ps2", "mouse", s)
+    s = c(0x60) + d(0x04) + d(0xF0) + d(0x01) + rd + b"".join(key(k, True) + key(k, False) for k in range(0, 130)) + snap
+    write("ps2", "set1-all-keys", s)
+
+
 def fdc_seeds():
     """fdc: what SeaBIOS and Linux's floppy driver do (see fuzz_fdc.c)."""
     def fo(reg, v):
@@ -297,6 +323,7 @@ def main():
     write("uart", "loopback", s)
 
     fdc_seeds()
+    ps2_seeds()
 
     # moo: the sample files moo-reader-test writes, and sst-run's side files.
     samples = tempfile.mkdtemp()
@@ -346,6 +373,9 @@ def main():
         ["-kernel", "k", "-drive", "if=ide,index=2,media=cdrom", "-drive",
          "file=q.qcow2,format=qcow2,readonly=on,bus=0,unit=1,snapshot=off,cache=unsafe",
          "-drive", "if=floppy,file=f2,unit=1,read-only=yes"],
+        ["-kernel", "k", "-display", "sdl", "-vnc", "localhost:3,websocket=on"],
+        ["-bios", "b", "-display", "vnc=:1", "-vnc", "[::1]:2,websocket=5999", "-nographic"],
+        ["-bios", "b", "-display", "curses", "-serial", "stdio"],
     ]):
         write("cli", "args-%02d" % i, b"\0".join(a.encode() for a in args))
 

@@ -1,0 +1,128 @@
+#!/bin/bash
+# display-cost.sh [BUILD_DIR [SCALE [RUNS]]]: what a display frontend costs
+# the guest (issue 17; docs/display.md).  Runs the CPU benchmark guest
+# (BUILD_DIR/bench/bench.elf, bench/README.md) with `-display none`, with a
+# VNC server (`-display vnc=127.0.0.1:N`; with BENCH_VNC_CLIENT=1 a client
+# of ours stays connected and asks for updates all along), and with the SDL
+# window under xvfb-run when that is installed; best wall time of RUNS runs
+# each (default 3), and the ratio to -display none.  It prints figures and
+# never fails on speed: exit status 0, or 1 when a run fails, 2 when
+# something is missing.
+set -u
+
+build=${1:-build}
+scale=${2:-10}
+runs=${3:-3}
+plex86=$build/plex86
+elf=$build/bench/bench.elf
+here=$(cd "$(dirname "$0")" && pwd)
+for f in "$plex86" "$elf"; do
+    if [ ! -e "$f" ]; then
+        echo "display-cost: $f is missing (make first)" >&2
+        exit 2
+    fi
+done
+
+# A free display number: port 5900+N nobody listens on.
+free_display() {
+    python3 - <<'PY'
+import socket
+for n in range(70, 400):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 5900 + n))
+        print(n)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+}
+
+# run_one [client N] CMD...: runs CMD (plex86) once under /usr/bin/time
+# (with a VNC client of ours on display N asking for updates all along
+# when `client N` comes first); prints "WALL CPU" in seconds, CPU being
+# plex86's user + system time: on a machine shared with other work the
+# wall time moves with the load, the CPU time much less.
+run_one() {
+    local n="" tf
+    if [ "$1" = client ]; then
+        n=$2
+        shift 2
+    fi
+    tf=$(mktemp)
+    /usr/bin/time -f "%e %U %S" -o "$tf" "$@" </dev/null >/dev/null 2>&1 &
+    local pid=$! cpid=""
+    if [ -n "$n" ]; then
+        python3 - "$n" "$here/../tests" <<'PY' &
+import sys
+sys.path.insert(0, sys.argv[2])
+from vnc_client import VncClient
+try:
+    c = VncClient("127.0.0.1", 5900 + int(sys.argv[1]), timeout=10)
+    while True:
+        c.request(True)
+        c.read_update()
+except Exception:
+    pass
+PY
+        cpid=$!
+    fi
+    wait "$pid"
+    local rc=$?
+    [ -n "$cpid" ] && { kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null; }
+    if [ "$rc" != 33 ]; then
+        echo "display-cost: '$*' exited with status $rc, not 33" >&2
+        rm -f "$tf"
+        return 1
+    fi
+    tail -n 1 "$tf" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }'
+    rm -f "$tf"
+}
+
+# best_of [client N] CMD...: the best wall and the best CPU time of `runs`.
+best_of() {
+    local bw="" bc="" w c
+    for _ in $(seq "$runs"); do
+        read -r w c < <(run_one "$@") || return 1
+        [ -n "$w" ] || return 1
+        if [ -z "$bw" ] || [ "$(echo "$w < $bw" | bc -l)" = 1 ]; then bw=$w; fi
+        if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc -l)" = 1 ]; then bc=$c; fi
+    done
+    echo "$bw $bc"
+}
+
+# line LABEL "WALL CPU" ["BASE_WALL BASE_CPU"]
+line() {
+    local w c bw bcpu
+    read -r w c <<<"$2"
+    if [ -n "${3:-}" ]; then
+        read -r bw bcpu <<<"$3"
+        printf '%-30s wall %7.3f s (x%.3f)  cpu %6.2f s (x%.3f)\n' "$1" "$w" \
+            "$(echo "$w / $bw" | bc -l)" "$c" "$(echo "$c / ($bcpu + 0.0001)" | bc -l)"
+    else
+        printf '%-30s wall %7.3f s          cpu %6.2f s\n' "$1" "$w" "$c"
+    fi
+}
+
+common=(-kernel "$elf" -append "scale=$scale" -no-reboot -serial null)
+echo "display-cost: bench.elf scale=$scale, best of $runs runs (ratios to -display none)"
+base=$(best_of "$plex86" "${common[@]}" -display none) || exit 1
+line "-display none" "$base"
+n=$(free_display)
+vnc=$(best_of "$plex86" "${common[@]}" -display "vnc=127.0.0.1:$n") || exit 1
+line "-display vnc=127.0.0.1:$n" "$vnc" "$base"
+if [ "${BENCH_VNC_CLIENT:-0}" = 1 ]; then
+    vncc=$(best_of client "$n" "$plex86" "${common[@]}" -display "vnc=127.0.0.1:$n") || exit 1
+    line "vnc, a client connected" "$vncc" "$base"
+fi
+if command -v xvfb-run >/dev/null 2>&1; then
+    # xvfb-run's own start-up is in these figures: its baseline too.
+    xbase=$(best_of xvfb-run -a "$plex86" "${common[@]}" -display none) || exit 1
+    line "-display none (xvfb-run)" "$xbase"
+    sdl=$(best_of xvfb-run -a "$plex86" "${common[@]}" -display sdl) || exit 1
+    line "-display sdl (xvfb-run)" "$sdl" "$xbase"
+else
+    echo "-display sdl: skipped (no xvfb-run)"
+fi
