@@ -192,9 +192,9 @@ struct pc {
     struct pc_config cfg;      /* as given to pc_create (its pointers are
                                   the caller's and must outlive the board) */
     /* The power button (issue 17 asks, issue 19's ACPI answers): what a
-     * frontend presses when its window is closed.  The ACPI code connects
-     * it to the PIIX4's PM1 power button event; unconnected (no fire), the
-     * host quits instead, as QEMU does for a machine without ACPI. */
+     * frontend presses when its window is closed.  pc_acpi_init connects
+     * it to the PIIX4's PM1 power button event (pc_power_button); unconnected
+     * (no fire), the host quits instead, as QEMU does without ACPI. */
     struct signal_request power_button;
     /* Called after each reboot pc_run makes (the host's accounting). */
     void (*on_reboot)(void *opaque);

@@ -37,6 +37,8 @@ int pc_acpi_init(struct pc *pc, const struct pc_config *cfg, char *err, size_t e
         snprintf(err, errlen, "ACPI: out of memory for the tables");
         return -1;
     }
+    /* The frontends' power button (a closed window) is the PM1 one. */
+    pc->power_button = pc_power_button_request(pc);
     const struct acpi_tables *t = pc->acpi;
     if (PC_ACPI_KERNEL_TABLES + t->tables_used > PC_ACPI_KERNEL_END) {
         snprintf(err, errlen, "ACPI: the tables (%zu bytes) do not fit in the F segment",
