@@ -118,6 +118,7 @@ struct cli_options {
     const char *initrd;        /* -initrd FILE, or NULL */
     uint32_t ram_mb;           /* -m */
     const struct cpu_model *cpu; /* -cpu (cpu/cpu_model.h) */
+    bool no_apic;              /* -cpu MODEL,-apic: no APICs or HPET (issue 19) */
     bool nographic;            /* -nographic: accepted, no display yet */
     bool no_reboot;            /* -no-reboot */
     struct cli_chardev serial;   /* -serial, default stdio */

@@ -15,6 +15,7 @@
 #include "dev/pci.h"
 #include "dev/signals.h"
 #include "machine/vm.h"
+#include "pc/pc_platform.h"
 
 struct vm;
 struct block;
@@ -35,6 +36,10 @@ struct fw_cfg;
 struct piix_ide;
 struct dma8237;
 struct fdc;
+struct lapic;
+struct ioapic;
+struct hpet;
+struct pc_irq_lines;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -184,6 +189,13 @@ struct pc {
     /* ISA DMA and the floppy controller: always there, as in QEMU's pc. */
     struct dma8237 *dma;
     struct fdc *fdc;
+    /* Issue 19 (pc_apic.c): the interrupt lines, always; with cfg->apic
+     * each CPU's local APIC, the IOAPIC and the HPET. */
+    struct pc_irq_lines *lines;
+    struct lapic *lapic[PC_MAX_CPUS];
+    unsigned ncpus;
+    struct ioapic *ioapic;
+    struct hpet *hpet;
 
     struct pc_config cfg;      /* as given to pc_create (its pointers are
                                   the caller's and must outlive the board) */
