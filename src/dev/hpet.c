@@ -67,7 +67,10 @@ static void update_line(struct hpet *h, unsigned n)
 static void arm(struct hpet *h, unsigned n, uint64_t now, bool fired)
 {
     struct hpet_timer *t = &h->t[n];
-    if (!enabled(h)) {
+    /* A timer whose interrupt is off raises nothing: it is not scheduled
+     * (its periodic comparator then stays where it is, as a tickless
+     * host's would; a 10 ns period would otherwise keep the host busy). */
+    if (!enabled(h) || !(t->config & HPET_TN_ENABLE)) {
         timer_disarm(h->sched, &t->timer);
         return;
     }

@@ -313,12 +313,16 @@ static uint32_t current_count(const struct lapic *l, uint64_t now)
     return (uint32_t)(l->initial - (t - l->load_count) % l->initial);
 }
 
-/* The next expiry after `now`, or SCHED_NEVER. */
+/* The next expiry after `now` that the host must act on, or SCHED_NEVER.
+ * A masked timer in one-shot or periodic mode raises nothing, and its
+ * count follows from the time when read: it is not scheduled (a masked
+ * 1 ns period would otherwise keep the host busy while the guest
+ * sleeps). */
 static uint64_t next_expiry(const struct lapic *l, uint64_t now)
 {
     if (timer_mode(l) == LAPIC_TIMER_TSC_DEADLINE)
         return l->tsc_deadline ? l->deadline_ns : SCHED_NEVER;
-    if (!l->running)
+    if (!l->running || (l->lvt[LVT_TIMER] & LVT_MASKED))
         return SCHED_NEVER;
     unsigned sh = divisor_shift(l->dcr);
     uint64_t t = ticks_since(l, now), at = l->load_count;
@@ -379,16 +383,17 @@ static void set_lvt(struct lapic *l, unsigned i, uint32_t v, uint64_t now)
     if (!sw_enabled(l))
         v |= LVT_MASKED;
     l->lvt[i] = v | keep;
-    if (i == LVT_TIMER && LVT_TIMER_MODE(v) != LVT_TIMER_MODE(old)) {
+    if (i == LVT_TIMER) {
         /* Into or out of TSC-deadline mode the timer disarms
          * (10.5.4.1); between one-shot and periodic it keeps counting. */
-        if (LVT_TIMER_MODE(v) == LAPIC_TIMER_TSC_DEADLINE ||
-            LVT_TIMER_MODE(old) == LAPIC_TIMER_TSC_DEADLINE) {
+        if (LVT_TIMER_MODE(v) != LVT_TIMER_MODE(old) &&
+            (LVT_TIMER_MODE(v) == LAPIC_TIMER_TSC_DEADLINE ||
+             LVT_TIMER_MODE(old) == LAPIC_TIMER_TSC_DEADLINE)) {
             l->running = false;
             l->initial = 0;
             l->tsc_deadline = 0;
         }
-        timer_rearm(l, now);
+        timer_rearm(l, now);   /* the mode or the mask changed */
     }
     update_intr(l);
 }

@@ -118,7 +118,8 @@ struct lapic_stats {
     uint64_t delivered;  /* vectors handed to the CPU by INTA */
     uint64_t extint;     /* INTA cycles passed to the 8259 */
     uint64_t spurious;   /* INTA answered with the spurious vector */
-    uint64_t timer;      /* timer expiries (counted masked or not) */
+    uint64_t timer;      /* timer expiries while unmasked (and TSC-deadline
+                            ones, masked or not) */
     uint64_t eoi;        /* EOI writes that ended an in-service vector */
     uint64_t ipi;        /* ICR sends */
 };

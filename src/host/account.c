@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include "cpu/mmu.h"
+#include "dev/hpet.h"
+#include "dev/ioapic.h"
+#include "dev/lapic.h"
 #include "dev/piix_ide.h"
 #include "dev/serial.h"
 #include "engine/engine.h"
