@@ -1,8 +1,9 @@
 /* The HPET (IA-PC HPET specification 1.0a): a 64-bit main counter at
  * 100 MHz (a 10 ns period, QEMU's HPET_CLK_PERIOD) and three comparators,
  * each one-shot or periodic, 64- or 32-bit, edge- or level-triggered,
- * routed to an IOAPIC pin its capability allows (2, 8, 16-23: QEMU's
- * intcap 0xff0104) or, in legacy replacement mode (GEN_CONF bit 1),
+ * routed to an IOAPIC pin its capability allows (pin 2 only: QEMU's pc
+ * machine, the PIIX one, reads 0x00000004 there; its q35 allows 2, 8 and
+ * 16-23) or, in legacy replacement mode (GEN_CONF bit 1),
  * timer 0 to ISA IRQ 0 and timer 1 to ISA IRQ 8 in place of the PIT and
  * the RTC (2.3.9.2.2).  No FSB (MSI) delivery: Tn_FSB_INT_DEL_CAP is 0.
  *
@@ -24,7 +25,7 @@
 
 #define HPET_TIMERS 3
 #define HPET_PERIOD_FS 10000000u          /* 10 ns */
-#define HPET_INT_ROUTE_CAP 0x00FF0104u    /* pins 2, 8, 16-23 */
+#define HPET_INT_ROUTE_CAP 0x00000004u    /* pin 2 only, as QEMU's pc */
 #define HPET_LEGACY_IRQ0 24u              /* `out` irq: ISA IRQ 0 (timer 0) */
 #define HPET_LEGACY_IRQ8 25u              /* ISA IRQ 8 (timer 1) */
 

@@ -123,6 +123,7 @@ void ioapic_write(struct ioapic *io, uint32_t offset, uint32_t value)
     switch (offset & 0xFF) {
     case IOAPIC_REGSEL: io->regsel = (uint8_t)value; break;
     case IOAPIC_WINDOW: window_write(io, value); break;
+    case IOAPIC_EOI: ioapic_eoi(io, (uint8_t)value); break;
     default: break;
     }
 }
@@ -141,7 +142,7 @@ static void mmio_write(void *opaque, uint32_t offset, uint32_t value, unsigned s
 {
     if (offset & 3)
         return;
-    if ((offset & 0xFF) == IOAPIC_REGSEL || size == 4)
+    if ((offset & 0xFF) == IOAPIC_REGSEL || (offset & 0xFF) == IOAPIC_EOI || size == 4)
         ioapic_write(opaque, offset, value);
 }
 

@@ -3,8 +3,11 @@
  * (dev/apic_bus.h) for the local APICs.  Reached through two registers at
  * its base (0xFEC00000 on the PC): IOREGSEL (offset 0x00) selects, IOWIN
  * (0x10) reads and writes the selected register: 0x00 ID, 0x01 version
- * (0x00170011: version 0x11, 24 entries, as the 82093AA and QEMU's
- * default), 0x02 arbitration ID, 0x10 + 2n / 0x11 + 2n entry n.
+ * (0x00170020: 24 entries, version 0x20 as QEMU 7.2's pc reports, the
+ * 82093AA's successor in the PIIX/ICH chipsets, which adds the EOI
+ * register at offset 0x40: writing a vector there does what the local
+ * APIC's EOI message does), 0x02 arbitration ID, 0x10 + 2n / 0x11 + 2n
+ * entry n.
  *
  * Inputs are levels (ioapic_set_irq): an edge-triggered entry sends on a
  * rising edge, a level-triggered one while the input is high and its
@@ -29,9 +32,10 @@
 #include "vm/device.h"
 
 #define IOAPIC_PINS 24
-#define IOAPIC_VERSION 0x00170011u
+#define IOAPIC_VERSION 0x00170020u
 #define IOAPIC_REGSEL 0x00
 #define IOAPIC_WINDOW 0x10
+#define IOAPIC_EOI 0x40
 
 /* Redirection entry bits (data sheet 3.2.4). */
 #define IOAPIC_RTE_LOGICAL (1ull << 11)

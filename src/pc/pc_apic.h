@@ -9,8 +9,8 @@
  * which reaches IOAPIC pin 2 (the MADT's and MP table's interrupt source
  * override).  The PIIX3's PIRQs reach the IOAPIC through the ISA IRQ they
  * are routed to, as on QEMU's i440FX board (QEMU's q35 uses 16-23).  The
- * HPET drives IOAPIC pins directly (its timers' routes: 2, 8, 16-23, as
- * QEMU's intcap 0xff0104) and, in legacy replacement mode, ISA IRQ 0 and
+ * HPET drives IOAPIC pins directly (its timers' routes; pin 2 is the
+ * only one its capability offers, as on QEMU's pc) and, in legacy replacement mode, ISA IRQ 0 and
  * 8 in place of the PIT and the RTC, whose lines are then cut. */
 #ifndef PLEX86_PC_PC_APIC_H
 #define PLEX86_PC_PC_APIC_H

@@ -30,7 +30,7 @@ static void wr(struct ioapic *io, uint8_t reg, uint32_t v)
 
 static void test_registers(struct ioapic *io)
 {
-    CHECK_EQ(rd(io, 1), 0x00170011u);
+    CHECK_EQ(rd(io, 1), 0x00170020u);
     CHECK_EQ(rd(io, 0), 0);
     wr(io, 0, 0xFFFFFFFFu);
     CHECK_EQ(rd(io, 0), 0x0F000000u);        /* ID: bits 27:24 */
@@ -96,16 +96,18 @@ static void test_level(struct ioapic *io)
     CHECK_EQ(sent, s0 + 1);
     ioapic_eoi(io, 0x49);                    /* still high: again */
     CHECK_EQ(sent, s0 + 2);
+    ioapic_write(io, IOAPIC_EOI, 0x49);      /* the EOI register: the same */
+    CHECK_EQ(sent, s0 + 3);
     ioapic_set_irq(io, 9, false);
     ioapic_eoi(io, 0x49);
-    CHECK_EQ(sent, s0 + 2);
+    CHECK_EQ(sent, s0 + 3);
     CHECK(!(rd(io, 0x10 + 18) & IOAPIC_RTE_REMOTE_IRR));
     /* Masked while high: sent when unmasked. */
     wr(io, 0x10 + 18, 0x18049);
     ioapic_set_irq(io, 9, true);
-    CHECK_EQ(sent, s0 + 2);
-    wr(io, 0x10 + 18, 0x8049);
     CHECK_EQ(sent, s0 + 3);
+    wr(io, 0x10 + 18, 0x8049);
+    CHECK_EQ(sent, s0 + 4);
     /* Switching to edge clears the remote IRR. */
     wr(io, 0x10 + 18, 0x0049);
     CHECK(!(rd(io, 0x10 + 18) & IOAPIC_RTE_REMOTE_IRR));
