@@ -289,6 +289,9 @@ static void hpet_save(const struct device *d, struct state_out *out)
         state_put_u64(out, t->period);
         state_put_bool(out, t->line);
         state_put_u8(out, (uint8_t)(t->line_irq + 1));
+        /* The scheduled match itself (a one-shot match already taken
+         * must not fire again after a load). */
+        state_put_u64(out, t->timer.armed ? t->timer.deadline : SCHED_NEVER);
     }
 }
 
@@ -298,12 +301,14 @@ static int hpet_load(struct device *d, struct state_in *in, bool commit)
     uint64_t conf = state_get_u64(in), status = state_get_u64(in);
     uint64_t counter = state_get_u64(in), counter_ns = state_get_u64(in);
     struct hpet_timer t[HPET_TIMERS];
+    uint64_t armed_at[HPET_TIMERS];
     for (unsigned n = 0; n < HPET_TIMERS; n++) {
         t[n].config = state_get_u64(in);
         t[n].cmp = state_get_u64(in);
         t[n].period = state_get_u64(in);
         t[n].line = state_get_bool(in);
         t[n].line_irq = (int)state_get_u8(in) - 1;
+        armed_at[n] = state_get_u64(in);
         if ((t[n].config & ~(uint64_t)(HPET_TN_CONF_WRITABLE | HPET_TN_PERIODIC_CAP |
                                        HPET_TN_SIZE_CAP)) ||
             t[n].line_irq > (int)HPET_LEGACY_IRQ8)
@@ -325,11 +330,11 @@ static int hpet_load(struct device *d, struct state_in *in, bool commit)
             h->t[n].line = t[n].line;
             h->t[n].line_irq = t[n].line_irq;
         }
-        /* The board's line device restores the levels; the timers re-arm
-         * from the state's own time (a snapshot may restore the clock
-         * after the devices).  A match already passed fires at once. */
+        /* The board's line device restores the levels; the timers go
+         * back where they were (the clock is not asked: a snapshot may
+         * restore it after the devices). */
         for (unsigned n = 0; n < HPET_TIMERS; n++)
-            arm(h, n, counter_ns, false);
+            timer_arm(h->sched, &h->t[n].timer, armed_at[n]);
     }
     return 0;
 }

@@ -688,6 +688,10 @@ static void lapic_save(const struct device *d, struct state_out *out)
     state_put_bool(out, l->running);
     state_put_u64(out, l->tsc_deadline);
     state_put_u64(out, l->deadline_ns);
+    /* The scheduled expiry itself: it cannot be recomputed without the
+     * time of the save (a periodic timer's past expiries must not fire
+     * again after a load). */
+    state_put_u64(out, l->timer.armed ? l->timer.deadline : SCHED_NEVER);
 }
 
 static int lapic_load(struct device *d, struct state_in *in, bool commit)
@@ -716,6 +720,7 @@ static int lapic_load(struct device *d, struct state_in *in, bool commit)
     n.running = state_get_bool(in);
     n.tsc_deadline = state_get_u64(in);
     n.deadline_ns = state_get_u64(in);
+    uint64_t armed_at = state_get_u64(in);
     bool ok = !(n.apic_base & 0xFFFFFFF0000006FFull) && !(n.id & 0x00FFFFFFu) &&
               n.tpr <= 0xFF && !(n.ldr & 0x00FFFFFFu) && (n.dfr | 0xF0000000u) == 0xFFFFFFFFu &&
               n.svr <= 0x1FF && !(n.esr & ~0xFFu) && !(n.esr_pending & ~0xFFu) &&
@@ -736,12 +741,9 @@ static int lapic_load(struct device *d, struct state_in *in, bool commit)
         l->apic_base = (l->apic_base & ~(uint64_t)LAPIC_BASE_BSP) |
                        (l->bsp ? LAPIC_BASE_BSP : 0);
         remap(l);
-        /* From the state's own times, not the clock's (a snapshot may
-         * restore the clock after the devices). */
-        if (timer_mode(l) == LAPIC_TIMER_TSC_DEADLINE)
-            timer_arm(l->w.sched, &l->timer, l->tsc_deadline ? l->deadline_ns : SCHED_NEVER);
-        else
-            timer_rearm(l, l->load_ns);
+        /* Where it was (a snapshot may restore the clock after the
+         * devices, so the clock is not asked). */
+        timer_arm(l->w.sched, &l->timer, armed_at);
         update_intr(l);
     }
     return 0;
