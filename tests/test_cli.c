@@ -147,6 +147,8 @@ static void test_errors(void)
         { { "-bios", "x", "-max-insns", "12x" }, "-max-insns: bad number" },
         { { "-bios", "x", "-max-insns", "-5" }, "-max-insns: bad number" },
         { { "-bios", "x", "-cpu", "z80" }, "unknown CPU model 'z80'" },
+        { { "-bios", "x", "-cpu", "z80,-apic" }, "unknown CPU model 'z80'" },
+        { { "-bios", "x", "-cpu", "pentium3,+sse9" }, "unsupported feature '+sse9'" },
         { { "-bios", "x", "-serial", "tcp:1234" }, "-serial: bad device" },
         { { "-bios", "x", "-serial", "file:" }, "-serial: bad device" },
         { { "-bios", "x", "-d", "post,bogus" }, "unknown log item 'bogus'" },
@@ -302,6 +304,12 @@ static void test_requests(void)
         CHECK(strstr(out, cpu_models[k].name) && strstr(out, cpu_models[k].description));
     CHECK_EQ(PARSE(&o, "-bios", "x", "-cpu", "pentium3"), CLI_RUN);
     CHECK(o.cpu == cpu_model_find("pentium3") && o.cpu->family == 6);
+    CHECK(!o.no_apic);
+    /* Issue 19: QEMU's feature list after the model, for the APIC only. */
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-cpu", "pentium-m,-apic"), CLI_RUN);
+    CHECK(o.cpu == cpu_model_find("pentium-m") && o.no_apic);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-cpu", "pentium-m,apic=off,+apic"), CLI_RUN);
+    CHECK(!o.no_apic);
     memset(out, 0, sizeof(out));
     CHECK_EQ(PARSE(&o, "-d", "help"), CLI_DONE);
     CHECK(strstr(out, "post") && strstr(out, "exit"));

@@ -32,7 +32,8 @@ static struct pc *new_pc(uint32_t ram_mb, const char *model)
                                     0xDE, 0xC1, 0xEB, 0xF5 };
     memset(rom, 0xF4, sizeof(rom));
     memcpy(rom + 0xFF0, loop, sizeof(loop));
-    struct pc_config cfg = { .ram_mb = ram_mb, .cpu_model = cpu_model_find(model),
+    /* With the APICs and the HPET (issue 19), as the host builds it. */
+    struct pc_config cfg = { .ram_mb = ram_mb, .cpu_model = cpu_model_find(model), .apic = true,
                              .icount = true, .icount_shift = 3, .bios_data = rom,
                              .bios_size = sizeof(rom) };
     char err[256];

@@ -105,7 +105,9 @@ struct dtr {
 /* Model-specific registers we keep.  Which ones a model has, and the
  * checks on writes, are in msr.c. */
 struct msrs {
-    uint64_t apic_base;
+    uint64_t apic_base;     /* unused since issue 19: the local APIC
+                               (cpu_pins.apic_*) owns IA32_APIC_BASE; kept
+                               for the snapshot layout */
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t efer;             /* only NXE (bit 11) can be set */
     uint64_t tsc_offset;       /* cpu_read_tsc() = guest time in TSC ticks
@@ -146,6 +148,15 @@ struct cpu_pins {
      * and owns IGNNE# (port 0xF0).  Called when the level changes. */
     void (*ferr)(void *opaque, bool asserted);
     void *ferr_opaque;
+    /* The local APIC (issue 19), when the board has one: it owns
+     * IA32_APIC_BASE and IA32_TSC_DEADLINE (returning false for #GP(0)),
+     * and CPUID.1:EDX[9] shows while the MSR's global enable is set (SDM
+     * vol. 3A, 10.4.3).  NULL: no APIC; those MSRs are #GP and CPUID
+     * hides the feature whatever the model says.  (The APIC also answers
+     * irq_ack: the board points both at it.) */
+    bool (*apic_rdmsr)(void *opaque, uint32_t index, uint64_t *value);
+    bool (*apic_wrmsr)(void *opaque, uint32_t index, uint64_t value);
+    void *apic_opaque;
     /* Not a real pin: plex86 met something it does not implement
      * (cpu_internal_error); the VM stops with the message. */
     void (*internal_error)(void *opaque, const char *msg);

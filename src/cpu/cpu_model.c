@@ -34,7 +34,8 @@
  *   MMX, FXSR, SSE, SSE2  every MMX/SSE/SSE2 instruction, FXSAVE/FXRSTOR,
  *          MXCSR and #XM (simd.h)
  * Not here: VME (no CR4.VME/PVI), DE (no I/O breakpoints), MCE/MCA (no
- * machine checks), APIC (no local APIC), PSE36, PSN, DS, ACPI, TM, SS, PBE,
+ * machine checks), APIC (the board's: CPUID shows it when the board built
+ * one and it is enabled, h_cpuid), PSE36, PSN, DS, ACPI, TM, SS, PBE,
  * EST, TM2, RDTSCP. */
 static const uint32_t implemented[CPU_FEATURE_WORDS] = {
     [FW_1_EDX] = B(CPUF_FPU) | B(CPUF_PSE) | B(CPUF_TSC) | B(CPUF_CX8) | B(CPUF_PGE) |

@@ -33,6 +33,16 @@ static uint64_t tsc_raw(const struct cpu *c)
 #endif
 }
 
+/* The model has a local APIC and the board built it (cpu_pins): then
+ * IA32_APIC_BASE and IA32_TSC_DEADLINE are the APIC's (dev/lapic.h).
+ * IA32_TSC_DEADLINE exists with the APIC whatever CPUID.1:ECX[24] says
+ * (lapic.h explains why). */
+bool cpu_has_apic(const struct cpu *c)
+{
+    return (c->model->features[FW_1_EDX] & (1u << (CPUF_APIC % 32))) && c->pins.apic_rdmsr &&
+           c->pins.apic_wrmsr;
+}
+
 uint64_t cpu_read_tsc(const struct cpu *c)
 {
     return tsc_raw(c) + c->msr.tsc_offset;
@@ -123,8 +133,8 @@ bool msr_read(struct cpu *c, uint32_t index, uint64_t *value)
         v = c->msr.perfevtsel[sel];
     else if (index == MSR_PLATFORM_ID && m->p6_msrs)
         v = (uint64_t)m->platform_id << 50;
-    else if (index == MSR_APIC_BASE && cpu_has(c, CPUF_APIC))
-        v = c->msr.apic_base;
+    else if ((index == MSR_APIC_BASE || index == MSR_TSC_DEADLINE) && cpu_has_apic(c))
+        return c->pins.apic_rdmsr(c->pins.apic_opaque, index, value);
     else if (index == MSR_BIOS_SIGN_ID && m->p6_msrs)
         v = c->msr.bios_sign_id;
     else if (index == MSR_MTRRCAP && mtrr)
@@ -182,11 +192,8 @@ bool msr_write(struct cpu *c, uint32_t index, uint64_t v)
         if (v & P6_PERFEVTSEL_RSVD)
             return false;
         c->msr.perfevtsel[sel] = v;
-    } else if (index == MSR_APIC_BASE && cpu_has(c, CPUF_APIC)) {
-        /* BSP (8, read-only here), enable (11), base (35:12) */
-        if (v & ~((pmask & ~0xFFFull) | 0x800 | 0x100))
-            return false;
-        c->msr.apic_base = (v & ~0x100ull) | (c->msr.apic_base & 0x100);
+    } else if ((index == MSR_APIC_BASE || index == MSR_TSC_DEADLINE) && cpu_has_apic(c)) {
+        return c->pins.apic_wrmsr(c->pins.apic_opaque, index, v);
     } else if (index == MSR_BIOS_SIGN_ID && m->p6_msrs) {
         c->msr.bios_sign_id = v;
     } else if (index == MSR_SYSENTER_CS && cpu_has(c, CPUF_SEP)) {

@@ -31,6 +31,7 @@ enum {
     MSR_MTRR_FIX4K_C0000 = 0x268, /* to 26FH */
     MSR_PAT = 0x277,
     MSR_MTRR_DEF_TYPE = 0x2FF,
+    MSR_TSC_DEADLINE = 0x6E0,
     MSR_EFER = 0xC0000080u,
 };
 
@@ -49,6 +50,9 @@ enum { EFER_NXE = 1u << 11 };
  * 63:32 are reserved.  The counters are 40 bits wide. */
 #define P6_PERFEVTSEL_RSVD (0xFFFFFFFF00000000ull | 1ull << 21)
 #define P6_PERFCTR_MASK 0xFFFFFFFFFFull
+
+/* The model has a local APIC and the board connected one (cpu_pins). */
+bool cpu_has_apic(const struct cpu *c);
 
 /* Power-on values (cpu_reset). */
 void msr_reset(struct cpu *c);

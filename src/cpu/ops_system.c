@@ -6,7 +6,9 @@
 #include "cpu/cpu_model.h"
 #include "cpu/exec.h"
 #include "cpu/desc.h"
+#include "cpu/features.h"
 #include "cpu/fpu.h"
+#include "cpu/msr.h"
 #include "cpu/ops.h"
 #include "cpu/seg.h"
 
@@ -185,7 +187,15 @@ void h_cpuid(struct cpu *c, const struct insn *i)
 {
     uint32_t r[4];
     uint32_t leaf = c->gpr[R_EAX];
-    cpu_model_cpuid(c->model, c->features, leaf, r);
+    uint32_t f[CPU_FEATURE_WORDS];
+    memcpy(f, c->features, sizeof(f));
+    /* The local APIC is the board's: its bit shows while it exists and
+     * IA32_APIC_BASE enables it (SDM vol. 3A, 10.4.3). */
+    uint64_t base;
+    if (cpu_has_apic(c) && c->pins.apic_rdmsr(c->pins.apic_opaque, MSR_APIC_BASE, &base) &&
+        (base & (1u << 11)))
+        f[FW_1_EDX] |= 1u << (CPUF_APIC % 32);
+    cpu_model_cpuid(c->model, f, leaf, r);
     if (leaf == 1 && c->model->p6_msrs)
         c->msr.bios_sign_id = (uint64_t)c->model->ucode_rev << 32;
     c->gpr[R_EAX] = r[0];

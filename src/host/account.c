@@ -17,6 +17,9 @@
 
 #include "cpu/mmu.h"
 #include "dev/piix4_pm.h"
+#include "dev/hpet.h"
+#include "dev/ioapic.h"
+#include "dev/lapic.h"
 #include "dev/piix_ide.h"
 #include "dev/serial.h"
 #include "engine/engine.h"

@@ -117,7 +117,8 @@ void cli_usage(FILE *out)
           "                      (C-a s or the monitor's commit writes them back)\n"
           "  -m SIZE             guest RAM in MiB, or with an M/G suffix (default 128)\n"
           "  -cpu MODEL          CPU model: 386, 486, pentium, pentium2, pentium3,\n"
-          "                      pentium-m (the default; -cpu help lists them)\n"
+          "                      pentium-m (the default; -cpu help lists them);\n"
+          "                      MODEL,-apic: no local APIC, IOAPIC or HPET\n"
           "  -nographic          no display: the firmware's console is COM1\n"
           "  -display TYPE       the display frontend (docs/display.md): sdl (a window),\n"
           "                      curses (text modes in the terminal), vnc=[HOST]:N,\n"
@@ -354,13 +355,39 @@ static enum cli_result parse_cpu(const char *name, struct cli_options *o, FILE *
         cpu_model_list(out);
         return CLI_DONE;
     }
-    const struct cpu_model *m = cpu_model_find(name);
-    if (m) {
-        o->cpu = m;
-        return CLI_RUN;
+    /* QEMU's feature list after the model: only the APIC is ours to
+     * remove (issue 19): "-apic" or "apic=off" leaves out the local APIC
+     * and with it the IOAPIC and the HPET; "+apic" / "apic=on" keep it. */
+    char model[64];
+    size_t len = strcspn(name, ",");
+    if (len >= sizeof(model)) {
+        snprintf(err, errlen, "-cpu: unknown CPU model '%.60s...' (try -cpu help)", name);
+        return CLI_ERROR;
     }
-    snprintf(err, errlen, "-cpu: unknown CPU model '%s' (try -cpu help)", name);
-    return CLI_ERROR;
+    memcpy(model, name, len);
+    model[len] = 0;
+    const struct cpu_model *m = cpu_model_find(model);
+    if (!m) {
+        snprintf(err, errlen, "-cpu: unknown CPU model '%s' (try -cpu help)", model);
+        return CLI_ERROR;
+    }
+    o->cpu = m;
+    o->no_apic = false;
+    for (const char *p = name + len; *p;) {
+        p++;
+        size_t n = strcspn(p, ",");
+        if ((n == 5 && !strncmp(p, "-apic", 5)) || (n == 8 && !strncmp(p, "apic=off", 8))) {
+            o->no_apic = true;
+        } else if ((n == 5 && !strncmp(p, "+apic", 5)) || (n == 7 && !strncmp(p, "apic=on", 7))) {
+            o->no_apic = false;
+        } else {
+            snprintf(err, errlen, "-cpu: unsupported feature '%.*s' (only -apic / +apic)",
+                     (int)(n > 40 ? 40 : n), p);
+            return CLI_ERROR;
+        }
+        p += n;
+    }
+    return CLI_RUN;
 }
 
 /* Applies one option; `arg` is its value (NULL for flags). */

@@ -121,6 +121,7 @@ struct cli_options {
     const struct cpu_model *cpu; /* -cpu (cpu/cpu_model.h) */
     bool nographic;            /* -nographic: no display, serial on stdio */
     struct cli_display display;/* -display, -vnc (host/cli_display.h) */
+    bool no_apic;              /* -cpu MODEL,-apic: no APICs or HPET (issue 19) */
     bool no_reboot;            /* -no-reboot */
     struct cli_chardev serial;   /* -serial, default stdio */
     bool serial_set;             /* -serial was given */

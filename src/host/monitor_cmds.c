@@ -10,6 +10,11 @@
 #include "host/monitor_dump.h"
 #include "host/version.h"
 #include "host/vmctl.h"
+#include "dev/hpet.h"
+#include "dev/ioapic.h"
+#include "dev/lapic.h"
+#include "dev/pic.h"
+#include "pc/pc_apic.h"
 #include "pc/pc.h"
 #include "pc/snapshot.h"
 #include "engine/cache.h"
@@ -127,6 +132,43 @@ static void info_status(struct vmctl *ctl, const char *args, FILE *out)
     fprintf(out, "VM status: %s\n", ctl->stopped ? "paused" : "running");
 }
 
+/* One device's dump line (vm/device.h), under its name. */
+static void dump_device(const struct device *d, FILE *out)
+{
+    char line[1024];
+    d->ops->dump(d, line, sizeof(line));
+    fprintf(out, "%s: %s\n", d->name, line);
+}
+
+/* QEMU's `info lapic`: the local APIC of each CPU (issue 19). */
+static void info_lapic(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    const struct pc *pc = ctl->pc;
+    if (!pc->ncpus) {
+        fputs("no local APIC (-cpu MODEL,-apic, or a model without one)\n", out);
+        return;
+    }
+    for (unsigned i = 0; i < pc->ncpus; i++)
+        if (pc->lapic[i])
+            dump_device(&pc->lapic[i]->dev, out);
+}
+
+/* QEMU's `info pic`: the 8259s, and the IOAPIC, the HPET and the board's
+ * interrupt lines when there are. */
+static void info_pic(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    const struct pc *pc = ctl->pc;
+    dump_device(&pc->pic->dev, out);
+    if (pc->ioapic)
+        dump_device(&pc->ioapic->dev, out);
+    if (pc->hpet)
+        dump_device(&pc->hpet->dev, out);
+    if (pc->lines)
+        dump_device(&pc->lines->dev, out);
+}
+
 static void info_version(struct vmctl *ctl, const char *args, FILE *out)
 {
     (void)ctl;
@@ -232,6 +274,8 @@ const struct monitor_cmd monitor_cmds[] = {
 const struct monitor_cmd monitor_info_cmds[] = {
     { "block", NULL, "[device]", "show info of one block device or all block devices",
       monitor_info_block },
+    { "lapic", NULL, "", "show local apic state", info_lapic },
+    { "pic", NULL, "", "show PIC state (the 8259s, the IOAPIC and the HPET)", info_pic },
     { "registers", NULL, "", "show the cpu registers", info_registers },
     { "status", NULL, "", "show the current VM status (running|paused)", info_status },
     { "sbe", NULL, "", "show scan-before-execute maps, discards and code cache occupancy",

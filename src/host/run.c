@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cpu/cpu_model.h"
+#include "cpu/features.h"
 #include "host/account.h"
 #include "host/console.h"
 #include "host/display.h"
@@ -161,6 +162,11 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
 {
     *pc = (struct pc_config){ .ram_mb = o->ram_mb, .cpu_level = o->cpu->level,
                               .cpu_model = o->cpu,
+                              /* QEMU's pc has the APICs and the HPET
+                               * wherever the CPU model has a local APIC. */
+                              .apic = !o->no_apic &&
+                                      (o->cpu->features[FW_1_EDX] & (1u << (CPUF_APIC % 32))),
+                              .cpus = 1,
                               .sbe_depth = o->sbe_depth,
                               .sbe_depth_zero = o->sbe_depth_set && o->sbe_depth == 0,
                               .no_code_cache = o->no_code_cache,

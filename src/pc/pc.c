@@ -24,6 +24,7 @@
 #include "pc/acpi_tables.h"
 #include "pc/hostfile.h"
 #include "pc/pc_acpi.h"
+#include "pc/pc_apic.h"
 #include "pc/pc_chipset.h"
 #include "sbe/sbe.h"
 #include "pc/linux_boot.h"
@@ -174,6 +175,7 @@ static uint32_t firmware_setup(struct pc *pc)
     if (pc->ide)
         piix_ide_firmware_init(pc->ide, pc->pci);
     dma8237_bios_setup(pc->dma);   /* channel 4 cascading, as a BIOS leaves it */
+    pc_apic_firmware_setup(pc);    /* virtual wire mode */
     return pc_acpi_firmware_setup(pc);
 }
 
@@ -358,8 +360,8 @@ struct irq_pin pc_pci_intx(struct pc *pc, unsigned dev, unsigned pin)
 static int add_ide(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen)
 {
     struct vm *vm = pc->vm;
-    pc->ide = piix_ide_create(pc_guest_mem(vm), pic_irq_pin(pc->pic, PIIX_IDE_IRQ0),
-                              pic_irq_pin(pc->pic, PIIX_IDE_IRQ1));
+    pc->ide = piix_ide_create(pc_guest_mem(vm), pc_isa_irq(pc, PIIX_IDE_IRQ0),
+                              pc_isa_irq(pc, PIIX_IDE_IRQ1));
     for (unsigned i = 0; i < 4 && pc->ide; i++) {
         const struct pc_drive *dr = &cfg->ide[i];
         if (dr->present && piix_ide_attach(pc->ide, i, dr->cdrom, dr->block, err, errlen) < 0) {
@@ -404,15 +406,18 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
     if (vm_add_device(vm, DEV(pc->pic), err, errlen) < 0)
         return -1;
     pc_connect_inta(vm, pc->pic);
+    /* The interrupt lines, and the APICs in front of the 8259 (pc_apic.c). */
+    if (pc_apic_create(pc, err, errlen) < 0)
+        return -1;
 
-    pc->pit = pit_create(clock, sched, pic_irq_pin(pc->pic, 0));
+    pc->pit = pit_create(clock, sched, pc_isa_irq(pc, 0));
     if (vm_add_device(vm, DEV(pc->pit), err, errlen) < 0)
         return -1;
     int64_t rtc_base = cfg->rtc_base_set ? cfg->rtc_base_s : (int64_t)time(NULL);
-    pc->cmos = cmos_create(clock, sched, pic_irq_pin(pc->pic, CMOS_IRQ), rtc_base);
+    pc->cmos = cmos_create(clock, sched, pc_isa_irq(pc, CMOS_IRQ), rtc_base);
     if (vm_add_device(vm, DEV(pc->cmos), err, errlen) < 0)
         return -1;
-    pc->i8042 = i8042_create(pic_irq_pin(pc->pic, 1), pic_irq_pin(pc->pic, 12), a20, reset);
+    pc->i8042 = i8042_create(pc_isa_irq(pc, 1), pc_isa_irq(pc, 12), a20, reset);
     if (pc->i8042)
         i8042_connect(pc->i8042, clock, sched);
     if (vm_add_device(vm, DEV(pc->i8042), err, errlen) < 0)
@@ -426,7 +431,7 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
     /* The PIIX south bridge and fw_cfg (pc_chipset.c). */
     if (pc_add_chipset(pc, cfg, err, errlen) < 0)
         return -1;
-    pc->fpu_irq = fpu_irq_create(pic_irq_pin(pc->pic, FPU_IRQ_LINE));
+    pc->fpu_irq = fpu_irq_create(pc_isa_irq(pc, FPU_IRQ_LINE));
     if (vm_add_device(vm, DEV(pc->fpu_irq), err, errlen) < 0)
         return -1;
     pc_connect_ferr(vm, pc->fpu_irq);
@@ -439,7 +444,7 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
     pc->dma = dma8237_create(pc_guest_mem(vm));
     if (vm_add_device(vm, DEV(pc->dma), err, errlen) < 0)
         return -1;
-    pc->fdc = fdc_create(pic_irq_pin(pc->pic, FDC_IRQ));
+    pc->fdc = fdc_create(pc_isa_irq(pc, FDC_IRQ));
     if (vm_add_device(vm, DEV(pc->fdc), err, errlen) < 0)
         return -1;
     fdc_connect_dma(pc->fdc, pc->dma, FDC_DMA);
@@ -452,7 +457,7 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
         pc->serial = serial_create("serial0", SERIAL_COM1_BASE, cfg->serial_out);
         if (vm_add_device(vm, DEV(pc->serial), err, errlen) < 0)
             return -1;
-        serial_connect(pc->serial, clock, sched, pic_irq_pin(pc->pic, SERIAL_COM1_IRQ));
+        serial_connect(pc->serial, clock, sched, pc_isa_irq(pc, SERIAL_COM1_IRQ));
     }
     if (cfg->has_debugcon) {
         pc->debugcon = debugcon_create("debugcon", DEBUGCON_PORT, cfg->debugcon_out);

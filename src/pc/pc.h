@@ -16,6 +16,7 @@
 #include "dev/pci.h"
 #include "dev/signals.h"
 #include "machine/vm.h"
+#include "pc/pc_platform.h"
 
 struct vm;
 struct block;
@@ -37,6 +38,10 @@ struct piix_ide;
 struct dma8237;
 struct fdc;
 struct acpi_tables;
+struct lapic;
+struct ioapic;
+struct hpet;
+struct pc_irq_lines;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -188,6 +193,13 @@ struct pc {
     struct fdc *fdc;
     /* The ACPI tables (pc_acpi.h), built once. */
     struct acpi_tables *acpi;
+    /* Issue 19 (pc_apic.c): the interrupt lines, always; with cfg->apic
+     * each CPU's local APIC, the IOAPIC and the HPET. */
+    struct pc_irq_lines *lines;
+    struct lapic *lapic[PC_MAX_CPUS];
+    unsigned ncpus;
+    struct ioapic *ioapic;
+    struct hpet *hpet;
 
     struct pc_config cfg;      /* as given to pc_create (its pointers are
                                   the caller's and must outlive the board) */

@@ -12,6 +12,7 @@
 #include "machine/vm.h"
 #include "pc/pc.h"
 #include "pc/pc_acpi.h"
+#include "pc/pc_apic.h"
 #include "pc/pc_cmos.h"
 #include "pc/pc_fw_cfg.h"
 
@@ -31,7 +32,7 @@ int pc_add_chipset(struct pc *pc, const struct pc_config *cfg, char *err, size_t
     /* 00:01.0: the ISA bridge drives the PIC's inputs for the PIRQs. */
     struct irq_pin isa[PIIX3_ISA_IRQS];
     for (unsigned i = 0; i < PIIX3_ISA_IRQS; i++)
-        isa[i] = pic_irq_pin(pc->pic, i);
+        isa[i] = pc_isa_irq(pc, i);
     pc->piix3 = piix3_create(isa);
     if (vm_add_device(vm, pc->piix3 ? &pc->piix3->dev : NULL, err, errlen) < 0)
         return -1;
@@ -42,7 +43,7 @@ int pc_add_chipset(struct pc *pc, const struct pc_config *cfg, char *err, size_t
 
     /* 00:01.3: ACPI; its SCI is IRQ 9 directly. */
     pc->pm = piix4_pm_create(pc->pci, PC_PIIX_SLOT, PC_PIIX_PM_FN, clock, &vm->sched,
-                             pic_irq_pin(pc->pic, PIIX4_PM_SCI_IRQ), pc_poweroff_request(vm));
+                             pc_isa_irq(pc, PIIX4_PM_SCI_IRQ), pc_poweroff_request(vm));
     if (vm_add_device(vm, pc->pm ? &pc->pm->dev : NULL, err, errlen) < 0)
         return -1;
 

@@ -87,6 +87,10 @@ int pc_fw_cfg_fill(struct fw_cfg *f, const struct pc_config *cfg, uint32_t ram,
     bad |= fw_cfg_add_i16(f, FW_CFG_NB_CPUS, (uint16_t)cpus);
     bad |= fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, (uint16_t)cpus);
     bad |= fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, ram);
+    /* ISA IRQ 0 is IOAPIC pin 2 (pc/pc_apic.h): SeaBIOS then says so in
+     * its MP table (and its fallback MADT), as QEMU tells it. */
+    if (cfg->apic)
+        bad |= fw_cfg_add_i32(f, FW_CFG_IRQ0_OVERRIDE, 1);
     /* NUMA: the node count (0), then one word per APIC ID (its node). */
     uint8_t numa[8 * (1 + 8)] = { 0 };
     unsigned words = 1 + (cpus < 8 ? cpus : 8);

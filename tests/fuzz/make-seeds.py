@@ -406,6 +406,7 @@ def main():
     chipset_seeds()
     ide_seeds()
     qcow2_seeds()
+    apic_seeds()
 
 
 def chipset_seeds():
@@ -600,6 +601,53 @@ def qcow2_seeds():
                            + [raw, out], check=True)
             with open(out, "rb") as f:
                 write("qcow2", fname, f.read())
+
+
+def apic_seeds():
+    """apic (fuzz_apic.c): what Linux and the guest tests do with the local
+    APIC, the IOAPIC and the HPET, as operations: kind, then operands."""
+    LAPIC, IOAPIC, HPET = 0, 1, 2
+    def mw(dev, off, val, sz=4):
+        return bytes([0, dev]) + struct.pack("<H", off) + bytes([{1: 0, 2: 1, 4: 2}[sz]]) \
+            + struct.pack("<I", val)
+    def mr(dev, off, sz=4):
+        return bytes([1, dev]) + struct.pack("<H", off) + bytes([{1: 0, 2: 1, 4: 2}[sz]])
+    def msr(index, val):
+        return bytes([2, 1 if index == 0x6E0 else 0]) + struct.pack("<Q", val)
+    def line(irq, level):
+        return bytes([3, irq, level])
+    def inta():
+        return bytes([4])
+    def run(n):
+        return bytes([5, n])
+    def io(reg, val):
+        return mw(IOAPIC, 0, reg) + mw(IOAPIC, 0x10, val)
+    # Self-IPIs, TPR, EOI, ESR; the timer one-shot and periodic.
+    s = mw(LAPIC, 0xF0, 0x1FF) + mw(LAPIC, 0x300, 0x40061) + mw(LAPIC, 0x300, 0x40092)
+    s += inta() + mr(LAPIC, 0xA0) + mw(LAPIC, 0xB0, 0) + mw(LAPIC, 0x80, 0x70) + inta()
+    s += mw(LAPIC, 0x300, 0x40003) + mw(LAPIC, 0x280, 0) + mr(LAPIC, 0x280)
+    s += mw(LAPIC, 0x3E0, 0xB) + mw(LAPIC, 0x320, 0x20070) + mw(LAPIC, 0x380, 5000)
+    s += run(2) + mr(LAPIC, 0x390) + inta() + mw(LAPIC, 0xB0, 0)
+    write("apic", "lapic", s)
+    # TSC deadline, relocation, global disable and back.
+    s = mw(LAPIC, 0xF0, 0x1FF) + mw(LAPIC, 0x320, 0x40072) + msr(0x6E0, 100000) + run(4)
+    s += inta() + msr(0x1B, 0xFED00900) + mr(LAPIC, 0x30) + msr(0x1B, 0xFEE00000)
+    s += line(0, 1) + inta() + line(0, 0) + msr(0x1B, 0xFEE00900) + mr(LAPIC, 0xF0)
+    write("apic", "lapic-msr", s)
+    # The PIT's line on pin 2, a level pin with EOI, masking.
+    s = mw(LAPIC, 0xF0, 0x1FF) + io(0x14, 0x40) + line(0, 1) + inta() + mw(LAPIC, 0xB0, 0)
+    s += line(0, 0) + io(0x12, 0x8041) + line(1, 1) + inta() + mw(LAPIC, 0xB0, 0) + inta()
+    s += line(1, 0) + mw(LAPIC, 0xB0, 0) + io(0x12, 0x18041) + line(1, 1) + io(0x12, 0x8041)
+    s += mr(IOAPIC, 0x10) + io(1, 0)
+    write("apic", "ioapic", s)
+    # HPET: legacy mode, periodic timer 0, one-shot timer 1, level timer 2.
+    s = mw(LAPIC, 0xF0, 0x1FF) + io(0x14, 0x50) + io(0x20, 0x51)
+    s += mw(HPET, 0x100, 0x14C) + mw(HPET, 0x108, 1000) + mw(HPET, 0x108, 1000)
+    s += mw(HPET, 0x120, 0x4) + mw(HPET, 0x128, 3500) + mw(HPET, 0x12C, 0)
+    s += mw(HPET, 0x140, (2 << 9) | 0x6) + mw(HPET, 0x148, 500) + mw(HPET, 0x10, 3)
+    s += run(3) + inta() + mw(LAPIC, 0xB0, 0) + mr(HPET, 0xF0) + mr(HPET, 0x20)
+    s += mw(HPET, 0x20, 7) + mw(HPET, 0x10, 0) + mr(HPET, 0x0) + mr(HPET, 0x4)
+    write("apic", "hpet", s)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,314 @@
+/* The board's APIC wiring; see pc_apic.h. */
+#include "pc/pc_apic.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cpu/cpu.h"
+#include "dev/hpet.h"
+#include "dev/ioapic.h"
+#include "dev/lapic.h"
+#include "dev/pic.h"
+#include "machine/vm.h"
+#include "pc/pc.h"
+#include "pc/pc_platform.h"
+
+/* --- the interrupt lines ----------------------------------------------
+ * One device ("irq-lines") holds what each source drives, so that a line
+ * two sources share (ISA IRQ 0: the PIT or the HPET) has one level, and
+ * gives the 8259 and the IOAPIC their inputs.  Its state is saved: after
+ * a snapshot the lines agree with the sources without asking them. */
+
+/* Sources of a line: the ISA devices (by IRQ), the HPET (by IOAPIC pin),
+ * the HPET's legacy replacement outputs (timer 0, timer 1). */
+enum { SRC_ISA, SRC_HPET, SRC_HPET_LEGACY };
+
+static uint32_t isa_level(const struct pc_irq_lines *s, unsigned irq)
+{
+    bool cut = s->legacy && (irq == 0 || irq == 8);
+    uint32_t bit = 1u << irq;
+    if (cut)
+        return (s->hpet_legacy_word >> (irq == 8)) & 1;
+    return ((s->isa | s->hpet) & bit) ? 1 : 0;
+}
+
+/* The inputs of the 8259s (bits 0-15) and the IOAPIC (0-23) now. */
+static void levels(const struct pc_irq_lines *s, uint32_t *pic, uint32_t *io)
+{
+    *pic = 0;
+    for (unsigned irq = 0; irq < 16; irq++)
+        *pic |= isa_level(s, irq) << irq;
+    /* ISA IRQ n is pin n, but IRQ 0 is pin 2; pins 0, 2 and 16-23 also
+     * have what the HPET routes there. */
+    *io = (*pic & ~0x5u) | ((*pic & 1u) << 2) | (s->hpet & 0xFF0005u);
+}
+
+static void propagate(struct pc_irq_lines *s)
+{
+    uint32_t pic, io;
+    levels(s, &pic, &io);
+    uint32_t pic_changed = pic ^ s->pic_out, io_changed = io ^ s->io_out;
+    s->pic_out = pic;
+    s->io_out = io;
+    for (unsigned i = 0; i < 16; i++)
+        if (pic_changed & (1u << i))
+            pic_set_irq(s->pic, i, (pic >> i) & 1);
+    for (unsigned i = 0; i < PC_IOAPIC_PINS && s->ioapic; i++)
+        if (io_changed & (1u << i))
+            ioapic_set_irq(s->ioapic, i, (io >> i) & 1);
+}
+
+static void line_set(struct pc_irq_lines *s, uint32_t *word, unsigned bit, bool level)
+{
+    if (level)
+        *word |= 1u << bit;
+    else
+        *word &= ~(1u << bit);
+    propagate(s);
+}
+
+static void isa_set(void *opaque, unsigned irq, bool level)
+{
+    struct pc_irq_lines *s = opaque;
+    line_set(s, &s->isa, irq, level);
+}
+
+/* The HPET's outputs: IOAPIC pins, or in legacy replacement mode ISA
+ * IRQ 0 and 8; and the mode itself, which cuts the PIT and the RTC. */
+static void hpet_out(void *opaque, unsigned irq, bool level)
+{
+    struct pc_irq_lines *s = opaque;
+    if (irq < PC_IOAPIC_PINS)
+        line_set(s, &s->hpet, irq, level);
+    else if (irq == HPET_LEGACY_IRQ0 || irq == HPET_LEGACY_IRQ8)
+        line_set(s, &s->hpet_legacy_word, irq == HPET_LEGACY_IRQ8, level);
+}
+
+static void hpet_legacy(void *opaque, bool on)
+{
+    struct pc_irq_lines *s = opaque;
+    s->legacy = on;
+    propagate(s);
+}
+
+struct irq_pin pc_isa_irq(struct pc *pc, unsigned irq)
+{
+    if (irq >= 16)
+        return (struct irq_pin){ 0 };
+    if (!pc->lines)
+        return pic_irq_pin(pc->pic, irq);
+    return (struct irq_pin){ .set = isa_set, .opaque = pc->lines, .irq = irq };
+}
+
+static void lines_reset(struct device *d)
+{
+    /* The levels are the sources': a RESET leaves them as they are. */
+}
+
+static void lines_save(const struct device *d, struct state_out *out)
+{
+    const struct pc_irq_lines *s = container_of(d, const struct pc_irq_lines, dev);
+    state_put_u32(out, s->isa);
+    state_put_u32(out, s->hpet);
+    state_put_u8(out, (uint8_t)s->hpet_legacy_word);
+    state_put_bool(out, s->legacy);
+}
+
+static int lines_load(struct device *d, struct state_in *in, bool commit)
+{
+    struct pc_irq_lines *s = container_of(d, struct pc_irq_lines, dev);
+    uint32_t isa = state_get_u32(in), hpet = state_get_u32(in);
+    uint8_t leg = state_get_u8(in);
+    bool legacy = state_get_bool(in);
+    if ((isa >> 16) || (hpet >> PC_IOAPIC_PINS) || leg > 3)
+        state_in_fail(in);
+    if (!state_in_ok(in, true))
+        return -1;
+    if (commit) {
+        s->isa = isa;
+        s->hpet = hpet;
+        s->hpet_legacy_word = leg;
+        s->legacy = legacy;
+        /* The 8259 and the IOAPIC load their own input levels. */
+        levels(s, &s->pic_out, &s->io_out);
+    }
+    return 0;
+}
+
+static void lines_dump(const struct device *d, char *buf, size_t len)
+{
+    const struct pc_irq_lines *s = container_of(d, const struct pc_irq_lines, dev);
+    snprintf(buf, len, "isa %04x hpet %06x legacy %s (%u) pic %04x ioapic %06x", s->isa,
+             s->hpet, s->legacy ? "on" : "off", s->hpet_legacy_word, s->pic_out, s->io_out);
+}
+
+static const struct device_ops lines_ops = {
+    .type = "irq-lines", .reset = lines_reset, .save = lines_save, .load = lines_load,
+    .dump = lines_dump, .destroy = device_free,
+};
+_Static_assert(offsetof(struct pc_irq_lines, dev) == 0, "device_free frees the state");
+
+/* --- the APIC bus -------------------------------------------------------
+ * Offers each message to every local APIC it addresses (SDM vol. 3A,
+ * 10.6.2); lowest priority goes to the one with the lowest arbitration
+ * priority, the first of equals (10.6.2.4: the model decides ties). */
+static void bus_send(void *opaque, const struct apic_msg *m)
+{
+    struct pc *pc = opaque;
+    struct lapic *best = NULL;
+    for (unsigned i = 0; i < pc->ncpus; i++) {
+        struct lapic *l = pc->lapic[i];
+        if (!l || !lapic_match(l, m->logical, m->dest))
+            continue;
+        if (m->shorthand == APIC_SH_OTHERS && (int)(l->id >> 24) == m->source)
+            continue;
+        if (m->mode != APIC_DM_LOWEST) {
+            lapic_accept(l, m);
+            continue;
+        }
+        if (!best || lapic_apr(l) < lapic_apr(best))
+            best = l;
+    }
+    if (best)
+        lapic_accept(best, m);
+}
+
+static void bus_eoi(void *opaque, uint8_t vector)
+{
+    struct pc *pc = opaque;
+    if (pc->ioapic)
+        ioapic_eoi(pc->ioapic, vector);
+}
+
+/* --- the CPU's side ----------------------------------------------------- */
+
+static void pic_intr(void *opaque, bool level)
+{
+    struct pc *pc = opaque;
+    if (pc->lapic[0])
+        lapic_set_lint0(pc->lapic[0], level);
+}
+
+static int cpu_inta(void *opaque)
+{
+    return lapic_ack(opaque);
+}
+
+static int extint_ack(void *opaque)
+{
+    return pic_ack(opaque);
+}
+
+static void cpu_nmi(void *opaque, uint32_t value)
+{
+    struct vm *vm = opaque;
+    vm->cpu.nmi_pending = true;
+}
+
+static bool cpu_rdmsr(void *opaque, uint32_t index, uint64_t *value)
+{
+    return lapic_msr_read(opaque, index, value);
+}
+
+static bool cpu_wrmsr(void *opaque, uint32_t index, uint64_t value)
+{
+    return lapic_msr_write(opaque, index, value);
+}
+
+/* IA32_TSC_DEADLINE: the guest time at which the TSC reads `tsc` (the TSC
+ * counts guest time at CPU_TSC_HZ, cpu/msr.c); a deadline already passed
+ * is now. */
+static uint64_t tsc_to_ns(void *opaque, uint64_t tsc)
+{
+    struct vm *vm = opaque;
+    uint64_t now = vm_now_ns(vm), cur = cpu_read_tsc(&vm->cpu);
+    if (tsc <= cur)
+        return now;
+    unsigned __int128 ns = (unsigned __int128)(tsc - cur) * 1000000000u / CPU_TSC_HZ;
+    return ns >= SCHED_NEVER - now ? SCHED_NEVER - 1 : now + (uint64_t)ns;
+}
+
+static uint64_t clock_now(void *opaque)
+{
+    return vm_now_ns(opaque);
+}
+
+static struct dev_clock w_clock(struct vm *vm)
+{
+    return (struct dev_clock){ .now_ns = clock_now, .opaque = vm };
+}
+
+#define DEV(p) ((p) ? &(p)->dev : NULL)
+
+int pc_apic_create(struct pc *pc, char *err, size_t errlen)
+{
+    struct vm *vm = pc->vm;
+    pc->lines = calloc(1, sizeof(*pc->lines));
+    if (pc->lines) {
+        device_init(&pc->lines->dev, &lines_ops, "irq-lines");
+        pc->lines->pic = pc->pic;
+    }
+    if (vm_add_device(vm, DEV(pc->lines), err, errlen) < 0) {
+        pc->lines = NULL;
+        return -1;
+    }
+    if (!pc->cfg.apic)
+        return 0;
+
+    struct apic_bus bus = { .send = bus_send, .opaque = pc };
+    pc->ioapic = ioapic_create(PC_IOAPIC_BASE, PC_IOAPIC_ID, bus);
+    if (vm_add_device(vm, DEV(pc->ioapic), err, errlen) < 0) {
+        pc->ioapic = NULL;
+        return -1;
+    }
+    pc->lines->ioapic = pc->ioapic;
+
+    /* The HPET, on guest time. */
+    pc->hpet = hpet_create(PC_HPET_BASE, w_clock(vm), &vm->sched,
+                           (struct irq_pin){ .set = hpet_out, .opaque = pc->lines },
+                           (struct signal_line){ .set = hpet_legacy, .opaque = pc->lines });
+    if (vm_add_device(vm, DEV(pc->hpet), err, errlen) < 0) {
+        pc->hpet = NULL;
+        return -1;
+    }
+
+    /* One CPU for now; the APIC IDs are the CPU indexes, as on QEMU. */
+    struct lapic_wiring w = {
+        .clock = w_clock(vm),
+        .sched = &vm->sched,
+        .intr = pc_intr_line(vm),
+        .nmi = { .fire = cpu_nmi, .opaque = vm },
+        .extint_ack = extint_ack,
+        .extint_opaque = pc->pic,
+        .bus = bus,
+        .eoi = { .eoi = bus_eoi, .opaque = pc },
+        .space = pc_pci_space(vm),
+        .tsc_to_ns = tsc_to_ns,
+        .tsc_opaque = vm,
+    };
+    pc->ncpus = 1;
+    pc->lapic[0] = lapic_create("lapic0", 0, true, &w);
+    if (vm_add_device(vm, DEV(pc->lapic[0]), err, errlen) < 0) {
+        pc->lapic[0] = NULL;
+        return -1;
+    }
+    /* The 8259's INTR is LINT0 now; the CPU's INTA and APIC MSRs go to
+     * the local APIC. */
+    pc->pic->intr_out = (struct signal_line){ .set = pic_intr, .opaque = pc };
+    vm->cpu.pins.irq_ack = cpu_inta;
+    vm->cpu.pins.irq_opaque = pc->lapic[0];
+    vm->cpu.pins.apic_rdmsr = cpu_rdmsr;
+    vm->cpu.pins.apic_wrmsr = cpu_wrmsr;
+    vm->cpu.pins.apic_opaque = pc->lapic[0];
+    return 0;
+}
+
+void pc_apic_firmware_setup(struct pc *pc)
+{
+    struct lapic *l = pc->lapic[0];
+    if (!l)
+        return;
+    lapic_write(l, LAPIC_SVR, lapic_read(l, LAPIC_SVR) | LAPIC_SVR_ENABLE);
+    lapic_write(l, LAPIC_LVT_TIMER + 0x10 * LVT_LINT0, 0x8700);
+    lapic_write(l, LAPIC_LVT_TIMER + 0x10 * LVT_LINT1, 0x8400);
+}
