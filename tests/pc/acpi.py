@@ -198,9 +198,11 @@ def seabios(plex86):
     tmp = tempfile.mkdtemp(prefix="plex86-acpi-")
     try:
         mine = {}
-        # (-smp and the APIC come with the APIC branch: then the MADT and
-        # HPET tables too; test_acpi checks their bytes meanwhile.)
-        for extra, who in (([], "plex86"),):
+        # With the APICs (the default) the MADT and HPET tables are there
+        # too; without them (-cpu MODEL,-apic) they are not.
+        for extra, who, want in (([], "plex86", ["APIC", "DSDT", "FACP", "HPET", "RSDT", "WAET"]),
+                                 (["-cpu", "pentium-m,-apic"], "plex86 -apic",
+                                  ["DSDT", "FACP", "RSDT", "WAET"])):
             m = firmware_run([plex86, "-m", "128"] + extra, tmp, who)
             if not m:
                 continue
@@ -211,9 +213,7 @@ def seabios(plex86):
             if not t:
                 continue
             mine[who] = t
-            check(sorted(t) == ["DSDT", "FACP", "RSDT", "WAET"],
-                  "%s: the tables are the RSDT, FADT, DSDT and WAET (no APIC: no MADT, "
-                  "no HPET): %s" % (who, sorted(t)))
+            check(sorted(t) == want, "%s: the tables are %s: %s" % (who, want, sorted(t)))
             f = fadt_fields(t["FACP"])
             check(f["pm1a_evt"] == 0x600 and f["pm_tmr"] == 0x608,
                   "%s: the FADT's PM blocks are where SeaBIOS put PMBA (0x600)" % who)
@@ -233,6 +233,12 @@ def seabios(plex86):
             check(a == b, "the FADT's PM, SCI, SMI and century fields are QEMU's: %s" % a)
             if a != b:
                 print("  qemu: %s" % b)
+            check(sorted(qt) == sorted(mine["plex86"]),
+                  "the same tables as QEMU's: %s" % sorted(qt))
+            for sig in ("APIC", "HPET"):
+                if sig in qt and sig in mine["plex86"]:
+                    check(qt[sig][36:] == mine["plex86"][sig][36:],
+                          "%s: the body is QEMU's byte for byte" % sig)
     finally:
         shutil.rmtree(tmp)
     return 0
