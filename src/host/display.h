@@ -37,6 +37,9 @@ struct display_env {
     /* The user closed the window: the host presses the power button or
      * quits. */
     void (*close)(void *opaque);
+    /* The user asked to quit at once (curses' Ctrl-A x, as the serial
+     * console's). */
+    void (*quit)(void *opaque);
     void *opaque;
 };
 

@@ -173,8 +173,8 @@ static void character(struct crs *c, wint_t ch, bool alt)
     if (c->ctrl_a) {
         c->ctrl_a = false;
         if (ch == 'x') {
-            if (c->fe.env->close)
-                c->fe.env->close(c->fe.env->opaque);
+            if (c->fe.env->quit)
+                c->fe.env->quit(c->fe.env->opaque);
             return;
         }
         if (ch != 1)

@@ -448,15 +448,22 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
     return why;
 }
 
+/* The user quit from a frontend (curses' C-a x, or a closed window with
+ * no power button): the run ends with status 0. */
+static void display_quit(void *opaque)
+{
+    struct console_hooks *h = opaque;
+    h->display_quit = true;
+    vm_request_exit(h->pc->vm, VM_EXIT_QUIT, 0);
+}
+
 /* The user closed the window: the power button when the board has one
  * (ACPI: the guest shuts down), else quit, as QEMU does. */
 static void display_closed(void *opaque)
 {
     struct console_hooks *h = opaque;
-    if (pc_press_power_button(h->pc))
-        return;
-    h->display_quit = true;
-    vm_request_exit(h->pc->vm, VM_EXIT_QUIT, 0);
+    if (!pc_press_power_button(h->pc))
+        display_quit(h);
 }
 
 /* What start-up has made so far, undone in reverse when a later step
@@ -575,7 +582,8 @@ int plex86_run(const struct cli_options *o)
      * brings pc_display), so the frontends show a black screen and take
      * keys and the pointer for the PS/2 devices. */
     struct display_env denv = { .source = NULL, .input = pc_input(pc),
-                                .close = display_closed, .opaque = &hooks };
+                                .close = display_closed, .quit = display_quit,
+                                .opaque = &hooks };
     char derr[300];
     struct display *disp = su.disp =
         display_open(&o->display, o->nographic, &denv, isatty(STDERR_FILENO) ? stderr : NULL,
@@ -655,7 +663,7 @@ int plex86_run(const struct cli_options *o)
         fprintf(log, "plex86: VM stopped: quit from the %s after %llu "
                      "instructions, exit status %d\n",
                 monitors_quit_requested(mons) ? "monitor"
-                : hooks.display_quit          ? "display (window closed)"
+                : hooks.display_quit          ? "display"
                                               : "console (C-a x)",
                 (unsigned long long)vm->cpu.icount, status);
     else if (o->log_items & CLI_LOG_EXIT)
