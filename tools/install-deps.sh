@@ -11,6 +11,8 @@ set -eu
 PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev libcjson-dev python3"
 # The default firmware (Debian's SeaBIOS, src/host/cli.h CLI_DEFAULT_BIOS).
 PACKAGES="$PACKAGES seabios"
+# Screendumps in PNG (src/host/screendump.c).
+PACKAGES="$PACKAGES libpng-dev"
 # The drive guests (tools/fetch-pc-guests.sh, docs/pc-guests.md).
 PACKAGES="$PACKAGES xorriso isolinux syslinux syslinux-common grub-pc-bin mtools e2fsprogs memtest86+"
 

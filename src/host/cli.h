@@ -47,6 +47,8 @@ struct cli_chardev {
 #define CLI_DEFAULT_BIOS_NAME "bios-256k.bin"
 #define CLI_DEFAULT_BIOS CLI_DEFAULT_BIOS_DIR "/" CLI_DEFAULT_BIOS_NAME
 #define CLI_DEFAULT_BIOS_PACKAGE "seabios"
+/* The VGA BIOS of -vga std, beside the default firmware (same package). */
+#define CLI_VGA_BIOS_NAME "vgabios-stdvga.bin"
 
 #define CLI_MAX_CHARDEVS 8
 #define CLI_MAX_DEVICES 4          /* -device isa-debugcon (pc.h's limit) */
@@ -118,7 +120,12 @@ struct cli_options {
     const char *initrd;        /* -initrd FILE, or NULL */
     uint32_t ram_mb;           /* -m */
     const struct cpu_model *cpu; /* -cpu (cpu/cpu_model.h) */
-    bool nographic;            /* -nographic: accepted, no display yet */
+    bool nographic;            /* -nographic: no display output; the firmware's
+                                  console is COM1 */
+    bool no_vga;               /* -vga none (default: -vga std) */
+    const char *screendump_at_exit; /* -screendump-at-exit FILE, or NULL */
+    const char *vga_rom;       /* the VGA BIOS (CLI_VGA_BIOS_NAME in -L's
+                                  directory), NULL with -vga none */
     bool no_reboot;            /* -no-reboot */
     struct cli_chardev serial;   /* -serial, default stdio */
     struct cli_chardev debugcon; /* -debugcon, default none */

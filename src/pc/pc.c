@@ -21,6 +21,7 @@
 #include "dev/port92.h"
 #include "dev/post.h"
 #include "dev/serial.h"
+#include "dev/vga.h"
 #include "pc/hostfile.h"
 #include "pc/pc_chipset.h"
 #include "sbe/sbe.h"
@@ -356,6 +357,35 @@ static int add_ide(struct pc *pc, const struct pc_config *cfg, char *err, size_t
     return 0;
 }
 
+/* QEMU's std VGA at 00:02.0 (its pc machine's slot for -vga std), with
+ * the VGA BIOS behind its expansion ROM BAR. */
+static int add_vga(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen)
+{
+    struct vm *vm = pc->vm;
+    const uint8_t *rom = NULL;
+    size_t rom_size = 0;
+    uint8_t *owned = NULL;
+    if (get_image(cfg->vga_rom_path, cfg->vga_rom_data, cfg->vga_rom_size, VGA_ROM_MAX, &rom,
+                  &rom_size, &owned, err, errlen) < 0)
+        return -1;
+    pc->vga = vga_create(vm_dev_clock(vm), rom, rom_size);
+    free(owned);
+    if (vm_add_device(vm, DEV(pc->vga), err, errlen) < 0) {
+        pc->vga = NULL;
+        return -1;
+    }
+    if (pci_register(pc->pci, &pc->vga->fn, VGA_PCI_DEV, 0, (struct irq_pin){ 0 }) < 0) {
+        snprintf(err, errlen, "vga: PCI slot 00:%02x.0 is taken", VGA_PCI_DEV);
+        return -1;
+    }
+    return 0;
+}
+
+const struct display_source *pc_display(struct pc *pc)
+{
+    return pc->vga ? vga_display(pc->vga) : NULL;
+}
+
 /* --- the wiring ----------------------------------------------------------
  * The PC/AT core every guest expects (QEMU's "pc" machine): two cascaded 8259As driving the CPU's INTR, the 8254 on IRQ
  * 0, the MC146818 RTC on IRQ 8, the 8042 on IRQ 1 and 12 with A20 and
@@ -440,6 +470,8 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
         if (vm_add_device(vm, DEV(pc->debugcons[i]), err, errlen) < 0)
             return -1;
     }
+    if (!cfg->no_vga && add_vga(pc, cfg, err, errlen) < 0)
+        return -1;
     pc->debug_exit = debug_exit_create(DEBUG_EXIT_PORT, pc_debug_exit_request(vm));
     if (vm_add_device(vm, DEV(pc->debug_exit), err, errlen) < 0)
         return -1;

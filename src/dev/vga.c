@@ -1,0 +1,204 @@
+/* The VGA device: creation, its PCI function, reset and snapshots; see
+ * vga.h. */
+#include "dev/vga.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The expansion ROM BAR reads the VGA BIOS; writes are lost. */
+static uint32_t rom_read(void *opaque, uint32_t offset, unsigned size)
+{
+    const struct vga *v = opaque;
+    uint32_t val = 0;
+    for (unsigned i = 0; i < size; i++)
+        if (offset + i < VGA_ROM_MAX)
+            val |= (uint32_t)v->rom[offset + i] << (8 * i);
+    return val;
+}
+
+static void rom_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+}
+
+static const struct mmio_ops rom_ops = { .read = rom_read, .write = rom_write };
+
+static void vga_reset(struct device *d)
+{
+    struct vga *v = container_of(d, struct vga, dev);
+    vga_regs_reset(v);
+    vga_vbe_reset(v);
+    /* Video memory keeps its contents over a reset, as QEMU's does. */
+    v->text_cursor = -1;
+}
+
+/* --- snapshots ----------------------------------------------------------- */
+
+#define VGA_STATE_VERSION 1
+
+static void vga_save(const struct device *d, struct state_out *out)
+{
+    const struct vga *v = container_of(d, const struct vga, dev);
+    state_put_u8(out, VGA_STATE_VERSION);
+    state_put_u8(out, v->misc);
+    state_put_u8(out, v->feature);
+    state_put_u8(out, v->seq_index);
+    state_put_bytes(out, v->seq, sizeof(v->seq));
+    state_put_u8(out, v->gr_index);
+    state_put_bytes(out, v->gr, sizeof(v->gr));
+    state_put_u8(out, v->crtc_index);
+    state_put_bytes(out, v->crtc, sizeof(v->crtc));
+    state_put_u8(out, v->ar_index);
+    state_put_bool(out, v->ar_flip);
+    state_put_bytes(out, v->ar, sizeof(v->ar));
+    state_put_u8(out, v->dac_mask);
+    state_put_u8(out, v->dac_read_index);
+    state_put_u8(out, v->dac_write_index);
+    state_put_u8(out, v->dac_sub);
+    state_put_u8(out, v->dac_state);
+    state_put_bytes(out, v->dac_latch, sizeof(v->dac_latch));
+    state_put_bytes(out, v->palette, sizeof(v->palette));
+    state_put_u32(out, v->latch);
+    state_put_u16(out, v->vbe_index);
+    for (unsigned i = 0; i < VBE_DISPI_INDEX_NB; i++)
+        state_put_u16(out, v->vbe_regs[i]);
+    state_put_bytes(out, v->vram, VGA_VRAM_SIZE);
+}
+
+static int vga_load(struct device *d, struct state_in *in, bool commit)
+{
+    struct vga *v = container_of(d, struct vga, dev);
+    struct vga n;   /* the registers; VRAM is read last, straight in */
+    if (state_get_u8(in) != VGA_STATE_VERSION)
+        state_in_fail(in);
+    n.misc = state_get_u8(in);
+    n.feature = state_get_u8(in);
+    n.seq_index = state_get_u8(in);
+    state_get_bytes(in, n.seq, sizeof(n.seq));
+    n.gr_index = state_get_u8(in);
+    state_get_bytes(in, n.gr, sizeof(n.gr));
+    n.crtc_index = state_get_u8(in);
+    state_get_bytes(in, n.crtc, sizeof(n.crtc));
+    n.ar_index = state_get_u8(in);
+    n.ar_flip = state_get_bool(in);
+    state_get_bytes(in, n.ar, sizeof(n.ar));
+    n.dac_mask = state_get_u8(in);
+    n.dac_read_index = state_get_u8(in);
+    n.dac_write_index = state_get_u8(in);
+    n.dac_sub = state_get_u8(in);
+    n.dac_state = state_get_u8(in);
+    state_get_bytes(in, n.dac_latch, sizeof(n.dac_latch));
+    state_get_bytes(in, n.palette, sizeof(n.palette));
+    n.latch = state_get_u32(in);
+    n.vbe_index = state_get_u16(in);
+    for (unsigned i = 0; i < VBE_DISPI_INDEX_NB; i++)
+        n.vbe_regs[i] = state_get_u16(in);
+    /* Indexes the ports mask on write: anything else is not ours. */
+    if (n.seq_index > 7 || n.gr_index > 15 || n.ar_index > 0x3F || n.dac_sub > 2 ||
+        (n.dac_state != 0 && n.dac_state != 3))
+        state_in_fail(in);
+    if (!state_in_ok(in, false) || in->len - in->pos != VGA_VRAM_SIZE) {
+        state_in_fail(in);
+        return -1;
+    }
+    if (!commit)
+        return 0;
+    v->misc = n.misc;
+    v->feature = n.feature;
+    v->seq_index = n.seq_index;
+    memcpy(v->seq, n.seq, sizeof(v->seq));
+    v->gr_index = n.gr_index;
+    memcpy(v->gr, n.gr, sizeof(v->gr));
+    v->crtc_index = n.crtc_index;
+    memcpy(v->crtc, n.crtc, sizeof(v->crtc));
+    v->ar_index = n.ar_index;
+    v->ar_flip = n.ar_flip;
+    memcpy(v->ar, n.ar, sizeof(v->ar));
+    v->dac_mask = n.dac_mask;
+    v->dac_read_index = n.dac_read_index;
+    v->dac_write_index = n.dac_write_index;
+    v->dac_sub = n.dac_sub;
+    v->dac_state = n.dac_state;
+    memcpy(v->dac_latch, n.dac_latch, sizeof(v->dac_latch));
+    memcpy(v->palette, n.palette, sizeof(v->palette));
+    v->latch = n.latch;
+    v->vbe_index = n.vbe_index;
+    memcpy(v->vbe_regs, n.vbe_regs, sizeof(v->vbe_regs));
+    state_get_bytes(in, v->vram, VGA_VRAM_SIZE);
+    /* The derived VBE values and clamps, as after the guest's writes. */
+    vga_vbe_fixup(v);
+    v->bank_offset = vga_vbe_enabled(v)
+        ? (uint32_t)(v->vbe_regs[VBE_DISPI_INDEX_BANK] & ((VGA_VRAM_SIZE >> 16) - 1)) << 16 : 0;
+    v->full_redraw = v->font_dirty = true;
+    v->text_cols = 0;
+    return state_in_ok(in, true) ? 0 : -1;
+}
+
+static void vga_dump(const struct device *d, char *buf, size_t len)
+{
+    const struct vga *v = container_of(d, const struct vga, dev);
+    snprintf(buf, len, "%s misc %02x seq4 %02x gr5 %02x gr6 %02x vbe %ux%ux%u%s "
+                       "frames %llu",
+             (v->gr[6] & 1) || vga_vbe_enabled(v) ? "graphics" : "text", v->misc, v->seq[4],
+             v->gr[5], v->gr[6], v->vbe_regs[VBE_DISPI_INDEX_XRES],
+             v->vbe_regs[VBE_DISPI_INDEX_YRES], v->vbe_regs[VBE_DISPI_INDEX_BPP],
+             vga_vbe_enabled(v) ? " on" : " off", (unsigned long long)v->frames);
+}
+
+static void vga_destroy(struct device *d)
+{
+    struct vga *v = container_of(d, struct vga, dev);
+    vga_render_free(v);
+    free(v->vram);
+    free(v->rom);
+    free(v);
+}
+
+static const struct device_ops vga_ops = {
+    .type = "vga", .reset = vga_reset, .save = vga_save, .load = vga_load,
+    .dump = vga_dump, .destroy = vga_destroy,
+};
+
+struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_size)
+{
+    if (rom_size > VGA_ROM_MAX)
+        return NULL;
+    struct vga *v = calloc(1, sizeof(*v));
+    if (!v)
+        return NULL;
+    v->vram = calloc(1, VGA_VRAM_SIZE);
+    if (rom) {
+        v->rom = calloc(1, VGA_ROM_MAX);
+        if (v->rom)
+            memcpy(v->rom, rom, rom_size);
+    }
+    if (!v->vram || (rom && !v->rom)) {
+        free(v->vram);
+        free(v->rom);
+        free(v);
+        return NULL;
+    }
+    v->clock = clock;
+    device_init(&v->dev, &vga_ops, "vga");
+    device_add_ports(&v->dev, 0x3B0, 0x30, &vga_port_ops, v);
+    device_add_ports(&v->dev, VBE_DISPI_IOPORT_INDEX, 2, &vga_vbe_ops, v);
+    device_add_mmio(&v->dev, VGA_LEGACY_BASE, VGA_LEGACY_SIZE, &vga_legacy_ops, v);
+
+    /* QEMU's "VGA" PCI device: 1234:1111, class 03 00 00 (VGA-compatible
+     * controller), BAR0 the prefetchable framebuffer, the VGA BIOS behind
+     * the expansion ROM BAR (where SeaBIOS's init_pcirom finds it). */
+    pci_function_init(&v->fn, "vga", VGA_PCI_VENDOR, VGA_PCI_DEVICE, 0x030000, 0);
+    v->fn.config[0x08] = 0x02;   /* revision, as QEMU's */
+    pci_function_add_bar(&v->fn, 0, false, VGA_VRAM_SIZE, NULL, &vga_lfb_ops, v);
+    pci_function_set_prefetchable(&v->fn, 0);
+    if (v->rom)
+        pci_function_add_rom(&v->fn, VGA_ROM_MAX, &rom_ops, v);
+    /* A VGA decodes its legacy ports and memory whatever the command
+     * register says: the I/O bit is writable like on QEMU's device. */
+    v->fn.wmask[PCI_COMMAND] |= PCI_COMMAND_IO;
+
+    vga_render_init(v);
+    vga_regs_reset(v);
+    vga_vbe_reset(v);
+    return v;
+}
