@@ -23,6 +23,51 @@ static void rom_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
 
 static const struct mmio_ops rom_ops = { .read = rom_read, .write = rom_write };
 
+/* BAR2, QEMU's std VGA MMIO (hw/display/vga-pci.c): 0x000-0x3FF the EDID
+ * blob (none here: zeros, which SeaBIOS and bochs-drm take for "no
+ * EDID"), 0x400-0x41F the VGA ports 0x3C0-0x3DF, 0x500-0x515 the VBE
+ * registers (16-bit, register i at 0x500 + 2i), 0x600 QEMU's extension
+ * registers (its size, and the framebuffer's byte order: little). */
+#define MMIO_VGA 0x400u
+#define MMIO_VBE 0x500u
+#define MMIO_QEXT 0x600u
+#define QEXT_SIZE 8u
+#define QEXT_LITTLE_ENDIAN 0x1e1e1e1eu
+
+static uint32_t mmio_read(void *opaque, uint32_t offset, unsigned size)
+{
+    struct vga *v = opaque;
+    if (offset >= MMIO_VGA && offset < MMIO_VGA + 0x20)
+        return vga_port_ops.in(v, (uint16_t)(0x3C0 + offset - MMIO_VGA), size > 2 ? 2 : size);
+    if (offset >= MMIO_VBE && offset < MMIO_VBE + 2 * VBE_DISPI_INDEX_NB) {
+        uint16_t saved = v->vbe_index;
+        v->vbe_index = (uint16_t)((offset - MMIO_VBE) / 2);
+        uint32_t val = vga_vbe_read(v);
+        v->vbe_index = saved;
+        return val;
+    }
+    if (offset == MMIO_QEXT)
+        return QEXT_SIZE;
+    if (offset == MMIO_QEXT + 4)
+        return QEXT_LITTLE_ENDIAN;
+    return 0;
+}
+
+static void mmio_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    struct vga *v = opaque;
+    if (offset >= MMIO_VGA && offset < MMIO_VGA + 0x20) {
+        vga_port_ops.out(v, (uint16_t)(0x3C0 + offset - MMIO_VGA), value, size > 2 ? 2 : size);
+    } else if (offset >= MMIO_VBE && offset < MMIO_VBE + 2 * VBE_DISPI_INDEX_NB) {
+        uint16_t saved = v->vbe_index;
+        v->vbe_index = (uint16_t)((offset - MMIO_VBE) / 2);
+        vga_vbe_write(v, (uint16_t)value);
+        v->vbe_index = saved;
+    }
+}
+
+static const struct mmio_ops mmio_ops = { .read = mmio_read, .write = mmio_write };
+
 static void vga_reset(struct device *d)
 {
     struct vga *v = container_of(d, struct vga, dev);
@@ -62,7 +107,17 @@ static void vga_save(const struct device *d, struct state_out *out)
     state_put_u16(out, v->vbe_index);
     for (unsigned i = 0; i < VBE_DISPI_INDEX_NB; i++)
         state_put_u16(out, v->vbe_regs[i]);
-    state_put_bytes(out, v->vram, VGA_VRAM_SIZE);
+    /* The VRAM up to its last page that is not all zeros (most guests
+     * use a fraction of the 16 MiB): the count of pages, then them. */
+    uint32_t used = VGA_PAGES;
+    while (used > 0) {
+        const uint8_t *p = v->vram + (size_t)(used - 1) * PHYS_PAGE_SIZE;
+        if (p[0] || memcmp(p, p + 1, PHYS_PAGE_SIZE - 1))
+            break;
+        used--;
+    }
+    state_put_u32(out, used);
+    state_put_bytes(out, v->vram, (size_t)used * PHYS_PAGE_SIZE);
 }
 
 static int vga_load(struct device *d, struct state_in *in, bool commit)
@@ -97,12 +152,16 @@ static int vga_load(struct device *d, struct state_in *in, bool commit)
     if (n.seq_index > 7 || n.gr_index > 15 || n.ar_index > 0x3F || n.dac_sub > 2 ||
         (n.dac_state != 0 && n.dac_state != 3))
         state_in_fail(in);
-    if (!state_in_ok(in, false) || in->len - in->pos != VGA_VRAM_SIZE) {
+    uint32_t used = state_get_u32(in);
+    size_t vram_bytes = (size_t)used * PHYS_PAGE_SIZE;
+    if (!state_in_ok(in, false) || used > VGA_PAGES || in->len - in->pos != vram_bytes) {
         state_in_fail(in);
         return -1;
     }
-    if (!commit)
+    if (!commit) {
+        in->pos += vram_bytes;   /* the VRAM: any bytes will do */
         return 0;
+    }
     v->misc = n.misc;
     v->feature = n.feature;
     v->seq_index = n.seq_index;
@@ -124,7 +183,8 @@ static int vga_load(struct device *d, struct state_in *in, bool commit)
     v->latch = n.latch;
     v->vbe_index = n.vbe_index;
     memcpy(v->vbe_regs, n.vbe_regs, sizeof(v->vbe_regs));
-    state_get_bytes(in, v->vram, VGA_VRAM_SIZE);
+    state_get_bytes(in, v->vram, vram_bytes);
+    memset(v->vram + vram_bytes, 0, VGA_VRAM_SIZE - vram_bytes);
     /* The derived VBE values and clamps, as after the guest's writes. */
     vga_vbe_fixup(v);
     v->bank_offset = vga_vbe_enabled(v)
@@ -185,12 +245,14 @@ struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_si
     device_add_mmio(&v->dev, VGA_LEGACY_BASE, VGA_LEGACY_SIZE, &vga_legacy_ops, v);
 
     /* QEMU's "VGA" PCI device: 1234:1111, class 03 00 00 (VGA-compatible
-     * controller), BAR0 the prefetchable framebuffer, the VGA BIOS behind
+     * controller), BAR0 the prefetchable framebuffer, BAR2 the registers
+     * as MMIO, the VGA BIOS behind
      * the expansion ROM BAR (where SeaBIOS's init_pcirom finds it). */
     pci_function_init(&v->fn, "vga", VGA_PCI_VENDOR, VGA_PCI_DEVICE, 0x030000, 0);
     v->fn.config[0x08] = 0x02;   /* revision, as QEMU's */
     pci_function_add_bar(&v->fn, 0, false, VGA_VRAM_SIZE, NULL, &vga_lfb_ops, v);
     pci_function_set_prefetchable(&v->fn, 0);
+    pci_function_add_bar(&v->fn, 2, false, 0x1000, NULL, &mmio_ops, v);
     if (v->rom)
         pci_function_add_rom(&v->fn, VGA_ROM_MAX, &rom_ops, v);
     /* A VGA decodes its legacy ports and memory whatever the command
