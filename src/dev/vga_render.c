@@ -362,8 +362,10 @@ static bool render_graphics(struct vga *v, struct display_rect *dirty)
         memcpy(v->pal32, pal, sizeof(pal));
         v->full_redraw = true;
     }
-    uint32_t line_compare = v->crtc[0x18] | (uint32_t)(v->crtc[7] & 0x10) << 4 |
-                            (uint32_t)(v->crtc[9] & 0x40) << 3;
+    /* VBE modes have no line compare (QEMU: 65535). */
+    uint32_t line_compare = vbe ? UINT32_MAX
+                                : v->crtc[0x18] | (uint32_t)(v->crtc[7] & 0x10) << 4 |
+                                      (uint32_t)(v->crtc[9] & 0x40) << 3;
     bool full = v->full_redraw;
     uint32_t addr1 = start, y1 = 0, y0d = height, y1d = 0;
     unsigned multi_run = multi;
