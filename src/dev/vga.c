@@ -241,7 +241,10 @@ struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_si
     v->clock = clock;
     device_init(&v->dev, &vga_ops, "vga");
     device_add_ports(&v->dev, 0x3B0, 0x30, &vga_port_ops, v);
-    device_add_ports(&v->dev, VBE_DISPI_IOPORT_INDEX, 2, &vga_vbe_ops, v);
+    /* 0x1CE index, 0x1CF data, 0x1D0 data again (QEMU's
+     * vbe_portio_list): a 16-bit access at 0x1CF is one access, not two
+     * bytes split at the end of the range. */
+    device_add_ports(&v->dev, VBE_DISPI_IOPORT_INDEX, 3, &vga_vbe_ops, v);
     device_add_mmio(&v->dev, VGA_LEGACY_BASE, VGA_LEGACY_SIZE, &vga_legacy_ops, v);
 
     /* QEMU's "VGA" PCI device: 1234:1111, class 03 00 00 (VGA-compatible
