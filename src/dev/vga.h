@@ -106,6 +106,8 @@ struct vga {
     uint32_t width, height, surface_cap;  /* cap: pixels allocated */
     uint16_t *text_cells;  /* the cells last drawn, for text updates */
     unsigned text_cols, text_rows;
+    uint16_t *text_out;    /* the cells display_text hands out */
+    size_t text_out_cap;
     int text_cursor;       /* cell where the cursor was drawn, -1 none */
     bool text_blink_phase;
     uint32_t pal32[256];   /* the palette as pixels, as last drawn */

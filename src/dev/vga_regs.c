@@ -204,9 +204,11 @@ static void port_write(struct vga *v, uint16_t port, uint8_t val)
             return;
         }
         v->crtc[i] = val;
-        /* The cursor's place and shape are drawn with the text, the rest
-         * changes the picture's geometry or start. */
-        v->full_redraw = true;
+        /* The cursor's shape and place (0Ah, 0Bh, 0Eh, 0Fh) are drawn
+         * with its cell at each update (vga_render.c); the rest changes
+         * the picture's geometry or start. */
+        if (i != 0x0A && i != 0x0B && i != 0x0E && i != 0x0F)
+            v->full_redraw = true;
         return;
     }
     case 0x3BA: case 0x3DA:

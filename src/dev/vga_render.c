@@ -441,27 +441,24 @@ static bool vga_text(void *opaque, struct display_text *out)
     if ((v->gr[6] & 1) || vga_vbe_enabled(v) || !text_geometry(v, &g))
         return false;
     size_t n = (size_t)g.cols * g.rows;
-    if (!v->text_cells || v->text_cols != g.cols || v->text_rows != g.rows) {
-        uint16_t *c = realloc(v->text_cells, n * sizeof(uint16_t));
+    if (n > v->text_out_cap) {
+        uint16_t *c = realloc(v->text_out, n * sizeof(uint16_t));
         if (!c)
             return false;
-        v->text_cells = c;
-        v->text_cols = g.cols;
-        v->text_rows = g.rows;
-        v->full_redraw = true;
+        v->text_out = c;
+        v->text_out_cap = n;
     }
-    /* The cells as the memory holds them now (the cache is what the
-     * picture shows, which the next update brings up to date anyway). */
+    /* The cells as the memory holds them now (a buffer of its own: the
+     * picture's cache of drawn cells is left alone). */
     for (unsigned r = 0; r < g.rows; r++)
         for (unsigned c = 0; c < g.cols; c++) {
             uint32_t off = g.start + r * g.line + 4 * c;
-            v->text_cells[r * g.cols + c] =
+            v->text_out[r * g.cols + c] =
                 (uint16_t)(vram_at(v, off) | vram_at(v, off + 1) << 8);
         }
-    v->full_redraw = true;
     uint32_t cpos = (uint32_t)v->crtc[0x0E] << 8 | v->crtc[0x0F];
     uint32_t spos = (uint32_t)v->crtc[0x0C] << 8 | v->crtc[0x0D];
-    *out = (struct display_text){ .cols = g.cols, .rows = g.rows, .cells = v->text_cells,
+    *out = (struct display_text){ .cols = g.cols, .rows = g.rows, .cells = v->text_out,
                                   .blink_enabled = v->ar[0x10] & 0x08 };
     if (!(v->crtc[0x0A] & 0x20) && cpos >= spos && g.line) {
         uint32_t rel = (cpos - spos) * 4;
@@ -486,6 +483,7 @@ void vga_render_free(struct vga *v)
 {
     free(v->surface);
     free(v->text_cells);
+    free(v->text_out);
 }
 
 const struct display_source *vga_display(struct vga *v)

@@ -349,6 +349,20 @@ static void test_planar_and_text(void)
     CHECK_EQ(s.pixels[(16 + 3) * 720 + 16], 0xA8A8A8);
     CHECK_EQ(s.pixels[(16 + 3) * 720 + 17], 0);   /* the ninth dot */
     CHECK_EQ(s.pixels[(16 + 2) * 720 + 9], 0);
+    /* Unchanged: nothing drawn.  A cursor move: its row only. */
+    CHECK(display_update(vga_display(v), &s, &r));
+    CHECK(r.y0 == r.y1);
+    now = 0;                     /* the cursor's visible phase */
+    out(0x3D4, 0x0A);
+    out(0x3D5, 0x0E);
+    out(0x3D4, 0x0F);
+    out(0x3D5, 81);
+    CHECK(display_update(vga_display(v), &s, &r));
+    CHECK_EQ(r.y0, 16);
+    CHECK_EQ(r.y1, 32);
+    CHECK_EQ(s.pixels[(16 + 14) * 720 + 9 + 4], 0xA8A8A8);   /* cursor line 14 */
+    out(0x3D4, 0x0A);
+    out(0x3D5, 0x20);
     struct display_text t;
     CHECK(display_text(vga_display(v), &t));
     CHECK_EQ(t.cols, 80);
