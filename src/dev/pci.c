@@ -128,10 +128,16 @@ static void update_bars(struct pci *pci, struct pci_function *f)
         bar_unmap(pci, b);
         if (!want || (b->io ? !pci->space.map_io : !pci->space.map_mem))
             continue;   /* decoding off, or a bus with no space (tests) */
-        int rc = b->io ? pci->space.map_io(pci->space.opaque, (uint16_t)base,
-                                           (uint16_t)b->size, b->io_ops, b->opaque, f->name)
-                       : pci->space.map_mem(pci->space.opaque, base, b->size, b->mmio_ops,
-                                            b->opaque, f->name);
+        int rc;
+        if (b->io)
+            rc = pci->space.map_io(pci->space.opaque, (uint16_t)base, (uint16_t)b->size,
+                                   b->io_ops, b->opaque, f->name);
+        else if (b->direct && pci->space.map_mem_direct)
+            rc = pci->space.map_mem_direct(pci->space.opaque, base, b->size, b->mmio_ops,
+                                           b->opaque, b->direct, f->name);
+        else
+            rc = pci->space.map_mem(pci->space.opaque, base, b->size, b->mmio_ops, b->opaque,
+                                    f->name);
         /* A range that is taken stays off, as a decode conflict would
          * leave it unusable on the hardware. */
         if (rc == 0) {

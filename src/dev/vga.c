@@ -255,6 +255,9 @@ struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_si
     v->fn.config[0x08] = 0x02;   /* revision, as QEMU's */
     pci_function_add_bar(&v->fn, 0, false, VGA_VRAM_SIZE, NULL, &vga_lfb_ops, v);
     pci_function_set_prefetchable(&v->fn, 0);
+    /* The CPU reads the framebuffer at RAM speed; its writes come through
+     * vga_lfb_ops, which marks their pages for the next picture. */
+    v->fn.bar[0].direct = v->vram;
     pci_function_add_bar(&v->fn, 2, false, 0x1000, NULL, &mmio_ops, v);
     if (v->rom)
         pci_function_add_rom(&v->fn, VGA_ROM_MAX, &rom_ops, v);

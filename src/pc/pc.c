@@ -246,6 +246,13 @@ static int space_map_mem(void *opaque, uint32_t base, uint32_t size,
     return vm_map_mmio(opaque, base, size, ops, dev, name);
 }
 
+static int space_map_mem_direct(void *opaque, uint32_t base, uint32_t size,
+                                const struct mmio_ops *ops, void *dev, const uint8_t *direct,
+                                const char *name)
+{
+    return vm_map_mmio_direct(opaque, base, size, ops, dev, direct, name);
+}
+
 static void space_unmap_mem(void *opaque, uint32_t base, void *dev)
 {
     vm_unmap_mmio(opaque, base, dev);
@@ -302,6 +309,7 @@ struct pci_space pc_pci_space(struct vm *vm)
 {
     return (struct pci_space){ .map_io = space_map_io, .unmap_io = space_unmap_io,
                                .map_mem = space_map_mem, .unmap_mem = space_unmap_mem,
+                               .map_mem_direct = space_map_mem_direct,
                                .set_shadow = space_set_shadow,
                                .opaque = vm };
 }

@@ -5,7 +5,8 @@
  * MODE (--defsym): 0 80x25 text with a font loaded into plane 2, 1 mode 12h
  * (16-colour planar, write mode 2), 2 mode 13h, 3 mode X (unchained 256
  * colours), 4 VBE 640x480x32 through the linear framebuffer (BAR0 placed
- * by the ROM at 0xE0000000, written from big real mode). */
+ * by the ROM at 0xE0000000, written from big real mode, and read: row 0
+ * is copied over the last row). */
     .code16
     .text
     .include "../guests/lib16.inc"
@@ -351,6 +352,15 @@ fill_vbe:
     inc %ecx
     cmp $480, %ecx
     jb 3b
+    /* Reads of the framebuffer: row 0 copied over row 479. */
+    mov $LFB, %esi
+    mov $LFB + 479 * 640 * 4, %edi
+    mov $640, %ecx
+5:  mov %fs:(%esi), %eax
+    mov %eax, %fs:(%edi)
+    add $4, %esi
+    add $4, %edi
+    loop 5b
     ret
 
 vbe_write:

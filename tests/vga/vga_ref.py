@@ -67,7 +67,8 @@ def vbe():
     for y in range(h):
         for x in range(w):
             o = (y * w + x) * 3
-            px[o:o + 3] = bytes((x & 255, y & 255, (x + y) & 255))
+            yy = 0 if y == h - 1 else y   # the ROM copies row 0 over the last
+            px[o:o + 3] = bytes((x & 255, yy & 255, (x + yy) & 255))
     return w, h, px
 
 
