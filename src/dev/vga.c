@@ -184,7 +184,13 @@ static int vga_load(struct device *d, struct state_in *in, bool commit)
     v->vbe_index = n.vbe_index;
     memcpy(v->vbe_regs, n.vbe_regs, sizeof(v->vbe_regs));
     state_get_bytes(in, v->vram, vram_bytes);
-    memset(v->vram + vram_bytes, 0, VGA_VRAM_SIZE - vram_bytes);
+    /* The rest is zeros: clear only the pages that are not (a fresh
+     * VRAM's untouched pages stay unallocated). */
+    for (size_t off = vram_bytes; off < VGA_VRAM_SIZE; off += PHYS_PAGE_SIZE) {
+        uint8_t *p = v->vram + off;
+        if (p[0] || memcmp(p, p + 1, PHYS_PAGE_SIZE - 1))
+            memset(p, 0, PHYS_PAGE_SIZE);
+    }
     /* The derived VBE values and clamps, as after the guest's writes. */
     vga_vbe_fixup(v);
     v->bank_offset = vga_vbe_enabled(v)
