@@ -256,6 +256,22 @@ def run_checks(qpath, hpath, proc):
     r = q.cmd("query-status")
     check(r.get("return", {}).get("running") is True, "usable after a huge value: %r" % r)
 
+    # screendump: this ROM never programs the VGA, so there is no picture
+    # (the pictures themselves: tests/vga/).
+    dump = os.path.join(os.path.dirname(hpath), "dump.ppm")
+    r = q.cmd("screendump", filename=dump)
+    check("shows nothing" in r.get("error", {}).get("desc", ""), "screendump blank: %r" % r)
+    check(not os.path.exists(dump), "no file for a blank screen")
+    r = q.cmd("screendump", filename=dump, format="jpeg")
+    check("does not accept value" in r.get("error", {}).get("desc", ""),
+          "screendump format: %r" % r)
+    r = q.cmd("screendump")
+    check("is missing" in r.get("error", {}).get("desc", ""), "screendump no file: %r" % r)
+    check("missing file name" in q.hmp("screendump"), "HMP screendump without a file")
+    check("unknown format 'gif'" in q.hmp("screendump x -f gif"), "HMP screendump format")
+    check("not in a text mode" in q.hmp("screendump %s -f text" % dump),
+          "HMP screendump text")
+
     check_hmp(hpath)
 
     # A client that leaves mid-command; the next one is served.

@@ -59,7 +59,10 @@ static void check_mapping(size_t size)
     /* RAM below the PAM range and above 1 MiB is still RAM; between
      * 0xC0000 and the alias, the PAM registers' reset state sends reads
      * to the bus, where nothing answers. */
-    CHECK_EQ(physmem_kind(pm, 0xBFFFF), PHYS_RAM);
+    CHECK_EQ(physmem_kind(pm, 0x9FFFF), PHYS_RAM);
+    /* The VGA's window (-vga std, the default). */
+    CHECK_EQ(physmem_kind(pm, 0xA0000), PHYS_MMIO);
+    CHECK_EQ(physmem_kind(pm, 0xBFFFF), PHYS_MMIO);
     if (low_base > 0xC0000)
         CHECK_EQ(physmem_kind(pm, low_base - 1), PHYS_UNMAPPED);
     CHECK_EQ(physmem_kind(pm, 0x100000), PHYS_RAM);

@@ -15,6 +15,8 @@ PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev libcjson-de
 PACKAGES="$PACKAGES seabios"
 # iasl, which compiles the ACPI tables' DSDT (src/pc/acpi/dsdt.asl).
 PACKAGES="$PACKAGES acpica-tools"
+# Screendumps in PNG (src/host/screendump.c).
+PACKAGES="$PACKAGES libpng-dev"
 # The drive guests (tools/fetch-pc-guests.sh, docs/pc-guests.md).
 PACKAGES="$PACKAGES xorriso isolinux syslinux syslinux-common grub-pc-bin mtools e2fsprogs memtest86+"
 # The display frontends (docs/display.md; each optional at build time) and

@@ -57,6 +57,37 @@ void pci_function_add_bar(struct pci_function *f, unsigned i, bool io, uint32_t 
     f->wmask[PCI_COMMAND] |= io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
 }
 
+void pci_function_set_prefetchable(struct pci_function *f, unsigned i)
+{
+    if (i < PCI_NUM_BARS && f->bar[i].size && !f->bar[i].io)
+        f->config[PCI_BAR0 + 4 * i] |= PCI_BAR_PREFETCH;
+}
+
+void pci_function_add_rom(struct pci_function *f, uint32_t size, const struct mmio_ops *ops,
+                          void *opaque)
+{
+    if (size < PHYS_PAGE_SIZE || (size & (size - 1)))
+        return;
+    f->rom = (struct pci_bar){ .size = size, .mmio_ops = ops, .opaque = opaque };
+    put_le(&f->config[PCI_ROM_ADDRESS], 0, 4);
+    put_le(&f->wmask[PCI_ROM_ADDRESS], ~(size - 1) | PCI_ROM_ENABLE, 4);
+    f->wmask[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+}
+
+/* Where the expansion ROM should be mapped now (as bar_target). */
+static bool rom_target(const struct pci_function *f, uint32_t *base)
+{
+    const struct pci_bar *b = &f->rom;
+    uint32_t reg = get_le(&f->config[PCI_ROM_ADDRESS], 4);
+    if (!b->size || !(f->config[PCI_COMMAND] & PCI_COMMAND_MEMORY) || !(reg & PCI_ROM_ENABLE))
+        return false;
+    uint32_t addr = reg & ~(b->size - 1) & ~(uint32_t)PCI_ROM_ENABLE;
+    if (addr == 0 || (uint64_t)addr + b->size - 1 > 0xFFFFFFFEu)
+        return false;
+    *base = addr;
+    return true;
+}
+
 /* Where BAR `b` should be mapped now, or false: decoding off, or an
  * address that is 0, wraps or ends at the all-ones address. */
 static bool bar_target(const struct pci_function *f, unsigned i, uint32_t *base)
@@ -88,19 +119,25 @@ static void bar_unmap(struct pci *pci, struct pci_bar *b)
 /* Brings the mappings of `f`'s BARs in line with its config space. */
 static void update_bars(struct pci *pci, struct pci_function *f)
 {
-    for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
-        struct pci_bar *b = &f->bar[i];
+    for (unsigned i = 0; i <= PCI_NUM_BARS; i++) {
+        struct pci_bar *b = i < PCI_NUM_BARS ? &f->bar[i] : &f->rom;
         uint32_t base;
-        bool want = bar_target(f, i, &base);
+        bool want = i < PCI_NUM_BARS ? bar_target(f, i, &base) : rom_target(f, &base);
         if (b->mapped && want && b->mapped_base == base)
             continue;
         bar_unmap(pci, b);
         if (!want || (b->io ? !pci->space.map_io : !pci->space.map_mem))
             continue;   /* decoding off, or a bus with no space (tests) */
-        int rc = b->io ? pci->space.map_io(pci->space.opaque, (uint16_t)base,
-                                           (uint16_t)b->size, b->io_ops, b->opaque, f->name)
-                       : pci->space.map_mem(pci->space.opaque, base, b->size, b->mmio_ops,
-                                            b->opaque, f->name);
+        int rc;
+        if (b->io)
+            rc = pci->space.map_io(pci->space.opaque, (uint16_t)base, (uint16_t)b->size,
+                                   b->io_ops, b->opaque, f->name);
+        else if (b->direct && pci->space.map_mem_direct)
+            rc = pci->space.map_mem_direct(pci->space.opaque, base, b->size, b->mmio_ops,
+                                           b->opaque, b->direct, f->name);
+        else
+            rc = pci->space.map_mem(pci->space.opaque, base, b->size, b->mmio_ops, b->opaque,
+                                    f->name);
         /* A range that is taken stays off, as a decode conflict would
          * leave it unusable on the hardware. */
         if (rc == 0) {
@@ -176,8 +213,10 @@ void pci_config_write(struct pci *pci, uint32_t bdf, unsigned offset, uint32_t v
         uint8_t b = (uint8_t)(value >> (8 * i));
         f->config[offset + i] = (uint8_t)((f->config[offset + i] & ~m) | (b & m));
     }
-    /* The command register or a BAR: decoding may have changed. */
-    if (offset < PCI_BAR0 + 4 * PCI_NUM_BARS && offset + size > PCI_COMMAND)
+    /* The command register, a BAR or the ROM BAR: decoding may have
+     * changed. */
+    if ((offset < PCI_BAR0 + 4 * PCI_NUM_BARS && offset + size > PCI_COMMAND) ||
+        pci_range_hits(offset, size, PCI_ROM_ADDRESS, 4))
         update_bars(pci, f);
     if (f->config_written)
         f->config_written(f, offset, size < 4 ? size : 4);

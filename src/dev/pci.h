@@ -73,7 +73,8 @@ enum {
     PCI_BAR0 = 0x10, PCI_SUBSYSTEM_VENDOR = 0x2C, PCI_SUBSYSTEM_ID = 0x2E,
     PCI_HEADER_TYPE = 0x0E, PCI_HEADER_MULTI_FUNCTION = 0x80,
     PCI_INTERRUPT_LINE = 0x3C, PCI_INTERRUPT_PIN = 0x3D,
-    PCI_BAR_IO = 0x01,
+    PCI_BAR_IO = 0x01, PCI_BAR_PREFETCH = 0x08,
+    PCI_ROM_ADDRESS = 0x30, PCI_ROM_ENABLE = 0x01,
 };
 
 /* Where BARs are mapped: the board's port bus and memory map.  map
@@ -85,6 +86,11 @@ struct pci_space {
     int (*map_mem)(void *opaque, uint32_t base, uint32_t size, const struct mmio_ops *ops,
                    void *dev, const char *name);
     void (*unmap_mem)(void *opaque, uint32_t base, void *dev);
+    /* map_mem for a BAR with a `direct` buffer (reads at RAM speed,
+     * vm/physmem.h); NULL: such BARs go through map_mem. */
+    int (*map_mem_direct)(void *opaque, uint32_t base, uint32_t size,
+                          const struct mmio_ops *ops, void *dev, const uint8_t *direct,
+                          const char *name);
     /* Shadow RAM: [base, base+size) below 1 MiB gets `mode`
      * (physmem_set_shadow's PHYS_SHADOW_* bits).  NULL: no memory map
      * behind the bus (tests). */
@@ -98,6 +104,8 @@ struct pci_bar {
     const struct io_ops *io_ops; /* io */
     const struct mmio_ops *mmio_ops; /* memory */
     void *opaque;
+    const uint8_t *direct;       /* memory: reads straight from here (size
+                                    bytes), writes through mmio_ops */
     bool mapped;                 /* where the bus mapped it: */
     uint32_t mapped_base;
 };
@@ -109,6 +117,9 @@ struct pci_function {
     uint8_t wmask[256];          /* 1: the guest may write the bit */
     uint8_t reset_config[256];   /* config at registration: reset state */
     struct pci_bar bar[PCI_NUM_BARS];
+    /* The expansion ROM BAR (config 0x30, spec 6.2.5.2): mapped while
+     * memory decoding and its enable bit 0 are on. */
+    struct pci_bar rom;
     struct irq_pin irq;          /* INTx as routed by the board */
     /* Called after a configuration write changed registers in [offset,
      * offset+size) (as written, masked or not), and with (0, 256) after
@@ -155,6 +166,15 @@ void pci_function_init(struct pci_function *f, const char *name, uint16_t vendor
  * of two (I/O at least 4, memory at least 4 KiB: the map's pages). */
 void pci_function_add_bar(struct pci_function *f, unsigned i, bool io, uint32_t size,
                           const struct io_ops *io_ops, const struct mmio_ops *mmio_ops,
+                          void *opaque);
+
+/* Makes BAR `i` (declared memory) prefetchable (bit 3, read only). */
+void pci_function_set_prefetchable(struct pci_function *f, unsigned i);
+
+/* Declares the expansion ROM BAR: `size` a power of two, at least 2 KiB
+ * (4 KiB: the map's pages), read through `ops` (a ROM: writes are
+ * dropped by the function's ops). */
+void pci_function_add_rom(struct pci_function *f, uint32_t size, const struct mmio_ops *ops,
                           void *opaque);
 
 /* Puts `f` at 00:dev.fn with its interrupt routed to `irq`.  Returns 0,

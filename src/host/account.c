@@ -22,6 +22,7 @@
 #include "dev/lapic.h"
 #include "dev/piix_ide.h"
 #include "dev/serial.h"
+#include "dev/vga.h"
 #include "engine/engine.h"
 #include "host/drive_stats.h"
 #include "host/version.h"

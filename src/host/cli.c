@@ -25,7 +25,7 @@ enum opt_id {
     OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
     OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_LOADVM, OPT_SAVEVM_AT,
     OPT_MONITOR, OPT_QMP, OPT_S, OPT_CHARDEV, OPT_DEVICE, OPT_BOOT, OPT_OPTION_ROM, OPT_L,
-    OPT_DRIVE, OPT_SNAPSHOT, OPT_DISPLAY, OPT_VNC,
+    OPT_DRIVE, OPT_SNAPSHOT, OPT_DISPLAY, OPT_VNC, OPT_VGA, OPT_SCREENDUMP_AT_EXIT,
 };
 
 struct opt {
@@ -80,7 +80,7 @@ static const struct opt opts[] = {
     { "drive", true, OPT_DRIVE },
     { "snapshot", false, OPT_SNAPSHOT },
     { "display", true, OPT_DISPLAY },
-    { "vnc", true, OPT_VNC },
+    { "vnc", true, OPT_VNC }, OPT_VGA, OPT_SCREENDUMP_AT_EXIT,
 };
 
 /* The -d items, in the order `-d help` lists them. */
@@ -119,7 +119,8 @@ void cli_usage(FILE *out)
           "  -cpu MODEL          CPU model: 386, 486, pentium, pentium2, pentium3,\n"
           "                      pentium-m (the default; -cpu help lists them);\n"
           "                      MODEL,-apic: no local APIC, IOAPIC or HPET\n"
-          "  -nographic          no display: the firmware's console is COM1\n"
+          "  -nographic          no display output: the firmware's console is COM1\n"
+          "                      (the VGA is still there, as with QEMU)\n"
           "  -display TYPE       the display frontend (docs/display.md): sdl (a window),\n"
           "                      curses (text modes in the terminal), vnc=[HOST]:N,\n"
           "                      none, or default (sdl when $DISPLAY or\n"
@@ -127,6 +128,11 @@ void cli_usage(FILE *out)
           "  -vnc [HOST]:N[,websocket=on|off|PORT]  a VNC server on port 5900+N (no\n"
           "                      HOST: every address; localhost:N: 127.0.0.1 only),\n"
           "                      with noVNC's WebSocket on 5700+N or PORT\n"
+          "  -vga std|none       the display adapter: QEMU's standard VGA with Bochs\n"
+          "                      VBE at 00:02.0 (default), or none\n"
+          "  -screendump-at-exit FILE  write the screen to FILE when the VM ends:\n"
+          "                      PNG for FILE.png, the text screen for FILE.txt (a\n"
+          "                      text mode), else PPM (docs/display.md)\n"
           "  -serial DEV         COM1 output: stdio (default), null, none, file:PATH\n"
           "  -debugcon DEV       port 0xE9 console: none (default), stdio, null, file:PATH\n"
           "  -chardev TYPE,id=ID[,path=FILE]  a character device for -device: file,\n"
@@ -451,6 +457,19 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
     case OPT_SNAPSHOT:
         o->snapshot = true;
         return CLI_RUN;
+    case OPT_VGA:
+        if (!strcmp(arg, "std")) {
+            o->no_vga = false;
+        } else if (!strcmp(arg, "none")) {
+            o->no_vga = true;
+        } else {
+            snprintf(err, errlen, "-vga: unknown adapter '%s' (std or none)", arg);
+            return CLI_ERROR;
+        }
+        return CLI_RUN;
+    case OPT_SCREENDUMP_AT_EXIT:
+        o->screendump_at_exit = arg;
+        return CLI_RUN;
     case OPT_D:
         return parse_log_items(arg, o, out, err, errlen);
     case OPT_DLOG:
@@ -724,6 +743,15 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
                               : CLI_DEFAULT_BIOS;
         o->bios_default = true;
         if (!o->bios) {
+            snprintf(err, errlen, "-L: directory name too long");
+            return CLI_ERROR;
+        }
+    }
+    /* The VGA BIOS, where QEMU's -L finds it (its romfile for -vga std). */
+    if (!o->no_vga) {
+        o->vga_rom = o->data_dir ? cli_store_path(o, o->data_dir, CLI_VGA_BIOS_NAME)
+                                 : CLI_DEFAULT_BIOS_DIR "/" CLI_VGA_BIOS_NAME;
+        if (!o->vga_rom) {
             snprintf(err, errlen, "-L: directory name too long");
             return CLI_ERROR;
         }

@@ -48,6 +48,8 @@ struct cli_chardev {
 #define CLI_DEFAULT_BIOS_NAME "bios-256k.bin"
 #define CLI_DEFAULT_BIOS CLI_DEFAULT_BIOS_DIR "/" CLI_DEFAULT_BIOS_NAME
 #define CLI_DEFAULT_BIOS_PACKAGE "seabios"
+/* The VGA BIOS of -vga std, beside the default firmware (same package). */
+#define CLI_VGA_BIOS_NAME "vgabios-stdvga.bin"
 
 #define CLI_MAX_CHARDEVS 8
 #define CLI_MAX_DEVICES 4          /* -device isa-debugcon (pc.h's limit) */
@@ -122,6 +124,10 @@ struct cli_options {
     bool nographic;            /* -nographic: no display, serial on stdio */
     struct cli_display display;/* -display, -vnc (host/cli_display.h) */
     bool no_apic;              /* -cpu MODEL,-apic: no APICs or HPET (issue 19) */
+    bool no_vga;               /* -vga none (default: -vga std) */
+    const char *screendump_at_exit; /* -screendump-at-exit FILE, or NULL */
+    const char *vga_rom;       /* the VGA BIOS (CLI_VGA_BIOS_NAME in -L's
+                                  directory), NULL with -vga none */
     bool no_reboot;            /* -no-reboot */
     struct cli_chardev serial;   /* -serial, default stdio */
     bool serial_set;             /* -serial was given */

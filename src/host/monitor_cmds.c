@@ -8,6 +8,7 @@
 #include "host/monitor.h"
 #include "host/monitor_block.h"
 #include "host/monitor_dump.h"
+#include "host/screendump.h"
 #include "host/version.h"
 #include "host/vmctl.h"
 #include "dev/hpet.h"
@@ -108,6 +109,46 @@ static void cmd_savevm(struct vmctl *ctl, const char *args, FILE *out)
 static void cmd_loadvm(struct vmctl *ctl, const char *args, FILE *out)
 {
     snapshot_cmd(ctl, args, out, true);
+}
+
+/* screendump FILE [-f ppm|png|text]: QEMU 7.2's HMP spelling (PPM by
+ * default); "text" is plex86's text dump of a text mode. */
+static void cmd_screendump(struct vmctl *ctl, const char *args, FILE *out)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", args);
+    const char *file = NULL, *fmt_name = NULL;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        if (!strcmp(tok, "-f")) {
+            fmt_name = strtok_r(NULL, " \t", &save);
+            if (!fmt_name) {
+                fputs("screendump: -f needs a format (ppm, png or text)\n", out);
+                return;
+            }
+        } else if (!file) {
+            file = tok;
+        } else {
+            fputs("screendump: one file name, and -f FORMAT\n", out);
+            return;
+        }
+    }
+    if (!file) {
+        fputs("screendump: missing file name\n", out);
+        return;
+    }
+    enum screendump_format fmt = SCREENDUMP_PPM;
+    if (fmt_name && screendump_parse_format(fmt_name, &fmt) < 0) {
+        fprintf(out, "screendump: unknown format '%s' (ppm, png or text)\n", fmt_name);
+        return;
+    }
+    if (!ctl->allow_files) {
+        fputs("screendump: files are disabled here\n", out);
+        return;
+    }
+    char err[512];
+    if (screendump_write(pc_display(ctl->pc), file, fmt, err, sizeof(err)) < 0)
+        fprintf(out, "Error: screendump: %s\n", err);
 }
 
 static void cmd_x(struct vmctl *ctl, const char *args, FILE *out)
@@ -265,6 +306,8 @@ const struct monitor_cmd monitor_cmds[] = {
       "used) or backing files", monitor_commit },
     { "qemu-io", NULL, "device \"command\"", "run a qemu-io command on a block device "
       "(read, write, flush)", monitor_qemu_io },
+    { "screendump", NULL, "filename [-f ppm|png|text]", "save the screen to a file "
+      "(PPM by default; text: the characters of a text mode)", cmd_screendump },
     { "x", NULL, "/fmt addr", "virtual (linear) memory dump starting at 'addr'", cmd_x },
     { "xp", NULL, "/fmt addr", "physical memory dump starting at 'addr'", cmd_xp },
     { "quit", "q", "", "quit the emulator", cmd_quit },

@@ -1,6 +1,8 @@
 /* QMP; see qmp.h.  Error classes and texts are QEMU's (qapi/qmp-dispatch.c,
  * monitor/qmp.c), so that clients matching on them keep working. */
 #include "host/qmp.h"
+#include "host/screendump.h"
+#include "pc/pc.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -237,6 +239,48 @@ static void query_block(struct qmp *q, const cJSON *args, struct qmp_result *r)
         fail(r, "GenericError", "%s", "out of memory");
 }
 
+/* screendump {filename, format?}: QEMU's command; format "ppm" (the
+ * default) or "png", and plex86's "text". */
+static void qmp_screendump(struct qmp *q, const cJSON *args, struct qmp_result *r)
+{
+    static const char *const known[] = { "filename", "format", "device", "head", NULL };
+    if (!only_args(args, known, r))
+        return;
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(args, "filename");
+    const cJSON *format = cJSON_GetObjectItemCaseSensitive(args, "format");
+    const cJSON *device = cJSON_GetObjectItemCaseSensitive(args, "device");
+    if (!file) {
+        fail(r, "GenericError", "Parameter '%s' is missing", "filename");
+        return;
+    }
+    if (!cJSON_IsString(file) || (format && !cJSON_IsString(format))) {
+        fail(r, "GenericError", "Invalid parameter type for '%s', expected: string",
+             !cJSON_IsString(file) ? "filename" : "format");
+        return;
+    }
+    if (device) {
+        fail(r, "DeviceNotFound", "%s", "Device not found (plex86 has one display)");
+        return;
+    }
+    enum screendump_format fmt = SCREENDUMP_PPM;
+    if (format && screendump_parse_format(format->valuestring, &fmt) < 0) {
+        fail(r, "GenericError", "Parameter 'format' does not accept value '%.100s'",
+             format->valuestring);
+        return;
+    }
+    if (!q->ctl->allow_files) {
+        fail(r, "GenericError", "%s", "screendump: files are disabled here");
+        return;
+    }
+    char err[512];
+    if (screendump_write(pc_display(q->ctl->pc), file->valuestring, fmt, err,
+                         sizeof(err)) < 0) {
+        fail(r, "GenericError", "%.200s", err);
+        return;
+    }
+    r->ret = cJSON_CreateObject();
+}
+
 static void query_commands(struct qmp *q, const cJSON *args, struct qmp_result *r);
 
 static const struct qmp_cmd {
@@ -253,6 +297,7 @@ static const struct qmp_cmd {
     { "system_reset", qmp_system_reset },
     { "system_powerdown", qmp_system_powerdown },
     { "human-monitor-command", human_monitor_command },
+    { "screendump", qmp_screendump },
     { "quit", qmp_quit },
 };
 #define NCMDS (sizeof(qmp_cmds) / sizeof(qmp_cmds[0]))

@@ -17,6 +17,7 @@
 #include "host/display.h"
 #include "host/drives.h"
 #include "host/outfile.h"
+#include "host/screendump.h"
 #include "host/monitors.h"
 #include "vm/clock.h"
 #include "pc/pc.h"
@@ -150,9 +151,16 @@ static int config_qemu_devices(const struct cli_options *o, struct run_files *rf
     pc->reboot_timeout_ms = o->boot.reboot_timeout;
     for (unsigned i = 0; i < o->noption_roms && i < PC_MAX_OPTION_ROMS; i++)
         pc->option_roms[pc->noption_roms++] = o->option_roms[i];
-    /* No display exists yet, -nographic or not: the firmware's console is
-     * the serial port. */
-    pc->nographic = true;
+    /* -nographic: the firmware's console is the serial port.  The VGA is
+     * there either way (QEMU's rule), with its BIOS when the file is. */
+    pc->nographic = o->nographic;
+    pc->no_vga = o->no_vga;
+    if (o->vga_rom && access(o->vga_rom, R_OK) == 0)
+        pc->vga_rom_path = o->vga_rom;
+    else if (o->vga_rom && !o->kernel)
+        fprintf(stderr, "plex86: warning: no VGA BIOS: %s: %s (install the package \"%s\"): "
+                        "the VGA shows nothing until the guest programs it\n",
+                o->vga_rom, strerror(errno), CLI_DEFAULT_BIOS_PACKAGE);
     return 0;
 }
 
@@ -577,11 +585,10 @@ int plex86_run(const struct cli_options *o)
         console_set_commit(con, commit_from_console, &drives);
         hooks.con = con;
     }
-    /* The display frontends (-display, -vnc; docs/display.md).  The picture
-     * comes from the board's display adapter: none yet (issue 17's VGA
-     * brings pc_display), so the frontends show a black screen and take
+    /* The display frontends (-display, -vnc; docs/display.md): the
+     * picture of the board's VGA (none with -vga none: a black screen),
      * keys and the pointer for the PS/2 devices. */
-    struct display_env denv = { .source = NULL, .input = pc_input(pc),
+    struct display_env denv = { .source = pc_display(pc), .input = pc_input(pc),
                                 .close = display_closed, .quit = display_quit,
                                 .opaque = &hooks };
     char derr[300];
@@ -641,6 +648,17 @@ int plex86_run(const struct cli_options *o)
     out_file_flush(&rf.debugcon);
     for (unsigned i = 0; i < CLI_MAX_CHARDEVS; i++)
         out_file_flush(&rf.chardevs[i]);
+    if (o->screendump_at_exit) {
+        /* The screen as the guest left it (a plex86 option, docs/display.md). */
+        char derr[512];
+        if (screendump_write(pc_display(pc), o->screendump_at_exit,
+                             screendump_format_of_path(o->screendump_at_exit), derr,
+                             sizeof(derr)) < 0) {
+            fprintf(stderr, "plex86: -screendump-at-exit: %s\n", derr);
+            if (!sig)
+                status = EXIT_STATUS_USAGE;
+        }
+    }
     bool quit = (con && console_quit_requested(con)) || monitors_quit_requested(mons) ||
                 hooks.display_quit;
     if (quit)

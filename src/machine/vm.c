@@ -261,6 +261,17 @@ int vm_map_mmio(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_o
     return 0;
 }
 
+int vm_map_mmio_direct(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_ops *ops,
+                       void *opaque, const uint8_t *direct, const char *name)
+{
+    if ((uint64_t)base < vm->mem.ram_size || physmem_find_overlap(&vm->mem, base, size))
+        return -1;
+    if (physmem_add_mmio_direct(&vm->mem, base, size, ops, opaque, direct, name) < 0)
+        return -1;
+    cpu_tlb_flush(&vm->cpu, true);
+    return 0;
+}
+
 void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque)
 {
     if (physmem_remove_mmio(&vm->mem, base, opaque) == 0)

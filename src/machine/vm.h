@@ -142,6 +142,9 @@ int vm_map_io(struct vm *vm, uint16_t base, uint16_t count, const struct io_ops 
 void vm_unmap_io(struct vm *vm, uint16_t base, void *opaque);
 int vm_map_mmio(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_ops *ops,
                 void *opaque, const char *name);
+/* The same for a window whose reads come from `direct` (physmem.h). */
+int vm_map_mmio_direct(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_ops *ops,
+                       void *opaque, const uint8_t *direct, const char *name);
 void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque);
 
 /* Forgets all scanned code and decoded blocks.  For callers that write

@@ -22,6 +22,7 @@
 #include "dev/post.h"
 #include "dev/serial.h"
 #include "pc/acpi_tables.h"
+#include "dev/vga.h"
 #include "pc/hostfile.h"
 #include "pc/pc_acpi.h"
 #include "pc/pc_apic.h"
@@ -256,6 +257,13 @@ static int space_map_mem(void *opaque, uint32_t base, uint32_t size,
     return vm_map_mmio(opaque, base, size, ops, dev, name);
 }
 
+static int space_map_mem_direct(void *opaque, uint32_t base, uint32_t size,
+                                const struct mmio_ops *ops, void *dev, const uint8_t *direct,
+                                const char *name)
+{
+    return vm_map_mmio_direct(opaque, base, size, ops, dev, direct, name);
+}
+
 static void space_unmap_mem(void *opaque, uint32_t base, void *dev)
 {
     vm_unmap_mmio(opaque, base, dev);
@@ -325,6 +333,7 @@ struct pci_space pc_pci_space(struct vm *vm)
 {
     return (struct pci_space){ .map_io = space_map_io, .unmap_io = space_unmap_io,
                                .map_mem = space_map_mem, .unmap_mem = space_unmap_mem,
+                               .map_mem_direct = space_map_mem_direct,
                                .set_shadow = space_set_shadow,
                                .opaque = vm };
 }
@@ -380,6 +389,35 @@ static int add_ide(struct pc *pc, const struct pc_config *cfg, char *err, size_t
         return -1;
     }
     return 0;
+}
+
+/* QEMU's std VGA at 00:02.0 (its pc machine's slot for -vga std), with
+ * the VGA BIOS behind its expansion ROM BAR. */
+static int add_vga(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen)
+{
+    struct vm *vm = pc->vm;
+    const uint8_t *rom = NULL;
+    size_t rom_size = 0;
+    uint8_t *owned = NULL;
+    if (get_image(cfg->vga_rom_path, cfg->vga_rom_data, cfg->vga_rom_size, VGA_ROM_MAX, &rom,
+                  &rom_size, &owned, err, errlen) < 0)
+        return -1;
+    pc->vga = vga_create(vm_dev_clock(vm), rom, rom_size);
+    free(owned);
+    if (vm_add_device(vm, DEV(pc->vga), err, errlen) < 0) {
+        pc->vga = NULL;
+        return -1;
+    }
+    if (pci_register(pc->pci, &pc->vga->fn, VGA_PCI_DEV, 0, (struct irq_pin){ 0 }) < 0) {
+        snprintf(err, errlen, "vga: PCI slot 00:%02x.0 is taken", VGA_PCI_DEV);
+        return -1;
+    }
+    return 0;
+}
+
+const struct display_source *pc_display(struct pc *pc)
+{
+    return pc->vga ? vga_display(pc->vga) : NULL;
 }
 
 /* --- the wiring ----------------------------------------------------------
@@ -471,6 +509,8 @@ static int add_devices(struct pc *pc, const struct pc_config *cfg, char *err,
         if (vm_add_device(vm, DEV(pc->debugcons[i]), err, errlen) < 0)
             return -1;
     }
+    if (!cfg->no_vga && add_vga(pc, cfg, err, errlen) < 0)
+        return -1;
     pc->debug_exit = debug_exit_create(DEBUG_EXIT_PORT, pc_debug_exit_request(vm));
     if (vm_add_device(vm, DEV(pc->debug_exit), err, errlen) < 0)
         return -1;

@@ -42,6 +42,8 @@ struct lapic;
 struct ioapic;
 struct hpet;
 struct pc_irq_lines;
+struct vga;
+struct display_source;
 
 /* Firmware images are mapped at the top of the 4 GiB space; like QEMU's
  * -bios we accept whole pages up to 16 MiB (a 128 Mbit flash part). */
@@ -147,11 +149,19 @@ struct pc_config {
      * runs as an option ROM. */
     const char *option_roms[PC_MAX_OPTION_ROMS];
     unsigned noption_roms;
-    /* The guest has no display adapter (QEMU's -nographic): FW_CFG_NOGRAPHIC
-     * and, with COM1, "etc/sercon-port", so SeaBIOS shows its messages and
-     * menu on the serial port.  plex86 has no display yet: the host sets
-     * it whatever the options say. */
+    /* No display output (QEMU's -nographic): FW_CFG_NOGRAPHIC and, with
+     * COM1, "etc/sercon-port", so SeaBIOS shows its messages and menu on
+     * the serial port.  The VGA is there all the same, as with QEMU. */
     bool nographic;
+    /* The display adapter (issue 17): QEMU's std VGA (dev/vga.h) at
+     * 00:02.0 unless no_vga (-vga none).  Its expansion ROM, the VGA BIOS
+     * the firmware runs, is read from vga_rom_path (Debian's
+     * /usr/share/seabios/vgabios-stdvga.bin) or given in memory; neither:
+     * a VGA without a BIOS of its own. */
+    bool no_vga;
+    const char *vga_rom_path;
+    const uint8_t *vga_rom_data;
+    size_t vga_rom_size;
     /* Issue 19: the local APIC(s), IOAPIC and HPET (pc_platform.h), as on
      * QEMU's pc; the ACPI tables list them only when set.  cpus: -smp,
      * 1..PC_MAX_CPUS (0 counts as 1). */
@@ -200,6 +210,7 @@ struct pc {
     unsigned ncpus;
     struct ioapic *ioapic;
     struct hpet *hpet;
+    struct vga *vga;           /* NULL with -vga none */
 
     struct pc_config cfg;      /* as given to pc_create (its pointers are
                                   the caller's and must outlive the board) */
@@ -269,6 +280,9 @@ struct input_sink pc_input(struct pc *pc);
 
 /* Presses the power button; false when nothing is connected to it. */
 bool pc_press_power_button(struct pc *pc);
+/* The picture of the board's display adapter for the host's frontends
+ * and screendumps (dev/display.h); NULL without a VGA. */
+const struct display_source *pc_display(struct pc *pc);
 
 /* The guest powered off (ACPI S5): stops the VM with VM_EXIT_POWEROFF. */
 struct signal_request pc_poweroff_request(struct vm *vm);

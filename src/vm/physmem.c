@@ -134,6 +134,15 @@ int physmem_add_mmio(struct physmem *pm, uint32_t base, uint32_t size,
     return add_region(pm, &r);
 }
 
+int physmem_add_mmio_direct(struct physmem *pm, uint32_t base, uint32_t size,
+                            const struct mmio_ops *ops, void *opaque, const uint8_t *direct,
+                            const char *name)
+{
+    struct phys_region r = { .base = base, .size = size, .kind = PHYS_MMIO,
+                             .ops = ops, .opaque = opaque, .direct = direct, .name = name };
+    return add_region(pm, &r);
+}
+
 void physmem_set_a20(struct physmem *pm, bool enabled)
 {
     pm->a20_mask = enabled ? 0xFFFFFFFFu : ~(1u << 20);
@@ -206,6 +215,10 @@ uint8_t *physmem_ptr(struct physmem *pm, uint32_t pa, bool for_write)
         return ram;
     if (r->kind == PHYS_ROM && !for_write)
         return r->host + (pa - r->base);
+    /* A direct MMIO window: reads by pointer (the CPU's TLB caches it for
+     * reads only, as the write pointer differs). */
+    if (r->kind == PHYS_MMIO && r->direct && !for_write)
+        return (uint8_t *)(uintptr_t)(r->direct + (pa - r->base));
     return NULL;
 }
 
@@ -218,6 +231,8 @@ static uint8_t read_byte(struct physmem *pm, uint32_t pa)
         return ram ? *ram : 0xFF;
     if (r->kind == PHYS_ROM)
         return r->host[pa - r->base];
+    if (r->direct)
+        return r->direct[pa - r->base];
     ACCT_INC(pm->mmio_reads);
     return (uint8_t)r->ops->read(r->opaque, pa - r->base, 1);
 }
@@ -245,7 +260,7 @@ uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size)
     if (((mpa & (PHYS_PAGE_SIZE - 1)) + size) <= PHYS_PAGE_SIZE) {
         uint8_t *ram;
         const struct phys_region *r = resolve(pm, mpa, false, &ram);
-        if (r && r->kind == PHYS_MMIO && mpa + size <= r->base + r->size) {
+        if (r && r->kind == PHYS_MMIO && !r->direct && mpa + size <= r->base + r->size) {
             ACCT_INC(pm->mmio_reads);
             return r->ops->read(r->opaque, mpa - r->base, size);
         }

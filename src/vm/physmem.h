@@ -46,6 +46,11 @@ struct phys_region {
     uint8_t *host;               /* ROM contents (owned), NULL for MMIO */
     const struct mmio_ops *ops;  /* MMIO only */
     void *opaque;                /* MMIO only */
+    /* MMIO backed by host memory the device owns (the VGA's framebuffer):
+     * reads come straight from here, at RAM speed (physmem_ptr gives the
+     * pointer for reads), writes still go through ops->write, which
+     * tracks them.  NULL: every access calls the device. */
+    const uint8_t *direct;
     const char *name;
 };
 
@@ -104,6 +109,12 @@ int physmem_add_rom(struct physmem *pm, uint32_t base, const uint8_t *data,
                     uint32_t size, const char *name);
 int physmem_add_mmio(struct physmem *pm, uint32_t base, uint32_t size,
                      const struct mmio_ops *ops, void *opaque, const char *name);
+
+/* The same with reads from `direct` (size bytes, the device's; see
+ * phys_region.direct). */
+int physmem_add_mmio_direct(struct physmem *pm, uint32_t base, uint32_t size,
+                            const struct mmio_ops *ops, void *opaque, const uint8_t *direct,
+                            const char *name);
 
 /* Removes the MMIO region mapped at `base` with `opaque` (a PCI BAR
  * moving or turned off); what lies below shows again.  The caller drops

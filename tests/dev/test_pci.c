@@ -116,6 +116,38 @@ static void test_bars(struct vm *vm, struct pci *pci)
     CHECK_EQ(iobus_in(&vm->io, 0xD004, 1), 0xFF);
 }
 
+/* The expansion ROM BAR (config 0x30, PCI 3.0 6.2.5.2): sized like a
+ * memory BAR, mapped only while both its enable bit and the command
+ * register's memory bit are on; a prefetchable memory BAR says so. */
+static void test_rom_bar(struct vm *vm, struct pci *pci)
+{
+    static struct test_fn t;
+    pci_function_init(&t.fn, "romdev", 0x1234, 0x1111, 0x030000, 0);
+    pci_function_add_bar(&t.fn, 0, false, 1u << 20, NULL, &t_mem, &t);
+    pci_function_set_prefetchable(&t.fn, 0);
+    pci_function_add_rom(&t.fn, 0x10000, &t_mem, &t);
+    CHECK_EQ(pci_register(pci, &t.fn, 4, 0, (struct irq_pin){ 0 }), 0);
+    uint32_t bdf = pci_bdf(0, 4, 0);
+    CHECK_EQ(pci_config_read(pci, bdf, PCI_BAR0, 4), 0x8u);
+    pci_config_write(pci, bdf, PCI_ROM_ADDRESS, 0xFFFFFFFFu, 4);
+    CHECK_EQ(pci_config_read(pci, bdf, PCI_ROM_ADDRESS, 4), 0xFFFF0001u);
+    t.regs[5] = 0x55;
+    pci_config_write(pci, bdf, PCI_ROM_ADDRESS, 0xFEC00000u, 4);   /* enable off */
+    pci_config_write(pci, bdf, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEC00005u, 1), 0xFF);
+    pci_config_write(pci, bdf, PCI_ROM_ADDRESS, 0xFEC00001u, 4);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEC00005u, 1), 0x55);
+    pci_config_write(pci, bdf, PCI_COMMAND, 0, 2);
+    CHECK_EQ(phys_read(&vm->mem, 0xFEC00005u, 1), 0xFF);
+    pci_config_write(pci, bdf, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    pci_config_write(pci, bdf, PCI_ROM_ADDRESS, 0xFED00001u, 4);   /* moved */
+    CHECK_EQ(phys_read(&vm->mem, 0xFEC00005u, 1), 0xFF);
+    CHECK_EQ(phys_read(&vm->mem, 0xFED00005u, 1), 0x55);
+    vm_reset(vm);
+    CHECK_EQ(pci_config_read(pci, bdf, PCI_ROM_ADDRESS, 4), 0);
+    CHECK_EQ(phys_read(&vm->mem, 0xFED00005u, 1), 0xFF);
+}
+
 /* The i440FX's PAM registers (82441FX datasheet 3.2.18) steer the
  * segments below 1 MiB through the board's set_shadow: each 16 KiB
  * segment of 0xC0000-0xEFFFF by its nibble, 0xF0000-0xFFFFF by PAM0's
@@ -242,6 +274,7 @@ int main(void)
     iobus_out(io, 0xCF8, 0x80000000u, 4);
     CHECK_EQ(iobus_in(io, 0xCFC, 4), 0x12378086u);
     test_bars(vm, pci);
+    test_rom_bar(vm, pci);
     vm_destroy(vm);
     return check_report();
 }

@@ -404,9 +404,49 @@ def main():
         write("qmp", fname, data)
 
     chipset_seeds()
+    vga_seeds()
     ide_seeds()
     qcow2_seeds()
     apic_seeds()
+
+
+def vga_seeds():
+    """fuzz_vga.c's operations: mode 13h set up and drawn, hostile VBE
+    values, a text mode through BAR2."""
+    def port(p, v):
+        return bytes([0, p - 0x3B0, v])
+
+    def vbe(i, v):
+        return bytes([2, i]) + struct.pack("<H", v)
+
+    upd = bytes([7])
+    m13 = port(0x3C2, 0x63)
+    for i, v in enumerate([0x03, 0x01, 0x0F, 0x00, 0x0E]):
+        m13 += port(0x3C4, i) + port(0x3C5, v)
+    crtc = [0x5F, 0x4F, 0x50, 0x82, 0x54, 0x80, 0xBF, 0x1F, 0x00, 0x41, 0, 0, 0, 0, 0, 0,
+            0x9C, 0x0E, 0x8F, 0x28, 0x40, 0x96, 0xB9, 0xA3, 0xFF]
+    for i, v in enumerate(crtc):
+        m13 += port(0x3D4, i) + port(0x3D5, v)
+    for i, v in enumerate([0, 0, 0, 0, 0, 0x40, 0x05, 0x0F, 0xFF]):
+        m13 += port(0x3CE, i) + port(0x3CF, v)
+    m13 += bytes([1, 0x3DA - 0x3B0])
+    for i in range(16):
+        m13 += port(0x3C0, i) + port(0x3C0, i)
+    m13 += port(0x3C0, 0x10) + port(0x3C0, 0x41) + port(0x3C0, 0x20)
+    for k in range(8):
+        m13 += bytes([3]) + struct.pack("<II", k * 321, 0x01020304)
+    write("vga", "mode13", m13 + upd)
+    v = (vbe(1, 1024) + vbe(2, 768) + vbe(3, 32) + vbe(4, 0x41) + bytes([5 | 0x10]) +
+         struct.pack("<II", 4 * 1024 * 10, 0xFFFFFF) + upd)
+    v += (vbe(8, 0xFFFF) + vbe(9, 0xFFFF) + vbe(6, 3) + vbe(5, 0x1FF) + bytes([3 | 0x10]) +
+          struct.pack("<II", 0xFFFF, 7) + upd)
+    write("vga", "vbe-hostile", v)
+    t = (port(0x3C2, 0x67) + port(0x3C4, 4) + port(0x3C5, 2) + port(0x3D4, 9) +
+         port(0x3D5, 0x0F) + port(0x3CE, 6) + port(0x3CF, 0x0E))
+    t += bytes([1, 0x3DA - 0x3B0]) + port(0x3C0, 0x20)
+    t += (bytes([3 | 0x08]) + struct.pack("<II", 0x18000, 0x0741) + upd +
+          bytes([6 | 0x08]) + struct.pack("<HIH", 0x504, 0x1234, 0x502) + upd)
+    write("vga", "text-bar2", t)
 
 
 def chipset_seeds():

@@ -12,13 +12,13 @@
 #                 1.44 MB floppy emulation, no command line: nothing on the
 #                 serial port but the firmware's "Booting from DVD/CD")
 #   floppy        the same image as -fda (memtest_floppy)
-# For the last two, without a display to read, the VM must still be
+# For the last two, with nothing on the serial port, the VM must still be
 # running after MEMTEST_RUN_S seconds (-no-reboot: a triple fault or a
 # reset would have ended it) with the CPU in paged protected mode (CR0's
 # PE and PG bits in the monitor's `info registers`), where memtest runs
-# its tests and nothing before it goes.  The display issue should add a
-# check of the screen itself there (memtest's header and status rows in
-# VGA text memory, as the serial cases check them here).
+# its tests and nothing before it goes; and, under plex86, its VGA text
+# screen (the monitor's `screendump FILE -f text`) shows memtest's header
+# and a test running.  (QEMU runs here with -nodefaults: no VGA to read.)
 # The serial screen is read with vt-screen.py (memtest sends only the
 # cells that change, placed by cursor moves).
 # usage: memtest.sh PLEX86|qemu [FETCH_PC_GUESTS_SH] (or PC_EMULATOR=...)
@@ -85,6 +85,16 @@ silent_case() { # NAME BANNER DRIVE-ARGS...: runs MEMTEST_RUN_S s, then CR0
         fail "$c: CR0=$cr0 after $MEMTEST_RUN_S s: not in paged protected mode"
     else
         echo "$c: running after $(elapsed) s, CR0=$cr0"
+    fi
+    if [ "$EMU" = plex86 ]; then
+        pc_monitor "$TMP/mon.sock" "screendump $TMP/vga-$c.txt -f text" >/dev/null
+        if ! grep -q "Memtest86+ v6" "$TMP/vga-$c.txt" 2>/dev/null ||
+            ! grep -qE "Test #([1-9]|1[0-9]) " "$TMP/vga-$c.txt"; then
+            fail "$c: the VGA text screen shows no memtest86+ header and test"
+            cat "$TMP/vga-$c.txt" 2>/dev/null
+        else
+            echo "$c: the VGA text screen shows memtest86+ running a test"
+        fi
     fi
     pc_stop
 }

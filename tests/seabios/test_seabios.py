@@ -98,7 +98,9 @@ class Guest:
 
 
 def qemu_argv(extra):
-    return [QEMU, "-M", "pc", "-nodefaults", "-m", "128", "-nographic",
+    # -nodefaults takes QEMU's VGA away: -vga std puts back the one plex86
+    # has by default.
+    return [QEMU, "-M", "pc", "-nodefaults", "-vga", "std", "-m", "128", "-nographic",
             "-global", "apic-common.vapic=off", "-serial", "stdio"] + extra
 
 

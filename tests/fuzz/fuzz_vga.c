@@ -1,0 +1,123 @@
+/* Fuzz harness: the VGA (dev/vga.h) through its ports, its VBE registers,
+ * the legacy window, the linear framebuffer and BAR2, with pictures drawn
+ * and text read between accesses, and a snapshot round trip at the end.
+ *
+ * One VGA for the whole run (16 MiB of VRAM is too much to allocate per
+ * input), put back to its reset state and zeroed VRAM per input.  Each
+ * operation is one byte, bits 0-2 saying which:
+ *   0 VGA port out    port 0x3B0 + next byte % 0x30, then the value
+ *   1 VGA port in     port 0x3B0 + next byte % 0x30
+ *   2 VBE write       index (next byte % 16), then a 16-bit value
+ *   3 window write    offset (17 bits), size 1/2/4 (bits 3-4), value
+ *   4 window read     offset, size
+ *   5 LFB write       offset (24 bits + 1: past the end too), size, value
+ *   6 BAR2 write      offset (12 bits), size, value
+ *   7 update          draw the picture (and the text screen), check it
+ * Properties: nothing is read or written outside the device's buffers
+ * (ASan), the picture's size is bounded and every row lies in the surface,
+ * the VBE visible area lies in the VRAM, and a snapshot loads back to the
+ * same bytes. */
+#include <stdbool.h>
+
+#include "fuzz.h"
+#include "dev/vga.h"
+
+static uint64_t now;
+static uint64_t clock_now(void *opaque) { return now; }
+
+static struct vga *v;
+
+static void check_vbe(void)
+{
+    if (!vga_vbe_enabled(v))
+        return;
+    uint64_t end = (uint64_t)v->vbe_regs[VBE_DISPI_INDEX_YRES] * v->vbe_line + v->vbe_start;
+    FUZZ_CHECK(end <= VGA_VRAM_SIZE, "VBE area ends at %llu", (unsigned long long)end);
+    FUZZ_CHECK(v->vbe_regs[VBE_DISPI_INDEX_XRES] <= VBE_DISPI_MAX_XRES, "xres");
+}
+
+static void update(void)
+{
+    struct display_surface s;
+    struct display_rect r;
+    if (display_update(vga_display(v), &s, &r)) {
+        FUZZ_CHECK(s.width && s.height && (uint64_t)s.width * s.height <= (16u << 20),
+                   "surface %ux%u", s.width, s.height);
+        FUZZ_CHECK(r.x1 <= s.width && r.y1 <= s.height && r.x0 <= r.x1 && r.y0 <= r.y1,
+                   "dirty rect out of the surface");
+        volatile uint32_t sum = 0;
+        sum += s.pixels[0] + s.pixels[(size_t)s.width * s.height - 1];
+    }
+    struct display_text t;
+    if (display_text(vga_display(v), &t)) {
+        FUZZ_CHECK(t.cols * t.rows <= 160 * 100, "text %ux%u", t.cols, t.rows);
+        if (t.cursor_visible)
+            FUZZ_CHECK(t.cursor_col < t.cols && t.cursor_row < t.rows, "cursor");
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!v) {
+        v = vga_create((struct dev_clock){ .now_ns = clock_now }, NULL, 0);
+        if (!v)
+            abort();
+    }
+    v->dev.ops->reset(&v->dev);
+    memset(v->vram, 0, VGA_VRAM_SIZE);
+    struct fz f = { data, size };
+    const struct pci_bar *bar2 = &v->fn.bar[2];
+    while (fz_left(&f)) {
+        uint8_t op = fz_u8(&f);
+        unsigned sz = 1u << ((op >> 3) & 3);
+        if (sz == 8)
+            sz = 4;
+        now += (uint64_t)(op >> 5) * 1000003;
+        switch (op & 7) {
+        case 0: {
+            uint16_t port = (uint16_t)(0x3B0 + fz_u8(&f) % 0x30);
+            vga_port_ops.out(v, port, fz_u8(&f), 1);
+            break;
+        }
+        case 1:
+            vga_port_ops.in(v, (uint16_t)(0x3B0 + fz_u8(&f) % 0x30), 1);
+            break;
+        case 2:
+            vga_vbe_ops.out(v, VBE_DISPI_IOPORT_INDEX, fz_u8(&f) % 16, 2);
+            vga_vbe_ops.out(v, VBE_DISPI_IOPORT_DATA, fz_u16(&f), 2);
+            vga_vbe_ops.in(v, VBE_DISPI_IOPORT_DATA, 2);
+            break;
+        case 3:
+            vga_legacy_ops.write(v, fz_u32(&f) % (VGA_LEGACY_SIZE - 3), fz_u32(&f), sz);
+            break;
+        case 4:
+            vga_legacy_ops.read(v, fz_u32(&f) % (VGA_LEGACY_SIZE - 3), sz);
+            break;
+        case 5:
+            vga_lfb_ops.write(v, fz_u32(&f) % (VGA_VRAM_SIZE + 8), fz_u32(&f), sz);
+            break;
+        case 6:
+            bar2->mmio_ops->write(bar2->opaque, fz_u16(&f) % 0x1000, fz_u32(&f), sz);
+            bar2->mmio_ops->read(bar2->opaque, fz_u16(&f) % 0x1000, sz);
+            break;
+        default:
+            update();
+            break;
+        }
+        check_vbe();
+    }
+    update();
+    /* Snapshot: save, load, save again: the same bytes. */
+    struct state_out a, b;
+    state_out_init(&a);
+    state_out_init(&b);
+    v->dev.ops->save(&v->dev, &a);
+    struct state_in in = state_in_of(a.buf, a.len);
+    FUZZ_CHECK(v->dev.ops->load(&v->dev, &in, true) == 0 && state_in_ok(&in, true),
+               "own snapshot refused");
+    v->dev.ops->save(&v->dev, &b);
+    FUZZ_CHECK(a.len == b.len && !memcmp(a.buf, b.buf, a.len), "snapshot differs");
+    state_out_free(&a);
+    state_out_free(&b);
+    return 0;
+}
