@@ -80,7 +80,9 @@ static const struct opt opts[] = {
     { "drive", true, OPT_DRIVE },
     { "snapshot", false, OPT_SNAPSHOT },
     { "display", true, OPT_DISPLAY },
-    { "vnc", true, OPT_VNC }, OPT_VGA, OPT_SCREENDUMP_AT_EXIT,
+    { "vnc", true, OPT_VNC },
+    { "vga", true, OPT_VGA },
+    { "screendump-at-exit", true, OPT_SCREENDUMP_AT_EXIT },
 };
 
 /* The -d items, in the order `-d help` lists them. */
