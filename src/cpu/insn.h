@@ -80,6 +80,7 @@ enum tr_kind {
     TR_PUSH, TR_POP, TR_NOP, TR_SETCC, TR_CMOVCC,
     TR_JCC,     /* Jcc rel32 (the condition is insn.cc) */
     TR_JMP,     /* JMP rel32 (the decoder's FLOW_JMP_REL) */
+    TR_CALL,    /* CALL rel32 (FLOW_CALL_REL), as a block's last instruction */
     TR_X87,     /* an x87 op tr_x87.c may run on the host's x87 */
 };
 

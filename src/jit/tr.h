@@ -26,7 +26,8 @@ _Static_assert(CPU_SIZE(gpr[0]) == 4 && CPU_SIZE(eip) == 4 && CPU_SIZE(eflags) =
 _Static_assert(CPU_SIZE(eng.calm) == 8 && CPU_SIZE(eng.icount_end) == 8 &&
                    CPU_SIZE(eng.eip0) == 4 && CPU_SIZE(eng.off) == 4 && CPU_SIZE(eng.noted) == 1 &&
                    CPU_SIZE(eng.host_cw) == 2 && CPU_SIZE(eng.env) == 28 &&
-                   CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16,
+                   CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16 &&
+                   CPU_SIZE(eng.blk) == 8,
                "the engine context as generated code reads and writes it");
 _Static_assert(offsetof(struct cpu, eng.scratch) % 16 == 0, "eng.scratch is 16-byte aligned");
 _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip) < 128 &&
@@ -129,7 +130,21 @@ struct tr {
     uint8_t nsites;
     uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;
+    /* Chaining (jit.h struct jit_code): whether another translation may
+     * jump in (l_chain), and the exits that may jump out: where their
+     * jmp's rel32 field is (buffer, offset) and which page offset they go
+     * to. */
+    bool chainable;
+    unsigned l_chain;
+    unsigned nchain;
+    struct {
+        uint16_t target;
+        uint8_t buf;
+        uint32_t off;
+    } chain[JIT_MAX_CHAIN];
     unsigned k;            /* instruction being translated */
+    uint32_t next_off;     /* EIP after it, from eng.eip0: the next
+                              instruction's offset, or a CALL's target */
 };
 
 /* A guest register operand: the host register caching it, else its slot

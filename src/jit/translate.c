@@ -234,6 +234,18 @@ void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
     }
     x_mov_r32_imm(t->cur, XAX, k);
     x_jmp(&t->L, t->cur, t->l_epilogue);
+    /* After the block's last instruction, to another block of the same
+     * page (the block's own start is only reached this way when a loop's
+     * checks failed, which its chained entry would repeat): jit_link may
+     * point this jmp at the successor's translation. */
+    int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
+    if (t->chainable && to_target && k + 1 == t->b->ninsn && target_off != 0 && to >= 0 &&
+        to < 4096 && t->nchain < JIT_MAX_CHAIN) {
+        t->chain[t->nchain].target = (uint16_t)to;
+        t->chain[t->nchain].buf = t->cur->id;
+        t->chain[t->nchain].off = xoff(t->cur) - 4;
+        t->nchain++;
+    }
     t->s = keep;
 }
 
@@ -453,9 +465,10 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     x_bind(&t->L, l_event, t->cur);
     x_lea(t->cur, true, XSP, xm(XSP, 8));
     x_popf(t->cur);
-    /* Only a block's last instruction can end it (the caller computes the
-     * next EIP for that); in the middle, EIP is simply the next one. */
-    emit_insn_eip(t, k + 1, CPU_OFF(eip));
+    /* EIP after the instruction: the next one's, or a CALL's target (its
+     * push is the only memory operand of a control transfer here). */
+    tr_eip_at(t, XAX, t->next_off);
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     tr_emit_exit(t, k, false, 0);
     t->cur = hot;
     t->s = after;
@@ -517,7 +530,7 @@ static bool is_jcc(unsigned op)
 
 static bool is_stack_op(const struct insn *in)
 {
-    return kind_of(in) == TR_PUSH || kind_of(in) == TR_POP;
+    return kind_of(in) == TR_PUSH || kind_of(in) == TR_POP || kind_of(in) == TR_CALL;
 }
 
 static bool gpr_or_mem(const struct opnd *o)
@@ -607,6 +620,10 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         /* only a block's last instruction (tr_translate); a JMP only rel */
         return (f->tr == TR_JCC || in->flow == FLOW_JMP_REL) && in->osize == 4 &&
                o0->kind == OPK_REL;
+    case TR_CALL:
+        /* only a block's last instruction (tr_translate), near and direct */
+        p->faults = true;
+        return in->flow == FLOW_CALL_REL && !in->far && in->osize == 4 && o0->kind == OPK_REL;
     case TR_NONE: case TR_X87:
         break;
     }
@@ -1034,6 +1051,45 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
     tr_emit_exit(t, t->b->ninsn - 1, true, 0);
 }
 
+/* The return address at [rdx] (the push's host address, fast or slow
+ * path), ESP lowered (esi holds the new value). */
+static void op_call_push(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    tr_eip_at(t, XAX, t->off[t->k + 1]);
+    x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
+}
+
+/* The block's last instruction when it is CALL rel32 (near, 32-bit
+ * operand size): the target's CS limit check first (beyond it the
+ * interpreter's handler raises #GP before anything is pushed, SDM vol.
+ * 2A, CALL), then the push as a memory operand (its slow path and
+ * faults as a PUSH's), then the exit to the target, which may be chained
+ * like a JMP's. */
+static void emit_call_end(struct tr *t, const struct insn *in)
+{
+    unsigned k = t->k;
+    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
+    unsigned l_gp = x_label_new(&t->L);
+    tr_materialise(t);
+    tr_eip_at(t, XAX, target);
+    x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_jcc(&t->L, t->cur, XCC_A, l_gp);
+    struct tstate at = t->s;
+    t->next_off = target;
+    x_load(t->cur, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+    x_lea(t->cur, false, R_OFF, xm(R_OFF, -4));
+    with_memory(t, in, S_SS, 4, JM_WRITE, op_call_push, true);
+    tr_emit_exit(t, k, true, target);
+    t->s = at;
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_gp, t->cur);
+    emit_callout(t, in, true, false);
+    t->cur = hot;
+}
+
 /* --- the driver ---------------------------------------------------------- */
 
 /* Whether an instruction the interpreter runs may touch the x87 state
@@ -1123,7 +1179,7 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     default:
         break;
     }
-    if (kind == TR_PUSH || kind == TR_POP) {
+    if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL) {
         u |= 1u << R_ESP;
         w |= 1u << R_ESP;
     }
@@ -1238,7 +1294,9 @@ bool tr_translate(struct tr *t)
         } else {
             if (touches_fpu(in) && x87_end == n)
                 x87_end = k;
-            if (in->flow != FLOW_SEQ && !(last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL)))
+            if (in->flow != FLOW_SEQ &&
+                !(last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL ||
+                           in->flow == FLOW_CALL_REL)))
                 continue;
             p->native = int_classify(t, in, p);
             if (!p->native)
@@ -1290,6 +1348,12 @@ bool tr_translate(struct tr *t)
     t->l_bail = x_label_new(&t->L);
     t->l_epilogue = x_label_new(&t->L);
     t->l_body = x_label_new(&t->L);
+    t->l_chain = x_label_new(&t->L);
+    /* x87 translations are neither entered nor left by a chained jump:
+     * their entry checks need eax, and their window spans the host's
+     * x87 control word. */
+    t->chainable = !t->x87;
+    t->nchain = 0;
     struct xbuf *hb = t->cur = &t->hot;
     for (unsigned i = 0; i < sizeof(saved_regs); i++)
         x_push_r(hb, saved_regs[i]);
@@ -1297,23 +1361,53 @@ bool tr_translate(struct tr *t)
     x_mov_rr64(hb, R_CPU, XDI);
     x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
     x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
+    /* Until the entry conditions hold, eax is what the epilogue returns:
+     * JIT_BAIL from C; from a chained predecessor, that one's own exit
+     * (its index, eng.blk still naming it), so the run loop goes on as if
+     * the jump had not been patched. */
+    x_mov_r32_imm(hb, XAX, JIT_BAIL);
+    unsigned l_checks = x_label_new(&t->L);
+    if (t->chainable) {
+        /* The chained entry: what run_block checks between two blocks
+         * (engine/run.c), with rcx and rdx only. */
+        x_jmp(&t->L, hb, l_checks);
+        x_bind(&t->L, t->l_chain, hb);
+        emit_event_check(t, t->l_epilogue);
+        x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
+        x_alu_rm_imm(hb, 0, 8, R(XCX), n);
+        x_w(hb, 0x3B, XCX, cpu_rm(CPU_OFF(eng.icount_end)));
+        x_jcc(&t->L, hb, XCC_A, t->l_epilogue);
+        x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
+        x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
+        x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
+        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+        x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
+        x_jcc(&t->L, hb, XCC_A, t->l_epilogue);
+    }
+    x_bind(&t->L, l_checks, hb);
     /* Entry conditions the translation was specialised for. */
     x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
-    x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+    x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
     if (t->uses_stack) {
         x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(stack32)), 1);
-        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
     }
     for (unsigned s = 0; s < S_COUNT; s++) {
         if (!(t->flat & (1u << s)))
             continue;
         x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].base)), 0);
-        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
         x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].limit)), 0xFFFFFFFFu);
-        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
         x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), seg_check_bits(JM_RMW));
-        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
     }
+    /* Entered: the run loop learns from eng.blk which block ran last. */
+    x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
+    x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1 };
     if (t->x87)
         x87_emit_entry(t);
@@ -1339,8 +1433,14 @@ bool tr_translate(struct tr *t)
                 break;
             continue;
         }
+        t->next_off = t->off[k + 1];
         if (last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
             emit_branch_end(t, in, live_in);
+            break;
+        }
+        if (last && kind_of(in) == TR_CALL) {
+            t->s.dirty |= p->gw & t->cached;
+            emit_call_end(t, in);
             break;
         }
         /* Registers it writes are dirty from here (conservatively before
