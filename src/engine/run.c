@@ -12,6 +12,7 @@
 #include "cpu/mmu.h"
 #include "cpu/step.h"
 #include "sbe/sbe.h"
+#include "vm/physmem.h"
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
@@ -112,8 +113,9 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     if (!b->jit) {
         if (++b->heat != e->jit_threshold)
             return RT_NONE;
-        struct jit_source src = { b->insn,      b->ninsn,        b->pa,   b->code32,
-                                  b,            &b->map->stamp,  b->stamp, b->bytes };
+        struct jit_source src = { b->insn,  b->ninsn,       b->pa,     b->code32, b,
+                                  &b->map->stamp, b->stamp, b->bytes,
+                                  physmem_ptr(e->mem, b->pa, false) };
         switch (jit_translate(e->jit, c, &src, &b->jit)) {
         case JIT_TRANSLATED:
             break;
@@ -131,6 +133,7 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     if (from && from->jit && (from->pa >> 12) == (b->pa >> 12) &&
         jit_link(from->jit, b->pa & 0xFFFu, b->jit))
         jit_stats_mut(e->jit)->links++;
+    jit_jc_note(e->jit, b->jit);
     c->eng.calm = calm;
     c->eng.icount_end = icount_end;
     c->eng.eip0 = c->eip;

@@ -19,6 +19,7 @@ struct jit {
     uint8_t *arena;
     size_t size, used;
     struct jit_stats stats;
+    struct jit_jc jc[1u << JIT_JC_BITS]; /* the jump cache (jit.h) */
     FILE *dump;              /* PLEX86_JIT_DUMP */
     struct tr tr;            /* scratch for one translation */
     uint8_t hot[HOT_BYTES];
@@ -98,6 +99,7 @@ static uint32_t label_pos(const struct xlabels *L, unsigned label, uint32_t hot_
 void jit_reset(struct jit *j)
 {
     j->used = 0;
+    memset(j->jc, 0, sizeof(j->jc)); /* its entries point into the arena */
     j->stats.flushes++;
 }
 
@@ -108,6 +110,7 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
     memset(&t->L, 0, sizeof(t->L));
     t->c = c;
     t->b = b;
+    t->jc = j->jc;
     t->hot = (struct xbuf){ j->hot, j->hot, j->hot + HOT_BYTES, false, 0 };
     t->cold = (struct xbuf){ j->cold, j->cold, j->cold + COLD_BYTES, false, 1 };
     t->user = c->cpl == 3;
@@ -141,6 +144,7 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
     }
     j->used += need;
     tc->entry = (jit_entry)(void *)dst;
+    tc->host = b->host;
     tc->chain_entry = t->chainable ? dst + label_pos(&t->L, t->l_chain, hot_len) : NULL;
     tc->nexits = t->nchain;
     for (unsigned i = 0; i < t->nchain; i++) {
@@ -153,6 +157,15 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
     j->stats.blocks_translated++;
     tr_count(t, &j->stats.native_insns, &j->stats.callout_insns);
     return JIT_TRANSLATED;
+}
+
+void jit_jc_note(struct jit *j, const struct jit_code *tc)
+{
+    if (!tc->host || !tc->chain_entry)
+        return;
+    struct jit_jc *e = &j->jc[jit_jc_index(tc->host)];
+    e->host = tc->host;
+    e->entry = tc->chain_entry;
 }
 
 bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)

@@ -73,6 +73,7 @@ struct jit_source {
     const uint32_t *stamp_at;
     uint32_t stamp;
     uint16_t bytes;           /* total length of the instructions */
+    const uint8_t *host;      /* the host address of pa, if RAM or ROM */
 };
 
 /* At most this many exits of a translation can be chained. */
@@ -97,6 +98,8 @@ struct jit_source {
  * its target. */
 struct jit_code {
     jit_entry entry;          /* from C (run loop) */
+    const uint8_t *host;      /* the host address of the block's first byte
+                                 (the jump cache's key; NULL: none) */
     void *chain_entry;        /* from another translation's exit; NULL: the
                                  translation cannot be entered that way
                                  (x87 translations) */
@@ -118,6 +121,16 @@ enum jit_result {
  * taken from it); on success *out is the translation. */
 enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_source *src,
                               struct jit_code **out);
+
+/* The jump cache: where a translation's near RET or computed JMP looks
+ * up its target without coming back to C.  Keyed by the host address of
+ * the target's first byte (what the TLB gives for CS:EIP: one key per
+ * byte of guest memory, whatever its linear or physical aliases), it
+ * holds chained entries, whose checks make a stale one harmless (its
+ * stamp) until jit_reset empties it with the arena.  The engine notes a
+ * translation each time it enters one from C. */
+#define JIT_JC_BITS 12
+void jit_jc_note(struct jit *j, const struct jit_code *tc);
 
 /* `from` ran to its end and the next block, at page offset `target` of the
  * same physical page, has the translation `to`: patches from's exit to

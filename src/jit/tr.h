@@ -57,6 +57,21 @@ static inline struct xrm cpu_rm(int32_t off)
     return xr_mem(xm(R_CPU, off));
 }
 
+/* A jump cache entry (jit.h): the host address of a block's first byte
+ * and its translation's chained entry.  Its index is what generated code
+ * computes too (translate.c emit_exit_lookup). */
+struct jit_jc {
+    const uint8_t *host;
+    void *entry;
+};
+_Static_assert(sizeof(struct jit_jc) == 16, "generated code scales the index by 16");
+
+static inline unsigned jit_jc_index(const uint8_t *host)
+{
+    uintptr_t h = (uintptr_t)host;
+    return (unsigned)((h ^ (h >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1));
+}
+
 /* Kinds of memory access for the slow path (jit_mem_slow). */
 enum { JM_READ = 1, JM_WRITE = 2, JM_RMW = 3 };
 
@@ -136,6 +151,7 @@ struct tr {
      * to. */
     bool chainable;
     unsigned l_chain;
+    struct jit_jc *jc;     /* the jump cache */
     unsigned nchain;
     struct {
         uint16_t target;

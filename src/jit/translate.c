@@ -530,7 +530,28 @@ static bool is_jcc(unsigned op)
 
 static bool is_stack_op(const struct insn *in)
 {
-    return kind_of(in) == TR_PUSH || kind_of(in) == TR_POP || kind_of(in) == TR_CALL;
+    return kind_of(in) == TR_PUSH || kind_of(in) == TR_POP || kind_of(in) == TR_CALL ||
+           in->flow == FLOW_RET;
+}
+
+/* Whether `in`, as a block's last instruction, is a near RET (imm16 or
+ * not) or computed JMP (through a register or a dword in memory) with
+ * 32-bit operands that the translation runs itself and whose target it
+ * then looks up in the jump cache (emit_ind_end).  They are virtualize
+ * for the scanner (their target is not known before): the lookup only
+ * finds translated blocks, which were scanned; anything else goes back
+ * to the run loop, which scans. */
+static bool is_ind_end(const struct insn *in)
+{
+    if (in->far || in->lock || in->rep || in->osize != 4)
+        return false;
+    if (in->flow == FLOW_RET)
+        return true;
+    if (in->flow != FLOW_JMP_IND)
+        return false;
+    if (in->o[0].kind == OPK_GPR)
+        return in->o[0].size == 4;
+    return in->o[0].kind == OPK_MEM && in->o[0].size == 4 && in->asize == 4;
 }
 
 static bool gpr_or_mem(const struct opnd *o)
@@ -1051,6 +1072,95 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
     tr_emit_exit(t, t->b->ninsn - 1, true, 0);
 }
 
+/* Leaves the translation after instruction k, with cpu.eip written: into
+ * the translation of the block at CS:EIP when the jump cache has it (the
+ * TLB gives the host address of EIP's byte, as run_block's block_across
+ * does, and the cache the chained entry for it, which checks the rest),
+ * else back to the run loop. */
+static void emit_exit_lookup(struct tr *t, unsigned k)
+{
+    struct tstate keep = t->s;
+    tr_materialise(t);
+    x87_spill(t);
+    tr_gpr_writeback(t);
+    emit_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
+    struct xbuf *b = t->cur;
+    x_mov_r32_imm(b, XAX, k);
+    if (t->chainable) {
+        x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));
+        x_alu_r_rm(b, 0, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].base)));  /* la (wraps at 4 GiB) */
+        x_load(b, 4, XDX, R(XCX));
+        x_shift_imm(b, 5, 4, R(XDX), 7);                            /* 32-byte TLB entries */
+        x_alu_rm_imm(b, 4, 4, R(XDX), (TLB_SIZE - 1) << 5);
+        x_load(b, 4, XDI, R(XCX));
+        x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
+        struct xrm tag = xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, tag_x)));
+        if (t->user) {
+            x_alu_r_rm(b, 7, 4, XDI, tag);                          /* cmp: mmu.h tlb_hit */
+        } else {
+            x_alu_r_rm(b, 6, 4, XDI, tag);                          /* xor */
+            x_test_rm_imm(b, 4, R(XDI), TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST |
+                                            TLB_T_WATCHED);
+        }
+        x_jcc(&t->L, b, XCC_NE, t->l_epilogue);
+        x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
+        x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
+        /* jit_jc_index(rdx) * 16 */
+        x_w(b, 0x8B, XCX, R(XDX));
+        x_shift_imm(b, 5, 8, R(XCX), JIT_JC_BITS);
+        x_alu_r_rm(b, 6, 8, XCX, R(XDX));
+        x_alu_rm_imm(b, 4, 4, R(XCX), (1u << JIT_JC_BITS) - 1);
+        x_shift_imm(b, 4, 4, R(XCX), 4);
+        x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
+        x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XCX, 1, 0)));      /* cmp rdx, [key] */
+        x_jcc(&t->L, b, XCC_NE, t->l_epilogue);
+        x_jmp_rm(b, xr_mem(xmi(XDI, XCX, 1, 8)));                   /* its chained entry */
+    } else {
+        x_jmp(&t->L, b, t->l_epilogue);
+    }
+    t->s = keep;
+}
+
+/* The block's last instruction when is_ind_end(): the target read (from
+ * the stack, a register or memory: the inline TLB path; anything else,
+ * and a target beyond the CS limit, goes to the interpreter's handler,
+ * which does the whole instruction and its faults), ESP adjusted for a
+ * RET, EIP = the target, then the jump cache. */
+static void emit_ind_end(struct tr *t, const struct insn *in)
+{
+    unsigned k = t->k;
+    unsigned l_interp = x_label_new(&t->L);
+    tr_materialise(t); /* the probe and compare clobber the host's flags */
+    struct tstate at = t->s;
+    struct xbuf *b = t->cur;
+    if (in->flow == FLOW_RET) {
+        x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+        emit_probe(t, S_SS, 4, JM_READ, l_interp);
+        x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
+    } else if (in->o[0].kind == OPK_GPR) {
+        x_load(b, 4, XAX, gpr_rm(t, in->o[0].reg, 4));
+    } else {
+        emit_ea_to(t, in, R_OFF);
+        emit_probe(t, in->seg, 4, JM_READ, l_interp);
+        x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
+    }
+    x_alu_r_rm(b, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_jcc(&t->L, b, XCC_A, l_interp);
+    x_store(b, 4, cpu_rm(CPU_OFF(eip)), XAX);
+    if (in->flow == FLOW_RET) {
+        uint32_t pop = 4 + (in->nops ? (in->imm & 0xFFFFu) : 0);
+        x_lea(b, false, XCX, xm(R_OFF, (int32_t)pop));
+        x_store(b, 4, gpr_rm(t, R_ESP, 4), XCX);
+        t->s.dirty |= (uint8_t)(t->cached & (1u << R_ESP));
+    }
+    emit_exit_lookup(t, k);
+    t->s = at;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_interp, t->cur);
+    emit_callout(t, in, true, false);
+    t->cur = b;
+}
+
 /* The return address at [rdx] (the push's host address, fast or slow
  * path), ESP lowered (esi holds the new value). */
 static void op_call_push(struct tr *t, const struct insn *in)
@@ -1179,7 +1289,9 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     default:
         break;
     }
-    if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL) {
+    if (kind == TR_JMP) /* a computed JMP reads its register */
+        o0_reg = false;
+    if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL || in->flow == FLOW_RET) {
         u |= 1u << R_ESP;
         w |= 1u << R_ESP;
     }
@@ -1286,9 +1398,13 @@ bool tr_translate(struct tr *t)
         struct plan *p = &t->plan[k];
         memset(p, 0, sizeof(*p));
         bool last = k + 1 == n;
-        if (in->virt != VIRT_NONE)
+        if (last && in->virt == VIRT_BRANCH && is_ind_end(in)) {
+            p->native = true;
+            p->faults = true;
+            t->uses_stack |= in->flow == FLOW_RET;
+        } else if (in->virt != VIRT_NONE) {
             continue; /* the interpreter's */
-        if (x87_end == n && x87_classify(t->c, in, p)) {
+        } else if (x87_end == n && x87_classify(t->c, in, p)) {
             p->native = p->x87 = t->x87 = true;
             p->faults = p->mem_size != 0;
         } else {
@@ -1436,6 +1552,10 @@ bool tr_translate(struct tr *t)
         t->next_off = t->off[k + 1];
         if (last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
             emit_branch_end(t, in, live_in);
+            break;
+        }
+        if (last && in->virt == VIRT_BRANCH) {
+            emit_ind_end(t, in);
             break;
         }
         if (last && kind_of(in) == TR_CALL) {

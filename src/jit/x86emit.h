@@ -398,6 +398,13 @@ static inline void x_call_abs(struct xbuf *b, const void *fn)
     xb(b, 0xD0); /* call rax */
 }
 
+/* jmp r/m64 (FF /4). */
+static inline void x_jmp_rm(struct xbuf *b, struct xrm rm)
+{
+    struct xenc e = XENC1(0xFF);
+    x_insn(b, &e, 4, false, &rm);
+}
+
 /* mov r64, r64 (89 /r with REX.W). */
 static inline void x_mov_rr64(struct xbuf *b, uint8_t dst, uint8_t src)
 {

@@ -324,10 +324,19 @@ static void random_insn(struct prog *p)
              * block, so the loop is several blocks whose translations
              * chain (jit.h); CALL's push is undone by a LEA, which keeps
              * the flags. */
-            switch (rnd() % 4) {
+            switch (rnd() % 6) {
             case 0: put(p, 0xE9); put32(p, 0); break;                       /* jmp rel32 */
             case 1: put(p, 0x0F); put(p, (uint8_t)(0x80 + (rnd() & 15))); put32(p, 0); break;
             case 2: put(p, 0xEB); put(p, 0); break;                         /* jmp rel8 */
+            case 3:                             /* call L; jmp M; L: ret; M: (RET's lookup) */
+                put(p, 0xE8); put32(p, 2);
+                put(p, 0xEB); put(p, 1);
+                put(p, 0xC3);
+                break;
+            case 4:                             /* mov ecx, M; jmp ecx; M: */
+                put(p, 0xB9); put32(p, bias() + CODE + p->n + 6);
+                put(p, 0xFF); put(p, 0xE1);
+                break;
             default:                                                        /* call rel32 */
                 put(p, 0xE8); put32(p, 0);
                 put(p, 0x8D); put(p, 0x64); put(p, 0x24); put(p, 0x04);     /* lea esp, [esp+4] */
