@@ -113,6 +113,10 @@ struct plan {
     uint8_t mem_kind;      /* JM_* */
     uint8_t gw;            /* guest registers it writes (or uses a high
                               byte of), bit per register (allocate_gprs) */
+    /* A shift by CL: W is empty (a count of 0 writes nothing, so the flags
+     * before it stay live); when it does write, H are valid from the host
+     * and Z are the interpreter's zeros. */
+    bool by_cl;
 };
 
 struct tr {

@@ -618,6 +618,17 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
     case TR_XCHG:
         return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
     case TR_SHIFT: {
+        if (o0->kind == OPK_GPR && o0->size == 4 && o1->kind == OPK_GPR && o1->size == 1 &&
+            o1->reg == R_ECX) {
+            /* By CL: run as a shift by count - 1 and one by 1, whose
+             * flags are all defined (OF included) and the interpreter's
+             * for any count; it clears AF. */
+            p->by_cl = true;
+            p->R = p->W = 0;
+            p->H = f->wr & ~F_AF;
+            p->Z = F_AF;
+            return true;
+        }
         if (o0->kind != OPK_GPR || o0->size != 4 || o1->kind != OPK_IMM)
             return false;
         unsigned n = in->imm & 31;
@@ -625,8 +636,11 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
             p->W = p->H = p->Z = 0;
             return true;
         }
-        /* OF is defined for a 1-bit shift only (SDM vol. 2, SAL/SAR/SHL/SHR) */
-        plan_flags(p, f, n == 1 ? f->un & ~F_OF : f->un);
+        /* OF is defined for a 1-bit shift only (SDM vol. 2, SAL/SAR/SHL/SHR).
+         * The interpreter's SHL gives it for every count as the last 1-bit
+         * step does (MSB(result) XOR CF): a SHL by more than 1 runs as
+         * two shifts, the second by 1, which makes it exact. */
+        plan_flags(p, f, n == 1 || in->op == OP_SHL ? f->un & ~F_OF : f->un);
         return true;
     }
     case TR_IMUL:
@@ -956,12 +970,39 @@ static void emit_native(struct tr *t, const struct insn *in)
         x_store(b, 4, gpr_rm(t, o1->reg, 4), XAX);
         return;
     case TR_SHIFT: {
+        if (p->by_cl) {
+            /* A count of 0 changes nothing, flags included: the live
+             * ones go to cpu.eflags first, and those the shift writes
+             * join them there, so both ways agree after it. */
+            unsigned ext = in->op == OP_SHL ? 4 : in->op == OP_SHR ? 5 : 7;
+            unsigned l_zero = x_label_new(&t->L);
+            if (t->s.saved)
+                tr_materialise(t); /* all of them: nothing may wait in the slot */
+            else
+                flags_before_clobber(t, live);
+            x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
+            x_test_rm_imm(b, 1, R(XCX), 31);
+            x_jcc(&t->L, b, XCC_E, l_zero);
+            x_alu_rm_imm(b, 4, 4, R(XCX), 31);                   /* and */
+            x_alu_rm_imm(b, 5, 4, R(XCX), 1);                    /* sub: 0..30 */
+            x_shift_cl(b, ext, 4, gpr_rm(t, o0->reg, 4));
+            x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), 1);
+            t->s.pending = p->H;
+            t->s.pending_zero = p->Z;
+            flags_before_clobber(t, live);
+            x_bind(&t->L, l_zero, b);
+            return;
+        }
         unsigned n = in->imm & 31;
         if (!n)
             return;
         if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
             tr_materialise(t);
         unsigned ext = in->op == OP_SHL ? 4 : in->op == OP_SHR ? 5 : 7;
+        if (in->op == OP_SHL && n > 1) {
+            x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), (uint8_t)(n - 1));
+            n = 1;
+        }
         x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), (uint8_t)n);
         set_flags_after(t, p);
         return;

@@ -323,6 +323,13 @@ static inline void x_shift_imm(struct xbuf *b, unsigned ext, unsigned size, stru
     xb(b, count);
 }
 
+/* shl/shr/sar r/m, cl (D3 /ext). */
+static inline void x_shift_cl(struct xbuf *b, unsigned ext, unsigned size, struct xrm rm)
+{
+    struct xenc e = x_sized(0xD2, 0xD3, size);
+    x_insn(b, &e, (uint8_t)ext, false, &rm);
+}
+
 /* lea r, [m] (64-bit address arithmetic; a 32-bit destination truncates). */
 static inline void x_lea(struct xbuf *b, bool wide, uint8_t r, struct xmem m)
 {

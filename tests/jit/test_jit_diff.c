@@ -344,6 +344,18 @@ static void random_insn(struct prog *p)
             }
             break;
         }
+        if (rnd() % 3 == 0) {
+            /* SHL/SHR/SAR r32, CL, often with CL cut to 0 or 1 first
+             * (a count of 0 leaves the flags; OF is defined for 1) */
+            if (rnd() & 1) {
+                static const uint8_t mask[] = { 0, 1, 1, 3, 31 };
+                put(p, 0x83); put(p, 0xE1); put(p, mask[rnd() % 5]); /* and ecx, imm8 */
+            }
+            static const uint8_t ext[] = { 4, 5, 7 };
+            put(p, 0xD3);
+            modrm_reg(p, ext[rnd() % 3], dreg());
+            break;
+        }
         /* more of the common ALU forms */
         put(p, (uint8_t)(g * 8 + 1));
         modrm_reg(p, dreg(), dreg());
