@@ -42,6 +42,8 @@ void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
 
 #define ALLF F_ARITH
 
+static bool two_step(unsigned op);
+
 static inline struct xrm R(uint8_t r)
 {
     return xr_reg(r);
@@ -626,10 +628,13 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
             p->by_cl = true;
             p->R = p->W = 0;
             p->H = f->wr & ~F_AF;
-            p->Z = F_AF;
+            p->Z = f->wr & F_AF;
             return true;
         }
-        if (o0->kind != OPK_GPR || o0->size != 4 || o1->kind != OPK_IMM)
+        /* By an immediate: 32-bit registers, and 16-bit ones for counts
+         * below 16 (beyond, the SDM leaves CF undefined there). */
+        if (o0->kind != OPK_GPR || o1->kind != OPK_IMM ||
+            !(o0->size == 4 || (o0->size == 2 && (in->imm & 31) < 16)))
             return false;
         unsigned n = in->imm & 31;
         if (n == 0) { /* no change at all */
@@ -639,8 +644,10 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         /* OF is defined for a 1-bit shift only (SDM vol. 2, SAL/SAR/SHL/SHR).
          * The interpreter's SHL gives it for every count as the last 1-bit
          * step does (MSB(result) XOR CF): a SHL by more than 1 runs as
-         * two shifts, the second by 1, which makes it exact. */
-        plan_flags(p, f, n == 1 || in->op == OP_SHL ? f->un & ~F_OF : f->un);
+         * two shifts, the second by 1, which makes it exact; so do ROL
+         * and ROR (CF and OF of the result, as a 1-bit rotate leaves
+         * them). */
+        plan_flags(p, f, n == 1 || two_step(in->op) ? f->un & ~F_OF : f->un);
         return true;
     }
     case TR_IMUL:
@@ -663,6 +670,19 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         break;
     }
     return false;
+}
+
+/* The host's /digit for a shift or rotate, and whether a count above 1
+ * runs as two (tr.h: the interpreter gives OF for every count as the
+ * last 1-bit step does). */
+static unsigned shift_ext(unsigned op)
+{
+    return op == OP_SHL ? 4 : op == OP_SHR ? 5 : op == OP_SAR ? 7 : op == OP_ROL ? 0 : 1;
+}
+
+static bool two_step(unsigned op)
+{
+    return op == OP_SHL || op == OP_ROL || op == OP_ROR;
 }
 
 static bool int_classify(const struct tr *t, const struct insn *in, struct plan *p)
@@ -974,7 +994,7 @@ static void emit_native(struct tr *t, const struct insn *in)
             /* A count of 0 changes nothing, flags included: the live
              * ones go to cpu.eflags first, and those the shift writes
              * join them there, so both ways agree after it. */
-            unsigned ext = in->op == OP_SHL ? 4 : in->op == OP_SHR ? 5 : 7;
+            unsigned ext = shift_ext(in->op);
             unsigned l_zero = x_label_new(&t->L);
             if (t->s.saved)
                 tr_materialise(t); /* all of them: nothing may wait in the slot */
@@ -998,12 +1018,12 @@ static void emit_native(struct tr *t, const struct insn *in)
             return;
         if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
             tr_materialise(t);
-        unsigned ext = in->op == OP_SHL ? 4 : in->op == OP_SHR ? 5 : 7;
-        if (in->op == OP_SHL && n > 1) {
-            x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), (uint8_t)(n - 1));
+        unsigned ext = shift_ext(in->op), size = o0->size;
+        if (two_step(in->op) && n > 1) {
+            x_shift_imm(b, ext, size, gpr_rm(t, o0->reg, size), (uint8_t)(n - 1));
             n = 1;
         }
-        x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), (uint8_t)n);
+        x_shift_imm(b, ext, size, gpr_rm(t, o0->reg, size), (uint8_t)n);
         set_flags_after(t, p);
         return;
     }

@@ -205,11 +205,15 @@ static void random_insn(struct prog *p)
             modrm_mem(p, 0);
         }
         break;
-    case 13:                           /* shifts by immediate */
+    case 13: {                         /* shifts and rotates by immediate, 32 or 16 bits */
+        static const uint8_t ext[] = { 4, 5, 7, 4, 5, 0, 1 };
+        if (rnd() % 4 == 0)
+            put(p, 0x66);
         put(p, 0xC1);
-        modrm_reg(p, 4 + (rnd() % 4 == 0 ? 3 : rnd() & 1), dreg());
-        put(p, (uint8_t)(rnd() % 3 == 0 ? 1 : rnd()));
+        modrm_reg(p, ext[rnd() % 7], dreg());
+        put(p, (uint8_t)(rnd() % 3 == 0 ? 1 : rnd() % 3 == 0 ? rnd() & 15 : rnd()));
         break;
+    }
     case 14:                           /* IMUL */
         if (rnd() & 1) {
             put(p, 0x0F);
@@ -345,15 +349,15 @@ static void random_insn(struct prog *p)
             break;
         }
         if (rnd() % 3 == 0) {
-            /* SHL/SHR/SAR r32, CL, often with CL cut to 0 or 1 first
+            /* SHL/SHR/SAR/ROL/ROR r32, CL, often with CL cut to 0 or 1 first
              * (a count of 0 leaves the flags; OF is defined for 1) */
             if (rnd() & 1) {
                 static const uint8_t mask[] = { 0, 1, 1, 3, 31 };
                 put(p, 0x83); put(p, 0xE1); put(p, mask[rnd() % 5]); /* and ecx, imm8 */
             }
-            static const uint8_t ext[] = { 4, 5, 7 };
+            static const uint8_t ext[] = { 4, 5, 7, 0, 1 };
             put(p, 0xD3);
-            modrm_reg(p, ext[rnd() % 3], dreg());
+            modrm_reg(p, ext[rnd() % 5], dreg());
             break;
         }
         /* more of the common ALU forms */
