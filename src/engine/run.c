@@ -207,10 +207,13 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
                 return NULL; /* translating flushed the cache: b is gone */
             if (r != RT_NONE) {
                 /* As the loop below would have ended after instruction r
-                 * of b, the last block of the chain that ran (all in the
-                 * page it started in: chained jumps stay in the page). */
+                 * of b, the last block of the chain that ran. */
                 in = b->insn + r;
                 stop = b->insn + b->ninsn;
+                /* A RET or computed JMP may have jumped into another page
+                 * (the jump cache): b's linear page is where it was
+                 * entered, which each translation notes in eng.eip0. */
+                la_page = (cs_base + c->eng.eip0) >> 12;
                 if (in + 1 == stop)
                     from = b;
                 if (unlikely(c->db_trap)) {

@@ -1558,7 +1558,6 @@ bool tr_translate(struct tr *t)
         x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
         x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
         x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
-        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
         x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
         x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
         x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
@@ -1582,7 +1581,11 @@ bool tr_translate(struct tr *t)
         x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), seg_check_bits(JM_RMW));
         x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
     }
-    /* Entered: the run loop learns from eng.blk which block ran last. */
+    /* Entered: the run loop learns from eng.blk which block ran last, and
+     * from eng.eip0 where it was entered (only now: a chained entry that
+     * fails leaves both naming the predecessor). */
+    x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+    x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
     x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
     x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1 };
