@@ -29,7 +29,7 @@ struct block {
     struct block *succ;      /* chained successors (may be stale): */
     struct block *alt;       /* the last two, so that both ways out of a
                                 conditional branch stay chained */
-    void *jit;               /* its translation (src/jit), or NULL */
+    struct jit_code *jit;    /* its translation (src/jit), or NULL */
     uint32_t heat;           /* runs in the interpreter so far */
     uint16_t bails;          /* times its translation's entry conditions
                                 failed (jit.h) */
@@ -43,6 +43,7 @@ struct code_cache_stats {
 
 struct code_cache;
 struct cpu;
+struct jit_code;
 
 /* max_bytes bounds the memory the blocks may use (whole-cache flush when
  * full); it is raised to the size of one largest block if smaller. */

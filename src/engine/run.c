@@ -12,6 +12,7 @@
 #include "cpu/mmu.h"
 #include "cpu/step.h"
 #include "sbe/sbe.h"
+#include "vm/physmem.h"
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
@@ -105,13 +106,16 @@ static ALWAYS_INLINE struct block *block_across(struct engine *e, struct cpu *c,
 enum { RT_NONE = -1, RT_GONE = -2 };
 #define JIT_MAX_BAILS 8
 
-static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct block *b,
-                                        uint64_t calm, uint64_t icount_end)
+static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct block **bp,
+                                        struct block *from, uint64_t calm, uint64_t icount_end)
 {
+    struct block *b = *bp;
     if (!b->jit) {
         if (++b->heat != e->jit_threshold)
             return RT_NONE;
-        struct jit_source src = { b->insn, b->ninsn, b->pa, b->code32 };
+        struct jit_source src = { b->insn,  b->ninsn,       b->pa,     b->code32, b,
+                                  &b->map->stamp, b->stamp, b->bytes,
+                                  physmem_ptr(e->mem, b->pa, false) };
         switch (jit_translate(e->jit, c, &src, &b->jit)) {
         case JIT_TRANSLATED:
             break;
@@ -124,12 +128,20 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
             return RT_GONE;
         }
     }
+    /* `from`'s translation just ran to its end, in this page, and led
+     * here: from now on it jumps here without coming back (jit.h). */
+    if (from && from->jit && (from->pa >> 12) == (b->pa >> 12) &&
+        jit_link(from->jit, b->pa & 0xFFFu, b->jit))
+        jit_stats_mut(e->jit)->links++;
+    jit_jc_note(e->jit, b->jit);
     c->eng.calm = calm;
     c->eng.icount_end = icount_end;
     c->eng.eip0 = c->eip;
-    unsigned k = ((jit_entry)b->jit)(c);
-    if (likely(k != JIT_BAIL))
+    unsigned k = b->jit->entry(c);
+    if (likely(k != JIT_BAIL)) {
+        *bp = c->eng.blk; /* the last of the chain of translations that ran */
         return (int)k;
+    }
     jit_stats_mut(e->jit)->bails++;
     /* Specialised for another state (an x87 TOP, the CPL): translate it
      * again for the state it now runs in, a few times at most. */
@@ -181,18 +193,29 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
     /* Only icount moves in here (a fault leaves by longjmp): the budget
      * ends at icount == icount_end. */
     const uint64_t icount_end = c->icount + (end - cpu_steps(c));
+    /* The block before b when its translation ran to its end (jit_link). */
+    struct block *from = NULL;
     for (;;) {
         uint64_t left = icount_end - c->icount;
         const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
         if (left < (uint64_t)b->ninsn)
             last = b->insn + left;
         if (use_jit && last == stop) {
-            int r = run_translated(e, c, b, calm, icount_end);
+            int r = run_translated(e, c, &b, from, calm, icount_end);
+            from = NULL;
             if (r == RT_GONE)
                 return NULL; /* translating flushed the cache: b is gone */
             if (r != RT_NONE) {
-                /* As the loop below would have ended after instruction r. */
+                /* As the loop below would have ended after instruction r
+                 * of b, the last block of the chain that ran. */
                 in = b->insn + r;
+                stop = b->insn + b->ninsn;
+                /* A RET or computed JMP may have jumped into another page
+                 * (the jump cache): b's linear page is where it was
+                 * entered, which each translation notes in eng.eip0. */
+                la_page = (cs_base + c->eng.eip0) >> 12;
+                if (in + 1 == stop)
+                    from = b;
                 if (unlikely(c->db_trap)) {
                     cpu_debug_trap(c, false);
                     return NULL;

@@ -19,6 +19,7 @@ struct jit {
     uint8_t *arena;
     size_t size, used;
     struct jit_stats stats;
+    struct jit_jc jc[1u << JIT_JC_BITS]; /* the jump cache (jit.h) */
     FILE *dump;              /* PLEX86_JIT_DUMP */
     struct tr tr;            /* scratch for one translation */
     uint8_t hot[HOT_BYTES];
@@ -98,16 +99,18 @@ static uint32_t label_pos(const struct xlabels *L, unsigned label, uint32_t hot_
 void jit_reset(struct jit *j)
 {
     j->used = 0;
+    memset(j->jc, 0, sizeof(j->jc)); /* its entries point into the arena */
     j->stats.flushes++;
 }
 
 enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_source *b,
-                              void **entry)
+                              struct jit_code **out)
 {
     struct tr *t = &j->tr;
     memset(&t->L, 0, sizeof(t->L));
     t->c = c;
     t->b = b;
+    t->jc = j->jc;
     t->hot = (struct xbuf){ j->hot, j->hot, j->hot + HOT_BYTES, false, 0 };
     t->cold = (struct xbuf){ j->cold, j->cold, j->cold + COLD_BYTES, false, 1 };
     t->user = c->cpl == 3;
@@ -120,12 +123,15 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
         return JIT_UNTRANSLATED;
     }
     uint32_t hot_len = xoff(&t->hot), cold_len = xoff(&t->cold);
-    size_t need = ((size_t)hot_len + cold_len + 15) & ~(size_t)15;
+    /* The header (struct jit_code), then the code. */
+    const size_t head = (sizeof(struct jit_code) + 15) & ~(size_t)15;
+    size_t need = (head + hot_len + cold_len + 15) & ~(size_t)15;
     if (need > j->size)
         return JIT_UNTRANSLATED;
     if (j->used + need > j->size)
         return JIT_FULL;
-    uint8_t *dst = j->arena + j->used;
+    struct jit_code *tc = (struct jit_code *)(j->arena + j->used);
+    uint8_t *dst = j->arena + j->used + head;
     memcpy(dst, t->hot.start, hot_len);
     memcpy(dst + hot_len, t->cold.start, cold_len);
     for (unsigned f = 0; f < t->L.nf; f++) {
@@ -137,12 +143,49 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
         memcpy(dst + at, &rel, 4);
     }
     j->used += need;
-    *entry = dst;
+    tc->entry = (jit_entry)(void *)dst;
+    tc->host = b->host;
+    tc->chain_entry = t->chainable ? dst + label_pos(&t->L, t->l_chain, hot_len) : NULL;
+    tc->nexits = t->nchain;
+    for (unsigned i = 0; i < t->nchain; i++) {
+        tc->exit[i].target = t->chain[i].target;
+        tc->exit[i].rel = dst + (t->chain[i].buf == 0 ? 0 : hot_len) + t->chain[i].off;
+    }
+    *out = tc;
     if (j->dump)
         dump_translation(j, b, dst, hot_len + cold_len);
     j->stats.blocks_translated++;
     tr_count(t, &j->stats.native_insns, &j->stats.callout_insns);
     return JIT_TRANSLATED;
+}
+
+void jit_jc_note(struct jit *j, const struct jit_code *tc)
+{
+    if (!tc->host || !tc->chain_entry)
+        return;
+    struct jit_jc *e = &j->jc[jit_jc_index(tc->host)];
+    e->host = tc->host;
+    e->entry = tc->chain_entry;
+}
+
+bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
+{
+    if (!to->chain_entry)
+        return false;
+    for (unsigned i = 0; i < from->nexits; i++) {
+        if (from->exit[i].target != target)
+            continue;
+        uint8_t *rel = from->exit[i].rel;
+        int32_t d = (int32_t)((const uint8_t *)to->chain_entry - (rel + 4));
+        int32_t now;
+        memcpy(&now, rel, 4);
+        if (now == d)
+            return false;
+        /* One thread runs and patches its translations: a plain store. */
+        memcpy(rel, &d, 4);
+        return true;
+    }
+    return false;
 }
 
 /* --- helpers called from generated code ----------------------------------- */

@@ -44,6 +44,7 @@ struct jit_stats {
     uint64_t native_insns;         /* instructions emitted natively ... */
     uint64_t callout_insns;        /* ... and handed to the interpreter */
     uint64_t mem_slow;             /* memory operands that took the slow path */
+    uint64_t links;                /* exits patched to their successor */
 };
 
 struct jit;
@@ -65,6 +66,48 @@ struct jit_source {
     unsigned ninsn;
     uint32_t pa;
     bool code32;
+    /* For chaining: the engine's block (stored in cpu.eng.blk whenever the
+     * translation is entered), and the word that says it is still live:
+     * a chained entry leaves unless *stamp_at == stamp. */
+    void *owner;
+    const uint32_t *stamp_at;
+    uint32_t stamp;
+    uint16_t bytes;           /* total length of the instructions */
+    const uint8_t *host;      /* the host address of pa, if RAM or ROM */
+};
+
+/* At most this many exits of a translation can be chained. */
+#define JIT_MAX_CHAIN 2
+
+/* A translation, as the engine sees it (it lives in the arena, before its
+ * code).
+ *
+ * Chaining: an exit that leaves after the block's last instruction to a
+ * fixed successor within the block's own page (the fall-through, a
+ * JMP/Jcc's target) ends in a `jmp rel32` that first goes to the
+ * epilogue (back to C) and that jit_link patches to the successor's
+ * chain_entry once the engine has seen the successor translated.  The
+ * chained entry checks everything the run loop would have checked between
+ * the two blocks, and leaves to C as the predecessor's own exit (its
+ * return value, cpu.eng.blk unchanged) when anything fails: an event or a
+ * change of scanned code (cpu.async), the budget (icount_end), the
+ * successor's liveness (its map's stamp: a write to scanned code or a
+ * discard kills every chained jump into it, whatever page it came from),
+ * the CS limit, and the entry conditions it was specialised for.  Every
+ * translation goes when the arena does (jit_reset), so no jump outlives
+ * its target. */
+struct jit_code {
+    jit_entry entry;          /* from C (run loop) */
+    const uint8_t *host;      /* the host address of the block's first byte
+                                 (the jump cache's key; NULL: none) */
+    void *chain_entry;        /* from another translation's exit; NULL: the
+                                 translation cannot be entered that way
+                                 (x87 translations) */
+    unsigned nexits;
+    struct {
+        uint16_t target;      /* page offset of the successor it goes to */
+        uint8_t *rel;         /* the rel32 field of its jmp */
+    } exit[JIT_MAX_CHAIN];
 };
 
 enum jit_result {
@@ -75,9 +118,25 @@ enum jit_result {
 };
 
 /* Translates src for CPU c's current state (the entry conditions are
- * taken from it); on success *entry is the jit_entry to call. */
+ * taken from it); on success *out is the translation. */
 enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_source *src,
-                              void **entry);
+                              struct jit_code **out);
+
+/* The jump cache: where a translation's near RET or computed JMP looks
+ * up its target without coming back to C.  Keyed by the host address of
+ * the target's first byte (what the TLB gives for CS:EIP: one key per
+ * byte of guest memory, whatever its linear or physical aliases), it
+ * holds chained entries, whose checks make a stale one harmless (its
+ * stamp) until jit_reset empties it with the arena.  The engine notes a
+ * translation each time it enters one from C. */
+#define JIT_JC_BITS 12
+void jit_jc_note(struct jit *j, const struct jit_code *tc);
+
+/* `from` ran to its end and the next block, at page offset `target` of the
+ * same physical page, has the translation `to`: patches from's exit to
+ * that offset, if it has one, to jump straight into `to` (both live in the
+ * same arena).  Returns whether a jump was patched. */
+bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to);
 
 /* Drops every translation (their blocks are gone). */
 void jit_reset(struct jit *j);

@@ -26,7 +26,8 @@ _Static_assert(CPU_SIZE(gpr[0]) == 4 && CPU_SIZE(eip) == 4 && CPU_SIZE(eflags) =
 _Static_assert(CPU_SIZE(eng.calm) == 8 && CPU_SIZE(eng.icount_end) == 8 &&
                    CPU_SIZE(eng.eip0) == 4 && CPU_SIZE(eng.off) == 4 && CPU_SIZE(eng.noted) == 1 &&
                    CPU_SIZE(eng.host_cw) == 2 && CPU_SIZE(eng.env) == 28 &&
-                   CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16,
+                   CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16 &&
+                   CPU_SIZE(eng.blk) == 8,
                "the engine context as generated code reads and writes it");
 _Static_assert(offsetof(struct cpu, eng.scratch) % 16 == 0, "eng.scratch is 16-byte aligned");
 _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip) < 128 &&
@@ -54,6 +55,21 @@ enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
 static inline struct xrm cpu_rm(int32_t off)
 {
     return xr_mem(xm(R_CPU, off));
+}
+
+/* A jump cache entry (jit.h): the host address of a block's first byte
+ * and its translation's chained entry.  Its index is what generated code
+ * computes too (translate.c emit_exit_lookup). */
+struct jit_jc {
+    const uint8_t *host;
+    void *entry;
+};
+_Static_assert(sizeof(struct jit_jc) == 16, "generated code scales the index by 16");
+
+static inline unsigned jit_jc_index(const uint8_t *host)
+{
+    uintptr_t h = (uintptr_t)host;
+    return (unsigned)((h ^ (h >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1));
 }
 
 /* Kinds of memory access for the slow path (jit_mem_slow). */
@@ -97,6 +113,10 @@ struct plan {
     uint8_t mem_kind;      /* JM_* */
     uint8_t gw;            /* guest registers it writes (or uses a high
                               byte of), bit per register (allocate_gprs) */
+    /* A shift by CL: W is empty (a count of 0 writes nothing, so the flags
+     * before it stay live); when it does write, H are valid from the host
+     * and Z are the interpreter's zeros. */
+    bool by_cl;
 };
 
 struct tr {
@@ -129,7 +149,22 @@ struct tr {
     uint8_t nsites;
     uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;
+    /* Chaining (jit.h struct jit_code): whether another translation may
+     * jump in (l_chain), and the exits that may jump out: where their
+     * jmp's rel32 field is (buffer, offset) and which page offset they go
+     * to. */
+    bool chainable;
+    unsigned l_chain;
+    struct jit_jc *jc;     /* the jump cache */
+    unsigned nchain;
+    struct {
+        uint16_t target;
+        uint8_t buf;
+        uint32_t off;
+    } chain[JIT_MAX_CHAIN];
     unsigned k;            /* instruction being translated */
+    uint32_t next_off;     /* EIP after it, from eng.eip0: the next
+                              instruction's offset, or a CALL's target */
 };
 
 /* A guest register operand: the host register caching it, else its slot

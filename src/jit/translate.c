@@ -42,6 +42,8 @@ void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
 
 #define ALLF F_ARITH
 
+static bool two_step(unsigned op);
+
 static inline struct xrm R(uint8_t r)
 {
     return xr_reg(r);
@@ -234,6 +236,18 @@ void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
     }
     x_mov_r32_imm(t->cur, XAX, k);
     x_jmp(&t->L, t->cur, t->l_epilogue);
+    /* After the block's last instruction, to another block of the same
+     * page (the block's own start is only reached this way when a loop's
+     * checks failed, which its chained entry would repeat): jit_link may
+     * point this jmp at the successor's translation. */
+    int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
+    if (t->chainable && to_target && k + 1 == t->b->ninsn && target_off != 0 && to >= 0 &&
+        to < 4096 && t->nchain < JIT_MAX_CHAIN) {
+        t->chain[t->nchain].target = (uint16_t)to;
+        t->chain[t->nchain].buf = t->cur->id;
+        t->chain[t->nchain].off = xoff(t->cur) - 4;
+        t->nchain++;
+    }
     t->s = keep;
 }
 
@@ -453,9 +467,10 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     x_bind(&t->L, l_event, t->cur);
     x_lea(t->cur, true, XSP, xm(XSP, 8));
     x_popf(t->cur);
-    /* Only a block's last instruction can end it (the caller computes the
-     * next EIP for that); in the middle, EIP is simply the next one. */
-    emit_insn_eip(t, k + 1, CPU_OFF(eip));
+    /* EIP after the instruction: the next one's, or a CALL's target (its
+     * push is the only memory operand of a control transfer here). */
+    tr_eip_at(t, XAX, t->next_off);
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     tr_emit_exit(t, k, false, 0);
     t->cur = hot;
     t->s = after;
@@ -517,7 +532,28 @@ static bool is_jcc(unsigned op)
 
 static bool is_stack_op(const struct insn *in)
 {
-    return kind_of(in) == TR_PUSH || kind_of(in) == TR_POP;
+    return kind_of(in) == TR_PUSH || kind_of(in) == TR_POP || kind_of(in) == TR_CALL ||
+           in->flow == FLOW_RET;
+}
+
+/* Whether `in`, as a block's last instruction, is a near RET (imm16 or
+ * not) or computed JMP (through a register or a dword in memory) with
+ * 32-bit operands that the translation runs itself and whose target it
+ * then looks up in the jump cache (emit_ind_end).  They are virtualize
+ * for the scanner (their target is not known before): the lookup only
+ * finds translated blocks, which were scanned; anything else goes back
+ * to the run loop, which scans. */
+static bool is_ind_end(const struct insn *in)
+{
+    if (in->far || in->lock || in->rep || in->osize != 4)
+        return false;
+    if (in->flow == FLOW_RET)
+        return true;
+    if (in->flow != FLOW_JMP_IND)
+        return false;
+    if (in->o[0].kind == OPK_GPR)
+        return in->o[0].size == 4;
+    return in->o[0].kind == OPK_MEM && in->o[0].size == 4 && in->asize == 4;
 }
 
 static bool gpr_or_mem(const struct opnd *o)
@@ -584,15 +620,34 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
     case TR_XCHG:
         return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
     case TR_SHIFT: {
-        if (o0->kind != OPK_GPR || o0->size != 4 || o1->kind != OPK_IMM)
+        if (o0->kind == OPK_GPR && o0->size == 4 && o1->kind == OPK_GPR && o1->size == 1 &&
+            o1->reg == R_ECX) {
+            /* By CL: run as a shift by count - 1 and one by 1, whose
+             * flags are all defined (OF included) and the interpreter's
+             * for any count; it clears AF. */
+            p->by_cl = true;
+            p->R = p->W = 0;
+            p->H = f->wr & ~F_AF;
+            p->Z = f->wr & F_AF;
+            return true;
+        }
+        /* By an immediate: 32-bit registers, and 16-bit ones for counts
+         * below 16 (beyond, the SDM leaves CF undefined there). */
+        if (o0->kind != OPK_GPR || o1->kind != OPK_IMM ||
+            !(o0->size == 4 || (o0->size == 2 && (in->imm & 31) < 16)))
             return false;
         unsigned n = in->imm & 31;
         if (n == 0) { /* no change at all */
             p->W = p->H = p->Z = 0;
             return true;
         }
-        /* OF is defined for a 1-bit shift only (SDM vol. 2, SAL/SAR/SHL/SHR) */
-        plan_flags(p, f, n == 1 ? f->un & ~F_OF : f->un);
+        /* OF is defined for a 1-bit shift only (SDM vol. 2, SAL/SAR/SHL/SHR).
+         * The interpreter's SHL gives it for every count as the last 1-bit
+         * step does (MSB(result) XOR CF): a SHL by more than 1 runs as
+         * two shifts, the second by 1, which makes it exact; so do ROL
+         * and ROR (CF and OF of the result, as a 1-bit rotate leaves
+         * them). */
+        plan_flags(p, f, n == 1 || two_step(in->op) ? f->un & ~F_OF : f->un);
         return true;
     }
     case TR_IMUL:
@@ -607,10 +662,27 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         /* only a block's last instruction (tr_translate); a JMP only rel */
         return (f->tr == TR_JCC || in->flow == FLOW_JMP_REL) && in->osize == 4 &&
                o0->kind == OPK_REL;
+    case TR_CALL:
+        /* only a block's last instruction (tr_translate), near and direct */
+        p->faults = true;
+        return in->flow == FLOW_CALL_REL && !in->far && in->osize == 4 && o0->kind == OPK_REL;
     case TR_NONE: case TR_X87:
         break;
     }
     return false;
+}
+
+/* The host's /digit for a shift or rotate, and whether a count above 1
+ * runs as two (tr.h: the interpreter gives OF for every count as the
+ * last 1-bit step does). */
+static unsigned shift_ext(unsigned op)
+{
+    return op == OP_SHL ? 4 : op == OP_SHR ? 5 : op == OP_SAR ? 7 : op == OP_ROL ? 0 : 1;
+}
+
+static bool two_step(unsigned op)
+{
+    return op == OP_SHL || op == OP_ROL || op == OP_ROR;
 }
 
 static bool int_classify(const struct tr *t, const struct insn *in, struct plan *p)
@@ -918,13 +990,40 @@ static void emit_native(struct tr *t, const struct insn *in)
         x_store(b, 4, gpr_rm(t, o1->reg, 4), XAX);
         return;
     case TR_SHIFT: {
+        if (p->by_cl) {
+            /* A count of 0 changes nothing, flags included: the live
+             * ones go to cpu.eflags first, and those the shift writes
+             * join them there, so both ways agree after it. */
+            unsigned ext = shift_ext(in->op);
+            unsigned l_zero = x_label_new(&t->L);
+            if (t->s.saved)
+                tr_materialise(t); /* all of them: nothing may wait in the slot */
+            else
+                flags_before_clobber(t, live);
+            x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
+            x_test_rm_imm(b, 1, R(XCX), 31);
+            x_jcc(&t->L, b, XCC_E, l_zero);
+            x_alu_rm_imm(b, 4, 4, R(XCX), 31);                   /* and */
+            x_alu_rm_imm(b, 5, 4, R(XCX), 1);                    /* sub: 0..30 */
+            x_shift_cl(b, ext, 4, gpr_rm(t, o0->reg, 4));
+            x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), 1);
+            t->s.pending = p->H;
+            t->s.pending_zero = p->Z;
+            flags_before_clobber(t, live);
+            x_bind(&t->L, l_zero, b);
+            return;
+        }
         unsigned n = in->imm & 31;
         if (!n)
             return;
         if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
             tr_materialise(t);
-        unsigned ext = in->op == OP_SHL ? 4 : in->op == OP_SHR ? 5 : 7;
-        x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), (uint8_t)n);
+        unsigned ext = shift_ext(in->op), size = o0->size;
+        if (two_step(in->op) && n > 1) {
+            x_shift_imm(b, ext, size, gpr_rm(t, o0->reg, size), (uint8_t)(n - 1));
+            n = 1;
+        }
+        x_shift_imm(b, ext, size, gpr_rm(t, o0->reg, size), (uint8_t)n);
         set_flags_after(t, p);
         return;
     }
@@ -1034,6 +1133,134 @@ static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_i
     tr_emit_exit(t, t->b->ninsn - 1, true, 0);
 }
 
+/* Leaves the translation after instruction k, with cpu.eip written: into
+ * the translation of the block at CS:EIP when the jump cache has it (the
+ * TLB gives the host address of EIP's byte, as run_block's block_across
+ * does, and the cache the chained entry for it, which checks the rest),
+ * else back to the run loop. */
+static void emit_exit_lookup(struct tr *t, unsigned k)
+{
+    struct tstate keep = t->s;
+    tr_materialise(t);
+    x87_spill(t);
+    tr_gpr_writeback(t);
+    emit_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
+    struct xbuf *b = t->cur;
+    x_mov_r32_imm(b, XAX, k);
+    if (t->chainable) {
+        x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));
+        x_alu_r_rm(b, 0, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].base)));  /* la (wraps at 4 GiB) */
+        x_load(b, 4, XDX, R(XCX));
+        x_shift_imm(b, 5, 4, R(XDX), 7);                            /* 32-byte TLB entries */
+        x_alu_rm_imm(b, 4, 4, R(XDX), (TLB_SIZE - 1) << 5);
+        x_load(b, 4, XDI, R(XCX));
+        x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
+        struct xrm tag = xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, tag_x)));
+        if (t->user) {
+            x_alu_r_rm(b, 7, 4, XDI, tag);                          /* cmp: mmu.h tlb_hit */
+        } else {
+            x_alu_r_rm(b, 6, 4, XDI, tag);                          /* xor */
+            x_test_rm_imm(b, 4, R(XDI), TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST |
+                                            TLB_T_WATCHED);
+        }
+        x_jcc(&t->L, b, XCC_NE, t->l_epilogue);
+        x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
+        x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
+        /* jit_jc_index(rdx) * 16 */
+        x_w(b, 0x8B, XCX, R(XDX));
+        x_shift_imm(b, 5, 8, R(XCX), JIT_JC_BITS);
+        x_alu_r_rm(b, 6, 8, XCX, R(XDX));
+        x_alu_rm_imm(b, 4, 4, R(XCX), (1u << JIT_JC_BITS) - 1);
+        x_shift_imm(b, 4, 4, R(XCX), 4);
+        x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
+        x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XCX, 1, 0)));      /* cmp rdx, [key] */
+        x_jcc(&t->L, b, XCC_NE, t->l_epilogue);
+        x_jmp_rm(b, xr_mem(xmi(XDI, XCX, 1, 8)));                   /* its chained entry */
+    } else {
+        x_jmp(&t->L, b, t->l_epilogue);
+    }
+    t->s = keep;
+}
+
+/* The block's last instruction when is_ind_end(): the target read (from
+ * the stack, a register or memory: the inline TLB path; anything else,
+ * and a target beyond the CS limit, goes to the interpreter's handler,
+ * which does the whole instruction and its faults), ESP adjusted for a
+ * RET, EIP = the target, then the jump cache. */
+static void emit_ind_end(struct tr *t, const struct insn *in)
+{
+    unsigned k = t->k;
+    unsigned l_interp = x_label_new(&t->L);
+    tr_materialise(t); /* the probe and compare clobber the host's flags */
+    struct tstate at = t->s;
+    struct xbuf *b = t->cur;
+    if (in->flow == FLOW_RET) {
+        x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+        emit_probe(t, S_SS, 4, JM_READ, l_interp);
+        x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
+    } else if (in->o[0].kind == OPK_GPR) {
+        x_load(b, 4, XAX, gpr_rm(t, in->o[0].reg, 4));
+    } else {
+        emit_ea_to(t, in, R_OFF);
+        emit_probe(t, in->seg, 4, JM_READ, l_interp);
+        x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
+    }
+    x_alu_r_rm(b, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_jcc(&t->L, b, XCC_A, l_interp);
+    x_store(b, 4, cpu_rm(CPU_OFF(eip)), XAX);
+    if (in->flow == FLOW_RET) {
+        uint32_t pop = 4 + (in->nops ? (in->imm & 0xFFFFu) : 0);
+        x_lea(b, false, XCX, xm(R_OFF, (int32_t)pop));
+        x_store(b, 4, gpr_rm(t, R_ESP, 4), XCX);
+        t->s.dirty |= (uint8_t)(t->cached & (1u << R_ESP));
+    }
+    emit_exit_lookup(t, k);
+    t->s = at;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_interp, t->cur);
+    emit_callout(t, in, true, false);
+    t->cur = b;
+}
+
+/* The return address at [rdx] (the push's host address, fast or slow
+ * path), ESP lowered (esi holds the new value). */
+static void op_call_push(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    tr_eip_at(t, XAX, t->off[t->k + 1]);
+    x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
+}
+
+/* The block's last instruction when it is CALL rel32 (near, 32-bit
+ * operand size): the target's CS limit check first (beyond it the
+ * interpreter's handler raises #GP before anything is pushed, SDM vol.
+ * 2A, CALL), then the push as a memory operand (its slow path and
+ * faults as a PUSH's), then the exit to the target, which may be chained
+ * like a JMP's. */
+static void emit_call_end(struct tr *t, const struct insn *in)
+{
+    unsigned k = t->k;
+    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
+    unsigned l_gp = x_label_new(&t->L);
+    tr_materialise(t);
+    tr_eip_at(t, XAX, target);
+    x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_jcc(&t->L, t->cur, XCC_A, l_gp);
+    struct tstate at = t->s;
+    t->next_off = target;
+    x_load(t->cur, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+    x_lea(t->cur, false, R_OFF, xm(R_OFF, -4));
+    with_memory(t, in, S_SS, 4, JM_WRITE, op_call_push, true);
+    tr_emit_exit(t, k, true, target);
+    t->s = at;
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_gp, t->cur);
+    emit_callout(t, in, true, false);
+    t->cur = hot;
+}
+
 /* --- the driver ---------------------------------------------------------- */
 
 /* Whether an instruction the interpreter runs may touch the x87 state
@@ -1123,7 +1350,9 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     default:
         break;
     }
-    if (kind == TR_PUSH || kind == TR_POP) {
+    if (kind == TR_JMP) /* a computed JMP reads its register */
+        o0_reg = false;
+    if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL || in->flow == FLOW_RET) {
         u |= 1u << R_ESP;
         w |= 1u << R_ESP;
     }
@@ -1230,15 +1459,21 @@ bool tr_translate(struct tr *t)
         struct plan *p = &t->plan[k];
         memset(p, 0, sizeof(*p));
         bool last = k + 1 == n;
-        if (in->virt != VIRT_NONE)
+        if (last && in->virt == VIRT_BRANCH && is_ind_end(in)) {
+            p->native = true;
+            p->faults = true;
+            t->uses_stack |= in->flow == FLOW_RET;
+        } else if (in->virt != VIRT_NONE) {
             continue; /* the interpreter's */
-        if (x87_end == n && x87_classify(t->c, in, p)) {
+        } else if (x87_end == n && x87_classify(t->c, in, p)) {
             p->native = p->x87 = t->x87 = true;
             p->faults = p->mem_size != 0;
         } else {
             if (touches_fpu(in) && x87_end == n)
                 x87_end = k;
-            if (in->flow != FLOW_SEQ && !(last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL)))
+            if (in->flow != FLOW_SEQ &&
+                !(last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL ||
+                           in->flow == FLOW_CALL_REL)))
                 continue;
             p->native = int_classify(t, in, p);
             if (!p->native)
@@ -1290,6 +1525,12 @@ bool tr_translate(struct tr *t)
     t->l_bail = x_label_new(&t->L);
     t->l_epilogue = x_label_new(&t->L);
     t->l_body = x_label_new(&t->L);
+    t->l_chain = x_label_new(&t->L);
+    /* x87 translations are neither entered nor left by a chained jump:
+     * their entry checks need eax, and their window spans the host's
+     * x87 control word. */
+    t->chainable = !t->x87;
+    t->nchain = 0;
     struct xbuf *hb = t->cur = &t->hot;
     for (unsigned i = 0; i < sizeof(saved_regs); i++)
         x_push_r(hb, saved_regs[i]);
@@ -1297,23 +1538,56 @@ bool tr_translate(struct tr *t)
     x_mov_rr64(hb, R_CPU, XDI);
     x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
     x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
+    /* Until the entry conditions hold, eax is what the epilogue returns:
+     * JIT_BAIL from C; from a chained predecessor, that one's own exit
+     * (its index, eng.blk still naming it), so the run loop goes on as if
+     * the jump had not been patched. */
+    x_mov_r32_imm(hb, XAX, JIT_BAIL);
+    unsigned l_checks = x_label_new(&t->L);
+    if (t->chainable) {
+        /* The chained entry: what run_block checks between two blocks
+         * (engine/run.c), with rcx and rdx only. */
+        x_jmp(&t->L, hb, l_checks);
+        x_bind(&t->L, t->l_chain, hb);
+        emit_event_check(t, t->l_epilogue);
+        x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
+        x_alu_rm_imm(hb, 0, 8, R(XCX), n);
+        x_w(hb, 0x3B, XCX, cpu_rm(CPU_OFF(eng.icount_end)));
+        x_jcc(&t->L, hb, XCC_A, t->l_epilogue);
+        x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
+        x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+        x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
+        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+        x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
+        x_jcc(&t->L, hb, XCC_A, t->l_epilogue);
+    }
+    x_bind(&t->L, l_checks, hb);
     /* Entry conditions the translation was specialised for. */
     x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
-    x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+    x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
     if (t->uses_stack) {
         x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(stack32)), 1);
-        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
     }
     for (unsigned s = 0; s < S_COUNT; s++) {
         if (!(t->flat & (1u << s)))
             continue;
         x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].base)), 0);
-        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
         x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].limit)), 0xFFFFFFFFu);
-        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
         x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), seg_check_bits(JM_RMW));
-        x_jcc(&t->L, hb, XCC_NE, t->l_bail);
+        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
     }
+    /* Entered: the run loop learns from eng.blk which block ran last, and
+     * from eng.eip0 where it was entered (only now: a chained entry that
+     * fails leaves both naming the predecessor). */
+    x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+    x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
+    x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
+    x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1 };
     if (t->x87)
         x87_emit_entry(t);
@@ -1339,8 +1613,18 @@ bool tr_translate(struct tr *t)
                 break;
             continue;
         }
+        t->next_off = t->off[k + 1];
         if (last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
             emit_branch_end(t, in, live_in);
+            break;
+        }
+        if (last && in->virt == VIRT_BRANCH) {
+            emit_ind_end(t, in);
+            break;
+        }
+        if (last && kind_of(in) == TR_CALL) {
+            t->s.dirty |= p->gw & t->cached;
+            emit_call_end(t, in);
             break;
         }
         /* Registers it writes are dirty from here (conservatively before

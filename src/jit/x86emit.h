@@ -323,6 +323,13 @@ static inline void x_shift_imm(struct xbuf *b, unsigned ext, unsigned size, stru
     xb(b, count);
 }
 
+/* shl/shr/sar r/m, cl (D3 /ext). */
+static inline void x_shift_cl(struct xbuf *b, unsigned ext, unsigned size, struct xrm rm)
+{
+    struct xenc e = x_sized(0xD2, 0xD3, size);
+    x_insn(b, &e, (uint8_t)ext, false, &rm);
+}
+
 /* lea r, [m] (64-bit address arithmetic; a 32-bit destination truncates). */
 static inline void x_lea(struct xbuf *b, bool wide, uint8_t r, struct xmem m)
 {
@@ -396,6 +403,13 @@ static inline void x_call_abs(struct xbuf *b, const void *fn)
     x_mov_r64_imm(b, XAX, (uint64_t)(uintptr_t)fn);
     xb(b, 0xFF);
     xb(b, 0xD0); /* call rax */
+}
+
+/* jmp r/m64 (FF /4). */
+static inline void x_jmp_rm(struct xbuf *b, struct xrm rm)
+{
+    struct xenc e = XENC1(0xFF);
+    x_insn(b, &e, 4, false, &rm);
 }
 
 /* mov r64, r64 (89 /r with REX.W). */

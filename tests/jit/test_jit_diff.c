@@ -205,11 +205,15 @@ static void random_insn(struct prog *p)
             modrm_mem(p, 0);
         }
         break;
-    case 13:                           /* shifts by immediate */
+    case 13: {                         /* shifts and rotates by immediate, 32 or 16 bits */
+        static const uint8_t ext[] = { 4, 5, 7, 4, 5, 0, 1 };
+        if (rnd() % 4 == 0)
+            put(p, 0x66);
         put(p, 0xC1);
-        modrm_reg(p, 4 + (rnd() % 4 == 0 ? 3 : rnd() & 1), dreg());
-        put(p, (uint8_t)(rnd() % 3 == 0 ? 1 : rnd()));
+        modrm_reg(p, ext[rnd() % 7], dreg());
+        put(p, (uint8_t)(rnd() % 3 == 0 ? 1 : rnd() % 3 == 0 ? rnd() & 15 : rnd()));
         break;
+    }
     case 14:                           /* IMUL */
         if (rnd() & 1) {
             put(p, 0x0F);
@@ -318,7 +322,45 @@ static void random_insn(struct prog *p)
         default: put(p, 0x86); modrm_reg(p, rnd() & 7, rnd() & 7); break;     /* XCHG r8 */
         }
         break;
-    default:                           /* more of the common ALU forms */
+    default:
+        if (rnd() % 4 == 0) {
+            /* A control transfer to the next instruction: it ends the
+             * block, so the loop is several blocks whose translations
+             * chain (jit.h); CALL's push is undone by a LEA, which keeps
+             * the flags. */
+            switch (rnd() % 6) {
+            case 0: put(p, 0xE9); put32(p, 0); break;                       /* jmp rel32 */
+            case 1: put(p, 0x0F); put(p, (uint8_t)(0x80 + (rnd() & 15))); put32(p, 0); break;
+            case 2: put(p, 0xEB); put(p, 0); break;                         /* jmp rel8 */
+            case 3:                             /* call L; jmp M; L: ret; M: (RET's lookup) */
+                put(p, 0xE8); put32(p, 2);
+                put(p, 0xEB); put(p, 1);
+                put(p, 0xC3);
+                break;
+            case 4:                             /* mov ecx, M; jmp ecx; M: */
+                put(p, 0xB9); put32(p, bias() + CODE + p->n + 6);
+                put(p, 0xFF); put(p, 0xE1);
+                break;
+            default:                                                        /* call rel32 */
+                put(p, 0xE8); put32(p, 0);
+                put(p, 0x8D); put(p, 0x64); put(p, 0x24); put(p, 0x04);     /* lea esp, [esp+4] */
+                break;
+            }
+            break;
+        }
+        if (rnd() % 3 == 0) {
+            /* SHL/SHR/SAR/ROL/ROR r32, CL, often with CL cut to 0 or 1 first
+             * (a count of 0 leaves the flags; OF is defined for 1) */
+            if (rnd() & 1) {
+                static const uint8_t mask[] = { 0, 1, 1, 3, 31 };
+                put(p, 0x83); put(p, 0xE1); put(p, mask[rnd() % 5]); /* and ecx, imm8 */
+            }
+            static const uint8_t ext[] = { 4, 5, 7, 0, 1 };
+            put(p, 0xD3);
+            modrm_reg(p, ext[rnd() % 5], dreg());
+            break;
+        }
+        /* more of the common ALU forms */
         put(p, (uint8_t)(g * 8 + 1));
         modrm_reg(p, dreg(), dreg());
         break;
@@ -517,13 +559,16 @@ int main(int argc, char **argv)
     engine_stats(vj->engine, &es);
     const struct jit_stats *js = &es.jit;
     printf("%u programs; translator: %llu blocks, %llu native and %llu interpreted "
-           "instructions, %llu bails\n",
+           "instructions, %llu bails, %llu chained jumps\n",
            programs, (unsigned long long)js->blocks_translated,
            (unsigned long long)js->native_insns, (unsigned long long)js->callout_insns,
-           (unsigned long long)js->bails);
+           (unsigned long long)js->bails, (unsigned long long)js->links);
     /* The test is only worth something if the translator ran. */
     CHECK(js->blocks_translated > programs / 2);
     CHECK(js->native_insns > js->callout_insns);
+    /* Chaining was exercised (x87 translations do not chain, and most
+     * programs have x87 instructions: a few in a hundred link). */
+    CHECK(programs < 1000 || js->links >= programs / 100);
     vm_destroy(vi);
     vm_destroy(vj);
     return check_report();
