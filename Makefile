@@ -43,7 +43,7 @@ test: build
 
 demo: build
 	@bash tools/fetch-guest.sh > $(BUILD)/guest-paths.txt
-	@echo "Booting the default guest (Ctrl-A x quits; 'reboot -f' in the guest ends it too)"
+	@echo "Booting the default guest (Ctrl-A x quits; 'poweroff -f' in the guest ends it too)"
 	./$(BUILD)/plex86 -m 256 -nographic -no-reboot \
 	    -kernel "$$(sed -n 's/^kernel=//p' $(BUILD)/guest-paths.txt)" \
 	    -initrd "$$(sed -n 's/^initrd=//p' $(BUILD)/guest-paths.txt)" \
