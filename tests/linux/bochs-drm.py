@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""bochs-drm.py PLEX86 FETCH_GUEST_SH: Linux's bochs-drm drives our VGA.
+
+Issue 17: the default guest's kernel (tools/fetch-guest.sh) with its
+bochs-drm module brings up a framebuffer console on the std VGA at
+00:02.0.  The modules come from the kernel .deb in the guest's cache:
+bochs.ko and what its .modinfo "depends=" names, transitively (drm,
+drm_kms_helper, drm_vram_helper, drm_ttm_helper, ttm and the fbdev
+helpers), loaded in dependency order by an init of ours (busybox insmod;
+.ko.xz are decompressed here).  They travel in a second cpio archive
+appended to the default initramfs (the kernel unpacks concatenated
+archives) and the kernel runs our init with rdinit=.
+
+The init clears the first virtual terminal, hides its cursor and writes
+a marker on its row 0 and a row of 60 'X' on its row 2, then tells the
+serial console the terminal's size.  The test takes a screendump through
+the human monitor (-monitor unix:) and checks: the kernel log says
+bochs-drm found the adapter and fbcon uses its framebuffer; the picture
+is 1024x768 (bochs-drm's default mode: our EDID area is empty); the cells
+of the marker and the X row have ink, and every other cell is the
+background.  Exit status 77 when the guest cannot be had.
+"""
+import gzip
+import lzma
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from unix_socket import connect  # noqa: E402
+
+BOOT_TIMEOUT = int(os.environ.get("BOOT_TIMEOUT", "600"))
+MARKER = "PLEX86 BOCHS-DRM FBCON MARKER"
+XROW = 60
+
+INIT = r"""#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+for m in $(cat /drm/order); do
+    insmod /drm/$m.ko || echo "drm-init: insmod $m failed"
+done
+n=0
+while [ ! -e /sys/class/graphics/fb0 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+echo "drm-init: fb0 $(cat /sys/class/graphics/fb0/name 2>/dev/null)" \
+     "$(cat /sys/class/graphics/fb0/virtual_size 2>/dev/null)"
+sleep 1
+# Clear the terminal, home, hide the cursor; the marker on row 0, X on row 2.
+printf '\033[2J\033[H\033[?25l%s\n\n%s' "@MARKER@" "@XROW@" > /dev/tty0
+set -- $(stty -F /dev/tty0 size)
+sleep 2
+echo "drm-init: tty0 rows=$1 cols=$2"
+echo "drm-init: ready"
+while :; do sleep 60; done
+"""
+
+
+def fail(msg, log=None):
+    print("FAIL: " + msg)
+    if log is not None:
+        print("--- serial (last 40 lines) ---")
+        print("\n".join(log.splitlines()[-40:]))
+    sys.exit(1)
+
+
+def skip(msg):
+    print("SKIP: " + msg)
+    sys.exit(77)
+
+
+def default_guest(fetch, tmp):
+    r = subprocess.run(["bash", fetch], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode == 77:
+        skip("the default guest cannot be had: " + r.stderr.decode(errors="replace").strip()[-200:])
+    if r.returncode != 0:
+        fail("fetch-guest.sh exited with status %d: %s" % (r.returncode, r.stderr.decode(errors="replace")))
+    paths = dict(line.split("=", 1) for line in r.stdout.decode().splitlines() if "=" in line)
+    return paths["kernel"], paths["initrd"]
+
+
+def kernel_deb(kernel):
+    """The kernel .deb that fetch-guest.sh recorded in its cache."""
+    gdir = os.path.dirname(kernel)
+    try:
+        with open(os.path.join(gdir, "guest.txt")) as f:
+            stamp = dict(l.strip().split("=", 1) for l in f if "=" in l)
+    except OSError:
+        skip("no guest.txt next to " + kernel)
+    deb = os.path.join(gdir, "debs", stamp.get("kernel_deb", ""))
+    if not os.path.isfile(deb):
+        skip("the kernel .deb is not in the guest's cache (%s)" % deb)
+    return deb
+
+
+def extract_modules(deb, dest):
+    """Unpacks the .deb's modules tree; returns {module name: path}."""
+    tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", dest, "--wildcards", "./lib/modules/*/kernel/drivers/*"],
+                   stdin=tar.stdout, check=True)
+    if tar.wait() != 0:
+        fail("dpkg-deb --fsys-tarfile %s failed" % deb)
+    mods = {}
+    for root, _, files in os.walk(os.path.join(dest, "lib", "modules")):
+        for f in files:
+            m = re.match(r"(.*)\.ko(\.xz)?$", f)
+            if m:
+                # Module names use '_' where file names may have '-'.
+                mods[m.group(1).replace("-", "_")] = os.path.join(root, f)
+    return mods
+
+
+def module_bytes(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    return lzma.decompress(data) if path.endswith(".xz") else data
+
+
+def depends(data):
+    """The "depends=" entry of a module's .modinfo section."""
+    m = re.search(rb"(?:^|\0)depends=([^\0]*)\0", data)
+    return [d.decode().replace("-", "_") for d in m.group(1).split(b",") if d] if m else []
+
+
+def load_order(mods, top):
+    """top and its dependencies, each after what it depends on."""
+    order, seen = [], set()
+
+    def visit(name):
+        if name in seen:
+            return
+        seen.add(name)
+        if name not in mods:
+            fail("module %s (a dependency) is not in the .deb" % name)
+        for d in depends(module_bytes(mods[name])):
+            visit(d)
+        order.append(name)
+
+    visit(top)
+    return order
+
+
+def newc(entries):
+    """A cpio "newc" archive of (name, mode, data) entries."""
+    out = bytearray()
+    ino = 0
+    for name, mode, data in entries + [("TRAILER!!!", 0, b"")]:
+        ino = ino + 1 if name != "TRAILER!!!" else 0
+        nb = name.encode() + b"\0"
+        nlink = 2 if mode & 0o170000 == 0o040000 else 1
+        fields = [ino, mode, 0, 0, nlink, 0, len(data), 0, 0, 0, 0, len(nb), 0]
+        out += b"070701" + b"".join(b"%08X" % v for v in fields) + nb
+        out += b"\0" * (-len(out) % 4)
+        out += data
+        out += b"\0" * (-len(out) % 4)
+    return bytes(out)
+
+
+def read_ppm(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    if not m:
+        fail("the screendump is not a binary PPM")
+    w, h = int(m.group(1)), int(m.group(2))
+    pix = data[m.end():]
+    if len(pix) < w * h * 3:
+        fail("the screendump is short: %d bytes for %dx%d" % (len(pix), w, h))
+    return w, h, pix
+
+
+def monitor(sock_path, cmd):
+    s = connect(sock_path)
+    s.settimeout(60)
+    buf = b""
+    while b"(qemu) " not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    s.sendall(cmd.encode() + b"\n")
+    buf = b""
+    try:
+        while b"(qemu) " not in buf:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+    except OSError:
+        pass
+    s.close()
+    return buf.decode(errors="replace")
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: bochs-drm.py PLEX86 FETCH_GUEST_SH")
+    plex86, fetch = sys.argv[1], sys.argv[2]
+    tmp = tempfile.mkdtemp(prefix="plex86-bochs-drm.")
+    kernel, initrd = default_guest(fetch, tmp)
+    deb = kernel_deb(kernel)
+    mods = extract_modules(deb, tmp)
+    order = load_order(mods, "bochs")
+    print("modules, in load order: " + " ".join(order))
+
+    init = INIT.replace("@MARKER@", MARKER).replace("@XROW@", "X" * XROW)
+    entries = [("drm", 0o040755, b""), ("drm/order", 0o100644, ("\n".join(order) + "\n").encode()),
+               ("drm-init", 0o100755, init.encode())]
+    entries += [("drm/%s.ko" % m, 0o100644, module_bytes(mods[m])) for m in order]
+    drm_initrd = os.path.join(tmp, "initrd-drm.gz")
+    with open(initrd, "rb") as f:
+        base = f.read()
+    with open(drm_initrd, "wb") as f:
+        # The kernel unpacks archives one after the other (each may be
+        # compressed on its own): ours adds /drm and /drm-init.
+        f.write(base)
+        f.write(gzip.compress(newc(entries), mtime=0))
+
+    serial = os.path.join(tmp, "serial")
+    mon = os.path.join(tmp, "mon.sock")
+    dump = os.path.join(tmp, "screen.ppm")
+    with open(serial, "wb") as out:
+        vm = subprocess.Popen(
+            [plex86, "-kernel", kernel, "-initrd", drm_initrd, "-m", "256", "-display", "none",
+             "-serial", "stdio", "-monitor", "unix:%s,server,nowait" % mon, "-no-reboot",
+             "-append", "console=ttyS0 rdinit=/drm-init panic=-1 consoleblank=0 "
+             "cryptomgr.notests noisapnp"],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+
+    def log():
+        with open(serial, "rb") as f:
+            return f.read().decode(errors="replace").replace("\r", "")
+
+    try:
+        deadline = time.time() + BOOT_TIMEOUT
+        while "drm-init: ready" not in log():
+            if vm.poll() is not None:
+                fail("plex86 ended (status %d) before the guest was ready" % vm.returncode, log())
+            if time.time() > deadline:
+                fail("no 'drm-init: ready' within %d s" % BOOT_TIMEOUT, log())
+            time.sleep(0.5)
+        reply = monitor(mon, "screendump %s -f ppm" % dump)
+        text = log()
+        monitor(mon, "quit")
+        vm.wait(timeout=60)
+    finally:
+        if vm.poll() is None:
+            vm.kill()
+    print("\n".join(l for l in text.splitlines() if re.search(r"drm|bochs|fb0|fbcon|Console", l)))
+
+    # The kernel's word: bochs-drm bound to 00:02.0 and fbcon took fb0.
+    for pat in (r"\[drm\] Found bochs VGA, ID 0x[bB]0[cC][0-9a-fA-F]",
+                r"\[drm\] Initialized bochs-drm \d+\.\d+\.\d+ \d+ for 0000:00:02\.0",
+                r"fb0: bochs-?drmdrmfb frame buffer device",
+                r"drm-init: fb0 bochs-?drmdrmfb 1024,768"):
+        if not re.search(pat, text):
+            fail("not in the serial log: /%s/" % pat, text)
+    m = re.search(r"drm-init: tty0 rows=(\d+) cols=(\d+)", text)
+    if not m:
+        fail("the guest did not report tty0's size", text)
+    rows, cols = int(m.group(1)), int(m.group(2))
+
+    if not os.path.isfile(dump):
+        fail("no screendump written: " + reply.strip())
+    w, h, pix = read_ppm(dump)
+    if (w, h) != (1024, 768):
+        fail("the screen is %dx%d, not bochs-drm's default 1024x768" % (w, h))
+    cw, ch = w // cols, h // rows
+    if cw < 6 or ch < 8:
+        fail("odd cell size %dx%d for %dx%d characters" % (cw, ch, cols, rows))
+    bg = pix[(h - 1) * w * 3 + (w - 1) * 3:][:3]
+
+    def inked(r, c):
+        for y in range(r * ch, (r + 1) * ch):
+            row = pix[(y * w + c * cw) * 3:(y * w + (c + 1) * cw) * 3]
+            if any(row[i:i + 3] != bg for i in range(0, len(row), 3)):
+                return True
+        return False
+
+    want = {0: {i for i, ch_ in enumerate(MARKER) if ch_ != " "}, 2: set(range(XROW))}
+    bad = []
+    for r in range(rows):
+        for c in range(cols):
+            expect = c in want.get(r, ())
+            if inked(r, c) != expect:
+                bad.append((r, c, expect))
+    if bad:
+        fail("%d cells wrong (row, column, should have ink): %s; the screendump is %s"
+             % (len(bad), bad[:20], dump))
+
+    def cell(r, c):
+        return b"".join(pix[(y * w + c * cw) * 3:(y * w + (c + 1) * cw) * 3]
+                        for y in range(r * ch, (r + 1) * ch))
+
+    # The same glyph in every X cell, and a different one for the marker's
+    # first letter: characters, not smears.
+    x = cell(2, 0)
+    if any(cell(2, c) != x for c in range(XROW)) or cell(0, 0) == x:
+        fail("the X row's cells differ, or 'P' looks like 'X'; the screendump is " + dump)
+    print("PASS: bochs-drm at 1024x768, fbcon %dx%d cells of %dx%d pixels, marker on row 0 and "
+          "X row on row 2, the rest background %s" % (cols, rows, cw, ch, bg.hex()))
+    subprocess.run(["rm", "-rf", tmp])
+
+
+if __name__ == "__main__":
+    main()
