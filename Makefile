@@ -39,6 +39,7 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
+	@sh tools/install-deps.sh --tests
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 demo: build

@@ -3,11 +3,14 @@
 # only what is missing: a machine that has everything is left alone and no
 # root rights are needed.  Used by `make` and by .ci/run.
 #
+#   tools/install-deps.sh           what building and `make demo` need
+#   tools/install-deps.sh --tests   that, and what only tests use (`make test`)
+#
 # Packages: cmake (and ctest), gcc, binutils (as, ld, objcopy for the guest
 # ROMs), make, pkg-config, the Zydis disassembler, zlib, cJSON, python3;
 # the tools that make the drive guests' images, and memtest86+; SDL2,
-# libvncserver and ncurses for the display frontends, noVNC and chromium
-# for their browser test.
+# libvncserver and ncurses for the display frontends; with --tests, noVNC
+# and chromium for the frontends' browser test.
 set -eu
 
 PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev libcjson-dev python3"
@@ -19,9 +22,13 @@ PACKAGES="$PACKAGES acpica-tools"
 PACKAGES="$PACKAGES libpng-dev"
 # The drive guests (tools/fetch-pc-guests.sh, docs/pc-guests.md).
 PACKAGES="$PACKAGES xorriso isolinux syslinux syslinux-common grub-pc-bin mtools e2fsprogs memtest86+"
-# The display frontends (docs/display.md; each optional at build time) and
-# the browser test of the VNC websocket (noVNC in headless chromium).
-PACKAGES="$PACKAGES libsdl2-dev libvncserver-dev libncurses-dev novnc chromium"
+# The display frontends (docs/display.md; each optional at build time).
+PACKAGES="$PACKAGES libsdl2-dev libvncserver-dev libncurses-dev"
+# Only for tests: the browser test of the VNC websocket (noVNC in headless
+# chromium; test_novnc skips without them), not worth a demo's download.
+if [ "${1:-}" = --tests ]; then
+    PACKAGES="$PACKAGES novnc chromium"
+fi
 
 # A package counts as present if dpkg has it installed, or, for the tools,
 # if its command is on PATH (e.g. a python3 from pyenv).
