@@ -2,9 +2,7 @@
  * loads four sectors with INT 13h AH=02h, from cylinder 0, head 0, sector
  * 17 on: 17 and 18 of head 0 and 1 and 2 of head 1 (a read across the
  * head boundary of the track), and prints the line each of them holds
- * through INT 10h AH=0Eh and then again on COM1 directly (so that it shows
- * with or without the firmware's serial console; with it, each line comes
- * twice, whole), then a last line, and stops the
+ * on COM1 directly, then a last line, and stops the
  * machine through the debug-exit port (plex86's, and QEMU's isa-debug-exit
  * at 0xF4): status 33 for success, 35 when the read failed.
  *
@@ -96,41 +94,27 @@ stop:
 3:  hlt
     jmp 3b
 
-/* Prints the NUL-terminated string at DS:SI through INT 10h, then on
- * COM1. */
+/* Prints the NUL-terminated string at DS:SI on COM1.  Not also through
+ * INT 10h: SeaBIOS's serial console (-nographic) holds back the last
+ * character written through INT 10h until its next call or timer tick, so
+ * the two copies interleaved on the serial line, cutting lines apart. */
 puts:
-    push %si
-    movb $0, to_serial
-    call puts1
-    pop %si
-    movb $1, to_serial
-    call puts1
-    movb $0, to_serial
-    ret
-
-puts1:
     lodsb
     test %al, %al
     jz 4f
     call putc
-    jmp puts1
+    jmp puts
 4:  ret
 
-/* Prints AL through INT 10h AH=0Eh, or on COM1 when to_serial is set. */
+/* Prints AL on COM1. */
 putc:
     push %ax
     push %bx
     push %cx
     push %dx
     mov %al, %cl
-    cmpb $0, to_serial
-    jne 5f
-    mov $0x0e, %ah
-    mov $0x0007, %bx
-    int $0x10
-    jmp 8f
     /* Wait for THRE, a bounded number of times (no UART: go on). */
-5:  mov $COM1 + 5, %dx
+    mov $COM1 + 5, %dx
     mov $0xffff, %bx
 9:  in %dx, %al
     test $0x20, %al
@@ -140,7 +124,7 @@ putc:
 6:  mov $COM1, %dx
     mov %cl, %al
     out %al, %dx
-8:  pop %dx
+    pop %dx
     pop %cx
     pop %bx
     pop %ax
@@ -169,7 +153,6 @@ readerr: .ascii "plex86 floppy test: INT 13h read failed, AH="
 errhex:  .asciz "??\r\n"
 done:    .asciz "plex86 floppy test: done\r\n"
 drive:   .byte 0
-to_serial: .byte 0
 tries:   .byte 0
 status:  .byte 0
 
