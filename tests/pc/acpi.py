@@ -299,8 +299,11 @@ def linux(plex86, fetch):
                   "PWRBTN_STS clear before system_powerdown")
             m.hmp("system_powerdown")
             stats = m.hmp("info stats")
-            check(re.search(r"^acpi_power_button_presses 1\s*$", stats, re.M) is not None,
-                  "the press is counted (acpi_power_button_presses 1)")
+            if "built without accounting" in stats:
+                print("note: built without accounting: the press is not counted")
+            else:
+                check(re.search(r"^acpi_power_button_presses 1\s*$", stats, re.M) is not None,
+                      "the press is counted (acpi_power_button_presses 1)")
             m.send("cat /sys/firmware/acpi/interrupts/ff_pwr_btn; echo btn-$((1+1))after")
             check(m.read_until(b"btn-2after\r\n", 60), "sysfs after the press")
             after = m.out.decode(errors="replace").rsplit("btn-2before", 1)[-1]
