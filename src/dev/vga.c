@@ -34,22 +34,35 @@ static const struct mmio_ops rom_ops = { .read = rom_read, .write = rom_write };
 #define QEXT_SIZE 8u
 #define QEXT_LITTLE_ENDIAN 0x1e1e1e1eu
 
+/* The VBE registers as bytes: register i at MMIO_VBE + 2i, little endian,
+ * so that a read of any size and alignment gets exactly its bytes (QEMU's
+ * memory core does the same around its 16-bit accessors). */
+static uint32_t vbe_mmio_read(struct vga *v, uint32_t off, unsigned size)
+{
+    uint32_t val = 0;
+    uint16_t saved = v->vbe_index;
+    for (unsigned i = 0; i < size && off + i < 2 * VBE_DISPI_INDEX_NB; i++) {
+        v->vbe_index = (uint16_t)((off + i) / 2);
+        uint32_t reg = vga_vbe_read(v);
+        val |= ((reg >> (8 * ((off + i) & 1))) & 0xFFu) << (8 * i);
+    }
+    v->vbe_index = saved;
+    return val;
+}
+
 static uint32_t mmio_read(void *opaque, uint32_t offset, unsigned size)
 {
     struct vga *v = opaque;
+    uint32_t mask = size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
     if (offset >= MMIO_VGA && offset < MMIO_VGA + 0x20)
-        return vga_port_ops.in(v, (uint16_t)(0x3C0 + offset - MMIO_VGA), size > 2 ? 2 : size);
-    if (offset >= MMIO_VBE && offset < MMIO_VBE + 2 * VBE_DISPI_INDEX_NB) {
-        uint16_t saved = v->vbe_index;
-        v->vbe_index = (uint16_t)((offset - MMIO_VBE) / 2);
-        uint32_t val = vga_vbe_read(v);
-        v->vbe_index = saved;
-        return val;
-    }
+        return vga_port_ops.in(v, (uint16_t)(0x3C0 + offset - MMIO_VGA), size > 2 ? 2 : size) &
+               mask;
+    if (offset >= MMIO_VBE && offset < MMIO_VBE + 2 * VBE_DISPI_INDEX_NB)
+        return vbe_mmio_read(v, offset - MMIO_VBE, size);
     if (offset == MMIO_QEXT)
-        return QEXT_SIZE;
+        return QEXT_SIZE & mask;
     if (offset == MMIO_QEXT + 4)
-        return QEXT_LITTLE_ENDIAN;
+        return QEXT_LITTLE_ENDIAN & mask;
     return 0;
 }
 

@@ -175,9 +175,12 @@ static uint32_t vbe_in(void *opaque, uint16_t port, unsigned size)
 {
     struct vga *v = opaque;
     v->port_accesses++;
+    /* The registers are 16 bits wide; a byte IN gets the low byte, and
+     * nothing wider than the access reaches the CPU. */
+    uint32_t mask = size == 1 ? 0xFFu : 0xFFFFu;
     if (port == VBE_DISPI_IOPORT_INDEX)
-        return v->vbe_index;
-    return vga_vbe_read(v);
+        return v->vbe_index & mask;
+    return vga_vbe_read(v) & mask;
 }
 
 static void vbe_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
