@@ -159,6 +159,11 @@ void cpu_tlb_flush(struct cpu *c, bool include_global)
     mmu_flush(c, include_global);
 }
 
+void cpu_tlb_drop_writes(struct cpu *c, uint32_t pa, uint32_t len)
+{
+    mmu_drop_writes(c, pa, len);
+}
+
 void cpu_tlb_invlpg(struct cpu *c, uint32_t la)
 {
     mmu_invlpg(c, la);

@@ -316,6 +316,9 @@ void cpu_describe(struct cpu *c, char *buf, size_t len);
 /* Drops cached translations after CR3, CR0.PG/WP, CR4.PSE/PGE or A20
  * changes (include_global: also the global ones). */
 void cpu_tlb_flush(struct cpu *c, bool include_global);
+/* Drops the write translations of guest-physical [pa, pa+len) (mmu.h's
+ * mmu_drop_writes). */
+void cpu_tlb_drop_writes(struct cpu *c, uint32_t pa, uint32_t len);
 
 /* The time-stamp counter as RDTSC and RDMSR read it (msr.c): the one
  * place that decides what the guest's TSC is. */

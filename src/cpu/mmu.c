@@ -108,6 +108,35 @@ void mmu_flush(struct cpu *c, bool include_global)
         memset(t->large_regions, 0, sizeof(t->large_regions));
 }
 
+/* The entry's write tag loses its host pointer when it maps a page of
+ * [pa, pa+len). */
+static void drop_write(struct tlb_entry *e, const struct physmem *pm, uint32_t pa, uint32_t len)
+{
+    if ((e->tag_w & (TLB_T_INVALID | TLB_T_NOHOST)) || (e->flags & TLB_F_NOWHERE))
+        return;
+    if (phys_mask(pm, e->pa) - pa < len)
+        e->tag_w |= TLB_T_NOHOST;
+}
+
+void mmu_drop_writes(struct cpu *c, uint32_t pa, uint32_t len)
+{
+    struct tlb *t = c->tlb;
+    if (!t || !len)
+        return;
+    /* Entries not on the used list are empty (mmu_flush), so the list
+     * is all there is to look at, unless it overflowed. */
+    pa &= TLB_PAGE_MASK;
+    len = (len + PHYS_PAGE_SIZE - 1) & TLB_PAGE_MASK;
+    if (t->used_overflow) {
+        for (unsigned i = 0; i < TLB_SIZE; i++)
+            if (t->e[i].flags & TLB_F_LISTED)
+                drop_write(&t->e[i], c->mem, pa, len);
+    } else {
+        for (unsigned k = 0; k < t->nused; k++)
+            drop_write(&t->e[t->used[k]], c->mem, pa, len);
+    }
+}
+
 void mmu_invlpg(struct cpu *c, uint32_t la)
 {
     struct tlb *t = c->tlb;
@@ -474,12 +503,31 @@ uint32_t mmu_read_slow(struct cpu *c, uint32_t la, unsigned size)
     return v;
 }
 
+/* After a store through phys_write: a page of a direct MMIO window that
+ * its device now counts as written (physmem.h's direct_writable: the VGA
+ * framebuffer after the first store since the last picture) is writable
+ * at the host pointer the entry already holds for reads, so the write tag
+ * drops TLB_T_NOHOST and the next store, in the interpreter or the
+ * translator's inline probe, is a host store (QEMU's TLB_NOTDIRTY).  The
+ * entry is checked again first: the device's write may have flushed the
+ * TLB.  Only pages read through a host pointer can qualify: real MMIO
+ * (tag_r has TLB_T_NOHOST too) costs one test. */
+static void write_refill(struct cpu *c, struct tlb_entry *e, uint32_t la)
+{
+    uint32_t page = la & TLB_PAGE_MASK;
+    if ((e->tag_w & (TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST)) != (page | TLB_T_NOHOST) ||
+        (e->tag_r & (TLB_T_INVALID | TLB_T_NOHOST)) || (e->flags & TLB_F_NOWHERE))
+        return;
+    if (physmem_ptr(c->mem, e->pa, true) == tlb_host(e, page))
+        e->tag_w &= ~(uint32_t)TLB_T_NOHOST;
+}
+
 void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
 {
     struct physmem *pm = c->mem;
     unsigned off = PAGE_OFF(la);
     if (off + size <= PHYS_PAGE_SIZE) {
-        const struct tlb_entry *e = tlb_get(c, la, MMU_WRITE);
+        struct tlb_entry *e = tlb_get(c, la, MMU_WRITE);
         /* TLB_T_WATCHED: scan-before-execute applies its write rule
          * before the store lands (phys_write does it for NOHOST pages). */
         if (!(e->tag_w & TLB_T_NOHOST)) {
@@ -488,6 +536,7 @@ void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
             host_store(tlb_host(e, la), v, size);
         } else if (!(e->flags & TLB_F_NOWHERE)) {
             phys_write(pm, e->pa | off, v, size);
+            write_refill(c, e, la);
         }
         return;
     }

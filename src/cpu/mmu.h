@@ -19,7 +19,13 @@
  *                  outside cpu.sys_access) include this bit in their compare.
  *   TLB_T_NOHOST   the translation is valid but there is no host pointer:
  *                  MMIO, unmapped, or ROM for writes.  The slow path goes
- *                  through phys_read/phys_write at the entry's `pa`.
+ *                  through phys_read/phys_write at the entry's `pa`.  In a
+ *                  write tag it also marks a page of a direct MMIO window
+ *                  (the VGA's framebuffer) that its device does not count
+ *                  as written yet: the store goes to the device, which
+ *                  marks the page, and the slow path then clears the bit
+ *                  so that the following stores are host stores (QEMU's
+ *                  TLB_NOTDIRTY); mmu_drop_writes sets it again.
  *   TLB_T_WATCHED  write tag only: the page holds code the scan-before-
  *                  execute engine has scanned (TLB_F_WATCHED), so stores
  *                  take the slow path, which is where SBE will invalidate
@@ -186,6 +192,14 @@ void mmu_write_bytes(struct cpu *c, uint32_t la, const void *src, unsigned len);
  * A flush costs what was filled since the last one (a full sweep past
  * TLB_USED_MAX fills). */
 void mmu_flush(struct cpu *c, bool include_global);
+
+/* Drops the write translations of the guest-physical pages of [pa,
+ * pa+len) (after the A20 and bus masks): their write tags get
+ * TLB_T_NOHOST, so the next store goes through phys_write; reads stay
+ * cached.  For a direct MMIO window whose device has stopped counting
+ * those pages as written (physmem.h's direct_writable).  Costs what a
+ * flush costs (the entries filled since the last one). */
+void mmu_drop_writes(struct cpu *c, uint32_t pa, uint32_t len);
 
 /* Reads the four PAE page-directory-pointer-table entries that CR3 = cr3
  * points at into cpu.pdpte (SDM vol. 3A, 4.4.1).  Returns false, loading

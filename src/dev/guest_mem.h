@@ -35,4 +35,16 @@ static inline void guest_mem_write(const struct guest_mem *m, uint32_t pa, const
         m->write(m->opaque, pa, src, len);
 }
 
+/* A device whose memory the CPU stores to at RAM speed once the device
+ * has counted the page as written (the VGA's framebuffer: vm/physmem.h's
+ * direct_writable) gets this function from the board (pc_write_rearm):
+ * after the device cleared pages' bits, `rearm` makes the next store to
+ * each page of guest-physical [pa, pa+len) reach the device again (the
+ * VM drops the CPUs' write translations of them).  With no function the
+ * device must not set bits, as nothing could clear them safely. */
+struct write_rearm {
+    void (*rearm)(void *opaque, uint32_t pa, uint32_t len);
+    void *opaque;
+};
+
 #endif

@@ -134,7 +134,8 @@ static void update_bars(struct pci *pci, struct pci_function *f)
                                    b->io_ops, b->opaque, f->name);
         else if (b->direct && pci->space.map_mem_direct)
             rc = pci->space.map_mem_direct(pci->space.opaque, base, b->size, b->mmio_ops,
-                                           b->opaque, b->direct, f->name);
+                                           b->opaque, b->direct, b->direct_writable,
+                                           f->name);
         else
             rc = pci->space.map_mem(pci->space.opaque, base, b->size, b->mmio_ops, b->opaque,
                                     f->name);

@@ -86,11 +86,12 @@ struct pci_space {
     int (*map_mem)(void *opaque, uint32_t base, uint32_t size, const struct mmio_ops *ops,
                    void *dev, const char *name);
     void (*unmap_mem)(void *opaque, uint32_t base, void *dev);
-    /* map_mem for a BAR with a `direct` buffer (reads at RAM speed,
-     * vm/physmem.h); NULL: such BARs go through map_mem. */
+    /* map_mem for a BAR with a `direct` buffer (reads at RAM speed, and
+     * writes to the pages `writable` marks, vm/physmem.h's
+     * phys_region.direct); NULL: such BARs go through map_mem. */
     int (*map_mem_direct)(void *opaque, uint32_t base, uint32_t size,
-                          const struct mmio_ops *ops, void *dev, const uint8_t *direct,
-                          const char *name);
+                          const struct mmio_ops *ops, void *dev, uint8_t *direct,
+                          const uint64_t *writable, const char *name);
     /* Shadow RAM: [base, base+size) below 1 MiB gets `mode`
      * (physmem_set_shadow's PHYS_SHADOW_* bits).  NULL: no memory map
      * behind the bus (tests). */
@@ -104,8 +105,10 @@ struct pci_bar {
     const struct io_ops *io_ops; /* io */
     const struct mmio_ops *mmio_ops; /* memory */
     void *opaque;
-    const uint8_t *direct;       /* memory: reads straight from here (size
+    uint8_t *direct;             /* memory: reads straight from here (size
                                     bytes), writes through mmio_ops */
+    const uint64_t *direct_writable; /* ...or straight here too, for the
+                                    pages with a bit (phys_region) */
     bool mapped;                 /* where the bus mapped it: */
     uint32_t mapped_base;
 };

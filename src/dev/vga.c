@@ -233,6 +233,11 @@ static void vga_destroy(struct device *d)
     free(v);
 }
 
+void vga_connect_rearm(struct vga *v, struct write_rearm rearm)
+{
+    v->rearm = rearm;
+}
+
 static const struct device_ops vga_ops = {
     .type = "vga", .reset = vga_reset, .save = vga_save, .load = vga_load,
     .dump = vga_dump, .destroy = vga_destroy,
@@ -275,8 +280,10 @@ struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_si
     pci_function_add_bar(&v->fn, 0, false, VGA_VRAM_SIZE, NULL, &vga_lfb_ops, v);
     pci_function_set_prefetchable(&v->fn, 0);
     /* The CPU reads the framebuffer at RAM speed; its writes come through
-     * vga_lfb_ops, which marks their pages for the next picture. */
+     * vga_lfb_ops, which marks their pages for the next picture, until
+     * vga_connect_rearm lets a marked page take writes at RAM speed. */
     v->fn.bar[0].direct = v->vram;
+    v->fn.bar[0].direct_writable = v->lfb_writable;
     pci_function_add_bar(&v->fn, 2, false, 0x1000, NULL, &mmio_ops, v);
     if (v->rom)
         pci_function_add_rom(&v->fn, VGA_ROM_MAX, &rom_ops, v);

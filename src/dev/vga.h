@@ -14,7 +14,9 @@
  *                 XRGB8888 surface, with per-page dirty tracking; the
  *                 display_source (dev/display.h)
  *   vga_vbe.c     the Bochs VBE interface (ports 0x1CE/0x1CF) with QEMU's
- *                 clamps, and the linear framebuffer
+ *                 clamps, and the linear framebuffer (the CPU reads it at
+ *                 RAM speed, and writes a page at RAM speed once its first
+ *                 write since the last picture marked it: lfb_writable)
  *   vga.c         the device: creation, the PCI function (1234:1111 class
  *                 0300 at 00:02.0 with the framebuffer BAR and the
  *                 expansion ROM), reset, snapshots
@@ -29,6 +31,7 @@
 #include <stdint.h>
 
 #include "dev/display.h"
+#include "dev/guest_mem.h"
 #include "dev/irq.h"
 #include "dev/pci.h"
 #include "vm/device.h"
@@ -100,6 +103,16 @@ struct vga {
     /* Rendering (vga_render.c): not guest state. */
     uint64_t dirty[VGA_PAGES / 64];  /* VRAM pages written since the last
                                         update */
+    uint64_t drawn[VGA_PAGES / 64];  /* the update's copy of `dirty`,
+                                        taken before it draws */
+    /* The framebuffer pages the CPU may store to at RAM speed (the
+     * memory map's direct_writable, vm/physmem.h): set by the first write
+     * through lfb_write after a picture, which also marks the page dirty
+     * (and the font, below 256 KiB); cleared with `dirty` when an update
+     * takes the pages, then `rearm` drops the CPUs' write translations.
+     * Only with `rearm` connected. */
+    uint64_t lfb_writable[VGA_PAGES / 64];
+    struct write_rearm rearm;
     bool full_redraw;      /* a register the picture depends on changed */
     bool font_dirty;       /* plane 2 written: glyphs may have changed */
     uint32_t *surface;
@@ -114,7 +127,7 @@ struct vga {
     struct display_source source;
 
     /* Counters (host/counters.def). */
-    uint64_t legacy_reads, legacy_writes, lfb_reads, lfb_writes;
+    uint64_t legacy_reads, legacy_writes, lfb_reads, lfb_writes, lfb_dirty_faults;
     uint64_t frames, port_accesses;
 };
 
@@ -124,6 +137,11 @@ struct vga {
  * ready for pci_register.  NULL when out of memory or the ROM is too
  * large. */
 struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_size);
+
+/* Lets the CPU write the framebuffer at RAM speed (lfb_writable), with
+ * the board's function that drops the CPUs' write translations.  Without
+ * it every write to the framebuffer calls the device. */
+void vga_connect_rearm(struct vga *v, struct write_rearm rearm);
 
 /* What the host's frontends read (dev/display.h). */
 const struct display_source *vga_display(struct vga *v);

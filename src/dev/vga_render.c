@@ -87,7 +87,7 @@ static bool range_dirty(const struct vga *v, uint32_t off, uint32_t len)
     if (off + len > VGA_VRAM_SIZE || len == 0)
         return true;   /* wraps: draw it */
     for (uint32_t p = off >> 12; p <= (off + len - 1) >> 12; p++)
-        if (v->dirty[p >> 6] >> (p & 63) & 1)
+        if (v->drawn[p >> 6] >> (p & 63) & 1)
             return true;
     return false;
 }
@@ -402,10 +402,47 @@ static bool render_graphics(struct vga *v, struct display_rect *dirty)
 
 /* --- the display_source ------------------------------------------------------ */
 
+/* Takes the pages written since the last update for this one to draw
+ * (`drawn`), and has writes to the framebuffer reach the device again.
+ *
+ * The order matters once stores can land at RAM speed.  (1) The marks
+ * are copied and cleared, lfb_writable with them; (2) the CPUs' write
+ * translations of the pages that were writable are dropped; (3) the
+ * drawing reads VRAM.  A store between (1) and (2) still lands at RAM
+ * speed, unseen by the device, but only on a page that was writable,
+ * hence marked dirty in the copy, and (3) reads VRAM after it: it is
+ * drawn now.  A store after (2) reaches the device, which marks its page
+ * again for the next update.  The other order, (2) before (1), loses
+ * updates: a store in between reaches the device and makes its page
+ * writable again, then (1) clears the mark while the CPU keeps its new
+ * write translation, and every later store to the page goes unseen. */
+static void harvest(struct vga *v)
+{
+    memcpy(v->drawn, v->dirty, sizeof(v->drawn));
+    memset(v->dirty, 0, sizeof(v->dirty));
+    /* One span from the first writable page to the last (dropping a page
+     * that had no write translation does nothing): one sweep of each TLB. */
+    int first = -1, last = -1;
+    for (unsigned w = 0; w < VGA_PAGES / 64; w++) {
+        uint64_t bits = v->lfb_writable[w];
+        if (!bits)
+            continue;
+        if (first < 0)
+            first = (int)(w * 64 + (unsigned)__builtin_ctzll(bits));
+        last = (int)(w * 64 + 63 - (unsigned)__builtin_clzll(bits));
+        v->lfb_writable[w] = 0;
+    }
+    const struct pci_bar *bar = &v->fn.bar[0];
+    if (first >= 0 && bar->mapped && v->rearm.rearm)
+        v->rearm.rearm(v->rearm.opaque, bar->mapped_base + ((uint32_t)first << 12),
+                       (uint32_t)(last - first + 1) << 12);
+}
+
 static bool vga_update(void *opaque, struct display_surface *out, struct display_rect *dirty)
 {
     struct vga *v = opaque;
     *dirty = (struct display_rect){ 0 };
+    harvest(v);
     uint32_t ow = v->width, oh = v->height;
     bool shown;
     if (!(v->ar_index & 0x20) || (v->seq[1] & 0x20)) {
@@ -422,11 +459,14 @@ static bool vga_update(void *opaque, struct display_surface *out, struct display
     } else {
         shown = render_text(v, dirty);
     }
-    if (!shown)
+    if (!shown) {
+        /* Nothing drawn: the pages stay marked for the next update. */
+        for (unsigned w = 0; w < VGA_PAGES / 64; w++)
+            v->dirty[w] |= v->drawn[w];
         return false;
+    }
     if (v->full_redraw || ow != v->width || oh != v->height)
         *dirty = (struct display_rect){ 0, 0, v->width, v->height };
-    memset(v->dirty, 0, sizeof(v->dirty));
     v->full_redraw = false;
     v->frames++;
     *out = (struct display_surface){ .width = v->width, .height = v->height,

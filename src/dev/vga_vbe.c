@@ -207,6 +207,12 @@ static uint32_t lfb_read(void *opaque, uint32_t offset, unsigned size)
     return val;
 }
 
+/* A write that reaches the device: the first to its page since the last
+ * picture (the CPU stores at RAM speed to pages in lfb_writable), a split
+ * or DMA write, or any write when no rearm function is connected.  The
+ * page is marked dirty, and (below 256 KiB) the font, before it becomes
+ * writable directly: whatever lands there at RAM speed until the next
+ * update is then covered by these marks. */
 static void lfb_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
 {
     struct vga *v = opaque;
@@ -217,6 +223,14 @@ static void lfb_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
     vga_mark_dirty(v, offset, size);
     if (offset < VGA_PLANAR_SIZE)
         v->font_dirty = true;
+    if (v->rearm.rearm && offset < VGA_VRAM_SIZE) {
+        uint32_t p = offset >> 12;
+        uint64_t bit = 1ull << (p & 63);
+        if (!(v->lfb_writable[p >> 6] & bit)) {
+            v->lfb_writable[p >> 6] |= bit;
+            v->lfb_dirty_faults++;
+        }
+    }
 }
 
 const struct mmio_ops vga_lfb_ops = { .read = lfb_read, .write = lfb_write };

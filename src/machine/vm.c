@@ -262,14 +262,20 @@ int vm_map_mmio(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_o
 }
 
 int vm_map_mmio_direct(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_ops *ops,
-                       void *opaque, const uint8_t *direct, const char *name)
+                       void *opaque, uint8_t *direct, const uint64_t *writable,
+                       const char *name)
 {
     if ((uint64_t)base < vm->mem.ram_size || physmem_find_overlap(&vm->mem, base, size))
         return -1;
-    if (physmem_add_mmio_direct(&vm->mem, base, size, ops, opaque, direct, name) < 0)
+    if (physmem_add_mmio_direct(&vm->mem, base, size, ops, opaque, direct, writable, name) < 0)
         return -1;
     cpu_tlb_flush(&vm->cpu, true);
     return 0;
+}
+
+void vm_drop_write_translations(struct vm *vm, uint32_t pa, uint32_t len)
+{
+    cpu_tlb_drop_writes(&vm->cpu, pa, len);
 }
 
 void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque)

@@ -142,10 +142,20 @@ int vm_map_io(struct vm *vm, uint16_t base, uint16_t count, const struct io_ops 
 void vm_unmap_io(struct vm *vm, uint16_t base, void *opaque);
 int vm_map_mmio(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_ops *ops,
                 void *opaque, const char *name);
-/* The same for a window whose reads come from `direct` (physmem.h). */
+/* The same for a window whose reads come from `direct`, and writes to the
+ * pages `writable` marks (physmem.h's phys_region.direct). */
 int vm_map_mmio_direct(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_ops *ops,
-                       void *opaque, const uint8_t *direct, const char *name);
+                       void *opaque, uint8_t *direct, const uint64_t *writable,
+                       const char *name);
 void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque);
+
+/* Drops the CPUs' cached write translations of the guest-physical pages
+ * of [pa, pa+len) (their reads stay cached): the next store to one of
+ * them takes the slow path through the memory map.  For a device whose
+ * memory the CPU writes at RAM speed once the device has counted a page
+ * as written (the VGA's framebuffer, physmem.h's direct_writable), after
+ * it cleared those pages' bits. */
+void vm_drop_write_translations(struct vm *vm, uint32_t pa, uint32_t len);
 
 /* Forgets all scanned code and decoded blocks.  For callers that write
  * guest memory through host pointers (physmem_ptr), bypassing the write

@@ -258,10 +258,10 @@ static int space_map_mem(void *opaque, uint32_t base, uint32_t size,
 }
 
 static int space_map_mem_direct(void *opaque, uint32_t base, uint32_t size,
-                                const struct mmio_ops *ops, void *dev, const uint8_t *direct,
-                                const char *name)
+                                const struct mmio_ops *ops, void *dev, uint8_t *direct,
+                                const uint64_t *writable, const char *name)
 {
-    return vm_map_mmio_direct(opaque, base, size, ops, dev, direct, name);
+    return vm_map_mmio_direct(opaque, base, size, ops, dev, direct, writable, name);
 }
 
 static void space_unmap_mem(void *opaque, uint32_t base, void *dev)
@@ -289,6 +289,16 @@ static void dma_write(void *opaque, uint32_t pa, const void *src, size_t len)
 struct guest_mem pc_guest_mem(struct vm *vm)
 {
     return (struct guest_mem){ .read = dma_read, .write = dma_write, .opaque = vm };
+}
+
+static void write_rearm(void *opaque, uint32_t pa, uint32_t len)
+{
+    vm_drop_write_translations(opaque, pa, len);
+}
+
+struct write_rearm pc_write_rearm(struct vm *vm)
+{
+    return (struct write_rearm){ .rearm = write_rearm, .opaque = vm };
 }
 
 struct signal_line pc_intr_line(struct vm *vm)
@@ -408,6 +418,8 @@ static int add_vga(struct pc *pc, const struct pc_config *cfg, char *err, size_t
         pc->vga = NULL;
         return -1;
     }
+    /* The framebuffer BAR at RAM speed for writes too (vga.h). */
+    vga_connect_rearm(pc->vga, pc_write_rearm(vm));
     if (pci_register(pc->pci, &pc->vga->fn, VGA_PCI_DEV, 0, (struct irq_pin){ 0 }) < 0) {
         snprintf(err, errlen, "vga: PCI slot 00:%02x.0 is taken", VGA_PCI_DEV);
         return -1;

@@ -254,6 +254,9 @@ struct signal_request pc_debug_exit_request(struct vm *vm);
 struct pci_space pc_pci_space(struct vm *vm);
 /* Guest memory for devices that do DMA (dev/guest_mem.h). */
 struct guest_mem pc_guest_mem(struct vm *vm);
+/* Write tracking of RAM-speed device memory (dev/guest_mem.h):
+ * vm_drop_write_translations. */
+struct write_rearm pc_write_rearm(struct vm *vm);
 void pc_connect_inta(struct vm *vm, struct pic *pic);
 void pc_connect_ferr(struct vm *vm, struct fpu_irq *f);
 

@@ -135,11 +135,12 @@ int physmem_add_mmio(struct physmem *pm, uint32_t base, uint32_t size,
 }
 
 int physmem_add_mmio_direct(struct physmem *pm, uint32_t base, uint32_t size,
-                            const struct mmio_ops *ops, void *opaque, const uint8_t *direct,
-                            const char *name)
+                            const struct mmio_ops *ops, void *opaque, uint8_t *direct,
+                            const uint64_t *direct_writable, const char *name)
 {
     struct phys_region r = { .base = base, .size = size, .kind = PHYS_MMIO,
-                             .ops = ops, .opaque = opaque, .direct = direct, .name = name };
+                             .ops = ops, .opaque = opaque, .direct = direct,
+                             .direct_writable = direct_writable, .name = name };
     return add_region(pm, &r);
 }
 
@@ -215,10 +216,14 @@ uint8_t *physmem_ptr(struct physmem *pm, uint32_t pa, bool for_write)
         return ram;
     if (r->kind == PHYS_ROM && !for_write)
         return r->host + (pa - r->base);
-    /* A direct MMIO window: reads by pointer (the CPU's TLB caches it for
-     * reads only, as the write pointer differs). */
-    if (r->kind == PHYS_MMIO && r->direct && !for_write)
-        return (uint8_t *)(uintptr_t)(r->direct + (pa - r->base));
+    /* A direct MMIO window: reads by pointer; writes by pointer only to
+     * the pages its device already counts as written (phys_region). */
+    if (r->kind == PHYS_MMIO && r->direct) {
+        uint32_t page = (pa - r->base) >> PHYS_PAGE_SHIFT;
+        if (!for_write ||
+            (r->direct_writable && ((r->direct_writable[page >> 6] >> (page & 63)) & 1)))
+            return r->direct + (pa - r->base);
+    }
     return NULL;
 }
 

@@ -48,9 +48,19 @@ struct phys_region {
     void *opaque;                /* MMIO only */
     /* MMIO backed by host memory the device owns (the VGA's framebuffer):
      * reads come straight from here, at RAM speed (physmem_ptr gives the
-     * pointer for reads), writes still go through ops->write, which
-     * tracks them.  NULL: every access calls the device. */
-    const uint8_t *direct;
+     * pointer for reads).  A write goes through ops->write, which tracks
+     * it, unless `direct_writable` has the page's bit (bit p of word
+     * p / 64: page p of the region): the device already counts that page
+     * as written, so writes go straight to `direct` too (physmem_ptr gives
+     * the pointer for writes; the CPU's TLB then stores at RAM speed).
+     * The device sets a bit from its ops->write; when it clears bits
+     * (having taken the pages as drawn) it must then have the CPUs' write
+     * translations of those pages dropped (vm_drop_write_translations),
+     * in that order.  QEMU's dirty memory log with TLB_NOTDIRTY works the
+     * same way.  `direct` NULL: every access calls the device;
+     * `direct_writable` NULL: every write does. */
+    uint8_t *direct;
+    const uint64_t *direct_writable;
     const char *name;
 };
 
@@ -110,11 +120,12 @@ int physmem_add_rom(struct physmem *pm, uint32_t base, const uint8_t *data,
 int physmem_add_mmio(struct physmem *pm, uint32_t base, uint32_t size,
                      const struct mmio_ops *ops, void *opaque, const char *name);
 
-/* The same with reads from `direct` (size bytes, the device's; see
- * phys_region.direct). */
+/* The same with reads from `direct` (size bytes, the device's) and
+ * writes to it for the pages `direct_writable` marks (may be NULL); see
+ * phys_region.direct. */
 int physmem_add_mmio_direct(struct physmem *pm, uint32_t base, uint32_t size,
-                            const struct mmio_ops *ops, void *opaque, const uint8_t *direct,
-                            const char *name);
+                            const struct mmio_ops *ops, void *opaque, uint8_t *direct,
+                            const uint64_t *direct_writable, const char *name);
 
 /* Removes the MMIO region mapped at `base` with `opaque` (a PCI BAR
  * moving or turned off); what lies below shows again.  The caller drops
@@ -148,7 +159,9 @@ int physmem_set_shadow(struct physmem *pm, uint32_t base, uint32_t size, unsigne
 enum phys_kind physmem_kind(const struct physmem *pm, uint32_t pa);
 
 /* Host pointer for a physical address when it is RAM (writable) or, with
- * for_write false, ROM.  NULL otherwise (MMIO, unmapped, ROM for writes).
+ * for_write false, ROM or a direct MMIO window; for writes, a direct
+ * window's page that its device marks writable.  NULL otherwise (MMIO,
+ * unmapped, ROM for writes).
  * The pointer is valid up to the end of the 4 KiB page.  Under shadow
  * control a read and a write of one address may reach different places
  * (or a write nowhere): callers caching a pointer for both compare the
