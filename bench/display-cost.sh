@@ -4,14 +4,20 @@
 # (BUILD_DIR/bench/bench.elf, bench/README.md) with `-display none`, with a
 # VNC server (`-display vnc=127.0.0.1:N`; with BENCH_VNC_CLIENT=1 a client
 # of ours stays connected and asks for updates all along), and with the SDL
-# window under xvfb-run when that is installed; best wall time of RUNS runs
-# each (default 3), and the ratio to -display none.  It prints figures and
-# never fails on speed: exit status 0, or 1 when a run fails, 2 when
-# something is missing.
+# window under xvfb-run (a virtual X server; Debian's xvfb) when that is
+# installed.  Each configuration runs at SCALE and with only=none (the
+# start-up: process, firmware, and a frontend's own start, e.g. SDL's
+# window); the guest's time is the difference, best of RUNS runs each
+# (default 3), and the ratio to -display none is what the frontend costs
+# the guest's speed.  Times are of the plex86 process alone (under
+# xvfb-run too: the X server's work is not plex86's), wall and CPU (user +
+# system; on a machine shared with other work the wall time moves with
+# the load, the CPU time much less).  It prints figures and never fails on
+# speed: exit status 0, or 1 when a run fails, 2 when something is missing.
 set -u
 
 build=${1:-build}
-scale=${2:-10}
+scale=${2:-100}
 runs=${3:-3}
 plex86=$build/plex86
 elf=$build/bench/bench.elf
@@ -40,19 +46,24 @@ for n in range(70, 400):
 PY
 }
 
-# run_one [client N] CMD...: runs CMD (plex86) once under /usr/bin/time
-# (with a VNC client of ours on display N asking for updates all along
-# when `client N` comes first); prints "WALL CPU" in seconds, CPU being
-# plex86's user + system time: on a machine shared with other work the
-# wall time moves with the load, the CPU time much less.
+# run_one [client N] [xvfb] CMD...: runs CMD (plex86) once under
+# /usr/bin/time (with a VNC client of ours on display N asking for updates
+# all along when `client N` comes first; inside xvfb-run with `xvfb`);
+# prints "WALL CPU" in seconds, CPU being plex86's user + system time: on a
+# machine shared with other work the wall time moves with the load, the
+# CPU time much less.
 run_one() {
-    local n="" tf
+    local n="" tf pre=()
     if [ "$1" = client ]; then
         n=$2
         shift 2
     fi
+    if [ "$1" = xvfb ]; then
+        pre=(xvfb-run -a)
+        shift
+    fi
     tf=$(mktemp)
-    /usr/bin/time -f "%e %U %S" -o "$tf" "$@" </dev/null >/dev/null 2>&1 &
+    "${pre[@]+"${pre[@]}"}" /usr/bin/time -f "%e %U %S" -o "$tf" "$@" </dev/null >/dev/null 2>&1 &
     local pid=$! cpid=""
     if [ -n "$n" ]; then
         python3 - "$n" "$here/../tests" <<'PY' &
@@ -81,7 +92,8 @@ PY
     rm -f "$tf"
 }
 
-# best_of [client N] CMD...: the best wall and the best CPU time of `runs`.
+# best_of [client N] [xvfb] CMD...: the best wall and the best CPU time of
+# `runs`.
 best_of() {
     local bw="" bc="" w c
     for _ in $(seq "$runs"); do
@@ -91,6 +103,24 @@ best_of() {
         if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc -l)" = 1 ]; then bc=$c; fi
     done
     echo "$bw $bc"
+}
+
+# net [client N] [xvfb] ARGS...: the guest's time with plex86 ARGS, less
+# the start-up's: "WALL CPU".
+net() {
+    local pre=() t1 t0 w1 c1 w0 c0
+    while [ "$1" = client ] || [ "$1" = xvfb ]; do
+        if [ "$1" = client ]; then pre+=(client "$2"); shift 2; else pre+=(xvfb); shift; fi
+    done
+    t1=$(best_of "${pre[@]}" "$plex86" -kernel "$elf" -append "scale=$scale" "${common[@]}" \
+         "$@") || return 1
+    t0=$(best_of "${pre[@]}" "$plex86" -kernel "$elf" -append "only=none" "${common[@]}" \
+         "$@") || return 1
+    read -r w1 c1 <<<"$t1"
+    read -r w0 c0 <<<"$t0"
+    echo "  $*: wall $w1 s, cpu $c1 s; start-up wall $w0 s, cpu $c0 s" >&2
+    awk -v w1="$w1" -v c1="$c1" -v w0="$w0" -v c0="$c0" \
+        'BEGIN { printf "%.3f %.2f\n", w1 - w0, c1 - c0 }'
 }
 
 # line LABEL "WALL CPU" ["BASE_WALL BASE_CPU"]
@@ -106,23 +136,24 @@ line() {
     fi
 }
 
-common=(-kernel "$elf" -append "scale=$scale" -no-reboot -serial null)
-echo "display-cost: bench.elf scale=$scale, best of $runs runs (ratios to -display none)"
-base=$(best_of "$plex86" "${common[@]}" -display none) || exit 1
+common=(-no-reboot -serial null)
+echo "display-cost: bench.elf scale=$scale less only=none, best of $runs runs (ratios to -display none)"
+base=$(net -display none) || exit 1
 line "-display none" "$base"
 n=$(free_display)
-vnc=$(best_of "$plex86" "${common[@]}" -display "vnc=127.0.0.1:$n") || exit 1
+vnc=$(net -display "vnc=127.0.0.1:$n") || exit 1
 line "-display vnc=127.0.0.1:$n" "$vnc" "$base"
 if [ "${BENCH_VNC_CLIENT:-0}" = 1 ]; then
-    vncc=$(best_of client "$n" "$plex86" "${common[@]}" -display "vnc=127.0.0.1:$n") || exit 1
+    vncc=$(net client "$n" -display "vnc=127.0.0.1:$n") || exit 1
     line "vnc, a client connected" "$vncc" "$base"
 fi
 if command -v xvfb-run >/dev/null 2>&1; then
-    # xvfb-run's own start-up is in these figures: its baseline too.
-    xbase=$(best_of xvfb-run -a "$plex86" "${common[@]}" -display none) || exit 1
+    # The same under xvfb-run for both, so that the machine's state with
+    # an X server running is the same.
+    xbase=$(net xvfb -display none) || exit 1
     line "-display none (xvfb-run)" "$xbase"
-    sdl=$(best_of xvfb-run -a "$plex86" "${common[@]}" -display sdl) || exit 1
+    sdl=$(net xvfb -display sdl) || exit 1
     line "-display sdl (xvfb-run)" "$sdl" "$xbase"
 else
-    echo "-display sdl: skipped (no xvfb-run)"
+    echo "-display sdl: skipped (no xvfb-run; apt-get install xvfb)"
 fi

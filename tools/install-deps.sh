@@ -10,7 +10,8 @@
 # ROMs), make, pkg-config, the Zydis disassembler, zlib, cJSON, python3;
 # the tools that make the drive guests' images, and memtest86+; SDL2,
 # libvncserver and ncurses for the display frontends; with --tests, noVNC
-# and chromium for the frontends' browser test.
+# and chromium for the frontends' browser test, and xvfb (xvfb-run) for the
+# SDL window without a display (bench/display-cost.sh).
 set -eu
 
 PACKAGES="cmake gcc binutils make pkg-config libzydis-dev zlib1g-dev libcjson-dev python3"
@@ -25,9 +26,11 @@ PACKAGES="$PACKAGES xorriso isolinux syslinux syslinux-common grub-pc-bin mtools
 # The display frontends (docs/display.md; each optional at build time).
 PACKAGES="$PACKAGES libsdl2-dev libvncserver-dev libncurses-dev"
 # Only for tests: the browser test of the VNC websocket (noVNC in headless
-# chromium; test_novnc skips without them), not worth a demo's download.
+# chromium; test_novnc skips without them), not worth a demo's download;
+# xvfb-run, a virtual X server for the SDL window's figures
+# (bench/display-cost.sh measures -display sdl under it).
 if [ "${1:-}" = --tests ]; then
-    PACKAGES="$PACKAGES novnc chromium"
+    PACKAGES="$PACKAGES novnc chromium xvfb"
 fi
 
 # A package counts as present if dpkg has it installed, or, for the tools,
