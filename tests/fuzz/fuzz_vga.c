@@ -16,7 +16,11 @@
  * Properties: nothing is read or written outside the device's buffers
  * (ASan), the picture's size is bounded and every row lies in the surface,
  * the VBE visible area lies in the VRAM, and a snapshot loads back to the
- * same bytes. */
+ * same bytes.  The framebuffer's RAM-speed pages (vga.h lfb_writable, with
+ * a rearm function connected and BAR0 placed as a bus would): a writable
+ * page is always marked dirty, and an update clears the marks before it
+ * asks for the write translations to be dropped, for a range inside the
+ * BAR that covers every page that was writable. */
 #include <stdbool.h>
 
 #include "fuzz.h"
@@ -26,6 +30,31 @@ static uint64_t now;
 static uint64_t clock_now(void *opaque) { return now; }
 
 static struct vga *v;
+
+#define FB_BASE 0xE0000000u
+static uint64_t writable_before[VGA_PAGES / 64];
+
+static void rearm(void *opaque, uint32_t pa, uint32_t len)
+{
+    FUZZ_CHECK(pa >= FB_BASE && len && (uint64_t)pa - FB_BASE + len <= VGA_VRAM_SIZE &&
+               !(pa & 0xFFF) && !(len & 0xFFF), "rearm 0x%x+0x%x", pa, len);
+    for (unsigned w = 0; w < VGA_PAGES / 64; w++) {
+        FUZZ_CHECK(!v->lfb_writable[w], "rearm before the marks were cleared");
+        for (unsigned b = 0; b < 64; b++) {
+            uint32_t page_pa = FB_BASE + (w * 64 + b) * 4096u;
+            if ((writable_before[w] >> b) & 1)
+                FUZZ_CHECK(page_pa >= pa && page_pa - pa < len, "page 0x%x not rearmed",
+                           page_pa);
+        }
+    }
+}
+
+/* A page the CPU may write at RAM speed is a page the next picture draws. */
+static void check_writable(void)
+{
+    for (unsigned w = 0; w < VGA_PAGES / 64; w++)
+        FUZZ_CHECK(!(v->lfb_writable[w] & ~v->dirty[w]), "writable page not dirty");
+}
 
 static void check_vbe(void)
 {
@@ -40,6 +69,7 @@ static void update(void)
 {
     struct display_surface s;
     struct display_rect r;
+    memcpy(writable_before, v->lfb_writable, sizeof(writable_before));
     if (display_update(vga_display(v), &s, &r)) {
         FUZZ_CHECK(s.width && s.height && (uint64_t)s.width * s.height <= (16u << 20),
                    "surface %ux%u", s.width, s.height);
@@ -62,7 +92,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         v = vga_create((struct dev_clock){ .now_ns = clock_now }, NULL, 0);
         if (!v)
             abort();
+        vga_connect_rearm(v, (struct write_rearm){ .rearm = rearm });
+        v->fn.bar[0].mapped = true;
+        v->fn.bar[0].mapped_base = FB_BASE;
     }
+    memset(v->lfb_writable, 0, sizeof(v->lfb_writable));
     v->dev.ops->reset(&v->dev);
     memset(v->vram, 0, VGA_VRAM_SIZE);
     struct fz f = { data, size };
@@ -105,6 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         check_vbe();
+        check_writable();
     }
     update();
     /* Snapshot: save, load, save again: the same bytes. */

@@ -447,6 +447,18 @@ def vga_seeds():
     t += (bytes([3 | 0x08]) + struct.pack("<II", 0x18000, 0x0741) + upd +
           bytes([6 | 0x08]) + struct.pack("<HIH", 0x504, 0x1234, 0x502) + upd)
     write("vga", "text-bar2", t)
+    # The framebuffer's RAM-speed pages: writes to several pages (below and
+    # above 256 KiB, one past the end), pictures between them, the same
+    # pages again after a picture.
+    f = vbe(1, 640) + vbe(2, 480) + vbe(3, 32) + vbe(4, 0x41)
+    f += bytes([1, 0x3DA - 0x3B0]) + port(0x3C0, 0x20)
+    for off in (0x10, 0x1000, 0x3FFFE, 0x40000, 0x12BFFC, 0x1000000 + 4):
+        f += bytes([5 | 0x10]) + struct.pack("<II", off, 0x00A0B0C0 ^ off)
+    f += upd + upd
+    for off in (0x1004, 0x40008):
+        f += bytes([5 | 0x08]) + struct.pack("<II", off, 0x1234)
+    f += upd
+    write("vga", "lfb-pages", f)
 
 
 def chipset_seeds():
