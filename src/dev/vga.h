@@ -125,6 +125,11 @@ struct vga {
  * large. */
 struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_size);
 
+/* Puts the adapter in the state a VGA BIOS leaves after its POST: mode
+ * 03h, 80x25 colour text, the screen cleared, the cursor at its top left
+ * (vga_bios.c); for boots that run no firmware (-kernel). */
+void vga_bios_text_mode(struct vga *v);
+
 /* What the host's frontends read (dev/display.h). */
 const struct display_source *vga_display(struct vga *v);
 
