@@ -1,7 +1,8 @@
 """The VNC frontend end to end (issue 17): plex86 runs the kbd_echo guest
 (tests/guest/kbd_echo.S) with -vnc on 127.0.0.1; our RFB client
-(vnc_client.py) connects, checks that the framebuffer arrives (640x480:
-no display adapter yet, so black), types keys that the guest reads from
+(vnc_client.py) connects, checks that the framebuffer arrives (720x400:
+the VGA in the text mode 03h a BIOS leaves for a -kernel boot, its
+cells blank, so black), types keys that the guest reads from
 the PS/2 keyboard and echoes on COM1 as set 1 scan codes, moves the
 pointer, which the guest sums from the mouse's packets, and ends the guest
 with Esc.  A second client on localhost: only 127.0.0.1 listens.
@@ -81,8 +82,8 @@ def main():
         rects = c.read_update()
         covered = sum(w * h for (_, _, w, h, enc) in rects if enc == 0)
         assert covered >= c.width * c.height, rects
-        assert (c.width, c.height) == (640, 480), (c.width, c.height)
-        assert all(c.pixel(x, y) == 0 for x, y in ((0, 0), (639, 479), (320, 240)))
+        assert (c.width, c.height) == (720, 400), (c.width, c.height)
+        assert all(c.pixel(x, y) == 0 for x, y in ((0, 0), (719, 399), (360, 200)))
         # Keys: 'a' (A: 0x1E, 0x9E), Shift+'1' as '!' (Shift 0x2A, 1 0x02).
         c.tap(0x61)
         expect("k 0x0000001e")
