@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "dev/display.h"
+#include "dev/edid.h"
 #include "dev/irq.h"
 #include "dev/pci.h"
 #include "vm/device.h"
@@ -96,6 +97,9 @@ struct vga {
 
     /* The expansion ROM (the VGA BIOS), VGA_ROM_MAX bytes, or NULL. */
     uint8_t *rom;
+    /* The monitor's EDID at the start of BAR2 (dev/edid.h); not guest
+     * state: made at creation, read only. */
+    uint8_t edid[EDID_BLOCK_SIZE];
 
     /* Rendering (vga_render.c): not guest state. */
     uint64_t dirty[VGA_PAGES / 64];  /* VRAM pages written since the last

@@ -16,7 +16,8 @@ a marker on its row 0 and a row of 60 'X' on its row 2, then tells the
 serial console the terminal's size.  The test takes a screendump through
 the human monitor (-monitor unix:) and checks: the kernel log says
 bochs-drm found the adapter and fbcon uses its framebuffer; the picture
-is 1024x768 (bochs-drm's default mode: our EDID area is empty); the cells
+is 1024x768 (the preferred mode of the EDID in BAR2, which the guest
+read: its connector's edid file and modes are checked); the cells
 of the marker and the X row have ink, and every other cell is the
 background.  Exit status 77 when the guest cannot be had.
 """
@@ -50,6 +51,11 @@ n=0
 while [ ! -e /sys/class/graphics/fb0 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 echo "drm-init: fb0 $(cat /sys/class/graphics/fb0/name 2>/dev/null)" \
      "$(cat /sys/class/graphics/fb0/virtual_size 2>/dev/null)"
+# What the connector read from BAR2's EDID, and the modes it made of it.
+for c in /sys/class/drm/card*-*; do
+    echo "drm-init: connector ${c##*/} modes $(tr '\n' ' ' < $c/modes)"
+    echo "drm-init: connector ${c##*/} edid $(hexdump -v -e '/1 "%02x"' $c/edid)"
+done
 sleep 1
 # Clear the terminal, home, hide the cursor; the marker on row 0, X on row 2.
 printf '\033[2J\033[H\033[?25l%s\n\n%s' "@MARKER@" "@XROW@" > /dev/tty0
@@ -197,6 +203,32 @@ def monitor(sock_path, cmd):
     return buf.decode(errors="replace")
 
 
+def check_edid(text):
+    """The guest's connector read our EDID (dev/edid.h) from BAR2: a valid
+    E-EDID 1.4 block named "plex86 screen", and its modes are the block's:
+    the preferred 1024x768 first, 1920x1080 from the standard timings, and
+    nothing past the range limits (without an EDID bochs-drm would list
+    every DMT mode up to 8192x8192, 2048x1536 among them)."""
+    m = re.search(r"drm-init: connector (\S+) edid ([0-9a-f]*)", text)
+    if not m:
+        fail("the guest did not report its connector's EDID", text)
+    edid = bytes.fromhex(m.group(2))
+    if len(edid) != 128:
+        fail("the connector's EDID is %d bytes, not one 128-byte block" % len(edid), text)
+    if edid[:8] != b"\0\xff\xff\xff\xff\xff\xff\0" or sum(edid) % 256 or edid[0x12:0x14] != b"\1\4":
+        fail("the EDID the guest read is not a valid E-EDID 1.4 block: " + edid.hex())
+    names = [edid[o + 5:o + 18].split(b"\n")[0].decode() for o in range(0x36, 0x7e, 18)
+             if edid[o:o + 4] == b"\0\0\0\xfc"]
+    if names != ["plex86 screen"]:
+        fail("the EDID's monitor name is %r" % names)
+    m = re.search(r"drm-init: connector \S+ modes (.*)", text)
+    modes = m.group(1).split() if m else []
+    if not modes or modes[0] != "1024x768" or "1920x1080" not in modes or "2048x1536" in modes:
+        fail("the connector's modes are not the EDID's: %s" % modes, text)
+    print("EDID: %s read 128 bytes, name %r, modes %s" % (m.group(0).split()[2] if m else "?",
+                                                         names[0], " ".join(modes[:6])))
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: bochs-drm.py PLEX86 FETCH_GUEST_SH")
@@ -260,6 +292,7 @@ def main():
                 r"drm-init: fb0 bochs-?drmdrmfb 1024,768"):
         if not re.search(pat, text):
             fail("not in the serial log: /%s/" % pat, text)
+    check_edid(text)
     m = re.search(r"drm-init: tty0 rows=(\d+) cols=(\d+)", text)
     if not m:
         fail("the guest did not report tty0's size", text)
