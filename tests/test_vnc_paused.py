@@ -14,9 +14,9 @@ import sys
 import tempfile
 import time
 
-from test_vnc import free_display
 from unix_socket import connect
 from vnc_client import VncClient
+from vnc_guest import free_display
 
 
 def monitor(path, cmd):

@@ -23,7 +23,6 @@ background.  Exit status 77 when the guest cannot be had.
 """
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile

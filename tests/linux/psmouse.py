@@ -16,7 +16,6 @@ status 77 when the guest cannot be had or plex86 has no VNC.
 """
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from vnc_client import VncClient  # noqa: E402
+from vnc_guest import free_display  # noqa: E402
 from guest_modules import (default_guest, extract_modules, fail, initrd_with,  # noqa: E402
                            kernel_deb, load_order, module_entries, skip)
 
@@ -51,19 +51,6 @@ while :; do sleep 60; done
 """
 
 
-def free_display():
-    for n in range(800, 1100):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", 5900 + n))
-            return n
-        except OSError:
-            continue
-        finally:
-            s.close()
-    skip("no free port for VNC")
-
-
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: psmouse.py PLEX86 FETCH_GUEST_SH")
@@ -78,7 +65,7 @@ def main():
                 [("mouse-init", 0o100755, INIT.replace("@PACKETS@", str(PACKETS)).encode())],
                 mouse_initrd)
 
-    n = free_display()
+    n = free_display(800, 1100)
     serial = os.path.join(tmp, "serial")
     with open(serial, "wb") as out:
         vm = subprocess.Popen(
