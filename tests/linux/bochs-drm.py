@@ -32,21 +32,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from unix_socket import connect  # noqa: E402
 from guest_modules import (default_guest, extract_modules, fail, initrd_with,  # noqa: E402
-                           kernel_deb, load_order, module_entries)
+                           kernel_deb, load_order, module_entries, init_script)
 
 BOOT_TIMEOUT = int(os.environ.get("BOOT_TIMEOUT", "600"))
 MARKER = "PLEX86 BOCHS-DRM FBCON MARKER"
 XROW = 60
 
-INIT = r"""#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox --install -s
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-for m in $(cat /drm/order); do
-    insmod /drm/$m.ko || echo "drm-init: insmod $m failed"
-done
-n=0
+INIT = init_script("drm", r"""n=0
 while [ ! -e /sys/class/graphics/fb0 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 echo "drm-init: fb0 $(cat /sys/class/graphics/fb0/name 2>/dev/null)" \
      "$(cat /sys/class/graphics/fb0/virtual_size 2>/dev/null)"
@@ -63,7 +55,7 @@ sleep 2
 echo "drm-init: tty0 rows=$1 cols=$2"
 echo "drm-init: ready"
 while :; do sleep 60; done
-"""
+""")
 
 
 def read_ppm(path):

@@ -132,3 +132,19 @@ def module_entries(mods, order, folder):
                (folder + "/order", 0o100644, ("\n".join(order) + "\n").encode())]
     entries += [("%s/%s.ko" % (folder, m), 0o100644, module_bytes(mods[m])) for m in order]
     return entries
+
+
+def init_script(folder, body):
+    """An init for rdinit=: mounts /proc, /sys and /dev, installs busybox's
+    applets, loads the modules of module_entries(..., folder) in their
+    order (saying "FOLDER-init: insmod M failed" for one that fails), then
+    runs the shell `body`."""
+    return r"""#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+for m in $(cat /@F@/order); do
+    insmod /@F@/$m.ko || echo "@F@-init: insmod $m failed"
+done
+""".replace("@F@", folder) + body

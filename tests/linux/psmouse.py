@@ -26,20 +26,12 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 from vnc_client import VncClient  # noqa: E402
 from vnc_guest import free_display  # noqa: E402
 from guest_modules import (default_guest, extract_modules, fail, initrd_with,  # noqa: E402
-                           kernel_deb, load_order, module_entries, skip)
+                           kernel_deb, load_order, module_entries, skip, init_script)
 
 BOOT_TIMEOUT = int(os.environ.get("BOOT_TIMEOUT", "600"))
 PACKETS = 4
 
-INIT = r"""#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox --install -s
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-for m in $(cat /mouse/order); do
-    insmod /mouse/$m.ko || echo "mouse-init: insmod $m failed"
-done
-n=0
+INIT = init_script("mouse", r"""n=0
 while ! grep -q serio1 /proc/bus/input/devices && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 sed 's/^/mouse-init: /' /proc/bus/input/devices
 echo "mouse-init: mice $(ls -l /dev/input/mice 2>&1)"
@@ -48,7 +40,7 @@ dd if=/dev/input/mice bs=3 count=@PACKETS@ 2>/dev/null | hexdump -v -e '/1 "%02x
 echo "mouse-init: packets $(cat /tmp/p)"
 echo "mouse-init: done"
 while :; do sleep 60; done
-"""
+""")
 
 
 def main():
