@@ -7,7 +7,7 @@
  * release A rev. 2, section 3): the header, vendor "RHT" and product
  * 0x1234 as QEMU's (guests that know QEMU's virtual monitor know ours), a
  * digital 8-bit-per-colour input, sRGB chromaticity, the established and
- * standard timings up to 1920x1200, the preferred mode as the first
+ * standard timings up to 1920x1080, the preferred mode as the first
  * detailed timing (CVT reduced blanking at 60 Hz), the range limits, the
  * monitor's name, no extension blocks, and the checksum. */
 #ifndef PLEX86_DEV_EDID_H
