@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "test_vm.h"
+#include "dev/display.h"
 #include "pc/boot_util.h"
 #include "pc/linux_boot.h"
 #include "pc/pc.h"
@@ -465,6 +466,38 @@ static void test_mutations(void)
 
 /* The board picks the loader by the file's format, runs the kernel, and
  * loads it afresh on a reboot. */
+/* boot_params.screen_info as a VGA BIOS's mode 03h gives it to the
+ * kernel's setup code (vgacon needs lines and columns, isVGA and an
+ * ega_bx that is not CGA's), and the VGA in that mode: an 80x25 text
+ * screen of blanks with the cursor at the top left. */
+static void check_screen_info(struct pc *pc, bool vga)
+{
+    struct vm *vm = pc->vm;
+    uint32_t zp = LB_ZERO_PAGE;
+    CHECK_EQ(rd8(vm, zp + LB_OFF_ORIG_X), 0);
+    CHECK_EQ(rd8(vm, zp + LB_OFF_ORIG_Y), 0);
+    CHECK_EQ(rd8(vm, zp + LB_OFF_ORIG_VIDEO_MODE), (vga ? 3 : 0));
+    CHECK_EQ(rd8(vm, zp + LB_OFF_ORIG_VIDEO_COLS), (vga ? 80 : 0));
+    CHECK_EQ(rd8(vm, zp + LB_OFF_ORIG_VIDEO_LINES), (vga ? 25 : 0));
+    CHECK_EQ(rd8(vm, zp + LB_OFF_ORIG_VIDEO_ISVGA), (vga ? 0x22 : 0));
+    CHECK_EQ(phys_read(&vm->mem, zp + LB_OFF_ORIG_VIDEO_POINTS, 2), (vga ? 16 : 0));
+    CHECK_EQ(phys_read(&vm->mem, zp + LB_OFF_ORIG_VIDEO_EGA_BX, 2), (vga ? 3 : 0));
+    const struct display_source *src = pc_display(pc);
+    CHECK_EQ(src != NULL, vga);
+    struct display_text t;
+    if (src && display_text(src, &t)) {
+        CHECK_EQ(t.cols, 80);
+        CHECK_EQ(t.rows, 25);
+        CHECK(t.cursor_visible);
+        CHECK_EQ(t.cursor_col, 0);
+        CHECK_EQ(t.cursor_row, 0);
+        for (unsigned i = 0; i < 80 * 25; i++)
+            CHECK_EQ(t.cells[i], 0x0720);
+    } else if (src) {
+        CHECK(0);   /* the VGA is in a text mode */
+    }
+}
+
 static void test_board(void)
 {
     /* cmp $0x10000, %esi; jne 1f; cmpb $0xFF, 0x10210; jne 1f;
@@ -486,6 +519,7 @@ static void test_board(void)
     CHECK(pc != NULL);
     if (pc) {
         check_cpu(&pc->vm->cpu);
+        check_screen_info(pc, true);
         CHECK_EQ(vm_run(pc->vm, 1000), VM_EXIT_GUEST_EXIT);
         CHECK_EQ(pc->vm->exit_code, 0x21);
         /* A reboot loads the kernel again and starts it at its entry. */
@@ -502,6 +536,16 @@ static void test_board(void)
         pc_destroy(pc);
     } else {
         fprintf(stderr, "pc_create: %s\n", err);
+    }
+
+    /* -vga none: no screen for vgacon, the video fields stay zero. */
+    struct pc_config novga = cfg;
+    novga.no_vga = true;
+    pc = pc_create(&novga, err, sizeof(err));
+    CHECK(pc != NULL);
+    if (pc) {
+        check_screen_info(pc, false);
+        pc_destroy(pc);
     }
 
     /* A bzImage's errors come from the Linux loader; a file that is

@@ -8,29 +8,15 @@ and the guest echoes the scan codes on COM1 and ends with PASS.  Skips
 usage: test_novnc.py PLEX86 KBD_ECHO_ELF"""
 import http.server
 import os
-import queue
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
+
+from vnc_guest import Guest, free_port
 
 NOVNC = "/usr/share/novnc"
-
-
-def free_port(lo, hi):
-    for p in range(lo, hi):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", p))
-            return p
-        except OSError:
-            continue
-        finally:
-            s.close()
-    raise SystemExit("no free port")
 
 
 def main():
@@ -57,41 +43,16 @@ def main():
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    p = subprocess.Popen([plex86, "-kernel", guest, "-nographic", "-no-reboot",
-                          "-vnc", "localhost:%d,websocket=%d" % (n, ws)],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
-    lines = queue.Queue()
-    log = []
-
-    def reader():
-        for raw in p.stdout:
-            line = raw.decode(errors="replace").strip()
-            log.append(line)
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=reader, daemon=True).start()
-
-    def expect(want, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = lines.get(timeout=max(0.01, end - time.time()))
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            if line == want:
-                return True
-        return False
+    g = Guest([plex86, "-kernel", guest, "-nographic", "-no-reboot",
+               "-vnc", "localhost:%d,websocket=%d" % (n, ws)])
+    p, expect, log = g.p, g.expect, g.log
 
     browser = None
     profile = tempfile.mkdtemp(prefix="plex86-chromium.")
     ok = False
     try:
         if not expect("ready", 60):
-            if any("built without VNC" in l for l in log):
+            if g.no_vnc():
                 print("test_novnc: skipped: %s" % log[-1])
                 return 77
             raise AssertionError("the guest did not start:\n" + "\n".join(log))

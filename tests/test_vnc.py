@@ -1,34 +1,18 @@
 """The VNC frontend end to end (issue 17): plex86 runs the kbd_echo guest
 (tests/guest/kbd_echo.S) with -vnc on 127.0.0.1; our RFB client
-(vnc_client.py) connects, checks that the framebuffer arrives (640x480:
-no display adapter yet, so black), types keys that the guest reads from
+(vnc_client.py) connects, checks that the framebuffer arrives (720x400:
+the VGA in the text mode 03h a BIOS leaves for a -kernel boot, its
+cells blank, so black), types keys that the guest reads from
 the PS/2 keyboard and echoes on COM1 as set 1 scan codes, moves the
 pointer, which the guest sums from the mouse's packets, and ends the guest
 with Esc.  A second client on localhost: only 127.0.0.1 listens.
 
 usage: test_vnc.py PLEX86 KBD_ECHO_ELF"""
-import queue
 import socket
-import subprocess
 import sys
-import threading
-import time
 
 from vnc_client import VncClient
-
-
-def free_display():
-    """A display number N whose port 5900+N is free now."""
-    for n in range(50, 400):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", 5900 + n))
-            return n
-        except OSError:
-            continue
-        finally:
-            s.close()
-    raise SystemExit("no free port for VNC")
+from vnc_guest import Guest, free_display
 
 
 def main():
@@ -36,43 +20,22 @@ def main():
         raise SystemExit(__doc__)
     plex86, guest = sys.argv[1:]
     n = free_display()
-    p = subprocess.Popen([plex86, "-kernel", guest, "-nographic", "-no-reboot",
-                          "-vnc", "localhost:%d" % n],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
-    lines = queue.Queue()
-    log = []
-
-    def reader():
-        for raw in p.stdout:
-            line = raw.decode(errors="replace").strip()
-            log.append(line)
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=reader, daemon=True).start()
+    g = Guest([plex86, "-kernel", guest, "-nographic", "-no-reboot",
+               "-vnc", "localhost:%d" % n])
+    p = g.p
 
     def expect(want, timeout=20.0):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = lines.get(timeout=end - time.time())
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            if line == want:
-                return
-        raise AssertionError("expected %r from the guest; its output:\n%s"
-                             % (want, "\n".join(log)))
+        if not g.expect(want, timeout):
+            raise AssertionError("expected %r from the guest; its output:\n%s"
+                                 % (want, g.output()))
 
     ok = False
     try:
         try:
             expect("ready", 60)
         except AssertionError:
-            if any("built without VNC" in l for l in log):
-                print("test_vnc: skipped: %s" % log[-1])
+            if g.no_vnc():
+                print("test_vnc: skipped: %s" % g.log[-1])
                 return 77
             raise
         c = VncClient("127.0.0.1", 5900 + n)
@@ -81,8 +44,8 @@ def main():
         rects = c.read_update()
         covered = sum(w * h for (_, _, w, h, enc) in rects if enc == 0)
         assert covered >= c.width * c.height, rects
-        assert (c.width, c.height) == (640, 480), (c.width, c.height)
-        assert all(c.pixel(x, y) == 0 for x, y in ((0, 0), (639, 479), (320, 240)))
+        assert (c.width, c.height) == (720, 400), (c.width, c.height)
+        assert all(c.pixel(x, y) == 0 for x, y in ((0, 0), (719, 399), (360, 200)))
         # Keys: 'a' (A: 0x1E, 0x9E), Shift+'1' as '!' (Shift 0x2A, 1 0x02).
         c.tap(0x61)
         expect("k 0x0000001e")
@@ -124,13 +87,11 @@ def main():
         c.tap(0xFF1B)                             # Esc: the guest ends
         expect("k 0x00000001")
         status = p.wait(timeout=30)
-        assert status == 33, "exit status %d; output:\n%s" % (status, "\n".join(log))
+        assert status == 33, "exit status %d; output:\n%s" % (status, g.output())
         c.close()
         ok = True
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        g.stop()
     print("test_vnc: %s" % ("ok" if ok else "FAILED"))
     return 0 if ok else 1
 

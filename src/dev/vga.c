@@ -24,10 +24,11 @@ static void rom_write(void *opaque, uint32_t offset, uint32_t value, unsigned si
 static const struct mmio_ops rom_ops = { .read = rom_read, .write = rom_write };
 
 /* BAR2, QEMU's std VGA MMIO (hw/display/vga-pci.c): 0x000-0x3FF the EDID
- * blob (none here: zeros, which SeaBIOS and bochs-drm take for "no
- * EDID"), 0x400-0x41F the VGA ports 0x3C0-0x3DF, 0x500-0x515 the VBE
+ * area (our 128-byte block, dev/edid.h, then zeros: no extension blocks;
+ * bochs-drm reads it, SeaBIOS's VGA BIOS does not), 0x400-0x41F the VGA ports 0x3C0-0x3DF, 0x500-0x515 the VBE
  * registers (16-bit, register i at 0x500 + 2i), 0x600 QEMU's extension
  * registers (its size, and the framebuffer's byte order: little). */
+#define MMIO_EDID_SIZE 0x400u
 #define MMIO_VGA 0x400u
 #define MMIO_VBE 0x500u
 #define MMIO_QEXT 0x600u
@@ -54,6 +55,14 @@ static uint32_t mmio_read(void *opaque, uint32_t offset, unsigned size)
 {
     struct vga *v = opaque;
     uint32_t mask = size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+    if (offset < MMIO_EDID_SIZE) {
+        /* Bytes of any size and alignment, zeros past the block. */
+        uint32_t val = 0;
+        for (unsigned i = 0; i < size && i < 4; i++)
+            if (offset + i < EDID_BLOCK_SIZE)
+                val |= (uint32_t)v->edid[offset + i] << (8 * i);
+        return val;
+    }
     if (offset >= MMIO_VGA && offset < MMIO_VGA + 0x20)
         return vga_port_ops.in(v, (uint16_t)(0x3C0 + offset - MMIO_VGA), size > 2 ? 2 : size) &
                mask;
@@ -263,6 +272,7 @@ struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_si
         return NULL;
     }
     v->clock = clock;
+    edid_generate(v->edid, EDID_PREF_WIDTH, EDID_PREF_HEIGHT, EDID_NAME);
     device_init(&v->dev, &vga_ops, "vga");
     device_add_ports(&v->dev, 0x3B0, 0x30, &vga_port_ops, v);
     /* 0x1CE index, 0x1CF data, 0x1D0 data again (QEMU's

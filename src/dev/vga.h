@@ -32,6 +32,7 @@
 
 #include "dev/display.h"
 #include "dev/guest_mem.h"
+#include "dev/edid.h"
 #include "dev/irq.h"
 #include "dev/pci.h"
 #include "vm/device.h"
@@ -99,6 +100,9 @@ struct vga {
 
     /* The expansion ROM (the VGA BIOS), VGA_ROM_MAX bytes, or NULL. */
     uint8_t *rom;
+    /* The monitor's EDID at the start of BAR2 (dev/edid.h); not guest
+     * state: made at creation, read only. */
+    uint8_t edid[EDID_BLOCK_SIZE];
 
     /* Rendering (vga_render.c): not guest state. */
     uint64_t dirty[VGA_PAGES / 64];  /* VRAM pages written since the last
@@ -142,6 +146,10 @@ struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_si
  * the board's function that drops the CPUs' write translations.  Without
  * it every write to the framebuffer calls the device. */
 void vga_connect_rearm(struct vga *v, struct write_rearm rearm);
+/* Puts the adapter in the state a VGA BIOS leaves after its POST: mode
+ * 03h, 80x25 colour text, the screen cleared, the cursor at its top left
+ * (vga_bios.c); for boots that run no firmware (-kernel). */
+void vga_bios_text_mode(struct vga *v);
 
 /* What the host's frontends read (dev/display.h). */
 const struct display_source *vga_display(struct vga *v);

@@ -28,6 +28,7 @@ struct monitors {
     struct acct *own_acct;     /* made for `info stats` when the run has none */
     bool ended;                /* SHUTDOWN sent */
     const volatile sig_atomic_t *stop_signal;
+    struct monitors_idle idle;
 };
 
 static void chan_write(void *opaque, const char *data, size_t n)
@@ -89,6 +90,7 @@ struct monitors *monitors_open(const struct monitors_config *cfg, struct pc *pc,
     m->ctl.acct = acct;
     m->ctl.drives = cfg->drives;
     m->stop_signal = cfg->stop_signal;
+    m->idle = cfg->idle;
     m->pc = pc;
     m->con = con;
 #if PLEX86_ACCOUNTING
@@ -236,12 +238,19 @@ void monitors_poll(struct monitors *m)
     if (m->ctl.quit)   /* asked while another exit was pending */
         vm_request_exit(m->pc->vm, VM_EXIT_QUIT, 0);
     while (!may_run(m)) {
-        if (wait_fds(m, UINT64_MAX) < 0) {
-            /* Stopped with no way to be told to go on (QEMU waits the same
-             * way): sleep until a signal ends the process. */
-            ppoll(NULL, 0, NULL, NULL);
+        /* The frontends keep running while the guest is stopped, as
+         * QEMU's UI does: wake for their refresh. */
+        uint64_t t = m->idle.timeout_ns ? m->idle.timeout_ns(m->idle.opaque) : UINT64_MAX;
+        if (wait_fds(m, t) < 0) {
+            /* No channel to poll: sleep until the frontends' next turn,
+             * or (none either: stopped with no way to be told to go on,
+             * as QEMU waits) until a signal ends the process. */
+            struct timespec ts = timespec_of_ns(t);
+            ppoll(NULL, 0, t == UINT64_MAX ? NULL : &ts, NULL);
         }
         pump(m);
+        if (m->idle.poll)
+            m->idle.poll(m->idle.opaque);
     }
     /* A signal while paused: the run ends now (the caller sees the
      * signal), without the guest running on. */
@@ -257,6 +266,11 @@ int monitors_wait(struct monitors *m, uint64_t timeout_ns)
     pump(m);
     monitors_poll(m);
     return r > 0 ? 1 : 0;
+}
+
+bool monitors_stopped(const struct monitors *m)
+{
+    return m && m->ctl.stopped;
 }
 
 void monitors_note_reset(struct monitors *m)

@@ -25,6 +25,14 @@ struct pc;
 struct acct;
 struct console;
 
+/* A job the paused wait keeps doing: timeout_ns says how long the wait
+ * may sleep before poll must run again (host time), poll does it. */
+struct monitors_idle {
+    uint64_t (*timeout_ns)(void *opaque);
+    void (*poll)(void *opaque);
+    void *opaque;
+};
+
 struct monitors_config {
     struct chardev_spec hmp;   /* -monitor (CHR_SPEC_NONE: none) */
     struct chardev_spec qmp;   /* -qmp */
@@ -33,6 +41,10 @@ struct monitors_config {
     /* Set by a signal handler when the run must end (NULL: none): a
      * paused VM waits for it too, and it ends the run like `quit`. */
     const volatile sig_atomic_t *stop_signal;
+    /* What else runs while the VM is stopped (the display frontends: the
+     * window redraws and answers its close button, the VNC server takes
+     * clients and sends updates); both NULL: nothing. */
+    struct monitors_idle idle;
 };
 
 struct monitors;
@@ -66,6 +78,9 @@ void monitors_note_reset(struct monitors *m);
 /* The run ended: `why`, or a signal (sig != 0).  Sends SHUTDOWN with
  * QEMU's reason. */
 void monitors_note_end(struct monitors *m, enum vm_exit_reason why, int sig);
+
+/* True while the VM is stopped (-S, `stop`). */
+bool monitors_stopped(const struct monitors *m);
 
 /* True once a monitor asked to quit (the exit status is then 0). */
 bool monitors_quit_requested(const struct monitors *m);

@@ -470,8 +470,24 @@ static void display_quit(void *opaque)
 static void display_closed(void *opaque)
 {
     struct console_hooks *h = opaque;
-    if (!pc_press_power_button(h->pc))
+    /* A stopped guest cannot answer the button: quit (QEMU's window
+     * close ends a paused VM too). */
+    if (monitors_stopped(h->mons) || !pc_press_power_button(h->pc))
         display_quit(h);
+}
+
+/* The frontends while the VM is stopped (monitors_idle): the window still
+ * redraws and can be closed, VNC clients still connect and get updates. */
+static uint64_t display_idle_timeout(void *opaque)
+{
+    const struct console_hooks *h = opaque;
+    return display_timeout_ns(h->disp, display_host_now());
+}
+
+static void display_idle_poll(void *opaque)
+{
+    struct console_hooks *h = opaque;
+    display_poll(h->disp, display_host_now());
 }
 
 /* What start-up has made so far, undone in reverse when a later step
@@ -619,6 +635,9 @@ int plex86_run(const struct cli_options *o)
                                       .start_stopped = o->start_stopped,
                                       .drives = &drives,
                                       .stop_signal = su.catching ? &stop_signal : NULL };
+        if (disp)
+            mc.idle = (struct monitors_idle){ .timeout_ns = display_idle_timeout,
+                                              .poll = display_idle_poll, .opaque = &hooks };
         mons = monitors_open(&mc, pc, con, acct, err, sizeof(err));
         if (!mons)
             return startup_failed(&su, err);

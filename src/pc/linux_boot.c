@@ -173,6 +173,26 @@ _Static_assert(LB_ZERO_PAGE + LB_ZERO_PAGE_SIZE <= LB_GDT && LB_GDT + 32 <= LB_C
                    LB_CMDLINE + LB_CMDLINE_AREA <= LB_LOW_END,
                "the boot data lies in usable conventional memory, in this order");
 
+/* The video fields of screen_info, as the kernel's setup code fills them
+ * from the BIOS (arch/x86/boot/video.c: store_mode_params, which QEMU's
+ * -kernel runs through linuxboot's jump to the setup code); vgacon reads
+ * them (drivers/video/console/vgacon.c, vgacon_startup: zero lines or
+ * columns mean no screen). */
+static void put_screen(uint8_t *zp, const struct lb_screen *s)
+{
+    if (!s->vga)
+        return;
+    zp[LB_OFF_ORIG_X] = s->x;
+    zp[LB_OFF_ORIG_Y] = s->y;
+    boot_wr16(zp + LB_OFF_ORIG_VIDEO_PAGE, 0);
+    zp[LB_OFF_ORIG_VIDEO_MODE] = s->mode;
+    zp[LB_OFF_ORIG_VIDEO_COLS] = s->cols;
+    boot_wr16(zp + LB_OFF_ORIG_VIDEO_EGA_BX, LB_VGA_EGA_BX);
+    zp[LB_OFF_ORIG_VIDEO_LINES] = s->lines;
+    zp[LB_OFF_ORIG_VIDEO_ISVGA] = LB_VIDEO_TYPE_VGAC;
+    boot_wr16(zp + LB_OFF_ORIG_VIDEO_POINTS, s->points);
+}
+
 /* --- loading ------------------------------------------------------------------ */
 
 /* Puts the CPU in the state of boot.rst's "32-bit BOOT PROTOCOL":
@@ -250,6 +270,7 @@ int lb_load(struct vm *vm, const struct lb_boot *b, struct lb_result *r, char *e
     /* Where the RSDP is, which Linux 5.0 and later take before scanning
      * (zero-page.rst: acpi_rsdp_addr); the scan would find it too. */
     boot_wr64(zp + LB_OFF_ACPI_RSDP, b->acpi_rsdp);
+    put_screen(zp, &b->screen);
     boot_put_ram(pm, LB_ZERO_PAGE, zp, sizeof(zp));
 
     uint8_t gdt[32] = { 0 };

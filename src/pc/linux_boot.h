@@ -39,7 +39,18 @@ struct vm;
 /* The setup header in the file and in the zero page (boot.rst, "THE REAL-
  * MODE KERNEL HEADER"; zero-page.rst).  Offsets from the start of both. */
 enum {
+    /* struct screen_info, at the start (zero-page.rst; the kernel's
+     * include/uapi/linux/screen_info.h). */
+    LB_OFF_ORIG_X = 0x000,         /* u8, the cursor's column */
+    LB_OFF_ORIG_Y = 0x001,         /* u8, the cursor's row */
     LB_OFF_EXT_MEM_K = 0x002,      /* u16, KiB above 1 MiB (screen_info) */
+    LB_OFF_ORIG_VIDEO_PAGE = 0x004,/* u16 */
+    LB_OFF_ORIG_VIDEO_MODE = 0x006,/* u8, the BIOS mode number */
+    LB_OFF_ORIG_VIDEO_COLS = 0x007,/* u8 */
+    LB_OFF_ORIG_VIDEO_EGA_BX = 0x00A, /* u16, INT 10h AH=12h BL=10h's BX */
+    LB_OFF_ORIG_VIDEO_LINES = 0x00E,  /* u8 */
+    LB_OFF_ORIG_VIDEO_ISVGA = 0x00F,  /* u8, VIDEO_TYPE_* */
+    LB_OFF_ORIG_VIDEO_POINTS = 0x010, /* u16, character height */
     LB_OFF_ACPI_RSDP = 0x070,      /* u64, the RSDP (read by Linux 5.0+) */
     LB_OFF_ALT_MEM_K = 0x1E0,      /* u32, KiB above 1 MiB */
     LB_OFF_E820_ENTRIES = 0x1E8,   /* u8 */
@@ -131,6 +142,27 @@ struct lb_image {
 int lb_parse(const uint8_t *img, size_t size, uint32_t ram_size, const char *name,
              struct lb_image *m, char *err, size_t errlen);
 
+/* The text screen the kernel finds, as its real-mode setup code would
+ * have read it from the VGA BIOS (arch/x86/boot/video.c, store_mode_params
+ * and store_cursor_position), for boot_params.screen_info.  With no
+ * adapter (vga false) the fields stay zero: Linux's vgacon then finds no
+ * screen and the console is "dummy", which is what a PC without a VGA
+ * BIOS gives it under QEMU too. */
+struct lb_screen {
+    bool vga;
+    uint8_t mode;              /* 3: 80x25 colour text */
+    uint8_t cols, lines;
+    uint8_t x, y;              /* the cursor */
+    uint16_t points;           /* scan lines per character row */
+};
+
+/* screen_info.orig_video_isVGA: a VGA in a colour mode (the kernel's
+ * VIDEO_TYPE_VGAC); orig_video_ega_bx as a VGA BIOS with 256 KiB answers
+ * INT 10h AH=12h BL=10h (BH 0: colour, BL 3: 256 KiB), which vgacon
+ * takes for EGA or better (a BL of 0x10 would mean CGA). */
+#define LB_VIDEO_TYPE_VGAC 0x22u
+#define LB_VGA_EGA_BX 0x0003u
+
 /* A -kernel boot of a bzImage. */
 struct lb_boot {
     const uint8_t *kernel;
@@ -141,6 +173,7 @@ struct lb_boot {
     size_t initrd_size;
     const char *initrd_name;   /* file name, for messages */
     uint32_t acpi_rsdp;        /* the RSDP's address, or 0 (boot_params.acpi_rsdp_addr) */
+    struct lb_screen screen;   /* boot_params.screen_info's text fields */
 };
 
 /* Where lb_load() put things (for tests and -d logs). */

@@ -121,7 +121,7 @@ static int get_image(const char *path, const uint8_t *data, size_t size, size_t 
  * (multiboot.h) with its initrd or module, and points the CPU at the
  * kernel's entry (after vm_reset, which would undo that). */
 static int load_kernel(struct vm *vm, const struct pc_config *cfg, uint32_t acpi_rsdp,
-                       char *err, size_t errlen)
+                       const struct lb_screen *screen, char *err, size_t errlen)
 {
     /* Neither file can be larger than RAM and still fit in it. */
     size_t max = vm->mem.ram_size;
@@ -146,7 +146,7 @@ static int load_kernel(struct vm *vm, const struct pc_config *cfg, uint32_t acpi
         struct lb_boot lb = {
             .kernel = b.kernel, .kernel_size = b.kernel_size, .kernel_name = b.kernel_name,
             .append = b.append, .initrd = b.module, .initrd_size = b.module_size,
-            .initrd_name = b.module_name, .acpi_rsdp = acpi_rsdp,
+            .initrd_name = b.module_name, .acpi_rsdp = acpi_rsdp, .screen = *screen,
         };
         struct lb_result lr;
         rc = lb_load(vm, &lb, &lr, err, errlen);
@@ -164,8 +164,10 @@ out:
  * one: the PCI interrupt routing and the IDE channels' decode enables
  * (SeaBIOS piix_isa_bridge_setup and piix_ide_setup), the 8237s' cascade
  * channel, the PM block and the ACPI tables in RAM (pc_acpi.h; the PAM
- * registers: pc_chipset_after_reset).  Returns the RSDP's address, or 0. */
-static uint32_t firmware_setup(struct pc *pc)
+ * registers: pc_chipset_after_reset), and the VGA in the text mode its
+ * BIOS leaves, described in *screen for the kernel's boot_params.  Returns
+ * the RSDP's address, or 0. */
+static uint32_t firmware_setup(struct pc *pc, struct lb_screen *screen)
 {
     /* PIRQA-D on IRQ 10, 10, 11, 11, level triggered in the ELCR (SeaBIOS's
      * "PIIX3/PIIX4 init: elcr=00 0c"): the DSDT's links then read back
@@ -177,6 +179,18 @@ static uint32_t firmware_setup(struct pc *pc)
         piix_ide_firmware_init(pc->ide, pc->pci);
     dma8237_bios_setup(pc->dma);   /* channel 4 cascading, as a BIOS leaves it */
     pc_apic_firmware_setup(pc);    /* virtual wire mode */
+    *screen = (struct lb_screen){ 0 };
+    struct display_text t;
+    if (pc->vga) {
+        vga_bios_text_mode(pc->vga);
+        if (display_text(vga_display(pc->vga), &t) && t.cols <= 0xFF && t.rows <= 0xFF) {
+            *screen = (struct lb_screen){
+                .vga = true, .mode = 3, .cols = (uint8_t)t.cols, .lines = (uint8_t)t.rows,
+                .x = (uint8_t)t.cursor_col, .y = (uint8_t)t.cursor_row,
+                .points = (uint16_t)((pc->vga->crtc[9] & 0x1F) + 1),
+            };
+        }
+    }
     return pc_acpi_firmware_setup(pc);
 }
 
@@ -188,8 +202,11 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
     vm_reset(pc->vm);
     if (pc_chipset_after_reset(pc, cfg, false, err, errlen) < 0)
         return -1;
-    if (cfg->kernel_path || cfg->kernel_data)
-        return load_kernel(pc->vm, cfg, firmware_setup(pc), err, errlen);
+    if (cfg->kernel_path || cfg->kernel_data) {
+        struct lb_screen screen;
+        uint32_t rsdp = firmware_setup(pc, &screen);
+        return load_kernel(pc->vm, cfg, rsdp, &screen, err, errlen);
+    }
     return 0;
 }
 
@@ -601,9 +618,13 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         pc_destroy(pc);
         return NULL;
     }
-    if (kernel && load_kernel(pc->vm, cfg, firmware_setup(pc), err, errlen) < 0) {
-        pc_destroy(pc);
-        return NULL;
+    if (kernel) {
+        struct lb_screen screen;
+        uint32_t rsdp = firmware_setup(pc, &screen);
+        if (load_kernel(pc->vm, cfg, rsdp, &screen, err, errlen) < 0) {
+            pc_destroy(pc);
+            return NULL;
+        }
     }
     return pc;
 }

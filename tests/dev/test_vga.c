@@ -4,6 +4,7 @@
  * clamps, the pictures of mode 13h, mode X, 12h, text and VBE, and a
  * snapshot round trip. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "dev/vga.h"
@@ -395,6 +396,39 @@ static void test_snapshot(void)
     state_out_free(&b);
 }
 
+/* What a -kernel boot gets (vga_bios.c): mode 03h's registers as the IBM
+ * table gives them, the DAC's EGA colours, and a blank 80x25 screen with
+ * the cursor at the top left. */
+static void test_bios_text_mode(void)
+{
+    vga_bios_text_mode(v);
+    CHECK_EQ(v->misc, mode3.misc);
+    CHECK(!memcmp(v->seq, mode3.seq, sizeof(mode3.seq)));
+    CHECK(!memcmp(v->crtc, mode3.crtc, sizeof(mode3.crtc)));
+    CHECK(!memcmp(v->gr, mode3.gr, sizeof(mode3.gr)));
+    CHECK(!memcmp(v->ar, mode3.ar, sizeof(mode3.ar)));
+    CHECK(!vga_vbe_enabled(v));
+    /* Colour 6 (attribute entry 0x14): brown, 2/3 red and 1/3 green. */
+    CHECK_EQ(v->palette[3 * 0x14], 0x2A);
+    CHECK_EQ(v->palette[3 * 0x14 + 1], 0x15);
+    CHECK_EQ(v->palette[3 * 0x14 + 2], 0);
+    CHECK_EQ(v->palette[3 * 0x3F], 0x3F);   /* white */
+    struct display_text t;
+    CHECK(display_text(vga_display(v), &t));
+    CHECK_EQ(t.cols, 80);
+    CHECK_EQ(t.rows, 25);
+    CHECK(t.cursor_visible && t.cursor_col == 0 && t.cursor_row == 0);
+    unsigned blank = 0;
+    for (unsigned i = 0; i < 80 * 25; i++)
+        blank += t.cells[i] == 0x0720;
+    CHECK_EQ(blank, 80 * 25);
+    struct display_surface sf;
+    struct display_rect r;
+    CHECK(display_update(vga_display(v), &sf, &r));
+    CHECK_EQ(sf.width, 720);
+    CHECK_EQ(sf.height, 400);
+}
+
 int main(void)
 {
     v = vga_create((struct dev_clock){ .now_ns = clock_now }, NULL, 0);
@@ -409,6 +443,7 @@ int main(void)
     test_mode13_and_x();
     test_planar_and_text();
     test_snapshot();
+    test_bios_text_mode();
     v->dev.ops->destroy(&v->dev);
     return check_report();
 }

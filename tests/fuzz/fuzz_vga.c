@@ -11,7 +11,9 @@
  *   3 window write    offset (17 bits), size 1/2/4 (bits 3-4), value
  *   4 window read     offset, size
  *   5 LFB write       offset (24 bits + 1: past the end too), size, value
- *   6 BAR2 write      offset (12 bits), size, value
+ *   6 BAR2 write      offset (12 bits), size, value; then a read of
+ *                     that size at another offset (the EDID's bytes
+ *                     below 0x400)
  *   7 update          draw the picture (and the text screen), check it
  * Properties: nothing is read or written outside the device's buffers
  * (ASan), the picture's size is bounded and every row lies in the surface,
@@ -63,6 +65,20 @@ static void check_vbe(void)
     uint64_t end = (uint64_t)v->vbe_regs[VBE_DISPI_INDEX_YRES] * v->vbe_line + v->vbe_start;
     FUZZ_CHECK(end <= VGA_VRAM_SIZE, "VBE area ends at %llu", (unsigned long long)end);
     FUZZ_CHECK(v->vbe_regs[VBE_DISPI_INDEX_XRES] <= VBE_DISPI_MAX_XRES, "xres");
+}
+
+/* A read in BAR2's EDID area gets exactly the block's bytes at that size
+ * and offset, zeros past its 128 (dev/edid.h), whatever was written. */
+static void check_edid_read(uint32_t off, unsigned sz, uint32_t val)
+{
+    uint8_t want[EDID_BLOCK_SIZE];
+    edid_generate(want, EDID_PREF_WIDTH, EDID_PREF_HEIGHT, EDID_NAME);
+    uint32_t expect = 0;
+    for (unsigned i = 0; i < sz; i++)
+        if (off + i < EDID_BLOCK_SIZE)
+            expect |= (uint32_t)want[off + i] << (8 * i);
+    FUZZ_CHECK(val == expect, "EDID read at 0x%x size %u: 0x%x, not 0x%x", off, sz, val,
+               expect);
 }
 
 static void update(void)
@@ -130,10 +146,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 5:
             vga_lfb_ops.write(v, fz_u32(&f) % (VGA_VRAM_SIZE + 8), fz_u32(&f), sz);
             break;
-        case 6:
+        case 6: {
             bar2->mmio_ops->write(bar2->opaque, fz_u16(&f) % 0x1000, fz_u32(&f), sz);
-            bar2->mmio_ops->read(bar2->opaque, fz_u16(&f) % 0x1000, sz);
+            uint32_t off = fz_u16(&f) % 0x1000;
+            uint32_t val = bar2->mmio_ops->read(bar2->opaque, off, sz);
+            if (off + sz <= 0x400)
+                check_edid_read(off, sz, val);
             break;
+        }
         default:
             update();
             break;

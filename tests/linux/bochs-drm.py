@@ -16,15 +16,13 @@ a marker on its row 0 and a row of 60 'X' on its row 2, then tells the
 serial console the terminal's size.  The test takes a screendump through
 the human monitor (-monitor unix:) and checks: the kernel log says
 bochs-drm found the adapter and fbcon uses its framebuffer; the picture
-is 1024x768 (bochs-drm's default mode: our EDID area is empty); the cells
+is 1024x768 (the preferred mode of the EDID in BAR2, which the guest
+read: its connector's edid file and modes are checked); the cells
 of the marker and the X row have ink, and every other cell is the
 background.  Exit status 77 when the guest cannot be had.
 """
-import gzip
-import lzma
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,23 +31,22 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from unix_socket import connect  # noqa: E402
+from guest_modules import (default_guest, extract_modules, fail, initrd_with,  # noqa: E402
+                           kernel_deb, load_order, module_entries, init_script)
 
 BOOT_TIMEOUT = int(os.environ.get("BOOT_TIMEOUT", "600"))
 MARKER = "PLEX86 BOCHS-DRM FBCON MARKER"
 XROW = 60
 
-INIT = r"""#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox --install -s
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-for m in $(cat /drm/order); do
-    insmod /drm/$m.ko || echo "drm-init: insmod $m failed"
-done
-n=0
+INIT = init_script("drm", r"""n=0
 while [ ! -e /sys/class/graphics/fb0 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 echo "drm-init: fb0 $(cat /sys/class/graphics/fb0/name 2>/dev/null)" \
      "$(cat /sys/class/graphics/fb0/virtual_size 2>/dev/null)"
+# What the connector read from BAR2's EDID, and the modes it made of it.
+for c in /sys/class/drm/card*-*; do
+    echo "drm-init: connector ${c##*/} modes $(tr '\n' ' ' < $c/modes)"
+    echo "drm-init: connector ${c##*/} edid $(hexdump -v -e '/1 "%02x"' $c/edid)"
+done
 sleep 1
 # Clear the terminal, home, hide the cursor; the marker on row 0, X on row 2.
 printf '\033[2J\033[H\033[?25l%s\n\n%s' "@MARKER@" "@XROW@" > /dev/tty0
@@ -58,107 +55,7 @@ sleep 2
 echo "drm-init: tty0 rows=$1 cols=$2"
 echo "drm-init: ready"
 while :; do sleep 60; done
-"""
-
-
-def fail(msg, log=None):
-    print("FAIL: " + msg)
-    if log is not None:
-        print("--- serial (last 40 lines) ---")
-        print("\n".join(log.splitlines()[-40:]))
-    sys.exit(1)
-
-
-def skip(msg):
-    print("SKIP: " + msg)
-    sys.exit(77)
-
-
-def default_guest(fetch, tmp):
-    r = subprocess.run(["bash", fetch], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if r.returncode == 77:
-        skip("the default guest cannot be had: " + r.stderr.decode(errors="replace").strip()[-200:])
-    if r.returncode != 0:
-        fail("fetch-guest.sh exited with status %d: %s" % (r.returncode, r.stderr.decode(errors="replace")))
-    paths = dict(line.split("=", 1) for line in r.stdout.decode().splitlines() if "=" in line)
-    return paths["kernel"], paths["initrd"]
-
-
-def kernel_deb(kernel):
-    """The kernel .deb that fetch-guest.sh recorded in its cache."""
-    gdir = os.path.dirname(kernel)
-    try:
-        with open(os.path.join(gdir, "guest.txt")) as f:
-            stamp = dict(l.strip().split("=", 1) for l in f if "=" in l)
-    except OSError:
-        skip("no guest.txt next to " + kernel)
-    deb = os.path.join(gdir, "debs", stamp.get("kernel_deb", ""))
-    if not os.path.isfile(deb):
-        skip("the kernel .deb is not in the guest's cache (%s)" % deb)
-    return deb
-
-
-def extract_modules(deb, dest):
-    """Unpacks the .deb's modules tree; returns {module name: path}."""
-    tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE)
-    subprocess.run(["tar", "-x", "-C", dest, "--wildcards", "./lib/modules/*/kernel/drivers/*"],
-                   stdin=tar.stdout, check=True)
-    if tar.wait() != 0:
-        fail("dpkg-deb --fsys-tarfile %s failed" % deb)
-    mods = {}
-    for root, _, files in os.walk(os.path.join(dest, "lib", "modules")):
-        for f in files:
-            m = re.match(r"(.*)\.ko(\.xz)?$", f)
-            if m:
-                # Module names use '_' where file names may have '-'.
-                mods[m.group(1).replace("-", "_")] = os.path.join(root, f)
-    return mods
-
-
-def module_bytes(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    return lzma.decompress(data) if path.endswith(".xz") else data
-
-
-def depends(data):
-    """The "depends=" entry of a module's .modinfo section."""
-    m = re.search(rb"(?:^|\0)depends=([^\0]*)\0", data)
-    return [d.decode().replace("-", "_") for d in m.group(1).split(b",") if d] if m else []
-
-
-def load_order(mods, top):
-    """top and its dependencies, each after what it depends on."""
-    order, seen = [], set()
-
-    def visit(name):
-        if name in seen:
-            return
-        seen.add(name)
-        if name not in mods:
-            fail("module %s (a dependency) is not in the .deb" % name)
-        for d in depends(module_bytes(mods[name])):
-            visit(d)
-        order.append(name)
-
-    visit(top)
-    return order
-
-
-def newc(entries):
-    """A cpio "newc" archive of (name, mode, data) entries."""
-    out = bytearray()
-    ino = 0
-    for name, mode, data in entries + [("TRAILER!!!", 0, b"")]:
-        ino = ino + 1 if name != "TRAILER!!!" else 0
-        nb = name.encode() + b"\0"
-        nlink = 2 if mode & 0o170000 == 0o040000 else 1
-        fields = [ino, mode, 0, 0, nlink, 0, len(data), 0, 0, 0, 0, len(nb), 0]
-        out += b"070701" + b"".join(b"%08X" % v for v in fields) + nb
-        out += b"\0" * (-len(out) % 4)
-        out += data
-        out += b"\0" * (-len(out) % 4)
-    return bytes(out)
+""")
 
 
 def read_ppm(path):
@@ -197,6 +94,32 @@ def monitor(sock_path, cmd):
     return buf.decode(errors="replace")
 
 
+def check_edid(text):
+    """The guest's connector read our EDID (dev/edid.h) from BAR2: a valid
+    E-EDID 1.4 block named "plex86 screen", and its modes are the block's:
+    the preferred 1024x768 first, 1920x1080 from the standard timings, and
+    nothing past the range limits (without an EDID bochs-drm would list
+    every DMT mode up to 8192x8192, 2048x1536 among them)."""
+    m = re.search(r"drm-init: connector (\S+) edid ([0-9a-f]*)", text)
+    if not m:
+        fail("the guest did not report its connector's EDID", text)
+    edid = bytes.fromhex(m.group(2))
+    if len(edid) != 128:
+        fail("the connector's EDID is %d bytes, not one 128-byte block" % len(edid), text)
+    if edid[:8] != b"\0\xff\xff\xff\xff\xff\xff\0" or sum(edid) % 256 or edid[0x12:0x14] != b"\1\4":
+        fail("the EDID the guest read is not a valid E-EDID 1.4 block: " + edid.hex())
+    names = [edid[o + 5:o + 18].split(b"\n")[0].decode() for o in range(0x36, 0x7e, 18)
+             if edid[o:o + 4] == b"\0\0\0\xfc"]
+    if names != ["plex86 screen"]:
+        fail("the EDID's monitor name is %r" % names)
+    m = re.search(r"drm-init: connector \S+ modes (.*)", text)
+    modes = m.group(1).split() if m else []
+    if not modes or modes[0] != "1024x768" or "1920x1080" not in modes or "2048x1536" in modes:
+        fail("the connector's modes are not the EDID's: %s" % modes, text)
+    print("EDID: %s read 128 bytes, name %r, modes %s" % (m.group(0).split()[2] if m else "?",
+                                                         names[0], " ".join(modes[:6])))
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: bochs-drm.py PLEX86 FETCH_GUEST_SH")
@@ -209,17 +132,10 @@ def main():
     print("modules, in load order: " + " ".join(order))
 
     init = INIT.replace("@MARKER@", MARKER).replace("@XROW@", "X" * XROW)
-    entries = [("drm", 0o040755, b""), ("drm/order", 0o100644, ("\n".join(order) + "\n").encode()),
-               ("drm-init", 0o100755, init.encode())]
-    entries += [("drm/%s.ko" % m, 0o100644, module_bytes(mods[m])) for m in order]
     drm_initrd = os.path.join(tmp, "initrd-drm.gz")
-    with open(initrd, "rb") as f:
-        base = f.read()
-    with open(drm_initrd, "wb") as f:
-        # The kernel unpacks archives one after the other (each may be
-        # compressed on its own): ours adds /drm and /drm-init.
-        f.write(base)
-        f.write(gzip.compress(newc(entries), mtime=0))
+    # Our archive adds /drm and /drm-init.
+    initrd_with(initrd, module_entries(mods, order, "drm") +
+                [("drm-init", 0o100755, init.encode())], drm_initrd)
 
     serial = os.path.join(tmp, "serial")
     mon = os.path.join(tmp, "mon.sock")
@@ -260,6 +176,7 @@ def main():
                 r"drm-init: fb0 bochs-?drmdrmfb 1024,768"):
         if not re.search(pat, text):
             fail("not in the serial log: /%s/" % pat, text)
+    check_edid(text)
     m = re.search(r"drm-init: tty0 rows=(\d+) cols=(\d+)", text)
     if not m:
         fail("the guest did not report tty0's size", text)

@@ -2,7 +2,7 @@
 # Linux drives our PS/2 keyboard (issue 17): the default guest
 # (tools/fetch-guest.sh) boots with a VNC server; its i8042 driver must
 # accept the aux port (the mouse's port: psmouse is a module the guest's
-# initramfs does not have), its atkbd driver must find "AT Translated Set 2
+# initramfs does not have; linux-psmouse, psmouse.py, loads it), its atkbd driver must find "AT Translated Set 2
 # keyboard" (our keyboard through the 8042's translation) in
 # /proc/bus/input/devices; then a key typed
 # through VNC (tests/vnc_client.py) must arrive on the guest's first

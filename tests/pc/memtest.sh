@@ -5,6 +5,15 @@
 #                 protocol) with -append console=ttyS0,115200: its screen
 #                 is mirrored on the serial port; the first pass must end
 #                 with no errors (the status row's "Pass: 1", "Errors: 0")
+#   kernel-vga    (plex86 only: QEMU runs here without a VGA) the same
+#                 image as -kernel with no command line and -m
+#                 MEMTEST_VGA_RAM (16 MiB, the least it tests quickly):
+#                 memtest draws on the VGA text screen that plex86's
+#                 -kernel boot leaves in mode 03h; the monitor's
+#                 `screendump FILE -f text`, taken every 10 s, must show
+#                 the first pass complete with no errors ("Pass: 1",
+#                 "Errors: 0" on its status row).  About 3 minutes here,
+#                 most of it the bit fade test's waits on guest time.
 #   cdrom-serial  tools/fetch-pc-guests.sh's memtest_iso_serial as -cdrom:
 #                 isolinux boots the same image with the same command line
 #                 through the firmware; memtest must get past its first test
@@ -22,8 +31,9 @@
 # The serial screen is read with vt-screen.py (memtest sends only the
 # cells that change, placed by cursor moves).
 # usage: memtest.sh PLEX86|qemu [FETCH_PC_GUESTS_SH] (or PC_EMULATOR=...)
-# Environment: PC_MEMTEST_CASES (default "kernel cdrom-serial cdrom
-# floppy"), MEMTEST_TIMEOUT (seconds for the first pass, default 1500),
+# Environment: PC_MEMTEST_CASES (default "kernel kernel-vga cdrom-serial
+# cdrom floppy"), MEMTEST_TIMEOUT (seconds for the first pass, default
+# 1500), MEMTEST_VGA_RAM (MiB for kernel-vga, default 16),
 # MEMTEST_RUN_S (default 60), PC_KEEP.
 PC_RAM=${PC_RAM:-32}
 . "$(dirname "$0")/lib.sh"
@@ -99,12 +109,58 @@ silent_case() { # NAME BANNER DRIVE-ARGS...: runs MEMTEST_RUN_S s, then CR0
     pc_stop
 }
 
-for c in ${PC_MEMTEST_CASES:-kernel cdrom-serial cdrom floppy}; do
+# The first pass on the VGA text screen, read through the monitor's text
+# dump.
+vga_pass_case() {
+    echo "== kernel-vga"
+    pc_start memtest-kernel-vga -monitor "unix:$TMP/mon.sock,server,nowait" \
+        -m "${MEMTEST_VGA_RAM:-16}" -kernel "$memtest_bin"
+    local deadline=$(($(date +%s) + MEMTEST_TIMEOUT)) dump=$TMP/vga-pass.txt
+    while :; do
+        sleep 10
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait_end 1
+            fail "kernel-vga: the VM ended (status $status) before the pass"
+            return
+        fi
+        rm -f "$dump"
+        pc_monitor "$TMP/mon.sock" "screendump $dump -f text" >/dev/null
+        if grep -qE "Errors: *[1-9]" "$dump" 2>/dev/null; then
+            fail "kernel-vga: memtest86+ found memory errors"
+            cat "$dump"
+            break
+        fi
+        if grep -qE "Pass: +1 .*Errors: 0" "$dump" 2>/dev/null; then
+            if grep -q "Memtest86+ v6" "$dump" &&
+                grep -qE "Memory *: *${MEMTEST_VGA_RAM:-16}MB" "$dump"; then
+                echo "kernel-vga: pass 1 complete on the VGA text screen after $(elapsed) s:"
+                grep -E "Time:|Pass:" "$dump"
+            else
+                fail "kernel-vga: the screen lacks memtest86+'s header or its RAM size"
+                cat "$dump"
+            fi
+            break
+        fi
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            fail "kernel-vga: no completed pass on the VGA screen within $MEMTEST_TIMEOUT s"
+            cat "$dump" 2>/dev/null
+            break
+        fi
+    done
+    pc_stop
+}
+
+for c in ${PC_MEMTEST_CASES:-kernel kernel-vga cdrom-serial cdrom floppy}; do
     case $c in
     kernel)
         pc_need memtest_bin
         serial_case kernel "Pass: +1 .*Errors: 0" "$MEMTEST_TIMEOUT" \
             -kernel "$memtest_bin" -append "console=ttyS0,115200" ;;
+    kernel-vga)
+        if [ "$EMU" = plex86 ]; then
+            pc_need memtest_bin
+            vga_pass_case
+        fi ;;
     cdrom-serial)
         pc_need memtest_iso_serial
         serial_case cdrom-serial "Test #([1-9]|1[0-9]) " 900 -cdrom "$memtest_iso_serial" ;;

@@ -49,36 +49,11 @@ if [ -z "$QEMU" ]; then
 fi
 # QEMU at the same point of the boot, its screen through QMP's screendump:
 # the banner line's pixels (the first 16 rows) must match ours.
-python3 - "$QEMU" "$T" <<'PY' || fail "QEMU comparison"
-import json, os, socket, subprocess, sys, time
-qemu, t = sys.argv[1], sys.argv[2]
-sock = os.path.join(t, "qmp.sock")
-p = subprocess.Popen([qemu, "-M", "pc", "-m", "32", "-display", "none", "-serial", "null",
-                      "-icount", "shift=0", "-qmp", "unix:%s,server,nowait" % sock,
-                      "-S"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-try:
-    for _ in range(100):
-        if os.path.exists(sock):
-            break
-        time.sleep(0.1)
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(sock)
-    f = s.makefile("rw")
-    def cmd(c, **a):
-        f.write(json.dumps({"execute": c, "arguments": a}) + "\n")
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "return" in r or "error" in r:
-                return r
-    json.loads(f.readline())
-    cmd("qmp_capabilities")
-    cmd("cont")
-    time.sleep(3)
-    r = cmd("screendump", filename=os.path.join(t, "qemu.ppm"))
-    assert "return" in r, r
-finally:
-    p.kill()
+. "$(dirname "$0")/qemu-screendump.sh"
+qemu_screendump "$QEMU" "$T/qemu.ppm" 3 -m 32 -icount shift=0 || fail "QEMU's screendump"
+python3 - "$T" <<'PY' || fail "QEMU comparison"
+import os, sys
+t = sys.argv[1]
 def pixels(path):
     d = open(path, "rb").read()
     parts = d.split(b"\n", 3)

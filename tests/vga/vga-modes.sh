@@ -10,6 +10,7 @@ set -u
 PLEX86=$1
 ROMS=$2
 HERE=$(dirname "$0")
+. "$HERE/qemu-screendump.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 QEMU=$(command -v qemu-system-i386 || true)
@@ -27,38 +28,8 @@ for m in 0 1 2 3 4; do
         continue
     fi
     [ -n "$QEMU" ] || continue
-    python3 - "$QEMU" "$rom" "$T/q$m.ppm" <<'PY' || { echo "FAIL: mode family $m: QEMU run"; bad=1; continue; }
-import json, os, socket, subprocess, sys, tempfile, time
-qemu, rom, out = sys.argv[1:4]
-d = tempfile.mkdtemp()
-sock = os.path.join(d, "qmp")
-p = subprocess.Popen([qemu, "-M", "pc", "-bios", rom, "-display", "none", "-serial", "null",
-                      "-qmp", "unix:%s,server,nowait" % sock],
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-try:
-    for _ in range(100):
-        if os.path.exists(sock):
-            break
-        time.sleep(0.1)
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(sock)
-    f = s.makefile("rw")
-    def cmd(c, **a):
-        f.write(json.dumps({"execute": c, "arguments": a}) + "\n")
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "return" in r or "error" in r:
-                return r
-    json.loads(f.readline())
-    cmd("qmp_capabilities")
-    time.sleep(4)
-    r = cmd("screendump", filename=out)
-    assert "return" in r, r
-finally:
-    p.kill()
-    p.wait()
-PY
+    qemu_screendump "$QEMU" "$T/q$m.ppm" 4 -bios "$rom" ||
+        { echo "FAIL: mode family $m: QEMU run"; bad=1; continue; }
     if ! cmp -s "$T/q$m.ppm" "$T/ref$m.ppm"; then
         echo "FAIL: mode family $m: QEMU's screendump differs from plex86's"
         head -c 20 "$T/q$m.ppm" | od -c | head -2
