@@ -592,6 +592,12 @@ static void regs_reset(struct lapic *l)
     timer_disarm(l->w.sched, &l->timer);
 }
 
+void lapic_init_reset(struct lapic *l)
+{
+    regs_reset(l);
+    update_intr(l);
+}
+
 static void set_apic_base(struct lapic *l, uint64_t v)
 {
     bool was = lapic_enabled(l);
