@@ -307,6 +307,11 @@ static void vm_reset_cpus(struct vm *vm)
         cpu_reset(vm->cpus[i]);
         vm->activity[i] = i ? VM_CPU_WAIT_SIPI : VM_CPU_ACTIVE;
     }
+    /* RESET reaches every CPU at once: their TSCs start at 0 together
+     * (each cpu_reset read the clock a little later, and Linux's TSC
+     * synchronisation check sees that warp). */
+    for (unsigned i = 1; i < vm->ncpus; i++)
+        vm->cpus[i]->msr.tsc_offset = vm->cpu.msr.tsc_offset;
     vm->cur = 0;
     vm->rr_next = 0;
     vm->turn_left = 0;
