@@ -574,7 +574,7 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
     }
     if (cfg->cpus > 1 && !cfg->apic) {
         /* The other CPUs are started and interrupted through the APICs. */
-        snprintf(err, errlen, "-smp %u needs local APICs (a CPU model with one, no -no-apic)",
+        snprintf(err, errlen, "-smp %u needs local APICs (a -cpu model with one, without ,-apic)",
                  cfg->cpus);
         return NULL;
     }
