@@ -65,7 +65,6 @@ static void vm_cpu_pause(void *opaque)
     c->vm->pause_yields++;
 }
 
-static void setup_cpu(struct vm *vm, struct cpu *c, unsigned index);
 static void vm_reset_cpus(struct vm *vm);
 
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
@@ -114,8 +113,6 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     /* The application processors: the same model, their own state. */
     for (unsigned i = 1; i < ncpus; i++) {
         struct cpu *c = aligned_alloc(64, (sizeof(*c) + 63) & ~(size_t)63);
-        if (c)
-            memset(c, 0, sizeof(*c));
         if (!c || cpu_init(c, vm, model) < 0) {
             free(c);
             snprintf(err, errlen, "out of memory for CPU %u", i);
@@ -464,9 +461,6 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
  * run about 2000 times a second. */
 #define VM_SLICE_STEPS (1u << 16)
 
-/* The CPU executed HLT with interrupts enabled: let guest time pass until
- * a device raises an interrupt (or input arrives), firing timers as they
- * come due.  Returns false if nothing can ever wake it. */
 /* Whether CPU i can run now: started (not waiting for a SIPI), and not
  * in HLT unless an interrupt it would take, or an NMI, is pending. */
 static bool cpu_runnable(const struct vm *vm, unsigned i)
@@ -489,6 +483,10 @@ static bool woken(const struct vm *vm)
     return false;
 }
 
+/* The CPU executed HLT with interrupts enabled (with several, no CPU can
+ * run): let guest time pass until a device raises an interrupt (or input
+ * arrives), firing timers as they come due.  Returns false if nothing can
+ * ever wake it. */
 static bool wait_while_halted(struct vm *vm)
 {
     vm_clock_slice(&vm->clock, false); /* halted: guest time is host time */
