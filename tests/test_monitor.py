@@ -177,6 +177,11 @@ def run_checks(qpath, hpath, proc):
           "query-version: %r" % v)
     names = [c["name"] for c in q.cmd("query-commands").get("return", [])]
     check("human-monitor-command" in names and "quit" in names, "query-commands: %r" % names)
+    cpus = q.cmd("query-cpus-fast").get("return")
+    check(isinstance(cpus, list) and len(cpus) == 1 and cpus[0].get("cpu-index") == 0 and
+          cpus[0].get("target") == "i386" and isinstance(cpus[0].get("thread-id"), int) and
+          cpus[0].get("props") == {"core-id": 0, "thread-id": 0, "socket-id": 0},
+          "query-cpus-fast: one CPU: %r" % cpus)
 
     # The id comes back, whatever JSON it is.
     q.send('{"execute": "query-status", "id": {"n": [1, "two"]}}')

@@ -157,6 +157,10 @@ struct cpu_pins {
     bool (*apic_rdmsr)(void *opaque, uint32_t index, uint64_t *value);
     bool (*apic_wrmsr)(void *opaque, uint32_t index, uint64_t value);
     void *apic_opaque;
+    /* Not a real pin: PAUSE was executed (a spin-wait); NULL: a NOP.  The
+     * VM ends the CPU's slice when other CPUs take turns with it. */
+    void (*pause)(void *opaque);
+    void *pause_opaque;
     /* Not a real pin: plex86 met something it does not implement
      * (cpu_internal_error); the VM stops with the message. */
     void (*internal_error)(void *opaque, const char *msg);
@@ -247,6 +251,9 @@ struct cpu {
     uint32_t features[4];   /* the model's CPUID feature words ANDed with
                                what plex86 implements; read with cpu_has()
                                (features.h) */
+    uint8_t apic_id;        /* the initial APIC ID CPUID.1:EBX[31:24]
+                               reports (the board's: the CPU's index, as
+                               QEMU numbers them; 0 for the BSP) */
 
     /* --- paging (mmu.c) ------------------------------------------------ */
     struct tlb *tlb;        /* software TLB, owned (mmu.c) */

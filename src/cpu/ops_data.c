@@ -316,3 +316,15 @@ void h_lxs(struct cpu *c, const struct insn *i)
 void h_nop(struct cpu *c, const struct insn *i)
 {
 }
+
+/* PAUSE (F3 90), the spin-wait hint (SDM vol. 2): a NOP to the CPU.  With
+ * several CPUs taking turns on one host thread (machine/vm.c), a CPU
+ * spinning on a lock that another holds only wastes its slice, and a
+ * round robin can lock step with the loop (release, re-take, slice ends
+ * with the lock held, every time): the board's pause pin gives the rest of
+ * the slice away, as a hypervisor's pause-loop exiting does. */
+void h_pause(struct cpu *c, const struct insn *i)
+{
+    if (c->pins.pause)
+        c->pins.pause(c->pins.pause_opaque);
+}

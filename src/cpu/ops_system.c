@@ -198,6 +198,11 @@ void h_cpuid(struct cpu *c, const struct insn *i)
     cpu_model_cpuid(c->model, f, leaf, r);
     if (leaf == 1 && c->model->p6_msrs)
         c->msr.bios_sign_id = (uint64_t)c->model->ucode_rev << 32;
+    /* The initial APIC ID (SDM vol. 2, CPUID, table 3-8: EBX[31:24]); as
+     * on QEMU's default topology (one core per socket) the logical
+     * processor count stays 0 and HTT clear. */
+    if (leaf == 1)
+        r[1] |= (uint32_t)c->apic_id << 24;
     c->gpr[R_EAX] = r[0];
     c->gpr[R_EBX] = r[1];
     c->gpr[R_ECX] = r[2];

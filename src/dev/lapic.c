@@ -390,7 +390,7 @@ static void set_lvt(struct lapic *l, unsigned i, uint32_t v, uint64_t now)
             (LVT_TIMER_MODE(v) == LAPIC_TIMER_TSC_DEADLINE ||
              LVT_TIMER_MODE(old) == LAPIC_TIMER_TSC_DEADLINE)) {
             l->running = false;
-            l->initial = 0;
+            l->initial = l->load_count = 0;
             l->tsc_deadline = 0;
         }
         timer_rearm(l, now);   /* the mode or the mask changed */
@@ -590,6 +590,12 @@ static void regs_reset(struct lapic *l)
     l->running = false;
     l->tsc_deadline = 0;
     timer_disarm(l->w.sched, &l->timer);
+}
+
+void lapic_init_reset(struct lapic *l)
+{
+    regs_reset(l);
+    update_intr(l);
 }
 
 static void set_apic_base(struct lapic *l, uint64_t v)

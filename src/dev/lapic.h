@@ -159,6 +159,10 @@ struct lapic {
 struct lapic *lapic_create(const char *name, uint8_t apic_id, bool bsp,
                            const struct lapic_wiring *w);
 
+/* INIT (an INIT IPI, SDM vol. 3A, 10.4.7.3): the registers take their
+ * RESET values, but the APIC ID and IA32_APIC_BASE stay. */
+void lapic_init_reset(struct lapic *l);
+
 /* The level of LINT0 (the 8259's INTR) and LINT1. */
 void lapic_set_lint0(struct lapic *l, bool level);
 void lapic_set_lint1(struct lapic *l, bool level);

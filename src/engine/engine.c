@@ -67,6 +67,11 @@ void engine_destroy(struct engine *e)
     free(e);
 }
 
+void engine_set_cpu(struct engine *e, struct cpu *c)
+{
+    e->cpu = c;
+}
+
 enum engine_kind engine_kind(const struct engine *e)
 {
     return e->kind;

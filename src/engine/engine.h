@@ -54,6 +54,14 @@ struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, str
 void engine_destroy(struct engine *e);
 enum engine_kind engine_kind(const struct engine *e);
 
+/* Which CPU the next engine_run runs (-smp: the VM's CPUs take turns on
+ * one engine).  The code cache and translations are shared: they describe
+ * guest-physical code, and translated code reaches the CPU only through
+ * the pointer it is entered with.  Whatever invalidates them bumps the
+ * running CPU's code epoch; the others are between runs, where nothing
+ * of a block is held. */
+void engine_set_cpu(struct engine *e, struct cpu *c);
+
 /* Runs the CPU until HLT, a stop request, shutdown, or `budget` steps
  * (cpu_steps(): instructions retired plus exceptions and interrupts
  * delivered, so an exception storm still returns). */

@@ -156,7 +156,17 @@ static void acct_sample(struct acct *a, uint64_t v[ACCT_NVALUES])
     engine_stats(vm->engine, &es);
     const struct code_cache_stats *cc = &es.cache;
     const struct jit_stats *js = &es.jit;
-    const struct tlb *tlb = vm->cpu.tlb;
+    /* The TLB counters of every CPU together (-smp). */
+    struct {
+        uint64_t misses, walks, flushes, invlpgs;
+    } tlb_sum = { 0 }, *tlb = &tlb_sum;
+    for (unsigned i = 0; i < vm->ncpus; i++) {
+        const struct tlb *t = vm->cpus[i]->tlb;
+        tlb_sum.misses += t->misses;
+        tlb_sum.walks += t->walks;
+        tlb_sum.flushes += t->flushes;
+        tlb_sum.invlpgs += t->invlpgs;
+    }
 #define ACCT_SCALAR(name, type, unit, help, value) v[ACCT_I_##name] = (uint64_t)(value);
 #define ACCT_VECTOR(name, type, unit, help, label, count, value) \
     for (unsigned i = 0; i < (count); i++)                      \

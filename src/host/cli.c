@@ -25,7 +25,7 @@ enum opt_id {
     OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
     OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_LOADVM, OPT_SAVEVM_AT,
     OPT_MONITOR, OPT_QMP, OPT_S, OPT_CHARDEV, OPT_DEVICE, OPT_BOOT, OPT_OPTION_ROM, OPT_L,
-    OPT_DRIVE, OPT_SNAPSHOT, OPT_DISPLAY, OPT_VNC, OPT_VGA, OPT_SCREENDUMP_AT_EXIT,
+    OPT_DRIVE, OPT_SNAPSHOT, OPT_DISPLAY, OPT_VNC, OPT_VGA, OPT_SCREENDUMP_AT_EXIT, OPT_SMP,
 };
 
 struct opt {
@@ -37,6 +37,7 @@ struct opt {
 static const struct opt opts[] = {
     { "bios", true, OPT_BIOS },
     { "m", true, OPT_M },
+    { "smp", true, OPT_SMP },
     { "nographic", false, OPT_NOGRAPHIC },
     { "serial", true, OPT_SERIAL },
     { "debugcon", true, OPT_DEBUGCON },
@@ -121,6 +122,8 @@ void cli_usage(FILE *out)
           "  -cpu MODEL          CPU model: 386, 486, pentium, pentium2, pentium3,\n"
           "                      pentium-m (the default; -cpu help lists them);\n"
           "                      MODEL,-apic: no local APIC, IOAPIC or HPET\n"
+          "  -smp [cpus=]N       N CPUs, 1 to 8 (default 1); they take turns on one\n"
+          "                      host thread, so -icount stays exact\n"
           "  -nographic          no display output: the firmware's console is COM1\n"
           "                      (the VGA is still there, as with QEMU)\n"
           "  -display TYPE       the display frontend (docs/display.md): sdl (a window),\n"
@@ -196,6 +199,7 @@ void cli_defaults(struct cli_options *o)
 {
     *o = (struct cli_options){
         .ram_mb = CLI_DEFAULT_RAM_MB,
+        .cpus = 1,
         .cpu = cpu_model_default(),
         .serial = { .kind = CLI_CHR_STDIO },
         .debugcon = { .kind = CLI_CHR_NONE },
@@ -398,6 +402,34 @@ static enum cli_result parse_cpu(const char *name, struct cli_options *o, FILE *
     return CLI_RUN;
 }
 
+/* -smp [cpus=]N (QEMU's spelling; the topology keys sockets=, cores=,
+ * threads= and maxcpus= are not taken: every CPU is its own socket, as
+ * QEMU's default for the pc machine). */
+static enum cli_result parse_smp(const char *arg, struct cli_options *o, char *err,
+                                 size_t errlen)
+{
+    const char *v = !strncmp(arg, "cpus=", 5) ? arg + 5 : arg;
+    if (strchr(v, '=')) {
+        snprintf(err, errlen, "-smp: '%s': only [cpus=]N is supported (each CPU is a socket, "
+                              "as QEMU's default)", arg);
+        return CLI_ERROR;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
+    if (!end || *end || errno) {
+        snprintf(err, errlen, "-smp: bad CPU count '%s' (a number from 1 to %u)", arg,
+                 CLI_MAX_CPUS);
+        return CLI_ERROR;
+    }
+    if (n < 1 || n > CLI_MAX_CPUS) {
+        snprintf(err, errlen, "-smp: %s CPUs: plex86 runs 1 to %u", v, CLI_MAX_CPUS);
+        return CLI_ERROR;
+    }
+    o->cpus = (unsigned)n;
+    return CLI_RUN;
+}
+
 /* Applies one option; `arg` is its value (NULL for flags). */
 static enum cli_result apply(const struct opt *op, const char *arg, struct cli_options *o,
                              FILE *out, char *err, size_t errlen)
@@ -419,6 +451,8 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
             return CLI_ERROR;
         }
         return CLI_RUN;
+    case OPT_SMP:
+        return parse_smp(arg, o, err, errlen);
     case OPT_NOGRAPHIC:
         o->nographic = true;
         return CLI_RUN;

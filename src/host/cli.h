@@ -18,6 +18,7 @@
 
 #define CLI_DEFAULT_RAM_MB 128  /* as QEMU; Debian's kernel needs ~40 */
 #define CLI_MAX_RAM_MB VM_MAX_RAM_MB /* the VM's own limit */
+#define CLI_MAX_CPUS VM_MAX_CPUS     /* -smp */
 
 /* Process exit statuses (README.md, "Exit status").  Debug-exit statuses are
  * (V << 1) | 1, always odd, so plex86's own are even. */
@@ -120,6 +121,7 @@ struct cli_options {
     const char *append;        /* -append STRING, or NULL */
     const char *initrd;        /* -initrd FILE, or NULL */
     uint32_t ram_mb;           /* -m */
+    unsigned cpus;             /* -smp: 1..CLI_MAX_CPUS */
     const struct cpu_model *cpu; /* -cpu (cpu/cpu_model.h) */
     bool nographic;            /* -nographic: no display, serial on stdio */
     struct cli_display display;/* -display, -vnc (host/cli_display.h) */

@@ -2,6 +2,9 @@
  * generates `help` from.  Each command reads or asks; the run loop
  * (monitors.c) carries out what changes the run (stop, reset, quit). */
 #include <inttypes.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "host/account.h"
@@ -151,20 +154,55 @@ static void cmd_screendump(struct vmctl *ctl, const char *args, FILE *out)
         fprintf(out, "Error: screendump: %s\n", err);
 }
 
+/* The monitor's current CPU (vmctl.cpu; a snapshot of another machine
+ * cannot leave it out of range, but be safe). */
+static const struct cpu *mon_cpu(const struct vmctl *ctl)
+{
+    const struct vm *vm = ctl->pc->vm;
+    return vm->cpus[ctl->cpu < vm->ncpus ? ctl->cpu : 0];
+}
+
 static void cmd_x(struct vmctl *ctl, const char *args, FILE *out)
 {
-    monitor_memory_dump(ctl->pc->vm, args, false, out);
+    monitor_memory_dump(ctl->pc->vm, mon_cpu(ctl), args, false, out);
 }
 
 static void cmd_xp(struct vmctl *ctl, const char *args, FILE *out)
 {
-    monitor_memory_dump(ctl->pc->vm, args, true, out);
+    monitor_memory_dump(ctl->pc->vm, mon_cpu(ctl), args, true, out);
 }
 
 static void info_registers(struct vmctl *ctl, const char *args, FILE *out)
 {
     (void)args;
-    monitor_print_registers(ctl->pc->vm, out);
+    monitor_print_registers(ctl->pc->vm, mon_cpu(ctl), out);
+}
+
+/* QEMU's `cpu N`: selects the CPU `info registers` and `x` look at. */
+static void cmd_cpu(struct vmctl *ctl, const char *args, FILE *out)
+{
+    const struct vm *vm = ctl->pc->vm;
+    char *end;
+    unsigned long n = strtoul(args, &end, 10);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (!*args || *end || n >= vm->ncpus) {
+        fputs("invalid CPU index\n", out);
+        return;
+    }
+    ctl->cpu = (unsigned)n;
+}
+
+/* QEMU's `info cpus` (7.2's hmp_info_cpus): one line per CPU, the
+ * monitor's current one marked.  Every vCPU runs on this thread
+ * (docs/internals.md, "vCPUs and the scheduler"), whose ID each shows. */
+static void info_cpus(struct vmctl *ctl, const char *args, FILE *out)
+{
+    (void)args;
+    const struct vm *vm = ctl->pc->vm;
+    long tid = (long)syscall(SYS_gettid);
+    for (unsigned i = 0; i < vm->ncpus; i++)
+        fprintf(out, "%c CPU #%u: thread_id=%ld\n", i == ctl->cpu ? '*' : ' ', i, tid);
 }
 
 static void info_status(struct vmctl *ctl, const char *args, FILE *out)
@@ -308,6 +346,7 @@ const struct monitor_cmd monitor_cmds[] = {
       "(read, write, flush)", monitor_qemu_io },
     { "screendump", NULL, "filename [-f ppm|png|text]", "save the screen to a file "
       "(PPM by default; text: the characters of a text mode)", cmd_screendump },
+    { "cpu", NULL, "index", "set the default CPU", cmd_cpu },
     { "x", NULL, "/fmt addr", "virtual (linear) memory dump starting at 'addr'", cmd_x },
     { "xp", NULL, "/fmt addr", "physical memory dump starting at 'addr'", cmd_xp },
     { "quit", "q", "", "quit the emulator", cmd_quit },
@@ -317,6 +356,7 @@ const struct monitor_cmd monitor_cmds[] = {
 const struct monitor_cmd monitor_info_cmds[] = {
     { "block", NULL, "[device]", "show info of one block device or all block devices",
       monitor_info_block },
+    { "cpus", NULL, "", "show infos for each CPU", info_cpus },
     { "lapic", NULL, "", "show local apic state", info_lapic },
     { "pic", NULL, "", "show PIC state (the 8259s, the IOAPIC and the HPET)", info_pic },
     { "registers", NULL, "", "show the cpu registers", info_registers },

@@ -43,9 +43,8 @@ static bool read_pte64(struct vm *vm, uint32_t pa, uint32_t *v)
     return true;
 }
 
-bool monitor_linear_to_phys(struct vm *vm, uint32_t la, uint32_t *pa)
+bool monitor_linear_to_phys(struct vm *vm, const struct cpu *c, uint32_t la, uint32_t *pa)
 {
-    const struct cpu *c = &vm->cpu;
     uint32_t e;
     if (!(c->cr0 & CR0_PG) || !(c->cr0 & CR0_PE)) {
         *pa = la;
@@ -76,13 +75,14 @@ bool monitor_linear_to_phys(struct vm *vm, uint32_t la, uint32_t *pa)
 }
 
 /* `len` bytes at `addr`, page by page. */
-static bool read_guest(struct vm *vm, uint32_t addr, bool physical, uint8_t *dst, unsigned len)
+static bool read_guest(struct vm *vm, const struct cpu *c, uint32_t addr, bool physical,
+                       uint8_t *dst, unsigned len)
 {
     while (len) {
         unsigned in_page = PHYS_PAGE_SIZE - (addr & (PHYS_PAGE_SIZE - 1));
         unsigned n = len < in_page ? len : in_page;
         uint32_t pa = addr;
-        if (!physical && !monitor_linear_to_phys(vm, addr, &pa))
+        if (!physical && !monitor_linear_to_phys(vm, c, addr, &pa))
             return false;
         if (!read_phys(vm, pa, dst, n))
             return false;
@@ -139,7 +139,7 @@ static const char *const gpr_names[8] = { "eax", "ecx", "edx", "ebx",
 
 /* A number (C syntax: 0x hex, 0 octal, else decimal) or a register
  * ($eax, $eip, ...), with an optional + or - and a number after it. */
-static bool parse_addr(struct vm *vm, const char *s, uint32_t *addr)
+static bool parse_addr(const struct cpu *c, const char *s, uint32_t *addr)
 {
     uint64_t v;
     char *end;
@@ -147,7 +147,7 @@ static bool parse_addr(struct vm *vm, const char *s, uint32_t *addr)
         size_t len = strcspn(s + 1, "+- \t");
         const char *name = s + 1;
         if (len == 3 && !strncmp(name, "eip", 3))
-            v = vm->cpu.eip;
+            v = c->eip;
         else {
             int i;
             for (i = 0; i < 8; i++)
@@ -155,7 +155,7 @@ static bool parse_addr(struct vm *vm, const char *s, uint32_t *addr)
                     break;
             if (i == 8)
                 return false;
-            v = vm->cpu.gpr[i];
+            v = c->gpr[i];
         }
         end = (char *)name + len;
     } else {
@@ -197,7 +197,8 @@ static void print_char(FILE *out, unsigned v)
     }
 }
 
-void monitor_memory_dump(struct vm *vm, const char *args, bool physical, FILE *out)
+void monitor_memory_dump(struct vm *vm, const struct cpu *c, const char *args, bool physical,
+                         FILE *out)
 {
     struct dump_fmt f;
     const char *bad = parse_fmt(args, &f);
@@ -214,7 +215,7 @@ void monitor_memory_dump(struct vm *vm, const char *args, bool physical, FILE *o
         fputs("missing address\n", out);
         return;
     }
-    if (!parse_addr(vm, args, &addr)) {
+    if (!parse_addr(c, args, &addr)) {
         fputs("invalid address expression\n", out);
         return;
     }
@@ -234,7 +235,7 @@ void monitor_memory_dump(struct vm *vm, const char *args, bool physical, FILE *o
             fprintf(out, "%08" PRIx32 ":", addr);
         unsigned l = len > line_size ? line_size : (unsigned)len;
         uint8_t buf[16];
-        if (!read_guest(vm, addr, physical, buf, l)) {
+        if (!read_guest(vm, c, addr, physical, buf, l)) {
             fputs(" Cannot access memory\n", out);
             return;
         }

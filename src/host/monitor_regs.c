@@ -42,9 +42,8 @@ static void print_seg(FILE *out, const char *name, const struct seg *s, bool pe)
     fputc('\n', out);
 }
 
-void monitor_print_registers(struct vm *vm, FILE *out)
+void monitor_print_registers(struct vm *vm, const struct cpu *c, FILE *out)
 {
-    const struct cpu *c = &vm->cpu;
     const uint32_t *r = c->gpr;
     uint32_t f = c->eflags;
     bool pe = c->cr0 & CR0_PE;

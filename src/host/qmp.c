@@ -8,11 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "host/qmp_block.h"
 #include "host/version.h"
 #include "host/vmctl.h"
+#include "machine/vm.h"
 
 /* What a command hands back: a return value, or an error class and text. */
 struct qmp_result {
@@ -148,6 +151,32 @@ static void query_status(struct qmp *q, const cJSON *args, struct qmp_result *r)
     cJSON_AddBoolToObject(r->ret, "running", running);
     cJSON_AddBoolToObject(r->ret, "singlestep", false);
     cJSON_AddStringToObject(r->ret, "status", running ? "running" : "paused");
+}
+
+/* QEMU 7.2's query-cpus-fast for its pc machine with -smp N: one object
+ * per CPU, each its own socket; every CPU on this thread (they take turns
+ * on it, docs/internals.md). */
+static void query_cpus_fast(struct qmp *q, const cJSON *args, struct qmp_result *r)
+{
+    if (!only_args(args, no_args, r))
+        return;
+    const struct vm *vm = q->ctl->pc->vm;
+    long tid = (long)syscall(SYS_gettid);
+    r->ret = cJSON_CreateArray();
+    for (unsigned i = 0; i < vm->ncpus; i++) {
+        cJSON *cpu = cJSON_CreateObject(), *props = cJSON_CreateObject();
+        char path[64];
+        snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i);
+        cJSON_AddNumberToObject(cpu, "thread-id", (double)tid);
+        cJSON_AddNumberToObject(props, "core-id", 0);
+        cJSON_AddNumberToObject(props, "thread-id", 0);
+        cJSON_AddNumberToObject(props, "socket-id", i);
+        cJSON_AddItemToObject(cpu, "props", props);
+        cJSON_AddStringToObject(cpu, "qom-path", path);
+        cJSON_AddNumberToObject(cpu, "cpu-index", i);
+        cJSON_AddStringToObject(cpu, "target", "i386");
+        cJSON_AddItemToArray(r->ret, cpu);
+    }
 }
 
 static void query_version(struct qmp *q, const cJSON *args, struct qmp_result *r)
@@ -291,6 +320,7 @@ static const struct qmp_cmd {
     { "query-status", query_status },
     { "query-version", query_version },
     { "query-block", query_block },
+    { "query-cpus-fast", query_cpus_fast },
     { "query-commands", query_commands },
     { "stop", qmp_stop },
     { "cont", qmp_cont },

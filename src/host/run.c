@@ -174,7 +174,7 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
                                * wherever the CPU model has a local APIC. */
                               .apic = !o->no_apic &&
                                       (o->cpu->features[FW_1_EDX] & (1u << (CPUF_APIC % 32))),
-                              .cpus = 1,
+                              .cpus = o->cpus,
                               .sbe_depth = o->sbe_depth,
                               .sbe_depth_zero = o->sbe_depth_set && o->sbe_depth == 0,
                               .no_code_cache = o->no_code_cache,
@@ -213,7 +213,7 @@ static void log_exit(FILE *log, const struct vm *vm, int status, int sig)
 {
     if (sig) {
         fprintf(log, "plex86: VM stopped by signal %d after %llu instructions\n", sig,
-                (unsigned long long)vm->cpu.icount);
+                (unsigned long long)VM_CPU_SUM(vm, icount));
         return;
     }
     fprintf(log, "plex86: VM stopped: %s", vm_exit_reason_name(vm->exit_reason));
@@ -222,7 +222,7 @@ static void log_exit(FILE *log, const struct vm *vm, int status, int sig)
     if (vm->exit_reason == VM_EXIT_ERROR)
         fprintf(log, ": %s", vm->error);
     fprintf(log, " after %llu instructions, exit status %d\n",
-            (unsigned long long)vm->cpu.icount, status);
+            (unsigned long long)VM_CPU_SUM(vm, icount), status);
 }
 
 /* The console's hooks into the run loop (vm_host_hooks): typed bytes move
@@ -427,7 +427,7 @@ static enum vm_exit_reason run_vm(struct pc *pc, const struct cli_options *o,
         /* First exactly to -savevm-at's step (when it comes before the
          * end), then on to -max-insns. */
         bool to_save = o->savevm_path && !*saved && (!o->max_insns || o->savevm_at < o->max_insns);
-        uint64_t end = to_save ? o->savevm_at : o->max_insns, done = cpu_steps(&vm->cpu);
+        uint64_t end = to_save ? o->savevm_at : o->max_insns, done = vm_steps(vm);
         if (end && done >= end) {
             if (!to_save) {
                 why = vm->exit_reason = VM_EXIT_INSN_LIMIT;
@@ -655,7 +655,7 @@ int plex86_run(const struct cli_options *o)
         /* What was asked for is not there: say so, and fail the run. */
         fprintf(stderr, "plex86: -savevm-at: the VM stopped after %llu steps, before step "
                         "%llu: no snapshot saved\n",
-                (unsigned long long)cpu_steps(&vm->cpu), (unsigned long long)o->savevm_at);
+                (unsigned long long)vm_steps(vm), (unsigned long long)o->savevm_at);
         status = EXIT_STATUS_USAGE;
     }
     if (save_failed) {
@@ -702,7 +702,7 @@ int plex86_run(const struct cli_options *o)
                 monitors_quit_requested(mons) ? "monitor"
                 : hooks.display_quit          ? "display"
                                               : "console (C-a x)",
-                (unsigned long long)vm->cpu.icount, status);
+                (unsigned long long)VM_CPU_SUM(vm, icount), status);
     else if (o->log_items & CLI_LOG_EXIT)
         log_exit(log, vm, status, sig);
     /* Everything the guest wrote reaches the disk before the account

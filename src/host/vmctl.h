@@ -27,6 +27,9 @@ struct vmctl {
     bool reset;             /* `system_reset` asked, not yet done */
     bool allow_files;       /* savevm/loadvm may touch files (off in the
                                fuzz harness) */
+    unsigned cpu;           /* the monitor's current CPU (`cpu N`): whose
+                               registers `info registers` shows and whose
+                               paging `x` uses, as QEMU's */
     vmctl_event_fn *event;  /* may be NULL */
     void *event_opaque;
 };

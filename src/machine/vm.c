@@ -25,11 +25,47 @@ static void vm_cpu_error(void *opaque, const char *msg)
     vm_request_exit(vm, VM_EXIT_ERROR, 0);
 }
 
-/* The clock follows the CPU's steps (vm/clock.h). */
+/* The clock follows the CPU's steps (vm/clock.h); with several CPUs,
+ * all of their steps (vm_steps). */
 static uint64_t vm_cpu_steps(const void *cpu)
 {
     return cpu_steps(cpu);
 }
+
+static uint64_t vm_all_steps(const void *vm)
+{
+    return vm_steps(vm);
+}
+
+uint64_t vm_steps(const struct vm *vm)
+{
+    uint64_t n = cpu_steps(&vm->cpu);
+    for (unsigned i = 1; i < vm->ncpus; i++)
+        n += cpu_steps(vm->cpus[i]);
+    return n;
+}
+
+/* What every CPU of the VM is wired to besides the board's pins. */
+static void setup_cpu(struct vm *vm, struct cpu *c, unsigned index)
+{
+    c->mem = &vm->mem;
+    c->io = &vm->io;
+    c->clock = &vm->clock;
+    c->apic_id = (uint8_t)index; /* QEMU's: the CPU index */
+    c->pins.internal_error = vm_cpu_error;
+    c->pins.error_opaque = vm;
+}
+
+/* PAUSE with several CPUs: the slice ends after it (ops_data.c h_pause). */
+static void vm_cpu_pause(void *opaque)
+{
+    struct cpu *c = opaque;
+    c->stop_request = true;
+    c->vm->yield = true;
+    c->vm->pause_yields++;
+}
+
+static void vm_reset_cpus(struct vm *vm);
 
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 {
@@ -50,6 +86,13 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     iobus_init(&vm->io);
+    unsigned ncpus = cfg->cpus ? cfg->cpus : 1;
+    if (ncpus > VM_MAX_CPUS) {
+        snprintf(err, errlen, "%u CPUs, at most %u", ncpus, VM_MAX_CPUS);
+        physmem_destroy(&vm->mem);
+        free(vm);
+        return NULL;
+    }
     const struct cpu_model *model =
         cfg->cpu_model ? cfg->cpu_model : cpu_model_for_level(cfg->cpu_level);
     if (cpu_init(&vm->cpu, vm, model) < 0) {
@@ -58,17 +101,33 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         free(vm);
         return NULL;
     }
-    vm->cpu.mem = &vm->mem;
-    vm->cpu.io = &vm->io;
-    vm->cpu.clock = &vm->clock;
-    vm->cpu.pins.internal_error = vm_cpu_error;
-    vm->cpu.pins.error_opaque = vm;
+    vm->cpus[0] = &vm->cpu;
+    vm->ncpus = 1;
+    setup_cpu(vm, &vm->cpu, 0);
     vm->sbe = sbe_create(&vm->mem, &vm->cpu, &(struct sbe_config){ .max_depth = cfg->sbe_depth });
     if (!vm->sbe) {
         snprintf(err, errlen, "out of memory for the scanner");
         vm_destroy(vm);
         return NULL;
     }
+    /* The application processors: the same model, their own state. */
+    for (unsigned i = 1; i < ncpus; i++) {
+        struct cpu *c = aligned_alloc(64, (sizeof(*c) + 63) & ~(size_t)63);
+        if (!c || cpu_init(c, vm, model) < 0) {
+            free(c);
+            snprintf(err, errlen, "out of memory for CPU %u", i);
+            vm_destroy(vm);
+            return NULL;
+        }
+        vm->cpus[vm->ncpus++] = c;
+        setup_cpu(vm, c, i);
+        sbe_add_cpu(vm->sbe, c);
+    }
+    if (vm->ncpus > 1)
+        for (unsigned i = 0; i < vm->ncpus; i++) {
+            vm->cpus[i]->pins.pause = vm_cpu_pause;
+            vm->cpus[i]->pins.pause_opaque = vm->cpus[i];
+        }
     struct engine_config ecfg = {
         .kind = cfg->no_code_cache ? ENGINE_SLOW : cfg->jit ? ENGINE_JIT : ENGINE_INTERP,
         .jit_threshold = cfg->jit_threshold,
@@ -81,13 +140,15 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     vm->mem.code_watched = sbe_watched_bitmap(vm->sbe);
     vm->mem.code_write = vm_code_write;
     vm->mem.code_opaque = vm->sbe;
-    cpu_reset(&vm->cpu);
+    vm_reset_cpus(vm);
     sched_init(&vm->sched);
     vm->step_limit = UINT64_MAX;
+    vm_clock_steps_fn steps = vm->ncpus > 1 ? vm_all_steps : vm_cpu_steps;
+    const void *src = vm->ncpus > 1 ? (const void *)vm : (const void *)&vm->cpu;
     if (cfg->icount)
-        vm_clock_init_icount(&vm->clock, vm_cpu_steps, &vm->cpu, cfg->icount_shift);
+        vm_clock_init_icount(&vm->clock, steps, src, cfg->icount_shift);
     else
-        vm_clock_init_host(&vm->clock, vm_cpu_steps, &vm->cpu);
+        vm_clock_init_host(&vm->clock, steps, src);
     return vm;
 }
 
@@ -98,6 +159,10 @@ void vm_destroy(struct vm *vm)
     for (unsigned i = vm->ndevices; i-- > 0;)
         if (vm->devices[i]->ops->destroy)
             vm->devices[i]->ops->destroy(vm->devices[i]);
+    for (unsigned i = 1; i < vm->ncpus; i++) {
+        cpu_destroy(vm->cpus[i]);
+        free(vm->cpus[i]);
+    }
     cpu_destroy(&vm->cpu);
     engine_destroy(vm->engine);
     sbe_destroy(vm->sbe);
@@ -231,12 +296,74 @@ struct device *vm_find_device(struct vm *vm, const char *name)
     return NULL;
 }
 
+/* RESET: every CPU at its power-on state; the BSP runs, the APs wait for
+ * a Start-up IPI (SDM vol. 3A, 8.4.1). */
+static void vm_reset_cpus(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->ncpus; i++) {
+        cpu_reset(vm->cpus[i]);
+        vm->activity[i] = i ? VM_CPU_WAIT_SIPI : VM_CPU_ACTIVE;
+    }
+    /* RESET reaches every CPU at once: their TSCs start at 0 together
+     * (each cpu_reset read the clock a little later, and Linux's TSC
+     * synchronisation check sees that warp). */
+    for (unsigned i = 1; i < vm->ncpus; i++)
+        vm->cpus[i]->msr.tsc_offset = vm->cpu.msr.tsc_offset;
+    vm->cur = 0;
+    vm->rr_next = 0;
+    vm->turn_left = 0;
+    if (vm->engine)
+        engine_set_cpu(vm->engine, &vm->cpu);
+}
+
 void vm_reset(struct vm *vm)
 {
     for (unsigned i = 0; i < vm->ndevices; i++)
         if (vm->devices[i]->ops->reset)
             vm->devices[i]->ops->reset(vm->devices[i]);
-    cpu_reset(&vm->cpu);
+    vm_reset_cpus(vm);
+}
+
+void vm_cpu_init(struct vm *vm, unsigned i)
+{
+    if (i >= vm->ncpus)
+        return;
+    struct cpu *c = vm->cpus[i];
+    /* Table 9-1: INIT leaves the x87 and SSE registers, the MTRRs, the
+     * TSC and the other MSRs as they are. */
+    struct msrs msr = c->msr;
+    struct fpu fpu = c->fpu;
+    struct sse sse = c->sse;
+    cpu_reset(c);
+    c->msr = msr;
+    c->fpu = fpu;
+    c->sse = sse;
+    vm->activity[i] = i ? VM_CPU_WAIT_SIPI : VM_CPU_ACTIVE;
+    vm->inits++;
+    /* A CPU that INITs itself (the "all including self" shorthand) stops
+     * after the ICR write: cpu_reset changed its code epoch already, so
+     * the block it runs ends there. */
+}
+
+void vm_cpu_sipi(struct vm *vm, unsigned i, uint8_t vector)
+{
+    if (i >= vm->ncpus || vm->activity[i] != VM_CPU_WAIT_SIPI)
+        return;
+    struct cpu *c = vm->cpus[i];
+    vm->activity[i] = VM_CPU_ACTIVE;
+    vm->sipis++;
+    /* 8.4.4.1 and 10.6.1: real mode at vector << 12, as CS = vector << 8,
+     * IP = 0 (the segment's other fields are RESET's: limit 0xFFFF). */
+    cpu_load_seg_real(c, S_CS, (uint16_t)(vector << 8));
+    c->eip = 0;
+    c->halted = false;
+    cpu_mode_changed(c);
+}
+
+void vm_tlb_flush_all(struct vm *vm, bool include_global)
+{
+    for (unsigned i = 0; i < vm->ncpus; i++)
+        cpu_tlb_flush(vm->cpus[i], include_global);
 }
 
 int vm_map_io(struct vm *vm, uint16_t base, uint16_t count, const struct io_ops *ops,
@@ -257,7 +384,7 @@ int vm_map_mmio(struct vm *vm, uint32_t base, uint32_t size, const struct mmio_o
         return -1;
     if (physmem_add_mmio(&vm->mem, base, size, ops, opaque, name) < 0)
         return -1;
-    cpu_tlb_flush(&vm->cpu, true);
+    vm_tlb_flush_all(vm, true);
     return 0;
 }
 
@@ -269,7 +396,7 @@ int vm_map_mmio_direct(struct vm *vm, uint32_t base, uint32_t size, const struct
         return -1;
     if (physmem_add_mmio_direct(&vm->mem, base, size, ops, opaque, direct, writable, name) < 0)
         return -1;
-    cpu_tlb_flush(&vm->cpu, true);
+    vm_tlb_flush_all(vm, true);
     return 0;
 }
 
@@ -281,7 +408,7 @@ void vm_drop_write_translations(struct vm *vm, uint32_t pa, uint32_t len)
 void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque)
 {
     if (physmem_remove_mmio(&vm->mem, base, opaque) == 0)
-        cpu_tlb_flush(&vm->cpu, true);
+        vm_tlb_flush_all(vm, true);
 }
 
 static void host_poll_fire(void *opaque, uint64_t now_ns)
@@ -303,13 +430,13 @@ void vm_set_host_hooks(struct vm *vm, const struct vm_host_hooks *hooks)
 
 void vm_limit_steps(struct vm *vm, uint64_t n)
 {
-    vm->step_limit = n ? cpu_steps(&vm->cpu) + n : UINT64_MAX;
+    vm->step_limit = n ? vm_steps(vm) + n : UINT64_MAX;
 }
 
 void vm_set_a20(struct vm *vm, bool enabled)
 {
     physmem_set_a20(&vm->mem, enabled);
-    cpu_tlb_flush(&vm->cpu, true);
+    vm_tlb_flush_all(vm, true);
 }
 
 int vm_set_shadow(struct vm *vm, uint32_t base, uint32_t size, unsigned mode)
@@ -320,7 +447,7 @@ int vm_set_shadow(struct vm *vm, uint32_t base, uint32_t size, unsigned mode)
          * scanner's maps and the blocks built from them describe the
          * bytes that were readable: both are stale for these pages (a
          * block running there stops: the discard bumps the code epoch). */
-        cpu_tlb_flush(&vm->cpu, true);
+        vm_tlb_flush_all(vm, true);
         engine_invalidate(vm->engine, base, size);
     }
     return changed;
@@ -332,7 +459,7 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
         vm->exit_reason = reason;
         vm->exit_code = code;
     }
-    vm->cpu.stop_request = true;
+    vm->cpus[vm->cur]->stop_request = true; /* the CPU running now */
 }
 
 /* Steps per slice on the host clock: about 0.5 ms at today's speed, so a
@@ -340,17 +467,39 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
  * run about 2000 times a second. */
 #define VM_SLICE_STEPS (1u << 16)
 
-/* The CPU executed HLT with interrupts enabled: let guest time pass until
- * a device raises an interrupt (or input arrives), firing timers as they
- * come due.  Returns false if nothing can ever wake it. */
+/* Whether CPU i can run now: started (not waiting for a SIPI), and not
+ * in HLT unless an interrupt it would take, or an NMI, is pending. */
+static bool cpu_runnable(const struct vm *vm, unsigned i)
+{
+    const struct cpu *c = vm->cpus[i];
+    if (vm->activity[i] != VM_CPU_ACTIVE)
+        return false;
+    return !c->halted || c->nmi_pending || (c->irq_line && (c->eflags & F_IF));
+}
+
+/* Whether a halted machine has a CPU to run again.  One CPU: its INTR or
+ * an NMI (HLT with IF clear never waits, see vm_run). */
+static bool woken(const struct vm *vm)
+{
+    if (vm->ncpus == 1)
+        return vm->cpu.irq_line || vm->cpu.nmi_pending;
+    for (unsigned i = 0; i < vm->ncpus; i++)
+        if (cpu_runnable(vm, i))
+            return true;
+    return false;
+}
+
+/* The CPU executed HLT with interrupts enabled (with several, no CPU can
+ * run): let guest time pass until a device raises an interrupt (or input
+ * arrives), firing timers as they come due.  Returns false if nothing can
+ * ever wake it. */
 static bool wait_while_halted(struct vm *vm)
 {
-    struct cpu *c = &vm->cpu;
     vm_clock_slice(&vm->clock, false); /* halted: guest time is host time */
     for (;;) {
         uint64_t now = vm_now_ns(vm);
         sched_run_due(&vm->sched, now);
-        if (c->irq_line || c->nmi_pending || vm->exit_reason != VM_EXIT_NONE)
+        if (woken(vm) || vm->exit_reason != VM_EXIT_NONE)
             return true;
         if (vm->clock.mode == VM_CLOCK_ICOUNT) {
             /* Repeatable: input is looked at, never waited for, and time
@@ -358,7 +507,7 @@ static bool wait_while_halted(struct vm *vm)
              * move guest time). */
             uint64_t next = sched_next_guest(&vm->sched);
             int r = vm->host.wait ? vm->host.wait(vm->host.opaque, 0) : -1;
-            if (c->irq_line || vm->exit_reason != VM_EXIT_NONE)
+            if (woken(vm) || vm->exit_reason != VM_EXIT_NONE)
                 return true;
             if (next == SCHED_NEVER) {
                 if (r < 0)
@@ -399,11 +548,90 @@ static uint64_t slice_steps(struct vm *vm, uint64_t now)
             slice = s;
     }
     if (vm->step_limit != UINT64_MAX) {
-        uint64_t left = vm->step_limit - cpu_steps(&vm->cpu);
+        uint64_t left = vm->step_limit - vm_steps(vm);
         if (left < slice)
             slice = left;
     }
     return slice;
+}
+
+/* Several CPUs: a deterministic round robin on this thread (docs/
+ * internals.md, "vCPUs and the scheduler").  Each turn runs the next
+ * runnable CPU after the last one for at most VM_SMP_SLICE_STEPS steps
+ * (fewer up to a timer's deadline or the step limit, as slice_steps
+ * says); a CPU in HLT or waiting for a SIPI is passed over until an
+ * interrupt, an NMI or a SIPI makes it runnable; timers fire between
+ * turns.  Guest time follows the steps of all CPUs together, so under
+ * -icount a run repeats exactly: which CPU runs when depends only on
+ * steps and guest events.  When no CPU can run, the machine waits as one
+ * halted CPU does; when none can ever run again (each waits for a SIPI or
+ * sits in HLT with IF clear), the run ends with VM_EXIT_HALTED. */
+static enum vm_exit_reason run_smp(struct vm *vm)
+{
+    for (;;) {
+        if (vm_steps(vm) >= vm->step_limit) {
+            vm->step_limit = UINT64_MAX;
+            return vm->exit_reason = VM_EXIT_INSN_LIMIT;
+        }
+        uint64_t now = vm_now_ns(vm);
+        sched_run_due(&vm->sched, now);
+        if (vm->exit_reason != VM_EXIT_NONE)
+            return vm->exit_reason;
+        /* The turn goes on where the last vm_run, a timer or the host
+         * poll cut it (so that where a run is cut, e.g. by -savevm-at,
+         * changes nothing); a new one starts with the next runnable CPU
+         * after the last turn's. */
+        unsigned pick = vm->cur;
+        if (!vm->turn_left || !cpu_runnable(vm, pick)) {
+            pick = vm->ncpus;
+            for (unsigned k = 0; k < vm->ncpus; k++) {
+                unsigned i = (vm->rr_next + k) % vm->ncpus;
+                if (cpu_runnable(vm, i)) {
+                    pick = i;
+                    break;
+                }
+            }
+            if (pick == vm->ncpus) {
+                vm->turn_left = 0;
+                bool can_wake = false;
+                for (unsigned i = 0; i < vm->ncpus; i++)
+                    if (vm->activity[i] == VM_CPU_ACTIVE &&
+                        ((vm->cpus[i]->eflags & F_IF) || vm->cpus[i]->nmi_pending))
+                        can_wake = true;
+                if (!can_wake || !wait_while_halted(vm))
+                    return vm->exit_reason = VM_EXIT_HALTED;
+                if (vm->exit_reason != VM_EXIT_NONE)
+                    return vm->exit_reason;
+                continue;
+            }
+            vm->rr_next = (pick + 1) % vm->ncpus;
+            vm->turn_left = VM_SMP_SLICE_STEPS;
+            if (pick != vm->cur)
+                vm->smp_switches++;
+            vm->smp_slices++;
+        }
+        struct cpu *c = vm->cpus[pick];
+        vm->cur = pick;
+        engine_set_cpu(vm->engine, c);
+        uint64_t slice = slice_steps(vm, now);
+        if (slice > vm->turn_left)
+            slice = vm->turn_left;
+        vm_clock_slice(&vm->clock, true);
+        uint64_t before = cpu_steps(c);
+        vm->yield = false;
+        enum cpu_stop stop = engine_run(vm->engine, slice);
+        uint64_t used = cpu_steps(c) - before;
+        /* HLT and PAUSE end the turn. */
+        vm->turn_left = stop == CPU_STOP_HLT || vm->yield || used >= vm->turn_left
+                            ? 0 : vm->turn_left - used;
+        if (vm->exit_reason != VM_EXIT_NONE)
+            return vm->exit_reason;
+        /* A triple fault shuts the processor down; the chipset resets
+         * the machine on the shutdown cycle, whichever CPU it came from
+         * (QEMU does the same). */
+        if (stop == CPU_STOP_SHUTDOWN)
+            return vm->exit_reason = VM_EXIT_SHUTDOWN;
+    }
 }
 
 enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
@@ -412,6 +640,8 @@ enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
     vm->exit_reason = VM_EXIT_NONE;
     if (max_insns)
         vm_limit_steps(vm, max_insns);
+    if (vm->ncpus > 1)
+        return run_smp(vm);
     for (;;) {
         if (cpu_steps(c) >= vm->step_limit) {
             vm->step_limit = UINT64_MAX;

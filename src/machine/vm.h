@@ -18,6 +18,17 @@
 
 #define VM_MAX_DEVICES 64
 
+/* CPUs in one VM (-smp 1..8, issue 19). */
+#define VM_MAX_CPUS 8
+
+/* Steps one CPU runs before the next runnable one takes over when there
+ * are several (docs/internals.md, "vCPUs and the scheduler"): short enough
+ * that a CPU spinning on a lock another holds, or waiting for an IPI's
+ * answer, wastes little (at most (N-1) slices, about 0.1 ms at today's
+ * speed with 4 CPUs), long enough that the switch (an engine_run entry
+ * and a block lookup, well under a microsecond) costs under 1%. */
+#define VM_SMP_SLICE_STEPS 8192u
+
 /* The largest guest RAM we accept: the 4 GiB physical space less the
  * firmware and MMIO hole at the top (3.5 GiB, as PCs of the era did). */
 #define VM_MAX_RAM_MB 3584u
@@ -66,13 +77,42 @@ struct vm_config {
     bool icount;           /* deterministic clock: 2^icount_shift ns per
                               step (vm/clock.h); else host time */
     unsigned icount_shift;
+    unsigned cpus;         /* 1..VM_MAX_CPUS (-smp); 0 counts as 1 */
 };
 
 struct sbe;
 struct engine;
 
+/* The run state of one CPU besides its registers: the activity states an
+ * application processor has before the firmware starts it (SDM vol. 3A,
+ * 8.4.1 and 10.6.1). */
+enum vm_cpu_activity {
+    VM_CPU_ACTIVE = 0,     /* running, or in HLT (struct cpu.halted) */
+    VM_CPU_WAIT_SIPI,      /* after INIT (an AP after RESET): only a
+                              Start-up IPI starts it */
+};
+
 struct vm {
-    struct cpu cpu;
+    struct cpu cpu;           /* CPU 0, the bootstrap processor (BSP) */
+    /* Every CPU (issue 19): cpus[0] is &cpu; the others (application
+     * processors) are allocated by vm_create.  They share the memory map,
+     * the port bus, the scanner and the engine (its code cache and
+     * translations describe guest-physical code); each has its own state,
+     * TLB and local APIC (the board's).  vm_run runs them in turn. */
+    unsigned ncpus;
+    struct cpu *cpus[VM_MAX_CPUS];
+    uint8_t activity[VM_MAX_CPUS];  /* enum vm_cpu_activity */
+    unsigned cur;             /* the CPU running now, or that ran last: whose
+                                 MMIO accesses the board's per-CPU windows
+                                 (the local APIC) answer */
+    unsigned rr_next;         /* the round robin's next CPU */
+    uint64_t turn_left;       /* steps left in CPU cur's turn; 0: a new
+                                 turn starts (run_smp) */
+    bool yield;               /* PAUSE ended the turn (vm_run) */
+    uint64_t smp_slices;      /* slices run with several CPUs (accounting) */
+    uint64_t smp_switches;    /* slices that ran another CPU than the last */
+    uint64_t inits, sipis;    /* INITs and Start-up IPIs a CPU took */
+    uint64_t pause_yields;    /* slices a PAUSE ended (vm_run) */
     struct physmem mem;
     struct iobus io;
     struct sbe *sbe;          /* attribute maps (src/sbe/sbe.h) */
@@ -162,8 +202,36 @@ void vm_drop_write_translations(struct vm *vm, uint32_t pa, uint32_t len);
  * rule: test harnesses between tests, snapshot restore. */
 void vm_invalidate_code(struct vm *vm);
 
-/* Resets CPU and devices (RAM is kept, as on a PC's reset line). */
+/* Resets CPU and devices (RAM is kept, as on a PC's reset line).  The
+ * application processors wait for a Start-up IPI after it. */
 void vm_reset(struct vm *vm);
+
+/* The CPU's side of INIT and Start-up IPIs (SDM vol. 3A, 8.4.3 and
+ * 10.6.1), called by the board when CPU `i`'s local APIC accepts one.
+ * INIT: the CPU takes its INIT state (RESET's, but the x87/SSE state, the
+ * MSRs and the step counters stay, 9.1.1 table 9-1); an AP then waits for
+ * a SIPI, the BSP starts at the reset vector.  SIPI: a CPU waiting for
+ * one starts in real mode at CS = vector << 8, EIP = 0 (physical vector <<
+ * 12); elsewhere it is ignored (10.6.1: "ignored if the target is not in
+ * the wait-for-SIPI state"). */
+void vm_cpu_init(struct vm *vm, unsigned i);
+void vm_cpu_sipi(struct vm *vm, unsigned i, uint8_t vector);
+
+/* Every CPU's steps together (cpu_steps): what guest time follows under
+ * -icount and what --max-insns counts. */
+uint64_t vm_steps(const struct vm *vm);
+
+/* A CPU counter summed over every CPU (accounting): VM_CPU_SUM(vm, icount). */
+#define VM_CPU_SUM(vm, field)                                  \
+    ({                                                          \
+        uint64_t sum_ = 0;                                      \
+        for (unsigned i_ = 0; i_ < (vm)->ncpus; i_++)           \
+            sum_ += (vm)->cpus[i_]->field;                      \
+        sum_;                                                   \
+    })
+
+/* Drops every CPU's cached translations (cpu_tlb_flush). */
+void vm_tlb_flush_all(struct vm *vm, bool include_global);
 
 /* Asks the running VM to stop with a reason; callable from device
  * callbacks.  The CPU finishes the current instruction first. */

@@ -373,8 +373,12 @@ void pc_connect_inta(struct vm *vm, struct pic *pic)
 
 void pc_connect_ferr(struct vm *vm, struct fpu_irq *f)
 {
-    vm->cpu.pins.ferr = cpu_ferr;
-    vm->cpu.pins.ferr_opaque = f;
+    /* Every CPU's FERR# reaches IRQ 13 (on a PC only the BSP's is wired,
+     * but an OS runs x87 code on all of them). */
+    for (unsigned i = 0; i < vm->ncpus; i++) {
+        vm->cpus[i]->pins.ferr = cpu_ferr;
+        vm->cpus[i]->pins.ferr_opaque = f;
+    }
 }
 
 struct irq_pin pc_pci_intx(struct pc *pc, unsigned dev, unsigned pin)
@@ -593,6 +597,16 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "-append and -initrd need -kernel");
         return NULL;
     }
+    if (cfg->cpus > PC_MAX_CPUS) {
+        snprintf(err, errlen, "-smp %u: at most %u CPUs", cfg->cpus, PC_MAX_CPUS);
+        return NULL;
+    }
+    if (cfg->cpus > 1 && !cfg->apic) {
+        /* The other CPUs are started and interrupted through the APICs. */
+        snprintf(err, errlen, "-smp %u needs local APICs (a -cpu model with one, without ,-apic)",
+                 cfg->cpus);
+        return NULL;
+    }
     struct pc *pc = calloc(1, sizeof(*pc));
     if (!pc) {
         snprintf(err, errlen, "out of memory for the board");
@@ -604,7 +618,8 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
                             .sbe_depth = cfg->sbe_depth_zero ? SBE_DEPTH_NONE : cfg->sbe_depth,
                             .no_code_cache = cfg->no_code_cache,
                             .jit = cfg->jit,
-                            .icount = cfg->icount, .icount_shift = cfg->icount_shift };
+                            .icount = cfg->icount, .icount_shift = cfg->icount_shift,
+                            .cpus = cfg->cpus };
     pc->vm = vm_create(&vc, err, errlen);
     if (!pc->vm || load_bios(pc->vm, cfg, err, errlen) < 0 ||
         add_devices(pc, cfg, err, errlen) < 0) {

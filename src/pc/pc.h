@@ -177,6 +177,24 @@ struct pc_config {
     FILE *reboot_log;
 };
 
+struct pc;
+struct mmio_ops;
+
+/* What a CPU's local APIC is wired to (pc_apic.c): CPU `index` of the VM. */
+struct pc_cpu_wire {
+    struct pc *pc;
+    unsigned index;
+};
+
+/* A page where local APICs answer, with several CPUs (pc_apic.c): mapped
+ * once, each access given to the APIC of the CPU that makes it. */
+struct pc_lapic_window {
+    struct pc *pc;
+    uint32_t base;
+    unsigned users;                 /* APICs mapped here; 0: a free slot */
+    const struct mmio_ops *ops;     /* the APIC's register handlers */
+};
+
 struct pc {
     struct vm *vm;
     /* The devices, owned by the VM; NULL when not configured. */
@@ -208,6 +226,9 @@ struct pc {
     struct pc_irq_lines *lines;
     struct lapic *lapic[PC_MAX_CPUS];
     unsigned ncpus;
+    struct pc_cpu_wire cpu_wire[PC_MAX_CPUS];
+    struct pc_lapic_window lapic_win[PC_MAX_CPUS]; /* -smp 2 and more */
+    uint32_t lapic_at[PC_MAX_CPUS];  /* where each APIC is mapped; 0: not */
     struct ioapic *ioapic;
     struct hpet *hpet;
     struct vga *vga;           /* NULL with -vga none */
@@ -233,6 +254,17 @@ struct pc {
  * loaded, out of memory).  With a kernel, the CPU starts at its entry point
  * in protected mode; otherwise at the reset vector. */
 struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen);
+
+/* A local APIC counter summed over the CPUs (accounting; needs
+ * dev/lapic.h): 0 without APICs. */
+#define PC_LAPIC_SUM(pc, field)                                \
+    ({                                                          \
+        uint64_t sum_ = 0;                                      \
+        for (unsigned i_ = 0; i_ < (pc)->ncpus; i_++)           \
+            if ((pc)->lapic[i_])                                \
+                sum_ += (pc)->lapic[i_]->field;                 \
+        sum_;                                                   \
+    })
 void pc_destroy(struct pc *pc);
 
 /* A machine reset (triple fault, keyboard-controller or port 0x92 reset):

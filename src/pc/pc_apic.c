@@ -180,13 +180,26 @@ static void bus_eoi(void *opaque, uint8_t vector)
         ioapic_eoi(pc->ioapic, vector);
 }
 
-/* --- the CPU's side ----------------------------------------------------- */
+/* --- the CPUs' side ------------------------------------------------------
+ * Each CPU's local APIC drives that CPU's INTR and NMI, and its INIT and
+ * SIPI reach the VM's CPU `index` (struct pc_cpu_wire). */
+
+static struct cpu *wire_cpu(const struct pc_cpu_wire *w)
+{
+    return w->pc->vm->cpus[w->index];
+}
 
 static void pic_intr(void *opaque, bool level)
 {
     struct pc *pc = opaque;
+    /* The 8259 is wired to the BSP's LINT0 only (MP spec 3.6.2.2). */
     if (pc->lapic[0])
         lapic_set_lint0(pc->lapic[0], level);
+}
+
+static void cpu_intr(void *opaque, bool level)
+{
+    wire_cpu(opaque)->irq_line = level;
 }
 
 static int cpu_inta(void *opaque)
@@ -201,8 +214,22 @@ static int extint_ack(void *opaque)
 
 static void cpu_nmi(void *opaque, uint32_t value)
 {
-    struct vm *vm = opaque;
-    vm->cpu.nmi_pending = true;
+    wire_cpu(opaque)->nmi_pending = true;
+}
+
+/* INIT: the CPU and its local APIC take their INIT state (SDM vol. 3A,
+ * 10.4.7.3: the APIC keeps its ID and IA32_APIC_BASE). */
+static void cpu_init_ipi(void *opaque, uint32_t value)
+{
+    struct pc_cpu_wire *w = opaque;
+    vm_cpu_init(w->pc->vm, w->index);
+    lapic_init_reset(w->pc->lapic[w->index]);
+}
+
+static void cpu_sipi(void *opaque, uint32_t vector)
+{
+    struct pc_cpu_wire *w = opaque;
+    vm_cpu_sipi(w->pc->vm, w->index, (uint8_t)vector);
 }
 
 static bool cpu_rdmsr(void *opaque, uint32_t index, uint64_t *value)
@@ -215,13 +242,14 @@ static bool cpu_wrmsr(void *opaque, uint32_t index, uint64_t value)
     return lapic_msr_write(opaque, index, value);
 }
 
-/* IA32_TSC_DEADLINE: the guest time at which the TSC reads `tsc` (the TSC
- * counts guest time at CPU_TSC_HZ, cpu/msr.c); a deadline already passed
- * is now. */
+/* IA32_TSC_DEADLINE: the guest time at which the CPU's TSC reads `tsc`
+ * (the TSC counts guest time at CPU_TSC_HZ, cpu/msr.c); a deadline
+ * already passed is now. */
 static uint64_t tsc_to_ns(void *opaque, uint64_t tsc)
 {
-    struct vm *vm = opaque;
-    uint64_t now = vm_now_ns(vm), cur = cpu_read_tsc(&vm->cpu);
+    struct pc_cpu_wire *w = opaque;
+    struct vm *vm = w->pc->vm;
+    uint64_t now = vm_now_ns(vm), cur = cpu_read_tsc(wire_cpu(w));
     if (tsc <= cur)
         return now;
     unsigned __int128 ns = (unsigned __int128)(tsc - cur) * 1000000000u / CPU_TSC_HZ;
@@ -236,6 +264,84 @@ static uint64_t clock_now(void *opaque)
 static struct dev_clock w_clock(struct vm *vm)
 {
     return (struct dev_clock){ .now_ns = clock_now, .opaque = vm };
+}
+
+/* --- the register page with several CPUs ----------------------------------
+ * Every CPU's local APIC answers at its own IA32_APIC_BASE (0xFEE00000
+ * for all after RESET), and a CPU reaches only its own there (SDM vol.
+ * 3A, 10.4.1).  The memory map has one region per address, so with
+ * several CPUs the board maps a window per distinct base, shared by the
+ * APICs there, and an access goes to the APIC of the CPU that makes it
+ * (vm->cur); a CPU whose APIC is elsewhere or disabled reads all ones
+ * there, as from an unclaimed address, and its writes go nowhere. */
+
+static struct pc_lapic_window *window_at(struct pc *pc, uint32_t base)
+{
+    for (unsigned k = 0; k < PC_MAX_CPUS; k++)
+        if (pc->lapic_win[k].users && pc->lapic_win[k].base == base)
+            return &pc->lapic_win[k];
+    return NULL;
+}
+
+static struct lapic *window_lapic(const struct pc_lapic_window *win)
+{
+    struct pc *pc = win->pc;
+    unsigned cur = pc->vm->cur;
+    if (cur < pc->ncpus && pc->lapic_at[cur] == win->base)
+        return pc->lapic[cur];
+    return NULL;
+}
+
+static uint32_t window_read(void *opaque, uint32_t offset, unsigned size)
+{
+    struct pc_lapic_window *win = opaque;
+    struct lapic *l = window_lapic(win);
+    if (!l)
+        return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+    return win->ops->read(l, offset, size);
+}
+
+static void window_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    struct pc_lapic_window *win = opaque;
+    struct lapic *l = window_lapic(win);
+    if (l)
+        win->ops->write(l, offset, value, size);
+}
+
+static const struct mmio_ops window_ops = { .read = window_read, .write = window_write };
+
+static int window_map(void *opaque, uint32_t base, uint32_t size, const struct mmio_ops *ops,
+                      void *dev, const char *name)
+{
+    struct pc_cpu_wire *w = opaque;
+    struct pc *pc = w->pc;
+    struct pc_lapic_window *win = window_at(pc, base);
+    if (!win) {
+        for (unsigned k = 0; k < PC_MAX_CPUS && !win; k++)
+            if (!pc->lapic_win[k].users)
+                win = &pc->lapic_win[k];
+        if (!win || vm_map_mmio(pc->vm, base, size, &window_ops, win, "lapic") < 0)
+            return -1;
+        win->pc = pc;
+        win->base = base;
+        win->ops = ops;
+    }
+    win->users++;
+    pc->lapic_at[w->index] = base;
+    return 0;
+}
+
+static void window_unmap(void *opaque, uint32_t base, void *dev)
+{
+    struct pc_cpu_wire *w = opaque;
+    struct pc *pc = w->pc;
+    struct pc_lapic_window *win = window_at(pc, base);
+    if (!win || pc->lapic_at[w->index] != base)
+        return;
+    pc->lapic_at[w->index] = 0;
+    if (--win->users == 0)
+        vm_unmap_mmio(pc->vm, base, win);
 }
 
 #define DEV(p) ((p) ? &(p)->dev : NULL)
@@ -272,34 +378,51 @@ int pc_apic_create(struct pc *pc, char *err, size_t errlen)
         return -1;
     }
 
-    /* One CPU for now; the APIC IDs are the CPU indexes, as on QEMU. */
-    struct lapic_wiring w = {
-        .clock = w_clock(vm),
-        .sched = &vm->sched,
-        .intr = pc_intr_line(vm),
-        .nmi = { .fire = cpu_nmi, .opaque = vm },
-        .extint_ack = extint_ack,
-        .extint_opaque = pc->pic,
-        .bus = bus,
-        .eoi = { .eoi = bus_eoi, .opaque = pc },
-        .space = pc_pci_space(vm),
-        .tsc_to_ns = tsc_to_ns,
-        .tsc_opaque = vm,
-    };
-    pc->ncpus = 1;
-    pc->lapic[0] = lapic_create("lapic0", 0, true, &w);
-    if (vm_add_device(vm, DEV(pc->lapic[0]), err, errlen) < 0) {
-        pc->lapic[0] = NULL;
-        return -1;
+    /* The APIC IDs are the CPU indexes, as on QEMU; CPU 0 is the BSP. */
+    unsigned ncpus = pc->cfg.cpus ? pc->cfg.cpus : 1;
+    pc->ncpus = ncpus;
+    for (unsigned i = 0; i < ncpus; i++) {
+        struct pc_cpu_wire *cw = &pc->cpu_wire[i];
+        *cw = (struct pc_cpu_wire){ .pc = pc, .index = i };
+        struct lapic_wiring w = {
+            .clock = w_clock(vm),
+            .sched = &vm->sched,
+            .intr = { .set = cpu_intr, .opaque = cw },
+            .nmi = { .fire = cpu_nmi, .opaque = cw },
+            .init = { .fire = cpu_init_ipi, .opaque = cw },
+            .sipi = { .fire = cpu_sipi, .opaque = cw },
+            .extint_ack = extint_ack,
+            .extint_opaque = pc->pic,
+            .bus = bus,
+            .eoi = { .eoi = bus_eoi, .opaque = pc },
+            .space = pc_pci_space(vm),
+            .tsc_to_ns = tsc_to_ns,
+            .tsc_opaque = cw,
+        };
+        if (ncpus > 1) {
+            /* The register page through the board's per-CPU window. */
+            w.space.map_mem = window_map;
+            w.space.unmap_mem = window_unmap;
+            w.space.map_mem_direct = NULL;
+            w.space.opaque = cw;
+        }
+        char name[16];
+        snprintf(name, sizeof(name), "lapic%u", i);
+        pc->lapic[i] = lapic_create(name, (uint8_t)i, i == 0, &w);
+        if (vm_add_device(vm, DEV(pc->lapic[i]), err, errlen) < 0) {
+            pc->lapic[i] = NULL;
+            return -1;
+        }
+        /* The CPU's INTA and APIC MSRs go to its local APIC. */
+        struct cpu *c = vm->cpus[i];
+        c->pins.irq_ack = cpu_inta;
+        c->pins.irq_opaque = pc->lapic[i];
+        c->pins.apic_rdmsr = cpu_rdmsr;
+        c->pins.apic_wrmsr = cpu_wrmsr;
+        c->pins.apic_opaque = pc->lapic[i];
     }
-    /* The 8259's INTR is LINT0 now; the CPU's INTA and APIC MSRs go to
-     * the local APIC. */
+    /* The 8259's INTR is the BSP's LINT0 now. */
     pc->pic->intr_out = (struct signal_line){ .set = pic_intr, .opaque = pc };
-    vm->cpu.pins.irq_ack = cpu_inta;
-    vm->cpu.pins.irq_opaque = pc->lapic[0];
-    vm->cpu.pins.apic_rdmsr = cpu_rdmsr;
-    vm->cpu.pins.apic_wrmsr = cpu_wrmsr;
-    vm->cpu.pins.apic_opaque = pc->lapic[0];
     return 0;
 }
 

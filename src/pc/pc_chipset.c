@@ -16,9 +16,6 @@
 #include "pc/pc_cmos.h"
 #include "pc/pc_fw_cfg.h"
 
-/* One CPU: plex86 has no SMP. */
-#define PC_CPUS 1
-
 static uint64_t clock_now(void *opaque)
 {
     return vm_now_ns(opaque);
@@ -51,13 +48,16 @@ int pc_add_chipset(struct pc *pc, const struct pc_config *cfg, char *err, size_t
     pc->fw_cfg = fw_cfg_create(pc_guest_mem(vm), vm->mem.ram_size);
     if (vm_add_device(vm, pc->fw_cfg ? &pc->fw_cfg->dev : NULL, err, errlen) < 0)
         return -1;
-    if (pc_fw_cfg_fill(pc->fw_cfg, cfg, vm->mem.ram_size, PC_CPUS, err, errlen) < 0)
+    /* -smp: as QEMU, fw_cfg and CMOS 0x5F tell the firmware how many CPUs
+     * to wake (SeaBIOS's smp_setup). */
+    unsigned cpus = vm->ncpus;
+    if (pc_fw_cfg_fill(pc->fw_cfg, cfg, vm->mem.ram_size, cpus, err, errlen) < 0)
         return -1;
     /* The ACPI tables, for SeaBIOS's table-loader (pc_acpi.h). */
     if (pc_acpi_init(pc, cfg, err, errlen) < 0)
         return -1;
 
-    return pc_cmos_init(pc->cmos, vm->mem.ram_size, PC_CPUS, cpu_has_fpu(&vm->cpu),
+    return pc_cmos_init(pc->cmos, vm->mem.ram_size, cpus, cpu_has_fpu(&vm->cpu),
                         cfg->boot_once ? cfg->boot_once : cfg->boot_order, err, errlen);
 }
 

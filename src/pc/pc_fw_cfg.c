@@ -83,7 +83,8 @@ int pc_fw_cfg_fill(struct fw_cfg *f, const struct pc_config *cfg, uint32_t ram,
     bad |= fw_cfg_add_bytes(f, FW_CFG_UUID, uuid, sizeof(uuid));
     bad |= fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, cfg->nographic);
     bad |= fw_cfg_add_i16(f, FW_CFG_BOOT_MENU, cfg->boot_menu);
-    /* fw_cfg_arch_create: one CPU, APIC IDs below `cpus` */
+    /* fw_cfg_arch_create: `cpus` CPUs (-smp), APIC IDs below `cpus`, none
+     * to hot-plug (max = boot CPUs) */
     bad |= fw_cfg_add_i16(f, FW_CFG_NB_CPUS, (uint16_t)cpus);
     bad |= fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, (uint16_t)cpus);
     bad |= fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, ram);

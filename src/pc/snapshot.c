@@ -101,6 +101,82 @@ static int put_clock(struct vm_clock *clk, struct state_out *p)
     return 0;
 }
 
+/* With several CPUs (-smp, issue 19): "smp" holds the CPU count, each
+ * CPU's activity state and the round robin's place; "cpu.N" the state of
+ * application processor N as "cpu" holds the BSP's.  A one-CPU machine
+ * writes neither, so its snapshots are as before. */
+static int put_smp(const struct vm *vm, struct state_out *p)
+{
+    state_put_u32(p, vm->ncpus);
+    for (unsigned i = 0; i < vm->ncpus; i++)
+        state_put_u8(p, vm->activity[i]);
+    state_put_u32(p, vm->cur);
+    state_put_u32(p, vm->rr_next);
+    state_put_u64(p, vm->turn_left);
+    return 0;
+}
+
+/* The "smp" section, checked against this machine; commit applies it. */
+static int load_smp(struct vm *vm, struct snap_file *f, bool commit, char *err, size_t errlen)
+{
+    const struct snap_section *sec = snap_find(f, "smp");
+    struct state_in in = sec ? state_in_of(sec->data, sec->len) : state_in_of(NULL, 0);
+    uint32_t n = sec ? state_get_u32(&in) : 1;
+    if (sec && !state_in_ok(&in, false)) {
+        snprintf(err, errlen, "corrupted snapshot (section 'smp')");
+        return -1;
+    }
+    if (n != vm->ncpus) {
+        snprintf(err, errlen, "snapshot of a machine with %u CPU%s, this one has %u (-smp)",
+                 n, n == 1 ? "" : "s", vm->ncpus);
+        return -1;
+    }
+    if (!sec)
+        return 0;
+    uint8_t act[VM_MAX_CPUS];
+    for (unsigned i = 0; i < n; i++) {
+        act[i] = state_get_u8(&in);
+        if (act[i] > VM_CPU_WAIT_SIPI)
+            state_in_fail(&in);
+    }
+    uint32_t cur = state_get_u32(&in), next = state_get_u32(&in);
+    uint64_t turn_left = state_get_u64(&in);
+    if (cur >= n || next >= n || turn_left > VM_SMP_SLICE_STEPS)
+        state_in_fail(&in);
+    if (!state_in_ok(&in, true)) {
+        snprintf(err, errlen, "corrupted snapshot (section 'smp')");
+        return -1;
+    }
+    if (commit) {
+        memcpy(vm->activity, act, n);
+        vm->cur = cur;
+        vm->rr_next = next;
+        vm->turn_left = turn_left;
+    }
+    return 0;
+}
+
+/* The application processors' "cpu.N" sections. */
+static int load_aps(struct vm *vm, struct snap_file *f, bool commit, char *err, size_t errlen)
+{
+    for (unsigned i = 1; i < vm->ncpus; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "cpu.%u", i);
+        const struct snap_section *sec = snap_find(f, name);
+        if (!sec) {
+            snprintf(err, errlen, "incomplete snapshot (no '%s' section)", name);
+            return -1;
+        }
+        struct state_in in = state_in_of(sec->data, sec->len);
+        char why[200];
+        if (cpu_state_load(vm->cpus[i], &in, commit, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "CPU %u: %s", i, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int snapshot_write_bytes(struct pc *pc, struct state_out *file, char *err, size_t errlen)
 {
     struct vm *vm = pc->vm;
@@ -109,6 +185,14 @@ int snapshot_write_bytes(struct pc *pc, struct state_out *file, char *err, size_
                 snapshot_images_save(pc->image_paths, pc->nimages, p, err, errlen));
     PUT_SECTION(file, "ram", snapshot_ram_save(vm, p, err, errlen));
     PUT_SECTION(file, "cpu", put_cpu(&vm->cpu, p));
+    if (vm->ncpus > 1) {
+        PUT_SECTION(file, "smp", put_smp(vm, p));
+        for (unsigned i = 1; i < vm->ncpus; i++) {
+            char name[16];
+            snprintf(name, sizeof(name), "cpu.%u", i);
+            PUT_SECTION(file, name, put_cpu(vm->cpus[i], p));
+        }
+    }
     PUT_SECTION(file, "clock", put_clock(&vm->clock, p));
     if (snapshot_devices_save(vm, file, err, errlen) < 0)
         return -1;
@@ -301,7 +385,9 @@ int snapshot_load_bytes(struct pc *pc, const uint8_t *buf, size_t len, bool forc
     struct state_in cpu_again = cpu_in, clock_again = clock_in;
     if (snapshot_images_check(&images, pc->image_paths, pc->nimages, force, err, errlen) < 0 ||
         snapshot_ram_parse(vm, &ram_in, &ram, err, errlen) < 0 ||
+        load_smp(vm, f, false, err, errlen) < 0 ||
         cpu_state_load(&vm->cpu, &cpu_in, false, err, errlen) < 0 ||
+        load_aps(vm, f, false, err, errlen) < 0 ||
         vm_clock_load(&vm->clock, &clock_in, false, err, errlen) < 0 ||
         snapshot_devices_load(vm, f, false, err, errlen) < 0)
         goto out;
@@ -315,6 +401,7 @@ int snapshot_load_bytes(struct pc *pc, const uint8_t *buf, size_t len, bool forc
      * restored steps), then the devices (whose timers read the clock). */
     snapshot_ram_commit(vm, &ram);
     if (cpu_state_load(&vm->cpu, &cpu_again, true, err, errlen) < 0 ||
+        load_smp(vm, f, true, err, errlen) < 0 || load_aps(vm, f, true, err, errlen) < 0 ||
         vm_clock_load(&vm->clock, &clock_again, true, err, errlen) < 0 ||
         snapshot_devices_load(vm, f, true, err, errlen) < 0) {
         /* Not reached: the same bytes passed the dry run. */

@@ -17,9 +17,13 @@
  * would otherwise be decoded to the end of the page on every rescan. */
 #define SBE_PATH_MAX 128
 
+#define SBE_MAX_CPUS 8
+
 struct sbe {
     struct physmem *mem;
-    struct cpu *cpu;
+    struct cpu *cpu[SBE_MAX_CPUS]; /* whose TLBs and code epochs hear of
+                                      new code pages and discarded maps */
+    unsigned ncpus;
     struct sbe_config cfg;
     struct decoder *dec;
     struct sbe_map *bucket[SBE_HASH_SIZE];
@@ -42,7 +46,8 @@ struct sbe *sbe_create(struct physmem *mem, struct cpu *c, const struct sbe_conf
     if (!s)
         return NULL;
     s->mem = mem;
-    s->cpu = c;
+    s->cpu[0] = c;
+    s->ncpus = 1;
     s->cfg = *cfg;
     if (!s->cfg.max_depth)
         s->cfg.max_depth = SBE_DEFAULT_DEPTH;
@@ -82,6 +87,14 @@ void sbe_destroy(struct sbe *s)
     free(s);
 }
 
+int sbe_add_cpu(struct sbe *s, struct cpu *c)
+{
+    if (s->ncpus >= SBE_MAX_CPUS)
+        return -1;
+    s->cpu[s->ncpus++] = c;
+    return 0;
+}
+
 const struct decoder *sbe_decoder(const struct sbe *s)
 {
     return s->dec;
@@ -118,7 +131,8 @@ static void watch(struct sbe *s, uint32_t ppn, int delta)
     /* Translations cached before the page held code let stores skip the
      * write rule: drop them (the CPU's TLB marks watched pages on fill). */
     if (!was && delta > 0)
-        cpu_tlb_flush(s->cpu, true);
+        for (unsigned i = 0; i < s->ncpus; i++)
+            cpu_tlb_flush(s->cpu[i], true);
 }
 
 struct sbe_map *sbe_map_find(struct sbe *s, uint32_t ppn, bool code32)
@@ -139,7 +153,8 @@ static void discard(struct sbe *s, struct sbe_map *m)
     *pp = m->hnext;
     watch(s, m->ppn, -1);
     m->stamp = 0;
-    s->cpu->code_epoch++; /* a block being executed may come from it */
+    for (unsigned i = 0; i < s->ncpus; i++)
+        s->cpu[i]->code_epoch++; /* a block being executed may come from it */
     m->hnext = s->free_maps;
     s->free_maps = m;
 }

@@ -68,6 +68,9 @@ struct sbe;
 /* A scanner over guest RAM mem for CPU c (whose TLB and code epoch learn
  * of new code pages and discarded maps). */
 struct sbe *sbe_create(struct physmem *mem, struct cpu *c, const struct sbe_config *cfg);
+/* Another CPU executing from the same memory (-smp): it hears of new code
+ * pages and discarded maps too.  -1 beyond 8 CPUs. */
+int sbe_add_cpu(struct sbe *s, struct cpu *c);
 void sbe_destroy(struct sbe *s);
 
 /* The map of a physical page in a mode, or NULL if it has none. */

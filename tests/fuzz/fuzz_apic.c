@@ -4,22 +4,28 @@
  * IA32_TSC_DEADLINE, ISA interrupt lines going up and down, INTA cycles,
  * and guest time passing.
  *
- * One board (pc_create with the APICs: 2 MiB of RAM, a 64 KiB firmware
- * image of `jmp $`), reset per input.  Guest time is -icount's, so a run
+ * One board (pc_create with the APICs and two CPUs, -smp 2: 2 MiB of
+ * RAM, a 64 KiB firmware image of `jmp $`), reset per input.  The device
+ * byte's bit 2 also says which CPU makes an access (whose local APIC
+ * answers at the page, whose MSRs and INTA), so the input reaches the
+ * board's per-CPU APIC window, INIT and Start-up IPIs between the CPUs
+ * (an AP started on RAM runs whatever is there) and the round robin.  Guest time is -icount's, so a run
  * is deterministic.  The input is a list of operations, one byte of kind
  * then its operands:
  *
  *   kind % 6 == 0  MMIO write: device (1: LAPIC at its base, IOAPIC,
- *                  HPET), offset (2, below 4 KiB), size (1), value (4)
+ *                  HPET, by value % 3; bit 2: CPU 0 or 1 makes it),
+ *                  offset (2, below 4 KiB), size (1), value (4)
  *   kind % 6 == 1  MMIO read: device, offset, size
- *   kind % 6 == 2  WRMSR: 0x1B or 0x6E0 (1), value (8), through the CPU's
- *                  pins as WRMSR does (a refusal is the guest's #GP)
+ *   kind % 6 == 2  WRMSR: 0x1B or 0x6E0 (1; bit 2: the CPU), value (8),
+ *                  through the CPU's pins as WRMSR does (a refusal is the
+ *                  guest's #GP)
  *   kind % 6 == 3  an ISA line: IRQ (1, mod 16), level (1)
- *   kind % 6 == 4  INTA, if the CPU's INTR is up
+ *   kind % 6 == 4  INTA, if the INTR of the CPU the last access named is up
  *   kind % 6 == 5  time: the CPU runs (byte & 63) * 4096 instructions,
  *                  at most 1 M in all per input
  *
- * Properties, after every operation: the CPU's INTR is what the local
+ * Properties, after every operation: each CPU's INTR is what its local
  * APIC drives; the LAPIC's page is mapped exactly while it is enabled
  * (or nowhere, when its base clashes); every IOAPIC remote IRR is on a
  * level-triggered entry; the HPET's status has only its timers' bits; a
@@ -50,7 +56,7 @@ static void setup(void)
     }
     struct pc_config cfg = {
         .ram_mb = 2, .bios_data = bios, .bios_size = sizeof(bios), .apic = true,
-        .nographic = true, .icount = true, .icount_shift = 10,
+        .nographic = true, .icount = true, .icount_shift = 10, .cpus = 2,
     };
     char err[256];
     pc = pc_create(&cfg, err, sizeof(err));
@@ -58,10 +64,19 @@ static void setup(void)
         fuzz_fail("pc_create: %s", err);
 }
 
+/* The CPU a device byte names (bit 2), made the one running: its local
+ * APIC answers the page (pc_apic.c). */
+static struct cpu *pick_cpu(uint8_t dev)
+{
+    pc->vm->cur = (dev >> 2) & 1;
+    return pc->vm->cpus[pc->vm->cur];
+}
+
 static uint32_t base_of(uint8_t dev)
 {
+    pick_cpu(dev);
     switch (dev % 3) {
-    case 0: return (uint32_t)(pc->lapic[0]->apic_base & LAPIC_BASE_ADDR);
+    case 0: return (uint32_t)(pc->lapic[pc->vm->cur]->apic_base & LAPIC_BASE_ADDR);
     case 1: return PC_IOAPIC_BASE;
     default: return PC_HPET_BASE;
     }
@@ -74,12 +89,14 @@ static unsigned pick_size(uint8_t s)
 
 static void check(void)
 {
-    const struct lapic *l = pc->lapic[0];
-    FUZZ_CHECK(pc->vm->cpu.irq_line == l->intr, "INTR %d, the APIC drives %d",
-               pc->vm->cpu.irq_line, l->intr);
-    uint32_t want = lapic_enabled(l) ? (uint32_t)(l->apic_base & LAPIC_BASE_ADDR) : 0;
-    FUZZ_CHECK(l->mapped == want || l->mapped == 0, "LAPIC page at %08x, base says %08x",
-               l->mapped, want);
+    for (unsigned c = 0; c < pc->ncpus; c++) {
+        const struct lapic *l = pc->lapic[c];
+        FUZZ_CHECK(pc->vm->cpus[c]->irq_line == l->intr, "CPU %u: INTR %d, the APIC drives %d",
+                   c, pc->vm->cpus[c]->irq_line, l->intr);
+        uint32_t want = lapic_enabled(l) ? (uint32_t)(l->apic_base & LAPIC_BASE_ADDR) : 0;
+        FUZZ_CHECK(l->mapped == want || l->mapped == 0,
+                   "CPU %u: LAPIC page at %08x, base says %08x", c, l->mapped, want);
+    }
     for (unsigned i = 0; i < IOAPIC_PINS; i++) {
         uint64_t e = pc->ioapic->rte[i];
         FUZZ_CHECK(!(e & IOAPIC_RTE_REMOTE_IRR) || (e & IOAPIC_RTE_LEVEL),
@@ -92,7 +109,8 @@ static void check(void)
 static void clear_exit(struct vm *vm)
 {
     vm->exit_reason = VM_EXIT_NONE;
-    vm->cpu.stop_request = false;
+    for (unsigned c = 0; c < vm->ncpus; c++)
+        vm->cpus[c]->stop_request = false;
 }
 
 static void round_trip(struct device *d)
@@ -140,10 +158,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 2: {
-            uint32_t index = fz_u8(&in) & 1 ? 0x6E0 : 0x1B;
+            uint8_t b = fz_u8(&in);
+            uint32_t index = b & 1 ? 0x6E0 : 0x1B;
+            struct cpu *c = pick_cpu(b);
             uint64_t v = fz_u32(&in);
             v |= (uint64_t)fz_u32(&in) << 32;
-            (void)vm->cpu.pins.apic_wrmsr(vm->cpu.pins.apic_opaque, index, v);
+            (void)c->pins.apic_wrmsr(c->pins.apic_opaque, index, v);
             break;
         }
         case 3: {
@@ -152,12 +172,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             irq_pin_set(&pin, fz_u8(&in) & 1);
             break;
         }
-        case 4:
-            if (vm->cpu.irq_line) {
-                int v = vm->cpu.pins.irq_ack(vm->cpu.pins.irq_opaque);
+        case 4: {
+            struct cpu *c = vm->cpus[vm->cur];
+            if (c->irq_line) {
+                int v = c->pins.irq_ack(c->pins.irq_opaque);
                 FUZZ_CHECK(v < 256, "INTA gave %d", v);
             }
             break;
+        }
         case 5: {
             uint64_t steps = (uint64_t)(fz_u8(&in) & 63) * 4096;
             if (steps > time_left)
@@ -175,6 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check();
     }
     round_trip(&pc->lapic[0]->dev);
+    round_trip(&pc->lapic[1]->dev);
     round_trip(&pc->ioapic->dev);
     round_trip(&pc->hpet->dev);
     round_trip(&pc->lines->dev);

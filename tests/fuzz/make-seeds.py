@@ -700,6 +700,15 @@ def apic_seeds():
     s += run(3) + inta() + mw(LAPIC, 0xB0, 0) + mr(HPET, 0xF0) + mr(HPET, 0x20)
     s += mw(HPET, 0x20, 7) + mw(HPET, 0x10, 0) + mr(HPET, 0x0) + mr(HPET, 0x4)
     write("apic", "hpet", s)
+    # Two CPUs (-smp 2; the device byte's bit 2 names CPU 1): INIT and a
+    # Start-up IPI to APIC ID 1, which then runs RAM; a fixed IPI to it,
+    # taken by its INTA and ended by its EOI; INIT to all but self.
+    AP = 4
+    s = mw(LAPIC, 0xF0, 0x1FF) + mw(LAPIC, 0x310, 1 << 24) + mw(LAPIC, 0x300, 0x4500)
+    s += mw(LAPIC, 0x300, 0x4610) + run(1) + mw(AP | LAPIC, 0xF0, 0x1FF) + mr(AP | LAPIC, 0x20)
+    s += mw(LAPIC, 0x300, 0x4041) + mr(AP | LAPIC, 0x200 + 0x20) + inta()
+    s += mw(AP | LAPIC, 0xB0, 0) + run(1) + mw(LAPIC, 0x300, 0xC4500) + run(1)
+    write("apic", "smp", s)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,227 @@
+# Several CPUs (-smp 4, issue 19): the BSP starts the application
+# processors with INIT-SIPI-SIPI (SDM vol. 3A, 8.4.4.1, the MP spec's
+# universal start-up algorithm, B.4) at a real-mode trampoline copied
+# below 1 MiB; each AP switches to protected mode with the runtime's GDT,
+# records its local APIC ID, CPUID's initial APIC ID and the BSP flag of
+# IA32_APIC_BASE, and adds to a counter with LOCK-prefixed increments
+# while the BSP does the same; then it enables interrupts and halts.  The
+# BSP checks what they wrote, wakes each halted AP with a fixed IPI (its
+# handler counts), and checks the counts.  The CPU count is the
+# firmware's (CMOS 0x5F, QEMU's layout), 2 to 8; the last line says it.
+# Run with -smp 4 on plex86 and on QEMU (qemu-ref-guest-smp).
+
+    .include "rt.inc"
+
+    .set APIC, 0xFEE00000
+    .set A_ID, APIC + 0x20
+    .set A_EOI, APIC + 0xB0
+    .set A_SVR, APIC + 0xF0
+    .set A_ICR, APIC + 0x300
+    .set A_ICR_HI, APIC + 0x310
+    .set TRAMP, 0x70000         # the APs' start: SIPI vector 0x70
+    .set ADDS, 10000            # LOCK INCs per CPU
+    .set VEC_WAKE, 0x50
+    .set SPIN, 20000000         # PAUSE loops before a wait fails
+
+    .text
+    .globl test_main
+test_main:
+    # The firmware's count: CMOS 0x5F holds the CPUs less one (QEMU's
+    # rtc layout, which SeaBIOS reads).
+    movb $0x5F, %al
+    outb %al, $0x70
+    inb $0x71, %al
+    movzbl %al, %eax
+    movl %eax, naps
+    incl %eax
+    movl %eax, ncpus
+    imull $ADDS, %eax
+    movl %eax, total
+    cmpl $1, naps
+    jb 9f
+    cmpl $7, naps
+    jbe 8f
+9:  FAIL "CMOS 0x5F: want 1 to 7 APs (run with -smp 2 to 8)"
+8:
+    # The BSP: APIC ID 0, CPUID's initial APIC ID 0, IA32_APIC_BASE.BSP.
+    movl A_ID, %eax
+    shrl $24, %eax
+    CHECK %eax, $0, "BSP APIC ID"
+    movl $1, %eax
+    cpuid
+    shrl $24, %ebx
+    CHECK %ebx, $0, "BSP CPUID.1:EBX[31:24]"
+    movl $0x1B, %ecx
+    rdmsr
+    andl $0x100, %eax
+    CHECK %eax, $0x100, "BSP flag of IA32_APIC_BASE"
+    movl $0x1FF, A_SVR
+
+    # The trampoline, with the runtime's GDTR in it; the APs' IDT: one
+    # interrupt gate, for VEC_WAKE.
+    movl $tramp_start, %esi
+    movl $TRAMP, %edi
+    movl $tramp_end - tramp_start, %ecx
+    cld
+    rep movsb
+    sgdt TRAMP + (tramp_gdtr - tramp_start)
+    movl $ap_isr, %eax
+    movw %ax, ap_idt + 8 * VEC_WAKE
+    movw $SEL_CODE0, ap_idt + 8 * VEC_WAKE + 2
+    movw $0x8E00, ap_idt + 8 * VEC_WAKE + 4
+    shrl $16, %eax
+    movw %ax, ap_idt + 8 * VEC_WAKE + 6
+
+    # INIT, then two SIPIs, to all but self (B.4; the delays do not
+    # matter to an emulator, but the second SIPI must be harmless).
+    movl $0, A_ICR_HI
+    movl $0x000C4500, A_ICR
+    movl $0x000C4600 | (TRAMP >> 12), A_ICR
+    movl $0x000C4600 | (TRAMP >> 12), A_ICR
+
+    # The BSP's share of the counter, while the APs start.
+    movl $ADDS, %ecx
+1:  lock incl counter
+    decl %ecx
+    jnz 1b
+
+    movl $SPIN, %ecx
+2:  movl naps, %eax
+    cmpl %eax, ap_done
+    je 3f
+    pause
+    decl %ecx
+    jnz 2b
+3:  CHECK ap_done, naps, "APs that ran the trampoline"
+    CHECK counter, total, "LOCK INC counter"
+    CHECK ap_started, naps, "LOCK XADD count"
+    # Each AP by its APIC ID: its own ID register, CPUID, no BSP flag.
+    movl $1, %ebx
+4:  movl ap_id(,%ebx,4), %eax
+    CHECK %eax, %ebx, "AP's APIC ID register"
+    movl ap_cpuid(,%ebx,4), %eax
+    CHECK %eax, %ebx, "AP's CPUID.1:EBX[31:24]"
+    movl ap_bsp(,%ebx,4), %eax
+    CHECK %eax, $0, "AP's IA32_APIC_BASE.BSP"
+    incl %ebx
+    cmpl ncpus, %ebx
+    jb 4b
+
+    # Wake each halted AP with a fixed IPI by physical destination.
+    movl $1, %ebx
+5:  movl %ebx, %eax
+    shll $24, %eax
+    movl %eax, A_ICR_HI
+    movl $0x4000 | VEC_WAKE, A_ICR
+    movl $SPIN, %ecx
+6:  cmpl %ebx, ap_woken
+    je 7f
+    pause
+    decl %ecx
+    jnz 6b
+7:  CHECK ap_woken, %ebx, "APs woken from HLT by an IPI"
+    movl ap_woke_id(,%ebx,4), %eax
+    CHECK %eax, %ebx, "the IPI woke the AP it named"
+    incl %ebx
+    cmpl ncpus, %ebx
+    jb 5b
+
+    movl $m_cpus, %esi
+    call puts
+    movl ap_done, %eax
+    incl %eax
+    call puthex
+    call newline
+    ret
+
+# --- the APs --------------------------------------------------------------
+
+    .code16
+tramp_start:
+    cli
+    movw $(TRAMP >> 4), %ax
+    movw %ax, %ds
+    lgdtl tramp_gdtr - tramp_start
+    movl %cr0, %eax
+    orl $1, %eax
+    movl %eax, %cr0
+    ljmpl $SEL_CODE0, $ap32
+tramp_gdtr:
+    .word 0
+    .long 0
+tramp_end:
+    .code32
+
+ap32:
+    movl $SEL_DATA0, %eax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %ss
+    movl $1, %eax
+    lock xaddl %eax, ap_started
+    movl A_ID, %esi
+    shrl $24, %esi
+    andl $7, %esi
+    # A stack of its own, by APIC ID.
+    movl %esi, %esp
+    incl %esp
+    shll $10, %esp
+    addl $ap_stacks, %esp
+    movl %esi, ap_id(,%esi,4)
+    movl $1, %eax
+    cpuid
+    shrl $24, %ebx
+    movl %ebx, ap_cpuid(,%esi,4)
+    movl $0x1B, %ecx
+    rdmsr
+    andl $0x100, %eax
+    movl %eax, ap_bsp(,%esi,4)
+    movl $0x1FF, A_SVR
+    movl $ADDS, %ecx
+1:  lock incl counter
+    decl %ecx
+    jnz 1b
+    lidt ap_idtr
+    lock incl ap_done
+    sti
+2:  hlt
+    jmp 2b
+
+ap_isr:
+    pushl %eax
+    movl A_ID, %eax
+    shrl $24, %eax
+    andl $7, %eax
+    movl %eax, ap_woke_id(,%eax,4)
+    lock incl ap_woken
+    movl $0, A_EOI
+    popl %eax
+    iret
+
+    .section .rodata
+test_name: .asciz "smp"
+    .globl test_name
+m_cpus: .asciz "smp: CPUs running: "
+
+    .data
+    .balign 8
+ap_idtr:
+    .word 8 * (VEC_WAKE + 1) - 1
+    .long ap_idt
+ncpus: .long 0
+naps: .long 0
+total: .long 0
+counter: .long 0
+ap_started: .long 0
+ap_done: .long 0
+ap_woken: .long 0
+ap_id: .fill 8, 4, -1
+ap_cpuid: .fill 8, 4, -1
+ap_bsp: .fill 8, 4, -1
+ap_woke_id: .fill 8, 4, -1
+
+    .bss
+    .balign 8
+ap_idt: .fill 8 * (VEC_WAKE + 1), 1, 0
+    .balign 16
+ap_stacks: .fill 1024 * 9, 1, 0
