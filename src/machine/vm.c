@@ -402,7 +402,9 @@ int vm_map_mmio_direct(struct vm *vm, uint32_t base, uint32_t size, const struct
 
 void vm_drop_write_translations(struct vm *vm, uint32_t pa, uint32_t len)
 {
-    cpu_tlb_drop_writes(&vm->cpu, pa, len);
+    /* Every CPU may hold a writable entry for the page (-smp). */
+    for (unsigned i = 0; i < vm->ncpus; i++)
+        cpu_tlb_drop_writes(vm->cpus[i], pa, len);
 }
 
 void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque)
