@@ -262,6 +262,8 @@ int pc_apic_create(struct pc *pc, char *err, size_t errlen)
         return -1;
     }
     pc->lines->ioapic = pc->ioapic;
+    /* ExtINT entries take their vector from the 8259 (82093AA 3.2.4). */
+    ioapic_set_extint(pc->ioapic, extint_ack, pc->pic);
 
     /* The HPET, on guest time. */
     pc->hpet = hpet_create(PC_HPET_BASE, w_clock(vm), &vm->sched,
