@@ -20,6 +20,11 @@ value() {
     sed -n "s/^ *\"$1\": {[^}]*\"value\": \([0-9.]*\).*/\1/p" "$2" | head -n 1
 }
 
+if "$PLEX86" --stats "$TMP/probe.json" -version 2>&1 | grep -q "without accounting"; then
+    echo "SKIP: plex86 is built without accounting (no --stats)"
+    exit 77
+fi
+
 fails=0
 check() { # NAME STDIN-MODE
     stats=$TMP/$1.json
