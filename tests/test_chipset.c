@@ -23,6 +23,8 @@
 #include "dev/piix4_pm.h"
 #include "engine/engine.h"
 #include "pc/pc.h"
+#include "pc/pc_apic.h"
+#include "dev/ioapic.h"
 #include "pc/snapshot.h"
 
 #define ROM_SIZE 0x10000u
@@ -265,6 +267,61 @@ static void test_pirq(void)
     pc_destroy(pc);
 }
 
+/* A line two sources share is a wired-OR (pc_apic.h): a PCI link routed
+ * to COM1's IRQ 4 stays high at the 8259 and the IOAPIC while the UART
+ * drives its line low, and two sources on one IRQ keep it up until both
+ * let go; a snapshot of the lines keeps who drives what. */
+static void test_shared_irq(void)
+{
+    struct pc_config cfg = { .apic = true };
+    struct pc *pc = board(&cfg);
+    CHECK(pc->ioapic != NULL);
+    const uint32_t isa = pci_bdf(0, PC_PIIX_SLOT, 0);
+    static struct pci_function a;
+    pci_function_init(&a, "a", 0x1234, 1, 0xFF0000, 1);
+    CHECK_EQ(pci_register(pc->pci, &a, 6, 0, pc_pci_intx(pc, 6, 1)), 0);   /* PIRQB */
+    pci_config_write(pc->pci, isa, 0x61, 0x04, 1);    /* PIRQB -> IRQ 4 */
+    const struct pic_chip *master = &pc->pic->chip[0];
+    pci_set_irq(&a, true);
+    CHECK(master->pins & (1u << 4));
+    CHECK(pc->ioapic->levels & (1u << 4));
+    /* The UART's interrupt line, low (nothing to say) and back: the link
+     * still holds IRQ 4 up. */
+    struct irq_pin uart = pc_isa_irq(pc, 4), other = pc_isa_irq(pc, 4);
+    CHECK(uart.set != NULL && other.set != NULL);
+    irq_pin_set(&uart, true);
+    irq_pin_set(&uart, false);
+    CHECK(master->pins & (1u << 4));
+    CHECK(pc->ioapic->levels & (1u << 4));
+    pci_set_irq(&a, false);
+    CHECK(!(master->pins & (1u << 4)));
+    CHECK(!(pc->ioapic->levels & (1u << 4)));
+    /* Two sources: high while either is, in any order. */
+    irq_pin_set(&uart, true);
+    irq_pin_set(&other, true);
+    irq_pin_set(&uart, false);
+    CHECK(master->pins & (1u << 4));
+    /* The lines' snapshot: who drives what, loaded back as it was. */
+    struct device *d = &pc->lines->dev;
+    struct state_out out;
+    state_out_init(&out);
+    d->ops->save(d, &out);
+    irq_pin_set(&other, false);
+    CHECK(!(pc->lines->isa & (1u << 4)));
+    struct state_in in = state_in_of(out.buf, out.len);
+    CHECK_EQ(d->ops->load(d, &in, true), 0);
+    CHECK(pc->lines->isa & (1u << 4));
+    irq_pin_set(&other, false);           /* the one source left lets go */
+    CHECK(!(pc->lines->isa & (1u << 4)));
+    CHECK(!(pc->lines->pic_out & (1u << 4)));
+    /* A source this board does not have is refused. */
+    out.buf[7] = 0x80;                    /* bit 63 of the sources */
+    in = state_in_of(out.buf, out.len);
+    CHECK_EQ(d->ops->load(d, &in, false), -1);
+    state_out_free(&out);
+    pc_destroy(pc);
+}
+
 /* An item read through the traditional interface. */
 static size_t item(struct pc *pc, uint16_t key, uint8_t *buf, size_t cap)
 {
@@ -449,6 +506,7 @@ int main(void)
     test_pam_cpu();
     test_pam_translated();
     test_pirq();
+    test_shared_irq();
     test_fw_cfg_contents();
     test_poweroff();
     test_kernel_pam();

@@ -5,21 +5,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+static unsigned entry_mode(uint64_t e)
+{
+    return (e >> 8) & 7;
+}
+
+/* Level triggered: bit 15, except for ExtINT, which the data sheet (3.2.4)
+ * wants edge triggered. */
+static bool entry_level(uint64_t e)
+{
+    return (e & IOAPIC_RTE_LEVEL) && entry_mode(e) != APIC_DM_EXTINT;
+}
+
+void ioapic_set_extint(struct ioapic *io, int (*ack)(void *opaque), void *opaque)
+{
+    io->extint_ack = ack;
+    io->extint_opaque = opaque;
+}
+
 /* Sends pin `pin`'s message if its entry lets it (data sheet 3.2.4). */
 static void service(struct ioapic *io, unsigned pin)
 {
     uint64_t e = io->rte[pin];
     if ((e & IOAPIC_RTE_MASKED) || !(io->levels & (1u << pin)))
         return;
-    bool level = e & IOAPIC_RTE_LEVEL;
+    uint8_t vector = (uint8_t)e;
+    if (entry_mode(e) == APIC_DM_EXTINT) {
+        /* The 8259's INTA cycle supplies the vector (3.2.4; taken here
+         * when the message goes out, as QEMU does). */
+        int v = io->extint_ack ? io->extint_ack(io->extint_opaque) : -1;
+        if (v < 0)
+            return;
+        vector = (uint8_t)v;
+    }
+    bool level = entry_level(e);
     if (level) {
         if (e & IOAPIC_RTE_REMOTE_IRR)
             return;
         io->rte[pin] |= IOAPIC_RTE_REMOTE_IRR;
     }
     struct apic_msg m = {
-        .vector = (uint8_t)e,
-        .mode = (e >> 8) & 7,
+        .vector = vector,
+        .mode = (uint8_t)entry_mode(e),
         .logical = e & IOAPIC_RTE_LOGICAL,
         .dest = (uint8_t)(e >> 56),
         .level = level,
@@ -42,7 +69,7 @@ void ioapic_set_irq(struct ioapic *io, unsigned pin, bool level)
     else
         io->levels &= ~bit;
     /* Edge: a rising edge; level: the level while it is high. */
-    if (level && (!old || (io->rte[pin] & IOAPIC_RTE_LEVEL)))
+    if (level && (!old || entry_level(io->rte[pin])))
         service(io, pin);
 }
 
@@ -60,7 +87,7 @@ void ioapic_eoi(struct ioapic *io, uint8_t vector)
 {
     for (unsigned pin = 0; pin < IOAPIC_PINS; pin++) {
         uint64_t e = io->rte[pin];
-        if ((e & IOAPIC_RTE_LEVEL) && (e & IOAPIC_RTE_REMOTE_IRR) && (uint8_t)e == vector) {
+        if (entry_level(e) && (e & IOAPIC_RTE_REMOTE_IRR) && (uint8_t)e == vector) {
             io->rte[pin] &= ~IOAPIC_RTE_REMOTE_IRR;
             io->eois++;
             service(io, pin);   /* still high: again */
@@ -101,11 +128,11 @@ static void window_write(struct ioapic *io, uint32_t v)
         e = (e & 0xFFFFFFFF00000000ull) | v;
     e = (e & IOAPIC_RTE_WRITABLE) | (io->rte[pin] & IOAPIC_RTE_REMOTE_IRR);
     /* Remote IRR means something only for level-triggered entries. */
-    if (!(e & IOAPIC_RTE_LEVEL))
+    if (!entry_level(e))
         e &= ~IOAPIC_RTE_REMOTE_IRR;
     io->rte[pin] = e;
     /* Unmasked with its level input high: sent now. */
-    if (e & IOAPIC_RTE_LEVEL)
+    if (entry_level(e))
         service(io, pin);
 }
 

@@ -18,9 +18,16 @@
  * does the same: the board's sources are all active high, and an OS that
  * programs the PCI pins active-low, as the MP table's "conforming" PCI
  * entries allow, must not see them stuck asserted).  An edge on a masked
- * pin is lost (data sheet 3.2.4, bit 16); QEMU holds it.  ExtINT entries
- * (the 8259 through the IOAPIC, MP spec virtual wire B) are not
- * implemented: the PC's 8259 reaches the CPU through LINT0. */
+ * pin is lost (data sheet 3.2.4, bit 16); QEMU holds it.
+ *
+ * ExtINT entries (delivery mode 111b: the 8259 through the IOAPIC, the MP
+ * spec's virtual wire B): the data sheet (3.2.4) sends them to the
+ * destination's INTR as an interrupt of the external 8259, whose INTA
+ * cycle supplies the vector, and wants them edge triggered.  As QEMU does,
+ * the IOAPIC runs that INTA cycle itself when it sends (ioapic_set_extint:
+ * the board's 8259) and the message carries the 8259's vector; bit 15 is
+ * kept but the entry works as edge triggered (no remote IRR).  Without an
+ * 8259 wired, an ExtINT entry sends nothing. */
 #ifndef PLEX86_DEV_IOAPIC_H
 #define PLEX86_DEV_IOAPIC_H
 
@@ -56,9 +63,15 @@ struct ioapic {
     uint32_t levels;     /* the inputs now */
     uint64_t sent;       /* messages sent */
     uint64_t eois;       /* EOIs that cleared a remote IRR */
+    int (*extint_ack)(void *opaque);  /* the 8259's INTA (ExtINT), or NULL */
+    void *extint_opaque;
 };
 
 struct ioapic *ioapic_create(uint32_t base, uint8_t id, struct apic_bus bus);
+
+/* The INTA cycle of the 8259 behind ExtINT entries (the board's): returns
+ * the vector it supplies, or -1 for none. */
+void ioapic_set_extint(struct ioapic *io, int (*ack)(void *opaque), void *opaque);
 
 void ioapic_set_irq(struct ioapic *io, unsigned pin, bool level);
 /* The pin's input as an irq_pin (irq = the pin). */

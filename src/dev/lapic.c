@@ -187,7 +187,13 @@ void lapic_accept(struct lapic *l, const struct apic_msg *m)
         signal_fire(&l->w.sipi, m->vector);
         break;
     case APIC_DM_EXTINT:
-        update_intr(l);
+        /* From an IOAPIC's ExtINT entry, with the vector its INTA cycle
+         * took from the 8259: into the IRR as an edge-triggered
+         * interrupt, as QEMU does (the P6 hands it to the core past the
+         * IRR, so a vector below 16 is refused here as illegal).  The
+         * ICR's mode 111b is reserved (10.6.1): a CPU's is dropped. */
+        if (m->source < 0)
+            accept_fixed(l, m->vector, false);
         break;
     default:
         break;

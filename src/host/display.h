@@ -10,8 +10,10 @@
  *    and every DISPLAY_REFRESH_NS (60 Hz) it asks the display_source for
  *    what changed and hands the frontends the dirty rectangle only;
  *  - display_timeout_ns caps how long a halted guest may sleep in the
- *    hooks' wait, so a key typed in the window wakes it within
- *    DISPLAY_EVENT_NS.
+ *    hooks' wait: to the next refresh, when the events are taken too, so
+ *    a key typed in the window wakes it within DISPLAY_REFRESH_NS (a
+ *    frame) and an idle guest's host wakes up 60 times a second for the
+ *    frontends, not 250.
  *
  * The picture comes from a display_source (dev/display.h), the board's
  * display adapter; with none (NULL, or a source that shows nothing) the

@@ -256,7 +256,8 @@ static int console_hook_wait(void *opaque, uint64_t timeout_ns)
     if (h->disp) {
         /* The frontends' events and refreshes come from here while the
          * guest idles: wake for them (a typed key reaches the guest within
-         * DISPLAY_EVENT_NS), and say input may come (keys, the pointer). */
+         * a frame, DISPLAY_REFRESH_NS), and say input may come (keys, the
+         * pointer). */
         uint64_t d = display_timeout_ns(h->disp, display_host_now());
         if (d < timeout_ns)
             timeout_ns = d;

@@ -5,6 +5,7 @@
 
 #include "engine/engine.h"
 #include "sbe/sbe.h"
+#include "vm/count.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -491,6 +492,37 @@ static bool woken(const struct vm *vm)
     return false;
 }
 
+/* One sleep of the halted guest on the host clock (a thread that sleeps,
+ * never one that spins): until the earliest timer or host input.  The
+ * polling timer does not count: the wait hook does the poll's work itself
+ * before it returns (vm_host_hooks), and where it cannot (no input can
+ * come) the poll runs here before the sleep; either way the timer then
+ * moves VM_POLL_NS on.  An idle guest thus wakes the host for its own
+ * timers only, not 2000 times a second (issue 19: what an idle guest
+ * costs).  Returns false when nothing can ever wake the guest. */
+static bool halted_sleep(struct vm *vm, uint64_t now)
+{
+    uint64_t next = sched_next_except(&vm->sched, &vm->host_poll);
+    uint64_t timeout = next == SCHED_NEVER ? UINT64_MAX : next > now ? next - now : 0;
+    if (timeout)
+        ACCT_INC(vm->halted_waits);
+    int r = vm->host.wait ? vm->host.wait(vm->host.opaque, timeout) : -1;
+    if (r < 0) {
+        /* No input can ever come: only a guest event can wake it. */
+        if (sched_next_guest(&vm->sched) == SCHED_NEVER)
+            return false;
+        if (vm->host.poll)
+            vm->host.poll(vm->host.opaque); /* e.g. output flushed before the sleep */
+        struct timespec ts = timespec_of_ns(timeout);
+        nanosleep(&ts, NULL);
+    }
+    uint64_t after = vm_now_ns(vm);
+    if (vm->host_poll.armed)
+        timer_arm(&vm->sched, &vm->host_poll, after + VM_POLL_NS);
+    vm->halted_ns += after - now;
+    return true;
+}
+
 /* The CPU executed HLT with interrupts enabled (with several, no CPU can
  * run): let guest time pass until a device raises an interrupt (or input
  * arrives), firing timers as they come due.  Returns false if nothing can
@@ -524,17 +556,8 @@ static bool wait_while_halted(struct vm *vm)
             vm_clock_warp_to(&vm->clock, next);
             continue;
         }
-        uint64_t next = sched_next(&vm->sched);
-        uint64_t timeout = next == SCHED_NEVER ? UINT64_MAX : next - now;
-        int r = vm->host.wait ? vm->host.wait(vm->host.opaque, timeout) : -1;
-        if (r < 0) {
-            /* No input can ever come: only a guest event can wake it. */
-            if (sched_next_guest(&vm->sched) == SCHED_NEVER)
-                return false;
-            struct timespec ts = timespec_of_ns(timeout);
-            nanosleep(&ts, NULL);
-        }
-        vm->halted_ns += vm_now_ns(vm) - now;
+        if (!halted_sleep(vm, now))
+            return false;
     }
 }
 

@@ -52,10 +52,13 @@ enum vm_exit_reason {
 
 /* What the host side lends the run loop: a poll (e.g. to move typed bytes
  * into the UART), run by a housekeeping timer every VM_POLL_NS of guest
- * time (vm_set_host_hooks arms it), and a wait for a halted guest, which
- * returns when input may have arrived (1), at the timeout (0), or at once
- * with -1 when no input can ever come (stdin at EOF, no console): a guest
- * halted with nothing scheduled then ends the run (VM_EXIT_HALTED). */
+ * time while the CPU runs (vm_set_host_hooks arms it), and a wait for a
+ * halted guest, which sleeps until input or the timeout, does the poll's
+ * work, and returns when input may have arrived (1), at the timeout (0),
+ * or at once with -1 when no input can ever come (stdin at EOF, no
+ * console): a guest halted with nothing scheduled then ends the run
+ * (VM_EXIT_HALTED).  The halted guest's sleep does not end for the
+ * polling timer: its work is the wait's. */
 struct vm_host_hooks {
     void (*poll)(void *opaque);
     int (*wait)(void *opaque, uint64_t timeout_ns); /* UINT64_MAX: no timeout */
@@ -131,6 +134,8 @@ struct vm {
     struct vm_host_hooks host;/* optional (console) */
     struct timer host_poll;   /* runs host.poll */
     uint64_t halted_ns;       /* guest time spent waiting in HLT */
+    uint64_t halted_waits;    /* host sleeps while halted (each one host
+                                 wake-up; counted where accounting is) */
 
     enum vm_exit_reason exit_reason;
     int exit_code;         /* guest-requested status (debug-exit port) */

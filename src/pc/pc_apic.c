@@ -67,10 +67,25 @@ static void line_set(struct pc_irq_lines *s, uint32_t *word, unsigned bit, bool 
     propagate(s);
 }
 
-static void isa_set(void *opaque, unsigned irq, bool level)
+/* The IRQs the sources drive high: a wired-OR per line. */
+static uint32_t isa_of_sources(const struct pc_irq_lines *s, uint64_t high)
+{
+    uint32_t isa = 0;
+    for (unsigned i = 0; i < s->nsrc; i++)
+        if (high & (1ull << i))
+            isa |= 1u << s->src_irq[i];
+    return isa;
+}
+
+static void isa_set(void *opaque, unsigned src, bool level)
 {
     struct pc_irq_lines *s = opaque;
-    line_set(s, &s->isa, irq, level);
+    if (level)
+        s->src_high |= 1ull << src;
+    else
+        s->src_high &= ~(1ull << src);
+    s->isa = isa_of_sources(s, s->src_high);
+    propagate(s);
 }
 
 /* The HPET's outputs: IOAPIC pins, or in legacy replacement mode ISA
@@ -97,7 +112,11 @@ struct irq_pin pc_isa_irq(struct pc *pc, unsigned irq)
         return (struct irq_pin){ 0 };
     if (!pc->lines)
         return pic_irq_pin(pc->pic, irq);
-    return (struct irq_pin){ .set = isa_set, .opaque = pc->lines, .irq = irq };
+    struct pc_irq_lines *s = pc->lines;
+    if (s->nsrc >= PC_ISA_SOURCES)
+        return (struct irq_pin){ 0 };
+    s->src_irq[s->nsrc] = (uint8_t)irq;
+    return (struct irq_pin){ .set = isa_set, .opaque = s, .irq = s->nsrc++ };
 }
 
 static void lines_reset(struct device *d)
@@ -108,7 +127,7 @@ static void lines_reset(struct device *d)
 static void lines_save(const struct device *d, struct state_out *out)
 {
     const struct pc_irq_lines *s = container_of(d, const struct pc_irq_lines, dev);
-    state_put_u32(out, s->isa);
+    state_put_u64(out, s->src_high);
     state_put_u32(out, s->hpet);
     state_put_u8(out, (uint8_t)s->hpet_legacy_word);
     state_put_bool(out, s->legacy);
@@ -117,15 +136,19 @@ static void lines_save(const struct device *d, struct state_out *out)
 static int lines_load(struct device *d, struct state_in *in, bool commit)
 {
     struct pc_irq_lines *s = container_of(d, struct pc_irq_lines, dev);
-    uint32_t isa = state_get_u32(in), hpet = state_get_u32(in);
+    uint64_t high = state_get_u64(in);
+    uint32_t hpet = state_get_u32(in);
     uint8_t leg = state_get_u8(in);
     bool legacy = state_get_bool(in);
-    if ((isa >> 16) || (hpet >> PC_IOAPIC_PINS) || leg > 3)
+    /* Sources this board does not have (the wiring is the command
+     * line's, not the snapshot's). */
+    if ((s->nsrc < 64 && (high >> s->nsrc)) || (hpet >> PC_IOAPIC_PINS) || leg > 3)
         state_in_fail(in);
     if (!state_in_ok(in, true))
         return -1;
     if (commit) {
-        s->isa = isa;
+        s->src_high = high;
+        s->isa = isa_of_sources(s, high);
         s->hpet = hpet;
         s->hpet_legacy_word = leg;
         s->legacy = legacy;
@@ -138,8 +161,10 @@ static int lines_load(struct device *d, struct state_in *in, bool commit)
 static void lines_dump(const struct device *d, char *buf, size_t len)
 {
     const struct pc_irq_lines *s = container_of(d, const struct pc_irq_lines, dev);
-    snprintf(buf, len, "isa %04x hpet %06x legacy %s (%u) pic %04x ioapic %06x", s->isa,
-             s->hpet, s->legacy ? "on" : "off", s->hpet_legacy_word, s->pic_out, s->io_out);
+    snprintf(buf, len,
+             "isa %04x (sources %llx of %u) hpet %06x legacy %s (%u) pic %04x ioapic %06x",
+             s->isa, (unsigned long long)s->src_high, s->nsrc, s->hpet,
+             s->legacy ? "on" : "off", s->hpet_legacy_word, s->pic_out, s->io_out);
 }
 
 static const struct device_ops lines_ops = {
@@ -368,6 +393,8 @@ int pc_apic_create(struct pc *pc, char *err, size_t errlen)
         return -1;
     }
     pc->lines->ioapic = pc->ioapic;
+    /* ExtINT entries take their vector from the 8259 (82093AA 3.2.4). */
+    ioapic_set_extint(pc->ioapic, extint_ack, pc->pic);
 
     /* The HPET, on guest time. */
     pc->hpet = hpet_create(PC_HPET_BASE, w_clock(vm), &vm->sched,

@@ -11,7 +11,14 @@
  * are routed to, as on QEMU's i440FX board (QEMU's q35 uses 16-23).  The
  * HPET drives IOAPIC pins directly (its timers' routes; pin 2 is the
  * only one its capability offers, as on QEMU's pc) and, in legacy replacement mode, ISA IRQ 0 and
- * 8 in place of the PIT and the RTC, whose lines are then cut. */
+ * 8 in place of the PIT and the RTC, whose lines are then cut.
+ *
+ * Every pc_isa_irq call gives its caller a source of its own, and a line
+ * that several sources drive (a PIRQ routed to the IRQ of an ISA device,
+ * two PIRQs on one IRQ, the SCI on IRQ 9 with a PCI link there) is a
+ * wired-OR: high while any of them is, as the ISA bus's shared level-
+ * triggered lines are (PIIX3 data sheet 2.2.8; QEMU ORs its PCI links the
+ * same way). */
 #ifndef PLEX86_PC_PC_APIC_H
 #define PLEX86_PC_PC_APIC_H
 
@@ -26,13 +33,20 @@ struct pc;
 struct pic;
 struct ioapic;
 
+/* Sources of ISA interrupts: the board has 26 (9 devices' lines, the
+ * PIIX3's 16 outputs, the SCI). */
+#define PC_ISA_SOURCES 64
+
 /* The ISA and IOAPIC input lines and who drives them (a device: its
  * state is in snapshots). */
 struct pc_irq_lines {
     struct device dev;   /* first: device_free */
     struct pic *pic;
     struct ioapic *ioapic;     /* NULL without cfg->apic */
-    uint32_t isa;              /* ISA IRQs the devices drive high */
+    uint64_t src_high;         /* the sources (pc_isa_irq) driving high */
+    uint8_t src_irq[PC_ISA_SOURCES]; /* each source's IRQ (the wiring) */
+    unsigned nsrc;
+    uint32_t isa;              /* ISA IRQs some source drives high */
     uint32_t hpet;             /* IOAPIC pins the HPET drives high */
     uint32_t hpet_legacy_word; /* bit 0: timer 0 (IRQ 0), bit 1: timer 1 (IRQ 8) */
     bool legacy;               /* HPET legacy replacement: IRQ 0 and 8 its */
@@ -44,7 +58,9 @@ struct pc_irq_lines {
  * with a message. */
 int pc_apic_create(struct pc *pc, char *err, size_t errlen);
 
-/* The line of ISA IRQ `irq` (0-15) for a device's interrupt output. */
+/* The line of ISA IRQ `irq` (0-15) for a device's interrupt output: a
+ * source of its own, OR-ed with the others on that IRQ.  Once the
+ * PC_ISA_SOURCES are taken (a board bug), a pin that drives nothing. */
 struct irq_pin pc_isa_irq(struct pc *pc, unsigned irq);
 
 /* For a kernel booted without firmware: what SeaBIOS leaves behind

@@ -55,6 +55,14 @@ uint64_t sched_next_guest(const struct sched *s)
     return SCHED_NEVER;
 }
 
+uint64_t sched_next_except(const struct sched *s, const struct timer *skip)
+{
+    for (const struct timer *t = s->head; t; t = t->next)
+        if (t != skip)
+            return t->deadline;
+    return SCHED_NEVER;
+}
+
 unsigned sched_run_due(struct sched *s, uint64_t now_ns)
 {
     unsigned n = 0;

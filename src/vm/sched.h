@@ -58,6 +58,11 @@ static inline uint64_t sched_next(const struct sched *s)
 }
 uint64_t sched_next_guest(const struct sched *s);
 
+/* The earliest deadline of every timer but `skip` (the run loop's polling
+ * timer, whose work a halted guest's wait does itself); SCHED_NEVER when
+ * there is none. */
+uint64_t sched_next_except(const struct sched *s, const struct timer *skip);
+
 /* Fires, in deadline order, every timer due at `now_ns` (including those
  * a callback re-arms at or before now).  Returns how many fired. */
 unsigned sched_run_due(struct sched *s, uint64_t now_ns);

@@ -1,6 +1,7 @@
 /* The IOAPIC alone (dev/ioapic.h): its registers through IOREGSEL/IOWIN,
- * edge and level pins, remote IRR and the EOI message, masking, with the
- * APIC bus replaced by a recorder. */
+ * edge and level pins, remote IRR and the EOI message, masking, ExtINT
+ * entries and the 8259's INTA cycle, with the APIC bus and the 8259
+ * replaced by recorders. */
 #include "check.h"
 #include "dev/board_util.h"
 #include "dev/ioapic.h"
@@ -143,6 +144,82 @@ static void test_snapshot(struct ioapic *io)
     CHECK_EQ(rd(io, 0x10 + 18), 0x10000u);
 }
 
+/* The 8259 behind ExtINT entries: a recorder that hands out `pic_vector`
+ * (-1: nothing to give). */
+static unsigned pic_acks;
+static int pic_vector = 0x30;
+
+static int pic_ack(void *o)
+{
+    pic_acks++;
+    return pic_vector;
+}
+
+/* ExtINT (delivery mode 111b, 82093AA 3.2.4): the message goes to the
+ * destination with the vector the 8259's INTA cycle supplies, not the
+ * entry's, and the entry works edge triggered even with bit 15 set. */
+static void test_extint(void)
+{
+    struct ioapic *io = ioapic_create(0xFEC00000u, 0, (struct apic_bus){ .send = bus_send });
+    io->dev.ops->reset(&io->dev);
+    /* No 8259 wired: nothing is sent. */
+    sent = 0;
+    wr(io, 0x10, 0x799);                 /* pin 0: ExtINT, vector field 0x99 */
+    ioapic_set_irq(io, 0, true);
+    ioapic_set_irq(io, 0, false);
+    CHECK_EQ(sent, 0);
+
+    ioapic_set_extint(io, pic_ack, NULL);
+    wr(io, 0x11, 0x01000000u);           /* physical destination 1 */
+    ioapic_set_irq(io, 0, true);
+    CHECK_EQ(sent, 1);
+    CHECK_EQ(pic_acks, 1);
+    CHECK_EQ(last.mode, APIC_DM_EXTINT);
+    CHECK_EQ(last.vector, 0x30);         /* the 8259's, not 0x99 */
+    CHECK_EQ(last.dest, 1);
+    CHECK(!last.logical);
+    CHECK(!last.level);
+    CHECK_EQ(last.source, -1);
+    ioapic_set_irq(io, 0, true);         /* no new edge: nothing */
+    CHECK_EQ(sent, 1);
+    ioapic_set_irq(io, 0, false);
+    pic_vector = 0x34;
+    ioapic_set_irq(io, 0, true);
+    CHECK_EQ(sent, 2);
+    CHECK_EQ(last.vector, 0x34);
+
+    /* Bit 15 set: still one message per rising edge, no remote IRR (an
+     * EOI of the vector has nothing to clear). */
+    ioapic_set_irq(io, 0, false);
+    wr(io, 0x10, 0x8799);
+    CHECK_EQ(sent, 2);                   /* input low: nothing on the write */
+    ioapic_set_irq(io, 0, true);
+    CHECK_EQ(sent, 3);
+    CHECK(!last.level);
+    CHECK_EQ(rd(io, 0x10) & IOAPIC_RTE_REMOTE_IRR, 0);
+    ioapic_set_irq(io, 0, true);
+    wr(io, 0x10, 0x8799);                /* rewritten while high: no resend */
+    ioapic_eoi(io, 0x34);
+    ioapic_eoi(io, 0x99);
+    CHECK_EQ(sent, 3);
+    CHECK_EQ(pic_acks, 3);
+
+    /* The 8259 has nothing (its INTA gives no vector): nothing is sent. */
+    ioapic_set_irq(io, 0, false);
+    pic_vector = -1;
+    ioapic_set_irq(io, 0, true);
+    CHECK_EQ(sent, 3);
+    CHECK_EQ(pic_acks, 4);
+    /* Masked: no INTA cycle at all. */
+    ioapic_set_irq(io, 0, false);
+    pic_vector = 0x30;
+    wr(io, 0x10, 0x10799);
+    ioapic_set_irq(io, 0, true);
+    CHECK_EQ(sent, 3);
+    CHECK_EQ(pic_acks, 4);
+    free(io);
+}
+
 int main(void)
 {
     struct ioapic *io = ioapic_create(0xFEC00000u, 0, (struct apic_bus){ .send = bus_send });
@@ -152,5 +229,6 @@ int main(void)
     test_level(io);
     test_snapshot(io);
     free(io);
+    test_extint();
     return check_report();
 }

@@ -122,6 +122,26 @@ static void test_priorities(struct lapic *l)
     CHECK_EQ(lapic_ack(l), 0x71);
     wr(l, LAPIC_EOI, 0);
     CHECK_EQ(eoi_vector, 0x71);
+
+    /* ExtINT from an IOAPIC, with the 8259's vector its INTA took: an
+     * edge-triggered request in the IRR (QEMU's model); no INTA reaches
+     * the 8259 here.  A CPU's ICR mode 111b is reserved: dropped. */
+    unsigned acks = pic_acks;
+    eoi_vector = -1;
+    m = (struct apic_msg){ .vector = 0x38, .mode = APIC_DM_EXTINT, .assert = true, .source = -1 };
+    lapic_accept(l, &m);
+    CHECK(irr(l, 0x38));
+    CHECK_EQ(rd(l, LAPIC_TMR + 0x10), 0);
+    CHECK(intr);
+    CHECK_EQ(lapic_ack(l), 0x38);
+    CHECK_EQ(pic_acks, acks);
+    wr(l, LAPIC_EOI, 0);
+    CHECK_EQ(eoi_vector, -1);
+    CHECK(!intr);
+    m.source = 0;
+    lapic_accept(l, &m);
+    CHECK(!irr(l, 0x38));
+    CHECK(!intr);
 }
 
 static void test_esr_and_ipis(struct lapic *l)

@@ -44,6 +44,9 @@
 #include "pc/pc_platform.h"
 
 static struct pc *pc;
+/* The input's own source on each ISA IRQ (pc_isa_irq gives one per call;
+ * the board's devices hold theirs, OR-ed with these). */
+static struct irq_pin isa_pins[16];
 
 static void setup(void)
 {
@@ -62,6 +65,11 @@ static void setup(void)
     pc = pc_create(&cfg, err, sizeof(err));
     if (!pc)
         fuzz_fail("pc_create: %s", err);
+    for (unsigned irq = 0; irq < 16; irq++) {
+        isa_pins[irq] = pc_isa_irq(pc, irq);
+        if (!isa_pins[irq].set)
+            fuzz_fail("no ISA source left for IRQ %u", irq);
+    }
 }
 
 /* The CPU a device byte names (bit 2), made the one running: its local
@@ -132,6 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     setup();
     struct vm *vm = pc->vm;
+    for (unsigned irq = 0; irq < 16; irq++)
+        irq_pin_set(&isa_pins[irq], false);   /* each input from low lines */
     vm_reset(vm);
     clear_exit(vm);
     pc_apic_firmware_setup(pc);
@@ -168,8 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 3: {
             unsigned irq = fz_u8(&in) % 16;
-            struct irq_pin pin = pc_isa_irq(pc, irq);
-            irq_pin_set(&pin, fz_u8(&in) & 1);
+            irq_pin_set(&isa_pins[irq], fz_u8(&in) & 1);
             break;
         }
         case 4: {
