@@ -158,6 +158,11 @@ struct tr {
      * to. */
     bool chainable;
     unsigned l_chain;
+    unsigned l_chain_fast; /* the chained entry without the entry
+                              conditions (jit.h chain_fast) */
+    unsigned l_merge;      /* chainable: the slot's flags into cpu.eflags,
+                              then the epilogue (tr_flags_handoff) */
+    unsigned l_fail;       /* where a failed entry check goes */
     struct jit_jc *jc;     /* the jump cache */
     unsigned nchain;
     struct {
@@ -224,6 +229,7 @@ void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off);
 void tr_icount_add(struct tr *t, int64_t n);
 void tr_event_check(struct tr *t, unsigned label);
 void tr_flags_save(struct tr *t);
+void tr_flags_handoff(struct tr *t);
 unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);

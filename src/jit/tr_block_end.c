@@ -34,7 +34,10 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     if (!self) {
         /* Beyond the CS limit: the interpreter's handler raises #GP. */
         unsigned l_gp = x_label_new(&t->L);
-        tr_materialise(t);
+        if (t->chainable)
+            tr_flags_handoff(t); /* as the exit below leaves them */
+        else
+            tr_materialise(t);
         tr_eip_at(t, XAX, target);
         x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
         x_jcc(&t->L, t->cur, XCC_A, l_gp);
@@ -51,15 +54,22 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
      * which the checks below clobber: when they all come from a CMP or
      * TEST of registers just before the branch, the way out computes them
      * again (its operands are unchanged), else they wait in the slot. */
-    if ((t->s.pending | t->s.pending_zero | t->s.saved) & live_in)
+    /* A chainable body whose start may observe flags takes them from the
+     * slot (tr_translate's entry state): hand them all over, as to
+     * another translation; the way out then merges them. */
+    bool handoff = t->chainable && live_in;
+    if (!handoff && ((t->s.pending | t->s.pending_zero | t->s.saved) & live_in))
         tr_materialise(t);
     const struct insn *prev = k > 0 ? &t->b->insn[k - 1] : NULL;
     const struct plan *pp = k > 0 ? &t->plan[k - 1] : NULL;
-    bool redo = prev && pp->native && (tr_kind_of(prev) == TR_CMP || tr_kind_of(prev) == TR_TEST) &&
+    bool redo = !handoff && prev && pp->native &&
+                (tr_kind_of(prev) == TR_CMP || tr_kind_of(prev) == TR_TEST) &&
                 prev->o[0].kind == OPK_GPR && prev->o[1].kind != OPK_MEM &&
                 t->s.pending == pp->H && t->s.pending_zero == pp->Z && !t->s.saved;
     struct tstate at_branch = t->s;
-    if (redo)
+    if (handoff)
+        tr_flags_handoff(t);
+    else if (redo)
         t->s.pending = t->s.pending_zero = 0;
     else
         tr_flags_save(t);
@@ -68,11 +78,15 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     else
         x87_note_loop(t);
     t->s.last_x87 = t->s.last_x87_mem = -1;
-    tr_icount_add(t, (int64_t)t->b->ninsn - t->s.flushed);
+    /* The count through rax, not an add to memory: the next pass's load
+     * of it would wait for that read-modify-write, a chain through memory
+     * that limited a short loop to about one pass per ten cycles. */
+    x_w(t->cur, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
+    x_alu_rm_imm(t->cur, 0, 8, R(XAX), (uint32_t)(t->b->ninsn - t->s.flushed));
+    x_w(t->cur, 0x89, XAX, cpu_rm(CPU_OFF(icount)));
     unsigned l_out = x_label_new(&t->L);
     tr_event_check(t, l_out);
     /* Room in the budget for another pass? */
-    x_w(t->cur, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
     x_alu_rm_imm(t->cur, 0, 8, R(XAX), t->b->ninsn);
     x_w(t->cur, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
     x_jcc(&t->L, t->cur, XCC_BE, t->l_body);
@@ -94,7 +108,10 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
 static void emit_exit_lookup(struct tr *t, unsigned k)
 {
     struct tstate keep = t->s;
-    tr_materialise(t);
+    if (t->chainable)
+        tr_flags_handoff(t); /* a miss merges them at l_merge */
+    else
+        tr_materialise(t);
     x87_spill(t);
     tr_gpr_writeback(t);
     tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
@@ -116,7 +133,7 @@ static void emit_exit_lookup(struct tr *t, unsigned k)
             x_test_rm_imm(b, 4, R(XDI), TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST |
                                             TLB_T_WATCHED);
         }
-        x_jcc(&t->L, b, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, b, XCC_NE, t->l_merge);
         x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
         x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
         /* jit_jc_index(rdx) * 16 */
@@ -127,7 +144,7 @@ static void emit_exit_lookup(struct tr *t, unsigned k)
         x_shift_imm(b, 4, 4, R(XCX), 4);
         x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
         x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XCX, 1, 0)));      /* cmp rdx, [key] */
-        x_jcc(&t->L, b, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, b, XCC_NE, t->l_merge);
         x_jmp_rm(b, xr_mem(xmi(XDI, XCX, 1, 8)));                   /* its chained entry */
     } else {
         x_jmp(&t->L, b, t->l_epilogue);
@@ -144,7 +161,12 @@ void tr_ind_end(struct tr *t, const struct insn *in)
 {
     unsigned k = t->k;
     unsigned l_interp = x_label_new(&t->L);
-    tr_materialise(t); /* the probe and compare clobber the host's flags */
+    /* The probe and compare clobber the host's flags: into the slot as
+     * the jump cache's successor takes them, or into cpu.eflags. */
+    if (t->chainable)
+        tr_flags_handoff(t);
+    else
+        tr_materialise(t);
     struct tstate at = t->s;
     struct xbuf *b = t->cur;
     if (in->flow == FLOW_RET) {
@@ -196,7 +218,10 @@ void tr_call_end(struct tr *t, const struct insn *in)
     unsigned k = t->k;
     uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
     unsigned l_gp = x_label_new(&t->L);
-    tr_materialise(t);
+    if (t->chainable)
+        tr_flags_handoff(t); /* (the exit after the push hands them over) */
+    else
+        tr_materialise(t);
     tr_eip_at(t, XAX, target);
     x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
     x_jcc(&t->L, t->cur, XCC_A, l_gp);

@@ -121,6 +121,42 @@ void tr_materialise(struct tr *t)
     t->s.pending = t->s.pending_zero = t->s.saved = 0;
 }
 
+/* The slot's image from cpu.eflags (the arithmetic flags; rcx). */
+static void slot_from_eflags(struct tr *t)
+{
+    struct xbuf *b = t->cur;
+    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
+    x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), XCX);    /* SF ZF AF PF CF as LAHF */
+    x_shift_imm(b, 5, 4, R(XCX), 11);                       /* shr: OF to bit 0 */
+    x_alu_rm_imm(b, 4, 4, R(XCX), 1);
+    x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED)), XCX);        /* as SETO */
+}
+
+/* Before a jump that may go straight into another translation (a chained
+ * exit, the jump cache, a loop back to its own start): every arithmetic
+ * flag goes to the slot's image, which the successor's body takes over
+ * (its flags that are live at its start are "saved" there) and whose
+ * merge into cpu.eflags, if the jump ends up in C after all, is l_merge's.
+ * When the flags all come from the host (the common case: a compare or
+ * an ALU op before the branch) that is LAHF and SETO and a store, in
+ * place of the merge into cpu.eflags each exit did. */
+void tr_flags_handoff(struct tr *t)
+{
+    uint32_t pz = t->s.pending_zero;
+    if ((t->s.pending | pz) == ALLF && !(t->s.pending & pz)) {
+        flags_image(t->cur, SLOT_SAVED);
+        if (pz & ~F_OF)
+            x_alu_rm_imm(t->cur, 4, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), ~pz & 0xFFu);
+        if (pz & F_OF)
+            x_store_imm(t->cur, 1, xr_mem(xm(XSP, SLOT_SAVED)), 0);
+    } else if (t->s.pending || pz || t->s.saved != ALLF) {
+        tr_materialise(t);
+        slot_from_eflags(t);
+    }
+    t->s.pending = t->s.pending_zero = 0;
+    t->s.saved = ALLF;
+}
+
 /* Before something that clobbers the host's flags: keep what is still
  * observable (live), drop the rest.  Saved flags are not in RFLAGS. */
 static void flags_before_clobber(struct tr *t, uint32_t live)
@@ -219,7 +255,17 @@ void tr_gpr_reload(struct tr *t)
 void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
 {
     struct tstate keep = t->s; /* code after this (at another label) goes on from here */
-    tr_materialise(t);
+    /* After the block's last instruction, to another block of the same
+     * page (the block's own start is only reached this way when a loop's
+     * checks failed, which its chained entry would repeat): jit_link may
+     * point this exit's jmp at the successor's translation. */
+    int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
+    bool chain = t->chainable && to_target && k + 1 == t->b->ninsn && target_off != 0 &&
+                 to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
+    if (chain)
+        tr_flags_handoff(t);
+    else
+        tr_materialise(t);
     x87_spill(t);
     tr_gpr_writeback(t);
     tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
@@ -228,14 +274,8 @@ void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
     x_mov_r32_imm(t->cur, XAX, k);
-    x_jmp(&t->L, t->cur, t->l_epilogue);
-    /* After the block's last instruction, to another block of the same
-     * page (the block's own start is only reached this way when a loop's
-     * checks failed, which its chained entry would repeat): jit_link may
-     * point this jmp at the successor's translation. */
-    int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
-    if (t->chainable && to_target && k + 1 == t->b->ninsn && target_off != 0 && to >= 0 &&
-        to < 4096 && t->nchain < JIT_MAX_CHAIN) {
+    x_jmp(&t->L, t->cur, chain ? t->l_merge : t->l_epilogue);
+    if (chain) {
         t->chain[t->nchain].target = (uint16_t)to;
         t->chain[t->nchain].buf = t->cur->id;
         t->chain[t->nchain].off = xoff(t->cur) - 4;
@@ -1128,11 +1168,15 @@ bool tr_translate(struct tr *t)
     t->l_epilogue = x_label_new(&t->L);
     t->l_body = x_label_new(&t->L);
     t->l_chain = x_label_new(&t->L);
+    t->l_merge = x_label_new(&t->L);
+    /* An entry check that fails on a chained entry leaves as the
+     * predecessor's exit would: the flags handed over merged first. */
     /* x87 translations are neither entered nor left by a chained jump:
      * their entry checks need eax, and their window spans the host's
      * x87 control word. */
     t->chainable = !t->x87;
     t->nchain = 0;
+    t->l_fail = t->chainable ? t->l_merge : t->l_epilogue;
     struct xbuf *hb = t->cur = &t->hot;
     for (unsigned i = 0; i < sizeof(saved_regs); i++)
         x_push_r(hb, saved_regs[i]);
@@ -1145,52 +1189,63 @@ bool tr_translate(struct tr *t)
      * (its index, eng.blk still naming it), so the run loop goes on as if
      * the jump had not been patched. */
     x_mov_r32_imm(hb, XAX, JIT_BAIL);
-    unsigned l_checks = x_label_new(&t->L);
+    unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
+    t->l_chain_fast = x_label_new(&t->L);
     if (t->chainable) {
         /* The chained entry: what run_block checks between two blocks
          * (engine/run.c), with rcx and rdx only. */
+        slot_from_eflags(t); /* as a chained predecessor leaves it */
         x_jmp(&t->L, hb, l_checks);
-        x_bind(&t->L, t->l_chain, hb);
-        tr_event_check(t, t->l_epilogue);
-        x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
-        x_alu_rm_imm(hb, 0, 8, R(XCX), n);
-        x_w(hb, 0x3B, XCX, cpu_rm(CPU_OFF(eng.icount_end)));
-        x_jcc(&t->L, hb, XCC_A, t->l_epilogue);
-        x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
-        x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
-        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
-        x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
-        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-        x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
-        x_jcc(&t->L, hb, XCC_A, t->l_epilogue);
+        /* Twice: the fast one skips the entry conditions. */
+        for (int fast = 1; fast >= 0; fast--) {
+            x_bind(&t->L, fast ? t->l_chain_fast : t->l_chain, hb);
+            tr_event_check(t, t->l_merge);
+            x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
+            x_alu_rm_imm(hb, 0, 8, R(XCX), n);
+            x_w(hb, 0x3B, XCX, cpu_rm(CPU_OFF(eng.icount_end)));
+            x_jcc(&t->L, hb, XCC_A, t->l_merge);
+            x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
+            x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
+            x_jcc(&t->L, hb, XCC_NE, t->l_merge);
+            x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+            x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
+            x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+            x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
+            x_jcc(&t->L, hb, XCC_A, t->l_merge);
+            if (fast)
+                x_jmp(&t->L, hb, l_entered);
+        }
     }
     x_bind(&t->L, l_checks, hb);
     /* Entry conditions the translation was specialised for. */
     x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
-    x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+    x_jcc(&t->L, hb, XCC_NE, t->l_fail);
     if (t->uses_stack) {
         x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(stack32)), 1);
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
     }
     for (unsigned s = 0; s < S_COUNT; s++) {
         if (!(t->flat & (1u << s)))
             continue;
         x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].base)), 0);
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
         x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].limit)), 0xFFFFFFFFu);
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
         x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), seg_check_bits(JM_RMW));
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
     }
     /* Entered: the run loop learns from eng.blk which block ran last, and
      * from eng.eip0 where it was entered (only now: a chained entry that
      * fails leaves both naming the predecessor). */
+    x_bind(&t->L, l_entered, hb);
     x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
     x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
     x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
     x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
-    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1 };
+    /* A chainable body starts with the flags it may observe in the slot
+     * (tr_flags_handoff); the others are written before anything sees them. */
+    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1,
+                            .saved = t->chainable ? live_in : 0 };
     if (t->x87)
         x87_emit_entry(t);
     tr_gpr_reload(t);
@@ -1237,8 +1292,15 @@ bool tr_translate(struct tr *t)
             tr_emit_exit(t, k, true, t->off[n]);
     }
 
-    /* Bail and epilogue (in the cold section). */
+    /* Bail and epilogue (in the cold section), after the merge of the
+     * flags a chained exit handed over (eax survives it). */
     t->cur = &t->cold;
+    if (t->chainable) {
+        x_bind(&t->L, t->l_merge, t->cur);
+        t->s = (struct tstate){ .saved = ALLF };
+        tr_materialise(t);
+        x_jmp(&t->L, t->cur, t->l_epilogue);
+    }
     x_bind(&t->L, t->l_bail, t->cur);
     x_mov_r32_imm(t->cur, XAX, JIT_BAIL);
     x_bind(&t->L, t->l_epilogue, t->cur);
