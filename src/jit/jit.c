@@ -147,6 +147,8 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
     tc->host = b->host;
     tc->chain_entry = t->chainable ? dst + label_pos(&t->L, t->l_chain, hot_len) : NULL;
     tc->chain_fast = t->chainable ? dst + label_pos(&t->L, t->l_chain_fast, hot_len) : NULL;
+    tc->chain_regs = t->chainable ? dst + label_pos(&t->L, t->l_chain_regs, hot_len) : NULL;
+    tc->cached = t->cached;
     tc->cpl = (uint8_t)c->cpl;
     tc->flat = t->flat;
     tc->stack32 = t->uses_stack;
@@ -185,7 +187,9 @@ bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
          * began and it called no handler (jit.h). */
         bool kept = !from->calls && from->cpl == to->cpl && (from->stack32 || !to->stack32) &&
                     (to->flat & ~from->flat) == 0;
-        const uint8_t *entry = kept ? to->chain_fast : to->chain_entry;
+        const uint8_t *entry = !kept                          ? to->chain_entry
+                               : (to->cached & ~from->cached) ? to->chain_fast
+                                                              : to->chain_regs;
         int32_t d = (int32_t)(entry - (rel + 4));
         int32_t now;
         memcpy(&now, rel, 4);

@@ -97,7 +97,10 @@ struct jit_source {
  * stack size, flat segments).  Those last checks are what chain_fast
  * skips: jit_link jumps there from a predecessor that calls no C handler
  * (nothing in it can change them) and was itself specialised for the
- * same CPL and at least the same conditions, which its own entry checked.
+ * same CPL and at least the same conditions, which its own entry checked;
+ * chain_regs when, besides, it caches every register the successor does
+ * (it wrote them back at its exit, and its host registers still hold
+ * them).
  * Every
  * translation goes when the arena does (jit_reset), so no jump outlives
  * its target. */
@@ -109,6 +112,10 @@ struct jit_code {
                                  translation cannot be entered that way
                                  (x87 translations) */
     void *chain_fast;         /* the same without the entry conditions */
+    void *chain_regs;         /* ... and without loading the registers it
+                                 caches: the predecessor caches them too
+                                 (in the same host registers, tr.h) */
+    uint8_t cached;           /* guest registers cached, bit per register */
     uint8_t cpl;              /* the entry conditions (tr.h struct tr) */
     uint8_t flat;
     bool stack32;

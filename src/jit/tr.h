@@ -49,11 +49,13 @@ _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip
  * operand between its probe and its use. */
 enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
 
-/* The host registers that may cache guest registers, in the order they
- * are handed out.  r8-r11 are caller-saved: every call from generated code
+/* The host register that caches each guest register (EAX ECX EDX EBX ESP
+ * EBP ESI EDI), the same in every translation, so that a chained jump can
+ * leave the registers both translations cache where they are (jit.h
+ * chain_regs); ESP and EBP share rbp (a translation caches the one it
+ * uses more).  r8-r11 are caller-saved: every call from generated code
  * writes the cache back first and reloads it afterwards anyway. */
-#define GUEST_HOST_REGS { X8, X9, X10, X11, X14, X15, XBP }
-#define GUEST_HOST_NREGS 7
+#define GUEST_HOST_REGS { X8, X9, X10, X11, XBP, XBP, X14, X15 }
 
 static inline struct xrm cpu_rm(int32_t off)
 {
@@ -160,6 +162,7 @@ struct tr {
     unsigned l_chain;
     unsigned l_chain_fast; /* the chained entry without the entry
                               conditions (jit.h chain_fast) */
+    unsigned l_chain_regs; /* ... and without reloading the registers */
     unsigned l_merge;      /* chainable: the slot's flags into cpu.eflags,
                               then the epilogue (tr_flags_handoff) */
     unsigned l_fail;       /* where a failed entry check goes */

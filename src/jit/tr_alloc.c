@@ -101,9 +101,9 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     *high |= h;
 }
 
-/* Which guest registers get a host register for the whole translation:
- * those the native instructions use more often than calls would make
- * them be written back and reloaded, the most used first. */
+/* Which guest registers get a host register for the whole translation
+ * (always the same one, tr.h): those the native instructions use more
+ * often than calls would make them be written back and reloaded. */
 void tr_allocate_gprs(struct tr *t)
 {
     unsigned n = t->b->ninsn, weight[8] = { 0 }, calls = 0;
@@ -123,20 +123,20 @@ void tr_allocate_gprs(struct tr *t)
         for (unsigned r = 0; r < 8; r++)
             weight[r] += (u >> r) & 1;
     }
-    static const uint8_t pool[GUEST_HOST_NREGS] = GUEST_HOST_REGS;
+    static const uint8_t host[8] = GUEST_HOST_REGS;
     t->cached = 0;
-    for (unsigned i = 0; i < GUEST_HOST_NREGS; i++) {
-        int best = -1;
-        for (unsigned r = 0; r < 8; r++) {
-            uint8_t bit = (uint8_t)(1u << r);
-            if ((used & bit) && !(high & bit) && !(t->cached & bit) && weight[r] > calls &&
-                (best < 0 || weight[r] > weight[best]))
-                best = (int)r;
-        }
-        if (best < 0)
-            break;
-        t->cached |= (uint8_t)(1u << best);
-        t->host_of[best] = pool[i];
+    for (unsigned r = 0; r < 8; r++) {
+        uint8_t bit = (uint8_t)(1u << r);
+        if (!(used & bit) || (high & bit) || weight[r] <= calls)
+            continue;
+        /* ESP and EBP share a host register: the one used more (ESP on a tie). */
+        if (r == R_ESP && (used & (1u << R_EBP)) && !(high & (1u << R_EBP)) &&
+            weight[R_EBP] > weight[R_ESP])
+            continue;
+        if (r == R_EBP && (t->cached & (1u << R_ESP)))
+            continue;
+        t->cached |= bit;
+        t->host_of[r] = host[r];
     }
     t->written = written & t->cached;
 }

@@ -1190,15 +1190,18 @@ bool tr_translate(struct tr *t)
      * the jump had not been patched. */
     x_mov_r32_imm(hb, XAX, JIT_BAIL);
     unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
+    unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
     t->l_chain_fast = x_label_new(&t->L);
+    t->l_chain_regs = x_label_new(&t->L);
     if (t->chainable) {
         /* The chained entry: what run_block checks between two blocks
          * (engine/run.c), with rcx and rdx only. */
         slot_from_eflags(t); /* as a chained predecessor leaves it */
         x_jmp(&t->L, hb, l_checks);
-        /* Twice: the fast one skips the entry conditions. */
-        for (int fast = 1; fast >= 0; fast--) {
-            x_bind(&t->L, fast ? t->l_chain_fast : t->l_chain, hb);
+        /* Three times: the fast ones skip the entry conditions, and the
+         * last of them the register loads too. */
+        for (int fast = 2; fast >= 0; fast--) {
+            x_bind(&t->L, fast == 2 ? t->l_chain_regs : fast ? t->l_chain_fast : t->l_chain, hb);
             tr_event_check(t, t->l_merge);
             x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
             x_alu_rm_imm(hb, 0, 8, R(XCX), n);
@@ -1213,7 +1216,7 @@ bool tr_translate(struct tr *t)
             x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
             x_jcc(&t->L, hb, XCC_A, t->l_merge);
             if (fast)
-                x_jmp(&t->L, hb, l_entered);
+                x_jmp(&t->L, hb, fast == 2 ? l_entered_regs : l_entered);
         }
     }
     x_bind(&t->L, l_checks, hb);
@@ -1237,18 +1240,27 @@ bool tr_translate(struct tr *t)
     /* Entered: the run loop learns from eng.blk which block ran last, and
      * from eng.eip0 where it was entered (only now: a chained entry that
      * fails leaves both naming the predecessor). */
-    x_bind(&t->L, l_entered, hb);
-    x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
-    x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
-    x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
-    x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
     /* A chainable body starts with the flags it may observe in the slot
      * (tr_flags_handoff); the others are written before anything sees them. */
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1,
                             .saved = t->chainable ? live_in : 0 };
-    if (t->x87)
-        x87_emit_entry(t);
-    tr_gpr_reload(t);
+    for (int regs = 0; regs <= 1; regs++) {
+        if (regs && !t->chainable)
+            break;
+        x_bind(&t->L, regs ? l_entered_regs : l_entered, hb);
+        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
+        x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
+        x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
+        if (regs)
+            break; /* chain_regs: the predecessor's host registers hold them */
+        if (t->x87)
+            x87_emit_entry(t);
+        tr_gpr_reload(t);
+        if (t->chainable)
+            x_jmp(&t->L, hb, l_loaded);
+    }
+    x_bind(&t->L, l_loaded, hb);
     sites_forget(t);
     if (t->loop && t->x87)
         x_store_imm(hb, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
