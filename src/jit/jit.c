@@ -146,6 +146,13 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
     tc->entry = (jit_entry)(void *)dst;
     tc->host = b->host;
     tc->chain_entry = t->chainable ? dst + label_pos(&t->L, t->l_chain, hot_len) : NULL;
+    tc->chain_fast = t->chainable ? dst + label_pos(&t->L, t->l_chain_fast, hot_len) : NULL;
+    tc->chain_regs = t->chainable ? dst + label_pos(&t->L, t->l_chain_regs, hot_len) : NULL;
+    tc->cached = t->cached;
+    tc->cpl = (uint8_t)c->cpl;
+    tc->flat = t->flat;
+    tc->stack32 = t->uses_stack;
+    tc->calls = t->calls;
     tc->nexits = t->nchain;
     for (unsigned i = 0; i < t->nchain; i++) {
         tc->exit[i].target = t->chain[i].target;
@@ -176,7 +183,14 @@ bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
         if (from->exit[i].target != target)
             continue;
         uint8_t *rel = from->exit[i].rel;
-        int32_t d = (int32_t)((const uint8_t *)to->chain_entry - (rel + 4));
+        /* The entry conditions hold when `from` ends if they held when it
+         * began and it called no handler (jit.h). */
+        bool kept = !from->calls && from->cpl == to->cpl && (from->stack32 || !to->stack32) &&
+                    (to->flat & ~from->flat) == 0;
+        const uint8_t *entry = !kept                          ? to->chain_entry
+                               : (to->cached & ~from->cached) ? to->chain_fast
+                                                              : to->chain_regs;
+        int32_t d = (int32_t)(entry - (rel + 4));
         int32_t now;
         memcpy(&now, rel, 4);
         if (now == d)

@@ -93,7 +93,15 @@ struct jit_source {
  * change of scanned code (cpu.async), the budget (icount_end), the
  * successor's liveness (its map's stamp: a write to scanned code or a
  * discard kills every chained jump into it, whatever page it came from),
- * the CS limit, and the entry conditions it was specialised for.  Every
+ * the CS limit, and the entry conditions it was specialised for (CPL, the
+ * stack size, flat segments).  Those last checks are what chain_fast
+ * skips: jit_link jumps there from a predecessor that calls no C handler
+ * (nothing in it can change them) and was itself specialised for the
+ * same CPL and at least the same conditions, which its own entry checked;
+ * chain_regs when, besides, it caches every register the successor does
+ * (it wrote them back at its exit, and its host registers still hold
+ * them).
+ * Every
  * translation goes when the arena does (jit_reset), so no jump outlives
  * its target. */
 struct jit_code {
@@ -103,6 +111,15 @@ struct jit_code {
     void *chain_entry;        /* from another translation's exit; NULL: the
                                  translation cannot be entered that way
                                  (x87 translations) */
+    void *chain_fast;         /* the same without the entry conditions */
+    void *chain_regs;         /* ... and without loading the registers it
+                                 caches: the predecessor caches them too
+                                 (in the same host registers, tr.h) */
+    uint8_t cached;           /* guest registers cached, bit per register */
+    uint8_t cpl;              /* the entry conditions (tr.h struct tr) */
+    uint8_t flat;
+    bool stack32;
+    bool calls;               /* some instruction is the interpreter's */
     unsigned nexits;
     struct {
         uint16_t target;      /* page offset of the successor it goes to */

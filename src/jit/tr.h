@@ -10,6 +10,9 @@
 #include "jit/jit.h"
 #include "jit/x86emit.h"
 
+/* Every arithmetic flag: what is observable at a translation's exits. */
+#define ALLF F_ARITH
+
 /* Offsets into struct cpu for generated code (rbx holds the cpu). */
 #define CPU_OFF(field) ((int32_t)offsetof(struct cpu, field))
 #define GPR_OFF(r) (CPU_OFF(gpr) + 4 * (int32_t)(r))
@@ -46,11 +49,13 @@ _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip
  * operand between its probe and its use. */
 enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
 
-/* The host registers that may cache guest registers, in the order they
- * are handed out.  r8-r11 are caller-saved: every call from generated code
+/* The host register that caches each guest register (EAX ECX EDX EBX ESP
+ * EBP ESI EDI), the same in every translation, so that a chained jump can
+ * leave the registers both translations cache where they are (jit.h
+ * chain_regs); ESP and EBP share rbp (a translation caches the one it
+ * uses more).  r8-r11 are caller-saved: every call from generated code
  * writes the cache back first and reloads it afterwards anyway. */
-#define GUEST_HOST_REGS { X8, X9, X10, X11, X14, X15, XBP }
-#define GUEST_HOST_NREGS 7
+#define GUEST_HOST_REGS { X8, X9, X10, X11, XBP, XBP, X14, X15 }
 
 static inline struct xrm cpu_rm(int32_t off)
 {
@@ -155,6 +160,12 @@ struct tr {
      * to. */
     bool chainable;
     unsigned l_chain;
+    unsigned l_chain_fast; /* the chained entry without the entry
+                              conditions (jit.h chain_fast) */
+    unsigned l_chain_regs; /* ... and without reloading the registers */
+    unsigned l_merge;      /* chainable: the slot's flags into cpu.eflags,
+                              then the epilogue (tr_flags_handoff) */
+    unsigned l_fail;       /* where a failed entry check goes */
     struct jit_jc *jc;     /* the jump cache */
     unsigned nchain;
     struct {
@@ -179,6 +190,32 @@ static inline struct xrm gpr_rm(const struct tr *t, unsigned r, unsigned size)
     return xr_mem(xm(R_CPU, GPR_OFF(r)));
 }
 
+static inline struct xrm R(uint8_t r)
+{
+    return xr_reg(r);
+}
+
+/* The instruction's native recipe (insn_table.def's tr column). */
+static inline enum tr_kind tr_kind_of(const struct insn *in)
+{
+    return (enum tr_kind)op_table[in->op].tr;
+}
+
+static inline bool tr_is_jcc(unsigned op)
+{
+    return op_table[op].tr == TR_JCC;
+}
+
+static inline bool tr_is_stack_op(const struct insn *in)
+{
+    return tr_kind_of(in) == TR_PUSH || tr_kind_of(in) == TR_POP || tr_kind_of(in) == TR_CALL ||
+           in->flow == FLOW_RET;
+}
+
+/* An operation on a memory operand at [rdx], emitted once for the fast
+ * path and once for the slow path (on the scratch copy). */
+typedef void (*mem_op_fn)(struct tr *t, const struct insn *in);
+
 /* translate.c: the whole translation of t->b into t->hot and t->cold
  * (false: too big for the buffers or labels); counts for the stats. */
 bool tr_translate(struct tr *t);
@@ -191,6 +228,33 @@ void tr_sync_for_call(struct tr *t, unsigned k);
 void tr_gpr_writeback(struct tr *t);
 void tr_gpr_reload(struct tr *t);
 void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off);
+/* ... and the pieces the other translator files emit with */
+void tr_icount_add(struct tr *t, int64_t n);
+void tr_event_check(struct tr *t, unsigned label);
+void tr_flags_save(struct tr *t);
+void tr_flags_handoff(struct tr *t);
+unsigned tr_cond_host(struct tr *t, unsigned cc);
+void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
+void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
+void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                    unsigned kind, mem_op_fn op, bool ea_done);
+void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);
+void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst);
+
+/* tr_block_end.c: a block's last instruction when it is a native control
+ * transfer (JMP/Jcc rel32 with the loop back to the start, CALL rel32,
+ * near RET and computed JMP with the jump cache). */
+void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in);
+void tr_ind_end(struct tr *t, const struct insn *in);
+void tr_call_end(struct tr *t, const struct insn *in);
+
+/* tr_alloc.c: flag liveness and the host register and kept-address
+ * allocation over a planned block. */
+int tr_memory_segment(const struct insn *in, const struct plan *p);
+uint32_t tr_compute_liveness(struct tr *t);
+bool tr_flags_exact(const struct plan *p);
+void tr_allocate_gprs(struct tr *t);
+void tr_choose_sites(struct tr *t);
 
 /* tr_x87.c */
 bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p);

@@ -40,14 +40,7 @@
 void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed);
 void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
 
-#define ALLF F_ARITH
-
 static bool two_step(unsigned op);
-
-static inline struct xrm R(uint8_t r)
-{
-    return xr_reg(r);
-}
 
 /* reg = EIP at offset `off` of the block (cpu.eng.eip0 + off); the host's
  * flags survive. */
@@ -64,7 +57,7 @@ static void emit_insn_eip(struct tr *t, unsigned k, int32_t field)
     x_store(t->cur, 4, cpu_rm(field), XAX);
 }
 
-static void emit_icount_add(struct tr *t, int64_t n)
+void tr_icount_add(struct tr *t, int64_t n)
 {
     if (n != 0) /* add or sub qword [icount], |n| */
         x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, cpu_rm(CPU_OFF(icount)), (uint32_t)(n > 0 ? n : -n));
@@ -72,7 +65,7 @@ static void emit_icount_add(struct tr *t, int64_t n)
 
 /* Jumps to `label` when cpu.async is no longer what it was at entry: an
  * event, a data breakpoint or a write to scanned code ends the run. */
-static void emit_event_check(struct tr *t, unsigned label)
+void tr_event_check(struct tr *t, unsigned label)
 {
     x_w(t->cur, 0x39, R_CALM, cpu_rm(CPU_OFF(async))); /* cmp [async], r13 */
     x_jcc(&t->L, t->cur, XCC_NE, label);
@@ -106,7 +99,7 @@ static void or_flags_from_image(struct xbuf *b, int32_t at, uint32_t mask)
     }
 }
 
-/* The 8-byte slot at [rsp]: the saved flags' image at +0 (flags_save),
+/* The 8-byte slot at [rsp]: the saved flags' image at +0 (tr_flags_save),
  * the pending ones' at +2 while tr_materialise merges them. */
 enum { SLOT_SAVED = 0, SLOT_PENDING = 2 };
 
@@ -128,6 +121,42 @@ void tr_materialise(struct tr *t)
     t->s.pending = t->s.pending_zero = t->s.saved = 0;
 }
 
+/* The slot's image from cpu.eflags (the arithmetic flags; rcx). */
+static void slot_from_eflags(struct tr *t)
+{
+    struct xbuf *b = t->cur;
+    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
+    x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), XCX);    /* SF ZF AF PF CF as LAHF */
+    x_shift_imm(b, 5, 4, R(XCX), 11);                       /* shr: OF to bit 0 */
+    x_alu_rm_imm(b, 4, 4, R(XCX), 1);
+    x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED)), XCX);        /* as SETO */
+}
+
+/* Before a jump that may go straight into another translation (a chained
+ * exit, the jump cache, a loop back to its own start): every arithmetic
+ * flag goes to the slot's image, which the successor's body takes over
+ * (its flags that are live at its start are "saved" there) and whose
+ * merge into cpu.eflags, if the jump ends up in C after all, is l_merge's.
+ * When the flags all come from the host (the common case: a compare or
+ * an ALU op before the branch) that is LAHF and SETO and a store, in
+ * place of the merge into cpu.eflags each exit did. */
+void tr_flags_handoff(struct tr *t)
+{
+    uint32_t pz = t->s.pending_zero;
+    if ((t->s.pending | pz) == ALLF && !(t->s.pending & pz)) {
+        flags_image(t->cur, SLOT_SAVED);
+        if (pz & ~F_OF)
+            x_alu_rm_imm(t->cur, 4, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), ~pz & 0xFFu);
+        if (pz & F_OF)
+            x_store_imm(t->cur, 1, xr_mem(xm(XSP, SLOT_SAVED)), 0);
+    } else if (t->s.pending || pz || t->s.saved != ALLF) {
+        tr_materialise(t);
+        slot_from_eflags(t);
+    }
+    t->s.pending = t->s.pending_zero = 0;
+    t->s.saved = ALLF;
+}
+
 /* Before something that clobbers the host's flags: keep what is still
  * observable (live), drop the rest.  Saved flags are not in RFLAGS. */
 static void flags_before_clobber(struct tr *t, uint32_t live)
@@ -141,7 +170,7 @@ static void flags_before_clobber(struct tr *t, uint32_t live)
  * every flag: the pending ones go to the slot as an image, instead of a
  * merge into cpu.eflags.  Flags already waiting there that the pending
  * ones do not replace would be lost: then both are merged.  Uses rax. */
-static void flags_save(struct tr *t)
+void tr_flags_save(struct tr *t)
 {
     if (!t->s.pending)
         return;
@@ -159,7 +188,7 @@ static void flags_save(struct tr *t)
  * returns the host condition code to use.  With the flags pending on the
  * host that is cc itself; otherwise they are tested in cpu.eflags (this
  * clobbers the host's flags, so pending ones are written first). */
-static unsigned cond_host(struct tr *t, unsigned cc)
+unsigned tr_cond_host(struct tr *t, unsigned cc)
 {
     uint32_t need = cc_flags_read(cc);
     if ((t->s.pending & need) == need)
@@ -226,23 +255,27 @@ void tr_gpr_reload(struct tr *t)
 void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
 {
     struct tstate keep = t->s; /* code after this (at another label) goes on from here */
-    tr_materialise(t);
+    /* After the block's last instruction, to another block of the same
+     * page (the block's own start is only reached this way when a loop's
+     * checks failed, which its chained entry would repeat): jit_link may
+     * point this exit's jmp at the successor's translation. */
+    int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
+    bool chain = t->chainable && to_target && k + 1 == t->b->ninsn && target_off != 0 &&
+                 to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
+    if (chain)
+        tr_flags_handoff(t);
+    else
+        tr_materialise(t);
     x87_spill(t);
     tr_gpr_writeback(t);
-    emit_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
+    tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
     if (to_target) {
         tr_eip_at(t, XAX, target_off);
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
     x_mov_r32_imm(t->cur, XAX, k);
-    x_jmp(&t->L, t->cur, t->l_epilogue);
-    /* After the block's last instruction, to another block of the same
-     * page (the block's own start is only reached this way when a loop's
-     * checks failed, which its chained entry would repeat): jit_link may
-     * point this jmp at the successor's translation. */
-    int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
-    if (t->chainable && to_target && k + 1 == t->b->ninsn && target_off != 0 && to >= 0 &&
-        to < 4096 && t->nchain < JIT_MAX_CHAIN) {
+    x_jmp(&t->L, t->cur, chain ? t->l_merge : t->l_epilogue);
+    if (chain) {
         t->chain[t->nchain].target = (uint16_t)to;
         t->chain[t->nchain].buf = t->cur->id;
         t->chain[t->nchain].off = xoff(t->cur) - 4;
@@ -267,7 +300,7 @@ static uint8_t gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch)
 /* dst = the effective address of in's memory operand (32-bit address
  * size, wrapping at 4 GiB); the host's flags survive (mov and lea only).
  * Registers not cached are loaded into rax (index) and rdi (base). */
-static void emit_ea_to(struct tr *t, const struct insn *in, uint8_t dst)
+void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst)
 {
     struct xbuf *b = t->cur;
     uint8_t base = XNONE, index = XNONE;
@@ -315,8 +348,7 @@ static unsigned seg_check_bits(unsigned kind)
  * hits when its tag, less the bits that do not matter here, equals the
  * page of the access's last byte (so an access crossing into the next
  * page misses); the host address is then entry.addend + la. */
-static void emit_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind,
-                       unsigned cold_label)
+void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned cold_label)
 {
     struct xbuf *b = t->cur;
     uint8_t la = XSI;
@@ -357,7 +389,7 @@ static void emit_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind,
     x_w(b, 0x01, la, R(XDX));                                    /* add rdx, la */
 }
 
-_Static_assert(sizeof(struct tlb_entry) == 32, "emit_probe scales the TLB index by 32");
+_Static_assert(sizeof(struct tlb_entry) == 32, "tr_probe scales the TLB index by 32");
 _Static_assert(offsetof(struct tlb, e) == 0, "r12 points at the TLB's entries");
 _Static_assert((TLB_T_INVALID | TLB_T_SUPONLY | TLB_T_NOHOST | TLB_T_WATCHED) == 0xF,
                "a tag's low bits are its slow bits, so a user probe compares it whole");
@@ -384,22 +416,18 @@ static void sites_forget(struct tr *t)
         x_store_imm(t->cur, 8, site_rm(i), 0);
 }
 
-/* An operation on a memory operand at [rdx], emitted once for the fast
- * path and once for the slow path (on the scratch copy). */
-typedef void (*mem_op_fn)(struct tr *t, const struct insn *in);
-
 /* The whole memory operand protocol for instruction k: EA, probe, op on
  * the host address; the cold path (spill, slow read/check, op on scratch,
  * commit, event check) rejoins after the op. */
-static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
-                        unsigned kind, mem_op_fn op, bool ea_done)
+void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                    unsigned kind, mem_op_fn op, bool ea_done)
 {
     unsigned k = t->k;
     unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
     if (!ea_done)
-        emit_ea_to(t, in, R_OFF);
+        tr_ea_to(t, in, R_OFF);
     /* The probe clobbers the host's flags, and a fault needs them all. */
-    flags_save(t);
+    tr_flags_save(t);
     struct tstate before = t->s;
     int site = t->site[k];
     if (site >= 0) {
@@ -413,12 +441,12 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
         struct xbuf *hot = t->cur;
         t->cur = &t->cold;
         x_bind(&t->L, l_fill, t->cur);
-        emit_probe(t, seg, size, kind, l_cold);
+        tr_probe(t, seg, size, kind, l_cold);
         x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
         x_jmp(&t->L, t->cur, l_op);
         t->cur = hot;
     } else {
-        emit_probe(t, seg, size, kind, l_cold);
+        tr_probe(t, seg, size, kind, l_cold);
     }
     op(t, in);
     struct tstate after = t->s;
@@ -434,9 +462,9 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     tr_sync_for_call(t, k);
     tr_gpr_writeback(t);
     x_store(t->cur, 4, cpu_rm(CPU_OFF(eng.off)), R_OFF);
-    emit_icount_add(t, (int64_t)k - t->s.flushed);
+    tr_icount_add(t, (int64_t)k - t->s.flushed);
     call_mem_helper(t, (const void *)jit_mem_slow, mem_packed(seg, size, kind));
-    emit_icount_add(t, -((int64_t)k - t->s.flushed));
+    tr_icount_add(t, -((int64_t)k - t->s.flushed));
     x_mov_rr64(t->cur, XDX, XAX);
     x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
     tr_gpr_reload(t);
@@ -460,7 +488,7 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     /* A data breakpoint or a write to scanned code ends the run after
      * this instruction, as in run_block. */
     unsigned l_event = x_label_new(&t->L);
-    emit_event_check(t, l_event);
+    tr_event_check(t, l_event);
     x_lea(t->cur, true, XSP, xm(XSP, 8));
     x_popf(t->cur);
     x_jmp(&t->L, t->cur, l_after);
@@ -479,7 +507,7 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
 /* --- call-outs ----------------------------------------------------------- */
 
 /* Hands instruction k to the interpreter's handler. */
-static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
+void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
 {
     unsigned k = t->k;
     tr_materialise(t);
@@ -487,11 +515,11 @@ static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x8
     tr_sync_for_call(t, k);
     tr_gpr_writeback(t);
     emit_insn_eip(t, k + 1, CPU_OFF(eip));
-    emit_icount_add(t, (int64_t)k - t->s.flushed);
+    tr_icount_add(t, (int64_t)k - t->s.flushed);
     x_mov_rr64(t->cur, XDI, R_CPU);
     x_mov_r64_imm(t->cur, XSI, (uint64_t)(uintptr_t)in);
     x_call_abs(t->cur, (const void *)in->fn);
-    emit_icount_add(t, 1);
+    tr_icount_add(t, 1);
     t->s.flushed = k + 1;
     if (x87_dirty)
         t->s.x87_live = false;
@@ -505,7 +533,7 @@ static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x8
     tr_eip_at(t, XCX, t->off[k + 1]);
     x_alu_r_rm(t->cur, 7, 4, XCX, cpu_rm(CPU_OFF(eip)));
     x_jcc(&t->L, t->cur, XCC_NE, l_stop);
-    emit_event_check(t, l_stop);
+    tr_event_check(t, l_stop);
     tr_gpr_reload(t);
     sites_forget(t);
     x87_reload(t);
@@ -519,27 +547,10 @@ static void emit_callout(struct tr *t, const struct insn *in, bool last, bool x8
 
 /* --- integer instructions ----------------------------------------------- */
 
-/* The instruction's native recipe (insn_table.def's tr column). */
-static enum tr_kind kind_of(const struct insn *in)
-{
-    return (enum tr_kind)op_table[in->op].tr;
-}
-
-static bool is_jcc(unsigned op)
-{
-    return op_table[op].tr == TR_JCC;
-}
-
-static bool is_stack_op(const struct insn *in)
-{
-    return kind_of(in) == TR_PUSH || kind_of(in) == TR_POP || kind_of(in) == TR_CALL ||
-           in->flow == FLOW_RET;
-}
-
 /* Whether `in`, as a block's last instruction, is a near RET (imm16 or
  * not) or computed JMP (through a register or a dword in memory) with
  * 32-bit operands that the translation runs itself and whose target it
- * then looks up in the jump cache (emit_ind_end).  They are virtualize
+ * then looks up in the jump cache (tr_ind_end).  They are virtualize
  * for the scanner (their target is not known before): the lookup only
  * finds translated blocks, which were scanned; anything else goes back
  * to the run loop, which scans. */
@@ -703,7 +714,7 @@ static void set_flags_after(struct tr *t, const struct plan *p)
 
 
 /* ALU group 1 and TEST, on a destination rm (register slot or [rdx]). */
-static void alu_on(struct tr *t, const struct insn *in, struct xrm dst)
+void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst)
 {
     unsigned size = in->o[0].size;
     int g = op_alu_group(in->op);
@@ -740,7 +751,7 @@ static void op_alu_mem_dst(struct tr *t, const struct insn *in)
 {
     if (op_table[in->op].rd & F_CF) /* ADC, SBB */
         carry_in(t);
-    alu_on(t, in, xr_mem(xm(XDX, 0)));
+    tr_alu_on(t, in, xr_mem(xm(XDX, 0)));
     set_flags_after(t, &t->plan[t->k]);
 }
 
@@ -827,13 +838,13 @@ static void op_ext_mem(struct tr *t, const struct insn *in)
 
 static void op_setcc_mem(struct tr *t, const struct insn *in)
 {
-    x_setcc(t->cur, cond_host(t, in->cc), xr_mem(xm(XDX, 0)));
+    x_setcc(t->cur, tr_cond_host(t, in->cc), xr_mem(xm(XDX, 0)));
 }
 
-/* CMOVcc from `src` (cond_host first: it may use eax and ecx). */
+/* CMOVcc from `src` (tr_cond_host first: it may use eax and ecx). */
 static void cmov_from(struct tr *t, const struct insn *in, struct xrm src)
 {
-    unsigned hc = cond_host(t, in->cc);
+    unsigned hc = tr_cond_host(t, in->cc);
     struct xrm d = gpr_rm(t, in->o[0].reg, 4);
     uint8_t r = gpr_in(t, in->o[0].reg, 4, XCX);
     x_0f(t->cur, (uint8_t)(0x40 + hc), false, false, r, src);
@@ -903,7 +914,7 @@ static void emit_native(struct tr *t, const struct insn *in)
 
     if (p->x87) {
         if (p->mem_size) {
-            with_memory(t, in, in->seg, p->mem_size, p->mem_kind, op_x87, false);
+            tr_with_memory(t, in, in->seg, p->mem_size, p->mem_kind, op_x87, false);
         } else {
             if (p->W) /* FCOMI writes EFLAGS: nothing pending survives */
                 flags_before_clobber(t, (live & ~p->W) | p->R);
@@ -911,20 +922,20 @@ static void emit_native(struct tr *t, const struct insn *in)
         }
         return;
     }
-    enum tr_kind kind = kind_of(in);
+    enum tr_kind kind = tr_kind_of(in);
     int g = op_alu_group(in->op);
     if (g >= 0 || kind == TR_TEST) {
         bool writes = kind != TR_CMP && kind != TR_TEST;
         if (o0->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o0->size, writes ? JM_RMW : JM_READ, op_alu_mem_dst, false);
+            tr_with_memory(t, in, in->seg, o0->size, writes ? JM_RMW : JM_READ, op_alu_mem_dst, false);
         } else if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o1->size, JM_READ, op_alu_mem_src, false);
+            tr_with_memory(t, in, in->seg, o1->size, JM_READ, op_alu_mem_src, false);
         } else {
             /* A register op cannot fault and replaces every flag:
              * pending ones die here, but for CF of ADC/SBB. */
             if (kind == TR_ADC || kind == TR_SBB)
                 carry_in(t);
-            alu_on(t, in, gpr_rm(t, o0->reg, o0->size));
+            tr_alu_on(t, in, gpr_rm(t, o0->reg, o0->size));
             set_flags_after(t, p);
         }
         return;
@@ -932,9 +943,9 @@ static void emit_native(struct tr *t, const struct insn *in)
     switch (kind) {
     case TR_MOV:
         if (o0->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o0->size, JM_WRITE, op_mov_store, false);
+            tr_with_memory(t, in, in->seg, o0->size, JM_WRITE, op_mov_store, false);
         } else if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o1->size, JM_READ, op_mov_load, false);
+            tr_with_memory(t, in, in->seg, o1->size, JM_READ, op_mov_load, false);
         } else if (o1->kind == OPK_IMM) {
             x_store_imm(b, o0->size, gpr_rm(t, o0->reg, o0->size), in->imm);
         } else {
@@ -944,7 +955,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     case TR_INCDEC: case TR_NEG: case TR_NOT:
         if (o0->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o0->size, JM_RMW, op_unary_mem, false);
+            tr_with_memory(t, in, in->seg, o0->size, JM_RMW, op_unary_mem, false);
             return;
         }
         /* A register form cannot fault and overwrites W: pending flags
@@ -953,16 +964,16 @@ static void emit_native(struct tr *t, const struct insn *in)
         set_flags_after(t, p);
         return;
     case TR_LEA: {
-        /* emit_ea_to uses only lea/mov: the host's flags survive */
+        /* tr_ea_to uses only lea/mov: the host's flags survive */
         struct xrm d = gpr_rm(t, o0->reg, 4);
-        emit_ea_to(t, in, d.is_reg ? d.reg : XCX);
+        tr_ea_to(t, in, d.is_reg ? d.reg : XCX);
         if (!d.is_reg)
             x_store(b, 4, d, XCX);
         return;
     }
     case TR_MOVX:
         if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, o1->size, JM_READ, op_ext_mem, false);
+            tr_with_memory(t, in, in->seg, o1->size, JM_READ, op_ext_mem, false);
         } else {
             ext_from(t, in, gpr_rm(t, o1->reg, o1->size));
         }
@@ -970,11 +981,11 @@ static void emit_native(struct tr *t, const struct insn *in)
     case TR_PUSH:
         x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
         x_lea(b, false, R_OFF, xm(R_OFF, -4));
-        with_memory(t, in, S_SS, 4, JM_WRITE, op_push, true);
+        tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_push, true);
         return;
     case TR_POP:
         x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
-        with_memory(t, in, S_SS, 4, JM_READ, op_pop, true);
+        tr_with_memory(t, in, S_SS, 4, JM_READ, op_pop, true);
         return;
     case TR_NOP:
         return;
@@ -1029,7 +1040,7 @@ static void emit_native(struct tr *t, const struct insn *in)
     }
     case TR_IMUL:
         if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, false);
+            tr_with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, false);
         } else {
             if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
                 tr_materialise(t);
@@ -1039,226 +1050,20 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     case TR_SETCC:
         if (o0->kind == OPK_MEM)
-            with_memory(t, in, in->seg, 1, JM_WRITE, op_setcc_mem, false);
+            tr_with_memory(t, in, in->seg, 1, JM_WRITE, op_setcc_mem, false);
         else
-            x_setcc(b, cond_host(t, in->cc), gpr_rm(t, o0->reg, 1));
+            x_setcc(b, tr_cond_host(t, in->cc), gpr_rm(t, o0->reg, 1));
         return;
     case TR_CMOVCC:
         if (o1->kind == OPK_MEM) {
-            with_memory(t, in, in->seg, 4, JM_READ, op_cmov_mem, false);
+            tr_with_memory(t, in, in->seg, 4, JM_READ, op_cmov_mem, false);
         } else {
             cmov_from(t, in, gpr_rm(t, o1->reg, 4));
         }
         return;
-    default: /* the ALU group above; JMP/Jcc: emit_branch_end */
+    default: /* the ALU group above; JMP/Jcc: tr_branch_end */
         return;
     }
-}
-
-/* The block's last instruction when it is a native JMP/Jcc rel32: the
- * two ways out, and the loop back to the body when the target is the
- * block's own start. */
-static void emit_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
-{
-    unsigned k = t->k;
-    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
-    /* Looping back to the body needs the x87 window as the body's start
-     * has it (an interpreted x87 op in between gave it up). */
-    bool self = target == 0 && (!t->x87 || (t->s.x87_live && t->s.w == t->depth0 &&
-                                            t->s.top == t->top0));
-    unsigned l_taken = x_label_new(&t->L);
-    if (is_jcc(in->op)) {
-        unsigned hc = cond_host(t, in->cc);
-        x_jcc(&t->L, t->cur, hc, l_taken);
-        struct tstate at = t->s;
-        /* not taken: fall through to the next instruction */
-        tr_emit_exit(t, k, true, t->off[k + 1]);
-        t->s = at;
-    } else {
-        x_jmp(&t->L, t->cur, l_taken);
-    }
-    x_bind(&t->L, l_taken, t->cur);
-    if (!self) {
-        /* Beyond the CS limit: the interpreter's handler raises #GP. */
-        unsigned l_gp = x_label_new(&t->L);
-        tr_materialise(t);
-        tr_eip_at(t, XAX, target);
-        x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-        x_jcc(&t->L, t->cur, XCC_A, l_gp);
-        tr_emit_exit(t, k, true, target);
-        x_bind(&t->L, l_gp, t->cur);
-        emit_callout(t, in, true, false);
-        return;
-    }
-    /* Loop: keep the window (FIP and friends go to struct cpu, so that the
-     * body's start finds what it assumes; the sticky flags and C1 stay on
-     * the host: reading them would wait for the x87) and the cached
-     * registers (the body's start assumes those it writes dirty); write
-     * the flags the block's start may see.  The way out needs the others,
-     * which the checks below clobber: when they all come from a CMP or
-     * TEST of registers just before the branch, the way out computes them
-     * again (its operands are unchanged), else they wait in the slot. */
-    if ((t->s.pending | t->s.pending_zero | t->s.saved) & live_in)
-        tr_materialise(t);
-    const struct insn *prev = k > 0 ? &t->b->insn[k - 1] : NULL;
-    const struct plan *pp = k > 0 ? &t->plan[k - 1] : NULL;
-    bool redo = prev && pp->native && (kind_of(prev) == TR_CMP || kind_of(prev) == TR_TEST) &&
-                prev->o[0].kind == OPK_GPR && prev->o[1].kind != OPK_MEM &&
-                t->s.pending == pp->H && t->s.pending_zero == pp->Z && !t->s.saved;
-    struct tstate at_branch = t->s;
-    if (redo)
-        t->s.pending = t->s.pending_zero = 0;
-    else
-        flags_save(t);
-    if (t->calls)
-        x87_note_ips(t);
-    else
-        x87_note_loop(t);
-    t->s.last_x87 = t->s.last_x87_mem = -1;
-    emit_icount_add(t, (int64_t)t->b->ninsn - t->s.flushed);
-    unsigned l_out = x_label_new(&t->L);
-    emit_event_check(t, l_out);
-    /* Room in the budget for another pass? */
-    x_w(t->cur, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
-    x_alu_rm_imm(t->cur, 0, 8, R(XAX), t->b->ninsn);
-    x_w(t->cur, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
-    x_jcc(&t->L, t->cur, XCC_BE, t->l_body);
-    x_bind(&t->L, l_out, t->cur);
-    if (redo) {
-        alu_on(t, prev, gpr_rm(t, prev->o[0].reg, prev->o[0].size));
-        t->s.pending = at_branch.pending;
-        t->s.pending_zero = at_branch.pending_zero;
-    }
-    t->s.flushed = t->b->ninsn; /* already counted */
-    tr_emit_exit(t, t->b->ninsn - 1, true, 0);
-}
-
-/* Leaves the translation after instruction k, with cpu.eip written: into
- * the translation of the block at CS:EIP when the jump cache has it (the
- * TLB gives the host address of EIP's byte, as run_block's block_across
- * does, and the cache the chained entry for it, which checks the rest),
- * else back to the run loop. */
-static void emit_exit_lookup(struct tr *t, unsigned k)
-{
-    struct tstate keep = t->s;
-    tr_materialise(t);
-    x87_spill(t);
-    tr_gpr_writeback(t);
-    emit_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
-    struct xbuf *b = t->cur;
-    x_mov_r32_imm(b, XAX, k);
-    if (t->chainable) {
-        x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));
-        x_alu_r_rm(b, 0, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].base)));  /* la (wraps at 4 GiB) */
-        x_load(b, 4, XDX, R(XCX));
-        x_shift_imm(b, 5, 4, R(XDX), 7);                            /* 32-byte TLB entries */
-        x_alu_rm_imm(b, 4, 4, R(XDX), (TLB_SIZE - 1) << 5);
-        x_load(b, 4, XDI, R(XCX));
-        x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
-        struct xrm tag = xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, tag_x)));
-        if (t->user) {
-            x_alu_r_rm(b, 7, 4, XDI, tag);                          /* cmp: mmu.h tlb_hit */
-        } else {
-            x_alu_r_rm(b, 6, 4, XDI, tag);                          /* xor */
-            x_test_rm_imm(b, 4, R(XDI), TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST |
-                                            TLB_T_WATCHED);
-        }
-        x_jcc(&t->L, b, XCC_NE, t->l_epilogue);
-        x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
-        x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
-        /* jit_jc_index(rdx) * 16 */
-        x_w(b, 0x8B, XCX, R(XDX));
-        x_shift_imm(b, 5, 8, R(XCX), JIT_JC_BITS);
-        x_alu_r_rm(b, 6, 8, XCX, R(XDX));
-        x_alu_rm_imm(b, 4, 4, R(XCX), (1u << JIT_JC_BITS) - 1);
-        x_shift_imm(b, 4, 4, R(XCX), 4);
-        x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
-        x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XCX, 1, 0)));      /* cmp rdx, [key] */
-        x_jcc(&t->L, b, XCC_NE, t->l_epilogue);
-        x_jmp_rm(b, xr_mem(xmi(XDI, XCX, 1, 8)));                   /* its chained entry */
-    } else {
-        x_jmp(&t->L, b, t->l_epilogue);
-    }
-    t->s = keep;
-}
-
-/* The block's last instruction when is_ind_end(): the target read (from
- * the stack, a register or memory: the inline TLB path; anything else,
- * and a target beyond the CS limit, goes to the interpreter's handler,
- * which does the whole instruction and its faults), ESP adjusted for a
- * RET, EIP = the target, then the jump cache. */
-static void emit_ind_end(struct tr *t, const struct insn *in)
-{
-    unsigned k = t->k;
-    unsigned l_interp = x_label_new(&t->L);
-    tr_materialise(t); /* the probe and compare clobber the host's flags */
-    struct tstate at = t->s;
-    struct xbuf *b = t->cur;
-    if (in->flow == FLOW_RET) {
-        x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
-        emit_probe(t, S_SS, 4, JM_READ, l_interp);
-        x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
-    } else if (in->o[0].kind == OPK_GPR) {
-        x_load(b, 4, XAX, gpr_rm(t, in->o[0].reg, 4));
-    } else {
-        emit_ea_to(t, in, R_OFF);
-        emit_probe(t, in->seg, 4, JM_READ, l_interp);
-        x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
-    }
-    x_alu_r_rm(b, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-    x_jcc(&t->L, b, XCC_A, l_interp);
-    x_store(b, 4, cpu_rm(CPU_OFF(eip)), XAX);
-    if (in->flow == FLOW_RET) {
-        uint32_t pop = 4 + (in->nops ? (in->imm & 0xFFFFu) : 0);
-        x_lea(b, false, XCX, xm(R_OFF, (int32_t)pop));
-        x_store(b, 4, gpr_rm(t, R_ESP, 4), XCX);
-        t->s.dirty |= (uint8_t)(t->cached & (1u << R_ESP));
-    }
-    emit_exit_lookup(t, k);
-    t->s = at;
-    t->cur = &t->cold;
-    x_bind(&t->L, l_interp, t->cur);
-    emit_callout(t, in, true, false);
-    t->cur = b;
-}
-
-/* The return address at [rdx] (the push's host address, fast or slow
- * path), ESP lowered (esi holds the new value). */
-static void op_call_push(struct tr *t, const struct insn *in)
-{
-    (void)in;
-    tr_eip_at(t, XAX, t->off[t->k + 1]);
-    x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
-    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
-}
-
-/* The block's last instruction when it is CALL rel32 (near, 32-bit
- * operand size): the target's CS limit check first (beyond it the
- * interpreter's handler raises #GP before anything is pushed, SDM vol.
- * 2A, CALL), then the push as a memory operand (its slow path and
- * faults as a PUSH's), then the exit to the target, which may be chained
- * like a JMP's. */
-static void emit_call_end(struct tr *t, const struct insn *in)
-{
-    unsigned k = t->k;
-    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
-    unsigned l_gp = x_label_new(&t->L);
-    tr_materialise(t);
-    tr_eip_at(t, XAX, target);
-    x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-    x_jcc(&t->L, t->cur, XCC_A, l_gp);
-    struct tstate at = t->s;
-    t->next_off = target;
-    x_load(t->cur, 4, R_OFF, gpr_rm(t, R_ESP, 4));
-    x_lea(t->cur, false, R_OFF, xm(R_OFF, -4));
-    with_memory(t, in, S_SS, 4, JM_WRITE, op_call_push, true);
-    tr_emit_exit(t, k, true, target);
-    t->s = at;
-    struct xbuf *hot = t->cur;
-    t->cur = &t->cold;
-    x_bind(&t->L, l_gp, t->cur);
-    emit_callout(t, in, true, false);
-    t->cur = hot;
 }
 
 /* --- the driver ---------------------------------------------------------- */
@@ -1268,169 +1073,6 @@ static void emit_call_end(struct tr *t, const struct insn *in)
 static bool touches_fpu(const struct insn *in)
 {
     return in->op >= OP_FWAIT;
-}
-
-/* The segment a native instruction's memory access goes through, or -1. */
-static int memory_segment(const struct insn *in, const struct plan *p)
-{
-    if (is_stack_op(in))
-        return S_SS;
-    if (p->x87)
-        return p->mem_size ? in->seg : -1;
-    if (kind_of(in) == TR_LEA)
-        return -1;
-    for (unsigned i = 0; i < in->nops && i < 3; i++)
-        if (in->o[i].kind == OPK_MEM)
-            return in->seg;
-    return -1;
-}
-
-/* Liveness of the flags: what is observable after each instruction. */
-static uint32_t compute_liveness(struct tr *t)
-{
-    unsigned n = t->b->ninsn;
-    uint32_t live = ALLF; /* at the exits */
-    for (unsigned k = n; k-- > 0;) {
-        struct plan *p = &t->plan[k];
-        p->live_after = live;
-        if (!p->native)
-            live = ALLF; /* the handler reads and may fault */
-        else
-            live = (live & ~p->W) | p->R | (p->faults ? ALLF : 0);
-    }
-    return live;
-}
-
-/* Flags an instruction would leave wrong if observable (the host's value
- * may differ from the interpreter's). */
-static bool flags_exact(const struct plan *p)
-{
-    uint32_t unknown = p->W & ~(p->H | p->Z);
-    return !(unknown & p->live_after);
-}
-
-/* The guest registers native instruction `in` uses (read or written),
- * writes, and uses as a high byte (AH..BH), as bit masks. */
-static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, uint8_t *wr,
-                     uint8_t *high)
-{
-    uint8_t u = 0, w = 0, h = 0;
-    bool mem = false;
-    for (unsigned i = 0; i < in->nops && i < 3; i++) {
-        const struct opnd *o = &in->o[i];
-        if (o->kind == OPK_MEM)
-            mem = true;
-        if (o->kind != OPK_GPR)
-            continue;
-        if (o->size == 1 && o->reg >= 4)
-            h |= (uint8_t)(1u << (o->reg - 4));
-        else
-            u |= (uint8_t)(1u << o->reg);
-    }
-    if (mem || (p->x87 && p->mem_size)) {
-        if (in->mbase != NOREG)
-            u |= (uint8_t)(1u << in->mbase);
-        if (in->mindex != NOREG)
-            u |= (uint8_t)(1u << in->mindex);
-    }
-    const struct opnd *o0 = &in->o[0];
-    bool o0_reg = !p->x87 && in->nops >= 1 && o0->kind == OPK_GPR && !(o0->size == 1 && o0->reg >= 4);
-    enum tr_kind kind = kind_of(in);
-    switch (kind) {
-    case TR_CMP: case TR_TEST: case TR_PUSH: /* operand 0 is read only */
-        o0_reg = false;
-        break;
-    case TR_XCHG:
-        w |= (uint8_t)(1u << in->o[1].reg);
-        break;
-    case TR_CDQ:
-        u |= 1u << R_EAX | 1u << R_EDX;
-        w |= 1u << R_EDX;
-        break;
-    default:
-        break;
-    }
-    if (kind == TR_JMP) /* a computed JMP reads its register */
-        o0_reg = false;
-    if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL || in->flow == FLOW_RET) {
-        u |= 1u << R_ESP;
-        w |= 1u << R_ESP;
-    }
-    if (o0_reg)
-        w |= (uint8_t)(1u << o0->reg);
-    *use |= u;
-    *wr |= w & u;
-    *high |= h;
-}
-
-/* Which guest registers get a host register for the whole translation:
- * those the native instructions use more often than calls would make
- * them be written back and reloaded, the most used first. */
-static void allocate_gprs(struct tr *t)
-{
-    unsigned n = t->b->ninsn, weight[8] = { 0 }, calls = 0;
-    uint8_t used = 0, high = 0, written = 0;
-    for (unsigned k = 0; k < n; k++) {
-        struct plan *p = &t->plan[k];
-        if (!p->native) {
-            calls += k + 1 < n; /* the last one needs no reload after it */
-            continue;
-        }
-        uint8_t u = 0, w = 0, h = 0;
-        gpr_uses(&t->b->insn[k], p, &u, &w, &h);
-        p->gw = w | h; /* (a high byte: conservatively, the register) */
-        written |= w;
-        high |= h;
-        used |= u;
-        for (unsigned r = 0; r < 8; r++)
-            weight[r] += (u >> r) & 1;
-    }
-    static const uint8_t pool[GUEST_HOST_NREGS] = GUEST_HOST_REGS;
-    t->cached = 0;
-    for (unsigned i = 0; i < GUEST_HOST_NREGS; i++) {
-        int best = -1;
-        for (unsigned r = 0; r < 8; r++) {
-            uint8_t bit = (uint8_t)(1u << r);
-            if ((used & bit) && !(high & bit) && !(t->cached & bit) && weight[r] > calls &&
-                (best < 0 || weight[r] > weight[best]))
-                best = (int)r;
-        }
-        if (best < 0)
-            break;
-        t->cached |= (uint8_t)(1u << best);
-        t->host_of[best] = pool[i];
-    }
-    t->written = written & t->cached;
-}
-
-/* Memory operands of a loop whose host address can be kept across passes
- * (tr.h): through a flat segment, at an address from registers that no
- * instruction of the block writes, so the same linear address each pass.
- * Only in loops that call nothing: a C call may change the TLB (the slow
- * path's calls forget the kept addresses). */
-static void choose_sites(struct tr *t)
-{
-    unsigned n = t->b->ninsn;
-    memset(t->site, -1, sizeof(t->site));
-    t->nsites = 0;
-    if (!t->loop)
-        return;
-    uint8_t wr_all = 0;
-    for (unsigned k = 0; k < n; k++) {
-        if (!t->plan[k].native)
-            return;
-        wr_all |= t->plan[k].gw;
-    }
-    for (unsigned k = 0; k < n && t->nsites < 8; k++) {
-        const struct insn *in = &t->b->insn[k];
-        int sr = memory_segment(in, &t->plan[k]);
-        if (sr < 0 || !(t->flat & (1u << sr)) || is_stack_op(in))
-            continue;
-        if ((in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
-            (in->mindex != NOREG && (wr_all & (1u << in->mindex))))
-            continue;
-        t->site[k] = (int8_t)t->nsites++;
-    }
 }
 
 /* The callee-saved host registers a translation uses (tr.h); six pushes
@@ -1472,16 +1114,16 @@ bool tr_translate(struct tr *t)
             if (touches_fpu(in) && x87_end == n)
                 x87_end = k;
             if (in->flow != FLOW_SEQ &&
-                !(last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL ||
+                !(last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL ||
                            in->flow == FLOW_CALL_REL)))
                 continue;
             p->native = int_classify(t, in, p);
             if (!p->native)
                 continue;
-            t->uses_stack |= is_stack_op(in);
+            t->uses_stack |= tr_is_stack_op(in);
         }
         /* Segments that are flat now are assumed flat (the prologue checks). */
-        int sr = memory_segment(in, p);
+        int sr = tr_memory_segment(in, p);
         if (sr >= 0) {
             const struct seg *sg = &t->c->seg[sr];
             if (sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & seg_check_bits(JM_RMW)))
@@ -1497,11 +1139,11 @@ bool tr_translate(struct tr *t)
     /* Flags: drop native forms whose undefined flags would be seen. */
     uint32_t live_in;
     for (;;) {
-        live_in = compute_liveness(t);
+        live_in = tr_compute_liveness(t);
         bool changed = false;
         for (unsigned k = 0; k < n; k++) {
             struct plan *p = &t->plan[k];
-            if (p->native && !flags_exact(p)) {
+            if (p->native && !tr_flags_exact(p)) {
                 p->native = false;
                 if (p->x87)
                     return false; /* cannot happen: F(U)COMI are exact */
@@ -1512,25 +1154,29 @@ bool tr_translate(struct tr *t)
             break;
     }
 
-    allocate_gprs(t);
+    tr_allocate_gprs(t);
     const struct insn *end = &b->insn[n - 1];
-    t->loop = t->plan[n - 1].native && (is_jcc(end->op) || end->flow == FLOW_JMP_REL) &&
+    t->loop = t->plan[n - 1].native && (tr_is_jcc(end->op) || end->flow == FLOW_JMP_REL) &&
               t->off[n] + end->imm == 0;
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
-    choose_sites(t);
+    tr_choose_sites(t);
 
     /* Prologue. */
     t->l_bail = x_label_new(&t->L);
     t->l_epilogue = x_label_new(&t->L);
     t->l_body = x_label_new(&t->L);
     t->l_chain = x_label_new(&t->L);
+    t->l_merge = x_label_new(&t->L);
+    /* An entry check that fails on a chained entry leaves as the
+     * predecessor's exit would: the flags handed over merged first. */
     /* x87 translations are neither entered nor left by a chained jump:
      * their entry checks need eax, and their window spans the host's
      * x87 control word. */
     t->chainable = !t->x87;
     t->nchain = 0;
+    t->l_fail = t->chainable ? t->l_merge : t->l_epilogue;
     struct xbuf *hb = t->cur = &t->hot;
     for (unsigned i = 0; i < sizeof(saved_regs); i++)
         x_push_r(hb, saved_regs[i]);
@@ -1543,55 +1189,78 @@ bool tr_translate(struct tr *t)
      * (its index, eng.blk still naming it), so the run loop goes on as if
      * the jump had not been patched. */
     x_mov_r32_imm(hb, XAX, JIT_BAIL);
-    unsigned l_checks = x_label_new(&t->L);
+    unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
+    unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
+    t->l_chain_fast = x_label_new(&t->L);
+    t->l_chain_regs = x_label_new(&t->L);
     if (t->chainable) {
         /* The chained entry: what run_block checks between two blocks
          * (engine/run.c), with rcx and rdx only. */
+        slot_from_eflags(t); /* as a chained predecessor leaves it */
         x_jmp(&t->L, hb, l_checks);
-        x_bind(&t->L, t->l_chain, hb);
-        emit_event_check(t, t->l_epilogue);
-        x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
-        x_alu_rm_imm(hb, 0, 8, R(XCX), n);
-        x_w(hb, 0x3B, XCX, cpu_rm(CPU_OFF(eng.icount_end)));
-        x_jcc(&t->L, hb, XCC_A, t->l_epilogue);
-        x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
-        x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
-        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
-        x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
-        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-        x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
-        x_jcc(&t->L, hb, XCC_A, t->l_epilogue);
+        /* Three times: the fast ones skip the entry conditions, and the
+         * last of them the register loads too. */
+        for (int fast = 2; fast >= 0; fast--) {
+            x_bind(&t->L, fast == 2 ? t->l_chain_regs : fast ? t->l_chain_fast : t->l_chain, hb);
+            tr_event_check(t, t->l_merge);
+            x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
+            x_alu_rm_imm(hb, 0, 8, R(XCX), n);
+            x_w(hb, 0x3B, XCX, cpu_rm(CPU_OFF(eng.icount_end)));
+            x_jcc(&t->L, hb, XCC_A, t->l_merge);
+            x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
+            x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
+            x_jcc(&t->L, hb, XCC_NE, t->l_merge);
+            x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+            x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
+            x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+            x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
+            x_jcc(&t->L, hb, XCC_A, t->l_merge);
+            if (fast)
+                x_jmp(&t->L, hb, fast == 2 ? l_entered_regs : l_entered);
+        }
     }
     x_bind(&t->L, l_checks, hb);
     /* Entry conditions the translation was specialised for. */
     x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
-    x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+    x_jcc(&t->L, hb, XCC_NE, t->l_fail);
     if (t->uses_stack) {
         x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(stack32)), 1);
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
     }
     for (unsigned s = 0; s < S_COUNT; s++) {
         if (!(t->flat & (1u << s)))
             continue;
         x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].base)), 0);
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
         x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].limit)), 0xFFFFFFFFu);
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
         x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), seg_check_bits(JM_RMW));
-        x_jcc(&t->L, hb, XCC_NE, t->l_epilogue);
+        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
     }
     /* Entered: the run loop learns from eng.blk which block ran last, and
      * from eng.eip0 where it was entered (only now: a chained entry that
      * fails leaves both naming the predecessor). */
-    x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
-    x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
-    x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
-    x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
-    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1 };
-    if (t->x87)
-        x87_emit_entry(t);
-    tr_gpr_reload(t);
+    /* A chainable body starts with the flags it may observe in the slot
+     * (tr_flags_handoff); the others are written before anything sees them. */
+    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1,
+                            .saved = t->chainable ? live_in : 0 };
+    for (int regs = 0; regs <= 1; regs++) {
+        if (regs && !t->chainable)
+            break;
+        x_bind(&t->L, regs ? l_entered_regs : l_entered, hb);
+        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
+        x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
+        x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
+        if (regs)
+            break; /* chain_regs: the predecessor's host registers hold them */
+        if (t->x87)
+            x87_emit_entry(t);
+        tr_gpr_reload(t);
+        if (t->chainable)
+            x_jmp(&t->L, hb, l_loaded);
+    }
+    x_bind(&t->L, l_loaded, hb);
     sites_forget(t);
     if (t->loop && t->x87)
         x_store_imm(hb, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
@@ -1608,23 +1277,23 @@ bool tr_translate(struct tr *t)
         bool last = k + 1 == n;
         if (!p->native) {
             bool dirty = touches_fpu(in);
-            emit_callout(t, in, last, dirty);
+            tr_callout(t, in, last, dirty);
             if (last)
                 break;
             continue;
         }
         t->next_off = t->off[k + 1];
-        if (last && (is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
-            emit_branch_end(t, in, live_in);
+        if (last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
+            tr_branch_end(t, in, live_in);
             break;
         }
         if (last && in->virt == VIRT_BRANCH) {
-            emit_ind_end(t, in);
+            tr_ind_end(t, in);
             break;
         }
-        if (last && kind_of(in) == TR_CALL) {
+        if (last && tr_kind_of(in) == TR_CALL) {
             t->s.dirty |= p->gw & t->cached;
-            emit_call_end(t, in);
+            tr_call_end(t, in);
             break;
         }
         /* Registers it writes are dirty from here (conservatively before
@@ -1635,8 +1304,15 @@ bool tr_translate(struct tr *t)
             tr_emit_exit(t, k, true, t->off[n]);
     }
 
-    /* Bail and epilogue (in the cold section). */
+    /* Bail and epilogue (in the cold section), after the merge of the
+     * flags a chained exit handed over (eax survives it). */
     t->cur = &t->cold;
+    if (t->chainable) {
+        x_bind(&t->L, t->l_merge, t->cur);
+        t->s = (struct tstate){ .saved = ALLF };
+        tr_materialise(t);
+        x_jmp(&t->L, t->cur, t->l_epilogue);
+    }
     x_bind(&t->L, t->l_bail, t->cur);
     x_mov_r32_imm(t->cur, XAX, JIT_BAIL);
     x_bind(&t->L, t->l_epilogue, t->cur);

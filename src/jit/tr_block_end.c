@@ -1,0 +1,240 @@
+/* A block's last instruction when the translator runs it natively as a
+ * control transfer: JMP/Jcc rel32 (both ways out, and the loop back to the
+ * block's start), CALL rel32 (limit check, the push as a memory operand),
+ * near RET and JMP through a register or memory (the target, then the jump
+ * cache: jit.h, docs/internals.md "Chaining in host code").  The exits
+ * themselves are tr_emit_exit's (translate.c). */
+#include "jit/tr.h"
+
+#include <stddef.h>
+
+/* The block's last instruction when it is a native JMP/Jcc rel32: the
+ * two ways out, and the loop back to the body when the target is the
+ * block's own start. */
+void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
+{
+    unsigned k = t->k;
+    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
+    /* Looping back to the body needs the x87 window as the body's start
+     * has it (an interpreted x87 op in between gave it up). */
+    bool self = target == 0 && (!t->x87 || (t->s.x87_live && t->s.w == t->depth0 &&
+                                            t->s.top == t->top0));
+    unsigned l_taken = x_label_new(&t->L);
+    if (tr_is_jcc(in->op)) {
+        unsigned hc = tr_cond_host(t, in->cc);
+        x_jcc(&t->L, t->cur, hc, l_taken);
+        struct tstate at = t->s;
+        /* not taken: fall through to the next instruction */
+        tr_emit_exit(t, k, true, t->off[k + 1]);
+        t->s = at;
+    } else {
+        x_jmp(&t->L, t->cur, l_taken);
+    }
+    x_bind(&t->L, l_taken, t->cur);
+    if (!self) {
+        /* Beyond the CS limit: the interpreter's handler raises #GP. */
+        unsigned l_gp = x_label_new(&t->L);
+        if (t->chainable)
+            tr_flags_handoff(t); /* as the exit below leaves them */
+        else
+            tr_materialise(t);
+        tr_eip_at(t, XAX, target);
+        x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+        x_jcc(&t->L, t->cur, XCC_A, l_gp);
+        tr_emit_exit(t, k, true, target);
+        x_bind(&t->L, l_gp, t->cur);
+        tr_callout(t, in, true, false);
+        return;
+    }
+    /* Loop: keep the window (FIP and friends go to struct cpu, so that the
+     * body's start finds what it assumes; the sticky flags and C1 stay on
+     * the host: reading them would wait for the x87) and the cached
+     * registers (the body's start assumes those it writes dirty); write
+     * the flags the block's start may see.  The way out needs the others,
+     * which the checks below clobber: when they all come from a CMP or
+     * TEST of registers just before the branch, the way out computes them
+     * again (its operands are unchanged), else they wait in the slot. */
+    /* A chainable body whose start may observe flags takes them from the
+     * slot (tr_translate's entry state): hand them all over, as to
+     * another translation; the way out then merges them. */
+    bool handoff = t->chainable && live_in;
+    if (!handoff && ((t->s.pending | t->s.pending_zero | t->s.saved) & live_in))
+        tr_materialise(t);
+    const struct insn *prev = k > 0 ? &t->b->insn[k - 1] : NULL;
+    const struct plan *pp = k > 0 ? &t->plan[k - 1] : NULL;
+    bool redo = !handoff && prev && pp->native &&
+                (tr_kind_of(prev) == TR_CMP || tr_kind_of(prev) == TR_TEST) &&
+                prev->o[0].kind == OPK_GPR && prev->o[1].kind != OPK_MEM &&
+                t->s.pending == pp->H && t->s.pending_zero == pp->Z && !t->s.saved;
+    struct tstate at_branch = t->s;
+    if (handoff)
+        tr_flags_handoff(t);
+    else if (redo)
+        t->s.pending = t->s.pending_zero = 0;
+    else
+        tr_flags_save(t);
+    if (t->calls)
+        x87_note_ips(t);
+    else
+        x87_note_loop(t);
+    t->s.last_x87 = t->s.last_x87_mem = -1;
+    /* The count through rax, not an add to memory: the next pass's load
+     * of it would wait for that read-modify-write, a chain through memory
+     * that limited a short loop to about one pass per ten cycles. */
+    x_w(t->cur, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
+    x_alu_rm_imm(t->cur, 0, 8, R(XAX), (uint32_t)(t->b->ninsn - t->s.flushed));
+    x_w(t->cur, 0x89, XAX, cpu_rm(CPU_OFF(icount)));
+    unsigned l_out = x_label_new(&t->L);
+    tr_event_check(t, l_out);
+    /* Room in the budget for another pass? */
+    x_alu_rm_imm(t->cur, 0, 8, R(XAX), t->b->ninsn);
+    x_w(t->cur, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
+    x_jcc(&t->L, t->cur, XCC_BE, t->l_body);
+    x_bind(&t->L, l_out, t->cur);
+    if (redo) {
+        tr_alu_on(t, prev, gpr_rm(t, prev->o[0].reg, prev->o[0].size));
+        t->s.pending = at_branch.pending;
+        t->s.pending_zero = at_branch.pending_zero;
+    }
+    t->s.flushed = t->b->ninsn; /* already counted */
+    tr_emit_exit(t, t->b->ninsn - 1, true, 0);
+}
+
+/* Leaves the translation after instruction k, with cpu.eip written: into
+ * the translation of the block at CS:EIP when the jump cache has it (the
+ * TLB gives the host address of EIP's byte, as run_block's block_across
+ * does, and the cache the chained entry for it, which checks the rest),
+ * else back to the run loop. */
+static void emit_exit_lookup(struct tr *t, unsigned k)
+{
+    struct tstate keep = t->s;
+    if (t->chainable)
+        tr_flags_handoff(t); /* a miss merges them at l_merge */
+    else
+        tr_materialise(t);
+    x87_spill(t);
+    tr_gpr_writeback(t);
+    tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
+    struct xbuf *b = t->cur;
+    x_mov_r32_imm(b, XAX, k);
+    if (t->chainable) {
+        x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));
+        x_alu_r_rm(b, 0, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].base)));  /* la (wraps at 4 GiB) */
+        x_load(b, 4, XDX, R(XCX));
+        x_shift_imm(b, 5, 4, R(XDX), 7);                            /* 32-byte TLB entries */
+        x_alu_rm_imm(b, 4, 4, R(XDX), (TLB_SIZE - 1) << 5);
+        x_load(b, 4, XDI, R(XCX));
+        x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
+        struct xrm tag = xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, tag_x)));
+        if (t->user) {
+            x_alu_r_rm(b, 7, 4, XDI, tag);                          /* cmp: mmu.h tlb_hit */
+        } else {
+            x_alu_r_rm(b, 6, 4, XDI, tag);                          /* xor */
+            x_test_rm_imm(b, 4, R(XDI), TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST |
+                                            TLB_T_WATCHED);
+        }
+        x_jcc(&t->L, b, XCC_NE, t->l_merge);
+        x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
+        x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
+        /* jit_jc_index(rdx) * 16 */
+        x_w(b, 0x8B, XCX, R(XDX));
+        x_shift_imm(b, 5, 8, R(XCX), JIT_JC_BITS);
+        x_alu_r_rm(b, 6, 8, XCX, R(XDX));
+        x_alu_rm_imm(b, 4, 4, R(XCX), (1u << JIT_JC_BITS) - 1);
+        x_shift_imm(b, 4, 4, R(XCX), 4);
+        x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
+        x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XCX, 1, 0)));      /* cmp rdx, [key] */
+        x_jcc(&t->L, b, XCC_NE, t->l_merge);
+        x_jmp_rm(b, xr_mem(xmi(XDI, XCX, 1, 8)));                   /* its chained entry */
+    } else {
+        x_jmp(&t->L, b, t->l_epilogue);
+    }
+    t->s = keep;
+}
+
+/* The block's last instruction when is_ind_end(): the target read (from
+ * the stack, a register or memory: the inline TLB path; anything else,
+ * and a target beyond the CS limit, goes to the interpreter's handler,
+ * which does the whole instruction and its faults), ESP adjusted for a
+ * RET, EIP = the target, then the jump cache. */
+void tr_ind_end(struct tr *t, const struct insn *in)
+{
+    unsigned k = t->k;
+    unsigned l_interp = x_label_new(&t->L);
+    /* The probe and compare clobber the host's flags: into the slot as
+     * the jump cache's successor takes them, or into cpu.eflags. */
+    if (t->chainable)
+        tr_flags_handoff(t);
+    else
+        tr_materialise(t);
+    struct tstate at = t->s;
+    struct xbuf *b = t->cur;
+    if (in->flow == FLOW_RET) {
+        x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+        tr_probe(t, S_SS, 4, JM_READ, l_interp);
+        x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
+    } else if (in->o[0].kind == OPK_GPR) {
+        x_load(b, 4, XAX, gpr_rm(t, in->o[0].reg, 4));
+    } else {
+        tr_ea_to(t, in, R_OFF);
+        tr_probe(t, in->seg, 4, JM_READ, l_interp);
+        x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
+    }
+    x_alu_r_rm(b, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_jcc(&t->L, b, XCC_A, l_interp);
+    x_store(b, 4, cpu_rm(CPU_OFF(eip)), XAX);
+    if (in->flow == FLOW_RET) {
+        uint32_t pop = 4 + (in->nops ? (in->imm & 0xFFFFu) : 0);
+        x_lea(b, false, XCX, xm(R_OFF, (int32_t)pop));
+        x_store(b, 4, gpr_rm(t, R_ESP, 4), XCX);
+        t->s.dirty |= (uint8_t)(t->cached & (1u << R_ESP));
+    }
+    emit_exit_lookup(t, k);
+    t->s = at;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_interp, t->cur);
+    tr_callout(t, in, true, false);
+    t->cur = b;
+}
+
+/* The return address at [rdx] (the push's host address, fast or slow
+ * path), ESP lowered (esi holds the new value). */
+static void op_call_push(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    tr_eip_at(t, XAX, t->off[t->k + 1]);
+    x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
+}
+
+/* The block's last instruction when it is CALL rel32 (near, 32-bit
+ * operand size): the target's CS limit check first (beyond it the
+ * interpreter's handler raises #GP before anything is pushed, SDM vol.
+ * 2A, CALL), then the push as a memory operand (its slow path and
+ * faults as a PUSH's), then the exit to the target, which may be chained
+ * like a JMP's. */
+void tr_call_end(struct tr *t, const struct insn *in)
+{
+    unsigned k = t->k;
+    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
+    unsigned l_gp = x_label_new(&t->L);
+    if (t->chainable)
+        tr_flags_handoff(t); /* (the exit after the push hands them over) */
+    else
+        tr_materialise(t);
+    tr_eip_at(t, XAX, target);
+    x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_jcc(&t->L, t->cur, XCC_A, l_gp);
+    struct tstate at = t->s;
+    t->next_off = target;
+    x_load(t->cur, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+    x_lea(t->cur, false, R_OFF, xm(R_OFF, -4));
+    tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_call_push, true);
+    tr_emit_exit(t, k, true, target);
+    t->s = at;
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_gp, t->cur);
+    tr_callout(t, in, true, false);
+    t->cur = hot;
+}
