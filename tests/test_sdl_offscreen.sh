@@ -4,7 +4,7 @@
 # -display sdl opens it, renders into it at 60 Hz and polls its events
 # while a guest runs: the mb_boot guest must end as it does with
 # -nographic (status 33), and the kbd_echo guest, which waits for keys,
-# must still be running after two seconds of refreshes.  Skips (77) when
+# must start and still be running after two more seconds of refreshes.  Skips (77) when
 # plex86 was built without SDL or SDL has no offscreen driver.
 # usage: test_sdl_offscreen.sh PLEX86 GUEST_DIR GUEST_SRC_DIR
 set -u
@@ -29,6 +29,13 @@ fi
 SDL_VIDEODRIVER=offscreen "$PLEX86" -display sdl -kernel "$GUESTS/kbd_echo.elf" \
     -no-reboot -serial "file:$out" </dev/null 2>"$out.err" &
 pid=$!
+# Under load the guest may take a while to print "ready": wait for it (up
+# to 30 s), then let the window refresh for two seconds more.
+i=0
+while [ $i -lt 300 ] && ! grep -q ready "$out" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
+    sleep 0.1
+    i=$((i + 1))
+done
 sleep 2
 if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid"

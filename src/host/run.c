@@ -300,11 +300,12 @@ static int console_hook_wait(void *opaque, uint64_t timeout_ns)
 #define ACCT_TICK_NS 10000000u
 
 /* A signal is sent to the process, not to a VM: this flag is plex86's one
- * piece of process-wide mutable state, used only while an account is kept
- * or disk images are open (so two threads must not both run plex86_run
- * with --stats/--metrics or drives).  The handler stores the signal
- * number and does nothing else (async-signal-safe); the run loop polls it
- * between slices, and the monitors while the VM is paused. */
+ * piece of process-wide mutable state, used only while an account is
+ * kept, disk images are open or a screen dump is due at the end (so two
+ * threads must not both run plex86_run with any of those).  The handler
+ * stores the signal number and does nothing else (async-signal-safe); the
+ * run loop polls it between slices, and the monitors while the VM is
+ * paused. */
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
@@ -567,8 +568,9 @@ int plex86_run(const struct cli_options *o)
      * a signal during start-up is held and ends the run at its first tick
      * with the files complete and the images flushed and closed; the
      * console's handlers (which restore the terminal and pass the signal
-     * on to these) go in above them. */
-    if (su.acct || drives_any(&drives)) {
+     * on to these) go in above them.  -screendump-at-exit needs them too:
+     * `timeout 30 plex86 ... -screendump-at-exit F` must still write F. */
+    if (su.acct || drives_any(&drives) || o->screendump_at_exit) {
         catch_signals(&su.rs);
         su.catching = true;
     }

@@ -3,6 +3,7 @@
  * odd/even, the memory map select, the retrace on guest time, the VBE
  * clamps, the pictures of mode 13h, mode X, 12h, text and VBE, and a
  * snapshot round trip. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -429,6 +430,54 @@ static void test_bios_text_mode(void)
     CHECK_EQ(sf.height, 400);
 }
 
+/* With Debian's VGA BIOS as its ROM, a -kernel boot's text screen draws
+ * glyphs: the BIOS's 8x16 font is in plane 2 (vga_bios.c find_font).  'A'
+ * in the IBM VGA font: rows 0-1 blank, row 2 0x10, row 5 0xC6.  Without a
+ * ROM, plane 2 stays empty and the cell draws as background. */
+static void test_bios_font(void)
+{
+    static uint8_t rom[VGA_ROM_MAX];
+    FILE *f = fopen("/usr/share/seabios/vgabios-stdvga.bin", "rb");
+    if (!f) {
+        printf("test_bios_font: no /usr/share/seabios/vgabios-stdvga.bin, skipped\n");
+        return;
+    }
+    size_t n = fread(rom, 1, sizeof(rom), f);
+    fclose(f);
+    CHECK(n > 4096);
+    for (int with_rom = 0; with_rom < 2; with_rom++) {
+        struct vga *w = vga_create((struct dev_clock){ .now_ns = clock_now },
+                                   with_rom ? rom : NULL, with_rom ? n : 0);
+        CHECK(w != NULL);
+        if (!w)
+            return;
+        vga_bios_text_mode(w);
+        vga_legacy_ops.write(w, 0x18000, 'A', 1);
+        vga_legacy_ops.write(w, 0x18001, 0x0F, 1);  /* white on black */
+        struct display_surface sf;
+        struct display_rect r;
+        CHECK(display_update(vga_display(w), &sf, &r));
+        CHECK_EQ(sf.width, 720);
+        /* Pixel (x, y) of the first cell is ink when it differs from the
+         * background at (8, 0) (the ninth column of a letter is blank). */
+        uint32_t bg = sf.pixels[8];
+        unsigned ink_row2 = 0, ink_row5 = 0, ink_rows01 = 0;
+        for (unsigned x = 0; x < 8; x++) {
+            ink_rows01 += (sf.pixels[x] != bg) + (sf.pixels[sf.stride / 4 + x] != bg);
+            ink_row2 |= (unsigned)(sf.pixels[2 * sf.stride / 4 + x] != bg) << (7 - x);
+            ink_row5 |= (unsigned)(sf.pixels[5 * sf.stride / 4 + x] != bg) << (7 - x);
+        }
+        if (with_rom) {
+            CHECK_EQ(ink_rows01, 0);
+            CHECK_EQ(ink_row2, 0x10);
+            CHECK_EQ(ink_row5, 0xC6);
+        } else {
+            CHECK_EQ(ink_row2 | ink_row5, 0);
+        }
+        w->dev.ops->destroy(&w->dev);
+    }
+}
+
 int main(void)
 {
     v = vga_create((struct dev_clock){ .now_ns = clock_now }, NULL, 0);
@@ -444,6 +493,7 @@ int main(void)
     test_planar_and_text();
     test_snapshot();
     test_bios_text_mode();
+    test_bios_font();
     v->dev.ops->destroy(&v->dev);
     return check_report();
 }

@@ -68,15 +68,21 @@ if [ "$mode" = qemu-rom ]; then
 else
     first="boot sector running" last="plex86 floppy test: done"
 fi
+# The lines are looked for in the console with spaces, dots and line ends
+# taken out: under QEMU, SeaBIOS's progress dots (".") can land in the
+# middle of a line the boot sector prints ("sector C0 H1 .\nS2 ok": a
+# CI failure).
+squash() { tr -d ' .\r\n'; }
+flat=$(squash < "$out")
 fail=0
 for line in "$first" "sector C0 H0 S17 ok" "sector C0 H0 S18 ok" \
             "sector C0 H1 S1 ok" "sector C0 H1 S2 ok" "$last"; do
-    if ! grep -qF "$line" "$out"; then
+    if ! printf '%s' "$flat" | grep -qF "$(printf '%s' "$line" | squash)"; then
         echo "FAIL: no \"$line\" on the serial console"
         fail=1
     fi
 done
-if grep -qF "S3 ok" "$out"; then
+if printf '%s' "$flat" | grep -qF "S3ok"; then
     echo "FAIL: a fifth sector was printed"
     fail=1
 fi
