@@ -61,4 +61,5 @@ void vga_bios_text_mode(struct vga *v)
     }
     v->full_redraw = true;
     v->font_dirty = true;
+    vga_legacy_update(v);
 }
