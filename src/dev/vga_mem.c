@@ -232,10 +232,11 @@ const struct mmio_ops vga_legacy_hi_ops = { .read = legacy_hi_read, .write = leg
  * dirty marks stay per VRAM page).  Then the window is a direct window
  * as QEMU's chain4_alias is: reads at RAM speed, writes too once their
  * page is marked.  A deviation we share with QEMU: a direct read does
- * not load the latches (vga_mem_readb's chain-4 case does); a program
- * that reads to load them and writes them back in write mode 1 is not
- * in chain-4 with all planes writable, or it is and then write mode 1
- * has no effect on a chain-4 write (vga_mem_writeb ignores it). */
+ * not load the latches (vga_mem_readb's chain-4 case does).  Chain-4
+ * writes ignore the latches, so only a program that reads in this state
+ * and uses the latches after leaving it (write mode 1, read mode 1) can
+ * tell.  The board also forgets code scanned from the window on each
+ * remap (its bytes change without a write). */
 void vga_legacy_update(struct vga *v)
 {
     if (!v->remap.remap || !v->rearm.rearm)
