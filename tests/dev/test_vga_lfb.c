@@ -17,7 +17,8 @@
  *  - the legacy window at 0xA0000 in mode 13h (chain-4, all planes, A0000
  *    64K) is the same kind of direct window over VRAM (plus VBE's bank):
  *    reads by pointer, stores by pointer once their page is marked, all
- *    drawn; leaving chain-4, a narrower map mask or another memory map
+ *    drawn, a store in the race window too; leaving chain-4, a narrower
+ *    map mask or another memory map
  *    makes every access a device call again (vga_legacy_update). */
 #include <stdlib.h>
 
@@ -391,6 +392,39 @@ static void test_mode13_stores(void)
     update13(&r);
 }
 
+/* The race of test_race_window through the legacy window: a store that
+ * lands at RAM speed between the update clearing legacy_writable and the
+ * write translations being dropped is drawn by that update. */
+static void racing_rearm13(void *opaque, uint32_t pa, uint32_t len)
+{
+    rearms++;
+    CHECK(pa <= A + 320 * 60 && A + 320 * 60 < pa + len);
+    uint64_t writes = v->legacy_writes;
+    mmu_write(c, A + 320 * 60 + 9, 3, 1);   /* a RAM-speed store, unseen */
+    CHECK_EQ(v->legacy_writes, writes);
+    real_rearm.rearm(real_rearm.opaque, pa, len);
+}
+
+static void test_mode13_race(void)
+{
+    struct display_rect r;
+    update13(&r);
+    mmu_write(c, A + 320 * 60 + 1, 1, 1);   /* the page becomes writable */
+    real_rearm = pc_write_rearm(pc->vm);
+    vga_connect_rearm(v, (struct write_rearm){ .rearm = racing_rearm13 });
+    rearms = 0;
+    const uint32_t *p = update13(&r);
+    CHECK_EQ(rearms, 1);
+    CHECK_EQ(pix13(p, 1, 60), RED);
+    CHECK_EQ(pix13(p, 9, 60), BLUE);
+    vga_connect_rearm(v, real_rearm);
+    uint64_t writes = v->legacy_writes;
+    mmu_write(c, A + 320 * 60 + 2, 2, 1);
+    CHECK_EQ(v->legacy_writes, writes + 1);
+    p = update13(&r);
+    CHECK_EQ(pix13(p, 2, 60), GREEN);
+}
+
 /* Guest code, translated: fill mode 13h's 64000 bytes with AL, hlt; one
  * device call per page per picture. */
 static void test_mode13_translated_fill(void)
@@ -432,6 +466,7 @@ int main(void)
     test_race_window();
     test_translated_fill();
     test_mode13_stores();
+    test_mode13_race();
     test_mode13_translated_fill();
     pc_destroy(pc);
     return check_report();
