@@ -18,8 +18,8 @@
  *    64K) is the same kind of direct window over VRAM (plus VBE's bank):
  *    reads by pointer, stores by pointer once their page is marked, all
  *    drawn, a store in the race window too; leaving chain-4, a narrower
- *    map mask or another memory map
- *    makes every access a device call again (vga_legacy_update). */
+ *    map mask or another memory map makes every access a device call
+ *    again (vga_legacy_update). */
 #include <stdlib.h>
 
 #include "check.h"
