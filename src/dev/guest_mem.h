@@ -47,4 +47,20 @@ struct write_rearm {
     void *opaque;
 };
 
+/* A device with a memory window at a fixed address whose decoding the
+ * guest's registers change (the VGA's legacy window at 0xA0000: linear
+ * in chain-4 mode, planar otherwise) gets this function from the board
+ * (pc_window_remap): `remap` turns the device's MMIO range mapped at
+ * `base` with `dev` into a direct window (reads from `direct`, writes to
+ * it for the pages `writable` marks, vm/physmem.h's phys_region.direct)
+ * or, with `direct` NULL, back into plain MMIO.  The board drops every
+ * CPU's cached translations and the code scanned from the range (its
+ * bytes may now be others).  The device clears its `writable` bits
+ * before it calls. */
+struct window_remap {
+    void (*remap)(void *opaque, uint32_t base, void *dev, uint8_t *direct,
+                  const uint64_t *writable);
+    void *opaque;
+};
+
 #endif

@@ -86,6 +86,7 @@ static void mmio_write(void *opaque, uint32_t offset, uint32_t value, unsigned s
         vga_vbe_write(v, (uint16_t)value);
         v->vbe_index = saved;
     }
+    vga_legacy_update(v);
 }
 
 static const struct mmio_ops mmio_ops = { .read = mmio_read, .write = mmio_write };
@@ -97,6 +98,7 @@ static void vga_reset(struct device *d)
     vga_vbe_reset(v);
     /* Video memory keeps its contents over a reset, as QEMU's does. */
     v->text_cursor = -1;
+    vga_legacy_update(v);
 }
 
 /* --- snapshots ----------------------------------------------------------- */
@@ -219,6 +221,7 @@ static int vga_load(struct device *d, struct state_in *in, bool commit)
         ? (uint32_t)(v->vbe_regs[VBE_DISPI_INDEX_BANK] & ((VGA_VRAM_SIZE >> 16) - 1)) << 16 : 0;
     v->full_redraw = v->font_dirty = true;
     v->text_cols = 0;
+    vga_legacy_update(v);
     return state_in_ok(in, true) ? 0 : -1;
 }
 
@@ -245,6 +248,12 @@ static void vga_destroy(struct device *d)
 void vga_connect_rearm(struct vga *v, struct write_rearm rearm)
 {
     v->rearm = rearm;
+}
+
+void vga_connect_remap(struct vga *v, struct window_remap remap)
+{
+    v->remap = remap;
+    vga_legacy_update(v);
 }
 
 static const struct device_ops vga_ops = {
@@ -279,7 +288,12 @@ struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_si
      * vbe_portio_list): a 16-bit access at 0x1CF is one access, not two
      * bytes split at the end of the range. */
     device_add_ports(&v->dev, VBE_DISPI_IOPORT_INDEX, 3, &vga_vbe_ops, v);
-    device_add_mmio(&v->dev, VGA_LEGACY_BASE, VGA_LEGACY_SIZE, &vga_legacy_ops, v);
+    /* The legacy window as two ranges of 64 KiB: with memory map select 1
+     * (A0000 64K) in chain-4 only the lower one is linear (vga_mem.c). */
+    device_add_mmio(&v->dev, VGA_LEGACY_BASE, VGA_LEGACY_SIZE / 2, &vga_legacy_ops, v);
+    device_add_mmio(&v->dev, VGA_LEGACY_BASE + VGA_LEGACY_SIZE / 2, VGA_LEGACY_SIZE / 2,
+                    &vga_legacy_hi_ops, v);
+    v->legacy_mode = -1;
 
     /* QEMU's "VGA" PCI device: 1234:1111, class 03 00 00 (VGA-compatible
      * controller), BAR0 the prefetchable framebuffer, BAR2 the registers

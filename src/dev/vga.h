@@ -117,6 +117,17 @@ struct vga {
      * Only with `rearm` connected. */
     uint64_t lfb_writable[VGA_PAGES / 64];
     struct write_rearm rearm;
+    /* The legacy window as the memory map has it (vga_legacy_update): -1
+     * plain MMIO, else linear (chain-4, map mask 0xF) with memory map
+     * select 0 (A0000 128K: both halves direct, VRAM from 0) or 1 (A0000
+     * 64K: the lower half direct, VRAM from legacy_bank, VBE's bank).
+     * legacy_writable[h] is half h's direct_writable (bit p: its page p),
+     * set and cleared as lfb_writable is.  Not guest state: derived from
+     * the registers.  Only with `remap` (and `rearm`) connected. */
+    int legacy_mode;
+    uint32_t legacy_bank;
+    uint64_t legacy_writable[2];
+    struct window_remap remap;
     bool full_redraw;      /* a register the picture depends on changed */
     bool font_dirty;       /* plane 2 written: glyphs may have changed */
     uint32_t *surface;
@@ -146,6 +157,11 @@ struct vga *vga_create(struct dev_clock clock, const uint8_t *rom, size_t rom_si
  * the board's function that drops the CPUs' write translations.  Without
  * it every write to the framebuffer calls the device. */
 void vga_connect_rearm(struct vga *v, struct write_rearm rearm);
+/* Lets the CPU read the legacy window at RAM speed, and write it once a
+ * page is marked (as the framebuffer), while it is linear: mode 13h's
+ * chain-4 with all planes enabled, at A0000 (vga_legacy_update).  Needs
+ * vga_connect_rearm first; without it every access calls the device. */
+void vga_connect_remap(struct vga *v, struct window_remap remap);
 /* Puts the adapter in the state a VGA BIOS leaves after its POST: mode
  * 03h, 80x25 colour text, the screen cleared, the cursor at its top left
  * (vga_bios.c); for boots that run no firmware (-kernel). */
@@ -170,6 +186,14 @@ uint8_t vga_status1(const struct vga *v, uint64_t now_ns);
 
 /* The legacy window (vga_mem.c): offsets from 0xA0000. */
 extern const struct mmio_ops vga_legacy_ops;
+/* The upper 64 KiB (0xB0000-0xBFFFF), its own range so that the lower
+ * one can be a direct window alone: offsets from 0xB0000. */
+extern const struct mmio_ops vga_legacy_hi_ops;
+/* After a register write that may change the window's decoding (SR02,
+ * SR04, GR06, VBE's bank or enable), a reset or a load: has the board
+ * remap the window when it turns linear, stops being so, or its bank
+ * moves (QEMU's chain4_alias, hw/display/vga.c vga_update_memory_access). */
+void vga_legacy_update(struct vga *v);
 uint8_t vga_mem_readb(struct vga *v, uint32_t addr);
 void vga_mem_writeb(struct vga *v, uint32_t addr, uint8_t val);
 

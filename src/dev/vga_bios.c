@@ -112,4 +112,5 @@ void vga_bios_text_mode(struct vga *v)
         load_font(v, font);
     v->full_redraw = true;
     v->font_dirty = true;
+    vga_legacy_update(v);
 }

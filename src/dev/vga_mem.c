@@ -178,12 +178,86 @@ static uint32_t legacy_read(void *opaque, uint32_t offset, unsigned size)
     return val;
 }
 
+/* A write that reaches the device while the window is linear (the first
+ * to its page since the last picture, a split write, or a write after a
+ * remap) marks the page writable directly, as lfb_write does for the
+ * framebuffer: vga_mem_writeb has marked its VRAM page dirty (window page
+ * plus the bank, both 4 KiB aligned), and the font is marked too, since a
+ * chain-4 page holds plane 2 bytes; whatever lands there at RAM speed
+ * until the next update is covered by these marks. */
+static void mark_writable(struct vga *v, uint32_t addr)
+{
+    unsigned half = addr >> 16;
+    if (v->legacy_mode < 0 || !v->rearm.rearm || (half && v->legacy_mode != 0))
+        return;
+    uint64_t bit = 1ull << ((addr >> 12) & 15);
+    if (!(v->legacy_writable[half] & bit)) {
+        v->legacy_writable[half] |= bit;
+        v->font_dirty = true;
+        v->lfb_dirty_faults++;
+    }
+}
+
 static void legacy_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
 {
     struct vga *v = opaque;
     v->legacy_writes++;
-    for (unsigned i = 0; i < size; i++)
-        vga_mem_writeb(v, (offset + i) & (VGA_LEGACY_SIZE - 1), (uint8_t)(value >> (8 * i)));
+    for (unsigned i = 0; i < size; i++) {
+        uint32_t a = (offset + i) & (VGA_LEGACY_SIZE - 1);
+        vga_mem_writeb(v, a, (uint8_t)(value >> (8 * i)));
+        mark_writable(v, a);
+    }
 }
 
 const struct mmio_ops vga_legacy_ops = { .read = legacy_read, .write = legacy_write };
+
+static uint32_t legacy_hi_read(void *opaque, uint32_t offset, unsigned size)
+{
+    return legacy_read(opaque, VGA_LEGACY_SIZE / 2 + offset, size);
+}
+
+static void legacy_hi_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
+{
+    legacy_write(opaque, VGA_LEGACY_SIZE / 2 + offset, value, size);
+}
+
+const struct mmio_ops vga_legacy_hi_ops = { .read = legacy_hi_read, .write = legacy_hi_write };
+
+/* The window is linear when a byte written at window address a lands in
+ * VRAM byte a (+ bank) and nothing else happens: chain-4 (SR04 bit 3;
+ * plane a & 3 at a >> 2, which our plane-interleaved VRAM stores at byte
+ * a), all four planes enabled in the map mask (SR02 = 0xF), and memory
+ * map select (GR06 bits 2-3) 0 or 1 (at A0000; 1 adds VBE's bank offset,
+ * a multiple of 64 KiB, so each window page is one VRAM page and the
+ * dirty marks stay per VRAM page).  Then the window is a direct window
+ * as QEMU's chain4_alias is: reads at RAM speed, writes too once their
+ * page is marked.  A deviation we share with QEMU: a direct read does
+ * not load the latches (vga_mem_readb's chain-4 case does).  Chain-4
+ * writes ignore the latches, so only a program that reads in this state
+ * and uses the latches after leaving it (write mode 1, read mode 1) can
+ * tell.  The board also forgets code scanned from the window on each
+ * remap (its bytes change without a write). */
+void vga_legacy_update(struct vga *v)
+{
+    if (!v->remap.remap || !v->rearm.rearm)
+        return;
+    unsigned map = (v->gr[6] >> 2) & 3;
+    int mode = -1;
+    uint32_t bank = 0;
+    if ((v->seq[4] & 0x08) && (v->seq[2] & 0x0F) == 0x0F && map <= 1 &&
+        v->bank_offset + VGA_LEGACY_SIZE / 2 <= VGA_VRAM_SIZE) {
+        mode = (int)map;
+        bank = map == 1 ? v->bank_offset : 0;
+    }
+    if (mode == v->legacy_mode && bank == v->legacy_bank)
+        return;
+    v->legacy_mode = mode;
+    v->legacy_bank = bank;
+    /* The marks go first, then the board drops the translations that
+     * used them (the order harvest explains in vga_render.c). */
+    v->legacy_writable[0] = v->legacy_writable[1] = 0;
+    v->remap.remap(v->remap.opaque, VGA_LEGACY_BASE, v, mode >= 0 ? v->vram + bank : NULL,
+                   &v->legacy_writable[0]);
+    v->remap.remap(v->remap.opaque, VGA_LEGACY_BASE + VGA_LEGACY_SIZE / 2, v,
+                   mode == 0 ? v->vram + VGA_LEGACY_SIZE / 2 : NULL, &v->legacy_writable[1]);
+}

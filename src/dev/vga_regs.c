@@ -238,6 +238,7 @@ static void ports_out(void *opaque, uint16_t port, uint32_t value, unsigned size
     v->port_accesses++;
     for (unsigned i = 0; i < size; i++)
         port_write(v, (uint16_t)(port + i), (uint8_t)(value >> (8 * i)));
+    vga_legacy_update(v);
 }
 
 const struct io_ops vga_port_ops = { .in = ports_in, .out = ports_out };

@@ -436,6 +436,15 @@ static void harvest(struct vga *v)
     if (first >= 0 && bar->mapped && v->rearm.rearm)
         v->rearm.rearm(v->rearm.opaque, bar->mapped_base + ((uint32_t)first << 12),
                        (uint32_t)(last - first + 1) << 12);
+    /* The legacy window's pages likewise (vga_mem.c), its two halves as
+     * one span of 32 pages. */
+    uint32_t lw = (uint32_t)(v->legacy_writable[0] & 0xFFFF) |
+                  (uint32_t)(v->legacy_writable[1] & 0xFFFF) << 16;
+    v->legacy_writable[0] = v->legacy_writable[1] = 0;
+    if (lw && v->rearm.rearm) {
+        unsigned lo = (unsigned)__builtin_ctz(lw), hi = 31 - (unsigned)__builtin_clz(lw);
+        v->rearm.rearm(v->rearm.opaque, VGA_LEGACY_BASE + (lo << 12), (hi - lo + 1) << 12);
+    }
 }
 
 static bool vga_update(void *opaque, struct display_surface *out, struct display_rect *dirty)

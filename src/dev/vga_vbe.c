@@ -191,6 +191,7 @@ static void vbe_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
         v->vbe_index = (uint16_t)value;
     else
         vga_vbe_write(v, (uint16_t)value);
+    vga_legacy_update(v);
 }
 
 const struct io_ops vga_vbe_ops = { .in = vbe_in, .out = vbe_out };

@@ -408,6 +408,20 @@ void vm_drop_write_translations(struct vm *vm, uint32_t pa, uint32_t len)
         cpu_tlb_drop_writes(vm->cpus[i], pa, len);
 }
 
+void vm_remap_mmio_direct(struct vm *vm, uint32_t base, void *opaque, uint8_t *direct,
+                          const uint64_t *writable)
+{
+    const struct phys_region *r = physmem_find_overlap(&vm->mem, base, 1);
+    if (!r || physmem_set_mmio_direct(&vm->mem, base, opaque, direct, writable) < 0)
+        return;
+    /* The range's bytes may now be others: code scanned from it goes as
+     * after a write to every page (the write rule), and every CPU's
+     * translations with the old host pointers. */
+    for (uint32_t off = 0; off < r->size; off += PHYS_PAGE_SIZE)
+        phys_note_write(&vm->mem, base + off, PHYS_PAGE_SIZE);
+    vm_tlb_flush_all(vm, true);
+}
+
 void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque)
 {
     if (physmem_remove_mmio(&vm->mem, base, opaque) == 0)

@@ -202,6 +202,14 @@ void vm_unmap_mmio(struct vm *vm, uint32_t base, void *opaque);
  * it cleared those pages' bits. */
 void vm_drop_write_translations(struct vm *vm, uint32_t pa, uint32_t len);
 
+/* Turns the MMIO region at `base` mapped with `opaque` into a direct
+ * window (physmem_set_mmio_direct; `direct` NULL: plain MMIO again),
+ * forgets the code scanned from it and flushes every CPU's TLB.  For a
+ * device window whose decoding the guest changes (the VGA's legacy
+ * window, dev/guest_mem.h's window_remap). */
+void vm_remap_mmio_direct(struct vm *vm, uint32_t base, void *opaque, uint8_t *direct,
+                          const uint64_t *writable);
+
 /* Forgets all scanned code and decoded blocks.  For callers that write
  * guest memory through host pointers (physmem_ptr), bypassing the write
  * rule: test harnesses between tests, snapshot restore. */

@@ -318,6 +318,17 @@ struct write_rearm pc_write_rearm(struct vm *vm)
     return (struct write_rearm){ .rearm = write_rearm, .opaque = vm };
 }
 
+static void window_remap(void *opaque, uint32_t base, void *dev, uint8_t *direct,
+                         const uint64_t *writable)
+{
+    vm_remap_mmio_direct(opaque, base, dev, direct, writable);
+}
+
+struct window_remap pc_window_remap(struct vm *vm)
+{
+    return (struct window_remap){ .remap = window_remap, .opaque = vm };
+}
+
 struct signal_line pc_intr_line(struct vm *vm)
 {
     return (struct signal_line){ .set = line_intr, .opaque = vm };
@@ -441,6 +452,8 @@ static int add_vga(struct pc *pc, const struct pc_config *cfg, char *err, size_t
     }
     /* The framebuffer BAR at RAM speed for writes too (vga.h). */
     vga_connect_rearm(pc->vga, pc_write_rearm(vm));
+    /* The legacy window at RAM speed while it is linear (mode 13h). */
+    vga_connect_remap(pc->vga, pc_window_remap(vm));
     if (pci_register(pc->pci, &pc->vga->fn, VGA_PCI_DEV, 0, (struct irq_pin){ 0 }) < 0) {
         snprintf(err, errlen, "vga: PCI slot 00:%02x.0 is taken", VGA_PCI_DEV);
         return -1;

@@ -289,6 +289,9 @@ struct guest_mem pc_guest_mem(struct vm *vm);
 /* Write tracking of RAM-speed device memory (dev/guest_mem.h):
  * vm_drop_write_translations. */
 struct write_rearm pc_write_rearm(struct vm *vm);
+/* Remapping of a device window as direct or MMIO (dev/guest_mem.h):
+ * vm_remap_mmio_direct. */
+struct window_remap pc_window_remap(struct vm *vm);
 void pc_connect_inta(struct vm *vm, struct pic *pic);
 void pc_connect_ferr(struct vm *vm, struct fpu_irq *f);
 

@@ -144,6 +144,20 @@ int physmem_add_mmio_direct(struct physmem *pm, uint32_t base, uint32_t size,
     return add_region(pm, &r);
 }
 
+int physmem_set_mmio_direct(struct physmem *pm, uint32_t base, void *opaque, uint8_t *direct,
+                            const uint64_t *direct_writable)
+{
+    for (unsigned i = 0; i < pm->nregions; i++) {
+        struct phys_region *r = &pm->regions[i];
+        if (r->size == 0 || r->kind != PHYS_MMIO || r->base != base || r->opaque != opaque)
+            continue;
+        r->direct = direct;
+        r->direct_writable = direct ? direct_writable : NULL;
+        return 0;
+    }
+    return -1;
+}
+
 void physmem_set_a20(struct physmem *pm, bool enabled)
 {
     pm->a20_mask = enabled ? 0xFFFFFFFFu : ~(1u << 20);

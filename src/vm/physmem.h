@@ -131,6 +131,13 @@ int physmem_add_mmio_direct(struct physmem *pm, uint32_t base, uint32_t size,
  * moving or turned off); what lies below shows again.  The caller drops
  * the CPU's cached translations.  Returns 0, or -1 if there is none. */
 int physmem_remove_mmio(struct physmem *pm, uint32_t base, void *opaque);
+
+/* Gives the MMIO region mapped at `base` with `opaque` new `direct` and
+ * `direct_writable` pointers (phys_region; NULL direct: plain MMIO
+ * again), keeping its place, size and ops.  Returns 0, or -1 when there
+ * is no such region.  The caller drops the CPUs' translations. */
+int physmem_set_mmio_direct(struct physmem *pm, uint32_t base, void *opaque, uint8_t *direct,
+                            const uint64_t *direct_writable);
 /* The region covering any page of [base, base+size), or NULL. */
 const struct phys_region *physmem_find_overlap(const struct physmem *pm, uint32_t base,
                                                uint32_t size);
