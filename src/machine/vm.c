@@ -594,6 +594,20 @@ static uint64_t slice_steps(struct vm *vm, uint64_t now)
     return slice;
 }
 
+/* What both run loops do before each slice: stop at the step limit, fire
+ * the due timers at `*now`, and stop if one of them (or a device before)
+ * asked for an exit.  Returns VM_EXIT_NONE when the loop goes on. */
+static inline enum vm_exit_reason before_slice(struct vm *vm, uint64_t steps, uint64_t *now)
+{
+    if (steps >= vm->step_limit) {
+        vm->step_limit = UINT64_MAX;
+        return vm->exit_reason = VM_EXIT_INSN_LIMIT;
+    }
+    *now = vm_now_ns(vm);
+    sched_run_due(&vm->sched, *now);
+    return vm->exit_reason;
+}
+
 /* Several CPUs: a deterministic round robin on this thread (docs/
  * internals.md, "vCPUs and the scheduler").  Each turn runs the next
  * runnable CPU after the last one for at most VM_SMP_SLICE_STEPS steps
@@ -608,13 +622,8 @@ static uint64_t slice_steps(struct vm *vm, uint64_t now)
 static enum vm_exit_reason run_smp(struct vm *vm)
 {
     for (;;) {
-        if (vm_steps(vm) >= vm->step_limit) {
-            vm->step_limit = UINT64_MAX;
-            return vm->exit_reason = VM_EXIT_INSN_LIMIT;
-        }
-        uint64_t now = vm_now_ns(vm);
-        sched_run_due(&vm->sched, now);
-        if (vm->exit_reason != VM_EXIT_NONE)
+        uint64_t now;
+        if (before_slice(vm, vm_steps(vm), &now) != VM_EXIT_NONE)
             return vm->exit_reason;
         /* The turn goes on where the last vm_run, a timer or the host
          * poll cut it (so that where a run is cut, e.g. by -savevm-at,
@@ -682,13 +691,8 @@ enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
     if (vm->ncpus > 1)
         return run_smp(vm);
     for (;;) {
-        if (cpu_steps(c) >= vm->step_limit) {
-            vm->step_limit = UINT64_MAX;
-            return vm->exit_reason = VM_EXIT_INSN_LIMIT;
-        }
-        uint64_t now = vm_now_ns(vm);
-        sched_run_due(&vm->sched, now);
-        if (vm->exit_reason != VM_EXIT_NONE)
+        uint64_t now;
+        if (before_slice(vm, cpu_steps(c), &now) != VM_EXIT_NONE)
             return vm->exit_reason;
         uint64_t slice = slice_steps(vm, now);
         vm_clock_slice(&vm->clock, true);
