@@ -268,6 +268,25 @@ struct cpu {
     /* --- not the CPU's: the engine's context (engine_ctx.h), here for
      * translated code's fixed offsets ------------------------------------ */
     struct engine_ctx eng;
+
+    /* --- several CPUs on several host threads (issue 19); the VM sets
+     * these, cpu_reset keeps them.  A LOCK-prefixed read-modify-write (and
+     * XCHG with memory, locked without the prefix, SDM vol. 3A, 8.1.2.2)
+     * of RAM within one page and aligned to its size is a host atomic
+     * (ops_locked.c) and needs nothing from the VM.  One the host cannot
+     * do atomically (crossing a page or misaligned, MMIO, ROM) runs as a
+     * plain read and write between exclusive_begin and exclusive_end:
+     * begin returns once every other CPU of the VM is outside any
+     * instruction and keeps them there until end (QEMU's start_exclusive).
+     * The calling CPU is itself inside an instruction: begin must count
+     * it as stopped while it waits, so that two CPUs asking at once cannot
+     * deadlock.  Both are called once per such instruction, in pairs, end
+     * also when the instruction faults (the fault then unwinds as usual);
+     * between them the CPU may call MMIO callbacks.  NULL (one host
+     * thread, the default): nothing to do. */
+    void (*exclusive_begin)(void *opaque);
+    void (*exclusive_end)(void *opaque);
+    void *exclusive_opaque;
 };
 
 /* The value of cpu.async while no event is pending and the code epoch is

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/ops.h"
 #include "cpu/ops_fast.h"
 
 struct decoder {
@@ -237,6 +238,8 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
         return DECODE_UD;
     refine(i);
     i->fn = fast_handler(i); /* op_table's handler or a specialised form */
+    if (insn_locked(i))
+        i->fn = h_locked; /* atomic on the host (ops_locked.c) */
     return DECODE_OK;
 }
 

@@ -265,6 +265,12 @@ uint32_t alu_add(struct cpu *c, uint32_t a, uint32_t b, uint32_t carry, unsigned
 uint32_t alu_sub(struct cpu *c, uint32_t a, uint32_t b, uint32_t borrow, unsigned size);
 uint32_t alu_logic(struct cpu *c, uint32_t res, unsigned size);
 
+/* BT/BTS/BTR/BTC with a memory operand (ops_shift.c): the offset of the
+ * operand-size unit that holds the bit, and the bit's index in it; the
+ * flags from that unit's old value v (bits: 8 * operand size). */
+uint32_t bt_mem_offset(struct cpu *c, const struct insn *i, unsigned *bit);
+void bt_flags(struct cpu *c, uint32_t v, unsigned bit, unsigned bits);
+
 /* --- control transfer ------------------------------------------------ */
 
 /* Near jump to `target` within CS (#GP(0) beyond the limit). */

@@ -62,15 +62,15 @@ static inline void merge_masked(struct fpu *f, unsigned hsw)
 }
 
 /* Memory operands of 2, 4 or 8 bytes, inline (fpu_read_mem/fpu_write_mem
- * do any width).  An 8-byte store within one page writes two halves that
- * stand or fall together; across a page it takes the checked path. */
+ * do any width).  An 8-byte one is a single host access when aligned
+ * (mmu_read64/mmu_write64). */
 static inline void fast_read(struct cpu *c, const struct insn *i, uint32_t off, void *dst,
                              unsigned len)
 {
     uint32_t la = seg_linear(c, i->seg, off, len, SEG_READ);
     if (len == 8) {
-        uint32_t v[2] = { lin_read(c, la, 4), lin_read(c, la + 4, 4) };
-        memcpy(dst, v, 8);
+        uint64_t v = mmu_read64(c, la); /* one access when aligned (8.1.1) */
+        memcpy(dst, &v, 8);
     } else if (len == 4) {
         uint32_t v = lin_read(c, la, 4);
         memcpy(dst, &v, 4);
@@ -84,14 +84,11 @@ static inline void fast_write(struct cpu *c, const struct insn *i, uint32_t off,
                               unsigned len)
 {
     if (len == 8) {
-        uint32_t la = seg_linear(c, i->seg, off, 8, SEG_WRITE), v[2];
-        if ((la & 0xFFF) > 0xFF8) {
-            fpu_write_mem(c, i, off, src, 8);
-            return;
-        }
-        memcpy(v, src, 8);
-        lin_write(c, la, v[0], 4);
-        lin_write(c, la + 4, v[1], 4);
+        /* One access when aligned (SDM vol. 3A, 8.1.1); mmu_write64 checks
+         * both pages of a crossing store before either half lands. */
+        uint64_t v;
+        memcpy(&v, src, 8);
+        mmu_write64(c, seg_linear(c, i->seg, off, 8, SEG_WRITE), v);
     } else {
         uint32_t v;
         memcpy(&v, src, 4);

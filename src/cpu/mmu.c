@@ -175,11 +175,8 @@ _Noreturn static void page_fault(struct cpu *c, uint32_t la, uint32_t err)
 static uint32_t pt_read(struct physmem *pm, uint32_t pa)
 {
     const uint8_t *p = physmem_ptr(pm, pa, false);
-    if (p) {
-        uint32_t v;
-        memcpy(&v, p, 4);
-        return v;
-    }
+    if (p)
+        return hostmem_load(p, 4); /* one load: another CPU may be writing it */
     return phys_read(pm, pa, 4);
 }
 
@@ -268,6 +265,11 @@ static uint64_t pt_read64(struct physmem *pm, uint64_t pa)
 {
     if (pa > 0xFFFFFFF8u)
         return ~0ull;
+    /* One 8-byte load from RAM, as the processor reads an entry: a CPU on
+     * another thread may be rewriting it. */
+    const uint8_t *p = physmem_ptr(pm, (uint32_t)pa, false);
+    if (p && !(pa & 7))
+        return hostmem_load64(p);
     return pt_read(pm, (uint32_t)pa) | (uint64_t)pt_read(pm, (uint32_t)pa + 4) << 32;
 }
 
@@ -447,6 +449,11 @@ static unsigned piece(unsigned left)
 void mmu_read_bytes(struct cpu *c, uint32_t la, void *dst, unsigned len)
 {
     uint8_t *d = dst;
+    if (len == 8) { /* an m64 operand: one access when aligned */
+        uint64_t v = mmu_read64(c, la);
+        memcpy(d, &v, 8);
+        return;
+    }
     for (unsigned k = 0, n; k < len; k += n) {
         n = piece(len - k);
         uint32_t v = mmu_read(c, la + k, n);
@@ -457,6 +464,12 @@ void mmu_read_bytes(struct cpu *c, uint32_t la, void *dst, unsigned len)
 void mmu_write_bytes(struct cpu *c, uint32_t la, const void *src, unsigned len)
 {
     const uint8_t *s = src;
+    if (len == 8) {
+        uint64_t v;
+        memcpy(&v, s, 8);
+        mmu_write64(c, la, v);
+        return;
+    }
     for (unsigned k = 0, n; k < len; k += n) {
         n = piece(len - k);
         uint32_t v = 0;
@@ -563,9 +576,48 @@ void mmu_fetch_slow(struct cpu *c, uint32_t la, uint8_t *dst, unsigned n)
     const struct tlb_entry *e = tlb_get(c, la, MMU_EXEC);
     unsigned off = PAGE_OFF(la);
     if (!(e->tag_x & TLB_T_NOHOST)) {
-        memcpy(dst, tlb_host(e, la), n);
+        hostmem_copy_code(dst, tlb_host(e, la), n);
         return;
     }
     for (unsigned k = 0; k < n; k++)
         dst[k] = (uint8_t)phys_read(c->mem, e->pa | (off + k), 1);
+}
+
+uint64_t mmu_read64_slow(struct cpu *c, uint32_t la)
+{
+    if (!(la & 7)) {
+        const struct tlb_entry *e = tlb_get(c, la, MMU_READ);
+        if (!(e->tag_r & TLB_T_NOHOST))
+            return hostmem_load64(tlb_host(e, la));
+    }
+    uint32_t lo = mmu_read(c, la, 4);
+    return (uint64_t)mmu_read(c, la + 4, 4) << 32 | lo;
+}
+
+void mmu_write64_slow(struct cpu *c, uint32_t la, uint64_t v)
+{
+    if (!(la & 7)) {
+        struct tlb_entry *e = tlb_get(c, la, MMU_WRITE);
+        if (!(e->tag_w & TLB_T_NOHOST)) {
+            if (e->tag_w & TLB_T_WATCHED)
+                phys_note_write(c->mem, e->pa | PAGE_OFF(la), 8);
+            hostmem_store64(tlb_host(e, la), v);
+            return;
+        }
+    } else if (PAGE_OFF(la) > PHYS_PAGE_SIZE - 8) {
+        mmu_probe(c, la, 8, MMU_WRITE); /* no half lands before a #PF */
+    }
+    mmu_write(c, la, (uint32_t)v, 4);
+    mmu_write(c, la + 4, (uint32_t)(v >> 32), 4);
+}
+
+uint8_t *mmu_rmw_host(struct cpu *c, uint32_t la, unsigned size)
+{
+    tlb_get(c, la, MMU_READ);
+    struct tlb_entry *e = tlb_get(c, la, MMU_WRITE);
+    if ((e->tag_w | e->tag_r) & TLB_T_NOHOST)
+        return NULL;
+    if (e->tag_w & TLB_T_WATCHED)
+        phys_note_write(c->mem, e->pa | PAGE_OFF(la), size);
+    return tlb_host(e, la);
 }

@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "vm/hostmem.h"
 #include "vm/physmem.h"
 
 enum mmu_access { MMU_READ, MMU_WRITE, MMU_EXEC };
@@ -212,6 +213,16 @@ bool mmu_load_pdptes(struct cpu *c, uint32_t cr3);
  * 4 MiB page, all of the page). */
 void mmu_invlpg(struct cpu *c, uint32_t la);
 
+/* A locked read-modify-write of `size` bytes at la (within one page):
+ * translates la for a read, then for a write, raising the #PF that a read
+ * and then a write there would (mem_read, then mem_write), and applies
+ * scan-before-execute's write rule as a store does.  Returns the host
+ * address of la when the bytes are RAM the CPU may update in place, else
+ * NULL (MMIO, ROM, nothing there; the caller then reads and writes
+ * through the bus).  ops_locked.c uses it; a TLB hit on the write tag
+ * (tlb_hit) is the inline shortcut. */
+uint8_t *mmu_rmw_host(struct cpu *c, uint32_t la, unsigned size);
+
 /* Out-of-line slow paths of lin_read/lin_write/fetch (mmu.c): misses,
  * MMIO/ROM/unmapped pages, page-crossing accesses (both pages translated
  * before any byte moves), watched pages. */
@@ -250,30 +261,16 @@ static inline uint8_t *tlb_host(const struct tlb_entry *e, uint32_t la)
     return (uint8_t *)(e->addend + la);
 }
 
+/* One access through the host pointer: a single host load or store, atomic
+ * for other CPU threads when aligned (vm/hostmem.h, SDM vol. 3A, 8.1.1). */
 static inline uint32_t host_load(const uint8_t *p, unsigned size)
 {
-    if (size == 1)
-        return *p;
-    if (size == 2) {
-        uint16_t v;
-        memcpy(&v, p, 2);
-        return v;
-    }
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
+    return hostmem_load(p, size);
 }
 
 static inline void host_store(uint8_t *p, uint32_t v, unsigned size)
 {
-    if (size == 1) {
-        *p = (uint8_t)v;
-    } else if (size == 2) {
-        uint16_t h = (uint16_t)v;
-        memcpy(p, &h, 2);
-    } else {
-        memcpy(p, &v, 4);
-    }
+    hostmem_store(p, v, size);
 }
 
 /* Linear reads and writes of 1, 2 or 4 bytes (callers split 8-byte ones). */
@@ -294,12 +291,37 @@ static inline void mmu_write(struct cpu *c, uint32_t la, uint32_t v, unsigned si
         mmu_write_slow(c, la, v, size);
 }
 
+/* Aligned 8-byte reads and writes are one host access on RAM, atomic for
+ * other CPU threads (SDM vol. 3A, 8.1.1: quadwords on the Pentium and
+ * later): FILD/FLD/FST m64, MOVQ, CMPXCHG8B.  Anything else (unaligned,
+ * MMIO, misses) is two 4-byte halves out of line, as before; a write that
+ * crosses a page checks both pages before either half lands. */
+uint64_t mmu_read64_slow(struct cpu *c, uint32_t la);
+void mmu_write64_slow(struct cpu *c, uint32_t la, uint64_t v);
+
+static inline uint64_t mmu_read64(struct cpu *c, uint32_t la)
+{
+    const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
+    if (__builtin_expect((la & 7) == 0 && tlb_hit(c, e->tag_r, la, 8), 1))
+        return hostmem_load64(tlb_host(e, la));
+    return mmu_read64_slow(c, la);
+}
+
+static inline void mmu_write64(struct cpu *c, uint32_t la, uint64_t v)
+{
+    const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
+    if (__builtin_expect((la & 7) == 0 && tlb_hit(c, e->tag_w, la, 8), 1))
+        hostmem_store64(tlb_host(e, la), v);
+    else
+        mmu_write64_slow(c, la, v);
+}
+
 /* Instruction fetch of n bytes that stay within la's page. */
 static inline void mmu_fetch(struct cpu *c, uint32_t la, uint8_t *dst, unsigned n)
 {
     const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
     if (__builtin_expect(tlb_hit(c, e->tag_x, la, 1), 1))
-        memcpy(dst, tlb_host(e, la), n);
+        hostmem_copy_code(dst, tlb_host(e, la), n);
     else
         mmu_fetch_slow(c, la, dst, n);
 }

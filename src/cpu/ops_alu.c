@@ -341,13 +341,16 @@ void h_aad(struct cpu *c, const struct insn *i)
 
 /* --- exchange-and-op (486) -------------------------------------------- */
 
+/* A memory destination is written before the flags change: a faulting
+ * store leaves EFLAGS as the instruction found them (store_result). */
 void h_xadd(struct cpu *c, const struct insn *i)
 {
     unsigned sz = i->o[0].size;
+    uint32_t before = c->eflags;
     uint32_t d = opnd_read(c, i, 0), s = opnd_read(c, i, 1);
     uint32_t sum = alu_add(c, d, s, 0, sz);
     if (i->o[0].kind == OPK_MEM) {
-        opnd_write(c, i, 0, sum); /* memory first: a fault changes nothing */
+        store_result(c, i, sum, before); /* memory first: a fault changes nothing */
         opnd_write(c, i, 1, d);
     } else {
         opnd_write(c, i, 1, d);
@@ -358,34 +361,37 @@ void h_xadd(struct cpu *c, const struct insn *i)
 void h_cmpxchg(struct cpu *c, const struct insn *i)
 {
     unsigned sz = i->o[0].size;
+    uint32_t before = c->eflags;
     uint32_t d = opnd_read(c, i, 0) & size_mask(sz);
     uint32_t acc = get_reg(c, R_EAX, sz);
     alu_sub(c, acc, d, 0, sz);
     if (acc == d) {
-        opnd_write(c, i, 0, opnd_read(c, i, 1));
+        store_result(c, i, opnd_read(c, i, 1), before);
     } else {
         /* A memory destination is written back with its own value (the
          * locked cycle always writes), then the accumulator is loaded. */
         if (i->o[0].kind == OPK_MEM)
-            opnd_write(c, i, 0, d);
+            store_result(c, i, d, before);
         set_reg(c, R_EAX, sz, d);
     }
 }
 
+/* The quadword is read in one access and written in one when aligned
+ * (mmu_read64/mmu_write64); a write crossing a page checks both pages
+ * before either half lands.  LOCK CMPXCHG8B is ops_locked.c's. */
 void h_cmpxchg8b(struct cpu *c, const struct insn *i)
 {
     if (i->o[0].kind != OPK_MEM)
         cpu_fault(c, EXC_UD, 0);
     uint32_t off = ea_offset(c, i);
-    uint32_t lo = mem_read(c, i->seg, off, 4);
-    uint32_t hi = mem_read(c, i->seg, off + 4, 4);
+    uint64_t old = mmu_read64(c, seg_linear(c, i->seg, off, 8, SEG_READ));
+    uint32_t la = seg_linear(c, i->seg, off, 8, SEG_WRITE);
+    uint32_t lo = (uint32_t)old, hi = (uint32_t)(old >> 32);
     if (lo == c->gpr[R_EAX] && hi == c->gpr[R_EDX]) {
-        mem_write(c, i->seg, off, c->gpr[R_EBX], 4);
-        mem_write(c, i->seg, off + 4, c->gpr[R_ECX], 4);
+        mmu_write64(c, la, (uint64_t)c->gpr[R_ECX] << 32 | c->gpr[R_EBX]);
         c->eflags |= F_ZF;
     } else {
-        mem_write(c, i->seg, off, lo, 4);
-        mem_write(c, i->seg, off + 4, hi, 4);
+        mmu_write64(c, la, old); /* the locked cycle always writes */
         c->gpr[R_EAX] = lo;
         c->gpr[R_EDX] = hi;
         c->eflags &= ~F_ZF;

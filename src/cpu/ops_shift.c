@@ -200,7 +200,7 @@ enum bt_op { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
 /* A register bit offset addresses memory beyond the operand (signed, in
  * operand-size units); an immediate one is taken modulo the size (SDM vol.
  * 2, BT: "bit base / bit offset"). */
-static void bit_op(struct cpu *c, const struct insn *i, enum bt_op op)
+uint32_t bt_mem_offset(struct cpu *c, const struct insn *i, unsigned *bit)
 {
     unsigned sz = i->o[0].size, bits = 8 * sz;
     uint32_t off = opnd_read(c, i, 1);
@@ -208,30 +208,20 @@ static void bit_op(struct cpu *c, const struct insn *i, enum bt_op op)
         off &= bits - 1;
     else
         off &= size_mask(sz);
-    uint32_t v, bit;
-    if (i->o[0].kind == OPK_MEM) {
-        int32_t soff = (int32_t)sext(off, sz);
-        /* floor(soff / bits), in 64 bits: -soff does not fit in 32 when
-         * soff is -2^31 (found by the exec fuzz harness). */
-        int64_t unit = soff >= 0 ? soff / (int64_t)bits
-                                 : -((-(int64_t)soff + bits - 1) / (int64_t)bits);
-        uint32_t addr = ea_offset(c, i) + (uint32_t)(unit * (int64_t)sz);
-        if (i->asize == 2)
-            addr &= 0xFFFF;
-        bit = (uint32_t)soff & (bits - 1);
-        v = mem_read(c, i->seg, addr, sz);
-        uint32_t nv = op == BT_SET ? v | (1u << bit) : op == BT_RESET ? v & ~(1u << bit)
-                      : op == BT_COMPLEMENT ? v ^ (1u << bit) : v;
-        if (op != BT_TEST)
-            mem_write(c, i->seg, addr, nv, sz);
-    } else {
-        bit = off & (bits - 1);
-        v = get_reg(c, i->o[0].reg, sz);
-        uint32_t nv = op == BT_SET ? v | (1u << bit) : op == BT_RESET ? v & ~(1u << bit)
-                      : op == BT_COMPLEMENT ? v ^ (1u << bit) : v;
-        if (op != BT_TEST)
-            set_reg(c, i->o[0].reg, sz, nv);
-    }
+    int32_t soff = (int32_t)sext(off, sz);
+    /* floor(soff / bits), in 64 bits: -soff does not fit in 32 when soff
+     * is -2^31 (found by the exec fuzz harness). */
+    int64_t unit = soff >= 0 ? soff / (int64_t)bits
+                             : -((-(int64_t)soff + bits - 1) / (int64_t)bits);
+    uint32_t addr = ea_offset(c, i) + (uint32_t)(unit * (int64_t)sz);
+    if (i->asize == 2)
+        addr &= 0xFFFF;
+    *bit = (uint32_t)soff & (bits - 1);
+    return addr;
+}
+
+void bt_flags(struct cpu *c, uint32_t v, unsigned bit, unsigned bits)
+{
     uint32_t f = (v >> bit) & 1 ? F_CF : 0;
     if (c->model->flags386) {
         /* The 80386 sets OF (undefined) as RCR by the bit index with CF = 0
@@ -248,6 +238,30 @@ static void bit_op(struct cpu *c, const struct insn *i, enum bt_op op)
         return;
     }
     set_flags(c, F_CF, f);
+}
+
+static void bit_op(struct cpu *c, const struct insn *i, enum bt_op op)
+{
+    unsigned sz = i->o[0].size, bits = 8 * sz;
+    uint32_t v;
+    unsigned bit;
+    if (i->o[0].kind == OPK_MEM) {
+        uint32_t addr = bt_mem_offset(c, i, &bit);
+        v = mem_read(c, i->seg, addr, sz);
+        uint32_t nv = op == BT_SET ? v | (1u << bit) : op == BT_RESET ? v & ~(1u << bit)
+                      : op == BT_COMPLEMENT ? v ^ (1u << bit) : v;
+        if (op != BT_TEST)
+            mem_write(c, i->seg, addr, nv, sz);
+    } else {
+        uint32_t off = opnd_read(c, i, 1);
+        bit = off & (bits - 1);
+        v = get_reg(c, i->o[0].reg, sz);
+        uint32_t nv = op == BT_SET ? v | (1u << bit) : op == BT_RESET ? v & ~(1u << bit)
+                      : op == BT_COMPLEMENT ? v ^ (1u << bit) : v;
+        if (op != BT_TEST)
+            set_reg(c, i->o[0].reg, sz, nv);
+    }
+    bt_flags(c, v, bit, bits);
 }
 
 void h_bt(struct cpu *c, const struct insn *i) { bit_op(c, i, BT_TEST); }

@@ -50,6 +50,11 @@ void simd_mem_read(struct cpu *c, int seg, uint32_t off, void *dst, unsigned len
     uint32_t la = seg_linear(c, seg, off, len, SEG_READ);
     uint8_t *d = dst;
     unsigned k = 0;
+    if (len == 8) { /* MOVQ, MOVLPS...: one access when aligned (8.1.1) */
+        uint64_t v = mmu_read64(c, la);
+        memcpy(d, &v, 8);
+        return;
+    }
     for (; k + 4 <= len; k += 4) {
         uint32_t v = lin_read(c, la + k, 4);
         memcpy(d + k, &v, 4);
@@ -62,6 +67,12 @@ void simd_mem_write(struct cpu *c, int seg, uint32_t off, const void *src, unsig
                     unsigned check)
 {
     uint32_t la = seg_linear(c, seg, off, check > len ? check : len, SEG_WRITE);
+    if (len == 8) { /* one access when aligned (SDM vol. 3A, 8.1.1) */
+        uint64_t v;
+        memcpy(&v, src, 8);
+        mmu_write64(c, la, v);
+        return;
+    }
     if ((la & 0xFFF) + len > 0x1000)
         mmu_probe(c, la, len, MMU_WRITE);
     const uint8_t *s = src;

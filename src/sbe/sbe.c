@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "vm/hostmem.h"
 #include "vm/physmem.h"
 
 #define SBE_HASH_BITS 12
@@ -202,7 +203,7 @@ unsigned sbe_page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *
     unsigned n = SBE_PAGE - off < CPU_MAX_INSN_LEN ? SBE_PAGE - off : CPU_MAX_INSN_LEN;
     const uint8_t *p = physmem_ptr(s->mem, page_pa + off, false);
     if (p) {
-        memcpy(buf, p, n);
+        hostmem_copy_code(buf, p, n); /* another CPU may be writing it */
     } else {
         for (unsigned k = 0; k < n; k++)
             buf[k] = (uint8_t)phys_read(s->mem, page_pa + off + k, 1);

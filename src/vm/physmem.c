@@ -1,6 +1,7 @@
 /* Guest physical memory map; see physmem.h. */
 #include "vm/physmem.h"
 #include "vm/count.h"
+#include "vm/hostmem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -284,11 +285,8 @@ uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size)
             return r->ops->read(r->opaque, mpa - r->base, size);
         }
         uint8_t *p = physmem_ptr(pm, mpa, false);
-        if (p) {
-            uint32_t v = 0;
-            memcpy(&v, p, size);
-            return v;
-        }
+        if (p && (size & (size - 1)) == 0)
+            return hostmem_load(p, size); /* one access (hostmem.h) */
     }
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++)
@@ -309,8 +307,8 @@ void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size)
             return;
         }
         uint8_t *p = physmem_ptr(pm, mpa, true);
-        if (p) {
-            memcpy(p, &value, size);
+        if (p && (size & (size - 1)) == 0) {
+            hostmem_store(p, value, size); /* one access (hostmem.h) */
             return;
         }
     }
