@@ -12,18 +12,12 @@
     .include "ap.inc"
 
     .set ADDS, 10000            # LOCK INCs per CPU
-    .set VEC_WAKE, 0x50
-    .set SPIN, 20000000         # PAUSE loops before a wait fails
 
     .text
     .globl test_main
 test_main:
-    # The firmware's count: CMOS 0x5F holds the CPUs less one (QEMU's
-    # rtc layout, which SeaBIOS reads).
-    movb $0x5F, %al
-    outb %al, $0x70
-    inb $0x71, %al
-    movzbl %al, %eax
+    # The firmware's count.
+    CMOS_APS
     movl %eax, naps
     incl %eax
     movl %eax, ncpus
@@ -50,12 +44,7 @@ test_main:
     APIC_ON
 
     # The APs' IDT: one interrupt gate, for VEC_WAKE.
-    movl $ap_isr, %eax
-    movw %ax, ap_idt + 8 * VEC_WAKE
-    movw $SEL_CODE0, ap_idt + 8 * VEC_WAKE + 2
-    movw $0x8E00, ap_idt + 8 * VEC_WAKE + 4
-    shrl $16, %eax
-    movw %ax, ap_idt + 8 * VEC_WAKE + 6
+    AP_IDT ap_isr
 
     START_APS
 
@@ -65,14 +54,8 @@ test_main:
     decl %ecx
     jnz 1b
 
-    movl $SPIN, %ecx
-2:  movl naps, %eax
-    cmpl %eax, ap_done
-    je 3f
-    pause
-    decl %ecx
-    jnz 2b
-3:  CHECK ap_done, naps, "APs that ran the trampoline"
+    AP_WAIT ap_done, naps
+    CHECK ap_done, naps, "APs that ran the trampoline"
     CHECK counter, total, "LOCK INC counter"
     CHECK ap_started, naps, "LOCK XADD count"
     # Each AP by its APIC ID: its own ID register, CPUID, no BSP flag.
@@ -163,11 +146,8 @@ test_name: .asciz "smp"
     .globl test_name
 m_cpus: .asciz "smp: CPUs running: "
 
+    AP_DATA
     .data
-    .balign 8
-ap_idtr:
-    .word 8 * (VEC_WAKE + 1) - 1
-    .long ap_idt
 ncpus: .long 0
 naps: .long 0
 total: .long 0
@@ -179,9 +159,3 @@ ap_id: .fill 8, 4, -1
 ap_cpuid: .fill 8, 4, -1
 ap_bsp: .fill 8, 4, -1
 ap_woke_id: .fill 8, 4, -1
-
-    .bss
-    .balign 8
-ap_idt: .fill 8 * (VEC_WAKE + 1), 1, 0
-    .balign 16
-ap_stacks: .fill 1024 * 9, 1, 0

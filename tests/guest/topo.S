@@ -16,16 +16,11 @@
     .include "ap.inc"
 
     .set SLOTS, 32              # APIC IDs below 32 (8 CPUs need under 16)
-    .set VEC_WAKE, 0x50
-    .set SPIN, 20000000         # PAUSE loops before a wait fails
 
     .text
     .globl test_main
 test_main:
-    movb $0x5F, %al
-    outb %al, $0x70
-    inb $0x71, %al
-    movzbl %al, %eax
+    CMOS_APS
     movl %eax, naps
     cmpl $7, naps
     jbe 1f
@@ -35,24 +30,13 @@ test_main:
     CHECK %eax, $0, "BSP APIC ID"
 
     # The APs' IDT: one interrupt gate, for VEC_WAKE.
-    movl $ap_isr, %eax
-    movw %ax, ap_idt + 8 * VEC_WAKE
-    movw $SEL_CODE0, ap_idt + 8 * VEC_WAKE + 2
-    movw $0x8E00, ap_idt + 8 * VEC_WAKE + 4
-    shrl $16, %eax
-    movw %ax, ap_idt + 8 * VEC_WAKE + 6
+    AP_IDT ap_isr
     cmpl $0, naps
     je 4f
     START_APS
 
-    movl $SPIN, %ecx
-2:  movl naps, %eax
-    cmpl %eax, ap_done
-    je 3f
-    pause
-    decl %ecx
-    jnz 2b
-3:  CHECK ap_done, naps, "APs that recorded themselves"
+    AP_WAIT ap_done, naps
+    CHECK ap_done, naps, "APs that recorded themselves"
     CHECK bad_ids, $0, "APs whose APIC ID is 32 or more, or taken"
 
     # Wake each AP by its APIC ID: the one with that ID takes the IPI.
@@ -169,11 +153,8 @@ m_apic: .asciz "topo: apic "
 m_cpuid: .asciz " cpuid1 "
 m_htt: .asciz " htt "
 
+    AP_DATA
     .data
-    .balign 8
-ap_idtr:
-    .word 8 * (VEC_WAKE + 1) - 1
-    .long ap_idt
 naps: .long 0
 ap_started: .long 0
 ap_done: .long 0
@@ -182,9 +163,3 @@ slot_id: .fill SLOTS, 4, -1
 slot_ebx: .fill SLOTS, 4, 0
 slot_edx: .fill SLOTS, 4, 0
 slot_woken: .fill SLOTS, 4, -1
-
-    .bss
-    .balign 8
-ap_idt: .fill 8 * (VEC_WAKE + 1), 1, 0
-    .balign 16
-ap_stacks: .fill 1024 * 9, 1, 0
