@@ -23,15 +23,9 @@ runs=${3:-3}
 plex86=$build/plex86
 elf=$build/bench/bench.elf
 here=$(cd "$(dirname "$0")" && pwd)
-for f in "$plex86" "$elf"; do
-    if [ ! -e "$f" ]; then
-        echo "display-cost: $f is missing (make first)" >&2
-        exit 2
-    fi
-done
-
 bench_name=display-cost
 . "$here/lib-run.sh"
+need_files "$plex86" "$elf"
 
 # net [client N] [xvfb] ARGS...: the guest's time with plex86 ARGS at
 # `scale` less at `small`: "WALL CPU".

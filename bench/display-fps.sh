@@ -30,19 +30,13 @@ plex86=${BENCH_PLEX86:-$build/plex86}
 elf=$build/bench/fps.elf
 qemu=${BENCH_QEMU:-qemu-system-i386}
 here=$(cd "$(dirname "$0")" && pwd)
-for f in "$plex86" "$elf"; do
-    if [ ! -e "$f" ]; then
-        echo "display-fps: $f is missing (make first)" >&2
-        exit 2
-    fi
-done
+bench_name=display-fps
+. "$here/lib-run.sh"
+need_files "$plex86" "$elf"
 if [ "$qemu" != none ] && ! command -v "$qemu" >/dev/null 2>&1; then
     echo "display-fps: $qemu is not installed: plex86 alone"
     qemu=none
 fi
-
-bench_name=display-fps
-. "$here/lib-run.sh"
 
 # measure WHO DISPLAY MODE FRAMES: prints "FPS_CPU FPS_WALL" and a line
 # on stderr with the raw times.

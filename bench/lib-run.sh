@@ -3,6 +3,7 @@
 # 33), and the best of several.  Needs bash; the caller sets `runs` (how
 # many runs best_of takes) and `bench_name` (its messages' prefix).
 #
+#   need_files FILE...       exits with status 2 when one is missing
 #   free_display              a free VNC display number: port 5900+N that
 #                             nobody listens on
 #   run_one [client N] [xvfb] CMD...
@@ -17,6 +18,16 @@
 #   best_of [client N] [xvfb] CMD...
 #                             the best wall and the best CPU time of `runs`
 BENCH_LIB_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests" && pwd)
+
+need_files() {
+    local f
+    for f in "$@"; do
+        if [ ! -e "$f" ]; then
+            echo "$bench_name: $f is missing (make first)" >&2
+            exit 2
+        fi
+    done
+}
 
 free_display() {
     python3 - <<'PY'
