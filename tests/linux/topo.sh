@@ -9,7 +9,7 @@
 # one core (arch/x86/kernel/cpu: without leaf 4 a package has one core):
 # physical id = APIC ID >> log2(LPS rounded up), siblings LPS, core id 0,
 # cpu cores 1.  QEMU is run with -cpu qemu32,level=2 (no leaf 4 either)
-# for the reference (qemu-ref-linux-topo-*).  Exit status 77 (ctest:
+# for the reference (qemu-ref-linux-topo-2).  Exit status 77 (ctest:
 # skipped) when the guest's packages, or QEMU for the reference, cannot be
 # had.
 # usage: topo.sh EMULATOR FETCH_GUEST_SH SMP LPS APIC_ID...
@@ -22,9 +22,7 @@ args=(-smp "$SMP")
 case $(basename "$EMU") in
 qemu-system-*)
     command -v "$EMU" >/dev/null 2>&1 || { echo "SKIP: no $EMU"; exit 77; }
-    # One host thread for all vCPUs, as plex86: six threads on a busy
-    # host made this boot take many minutes.
-    args+=(-cpu qemu32,level=2 -accel tcg,thread=single) ;;
+    args+=(-cpu qemu32,level=2 -accel tcg) ;;
 esac
 . "$(dirname "$0")/guest-shell.sh"
 guest_tmp topo
