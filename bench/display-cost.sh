@@ -23,88 +23,9 @@ runs=${3:-3}
 plex86=$build/plex86
 elf=$build/bench/bench.elf
 here=$(cd "$(dirname "$0")" && pwd)
-for f in "$plex86" "$elf"; do
-    if [ ! -e "$f" ]; then
-        echo "display-cost: $f is missing (make first)" >&2
-        exit 2
-    fi
-done
-
-# A free display number: port 5900+N nobody listens on.
-free_display() {
-    python3 - <<'PY'
-import socket
-for n in range(70, 400):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 5900 + n))
-        print(n)
-        break
-    except OSError:
-        pass
-    finally:
-        s.close()
-PY
-}
-
-# run_one [client N] [xvfb] CMD...: runs CMD (plex86) once under
-# /usr/bin/time (with a VNC client of ours on display N asking for updates
-# all along when `client N` comes first; inside xvfb-run with `xvfb`);
-# prints "WALL CPU" in seconds, CPU being plex86's user + system time: on a
-# machine shared with other work the wall time moves with the load, the
-# CPU time much less.
-run_one() {
-    local n="" tf pre=()
-    if [ "$1" = client ]; then
-        n=$2
-        shift 2
-    fi
-    if [ "$1" = xvfb ]; then
-        pre=(xvfb-run -a)
-        shift
-    fi
-    tf=$(mktemp)
-    "${pre[@]+"${pre[@]}"}" /usr/bin/time -f "%e %U %S" -o "$tf" "$@" </dev/null >/dev/null 2>&1 &
-    local pid=$! cpid=""
-    if [ -n "$n" ]; then
-        python3 - "$n" "$here/../tests" <<'PY' &
-import sys
-sys.path.insert(0, sys.argv[2])
-from vnc_client import VncClient
-try:
-    c = VncClient("127.0.0.1", 5900 + int(sys.argv[1]), timeout=10)
-    while True:
-        c.request(True)
-        c.read_update()
-except Exception:
-    pass
-PY
-        cpid=$!
-    fi
-    wait "$pid"
-    local rc=$?
-    [ -n "$cpid" ] && { kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null; }
-    if [ "$rc" != 33 ]; then
-        echo "display-cost: '$*' exited with status $rc, not 33" >&2
-        rm -f "$tf"
-        return 1
-    fi
-    tail -n 1 "$tf" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }'
-    rm -f "$tf"
-}
-
-# best_of [client N] [xvfb] CMD...: the best wall and the best CPU time of
-# `runs`.
-best_of() {
-    local bw="" bc="" w c
-    for _ in $(seq "$runs"); do
-        read -r w c < <(run_one "$@") || return 1
-        [ -n "$w" ] || return 1
-        if [ -z "$bw" ] || [ "$(echo "$w < $bw" | bc -l)" = 1 ]; then bw=$w; fi
-        if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc -l)" = 1 ]; then bc=$c; fi
-    done
-    echo "$bw $bc"
-}
+bench_name=display-cost
+. "$here/lib-run.sh"
+need_files "$plex86" "$elf"
 
 # net [client N] [xvfb] ARGS...: the guest's time with plex86 ARGS at
 # `scale` less at `small`: "WALL CPU".

@@ -30,93 +30,21 @@ plex86=${BENCH_PLEX86:-$build/plex86}
 elf=$build/bench/fps.elf
 qemu=${BENCH_QEMU:-qemu-system-i386}
 here=$(cd "$(dirname "$0")" && pwd)
-for f in "$plex86" "$elf"; do
-    if [ ! -e "$f" ]; then
-        echo "display-fps: $f is missing (make first)" >&2
-        exit 2
-    fi
-done
+bench_name=display-fps
+. "$here/lib-run.sh"
+need_files "$plex86" "$elf"
 if [ "$qemu" != none ] && ! command -v "$qemu" >/dev/null 2>&1; then
     echo "display-fps: $qemu is not installed: plex86 alone"
     qemu=none
 fi
 
-free_display() {
-    python3 - <<'PY'
-import socket
-for n in range(70, 400):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 5900 + n))
-        print(n)
-        break
-    except OSError:
-        pass
-    finally:
-        s.close()
-PY
-}
-
-# run_one VNC_DISPLAY CMD...: runs CMD once (with a VNC client of ours on
-# display VNC_DISPLAY asking for updates all along, unless it is "-");
-# prints "WALL CPU" in seconds.
-run_one() {
-    local n=$1 tf
-    shift
-    tf=$(mktemp)
-    /usr/bin/time -f "%e %U %S" -o "$tf" "$@" </dev/null >/dev/null 2>&1 &
-    local pid=$! cpid=""
-    if [ "$n" != - ]; then
-        python3 - "$n" "$here/../tests" <<'PY' &
-import sys, time
-sys.path.insert(0, sys.argv[2])
-from vnc_client import VncClient
-c = None
-for _ in range(100):
-    try:
-        c = VncClient("127.0.0.1", 5900 + int(sys.argv[1]), timeout=10)
-        break
-    except Exception:
-        time.sleep(0.02)
-try:
-    while c:
-        c.request(True)
-        c.read_update()
-except Exception:
-    pass
-PY
-        cpid=$!
-    fi
-    wait "$pid"
-    local rc=$?
-    [ -n "$cpid" ] && { kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null; }
-    if [ "$rc" != 33 ]; then
-        echo "display-fps: '$*' exited with status $rc, not 33" >&2
-        rm -f "$tf"
-        return 1
-    fi
-    tail -n 1 "$tf" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }'
-    rm -f "$tf"
-}
-
-# best_of VNC_DISPLAY CMD...: the best wall and the best CPU time of `runs`.
-best_of() {
-    local bw="" bc="" w c
-    for _ in $(seq "$runs"); do
-        read -r w c < <(run_one "$@") || return 1
-        [ -n "$w" ] || return 1
-        if [ -z "$bw" ] || [ "$(echo "$w < $bw" | bc -l)" = 1 ]; then bw=$w; fi
-        if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc -l)" = 1 ]; then bc=$c; fi
-    done
-    echo "$bw $bc"
-}
-
 # measure WHO DISPLAY MODE FRAMES: prints "FPS_CPU FPS_WALL" and a line
 # on stderr with the raw times.
 measure() {
-    local who=$1 disp=$2 mode=$3 frames=$4 n=- cmd=() dargs=()
+    local who=$1 disp=$2 mode=$3 frames=$4 n cmd=() client=() dargs=()
     if [ "$disp" = vnc ]; then
         n=$(free_display)
+        client=(client "$n")
         if [ "$who" = plex86 ]; then dargs=(-display "vnc=127.0.0.1:$n"); else
             dargs=(-display none -vnc "127.0.0.1:$n"); fi
     else
@@ -129,8 +57,10 @@ measure() {
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${dargs[@]}")
     fi
     local t0 t1 w0 c0 w1 c1
-    t0=$(best_of "$n" "${cmd[@]}" -append "mode=$mode frames=0") || return 1
-    t1=$(best_of "$n" "${cmd[@]}" -append "mode=$mode frames=$frames") || return 1
+    t0=$(best_of "${client[@]+"${client[@]}"}" "${cmd[@]}" -append "mode=$mode frames=0") ||
+        return 1
+    t1=$(best_of "${client[@]+"${client[@]}"}" "${cmd[@]}" -append "mode=$mode frames=$frames") ||
+        return 1
     read -r w0 c0 <<<"$t0"
     read -r w1 c1 <<<"$t1"
     echo "  $who $disp $mode: $frames frames wall $w1 s cpu $c1 s; start-up wall $w0 s cpu $c0 s" >&2

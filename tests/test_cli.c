@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "cpu/cpu_model.h"
+#include "cpu/topo.h"
 #include "host/cli.h"
 #include "host/cli_drive.h"
 #include "host/run.h"
@@ -462,6 +463,100 @@ static void test_drives(void)
     }
 }
 
+/* -smp's topology: what QEMU 7.2's pc machine made of each spelling
+ * (query-cpus-fast's socket-id/core-id/thread-id, and its errors), and
+ * the APIC IDs its x86 topology gives them. */
+static void test_smp(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    static const struct {
+        const char *arg;
+        unsigned cpus, sockets, cores, threads;
+        uint8_t apic[8];
+    } good[] = {
+        { "1", 1, 1, 1, 1, { 0 } },
+        { "4", 4, 1, 4, 1, { 0, 1, 2, 3 } },               /* cores first */
+        { "cpus=3", 3, 1, 3, 1, { 0, 1, 2 } },
+        { "4,sockets=2", 4, 2, 2, 1, { 0, 1, 2, 3 } },
+        { "4,cores=2", 4, 2, 2, 1, { 0, 1, 2, 3 } },
+        { "4,threads=2", 4, 1, 2, 2, { 0, 1, 2, 3 } },
+        { "cores=2,threads=2", 4, 1, 2, 2, { 0, 1, 2, 3 } },
+        { "sockets=2", 2, 2, 1, 1, { 0, 1 } },
+        { "4,sockets=2,cores=2", 4, 2, 2, 1, { 0, 1, 2, 3 } },
+        { "6,sockets=2,cores=3", 6, 2, 3, 1, { 0, 1, 2, 4, 5, 6 } },
+        { "6,sockets=2", 6, 2, 3, 1, { 0, 1, 2, 4, 5, 6 } },
+        { "6,sockets=2,threads=3", 6, 2, 1, 3, { 0, 1, 2, 4, 5, 6 } },
+        { "6,cores=3,threads=2", 6, 1, 3, 2, { 0, 1, 2, 3, 4, 5 } },
+        { "6,cores=2,threads=3", 6, 1, 2, 3, { 0, 1, 2, 4, 5, 6 } },
+        { "8,sockets=2,cores=2,threads=2", 8, 2, 2, 2, { 0, 1, 2, 3, 4, 5, 6, 7 } },
+        { "3,sockets=3,maxcpus=3,dies=1", 3, 3, 1, 1, { 0, 1, 2 } },
+        { "5,sockets=1,cores=5", 5, 1, 5, 1, { 0, 1, 2, 3, 4 } },
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        CHECK_EQ(PARSE(&o, "-bios", "x", "-smp", good[i].arg), CLI_RUN);
+        CHECK_EQ(o.cpus, good[i].cpus);
+        CHECK_EQ(o.smp.cpus, good[i].cpus);
+        CHECK_EQ(o.smp.max_cpus, good[i].cpus);
+        CHECK_EQ(o.smp.sockets, good[i].sockets);
+        CHECK_EQ(o.smp.cores, good[i].cores);
+        CHECK_EQ(o.smp.threads, good[i].threads);
+        CHECK_EQ(cpu_topo_pkg_lps(&o.smp), good[i].cores * good[i].threads);
+        for (unsigned c = 0; c < o.smp.cpus; c++) {
+            uint32_t id = cpu_topo_apic_id(&o.smp, c);
+            CHECK_EQ(id, good[i].apic[c]);
+            CHECK_EQ(cpu_topo_index(&o.smp, id), (int)c);
+            struct cpu_topo_ids t = cpu_topo_ids(&o.smp, c);
+            CHECK_EQ((t.socket * good[i].cores + t.core) * good[i].threads + t.thread, c);
+        }
+        CHECK_EQ(cpu_topo_apic_id_limit(&o.smp), good[i].apic[o.smp.cpus - 1] + 1u);
+    }
+    /* IDs in the gaps of the layout belong to no CPU. */
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-smp", "6,sockets=2,cores=3"), CLI_RUN);
+    CHECK_EQ(cpu_topo_index(&o.smp, 3), -1);
+    CHECK_EQ(cpu_topo_index(&o.smp, 7), -1);
+    CHECK_EQ(cpu_topo_index(&o.smp, 8), -1);
+    CHECK_EQ(cpu_topo_index(&o.smp, 0xFF), -1);
+
+    static const struct {
+        const char *arg, *msg;
+    } bad[] = {
+        { "6,cores=4", "-smp: Invalid CPU topology: product of the hierarchy must match "
+                       "maxcpus: sockets (1) * dies (1) * cores (4) * threads (1) != "
+                       "maxcpus (6)" },
+        { "4,maxcpus=2", "-smp: Invalid CPU topology: maxcpus must be equal to or greater "
+                         "than smp: sockets (1) * dies (1) * cores (2) * threads (1) == "
+                         "maxcpus (2) < smp_cpus (4)" },
+        { "4,sockets=2,cores=2,threads=2", "sockets (2) * dies (1) * cores (2) * threads (2) "
+                                           "!= maxcpus (4)" },
+        { "3,sockets=2", "sockets (2) * dies (1) * cores (1) * threads (1) != maxcpus (3)" },
+        { "2,cores=4", "sockets (0) * dies (1) * cores (4) * threads (1) != maxcpus (2)" },
+        { "4,maxcpus=8", "-smp: maxcpus (8) above the 4 CPUs: plex86 has no CPU hotplug" },
+        { "9", "-smp: 9 CPUs: plex86 runs 1 to 8" },
+        { "sockets=3,cores=3", "-smp: 9 CPUs: plex86 runs 1 to 8" },
+        { "sockets=4096,cores=4096,threads=4096", "more than 4096" },
+        { "0", "must be greater than zero" },
+        { "4,cores=0", "must be greater than zero" },
+        { "4,foo=1", "-smp: Parameter 'smp.foo' is unexpected" },
+        { "4,clusters=2", "clusters not supported by this machine's CPU topology" },
+        { "4,dies=2", "dies=2: plex86's CPUs have one die per socket" },
+        { "x", "Parameter 'smp.cpus' expects integer" },
+        { "4,cores=two", "Parameter 'smp.cores' expects integer" },
+        { "4,cores=", "Parameter 'smp.cores' expects integer" },
+        { "4,cores=-1", "Parameter 'smp.cores' expects integer" },
+        { "4,cores=99999999999", "Parameter 'smp.cores' expects integer" },
+        { "4,2", "Parameter 'smp.2' is missing a value" },
+        { "", "-smp: empty argument" },
+        { "4,", "-smp: '4,': an empty item" },
+        { ",4", "-smp: ',4': an empty item" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ(PARSE(&o, "-bios", "x", "-smp", bad[i].arg), CLI_ERROR);
+        if (!strstr(err, bad[i].msg))
+            CHECK_STR(err, bad[i].msg);
+    }
+}
+
 static void test_exit_status(void)
 {
     CHECK_EQ(exit_status_for(VM_EXIT_HALTED, 0, false), 0);
@@ -486,6 +581,7 @@ int main(void)
     test_time();
     test_requests();
     test_drives();
+    test_smp();
     test_exit_status();
     return check_report();
 }

@@ -40,13 +40,14 @@ expect 2 "unknown option '-frobnicate'" -frobnicate
 expect 2 "-bios: missing argument" -bios
 expect 2 "-m: bad size" -bios x -m lots
 expect 2 "unknown CPU model" -bios x -cpu 8086
-# -smp (issue 19): 1 to 8, QEMU's [cpus=]N; local APICs needed.
-expect 0 "smp \[cpus=\]N" --help
-expect 2 "-smp: 0 CPUs: plex86 runs 1 to 8" -bios x -smp 0
+# -smp (issue 19): 1 to 8, QEMU's [cpus=]N and topology keys (the rules
+# are test_cli.c's test_smp); local APICs needed.
+expect 0 "smp \[cpus=\]N\[,sockets=S\]" --help
+expect 2 "-smp: .*must be greater than zero" -bios x -smp 0
 expect 2 "-smp: 9 CPUs: plex86 runs 1 to 8" -bios x -smp cpus=9
-expect 2 "-smp: bad CPU count 'four'" -bios x -smp four
-expect 2 "-smp: bad CPU count '2x'" -bios x -smp 2x
-expect 2 "only \[cpus=\]N is supported" -bios x -smp 2,sockets=2
+expect 2 "-smp: .*bad CPU count 'four'" -bios x -smp four
+expect 2 "-smp: .*bad CPU count '2x'" -bios x -smp 2x
+expect 2 "Invalid CPU topology: product of the hierarchy" -bios x -smp 3,sockets=2
 expect 2 "-smp 2 needs local APICs" -bios "$ROMS/spin.rom" -smp 2 -cpu 486
 expect 2 "No such file or directory" -bios "$TMP/missing.rom"
 head -c 5000 /dev/zero >"$TMP/odd.rom"

@@ -144,6 +144,7 @@ def main():
     check(proc.returncode == 0, "exit status %s, stderr %r" % (proc.returncode, err[-500:]))
     check(not os.path.exists(qpath), "the QMP socket file is removed at exit")
     check_start_stopped(plex86, rom, tmp)
+    check_topology(plex86, rom, tmp)
     check_option_errors(plex86, rom)
     if FAILS:
         print("%d failure(s)" % len(FAILS))
@@ -330,6 +331,31 @@ def check_hmp(hpath):
     h.until_prompt()
     check("EAX=" in h.cmd("info registers"), "second HMP client")
     h.sock.close()
+
+
+# query-cpus-fast with a topology: QEMU 7.2's answer for the same -smp
+# (its pc machine; seen with qemu-system-i386 -M pc -smp 6,sockets=2,
+# cores=3): props in index order, cores within sockets.
+def check_topology(plex86, rom, tmp):
+    qpath = os.path.join(tmp, "t.sock")
+    proc = subprocess.Popen([plex86, "-bios", rom, "-serial", "null", "-S",
+                             "-smp", "6,sockets=2,cores=3",
+                             "-qmp", "unix:%s,server,nowait" % qpath],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        q = Qmp(qpath)
+        q.line()
+        q.cmd("qmp_capabilities")
+        cpus = q.cmd("query-cpus-fast").get("return") or []
+        got = [(c.get("cpu-index"), c.get("props")) for c in cpus]
+        want = [(i, {"core-id": i % 3, "thread-id": 0, "socket-id": i // 3}) for i in range(6)]
+        check(got == want, "query-cpus-fast -smp 6,sockets=2,cores=3: %r" % got)
+        q.cmd("quit")
+        proc.communicate(timeout=20)
+    except Exception as e:
+        proc.kill()
+        proc.communicate()
+        check(False, "-smp 6,sockets=2,cores=3: %r" % e)
 
 
 def check_start_stopped(plex86, rom, tmp):

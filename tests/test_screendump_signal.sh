@@ -8,6 +8,7 @@
 # usage: test_screendump_signal.sh PLEX86 GUEST_DIR
 set -u
 PLEX86=$1 GUESTS=$2
+. "$(dirname "$0")/wait_output.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-sdsig.XXXXXX")
 trap 'exec 3>&- 2>/dev/null; rm -rf "$TMP"' EXIT
 # The serial console's input stays open (a FIFO we hold), or the halted
@@ -21,11 +22,7 @@ for sig in TERM HUP; do
         -serial stdio -screendump-at-exit "$TMP/screen.txt" \
         <"$TMP/in" >"$TMP/out" 2>"$TMP/err" &
     pid=$!
-    i=0
-    while [ $i -lt 300 ] && ! grep -q ready "$TMP/out" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
-        sleep 0.1
-        i=$((i + 1))
-    done
+    wait_output "$TMP/out" ready "$pid"
     if ! kill -0 "$pid" 2>/dev/null; then
         echo "FAIL ($sig): plex86 ended before the signal"; cat "$TMP/err"
         fails=$((fails + 1)); wait "$pid"; continue

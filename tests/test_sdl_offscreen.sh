@@ -9,6 +9,7 @@
 # usage: test_sdl_offscreen.sh PLEX86 GUEST_DIR GUEST_SRC_DIR
 set -u
 PLEX86=$1 GUESTS=$2 SRC=$3
+. "$(dirname "$0")/wait_output.sh"
 out=$(mktemp "${TMPDIR:-/tmp}/plex86-sdl.XXXXXX")
 trap 'rm -f "$out"' EXIT
 SDL_VIDEODRIVER=offscreen "$PLEX86" -display sdl -kernel "$GUESTS/mb_boot.elf" \
@@ -31,11 +32,7 @@ SDL_VIDEODRIVER=offscreen "$PLEX86" -display sdl -kernel "$GUESTS/kbd_echo.elf" 
 pid=$!
 # Under load the guest may take a while to print "ready": wait for it (up
 # to 30 s), then let the window refresh for two seconds more.
-i=0
-while [ $i -lt 300 ] && ! grep -q ready "$out" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
-    sleep 0.1
-    i=$((i + 1))
-done
+wait_output "$out" ready "$pid"
 sleep 2
 if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid"

@@ -252,8 +252,11 @@ struct cpu {
                                what plex86 implements; read with cpu_has()
                                (features.h) */
     uint8_t apic_id;        /* the initial APIC ID CPUID.1:EBX[31:24]
-                               reports (the board's: the CPU's index, as
-                               QEMU numbers them; 0 for the BSP) */
+                               reports (the VM's: cpu/topo.h lays them out
+                               as QEMU does; 0 for the BSP) */
+    uint8_t pkg_lps;        /* logical processors per package, CPUID.1:
+                               EBX[23:16] (cpu_topo_pkg_lps); HTT when
+                               above 1; 0 or 1: one */
 
     /* --- paging (mmu.c) ------------------------------------------------ */
     struct tlb *tlb;        /* software TLB, owned (mmu.c) */

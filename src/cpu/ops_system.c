@@ -198,11 +198,16 @@ void h_cpuid(struct cpu *c, const struct insn *i)
     cpu_model_cpuid(c->model, f, leaf, r);
     if (leaf == 1 && c->model->p6_msrs)
         c->msr.bios_sign_id = (uint64_t)c->model->ucode_rev << 32;
-    /* The initial APIC ID (SDM vol. 2, CPUID, table 3-8: EBX[31:24]); as
-     * on QEMU's default topology (one core per socket) the logical
-     * processor count stays 0 and HTT clear. */
-    if (leaf == 1)
+    /* The initial APIC ID (SDM vol. 2, CPUID, table 3-8: EBX[31:24]) and,
+     * with several logical processors a package, their count in
+     * EBX[23:16] with HTT (EDX[28]), as QEMU 7.2's cpu_x86_cpuid. */
+    if (leaf == 1) {
         r[1] |= (uint32_t)c->apic_id << 24;
+        if (c->pkg_lps > 1) {
+            r[1] |= (uint32_t)c->pkg_lps << 16;
+            r[3] |= 1u << 28;
+        }
+    }
     c->gpr[R_EAX] = r[0];
     c->gpr[R_EBX] = r[1];
     c->gpr[R_ECX] = r[2];

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cpu/cpu_model.h"
+#include "cpu/topo.h"
 #include "host/account.h"
 #include "host/cli_drive.h"
 #include "host/version.h"
@@ -122,8 +123,11 @@ void cli_usage(FILE *out)
           "  -cpu MODEL          CPU model: 386, 486, pentium, pentium2, pentium3,\n"
           "                      pentium-m (the default; -cpu help lists them);\n"
           "                      MODEL,-apic: no local APIC, IOAPIC or HPET\n"
-          "  -smp [cpus=]N       N CPUs, 1 to 8 (default 1); they take turns on one\n"
-          "                      host thread, so -icount stays exact\n"
+          "  -smp [cpus=]N[,sockets=S][,cores=C][,threads=T][,maxcpus=N]\n"
+          "                      N CPUs, 1 to 8 (default 1), as S sockets of C cores\n"
+          "                      of T threads (QEMU's rules fill in what is left\n"
+          "                      out: cores first); they take turns on one host\n"
+          "                      thread, so -icount stays exact\n"
           "  -nographic          no display output: the firmware's console is COM1\n"
           "                      (the VGA is still there, as with QEMU)\n"
           "  -display TYPE       the display frontend (docs/display.md): sdl (a window),\n"
@@ -200,6 +204,7 @@ void cli_defaults(struct cli_options *o)
     *o = (struct cli_options){
         .ram_mb = CLI_DEFAULT_RAM_MB,
         .cpus = 1,
+        .smp = { .cpus = 1, .sockets = 1, .cores = 1, .threads = 1, .max_cpus = 1 },
         .cpu = cpu_model_default(),
         .serial = { .kind = CLI_CHR_STDIO },
         .debugcon = { .kind = CLI_CHR_NONE },
@@ -402,31 +407,92 @@ static enum cli_result parse_cpu(const char *name, struct cli_options *o, FILE *
     return CLI_RUN;
 }
 
-/* -smp [cpus=]N (QEMU's spelling; the topology keys sockets=, cores=,
- * threads= and maxcpus= are not taken: every CPU is its own socket, as
- * QEMU's default for the pc machine). */
+/* -smp [cpus=]N[,sockets=S][,dies=1][,cores=C][,threads=T][,maxcpus=M]:
+ * QEMU's keys and messages (its keyval parser, then machine-smp.c's
+ * rules in cpu_topo_fill); plex86 adds its CPU limit, one die per socket
+ * and no hotplug (maxcpus above cpus). */
 static enum cli_result parse_smp(const char *arg, struct cli_options *o, char *err,
                                  size_t errlen)
 {
-    const char *v = !strncmp(arg, "cpus=", 5) ? arg + 5 : arg;
-    if (strchr(v, '=')) {
-        snprintf(err, errlen, "-smp: '%s': only [cpus=]N is supported (each CPU is a socket, "
-                              "as QEMU's default)", arg);
+    static const char *const keys[] = { "cpus", "sockets", "dies", "cores", "threads",
+                                        "maxcpus" };
+    enum { K_CPUS, K_SOCKETS, K_DIES, K_CORES, K_THREADS, K_MAXCPUS, K_N };
+    unsigned v[K_N] = { 0 };
+    bool zero = false;
+    const char *p = arg;
+    for (bool first = true; ; first = false) {
+        size_t n = strcspn(p, ",");
+        if (n == 0) {
+            snprintf(err, errlen, "-smp: '%s': an empty item", arg);
+            return CLI_ERROR;
+        }
+        const char *eq = memchr(p, '=', n);
+        unsigned k = K_N;
+        const char *val = p;
+        if (eq) {
+            for (unsigned i = 0; i < K_N; i++)
+                if ((size_t)(eq - p) == strlen(keys[i]) && !strncmp(p, keys[i], eq - p))
+                    k = i;
+            if (k == K_N) {
+                bool cl = (size_t)(eq - p) == 8 && !strncmp(p, "clusters", 8);
+                snprintf(err, errlen,
+                         cl ? "-smp: clusters not supported by this machine's CPU topology"
+                            : "-smp: Parameter 'smp.%.*s' is unexpected",
+                         (int)(eq - p > 40 ? 40 : eq - p), p);
+                return CLI_ERROR;
+            }
+            val = eq + 1;
+        } else if (first) {
+            k = K_CPUS;                 /* the implied key */
+        } else {
+            snprintf(err, errlen, "-smp: Parameter 'smp.%.*s' is missing a value",
+                     (int)(n > 40 ? 40 : n), p);
+            return CLI_ERROR;
+        }
+        size_t vlen = n - (size_t)(val - p);
+        char *end = NULL;
+        errno = 0;
+        unsigned long x = vlen && *val >= '0' && *val <= '9' ? strtoul(val, &end, 10) : 0;
+        if (!end || end != val + vlen || errno || x > CPU_TOPO_MAX_VALUE) {
+            snprintf(err, errlen, "-smp: Parameter 'smp.%s' expects integer (bad CPU count "
+                     "'%s', a number from 1 to %u)", keys[k], arg, CLI_MAX_CPUS);
+            return CLI_ERROR;
+        }
+        /* QEMU 7.2 warns and takes 0 as left out; later QEMUs refuse it. */
+        zero |= x == 0;
+        v[k] = (unsigned)x;
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    if (zero) {
+        snprintf(err, errlen, "-smp: '%s': CPU topology parameters must be greater than zero "
+                              "(plex86 runs 1 to %u CPUs)", arg, CLI_MAX_CPUS);
         return CLI_ERROR;
     }
-    char *end = NULL;
-    errno = 0;
-    unsigned long n = *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
-    if (!end || *end || errno) {
-        snprintf(err, errlen, "-smp: bad CPU count '%s' (a number from 1 to %u)", arg,
-                 CLI_MAX_CPUS);
+    if (v[K_DIES] > 1) {
+        snprintf(err, errlen, "-smp: dies=%u: plex86's CPUs have one die per socket",
+                 v[K_DIES]);
         return CLI_ERROR;
     }
-    if (n < 1 || n > CLI_MAX_CPUS) {
-        snprintf(err, errlen, "-smp: %s CPUs: plex86 runs 1 to %u", v, CLI_MAX_CPUS);
+    struct cpu_topo t;
+    char why[256];
+    if (cpu_topo_fill(v[K_CPUS], v[K_SOCKETS], v[K_CORES], v[K_THREADS], v[K_MAXCPUS], &t,
+                      why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "-smp: %s", why);
         return CLI_ERROR;
     }
-    o->cpus = (unsigned)n;
+    if (t.cpus > CLI_MAX_CPUS) {
+        snprintf(err, errlen, "-smp: %u CPUs: plex86 runs 1 to %u", t.cpus, CLI_MAX_CPUS);
+        return CLI_ERROR;
+    }
+    if (t.max_cpus > t.cpus) {
+        snprintf(err, errlen, "-smp: maxcpus (%u) above the %u CPUs: plex86 has no CPU "
+                              "hotplug, so maxcpus must equal cpus", t.max_cpus, t.cpus);
+        return CLI_ERROR;
+    }
+    o->cpus = t.cpus;
+    o->smp = t;
     return CLI_RUN;
 }
 

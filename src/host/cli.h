@@ -12,6 +12,7 @@
 
 #include "block/block_open.h"
 #include "cpu/cpu.h"
+#include "cpu/topo.h"
 #include "host/chardev_sock.h"
 #include "host/cli_display.h"
 #include "machine/vm.h"
@@ -122,6 +123,7 @@ struct cli_options {
     const char *initrd;        /* -initrd FILE, or NULL */
     uint32_t ram_mb;           /* -m */
     unsigned cpus;             /* -smp: 1..CLI_MAX_CPUS */
+    struct cpu_topo smp;       /* -smp's topology (cpus == smp.cpus) */
     const struct cpu_model *cpu; /* -cpu (cpu/cpu_model.h) */
     bool nographic;            /* -nographic: no display, serial on stdio */
     struct cli_display display;/* -display, -vnc (host/cli_display.h) */

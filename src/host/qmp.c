@@ -15,6 +15,7 @@
 #include "host/qmp_block.h"
 #include "host/version.h"
 #include "host/vmctl.h"
+#include "cpu/topo.h"
 #include "machine/vm.h"
 
 /* What a command hands back: a return value, or an error class and text. */
@@ -153,9 +154,9 @@ static void query_status(struct qmp *q, const cJSON *args, struct qmp_result *r)
     cJSON_AddStringToObject(r->ret, "status", running ? "running" : "paused");
 }
 
-/* QEMU 7.2's query-cpus-fast for its pc machine with -smp N: one object
- * per CPU, each its own socket; every CPU on this thread (they take turns
- * on it, docs/internals.md). */
+/* QEMU 7.2's query-cpus-fast for its pc machine: one object per CPU, its
+ * place in the -smp topology (cpu/topo.h) in props; every CPU on this
+ * thread (they take turns on it, docs/internals.md). */
 static void query_cpus_fast(struct qmp *q, const cJSON *args, struct qmp_result *r)
 {
     if (!only_args(args, no_args, r))
@@ -168,9 +169,10 @@ static void query_cpus_fast(struct qmp *q, const cJSON *args, struct qmp_result 
         char path[64];
         snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i);
         cJSON_AddNumberToObject(cpu, "thread-id", (double)tid);
-        cJSON_AddNumberToObject(props, "core-id", 0);
-        cJSON_AddNumberToObject(props, "thread-id", 0);
-        cJSON_AddNumberToObject(props, "socket-id", i);
+        struct cpu_topo_ids id = cpu_topo_ids(&vm->topo, i);
+        cJSON_AddNumberToObject(props, "core-id", id.core);
+        cJSON_AddNumberToObject(props, "thread-id", id.thread);
+        cJSON_AddNumberToObject(props, "socket-id", id.socket);
         cJSON_AddItemToObject(cpu, "props", props);
         cJSON_AddStringToObject(cpu, "qom-path", path);
         cJSON_AddNumberToObject(cpu, "cpu-index", i);

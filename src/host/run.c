@@ -174,7 +174,7 @@ static int make_config(const struct cli_options *o, struct run_files *rf,
                                * wherever the CPU model has a local APIC. */
                               .apic = !o->no_apic &&
                                       (o->cpu->features[FW_1_EDX] & (1u << (CPUF_APIC % 32))),
-                              .cpus = o->cpus,
+                              .cpus = o->cpus, .topo = o->smp,
                               .sbe_depth = o->sbe_depth,
                               .sbe_depth_zero = o->sbe_depth_set && o->sbe_depth == 0,
                               .no_code_cache = o->no_code_cache,

@@ -52,7 +52,9 @@ static void setup_cpu(struct vm *vm, struct cpu *c, unsigned index)
     c->mem = &vm->mem;
     c->io = &vm->io;
     c->clock = &vm->clock;
-    c->apic_id = (uint8_t)index; /* QEMU's: the CPU index */
+    /* QEMU's layout: the CPU index's socket, core and thread fields. */
+    c->apic_id = (uint8_t)cpu_topo_apic_id(&vm->topo, index);
+    c->pkg_lps = (uint8_t)cpu_topo_pkg_lps(&vm->topo);
     c->pins.internal_error = vm_cpu_error;
     c->pins.error_opaque = vm;
 }
@@ -90,6 +92,15 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     unsigned ncpus = cfg->cpus ? cfg->cpus : 1;
     if (ncpus > VM_MAX_CPUS) {
         snprintf(err, errlen, "%u CPUs, at most %u", ncpus, VM_MAX_CPUS);
+        physmem_destroy(&vm->mem);
+        free(vm);
+        return NULL;
+    }
+    vm->topo = cfg->topo.cpus ? cfg->topo : cpu_topo_default(ncpus);
+    if (vm->topo.cpus != ncpus || vm->topo.max_cpus != ncpus ||
+        cpu_topo_apic_id_limit(&vm->topo) > 255) {
+        snprintf(err, errlen, "CPU topology of %u CPUs (%u possible) for %u CPUs",
+                 vm->topo.cpus, vm->topo.max_cpus, ncpus);
         physmem_destroy(&vm->mem);
         free(vm);
         return NULL;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
+#include "cpu/topo.h"
 #include "vm/clock.h"
 #include "vm/device.h"
 #include "vm/iobus.h"
@@ -81,6 +82,9 @@ struct vm_config {
                               step (vm/clock.h); else host time */
     unsigned icount_shift;
     unsigned cpus;         /* 1..VM_MAX_CPUS (-smp); 0 counts as 1 */
+    struct cpu_topo topo;  /* their sockets, cores and threads (cpu/topo.h);
+                              topo.cpus 0: cpu_topo_default(cpus), else
+                              topo.cpus must be cpus */
 };
 
 struct sbe;
@@ -104,6 +108,9 @@ struct vm {
      * TLB and local APIC (the board's).  vm_run runs them in turn. */
     unsigned ncpus;
     struct cpu *cpus[VM_MAX_CPUS];
+    struct cpu_topo topo;     /* where each sits: CPU i's APIC ID is
+                                 cpu_topo_apic_id(&topo, i), also
+                                 cpus[i]->apic_id; cpu_topo_index maps back */
     uint8_t activity[VM_MAX_CPUS];  /* enum vm_cpu_activity */
     unsigned cur;             /* the CPU running now, or that ran last: whose
                                  MMIO accesses the board's per-CPU windows

@@ -115,7 +115,8 @@ static size_t build_fadt(struct acpi_tables *t, const struct acpi_config *c, siz
 }
 
 /* MADT (5.2.12), as QEMU's acpi_build_madt: a Processor Local APIC per CPU
- * (processor ID = APIC ID = index), the IOAPIC with GSI base 0, IRQ 0 on
+ * (processor ID = the CPU index, the DSDT's _UID; APIC ID from the
+ * topology, cpu/topo.h), the IOAPIC with GSI base 0, IRQ 0 on
  * GSI 2 (the PIT on the IOAPIC's pin 2), the PCI link IRQs 5, 9, 10 and 11
  * level triggered, active high, and LINT1 as NMI on every CPU. */
 static size_t build_madt(struct acpi_tables *t, const struct acpi_config *c)
@@ -128,7 +129,7 @@ static size_t build_madt(struct acpi_tables *t, const struct acpi_config *c)
         acpi_put_le(b, 0, 1);                     /* Processor Local APIC */
         acpi_put_le(b, 8, 1);
         acpi_put_le(b, i, 1);                     /* ACPI processor UID */
-        acpi_put_le(b, i, 1);                     /* APIC ID */
+        acpi_put_le(b, c->apic_ids ? c->apic_ids[i] : i, 1); /* APIC ID */
         acpi_put_le(b, 1, 4);                     /* enabled */
     }
     acpi_put_le(b, 1, 1);                         /* I/O APIC */

@@ -62,6 +62,7 @@ enum {
 
 struct acpi_config {
     unsigned cpus;         /* 1..8: a MADT entry and a processor device each */
+    const uint8_t *apic_ids; /* CPU i's APIC ID (cpu/topo.h); NULL: i */
     bool apic;             /* local APICs, IOAPIC and HPET: MADT, HPET table */
     bool com1;             /* COM1's _STA */
     uint32_t pci_start;    /* the 32-bit PCI window: pci_start to the IOAPIC */

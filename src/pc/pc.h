@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
+#include "cpu/topo.h"
 #include "dev/chardev.h"
 #include "dev/guest_mem.h"
 #include "dev/input.h"
@@ -164,9 +165,11 @@ struct pc_config {
     size_t vga_rom_size;
     /* Issue 19: the local APIC(s), IOAPIC and HPET (pc_platform.h), as on
      * QEMU's pc; the ACPI tables list them only when set.  cpus: -smp,
-     * 1..PC_MAX_CPUS (0 counts as 1). */
+     * 1..PC_MAX_CPUS (0 counts as 1); topo: their sockets, cores and
+     * threads (topo.cpus 0: -smp N's default, cpu/topo.h). */
     bool apic;
     unsigned cpus;
+    struct cpu_topo topo;
     /* Where POST codes are printed as they arrive; NULL: not printed. */
     FILE *post_log;
 

@@ -19,8 +19,12 @@ _Static_assert(PC_ACPI_KERNEL_RSDP + 20 <= PC_ACPI_KERNEL_TABLES &&
 
 int pc_acpi_init(struct pc *pc, const struct pc_config *cfg, char *err, size_t errlen)
 {
+    uint8_t apic_ids[PC_MAX_CPUS] = { 0 };
+    for (unsigned i = 0; i < pc->vm->ncpus && i < PC_MAX_CPUS; i++)
+        apic_ids[i] = pc->vm->cpus[i]->apic_id;
     struct acpi_config c = {
         .cpus = cfg->cpus ? cfg->cpus : 1,
+        .apic_ids = apic_ids,
         .apic = cfg->apic,
         .com1 = cfg->has_serial,
         .pci_start = pc->vm->mem.ram_size,

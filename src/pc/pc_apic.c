@@ -405,7 +405,9 @@ int pc_apic_create(struct pc *pc, char *err, size_t errlen)
         return -1;
     }
 
-    /* The APIC IDs are the CPU indexes, as on QEMU; CPU 0 is the BSP. */
+    /* Each local APIC has its CPU's APIC ID (the topology's, cpu/topo.h);
+     * CPU 0 is the BSP.  IPIs find their APICs by ID (bus_send) and reach
+     * the CPU through the wire, which holds the CPU index. */
     unsigned ncpus = pc->cfg.cpus ? pc->cfg.cpus : 1;
     pc->ncpus = ncpus;
     for (unsigned i = 0; i < ncpus; i++) {
@@ -435,7 +437,7 @@ int pc_apic_create(struct pc *pc, char *err, size_t errlen)
         }
         char name[16];
         snprintf(name, sizeof(name), "lapic%u", i);
-        pc->lapic[i] = lapic_create(name, (uint8_t)i, i == 0, &w);
+        pc->lapic[i] = lapic_create(name, vm->cpus[i]->apic_id, i == 0, &w);
         if (vm_add_device(vm, DEV(pc->lapic[i]), err, errlen) < 0) {
             pc->lapic[i] = NULL;
             return -1;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cpu/features.h"
+#include "cpu/topo.h"
 #include "dev/cmos.h"
 #include "dev/fw_cfg.h"
 #include "dev/pic.h"
@@ -51,7 +52,8 @@ int pc_add_chipset(struct pc *pc, const struct pc_config *cfg, char *err, size_t
     /* -smp: as QEMU, fw_cfg and CMOS 0x5F tell the firmware how many CPUs
      * to wake (SeaBIOS's smp_setup). */
     unsigned cpus = vm->ncpus;
-    if (pc_fw_cfg_fill(pc->fw_cfg, cfg, vm->mem.ram_size, cpus, err, errlen) < 0)
+    if (pc_fw_cfg_fill(pc->fw_cfg, cfg, vm->mem.ram_size, cpus,
+                       cpu_topo_apic_id_limit(&vm->topo), err, errlen) < 0)
         return -1;
     /* The ACPI tables, for SeaBIOS's table-loader (pc_acpi.h). */
     if (pc_acpi_init(pc, cfg, err, errlen) < 0)

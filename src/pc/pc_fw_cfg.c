@@ -75,7 +75,7 @@ static int add_option_roms(struct fw_cfg *f, const struct pc_config *cfg, char *
 }
 
 int pc_fw_cfg_fill(struct fw_cfg *f, const struct pc_config *cfg, uint32_t ram,
-                   unsigned cpus, char *err, size_t errlen)
+                   unsigned cpus, unsigned apic_id_limit, char *err, size_t errlen)
 {
     static const uint8_t uuid[16];
     int bad = 0;
@@ -83,18 +83,24 @@ int pc_fw_cfg_fill(struct fw_cfg *f, const struct pc_config *cfg, uint32_t ram,
     bad |= fw_cfg_add_bytes(f, FW_CFG_UUID, uuid, sizeof(uuid));
     bad |= fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, cfg->nographic);
     bad |= fw_cfg_add_i16(f, FW_CFG_BOOT_MENU, cfg->boot_menu);
-    /* fw_cfg_arch_create: `cpus` CPUs (-smp), APIC IDs below `cpus`, none
-     * to hot-plug (max = boot CPUs) */
+    /* fw_cfg_arch_create: `cpus` CPUs (-smp); FW_CFG_MAX_CPUS is QEMU's
+     * apic_id_limit, the bound of the APIC IDs SeaBIOS looks for (with
+     * sockets=2,cores=3 the IDs are 0-2 and 4-6: 7), none to hot-plug. */
+    if (apic_id_limit < cpus || apic_id_limit > PC_FW_CFG_MAX_APIC_IDS) {
+        snprintf(err, errlen, "fw_cfg: APIC IDs below %u for %u CPUs", apic_id_limit, cpus);
+        return -1;
+    }
     bad |= fw_cfg_add_i16(f, FW_CFG_NB_CPUS, (uint16_t)cpus);
-    bad |= fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, (uint16_t)cpus);
+    bad |= fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, (uint16_t)apic_id_limit);
     bad |= fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, ram);
     /* ISA IRQ 0 is IOAPIC pin 2 (pc/pc_apic.h): SeaBIOS then says so in
      * its MP table (and its fallback MADT), as QEMU tells it. */
     if (cfg->apic)
         bad |= fw_cfg_add_i32(f, FW_CFG_IRQ0_OVERRIDE, 1);
-    /* NUMA: the node count (0), then one word per APIC ID (its node). */
-    uint8_t numa[8 * (1 + 8)] = { 0 };
-    unsigned words = 1 + (cpus < 8 ? cpus : 8);
+    /* NUMA: the node count (0), then one word per APIC ID below the limit
+     * (its node). */
+    uint8_t numa[8 * (1 + PC_FW_CFG_MAX_APIC_IDS)] = { 0 };
+    unsigned words = 1 + apic_id_limit;
     bad |= fw_cfg_add_bytes(f, FW_CFG_NUMA, numa, 8u * words);
     if (bad) {
         snprintf(err, errlen, "fw_cfg: out of memory");

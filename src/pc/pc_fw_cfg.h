@@ -26,15 +26,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The most APIC IDs (cpu/topo.h) 8 CPUs can spread over: a socket field
+ * above the core and thread fields, each rounded up to a power of two,
+ * stays below 16. */
+#define PC_FW_CFG_MAX_APIC_IDS 16u
+
 struct fw_cfg;
 struct pc_config;
 
 /* Fills `f` for `cfg` with `ram` bytes of RAM (all below 4 GiB) and
- * `cpus` CPUs; reads the option ROM files.  Returns 0, or -1 with one
+ * `cpus` CPUs whose APIC IDs are below `apic_id_limit` (at most 16,
+ * cpu_topo_apic_id_limit); reads the option ROM files.  Returns 0, or -1 with one
  * line in `err` (an unreadable or oversized option ROM, a bad -boot
  * value, more files than fw_cfg has slots). */
 int pc_fw_cfg_fill(struct fw_cfg *f, const struct pc_config *cfg, uint32_t ram,
-                   unsigned cpus, char *err, size_t errlen);
+                   unsigned cpus, unsigned apic_id_limit, char *err, size_t errlen);
 
 /* The "bootorder" file's bytes for `paths` (QEMU's get_boot_devices_list:
  * the paths joined by newlines, NUL terminated, "HALT" appended with

@@ -9,7 +9,9 @@
  *              break: messages quote arguments as they are);
  *   CLI_RUN    a RAM size within the limits, exactly one of -bios and
  *              -kernel, -append/-initrd only with -kernel, file paths
- *              pointing into argv;
+ *              pointing into argv; a -smp topology of 1 to 8 CPUs whose
+ *              sockets * cores * threads is the CPU count, whose APIC IDs
+ *              stay below 16 and map back to their CPU (cpu/topo.h);
  *   CLI_DONE   nothing more.
  *
  * Each argument also goes through cli_parse_size_mb (-1 or 0). */
@@ -17,6 +19,7 @@
 
 #include "fuzz.h"
 #include "cpu/cpu_model.h"
+#include "cpu/topo.h"
 #include "host/cli.h"
 
 #define MAX_ARGS 64
@@ -83,6 +86,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(o.ram_mb >= 1 && o.ram_mb <= CLI_MAX_RAM_MB, "-m %u accepted", o.ram_mb);
         FUZZ_CHECK((o.bios != NULL) != (o.kernel != NULL), "not exactly one of -bios, -kernel");
         FUZZ_CHECK(o.kernel || (!o.append && !o.initrd), "-append/-initrd without -kernel");
+        FUZZ_CHECK(o.cpus == o.smp.cpus && o.cpus >= 1 && o.cpus <= CLI_MAX_CPUS &&
+                       o.smp.max_cpus == o.cpus &&
+                       o.smp.sockets * o.smp.cores * o.smp.threads == o.cpus &&
+                       cpu_topo_apic_id_limit(&o.smp) <= 16,
+                   "-smp %u: %u sockets %u cores %u threads", o.cpus, o.smp.sockets,
+                   o.smp.cores, o.smp.threads);
+        for (unsigned i = 0; i < o.smp.cpus; i++)
+            FUZZ_CHECK(cpu_topo_index(&o.smp, cpu_topo_apic_id(&o.smp, i)) == (int)i,
+                       "-smp: CPU %u's APIC ID does not map back", i);
         FUZZ_CHECK(o.cpu && o.cpu >= cpu_models && o.cpu < cpu_models + cpu_model_count,
                    "cpu %p", (const void *)o.cpu);
         /* The default firmware: the built-in path or one in -L's DIR. */

@@ -376,6 +376,8 @@ def main():
         ["-kernel", "k", "-display", "sdl", "-vnc", "localhost:3,websocket=on"],
         ["-bios", "b", "-display", "vnc=:1", "-vnc", "[::1]:2,websocket=5999", "-nographic"],
         ["-bios", "b", "-display", "curses", "-serial", "stdio"],
+        ["-bios", "b", "-smp", "6,sockets=2,cores=3", "-smp", "cpus=8,threads=2,maxcpus=8"],
+        ["-bios", "b", "-smp", "4,dies=1,clusters=1,sockets=0", "-smp", "2,cores=4"],
     ]):
         write("cli", "args-%02d" % i, b"\0".join(a.encode() for a in args))
 

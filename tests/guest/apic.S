@@ -8,26 +8,7 @@
 # none; plex86 implements the mode on every APIC, dev/lapic.h).
 
     .include "rt.inc"
-
-    .set APIC, 0xFEE00000
-    .set A_ID, APIC + 0x20
-    .set A_VER, APIC + 0x30
-    .set A_TPR, APIC + 0x80
-    .set A_PPR, APIC + 0xA0
-    .set A_EOI, APIC + 0xB0
-    .set A_LDR, APIC + 0xD0
-    .set A_DFR, APIC + 0xE0
-    .set A_SVR, APIC + 0xF0
-    .set A_ISR, APIC + 0x100
-    .set A_IRR, APIC + 0x200
-    .set A_ESR, APIC + 0x280
-    .set A_ICR, APIC + 0x300
-    .set A_ICR_HI, APIC + 0x310
-    .set A_LVT_TIMER, APIC + 0x320
-    .set A_LVT_ERROR, APIC + 0x370
-    .set A_TIMER_ICR, APIC + 0x380
-    .set A_TIMER_CCR, APIC + 0x390
-    .set A_TIMER_DCR, APIC + 0x3E0
+    .include "apic.inc"
 
     .text
     .globl test_main
@@ -46,7 +27,7 @@ test_main:
     CHECK %eax, $0x00050014, "version and max LVT entry"
 
     # Software enable, spurious vector 0xFF, TPR 0, every LVT entry masked.
-    movl $0x1FF, A_SVR
+    APIC_ON
     movl $0, A_TPR
     movl $0x10000, A_LVT_TIMER
     movl $0x10000, A_LVT_ERROR

@@ -7,12 +7,8 @@
 # status bit cleared by writing 1.
 
     .include "rt.inc"
+    .include "apic.inc"
 
-    .set APIC, 0xFEE00000
-    .set A_EOI, APIC + 0xB0
-    .set A_SVR, APIC + 0xF0
-    .set IO_SEL, 0xFEC00000
-    .set IO_WIN, 0xFEC00010
     .set HPET, 0xFED00000
     .set H_CAP, HPET
     .set H_PERIOD, HPET + 4
@@ -28,19 +24,10 @@
     .set VEC_T1, 0x51
     .set VEC_LVL, 0x52
 
-.macro IOWR reg, val
-    movl \reg, IO_SEL
-    movl \val, IO_WIN
-.endm
-.macro IORD reg
-    movl \reg, IO_SEL
-    movl IO_WIN, %eax
-.endm
-
     .text
     .globl test_main
 test_main:
-    movl $0x1FF, A_SVR
+    APIC_ON
     movl $on_t0, handlers + 4 * VEC_T0
     movl $on_t1, handlers + 4 * VEC_T1
     movl $on_lvl, handlers + 4 * VEC_LVL

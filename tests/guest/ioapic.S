@@ -7,30 +7,15 @@
 # level pin delivers when unmasked.
 
     .include "rt.inc"
+    .include "apic.inc"
 
-    .set APIC, 0xFEE00000
-    .set A_EOI, APIC + 0xB0
-    .set A_SVR, APIC + 0xF0
-    .set IOAPIC, 0xFEC00000
-    .set IO_SEL, IOAPIC
-    .set IO_WIN, IOAPIC + 0x10
     .set VEC_PIT, 0x40
     .set VEC_KBD, 0x41
-
-# IOWR reg, value / IORD reg (into EAX)
-.macro IOWR reg, val
-    movl \reg, IO_SEL
-    movl \val, IO_WIN
-.endm
-.macro IORD reg
-    movl \reg, IO_SEL
-    movl IO_WIN, %eax
-.endm
 
     .text
     .globl test_main
 test_main:
-    movl $0x1FF, A_SVR
+    APIC_ON
     movl $on_pit, handlers + 4 * VEC_PIT
     movl $on_kbd, handlers + 4 * VEC_KBD
 

@@ -1,8 +1,5 @@
 # Several CPUs (-smp 4, issue 19): the BSP starts the application
-# processors with INIT-SIPI-SIPI (SDM vol. 3A, 8.4.4.1, the MP spec's
-# universal start-up algorithm, B.4) at a real-mode trampoline copied
-# below 1 MiB; each AP switches to protected mode with the runtime's GDT,
-# records its local APIC ID, CPUID's initial APIC ID and the BSP flag of
+# processors with INIT-SIPI-SIPI (ap.inc); each AP records its local APIC ID, CPUID's initial APIC ID and the BSP flag of
 # IA32_APIC_BASE, and adds to a counter with LOCK-prefixed increments
 # while the BSP does the same; then it enables interrupts and halts.  The
 # BSP checks what they wrote, wakes each halted AP with a fixed IPI (its
@@ -11,27 +8,16 @@
 # Run with -smp 4 on plex86 and on QEMU (qemu-ref-guest-smp).
 
     .include "rt.inc"
+    .include "apic.inc"
+    .include "ap.inc"
 
-    .set APIC, 0xFEE00000
-    .set A_ID, APIC + 0x20
-    .set A_EOI, APIC + 0xB0
-    .set A_SVR, APIC + 0xF0
-    .set A_ICR, APIC + 0x300
-    .set A_ICR_HI, APIC + 0x310
-    .set TRAMP, 0x70000         # the APs' start: SIPI vector 0x70
     .set ADDS, 10000            # LOCK INCs per CPU
-    .set VEC_WAKE, 0x50
-    .set SPIN, 20000000         # PAUSE loops before a wait fails
 
     .text
     .globl test_main
 test_main:
-    # The firmware's count: CMOS 0x5F holds the CPUs less one (QEMU's
-    # rtc layout, which SeaBIOS reads).
-    movb $0x5F, %al
-    outb %al, $0x70
-    inb $0x71, %al
-    movzbl %al, %eax
+    # The firmware's count.
+    CMOS_APS
     movl %eax, naps
     incl %eax
     movl %eax, ncpus
@@ -55,29 +41,12 @@ test_main:
     rdmsr
     andl $0x100, %eax
     CHECK %eax, $0x100, "BSP flag of IA32_APIC_BASE"
-    movl $0x1FF, A_SVR
+    APIC_ON
 
-    # The trampoline, with the runtime's GDTR in it; the APs' IDT: one
-    # interrupt gate, for VEC_WAKE.
-    movl $tramp_start, %esi
-    movl $TRAMP, %edi
-    movl $tramp_end - tramp_start, %ecx
-    cld
-    rep movsb
-    sgdt TRAMP + (tramp_gdtr - tramp_start)
-    movl $ap_isr, %eax
-    movw %ax, ap_idt + 8 * VEC_WAKE
-    movw $SEL_CODE0, ap_idt + 8 * VEC_WAKE + 2
-    movw $0x8E00, ap_idt + 8 * VEC_WAKE + 4
-    shrl $16, %eax
-    movw %ax, ap_idt + 8 * VEC_WAKE + 6
+    # The APs' IDT: one interrupt gate, for VEC_WAKE.
+    AP_IDT ap_isr
 
-    # INIT, then two SIPIs, to all but self (B.4; the delays do not
-    # matter to an emulator, but the second SIPI must be harmless).
-    movl $0, A_ICR_HI
-    movl $0x000C4500, A_ICR
-    movl $0x000C4600 | (TRAMP >> 12), A_ICR
-    movl $0x000C4600 | (TRAMP >> 12), A_ICR
+    START_APS
 
     # The BSP's share of the counter, while the APs start.
     movl $ADDS, %ecx
@@ -85,14 +54,8 @@ test_main:
     decl %ecx
     jnz 1b
 
-    movl $SPIN, %ecx
-2:  movl naps, %eax
-    cmpl %eax, ap_done
-    je 3f
-    pause
-    decl %ecx
-    jnz 2b
-3:  CHECK ap_done, naps, "APs that ran the trampoline"
+    AP_WAIT ap_done, naps
+    CHECK ap_done, naps, "APs that ran the trampoline"
     CHECK counter, total, "LOCK INC counter"
     CHECK ap_started, naps, "LOCK XADD count"
     # Each AP by its APIC ID: its own ID register, CPUID, no BSP flag.
@@ -136,27 +99,7 @@ test_main:
 
 # --- the APs --------------------------------------------------------------
 
-    .code16
-tramp_start:
-    cli
-    movw $(TRAMP >> 4), %ax
-    movw %ax, %ds
-    lgdtl tramp_gdtr - tramp_start
-    movl %cr0, %eax
-    orl $1, %eax
-    movl %eax, %cr0
-    ljmpl $SEL_CODE0, $ap32
-tramp_gdtr:
-    .word 0
-    .long 0
-tramp_end:
-    .code32
-
-ap32:
-    movl $SEL_DATA0, %eax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
+    AP_TRAMPOLINE ap32
     movl $1, %eax
     lock xaddl %eax, ap_started
     movl A_ID, %esi
@@ -176,7 +119,7 @@ ap32:
     rdmsr
     andl $0x100, %eax
     movl %eax, ap_bsp(,%esi,4)
-    movl $0x1FF, A_SVR
+    APIC_ON
     movl $ADDS, %ecx
 1:  lock incl counter
     decl %ecx
@@ -203,11 +146,8 @@ test_name: .asciz "smp"
     .globl test_name
 m_cpus: .asciz "smp: CPUs running: "
 
+    AP_DATA
     .data
-    .balign 8
-ap_idtr:
-    .word 8 * (VEC_WAKE + 1) - 1
-    .long ap_idt
 ncpus: .long 0
 naps: .long 0
 total: .long 0
@@ -219,9 +159,3 @@ ap_id: .fill 8, 4, -1
 ap_cpuid: .fill 8, 4, -1
 ap_bsp: .fill 8, 4, -1
 ap_woke_id: .fill 8, 4, -1
-
-    .bss
-    .balign 8
-ap_idt: .fill 8 * (VEC_WAKE + 1), 1, 0
-    .balign 16
-ap_stacks: .fill 1024 * 9, 1, 0

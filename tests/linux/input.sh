@@ -13,11 +13,15 @@ set -u
 PLEX86=$1 FETCH=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-input.XXXXXX")
-trap 'exec 3>&- 2>/dev/null; kill "$pid" 2>/dev/null; rm -rf "$TMP"' EXIT
-
-. "$HERE/default-guest.sh"
-default_guest "$FETCH" "$TMP"
+. "$HERE/guest-shell.sh"
+guest_tmp input
+# plex86 built without libvncserver: skipped.
+on_guest_end() {
+    if grep -q "built without VNC" "$OUT"; then
+        echo "SKIP: $(cat "$OUT")"
+        exit 77
+    fi
+}
 
 n=$(python3 -c '
 import socket
@@ -27,39 +31,7 @@ for n in range(420, 800):
         s.bind(("127.0.0.1", 5900 + n)); print(n); break
     except OSError: pass
     finally: s.close()')
-OUT=$TMP/console
-mkfifo "$TMP/in"
-"$PLEX86" -kernel "$kernel" -initrd "$initrd" -m 256 -nographic -no-reboot \
-    -vnc "localhost:$n" \
-    -append "console=ttyS0 panic=-1 cryptomgr.notests noisapnp" \
-    <"$TMP/in" >"$OUT" 2>&1 &
-pid=$!
-exec 3>"$TMP/in"
-
-wait_for() {
-    local deadline=$(($(date +%s) + $2))
-    while ! grep -qaE -- "$1" "$OUT"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            if grep -q "built without VNC" "$OUT"; then
-                echo "SKIP: $(cat "$OUT")"
-                exit 77
-            fi
-            echo "FAIL: plex86 ended before the console showed '$1'"
-            return 1
-        fi
-        if [ "$(date +%s)" -ge "$deadline" ]; then
-            echo "FAIL: no '$1' on the console within $2 s"
-            return 1
-        fi
-        sleep 0.5
-    done
-}
-finish() {
-    echo "--- console (last 40 lines) ---"
-    tail -n 40 "$OUT" | tr -d '\r'
-    exit "$1"
-}
-send() { printf '%s\n' "$1" >&3; }
+guest_boot "$PLEX86" -vnc "localhost:$n"
 
 wait_for "plex86 guest ready" "$BOOT_TIMEOUT" || finish 1
 send 'cat /proc/bus/input/devices; echo devices-listed'
@@ -90,8 +62,6 @@ c.close()
 PY
 send 'sleep 1; echo "typed=[$(cat /tmp/k)]"'
 wait_for 'typed=\[plex86X\]' 60 || finish 1
-send 'reboot -f'
-deadline=$(($(date +%s) + 120))
-while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
+guest_reboot || finish 1
 echo "ok"
 finish 0

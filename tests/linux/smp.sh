@@ -14,41 +14,9 @@ set -u
 PLEX86=$1 FETCH=$2
 shift 2
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/plex86-smp.XXXXXX")
-trap 'exec 3>&- 2>/dev/null; kill "$pid" 2>/dev/null; rm -rf "$TMP"' EXIT
-
-. "$(dirname "$0")/default-guest.sh"
-default_guest "$FETCH" "$TMP"
-
-OUT=$TMP/console
-mkfifo "$TMP/in"
-start=$(date +%s)
-"$PLEX86" -smp 4 -kernel "$kernel" -initrd "$initrd" -m 256 -nographic -no-reboot \
-    -append "console=ttyS0 panic=-1 cryptomgr.notests noisapnp" "$@" \
-    <"$TMP/in" >"$OUT" 2>&1 &
-pid=$!
-exec 3>"$TMP/in"
-
-wait_for() {
-    local deadline=$(($(date +%s) + $2))
-    while ! grep -qaE -- "$1" "$OUT"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "FAIL: plex86 ended before the console showed '$1'"
-            return 1
-        fi
-        if [ "$(date +%s)" -ge "$deadline" ]; then
-            echo "FAIL: no '$1' on the console within $2 s"
-            return 1
-        fi
-        sleep 0.5
-    done
-}
-finish() {
-    [ -n "${BOOT_LOG:-}" ] && cp "$OUT" "$BOOT_LOG"
-    echo "--- console (last 40 lines) ---"
-    tail -n 40 "$OUT" | tr -d '\r'
-    exit "$1"
-}
+. "$(dirname "$0")/guest-shell.sh"
+guest_tmp smp
+guest_boot "$PLEX86" -smp 4 "$@"
 
 wait_for "plex86 guest ready" "$BOOT_TIMEOUT" || finish 1
 echo "smp: shell after $(($(date +%s) - start)) s"
@@ -59,7 +27,6 @@ if grep -aE "TSC warp|Marking TSC unstable" "$OUT"; then
     echo "FAIL: Linux found the CPUs' TSCs out of step"
     finish 1
 fi
-send() { printf '%s\n' "$1" >&3; }
 send 'echo nproc=$(nproc) cpuinfo=$(grep -c ^processor /proc/cpuinfo)'
 wait_for 'nproc=[0-9]+ cpuinfo=[0-9]+' 120 || finish 1
 line=$(grep -aoE 'nproc=[0-9]+ cpuinfo=[0-9]+' "$OUT" | tail -n 1)
@@ -82,14 +49,7 @@ n=$(printf '%s\n' "$sums" | grep -c .)
 bad=$(printf '%s\n' "$sums" | cut -d= -f2 | grep -vc "^$one\$")
 [ "$bad" = 0 ] || { echo "FAIL: the parallel sums differ from the single one"; finish 1; }
 send 'cat /proc/interrupts | head -3'
-send 'reboot -f'
-deadline=$(($(date +%s) + 120))
-while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
-if kill -0 "$pid" 2>/dev/null; then
-    echo "FAIL: 'reboot -f' did not end the VM (-no-reboot)"
-    finish 1
-fi
-wait "$pid"
+guest_reboot || finish 1
 echo "smp: done after $(($(date +%s) - start)) s"
 echo "ok"
 finish 0

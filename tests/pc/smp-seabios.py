@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""-smp 4 with SeaBIOS (issue 19).
+"""-smp 4, and -smp 6,sockets=2,cores=3, with SeaBIOS (issue 19).
 
 usage: smp-seabios.py PLEX86
 
@@ -10,15 +10,20 @@ device", with -smp 4:
     ("Found 4 cpu(s) max supported 4 cpu(s)"), from fw_cfg's and CMOS's
     counts;
   - the MP table it built (the "_MP_" floating pointer in the F segment,
-    MP spec 4.1-4.3) lists four enabled processors with APIC IDs 0-3, the
-    BSP flag on 0;
+    MP spec 4.1-4.3) lists the first logical processor of each package
+    (SeaBIOS's mptable_setup, from CPUID.1's HTT and EBX[23:16]): with
+    -smp 4, QEMU 7.2's one socket of four cores, only the BSP, with the
+    BSP flag;
   - the ACPI MADT (from the board, through etc/table-loader) lists four
     enabled local APICs;
+  - with -smp 6,sockets=2,cores=3 the APIC IDs follow QEMU's layout
+    (cpu/topo.h: the core field is 2 bits wide): SeaBIOS wakes 1, 2, 4,
+    5 and 6, the MADT lists 0-2 and 4-6, the MP table 0 and 4;
   - the monitor's `info cpus` shows four CPUs with CPU 0 current, `cpu 2`
     selects another whose `info registers` shows it halted (the APs park
     in HLT), `cpu 4` is refused;
-  - where QEMU is installed, QEMU -smp 4 gives the same "Found" line and
-    the same MADT body.
+  - where QEMU is installed, QEMU with the same -smp gives the same
+    "Found" line, the same MP table processors and the same MADT body.
 Exit status: 0 pass, 1 fail, 77 skip (no SeaBIOS).
 """
 import os
@@ -76,9 +81,18 @@ def madt_lapics(madt):
     return out
 
 
-def run(argv, tmp, who):
+# -smp, then what SeaBIOS and the tables show: the APIC IDs of all CPUs,
+# and of the first logical processor of each package.
+TOPOLOGIES = [
+    ("4", [0, 1, 2, 3], [0]),
+    ("6,sockets=2,cores=3", [0, 1, 2, 4, 5, 6], [0, 4]),
+]
+
+
+def run(argv, tmp, who, smp, ids_all, ids_pkg):
+    n = len(ids_all)
     log = os.path.join(tmp, who + ".debug")
-    m = acpi.firmware_run(argv + ["-smp", "4", "-m", "128", "-chardev",
+    m = acpi.firmware_run(argv + ["-smp", smp, "-m", "128", "-chardev",
                                   "file,id=dbg,path=" + log, "-device",
                                   "isa-debugcon,iobase=0x402,chardev=dbg"], tmp, who)
     if not m:
@@ -88,25 +102,27 @@ def run(argv, tmp, who):
         text = open(log, errors="replace").read()
         found = re.findall(r"Found \d+ cpu\(s\) max supported \d+ cpu\(s\)", text)
         res["found"] = found
-        check(found == ["Found 4 cpu(s) max supported 4 cpu(s)"],
-              "%s: SeaBIOS found 4 CPUs: %s" % (who, found))
-        ids = sorted(set(re.findall(r"handle_smp: apic_id=(0x[0-9a-f]+)", text)))
-        check(ids == ["0x1", "0x2", "0x3"], "%s: the APs ran SeaBIOS's trampoline: %s" % (who, ids))
-        # QEMU 7.2's run of the same SeaBIOS lists only the BSP in its MP
-        # table (seen here; the APs' FoundAPICIDs bits are not in the
-        # copy it makes), so the MP table is checked on plex86 alone.
-        procs = mp_processors(m, who) if who == "plex86" else None
+        want = "Found %d cpu(s) max supported %d cpu(s)" % (n, ids_all[-1] + 1)
+        check(found == [want], "%s -smp %s: SeaBIOS: %s, want %s" % (who, smp, found, want))
+        ids = sorted(set(int(x, 16) for x in
+                         re.findall(r"handle_smp: apic_id=(0x[0-9a-f]+)", text)))
+        check(ids == ids_all[1:], "%s -smp %s: the APs ran SeaBIOS's trampoline: %s"
+              % (who, smp, ids))
+        procs = mp_processors(m, who)
+        res["mp"] = procs
         if procs is not None:
-            check([p[0] for p in procs] == [0, 1, 2, 3] and all(p[1] & 1 for p in procs) and
-                  [p[1] & 2 for p in procs] == [2, 0, 0, 0],
-                  "%s: the MP table lists 4 enabled processors, 0 the BSP: %s" % (who, procs))
+            check([p[0] for p in procs] == ids_pkg and all(p[1] & 1 for p in procs) and
+                  [p[1] & 2 for p in procs] == [2] + [0] * (len(ids_pkg) - 1),
+                  "%s -smp %s: the MP table lists enabled processors %s, 0 the BSP: %s"
+                  % (who, smp, ids_pkg, procs))
         t = acpi.walk(m, who)
         if t and check("APIC" in t, "%s: a MADT" % who):
             res["madt"] = t["APIC"]
             lap = madt_lapics(t["APIC"])
-            check(lap == [(0, 1), (1, 1), (2, 1), (3, 1)],
-                  "%s: the MADT lists 4 enabled local APICs: %s" % (who, lap))
-        if who == "plex86":
+            check(lap == [(i, 1) for i in ids_all],
+                  "%s -smp %s: the MADT lists enabled local APICs %s: %s"
+                  % (who, smp, ids_all, lap))
+        if who == "plex86" and n == 4:
             cpus = m.hmp("info cpus")
             lines = re.findall(r"^([ *]) CPU #(\d+): thread_id=\d+", cpus, re.M)
             check(lines == [("*", "0"), (" ", "1"), (" ", "2"), (" ", "3")],
@@ -130,16 +146,19 @@ def main():
         return 77
     tmp = tempfile.mkdtemp(prefix="plex86-smp-")
     try:
-        mine = run([plex86], tmp, "plex86")
-        if not acpi.QEMU:
-            print("note: qemu-system-i386 is not installed: no comparison")
-        elif mine:
-            q = run([acpi.QEMU, "-M", "pc", "-display", "none",
-                     "-global", "apic-common.vapic=off"], tmp, "qemu")
-            if q:
-                check(q["found"] == mine["found"], "the same 'Found' line as QEMU's")
-                if "madt" in q and "madt" in mine:
-                    check(q["madt"][36:] == mine["madt"][36:], "the MADT body is QEMU's")
+        for smp, ids_all, ids_pkg in TOPOLOGIES:
+            mine = run([plex86], tmp, "plex86", smp, ids_all, ids_pkg)
+            if not acpi.QEMU:
+                print("note: qemu-system-i386 is not installed: no comparison")
+            elif mine:
+                q = run([acpi.QEMU, "-M", "pc", "-display", "none",
+                         "-global", "apic-common.vapic=off"], tmp, "qemu", smp, ids_all,
+                        ids_pkg)
+                if q:
+                    check(q["found"] == mine["found"], "the same 'Found' line as QEMU's")
+                    check(q["mp"] == mine["mp"], "the same MP table processors as QEMU's")
+                    if "madt" in q and "madt" in mine:
+                        check(q["madt"][36:] == mine["madt"][36:], "the MADT body is QEMU's")
     finally:
         shutil.rmtree(tmp)
     return 1 if acpi.failures else 0

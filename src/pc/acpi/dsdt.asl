@@ -390,7 +390,8 @@ DefinitionBlock ("", "DSDT", 1, "BOCHS ", "BXPC    ", 1)
             })
         }
 
-        /* The CPUs: _UID n is the MADT's processor ID n (APIC ID n). */
+        /* The CPUs: _UID n is the MADT's processor ID n, CPU index n (its
+         * APIC ID is the topology's, cpu/topo.h). */
         Method (CSTA, 1, NotSerialized)
         {
             If (Arg0 < NCPU)
