@@ -268,6 +268,9 @@ struct cpu {
     /* --- not the CPU's: the engine's context (engine_ctx.h), here for
      * translated code's fixed offsets ------------------------------------ */
     struct engine_ctx eng;
+    void (*exclusive_begin)(void *opaque);
+    void (*exclusive_end)(void *opaque);
+    void *exclusive_opaque;
 };
 
 /* The value of cpu.async while no event is pending and the code epoch is
