@@ -19,6 +19,7 @@ struct code_cache {
     const struct cpu *cpu;         /* whose model says which opcodes exist */
     void (*on_flush)(void *opaque);
     void *on_flush_opaque;
+    op_handler locked;             /* cache_set_locked_handler's, or NULL */
     uint8_t *arena;
     size_t arena_size, arena_used;
     struct block *bucket[CACHE_HASH_SIZE];
@@ -67,6 +68,11 @@ void cache_flush(struct code_cache *cc)
     cc->stats.flushes++;
     if (cc->on_flush)
         cc->on_flush(cc->on_flush_opaque);
+}
+
+void cache_set_locked_handler(struct code_cache *cc, op_handler fn)
+{
+    cc->locked = fn;
 }
 
 void cache_on_flush(struct code_cache *cc, void (*fn)(void *opaque), void *opaque)
@@ -132,6 +138,8 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             op_table[tmp[n].op].level > cc->cpu->level)
             break; /* the slow path raises the #UD/#GP */
         struct insn *in = &tmp[n++];
+        if (in->lock && cc->locked)
+            in->fn = cc->locked;
         off += in->len;
         bytes += in->len;
         if ((a & ATTR_VIRT) || in->flow != FLOW_SEQ)

@@ -52,7 +52,8 @@ void cache_destroy(struct code_cache *cc);
 
 static inline bool block_live(const struct block *b)
 {
-    return b->map->stamp == b->stamp;
+    /* Another thread's scanner may discard the map (sbe.c) */
+    return __atomic_load_n(&b->map->stamp, __ATOMIC_RELAXED) == b->stamp;
 }
 
 /* The live block for (pa, mode), building it (scanning first where the
@@ -76,6 +77,11 @@ void cache_flush(struct code_cache *cc);
 /* Called whenever the cache flushes (the owner of anything that points
  * into blocks, the translator's arena, drops it too). */
 void cache_on_flush(struct code_cache *cc, void (*fn)(void *opaque), void *opaque);
+
+/* Blocks built from now on dispatch LOCK-prefixed instructions to `fn`
+ * instead of their handler (engine.h's lock_exclusive); NULL: their
+ * handler. */
+void cache_set_locked_handler(struct code_cache *cc, op_handler fn);
 
 const struct code_cache_stats *cache_stats(const struct code_cache *cc);
 

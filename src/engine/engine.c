@@ -2,10 +2,12 @@
  * invalidation and counters.  The loops themselves are in run.c. */
 #include "engine/engine_impl.h"
 
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/ops_fast.h"
 #include "sbe/sbe.h"
 
 /* The code cache's memory bound (DESIGN.md: bounded memory). */
@@ -17,6 +19,25 @@
 static void drop_translations(void *jit)
 {
     jit_reset(jit);
+}
+
+/* engine_config.lock_exclusive: a LOCK-ed instruction with every other
+ * CPU stopped.  A fault leaves it through the CPU's fault_jmp: the section
+ * ends on the way out. */
+static void locked_insn(struct cpu *c, const struct insn *in)
+{
+    jmp_buf outer;
+    memcpy(outer, c->fault_jmp, sizeof(outer));
+    c->exclusive_begin(c->exclusive_opaque);
+    int r = setjmp(c->fault_jmp);
+    if (r) {
+        memcpy(c->fault_jmp, outer, sizeof(outer));
+        c->exclusive_end(c->exclusive_opaque);
+        longjmp(c->fault_jmp, r);
+    }
+    fast_handler(in)(c, in);
+    memcpy(c->fault_jmp, outer, sizeof(outer));
+    c->exclusive_end(c->exclusive_opaque);
 }
 
 struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, struct sbe *sbe,
@@ -32,6 +53,10 @@ struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, str
     e->mem = mem;
     e->kind = ENGINE_SLOW;
     e->run = engine_run_slow;
+    e->lock = cfg->lock;
+    e->unlock = cfg->unlock;
+    e->watch_page = cfg->watch_page;
+    e->lock_opaque = cfg->lock_opaque;
     if (cfg->kind == ENGINE_SLOW)
         return e;
     e->cache = cache_create(sbe, c, cfg->cache_bytes ? cfg->cache_bytes : ENGINE_CACHE_BYTES);
@@ -42,6 +67,9 @@ struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, str
     }
     e->kind = ENGINE_INTERP;
     e->run = engine_run_interp;
+    e->lock_exclusive = cfg->lock_exclusive;
+    if (e->lock_exclusive)
+        cache_set_locked_handler(e->cache, locked_insn);
     if (cfg->kind == ENGINE_JIT) {
         /* No executable memory (a hardened host): the interpreter runs
          * everything, and engine_kind() says so. */
@@ -121,6 +149,8 @@ int engine_set_cache_bytes(struct engine *e, size_t bytes)
         return -1;
     cache_destroy(e->cache);
     e->cache = cc;
+    if (e->lock_exclusive)
+        cache_set_locked_handler(cc, locked_insn);
     if (e->jit) {
         jit_reset(e->jit);
         cache_on_flush(cc, drop_translations, e->jit);

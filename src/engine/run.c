@@ -29,6 +29,38 @@ static ALWAYS_INLINE struct block *chained(const struct block *prev, uint32_t pa
     return NULL;
 }
 
+/* Several host threads (engine_config.lock): takes the lock for a use of
+ * the scanner's maps on page ppn, having the page watched first (see
+ * engine.h).  Returns whether it pinned the page: unlock_scan lets it go. */
+static bool lock_scan(struct engine *e, uint32_t ppn)
+{
+    e->lock(e->lock_opaque);
+    if (sbe_page_watched(e->sbe, ppn))
+        return false;
+    e->unlock(e->lock_opaque);
+    e->watch_page(e->lock_opaque, ppn); /* pins it */
+    e->lock(e->lock_opaque);
+    return true;
+}
+
+static void unlock_scan(struct engine *e, uint32_t ppn, bool pinned)
+{
+    if (pinned)
+        sbe_pin_page(e->sbe, ppn, false);
+    e->unlock(e->lock_opaque);
+}
+
+/* cache_get_after, under the lock where there are several threads. */
+static struct block *get_block(struct engine *e, struct block **from, uint32_t pa, bool code32)
+{
+    if (!e->lock)
+        return cache_get_after(e->cache, from, pa, code32);
+    bool pinned = lock_scan(e, pa >> 12);
+    struct block *b = cache_get_after(e->cache, from, pa, code32);
+    unlock_scan(e, pa >> 12, pinned);
+    return b;
+}
+
 /* Whether block b, entered at eip, lies within CS (and, for 16-bit code,
  * below the 64 KiB wrap); otherwise the slow path raises #GP where it
  * must. */
@@ -59,7 +91,7 @@ static struct block *block_at(struct engine *e, struct block *prev)
         uint32_t pa = phys_mask(e->mem, mmu_translate(c, la, MMU_EXEC));
         if (prev && (prev->pa >> 12) != (pa >> 12))
             prev = NULL; /* chain within a page only: its mapping is known */
-        b = cache_get_after(e->cache, &prev, pa, c->code32);
+        b = get_block(e, &prev, pa, c->code32);
         if (!b)
             return NULL;
     }
@@ -95,7 +127,7 @@ static ALWAYS_INLINE struct block *block_across(struct engine *e, struct cpu *c,
     struct block *b = chained(prev, pa, c->code32);
     if (b)
         return b;
-    return cache_get_after(e->cache, &prev, pa, c->code32);
+    return get_block(e, &prev, pa, c->code32);
 }
 
 /* Runs block b's translation (src/jit), translating it first once it is
@@ -301,8 +333,14 @@ static void step_slow(struct engine *e)
     struct cpu *c = e->cpu;
     bool single_step = cpu_step_begin(c);
     if (c->eip <= c->seg[S_CS].limit) {
-        uint32_t pa = mmu_translate(c, c->seg[S_CS].base + c->eip, MMU_EXEC);
-        sbe_scan(e->sbe, phys_mask(e->mem, pa), c->code32);
+        uint32_t pa = phys_mask(e->mem, mmu_translate(c, c->seg[S_CS].base + c->eip, MMU_EXEC));
+        if (e->lock) {
+            bool pinned = lock_scan(e, pa >> 12);
+            sbe_scan(e->sbe, pa, c->code32);
+            unlock_scan(e, pa >> 12, pinned);
+        } else {
+            sbe_scan(e->sbe, pa, c->code32);
+        }
     }
     cpu_step_finish(c, single_step);
 }

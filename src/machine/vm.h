@@ -81,10 +81,15 @@ struct vm_config {
                               step (vm/clock.h); else host time */
     unsigned icount_shift;
     unsigned cpus;         /* 1..VM_MAX_CPUS (-smp); 0 counts as 1 */
+    bool threads;          /* one host thread per CPU (-accel
+                              tcg,thread=multi; machine/vm_mt.h): not with
+                              icount, whose guest time follows the steps
+                              of CPUs taking turns */
 };
 
 struct sbe;
 struct engine;
+struct vm_mt;
 
 /* The run state of one CPU besides its registers: the activity states an
  * application processor has before the firmware starts it (SDM vol. 3A,
@@ -119,7 +124,10 @@ struct vm {
     struct physmem mem;
     struct iobus io;
     struct sbe *sbe;          /* attribute maps (src/sbe/sbe.h) */
-    struct engine *engine;    /* runs the CPU (src/engine/engine.h) */
+    struct engine *engine;    /* runs the CPU (src/engine/engine.h); with
+                                 threads, CPU 0's (each has its own) */
+    struct vm_mt *mt;         /* the CPUs' host threads (vm_config.threads,
+                                 machine/vm_mt.h); NULL: they take turns */
 
     /* The devices, in the order they were added (reset, save and load go
      * in this order); each owned by the VM, freed through ops->destroy. */

@@ -632,7 +632,7 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
                             .no_code_cache = cfg->no_code_cache,
                             .jit = cfg->jit,
                             .icount = cfg->icount, .icount_shift = cfg->icount_shift,
-                            .cpus = cfg->cpus };
+                            .cpus = cfg->cpus, .threads = cfg->threads };
     pc->vm = vm_create(&vc, err, errlen);
     if (!pc->vm || load_bios(pc->vm, cfg, err, errlen) < 0 ||
         add_devices(pc, cfg, err, errlen) < 0) {
