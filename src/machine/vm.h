@@ -251,6 +251,15 @@ uint64_t vm_steps(const struct vm *vm);
         sum_;                                                   \
     })
 
+/* With a host thread per CPU (vm_config.threads): stops every CPU at its
+ * next instruction boundary and keeps them stopped until as many
+ * vm_cpus_resume calls, so that the caller (the monitors, on the thread
+ * of vm_run) may read and change CPU state, memory and code as between
+ * runs.  Nothing to do with one thread, where the caller runs between
+ * slices anyway. */
+void vm_cpus_stop(struct vm *vm);
+void vm_cpus_resume(struct vm *vm);
+
 /* Drops every CPU's cached translations (cpu_tlb_flush). */
 void vm_tlb_flush_all(struct vm *vm, bool include_global);
 

@@ -41,8 +41,12 @@ struct vm_vcpu {
 
 struct vm_mt {
     struct vm *vm;
-    pthread_mutex_t bql;       /* recursive */
-    unsigned bql_depth;        /* BQL: its holder's nesting */
+    /* The BQL: recursive, by hand, so that a wait can release it at any
+     * depth (bql_wait). */
+    pthread_mutex_t bql;
+    pthread_t bql_owner;       /* valid while bql_depth > 0 */
+    unsigned bql_depth;        /* its holder's nesting */
+    unsigned hold;             /* BQL: vm_cpus_stop calls not yet resumed */
     pthread_cond_t main_wake;  /* the I/O thread waits here on the BQL */
     bool main_waiting;         /* BQL */
     uint64_t main_deadline;    /* BQL: guest ns it sleeps until */
@@ -69,17 +73,30 @@ static struct vm_vcpu *self(struct vm_mt *mt)
     return NULL;
 }
 
+/* Whether this thread holds the BQL: bql_owner is only ever this thread's
+ * id while it holds it, so reading it unlocked tells (atomically: it is
+ * written by others too). */
+static bool bql_mine(struct vm_mt *mt)
+{
+    return __atomic_load_n(&mt->bql_depth, __ATOMIC_RELAXED) &&
+           pthread_equal(mt->bql_owner, pthread_self());
+}
+
 static void bql_lock(struct vm_mt *mt, struct vm_vcpu *me)
 {
-    pthread_mutex_lock(&mt->bql);
-    if (mt->bql_depth++ == 0) {
-        /* Whose MMIO this is: the board's per-CPU windows (the local
-         * APIC) answer vm->cur. */
-        if (!me)
-            me = self(mt);
-        if (me)
-            mt->vm->cur = me->index;
+    if (bql_mine(mt)) {
+        mt->bql_depth++;
+        return;
     }
+    pthread_mutex_lock(&mt->bql);
+    mt->bql_owner = pthread_self();
+    __atomic_store_n(&mt->bql_depth, 1, __ATOMIC_RELAXED);
+    /* Whose MMIO this is: the board's per-CPU windows (the local APIC)
+     * answer vm->cur. */
+    if (!me)
+        me = self(mt);
+    if (me)
+        mt->vm->cur = me->index;
 }
 
 /* Whether CPU v has something to do (BQL). */
@@ -105,19 +122,23 @@ static void wake_others(struct vm_mt *mt)
 
 static void bql_unlock(struct vm_mt *mt)
 {
-    if (mt->bql_depth == 1)
-        wake_others(mt);
-    mt->bql_depth--;
+    if (mt->bql_depth > 1) {
+        mt->bql_depth--;
+        return;
+    }
+    wake_others(mt);
+    __atomic_store_n(&mt->bql_depth, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&mt->bql);
 }
 
-/* pthread_cond_wait on the BQL, held once. */
+/* pthread_cond_wait on the BQL, released whatever the nesting. */
 static void bql_wait(struct vm_mt *mt, pthread_cond_t *cv)
 {
     unsigned depth = mt->bql_depth;
-    mt->bql_depth = 0;
+    __atomic_store_n(&mt->bql_depth, 0, __ATOMIC_RELAXED);
     pthread_cond_wait(cv, &mt->bql);
-    mt->bql_depth = depth;
+    mt->bql_owner = pthread_self();
+    __atomic_store_n(&mt->bql_depth, depth, __ATOMIC_RELAXED);
 }
 
 /* The dev_lock hooks (physmem.h, iobus.h), the engine's lock. */
@@ -381,7 +402,7 @@ static void *vcpu_main(void *opaque)
     struct vm *vm = mt->vm;
     bql_lock(mt, v);
     while (!mt->quit) {
-        if (!mt->go) {
+        if (!mt->go || mt->hold) {
             vcpu_sleep(v, true);
             continue;
         }
@@ -400,6 +421,8 @@ static void *vcpu_main(void *opaque)
         exec_end(v);
         bql_lock(mt, v);
         v->in_run = false;
+        if (mt->hold)
+            pthread_cond_signal(&mt->main_wake); /* vm_cpus_stop waits */
         /* A triple fault shuts the machine down, whichever CPU it came
          * from (as run_smp). */
         if (stop == CPU_STOP_SHUTDOWN)
@@ -428,9 +451,10 @@ static void wait_main(struct vm_mt *mt, uint64_t timeout_ns)
     ts.tv_sec += (time_t)(timeout_ns / 1000000000u + ns / 1000000000u);
     ts.tv_nsec = (long)(ns % 1000000000u);
     unsigned depth = mt->bql_depth;
-    mt->bql_depth = 0;
+    __atomic_store_n(&mt->bql_depth, 0, __ATOMIC_RELAXED);
     pthread_cond_timedwait(&mt->main_wake, &mt->bql, &ts);
-    mt->bql_depth = depth;
+    mt->bql_owner = pthread_self();
+    __atomic_store_n(&mt->bql_depth, depth, __ATOMIC_RELAXED);
 }
 
 static int start_threads(struct vm_mt *mt, char *err, size_t errlen)
@@ -517,9 +541,44 @@ void vm_mt_kick_all(struct vm *vm)
     struct vm_mt *mt = vm->mt;
     for (unsigned i = 0; i < mt->n; i++)
         stop_cpu(mt->vcpu[i].cpu);
-    pthread_mutex_lock(&mt->bql);
+    bql_lock(mt, NULL);
     pthread_cond_signal(&mt->main_wake);
-    pthread_mutex_unlock(&mt->bql);
+    bql_unlock(mt);
+}
+
+void vm_cpus_stop(struct vm *vm)
+{
+    struct vm_mt *mt = vm->mt;
+    if (!mt)
+        return;
+    bql_lock(mt, NULL);
+    if (mt->hold++ == 0) {
+        for (unsigned i = 0; i < mt->n; i++)
+            stop_cpu(mt->vcpu[i].cpu);
+        /* Those in engine_run come out (taking the BQL on the way if
+         * they need it: the wait releases it) and park. */
+        for (;;) {
+            bool out = true;
+            for (unsigned i = 0; i < mt->n; i++)
+                out &= !mt->vcpu[i].in_run;
+            if (out)
+                break;
+            bql_wait(mt, &mt->main_wake);
+        }
+    }
+    bql_unlock(mt);
+}
+
+void vm_cpus_resume(struct vm *vm)
+{
+    struct vm_mt *mt = vm->mt;
+    if (!mt)
+        return;
+    bql_lock(mt, NULL);
+    if (mt->hold && --mt->hold == 0)
+        for (unsigned i = 0; i < mt->n; i++)
+            pthread_cond_signal(&mt->vcpu[i].wake);
+    bql_unlock(mt);
 }
 
 bool vm_mt_defer_init(struct vm *vm, unsigned i)
@@ -552,11 +611,7 @@ int vm_mt_create(struct vm *vm, const struct engine_config *ecfg, char *err, siz
     }
     vm->mt = mt;
     mt->vm = vm;
-    pthread_mutexattr_t ma;
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&mt->bql, &ma);
-    pthread_mutexattr_destroy(&ma);
+    pthread_mutex_init(&mt->bql, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
