@@ -273,7 +273,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
             c->eip = eip;
             in->fn(c, in);
             c->icount++;
-            if (unlikely(c->eip != eip || c->async != calm))
+            if (unlikely(c->eip != eip || __atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm))
                 break;
         }
         if (in < last) {
@@ -294,7 +294,8 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
         bool same_page = (la >> 12) == la_page;
         /* Go on here unless run_loop has something to do (the epoch is
          * still `epoch` and db_trap clear: only events can differ). */
-        if (unlikely(c->async != calm) || c->icount == icount_end || eip > cs_limit)
+        if (unlikely(__atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm) ||
+            c->icount == icount_end || eip > cs_limit)
             return native && same_page ? b : NULL;
         struct block *nb = same_page ? chained(b, (b->pa & ~0xFFFu) | (la & 0xFFF), code32)
                                      : NULL;
@@ -362,8 +363,9 @@ static enum cpu_stop run_loop(struct engine *e, uint64_t budget, const enum engi
 
     struct block *prev = NULL; /* chaining: the block just run, if native */
     while (cpu_steps(c) < end) {
-        if (unlikely(c->stop_request)) {
-            c->stop_request = false;
+        /* Atomic: with a thread per CPU others set it (vm_mt.c). */
+        if (unlikely(__atomic_load_n(&c->stop_request, __ATOMIC_ACQUIRE))) {
+            __atomic_store_n(&c->stop_request, false, __ATOMIC_RELAXED);
             return CPU_STOP_REQUEST;
         }
         if (unlikely(c->irq_line || c->nmi_pending) && !c->shadow && cpu_take_interrupt(c)) {

@@ -79,17 +79,17 @@ static struct vm_vcpu *self(struct vm_mt *mt)
 static bool bql_mine(struct vm_mt *mt)
 {
     return __atomic_load_n(&mt->bql_depth, __ATOMIC_RELAXED) &&
-           pthread_equal(mt->bql_owner, pthread_self());
+           pthread_equal(__atomic_load_n(&mt->bql_owner, __ATOMIC_RELAXED), pthread_self());
 }
 
 static void bql_lock(struct vm_mt *mt, struct vm_vcpu *me)
 {
     if (bql_mine(mt)) {
-        mt->bql_depth++;
+        __atomic_store_n(&mt->bql_depth, mt->bql_depth + 1, __ATOMIC_RELAXED);
         return;
     }
     pthread_mutex_lock(&mt->bql);
-    mt->bql_owner = pthread_self();
+    __atomic_store_n(&mt->bql_owner, pthread_self(), __ATOMIC_RELAXED);
     __atomic_store_n(&mt->bql_depth, 1, __ATOMIC_RELAXED);
     /* Whose MMIO this is: the board's per-CPU windows (the local APIC)
      * answer vm->cur. */
@@ -123,7 +123,7 @@ static void wake_others(struct vm_mt *mt)
 static void bql_unlock(struct vm_mt *mt)
 {
     if (mt->bql_depth > 1) {
-        mt->bql_depth--;
+        __atomic_store_n(&mt->bql_depth, mt->bql_depth - 1, __ATOMIC_RELAXED);
         return;
     }
     wake_others(mt);
@@ -137,7 +137,7 @@ static void bql_wait(struct vm_mt *mt, pthread_cond_t *cv)
     unsigned depth = mt->bql_depth;
     __atomic_store_n(&mt->bql_depth, 0, __ATOMIC_RELAXED);
     pthread_cond_wait(cv, &mt->bql);
-    mt->bql_owner = pthread_self();
+    __atomic_store_n(&mt->bql_owner, pthread_self(), __ATOMIC_RELAXED);
     __atomic_store_n(&mt->bql_depth, depth, __ATOMIC_RELAXED);
 }
 
@@ -453,7 +453,7 @@ static void wait_main(struct vm_mt *mt, uint64_t timeout_ns)
     unsigned depth = mt->bql_depth;
     __atomic_store_n(&mt->bql_depth, 0, __ATOMIC_RELAXED);
     pthread_cond_timedwait(&mt->main_wake, &mt->bql, &ts);
-    mt->bql_owner = pthread_self();
+    __atomic_store_n(&mt->bql_owner, pthread_self(), __ATOMIC_RELAXED);
     __atomic_store_n(&mt->bql_depth, depth, __ATOMIC_RELAXED);
 }
 
