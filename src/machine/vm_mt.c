@@ -489,7 +489,10 @@ enum vm_exit_reason vm_mt_run(struct vm *vm)
     mt->go = true;
     for (;;) {
         uint64_t now;
-        if (vm_before_slice(vm, vm_steps(vm), &now) != VM_EXIT_NONE)
+        /* The steps are only summed for a limit: other threads count
+         * them, and the sum is a few steps off. */
+        uint64_t steps = vm->step_limit != UINT64_MAX ? vm_steps(vm) : 0;
+        if (vm_before_slice(vm, steps, &now) != VM_EXIT_NONE)
             break;
         if (all_idle(mt)) {
             /* No CPU can run: wait as one halted CPU does (vm_run), with
