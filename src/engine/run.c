@@ -368,7 +368,9 @@ static enum cpu_stop run_loop(struct engine *e, uint64_t budget, const enum engi
             __atomic_store_n(&c->stop_request, false, __ATOMIC_RELAXED);
             return CPU_STOP_REQUEST;
         }
-        if (unlikely(c->irq_line || c->nmi_pending) && !c->shadow && cpu_take_interrupt(c)) {
+        if (unlikely(__atomic_load_n(&c->irq_line, __ATOMIC_ACQUIRE) ||
+                     __atomic_load_n(&c->nmi_pending, __ATOMIC_ACQUIRE)) &&
+            !c->shadow && cpu_take_interrupt(c)) {
             prev = NULL;
             continue;
         }

@@ -217,7 +217,8 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
 static void line_intr(void *opaque, bool level)
 {
     struct vm *vm = opaque;
-    vm->cpu.irq_line = level;
+    /* Atomic: the CPU may run on another thread (pc_apic.c's cpu_intr). */
+    __atomic_store_n(&vm->cpu.irq_line, level, __ATOMIC_RELEASE);
 }
 
 static int cpu_inta(void *opaque)
