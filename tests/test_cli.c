@@ -130,6 +130,23 @@ static void test_time(void)
     CHECK(!o.rtc_base_set);
 }
 
+/* -accel tcg[,thread=single|multi] (issue 19): single is the default. */
+static void test_accel(void)
+{
+    struct cli_options o;
+    char out[4096], err[256];
+    CHECK_EQ(PARSE(&o, "-bios", "x"), CLI_RUN);
+    CHECK(!o.mttcg);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-accel", "tcg"), CLI_RUN);
+    CHECK(!o.mttcg);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-accel", "tcg,thread=multi"), CLI_RUN);
+    CHECK(o.mttcg);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-accel", "tcg,thread=multi,thread=single"), CLI_RUN);
+    CHECK(!o.mttcg);
+    CHECK_EQ(PARSE(&o, "-bios", "x", "-accel", "tcg,thread=single", "-icount", "3"), CLI_RUN);
+    CHECK(!o.mttcg && o.icount);
+}
+
 static void test_errors(void)
 {
     struct cli_options o;
@@ -182,6 +199,13 @@ static void test_errors(void)
         { { "-boot", "splash=logo.bmp" }, "needs a display" },
         { { "-option-rom", "r.bin,bootindex=1" }, "bootindex= are not supported" },
         { { "-bios", "x", "-icount", "auto" }, "-icount: want shift=N" },
+        { { "-bios", "x", "-accel", "tcg,thread=multi", "-icount", "3" },
+          "No MTTCG when icount is enabled" },
+        { { "-bios", "x", "-icount", "3", "-accel", "tcg,thread=multi" },
+          "No MTTCG when icount is enabled" },
+        { { "-bios", "x", "-accel", "kvm" }, "invalid accelerator kvm" },
+        { { "-bios", "x", "-accel", "tcg,thread=many" }, "Invalid 'thread' setting many" },
+        { { "-bios", "x", "-accel", "tcg,tb-size=64" }, "'tcg-accel.tb-size' not found" },
         { { "-bios", "x", "-m", "1\n2" }, "-m: bad size '1?2'" },
         { { "-bios", "x", "-\nx\ty" }, "unknown option '-?x?y'" },
         { { "-bios", "x", "-icount", "shift=11" }, "-icount: want shift=N" },
@@ -287,7 +311,7 @@ static void test_qemu_devices(void)
 static void test_requests(void)
 {
     struct cli_options o;
-    char out[4096], err[256];
+    char out[16384], err[256]; /* the whole --help */
     memset(out, 0, sizeof(out));
     CHECK_EQ(PARSE(&o, "--help"), CLI_DONE);
     CHECK(strstr(out, "usage: plex86") != NULL);
@@ -579,6 +603,7 @@ int main(void)
     test_default_firmware();
     test_qemu_devices();
     test_time();
+    test_accel();
     test_requests();
     test_drives();
     test_smp();

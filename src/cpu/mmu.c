@@ -544,9 +544,17 @@ void mmu_write_slow(struct cpu *c, uint32_t la, uint32_t v, unsigned size)
         /* TLB_T_WATCHED: scan-before-execute applies its write rule
          * before the store lands (phys_write does it for NOHOST pages). */
         if (!(e->tag_w & TLB_T_NOHOST)) {
-            if (e->tag_w & TLB_T_WATCHED)
+            if (e->tag_w & TLB_T_WATCHED) {
+                /* Several host threads: no other CPU scans the page
+                 * between the rule and the store (physmem.h's dev_lock). */
+                uint8_t *host = tlb_host(e, la);
+                phys_dev_lock(pm);
                 phys_note_write(pm, e->pa | off, size);
-            host_store(tlb_host(e, la), v, size);
+                host_store(host, v, size);
+                phys_dev_unlock(pm);
+            } else {
+                host_store(tlb_host(e, la), v, size);
+            }
         } else if (!(e->flags & TLB_F_NOWHERE)) {
             phys_write(pm, e->pa | off, v, size);
             write_refill(c, e, la);

@@ -52,7 +52,8 @@ void cache_destroy(struct code_cache *cc);
 
 static inline bool block_live(const struct block *b)
 {
-    return b->map->stamp == b->stamp;
+    /* Another thread's scanner may discard the map (sbe.c) */
+    return __atomic_load_n(&b->map->stamp, __ATOMIC_RELAXED) == b->stamp;
 }
 
 /* The live block for (pa, mode), building it (scanning first where the

@@ -32,6 +32,10 @@ struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, str
     e->mem = mem;
     e->kind = ENGINE_SLOW;
     e->run = engine_run_slow;
+    e->lock = cfg->lock;
+    e->unlock = cfg->unlock;
+    e->watch_page = cfg->watch_page;
+    e->lock_opaque = cfg->lock_opaque;
     if (cfg->kind == ENGINE_SLOW)
         return e;
     e->cache = cache_create(sbe, c, cfg->cache_bytes ? cfg->cache_bytes : ENGINE_CACHE_BYTES);

@@ -37,6 +37,18 @@ struct engine_config {
     size_t jit_arena_bytes;    /* the translator's; 0: default */
     unsigned jit_threshold;    /* runs before a block is translated; 0:
                                   JIT_HOT_THRESHOLD */
+    /* Several host threads (-accel tcg,thread=multi), one engine each:
+     * the scanner's maps are shared, so every use of them (a block built,
+     * an instruction scanned) runs under `lock`; and a page that is not
+     * watched yet is first handed to watch_page, which pins it watched
+     * (sbe_pin_page) while no other CPU runs, so that none can store to
+     * it through a translation made before (the write rule, seed 003);
+     * the engine unpins it under the lock once scanned.  NULL: one
+     * thread, nothing to do. */
+    void (*lock)(void *opaque);
+    void (*unlock)(void *opaque);
+    void (*watch_page)(void *opaque, uint32_t ppn);
+    void *lock_opaque;
 };
 
 /* Counters; a part the engine does not have reads as zeros. */

@@ -16,6 +16,10 @@ struct engine {
     struct code_cache *cache;  /* NULL for ENGINE_SLOW */
     struct jit *jit;           /* set for ENGINE_JIT only */
     uint32_t jit_threshold;    /* runs before a block is translated */
+    void (*lock)(void *opaque);/* engine_config's; NULL: one thread */
+    void (*unlock)(void *opaque);
+    void (*watch_page)(void *opaque, uint32_t ppn);
+    void *lock_opaque;
 };
 
 enum cpu_stop engine_run_slow(struct engine *e, uint64_t budget);

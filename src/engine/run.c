@@ -29,6 +29,38 @@ static ALWAYS_INLINE struct block *chained(const struct block *prev, uint32_t pa
     return NULL;
 }
 
+/* Several host threads (engine_config.lock): takes the lock for a use of
+ * the scanner's maps on page ppn, having the page watched first (see
+ * engine.h).  Returns whether it pinned the page: unlock_scan lets it go. */
+static bool lock_scan(struct engine *e, uint32_t ppn)
+{
+    e->lock(e->lock_opaque);
+    if (sbe_page_watched(e->sbe, ppn))
+        return false;
+    e->unlock(e->lock_opaque);
+    e->watch_page(e->lock_opaque, ppn); /* pins it */
+    e->lock(e->lock_opaque);
+    return true;
+}
+
+static void unlock_scan(struct engine *e, uint32_t ppn, bool pinned)
+{
+    if (pinned)
+        sbe_pin_page(e->sbe, ppn, false);
+    e->unlock(e->lock_opaque);
+}
+
+/* cache_get_after, under the lock where there are several threads. */
+static struct block *get_block(struct engine *e, struct block **from, uint32_t pa, bool code32)
+{
+    if (!e->lock)
+        return cache_get_after(e->cache, from, pa, code32);
+    bool pinned = lock_scan(e, pa >> 12);
+    struct block *b = cache_get_after(e->cache, from, pa, code32);
+    unlock_scan(e, pa >> 12, pinned);
+    return b;
+}
+
 /* Whether block b, entered at eip, lies within CS (and, for 16-bit code,
  * below the 64 KiB wrap); otherwise the slow path raises #GP where it
  * must. */
@@ -59,7 +91,7 @@ static struct block *block_at(struct engine *e, struct block *prev)
         uint32_t pa = phys_mask(e->mem, mmu_translate(c, la, MMU_EXEC));
         if (prev && (prev->pa >> 12) != (pa >> 12))
             prev = NULL; /* chain within a page only: its mapping is known */
-        b = cache_get_after(e->cache, &prev, pa, c->code32);
+        b = get_block(e, &prev, pa, c->code32);
         if (!b)
             return NULL;
     }
@@ -95,7 +127,7 @@ static ALWAYS_INLINE struct block *block_across(struct engine *e, struct cpu *c,
     struct block *b = chained(prev, pa, c->code32);
     if (b)
         return b;
-    return cache_get_after(e->cache, &prev, pa, c->code32);
+    return get_block(e, &prev, pa, c->code32);
 }
 
 /* Runs block b's translation (src/jit), translating it first once it is
@@ -241,7 +273,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
             c->eip = eip;
             in->fn(c, in);
             c->icount++;
-            if (unlikely(c->eip != eip || c->async != calm))
+            if (unlikely(c->eip != eip || __atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm))
                 break;
         }
         if (in < last) {
@@ -262,7 +294,8 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
         bool same_page = (la >> 12) == la_page;
         /* Go on here unless run_loop has something to do (the epoch is
          * still `epoch` and db_trap clear: only events can differ). */
-        if (unlikely(c->async != calm) || c->icount == icount_end || eip > cs_limit)
+        if (unlikely(__atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm) ||
+            c->icount == icount_end || eip > cs_limit)
             return native && same_page ? b : NULL;
         struct block *nb = same_page ? chained(b, (b->pa & ~0xFFFu) | (la & 0xFFF), code32)
                                      : NULL;
@@ -301,8 +334,14 @@ static void step_slow(struct engine *e)
     struct cpu *c = e->cpu;
     bool single_step = cpu_step_begin(c);
     if (c->eip <= c->seg[S_CS].limit) {
-        uint32_t pa = mmu_translate(c, c->seg[S_CS].base + c->eip, MMU_EXEC);
-        sbe_scan(e->sbe, phys_mask(e->mem, pa), c->code32);
+        uint32_t pa = phys_mask(e->mem, mmu_translate(c, c->seg[S_CS].base + c->eip, MMU_EXEC));
+        if (e->lock) {
+            bool pinned = lock_scan(e, pa >> 12);
+            sbe_scan(e->sbe, pa, c->code32);
+            unlock_scan(e, pa >> 12, pinned);
+        } else {
+            sbe_scan(e->sbe, pa, c->code32);
+        }
     }
     cpu_step_finish(c, single_step);
 }
@@ -324,11 +363,14 @@ static enum cpu_stop run_loop(struct engine *e, uint64_t budget, const enum engi
 
     struct block *prev = NULL; /* chaining: the block just run, if native */
     while (cpu_steps(c) < end) {
-        if (unlikely(c->stop_request)) {
-            c->stop_request = false;
+        /* Atomic: with a thread per CPU others set it (vm_mt.c). */
+        if (unlikely(__atomic_load_n(&c->stop_request, __ATOMIC_ACQUIRE))) {
+            __atomic_store_n(&c->stop_request, false, __ATOMIC_RELAXED);
             return CPU_STOP_REQUEST;
         }
-        if (unlikely(c->irq_line || c->nmi_pending) && !c->shadow && cpu_take_interrupt(c)) {
+        if (unlikely(__atomic_load_n(&c->irq_line, __ATOMIC_ACQUIRE) ||
+                     __atomic_load_n(&c->nmi_pending, __ATOMIC_ACQUIRE)) &&
+            !c->shadow && cpu_take_interrupt(c)) {
             prev = NULL;
             continue;
         }

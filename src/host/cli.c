@@ -23,7 +23,8 @@
 enum opt_id {
     OPT_BIOS, OPT_M, OPT_NOGRAPHIC, OPT_SERIAL, OPT_DEBUGCON, OPT_NO_REBOOT,
     OPT_D, OPT_DLOG, OPT_MAX_INSNS, OPT_CPU, OPT_VERSION, OPT_HELP, OPT_KERNEL,
-    OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_RTC,
+    OPT_APPEND, OPT_INITRD, OPT_SBE_DEPTH, OPT_NO_CODE_CACHE, OPT_ENGINE, OPT_ICOUNT, OPT_ACCEL,
+    OPT_RTC,
     OPT_NAME, OPT_STATS, OPT_METRICS, OPT_METRICS_INTERVAL, OPT_LOADVM, OPT_SAVEVM_AT,
     OPT_MONITOR, OPT_QMP, OPT_S, OPT_CHARDEV, OPT_DEVICE, OPT_BOOT, OPT_OPTION_ROM, OPT_L,
     OPT_DRIVE, OPT_SNAPSHOT, OPT_DISPLAY, OPT_VNC, OPT_VGA, OPT_SCREENDUMP_AT_EXIT, OPT_SMP,
@@ -57,6 +58,7 @@ static const struct opt opts[] = {
     { "no-code-cache", false, OPT_NO_CODE_CACHE },
     { "engine", true, OPT_ENGINE },
     { "icount", true, OPT_ICOUNT },
+    { "accel", true, OPT_ACCEL },
     { "rtc", true, OPT_RTC },
     { "name", true, OPT_NAME },
     { "stats", true, OPT_STATS },
@@ -126,8 +128,11 @@ void cli_usage(FILE *out)
           "  -smp [cpus=]N[,sockets=S][,cores=C][,threads=T][,maxcpus=N]\n"
           "                      N CPUs, 1 to 8 (default 1), as S sockets of C cores\n"
           "                      of T threads (QEMU's rules fill in what is left\n"
-          "                      out: cores first); they take turns on one host\n"
-          "                      thread, so -icount stays exact\n"
+          "                      out: cores first)\n"
+          "  -accel tcg[,thread=single|multi]\n"
+          "                      single (default): the CPUs take turns on one host\n"
+          "                      thread, deterministic; multi: a host thread per CPU\n"
+          "                      (faster on parallel guest work; not with -icount)\n"
           "  -nographic          no display output: the firmware's console is COM1\n"
           "                      (the VGA is still there, as with QEMU)\n"
           "  -display TYPE       the display frontend (docs/display.md): sdl (a window),\n"
@@ -497,6 +502,38 @@ static enum cli_result parse_smp(const char *arg, struct cli_options *o, char *e
 }
 
 /* Applies one option; `arg` is its value (NULL for flags). */
+/* -accel tcg[,thread=single|multi] (QEMU's spelling; TCG is the only
+ * accelerator: ours translates too). */
+static enum cli_result parse_accel(const char *arg, struct cli_options *o, char *err,
+                                   size_t errlen)
+{
+    size_t n = strcspn(arg, ",");
+    if (n != 3 || strncmp(arg, "tcg", 3) != 0) {
+        snprintf(err, errlen, "-accel %s: invalid accelerator %.*s (plex86 has tcg)", arg,
+                 (int)n, arg);
+        return CLI_ERROR;
+    }
+    for (const char *p = arg + n; *p;) {
+        p++; /* the comma */
+        size_t k = strcspn(p, ",");
+        if (k == 13 && strncmp(p, "thread=single", 13) == 0) {
+            o->mttcg = false;
+        } else if (k == 12 && strncmp(p, "thread=multi", 12) == 0) {
+            o->mttcg = true;
+        } else if (k >= 7 && strncmp(p, "thread=", 7) == 0) {
+            snprintf(err, errlen, "-accel %s: Invalid 'thread' setting %.*s", arg,
+                     (int)(k - 7), p + 7);
+            return CLI_ERROR;
+        } else {
+            snprintf(err, errlen, "-accel %s: Property 'tcg-accel.%.*s' not found", arg,
+                     (int)strcspn(p, ",="), p);
+            return CLI_ERROR;
+        }
+        p += k;
+    }
+    return CLI_RUN;
+}
+
 static enum cli_result apply(const struct opt *op, const char *arg, struct cli_options *o,
                              FILE *out, char *err, size_t errlen)
 {
@@ -616,6 +653,8 @@ static enum cli_result apply(const struct opt *op, const char *arg, struct cli_o
         o->icount = true;
         o->icount_shift = (unsigned)n;
         return CLI_RUN;
+    case OPT_ACCEL:
+        return parse_accel(arg, o, err, errlen);
     case OPT_RTC:
         return parse_rtc(arg, o, err, errlen);
     case OPT_LOADVM:
@@ -821,6 +860,12 @@ static enum cli_result parse_args(int argc, char *const argv[], struct cli_optio
                                   "by a character device too");
             return CLI_ERROR;
         }
+    }
+    if (o->mttcg && o->icount) {
+        /* QEMU's words: icount's guest time follows the steps of CPUs
+         * that take turns. */
+        snprintf(err, errlen, "-accel tcg,thread=multi: No MTTCG when icount is enabled");
+        return CLI_ERROR;
     }
     if (o->metrics_interval_ms && !o->metrics_file) {
         snprintf(err, errlen, "--metrics-interval needs --metrics");

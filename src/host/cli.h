@@ -148,6 +148,8 @@ struct cli_options {
     bool interp_only;          /* -engine interp */
     bool icount;               /* -icount shift=N: deterministic time */
     unsigned icount_shift;
+    bool mttcg;                /* -accel tcg,thread=multi: a host thread per
+                                  CPU (default single: they take turns) */
     bool rtc_base_set;         /* -rtc base=DATE (else the host's time) */
     int64_t rtc_base_s;
     /* Accounting (docs/accounting.md).  Built with PLEX86_ACCOUNTING=OFF,

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "host/version.h"
+#include "host/vmctl.h"
+#include "machine/vm.h"
+#include "pc/pc.h"
 
 static bool is_blank(char ch)
 {
@@ -63,7 +66,11 @@ void monitor_execute(struct vmctl *ctl, const char *line, FILE *out)
     const char *args = line + len;
     while (is_blank(*args))
         args++;
+    /* With a thread per CPU, a command sees and changes the machine with
+     * every CPU stopped (vm_cpus_stop). */
+    vm_cpus_stop(ctl->pc->vm);
     c->fn(ctl, args, out);
+    vm_cpus_resume(ctl->pc->vm);
 }
 
 char *monitor_crlf(const char *text)

@@ -424,7 +424,9 @@ static void handle_message(struct qmp *q, const char *text, size_t len)
         fail(&r, "GenericError", "%s", "QMP input must be a JSON object");
     } else {
         id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+        vm_cpus_stop(q->ctl->pc->vm); /* a thread per CPU: see monitor.c */
         execute(q, msg, &r);
+        vm_cpus_resume(q->ctl->pc->vm);
     }
     reply(q, &r, id);
     cJSON_Delete(r.ret);

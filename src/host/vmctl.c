@@ -23,6 +23,7 @@ void vmctl_stop(struct vmctl *ctl)
     if (ctl->stopped)
         return;
     ctl->stopped = true;
+    vm_cpus_stop(ctl->pc->vm); /* a thread per CPU: until cont */
     vm_clock_pause(&ctl->pc->vm->clock);
     vmctl_emit(ctl, "STOP", NULL);
 }
@@ -33,6 +34,7 @@ void vmctl_cont(struct vmctl *ctl)
         return;
     ctl->stopped = false;
     vm_clock_resume(&ctl->pc->vm->clock);
+    vm_cpus_resume(ctl->pc->vm);
     vmctl_emit(ctl, "RESUME", NULL);
 }
 

@@ -4,6 +4,7 @@
 #include "cpu/cpu_model.h"
 
 #include "engine/engine.h"
+#include "machine/vm_mt.h"
 #include "sbe/sbe.h"
 #include "vm/count.h"
 
@@ -90,6 +91,14 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     }
     iobus_init(&vm->io);
     unsigned ncpus = cfg->cpus ? cfg->cpus : 1;
+    if (cfg->threads && cfg->icount) {
+        /* QEMU's words: guest time that follows the steps cannot follow
+         * CPUs that run at once. */
+        snprintf(err, errlen, "No MTTCG when icount is enabled");
+        physmem_destroy(&vm->mem);
+        free(vm);
+        return NULL;
+    }
     if (ncpus > VM_MAX_CPUS) {
         snprintf(err, errlen, "%u CPUs, at most %u", ncpus, VM_MAX_CPUS);
         physmem_destroy(&vm->mem);
@@ -135,7 +144,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         setup_cpu(vm, c, i);
         sbe_add_cpu(vm->sbe, c);
     }
-    if (vm->ncpus > 1)
+    if (vm->ncpus > 1 && !cfg->threads)
         for (unsigned i = 0; i < vm->ncpus; i++) {
             vm->cpus[i]->pins.pause = vm_cpu_pause;
             vm->cpus[i]->pins.pause_opaque = vm->cpus[i];
@@ -144,8 +153,9 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         .kind = cfg->no_code_cache ? ENGINE_SLOW : cfg->jit ? ENGINE_JIT : ENGINE_INTERP,
         .jit_threshold = cfg->jit_threshold,
     };
-    vm->engine = engine_create(&ecfg, &vm->cpu, vm->sbe, &vm->mem, err, errlen);
-    if (!vm->engine) {
+    if (cfg->threads ? vm_mt_create(vm, &ecfg, err, errlen) < 0
+                     : !(vm->engine = engine_create(&ecfg, &vm->cpu, vm->sbe, &vm->mem, err,
+                                                    errlen))) {
         vm_destroy(vm);
         return NULL;
     }
@@ -161,6 +171,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         vm_clock_init_icount(&vm->clock, steps, src, cfg->icount_shift);
     else
         vm_clock_init_host(&vm->clock, steps, src);
+    vm_clock_set_threads(&vm->clock, cfg->threads);
     return vm;
 }
 
@@ -168,6 +179,7 @@ void vm_destroy(struct vm *vm)
 {
     if (!vm)
         return;
+    vm_mt_destroy(vm); /* the threads first: they use all the rest */
     for (unsigned i = vm->ndevices; i-- > 0;)
         if (vm->devices[i]->ops->destroy)
             vm->devices[i]->ops->destroy(vm->devices[i]);
@@ -185,7 +197,11 @@ void vm_destroy(struct vm *vm)
 void vm_invalidate_code(struct vm *vm)
 {
     sbe_flush(vm->sbe);
-    engine_flush(vm->engine);
+    if (vm->mt)
+        for (unsigned i = 0; i < vm->ncpus; i++)
+            engine_flush(vm_mt_engine(vm, i));
+    else
+        engine_flush(vm->engine);
 }
 
 static void destroy_device(struct device *d)
@@ -338,7 +354,7 @@ void vm_reset(struct vm *vm)
 
 void vm_cpu_init(struct vm *vm, unsigned i)
 {
-    if (i >= vm->ncpus)
+    if (i >= vm->ncpus || (vm->mt && vm_mt_defer_init(vm, i)))
         return;
     struct cpu *c = vm->cpus[i];
     /* Table 9-1: INIT leaves the x87 and SSE registers, the MTRRs, the
@@ -374,6 +390,10 @@ void vm_cpu_sipi(struct vm *vm, unsigned i, uint8_t vector)
 
 void vm_tlb_flush_all(struct vm *vm, bool include_global)
 {
+    if (vm->mt) {
+        vm_mt_tlb_flush(vm, include_global, 0, 0);
+        return;
+    }
     for (unsigned i = 0; i < vm->ncpus; i++)
         cpu_tlb_flush(vm->cpus[i], include_global);
 }
@@ -415,6 +435,11 @@ int vm_map_mmio_direct(struct vm *vm, uint32_t base, uint32_t size, const struct
 void vm_drop_write_translations(struct vm *vm, uint32_t pa, uint32_t len)
 {
     /* Every CPU may hold a writable entry for the page (-smp). */
+    if (vm->mt) {
+        if (len)
+            vm_mt_tlb_flush(vm, true, pa, len);
+        return;
+    }
     for (unsigned i = 0; i < vm->ncpus; i++)
         cpu_tlb_drop_writes(vm->cpus[i], pa, len);
 }
@@ -487,7 +512,10 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
         vm->exit_reason = reason;
         vm->exit_code = code;
     }
-    vm->cpus[vm->cur]->stop_request = true; /* the CPU running now */
+    if (vm->mt)
+        vm_mt_kick_all(vm); /* every CPU runs now */
+    else
+        vm->cpus[vm->cur]->stop_request = true; /* the CPU running now */
 }
 
 /* Steps per slice on the host clock: about 0.5 ms at today's speed, so a
@@ -497,7 +525,7 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
 
 /* Whether CPU i can run now: started (not waiting for a SIPI), and not
  * in HLT unless an interrupt it would take, or an NMI, is pending. */
-static bool cpu_runnable(const struct vm *vm, unsigned i)
+bool vm_cpu_runnable(const struct vm *vm, unsigned i)
 {
     const struct cpu *c = vm->cpus[i];
     if (vm->activity[i] != VM_CPU_ACTIVE)
@@ -512,7 +540,7 @@ static bool woken(const struct vm *vm)
     if (vm->ncpus == 1)
         return vm->cpu.irq_line || vm->cpu.nmi_pending;
     for (unsigned i = 0; i < vm->ncpus; i++)
-        if (cpu_runnable(vm, i))
+        if (vm_cpu_runnable(vm, i))
             return true;
     return false;
 }
@@ -552,7 +580,7 @@ static bool halted_sleep(struct vm *vm, uint64_t now)
  * run): let guest time pass until a device raises an interrupt (or input
  * arrives), firing timers as they come due.  Returns false if nothing can
  * ever wake it. */
-static bool wait_while_halted(struct vm *vm)
+bool vm_wait_while_halted(struct vm *vm)
 {
     vm_clock_slice(&vm->clock, false); /* halted: guest time is host time */
     for (;;) {
@@ -608,7 +636,7 @@ static uint64_t slice_steps(struct vm *vm, uint64_t now)
 /* What both run loops do before each slice: stop at the step limit, fire
  * the due timers at `*now`, and stop if one of them (or a device before)
  * asked for an exit.  Returns VM_EXIT_NONE when the loop goes on. */
-static inline enum vm_exit_reason before_slice(struct vm *vm, uint64_t steps, uint64_t *now)
+enum vm_exit_reason vm_before_slice(struct vm *vm, uint64_t steps, uint64_t *now)
 {
     if (steps >= vm->step_limit) {
         vm->step_limit = UINT64_MAX;
@@ -617,6 +645,18 @@ static inline enum vm_exit_reason before_slice(struct vm *vm, uint64_t steps, ui
     *now = vm_now_ns(vm);
     sched_run_due(&vm->sched, *now);
     return vm->exit_reason;
+}
+
+/* Whether a CPU that cannot run now may run again: one started, with
+ * interrupts on or an NMI pending (the others wait for nothing that can
+ * come: a SIPI only comes from a running CPU). */
+bool vm_can_ever_wake(const struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->ncpus; i++)
+        if (vm->activity[i] == VM_CPU_ACTIVE &&
+            ((vm->cpus[i]->eflags & F_IF) || vm->cpus[i]->nmi_pending))
+            return true;
+    return false;
 }
 
 /* Several CPUs: a deterministic round robin on this thread (docs/
@@ -634,30 +674,25 @@ static enum vm_exit_reason run_smp(struct vm *vm)
 {
     for (;;) {
         uint64_t now;
-        if (before_slice(vm, vm_steps(vm), &now) != VM_EXIT_NONE)
+        if (vm_before_slice(vm, vm_steps(vm), &now) != VM_EXIT_NONE)
             return vm->exit_reason;
         /* The turn goes on where the last vm_run, a timer or the host
          * poll cut it (so that where a run is cut, e.g. by -savevm-at,
          * changes nothing); a new one starts with the next runnable CPU
          * after the last turn's. */
         unsigned pick = vm->cur;
-        if (!vm->turn_left || !cpu_runnable(vm, pick)) {
+        if (!vm->turn_left || !vm_cpu_runnable(vm, pick)) {
             pick = vm->ncpus;
             for (unsigned k = 0; k < vm->ncpus; k++) {
                 unsigned i = (vm->rr_next + k) % vm->ncpus;
-                if (cpu_runnable(vm, i)) {
+                if (vm_cpu_runnable(vm, i)) {
                     pick = i;
                     break;
                 }
             }
             if (pick == vm->ncpus) {
                 vm->turn_left = 0;
-                bool can_wake = false;
-                for (unsigned i = 0; i < vm->ncpus; i++)
-                    if (vm->activity[i] == VM_CPU_ACTIVE &&
-                        ((vm->cpus[i]->eflags & F_IF) || vm->cpus[i]->nmi_pending))
-                        can_wake = true;
-                if (!can_wake || !wait_while_halted(vm))
+                if (!vm_can_ever_wake(vm) || !vm_wait_while_halted(vm))
                     return vm->exit_reason = VM_EXIT_HALTED;
                 if (vm->exit_reason != VM_EXIT_NONE)
                     return vm->exit_reason;
@@ -699,11 +734,13 @@ enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
     vm->exit_reason = VM_EXIT_NONE;
     if (max_insns)
         vm_limit_steps(vm, max_insns);
+    if (vm->mt)
+        return vm_mt_run(vm);
     if (vm->ncpus > 1)
         return run_smp(vm);
     for (;;) {
         uint64_t now;
-        if (before_slice(vm, cpu_steps(c), &now) != VM_EXIT_NONE)
+        if (vm_before_slice(vm, cpu_steps(c), &now) != VM_EXIT_NONE)
             return vm->exit_reason;
         uint64_t slice = slice_steps(vm, now);
         vm_clock_slice(&vm->clock, true);
@@ -716,7 +753,7 @@ enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
              * ours raises one: the guest has stopped for good. */
             if (!(c->eflags & F_IF) && !c->nmi_pending)
                 return vm->exit_reason = VM_EXIT_HALTED;
-            if (!wait_while_halted(vm))
+            if (!vm_wait_while_halted(vm))
                 return vm->exit_reason = VM_EXIT_HALTED;
             if (vm->exit_reason != VM_EXIT_NONE)
                 return vm->exit_reason;

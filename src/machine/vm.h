@@ -85,10 +85,15 @@ struct vm_config {
     struct cpu_topo topo;  /* their sockets, cores and threads (cpu/topo.h);
                               topo.cpus 0: cpu_topo_default(cpus), else
                               topo.cpus must be cpus */
+    bool threads;          /* one host thread per CPU (-accel
+                              tcg,thread=multi; machine/vm_mt.h): not with
+                              icount, whose guest time follows the steps
+                              of CPUs taking turns */
 };
 
 struct sbe;
 struct engine;
+struct vm_mt;
 
 /* The run state of one CPU besides its registers: the activity states an
  * application processor has before the firmware starts it (SDM vol. 3A,
@@ -126,7 +131,10 @@ struct vm {
     struct physmem mem;
     struct iobus io;
     struct sbe *sbe;          /* attribute maps (src/sbe/sbe.h) */
-    struct engine *engine;    /* runs the CPU (src/engine/engine.h) */
+    struct engine *engine;    /* runs the CPU (src/engine/engine.h); with
+                                 threads, CPU 0's (each has its own) */
+    struct vm_mt *mt;         /* the CPUs' host threads (vm_config.threads,
+                                 machine/vm_mt.h); NULL: they take turns */
 
     /* The devices, in the order they were added (reset, save and load go
      * in this order); each owned by the VM, freed through ops->destroy. */
@@ -249,6 +257,15 @@ uint64_t vm_steps(const struct vm *vm);
             sum_ += (vm)->cpus[i_]->field;                      \
         sum_;                                                   \
     })
+
+/* With a host thread per CPU (vm_config.threads): stops every CPU at its
+ * next instruction boundary and keeps them stopped until as many
+ * vm_cpus_resume calls, so that the caller (the monitors, on the thread
+ * of vm_run) may read and change CPU state, memory and code as between
+ * runs.  Nothing to do with one thread, where the caller runs between
+ * slices anyway. */
+void vm_cpus_stop(struct vm *vm);
+void vm_cpus_resume(struct vm *vm);
 
 /* Drops every CPU's cached translations (cpu_tlb_flush). */
 void vm_tlb_flush_all(struct vm *vm, bool include_global);

@@ -217,7 +217,8 @@ int pc_reboot(struct pc *pc, const struct pc_config *cfg, char *err, size_t errl
 static void line_intr(void *opaque, bool level)
 {
     struct vm *vm = opaque;
-    vm->cpu.irq_line = level;
+    /* Atomic: the CPU may run on another thread (pc_apic.c's cpu_intr). */
+    __atomic_store_n(&vm->cpu.irq_line, level, __ATOMIC_RELEASE);
 }
 
 static int cpu_inta(void *opaque)
@@ -632,7 +633,8 @@ struct pc *pc_create(const struct pc_config *cfg, char *err, size_t errlen)
                             .no_code_cache = cfg->no_code_cache,
                             .jit = cfg->jit,
                             .icount = cfg->icount, .icount_shift = cfg->icount_shift,
-                            .cpus = cfg->cpus, .topo = cfg->topo };
+                            .cpus = cfg->cpus, .topo = cfg->topo,
+                            .threads = cfg->threads };
     pc->vm = vm_create(&vc, err, errlen);
     if (!pc->vm || load_bios(pc->vm, cfg, err, errlen) < 0 ||
         add_devices(pc, cfg, err, errlen) < 0) {

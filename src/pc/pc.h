@@ -75,6 +75,7 @@ struct pc_config {
     /* Guest time (vm/clock.h): host time unless icount. */
     bool icount;
     unsigned icount_shift;
+    bool threads;              /* a host thread per CPU (vm_config.threads) */
     /* The RTC's time at power-on, Unix seconds; unless set, the host's. */
     bool rtc_base_set;
     int64_t rtc_base_s;

@@ -222,9 +222,11 @@ static void pic_intr(void *opaque, bool level)
         lapic_set_lint0(pc->lapic[0], level);
 }
 
+/* Atomic stores: with a thread per CPU (-accel tcg,thread=multi) the CPU
+ * may be running on another thread, which reads them unlocked. */
 static void cpu_intr(void *opaque, bool level)
 {
-    wire_cpu(opaque)->irq_line = level;
+    __atomic_store_n(&wire_cpu(opaque)->irq_line, level, __ATOMIC_RELEASE);
 }
 
 static int cpu_inta(void *opaque)
@@ -239,7 +241,7 @@ static int extint_ack(void *opaque)
 
 static void cpu_nmi(void *opaque, uint32_t value)
 {
-    wire_cpu(opaque)->nmi_pending = true;
+    __atomic_store_n(&wire_cpu(opaque)->nmi_pending, true, __ATOMIC_RELEASE);
 }
 
 /* INIT: the CPU and its local APIC take their INIT state (SDM vol. 3A,

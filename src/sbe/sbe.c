@@ -32,7 +32,9 @@ struct sbe {
     unsigned nmaps;                /* live + free: the memory bound */
     uint32_t next_stamp;
     uint8_t *watched;              /* bitmap over physical pages */
-    uint16_t *watch_count;         /* maps per watched page (0..2) */
+    uint16_t *watch_count;         /* maps (and pins) per watched page */
+    void (*watch_hook)(void *opaque, uint32_t ppn);
+    void *watch_opaque;
     struct sbe_stats stats;
 };
 
@@ -131,9 +133,24 @@ static void watch(struct sbe *s, uint32_t ppn, int delta)
         s->watched[ppn >> 3] &= (uint8_t)~(1u << (ppn & 7));
     /* Translations cached before the page held code let stores skip the
      * write rule: drop them (the CPU's TLB marks watched pages on fill). */
-    if (!was && delta > 0)
-        for (unsigned i = 0; i < s->ncpus; i++)
-            cpu_tlb_flush(s->cpu[i], true);
+    if (!was && delta > 0) {
+        if (s->watch_hook)
+            s->watch_hook(s->watch_opaque, ppn);
+        else
+            for (unsigned i = 0; i < s->ncpus; i++)
+                cpu_tlb_flush(s->cpu[i], true);
+    }
+}
+
+void sbe_set_watch_hook(struct sbe *s, void (*fn)(void *opaque, uint32_t ppn), void *opaque)
+{
+    s->watch_hook = fn;
+    s->watch_opaque = opaque;
+}
+
+void sbe_pin_page(struct sbe *s, uint32_t ppn, bool pin)
+{
+    watch(s, ppn, pin ? +1 : -1);
 }
 
 struct sbe_map *sbe_map_find(struct sbe *s, uint32_t ppn, bool code32)
@@ -153,9 +170,11 @@ static void discard(struct sbe *s, struct sbe_map *m)
         pp = &(*pp)->hnext;
     *pp = m->hnext;
     watch(s, m->ppn, -1);
-    m->stamp = 0;
-    for (unsigned i = 0; i < s->ncpus; i++)
-        s->cpu[i]->code_epoch++; /* a block being executed may come from it */
+    /* Atomic: with several host threads, other CPUs' blocks read the
+     * stamp (block_live) and their run loops the epoch, unlocked. */
+    __atomic_store_n(&m->stamp, 0, __ATOMIC_RELAXED);
+    for (unsigned i = 0; i < s->ncpus; i++) /* a block being run may come from it */
+        __atomic_fetch_add(&s->cpu[i]->code_epoch, 1, __ATOMIC_RELAXED);
     m->hnext = s->free_maps;
     s->free_maps = m;
 }
@@ -189,7 +208,7 @@ static struct sbe_map *map_create(struct sbe *s, uint32_t ppn, bool code32)
     m->code32 = code32;
     if (++s->next_stamp == 0)
         s->next_stamp = 1;
-    m->stamp = s->next_stamp;
+    __atomic_store_n(&m->stamp, s->next_stamp, __ATOMIC_RELAXED);
     unsigned b = hash_ppn(ppn);
     m->hnext = s->bucket[b];
     s->bucket[b] = m;

@@ -86,6 +86,19 @@ struct sbe_map *sbe_scan(struct sbe *s, uint32_t pa, bool code32);
  * loader).  Applies seed 003's rule.  Returns true if a map was discarded. */
 bool sbe_write(struct sbe *s, uint32_t pa, unsigned size);
 
+/* Several host threads (-accel tcg,thread=multi, docs/smp.md): a page
+ * that becomes watched must lose its writable translations on every CPU
+ * before code there runs, and another thread's TLB is not ours to touch.
+ * With a hook set, the scanner calls it for such a page instead of
+ * flushing every CPU's TLB itself (the VM flushes the caller's and asks
+ * the others to flush theirs).  NULL: flush them all directly. */
+void sbe_set_watch_hook(struct sbe *s, void (*fn)(void *opaque, uint32_t ppn), void *opaque);
+
+/* Holds a page watched (pin true) or lets it go (false) without a map:
+ * the engine pins a page before scanning it on one thread while the
+ * others are stopped (engine.h's watch_page). */
+void sbe_pin_page(struct sbe *s, uint32_t ppn, bool pin);
+
 /* Whether any map covers the page (the memory system's fast check). */
 bool sbe_page_watched(const struct sbe *s, uint32_t ppn);
 

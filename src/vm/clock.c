@@ -33,10 +33,29 @@ static uint64_t host_part(const struct vm_clock *clk)
     return now - clk->host_base_ns - clk->hidden_ns;
 }
 
+void vm_clock_set_threads(struct vm_clock *clk, bool threads)
+{
+    clk->threads = clk->mode == VM_CLOCK_HOST && threads;
+    clk->running = false;
+}
+
+/* The threads' clock: host time less what was hidden (pauses only), read
+ * without a lock; the monitor's stop and cont change it under the VM's
+ * lock while the CPUs are stopped. */
+static uint64_t threads_now(const struct vm_clock *clk)
+{
+    uint64_t now = __atomic_load_n(&clk->paused, __ATOMIC_ACQUIRE)
+                       ? __atomic_load_n(&clk->paused_at, __ATOMIC_RELAXED)
+                       : host_monotonic_ns();
+    return now - clk->host_base_ns - __atomic_load_n(&clk->hidden_ns, __ATOMIC_RELAXED);
+}
+
 uint64_t vm_clock_now(struct vm_clock *clk)
 {
     if (clk->mode == VM_CLOCK_ICOUNT)
         return (clk->steps(clk->steps_src) << clk->shift) + clk->warp_ns;
+    if (clk->threads)
+        return threads_now(clk);
     uint64_t t = host_part(clk);
     if (clk->running) {
         uint64_t bound = clk->slice_guest +
@@ -52,7 +71,7 @@ uint64_t vm_clock_now(struct vm_clock *clk)
 
 void vm_clock_slice(struct vm_clock *clk, bool running)
 {
-    if (clk->mode == VM_CLOCK_ICOUNT)
+    if (clk->mode == VM_CLOCK_ICOUNT || clk->threads)
         return;
     uint64_t shown = vm_clock_now(clk);
     uint64_t host = host_part(clk);
@@ -80,14 +99,15 @@ void vm_clock_pause(struct vm_clock *clk)
 {
     if (clk->paused)
         return;
-    clk->paused_at = host_monotonic_ns();
-    clk->paused = true;
+    __atomic_store_n(&clk->paused_at, host_monotonic_ns(), __ATOMIC_RELAXED);
+    __atomic_store_n(&clk->paused, true, __ATOMIC_RELEASE);
 }
 
 void vm_clock_resume(struct vm_clock *clk)
 {
     if (!clk->paused)
         return;
-    clk->hidden_ns += host_monotonic_ns() - clk->paused_at;
-    clk->paused = false;
+    __atomic_store_n(&clk->hidden_ns, clk->hidden_ns + host_monotonic_ns() - clk->paused_at,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&clk->paused, false, __ATOMIC_RELEASE);
 }

@@ -56,6 +56,11 @@ struct vm_clock {
     uint64_t slice_steps;   /* cpu_steps at the start of the slice */
     uint64_t last;          /* the last time read: never goes back */
     bool paused;            /* stopped by the user (monitor `stop`, -S) */
+    bool threads;           /* host mode with one host thread per CPU
+                               (-accel tcg,thread=multi): guest time is
+                               host time less what was paused, read by
+                               every thread (RDTSC) without a lock; no
+                               per-step bound (no single slice to bound) */
     uint64_t paused_at;     /* host monotonic time when it paused */
 };
 
@@ -72,6 +77,9 @@ uint64_t host_monotonic_ns(void);
 void vm_clock_init_host(struct vm_clock *clk, vm_clock_steps_fn steps, const void *src);
 void vm_clock_init_icount(struct vm_clock *clk, vm_clock_steps_fn steps, const void *src,
                           unsigned shift);
+
+/* Host mode: every CPU has its own host thread (vm_clock.threads). */
+void vm_clock_set_threads(struct vm_clock *clk, bool threads);
 
 /* Guest nanoseconds since the VM was created. */
 uint64_t vm_clock_now(struct vm_clock *clk);

@@ -67,7 +67,7 @@ static const struct io_handler *whole_owner(const struct iobus *bus, uint16_t po
     return &bus->handlers[idx - 1];
 }
 
-uint32_t iobus_in(struct iobus *bus, uint16_t port, unsigned size)
+static uint32_t bus_in(struct iobus *bus, uint16_t port, unsigned size)
 {
     ACCT_INC(bus->reads);
     const struct io_handler *h = whole_owner(bus, port, size);
@@ -86,7 +86,7 @@ uint32_t iobus_in(struct iobus *bus, uint16_t port, unsigned size)
     return v;
 }
 
-void iobus_out(struct iobus *bus, uint16_t port, uint32_t value, unsigned size)
+static void bus_out(struct iobus *bus, uint16_t port, uint32_t value, unsigned size)
 {
     ACCT_INC(bus->writes);
     const struct io_handler *h = whole_owner(bus, port, size);
@@ -102,4 +102,25 @@ void iobus_out(struct iobus *bus, uint16_t port, uint32_t value, unsigned size)
             bus->handlers[idx - 1].ops->out(bus->handlers[idx - 1].opaque, p,
                                             (value >> (8 * i)) & 0xFF, 1);
     }
+}
+
+uint32_t iobus_in(struct iobus *bus, uint16_t port, unsigned size)
+{
+    if (!bus->dev_lock)
+        return bus_in(bus, port, size);
+    bus->dev_lock(bus->dev_lock_opaque);
+    uint32_t v = bus_in(bus, port, size);
+    bus->dev_unlock(bus->dev_lock_opaque);
+    return v;
+}
+
+void iobus_out(struct iobus *bus, uint16_t port, uint32_t value, unsigned size)
+{
+    if (!bus->dev_lock) {
+        bus_out(bus, port, value, size);
+        return;
+    }
+    bus->dev_lock(bus->dev_lock_opaque);
+    bus_out(bus, port, value, size);
+    bus->dev_unlock(bus->dev_lock_opaque);
 }

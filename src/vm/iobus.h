@@ -28,6 +28,11 @@ struct iobus {
     uint8_t owner[65536]; /* 0 = nobody, k = handlers[k-1] */
     uint64_t reads, writes; /* accesses (iobus_in/out calls), for the
                                accounting: vm/count.h */
+    /* Several host threads: the VM's big lock, held around each access
+     * (physmem.h's dev_lock).  NULL: one thread. */
+    void (*dev_lock)(void *opaque);
+    void (*dev_unlock)(void *opaque);
+    void *dev_lock_opaque;
 };
 
 void iobus_init(struct iobus *bus);

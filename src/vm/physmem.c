@@ -253,8 +253,11 @@ static uint8_t read_byte(struct physmem *pm, uint32_t pa)
         return r->host[pa - r->base];
     if (r->direct)
         return r->direct[pa - r->base];
+    phys_dev_lock(pm);
     ACCT_INC(pm->mmio_reads);
-    return (uint8_t)r->ops->read(r->opaque, pa - r->base, 1);
+    uint8_t v = (uint8_t)r->ops->read(r->opaque, pa - r->base, 1);
+    phys_dev_unlock(pm);
+    return v;
 }
 
 static void write_byte(struct physmem *pm, uint32_t pa, uint8_t v)
@@ -268,8 +271,10 @@ static void write_byte(struct physmem *pm, uint32_t pa, uint8_t v)
         return;
     }
     if (r->kind == PHYS_MMIO) {
+        phys_dev_lock(pm);
         ACCT_INC(pm->mmio_writes);
         r->ops->write(r->opaque, pa - r->base, v, 1);
+        phys_dev_unlock(pm);
     }
 }
 
@@ -281,8 +286,11 @@ uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size)
         uint8_t *ram;
         const struct phys_region *r = resolve(pm, mpa, false, &ram);
         if (r && r->kind == PHYS_MMIO && !r->direct && mpa + size <= r->base + r->size) {
+            phys_dev_lock(pm);
             ACCT_INC(pm->mmio_reads);
-            return r->ops->read(r->opaque, mpa - r->base, size);
+            uint32_t v = r->ops->read(r->opaque, mpa - r->base, size);
+            phys_dev_unlock(pm);
+            return v;
         }
         uint8_t *p = physmem_ptr(pm, mpa, false);
         if (p && (size & (size - 1)) == 0)
@@ -294,7 +302,10 @@ uint32_t phys_read(struct physmem *pm, uint32_t pa, unsigned size)
     return v;
 }
 
-void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size)
+/* phys_write's work; with several host threads it runs under the device
+ * lock, so that the write rule and the store are one step for the other
+ * threads' scanners. */
+static void write_locked(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size)
 {
     phys_note_write(pm, pa, size);
     uint32_t mpa = mask_pa(pm, pa);
@@ -314,6 +325,13 @@ void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size)
     }
     for (unsigned i = 0; i < size; i++)
         write_byte(pm, pa + i, (uint8_t)(value >> (8 * i)));
+}
+
+void phys_write(struct physmem *pm, uint32_t pa, uint32_t value, unsigned size)
+{
+    phys_dev_lock(pm);
+    write_locked(pm, pa, value, size);
+    phys_dev_unlock(pm);
 }
 
 size_t phys_copy_in(struct physmem *pm, uint32_t pa, const void *src, size_t len)

@@ -87,7 +87,27 @@ struct physmem {
 
     uint64_t mmio_reads, mmio_writes; /* device callbacks made, for the
                                          accounting (vm/count.h) */
+
+    /* Several host threads (-accel tcg,thread=multi): devices run under
+     * the VM's one big lock, taken around every MMIO callback here (and
+     * around a store to a watched page, so that the write rule and the
+     * store are one step for the other threads).  NULL: one thread. */
+    void (*dev_lock)(void *opaque);
+    void (*dev_unlock)(void *opaque);
+    void *dev_lock_opaque;
 };
+
+static inline void phys_dev_lock(struct physmem *pm)
+{
+    if (pm->dev_lock)
+        pm->dev_lock(pm->dev_lock_opaque);
+}
+
+static inline void phys_dev_unlock(struct physmem *pm)
+{
+    if (pm->dev_unlock)
+        pm->dev_unlock(pm->dev_lock_opaque);
+}
 
 /* The address the memory map really uses (A20 and bus width applied). */
 static inline uint32_t phys_mask(const struct physmem *pm, uint32_t pa)
