@@ -397,9 +397,22 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
          * its slot in struct cpu first.  FLD ST(0) and FSTP m80 are exact
          * for every value and raise nothing on extended operands, and the
          * op after defines C1 (which they clear); with the host's stack
-         * full, FSTP m80 and FLD m80 instead. */
+         * full, FSTP m80 and FLD m80 instead.  F(U)COMIP leaves C1 as it
+         * was (fpu_fast.c ff_fcomi), so there FXSAVE, which changes
+         * nothing, takes ST(0) (at byte 32 of its image) on the host
+         * stack: rsp is 16-byte aligned in a translation's body (its
+         * calls need it), and the host flags it clobbers are F(U)COMIP's
+         * to write. */
         struct xmem slot = xm(R_CPU, REG_OFF(t->s.top));
-        if (t->s.w < 8) {
+        if (in->opcode == 0xDF && (in->modrm >> 6) == 3) {
+            x_lea(b, true, XSP, xm(XSP, -512));
+            x_0f(b, 0xAE, false, false, 0, xr_mem(xm(XSP, 0)));  /* fxsave [rsp] */
+            x_load(b, 8, XAX, xr_mem(xm(XSP, 32)));
+            x_store(b, 8, xr_mem(slot), XAX);
+            x_load(b, 2, XAX, xr_mem(xm(XSP, 40)));
+            x_store(b, 2, xr_mem(xm(R_CPU, REG_OFF(t->s.top) + 8)), XAX);
+            x_lea(b, true, XSP, xm(XSP, 512));
+        } else if (t->s.w < 8) {
             xb(b, 0xD9);
             xb(b, 0xC0);                           /* fld st(0) */
             x_x87_mem(b, 0xDB, 7, slot);           /* fstp m80 */
