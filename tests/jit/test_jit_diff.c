@@ -11,9 +11,12 @@
  * restartable faults and their state are compared that way).
  *
  * The CPU is in 32-bit protected mode, paging off, segments with base
- * BASE and limit LIMIT, so that wild pointers fault.
+ * BASE and limit LIMIT (or flat: every other program), so that wild
+ * pointers fault; the stress modes (M_* below) add self-modifying code,
+ * interrupts in the middle, paging, 16-bit protected mode and real mode.
  *
- * Usage: test_jit_diff [programs [seed [only-this-program|-1 [threshold]]]]. */
+ * Usage: test_jit_diff [programs [seed [only-this-program|-1 [threshold [mode]]]]]
+ * (only-this-program also finds the first loop count that differs). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
