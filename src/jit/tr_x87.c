@@ -392,27 +392,24 @@ void x87_note_mem(struct tr *t)
 void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
 {
     struct xbuf *b = t->cur;
+    bool emitted = false;
     if (p->pop) {
         /* ST(0)'s value stays in the register it pops (see the top): into
          * its slot in struct cpu first.  FLD ST(0) and FSTP m80 are exact
          * for every value and raise nothing on extended operands, and the
          * op after defines C1 (which they clear); with the host's stack
-         * full, FSTP m80 and FLD m80 instead.  F(U)COMIP leaves C1 as it
-         * was (fpu_fast.c ff_fcomi), so there FXSAVE, which changes
-         * nothing, takes ST(0) (at byte 32 of its image) on the host
-         * stack: rsp is 16-byte aligned in a translation's body (its
-         * calls need it), and the host flags it clobbers are F(U)COMIP's
-         * to write. */
+         * full, FSTP m80 and FLD m80 instead.  (FXSAVE, which would leave
+         * C1 alone, costs hundreds of cycles.) */
         struct xmem slot = xm(R_CPU, REG_OFF(t->s.top));
-        if (in->opcode == 0xDF && (in->modrm >> 6) == 3) {
-            x_lea(b, true, XSP, xm(XSP, -512));
-            x_0f(b, 0xAE, false, false, 0, xr_mem(xm(XSP, 0)));  /* fxsave [rsp] */
-            x_load(b, 8, XAX, xr_mem(xm(XSP, 32)));
-            x_store(b, 8, xr_mem(slot), XAX);
-            x_load(b, 2, XAX, xr_mem(xm(XSP, 40)));
-            x_store(b, 2, xr_mem(xm(R_CPU, REG_OFF(t->s.top) + 8)), XAX);
-            x_lea(b, true, XSP, xm(XSP, 512));
-        } else if (t->s.w < 8) {
+        bool comip = in->opcode == 0xDF && (in->modrm >> 6) == 3;
+        if (comip) {
+            /* F(U)COMIP leaves C1 as it was (fpu_fast.c ff_fcomi): read
+             * it before the store clears it (the host flags are F(U)COMIP's
+             * to write). */
+            fnstsw_ax(b);
+            x_test_rm_imm(b, 4, xr_reg(XAX), FSW_C1);
+        }
+        if (t->s.w < 8) {
             xb(b, 0xD9);
             xb(b, 0xC0);                           /* fld st(0) */
             x_x87_mem(b, 0xDB, 7, slot);           /* fstp m80 */
@@ -420,10 +417,30 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
             x_x87_mem(b, 0xDB, 7, slot);           /* fstp m80 */
             x_x87_mem(b, 0xDB, 5, slot);           /* fld m80 */
         }
+        if (comip) {
+            /* C1 was set: the op, then C1 back with FNSTENV/FLDENV (rare
+             * and slow: in the cold section), keeping the op's flags. */
+            unsigned l_c1 = x_label_new(&t->L), l_back = x_label_new(&t->L);
+            x_jcc(&t->L, b, XCC_NE, l_c1);
+            xb(b, in->opcode);
+            xb(b, in->modrm);
+            x_bind(&t->L, l_back, b);
+            struct xbuf *cold = &t->cold;
+            x_bind(&t->L, l_c1, cold);
+            xb(cold, in->opcode);
+            xb(cold, in->modrm);
+            x_pushf(cold);
+            x_x87_mem(cold, 0xD9, 6, xm(R_CPU, CPU_OFF(eng.env)));
+            x_alu_rm_imm(cold, 1, 2, cpu_rm(CPU_OFF(eng.env) + 4), FSW_C1); /* or */
+            x_x87_mem(cold, 0xD9, 4, xm(R_CPU, CPU_OFF(eng.env)));
+            x_popf(cold);
+            x_jmp(&t->L, cold, l_back);
+            emitted = true;
+        }
     }
     if (p->mem_size)
         x_x87_mem(b, in->opcode, (in->modrm >> 3) & 7, xm(XDX, 0));
-    else {
+    else if (!emitted) {
         xb(b, in->opcode);
         xb(b, in->modrm);
     }
