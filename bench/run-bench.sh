@@ -154,6 +154,8 @@ hdr=$(printf '%-7s %8s %8s %13s %7s %9s %9s' kernel 'sec' 'user s' 'guest insns'
 echo "$hdr  checksum"
 
 tot_sec=0 tot_insns=0 tot_native=0 tot_qemu=0
+# Sums of natural logarithms of the per-kernel ratios, for the geomeans.
+nk=0 log_pn=0 log_qn=0 log_pq=0
 for k in $kernels; do
     nsum=$(checksum_of "$tmp/native" "$k")
     ntime=$(sed -n "s/^time $k \([0-9.]*\) .*/\1/p" "$tmp/native")
@@ -176,7 +178,9 @@ for k in $kernels; do
         qnsum=$(checksum_of "$tmp/qnative" "$k")
         qsec=$(awk -v a="$q_wall" -v b="$qbase" -v f="$qfactor" 'BEGIN { d = (a - b) / f; if (d < 0.0001) d = 0.0001; printf "%.4f", d }')
         qn=$(awk -v q="$qsec" -v n="$ntime" 'BEGIN { printf "%.1f", (n > 0 ? q / n : 0) }')
-        pq=$(awk -v s="$sec" -v q="$qsec" 'BEGIN { printf "%.1f", s / q }')
+        pq=$(awk -v s="$sec" -v q="$qsec" 'BEGIN { printf "%.2f", s / q }')
+        log_qn=$(awk -v a="$log_qn" -v q="$qsec" -v n="$ntime" 'BEGIN { print a + (n > 0 ? log(q / n) : 0) }')
+        log_pq=$(awk -v a="$log_pq" -v s="$sec" -v q="$qsec" 'BEGIN { print a + log(s / q) }')
         row="$row $(printf '%8.4f %9s %9s' "$qsec" "$qn" "$pq")"
         tot_qemu=$(awk -v a="$tot_qemu" -v b="$qsec" 'BEGIN { print a + b }')
     fi
@@ -204,6 +208,8 @@ for k in $kernels; do
     tot_sec=$(awk -v a="$tot_sec" -v b="$sec" 'BEGIN { print a + b }')
     tot_insns=$((tot_insns + insns))
     tot_native=$(awk -v a="$tot_native" -v b="$ntime" 'BEGIN { print a + b }')
+    log_pn=$(awk -v a="$log_pn" -v s="$sec" -v n="$ntime" 'BEGIN { print a + (n > 0 ? log(s / n) : 0) }')
+    nk=$((nk + 1))
 done
 
 echo
@@ -213,6 +219,16 @@ if [ -n "$qemu" ]; then
     summary="$summary; qemu ${tot_qemu} s (plex86/qemu x$(awk -v s="$tot_sec" -v q="$tot_qemu" 'BEGIN { printf "%.1f", s / q }'))"
 fi
 echo "$summary"
+# The geometric means of the per-kernel ratios (each kernel weighs the
+# same, whatever its length): against native, and against QEMU.
+geo() { awk -v l="$1" -v n="$nk" 'BEGIN { printf "%.2f", exp(l / n) }'; }
+if [ "$nk" -gt 0 ]; then
+    summary="geomean over $nk kernels: plex86 x$(geo "$log_pn") native"
+    if [ -n "$qemu" ]; then
+        summary="$summary; qemu x$(geo "$log_qn") native; plex86/qemu x$(geo "$log_pq")"
+    fi
+    echo "$summary"
+fi
 if [ "$status" -ne 0 ]; then
     echo "bench: MISMATCH or FAILED above: plex86 computed a wrong result (or stopped)"
 fi

@@ -221,6 +221,11 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
     const bool code32 = c->code32;
     const uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
     uint32_t eip = c->eip;
+    /* In an interrupt shadow with an interrupt (or NMI) held back by it,
+     * only the first instruction may run before run_loop delivers it: the
+     * interpreter's loop below stops after it (async != calm), a
+     * translation would run on to its block's end. */
+    const bool shadow_pending = c->shadow && c->async != calm;
     c->shadow = 0; /* only STI / MOV SS / POP SS set it, all virtualize */
     /* Only icount moves in here (a fault leaves by longjmp): the budget
      * ends at icount == icount_end. */
@@ -232,7 +237,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
         const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
         if (left < (uint64_t)b->ninsn)
             last = b->insn + left;
-        if (use_jit && last == stop) {
+        if (use_jit && last == stop && !shadow_pending) {
             int r = run_translated(e, c, &b, from, calm, icount_end);
             from = NULL;
             if (r == RT_GONE)

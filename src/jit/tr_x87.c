@@ -34,12 +34,14 @@
  *     never defined by them (compares that set them go to the
  *     interpreter); FCOMI/FUCOMI set EFLAGS, which the host gives exactly.
  *
- * One difference is left: a register that a native op pops keeps, in
- * struct cpu, the value it had before the block (the interpreter leaves
- * the last value written there, as the hardware does).  Only FSAVE and
- * FXSAVE, which store empty registers too, and an MMX instruction, which
- * makes them all valid, can see it; keeping it exact would cost an
- * FLD ST(0) and an FSTP m80 per pop, or an FXSAVE per exit. */
+ *   - Popped registers: a pop only marks the register empty, so it keeps
+ *     the value ST(0) had (the interpreter's fpu_pop, as the hardware).
+ *     FSAVE and FXSAVE, which store empty registers too, and an MMX
+ *     instruction, which makes them all valid, see it (test_jit_diff found
+ *     an MMX instruction made by self-modifying code reading one), so every
+ *     pop first stores ST(0) into its struct cpu slot (x87_emit_op).  The
+ *     only pop that changes ST(0) first, FxxxP ST(0), ST(0) (DE with
+ *     ST(0) as destination), is left to the interpreter. */
 #define PLEX86_FPU_INTERNAL
 #include "cpu/fpu.h"
 #include "jit/tr.h"
@@ -110,8 +112,8 @@ bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p)
         p->reads = (int8_t)(i + 1);
         return true;
     case 0xDE:                                       /* ST(i) op= ST(0), pop */
-        if (r == 2 || r == 3)
-            return false;
+        if (r == 2 || r == 3 || i == 0)
+            return false; /* i == 0: it pops its result (see the top) */
         p->reads = (int8_t)(i > 0 ? i + 1 : 1);
         p->pop = 1;
         return true;
@@ -390,9 +392,55 @@ void x87_note_mem(struct tr *t)
 void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
 {
     struct xbuf *b = t->cur;
+    bool emitted = false;
+    if (p->pop) {
+        /* ST(0)'s value stays in the register it pops (see the top): into
+         * its slot in struct cpu first.  FLD ST(0) and FSTP m80 are exact
+         * for every value and raise nothing on extended operands, and the
+         * op after defines C1 (which they clear); with the host's stack
+         * full, FSTP m80 and FLD m80 instead.  (FXSAVE, which would leave
+         * C1 alone, costs hundreds of cycles.) */
+        struct xmem slot = xm(R_CPU, REG_OFF(t->s.top));
+        bool comip = in->opcode == 0xDF && (in->modrm >> 6) == 3;
+        if (comip) {
+            /* F(U)COMIP leaves C1 as it was (fpu_fast.c ff_fcomi): read
+             * it before the store clears it (the host flags are F(U)COMIP's
+             * to write). */
+            fnstsw_ax(b);
+            x_test_rm_imm(b, 4, xr_reg(XAX), FSW_C1);
+        }
+        if (t->s.w < 8) {
+            xb(b, 0xD9);
+            xb(b, 0xC0);                           /* fld st(0) */
+            x_x87_mem(b, 0xDB, 7, slot);           /* fstp m80 */
+        } else {
+            x_x87_mem(b, 0xDB, 7, slot);           /* fstp m80 */
+            x_x87_mem(b, 0xDB, 5, slot);           /* fld m80 */
+        }
+        if (comip) {
+            /* C1 was set: the op, then C1 back with FNSTENV/FLDENV (rare
+             * and slow: in the cold section), keeping the op's flags. */
+            unsigned l_c1 = x_label_new(&t->L), l_back = x_label_new(&t->L);
+            x_jcc(&t->L, b, XCC_NE, l_c1);
+            xb(b, in->opcode);
+            xb(b, in->modrm);
+            x_bind(&t->L, l_back, b);
+            struct xbuf *cold = &t->cold;
+            x_bind(&t->L, l_c1, cold);
+            xb(cold, in->opcode);
+            xb(cold, in->modrm);
+            x_pushf(cold);
+            x_x87_mem(cold, 0xD9, 6, xm(R_CPU, CPU_OFF(eng.env)));
+            x_alu_rm_imm(cold, 1, 2, cpu_rm(CPU_OFF(eng.env) + 4), FSW_C1); /* or */
+            x_x87_mem(cold, 0xD9, 4, xm(R_CPU, CPU_OFF(eng.env)));
+            x_popf(cold);
+            x_jmp(&t->L, cold, l_back);
+            emitted = true;
+        }
+    }
     if (p->mem_size)
         x_x87_mem(b, in->opcode, (in->modrm >> 3) & 7, xm(XDX, 0));
-    else {
+    else if (!emitted) {
         xb(b, in->opcode);
         xb(b, in->modrm);
     }
