@@ -37,6 +37,10 @@ struct engine_config {
     size_t jit_arena_bytes;    /* the translator's; 0: default */
     unsigned jit_threshold;    /* runs before a block is translated; 0:
                                   JIT_HOT_THRESHOLD */
+    bool no_superblocks;       /* ENGINE_JIT: blocks end at every branch
+                                  (cache_set_superblocks); also with
+                                  PLEX86_SUPERBLOCKS=0 in the environment,
+                                  a development aid for comparisons */
 };
 
 /* Counters; a part the engine does not have reads as zeros. */

@@ -16,6 +16,7 @@ struct engine {
     struct code_cache *cache;  /* NULL for ENGINE_SLOW */
     struct jit *jit;           /* set for ENGINE_JIT only */
     uint32_t jit_threshold;    /* runs before a block is translated */
+    bool superblocks;          /* cache_set_superblocks (ENGINE_JIT) */
 };
 
 enum cpu_stop engine_run_slow(struct engine *e, uint64_t budget);

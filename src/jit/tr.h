@@ -173,6 +173,11 @@ struct tr {
         uint8_t buf;
         uint32_t off;
     } chain[JIT_MAX_CHAIN];
+    /* Superblocks: a side exit whose target is a later instruction j of
+     * the same translation, with only native ones in between, jumps there
+     * inside it (tr_side_exit); join[j] is that label + 1 (0: none), where
+     * both ways meet in one state (tr_join_state). */
+    uint16_t join[JIT_MAX_INSNS];
     unsigned k;            /* instruction being translated */
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
                               instruction's offset, or a CALL's target */
@@ -222,6 +227,7 @@ bool tr_translate(struct tr *t);
 void tr_count(const struct tr *t, uint64_t *native, uint64_t *callout);
 void tr_materialise(struct tr *t);
 void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off);
+void tr_emit_side_exit(struct tr *t, unsigned k, uint32_t target_off);
 void tr_mem_operand(struct tr *t, const struct insn *in, unsigned size, unsigned kind,
                     unsigned seg, unsigned cold_label);
 void tr_sync_for_call(struct tr *t, unsigned k);
@@ -247,6 +253,10 @@ void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst);
 void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in);
 void tr_ind_end(struct tr *t, const struct insn *in);
 void tr_call_end(struct tr *t, const struct insn *in);
+/* ... and a native Jcc in the middle of a superblock: the taken way is a
+ * side exit (in the cold section), the fall-through goes on. */
+void tr_side_exit(struct tr *t, const struct insn *in);
+void tr_join_state(struct tr *t, unsigned j);
 
 /* tr_alloc.c: flag liveness and the host register and kept-address
  * allocation over a planned block. */

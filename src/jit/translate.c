@@ -252,16 +252,17 @@ void tr_gpr_reload(struct tr *t)
 /* Leaves the translation after instruction k completed: EIP, flags, x87,
  * icount written back; returns k.  `to_target`: EIP = r14 + target_off,
  * else cpu.eip is already right. */
-void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
+static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off, bool side)
 {
     struct tstate keep = t->s; /* code after this (at another label) goes on from here */
-    /* After the block's last instruction, to another block of the same
-     * page (the block's own start is only reached this way when a loop's
-     * checks failed, which its chained entry would repeat): jit_link may
-     * point this exit's jmp at the successor's translation. */
+    /* After the block's last instruction (or a side exit's branch), to
+     * another block of the same page (the block's own start is only
+     * reached this way when a loop's checks failed, which its chained
+     * entry would repeat): jit_link may point this exit's jmp at the
+     * successor's translation. */
     int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
-    bool chain = t->chainable && to_target && k + 1 == t->b->ninsn && target_off != 0 &&
-                 to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
+    bool chain = t->chainable && to_target && (side || k + 1 == t->b->ninsn) &&
+                 target_off != 0 && to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
     if (chain)
         tr_flags_handoff(t);
     else
@@ -282,6 +283,19 @@ void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
         t->nchain++;
     }
     t->s = keep;
+}
+
+void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
+{
+    emit_exit(t, k, to_target, target_off, false);
+}
+
+/* A superblock's side exit: after the conditional branch k in the
+ * block's middle, taken, to offset target_off (chainable like a block's
+ * end: run.c links it). */
+void tr_emit_side_exit(struct tr *t, unsigned k, uint32_t target_off)
+{
+    emit_exit(t, k, true, target_off, true);
 }
 
 /* --- memory operands ----------------------------------------------------- */
@@ -1113,13 +1127,17 @@ bool tr_translate(struct tr *t)
         } else {
             if (touches_fpu(in) && x87_end == n)
                 x87_end = k;
-            if (in->flow != FLOW_SEQ &&
-                !(last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL ||
-                           in->flow == FLOW_CALL_REL)))
+            if (in->flow != FLOW_SEQ && !tr_is_jcc(in->op) &&
+                !(last && (in->flow == FLOW_JMP_REL || in->flow == FLOW_CALL_REL)))
                 continue;
             p->native = int_classify(t, in, p);
             if (!p->native)
                 continue;
+            /* A superblock's conditional branch in the middle: its taken
+             * way leaves (every flag observable there), and a target
+             * beyond the CS limit faults. */
+            if (!last && tr_is_jcc(in->op))
+                p->faults = true;
             t->uses_stack |= tr_is_stack_op(in);
         }
         /* Segments that are flat now are assumed flat (the prologue checks). */
@@ -1270,10 +1288,16 @@ bool tr_translate(struct tr *t)
     x_bind(&t->L, t->l_body, hb);
 
     /* Body. */
+    memset(t->join, 0, sizeof(t->join));
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &b->insn[k];
         const struct plan *p = &t->plan[k];
         t->k = k;
+        if (t->join[k]) {
+            /* An earlier side exit jumps here (tr_side_exit). */
+            tr_join_state(t, k);
+            x_bind(&t->L, t->join[k] - 1u, t->cur);
+        }
         bool last = k + 1 == n;
         if (!p->native) {
             bool dirty = touches_fpu(in);
@@ -1286,6 +1310,10 @@ bool tr_translate(struct tr *t)
         if (last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
             tr_branch_end(t, in, live_in);
             break;
+        }
+        if (tr_is_jcc(in->op)) {
+            tr_side_exit(t, in); /* in the middle of a superblock */
+            continue;
         }
         if (last && in->virt == VIRT_BRANCH) {
             tr_ind_end(t, in);
