@@ -22,7 +22,9 @@ struct block {
     uint32_t pa;             /* physical address of the first instruction */
     uint8_t code32;
     uint16_t ninsn;
-    uint16_t bytes;          /* total length of the instructions */
+    uint16_t bytes;          /* from the first instruction's first byte to
+                                the last one's end (a superblock may jump
+                                over bytes, forward only) */
     struct sbe_map *map;     /* the map it was built from ... */
     uint32_t stamp;          /* ... and that map's stamp at the time */
     struct block *hnext;     /* hash chain */
@@ -74,8 +76,10 @@ struct block *cache_get_after(struct code_cache *cc, struct block **from, uint32
 /* Superblocks (the translator engine's): with `on`, a block goes on past
  * a native conditional branch with an in-page forward target, on its
  * fall-through path, so the branch's taken way is a side exit in the
- * block's middle (engine/run.c, docs/internals.md "Superblocks").  Every
- * block is dropped when the setting changes. */
+ * block's middle, and past a JMP rel32 with an in-page forward target, at
+ * that target (engine/run.c, docs/internals.md "Superblocks").  `bytes`
+ * then spans from the first instruction's start to the last one's end.
+ * Every block is dropped when the setting changes. */
 void cache_set_superblocks(struct code_cache *cc, bool on);
 
 /* Drops every block (after sbe_flush, reset, or the memory bound). */

@@ -82,10 +82,12 @@ static ALWAYS_INLINE bool continues(const struct insn *in)
 /* Whether instruction `in` of its block, which ran to completion and
  * left it early, may be followed by the next block as its last one would:
  * a superblock's native conditional branch in the middle (engine/cache.c
- * continues_past), which left by its taken way (or met an event). */
+ * continues_past), which left by its taken way (or met an event), or its
+ * JMP in the middle (the interpreter leaves there; the translation goes
+ * on at the target, which is the block's next instruction). */
 static ALWAYS_INLINE bool side_exit(const struct insn *in)
 {
-    return in->flow == FLOW_JCC && in->virt == VIRT_NONE;
+    return (in->flow == FLOW_JCC || in->flow == FLOW_JMP_REL) && in->virt == VIRT_NONE;
 }
 
 /* The block at linear address la (CS:eip) after `prev`, when la is in

@@ -131,7 +131,11 @@ struct tr {
     struct xlabels L;
     struct tstate s;
     struct plan plan[JIT_MAX_INSNS];
-    uint32_t off[JIT_MAX_INSNS + 1]; /* byte offset of each instruction */
+    uint32_t off[JIT_MAX_INSNS + 1]; /* byte offset of each instruction
+                                        (from the block's first; a
+                                        superblock's JMP skips bytes) */
+    uint32_t nxt[JIT_MAX_INSNS];     /* ... and of the byte after it: the
+                                        EIP it falls through to */
     bool user;             /* specialised for CPL 3 */
     bool uses_stack;       /* guard on stack32 */
     uint8_t flat;          /* segments specialised as flat (bit per sreg):

@@ -14,7 +14,7 @@
 void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
 {
     unsigned k = t->k;
-    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
+    uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
     /* Looping back to the body needs the x87 window as the body's start
      * has it (an interpreted x87 op in between gave it up). */
     bool self = target == 0 && (!t->x87 || (t->s.x87_live && t->s.w == t->depth0 &&
@@ -25,7 +25,7 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
         x_jcc(&t->L, t->cur, hc, l_taken);
         struct tstate at = t->s;
         /* not taken: fall through to the next instruction */
-        tr_emit_exit(t, k, true, t->off[k + 1]);
+        tr_emit_exit(t, k, true, t->nxt[k]);
         t->s = at;
     } else {
         x_jmp(&t->L, t->cur, l_taken);
@@ -145,7 +145,7 @@ static int internal_target(const struct tr *t, unsigned k, uint32_t target)
 void tr_side_exit(struct tr *t, const struct insn *in)
 {
     unsigned k = t->k;
-    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
+    uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
     int j = internal_target(t, k, target);
     unsigned hc = tr_cond_host(t, in->cc);
     unsigned l_taken = x_label_new(&t->L), l_gp = x_label_new(&t->L);
@@ -282,7 +282,7 @@ void tr_ind_end(struct tr *t, const struct insn *in)
 static void op_call_push(struct tr *t, const struct insn *in)
 {
     (void)in;
-    tr_eip_at(t, XAX, t->off[t->k + 1]);
+    tr_eip_at(t, XAX, t->nxt[t->k]);
     x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
     x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
 }
@@ -296,7 +296,7 @@ static void op_call_push(struct tr *t, const struct insn *in)
 void tr_call_end(struct tr *t, const struct insn *in)
 {
     unsigned k = t->k;
-    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
+    uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
     unsigned l_gp = x_label_new(&t->L);
     if (t->chainable)
         tr_flags_handoff(t); /* (the exit after the push hands them over) */

@@ -528,7 +528,8 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     x87_spill(t);
     tr_sync_for_call(t, k);
     tr_gpr_writeback(t);
-    emit_insn_eip(t, k + 1, CPU_OFF(eip));
+    tr_eip_at(t, XAX, t->nxt[k]); /* as run_block sets it before the handler */
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     tr_icount_add(t, (int64_t)k - t->s.flushed);
     x_mov_rr64(t->cur, XDI, R_CPU);
     x_mov_r64_imm(t->cur, XSI, (uint64_t)(uintptr_t)in);
@@ -1102,10 +1103,14 @@ bool tr_translate(struct tr *t)
         return false;
     uint32_t o = 0;
     for (unsigned k = 0; k < n; k++) {
+        const struct insn *in = &b->insn[k];
         t->off[k] = o;
-        o += b->insn[k].len;
+        t->nxt[k] = o + in->len;
+        /* A JMP in a superblock's middle: the next instruction is its
+         * target (engine/cache.c continues_past). */
+        o = k + 1 < n && in->flow == FLOW_JMP_REL ? t->nxt[k] + in->imm : t->nxt[k];
     }
-    t->off[n] = o;
+    t->off[n] = t->nxt[n - 1];
 
     /* Classify.  Native x87 ops only before the first instruction that
      * the interpreter runs on the x87 state (the window ends there). */
@@ -1127,8 +1132,8 @@ bool tr_translate(struct tr *t)
         } else {
             if (touches_fpu(in) && x87_end == n)
                 x87_end = k;
-            if (in->flow != FLOW_SEQ && !tr_is_jcc(in->op) &&
-                !(last && (in->flow == FLOW_JMP_REL || in->flow == FLOW_CALL_REL)))
+            if (in->flow != FLOW_SEQ && !tr_is_jcc(in->op) && in->flow != FLOW_JMP_REL &&
+                !(last && in->flow == FLOW_CALL_REL))
                 continue;
             p->native = int_classify(t, in, p);
             if (!p->native)
@@ -1175,7 +1180,7 @@ bool tr_translate(struct tr *t)
     tr_allocate_gprs(t);
     const struct insn *end = &b->insn[n - 1];
     t->loop = t->plan[n - 1].native && (tr_is_jcc(end->op) || end->flow == FLOW_JMP_REL) &&
-              t->off[n] + end->imm == 0;
+              t->nxt[n - 1] + end->imm == 0;
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
@@ -1306,7 +1311,7 @@ bool tr_translate(struct tr *t)
                 break;
             continue;
         }
-        t->next_off = t->off[k + 1];
+        t->next_off = t->nxt[k];
         if (last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
             tr_branch_end(t, in, live_in);
             break;
@@ -1315,6 +1320,8 @@ bool tr_translate(struct tr *t)
             tr_side_exit(t, in); /* in the middle of a superblock */
             continue;
         }
+        if (in->flow == FLOW_JMP_REL)
+            continue; /* a superblock's: its target is the next instruction */
         if (last && in->virt == VIRT_BRANCH) {
             tr_ind_end(t, in);
             break;
@@ -1329,7 +1336,7 @@ bool tr_translate(struct tr *t)
         t->s.dirty |= p->gw & t->cached;
         emit_native(t, in);
         if (last)
-            tr_emit_exit(t, k, true, t->off[n]);
+            tr_emit_exit(t, k, true, t->nxt[k]);
     }
 
     /* Bail and epilogue (in the cold section), after the merge of the
