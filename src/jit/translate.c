@@ -677,6 +677,8 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return true;
     }
     case TR_IMUL:
+        if (in->nops == 1) /* MUL/IMUL r/m32: EDX:EAX = EAX * r/m32 */
+            return o0->size == 4 && gpr_or_mem(o0);
         return in->nops >= 2 && o0->kind == OPK_GPR && o0->size == 4 && gpr_or_mem(o1) &&
                (in->nops == 2 || in->o[2].kind == OPK_IMM);
     case TR_SETCC:
@@ -889,6 +891,22 @@ static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
         x_store(t->cur, 4, d, XAX);
 }
 
+/* One-operand MUL/IMUL of 32 bits: the host's, through eax and edx (a
+ * memory source at [rdx] is read before edx is written). */
+static void mul1_core(struct tr *t, const struct insn *in, struct xrm src)
+{
+    x_load(t->cur, 4, XAX, gpr_rm(t, R_EAX, 4));
+    x_unary(t->cur, 0xF6, 0xF7, in->op == OP_MUL ? 4 : 5, 4, src);
+    x_store(t->cur, 4, gpr_rm(t, R_EAX, 4), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_EDX, 4), XDX);
+}
+
+static void op_mul1_mem(struct tr *t, const struct insn *in)
+{
+    mul1_core(t, in, xr_mem(xm(XDX, 0)));
+    set_flags_after(t, &t->plan[t->k]);
+}
+
 static void op_imul_mem(struct tr *t, const struct insn *in)
 {
     imul_core(t, in, xr_mem(xm(XDX, 0)));
@@ -1054,6 +1072,15 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     }
     case TR_IMUL:
+        if (in->nops == 1) {
+            if (o0->kind == OPK_MEM) {
+                tr_with_memory(t, in, in->seg, 4, JM_READ, op_mul1_mem, false);
+            } else {
+                mul1_core(t, in, gpr_rm(t, o0->reg, 4));
+                set_flags_after(t, p);
+            }
+            return;
+        }
         if (o1->kind == OPK_MEM) {
             tr_with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, false);
         } else {
