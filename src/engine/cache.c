@@ -23,6 +23,7 @@ struct code_cache {
     size_t arena_size, arena_used;
     struct block *bucket[CACHE_HASH_SIZE];
     struct code_cache_stats stats;
+    bool superblocks;              /* cache_set_superblocks */
 };
 
 static inline unsigned hash_pa(uint32_t pa, bool code32)
@@ -67,6 +68,38 @@ void cache_flush(struct code_cache *cc)
     cc->stats.flushes++;
     if (cc->on_flush)
         cc->on_flush(cc->on_flush_opaque);
+}
+
+void cache_set_superblocks(struct code_cache *cc, bool on)
+{
+    if (cc->superblocks != on)
+        cache_flush(cc);
+    cc->superblocks = on;
+}
+
+/* Where block building goes on after instruction `in` at page offset
+ * `off` (its first byte), as a superblock may, or -1: after a native
+ * conditional branch (in-page: an out-of-page target makes it
+ * virtualize) whose target lies ahead of it, on the fall-through; at the
+ * target of a native JMP rel32 that lies ahead (so the offsets of a
+ * block's instructions only grow, and a loop's backward branch still ends
+ * its block: the translator's loop back to a block's start). */
+static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
+                          const struct insn *in, uint8_t attr, unsigned off)
+{
+    /* (32-bit code only: 16-bit EIP wraps at 64 KiB, and only 32-bit
+     * code is translated.) */
+    if (!cc->superblocks || !m->code32 || (attr & ATTR_VIRT) || in->virt != VIRT_NONE)
+        return -1;
+    int64_t next = (int64_t)off + in->len, target = next + (int32_t)in->imm;
+    if (target <= (int64_t)off || target >= SBE_PAGE)
+        return -1;
+    if (in->flow == FLOW_JCC && op_table[in->op].tr == TR_JCC)
+        return (int)next;
+    if (in->flow == FLOW_JMP_REL && op_table[in->op].tr == TR_JMP && in->osize == 4 &&
+        in->o[0].kind == OPK_REL)
+        return (int)target;
+    return -1;
 }
 
 void cache_on_flush(struct code_cache *cc, void (*fn)(void *opaque), void *opaque)
@@ -132,10 +165,11 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             op_table[tmp[n].op].level > cc->cpu->level)
             break; /* the slow path raises the #UD/#GP */
         struct insn *in = &tmp[n++];
-        off += in->len;
-        bytes += in->len;
-        if ((a & ATTR_VIRT) || in->flow != FLOW_SEQ)
+        int go_on = continues_past(cc, m, in, a, off);
+        bytes = off + in->len - (pa & (SBE_PAGE - 1)); /* the offsets only grow */
+        if (((a & ATTR_VIRT) || in->flow != FLOW_SEQ) && go_on < 0)
             break;
+        off = go_on >= 0 ? (unsigned)go_on : off + in->len;
     }
     if (n == 0)
         return NULL;

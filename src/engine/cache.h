@@ -2,8 +2,9 @@
  * DESIGN.md section 3):
  * per scanned entry point, a block of predecoded instructions that the
  * interpreter dispatches without decoding again.  A block ends at a
- * virtualize instruction, a branch, an instruction that crosses the page,
- * the end of the page, or BLOCK_MAX_INSNS.  Blocks belong to a map: when
+ * virtualize instruction, a branch (but a forward conditional one, with
+ * superblocks), an instruction that crosses the page, the end of the
+ * page, or BLOCK_MAX_INSNS.  Blocks belong to a map: when
  * the map is discarded (its stamp changes) every block from it is dead. */
 #ifndef PLEX86_ENGINE_CACHE_H
 #define PLEX86_ENGINE_CACHE_H
@@ -21,7 +22,9 @@ struct block {
     uint32_t pa;             /* physical address of the first instruction */
     uint8_t code32;
     uint16_t ninsn;
-    uint16_t bytes;          /* total length of the instructions */
+    uint16_t bytes;          /* from the first instruction's first byte to
+                                the last one's end (a superblock may jump
+                                over bytes, forward only) */
     struct sbe_map *map;     /* the map it was built from ... */
     uint32_t stamp;          /* ... and that map's stamp at the time */
     struct block *hnext;     /* hash chain */
@@ -70,6 +73,15 @@ struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32);
  * caller decides whether the two may be chained at all (engine/run.c). */
 struct block *cache_get_after(struct code_cache *cc, struct block **from, uint32_t pa,
                               bool code32);
+
+/* Superblocks (the translator engine's): with `on`, a block goes on past
+ * a native conditional branch with an in-page forward target, on its
+ * fall-through path, so the branch's taken way is a side exit in the
+ * block's middle, and past a JMP rel32 with an in-page forward target, at
+ * that target (engine/run.c, docs/internals.md "Superblocks").  `bytes`
+ * then spans from the first instruction's start to the last one's end.
+ * Every block is dropped when the setting changes. */
+void cache_set_superblocks(struct code_cache *cc, bool on);
 
 /* Drops every block (after sbe_flush, reset, or the memory bound). */
 void cache_flush(struct code_cache *cc);

@@ -57,6 +57,9 @@ struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, str
             e->run = engine_run_jit;
             e->jit_threshold = cfg->jit_threshold ? cfg->jit_threshold : JIT_HOT_THRESHOLD;
             cache_on_flush(e->cache, drop_translations, e->jit);
+            const char *sb = getenv("PLEX86_SUPERBLOCKS");
+            e->superblocks = !cfg->no_superblocks && !(sb && strcmp(sb, "0") == 0);
+            cache_set_superblocks(e->cache, e->superblocks);
         }
     }
     return e;
@@ -128,6 +131,7 @@ int engine_set_cache_bytes(struct engine *e, size_t bytes)
     if (e->jit) {
         jit_reset(e->jit);
         cache_on_flush(cc, drop_translations, e->jit);
+        cache_set_superblocks(cc, e->superblocks);
     }
     e->cpu->code_epoch++;
     return 0;

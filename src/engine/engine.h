@@ -49,6 +49,10 @@ struct engine_config {
     void (*unlock)(void *opaque);
     void (*watch_page)(void *opaque, uint32_t ppn);
     void *lock_opaque;
+    bool no_superblocks;       /* ENGINE_JIT: blocks end at every branch
+                                  (cache_set_superblocks); also with
+                                  PLEX86_SUPERBLOCKS=0 in the environment,
+                                  a development aid for comparisons */
 };
 
 /* Counters; a part the engine does not have reads as zeros. */

@@ -20,6 +20,7 @@ struct engine {
     void (*unlock)(void *opaque);
     void (*watch_page)(void *opaque, uint32_t ppn);
     void *lock_opaque;
+    bool superblocks;          /* cache_set_superblocks (ENGINE_JIT) */
 };
 
 enum cpu_stop engine_run_slow(struct engine *e, uint64_t budget);

@@ -111,6 +111,17 @@ static ALWAYS_INLINE bool continues(const struct insn *in)
            (in->flow == FLOW_RET || in->flow == FLOW_JMP_IND || in->flow == FLOW_CALL_IND);
 }
 
+/* Whether instruction `in` of its block, which ran to completion and
+ * left it early, may be followed by the next block as its last one would:
+ * a superblock's native conditional branch in the middle (engine/cache.c
+ * continues_past), which left by its taken way (or met an event), or its
+ * JMP in the middle (the interpreter leaves there; the translation goes
+ * on at the target, which is the block's next instruction). */
+static ALWAYS_INLINE bool side_exit(const struct insn *in)
+{
+    return (in->flow == FLOW_JCC || in->flow == FLOW_JMP_REL) && in->virt == VIRT_NONE;
+}
+
 /* The block at linear address la (CS:eip) after `prev`, when la is in
  * another page or prev ended with a near RET, CALL or computed JMP: the
  * TLB says where la is now (a miss, or a page the TLB does not map to host
@@ -235,6 +246,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
     for (;;) {
         uint64_t left = icount_end - c->icount;
         const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
+        const struct insn *end_in; /* the last instruction run */
         if (left < (uint64_t)b->ninsn)
             last = b->insn + left;
         if (use_jit && last == stop && !shadow_pending) {
@@ -251,14 +263,16 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
                  * (the jump cache): b's linear page is where it was
                  * entered, which each translation notes in eng.eip0. */
                 la_page = (cs_base + c->eng.eip0) >> 12;
-                if (in + 1 == stop)
+                bool at_end = in + 1 == stop || side_exit(in);
+                if (at_end)
                     from = b;
                 if (unlikely(c->db_trap)) {
                     cpu_debug_trap(c, false);
                     return NULL;
                 }
-                if (in + 1 != stop || c->code_epoch != epoch || !continues(in))
+                if (!at_end || c->code_epoch != epoch || !continues(in))
                     return NULL;
+                end_in = in;
                 goto next_block;
             }
         }
@@ -287,15 +301,18 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
                 cpu_debug_trap(c, false);
                 return NULL;
             }
-            if (in + 1 != stop || c->code_epoch != epoch || !continues(in))
+            if ((in + 1 != stop && !side_exit(in)) || c->code_epoch != epoch || !continues(in))
                 return NULL;
+            end_in = in;
         } else if (last != stop || !continues(&stop[-1])) {
             return NULL; /* cut short by the budget, or a virtualize end */
+        } else {
+            end_in = stop - 1;
         }
     next_block:
         eip = c->eip;
         uint32_t la = cs_base + eip;
-        bool native = stop[-1].virt == VIRT_NONE;
+        bool native = end_in->virt == VIRT_NONE;
         bool same_page = (la >> 12) == la_page;
         /* Go on here unless run_loop has something to do (the epoch is
          * still `epoch` and db_trap clear: only events can differ). */

@@ -179,27 +179,30 @@ bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
 {
     if (!to->chain_entry)
         return false;
+    /* The entry conditions hold when `from` ends if they held when it
+     * began and it called no handler (jit.h). */
+    bool kept = !from->calls && from->cpl == to->cpl && (from->stack32 || !to->stack32) &&
+                (to->flat & ~from->flat) == 0;
+    const uint8_t *entry = !kept                          ? to->chain_entry
+                           : (to->cached & ~from->cached) ? to->chain_fast
+                                                          : to->chain_regs;
+    bool patched = false;
+    /* Every exit to that offset (a side exit and the block's end may
+     * share a target). */
     for (unsigned i = 0; i < from->nexits; i++) {
         if (from->exit[i].target != target)
             continue;
         uint8_t *rel = from->exit[i].rel;
-        /* The entry conditions hold when `from` ends if they held when it
-         * began and it called no handler (jit.h). */
-        bool kept = !from->calls && from->cpl == to->cpl && (from->stack32 || !to->stack32) &&
-                    (to->flat & ~from->flat) == 0;
-        const uint8_t *entry = !kept                          ? to->chain_entry
-                               : (to->cached & ~from->cached) ? to->chain_fast
-                                                              : to->chain_regs;
         int32_t d = (int32_t)(entry - (rel + 4));
         int32_t now;
         memcpy(&now, rel, 4);
         if (now == d)
-            return false;
+            continue;
         /* One thread runs and patches its translations: a plain store. */
         memcpy(rel, &d, 4);
-        return true;
+        patched = true;
     }
-    return false;
+    return patched;
 }
 
 /* --- helpers called from generated code ----------------------------------- */

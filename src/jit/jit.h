@@ -3,7 +3,9 @@
  * (src/engine/cache.h) become x86-64 host code.
  *
  * A translation runs one block, and loops on itself when the block's last
- * instruction branches back to its start, until the block ends, an
+ * instruction branches back to its start, until the block ends (at its
+ * last instruction, or by a superblock's side exit: a conditional branch
+ * in its middle, taken; engine/cache.h cache_set_superblocks), an
  * instruction it hands to the interpreter changes control flow or raises
  * an event (cpu.async), or the instruction budget would run out.  It
  * returns the index of the last instruction it executed, so that the
@@ -76,15 +78,17 @@ struct jit_source {
     const uint8_t *host;      /* the host address of pa, if RAM or ROM */
 };
 
-/* At most this many exits of a translation can be chained. */
-#define JIT_MAX_CHAIN 2
+/* At most this many exits of a translation can be chained (a
+ * superblock's side exits and its end's one or two). */
+#define JIT_MAX_CHAIN 8
 
 /* A translation, as the engine sees it (it lives in the arena, before its
  * code).
  *
- * Chaining: an exit that leaves after the block's last instruction to a
- * fixed successor within the block's own page (the fall-through, a
- * JMP/Jcc's target) ends in a `jmp rel32` that first goes to the
+ * Chaining: an exit that leaves after the block's last instruction, or
+ * by a side exit, to a fixed successor within the block's own page (the
+ * fall-through, a JMP/Jcc's target) ends in a `jmp rel32` that first goes
+ * to the
  * epilogue (back to C) and that jit_link patches to the successor's
  * chain_entry once the engine has seen the successor translated.  The
  * chained entry checks everything the run loop would have checked between

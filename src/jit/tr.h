@@ -131,7 +131,11 @@ struct tr {
     struct xlabels L;
     struct tstate s;
     struct plan plan[JIT_MAX_INSNS];
-    uint32_t off[JIT_MAX_INSNS + 1]; /* byte offset of each instruction */
+    uint32_t off[JIT_MAX_INSNS + 1]; /* byte offset of each instruction
+                                        (from the block's first; a
+                                        superblock's JMP skips bytes) */
+    uint32_t nxt[JIT_MAX_INSNS];     /* ... and of the byte after it: the
+                                        EIP it falls through to */
     bool user;             /* specialised for CPL 3 */
     bool uses_stack;       /* guard on stack32 */
     uint8_t flat;          /* segments specialised as flat (bit per sreg):
@@ -173,6 +177,11 @@ struct tr {
         uint8_t buf;
         uint32_t off;
     } chain[JIT_MAX_CHAIN];
+    /* Superblocks: a side exit whose target is a later instruction j of
+     * the same translation, with only native ones in between, jumps there
+     * inside it (tr_side_exit); join[j] is that label + 1 (0: none), where
+     * both ways meet in one state (tr_join_state). */
+    uint16_t join[JIT_MAX_INSNS];
     unsigned k;            /* instruction being translated */
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
                               instruction's offset, or a CALL's target */
@@ -222,6 +231,7 @@ bool tr_translate(struct tr *t);
 void tr_count(const struct tr *t, uint64_t *native, uint64_t *callout);
 void tr_materialise(struct tr *t);
 void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off);
+void tr_emit_side_exit(struct tr *t, unsigned k, uint32_t target_off);
 void tr_mem_operand(struct tr *t, const struct insn *in, unsigned size, unsigned kind,
                     unsigned seg, unsigned cold_label);
 void tr_sync_for_call(struct tr *t, unsigned k);
@@ -247,6 +257,10 @@ void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst);
 void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in);
 void tr_ind_end(struct tr *t, const struct insn *in);
 void tr_call_end(struct tr *t, const struct insn *in);
+/* ... and a native Jcc in the middle of a superblock: the taken way is a
+ * side exit (in the cold section), the fall-through goes on. */
+void tr_side_exit(struct tr *t, const struct insn *in);
+void tr_join_state(struct tr *t, unsigned j);
 
 /* tr_alloc.c: flag liveness and the host register and kept-address
  * allocation over a planned block. */

@@ -14,7 +14,7 @@
 void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
 {
     unsigned k = t->k;
-    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
+    uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
     /* Looping back to the body needs the x87 window as the body's start
      * has it (an interpreted x87 op in between gave it up). */
     bool self = target == 0 && (!t->x87 || (t->s.x87_live && t->s.w == t->depth0 &&
@@ -25,7 +25,7 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
         x_jcc(&t->L, t->cur, hc, l_taken);
         struct tstate at = t->s;
         /* not taken: fall through to the next instruction */
-        tr_emit_exit(t, k, true, t->off[k + 1]);
+        tr_emit_exit(t, k, true, t->nxt[k]);
         t->s = at;
     } else {
         x_jmp(&t->L, t->cur, l_taken);
@@ -98,6 +98,86 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     }
     t->s.flushed = t->b->ninsn; /* already counted */
     tr_emit_exit(t, t->b->ninsn - 1, true, 0);
+}
+
+/* A superblock's Jcc rel32 in its middle (engine/cache.c continues_past):
+ * the fall-through way goes on in the hot path with everything the
+ * translation holds (registers, flags pending on the host, the x87
+ * window); the taken way, in the cold section, leaves as a block's end
+ * would: the CS limit check (beyond it the interpreter's handler raises
+ * #GP with the state of the instruction's start), then a chainable exit
+ * to the target with the instruction count of the instructions run. */
+/* The state in which both ways into instruction j, a side exit's target
+ * inside the translation (tr_side_exit), meet: the flags that j may
+ * observe in the slot (as a chained entry has them), none pending; every
+ * register that some instruction writes dirty (a clean one is dirty
+ * harmlessly: its host register equals struct cpu); the instruction count
+ * as the fall-through has it (only native instructions lie in between,
+ * so nothing was added to cpu.icount on the way; the jump subtracts the
+ * ones it skips). */
+void tr_join_state(struct tr *t, unsigned j)
+{
+    if (t->plan[j - 1].live_after) {
+        tr_flags_handoff(t);
+    } else {
+        t->s.pending = t->s.pending_zero = 0;
+        t->s.saved = 0;
+    }
+    t->s.dirty = t->written;
+}
+
+/* The instruction of the translation at offset `target`, when a side
+ * exit of instruction k can jump there inside it (see tr.h join); -1
+ * otherwise. */
+static int internal_target(const struct tr *t, unsigned k, uint32_t target)
+{
+    if (!t->chainable)
+        return -1; /* (the join's flags go through the slot) */
+    for (unsigned j = k + 1; j < t->b->ninsn; j++) {
+        if (t->off[j] == target)
+            return (int)j;
+        if (!t->plan[j].native || t->off[j] > target)
+            return -1;
+    }
+    return -1;
+}
+
+void tr_side_exit(struct tr *t, const struct insn *in)
+{
+    unsigned k = t->k;
+    uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
+    int j = internal_target(t, k, target);
+    unsigned hc = tr_cond_host(t, in->cc);
+    unsigned l_taken = x_label_new(&t->L), l_gp = x_label_new(&t->L);
+    x_jcc(&t->L, t->cur, hc, l_taken);
+    struct tstate at = t->s;
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_taken, t->cur);
+    if (j >= 0) {
+        /* Within the block, which lies within the CS limit (the entries
+         * check its whole length): no #GP. */
+        if (!t->join[j])
+            t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
+        tr_join_state(t, (unsigned)j);
+        tr_icount_add(t, -(int64_t)((unsigned)j - k - 1)); /* after: it clobbers RFLAGS */
+        x_jmp(&t->L, t->cur, t->join[j] - 1u);
+        t->cur = hot;
+        t->s = at;
+        return;
+    }
+    if (t->chainable)
+        tr_flags_handoff(t); /* as the exit below leaves them */
+    else
+        tr_materialise(t);
+    tr_eip_at(t, XAX, target);
+    x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_jcc(&t->L, t->cur, XCC_A, l_gp);
+    tr_emit_side_exit(t, k, target);
+    x_bind(&t->L, l_gp, t->cur);
+    tr_callout(t, in, true, false);
+    t->cur = hot;
+    t->s = at;
 }
 
 /* Leaves the translation after instruction k, with cpu.eip written: into
@@ -202,7 +282,7 @@ void tr_ind_end(struct tr *t, const struct insn *in)
 static void op_call_push(struct tr *t, const struct insn *in)
 {
     (void)in;
-    tr_eip_at(t, XAX, t->off[t->k + 1]);
+    tr_eip_at(t, XAX, t->nxt[t->k]);
     x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
     x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
 }
@@ -216,7 +296,7 @@ static void op_call_push(struct tr *t, const struct insn *in)
 void tr_call_end(struct tr *t, const struct insn *in)
 {
     unsigned k = t->k;
-    uint32_t target = t->off[k + 1] + in->imm; /* from eng.eip0, mod 2^32 */
+    uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
     unsigned l_gp = x_label_new(&t->L);
     if (t->chainable)
         tr_flags_handoff(t); /* (the exit after the push hands them over) */

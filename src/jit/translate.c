@@ -252,16 +252,17 @@ void tr_gpr_reload(struct tr *t)
 /* Leaves the translation after instruction k completed: EIP, flags, x87,
  * icount written back; returns k.  `to_target`: EIP = r14 + target_off,
  * else cpu.eip is already right. */
-void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
+static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off, bool side)
 {
     struct tstate keep = t->s; /* code after this (at another label) goes on from here */
-    /* After the block's last instruction, to another block of the same
-     * page (the block's own start is only reached this way when a loop's
-     * checks failed, which its chained entry would repeat): jit_link may
-     * point this exit's jmp at the successor's translation. */
+    /* After the block's last instruction (or a side exit's branch), to
+     * another block of the same page (the block's own start is only
+     * reached this way when a loop's checks failed, which its chained
+     * entry would repeat): jit_link may point this exit's jmp at the
+     * successor's translation. */
     int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
-    bool chain = t->chainable && to_target && k + 1 == t->b->ninsn && target_off != 0 &&
-                 to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
+    bool chain = t->chainable && to_target && (side || k + 1 == t->b->ninsn) &&
+                 target_off != 0 && to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
     if (chain)
         tr_flags_handoff(t);
     else
@@ -282,6 +283,19 @@ void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
         t->nchain++;
     }
     t->s = keep;
+}
+
+void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off)
+{
+    emit_exit(t, k, to_target, target_off, false);
+}
+
+/* A superblock's side exit: after the conditional branch k in the
+ * block's middle, taken, to offset target_off (chainable like a block's
+ * end: run.c links it). */
+void tr_emit_side_exit(struct tr *t, unsigned k, uint32_t target_off)
+{
+    emit_exit(t, k, true, target_off, true);
 }
 
 /* --- memory operands ----------------------------------------------------- */
@@ -514,7 +528,8 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     x87_spill(t);
     tr_sync_for_call(t, k);
     tr_gpr_writeback(t);
-    emit_insn_eip(t, k + 1, CPU_OFF(eip));
+    tr_eip_at(t, XAX, t->nxt[k]); /* as run_block sets it before the handler */
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     tr_icount_add(t, (int64_t)k - t->s.flushed);
     x_mov_rr64(t->cur, XDI, R_CPU);
     x_mov_r64_imm(t->cur, XSI, (uint64_t)(uintptr_t)in);
@@ -662,6 +677,8 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return true;
     }
     case TR_IMUL:
+        if (in->nops == 1) /* MUL/IMUL r/m32: EDX:EAX = EAX * r/m32 */
+            return o0->size == 4 && gpr_or_mem(o0);
         return in->nops >= 2 && o0->kind == OPK_GPR && o0->size == 4 && gpr_or_mem(o1) &&
                (in->nops == 2 || in->o[2].kind == OPK_IMM);
     case TR_SETCC:
@@ -874,6 +891,22 @@ static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
         x_store(t->cur, 4, d, XAX);
 }
 
+/* One-operand MUL/IMUL of 32 bits: the host's, through eax and edx (a
+ * memory source at [rdx] is read before edx is written). */
+static void mul1_core(struct tr *t, const struct insn *in, struct xrm src)
+{
+    x_load(t->cur, 4, XAX, gpr_rm(t, R_EAX, 4));
+    x_unary(t->cur, 0xF6, 0xF7, in->op == OP_MUL ? 4 : 5, 4, src);
+    x_store(t->cur, 4, gpr_rm(t, R_EAX, 4), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_EDX, 4), XDX);
+}
+
+static void op_mul1_mem(struct tr *t, const struct insn *in)
+{
+    mul1_core(t, in, xr_mem(xm(XDX, 0)));
+    set_flags_after(t, &t->plan[t->k]);
+}
+
 static void op_imul_mem(struct tr *t, const struct insn *in)
 {
     imul_core(t, in, xr_mem(xm(XDX, 0)));
@@ -1039,6 +1072,15 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     }
     case TR_IMUL:
+        if (in->nops == 1) {
+            if (o0->kind == OPK_MEM) {
+                tr_with_memory(t, in, in->seg, 4, JM_READ, op_mul1_mem, false);
+            } else {
+                mul1_core(t, in, gpr_rm(t, o0->reg, 4));
+                set_flags_after(t, p);
+            }
+            return;
+        }
         if (o1->kind == OPK_MEM) {
             tr_with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, false);
         } else {
@@ -1088,10 +1130,14 @@ bool tr_translate(struct tr *t)
         return false;
     uint32_t o = 0;
     for (unsigned k = 0; k < n; k++) {
+        const struct insn *in = &b->insn[k];
         t->off[k] = o;
-        o += b->insn[k].len;
+        t->nxt[k] = o + in->len;
+        /* A JMP in a superblock's middle: the next instruction is its
+         * target (engine/cache.c continues_past). */
+        o = k + 1 < n && in->flow == FLOW_JMP_REL ? t->nxt[k] + in->imm : t->nxt[k];
     }
-    t->off[n] = o;
+    t->off[n] = t->nxt[n - 1];
 
     /* Classify.  Native x87 ops only before the first instruction that
      * the interpreter runs on the x87 state (the window ends there). */
@@ -1113,13 +1159,17 @@ bool tr_translate(struct tr *t)
         } else {
             if (touches_fpu(in) && x87_end == n)
                 x87_end = k;
-            if (in->flow != FLOW_SEQ &&
-                !(last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL ||
-                           in->flow == FLOW_CALL_REL)))
+            if (in->flow != FLOW_SEQ && !tr_is_jcc(in->op) && in->flow != FLOW_JMP_REL &&
+                !(last && in->flow == FLOW_CALL_REL))
                 continue;
             p->native = int_classify(t, in, p);
             if (!p->native)
                 continue;
+            /* A superblock's conditional branch in the middle: its taken
+             * way leaves (every flag observable there), and a target
+             * beyond the CS limit faults. */
+            if (!last && tr_is_jcc(in->op))
+                p->faults = true;
             t->uses_stack |= tr_is_stack_op(in);
         }
         /* Segments that are flat now are assumed flat (the prologue checks). */
@@ -1157,7 +1207,7 @@ bool tr_translate(struct tr *t)
     tr_allocate_gprs(t);
     const struct insn *end = &b->insn[n - 1];
     t->loop = t->plan[n - 1].native && (tr_is_jcc(end->op) || end->flow == FLOW_JMP_REL) &&
-              t->off[n] + end->imm == 0;
+              t->nxt[n - 1] + end->imm == 0;
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
@@ -1270,10 +1320,16 @@ bool tr_translate(struct tr *t)
     x_bind(&t->L, t->l_body, hb);
 
     /* Body. */
+    memset(t->join, 0, sizeof(t->join));
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &b->insn[k];
         const struct plan *p = &t->plan[k];
         t->k = k;
+        if (t->join[k]) {
+            /* An earlier side exit jumps here (tr_side_exit). */
+            tr_join_state(t, k);
+            x_bind(&t->L, t->join[k] - 1u, t->cur);
+        }
         bool last = k + 1 == n;
         if (!p->native) {
             bool dirty = touches_fpu(in);
@@ -1282,11 +1338,17 @@ bool tr_translate(struct tr *t)
                 break;
             continue;
         }
-        t->next_off = t->off[k + 1];
+        t->next_off = t->nxt[k];
         if (last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
             tr_branch_end(t, in, live_in);
             break;
         }
+        if (tr_is_jcc(in->op)) {
+            tr_side_exit(t, in); /* in the middle of a superblock */
+            continue;
+        }
+        if (in->flow == FLOW_JMP_REL)
+            continue; /* a superblock's: its target is the next instruction */
         if (last && in->virt == VIRT_BRANCH) {
             tr_ind_end(t, in);
             break;
@@ -1301,7 +1363,7 @@ bool tr_translate(struct tr *t)
         t->s.dirty |= p->gw & t->cached;
         emit_native(t, in);
         if (last)
-            tr_emit_exit(t, k, true, t->off[n]);
+            tr_emit_exit(t, k, true, t->nxt[k]);
     }
 
     /* Bail and epilogue (in the cold section), after the merge of the
