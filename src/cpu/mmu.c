@@ -393,8 +393,7 @@ static void tlb_fill(struct cpu *c, struct tlb_entry *e, uint32_t la, enum mmu_a
      * write rule.  A page that becomes watched later flushes the TLB. */
     if (pm->code_watched && !(wr & TLB_T_INVALID) && !(flags & TLB_F_NOWHERE)) {
         uint32_t ppn = phys_mask(pm, pa) >> PHYS_PAGE_SHIFT;
-        bool watched = ((pm->code_watched[ppn >> 3] >> (ppn & 7)) & 1) ||
-                       (ppn > 0 && ((pm->code_watched[(ppn - 1) >> 3] >> ((ppn - 1) & 7)) & 1));
+        bool watched = phys_page_watched(pm, ppn) || (ppn > 0 && phys_page_watched(pm, ppn - 1));
         if (watched) {
             wr |= TLB_T_WATCHED;
             flags |= TLB_F_WATCHED;

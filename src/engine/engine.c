@@ -105,7 +105,8 @@ void engine_flush(struct engine *e)
 {
     if (e->cache)
         cache_flush(e->cache); /* its hook drops the translations */
-    e->cpu->code_epoch++;      /* a block being executed stops */
+    /* A block being executed stops (atomic: other CPUs bump it too). */
+    __atomic_fetch_add(&e->cpu->code_epoch, 1, __ATOMIC_RELAXED);
 }
 
 void engine_stats(const struct engine *e, struct engine_stats *out)
@@ -133,6 +134,6 @@ int engine_set_cache_bytes(struct engine *e, size_t bytes)
         cache_on_flush(cc, drop_translations, e->jit);
         cache_set_superblocks(cc, e->superblocks);
     }
-    e->cpu->code_epoch++;
+    __atomic_fetch_add(&e->cpu->code_epoch, 1, __ATOMIC_RELAXED);
     return 0;
 }

@@ -224,7 +224,8 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
 static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, struct block *b,
                                              uint64_t end, const bool use_jit)
 {
-    const uint32_t epoch = c->code_epoch;
+    /* Atomic: with several host threads another CPU bumps it (sbe.c discard). */
+    const uint32_t epoch = __atomic_load_n(&c->code_epoch, __ATOMIC_RELAXED);
     const uint64_t calm = cpu_async_word(epoch); /* no event, same code */
     /* CS cannot change in here (see above). */
     const uint32_t cs_base = c->seg[S_CS].base, cs_limit = c->seg[S_CS].limit;
@@ -236,7 +237,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
      * only the first instruction may run before run_loop delivers it: the
      * interpreter's loop below stops after it (async != calm), a
      * translation would run on to its block's end. */
-    const bool shadow_pending = c->shadow && c->async != calm;
+    const bool shadow_pending = c->shadow && __atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm;
     c->shadow = 0; /* only STI / MOV SS / POP SS set it, all virtualize */
     /* Only icount moves in here (a fault leaves by longjmp): the budget
      * ends at icount == icount_end. */
@@ -270,7 +271,8 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
                     cpu_debug_trap(c, false);
                     return NULL;
                 }
-                if (!at_end || c->code_epoch != epoch || !continues(in))
+                if (!at_end || __atomic_load_n(&c->code_epoch, __ATOMIC_RELAXED) != epoch ||
+                    !continues(in))
                     return NULL;
                 end_in = in;
                 goto next_block;
@@ -281,8 +283,12 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
 #endif
         for (; in < last; in++) {
 #ifdef PLEX86_CHECKED
-            /* Issue 5: executing an unscanned byte is a bug, not a slowdown. */
-            if (!block_live(b) || !(b->map->attr[off] & ATTR_SCANNED))
+            /* Issue 5: executing an unscanned byte is a bug, not a slowdown.
+             * Not with several host threads: another CPU may discard the
+             * map while this one is between two instructions of a block
+             * (it stops at the async check after this one, as cross-
+             * modifying code allows, SDM vol. 3A 8.1.3). */
+            if (!e->lock && (!block_live(b) || !(b->map->attr[off] & ATTR_SCANNED)))
                 abort();
             off += in->len;
 #endif
@@ -301,7 +307,8 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
                 cpu_debug_trap(c, false);
                 return NULL;
             }
-            if ((in + 1 != stop && !side_exit(in)) || c->code_epoch != epoch || !continues(in))
+            if ((in + 1 != stop && !side_exit(in)) ||
+                __atomic_load_n(&c->code_epoch, __ATOMIC_RELAXED) != epoch || !continues(in))
                 return NULL;
             end_in = in;
         } else if (last != stop || !continues(&stop[-1])) {

@@ -33,6 +33,9 @@ struct vm_vcpu {
     bool init_req;             /* BQL: an INIT waits for this CPU */
     bool in_run;               /* BQL: between its loop's unlock and lock
                                   around engine_run (its state is its own) */
+    uint64_t steps;            /* BQL: cpu_steps() after its last engine_run,
+                                  for the I/O thread's step limit (the CPU's
+                                  own counters are its thread's alone) */
     bool flush_req;            /* atomic: flush the TLB before running */
     bool running;              /* excl_lock: inside engine_run */
     unsigned excl_depth;       /* its own thread's: exclusive sections open */
@@ -421,6 +424,7 @@ static void *vcpu_main(void *opaque)
         exec_end(v);
         bql_lock(mt, v);
         v->in_run = false;
+        v->steps = cpu_steps(v->cpu);
         if (mt->hold)
             pthread_cond_signal(&mt->main_wake); /* vm_cpus_stop waits */
         /* A triple fault shuts the machine down, whichever CPU it came
@@ -489,9 +493,11 @@ enum vm_exit_reason vm_mt_run(struct vm *vm)
     mt->go = true;
     for (;;) {
         uint64_t now;
-        /* The steps are only summed for a limit: other threads count
-         * them, and the sum is a few steps off. */
-        uint64_t steps = vm->step_limit != UINT64_MAX ? vm_steps(vm) : 0;
+        /* The steps as each CPU last published them (at most one slice,
+         * VM_MT_SLICE_STEPS, behind). */
+        uint64_t steps = 0;
+        for (unsigned i = 0; i < mt->n; i++)
+            steps += mt->vcpu[i].steps;
         if (vm_before_slice(vm, steps, &now) != VM_EXIT_NONE)
             break;
         if (all_idle(mt)) {

@@ -120,17 +120,19 @@ const uint8_t *sbe_watched_bitmap(const struct sbe *s)
 
 bool sbe_page_watched(const struct sbe *s, uint32_t ppn)
 {
-    return (s->watched[ppn >> 3] >> (ppn & 7)) & 1;
+    return (__atomic_load_n(&s->watched[ppn >> 3], __ATOMIC_RELAXED) >> (ppn & 7)) & 1;
 }
 
 static void watch(struct sbe *s, uint32_t ppn, int delta)
 {
     bool was = sbe_page_watched(s, ppn);
     s->watch_count[ppn] = (uint16_t)(s->watch_count[ppn] + delta);
+    /* Atomic: CPUs on other host threads read the bitmap unlocked when
+     * they fill their TLBs (mmu.c tlb_fill). */
     if (s->watch_count[ppn])
-        s->watched[ppn >> 3] |= (uint8_t)(1u << (ppn & 7));
+        __atomic_fetch_or(&s->watched[ppn >> 3], (uint8_t)(1u << (ppn & 7)), __ATOMIC_RELAXED);
     else
-        s->watched[ppn >> 3] &= (uint8_t)~(1u << (ppn & 7));
+        __atomic_fetch_and(&s->watched[ppn >> 3], (uint8_t)~(1u << (ppn & 7)), __ATOMIC_RELAXED);
     /* Translations cached before the page held code let stores skip the
      * write rule: drop them (the CPU's TLB marks watched pages on fill). */
     if (!was && delta > 0) {

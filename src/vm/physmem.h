@@ -115,6 +115,14 @@ static inline uint32_t phys_mask(const struct physmem *pm, uint32_t pa)
     return pa & pm->a20_mask & pm->addr_mask;
 }
 
+/* Whether physical page ppn holds scanned code (code_watched must be set).
+ * Atomic: with several host threads the scanner changes the bitmap under
+ * the VM's lock while other CPUs read it without. */
+static inline bool phys_page_watched(const struct physmem *pm, uint32_t ppn)
+{
+    return (__atomic_load_n(&pm->code_watched[ppn >> 3], __ATOMIC_RELAXED) >> (ppn & 7)) & 1;
+}
+
 /* Tells the code watcher about a write to [pa, pa+size). */
 static inline void phys_note_write(struct physmem *pm, uint32_t pa, unsigned size)
 {
@@ -122,9 +130,8 @@ static inline void phys_note_write(struct physmem *pm, uint32_t pa, unsigned siz
         uint32_t first = phys_mask(pm, pa) >> PHYS_PAGE_SHIFT;
         uint32_t last = phys_mask(pm, pa + size - 1) >> PHYS_PAGE_SHIFT;
         bool near_prev = (pa & (PHYS_PAGE_SIZE - 1)) < 14 && first > 0;
-        if (((pm->code_watched[first >> 3] >> (first & 7)) & 1) ||
-            ((pm->code_watched[last >> 3] >> (last & 7)) & 1) ||
-            (near_prev && ((pm->code_watched[(first - 1) >> 3] >> ((first - 1) & 7)) & 1)))
+        if (phys_page_watched(pm, first) || phys_page_watched(pm, last) ||
+            (near_prev && phys_page_watched(pm, first - 1)))
             pm->code_write(pm->code_opaque, phys_mask(pm, pa), size);
     }
 }
