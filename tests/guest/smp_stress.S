@@ -22,13 +22,9 @@
 # last line says it.
 
     .include "rt.inc"
+    .include "apic.inc"
+    .include "ap.inc"
 
-    .set APIC, 0xFEE00000
-    .set A_ID, APIC + 0x20
-    .set A_SVR, APIC + 0xF0
-    .set A_ICR, APIC + 0x300
-    .set A_ICR_HI, APIC + 0x310
-    .set TRAMP, 0x70000         # the APs' start: SIPI vector 0x70
     .set ADDS, 3000             # iterations of (a) per CPU
     .set WRITES, 1000           # values the writer of (b) stores
     .set SPIN, 200000000        # PAUSE loops before the BSP's wait fails
@@ -42,10 +38,7 @@
     .text
     .globl test_main
 test_main:
-    movb $0x5F, %al
-    outb %al, $0x70
-    inb $0x71, %al
-    movzbl %al, %eax
+    CMOS_APS
     movl %eax, naps
     incl %eax
     movl %eax, ncpus
@@ -58,19 +51,7 @@ test_main:
 9:  FAIL "CMOS 0x5F: want 1 to 7 APs (run with -smp 2 to 8)"
 8:  movl $0x1FF, A_SVR
 
-    # The trampoline (smp.S's), with the runtime's GDTR in it.
-    movl $tramp_start, %esi
-    movl $TRAMP, %edi
-    movl $tramp_end - tramp_start, %ecx
-    cld
-    rep movsb
-    sgdt TRAMP + (tramp_gdtr - tramp_start)
-
-    # INIT, then two SIPIs, to all but self (MP spec B.4).
-    movl $0, A_ICR_HI
-    movl $0x000C4500, A_ICR
-    movl $0x000C4600 | (TRAMP >> 12), A_ICR
-    movl $0x000C4600 | (TRAMP >> 12), A_ICR
+    START_APS
 
     xorl %esi, %esi             # the BSP's APIC ID
     call work
@@ -185,27 +166,7 @@ writer:
 
 # --- the APs --------------------------------------------------------------
 
-    .code16
-tramp_start:
-    cli
-    movw $(TRAMP >> 4), %ax
-    movw %ax, %ds
-    lgdtl tramp_gdtr - tramp_start
-    movl %cr0, %eax
-    orl $1, %eax
-    movl %eax, %cr0
-    ljmpl $SEL_CODE0, $ap32
-tramp_gdtr:
-    .word 0
-    .long 0
-tramp_end:
-    .code32
-
-ap32:
-    movl $SEL_DATA0, %eax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %ss
+    AP_TRAMPOLINE ap32
     movl A_ID, %esi
     shrl $24, %esi
     andl $7, %esi
