@@ -233,11 +233,12 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
     const bool code32 = c->code32;
     const uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
     uint32_t eip = c->eip;
-    /* In an interrupt shadow with an interrupt (or NMI) held back by it,
-     * only the first instruction may run before run_loop delivers it: the
-     * interpreter's loop below stops after it (async != calm), a
-     * translation would run on to its block's end. */
-    const bool shadow_pending = c->shadow && __atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm;
+    /* Known bug (docs/internals.md, "Checks"): in an interrupt shadow with
+     * an interrupt waiting, a translation runs on to its block's end before
+     * run_loop delivers it, where the interpreter stops after the one
+     * shadowed instruction.  Sending that instruction to the interpreter
+     * fixed test_jit_diff's IRQ mode but made linux-snapshot-determinism's
+     * run after -loadvm differ; not understood yet. */
     c->shadow = 0; /* only STI / MOV SS / POP SS set it, all virtualize */
     /* Only icount moves in here (a fault leaves by longjmp): the budget
      * ends at icount == icount_end. */
@@ -250,7 +251,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
         const struct insn *end_in; /* the last instruction run */
         if (left < (uint64_t)b->ninsn)
             last = b->insn + left;
-        if (use_jit && last == stop && !shadow_pending) {
+        if (use_jit && last == stop) {
             int r = run_translated(e, c, &b, from, calm, icount_end);
             from = NULL;
             if (r == RT_GONE)
