@@ -8,6 +8,20 @@
 
 #include <stddef.h>
 
+/* Before an exit to `target` (an offset from eng.eip0): the flags as the
+ * exit leaves them, then a jump to l_gp when the target lies beyond the
+ * CS limit (the interpreter's handler raises the #GP there). */
+static void exit_limit_check(struct tr *t, uint32_t target, unsigned l_gp)
+{
+    if (t->chainable)
+        tr_flags_handoff(t); /* as the exit leaves them */
+    else
+        tr_materialise(t);
+    tr_eip_at(t, XAX, target);
+    x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_jcc(&t->L, t->cur, XCC_A, l_gp);
+}
+
 /* The block's last instruction when it is a native JMP/Jcc rel32: the
  * two ways out, and the loop back to the body when the target is the
  * block's own start. */
@@ -32,15 +46,8 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     }
     x_bind(&t->L, l_taken, t->cur);
     if (!self) {
-        /* Beyond the CS limit: the interpreter's handler raises #GP. */
         unsigned l_gp = x_label_new(&t->L);
-        if (t->chainable)
-            tr_flags_handoff(t); /* as the exit below leaves them */
-        else
-            tr_materialise(t);
-        tr_eip_at(t, XAX, target);
-        x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-        x_jcc(&t->L, t->cur, XCC_A, l_gp);
+        exit_limit_check(t, target, l_gp);
         tr_emit_exit(t, k, true, target);
         x_bind(&t->L, l_gp, t->cur);
         tr_callout(t, in, true, false);
@@ -166,13 +173,7 @@ void tr_side_exit(struct tr *t, const struct insn *in)
         t->s = at;
         return;
     }
-    if (t->chainable)
-        tr_flags_handoff(t); /* as the exit below leaves them */
-    else
-        tr_materialise(t);
-    tr_eip_at(t, XAX, target);
-    x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-    x_jcc(&t->L, t->cur, XCC_A, l_gp);
+    exit_limit_check(t, target, l_gp);
     tr_emit_side_exit(t, k, target);
     x_bind(&t->L, l_gp, t->cur);
     tr_callout(t, in, true, false);
@@ -298,13 +299,7 @@ void tr_call_end(struct tr *t, const struct insn *in)
     unsigned k = t->k;
     uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
     unsigned l_gp = x_label_new(&t->L);
-    if (t->chainable)
-        tr_flags_handoff(t); /* (the exit after the push hands them over) */
-    else
-        tr_materialise(t);
-    tr_eip_at(t, XAX, target);
-    x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-    x_jcc(&t->L, t->cur, XCC_A, l_gp);
+    exit_limit_check(t, target, l_gp); /* (the exit after the push) */
     struct tstate at = t->s;
     t->next_off = target;
     x_load(t->cur, 4, R_OFF, gpr_rm(t, R_ESP, 4));

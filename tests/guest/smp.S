@@ -17,18 +17,7 @@
     .globl test_main
 test_main:
     # The firmware's count.
-    CMOS_APS
-    movl %eax, naps
-    incl %eax
-    movl %eax, ncpus
-    imull $ADDS, %eax
-    movl %eax, total
-    cmpl $1, naps
-    jb 9f
-    cmpl $7, naps
-    jbe 8f
-9:  FAIL "CMOS 0x5F: want 1 to 7 APs (run with -smp 2 to 8)"
-8:
+    AP_COUNT ADDS
     # The BSP: APIC ID 0, CPUID's initial APIC ID 0, IA32_APIC_BASE.BSP.
     movl A_ID, %eax
     shrl $24, %eax
