@@ -8,7 +8,8 @@
 # default to every harness.  Each harness starts from its seed corpus
 # (tests/fuzz/corpus/NAME/) and from what earlier runs found
 # (BUILD_DIR/fuzz-corpus/NAME/, kept between runs), and runs SECONDS
-# seconds on one core or until its first crash.  A crash, timeout (an
+# seconds on one core or until its first crash, FUZZ_JOBS (default: the
+# number of cores) at a time.  A crash, timeout (an
 # input that runs longer than FUZZ_TIMEOUT seconds, default 10: a hang),
 # out-of-memory or leak is copied to tests/regress/NAME/, where ctest
 # replays it (fuzz-replay-NAME) until it is fixed.  Logs go to
@@ -43,35 +44,42 @@ if [[ ${#NAMES[@]} == 0 ]]; then
     exit 1
 fi
 
-passed=0
-failed=0
 mkdir -p "$BUILD/fuzz-logs"
-for name in "${NAMES[@]}"; do
-    bin=$BUILD/fuzz/fuzz-$name
-    log=$BUILD/fuzz-logs/$name.log
-    work=$BUILD/fuzz-corpus/$name
-    art=$BUILD/fuzz-artifacts/$name
+
+# fuzz_one NAME: runs one harness; its report (the lines printed for it)
+# goes to fuzz-logs/NAME.report, its verdict (ok or FAILED) to
+# fuzz-logs/NAME.verdict, so several can run at once and still be printed
+# in order.
+fuzz_one() {
+    local name=$1
+    local bin=$BUILD/fuzz/fuzz-$name
+    local log=$BUILD/fuzz-logs/$name.log
+    local work=$BUILD/fuzz-corpus/$name
+    local art=$BUILD/fuzz-artifacts/$name
+    local report=$BUILD/fuzz-logs/$name.report
+    local verdict=$BUILD/fuzz-logs/$name.verdict
     if [[ ! -x $bin ]]; then
-        echo "fuzz $name: FAILED: $bin is missing (build the 'fuzzers' target)"
-        failed=$((failed + 1))
-        continue
+        echo "fuzz $name: FAILED: $bin is missing (build the 'fuzzers' target)" >"$report"
+        echo FAILED >"$verdict"
+        return
     fi
     mkdir -p "$work"
     rm -rf "$art"
     mkdir -p "$art"
-    start=$SECONDS
+    local start=$SECONDS
     # FUZZ_SEED (CI sets it from the commit) makes a run explore the same
     # inputs when repeated, so a find is reproducible before it lands.
     "$bin" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -max_total_time="$SECONDS_EACH" \
         -timeout="$TIMEOUT" -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$art/" \
         "$work" "$HERE/corpus/$name" </dev/null >"$log" 2>&1
-    rc=$?
-    took=$((SECONDS - start))
+    local rc=$?
+    local took=$((SECONDS - start))
+    local runs rate ncorpus f s
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     ncorpus=$(find "$work" -type f | wc -l)
-    saved=()
+    local saved=()
     for f in "$art"/crash-* "$art"/timeout-* "$art"/oom-* "$art"/leak-*; do
         [[ -f $f ]] || continue
         mkdir -p "$REGRESS/$name"
@@ -79,9 +87,11 @@ for name in "${NAMES[@]}"; do
         saved+=("tests/regress/$name/$(basename "$f")")
     done
     if [[ $rc == 0 && ${#saved[@]} == 0 ]]; then
-        echo "fuzz $name: ok: ${runs:-?} runs in ${took} s (${rate:-?}/s), corpus $ncorpus"
-        passed=$((passed + 1))
-    else
+        echo "fuzz $name: ok: ${runs:-?} runs in ${took} s (${rate:-?}/s), corpus $ncorpus" >"$report"
+        echo ok >"$verdict"
+        return
+    fi
+    {
         echo "fuzz $name: FAILED (status $rc) after ${runs:-?} runs in ${took} s"
         grep -E "^(==[0-9]+==ERROR|SUMMARY|fuzz: property failed|ALARM)" "$log" | head -n 5 |
             sed 's/^/  | /'
@@ -89,6 +99,33 @@ for name in "${NAMES[@]}"; do
             echo "  saved $s (run it again: $bin $s)"
         done
         [[ ${#saved[@]} == 0 ]] && tail -n 20 "$log" | sed 's/^/  | /'
+    } >"$report"
+    echo FAILED >"$verdict"
+}
+
+# FUZZ_JOBS harnesses at a time (default: one per core), each on one core:
+# the same time per harness, the stage done sooner.
+JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || JOBS=1
+for name in "${NAMES[@]}"; do
+    rm -f "$BUILD/fuzz-logs/$name.report" "$BUILD/fuzz-logs/$name.verdict"
+done
+for name in "${NAMES[@]}"; do
+    while (($(jobs -rp | wc -l) >= JOBS)); do
+        wait -n
+    done
+    fuzz_one "$name" &
+done
+wait
+
+passed=0
+failed=0
+for name in "${NAMES[@]}"; do
+    cat "$BUILD/fuzz-logs/$name.report" 2>/dev/null ||
+        echo "fuzz $name: FAILED: no report"
+    if [[ $(cat "$BUILD/fuzz-logs/$name.verdict" 2>/dev/null) == ok ]]; then
+        passed=$((passed + 1))
+    else
         failed=$((failed + 1))
     fi
 done
