@@ -145,6 +145,7 @@ def main():
     check(not os.path.exists(qpath), "the QMP socket file is removed at exit")
     check_start_stopped(plex86, rom, tmp)
     check_topology(plex86, rom, tmp)
+    check_thread_ids(plex86, rom, tmp)
     check_option_errors(plex86, rom)
     if FAILS:
         print("%d failure(s)" % len(FAILS))
@@ -356,6 +357,39 @@ def check_topology(plex86, rom, tmp):
         proc.kill()
         proc.communicate()
         check(False, "-smp 6,sockets=2,cores=3: %r" % e)
+
+
+# The host thread of each CPU in query-cpus-fast and `info cpus`: with one
+# thread (the default) every CPU runs on the process's main thread; with
+# -accel tcg,thread=multi each on its own thread of the process.
+def check_thread_ids(plex86, rom, tmp):
+    for accel, distinct in (("tcg,thread=single", False), ("tcg,thread=multi", True)):
+        qpath = os.path.join(tmp, "ids.sock")
+        proc = subprocess.Popen([plex86, "-bios", rom, "-serial", "null", "-smp", "2",
+                                 "-accel", accel, "-qmp", "unix:%s,server,nowait" % qpath],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            q = Qmp(qpath)
+            q.line()
+            q.cmd("qmp_capabilities")
+            ids = [c.get("thread-id") for c in q.cmd("query-cpus-fast").get("return") or []]
+            tasks = set(int(t) for t in os.listdir("/proc/%d/task" % proc.pid))
+            if distinct:
+                ok = (len(ids) == 2 and ids[0] != ids[1] and proc.pid not in ids and
+                      set(ids) <= tasks)
+            else:
+                ok = ids == [proc.pid, proc.pid]
+            check(ok, "-accel %s: query-cpus-fast thread-ids %r (pid %d, tasks %r)" %
+                  (accel, ids, proc.pid, sorted(tasks)))
+            info = re.findall(r"CPU #(\d+): thread_id=(\d+)", q.hmp("info cpus"))
+            check([int(t) for _, t in info] == ids, "-accel %s: info cpus %r, QMP %r" %
+                  (accel, info, ids))
+            q.cmd("quit")
+            proc.communicate(timeout=20)
+        except Exception as e:
+            proc.kill()
+            proc.communicate()
+            check(False, "-accel %s thread ids: %r" % (accel, e))
 
 
 def check_start_stopped(plex86, rom, tmp):

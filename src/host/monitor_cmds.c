@@ -3,7 +3,6 @@
  * (monitors.c) carries out what changes the run (stop, reset, quit). */
 #include <inttypes.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -194,15 +193,15 @@ static void cmd_cpu(struct vmctl *ctl, const char *args, FILE *out)
 }
 
 /* QEMU's `info cpus` (7.2's hmp_info_cpus): one line per CPU, the
- * monitor's current one marked.  Every vCPU runs on this thread
- * (docs/internals.md, "vCPUs and the scheduler"), whose ID each shows. */
+ * monitor's current one marked, with the host thread that runs it
+ * (vm_cpu_thread_id: this one unless -accel tcg,thread=multi). */
 static void info_cpus(struct vmctl *ctl, const char *args, FILE *out)
 {
     (void)args;
     const struct vm *vm = ctl->pc->vm;
-    long tid = (long)syscall(SYS_gettid);
     for (unsigned i = 0; i < vm->ncpus; i++)
-        fprintf(out, "%c CPU #%u: thread_id=%ld\n", i == ctl->cpu ? '*' : ' ', i, tid);
+        fprintf(out, "%c CPU #%u: thread_id=%ld\n", i == ctl->cpu ? '*' : ' ', i,
+                vm_cpu_thread_id(vm, i));
 }
 
 static void info_status(struct vmctl *ctl, const char *args, FILE *out)

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -162,13 +161,12 @@ static void query_cpus_fast(struct qmp *q, const cJSON *args, struct qmp_result 
     if (!only_args(args, no_args, r))
         return;
     const struct vm *vm = q->ctl->pc->vm;
-    long tid = (long)syscall(SYS_gettid);
     r->ret = cJSON_CreateArray();
     for (unsigned i = 0; i < vm->ncpus; i++) {
         cJSON *cpu = cJSON_CreateObject(), *props = cJSON_CreateObject();
         char path[64];
         snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i);
-        cJSON_AddNumberToObject(cpu, "thread-id", (double)tid);
+        cJSON_AddNumberToObject(cpu, "thread-id", (double)vm_cpu_thread_id(vm, i));
         struct cpu_topo_ids id = cpu_topo_ids(&vm->topo, i);
         cJSON_AddNumberToObject(props, "core-id", id.core);
         cJSON_AddNumberToObject(props, "thread-id", id.thread);

@@ -12,7 +12,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static void vm_code_write(void *sbe, uint32_t pa, unsigned size)
 {
@@ -525,6 +527,12 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code)
 
 /* Whether CPU i can run now: started (not waiting for a SIPI), and not
  * in HLT unless an interrupt it would take, or an NMI, is pending. */
+long vm_cpu_thread_id(const struct vm *vm, unsigned i)
+{
+    long tid = vm->mt ? vm_mt_thread_id(vm, i) : 0;
+    return tid ? tid : (long)syscall(SYS_gettid);
+}
+
 bool vm_cpu_runnable(const struct vm *vm, unsigned i)
 {
     const struct cpu *c = vm->cpus[i];

@@ -274,6 +274,12 @@ void vm_tlb_flush_all(struct vm *vm, bool include_global);
  * callbacks.  The CPU finishes the current instruction first. */
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code);
 
+/* The host thread ID (gettid) that runs CPU i, for the monitors' `info
+ * cpus` and query-cpus-fast: its own thread under -accel tcg,thread=multi
+ * once the CPUs have started, else the caller's (with one thread, every
+ * CPU runs on the thread that runs vm_run and the monitors). */
+long vm_cpu_thread_id(const struct vm *vm, unsigned i);
+
 /* Runs the guest until it stops for one of the reasons above, or until
  * max_insns instructions have retired (0 = the limit set by
  * vm_limit_steps, if any).  Between slices it fires the due timers; the

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "engine/engine.h"
 #include "sbe/sbe.h"
@@ -38,6 +40,8 @@ struct vm_vcpu {
                                   own counters are its thread's alone) */
     bool flush_req;            /* atomic: flush the TLB before running */
     bool running;              /* excl_lock: inside engine_run */
+    long tid;                  /* atomic: its host thread's ID (gettid), 0
+                                  before the thread starts */
     unsigned excl_depth;       /* its own thread's: exclusive sections open */
     struct cpu_pins pins;      /* the board's pins, called under the BQL */
 };
@@ -403,6 +407,7 @@ static void *vcpu_main(void *opaque)
     struct vm_vcpu *v = opaque;
     struct vm_mt *mt = v->mt;
     struct vm *vm = mt->vm;
+    __atomic_store_n(&v->tid, (long)syscall(SYS_gettid), __ATOMIC_RELAXED);
     bql_lock(mt, v);
     while (!mt->quit) {
         if (!mt->go || mt->hold) {
@@ -691,4 +696,10 @@ void vm_mt_destroy(struct vm *vm)
     vm->io.dev_unlock = NULL;
     free(mt);
     vm->mt = NULL;
+}
+
+long vm_mt_thread_id(const struct vm *vm, unsigned i)
+{
+    const struct vm_mt *mt = vm->mt;
+    return i < mt->n ? __atomic_load_n(&mt->vcpu[i].tid, __ATOMIC_RELAXED) : 0;
 }

@@ -57,6 +57,9 @@ void vm_mt_tlb_flush(struct vm *vm, bool include_global, uint32_t pa, uint32_t l
  * caller may do it now. */
 bool vm_mt_defer_init(struct vm *vm, unsigned i);
 
+/* CPU i's host thread ID (gettid), 0 before its thread has started. */
+long vm_mt_thread_id(const struct vm *vm, unsigned i);
+
 /* CPU i's engine. */
 struct engine *vm_mt_engine(struct vm *vm, unsigned i);
 
