@@ -156,6 +156,40 @@ static int load_smp(struct vm *vm, struct snap_file *f, bool commit, char *err, 
     return 0;
 }
 
+/* "topo" (with "smp"): sockets, cores per socket, threads per core.  The
+ * APIC IDs, CPUID and the ACPI tables the guest has read follow them
+ * (cpu/topo.h), so another layout of as many CPUs is another machine.
+ * Snapshots from before it (no section) load on any layout. */
+static int put_topo(const struct vm *vm, struct state_out *p)
+{
+    state_put_u32(p, vm->topo.sockets);
+    state_put_u32(p, vm->topo.cores);
+    state_put_u32(p, vm->topo.threads);
+    return 0;
+}
+
+static int check_topo(const struct vm *vm, struct snap_file *f, char *err, size_t errlen)
+{
+    const struct snap_section *sec = snap_find(f, "topo");
+    if (!sec)
+        return 0;
+    struct state_in in = state_in_of(sec->data, sec->len);
+    uint32_t sockets = state_get_u32(&in), cores = state_get_u32(&in);
+    uint32_t threads = state_get_u32(&in);
+    if (!state_in_ok(&in, true)) {
+        snprintf(err, errlen, "corrupted snapshot (section 'topo')");
+        return -1;
+    }
+    if (sockets != vm->topo.sockets || cores != vm->topo.cores || threads != vm->topo.threads) {
+        snprintf(err, errlen,
+                 "snapshot of a machine with sockets=%u,cores=%u,threads=%u, this one has "
+                 "sockets=%u,cores=%u,threads=%u (-smp)", sockets, cores, threads,
+                 vm->topo.sockets, vm->topo.cores, vm->topo.threads);
+        return -1;
+    }
+    return 0;
+}
+
 /* The application processors' "cpu.N" sections. */
 static int load_aps(struct vm *vm, struct snap_file *f, bool commit, char *err, size_t errlen)
 {
@@ -187,6 +221,7 @@ int snapshot_write_bytes(struct pc *pc, struct state_out *file, char *err, size_
     PUT_SECTION(file, "cpu", put_cpu(&vm->cpu, p));
     if (vm->ncpus > 1) {
         PUT_SECTION(file, "smp", put_smp(vm, p));
+        PUT_SECTION(file, "topo", put_topo(vm, p));
         for (unsigned i = 1; i < vm->ncpus; i++) {
             char name[16];
             snprintf(name, sizeof(name), "cpu.%u", i);
@@ -385,7 +420,7 @@ int snapshot_load_bytes(struct pc *pc, const uint8_t *buf, size_t len, bool forc
     struct state_in cpu_again = cpu_in, clock_again = clock_in;
     if (snapshot_images_check(&images, pc->image_paths, pc->nimages, force, err, errlen) < 0 ||
         snapshot_ram_parse(vm, &ram_in, &ram, err, errlen) < 0 ||
-        load_smp(vm, f, false, err, errlen) < 0 ||
+        load_smp(vm, f, false, err, errlen) < 0 || check_topo(vm, f, err, errlen) < 0 ||
         cpu_state_load(&vm->cpu, &cpu_in, false, err, errlen) < 0 ||
         load_aps(vm, f, false, err, errlen) < 0 ||
         vm_clock_load(&vm->clock, &clock_in, false, err, errlen) < 0 ||

@@ -5,7 +5,8 @@
 # as the whole run did, at the same instruction count (every CPU's
 # registers, activity state and local APIC, and the round robin's place,
 # came back).  The same snapshot is refused by a machine with another CPU
-# count, with a message that says so.
+# count, or with as many CPUs in another layout (sockets, cores, threads),
+# with a message that says so.
 # usage: smp-snapshot.sh PLEX86 KERNEL
 set -u
 P=$1 K=$2
@@ -39,4 +40,11 @@ for n in 1 4; do
     grep -q "snapshot of a machine with 2 CPUs, this one has $n (-smp)" "$T/other" ||
         fail "-smp $n: no clear message"
 done
+"$P" -kernel "$K" -nographic -no-reboot -smp 2,sockets=2 -icount shift=3 -loadvm "$T/snap" \
+    </dev/null >"$T/other" 2>&1
+rc=$?
+cat "$T/other"
+[ $rc != 33 ] && [ $rc != 0 ] || fail "-smp 2,sockets=2 loaded a snapshot of one socket (status $rc)"
+grep -q "snapshot of a machine with sockets=1,cores=2,threads=1, this one has sockets=2,cores=1,threads=1 (-smp)" \
+    "$T/other" || fail "-smp 2,sockets=2: no clear message"
 echo "ok"
