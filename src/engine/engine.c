@@ -120,6 +120,23 @@ void engine_stats(const struct engine *e, struct engine_stats *out)
     }
 }
 
+void engine_stats_add(struct engine_stats *sum, const struct engine_stats *s)
+{
+    sum->cache.hits += s->cache.hits;
+    sum->cache.misses += s->cache.misses;
+    sum->cache.blocks_built += s->cache.blocks_built;
+    sum->cache.flushes += s->cache.flushes;
+    sum->cache.chained += s->cache.chained;
+    sum->jit.blocks_translated += s->jit.blocks_translated;
+    sum->jit.translations_failed += s->jit.translations_failed;
+    sum->jit.bails += s->jit.bails;
+    sum->jit.flushes += s->jit.flushes;
+    sum->jit.native_insns += s->jit.native_insns;
+    sum->jit.callout_insns += s->jit.callout_insns;
+    sum->jit.mem_slow += s->jit.mem_slow;
+    sum->jit.links += s->jit.links;
+}
+
 int engine_set_cache_bytes(struct engine *e, size_t bytes)
 {
     if (!e->cache)

@@ -61,6 +61,9 @@ struct engine_stats {
     struct jit_stats jit;
 };
 
+/* sum += s, counter by counter (the engines of several CPUs together). */
+void engine_stats_add(struct engine_stats *sum, const struct engine_stats *s);
+
 /* An engine for CPU c, scanning through sbe, guest RAM mem.  ENGINE_JIT
  * falls back to ENGINE_INTERP where the host cannot run generated code
  * (no executable memory): engine_kind() tells.  NULL with a message in

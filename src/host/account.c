@@ -153,7 +153,7 @@ static void acct_sample(struct acct *a, uint64_t v[ACCT_NVALUES])
     const struct host_sample *h = &hs;
     const struct sbe_stats *sb = sbe_stats(vm->sbe);
     struct engine_stats es;
-    engine_stats(vm->engine, &es);
+    vm_engine_stats(vm, &es);
     const struct code_cache_stats *cc = &es.cache;
     const struct jit_stats *js = &es.jit;
     /* The TLB counters of every CPU together (-smp). */

@@ -533,6 +533,14 @@ long vm_cpu_thread_id(const struct vm *vm, unsigned i)
     return tid ? tid : (long)syscall(SYS_gettid);
 }
 
+void vm_engine_stats(const struct vm *vm, struct engine_stats *out)
+{
+    if (vm->mt)
+        vm_mt_engine_stats(vm, out);
+    else
+        engine_stats(vm->engine, out);
+}
+
 bool vm_cpu_runnable(const struct vm *vm, unsigned i)
 {
     const struct cpu *c = vm->cpus[i];

@@ -280,6 +280,12 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason, int code);
  * CPU runs on the thread that runs vm_run and the monitors). */
 long vm_cpu_thread_id(const struct vm *vm, unsigned i);
 
+struct engine_stats;
+/* The code cache's and the translator's counters: with one thread the
+ * engine's, which every CPU shares; under -accel tcg,thread=multi the sum
+ * of the CPUs' engines, as of their last slice. */
+void vm_engine_stats(const struct vm *vm, struct engine_stats *out);
+
 /* Runs the guest until it stops for one of the reasons above, or until
  * max_insns instructions have retired (0 = the limit set by
  * vm_limit_steps, if any).  Between slices it fires the due timers; the

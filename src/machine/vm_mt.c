@@ -44,6 +44,8 @@ struct vm_vcpu {
                                   before the thread starts */
     unsigned excl_depth;       /* its own thread's: exclusive sections open */
     struct cpu_pins pins;      /* the board's pins, called under the BQL */
+    struct engine_stats stats; /* BQL: its engine's counters after its last
+                                  engine_run, for the accounting */
 };
 
 struct vm_mt {
@@ -430,6 +432,7 @@ static void *vcpu_main(void *opaque)
         bql_lock(mt, v);
         v->in_run = false;
         v->steps = cpu_steps(v->cpu);
+        engine_stats(v->engine, &v->stats);
         if (mt->hold)
             pthread_cond_signal(&mt->main_wake); /* vm_cpus_stop waits */
         /* A triple fault shuts the machine down, whichever CPU it came
@@ -702,4 +705,12 @@ long vm_mt_thread_id(const struct vm *vm, unsigned i)
 {
     const struct vm_mt *mt = vm->mt;
     return i < mt->n ? __atomic_load_n(&mt->vcpu[i].tid, __ATOMIC_RELAXED) : 0;
+}
+
+void vm_mt_engine_stats(const struct vm *vm, struct engine_stats *out)
+{
+    const struct vm_mt *mt = vm->mt;
+    memset(out, 0, sizeof(*out));
+    for (unsigned i = 0; i < mt->n; i++)
+        engine_stats_add(out, &mt->vcpu[i].stats);
 }

@@ -60,6 +60,10 @@ bool vm_mt_defer_init(struct vm *vm, unsigned i);
 /* CPU i's host thread ID (gettid), 0 before its thread has started. */
 long vm_mt_thread_id(const struct vm *vm, unsigned i);
 
+/* The counters of every CPU's engine together, as each CPU's thread left
+ * them after its last engine_run (called under the BQL). */
+void vm_mt_engine_stats(const struct vm *vm, struct engine_stats *out);
+
 /* CPU i's engine. */
 struct engine *vm_mt_engine(struct vm *vm, unsigned i);
 
