@@ -14,8 +14,9 @@ shows each milestone:
           prompt (the end of kernel init and of busybox's start)
 
 It prints the wall-clock seconds and the emulator's CPU seconds (user +
-system, from /proc/PID/stat) at each milestone, per run, then the median
-of the runs and plex86 / QEMU per milestone (below 1: plex86 is faster).
+system, from /proc/PID/stat) at each milestone, and the peak resident
+memory (VmHWM) at the last, per run; then the median of the runs and
+plex86 / QEMU per milestone (below 1: plex86 is faster).
 Runs alternate between the two emulators, so load that comes and goes
 touches both alike; the CPU figures move less with load than the wall.
 
@@ -48,8 +49,21 @@ def cpu_seconds(pid):
         return float("nan")
 
 
+def peak_rss_mib(pid):
+    """The process's peak resident set (VmHWM in /proc/PID/status), MiB."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return float("nan")
+
+
 def boot_once(cmd, timeout):
-    """Runs CMD until the last milestone; returns {name: (wall, cpu)}."""
+    """Runs CMD until the last milestone; returns {name: (wall, cpu)} and,
+    under "rss", the peak RSS in MiB at the last one."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
@@ -66,6 +80,8 @@ def boot_once(cmd, timeout):
                 for name, text in MILESTONES:
                     if name not in seen and text in out:
                         seen[name] = (now, cpu_seconds(proc.pid))
+                if len(seen) == len(MILESTONES):
+                    seen["rss"] = peak_rss_mib(proc.pid)
             elif proc.poll() is not None:
                 raise RuntimeError(f"the emulator ended (status {proc.returncode}) before "
                                    f"'{MILESTONES[len(seen)][1].decode()}':\n"
@@ -121,8 +137,8 @@ def main():
                 sys.exit(f"boot-vs-qemu: {name}, run {i + 1}: {e}")
             results[name].append(r)
             print(f"  run {i + 1} {name:7s} " + "  ".join(
-                f"{m}: {r[m][0]:6.2f} s wall {r[m][1]:6.2f} s cpu" for m, _ in MILESTONES),
-                flush=True)
+                f"{m}: {r[m][0]:6.2f} s wall {r[m][1]:6.2f} s cpu" for m, _ in MILESTONES)
+                + f"  peak RSS {r['rss']:6.1f} MiB", flush=True)
     print(f"\n{'milestone':10s} {'emulator':8s} {'wall s':>8s} {'cpu s':>8s}   (medians)")
     med = {}
     for m, _ in MILESTONES:
@@ -134,6 +150,8 @@ def main():
         if "qemu" in emulators:
             (pw, pc), (qw, qc) = med["plex86", m], med["qemu", m]
             print(f"{m:10s} {'p86/qemu':8s} {pw / qw:8.2f} {pc / qc:8.2f}")
+    for name in emulators:
+        print(f"peak RSS at 'ready' {name:8s} {statistics.median(r['rss'] for r in results[name]):8.1f} MiB")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     return 0
 
