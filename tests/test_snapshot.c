@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "cpu/cpu_model.h"
+#include "cpu/exec.h"
 #include "pc/pc.h"
 #include "pc/snapshot.h"
 #include "pc/hostfile.h"
@@ -162,6 +163,7 @@ static void test_cpu_checks(void)
     c->seg[S_CS] = (struct seg){ .base = 0, .limit = 0xFFFFFFFF, .sel = 0x08, .attr = 0xC09B };
     c->seg[S_DS] = (struct seg){ .base = 0x1000, .limit = 0xFFFFF, .sel = 0x10, .attr = 0x4093 };
     c->gdtr = (struct dtr){ .base = 0x800, .limit = 0x17 };
+    c->shadow = SHADOW_SS; /* saved just after a MOV SS */
     cpu_mode_changed(c);
     struct state_out good = bytes_of(a);
     struct pc *b = new_pc(4, "pentium3");
@@ -170,12 +172,13 @@ static void test_cpu_checks(void)
     CHECK_EQ(b->vm->cpu.seg[S_DS].base, 0x1000);
     CHECK_EQ(b->vm->cpu.seg[S_DS].attr, 0x4093);
     CHECK(b->vm->cpu.code32);
+    CHECK_EQ(b->vm->cpu.shadow, SHADOW_SS);
     struct state_out again = bytes_of(b);
     CHECK(same(&good, &again));
     state_out_free(&again);
 
     /* Values no CPU holds, each in an otherwise good file. */
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < 7; k++) {
         struct pc *x = new_pc(4, "pentium3");
         struct cpu *xc = &x->vm->cpu;
         const char *want = "";
@@ -186,6 +189,7 @@ static void test_cpu_checks(void)
         case 3: xc->eflags |= 1u << 3; want = "EFLAGS"; break;
         case 4: xc->sse.mxcsr |= 1u << 16; want = "MXCSR"; break;
         case 5: xc->cr0 |= CR0_PE; xc->seg[S_CS].attr = 0x93; want = "CS"; break;
+        case 6: xc->shadow = SHADOW_SS + 1; want = "interrupt shadow"; break;
         }
         struct state_out o = bytes_of(x);
         struct state_out untouched = bytes_of(b);

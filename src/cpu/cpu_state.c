@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/exec.h"
 #include "cpu/features.h"
 #include "cpu/msr.h"
 
@@ -180,7 +181,7 @@ static const char *check(const struct cpu *model, const struct cpu *s)
         return "CR4 has bits this CPU model lacks";
     if (s->msr.efer & ~(uint64_t)EFER_NXE)
         return "EFER has reserved bits set";
-    if (s->cpl > 3 || s->shadow > 1)
+    if (s->cpl > 3 || s->shadow > SHADOW_SS) /* after STI, or MOV SS / POP SS */
         return "CPL or interrupt shadow out of range";
     bool pe = s->cr0 & CR0_PE;
     if (!pe && ((s->eflags & F_VM) || s->cpl != 0))

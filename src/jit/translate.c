@@ -493,7 +493,12 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     if (kind & JM_WRITE) {
         struct tstate keep = t->s;
         tr_gpr_writeback(t);
+        /* The write may reach a device that reads guest time (the local
+         * APIC's timer counts from it): icount as the interpreter has it
+         * there, so that a run repeats whatever was translated. */
+        tr_icount_add(t, (int64_t)k - t->s.flushed);
         call_mem_helper(t, (const void *)jit_mem_commit, mem_packed(seg, size, kind));
+        tr_icount_add(t, -((int64_t)k - t->s.flushed));
         x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
         tr_gpr_reload(t);
         sites_forget(t);

@@ -2,10 +2,14 @@
 # Snapshots are exact (issue 15, item 6): the default guest (Debian's
 # kernel and busybox initramfs, tools/fetch-guest.sh) under -icount.
 #   A: runs N steps                        (its console: the prefix P)
-#   B: runs to M steps, saving at step N   (-savevm-at N,snap)
-#   C: loads the snapshot, runs to M       (-loadvm snap)
-# C's console must be B's without its first len(P) bytes, byte for byte.
-# N is during the boot, with the PIT's and the UART's timers armed.  Exit
+#   B: runs past M steps, saving at step N (-savevm-at N,snap)
+#   C: loads the snapshot, runs past M, saving at step M
+#   D: runs past M steps, saving at step M
+# C's console must be B's without its first len(P) bytes, byte for byte,
+# D's console B's, and C's snapshot D's: the machine state, not only what
+# it printed (an interrupt taken a few instructions off may print the
+# same).  N is during the boot, with the PIT's and the UART's timers
+# armed.  Exit
 # status 77 (ctest: skipped) when the guest's packages cannot be had.
 # usage: snapshot-determinism.sh PLEX86 FETCH_GUEST_SH [N M]
 set -u
@@ -23,8 +27,10 @@ run() {
         "$@" </dev/null
 }
 run -max-insns "$N" -serial file:"$TMP/a" || { echo "FAIL: run A"; exit 1; }
-run -max-insns "$M" -savevm-at "$N,$TMP/snap" -serial file:"$TMP/b" || { echo "FAIL: run B"; exit 1; }
-run -max-insns "$M" -loadvm "$TMP/snap" -serial file:"$TMP/c" || { echo "FAIL: run C"; exit 1; }
+run -max-insns $((M + 1)) -savevm-at "$N,$TMP/snap" -serial file:"$TMP/b" || { echo "FAIL: run B"; exit 1; }
+run -max-insns $((M + 1)) -loadvm "$TMP/snap" -savevm-at "$M,$TMP/snap-c" -serial file:"$TMP/c" ||
+    { echo "FAIL: run C"; exit 1; }
+run -max-insns $((M + 1)) -savevm-at "$M,$TMP/snap-d" -serial file:"$TMP/d" || { echo "FAIL: run D"; exit 1; }
 plen=$(wc -c <"$TMP/a")
 echo "prefix $plen bytes, B $(wc -c <"$TMP/b") bytes, C $(wc -c <"$TMP/c") bytes," \
      "snapshot $(wc -c <"$TMP/snap") bytes"
@@ -41,7 +47,10 @@ if ! tail -c +$((plen + 1)) "$TMP/b" | cmp - "$TMP/c"; then
     exit 1
 fi
 [ -s "$TMP/c" ] || { echo "FAIL: no console output after the snapshot"; exit 1; }
+cmp "$TMP/b" "$TMP/d" || { echo "FAIL: saving at step N changed the run's console"; exit 1; }
+cmp "$TMP/snap-c" "$TMP/snap-d" ||
+    { echo "FAIL: the machine at step M after -loadvm differs from the one that ran straight there"; exit 1; }
 [ "$plen" -gt 1000 ] || { echo "FAIL: the snapshot came before the kernel printed much: pick a later N"; exit 1; }
 grep -q "plex86 guest ready" "$TMP/c" ||
     { echo "FAIL: the run after -loadvm did not reach the shell: pick a larger M"; exit 1; }
-echo "ok: the console after -loadvm is the same $(wc -c <"$TMP/c") bytes"
+echo "ok: the console after -loadvm is the same $(wc -c <"$TMP/c") bytes, the state at step $M the same"
