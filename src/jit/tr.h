@@ -156,6 +156,24 @@ struct tr {
     bool calls;            /* some instruction goes to the interpreter */
     int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
+    /* Shared probes (tr_choose_shares): memory operands that lie in the
+     * page of an earlier one (the leader) of the same straight-line run,
+     * by the same address registers unchanged or moved by a known
+     * constant (PUSH/POP, ADD/SUB/INC/DEC, LEA r,[r+d]).  The leader
+     * probes the group's whole range [lo, hi] (relative to its own
+     * address) once, as a write if any member writes, and leaves its host
+     * address in cpu.eng.site[slot] (0 when that probe missed); a member
+     * adds its delta to it, or probes alone when it finds 0.  Slots come
+     * after the loop's sites; a C call on a memory slow path zeroes them. */
+    struct {
+        int8_t slot;       /* -1: not shared */
+        bool lead;
+        bool write;        /* the group's probe is a write probe */
+        uint8_t size;      /* member: the access size planned */
+        int32_t lo, hi;    /* leader: the group's first and last byte */
+        int32_t delta;     /* member: its address less the leader's */
+    } share[JIT_MAX_INSNS];
+    uint8_t nshare;        /* slots used for shared probes */
     uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;
     /* Chaining (jit.h struct jit_code): whether another translation may
@@ -269,6 +287,7 @@ uint32_t tr_compute_liveness(struct tr *t);
 bool tr_flags_exact(const struct plan *p);
 void tr_allocate_gprs(struct tr *t);
 void tr_choose_sites(struct tr *t);
+void tr_choose_shares(struct tr *t);
 
 /* tr_x87.c */
 bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p);
