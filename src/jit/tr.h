@@ -77,6 +77,16 @@ static inline unsigned jit_jc_index(const uint8_t *host)
     return (unsigned)((h ^ (h >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1));
 }
 
+/* Slots of cpu.eng.site: a loop's kept addresses and the shared probes
+ * in the first TR_SITES, a loop's moving operands' pages after them. */
+#define TR_SITES 8
+#define TR_MPAGES 8
+_Static_assert(TR_SITES + 2 * TR_MPAGES <= sizeof(((struct cpu *)0)->eng.site) / 8,
+               "cpu.eng.site holds them all");
+/* A kept page that no access matches: the offset less it, unsigned and
+ * 64-bit, is never below 4096 (a sign-extended imm32). */
+#define TR_MPAGE_NONE ((int32_t)0x80000000)
+
 /* Kinds of memory access for the slow path (jit_mem_slow). */
 enum { JM_READ = 1, JM_WRITE = 2, JM_RMW = 3 };
 
@@ -174,6 +184,12 @@ struct tr {
         int32_t delta;     /* member: its address less the leader's */
     } share[JIT_MAX_INSNS];
     uint8_t nshare;        /* slots used for shared probes */
+    /* A loop's memory operands whose address moves (tr_choose_sites):
+     * cpu.eng.site[mpage[k]] keeps the linear page of the last probe
+     * (TR_MPAGE_NONE: none yet) and the next slot the TLB entry's
+     * addend, so an access that stays in that page needs no probe. */
+    int8_t mpage[JIT_MAX_INSNS];
+    uint8_t nmpage;
     uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;
     /* Chaining (jit.h struct jit_code): whether another translation may

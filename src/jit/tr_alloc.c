@@ -157,7 +157,8 @@ void tr_choose_sites(struct tr *t)
 {
     unsigned n = t->b->ninsn;
     memset(t->site, -1, sizeof(t->site));
-    t->nsites = 0;
+    memset(t->mpage, -1, sizeof(t->mpage));
+    t->nsites = t->nmpage = 0;
     if (!t->loop)
         return;
     uint8_t wr_all = 0;
@@ -166,15 +167,22 @@ void tr_choose_sites(struct tr *t)
             return;
         wr_all |= t->plan[k].gw;
     }
-    for (unsigned k = 0; k < n && t->nsites < 8; k++) {
+    for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &t->b->insn[k];
         int sr = tr_memory_segment(in, &t->plan[k]);
-        if (sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in))
+        if (sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) || in->virt != VIRT_NONE)
             continue;
         if ((in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
-            (in->mindex != NOREG && (wr_all & (1u << in->mindex))))
+            (in->mindex != NOREG && (wr_all & (1u << in->mindex)))) {
+            /* Its address moves: the page it was in last keeps its
+             * TLB entry's addend (an array walked a byte or a word a
+             * pass stays in one page for many). */
+            if (t->nmpage < TR_MPAGES)
+                t->mpage[k] = (int8_t)(TR_SITES + 2 * t->nmpage++);
             continue;
-        t->site[k] = (int8_t)t->nsites++;
+        }
+        if (t->nsites < TR_SITES)
+            t->site[k] = (int8_t)t->nsites++;
     }
 }
 
@@ -286,8 +294,8 @@ void tr_choose_shares(struct tr *t)
     for (unsigned k = 0; k < n; k++)
         t->share[k].slot = -1;
     t->nshare = 0;
-    unsigned nslots = 8u - t->nsites;
-    struct share_group g[8] = { { 0 } };
+    unsigned nslots = TR_SITES - t->nsites;
+    struct share_group g[TR_SITES] = { { 0 } };
     uint32_t ver[8] = { 0 }, next_ver = 1;
     int64_t adj[8] = { 0 };
     uint64_t joins = join_targets(t);
@@ -390,4 +398,7 @@ void tr_choose_shares(struct tr *t)
     }
     for (unsigned s = 0; s < nslots; s++)
         share_close(t, &g[s]);
+    for (unsigned k = 0; k < n; k++) /* (a shared probe serves it) */
+        if (t->share[k].slot >= 0)
+            t->mpage[k] = -1;
 }

@@ -449,6 +449,8 @@ static void sites_forget(struct tr *t)
 {
     for (unsigned i = 0; i < t->nsites; i++)
         x_store_imm(t->cur, 8, site_rm(i), 0);
+    for (unsigned i = 0; i < t->nmpage; i++)
+        x_store_imm(t->cur, 8, site_rm(TR_SITES + 2 * i), (uint32_t)TR_MPAGE_NONE);
 }
 
 static void shares_forget(struct tr *t)
@@ -507,6 +509,33 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         if (lead)
             x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0);
         tr_probe(t, seg, size, kind, l_cold);
+        x_jmp(&t->L, t->cur, l_op);
+        t->cur = hot;
+    } else if (t->mpage[k] >= 0) {
+        /* In the page the last pass's probe found, the host address is
+         * the kept addend plus the offset; else a probe (in the cold
+         * section) keeps its page and addend for the next pass.  rsi is
+         * the offset zero-extended; the kept page is 64-bit, so that
+         * TR_MPAGE_NONE matches nothing. */
+        unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
+        unsigned mp = (unsigned)t->mpage[k];
+        x_load(t->cur, 4, XDI, R(R_OFF));
+        x_alu_r_rm(t->cur, 5, 8, XDI, site_rm(mp));               /* sub rdi, [page] */
+        x_alu_rm_imm(t->cur, 7, 8, R(XDI), 4096 - size);
+        x_jcc(&t->L, t->cur, XCC_A, l_fill);
+        x_w(t->cur, 0x8B, XDX, site_rm(mp + 1));
+        x_w(t->cur, 0x01, R_OFF, R(XDX));                          /* add rdx, rsi */
+        x_bind(&t->L, l_op, t->cur);
+        struct xbuf *hot = t->cur;
+        t->cur = &t->cold;
+        x_bind(&t->L, l_fill, t->cur);
+        tr_probe(t, seg, size, kind, l_cold);
+        x_load(t->cur, 4, XAX, R(R_OFF));
+        x_alu_rm_imm(t->cur, 4, 4, R(XAX), TLB_PAGE_MASK);
+        x_store(t->cur, 8, site_rm(mp), XAX);
+        x_w(t->cur, 0x8B, XAX, R(XDX));
+        x_alu_rm_r(t->cur, 5, 8, R(XAX), R_OFF);                   /* sub rax, rsi */
+        x_store(t->cur, 8, site_rm(mp + 1), XAX);
         x_jmp(&t->L, t->cur, l_op);
         t->cur = hot;
     } else if (site >= 0) {
