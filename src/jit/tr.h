@@ -280,6 +280,7 @@ void tr_flags_handoff(struct tr *t);
 unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
+void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
 void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
                     unsigned kind, mem_op_fn op, bool ea_done);
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);

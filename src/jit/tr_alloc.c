@@ -208,8 +208,11 @@ static bool shareable(const struct tr *t, unsigned k, struct share_acc *a)
 {
     const struct insn *in = &t->b->insn[k];
     const struct plan *p = &t->plan[k];
-    if (!p->native || p->x87 || t->site[k] >= 0 || in->virt != VIRT_NONE)
-        return false; /* (a block-ending RET or computed JMP probes itself) */
+    /* A block-ending near RET reads [esp] (tr_ind_end); a computed JMP
+     * and the other virtualize instructions are not shared. */
+    bool ret_end = k + 1 == t->b->ninsn && in->flow == FLOW_RET && p->native;
+    if (!p->native || p->x87 || t->site[k] >= 0 || (in->virt != VIRT_NONE && !ret_end))
+        return false;
     int sr = tr_memory_segment(in, p);
     if (sr < 0 || !(t->flat & (1u << sr)))
         return false;
@@ -220,7 +223,7 @@ static bool shareable(const struct tr *t, unsigned k, struct share_acc *a)
         a->disp = -4;
         return true;
     }
-    if (kind == TR_POP)
+    if (kind == TR_POP || ret_end)
         return true;
     if (in->flow == FLOW_RET)
         return false;

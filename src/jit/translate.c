@@ -459,6 +459,33 @@ static void shares_forget(struct tr *t)
         x_store_imm(t->cur, 8, site_rm(t->nsites + i), 0);
 }
 
+/* tr_probe for instruction k's access, or, when k is a member of a
+ * shared probe (tr.h share), the leader's host address plus its delta
+ * (a probe of its own when that is 0).  The host flags are clobbered. */
+void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_miss)
+{
+    unsigned k = t->k;
+    int slot = t->share[k].slot;
+    if (slot < 0 || t->share[k].lead || size > t->share[k].size ||
+        (!t->share[k].write && (kind & JM_WRITE))) {
+        tr_probe(t, seg, size, kind, l_miss);
+        return;
+    }
+    unsigned l_alone = x_label_new(&t->L), l_op = x_label_new(&t->L);
+    x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
+    x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
+    x_jcc(&t->L, t->cur, XCC_E, l_alone);
+    if (t->share[k].delta)
+        x_lea(t->cur, true, XDX, xm(XDX, t->share[k].delta));
+    x_bind(&t->L, l_op, t->cur);
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_alone, t->cur);
+    tr_probe(t, seg, size, kind, l_miss);
+    x_jmp(&t->L, t->cur, l_op);
+    t->cur = hot;
+}
+
 /* The whole memory operand protocol for instruction k: EA, probe, op on
  * the host address; the cold path (spill, slow read/check, op on scratch,
  * commit, event check) rejoins after the op. */
