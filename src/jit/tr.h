@@ -180,6 +180,11 @@ struct tr {
         bool lead;
         bool write;        /* the group's probe is a write probe */
         uint8_t size;      /* member: the access size planned */
+        bool idx;          /* its index register is known to lie in
+                              [0, m] (after AND r,imm or MOVZX r,r/m8):
+                              the slot holds the host address of base +
+                              disp (the leader's, probed from there),
+                              and each access adds index * scale */
         int32_t lo, hi;    /* leader: the group's first and last byte */
         int32_t delta;     /* member: its address less the leader's */
     } share[JIT_MAX_INSNS];

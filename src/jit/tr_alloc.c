@@ -195,6 +195,8 @@ void tr_choose_sites(struct tr *t)
 #define SHARE_SPAN 256
 /* Beyond this a register's known offset is forgotten (a new version). */
 #define SHARE_ADJ_MAX (1 << 20)
+/* The group key's index for accesses without one or with a small one. */
+#define SHARE_IDX 0xFE
 
 /* A memory access that tr_with_memory makes for instruction k, as
  * base + index * scale + disp (registers by number, NOREG for none). */
@@ -294,13 +296,18 @@ static void share_close(struct tr *t, struct share_group *g)
 void tr_choose_shares(struct tr *t)
 {
     unsigned n = t->b->ninsn;
-    for (unsigned k = 0; k < n; k++)
+    for (unsigned k = 0; k < n; k++) {
         t->share[k].slot = -1;
+        t->share[k].idx = false;
+    }
     t->nshare = 0;
     unsigned nslots = TR_SITES - t->nsites;
     struct share_group g[TR_SITES] = { { 0 } };
     uint32_t ver[8] = { 0 }, next_ver = 1;
     int64_t adj[8] = { 0 };
+    int32_t bound[8]; /* a register known to lie in [0, bound] (-1: not) */
+    for (unsigned r = 0; r < 8; r++)
+        bound[r] = -1;
     uint64_t joins = join_targets(t);
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &t->b->insn[k];
@@ -312,16 +319,24 @@ void tr_choose_shares(struct tr *t)
             for (unsigned r = 0; r < 8; r++) {
                 ver[r] = next_ver++;
                 adj[r] = 0;
+                bound[r] = -1;
             }
             if (!p->native || p->x87)
                 continue;
         }
         struct share_acc a;
         if (shareable(t, k, &a)) {
+            /* An index register known to be small (or none) leaves base
+             * and disp as the key, the index adding up to bound * scale
+             * to the range. */
+            bool idx = a.index != NOREG && bound[a.index] >= 0 && adj[a.index] == 0;
+            int64_t extent = idx ? (int64_t)bound[a.index] * a.scale : 0;
+            if (idx || a.index == NOREG)
+                a.index = SHARE_IDX, a.scale = 1;
             uint32_t vb = a.base != NOREG ? ver[a.base] : 0;
-            uint32_t vi = a.index != NOREG ? ver[a.index] : 0;
+            uint32_t vi = a.index < 8 ? ver[a.index] : 0;
             int64_t d = a.disp + (a.base != NOREG ? adj[a.base] : 0) +
-                        (a.index != NOREG ? adj[a.index] * a.scale : 0);
+                        (a.index < 8 ? adj[a.index] * a.scale : 0);
             int found = -1, free_slot = -1;
             for (unsigned s = 0; s < nslots; s++) {
                 struct share_group *x = &g[s];
@@ -334,7 +349,7 @@ void tr_choose_shares(struct tr *t)
                     x->vbase != vb || x->vindex != vi)
                     continue;
                 int64_t lo = d < x->lo ? d : x->lo;
-                int64_t hi = d + a.size - 1 > x->hi ? d + a.size - 1 : x->hi;
+                int64_t hi = d + extent + a.size - 1 > x->hi ? d + extent + a.size - 1 : x->hi;
                 if (hi - lo < SHARE_SPAN) {
                     found = (int)s;
                     break;
@@ -343,19 +358,21 @@ void tr_choose_shares(struct tr *t)
             if (found >= 0) {
                 struct share_group *x = &g[found];
                 x->lo = d < x->lo ? d : x->lo;
-                x->hi = d + a.size - 1 > x->hi ? d + a.size - 1 : x->hi;
+                x->hi = d + extent + a.size - 1 > x->hi ? d + extent + a.size - 1 : x->hi;
                 x->write |= a.write;
                 x->members++;
                 t->share[k].slot = (int8_t)(t->nsites + found);
                 t->share[k].lead = false;
                 t->share[k].size = a.size;
                 t->share[k].delta = (int32_t)(d - x->dl);
-            } else if (free_slot >= 0) {
+                t->share[k].idx = idx;
+            } else if (free_slot >= 0 && extent + a.size <= SHARE_SPAN) {
                 struct share_group *x = &g[free_slot];
                 *x = (struct share_group){ .open = true, .base = a.base, .index = a.index,
                                            .scale = a.scale, .vbase = vb, .vindex = vi,
-                                           .lead = k, .dl = d, .lo = d, .hi = d + a.size - 1,
-                                           .write = a.write };
+                                           .lead = k, .dl = d, .lo = d,
+                                           .hi = d + extent + a.size - 1, .write = a.write };
+                t->share[k].idx = idx;
                 t->share[k].slot = (int8_t)(t->nsites + free_slot);
                 t->share[k].lead = true;
                 t->share[k].size = a.size;
@@ -394,9 +411,17 @@ void tr_choose_shares(struct tr *t)
                 continue;
             ver[q] = next_ver++;
             adj[q] = 0;
+            bound[q] = -1;
             for (unsigned s = 0; s < nslots; s++)
                 if (g[s].open && (g[s].base == q || g[s].index == q))
                     share_close(t, &g[s]);
+        }
+        /* Small values: AND r32 with a small immediate, MOVZX r32 of a byte. */
+        if (o0->kind == OPK_GPR && o0->size == 4 && (w & (1u << o0->reg))) {
+            if (in->op == OP_AND && in->nops == 2 && o1->kind == OPK_IMM && in->imm <= 0xFFF)
+                bound[o0->reg] = (int32_t)in->imm;
+            else if (in->op == OP_MOVZX && o1->size == 1)
+                bound[o0->reg] = 0xFF;
         }
     }
     for (unsigned s = 0; s < nslots; s++)

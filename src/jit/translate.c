@@ -459,6 +459,18 @@ static void shares_forget(struct tr *t)
         x_store_imm(t->cur, 8, site_rm(t->nsites + i), 0);
 }
 
+/* rdx += the index register * scale (when `idx`, tr.h share) + delta:
+ * a shared probe's host address to this access's.  Uses rax. */
+static void share_add(struct tr *t, const struct insn *in, int32_t delta, bool idx)
+{
+    if (idx) {
+        uint8_t ix = gpr_in(t, in->mindex, 4, XAX); /* (zero-extended) */
+        x_lea(t->cur, true, XDX, xmi(XDX, ix, in->mscale, delta));
+    } else if (delta) {
+        x_lea(t->cur, true, XDX, xm(XDX, delta));
+    }
+}
+
 /* tr_probe for instruction k's access, or, when k is a member of a
  * shared probe (tr.h share), the leader's host address plus its delta
  * (a probe of its own when that is 0).  The host flags are clobbered. */
@@ -475,8 +487,7 @@ void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, u
     x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
     x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
     x_jcc(&t->L, t->cur, XCC_E, l_alone);
-    if (t->share[k].delta)
-        x_lea(t->cur, true, XDX, xm(XDX, t->share[k].delta));
+    share_add(t, NULL, t->share[k].delta, false); /* (a stack access: no index) */
     x_bind(&t->L, l_op, t->cur);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
@@ -500,12 +511,20 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     bool member = slot >= 0 && !lead && size <= t->share[k].size &&
                   (t->share[k].write || !(kind & JM_WRITE));
     if (lead && !(t->share[k].lo <= 0 && t->share[k].hi >= (int32_t)size - 1 &&
+                  size <= t->share[k].size &&
                   (t->share[k].write || !(kind & JM_WRITE)))) {
         x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0); /* its members probe alone */
         lead = false;
     }
-    if (!ea_done && !member)
+    bool idx = (member || lead) && t->share[k].idx;
+    if (lead && idx) {
+        /* The group's reference: base + disp, without the index. */
+        struct insn ref = *in;
+        ref.mindex = NOREG;
+        tr_ea_to(t, &ref, R_OFF);
+    } else if (!ea_done && !member) {
         tr_ea_to(t, in, R_OFF);
+    }
     /* The probe clobbers the host's flags, and a fault needs them all. */
     tr_flags_save(t);
     struct tstate before = t->s;
@@ -520,18 +539,18 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
             x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
             x_w(t->cur, 0x85, XDX, R(XDX));                     /* test rdx, rdx */
             x_jcc(&t->L, t->cur, XCC_E, l_alone);
-            if (t->share[k].delta)
-                x_lea(t->cur, true, XDX, xm(XDX, t->share[k].delta));
+            share_add(t, in, t->share[k].delta, idx);
         } else {
             unsigned gkind = t->share[k].write ? JM_WRITE : JM_READ;
             probe_range(t, seg, t->share[k].lo, t->share[k].hi, gkind, l_alone);
             x_w(t->cur, 0x89, XDX, site_rm((unsigned)slot));
+            share_add(t, in, 0, idx);
         }
         x_bind(&t->L, l_op, t->cur);
         struct xbuf *hot = t->cur;
         t->cur = &t->cold;
         x_bind(&t->L, l_alone, t->cur);
-        if (member && !ea_done)
+        if ((member && !ea_done) || idx)
             tr_ea_to(t, in, R_OFF);
         if (lead)
             x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0);

@@ -85,7 +85,8 @@ static uint32_t bias(void)
  *   M_NEAR    EBX starts 64 bytes or less from a page end, so [ebx+d8]
  *             operands lie on both sides of it, and EBX moves by small
  *             constants (ADD/SUB imm8, LEA [ebx+d8], INC/DEC) around
- *             random instructions: the translator's shared probes (tr.h
+ *             random instructions, ESI sometimes ANDed small (an index
+ *             whose range is known): the translator's shared probes (tr.h
  *             share), whose groups must not span two pages (with
  *             M_PAGING, two pages far apart in RAM) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64 };
@@ -717,6 +718,11 @@ static void smc_resolve(struct prog *p, struct smc *m, bool code16)
 static void near_item(struct prog *p)
 {
     int8_t d = (int8_t)((int)(rnd() % 0x81) - 0x40);
+    if (rnd() % 4 == 0) { /* a small index for [ebx+esi*4+d8] */
+        put(p, 0x83);
+        put(p, 0xE6);
+        put(p, (uint8_t)(rnd() & 0x3F)); /* and esi, imm8 */
+    }
     switch (rnd() % 3) {
     case 0: put(p, 0x83); put(p, 0xC3); put(p, (uint8_t)d); break;   /* add ebx, d */
     case 1: put(p, 0x83); put(p, 0xEB); put(p, (uint8_t)-d); break;  /* sub ebx, -d */
