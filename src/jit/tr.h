@@ -77,6 +77,16 @@ static inline unsigned jit_jc_index(const uint8_t *host)
     return (unsigned)((h ^ (h >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1));
 }
 
+/* Slots of cpu.eng.site: a loop's kept addresses and the shared probes
+ * in the first TR_SITES, a loop's moving operands' pages after them. */
+#define TR_SITES 8
+#define TR_MPAGES 8
+_Static_assert(TR_SITES + 2 * TR_MPAGES <= sizeof(((struct cpu *)0)->eng.site) / 8,
+               "cpu.eng.site holds them all");
+/* A kept page that no access matches: the offset less it, unsigned and
+ * 64-bit, is never below 4096 (a sign-extended imm32). */
+#define TR_MPAGE_NONE ((int32_t)0x80000000)
+
 /* Kinds of memory access for the slow path (jit_mem_slow). */
 enum { JM_READ = 1, JM_WRITE = 2, JM_RMW = 3 };
 
@@ -156,6 +166,35 @@ struct tr {
     bool calls;            /* some instruction goes to the interpreter */
     int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
+    /* Shared probes (tr_choose_shares): memory operands that lie in the
+     * page of an earlier one (the leader) of the same straight-line run,
+     * by the same address registers unchanged or moved by a known
+     * constant (PUSH/POP, ADD/SUB/INC/DEC, LEA r,[r+d]).  The leader
+     * probes the group's whole range [lo, hi] (relative to its own
+     * address) once, as a write if any member writes, and leaves its host
+     * address in cpu.eng.site[slot] (0 when that probe missed); a member
+     * adds its delta to it, or probes alone when it finds 0.  Slots come
+     * after the loop's sites; a C call on a memory slow path zeroes them. */
+    struct {
+        int8_t slot;       /* -1: not shared */
+        bool lead;
+        bool write;        /* the group's probe is a write probe */
+        uint8_t size;      /* member: the access size planned */
+        bool idx;          /* its index register is known to lie in
+                              [0, m] (after AND r,imm or MOVZX r,r/m8):
+                              the slot holds the host address of base +
+                              disp (the leader's, probed from there),
+                              and each access adds index * scale */
+        int32_t lo, hi;    /* leader: the group's first and last byte */
+        int32_t delta;     /* member: its address less the leader's */
+    } share[JIT_MAX_INSNS];
+    uint8_t nshare;        /* slots used for shared probes */
+    /* A loop's memory operands whose address moves (tr_choose_sites):
+     * cpu.eng.site[mpage[k]] keeps the linear page of the last probe
+     * (TR_MPAGE_NONE: none yet) and the next slot the TLB entry's
+     * addend, so an access that stays in that page needs no probe. */
+    int8_t mpage[JIT_MAX_INSNS];
+    uint8_t nmpage;
     uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;
     /* Chaining (jit.h struct jit_code): whether another translation may
@@ -246,6 +285,7 @@ void tr_flags_handoff(struct tr *t);
 unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
+void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
 void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
                     unsigned kind, mem_op_fn op, bool ea_done);
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);
@@ -269,6 +309,7 @@ uint32_t tr_compute_liveness(struct tr *t);
 bool tr_flags_exact(const struct plan *p);
 void tr_allocate_gprs(struct tr *t);
 void tr_choose_sites(struct tr *t);
+void tr_choose_shares(struct tr *t);
 
 /* tr_x87.c */
 bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p);

@@ -157,7 +157,8 @@ void tr_choose_sites(struct tr *t)
 {
     unsigned n = t->b->ninsn;
     memset(t->site, -1, sizeof(t->site));
-    t->nsites = 0;
+    memset(t->mpage, -1, sizeof(t->mpage));
+    t->nsites = t->nmpage = 0;
     if (!t->loop)
         return;
     uint8_t wr_all = 0;
@@ -166,14 +167,266 @@ void tr_choose_sites(struct tr *t)
             return;
         wr_all |= t->plan[k].gw;
     }
-    for (unsigned k = 0; k < n && t->nsites < 8; k++) {
+    for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &t->b->insn[k];
         int sr = tr_memory_segment(in, &t->plan[k]);
-        if (sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in))
+        if (sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) || in->virt != VIRT_NONE)
             continue;
         if ((in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
-            (in->mindex != NOREG && (wr_all & (1u << in->mindex))))
+            (in->mindex != NOREG && (wr_all & (1u << in->mindex)))) {
+            /* Its address moves: the page it was in last keeps its
+             * TLB entry's addend (an array walked a byte or a word a
+             * pass stays in one page for many). */
+            if (t->nmpage < TR_MPAGES)
+                t->mpage[k] = (int8_t)(TR_SITES + 2 * t->nmpage++);
             continue;
-        t->site[k] = (int8_t)t->nsites++;
+        }
+        if (t->nsites < TR_SITES)
+            t->site[k] = (int8_t)t->nsites++;
     }
+}
+
+/* --- shared probes (tr.h share) ------------------------------------------ */
+
+/* The widest group: any span below a page would do (the leader's probe
+ * checks that its first and last byte lie in one page); a small one
+ * keeps a group that straddles a page boundary, whose members then probe
+ * alone, rare. */
+#define SHARE_SPAN 256
+/* Beyond this a register's known offset is forgotten (a new version). */
+#define SHARE_ADJ_MAX (1 << 20)
+/* The group key's index for accesses without one or with a small one. */
+#define SHARE_IDX 0xFE
+
+/* A memory access that tr_with_memory makes for instruction k, as
+ * base + index * scale + disp (registers by number, NOREG for none). */
+struct share_acc {
+    uint8_t base, index, scale, size;
+    bool write;
+    int64_t disp;
+};
+
+static bool shareable(const struct tr *t, unsigned k, struct share_acc *a)
+{
+    const struct insn *in = &t->b->insn[k];
+    const struct plan *p = &t->plan[k];
+    /* A block-ending near RET reads [esp] (tr_ind_end); a computed JMP
+     * and the other virtualize instructions are not shared. */
+    bool ret_end = k + 1 == t->b->ninsn && in->flow == FLOW_RET && p->native;
+    if (!p->native || p->x87 || t->site[k] >= 0 || (in->virt != VIRT_NONE && !ret_end))
+        return false;
+    int sr = tr_memory_segment(in, p);
+    if (sr < 0 || !(t->flat & (1u << sr)))
+        return false;
+    enum tr_kind kind = tr_kind_of(in);
+    *a = (struct share_acc){ .base = R_ESP, .index = NOREG, .scale = 1, .size = 4 };
+    if (kind == TR_PUSH || kind == TR_CALL) {
+        a->write = true;
+        a->disp = -4;
+        return true;
+    }
+    if (kind == TR_POP || ret_end)
+        return true;
+    if (in->flow == FLOW_RET)
+        return false;
+    for (unsigned i = 0; i < in->nops && i < 3; i++) {
+        if (in->o[i].kind != OPK_MEM)
+            continue;
+        a->base = in->mbase;
+        a->index = in->mindex;
+        a->scale = in->mindex != NOREG ? in->mscale : 1;
+        a->size = in->o[i].size;
+        a->write = i == 0 && kind != TR_CMP && kind != TR_TEST;
+        a->disp = in->disp;
+        return a->size >= 1 && a->size <= 4;
+    }
+    return false;
+}
+
+/* Instructions that an earlier mid-block Jcc may jump to inside the
+ * translation (tr_block_end.c internal_target): a leader before one
+ * does not run on that way. */
+static uint64_t join_targets(const struct tr *t)
+{
+    uint64_t j = 0;
+    unsigned n = t->b->ninsn;
+    for (unsigned k = 0; k + 1 < n; k++) {
+        const struct insn *in = &t->b->insn[k];
+        if (!t->plan[k].native || !tr_is_jcc(in->op))
+            continue;
+        uint32_t target = t->nxt[k] + in->imm;
+        for (unsigned i = k + 1; i < n && t->off[i] <= target; i++)
+            if (t->off[i] == target)
+                j |= 1ull << i;
+    }
+    return j;
+}
+
+struct share_group {
+    bool open;
+    uint8_t base, index, scale;
+    uint32_t vbase, vindex;  /* the registers' versions */
+    unsigned lead, members;
+    int64_t dl, lo, hi;      /* leader's disp, first and last byte */
+    bool write;
+};
+
+static void share_close(struct tr *t, struct share_group *g)
+{
+    if (!g->open)
+        return;
+    g->open = false;
+    if (!g->members) {
+        t->share[g->lead].slot = -1;
+        return;
+    }
+    t->share[g->lead].lo = (int32_t)(g->lo - g->dl);
+    t->share[g->lead].hi = (int32_t)(g->hi - g->dl);
+    t->share[g->lead].write = g->write;
+    /* The members' write bit: whether the slot comes from a write probe. */
+    for (unsigned k = g->lead + 1; k < t->b->ninsn; k++)
+        if (t->share[k].slot == t->share[g->lead].slot && !t->share[k].lead)
+            t->share[k].write = g->write;
+}
+
+/* Chooses the groups (tr.h share).  A group lives in straight-line code
+ * between calls: it ends at an instruction the interpreter runs (a C
+ * call may change the TLB), at an x87 one, at a join (a way in that
+ * skipped the leader), and when its registers change unknowably. */
+void tr_choose_shares(struct tr *t)
+{
+    unsigned n = t->b->ninsn;
+    for (unsigned k = 0; k < n; k++) {
+        t->share[k].slot = -1;
+        t->share[k].idx = false;
+    }
+    t->nshare = 0;
+    unsigned nslots = TR_SITES - t->nsites;
+    struct share_group g[TR_SITES] = { { 0 } };
+    uint32_t ver[8] = { 0 }, next_ver = 1;
+    int64_t adj[8] = { 0 };
+    int32_t bound[8]; /* a register known to lie in [0, bound] (-1: not) */
+    for (unsigned r = 0; r < 8; r++)
+        bound[r] = -1;
+    uint64_t joins = join_targets(t);
+    for (unsigned k = 0; k < n; k++) {
+        const struct insn *in = &t->b->insn[k];
+        const struct plan *p = &t->plan[k];
+        bool boundary = !p->native || p->x87 || ((joins >> k) & 1);
+        if (boundary) {
+            for (unsigned s = 0; s < nslots; s++)
+                share_close(t, &g[s]);
+            for (unsigned r = 0; r < 8; r++) {
+                ver[r] = next_ver++;
+                adj[r] = 0;
+                bound[r] = -1;
+            }
+            if (!p->native || p->x87)
+                continue;
+        }
+        struct share_acc a;
+        if (shareable(t, k, &a)) {
+            /* An index register known to be small (or none) leaves base
+             * and disp as the key, the index adding up to bound * scale
+             * to the range. */
+            bool idx = a.index != NOREG && bound[a.index] >= 0 && adj[a.index] == 0;
+            int64_t extent = idx ? (int64_t)bound[a.index] * a.scale : 0;
+            if (idx || a.index == NOREG)
+                a.index = SHARE_IDX, a.scale = 1;
+            uint32_t vb = a.base != NOREG ? ver[a.base] : 0;
+            uint32_t vi = a.index < 8 ? ver[a.index] : 0;
+            int64_t d = a.disp + (a.base != NOREG ? adj[a.base] : 0) +
+                        (a.index < 8 ? adj[a.index] * a.scale : 0);
+            int found = -1, free_slot = -1;
+            for (unsigned s = 0; s < nslots; s++) {
+                struct share_group *x = &g[s];
+                if (!x->open) {
+                    if (free_slot < 0)
+                        free_slot = (int)s;
+                    continue;
+                }
+                if (x->base != a.base || x->index != a.index || x->scale != a.scale ||
+                    x->vbase != vb || x->vindex != vi)
+                    continue;
+                int64_t lo = d < x->lo ? d : x->lo;
+                int64_t hi = d + extent + a.size - 1 > x->hi ? d + extent + a.size - 1 : x->hi;
+                if (hi - lo < SHARE_SPAN) {
+                    found = (int)s;
+                    break;
+                }
+            }
+            if (found >= 0) {
+                struct share_group *x = &g[found];
+                x->lo = d < x->lo ? d : x->lo;
+                x->hi = d + extent + a.size - 1 > x->hi ? d + extent + a.size - 1 : x->hi;
+                x->write |= a.write;
+                x->members++;
+                t->share[k].slot = (int8_t)(t->nsites + found);
+                t->share[k].lead = false;
+                t->share[k].size = a.size;
+                t->share[k].delta = (int32_t)(d - x->dl);
+                t->share[k].idx = idx;
+            } else if (free_slot >= 0 && extent + a.size <= SHARE_SPAN) {
+                struct share_group *x = &g[free_slot];
+                *x = (struct share_group){ .open = true, .base = a.base, .index = a.index,
+                                           .scale = a.scale, .vbase = vb, .vindex = vi,
+                                           .lead = k, .dl = d, .lo = d,
+                                           .hi = d + extent + a.size - 1, .write = a.write };
+                t->share[k].idx = idx;
+                t->share[k].slot = (int8_t)(t->nsites + free_slot);
+                t->share[k].lead = true;
+                t->share[k].size = a.size;
+                if ((unsigned)free_slot + 1 > t->nshare)
+                    t->nshare = (uint8_t)(free_slot + 1);
+            }
+        }
+        /* The registers it writes: a known constant added keeps the
+         * version, anything else starts a new one. */
+        uint8_t w = p->gw;
+        enum tr_kind kind = tr_kind_of(in);
+        const struct opnd *o0 = &in->o[0], *o1 = &in->o[1];
+        int r = -1;
+        int64_t add = 0;
+        if (kind == TR_PUSH || kind == TR_CALL) {
+            r = R_ESP, add = -4;
+        } else if (kind == TR_POP) {
+            if (o0->reg != R_ESP)
+                r = R_ESP, add = 4;
+        } else if (o0->kind == OPK_GPR && o0->size == 4) {
+            if ((in->op == OP_ADD || in->op == OP_SUB) && in->nops == 2 && o1->kind == OPK_IMM)
+                r = o0->reg, add = in->op == OP_ADD ? (int32_t)in->imm : -(int64_t)(int32_t)in->imm;
+            else if (in->op == OP_INC || in->op == OP_DEC)
+                r = o0->reg, add = in->op == OP_INC ? 1 : -1;
+            else if (kind == TR_LEA && in->mbase == o0->reg && in->mindex == NOREG)
+                r = o0->reg, add = in->disp;
+        }
+        if (r >= 0) {
+            w &= (uint8_t)~(1u << r);
+            adj[r] += add;
+            if (adj[r] > SHARE_ADJ_MAX || adj[r] < -SHARE_ADJ_MAX)
+                w |= (uint8_t)(1u << r);
+        }
+        for (unsigned q = 0; q < 8; q++) {
+            if (!(w & (1u << q)))
+                continue;
+            ver[q] = next_ver++;
+            adj[q] = 0;
+            bound[q] = -1;
+            for (unsigned s = 0; s < nslots; s++)
+                if (g[s].open && (g[s].base == q || g[s].index == q))
+                    share_close(t, &g[s]);
+        }
+        /* Small values: AND r32 with a small immediate, MOVZX r32 of a byte. */
+        if (o0->kind == OPK_GPR && o0->size == 4 && (w & (1u << o0->reg))) {
+            if (in->op == OP_AND && in->nops == 2 && o1->kind == OPK_IMM && in->imm <= 0xFFF)
+                bound[o0->reg] = (int32_t)in->imm;
+            else if (in->op == OP_MOVZX && o1->size == 1)
+                bound[o0->reg] = 0xFF;
+        }
+    }
+    for (unsigned s = 0; s < nslots; s++)
+        share_close(t, &g[s]);
+    for (unsigned k = 0; k < n; k++) /* (a shared probe serves it) */
+        if (t->share[k].slot >= 0)
+            t->mpage[k] = -1;
 }

@@ -252,7 +252,7 @@ void tr_ind_end(struct tr *t, const struct insn *in)
     struct xbuf *b = t->cur;
     if (in->flow == FLOW_RET) {
         x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
-        tr_probe(t, S_SS, 4, JM_READ, l_interp);
+        tr_probe_shared(t, S_SS, 4, JM_READ, l_interp); /* (the POPs before it) */
         x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
     } else if (in->o[0].kind == OPK_GPR) {
         x_load(b, 4, XAX, gpr_rm(t, in->o[0].reg, 4));

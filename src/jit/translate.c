@@ -362,10 +362,26 @@ static unsigned seg_check_bits(unsigned kind)
  * hits when its tag, less the bits that do not matter here, equals the
  * page of the access's last byte (so an access crossing into the next
  * page misses); the host address is then entry.addend + la. */
+static void probe_range(struct tr *t, unsigned seg, int32_t lo, int32_t hi, unsigned kind,
+                        unsigned cold_label);
+
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned cold_label)
+{
+    probe_range(t, seg, 0, (int32_t)size - 1, kind, cold_label);
+}
+
+/* The probe for the bytes from la + lo to la + hi (lo <= 0 <= hi, less
+ * than a page apart; lo and hi other than 0 and size - 1 only for a flat
+ * segment: a shared probe, tr.h share), leaving rdx = the host address of
+ * la itself.  The entry at lo's index must hold hi's page: as lo and hi
+ * are less than a page apart, that page is lo's too, and every byte in
+ * between lies in it. */
+static void probe_range(struct tr *t, unsigned seg, int32_t lo, int32_t hi, unsigned kind,
+                        unsigned cold_label)
 {
     struct xbuf *b = t->cur;
     uint8_t la = XSI;
+    int32_t size = hi + 1;
     if (!(t->flat & (1u << seg))) {
         /* (Flat segments, checked by the prologue, need nothing: an access
          * that wraps at 4 GiB has its last byte in page 0, which never
@@ -382,8 +398,11 @@ void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned
         la = XCX;
     }
     _Static_assert(TLB_SIZE == 4096, "the index mask below");
-    x_lea(b, false, XDI, xm(la, (int32_t)size - 1));
-    x_load(b, 4, XAX, R(la));
+    x_lea(b, false, XDI, xm(la, hi));
+    if (lo)
+        x_lea(b, false, XAX, xm(la, lo));
+    else
+        x_load(b, 4, XAX, R(la));
     x_shift_imm(b, 5, 4, R(XAX), 7);                            /* 32-byte entries */
     x_alu_rm_imm(b, 4, 4, R(XAX), (TLB_SIZE - 1) << 5);
     x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
@@ -423,11 +442,59 @@ static struct xrm site_rm(unsigned i)
 }
 
 /* After a C call, which may have changed the TLB: the kept host
- * addresses are forgotten (the next pass probes again). */
+ * addresses are forgotten (the next pass probes again), and after a
+ * memory operand's slow path the shared probes' too (tr.h share: a group
+ * may go on past it; one never spans an interpreted instruction). */
 static void sites_forget(struct tr *t)
 {
     for (unsigned i = 0; i < t->nsites; i++)
         x_store_imm(t->cur, 8, site_rm(i), 0);
+    for (unsigned i = 0; i < t->nmpage; i++)
+        x_store_imm(t->cur, 8, site_rm(TR_SITES + 2 * i), (uint32_t)TR_MPAGE_NONE);
+}
+
+static void shares_forget(struct tr *t)
+{
+    for (unsigned i = 0; i < t->nshare; i++)
+        x_store_imm(t->cur, 8, site_rm(t->nsites + i), 0);
+}
+
+/* rdx += the index register * scale (when `idx`, tr.h share) + delta:
+ * a shared probe's host address to this access's.  Uses rax. */
+static void share_add(struct tr *t, const struct insn *in, int32_t delta, bool idx)
+{
+    if (idx) {
+        uint8_t ix = gpr_in(t, in->mindex, 4, XAX); /* (zero-extended) */
+        x_lea(t->cur, true, XDX, xmi(XDX, ix, in->mscale, delta));
+    } else if (delta) {
+        x_lea(t->cur, true, XDX, xm(XDX, delta));
+    }
+}
+
+/* tr_probe for instruction k's access, or, when k is a member of a
+ * shared probe (tr.h share), the leader's host address plus its delta
+ * (a probe of its own when that is 0).  The host flags are clobbered. */
+void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_miss)
+{
+    unsigned k = t->k;
+    int slot = t->share[k].slot;
+    if (slot < 0 || t->share[k].lead || size > t->share[k].size ||
+        (!t->share[k].write && (kind & JM_WRITE))) {
+        tr_probe(t, seg, size, kind, l_miss);
+        return;
+    }
+    unsigned l_alone = x_label_new(&t->L), l_op = x_label_new(&t->L);
+    x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
+    x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
+    x_jcc(&t->L, t->cur, XCC_E, l_alone);
+    share_add(t, NULL, t->share[k].delta, false); /* (a stack access: no index) */
+    x_bind(&t->L, l_op, t->cur);
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_alone, t->cur);
+    tr_probe(t, seg, size, kind, l_miss);
+    x_jmp(&t->L, t->cur, l_op);
+    t->cur = hot;
 }
 
 /* The whole memory operand protocol for instruction k: EA, probe, op on
@@ -438,13 +505,86 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
 {
     unsigned k = t->k;
     unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
-    if (!ea_done)
+    /* A shared probe (tr.h share), when the access is the one planned. */
+    int slot = t->share[k].slot;
+    bool lead = slot >= 0 && t->share[k].lead;
+    bool member = slot >= 0 && !lead && size <= t->share[k].size &&
+                  (t->share[k].write || !(kind & JM_WRITE));
+    if (lead && !(t->share[k].lo <= 0 && t->share[k].hi >= (int32_t)size - 1 &&
+                  size <= t->share[k].size &&
+                  (t->share[k].write || !(kind & JM_WRITE)))) {
+        x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0); /* its members probe alone */
+        lead = false;
+    }
+    bool idx = (member || lead) && t->share[k].idx;
+    if (lead && idx) {
+        /* The group's reference: base + disp, without the index. */
+        struct insn ref = *in;
+        ref.mindex = NOREG;
+        tr_ea_to(t, &ref, R_OFF);
+    } else if (!ea_done && !member) {
         tr_ea_to(t, in, R_OFF);
+    }
     /* The probe clobbers the host's flags, and a fault needs them all. */
     tr_flags_save(t);
     struct tstate before = t->s;
     int site = t->site[k];
-    if (site >= 0) {
+    if (member || lead) {
+        /* A member: the leader's host address plus its delta, else (0:
+         * the leader's probe missed, or a slow path came in between) a
+         * probe of its own in the cold section.  The leader: a probe of
+         * the group's range, whose miss stores 0 and probes alone. */
+        unsigned l_alone = x_label_new(&t->L), l_op = x_label_new(&t->L);
+        if (member) {
+            x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
+            x_w(t->cur, 0x85, XDX, R(XDX));                     /* test rdx, rdx */
+            x_jcc(&t->L, t->cur, XCC_E, l_alone);
+            share_add(t, in, t->share[k].delta, idx);
+        } else {
+            unsigned gkind = t->share[k].write ? JM_WRITE : JM_READ;
+            probe_range(t, seg, t->share[k].lo, t->share[k].hi, gkind, l_alone);
+            x_w(t->cur, 0x89, XDX, site_rm((unsigned)slot));
+            share_add(t, in, 0, idx);
+        }
+        x_bind(&t->L, l_op, t->cur);
+        struct xbuf *hot = t->cur;
+        t->cur = &t->cold;
+        x_bind(&t->L, l_alone, t->cur);
+        if ((member && !ea_done) || idx)
+            tr_ea_to(t, in, R_OFF);
+        if (lead)
+            x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0);
+        tr_probe(t, seg, size, kind, l_cold);
+        x_jmp(&t->L, t->cur, l_op);
+        t->cur = hot;
+    } else if (t->mpage[k] >= 0) {
+        /* In the page the last pass's probe found, the host address is
+         * the kept addend plus the offset; else a probe (in the cold
+         * section) keeps its page and addend for the next pass.  rsi is
+         * the offset zero-extended; the kept page is 64-bit, so that
+         * TR_MPAGE_NONE matches nothing. */
+        unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
+        unsigned mp = (unsigned)t->mpage[k];
+        x_load(t->cur, 4, XDI, R(R_OFF));
+        x_alu_r_rm(t->cur, 5, 8, XDI, site_rm(mp));               /* sub rdi, [page] */
+        x_alu_rm_imm(t->cur, 7, 8, R(XDI), 4096 - size);
+        x_jcc(&t->L, t->cur, XCC_A, l_fill);
+        x_w(t->cur, 0x8B, XDX, site_rm(mp + 1));
+        x_w(t->cur, 0x01, R_OFF, R(XDX));                          /* add rdx, rsi */
+        x_bind(&t->L, l_op, t->cur);
+        struct xbuf *hot = t->cur;
+        t->cur = &t->cold;
+        x_bind(&t->L, l_fill, t->cur);
+        tr_probe(t, seg, size, kind, l_cold);
+        x_load(t->cur, 4, XAX, R(R_OFF));
+        x_alu_rm_imm(t->cur, 4, 4, R(XAX), TLB_PAGE_MASK);
+        x_store(t->cur, 8, site_rm(mp), XAX);
+        x_w(t->cur, 0x8B, XAX, R(XDX));
+        x_alu_rm_r(t->cur, 5, 8, R(XAX), R_OFF);                   /* sub rax, rsi */
+        x_store(t->cur, 8, site_rm(mp + 1), XAX);
+        x_jmp(&t->L, t->cur, l_op);
+        t->cur = hot;
+    } else if (site >= 0) {
         /* The address kept from an earlier pass, else a probe that keeps
          * it (in the cold section). */
         unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
@@ -483,6 +623,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
     tr_gpr_reload(t);
     sites_forget(t);
+    shares_forget(t);
     x87_reload(t);
     op(t, in);
     t->s.dirty |= t->plan[k].gw & t->cached; /* written back above: dirty again */
@@ -502,6 +643,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
         tr_gpr_reload(t);
         sites_forget(t);
+        shares_forget(t);
         t->s = keep;
     }
     /* A data breakpoint or a write to scanned code ends the run after
@@ -1217,6 +1359,7 @@ bool tr_translate(struct tr *t)
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
     tr_choose_sites(t);
+    tr_choose_shares(t);
 
     /* Prologue. */
     t->l_bail = x_label_new(&t->L);

@@ -81,8 +81,15 @@ static uint32_t bias(void)
  *   M_CODE16  16-bit protected mode (CS and SS 16-bit): 16-bit forms,
  *             16-bit addressing, prefixed 32-bit forms, REP strings
  *   M_REAL    real mode (segments 0x1000), as M_CODE16; no paging
- *   M_SKIPS   generated branches jump over the next instruction (skips) */
-enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32 };
+ *   M_SKIPS   generated branches jump over the next instruction (skips)
+ *   M_NEAR    EBX starts 64 bytes or less from a page end, so [ebx+d8]
+ *             operands lie on both sides of it, and EBX moves by small
+ *             constants (ADD/SUB imm8, LEA [ebx+d8], INC/DEC) around
+ *             random instructions, ESI sometimes ANDed small (an index
+ *             whose range is known): the translator's shared probes (tr.h
+ *             share), whose groups must not span two pages (with
+ *             M_PAGING, two pages far apart in RAM) */
+enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -706,6 +713,30 @@ static void smc_resolve(struct prog *p, struct smc *m, bool code16)
     }
 }
 
+/* M_NEAR: EBX moved by a small constant, a random instruction, and EBX
+ * moved back (so it stays near the page end from pass to pass). */
+static void near_item(struct prog *p)
+{
+    int8_t d = (int8_t)((int)(rnd() % 0x81) - 0x40);
+    if (rnd() % 4 == 0) { /* a small index for [ebx+esi*4+d8] */
+        put(p, 0x83);
+        put(p, 0xE6);
+        put(p, (uint8_t)(rnd() & 0x3F)); /* and esi, imm8 */
+    }
+    switch (rnd() % 3) {
+    case 0: put(p, 0x83); put(p, 0xC3); put(p, (uint8_t)d); break;   /* add ebx, d */
+    case 1: put(p, 0x83); put(p, 0xEB); put(p, (uint8_t)-d); break;  /* sub ebx, -d */
+    default: put(p, 0x8D); put(p, 0x5B); put(p, (uint8_t)d); break;  /* lea ebx, [ebx+d] */
+    }
+    bool inc = rnd() & 1;
+    if (inc)
+        put(p, 0x43); /* inc ebx */
+    random_insn(p);
+    if (inc)
+        put(p, 0x4B); /* dec ebx */
+    put(p, 0x8D); put(p, 0x5B); put(p, (uint8_t)-d); /* lea ebx, [ebx-d] */
+}
+
 /* M_IRQ: an OUT to port 0xE0 (raises INTR), or CLI, an instruction, STI. */
 static void irq_item(struct prog *p, bool code16)
 {
@@ -748,6 +779,8 @@ static void make_program(struct prog *p)
             smc_item(p, &m, code16);
         if ((mode & M_IRQ) && rnd() % 8 == 0)
             irq_item(p, code16);
+        if ((mode & M_NEAR) && !code16 && rnd() % 2 == 0)
+            near_item(p);
     }
     if (mode & M_SMC)
         smc_resolve(p, &m, code16);
@@ -1074,6 +1107,8 @@ int main(int argc, char **argv)
         for (int r = 0; r < 8; r++)
             regs[r] = rnd() % 5 == 0 ? rnd() : rnd() & 0x7FF;
         regs[R_EBX] = bias() + DATA + (rnd() & 0x3FF);
+        if (mode & M_NEAR)
+            regs[R_EBX] = bias() + DATA + 0x1000 - 0x40 + (rnd() & 0x7C);
         regs[R_ESI] = rnd() & 0xFF;
         regs[R_ESP] = bias() + STACK - (rnd() & 0x3C);
         regs[R_EAX] = rnd() % 3 ? bias() + DATA + (rnd() & 0x7FC) : rnd();
@@ -1174,7 +1209,10 @@ int main(int argc, char **argv)
         CHECK(js->native_insns > js->callout_insns);
         /* Chaining was exercised (x87 translations do not chain, and most
          * programs have x87 instructions: a few in a hundred link). */
-        if (!(mode & M_SMC)) /* (stores into the code unlink them) */
+        if (!(mode & (M_SMC | M_NEAR))) /* (stores into the code unlink them; M_NEAR's
+                                           programs, longer, fault more often before
+                                           their loop is chained: a check for the
+                                           other modes) */
             CHECK(ran < 1000 || js->links >= ran / 100);
     }
     /* ... and the modes did what they are for. */
