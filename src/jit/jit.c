@@ -171,8 +171,11 @@ void jit_jc_note(struct jit *j, const struct jit_code *tc)
     if (!tc->host || !tc->chain_entry)
         return;
     struct jit_jc *e = &j->jc[jit_jc_index(tc->host)];
+    if (e->host == tc->host && e->entry == tc->chain_entry)
+        return;
     e->host = tc->host;
     e->entry = tc->chain_entry;
+    j->stats.jc_fills++;
 }
 
 bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)

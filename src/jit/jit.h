@@ -47,6 +47,8 @@ struct jit_stats {
     uint64_t callout_insns;        /* ... and handed to the interpreter */
     uint64_t mem_slow;             /* memory operands that took the slow path */
     uint64_t links;                /* exits patched to their successor */
+    uint64_t jc_fills;             /* jump-cache entries written (jit_jc_note) */
+    uint64_t jc_misses;            /* inline lookups that went back to C */
 };
 
 struct jit;

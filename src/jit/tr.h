@@ -64,7 +64,7 @@ static inline struct xrm cpu_rm(int32_t off)
 
 /* A jump cache entry (jit.h): the host address of a block's first byte
  * and its translation's chained entry.  Its index is what generated code
- * computes too (translate.c emit_exit_lookup). */
+ * computes too (tr_block_end.c tr_jc_lookup). */
 struct jit_jc {
     const uint8_t *host;
     void *entry;
@@ -122,6 +122,10 @@ struct plan {
      * before it stay live); when it does write, H are valid from the host
      * and Z are the interpreter's zeros. */
     bool by_cl;
+    /* A two- or three-operand IMUL whose undefined SF ZF AF PF are
+     * observable: computed as the interpreter does (translate.c
+     * imul_flags), into the slot. */
+    bool szp;
 };
 
 struct tr {
@@ -246,6 +250,9 @@ void tr_flags_handoff(struct tr *t);
 unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
+/* The jump cache's inline lookup of cpu.eip, at an exit whose state is
+ * written back (tr_block_end.c). */
+void tr_jc_lookup(struct tr *t);
 void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
                     unsigned kind, mem_op_fn op, bool ea_done);
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);

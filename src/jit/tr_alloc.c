@@ -86,10 +86,11 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
         w |= 1u << R_EDX;
         break;
     case TR_IMUL:
-        if (in->nops == 1) { /* MUL/IMUL r/m32: EDX:EAX, operand 0 read */
+        if (in->nops == 1) { /* MUL/IMUL r/m: EDX:EAX (AX for 8 bits), operand 0 read */
+            uint8_t m = o0->size == 1 ? 1u << R_EAX : 1u << R_EAX | 1u << R_EDX;
             o0_reg = false;
-            u |= 1u << R_EAX | 1u << R_EDX;
-            w |= 1u << R_EAX | 1u << R_EDX;
+            u |= m;
+            w |= m;
         }
         break;
     default:

@@ -261,9 +261,12 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
      * entry would repeat): jit_link may point this exit's jmp at the
      * successor's translation. */
     int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
-    bool chain = t->chainable && to_target && (side || k + 1 == t->b->ninsn) &&
-                 target_off != 0 && to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
-    if (chain)
+    bool end = t->chainable && to_target && (side || k + 1 == t->b->ninsn);
+    bool chain = end && target_off != 0 && to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
+    /* To another page (whose mapping the translation does not know): the
+     * jump cache, as a RET's target. */
+    bool across = end && (to < 0 || to >= 4096);
+    if (chain || across)
         tr_flags_handoff(t);
     else
         tr_materialise(t);
@@ -275,7 +278,10 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
     x_mov_r32_imm(t->cur, XAX, k);
-    x_jmp(&t->L, t->cur, chain ? t->l_merge : t->l_epilogue);
+    if (across)
+        tr_jc_lookup(t);
+    else
+        x_jmp(&t->L, t->cur, chain ? t->l_merge : t->l_epilogue);
     if (chain) {
         t->chain[t->nchain].target = (uint16_t)to;
         t->chain[t->nchain].buf = t->cur->id;
@@ -677,8 +683,8 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return true;
     }
     case TR_IMUL:
-        if (in->nops == 1) /* MUL/IMUL r/m32: EDX:EAX = EAX * r/m32 */
-            return o0->size == 4 && gpr_or_mem(o0);
+        if (in->nops == 1) /* MUL/IMUL r/m: EDX:EAX = EAX * r/m (mul1_core) */
+            return gpr_or_mem(o0);
         return in->nops >= 2 && o0->kind == OPK_GPR && o0->size == 4 && gpr_or_mem(o1) &&
                (in->nops == 2 || in->o[2].kind == OPK_IMM);
     case TR_SETCC:
@@ -891,14 +897,23 @@ static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
         x_store(t->cur, 4, d, XAX);
 }
 
-/* One-operand MUL/IMUL of 32 bits: the host's, through eax and edx (a
- * memory source at [rdx] is read before edx is written). */
+/* One-operand MUL/IMUL: the host's, through eax and edx.  32 bits:
+ * EDX:EAX = EAX * src (a memory source at [rdx] is read before edx is
+ * written); 16: DX:AX = AX * src (the source first into ecx, as rdx may
+ * address it); 8: AX = AL * src.  CF and OF are the host's (SDM vol. 2,
+ * MUL/IMUL), SF ZF AF PF undefined (the liveness pass keeps them unseen). */
 static void mul1_core(struct tr *t, const struct insn *in, struct xrm src)
 {
+    unsigned size = in->o[0].size, ext = in->op == OP_MUL ? 4 : 5;
+    if (size == 2) {
+        x_load(t->cur, 2, XCX, src);
+        src = R(XCX);
+    }
     x_load(t->cur, 4, XAX, gpr_rm(t, R_EAX, 4));
-    x_unary(t->cur, 0xF6, 0xF7, in->op == OP_MUL ? 4 : 5, 4, src);
-    x_store(t->cur, 4, gpr_rm(t, R_EAX, 4), XAX);
-    x_store(t->cur, 4, gpr_rm(t, R_EDX, 4), XDX);
+    x_unary(t->cur, 0xF6, 0xF7, ext, size, src);
+    x_store(t->cur, size == 1 ? 2 : size, gpr_rm(t, R_EAX, 4), XAX);
+    if (size != 1)
+        x_store(t->cur, size, gpr_rm(t, R_EDX, 4), XDX);
 }
 
 static void op_mul1_mem(struct tr *t, const struct insn *in)
@@ -907,10 +922,44 @@ static void op_mul1_mem(struct tr *t, const struct insn *in)
     set_flags_after(t, &t->plan[t->k]);
 }
 
+/* The flags of a two- or three-operand IMUL whose undefined ones are
+ * observable (plan.szp): the interpreter's (ops_alu.c mul_flags: SF ZF PF
+ * from the truncated product, AF clear, CF = OF = it did not fit) as the
+ * slot's image, every arithmetic flag "saved" (IMUL writes them all).
+ * Right after the host's IMUL, whose CF and OF are defined; `r` holds the
+ * product. */
+static void imul_flags(struct tr *t, uint8_t r)
+{
+    struct xbuf *b = t->cur;
+    x_setcc(b, XCC_O, R(XCX));
+    x_test_rm_r(b, 4, R(r), r);                                  /* SF ZF PF */
+    x_lahf(b);
+    x_load(b, 1, XAX, R(XCX));                                   /* al = OF, as SETO */
+    x_store(b, 2, xr_mem(xm(XSP, SLOT_SAVED)), XAX);
+    x_alu_rm_imm(b, 4, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), (uint8_t)~(F_AF | F_CF));
+    x_alu_rm_r(b, 1, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), XCX);  /* CF = OF */
+    t->s.pending = t->s.pending_zero = 0;
+    t->s.saved = ALLF;
+}
+
+/* IMUL r, src(, imm) and its flags. */
+static void imul_with_flags(struct tr *t, const struct insn *in, struct xrm src)
+{
+    const struct plan *p = &t->plan[t->k];
+    imul_core(t, in, src);
+    if (!p->szp) {
+        set_flags_after(t, p);
+        return;
+    }
+    struct xrm d = gpr_rm(t, in->o[0].reg, 4);
+    if (!d.is_reg)
+        x_load(t->cur, 4, XAX, d);
+    imul_flags(t, d.is_reg ? d.reg : XAX);
+}
+
 static void op_imul_mem(struct tr *t, const struct insn *in)
 {
-    imul_core(t, in, xr_mem(xm(XDX, 0)));
-    set_flags_after(t, &t->plan[t->k]);
+    imul_with_flags(t, in, xr_mem(xm(XDX, 0)));
 }
 
 static void op_push(struct tr *t, const struct insn *in)
@@ -1074,9 +1123,9 @@ static void emit_native(struct tr *t, const struct insn *in)
     case TR_IMUL:
         if (in->nops == 1) {
             if (o0->kind == OPK_MEM) {
-                tr_with_memory(t, in, in->seg, 4, JM_READ, op_mul1_mem, false);
+                tr_with_memory(t, in, in->seg, o0->size, JM_READ, op_mul1_mem, false);
             } else {
-                mul1_core(t, in, gpr_rm(t, o0->reg, 4));
+                mul1_core(t, in, gpr_rm(t, o0->reg, o0->size));
                 set_flags_after(t, p);
             }
             return;
@@ -1086,8 +1135,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         } else {
             if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
                 tr_materialise(t);
-            imul_core(t, in, gpr_rm(t, o1->reg, 4));
-            set_flags_after(t, p);
+            imul_with_flags(t, in, gpr_rm(t, o1->reg, 4));
         }
         return;
     case TR_SETCC:
@@ -1194,6 +1242,12 @@ bool tr_translate(struct tr *t)
         for (unsigned k = 0; k < n; k++) {
             struct plan *p = &t->plan[k];
             if (p->native && !tr_flags_exact(p)) {
+                if (!p->x87 && tr_kind_of(&b->insn[k]) == TR_IMUL && b->insn[k].nops >= 2) {
+                    p->szp = true; /* imul_flags computes them */
+                    p->H = p->W;
+                    p->Z = 0;
+                    continue;
+                }
                 p->native = false;
                 if (p->x87)
                     return false; /* cannot happen: F(U)COMI are exact */
