@@ -150,10 +150,12 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
  * the target's first byte (what the TLB gives for CS:EIP: one key per
  * byte of guest memory, whatever its linear or physical aliases), it
  * holds chained entries, whose checks make a stale one harmless (its
- * stamp) until jit_reset empties it with the arena.  The engine notes a
- * translation each time it enters one from C. */
+ * stamp) until jit_reset empties it with the arena.  The slot is chosen
+ * by the linear address (so that generated code reads it while the TLB
+ * gives the host address to compare with the key).  The engine notes a
+ * translation each time it enters one from C, at linear address la. */
 #define JIT_JC_BITS 12
-void jit_jc_note(struct jit *j, const struct jit_code *tc);
+void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la);
 
 /* `from` ran to its end and the next block, at page offset `target` of the
  * same physical page, has the translation `to`: patches from's exit to

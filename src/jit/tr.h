@@ -63,18 +63,18 @@ static inline struct xrm cpu_rm(int32_t off)
 }
 
 /* A jump cache entry (jit.h): the host address of a block's first byte
- * and its translation's chained entry.  Its index is what generated code
- * computes too (tr_block_end.c tr_jc_lookup). */
+ * and its translation's chained entry.  Its index, from the linear
+ * address it was entered at, is what generated code computes too
+ * (tr_block_end.c tr_jc_lookup). */
 struct jit_jc {
     const uint8_t *host;
     void *entry;
 };
 _Static_assert(sizeof(struct jit_jc) == 16, "generated code scales the index by 16");
 
-static inline unsigned jit_jc_index(const uint8_t *host)
+static inline unsigned jit_jc_index(uint32_t la)
 {
-    uintptr_t h = (uintptr_t)host;
-    return (unsigned)((h ^ (h >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1));
+    return (la ^ (la >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1);
 }
 
 /* Kinds of memory access for the slow path (jit_mem_slow). */

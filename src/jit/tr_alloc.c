@@ -170,7 +170,8 @@ void tr_choose_sites(struct tr *t)
     for (unsigned k = 0; k < n && t->nsites < 8; k++) {
         const struct insn *in = &t->b->insn[k];
         int sr = tr_memory_segment(in, &t->plan[k]);
-        if (sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in))
+        /* (A shift of memory by CL probes for a write or, by 0, a read.) */
+        if (sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) || t->plan[k].by_cl)
             continue;
         if ((in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
             (in->mindex != NOREG && (wr_all & (1u << in->mindex))))

@@ -208,18 +208,19 @@ void tr_jc_lookup(struct tr *t)
     }
     unsigned l_miss = x_label_new(&t->L);
     x_jcc(&t->L, b, XCC_NE, l_miss);
+    /* jit_jc_index(la) * 16: from the linear address, so that the slot's
+     * load need not wait for the TLB's */
+    x_load(b, 4, XSI, R(XCX));
+    x_shift_imm(b, 5, 4, R(XSI), JIT_JC_BITS);
+    x_alu_r_rm(b, 6, 4, XSI, R(XCX));
+    x_alu_rm_imm(b, 4, 4, R(XSI), (1u << JIT_JC_BITS) - 1);
+    x_shift_imm(b, 4, 4, R(XSI), 4);
     x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
     x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
-    /* jit_jc_index(rdx) * 16 */
-    x_w(b, 0x8B, XCX, R(XDX));
-    x_shift_imm(b, 5, 8, R(XCX), JIT_JC_BITS);
-    x_alu_r_rm(b, 6, 8, XCX, R(XDX));
-    x_alu_rm_imm(b, 4, 4, R(XCX), (1u << JIT_JC_BITS) - 1);
-    x_shift_imm(b, 4, 4, R(XCX), 4);
     x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
-    x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XCX, 1, 0)));      /* cmp rdx, [key] */
+    x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XSI, 1, 0)));      /* cmp rdx, [key] */
     x_jcc(&t->L, b, XCC_NE, l_miss);
-    x_jmp_rm(b, xr_mem(xmi(XDI, XCX, 1, 8)));                   /* its chained entry */
+    x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, 8)));                   /* its chained entry */
     /* A miss, counted (cold). */
     t->cur = &t->cold;
     x_bind(&t->L, l_miss, t->cur);

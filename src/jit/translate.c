@@ -652,7 +652,7 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
     case TR_XCHG:
         return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
     case TR_SHIFT: {
-        if (o0->kind == OPK_GPR && o0->size == 4 && o1->kind == OPK_GPR && o1->size == 1 &&
+        if (gpr_or_mem(o0) && o0->size == 4 && o1->kind == OPK_GPR && o1->size == 1 &&
             o1->reg == R_ECX) {
             /* By CL: run as a shift by count - 1 and one by 1, whose
              * flags are all defined (OF included) and the interpreter's
@@ -957,6 +957,81 @@ static void imul_with_flags(struct tr *t, const struct insn *in, struct xrm src)
     imul_flags(t, d.is_reg ? d.reg : XAX);
 }
 
+/* A shift or rotate of a dword (register slot or [rdx]) by CL (plan.by_cl).
+ * A count of 0 changes nothing, flags included: the live ones go to
+ * cpu.eflags first, and those the shift writes join them there, so both
+ * ways agree after it (tr_materialise leaves rdx alone). */
+static void shift_cl_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    const struct plan *p = &t->plan[t->k];
+    uint32_t live = p->live_after;
+    struct xbuf *b = t->cur;
+    unsigned ext = shift_ext(in->op);
+    unsigned l_zero = x_label_new(&t->L);
+    if (t->s.saved)
+        tr_materialise(t); /* all of them: nothing may wait in the slot */
+    else
+        flags_before_clobber(t, live);
+    x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
+    x_test_rm_imm(b, 1, R(XCX), 31);
+    x_jcc(&t->L, b, XCC_E, l_zero);
+    x_alu_rm_imm(b, 4, 4, R(XCX), 31);                   /* and */
+    x_alu_rm_imm(b, 5, 4, R(XCX), 1);                    /* sub: 0..30 */
+    x_shift_cl(b, ext, 4, dst);
+    x_shift_imm(b, ext, 4, dst, 1);
+    t->s.pending = p->H;
+    t->s.pending_zero = p->Z;
+    flags_before_clobber(t, live);
+    x_bind(&t->L, l_zero, b);
+}
+
+/* The same of a dword in memory, whose count is not 0: the memory
+ * operand was probed for a write, CL is loaded again (the slow path calls
+ * C), the flags were all written to cpu.eflags before (shift_cl_mem). */
+static void op_shift_cl_mem(struct tr *t, const struct insn *in)
+{
+    const struct plan *p = &t->plan[t->k];
+    struct xbuf *b = t->cur;
+    unsigned ext = shift_ext(in->op);
+    tr_materialise(t); /* (the operand's probe saved nothing: no-op) */
+    x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
+    x_alu_rm_imm(b, 4, 4, R(XCX), 31);                   /* and */
+    x_alu_rm_imm(b, 5, 4, R(XCX), 1);                    /* sub: 0..30 */
+    x_shift_cl(b, ext, 4, xr_mem(xm(XDX, 0)));
+    x_shift_imm(b, ext, 4, xr_mem(xm(XDX, 0)), 1);
+    t->s.pending = p->H;
+    t->s.pending_zero = p->Z;
+    flags_before_clobber(t, p->live_after);
+}
+
+/* A count of 0: the operand is read (its access checked, as the
+ * interpreter's handler does: no write, no dirty bit), nothing changes. */
+static void op_shift_cl_mem0(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    tr_materialise(t);
+}
+
+/* A shift or rotate of a dword in memory by CL: with the flags in
+ * cpu.eflags (a count of 0 leaves them), a write access and the shift
+ * when the count is not 0, else a read access. */
+static void shift_cl_mem(struct tr *t, const struct insn *in)
+{
+    struct xbuf *b = t->cur;
+    unsigned l_zero = x_label_new(&t->L), l_done = x_label_new(&t->L);
+    tr_materialise(t);
+    x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
+    x_test_rm_imm(b, 1, R(XCX), 31);
+    x_jcc(&t->L, b, XCC_E, l_zero);
+    struct tstate s0 = t->s;
+    tr_with_memory(t, in, in->seg, 4, JM_RMW, op_shift_cl_mem, false);
+    x_jmp(&t->L, t->cur, l_done);
+    x_bind(&t->L, l_zero, t->cur);
+    t->s = s0;
+    tr_with_memory(t, in, in->seg, 4, JM_READ, op_shift_cl_mem0, false);
+    x_bind(&t->L, l_done, t->cur);
+}
+
 static void op_imul_mem(struct tr *t, const struct insn *in)
 {
     imul_with_flags(t, in, xr_mem(xm(XDX, 0)));
@@ -1084,26 +1159,10 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     case TR_SHIFT: {
         if (p->by_cl) {
-            /* A count of 0 changes nothing, flags included: the live
-             * ones go to cpu.eflags first, and those the shift writes
-             * join them there, so both ways agree after it. */
-            unsigned ext = shift_ext(in->op);
-            unsigned l_zero = x_label_new(&t->L);
-            if (t->s.saved)
-                tr_materialise(t); /* all of them: nothing may wait in the slot */
+            if (o0->kind == OPK_MEM)
+                shift_cl_mem(t, in);
             else
-                flags_before_clobber(t, live);
-            x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
-            x_test_rm_imm(b, 1, R(XCX), 31);
-            x_jcc(&t->L, b, XCC_E, l_zero);
-            x_alu_rm_imm(b, 4, 4, R(XCX), 31);                   /* and */
-            x_alu_rm_imm(b, 5, 4, R(XCX), 1);                    /* sub: 0..30 */
-            x_shift_cl(b, ext, 4, gpr_rm(t, o0->reg, 4));
-            x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), 1);
-            t->s.pending = p->H;
-            t->s.pending_zero = p->Z;
-            flags_before_clobber(t, live);
-            x_bind(&t->L, l_zero, b);
+                shift_cl_on(t, in, gpr_rm(t, o0->reg, 4));
             return;
         }
         unsigned n = in->imm & 31;

@@ -88,7 +88,8 @@ static uint32_t bias(void)
  *             direct jumps between pages, which the translator takes
  *             through its jump cache like RET
  *   M_MUL     one-operand MUL/IMUL of 8 and 16 bits (AX = AL * r/m8,
- *             DX:AX = AX * r/m16), registers (AH..BH too) and memory */
+ *             DX:AX = AX * r/m16), registers (AH..BH too) and memory;
+ *             shifts and rotates of a dword in memory by CL */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32,
        M_ACROSS = 64, M_MUL = 128 };
 static unsigned mode;
@@ -483,7 +484,10 @@ static void random_insn(struct prog *p)
             }
             static const uint8_t ext[] = { 4, 5, 7, 0, 1 };
             put(p, 0xD3);
-            modrm_reg(p, ext[rnd() % 5], dreg());
+            if ((mode & M_MUL) && (rnd() & 1))
+                modrm_mem(p, ext[rnd() % 5]);
+            else
+                modrm_reg(p, ext[rnd() % 5], dreg());
             break;
         }
         /* more of the common ALU forms */
