@@ -96,7 +96,7 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     default:
         break;
     }
-    if (kind == TR_JMP) /* a computed JMP reads its register */
+    if (kind == TR_JMP || kind == TR_CALL) /* a computed JMP or CALL reads its register */
         o0_reg = false;
     if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL || in->flow == FLOW_RET) {
         u |= 1u << R_ESP;

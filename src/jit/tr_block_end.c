@@ -254,7 +254,8 @@ static void emit_exit_lookup(struct tr *t, unsigned k)
  * the stack, a register or memory: the inline TLB path; anything else,
  * and a target beyond the CS limit, goes to the interpreter's handler,
  * which does the whole instruction and its faults), ESP adjusted for a
- * RET, EIP = the target, then the jump cache. */
+ * RET, the return address pushed for a CALL, EIP = the target, then the
+ * jump cache. */
 void tr_ind_end(struct tr *t, const struct insn *in)
 {
     unsigned k = t->k;
@@ -281,6 +282,18 @@ void tr_ind_end(struct tr *t, const struct insn *in)
     x_alu_r_rm(b, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
     x_jcc(&t->L, b, XCC_A, l_interp);
     x_store(b, 4, cpu_rm(CPU_OFF(eip)), XAX);
+    if (in->flow == FLOW_CALL_IND) {
+        /* The push, probed for a write before anything is written (a
+         * miss: the interpreter's handler does the whole instruction and
+         * its faults; it sets cpu.eip again); then the return address. */
+        x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+        x_lea(b, false, R_OFF, xm(R_OFF, -4));
+        tr_probe(t, S_SS, 4, JM_WRITE, l_interp);
+        tr_eip_at(t, XAX, t->nxt[k]);
+        x_store(b, 4, xr_mem(xm(XDX, 0)), XAX);
+        x_store(b, 4, gpr_rm(t, R_ESP, 4), R_OFF);
+        t->s.dirty |= (uint8_t)(t->cached & (1u << R_ESP));
+    }
     if (in->flow == FLOW_RET) {
         uint32_t pop = 4 + (in->nops ? (in->imm & 0xFFFFu) : 0);
         x_lea(b, false, XCX, xm(R_OFF, (int32_t)pop));

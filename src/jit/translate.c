@@ -569,9 +569,9 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
 /* --- integer instructions ----------------------------------------------- */
 
 /* Whether `in`, as a block's last instruction, is a near RET (imm16 or
- * not) or computed JMP (through a register or a dword in memory) with
- * 32-bit operands that the translation runs itself and whose target it
- * then looks up in the jump cache (tr_ind_end).  They are virtualize
+ * not) or computed JMP or CALL (through a register or a dword in memory)
+ * with 32-bit operands that the translation runs itself and whose target
+ * it then looks up in the jump cache (tr_ind_end).  They are virtualize
  * for the scanner (their target is not known before): the lookup only
  * finds translated blocks, which were scanned; anything else goes back
  * to the run loop, which scans. */
@@ -581,7 +581,7 @@ static bool is_ind_end(const struct insn *in)
         return false;
     if (in->flow == FLOW_RET)
         return true;
-    if (in->flow != FLOW_JMP_IND)
+    if (in->flow != FLOW_JMP_IND && in->flow != FLOW_CALL_IND)
         return false;
     if (in->o[0].kind == OPK_GPR)
         return in->o[0].size == 4;
@@ -1257,7 +1257,7 @@ bool tr_translate(struct tr *t)
         if (last && in->virt == VIRT_BRANCH && is_ind_end(in)) {
             p->native = true;
             p->faults = true;
-            t->uses_stack |= in->flow == FLOW_RET;
+            t->uses_stack |= in->flow == FLOW_RET || in->flow == FLOW_CALL_IND;
         } else if (in->virt != VIRT_NONE) {
             continue; /* the interpreter's */
         } else if (x87_end == n && x87_classify(t->c, in, p)) {

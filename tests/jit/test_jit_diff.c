@@ -84,9 +84,10 @@ static uint32_t bias(void)
  *   M_REAL    real mode (segments 0x1000), as M_CODE16; no paging
  *   M_SKIPS   generated branches jump over the next instruction (skips)
  *   M_ACROSS  control transfers into the next page and back (JMP, Jcc,
- *             CALL rel32 to a stub at STUBS that jumps back or returns):
- *             direct jumps between pages, which the translator takes
- *             through its jump cache like RET
+ *             CALL rel32 and CALL through a register to a stub at STUBS
+ *             that jumps back or returns): direct jumps between pages,
+ *             which the translator takes through its jump cache like RET;
+ *             and CALL through a register or [esp] within the page
  *   M_MUL     one-operand MUL/IMUL of 8 and 16 bits (AX = AL * r/m8,
  *             DX:AX = AX * r/m16), registers (AH..BH too) and memory;
  *             shifts and rotates of a dword in memory by CL */
@@ -172,21 +173,43 @@ static struct prog stubs;
  * instruction after the transfer or, for the CALL, returns there. */
 static void far_transfer(struct prog *p)
 {
-    unsigned kind = rnd() % 3;
+    unsigned kind = rnd() % 6;
+    if (kind == 4) {                    /* mov ecx, L; call ecx; jmp M; L: ret; M: */
+        put(p, 0xB9); put32(p, bias() + code_at + p->n + 8);  /* (p->n: after the opcode) */
+        put(p, 0xFF); put(p, 0xD1);
+        put(p, 0xEB); put(p, 1);
+        put(p, 0xC3);
+        return;
+    }
+    if (kind == 5) {                    /* push L; call [esp]; lea esp, [esp+4]; jmp M; L: ret; M: */
+        put(p, 0x68); put32(p, bias() + code_at + p->n + 13);
+        put(p, 0xFF); put(p, 0x14); put(p, 0x24);
+        put(p, 0x8D); put(p, 0x64); put(p, 0x24); put(p, 0x04);
+        put(p, 0xEB); put(p, 1);
+        put(p, 0xC3);
+        return;
+    }
     if (stubs.n + 16 > sizeof(stubs.b)) {
         put(p, 0xE9); put32(p, 0); /* room for no more stubs */
         return;
     }
-    uint32_t stub = STUBS + stubs.n;
-    if (kind == 0) {
-        put(p, 0xE9);
-    } else if (kind == 1) {
-        put(p, 0x0F); put(p, (uint8_t)(0x80 + (rnd() & 15)));
+    uint32_t stub = STUBS + stubs.n, next;
+    if (kind == 3) {                    /* mov ecx, stub; call ecx */
+        put(p, 0xB9); put32(p, bias() + stub);
+        put(p, 0xFF); put(p, 0xD1);
+        next = code_at + p->n;
+        kind = 2;                       /* the stub returns */
     } else {
-        put(p, 0xE8);
+        if (kind == 0) {
+            put(p, 0xE9);
+        } else if (kind == 1) {
+            put(p, 0x0F); put(p, (uint8_t)(0x80 + (rnd() & 15)));
+        } else {
+            put(p, 0xE8);
+        }
+        next = code_at + p->n + 4; /* where the program goes on */
+        put32(p, stub - next);
     }
-    uint32_t next = code_at + p->n + 4; /* where the program goes on */
-    put32(p, stub - next);
     if (rnd() & 1) {
         put(&stubs, (uint8_t)((rnd() % 8) * 8 + 1));
         modrm_reg(&stubs, dreg(), dreg());
@@ -1248,8 +1271,9 @@ int main(int argc, char **argv)
         CHECK(js->native_insns > js->callout_insns);
         /* Chaining was exercised (x87 translations do not chain, and most
          * programs have x87 instructions: a few in a hundred link). */
-        if (!(mode & M_SMC)) /* (stores into the code unlink them) */
-            CHECK(ran < 1000 || js->links >= ran / 100);
+        if (!(mode & M_SMC)) /* (stores into the code unlink them; M_ACROSS's
+                                transfers go to other pages or are computed) */
+            CHECK(ran < 1000 || js->links >= ran / ((mode & M_ACROSS) ? 200 : 100));
     }
     /* ... and the modes did what they are for. */
     if ((mode & M_IRQ) && ran >= 100)
