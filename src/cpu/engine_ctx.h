@@ -30,6 +30,8 @@ struct engine_ctx {
     uint8_t scratch[16] __attribute__((aligned(16))); /* a memory operand on
                                the slow path (jit/jit.c) */
     uint64_t mem_slow;      /* memory operands that took that slow path */
+    uint64_t jc_misses;     /* jump-cache lookups in generated code that
+                               went back to C (jit/tr_block_end.c) */
 };
 
 #endif

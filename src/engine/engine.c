@@ -117,6 +117,7 @@ void engine_stats(const struct engine *e, struct engine_stats *out)
     if (e->jit) {
         out->jit = *jit_stats(e->jit);
         out->jit.mem_slow = e->cpu->eng.mem_slow;
+        out->jit.jc_misses = e->cpu->eng.jc_misses;
     }
 }
 

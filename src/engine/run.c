@@ -176,7 +176,7 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     if (from && from->jit && (from->pa >> 12) == (b->pa >> 12) &&
         jit_link(from->jit, b->pa & 0xFFFu, b->jit))
         jit_stats_mut(e->jit)->links++;
-    jit_jc_note(e->jit, b->jit);
+    jit_jc_note(e->jit, b->jit, c->seg[S_CS].base + c->eip);
     c->eng.calm = calm;
     c->eng.icount_end = icount_end;
     c->eng.eip0 = c->eip;

@@ -166,13 +166,16 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
     return JIT_TRANSLATED;
 }
 
-void jit_jc_note(struct jit *j, const struct jit_code *tc)
+void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la)
 {
     if (!tc->host || !tc->chain_entry)
         return;
-    struct jit_jc *e = &j->jc[jit_jc_index(tc->host)];
+    struct jit_jc *e = &j->jc[jit_jc_index(la)];
+    if (e->host == tc->host && e->entry == tc->chain_entry)
+        return;
     e->host = tc->host;
     e->entry = tc->chain_entry;
+    j->stats.jc_fills++;
 }
 
 bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)

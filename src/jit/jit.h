@@ -47,6 +47,8 @@ struct jit_stats {
     uint64_t callout_insns;        /* ... and handed to the interpreter */
     uint64_t mem_slow;             /* memory operands that took the slow path */
     uint64_t links;                /* exits patched to their successor */
+    uint64_t jc_fills;             /* jump-cache entries written (jit_jc_note) */
+    uint64_t jc_misses;            /* inline lookups that went back to C */
 };
 
 struct jit;
@@ -143,15 +145,19 @@ enum jit_result {
 enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_source *src,
                               struct jit_code **out);
 
-/* The jump cache: where a translation's near RET or computed JMP looks
- * up its target without coming back to C.  Keyed by the host address of
+/* The jump cache: where a translation's near RET, computed JMP or CALL,
+ * or exit to a fixed target in another page (which jit_link does not
+ * patch: the mapping of that page may change) looks up its target
+ * without coming back to C.  Keyed by the host address of
  * the target's first byte (what the TLB gives for CS:EIP: one key per
  * byte of guest memory, whatever its linear or physical aliases), it
  * holds chained entries, whose checks make a stale one harmless (its
- * stamp) until jit_reset empties it with the arena.  The engine notes a
- * translation each time it enters one from C. */
+ * stamp) until jit_reset empties it with the arena.  The slot is chosen
+ * by the linear address (so that generated code reads it while the TLB
+ * gives the host address to compare with the key).  The engine notes a
+ * translation each time it enters one from C, at linear address la. */
 #define JIT_JC_BITS 12
-void jit_jc_note(struct jit *j, const struct jit_code *tc);
+void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la);
 
 /* `from` ran to its end and the next block, at page offset `target` of the
  * same physical page, has the translation `to`: patches from's exit to

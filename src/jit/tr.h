@@ -63,18 +63,18 @@ static inline struct xrm cpu_rm(int32_t off)
 }
 
 /* A jump cache entry (jit.h): the host address of a block's first byte
- * and its translation's chained entry.  Its index is what generated code
- * computes too (translate.c emit_exit_lookup). */
+ * and its translation's chained entry.  Its index, from the linear
+ * address it was entered at, is what generated code computes too
+ * (tr_block_end.c tr_jc_lookup). */
 struct jit_jc {
     const uint8_t *host;
     void *entry;
 };
 _Static_assert(sizeof(struct jit_jc) == 16, "generated code scales the index by 16");
 
-static inline unsigned jit_jc_index(const uint8_t *host)
+static inline unsigned jit_jc_index(uint32_t la)
 {
-    uintptr_t h = (uintptr_t)host;
-    return (unsigned)((h ^ (h >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1));
+    return (la ^ (la >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1);
 }
 
 /* Slots of cpu.eng.site: a loop's kept addresses and the shared probes
@@ -132,6 +132,10 @@ struct plan {
      * before it stay live); when it does write, H are valid from the host
      * and Z are the interpreter's zeros. */
     bool by_cl;
+    /* A two- or three-operand IMUL whose undefined SF ZF AF PF are
+     * observable: computed as the interpreter does (translate.c
+     * imul_flags), into the slot. */
+    bool szp;
 };
 
 struct tr {
@@ -286,6 +290,9 @@ unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
 void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
+/* The jump cache's inline lookup of cpu.eip, at an exit whose state is
+ * written back (tr_block_end.c). */
+void tr_jc_lookup(struct tr *t);
 void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
                     unsigned kind, mem_op_fn op, bool ea_done);
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);

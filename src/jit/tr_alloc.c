@@ -86,16 +86,17 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
         w |= 1u << R_EDX;
         break;
     case TR_IMUL:
-        if (in->nops == 1) { /* MUL/IMUL r/m32: EDX:EAX, operand 0 read */
+        if (in->nops == 1) { /* MUL/IMUL r/m: EDX:EAX (AX for 8 bits), operand 0 read */
+            uint8_t m = o0->size == 1 ? 1u << R_EAX : 1u << R_EAX | 1u << R_EDX;
             o0_reg = false;
-            u |= 1u << R_EAX | 1u << R_EDX;
-            w |= 1u << R_EAX | 1u << R_EDX;
+            u |= m;
+            w |= m;
         }
         break;
     default:
         break;
     }
-    if (kind == TR_JMP) /* a computed JMP reads its register */
+    if (kind == TR_JMP || kind == TR_CALL) /* a computed JMP or CALL reads its register */
         o0_reg = false;
     if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL || in->flow == FLOW_RET) {
         u |= 1u << R_ESP;
@@ -170,7 +171,9 @@ void tr_choose_sites(struct tr *t)
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &t->b->insn[k];
         int sr = tr_memory_segment(in, &t->plan[k]);
-        if (sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) || in->virt != VIRT_NONE)
+        /* (A shift of memory by CL probes for a write or, by 0, a read.) */
+        if (sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) || in->virt != VIRT_NONE ||
+            t->plan[k].by_cl)
             continue;
         if ((in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
             (in->mindex != NOREG && (wr_all & (1u << in->mindex)))) {
@@ -213,7 +216,9 @@ static bool shareable(const struct tr *t, unsigned k, struct share_acc *a)
     /* A block-ending near RET reads [esp] (tr_ind_end); a computed JMP
      * and the other virtualize instructions are not shared. */
     bool ret_end = k + 1 == t->b->ninsn && in->flow == FLOW_RET && p->native;
-    if (!p->native || p->x87 || t->site[k] >= 0 || (in->virt != VIRT_NONE && !ret_end))
+    /* (A shift of memory by CL probes for a write or, by 0, a read.) */
+    if (!p->native || p->x87 || p->by_cl || t->site[k] >= 0 ||
+        (in->virt != VIRT_NONE && !ret_end))
         return false;
     int sr = tr_memory_segment(in, p);
     if (sr < 0 || !(t->flat & (1u << sr)))

@@ -261,9 +261,12 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
      * entry would repeat): jit_link may point this exit's jmp at the
      * successor's translation. */
     int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
-    bool chain = t->chainable && to_target && (side || k + 1 == t->b->ninsn) &&
-                 target_off != 0 && to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
-    if (chain)
+    bool end = t->chainable && to_target && (side || k + 1 == t->b->ninsn);
+    bool chain = end && target_off != 0 && to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
+    /* To another page (whose mapping the translation does not know): the
+     * jump cache, as a RET's target. */
+    bool across = end && (to < 0 || to >= 4096);
+    if (chain || across)
         tr_flags_handoff(t);
     else
         tr_materialise(t);
@@ -275,7 +278,10 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
     x_mov_r32_imm(t->cur, XAX, k);
-    x_jmp(&t->L, t->cur, chain ? t->l_merge : t->l_epilogue);
+    if (across)
+        tr_jc_lookup(t);
+    else
+        x_jmp(&t->L, t->cur, chain ? t->l_merge : t->l_epilogue);
     if (chain) {
         t->chain[t->nchain].target = (uint16_t)to;
         t->chain[t->nchain].buf = t->cur->id;
@@ -710,9 +716,9 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
 /* --- integer instructions ----------------------------------------------- */
 
 /* Whether `in`, as a block's last instruction, is a near RET (imm16 or
- * not) or computed JMP (through a register or a dword in memory) with
- * 32-bit operands that the translation runs itself and whose target it
- * then looks up in the jump cache (tr_ind_end).  They are virtualize
+ * not) or computed JMP or CALL (through a register or a dword in memory)
+ * with 32-bit operands that the translation runs itself and whose target
+ * it then looks up in the jump cache (tr_ind_end).  They are virtualize
  * for the scanner (their target is not known before): the lookup only
  * finds translated blocks, which were scanned; anything else goes back
  * to the run loop, which scans. */
@@ -722,7 +728,7 @@ static bool is_ind_end(const struct insn *in)
         return false;
     if (in->flow == FLOW_RET)
         return true;
-    if (in->flow != FLOW_JMP_IND)
+    if (in->flow != FLOW_JMP_IND && in->flow != FLOW_CALL_IND)
         return false;
     if (in->o[0].kind == OPK_GPR)
         return in->o[0].size == 4;
@@ -793,7 +799,7 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
     case TR_XCHG:
         return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
     case TR_SHIFT: {
-        if (o0->kind == OPK_GPR && o0->size == 4 && o1->kind == OPK_GPR && o1->size == 1 &&
+        if (gpr_or_mem(o0) && o0->size == 4 && o1->kind == OPK_GPR && o1->size == 1 &&
             o1->reg == R_ECX) {
             /* By CL: run as a shift by count - 1 and one by 1, whose
              * flags are all defined (OF included) and the interpreter's
@@ -824,8 +830,8 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return true;
     }
     case TR_IMUL:
-        if (in->nops == 1) /* MUL/IMUL r/m32: EDX:EAX = EAX * r/m32 */
-            return o0->size == 4 && gpr_or_mem(o0);
+        if (in->nops == 1) /* MUL/IMUL r/m: EDX:EAX = EAX * r/m (mul1_core) */
+            return gpr_or_mem(o0);
         return in->nops >= 2 && o0->kind == OPK_GPR && o0->size == 4 && gpr_or_mem(o1) &&
                (in->nops == 2 || in->o[2].kind == OPK_IMM);
     case TR_SETCC:
@@ -1038,14 +1044,23 @@ static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
         x_store(t->cur, 4, d, XAX);
 }
 
-/* One-operand MUL/IMUL of 32 bits: the host's, through eax and edx (a
- * memory source at [rdx] is read before edx is written). */
+/* One-operand MUL/IMUL: the host's, through eax and edx.  32 bits:
+ * EDX:EAX = EAX * src (a memory source at [rdx] is read before edx is
+ * written); 16: DX:AX = AX * src (the source first into ecx, as rdx may
+ * address it); 8: AX = AL * src.  CF and OF are the host's (SDM vol. 2,
+ * MUL/IMUL), SF ZF AF PF undefined (the liveness pass keeps them unseen). */
 static void mul1_core(struct tr *t, const struct insn *in, struct xrm src)
 {
+    unsigned size = in->o[0].size, ext = in->op == OP_MUL ? 4 : 5;
+    if (size == 2) {
+        x_load(t->cur, 2, XCX, src);
+        src = R(XCX);
+    }
     x_load(t->cur, 4, XAX, gpr_rm(t, R_EAX, 4));
-    x_unary(t->cur, 0xF6, 0xF7, in->op == OP_MUL ? 4 : 5, 4, src);
-    x_store(t->cur, 4, gpr_rm(t, R_EAX, 4), XAX);
-    x_store(t->cur, 4, gpr_rm(t, R_EDX, 4), XDX);
+    x_unary(t->cur, 0xF6, 0xF7, ext, size, src);
+    x_store(t->cur, size == 1 ? 2 : size, gpr_rm(t, R_EAX, 4), XAX);
+    if (size != 1)
+        x_store(t->cur, size, gpr_rm(t, R_EDX, 4), XDX);
 }
 
 static void op_mul1_mem(struct tr *t, const struct insn *in)
@@ -1054,10 +1069,119 @@ static void op_mul1_mem(struct tr *t, const struct insn *in)
     set_flags_after(t, &t->plan[t->k]);
 }
 
+/* The flags of a two- or three-operand IMUL whose undefined ones are
+ * observable (plan.szp): the interpreter's (ops_alu.c mul_flags: SF ZF PF
+ * from the truncated product, AF clear, CF = OF = it did not fit) as the
+ * slot's image, every arithmetic flag "saved" (IMUL writes them all).
+ * Right after the host's IMUL, whose CF and OF are defined; `r` holds the
+ * product. */
+static void imul_flags(struct tr *t, uint8_t r)
+{
+    struct xbuf *b = t->cur;
+    x_setcc(b, XCC_O, R(XCX));
+    x_test_rm_r(b, 4, R(r), r);                                  /* SF ZF PF */
+    x_lahf(b);
+    x_load(b, 1, XAX, R(XCX));                                   /* al = OF, as SETO */
+    x_store(b, 2, xr_mem(xm(XSP, SLOT_SAVED)), XAX);
+    x_alu_rm_imm(b, 4, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), (uint8_t)~(F_AF | F_CF));
+    x_alu_rm_r(b, 1, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), XCX);  /* CF = OF */
+    t->s.pending = t->s.pending_zero = 0;
+    t->s.saved = ALLF;
+}
+
+/* IMUL r, src(, imm) and its flags. */
+static void imul_with_flags(struct tr *t, const struct insn *in, struct xrm src)
+{
+    const struct plan *p = &t->plan[t->k];
+    imul_core(t, in, src);
+    if (!p->szp) {
+        set_flags_after(t, p);
+        return;
+    }
+    struct xrm d = gpr_rm(t, in->o[0].reg, 4);
+    if (!d.is_reg)
+        x_load(t->cur, 4, XAX, d);
+    imul_flags(t, d.is_reg ? d.reg : XAX);
+}
+
+/* A shift or rotate of a dword (register slot or [rdx]) by CL (plan.by_cl).
+ * A count of 0 changes nothing, flags included: the live ones go to
+ * cpu.eflags first, and those the shift writes join them there, so both
+ * ways agree after it (tr_materialise leaves rdx alone). */
+static void shift_cl_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    const struct plan *p = &t->plan[t->k];
+    uint32_t live = p->live_after;
+    struct xbuf *b = t->cur;
+    unsigned ext = shift_ext(in->op);
+    unsigned l_zero = x_label_new(&t->L);
+    if (t->s.saved)
+        tr_materialise(t); /* all of them: nothing may wait in the slot */
+    else
+        flags_before_clobber(t, live);
+    x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
+    x_test_rm_imm(b, 1, R(XCX), 31);
+    x_jcc(&t->L, b, XCC_E, l_zero);
+    x_alu_rm_imm(b, 4, 4, R(XCX), 31);                   /* and */
+    x_alu_rm_imm(b, 5, 4, R(XCX), 1);                    /* sub: 0..30 */
+    x_shift_cl(b, ext, 4, dst);
+    x_shift_imm(b, ext, 4, dst, 1);
+    t->s.pending = p->H;
+    t->s.pending_zero = p->Z;
+    flags_before_clobber(t, live);
+    x_bind(&t->L, l_zero, b);
+}
+
+/* The same of a dword in memory, whose count is not 0: the memory
+ * operand was probed for a write, CL is loaded again (the slow path calls
+ * C), the flags were all written to cpu.eflags before (shift_cl_mem). */
+static void op_shift_cl_mem(struct tr *t, const struct insn *in)
+{
+    const struct plan *p = &t->plan[t->k];
+    struct xbuf *b = t->cur;
+    unsigned ext = shift_ext(in->op);
+    tr_materialise(t); /* (the operand's probe saved nothing: no-op) */
+    x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
+    x_alu_rm_imm(b, 4, 4, R(XCX), 31);                   /* and */
+    x_alu_rm_imm(b, 5, 4, R(XCX), 1);                    /* sub: 0..30 */
+    x_shift_cl(b, ext, 4, xr_mem(xm(XDX, 0)));
+    x_shift_imm(b, ext, 4, xr_mem(xm(XDX, 0)), 1);
+    t->s.pending = p->H;
+    t->s.pending_zero = p->Z;
+    flags_before_clobber(t, p->live_after);
+}
+
+/* A count of 0: the operand is read (its access checked, as the
+ * interpreter's handler does: no write, no dirty bit), nothing changes. */
+static void op_shift_cl_mem0(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    tr_materialise(t);
+}
+
+/* A shift or rotate of a dword in memory by CL: with the flags in
+ * cpu.eflags (a count of 0 leaves them), a write access and the shift
+ * when the count is not 0, else a read access. */
+static void shift_cl_mem(struct tr *t, const struct insn *in)
+{
+    struct xbuf *b = t->cur;
+    unsigned l_zero = x_label_new(&t->L), l_done = x_label_new(&t->L);
+    tr_materialise(t);
+    x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
+    x_test_rm_imm(b, 1, R(XCX), 31);
+    x_jcc(&t->L, b, XCC_E, l_zero);
+    struct tstate s0 = t->s;
+    tr_with_memory(t, in, in->seg, 4, JM_RMW, op_shift_cl_mem, false);
+    x_jmp(&t->L, t->cur, l_done);
+    x_bind(&t->L, l_zero, t->cur);
+    t->s = s0;
+    tr_with_memory(t, in, in->seg, 4, JM_READ, op_shift_cl_mem0, false);
+    x_bind(&t->L, l_done, t->cur);
+}
+
 static void op_imul_mem(struct tr *t, const struct insn *in)
 {
-    imul_core(t, in, xr_mem(xm(XDX, 0)));
-    set_flags_after(t, &t->plan[t->k]);
+    imul_with_flags(t, in, xr_mem(xm(XDX, 0)));
 }
 
 static void op_push(struct tr *t, const struct insn *in)
@@ -1182,26 +1306,10 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     case TR_SHIFT: {
         if (p->by_cl) {
-            /* A count of 0 changes nothing, flags included: the live
-             * ones go to cpu.eflags first, and those the shift writes
-             * join them there, so both ways agree after it. */
-            unsigned ext = shift_ext(in->op);
-            unsigned l_zero = x_label_new(&t->L);
-            if (t->s.saved)
-                tr_materialise(t); /* all of them: nothing may wait in the slot */
+            if (o0->kind == OPK_MEM)
+                shift_cl_mem(t, in);
             else
-                flags_before_clobber(t, live);
-            x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
-            x_test_rm_imm(b, 1, R(XCX), 31);
-            x_jcc(&t->L, b, XCC_E, l_zero);
-            x_alu_rm_imm(b, 4, 4, R(XCX), 31);                   /* and */
-            x_alu_rm_imm(b, 5, 4, R(XCX), 1);                    /* sub: 0..30 */
-            x_shift_cl(b, ext, 4, gpr_rm(t, o0->reg, 4));
-            x_shift_imm(b, ext, 4, gpr_rm(t, o0->reg, 4), 1);
-            t->s.pending = p->H;
-            t->s.pending_zero = p->Z;
-            flags_before_clobber(t, live);
-            x_bind(&t->L, l_zero, b);
+                shift_cl_on(t, in, gpr_rm(t, o0->reg, 4));
             return;
         }
         unsigned n = in->imm & 31;
@@ -1221,9 +1329,9 @@ static void emit_native(struct tr *t, const struct insn *in)
     case TR_IMUL:
         if (in->nops == 1) {
             if (o0->kind == OPK_MEM) {
-                tr_with_memory(t, in, in->seg, 4, JM_READ, op_mul1_mem, false);
+                tr_with_memory(t, in, in->seg, o0->size, JM_READ, op_mul1_mem, false);
             } else {
-                mul1_core(t, in, gpr_rm(t, o0->reg, 4));
+                mul1_core(t, in, gpr_rm(t, o0->reg, o0->size));
                 set_flags_after(t, p);
             }
             return;
@@ -1233,8 +1341,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         } else {
             if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
                 tr_materialise(t);
-            imul_core(t, in, gpr_rm(t, o1->reg, 4));
-            set_flags_after(t, p);
+            imul_with_flags(t, in, gpr_rm(t, o1->reg, 4));
         }
         return;
     case TR_SETCC:
@@ -1297,7 +1404,7 @@ bool tr_translate(struct tr *t)
         if (last && in->virt == VIRT_BRANCH && is_ind_end(in)) {
             p->native = true;
             p->faults = true;
-            t->uses_stack |= in->flow == FLOW_RET;
+            t->uses_stack |= in->flow == FLOW_RET || in->flow == FLOW_CALL_IND;
         } else if (in->virt != VIRT_NONE) {
             continue; /* the interpreter's */
         } else if (x87_end == n && x87_classify(t->c, in, p)) {
@@ -1341,6 +1448,12 @@ bool tr_translate(struct tr *t)
         for (unsigned k = 0; k < n; k++) {
             struct plan *p = &t->plan[k];
             if (p->native && !tr_flags_exact(p)) {
+                if (!p->x87 && tr_kind_of(&b->insn[k]) == TR_IMUL && b->insn[k].nops >= 2) {
+                    p->szp = true; /* imul_flags computes them */
+                    p->H = p->W;
+                    p->Z = 0;
+                    continue;
+                }
                 p->native = false;
                 if (p->x87)
                     return false; /* cannot happen: F(U)COMI are exact */

@@ -33,6 +33,7 @@
 #define BASE 0x100000u
 #define LIMIT 0xFFFFu
 #define CODE 0x0100u       /* program start, in CS */
+#define STUBS 0x1000u      /* M_ACROSS: jump targets in the next page */
 #define COUNTER 0x0F00u    /* loop counter (dword) */
 #define DATA 0x2000u       /* data area: EBX and ESI point around here */
 #define DATA_LEN 0x2000u
@@ -88,8 +89,17 @@ static uint32_t bias(void)
  *             random instructions, ESI sometimes ANDed small (an index
  *             whose range is known): the translator's shared probes (tr.h
  *             share), whose groups must not span two pages (with
- *             M_PAGING, two pages far apart in RAM) */
-enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64 };
+ *             M_PAGING, two pages far apart in RAM)
+ *   M_ACROSS  control transfers into the next page and back (JMP, Jcc,
+ *             CALL rel32 and CALL through a register to a stub at STUBS
+ *             that jumps back or returns): direct jumps between pages,
+ *             which the translator takes through its jump cache like RET;
+ *             and CALL through a register or [esp] within the page
+ *   M_MUL     one-operand MUL/IMUL of 8 and 16 bits (AX = AL * r/m8,
+ *             DX:AX = AX * r/m16), registers (AH..BH too) and memory;
+ *             shifts and rotates of a dword in memory by CL */
+enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
+       M_ACROSS = 128, M_MUL = 256 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -160,6 +170,76 @@ static void modrm_mem(struct prog *p, unsigned reg)
 static void modrm_reg(struct prog *p, unsigned reg, unsigned rm)
 {
     put(p, (uint8_t)(0xC0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+/* M_ACROSS: the stubs the programs (and the handler) jump to, at STUBS. */
+static struct prog stubs;
+
+/* M_ACROSS: a JMP, Jcc or CALL rel32 from the program into a stub in the
+ * next page (sometimes an ALU instruction first) that jumps back to the
+ * instruction after the transfer or, for the CALL, returns there. */
+static void far_transfer(struct prog *p)
+{
+    unsigned kind = rnd() % 6;
+    if (kind == 4) {                    /* mov ecx, L; call ecx; jmp M; L: ret; M: */
+        put(p, 0xB9); put32(p, bias() + code_at + p->n + 8);  /* (p->n: after the opcode) */
+        put(p, 0xFF); put(p, 0xD1);
+        put(p, 0xEB); put(p, 1);
+        put(p, 0xC3);
+        return;
+    }
+    if (kind == 5) {                    /* push L; call [esp]; lea esp, [esp+4]; jmp M; L: ret; M: */
+        put(p, 0x68); put32(p, bias() + code_at + p->n + 13);
+        put(p, 0xFF); put(p, 0x14); put(p, 0x24);
+        put(p, 0x8D); put(p, 0x64); put(p, 0x24); put(p, 0x04);
+        put(p, 0xEB); put(p, 1);
+        put(p, 0xC3);
+        return;
+    }
+    if (stubs.n + 16 > sizeof(stubs.b)) {
+        put(p, 0xE9); put32(p, 0); /* room for no more stubs */
+        return;
+    }
+    uint32_t stub = STUBS + stubs.n, next;
+    if (kind == 3) {                    /* mov ecx, stub; call ecx */
+        put(p, 0xB9); put32(p, bias() + stub);
+        put(p, 0xFF); put(p, 0xD1);
+        next = code_at + p->n;
+        kind = 2;                       /* the stub returns */
+    } else {
+        if (kind == 0) {
+            put(p, 0xE9);
+        } else if (kind == 1) {
+            put(p, 0x0F); put(p, (uint8_t)(0x80 + (rnd() & 15)));
+        } else {
+            put(p, 0xE8);
+        }
+        next = code_at + p->n + 4; /* where the program goes on */
+        put32(p, stub - next);
+    }
+    if (rnd() & 1) {
+        put(&stubs, (uint8_t)((rnd() % 8) * 8 + 1));
+        modrm_reg(&stubs, dreg(), dreg());
+    }
+    if (kind == 2) {
+        put(&stubs, 0xC3);
+    } else {
+        put(&stubs, 0xE9);
+        put32(&stubs, next - (STUBS + stubs.n + 4));
+    }
+}
+
+/* M_MUL: MUL or IMUL r/m8 or r/m16. */
+static void mul_narrow(struct prog *p)
+{
+    if (rnd() & 1)
+        put(p, 0x66);
+    put(p, (rnd() & 1) ? 0xF6 : 0xF7); /* (with 0x66: r/m16, else r/m8 or r/m32) */
+    unsigned ext = (rnd() & 1) ? 4 : 5;
+    if (rnd() & 1)
+        modrm_reg(p, ext, rnd() & 7);
+    else
+        modrm_mem(p, ext);
 }
 
 /* One random instruction. */
@@ -298,7 +378,14 @@ static void random_insn(struct prog *p)
         switch (rnd() % 4) {
         case 0: put(p, 0x99); break;
         case 1: put(p, 0x87); modrm_reg(p, dreg(), dreg()); break;
-        case 2: put(p, 0xF7); modrm_reg(p, 4, dreg()); break; /* MUL */
+        case 2:                                                  /* MUL */
+            if ((mode & M_MUL) && (rnd() & 1))
+                mul_narrow(p);
+            else {
+                put(p, 0xF7);
+                modrm_reg(p, 4, dreg());
+            }
+            break;
         default: put(p, 0x0F); put(p, 0xBC); modrm_reg(p, dreg(), dreg()); break; /* BSF */
         }
         break;
@@ -378,6 +465,10 @@ static void random_insn(struct prog *p)
              * block, so the loop is several blocks whose translations
              * chain (jit.h); CALL's push is undone by a LEA, which keeps
              * the flags. */
+            if ((mode & M_ACROSS) && (rnd() & 1)) {
+                far_transfer(p);
+                break;
+            }
             switch (rnd() % 6) {
             case 0:                                                         /* jmp rel32 */
                 put(p, 0xE9); put32(p, 0);
@@ -423,7 +514,10 @@ static void random_insn(struct prog *p)
             }
             static const uint8_t ext[] = { 4, 5, 7, 0, 1 };
             put(p, 0xD3);
-            modrm_reg(p, ext[rnd() % 5], dreg());
+            if ((mode & M_MUL) && (rnd() & 1))
+                modrm_mem(p, ext[rnd() % 5]);
+            else
+                modrm_reg(p, ext[rnd() % 5], dreg());
             break;
         }
         /* more of the common ALU forms */
@@ -761,6 +855,7 @@ static void make_program(struct prog *p)
     bool code16 = mode & (M_CODE16 | M_REAL);
     struct smc m = { 0 };
     p->n = 0;
+    stubs.n = 0;
     code_at = CODE;
     if (rnd() & 1) {
         put(p, 0xDB); /* fninit */
@@ -956,6 +1051,7 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
     for (uint32_t off = 0; off < 0x10000; off += 0x1000)
         memset(area_ptr(vm, off), 0xCC, 0x1000);
     poke(vm, CODE, p->b, p->n);
+    poke(vm, STUBS, stubs.b, stubs.n);
     poke(vm, DATA, data, DATA_LEN);
     poke(vm, COUNTER, &iters, 4);
     if (mode & M_REAL) {
@@ -1195,11 +1291,12 @@ int main(int argc, char **argv)
     engine_stats(vj->engine, &es);
     const struct jit_stats *js = &es.jit;
     printf("%u programs (mode %u); translator: %llu blocks, %llu native and %llu interpreted "
-           "instructions, %llu bails, %llu chained jumps; %llu interrupts, %llu discards "
-           "of scanned code\n",
+           "instructions, %llu bails, %llu chained jumps, jump cache %llu fills %llu misses; "
+           "%llu interrupts, %llu discards of scanned code\n",
            ran, mode, (unsigned long long)js->blocks_translated,
            (unsigned long long)js->native_insns, (unsigned long long)js->callout_insns,
            (unsigned long long)js->bails, (unsigned long long)js->links,
+           (unsigned long long)js->jc_fills, (unsigned long long)js->jc_misses,
            (unsigned long long)irqs_taken, (unsigned long long)epochs);
     /* The test is only worth something if the translator ran (16-bit
      * code may all be the interpreter's: only the handler is 32-bit). */
@@ -1211,9 +1308,9 @@ int main(int argc, char **argv)
          * programs have x87 instructions: a few in a hundred link). */
         if (!(mode & (M_SMC | M_NEAR))) /* (stores into the code unlink them; M_NEAR's
                                            programs, longer, fault more often before
-                                           their loop is chained: a check for the
-                                           other modes) */
-            CHECK(ran < 1000 || js->links >= ran / 100);
+                                           their loop is chained; M_ACROSS's transfers
+                                           go to other pages or are computed) */
+            CHECK(ran < 1000 || js->links >= ran / ((mode & M_ACROSS) ? 200 : 100));
     }
     /* ... and the modes did what they are for. */
     if ((mode & M_IRQ) && ran >= 100)
