@@ -47,6 +47,8 @@ struct jit_stats {
     uint64_t callout_insns;        /* ... and handed to the interpreter */
     uint64_t mem_slow;             /* memory operands that took the slow path */
     uint64_t links;                /* exits patched to their successor */
+    uint64_t inner_loops;          /* back edges translated inside a
+                                      translation (tr_back_edge) */
 };
 
 struct jit;
@@ -76,6 +78,9 @@ struct jit_source {
     uint32_t stamp;
     uint16_t bytes;           /* total length of the instructions */
     const uint8_t *host;      /* the host address of pa, if RAM or ROM */
+    uint16_t below;           /* bytes of instructions below pa's (a
+                                 superblock's trace back): EIP at entry
+                                 must be at least this */
 };
 
 /* At most this many exits of a translation can be chained (a

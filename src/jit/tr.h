@@ -43,11 +43,16 @@ _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip
  *   r13  cpu.async's value while nothing is pending (eng.calm)
  *   rsi  the guest offset of the current memory operand
  *   [rsp] an 8-byte slot for images of host RFLAGS (translate.c) that
- *        may still be observed
+ *        may still be observed, [rsp + 8] a loop's budget limit
  * r8-r11, r14, r15 and rbp hold guest registers (the cache below); rax
  * rcx rdx rdi are scratch, and rdx holds the host address of a memory
  * operand between its probe and its use. */
 enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
+
+/* The host stack below the saved registers: the flag images at [rsp]
+ * (translate.c SLOT_SAVED, SLOT_PENDING), a loop's budget limit at
+ * [rsp + SLOT_LIMIT]; FRAME keeps calls 16-byte aligned. */
+enum { SLOT_LIMIT = 8, FRAME = 24 };
 
 /* The host register that caches each guest register (EAX ECX EDX EBX ESP
  * EBP ESI EDI), the same in every translation, so that a chained jump can
@@ -153,6 +158,20 @@ struct tr {
      * address of a memory operand whose address stays the same in
      * cpu.eng.site[site[k]] (-1: none), filled by its first probe. */
     bool loop;
+    /* Inner loops (tr_back_edge): back[k] is the instruction j that
+     * branch k jumps back to inside the translation, with only native
+     * instructions from j to k, else -1 (and for the last instruction's
+     * branch to the start: tr_branch_end's loop); `backs` says whether
+     * any does. */
+    int8_t back[JIT_MAX_INSNS];
+    bool backs;
+    uint32_t live_in;      /* flags observable at the first instruction */
+    /* A loop's instruction count in a host register (a free one of the
+     * guest register cache's, XNONE: none), equal to cpu.icount at every
+     * point of the body: a back edge adds its pass and stores it, and
+     * compares it with eng.icount_end less the translation's length, kept
+     * at [rsp + SLOT_LIMIT] (tr_loop_checks). */
+    uint8_t icreg;
     bool calls;            /* some instruction goes to the interpreter */
     int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
@@ -179,8 +198,9 @@ struct tr {
     } chain[JIT_MAX_CHAIN];
     /* Superblocks: a side exit whose target is a later instruction j of
      * the same translation, with only native ones in between, jumps there
-     * inside it (tr_side_exit); join[j] is that label + 1 (0: none), where
-     * both ways meet in one state (tr_join_state). */
+     * inside it (tr_side_exit), and so does a back edge (tr_back_edge);
+     * join[j] is that label + 1 (0: none), where all ways meet in one
+     * state (tr_join_state). */
     uint16_t join[JIT_MAX_INSNS];
     unsigned k;            /* instruction being translated */
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
@@ -240,6 +260,8 @@ void tr_gpr_reload(struct tr *t);
 void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off);
 /* ... and the pieces the other translator files emit with */
 void tr_icount_add(struct tr *t, int64_t n);
+void tr_icount_inside(struct tr *t, int64_t n);
+void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out);
 void tr_event_check(struct tr *t, unsigned label);
 void tr_flags_save(struct tr *t);
 void tr_flags_handoff(struct tr *t);
@@ -260,6 +282,9 @@ void tr_call_end(struct tr *t, const struct insn *in);
 /* ... and a native Jcc in the middle of a superblock: the taken way is a
  * side exit (in the cold section), the fall-through goes on. */
 void tr_side_exit(struct tr *t, const struct insn *in);
+/* ... and a JMP/Jcc back to an earlier instruction of the translation
+ * (back[k]), an inner loop that stays inside it. */
+void tr_back_edge(struct tr *t, const struct insn *in, unsigned j);
 void tr_join_state(struct tr *t, unsigned j);
 
 /* tr_alloc.c: flag liveness and the host register and kept-address

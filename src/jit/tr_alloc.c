@@ -148,7 +148,8 @@ void tr_allocate_gprs(struct tr *t)
     t->written = written & t->cached;
 }
 
-/* Memory operands of a loop whose host address can be kept across passes
+/* Memory operands of a loop (to the block's start, or an inner one:
+ * tr.h back) whose host address can be kept across passes
  * (tr.h): through a flat segment, at an address from registers that no
  * instruction of the block writes, so the same linear address each pass.
  * Only in loops that call nothing: a C call may change the TLB (the slow
@@ -158,7 +159,7 @@ void tr_choose_sites(struct tr *t)
     unsigned n = t->b->ninsn;
     memset(t->site, -1, sizeof(t->site));
     t->nsites = 0;
-    if (!t->loop)
+    if (!t->loop && !t->backs)
         return;
     uint8_t wr_all = 0;
     for (unsigned k = 0; k < n; k++) {

@@ -71,6 +71,50 @@ void tr_event_check(struct tr *t, unsigned label)
     x_jcc(&t->L, t->cur, XCC_NE, label);
 }
 
+/* cpu.icount += n on a way that stays inside the translation (a jump to
+ * another of its instructions): through the loop's count register when
+ * it has one, which must stay equal to cpu.icount.  Clobbers RFLAGS. */
+void tr_icount_inside(struct tr *t, int64_t n)
+{
+    if (t->icreg == XNONE) {
+        tr_icount_add(t, n);
+    } else if (n != 0) {
+        x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, R(t->icreg), (uint32_t)(n > 0 ? n : -n));
+        x_w(t->cur, 0x89, t->icreg, cpu_rm(CPU_OFF(icount)));
+    }
+}
+
+/* A loop's back edge: the pass's `count` instructions into cpu.icount,
+ * then a jump to `again` while no event is pending and the budget has
+ * room for the whole translation once more (between two back edges at
+ * most that many instructions run: every other way inside it goes
+ * forward); an event jumps to `l_out`, the budget falls through, and
+ * either exit finds cpu.icount counted.  With
+ * the count in a register (icreg) that is an add and a store, an event
+ * check and one compare with the limit the entry left at [rsp +
+ * SLOT_LIMIT]; without, the count goes through rax (not an add to
+ * memory: the next pass's load would wait for the read-modify-write, a
+ * chain through memory that limited a short loop to about one pass per
+ * ten cycles).  Clobbers RFLAGS and rax. */
+void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out)
+{
+    struct xbuf *b = t->cur;
+    if (t->icreg != XNONE) {
+        x_alu_rm_imm(b, 0, 8, R(t->icreg), count);
+        x_w(b, 0x89, t->icreg, cpu_rm(CPU_OFF(icount)));
+        tr_event_check(t, l_out);
+        x_w(b, 0x3B, t->icreg, xr_mem(xm(XSP, SLOT_LIMIT)));
+    } else {
+        x_w(b, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
+        x_alu_rm_imm(b, 0, 8, R(XAX), count);
+        x_w(b, 0x89, XAX, cpu_rm(CPU_OFF(icount)));
+        tr_event_check(t, l_out);
+        x_alu_rm_imm(b, 0, 8, R(XAX), t->b->ninsn);
+        x_w(b, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
+    }
+    x_jcc(&t->L, b, XCC_BE, again);
+}
+
 /* --- flags -------------------------------------------------------------- */
 
 /* The host's flags as an image at [rsp + at]: LAHF and SETO leave
@@ -241,12 +285,15 @@ void tr_gpr_writeback(struct tr *t)
 }
 
 /* Every cached guest register from struct cpu (after a call: a handler
- * may have changed any, and a C call clobbers r8-r11). */
+ * may have changed any, and a C call clobbers r8-r11), and a loop's
+ * count register from cpu.icount (a handler's instruction is counted). */
 void tr_gpr_reload(struct tr *t)
 {
     for (unsigned r = 0; r < 8; r++)
         if (t->cached & (1u << r))
             x_load(t->cur, 4, t->host_of[r], cpu_rm(GPR_OFF(r)));
+    if (t->icreg != XNONE)
+        x_w(t->cur, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
 }
 
 /* Leaves the translation after instruction k completed: EIP, flags, x87,
@@ -1117,9 +1164,57 @@ static bool touches_fpu(const struct insn *in)
     return in->op >= OP_FWAIT;
 }
 
+/* The branches back to an earlier instruction j of the translation that
+ * stay inside it (tr.h back; the last one's to the start is
+ * tr_branch_end's loop): a native JMP/Jcc rel32 whose target is
+ * instruction j, with only native instructions from j to it (so
+ * nothing was counted into cpu.icount on the way, and the registers and
+ * flags are where the translation keeps them), in a chainable one (the
+ * join's flags go through the slot).  Their targets get a join label. */
+static void find_back_edges(struct tr *t)
+{
+    unsigned n = t->b->ninsn;
+    memset(t->join, 0, sizeof(t->join));
+    t->backs = false;
+    for (unsigned k = 0; k < n; k++) {
+        const struct insn *in = &t->b->insn[k];
+        t->back[k] = -1;
+        if (!t->chainable || !t->plan[k].native ||
+            !(tr_is_jcc(in->op) || (in->flow == FLOW_JMP_REL && k + 1 == n)))
+            continue;
+        uint32_t target = t->nxt[k] + in->imm;
+        for (unsigned j = k + 1; j-- > (k + 1 == n ? 1u : 0u);) {
+            if (!t->plan[j].native)
+                break;
+            if (t->off[j] == target) {
+                t->back[k] = (int8_t)j;
+                t->backs = true;
+                if (!t->join[j])
+                    t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
+                break;
+            }
+        }
+    }
+}
+
+/* A host register of the guest register cache's that this translation
+ * does not use (tr.h icreg), callee-saved ones first; XNONE if none. */
+static uint8_t free_host_reg(const struct tr *t)
+{
+    static const uint8_t pick[] = { X14, X15, XBP, X8, X9, X10, X11 };
+    for (unsigned i = 0; i < sizeof(pick); i++) {
+        bool used = false;
+        for (unsigned r = 0; r < 8; r++)
+            used |= (t->cached & (1u << r)) && t->host_of[r] == pick[i];
+        if (!used)
+            return pick[i];
+    }
+    return XNONE;
+}
+
 /* The callee-saved host registers a translation uses (tr.h); six pushes
  * and the return address leave rsp 8 off the 16-byte alignment calls
- * need, hence the sub rsp, 8. */
+ * need, which FRAME (tr.h: the slots) makes up for. */
 static const uint8_t saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
 
 bool tr_translate(struct tr *t)
@@ -1204,6 +1299,7 @@ bool tr_translate(struct tr *t)
             break;
     }
 
+    t->live_in = live_in;
     tr_allocate_gprs(t);
     const struct insn *end = &b->insn[n - 1];
     t->loop = t->plan[n - 1].native && (tr_is_jcc(end->op) || end->flow == FLOW_JMP_REL) &&
@@ -1211,7 +1307,15 @@ bool tr_translate(struct tr *t)
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
+    /* x87 translations are neither entered nor left by a chained jump:
+     * their entry checks need eax, and their window spans the host's
+     * x87 control word. */
+    t->chainable = !t->x87;
+    find_back_edges(t);
     tr_choose_sites(t);
+    t->icreg = XNONE;
+    if ((t->loop || t->backs) && !t->x87)
+        t->icreg = free_host_reg(t);
 
     /* Prologue. */
     t->l_bail = x_label_new(&t->L);
@@ -1221,16 +1325,12 @@ bool tr_translate(struct tr *t)
     t->l_merge = x_label_new(&t->L);
     /* An entry check that fails on a chained entry leaves as the
      * predecessor's exit would: the flags handed over merged first. */
-    /* x87 translations are neither entered nor left by a chained jump:
-     * their entry checks need eax, and their window spans the host's
-     * x87 control word. */
-    t->chainable = !t->x87;
     t->nchain = 0;
     t->l_fail = t->chainable ? t->l_merge : t->l_epilogue;
     struct xbuf *hb = t->cur = &t->hot;
     for (unsigned i = 0; i < sizeof(saved_regs); i++)
         x_push_r(hb, saved_regs[i]);
-    x_alu_rm_imm(hb, 5, 8, R(XSP), 8); /* sub rsp, 8: aligned calls */
+    x_alu_rm_imm(hb, 5, 8, R(XSP), FRAME); /* the slots; aligned calls */
     x_mov_rr64(hb, R_CPU, XDI);
     x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
     x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
@@ -1261,6 +1361,10 @@ bool tr_translate(struct tr *t)
             x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
             x_jcc(&t->L, hb, XCC_NE, t->l_merge);
             x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+            if (b->below) { /* (EIP below it would wrap) */
+                x_alu_rm_imm(hb, 7, 4, R(XCX), b->below);
+                x_jcc(&t->L, hb, XCC_B, t->l_merge);
+            }
             x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
             x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
             x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
@@ -1311,6 +1415,14 @@ bool tr_translate(struct tr *t)
             x_jmp(&t->L, hb, l_loaded);
     }
     x_bind(&t->L, l_loaded, hb);
+    if (t->icreg != XNONE) {
+        /* The count, and the limit of a loop's budget check: the entry
+         * checked icount + n <= icount_end, so no wrap. */
+        x_w(hb, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
+        x_w(hb, 0x8B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
+        x_alu_rm_imm(hb, 5, 8, R(XAX), n);
+        x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
+    }
     sites_forget(t);
     if (t->loop && t->x87)
         x_store_imm(hb, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
@@ -1320,7 +1432,6 @@ bool tr_translate(struct tr *t)
     x_bind(&t->L, t->l_body, hb);
 
     /* Body. */
-    memset(t->join, 0, sizeof(t->join));
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &b->insn[k];
         const struct plan *p = &t->plan[k];
@@ -1339,6 +1450,12 @@ bool tr_translate(struct tr *t)
             continue;
         }
         t->next_off = t->nxt[k];
+        if (t->back[k] >= 0) {
+            tr_back_edge(t, in, (unsigned)t->back[k]);
+            if (last)
+                break;
+            continue;
+        }
         if (last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
             tr_branch_end(t, in, live_in);
             break;
@@ -1378,7 +1495,7 @@ bool tr_translate(struct tr *t)
     x_bind(&t->L, t->l_bail, t->cur);
     x_mov_r32_imm(t->cur, XAX, JIT_BAIL);
     x_bind(&t->L, t->l_epilogue, t->cur);
-    x_alu_rm_imm(t->cur, 0, 8, R(XSP), 8);
+    x_alu_rm_imm(t->cur, 0, 8, R(XSP), FRAME);
     for (unsigned i = sizeof(saved_regs); i-- > 0;)
         x_pop_r(t->cur, saved_regs[i]);
     xb(t->cur, 0xC3);
