@@ -25,6 +25,10 @@ struct engine_ctx {
     uint8_t env[28];        /* an FNSTENV image (jit/tr_x87.c) */
     uint8_t *site[8];       /* host addresses of a loop's memory operands
                                whose address does not change (translate.c) */
+    uint64_t page_la[8];    /* pages (linear, -1: none) that memory operands
+                               of loops hit last (0-3 read, 4-7 write) ... */
+    uint64_t page_add[8];   /* ... and their host minus linear address
+                               (translate.c page_site_probe) */
     uint8_t scratch[16] __attribute__((aligned(16))); /* a memory operand on
                                the slow path (jit/jit.c) */
     uint64_t mem_slow;      /* memory operands that took that slow path */

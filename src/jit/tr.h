@@ -30,6 +30,7 @@ _Static_assert(CPU_SIZE(eng.calm) == 8 && CPU_SIZE(eng.icount_end) == 8 &&
                    CPU_SIZE(eng.eip0) == 4 && CPU_SIZE(eng.off) == 4 && CPU_SIZE(eng.noted) == 1 &&
                    CPU_SIZE(eng.host_cw) == 2 && CPU_SIZE(eng.env) == 28 &&
                    CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16 &&
+                   CPU_SIZE(eng.page_la) == 64 && CPU_SIZE(eng.page_add[0]) == 8 &&
                    CPU_SIZE(eng.blk) == 8,
                "the engine context as generated code reads and writes it");
 _Static_assert(offsetof(struct cpu, eng.scratch) % 16 == 0, "eng.scratch is 16-byte aligned");
@@ -170,11 +171,21 @@ struct tr {
      * guest register cache's, XNONE: none), equal to cpu.icount at every
      * point of the body: a back edge adds its pass and stores it, and
      * compares it with eng.icount_end less the translation's length, kept
-     * at [rsp + SLOT_LIMIT] (tr_loop_checks). */
+     * at [rsp + SLOT_LIMIT] (tr_loop_checks).  When every one of those
+     * holds a guest register, r13 counts (translate.c free_host_reg). */
     uint8_t icreg;
+    bool in_body;          /* past the entries' checks (where r13 may count) */
     bool calls;            /* some instruction goes to the interpreter */
     int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
+    /* ... and one whose address changes, through a flat segment (page[k]
+     * is 0; -1: not), keeps the last page it hit and that page's host
+     * minus linear address in one of cpu.eng.page_la/page_add's slots
+     * (round robin: nread, nwrite; shared by all translations and valid
+     * until the next call to C): an access within that page needs no TLB
+     * probe (translate.c page_site_probe). */
+    int8_t page[JIT_MAX_INSNS];
+    uint8_t nread, nwrite;
     uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;
     /* Chaining (jit.h struct jit_code): whether another translation may
@@ -263,6 +274,7 @@ void tr_icount_add(struct tr *t, int64_t n);
 void tr_icount_inside(struct tr *t, int64_t n);
 void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out);
 void tr_event_check(struct tr *t, unsigned label);
+void tr_calm_restore(struct tr *t);
 void tr_flags_save(struct tr *t);
 void tr_flags_handoff(struct tr *t);
 unsigned tr_cond_host(struct tr *t, unsigned cc);

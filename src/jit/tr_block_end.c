@@ -275,6 +275,7 @@ static void emit_exit_lookup(struct tr *t, unsigned k)
         x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
         x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XCX, 1, 0)));      /* cmp rdx, [key] */
         x_jcc(&t->L, b, XCC_NE, t->l_merge);
+        tr_calm_restore(t);
         x_jmp_rm(b, xr_mem(xmi(XDI, XCX, 1, 8)));                   /* its chained entry */
     } else {
         x_jmp(&t->L, b, t->l_epilogue);

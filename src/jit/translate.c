@@ -67,8 +67,24 @@ void tr_icount_add(struct tr *t, int64_t n)
  * event, a data breakpoint or a write to scanned code ends the run. */
 void tr_event_check(struct tr *t, unsigned label)
 {
-    x_w(t->cur, 0x39, R_CALM, cpu_rm(CPU_OFF(async))); /* cmp [async], r13 */
+    if (t->icreg == R_CALM && t->in_body) {
+        /* r13 counts: the calm value from memory (rcx is free at every
+         * check in the body). */
+        x_w(t->cur, 0x8B, XCX, cpu_rm(CPU_OFF(eng.calm)));
+        x_w(t->cur, 0x39, XCX, cpu_rm(CPU_OFF(async)));
+    } else {
+        x_w(t->cur, 0x39, R_CALM, cpu_rm(CPU_OFF(async))); /* cmp [async], r13 */
+    }
     x_jcc(&t->L, t->cur, XCC_NE, label);
+}
+
+/* Before a jump that may go straight into another translation, whose
+ * chained entry takes r13 as the calm value: r13 again, when it counted
+ * this one's loop (tr.h icreg).  The host's flags survive. */
+void tr_calm_restore(struct tr *t)
+{
+    if (t->icreg == R_CALM)
+        x_w(t->cur, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
 }
 
 /* cpu.icount += n on a way that stays inside the translation (a jump to
@@ -321,6 +337,8 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
         tr_eip_at(t, XAX, target_off);
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
+    if (chain)
+        tr_calm_restore(t);
     x_mov_r32_imm(t->cur, XAX, k);
     x_jmp(&t->L, t->cur, chain ? t->l_merge : t->l_epilogue);
     if (chain) {
@@ -477,6 +495,57 @@ static void sites_forget(struct tr *t)
         x_store_imm(t->cur, 8, site_rm(i), 0);
 }
 
+/* Every page slot (eng.page_la) to -1: at an entry from C and after every
+ * call to C, which may have changed the TLB.  Chained jumps pass them on
+ * (no C in between), so a short loop entered again and again finds its
+ * pages.  pcmpeqd xmm0, xmm0 and four movdqu (xmm0 is scratch here:
+ * nothing in generated code keeps a value in it). */
+static void pages_forget(struct xbuf *b)
+{
+    static const uint8_t ones[] = { 0x66, 0x0F, 0x76, 0xC0 };
+    for (unsigned i = 0; i < sizeof(ones); i++)
+        xb(b, ones[i]);
+    for (int32_t i = 0; i < 4; i++) {
+        int32_t d = CPU_OFF(eng.page_la) + 16 * i;
+        xb(b, 0xF3); xb(b, 0x0F); xb(b, 0x7F); xb(b, 0x83);     /* movdqu [rbx + d], xmm0 */
+        for (int s = 0; s < 32; s += 8)
+            xb(b, (uint8_t)((uint32_t)d >> s));
+    }
+}
+
+/* rdx = the host address of the access at esi (a flat segment: the
+ * linear address) of `size` bytes when it lies within the page that page
+ * slot i kept (tr.h page), else the probe (in the cold section), which
+ * keeps its page (a read's slot only from a read probe, a write's from a
+ * write probe: their TLB tags differ).  A page of -1 matches nothing: esi ^ -1 has its high
+ * half set.  Clobbers rax, rdi and the host's flags, as the probe. */
+static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned size,
+                            unsigned kind, unsigned l_cold)
+{
+    int32_t at = CPU_OFF(eng.page_la) + 8 * (int32_t)i;
+    int32_t add = CPU_OFF(eng.page_add) + 8 * (int32_t)i;
+    unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
+    struct xbuf *b = t->cur;
+    x_load(b, 4, XDI, R(R_OFF));
+    x_w(b, 0x33, XDI, cpu_rm(at));                              /* xor rdi, [page] */
+    x_alu_rm_imm(b, 7, 8, R(XDI), 4096 - size);                 /* within it, no crossing */
+    x_jcc(&t->L, b, XCC_A, l_fill);
+    x_w(b, 0x8B, XDX, cpu_rm(add));
+    x_w(b, 0x01, R_OFF, R(XDX));                                /* add rdx, rsi */
+    x_bind(&t->L, l_op, b);
+    t->cur = &t->cold;
+    x_bind(&t->L, l_fill, t->cur);
+    tr_probe(t, seg, size, kind, l_cold);
+    x_w(t->cur, 0x8B, XAX, R(XDX));
+    x_w(t->cur, 0x29, R_OFF, R(XAX));                           /* sub rax, rsi */
+    x_w(t->cur, 0x89, XAX, cpu_rm(add));
+    x_load(t->cur, 4, XAX, R(R_OFF));
+    x_alu_rm_imm(t->cur, 4, 4, R(XAX), 0xFFFFF000u);
+    x_w(t->cur, 0x89, XAX, cpu_rm(at));
+    x_jmp(&t->L, t->cur, l_op);
+    t->cur = b;
+}
+
 /* The whole memory operand protocol for instruction k: EA, probe, op on
  * the host address; the cold path (spill, slow read/check, op on scratch,
  * commit, event check) rejoins after the op. */
@@ -506,6 +575,9 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
         x_jmp(&t->L, t->cur, l_op);
         t->cur = hot;
+    } else if (t->page[k] >= 0) {
+        unsigned slot = (kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u) : (t->nread++ & 3u);
+        page_site_probe(t, slot, seg, size, kind, l_cold);
     } else {
         tr_probe(t, seg, size, kind, l_cold);
     }
@@ -530,6 +602,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
     tr_gpr_reload(t);
     sites_forget(t);
+    pages_forget(t->cur);
     x87_reload(t);
     op(t, in);
     t->s.dirty |= t->plan[k].gw & t->cached; /* written back above: dirty again */
@@ -544,6 +617,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
         tr_gpr_reload(t);
         sites_forget(t);
+        pages_forget(t->cur);
         t->s = keep;
     }
     /* A data breakpoint or a write to scanned code ends the run after
@@ -598,6 +672,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     tr_event_check(t, l_stop);
     tr_gpr_reload(t);
     sites_forget(t);
+    pages_forget(t->cur);
     x87_reload(t);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
@@ -1198,7 +1273,9 @@ static void find_back_edges(struct tr *t)
 }
 
 /* A host register of the guest register cache's that this translation
- * does not use (tr.h icreg), callee-saved ones first; XNONE if none. */
+ * does not use (tr.h icreg), callee-saved ones first; else r13, whose
+ * calm value the body's event checks then read from memory and whose
+ * value a jump into another translation restores (tr_calm_restore). */
 static uint8_t free_host_reg(const struct tr *t)
 {
     static const uint8_t pick[] = { X14, X15, XBP, X8, X9, X10, X11 };
@@ -1209,7 +1286,7 @@ static uint8_t free_host_reg(const struct tr *t)
         if (!used)
             return pick[i];
     }
-    return XNONE;
+    return R_CALM;
 }
 
 /* The callee-saved host registers a translation uses (tr.h); six pushes
@@ -1300,6 +1377,11 @@ bool tr_translate(struct tr *t)
     }
 
     t->live_in = live_in;
+    /* x87 translations are neither entered nor left by a chained jump:
+     * their entry checks need eax, and their window spans the host's
+     * x87 control word. */
+    t->chainable = !t->x87;
+    find_back_edges(t);
     tr_allocate_gprs(t);
     const struct insn *end = &b->insn[n - 1];
     t->loop = t->plan[n - 1].native && (tr_is_jcc(end->op) || end->flow == FLOW_JMP_REL) &&
@@ -1307,14 +1389,10 @@ bool tr_translate(struct tr *t)
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
-    /* x87 translations are neither entered nor left by a chained jump:
-     * their entry checks need eax, and their window spans the host's
-     * x87 control word. */
-    t->chainable = !t->x87;
-    find_back_edges(t);
     tr_choose_sites(t);
     t->icreg = XNONE;
-    if ((t->loop || t->backs) && !t->x87)
+    t->in_body = false;
+    if ((t->loop || t->backs) && t->chainable)
         t->icreg = free_host_reg(t);
 
     /* Prologue. */
@@ -1339,6 +1417,7 @@ bool tr_translate(struct tr *t)
      * (its index, eng.blk still naming it), so the run loop goes on as if
      * the jump had not been patched. */
     x_mov_r32_imm(hb, XAX, JIT_BAIL);
+    pages_forget(hb); /* (C ran since any translation did) */
     unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
     unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
     t->l_chain_fast = x_label_new(&t->L);
@@ -1415,6 +1494,7 @@ bool tr_translate(struct tr *t)
             x_jmp(&t->L, hb, l_loaded);
     }
     x_bind(&t->L, l_loaded, hb);
+    t->in_body = true;
     if (t->icreg != XNONE) {
         /* The count, and the limit of a loop's budget check: the entry
          * checked icount + n <= icount_end, so no wrap. */
