@@ -95,6 +95,11 @@ struct tstate {
                               image at [rsp] and not yet in cpu.eflags
                               (disjoint from pending) */
     uint8_t dirty;         /* cached guest registers newer than struct cpu */
+    /* Flags held nowhere but equal to what instruction redo - 1 (a CMP or
+     * TEST of registers, or of a register and an immediate, whose operands
+     * have not changed since) computes: tr_materialise runs it again
+     * (0: none; a loop's back edge, tr_back_edge's peel). */
+    uint8_t redo;
     uint32_t pending_zero; /* guest flags that must become 0 in cpu.eflags
                               (undefined on the host, cleared by the
                               interpreter) */
@@ -179,7 +184,7 @@ struct tr {
     int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
     /* ... and one whose address changes, through a flat segment (page[k]
-     * is 0; -1: not), keeps the last page it hit and that page's host
+     * is 1 + its slot, 0 before it has one; -1: not), keeps the last page it hit and that page's host
      * minus linear address in one of cpu.eng.page_la/page_add's slots
      * (round robin: nread, nwrite; shared by all translations and valid
      * until the next call to C): an access within that page needs no TLB
@@ -213,6 +218,14 @@ struct tr {
      * join[j] is that label + 1 (0: none), where all ways meet in one
      * state (tr_join_state). */
     uint16_t join[JIT_MAX_INSNS];
+    /* A back edge k whose head j may observe flags that a compare just
+     * before the branch made runs a copy of instructions j..peel[k] (-1:
+     * none) with those flags to be computed again on a fault (tstate.redo),
+     * instead of keeping them in the slot each pass; the copy goes on in
+     * the translation's own code after peel[k], at rejoin[peel[k] + 1]
+     * (label + 1, 0: none). */
+    int8_t peel[JIT_MAX_INSNS];
+    uint16_t rejoin[JIT_MAX_INSNS + 1];
     unsigned k;            /* instruction being translated */
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
                               instruction's offset, or a CALL's target */
@@ -284,6 +297,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
                     unsigned kind, mem_op_fn op, bool ea_done);
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);
 void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst);
+void tr_emit_range(struct tr *t, unsigned from, unsigned to);
 
 /* tr_block_end.c: a block's last instruction when it is a native control
  * transfer (JMP/Jcc rel32 with the loop back to the start, CALL rel32,

@@ -56,13 +56,28 @@ void tr_back_edge(struct tr *t, const struct insn *in, unsigned j)
     if (tr_is_jcc(in->op))
         x_jcc(&t->L, t->cur, tr_cond_host(t, in->cc) ^ 1, l_nt);
     struct tstate at = t->s;
-    bool redo = !(j ? t->plan[j - 1].live_after : t->live_in) && flags_from_compare(t, k);
+    int m = t->peel[k];
+    bool redo = (m >= 0 || !(j ? t->plan[j - 1].live_after : t->live_in)) &&
+                flags_from_compare(t, k);
     if (redo)
         t->s.pending = t->s.pending_zero = 0;
     else
         tr_flags_handoff(t);
-    tr_loop_checks(t, k + 1 - j, t->join[j] - 1u, l_out);
-    x_jmp(&t->L, t->cur, l_out);
+    if (redo && m >= 0) {
+        /* The peel: j..m with the compare's flags to be computed again
+         * (only a fault there observes them), then the body after m,
+         * where both copies have the same state. */
+        tr_loop_checks(t, k + 1 - j, ~0u, l_out);
+        t->s = (struct tstate){ .redo = (uint8_t)k, .dirty = t->written,
+                                .flushed = at.flushed, .last_x87 = -1, .last_x87_mem = -1 };
+        tr_emit_range(t, j, (unsigned)m);
+        x_jmp(&t->L, t->cur, t->rejoin[m + 1] - 1u);
+        t->s = at;
+        t->s.pending = t->s.pending_zero = 0;
+    } else {
+        tr_loop_checks(t, k + 1 - j, t->join[j] - 1u, l_out);
+        x_jmp(&t->L, t->cur, l_out);
+    }
     /* The way out, in the cold section, with the pass counted. */
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;

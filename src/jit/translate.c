@@ -104,7 +104,8 @@ void tr_icount_inside(struct tr *t, int64_t n)
  * then a jump to `again` while no event is pending and the budget has
  * room for the whole translation once more (between two back edges at
  * most that many instructions run: every other way inside it goes
- * forward); an event jumps to `l_out`, the budget falls through, and
+ * forward); an event jumps to `l_out`, the budget falls through (with
+ * `again` ~0u: the room falls through, the budget jumps to l_out), and
  * either exit finds cpu.icount counted.  With
  * the count in a register (icreg) that is an add and a store, an event
  * check and one compare with the limit the entry left at [rsp +
@@ -128,7 +129,10 @@ void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out
         x_alu_rm_imm(b, 0, 8, R(XAX), t->b->ninsn);
         x_w(b, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
     }
-    x_jcc(&t->L, b, XCC_BE, again);
+    if (again == ~0u)
+        x_jcc(&t->L, b, XCC_A, l_out); /* (a peel follows) */
+    else
+        x_jcc(&t->L, b, XCC_BE, again);
 }
 
 /* --- flags -------------------------------------------------------------- */
@@ -165,8 +169,23 @@ enum { SLOT_SAVED = 0, SLOT_PENDING = 2 };
 
 /* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
  * rdi; rdx survives (a slow path's scratch address). */
+/* Flags that a compare would compute again (tstate.redo) into the host's
+ * RFLAGS, pending. */
+static void redo_flags(struct tr *t)
+{
+    if (!t->s.redo)
+        return;
+    unsigned p = t->s.redo - 1u;
+    const struct insn *in = &t->b->insn[p];
+    tr_alu_on(t, in, gpr_rm(t, in->o[0].reg, in->o[0].size));
+    t->s.pending = t->plan[p].H;
+    t->s.pending_zero = t->plan[p].Z;
+    t->s.redo = 0;
+}
+
 void tr_materialise(struct tr *t)
 {
+    redo_flags(t);
     uint32_t all = t->s.pending | t->s.pending_zero | t->s.saved;
     if (!all)
         return;
@@ -202,6 +221,7 @@ static void slot_from_eflags(struct tr *t)
  * place of the merge into cpu.eflags each exit did. */
 void tr_flags_handoff(struct tr *t)
 {
+    redo_flags(t);
     uint32_t pz = t->s.pending_zero;
     if ((t->s.pending | pz) == ALLF && !(t->s.pending & pz)) {
         flags_image(t->cur, SLOT_SAVED);
@@ -250,6 +270,7 @@ void tr_flags_save(struct tr *t)
  * clobbers the host's flags, so pending ones are written first). */
 unsigned tr_cond_host(struct tr *t, unsigned cc)
 {
+    redo_flags(t);
     uint32_t need = cc_flags_read(cc);
     if ((t->s.pending & need) == need)
         return cc;
@@ -576,8 +597,10 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         x_jmp(&t->L, t->cur, l_op);
         t->cur = hot;
     } else if (t->page[k] >= 0) {
-        unsigned slot = (kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u) : (t->nread++ & 3u);
-        page_site_probe(t, slot, seg, size, kind, l_cold);
+        if (t->page[k] == 0) /* (a peel's copy uses the same slot) */
+            t->page[k] = (int8_t)(1 + ((kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u)
+                                                         : (t->nread++ & 3u)));
+        page_site_probe(t, (unsigned)t->page[k] - 1u, seg, size, kind, l_cold);
     } else {
         tr_probe(t, seg, size, kind, l_cold);
     }
@@ -846,6 +869,8 @@ static bool int_classify(const struct tr *t, const struct insn *in, struct plan 
 
 static void set_flags_after(struct tr *t, const struct plan *p)
 {
+    if (p->W == ALLF)
+        t->s.redo = 0; /* (find_back_edges: a peel ends at such a write) */
     t->s.pending = (t->s.pending & ~p->W) | p->H;
     t->s.pending_zero = (t->s.pending_zero & ~p->W) | p->Z;
     t->s.saved &= ~p->W;
@@ -1246,10 +1271,49 @@ static bool touches_fpu(const struct insn *in)
  * nothing was counted into cpu.icount on the way, and the registers and
  * flags are where the translation keeps them), in a chainable one (the
  * join's flags go through the slot).  Their targets get a join label. */
+/* The last instruction m of back edge k's peel (tr.h peel) to j, or -1:
+ * when the flags j may observe are all a compare's just before the
+ * branch, instructions j..m-1 move data only (MOV, MOVZX/MOVSX, LEA: no
+ * flag read or written, none of the compare's registers written) and m
+ * writes every flag without reading any (the ALU group, NEG), at most
+ * four of them. */
+static int peel_end(const struct tr *t, unsigned k, unsigned j)
+{
+    uint32_t live = j ? t->plan[j - 1].live_after : t->live_in;
+    if (!live || k == 0 || j >= k)
+        return -1;
+    const struct insn *cmp = &t->b->insn[k - 1];
+    const struct plan *pc = &t->plan[k - 1];
+    if (!pc->native || !(tr_kind_of(cmp) == TR_CMP || tr_kind_of(cmp) == TR_TEST) ||
+        cmp->o[0].kind != OPK_GPR || cmp->o[1].kind == OPK_MEM || (live & ~(pc->H | pc->Z)) ||
+        (cmp->o[0].size == 1 && cmp->o[0].reg >= 4) ||
+        (cmp->o[1].kind == OPK_GPR && cmp->o[1].size == 1 && cmp->o[1].reg >= 4))
+        return -1;
+    uint8_t regs = (uint8_t)(1u << cmp->o[0].reg);
+    if (cmp->o[1].kind == OPK_GPR)
+        regs |= (uint8_t)(1u << cmp->o[1].reg);
+    for (unsigned m = j; m < k && m < j + 4; m++) {
+        const struct insn *in = &t->b->insn[m];
+        const struct plan *p = &t->plan[m];
+        enum tr_kind kind = tr_kind_of(in);
+        if (!p->native || p->R || p->by_cl)
+            return -1;
+        if (p->W == ALLF && (kind == TR_ADD || kind == TR_OR || kind == TR_AND ||
+                             kind == TR_SUB || kind == TR_XOR || kind == TR_CMP ||
+                             kind == TR_TEST || kind == TR_NEG))
+            return (int)m;
+        if (p->W || (p->gw & regs) || !(kind == TR_MOV || kind == TR_MOVX || kind == TR_LEA))
+            return -1;
+    }
+    return -1;
+}
+
 static void find_back_edges(struct tr *t)
 {
     unsigned n = t->b->ninsn;
     memset(t->join, 0, sizeof(t->join));
+    memset(t->peel, -1, sizeof(t->peel));
+    memset(t->rejoin, 0, sizeof(t->rejoin));
     t->backs = false;
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &t->b->insn[k];
@@ -1266,6 +1330,12 @@ static void find_back_edges(struct tr *t)
                 t->backs = true;
                 if (!t->join[j])
                     t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
+                int m = peel_end(t, k, j);
+                if (m >= 0) {
+                    t->peel[k] = (int8_t)m;
+                    if (!t->rejoin[m + 1])
+                        t->rejoin[m + 1] = (uint16_t)(x_label_new(&t->L) + 1);
+                }
                 break;
             }
         }
@@ -1516,6 +1586,8 @@ bool tr_translate(struct tr *t)
         const struct insn *in = &b->insn[k];
         const struct plan *p = &t->plan[k];
         t->k = k;
+        if (t->rejoin[k])
+            x_bind(&t->L, t->rejoin[k] - 1u, t->cur); /* a peel goes on here */
         if (t->join[k]) {
             /* An earlier side exit jumps here (tr_side_exit). */
             tr_join_state(t, k);
@@ -1580,6 +1652,22 @@ bool tr_translate(struct tr *t)
         x_pop_r(t->cur, saved_regs[i]);
     xb(t->cur, 0xC3);
     return !(t->hot.overflow || t->cold.overflow || t->L.overflow);
+}
+
+/* Instructions from..to (native ones that move data or compute, no
+ * branch: tr_back_edge's peel) again, from the state t->s. */
+void tr_emit_range(struct tr *t, unsigned from, unsigned to)
+{
+    unsigned k0 = t->k;
+    for (unsigned k = from; k <= to; k++) {
+        const struct insn *in = &t->b->insn[k];
+        t->k = k;
+        t->next_off = t->nxt[k];
+        t->s.dirty |= t->plan[k].gw & t->cached;
+        emit_native(t, in);
+    }
+    t->k = k0;
+    t->next_off = t->nxt[k0];
 }
 
 /* Statistics for jit.c. */
