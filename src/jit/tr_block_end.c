@@ -1,6 +1,6 @@
 /* A block's last instruction when the translator runs it natively as a
  * control transfer: JMP/Jcc rel32 (both ways out, and the loop back to the
- * block's start), CALL rel32 (limit check, the push as a memory operand),
+ * block's start, or to an earlier instruction: an inner loop), CALL rel32 (limit check, the push as a memory operand),
  * near RET and JMP through a register or memory (the target, then the jump
  * cache: jit.h, docs/internals.md "Chaining in host code").  The exits
  * themselves are tr_emit_exit's (translate.c). */
