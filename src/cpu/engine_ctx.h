@@ -23,10 +23,13 @@ struct engine_ctx {
     uint8_t noted;          /* a loop noted its x87 pointers (jit/tr_x87.c) */
     uint16_t host_cw;       /* the host's FCW while a translation runs */
     uint8_t env[28];        /* an FNSTENV image (jit/tr_x87.c) */
-    uint8_t *site[24];      /* host addresses of a loop's memory operands
-                               whose address does not change, of shared
-                               probes, and pages kept by a loop's moving
-                               operands (jit/tr.h) */
+    uint8_t *site[8];       /* host addresses of a loop's memory operands
+                               whose address does not change, and of shared
+                               probes (jit/tr.h) */
+    uint64_t page_la[8];    /* pages (linear, -1: none) that memory operands
+                               of loops hit last (0-3 read, 4-7 write) ... */
+    uint64_t page_add[8];   /* ... and their host minus linear address
+                               (translate.c page_site_probe) */
     uint8_t scratch[16] __attribute__((aligned(16))); /* a memory operand on
                                the slow path (jit/jit.c) */
     uint64_t mem_slow;      /* memory operands that took that slow path */

@@ -78,26 +78,34 @@ void cache_set_superblocks(struct code_cache *cc, bool on)
 }
 
 /* Where block building goes on after instruction `in` at page offset
- * `off` (its first byte), as a superblock may, or -1: after a native
+ * `off` (its first byte), as a superblock may, or -1.  After a native
  * conditional branch (in-page: an out-of-page target makes it
- * virtualize) whose target lies ahead of it, on the fall-through; at the
- * target of a native JMP rel32 that lies ahead (so the offsets of a
- * block's instructions only grow, and a loop's backward branch still ends
- * its block: the translator's loop back to a block's start). */
+ * virtualize) whose target lies ahead of it or is an instruction already
+ * in the block (`offs`: the offsets of the n instructions so far, `in`
+ * the last), on the fall-through: the taken way is a side exit, or a
+ * back edge of an inner loop that the translator runs inside the
+ * translation (jit/tr_block_end.c tr_back_edge).  After a native JMP
+ * rel32 whose target is not in the block, at the target (a trace; a JMP
+ * back into the block ends it: the translator's loop).  A backward
+ * conditional branch out of the block ends it. */
 static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
-                          const struct insn *in, uint8_t attr, unsigned off)
+                          const struct insn *in, uint8_t attr, unsigned off,
+                          const uint16_t *offs, unsigned n)
 {
     /* (32-bit code only: 16-bit EIP wraps at 64 KiB, and only 32-bit
      * code is translated.) */
     if (!cc->superblocks || !m->code32 || (attr & ATTR_VIRT) || in->virt != VIRT_NONE)
         return -1;
     int64_t next = (int64_t)off + in->len, target = next + (int32_t)in->imm;
-    if (target <= (int64_t)off || target >= SBE_PAGE)
+    if (target < 0 || target >= SBE_PAGE)
         return -1;
+    bool inside = false;
+    for (unsigned i = 0; i < n; i++)
+        inside |= offs[i] == target;
     if (in->flow == FLOW_JCC && op_table[in->op].tr == TR_JCC)
-        return (int)next;
+        return target > (int64_t)off || inside ? (int)next : -1;
     if (in->flow == FLOW_JMP_REL && op_table[in->op].tr == TR_JMP && in->osize == 4 &&
-        in->o[0].kind == OPK_REL)
+        in->o[0].kind == OPK_REL && !inside)
         return (int)target;
     return -1;
 }
@@ -147,7 +155,9 @@ static struct block *alloc_block(struct code_cache *cc, unsigned ninsn)
 static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa)
 {
     struct insn tmp[BLOCK_MAX_INSNS];
-    unsigned n = 0, off = pa & (SBE_PAGE - 1), bytes = 0;
+    uint16_t offs[BLOCK_MAX_INSNS]; /* page offset of each */
+    unsigned n = 0, off = pa & (SBE_PAGE - 1), bytes = 0, below = 0;
+    const unsigned start = off;
     uint32_t page = pa & ~(SBE_PAGE - 1);
     const struct decoder *dec = sbe_decoder(cc->sbe);
     while (n < BLOCK_MAX_INSNS && off < SBE_PAGE) {
@@ -164,12 +174,25 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         if (decode_insn(dec, m->code32, buf, avail, &tmp[n]) != DECODE_OK ||
             op_table[tmp[n].op].level > cc->cpu->level)
             break; /* the slow path raises the #UD/#GP */
+        offs[n] = (uint16_t)off;
         struct insn *in = &tmp[n++];
-        int go_on = continues_past(cc, m, in, a, off);
-        bytes = off + in->len - (pa & (SBE_PAGE - 1)); /* the offsets only grow */
+        int go_on = continues_past(cc, m, in, a, off, offs, n);
+        /* The bytes around the first instruction that the block's span
+         * (a trace may jump back below it): the entries' CS limit check. */
+        if (off + in->len > start && off + in->len - start > bytes)
+            bytes = off + in->len - start;
+        if (off < start && start - off > below)
+            below = start - off;
         if (((a & ATTR_VIRT) || in->flow != FLOW_SEQ) && go_on < 0)
             break;
         off = go_on >= 0 ? (unsigned)go_on : off + in->len;
+        /* Back at an instruction of the block (after a trace): it ends
+         * here, and goes on at that instruction's own block. */
+        bool again = false;
+        for (unsigned i = 0; i < n; i++)
+            again |= offs[i] == off;
+        if (again)
+            break;
     }
     if (n == 0)
         return NULL;
@@ -178,6 +201,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     b->code32 = m->code32;
     b->ninsn = (uint16_t)n;
     b->bytes = (uint16_t)bytes;
+    b->below = (uint16_t)below;
     b->map = m;
     b->stamp = m->stamp;
     b->succ = b->alt = NULL;

@@ -23,8 +23,10 @@ struct block {
     uint8_t code32;
     uint16_t ninsn;
     uint16_t bytes;          /* from the first instruction's first byte to
-                                the last one's end (a superblock may jump
-                                over bytes, forward only) */
+                                the end of the highest one (a superblock
+                                may jump over bytes) */
+    uint16_t below;          /* bytes of its instructions below the first
+                                one's (a superblock's JMP back: a trace) */
     struct sbe_map *map;     /* the map it was built from ... */
     uint32_t stamp;          /* ... and that map's stamp at the time */
     struct block *hnext;     /* hash chain */

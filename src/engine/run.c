@@ -67,7 +67,8 @@ static struct block *get_block(struct engine *e, struct block **from, uint32_t p
 static ALWAYS_INLINE bool block_fits(const struct block *b, uint32_t eip, uint32_t cs_limit,
                                       bool code32)
 {
-    return (uint64_t)eip + b->bytes - 1 <= cs_limit && (code32 || eip + b->bytes <= 0x10000);
+    return (uint64_t)eip + b->bytes - 1 <= cs_limit && eip >= b->below &&
+           (code32 || eip + b->bytes <= 0x10000);
 }
 
 /* The cached block for CS:EIP, or NULL when the slow path must run the
@@ -158,7 +159,7 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
             return RT_NONE;
         struct jit_source src = { b->insn,  b->ninsn,       b->pa,     b->code32, b,
                                   &b->map->stamp, b->stamp, b->bytes,
-                                  physmem_ptr(e->mem, b->pa, false) };
+                                  physmem_ptr(e->mem, b->pa, false), b->below };
         switch (jit_translate(e->jit, c, &src, &b->jit)) {
         case JIT_TRANSLATED:
             break;

@@ -163,6 +163,8 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
         dump_translation(j, b, dst, hot_len + cold_len);
     j->stats.blocks_translated++;
     tr_count(t, &j->stats.native_insns, &j->stats.callout_insns);
+    for (unsigned k = 0; k < b->ninsn; k++)
+        j->stats.inner_loops += t->back[k] >= 0;
     return JIT_TRANSLATED;
 }
 

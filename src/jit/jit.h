@@ -49,6 +49,8 @@ struct jit_stats {
     uint64_t links;                /* exits patched to their successor */
     uint64_t jc_fills;             /* jump-cache entries written (jit_jc_note) */
     uint64_t jc_misses;            /* inline lookups that went back to C */
+    uint64_t inner_loops;          /* back edges translated inside a
+                                      translation (tr_back_edge) */
 };
 
 struct jit;
@@ -78,6 +80,9 @@ struct jit_source {
     uint32_t stamp;
     uint16_t bytes;           /* total length of the instructions */
     const uint8_t *host;      /* the host address of pa, if RAM or ROM */
+    uint16_t below;           /* bytes of instructions below pa's (a
+                                 superblock's trace back): EIP at entry
+                                 must be at least this */
 };
 
 /* At most this many exits of a translation can be chained (a

@@ -30,6 +30,7 @@ _Static_assert(CPU_SIZE(eng.calm) == 8 && CPU_SIZE(eng.icount_end) == 8 &&
                    CPU_SIZE(eng.eip0) == 4 && CPU_SIZE(eng.off) == 4 && CPU_SIZE(eng.noted) == 1 &&
                    CPU_SIZE(eng.host_cw) == 2 && CPU_SIZE(eng.env) == 28 &&
                    CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16 &&
+                   CPU_SIZE(eng.page_la) == 64 && CPU_SIZE(eng.page_add[0]) == 8 &&
                    CPU_SIZE(eng.blk) == 8,
                "the engine context as generated code reads and writes it");
 _Static_assert(offsetof(struct cpu, eng.scratch) % 16 == 0, "eng.scratch is 16-byte aligned");
@@ -43,11 +44,16 @@ _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip
  *   r13  cpu.async's value while nothing is pending (eng.calm)
  *   rsi  the guest offset of the current memory operand
  *   [rsp] an 8-byte slot for images of host RFLAGS (translate.c) that
- *        may still be observed
+ *        may still be observed, [rsp + 8] a loop's budget limit
  * r8-r11, r14, r15 and rbp hold guest registers (the cache below); rax
  * rcx rdx rdi are scratch, and rdx holds the host address of a memory
  * operand between its probe and its use. */
 enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
+
+/* The host stack below the saved registers: the flag images at [rsp]
+ * (translate.c SLOT_SAVED, SLOT_PENDING), a loop's budget limit at
+ * [rsp + SLOT_LIMIT]; FRAME keeps calls 16-byte aligned. */
+enum { SLOT_LIMIT = 8, FRAME = 24 };
 
 /* The host register that caches each guest register (EAX ECX EDX EBX ESP
  * EBP ESI EDI), the same in every translation, so that a chained jump can
@@ -78,14 +84,11 @@ static inline unsigned jit_jc_index(uint32_t la)
 }
 
 /* Slots of cpu.eng.site: a loop's kept addresses and the shared probes
- * in the first TR_SITES, a loop's moving operands' pages after them. */
+ * (a loop's moving operands keep their pages in cpu.eng.page_la and
+ * page_add instead). */
 #define TR_SITES 8
-#define TR_MPAGES 8
-_Static_assert(TR_SITES + 2 * TR_MPAGES <= sizeof(((struct cpu *)0)->eng.site) / 8,
+_Static_assert(TR_SITES <= sizeof(((struct cpu *)0)->eng.site) / 8,
                "cpu.eng.site holds them all");
-/* A kept page that no access matches: the offset less it, unsigned and
- * 64-bit, is never below 4096 (a sign-extended imm32). */
-#define TR_MPAGE_NONE ((int32_t)0x80000000)
 
 /* Kinds of memory access for the slow path (jit_mem_slow). */
 enum { JM_READ = 1, JM_WRITE = 2, JM_RMW = 3 };
@@ -99,6 +102,11 @@ struct tstate {
                               image at [rsp] and not yet in cpu.eflags
                               (disjoint from pending) */
     uint8_t dirty;         /* cached guest registers newer than struct cpu */
+    /* Flags held nowhere but equal to what instruction redo - 1 (a CMP or
+     * TEST of registers, or of a register and an immediate, whose operands
+     * have not changed since) computes: tr_materialise runs it again
+     * (0: none; a loop's back edge, tr_back_edge's peel). */
+    uint8_t redo;
     uint32_t pending_zero; /* guest flags that must become 0 in cpu.eflags
                               (undefined on the host, cleared by the
                               interpreter) */
@@ -167,6 +175,22 @@ struct tr {
      * address of a memory operand whose address stays the same in
      * cpu.eng.site[site[k]] (-1: none), filled by its first probe. */
     bool loop;
+    /* Inner loops (tr_back_edge): back[k] is the instruction j that
+     * branch k jumps back to inside the translation, with only native
+     * instructions from j to k, else -1 (and for the last instruction's
+     * branch to the start: tr_branch_end's loop); `backs` says whether
+     * any does. */
+    int8_t back[JIT_MAX_INSNS];
+    bool backs;
+    uint32_t live_in;      /* flags observable at the first instruction */
+    /* A loop's instruction count in a host register (a free one of the
+     * guest register cache's, XNONE: none), equal to cpu.icount at every
+     * point of the body: a back edge adds its pass and stores it, and
+     * compares it with eng.icount_end less the translation's length, kept
+     * at [rsp + SLOT_LIMIT] (tr_loop_checks).  When every one of those
+     * holds a guest register, r13 counts (translate.c free_host_reg). */
+    uint8_t icreg;
+    bool in_body;          /* past the entries' checks (where r13 may count) */
     bool calls;            /* some instruction goes to the interpreter */
     int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
@@ -193,12 +217,14 @@ struct tr {
         int32_t delta;     /* member: its address less the leader's */
     } share[JIT_MAX_INSNS];
     uint8_t nshare;        /* slots used for shared probes */
-    /* A loop's memory operands whose address moves (tr_choose_sites):
-     * cpu.eng.site[mpage[k]] keeps the linear page of the last probe
-     * (TR_MPAGE_NONE: none yet) and the next slot the TLB entry's
-     * addend, so an access that stays in that page needs no probe. */
-    int8_t mpage[JIT_MAX_INSNS];
-    uint8_t nmpage;
+    /* ... and one whose address changes, through a flat segment (page[k]
+     * is 1 + its slot, 0 before it has one; -1: not), keeps the last page it hit and that page's host
+     * minus linear address in one of cpu.eng.page_la/page_add's slots
+     * (round robin: nread, nwrite; shared by all translations and valid
+     * until the next call to C): an access within that page needs no TLB
+     * probe (translate.c page_site_probe). */
+    int8_t page[JIT_MAX_INSNS];
+    uint8_t nread, nwrite;
     uint8_t host_of[8];    /* the host register of each cached one */
     unsigned l_bail, l_epilogue, l_body;
     /* Chaining (jit.h struct jit_code): whether another translation may
@@ -222,9 +248,18 @@ struct tr {
     } chain[JIT_MAX_CHAIN];
     /* Superblocks: a side exit whose target is a later instruction j of
      * the same translation, with only native ones in between, jumps there
-     * inside it (tr_side_exit); join[j] is that label + 1 (0: none), where
-     * both ways meet in one state (tr_join_state). */
+     * inside it (tr_side_exit), and so does a back edge (tr_back_edge);
+     * join[j] is that label + 1 (0: none), where all ways meet in one
+     * state (tr_join_state). */
     uint16_t join[JIT_MAX_INSNS];
+    /* A back edge k whose head j may observe flags that a compare just
+     * before the branch made runs a copy of instructions j..peel[k] (-1:
+     * none) with those flags to be computed again on a fault (tstate.redo),
+     * instead of keeping them in the slot each pass; the copy goes on in
+     * the translation's own code after peel[k], at rejoin[peel[k] + 1]
+     * (label + 1, 0: none). */
+    int8_t peel[JIT_MAX_INSNS];
+    uint16_t rejoin[JIT_MAX_INSNS + 1];
     unsigned k;            /* instruction being translated */
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
                               instruction's offset, or a CALL's target */
@@ -283,7 +318,10 @@ void tr_gpr_reload(struct tr *t);
 void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off);
 /* ... and the pieces the other translator files emit with */
 void tr_icount_add(struct tr *t, int64_t n);
+void tr_icount_inside(struct tr *t, int64_t n);
+void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out);
 void tr_event_check(struct tr *t, unsigned label);
+void tr_calm_restore(struct tr *t);
 void tr_flags_save(struct tr *t);
 void tr_flags_handoff(struct tr *t);
 unsigned tr_cond_host(struct tr *t, unsigned cc);
@@ -297,6 +335,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
                     unsigned kind, mem_op_fn op, bool ea_done);
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);
 void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst);
+void tr_emit_range(struct tr *t, unsigned from, unsigned to);
 
 /* tr_block_end.c: a block's last instruction when it is a native control
  * transfer (JMP/Jcc rel32 with the loop back to the start, CALL rel32,
@@ -307,6 +346,9 @@ void tr_call_end(struct tr *t, const struct insn *in);
 /* ... and a native Jcc in the middle of a superblock: the taken way is a
  * side exit (in the cold section), the fall-through goes on. */
 void tr_side_exit(struct tr *t, const struct insn *in);
+/* ... and a JMP/Jcc back to an earlier instruction of the translation
+ * (back[k]), an inner loop that stays inside it. */
+void tr_back_edge(struct tr *t, const struct insn *in, unsigned j);
 void tr_join_state(struct tr *t, unsigned j);
 
 /* tr_alloc.c: flag liveness and the host register and kept-address

@@ -114,8 +114,14 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
  * often than calls would make them be written back and reloaded. */
 void tr_allocate_gprs(struct tr *t)
 {
-    unsigned n = t->b->ninsn, weight[8] = { 0 }, calls = 0;
-    uint8_t used = 0, high = 0, written = 0;
+    unsigned n = t->b->ninsn, weight[8] = { 0 }, hot[8] = { 0 }, calls = 0;
+    uint8_t used = 0, high = 0, written = 0, in_loop = 0;
+    /* Instructions inside an inner loop (tr.h back: from j to k) count
+     * eight times when ESP and EBP compete for their host register. */
+    bool inner[JIT_MAX_INSNS] = { false };
+    for (unsigned k = 0; k < n; k++)
+        for (int j = t->back[k]; j >= 0 && (unsigned)j <= k; j++)
+            inner[j] = true;
     for (unsigned k = 0; k < n; k++) {
         struct plan *p = &t->plan[k];
         if (!p->native) {
@@ -128,8 +134,12 @@ void tr_allocate_gprs(struct tr *t)
         written |= w;
         high |= h;
         used |= u;
-        for (unsigned r = 0; r < 8; r++)
+        for (unsigned r = 0; r < 8; r++) {
             weight[r] += (u >> r) & 1;
+            hot[r] += ((u >> r) & 1) * (inner[k] ? 8u : 1u);
+        }
+        if (inner[k])
+            in_loop |= u;
     }
     static const uint8_t host[8] = GUEST_HOST_REGS;
     t->cached = 0;
@@ -139,52 +149,66 @@ void tr_allocate_gprs(struct tr *t)
             continue;
         /* ESP and EBP share a host register: the one used more (ESP on a tie). */
         if (r == R_ESP && (used & (1u << R_EBP)) && !(high & (1u << R_EBP)) &&
-            weight[R_EBP] > weight[R_ESP])
+            weight[R_EBP] > calls && hot[R_EBP] > hot[R_ESP])
             continue;
         if (r == R_EBP && (t->cached & (1u << R_ESP)))
             continue;
         t->cached |= bit;
         t->host_of[r] = host[r];
     }
+    /* A translation with an inner loop wants a host register for the
+     * loop's instruction count (tr.h icreg): when the guest registers
+     * take all seven, the one used least that no inner loop uses stays
+     * in struct cpu. */
+    if (t->backs && !t->loop && !t->x87) {
+        uint8_t hosts = 0;
+        for (unsigned r = 0; r < 8; r++)
+            if (t->cached & (1u << r))
+                hosts |= (uint8_t)(1u << (r == R_EBP ? R_ESP : r)); /* (they share one) */
+        int drop = -1;
+        for (unsigned r = 0; r < 8; r++)
+            if ((t->cached & (1u << r)) && !(in_loop & (1u << r)) &&
+                (drop < 0 || weight[r] < weight[drop]))
+                drop = (int)r;
+        if (hosts == (uint8_t)~(1u << R_EBP) && drop >= 0)
+            t->cached &= (uint8_t)~(1u << drop);
+    }
     t->written = written & t->cached;
 }
 
-/* Memory operands of a loop whose host address can be kept across passes
+/* Memory operands of a loop (to the block's start, or an inner one:
+ * tr.h back) whose host address can be kept across passes
  * (tr.h): through a flat segment, at an address from registers that no
  * instruction of the block writes, so the same linear address each pass.
  * Only in loops that call nothing: a C call may change the TLB (the slow
- * path's calls forget the kept addresses). */
+ * path's calls forget the kept addresses).  The others through a flat
+ * segment keep the page they last hit (tr.h page; a handler may write
+ * any register, but the page is checked at each access). */
 void tr_choose_sites(struct tr *t)
 {
     unsigned n = t->b->ninsn;
     memset(t->site, -1, sizeof(t->site));
-    memset(t->mpage, -1, sizeof(t->mpage));
-    t->nsites = t->nmpage = 0;
-    if (!t->loop)
+    memset(t->page, -1, sizeof(t->page));
+    t->nsites = t->nread = t->nwrite = 0;
+    if (!t->loop && !t->backs)
         return;
     uint8_t wr_all = 0;
+    bool calls = false;
     for (unsigned k = 0; k < n; k++) {
-        if (!t->plan[k].native)
-            return;
+        calls |= !t->plan[k].native;
         wr_all |= t->plan[k].gw;
     }
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &t->b->insn[k];
         int sr = tr_memory_segment(in, &t->plan[k]);
         /* (A shift of memory by CL probes for a write or, by 0, a read.) */
-        if (sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) || in->virt != VIRT_NONE ||
-            t->plan[k].by_cl)
+        if (!t->plan[k].native || sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) ||
+            in->virt != VIRT_NONE || t->plan[k].by_cl)
             continue;
-        if ((in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
-            (in->mindex != NOREG && (wr_all & (1u << in->mindex)))) {
-            /* Its address moves: the page it was in last keeps its
-             * TLB entry's addend (an array walked a byte or a word a
-             * pass stays in one page for many). */
-            if (t->nmpage < TR_MPAGES)
-                t->mpage[k] = (int8_t)(TR_SITES + 2 * t->nmpage++);
-            continue;
-        }
-        if (t->nsites < TR_SITES)
+        if (calls || t->nsites == TR_SITES || (in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
+            (in->mindex != NOREG && (wr_all & (1u << in->mindex))))
+            t->page[k] = 0;
+        else
             t->site[k] = (int8_t)t->nsites++;
     }
 }
@@ -264,6 +288,11 @@ static uint64_t join_targets(const struct tr *t)
             if (t->off[i] == target)
                 j |= 1ull << i;
     }
+    /* ... and the heads of inner loops, which back edges reach
+     * (find_back_edges ran first: join[] holds them). */
+    for (unsigned i = 0; i < n; i++)
+        if (t->join[i])
+            j |= 1ull << i;
     return j;
 }
 
@@ -433,5 +462,5 @@ void tr_choose_shares(struct tr *t)
         share_close(t, &g[s]);
     for (unsigned k = 0; k < n; k++) /* (a shared probe serves it) */
         if (t->share[k].slot >= 0)
-            t->mpage[k] = -1;
+            t->page[k] = -1;
 }

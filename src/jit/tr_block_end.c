@@ -1,6 +1,6 @@
 /* A block's last instruction when the translator runs it natively as a
  * control transfer: JMP/Jcc rel32 (both ways out, and the loop back to the
- * block's start), CALL rel32 (limit check, the push as a memory operand),
+ * block's start, or to an earlier instruction: an inner loop), CALL rel32 (limit check, the push as a memory operand),
  * near RET and JMP through a register or memory (the target, then the jump
  * cache: jit.h, docs/internals.md "Chaining in host code").  The exits
  * themselves are tr_emit_exit's (translate.c). */
@@ -20,6 +20,84 @@ static void exit_limit_check(struct tr *t, uint32_t target, unsigned l_gp)
     tr_eip_at(t, XAX, target);
     x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
     x_jcc(&t->L, t->cur, XCC_A, l_gp);
+}
+
+/* Whether the flags pending at branch k are all a CMP or TEST of
+ * registers (or a register and an immediate) just before it left them,
+ * so that a loop's way out can compute them again instead of a pass
+ * keeping them (its operands are unchanged at the branch). */
+static bool flags_from_compare(const struct tr *t, unsigned k)
+{
+    if (k == 0)
+        return false;
+    const struct insn *prev = &t->b->insn[k - 1];
+    const struct plan *pp = &t->plan[k - 1];
+    return pp->native && (tr_kind_of(prev) == TR_CMP || tr_kind_of(prev) == TR_TEST) &&
+           prev->o[0].kind == OPK_GPR && prev->o[1].kind != OPK_MEM &&
+           t->s.pending == pp->H && t->s.pending_zero == pp->Z && !t->s.saved &&
+           !t->join[k];
+}
+
+/* The taken way of branch k = t->k back to instruction j of the same
+ * translation (tr.h back: an inner loop whose head is not the block's
+ * start): the loop's checks (tr_loop_checks; the count of instructions
+ * j..k), then a jump to j's join label (tr_join_state: the flags j may
+ * observe in the slot, the written registers dirty).  The flags j does
+ * not observe are not kept when a compare of registers just before the
+ * branch made them: the way out computes them again; otherwise they go to
+ * the slot, where the way out finds them all.  The way out (an event, the
+ * budget) leaves as a side exit to j's offset would.  A Jcc's not-taken
+ * way goes on (in a block's middle) or leaves to the next instruction. */
+void tr_back_edge(struct tr *t, const struct insn *in, unsigned j)
+{
+    unsigned k = t->k;
+    bool last = k + 1 == t->b->ninsn;
+    unsigned l_nt = x_label_new(&t->L), l_out = x_label_new(&t->L);
+    if (tr_is_jcc(in->op))
+        x_jcc(&t->L, t->cur, tr_cond_host(t, in->cc) ^ 1, l_nt);
+    struct tstate at = t->s;
+    int m = t->peel[k];
+    bool redo = (m >= 0 || !(j ? t->plan[j - 1].live_after : t->live_in)) &&
+                flags_from_compare(t, k);
+    if (redo)
+        t->s.pending = t->s.pending_zero = 0;
+    else
+        tr_flags_handoff(t);
+    if (redo && m >= 0) {
+        /* The peel: j..m with the compare's flags to be computed again
+         * (only a fault there observes them), then the body after m,
+         * where both copies have the same state. */
+        tr_loop_checks(t, k + 1 - j, ~0u, l_out);
+        t->s = (struct tstate){ .redo = (uint8_t)k, .dirty = t->written,
+                                .flushed = at.flushed, .last_x87 = -1, .last_x87_mem = -1 };
+        tr_emit_range(t, j, (unsigned)m);
+        x_jmp(&t->L, t->cur, t->rejoin[m + 1] - 1u);
+        t->s = at;
+        t->s.pending = t->s.pending_zero = 0;
+    } else {
+        tr_loop_checks(t, k + 1 - j, t->join[j] - 1u, l_out);
+        x_jmp(&t->L, t->cur, l_out);
+    }
+    /* The way out, in the cold section, with the pass counted. */
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_out, t->cur);
+    if (redo) {
+        const struct insn *prev = &t->b->insn[k - 1];
+        tr_alu_on(t, prev, gpr_rm(t, prev->o[0].reg, prev->o[0].size));
+        t->s.pending = at.pending;
+        t->s.pending_zero = at.pending_zero;
+    }
+    t->s.flushed += k + 1 - j;
+    if (last)
+        tr_emit_exit(t, k, true, t->off[j]);
+    else
+        tr_emit_side_exit(t, k, t->off[j]);
+    t->cur = hot;
+    t->s = at;
+    x_bind(&t->L, l_nt, t->cur);
+    if (last && tr_is_jcc(in->op))
+        tr_emit_exit(t, k, true, t->nxt[k]);
 }
 
 /* The block's last instruction when it is a native JMP/Jcc rel32: the
@@ -67,12 +145,8 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     bool handoff = t->chainable && live_in;
     if (!handoff && ((t->s.pending | t->s.pending_zero | t->s.saved) & live_in))
         tr_materialise(t);
-    const struct insn *prev = k > 0 ? &t->b->insn[k - 1] : NULL;
-    const struct plan *pp = k > 0 ? &t->plan[k - 1] : NULL;
-    bool redo = !handoff && prev && pp->native &&
-                (tr_kind_of(prev) == TR_CMP || tr_kind_of(prev) == TR_TEST) &&
-                prev->o[0].kind == OPK_GPR && prev->o[1].kind != OPK_MEM &&
-                t->s.pending == pp->H && t->s.pending_zero == pp->Z && !t->s.saved;
+    bool redo = !handoff && flags_from_compare(t, k);
+    const struct insn *prev = redo ? &t->b->insn[k - 1] : NULL;
     struct tstate at_branch = t->s;
     if (handoff)
         tr_flags_handoff(t);
@@ -85,18 +159,8 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     else
         x87_note_loop(t);
     t->s.last_x87 = t->s.last_x87_mem = -1;
-    /* The count through rax, not an add to memory: the next pass's load
-     * of it would wait for that read-modify-write, a chain through memory
-     * that limited a short loop to about one pass per ten cycles. */
-    x_w(t->cur, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
-    x_alu_rm_imm(t->cur, 0, 8, R(XAX), (uint32_t)(t->b->ninsn - t->s.flushed));
-    x_w(t->cur, 0x89, XAX, cpu_rm(CPU_OFF(icount)));
     unsigned l_out = x_label_new(&t->L);
-    tr_event_check(t, l_out);
-    /* Room in the budget for another pass? */
-    x_alu_rm_imm(t->cur, 0, 8, R(XAX), t->b->ninsn);
-    x_w(t->cur, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
-    x_jcc(&t->L, t->cur, XCC_BE, t->l_body);
+    tr_loop_checks(t, t->b->ninsn - t->s.flushed, t->l_body, l_out);
     x_bind(&t->L, l_out, t->cur);
     if (redo) {
         tr_alu_on(t, prev, gpr_rm(t, prev->o[0].reg, prev->o[0].size));
@@ -124,12 +188,12 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
  * ones it skips). */
 void tr_join_state(struct tr *t, unsigned j)
 {
-    if (t->plan[j - 1].live_after) {
+    uint32_t live = j ? t->plan[j - 1].live_after : t->live_in;
+    /* (Already there when they all wait in the slot: a body's start.) */
+    if (((t->s.pending | t->s.pending_zero) & live) || (live & ~t->s.saved))
         tr_flags_handoff(t);
-    } else {
-        t->s.pending = t->s.pending_zero = 0;
-        t->s.saved = 0;
-    }
+    t->s.pending = t->s.pending_zero = 0;
+    t->s.saved = live;
     t->s.dirty = t->written;
 }
 
@@ -167,7 +231,7 @@ void tr_side_exit(struct tr *t, const struct insn *in)
         if (!t->join[j])
             t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
         tr_join_state(t, (unsigned)j);
-        tr_icount_add(t, -(int64_t)((unsigned)j - k - 1)); /* after: it clobbers RFLAGS */
+        tr_icount_inside(t, -(int64_t)((unsigned)j - k - 1)); /* after: it clobbers RFLAGS */
         x_jmp(&t->L, t->cur, t->join[j] - 1u);
         t->cur = hot;
         t->s = at;
@@ -220,6 +284,7 @@ void tr_jc_lookup(struct tr *t)
     x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
     x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XSI, 1, 0)));      /* cmp rdx, [key] */
     x_jcc(&t->L, b, XCC_NE, l_miss);
+    tr_calm_restore(t); /* (r13, if a loop counted in it) */
     x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, 8)));                   /* its chained entry */
     /* A miss, counted (cold). */
     t->cur = &t->cold;

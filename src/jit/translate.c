@@ -67,8 +67,72 @@ void tr_icount_add(struct tr *t, int64_t n)
  * event, a data breakpoint or a write to scanned code ends the run. */
 void tr_event_check(struct tr *t, unsigned label)
 {
-    x_w(t->cur, 0x39, R_CALM, cpu_rm(CPU_OFF(async))); /* cmp [async], r13 */
+    if (t->icreg == R_CALM && t->in_body) {
+        /* r13 counts: the calm value from memory (rcx is free at every
+         * check in the body). */
+        x_w(t->cur, 0x8B, XCX, cpu_rm(CPU_OFF(eng.calm)));
+        x_w(t->cur, 0x39, XCX, cpu_rm(CPU_OFF(async)));
+    } else {
+        x_w(t->cur, 0x39, R_CALM, cpu_rm(CPU_OFF(async))); /* cmp [async], r13 */
+    }
     x_jcc(&t->L, t->cur, XCC_NE, label);
+}
+
+/* Before a jump that may go straight into another translation, whose
+ * chained entry takes r13 as the calm value: r13 again, when it counted
+ * this one's loop (tr.h icreg).  The host's flags survive. */
+void tr_calm_restore(struct tr *t)
+{
+    if (t->icreg == R_CALM)
+        x_w(t->cur, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
+}
+
+/* cpu.icount += n on a way that stays inside the translation (a jump to
+ * another of its instructions): through the loop's count register when
+ * it has one, which must stay equal to cpu.icount.  Clobbers RFLAGS. */
+void tr_icount_inside(struct tr *t, int64_t n)
+{
+    if (t->icreg == XNONE) {
+        tr_icount_add(t, n);
+    } else if (n != 0) {
+        x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, R(t->icreg), (uint32_t)(n > 0 ? n : -n));
+        x_w(t->cur, 0x89, t->icreg, cpu_rm(CPU_OFF(icount)));
+    }
+}
+
+/* A loop's back edge: the pass's `count` instructions into cpu.icount,
+ * then a jump to `again` while no event is pending and the budget has
+ * room for the whole translation once more (between two back edges at
+ * most that many instructions run: every other way inside it goes
+ * forward); an event jumps to `l_out`, the budget falls through (with
+ * `again` ~0u: the room falls through, the budget jumps to l_out), and
+ * either exit finds cpu.icount counted.  With
+ * the count in a register (icreg) that is an add and a store, an event
+ * check and one compare with the limit the entry left at [rsp +
+ * SLOT_LIMIT]; without, the count goes through rax (not an add to
+ * memory: the next pass's load would wait for the read-modify-write, a
+ * chain through memory that limited a short loop to about one pass per
+ * ten cycles).  Clobbers RFLAGS and rax. */
+void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out)
+{
+    struct xbuf *b = t->cur;
+    if (t->icreg != XNONE) {
+        x_alu_rm_imm(b, 0, 8, R(t->icreg), count);
+        x_w(b, 0x89, t->icreg, cpu_rm(CPU_OFF(icount)));
+        tr_event_check(t, l_out);
+        x_w(b, 0x3B, t->icreg, xr_mem(xm(XSP, SLOT_LIMIT)));
+    } else {
+        x_w(b, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
+        x_alu_rm_imm(b, 0, 8, R(XAX), count);
+        x_w(b, 0x89, XAX, cpu_rm(CPU_OFF(icount)));
+        tr_event_check(t, l_out);
+        x_alu_rm_imm(b, 0, 8, R(XAX), t->b->ninsn);
+        x_w(b, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
+    }
+    if (again == ~0u)
+        x_jcc(&t->L, b, XCC_A, l_out); /* (a peel follows) */
+    else
+        x_jcc(&t->L, b, XCC_BE, again);
 }
 
 /* --- flags -------------------------------------------------------------- */
@@ -105,8 +169,23 @@ enum { SLOT_SAVED = 0, SLOT_PENDING = 2 };
 
 /* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
  * rdi; rdx survives (a slow path's scratch address). */
+/* Flags that a compare would compute again (tstate.redo) into the host's
+ * RFLAGS, pending. */
+static void redo_flags(struct tr *t)
+{
+    if (!t->s.redo)
+        return;
+    unsigned p = t->s.redo - 1u;
+    const struct insn *in = &t->b->insn[p];
+    tr_alu_on(t, in, gpr_rm(t, in->o[0].reg, in->o[0].size));
+    t->s.pending = t->plan[p].H;
+    t->s.pending_zero = t->plan[p].Z;
+    t->s.redo = 0;
+}
+
 void tr_materialise(struct tr *t)
 {
+    redo_flags(t);
     uint32_t all = t->s.pending | t->s.pending_zero | t->s.saved;
     if (!all)
         return;
@@ -142,6 +221,7 @@ static void slot_from_eflags(struct tr *t)
  * place of the merge into cpu.eflags each exit did. */
 void tr_flags_handoff(struct tr *t)
 {
+    redo_flags(t);
     uint32_t pz = t->s.pending_zero;
     if ((t->s.pending | pz) == ALLF && !(t->s.pending & pz)) {
         flags_image(t->cur, SLOT_SAVED);
@@ -190,6 +270,7 @@ void tr_flags_save(struct tr *t)
  * clobbers the host's flags, so pending ones are written first). */
 unsigned tr_cond_host(struct tr *t, unsigned cc)
 {
+    redo_flags(t);
     uint32_t need = cc_flags_read(cc);
     if ((t->s.pending & need) == need)
         return cc;
@@ -241,12 +322,15 @@ void tr_gpr_writeback(struct tr *t)
 }
 
 /* Every cached guest register from struct cpu (after a call: a handler
- * may have changed any, and a C call clobbers r8-r11). */
+ * may have changed any, and a C call clobbers r8-r11), and a loop's
+ * count register from cpu.icount (a handler's instruction is counted). */
 void tr_gpr_reload(struct tr *t)
 {
     for (unsigned r = 0; r < 8; r++)
         if (t->cached & (1u << r))
             x_load(t->cur, 4, t->host_of[r], cpu_rm(GPR_OFF(r)));
+    if (t->icreg != XNONE)
+        x_w(t->cur, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
 }
 
 /* Leaves the translation after instruction k completed: EIP, flags, x87,
@@ -277,6 +361,8 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
         tr_eip_at(t, XAX, target_off);
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
+    if (chain)
+        tr_calm_restore(t);
     x_mov_r32_imm(t->cur, XAX, k);
     if (across)
         tr_jc_lookup(t);
@@ -455,8 +541,6 @@ static void sites_forget(struct tr *t)
 {
     for (unsigned i = 0; i < t->nsites; i++)
         x_store_imm(t->cur, 8, site_rm(i), 0);
-    for (unsigned i = 0; i < t->nmpage; i++)
-        x_store_imm(t->cur, 8, site_rm(TR_SITES + 2 * i), (uint32_t)TR_MPAGE_NONE);
 }
 
 static void shares_forget(struct tr *t)
@@ -501,6 +585,57 @@ void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, u
     tr_probe(t, seg, size, kind, l_miss);
     x_jmp(&t->L, t->cur, l_op);
     t->cur = hot;
+}
+
+/* Every page slot (eng.page_la) to -1: at an entry from C and after every
+ * call to C, which may have changed the TLB.  Chained jumps pass them on
+ * (no C in between), so a short loop entered again and again finds its
+ * pages.  pcmpeqd xmm0, xmm0 and four movdqu (xmm0 is scratch here:
+ * nothing in generated code keeps a value in it). */
+static void pages_forget(struct xbuf *b)
+{
+    static const uint8_t ones[] = { 0x66, 0x0F, 0x76, 0xC0 };
+    for (unsigned i = 0; i < sizeof(ones); i++)
+        xb(b, ones[i]);
+    for (int32_t i = 0; i < 4; i++) {
+        int32_t d = CPU_OFF(eng.page_la) + 16 * i;
+        xb(b, 0xF3); xb(b, 0x0F); xb(b, 0x7F); xb(b, 0x83);     /* movdqu [rbx + d], xmm0 */
+        for (int s = 0; s < 32; s += 8)
+            xb(b, (uint8_t)((uint32_t)d >> s));
+    }
+}
+
+/* rdx = the host address of the access at esi (a flat segment: the
+ * linear address) of `size` bytes when it lies within the page that page
+ * slot i kept (tr.h page), else the probe (in the cold section), which
+ * keeps its page (a read's slot only from a read probe, a write's from a
+ * write probe: their TLB tags differ).  A page of -1 matches nothing: esi ^ -1 has its high
+ * half set.  Clobbers rax, rdi and the host's flags, as the probe. */
+static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned size,
+                            unsigned kind, unsigned l_cold)
+{
+    int32_t at = CPU_OFF(eng.page_la) + 8 * (int32_t)i;
+    int32_t add = CPU_OFF(eng.page_add) + 8 * (int32_t)i;
+    unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
+    struct xbuf *b = t->cur;
+    x_load(b, 4, XDI, R(R_OFF));
+    x_w(b, 0x33, XDI, cpu_rm(at));                              /* xor rdi, [page] */
+    x_alu_rm_imm(b, 7, 8, R(XDI), 4096 - size);                 /* within it, no crossing */
+    x_jcc(&t->L, b, XCC_A, l_fill);
+    x_w(b, 0x8B, XDX, cpu_rm(add));
+    x_w(b, 0x01, R_OFF, R(XDX));                                /* add rdx, rsi */
+    x_bind(&t->L, l_op, b);
+    t->cur = &t->cold;
+    x_bind(&t->L, l_fill, t->cur);
+    tr_probe(t, seg, size, kind, l_cold);
+    x_w(t->cur, 0x8B, XAX, R(XDX));
+    x_w(t->cur, 0x29, R_OFF, R(XAX));                           /* sub rax, rsi */
+    x_w(t->cur, 0x89, XAX, cpu_rm(add));
+    x_load(t->cur, 4, XAX, R(R_OFF));
+    x_alu_rm_imm(t->cur, 4, 4, R(XAX), 0xFFFFF000u);
+    x_w(t->cur, 0x89, XAX, cpu_rm(at));
+    x_jmp(&t->L, t->cur, l_op);
+    t->cur = b;
 }
 
 /* The whole memory operand protocol for instruction k: EA, probe, op on
@@ -563,33 +698,6 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         tr_probe(t, seg, size, kind, l_cold);
         x_jmp(&t->L, t->cur, l_op);
         t->cur = hot;
-    } else if (t->mpage[k] >= 0) {
-        /* In the page the last pass's probe found, the host address is
-         * the kept addend plus the offset; else a probe (in the cold
-         * section) keeps its page and addend for the next pass.  rsi is
-         * the offset zero-extended; the kept page is 64-bit, so that
-         * TR_MPAGE_NONE matches nothing. */
-        unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
-        unsigned mp = (unsigned)t->mpage[k];
-        x_load(t->cur, 4, XDI, R(R_OFF));
-        x_alu_r_rm(t->cur, 5, 8, XDI, site_rm(mp));               /* sub rdi, [page] */
-        x_alu_rm_imm(t->cur, 7, 8, R(XDI), 4096 - size);
-        x_jcc(&t->L, t->cur, XCC_A, l_fill);
-        x_w(t->cur, 0x8B, XDX, site_rm(mp + 1));
-        x_w(t->cur, 0x01, R_OFF, R(XDX));                          /* add rdx, rsi */
-        x_bind(&t->L, l_op, t->cur);
-        struct xbuf *hot = t->cur;
-        t->cur = &t->cold;
-        x_bind(&t->L, l_fill, t->cur);
-        tr_probe(t, seg, size, kind, l_cold);
-        x_load(t->cur, 4, XAX, R(R_OFF));
-        x_alu_rm_imm(t->cur, 4, 4, R(XAX), TLB_PAGE_MASK);
-        x_store(t->cur, 8, site_rm(mp), XAX);
-        x_w(t->cur, 0x8B, XAX, R(XDX));
-        x_alu_rm_r(t->cur, 5, 8, R(XAX), R_OFF);                   /* sub rax, rsi */
-        x_store(t->cur, 8, site_rm(mp + 1), XAX);
-        x_jmp(&t->L, t->cur, l_op);
-        t->cur = hot;
     } else if (site >= 0) {
         /* The address kept from an earlier pass, else a probe that keeps
          * it (in the cold section). */
@@ -605,6 +713,11 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
         x_jmp(&t->L, t->cur, l_op);
         t->cur = hot;
+    } else if (t->page[k] >= 0) {
+        if (t->page[k] == 0) /* (a peel's copy uses the same slot) */
+            t->page[k] = (int8_t)(1 + ((kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u)
+                                                         : (t->nread++ & 3u)));
+        page_site_probe(t, (unsigned)t->page[k] - 1u, seg, size, kind, l_cold);
     } else {
         tr_probe(t, seg, size, kind, l_cold);
     }
@@ -630,6 +743,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     tr_gpr_reload(t);
     sites_forget(t);
     shares_forget(t);
+    pages_forget(t->cur);
     x87_reload(t);
     op(t, in);
     t->s.dirty |= t->plan[k].gw & t->cached; /* written back above: dirty again */
@@ -650,6 +764,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         tr_gpr_reload(t);
         sites_forget(t);
         shares_forget(t);
+        pages_forget(t->cur);
         t->s = keep;
     }
     /* A data breakpoint or a write to scanned code ends the run after
@@ -704,6 +819,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     tr_event_check(t, l_stop);
     tr_gpr_reload(t);
     sites_forget(t);
+    pages_forget(t->cur);
     x87_reload(t);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
@@ -877,6 +993,8 @@ static bool int_classify(const struct tr *t, const struct insn *in, struct plan 
 
 static void set_flags_after(struct tr *t, const struct plan *p)
 {
+    if (p->W == ALLF)
+        t->s.redo = 0; /* (find_back_edges: a peel ends at such a write) */
     t->s.pending = (t->s.pending & ~p->W) | p->H;
     t->s.pending_zero = (t->s.pending_zero & ~p->W) | p->Z;
     t->s.saved &= ~p->W;
@@ -1371,9 +1489,104 @@ static bool touches_fpu(const struct insn *in)
     return in->op >= OP_FWAIT;
 }
 
+/* The branches back to an earlier instruction j of the translation that
+ * stay inside it (tr.h back; the last one's to the start is
+ * tr_branch_end's loop): a native JMP/Jcc rel32 whose target is
+ * instruction j, with only native instructions from j to it (so
+ * nothing was counted into cpu.icount on the way, and the registers and
+ * flags are where the translation keeps them), in a chainable one (the
+ * join's flags go through the slot).  Their targets get a join label. */
+/* The last instruction m of back edge k's peel (tr.h peel) to j, or -1:
+ * when the flags j may observe are all a compare's just before the
+ * branch, instructions j..m-1 move data only (MOV, MOVZX/MOVSX, LEA: no
+ * flag read or written, none of the compare's registers written) and m
+ * writes every flag without reading any (the ALU group, NEG), at most
+ * four of them. */
+static int peel_end(const struct tr *t, unsigned k, unsigned j)
+{
+    uint32_t live = j ? t->plan[j - 1].live_after : t->live_in;
+    if (!live || k == 0 || j >= k)
+        return -1;
+    const struct insn *cmp = &t->b->insn[k - 1];
+    const struct plan *pc = &t->plan[k - 1];
+    if (!pc->native || !(tr_kind_of(cmp) == TR_CMP || tr_kind_of(cmp) == TR_TEST) ||
+        cmp->o[0].kind != OPK_GPR || cmp->o[1].kind == OPK_MEM || (live & ~(pc->H | pc->Z)) ||
+        (cmp->o[0].size == 1 && cmp->o[0].reg >= 4) ||
+        (cmp->o[1].kind == OPK_GPR && cmp->o[1].size == 1 && cmp->o[1].reg >= 4))
+        return -1;
+    uint8_t regs = (uint8_t)(1u << cmp->o[0].reg);
+    if (cmp->o[1].kind == OPK_GPR)
+        regs |= (uint8_t)(1u << cmp->o[1].reg);
+    for (unsigned m = j; m < k && m < j + 4; m++) {
+        const struct insn *in = &t->b->insn[m];
+        const struct plan *p = &t->plan[m];
+        enum tr_kind kind = tr_kind_of(in);
+        if (!p->native || p->R || p->by_cl)
+            return -1;
+        if (p->W == ALLF && (kind == TR_ADD || kind == TR_OR || kind == TR_AND ||
+                             kind == TR_SUB || kind == TR_XOR || kind == TR_CMP ||
+                             kind == TR_TEST || kind == TR_NEG))
+            return (int)m;
+        if (p->W || (p->gw & regs) || !(kind == TR_MOV || kind == TR_MOVX || kind == TR_LEA))
+            return -1;
+    }
+    return -1;
+}
+
+static void find_back_edges(struct tr *t)
+{
+    unsigned n = t->b->ninsn;
+    memset(t->join, 0, sizeof(t->join));
+    memset(t->peel, -1, sizeof(t->peel));
+    memset(t->rejoin, 0, sizeof(t->rejoin));
+    t->backs = false;
+    for (unsigned k = 0; k < n; k++) {
+        const struct insn *in = &t->b->insn[k];
+        t->back[k] = -1;
+        if (!t->chainable || !t->plan[k].native ||
+            !(tr_is_jcc(in->op) || (in->flow == FLOW_JMP_REL && k + 1 == n)))
+            continue;
+        uint32_t target = t->nxt[k] + in->imm;
+        for (unsigned j = k + 1; j-- > (k + 1 == n ? 1u : 0u);) {
+            if (!t->plan[j].native)
+                break;
+            if (t->off[j] == target) {
+                t->back[k] = (int8_t)j;
+                t->backs = true;
+                if (!t->join[j])
+                    t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
+                int m = peel_end(t, k, j);
+                if (m >= 0) {
+                    t->peel[k] = (int8_t)m;
+                    if (!t->rejoin[m + 1])
+                        t->rejoin[m + 1] = (uint16_t)(x_label_new(&t->L) + 1);
+                }
+                break;
+            }
+        }
+    }
+}
+
+/* A host register of the guest register cache's that this translation
+ * does not use (tr.h icreg), callee-saved ones first; else r13, whose
+ * calm value the body's event checks then read from memory and whose
+ * value a jump into another translation restores (tr_calm_restore). */
+static uint8_t free_host_reg(const struct tr *t)
+{
+    static const uint8_t pick[] = { X14, X15, XBP, X8, X9, X10, X11 };
+    for (unsigned i = 0; i < sizeof(pick); i++) {
+        bool used = false;
+        for (unsigned r = 0; r < 8; r++)
+            used |= (t->cached & (1u << r)) && t->host_of[r] == pick[i];
+        if (!used)
+            return pick[i];
+    }
+    return R_CALM;
+}
+
 /* The callee-saved host registers a translation uses (tr.h); six pushes
  * and the return address leave rsp 8 off the 16-byte alignment calls
- * need, hence the sub rsp, 8. */
+ * need, which FRAME (tr.h: the slots) makes up for. */
 static const uint8_t saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
 
 bool tr_translate(struct tr *t)
@@ -1464,6 +1677,12 @@ bool tr_translate(struct tr *t)
             break;
     }
 
+    t->live_in = live_in;
+    /* x87 translations are neither entered nor left by a chained jump:
+     * their entry checks need eax, and their window spans the host's
+     * x87 control word. */
+    t->chainable = !t->x87;
+    find_back_edges(t);
     tr_allocate_gprs(t);
     const struct insn *end = &b->insn[n - 1];
     t->loop = t->plan[n - 1].native && (tr_is_jcc(end->op) || end->flow == FLOW_JMP_REL) &&
@@ -1473,6 +1692,10 @@ bool tr_translate(struct tr *t)
         t->calls |= !t->plan[k].native;
     tr_choose_sites(t);
     tr_choose_shares(t);
+    t->icreg = XNONE;
+    t->in_body = false;
+    if ((t->loop || t->backs) && t->chainable)
+        t->icreg = free_host_reg(t);
 
     /* Prologue. */
     t->l_bail = x_label_new(&t->L);
@@ -1482,16 +1705,12 @@ bool tr_translate(struct tr *t)
     t->l_merge = x_label_new(&t->L);
     /* An entry check that fails on a chained entry leaves as the
      * predecessor's exit would: the flags handed over merged first. */
-    /* x87 translations are neither entered nor left by a chained jump:
-     * their entry checks need eax, and their window spans the host's
-     * x87 control word. */
-    t->chainable = !t->x87;
     t->nchain = 0;
     t->l_fail = t->chainable ? t->l_merge : t->l_epilogue;
     struct xbuf *hb = t->cur = &t->hot;
     for (unsigned i = 0; i < sizeof(saved_regs); i++)
         x_push_r(hb, saved_regs[i]);
-    x_alu_rm_imm(hb, 5, 8, R(XSP), 8); /* sub rsp, 8: aligned calls */
+    x_alu_rm_imm(hb, 5, 8, R(XSP), FRAME); /* the slots; aligned calls */
     x_mov_rr64(hb, R_CPU, XDI);
     x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
     x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
@@ -1500,6 +1719,7 @@ bool tr_translate(struct tr *t)
      * (its index, eng.blk still naming it), so the run loop goes on as if
      * the jump had not been patched. */
     x_mov_r32_imm(hb, XAX, JIT_BAIL);
+    pages_forget(hb); /* (C ran since any translation did) */
     unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
     unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
     t->l_chain_fast = x_label_new(&t->L);
@@ -1522,6 +1742,10 @@ bool tr_translate(struct tr *t)
             x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
             x_jcc(&t->L, hb, XCC_NE, t->l_merge);
             x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+            if (b->below) { /* (EIP below it would wrap) */
+                x_alu_rm_imm(hb, 7, 4, R(XCX), b->below);
+                x_jcc(&t->L, hb, XCC_B, t->l_merge);
+            }
             x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
             x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
             x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
@@ -1572,6 +1796,15 @@ bool tr_translate(struct tr *t)
             x_jmp(&t->L, hb, l_loaded);
     }
     x_bind(&t->L, l_loaded, hb);
+    t->in_body = true;
+    if (t->icreg != XNONE) {
+        /* The count, and the limit of a loop's budget check: the entry
+         * checked icount + n <= icount_end, so no wrap. */
+        x_w(hb, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
+        x_w(hb, 0x8B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
+        x_alu_rm_imm(hb, 5, 8, R(XAX), n);
+        x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
+    }
     sites_forget(t);
     if (t->loop && t->x87)
         x_store_imm(hb, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
@@ -1581,11 +1814,12 @@ bool tr_translate(struct tr *t)
     x_bind(&t->L, t->l_body, hb);
 
     /* Body. */
-    memset(t->join, 0, sizeof(t->join));
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &b->insn[k];
         const struct plan *p = &t->plan[k];
         t->k = k;
+        if (t->rejoin[k])
+            x_bind(&t->L, t->rejoin[k] - 1u, t->cur); /* a peel goes on here */
         if (t->join[k]) {
             /* An earlier side exit jumps here (tr_side_exit). */
             tr_join_state(t, k);
@@ -1600,6 +1834,12 @@ bool tr_translate(struct tr *t)
             continue;
         }
         t->next_off = t->nxt[k];
+        if (t->back[k] >= 0) {
+            tr_back_edge(t, in, (unsigned)t->back[k]);
+            if (last)
+                break;
+            continue;
+        }
         if (last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
             tr_branch_end(t, in, live_in);
             break;
@@ -1639,11 +1879,27 @@ bool tr_translate(struct tr *t)
     x_bind(&t->L, t->l_bail, t->cur);
     x_mov_r32_imm(t->cur, XAX, JIT_BAIL);
     x_bind(&t->L, t->l_epilogue, t->cur);
-    x_alu_rm_imm(t->cur, 0, 8, R(XSP), 8);
+    x_alu_rm_imm(t->cur, 0, 8, R(XSP), FRAME);
     for (unsigned i = sizeof(saved_regs); i-- > 0;)
         x_pop_r(t->cur, saved_regs[i]);
     xb(t->cur, 0xC3);
     return !(t->hot.overflow || t->cold.overflow || t->L.overflow);
+}
+
+/* Instructions from..to (native ones that move data or compute, no
+ * branch: tr_back_edge's peel) again, from the state t->s. */
+void tr_emit_range(struct tr *t, unsigned from, unsigned to)
+{
+    unsigned k0 = t->k;
+    for (unsigned k = from; k <= to; k++) {
+        const struct insn *in = &t->b->insn[k];
+        t->k = k;
+        t->next_off = t->nxt[k];
+        t->s.dirty |= t->plan[k].gw & t->cached;
+        emit_native(t, in);
+    }
+    t->k = k0;
+    t->next_off = t->nxt[k0];
 }
 
 /* Statistics for jit.c. */

@@ -35,6 +35,7 @@
 #define CODE 0x0100u       /* program start, in CS */
 #define STUBS 0x1000u      /* M_ACROSS: jump targets in the next page */
 #define COUNTER 0x0F00u    /* loop counter (dword) */
+#define COUNTER2 0x0F08u   /* M_LOOPS: an inner loop's counter (dword) */
 #define DATA 0x2000u       /* data area: EBX and ESI point around here */
 #define DATA_LEN 0x2000u
 #define STACK 0x9000u
@@ -97,9 +98,16 @@ static uint32_t bias(void)
  *             and CALL through a register or [esp] within the page
  *   M_MUL     one-operand MUL/IMUL of 8 and 16 bits (AX = AL * r/m8,
  *             DX:AX = AX * r/m16), registers (AH..BH too) and memory;
- *             shifts and rotates of a dword in memory by CL */
+ *             shifts and rotates of a dword in memory by CL
+ *   M_LOOPS   inner loops between the body's instructions (32-bit code):
+ *             a few random instructions run 1-5 times, counted in EBP
+ *             (which random instructions never write) or in a dword in
+ *             memory, some with a loop nested inside, closed by a JNZ
+ *             back to their head (which is not the block's start: the
+ *             translator's back edges inside a superblock, jit/
+ *             tr_block_end.c tr_back_edge) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
-       M_ACROSS = 128, M_MUL = 256 };
+       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -847,6 +855,51 @@ static void irq_item(struct prog *p, bool code16)
     }
 }
 
+/* JNZ back to `head` (rel8 when it reaches). */
+static void jnz_back(struct prog *p, unsigned head)
+{
+    int32_t rel8 = (int32_t)head - (int32_t)(p->n + 2);
+    if (rel8 >= -128 && (rnd() & 3)) {
+        put(p, 0x75);
+        put(p, (uint8_t)rel8);
+        return;
+    }
+    put(p, 0x0F);
+    put(p, 0x85);
+    put32(p, (uint32_t)((int32_t)head - (int32_t)(p->n + 4)));
+}
+
+/* M_LOOPS: an inner loop of 1-4 random instructions run 1-5 times,
+ * counted in EBP (DEC, or SUB and a CMP whose flags the translator may
+ * compute again on the way out) or in the dword at COUNTER2 (whose
+ * loops may hold an EBP loop).  A wild store may change a memory count:
+ * the runs are bounded. */
+static void loop_item(struct prog *p, bool nested)
+{
+    bool mem = !nested && (rnd() & 1);
+    uint32_t iters = 1 + rnd() % 5;
+    if (mem) {
+        put(p, 0xC7); put(p, 0x05); put32(p, bias() + COUNTER2); put32(p, iters);
+    } else {
+        put(p, 0xBD); put32(p, iters);                                 /* mov ebp, imm32 */
+    }
+    unsigned head = p->n;
+    for (unsigned i = 1 + rnd() % 4; i-- > 0;) {
+        random_insn(p);
+        if (mem && i == 1 && rnd() % 2 == 0)
+            loop_item(p, true);
+    }
+    if (mem) {
+        put(p, 0xFF); put(p, 0x0D); put32(p, bias() + COUNTER2);      /* dec dword [COUNTER2] */
+    } else if (rnd() & 1) {
+        put(p, 0x4D);                                                  /* dec ebp */
+    } else {
+        put(p, 0x83); put(p, 0xED); put(p, 0x01);                      /* sub ebp, 1 */
+        put(p, 0x83); put(p, 0xFD); put(p, 0x00);                      /* cmp ebp, 0 */
+    }
+    jnz_back(p, head);
+}
+
 /* The program: FINIT (sometimes), the body, DEC [COUNTER], JNZ body,
  * HLT.  The loop runs `iterations` times.  With M_SMC and M_IRQ, their
  * items come between the body's instructions. */
@@ -876,6 +929,8 @@ static void make_program(struct prog *p)
             irq_item(p, code16);
         if ((mode & M_NEAR) && !code16 && rnd() % 2 == 0)
             near_item(p);
+        if ((mode & M_LOOPS) && !code16 && rnd() % 4 == 0)
+            loop_item(p, false);
     }
     if (mode & M_SMC)
         smc_resolve(p, &m, code16);
@@ -1291,13 +1346,14 @@ int main(int argc, char **argv)
     engine_stats(vj->engine, &es);
     const struct jit_stats *js = &es.jit;
     printf("%u programs (mode %u); translator: %llu blocks, %llu native and %llu interpreted "
-           "instructions, %llu bails, %llu chained jumps, jump cache %llu fills %llu misses; "
-           "%llu interrupts, %llu discards of scanned code\n",
+           "instructions, %llu bails, %llu chained jumps, jump cache %llu fills %llu misses, "
+           "%llu inner loops; %llu interrupts, %llu discards of scanned code\n",
            ran, mode, (unsigned long long)js->blocks_translated,
            (unsigned long long)js->native_insns, (unsigned long long)js->callout_insns,
            (unsigned long long)js->bails, (unsigned long long)js->links,
            (unsigned long long)js->jc_fills, (unsigned long long)js->jc_misses,
-           (unsigned long long)irqs_taken, (unsigned long long)epochs);
+           (unsigned long long)js->inner_loops, (unsigned long long)irqs_taken,
+           (unsigned long long)epochs);
     /* The test is only worth something if the translator ran (16-bit
      * code may all be the interpreter's: only the handler is 32-bit). */
     if (!code16 && (threshold == 1 || !(mode & M_SMC))) {
@@ -1317,6 +1373,8 @@ int main(int argc, char **argv)
         CHECK(irqs_taken >= ran / 2);
     if ((mode & M_SMC) && ran >= 100)
         CHECK(epochs >= ran / 2);
+    if ((mode & M_LOOPS) && !code16 && ran >= 100)
+        CHECK(js->inner_loops >= ran / 20); /* (not in x87 translations) */
     vm_destroy(vi);
     vm_destroy(vj);
     return check_report();
