@@ -60,6 +60,7 @@ struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, str
             const char *sb = getenv("PLEX86_SUPERBLOCKS");
             e->superblocks = !cfg->no_superblocks && !(sb && strcmp(sb, "0") == 0);
             cache_set_superblocks(e->cache, e->superblocks);
+            e->prof = jit_prof(e->jit);
         }
     }
     return e;
@@ -69,6 +70,8 @@ void engine_destroy(struct engine *e)
 {
     if (!e)
         return;
+    if (e->jit)
+        jit_prof_done(e->jit, e->cpu->icount);
     jit_destroy(e->jit);
     cache_destroy(e->cache);
     free(e);

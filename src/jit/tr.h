@@ -122,6 +122,7 @@ struct plan {
      * before it stay live); when it does write, H are valid from the host
      * and Z are the interpreter's zeros. */
     bool by_cl;
+    uint8_t why;           /* not native: enum jit_why (PLEX86_JIT_STATS) */
 };
 
 struct tr {
@@ -185,6 +186,7 @@ struct tr {
     unsigned k;            /* instruction being translated */
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
                               instruction's offset, or a CALL's target */
+    struct jit_prof *prof; /* PLEX86_JIT_STATS: count call-outs */
 };
 
 /* A guest register operand: the host register caching it, else its slot

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "cpu/features.h"
+#include "jit/jit_prof.h"
 
 /* C helpers called from generated code (jit.c). */
 void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed);
@@ -531,6 +532,15 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     tr_eip_at(t, XAX, t->nxt[k]); /* as run_block sets it before the handler */
     x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     tr_icount_add(t, (int64_t)k - t->s.flushed);
+    if (t->prof) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
+        const struct jit_source *b = t->b;
+        uint64_t *n = jit_prof_site(t->prof, in, b->pa + t->off[k],
+                                    b->host ? b->host + t->off[k] : NULL,
+                                    t->plan[k].native ? JW_FLOW /* a native one's rare way */
+                                                      : (enum jit_why)t->plan[k].why);
+        x_mov_r64_imm(t->cur, XAX, (uint64_t)(uintptr_t)n);
+        x_alu_rm_imm(t->cur, 0, 8, xr_mem(xm(XAX, 0)), 1);
+    }
     x_mov_rr64(t->cur, XDI, R_CPU);
     x_mov_r64_imm(t->cur, XSI, (uint64_t)(uintptr_t)in);
     x_call_abs(t->cur, (const void *)in->fn);
@@ -677,6 +687,10 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return true;
     }
     case TR_IMUL:
+        /* SF ZF PF from the low half, AF clear, as the interpreter gives
+         * them (mul_flags_after) */
+        p->H = p->W & ~F_AF;
+        p->Z = F_AF;
         if (in->nops == 1) /* MUL/IMUL r/m32: EDX:EAX = EAX * r/m32 */
             return o0->size == 4 && gpr_or_mem(o0);
         return in->nops >= 2 && o0->kind == OPK_GPR && o0->size == 4 && gpr_or_mem(o1) &&
@@ -874,43 +888,81 @@ static void op_cmov_mem(struct tr *t, const struct insn *in)
     cmov_from(t, in, xr_mem(xm(XDX, 0)));
 }
 
-static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
+/* The flags MUL and IMUL leave, after the host's own (which sets OF and
+ * CF alike: the product did not fit; SDM vol. 2, MUL and IMUL).  SF, ZF,
+ * AF and PF are undefined there; the interpreter gives SF ZF PF of the
+ * low half and clears AF (ops_alu.c mul_flags).  While SF, ZF or PF are
+ * not observable, OF and CF stay pending on the host (AF is written as 0).
+ * Otherwise the whole set goes to the slot as an image, from the low half
+ * in `res` (any register but rax):
+ *     seto al; test res, res; lahf; or ah, al; and ah, ~AF; mov [rsp], ax
+ * (TEST gives SF ZF PF and clears CF; the OR puts CF back). */
+static void mul_flags_after(struct tr *t, uint8_t res)
+{
+    const struct plan *p = &t->plan[t->k];
+    const uint32_t szp = F_SF | F_ZF | F_PF;
+    if (!(p->live_after & szp)) {
+        struct plan q = *p;
+        q.H &= ~szp;
+        set_flags_after(t, &q);
+        return;
+    }
+    struct xbuf *b = t->cur;
+    x_setcc(b, XCC_O, R(XAX));
+    x_test_rm_r(b, 4, R(res), res);
+    x_lahf(b);
+    xb(b, 0x08); /* or ah, al */
+    xb(b, 0xC4);
+    xb(b, 0x80); /* and ah, imm8 */
+    xb(b, 0xE4);
+    xb(b, (uint8_t)~F_AF);
+    x_store(b, 2, xr_mem(xm(XSP, SLOT_SAVED)), XAX);
+    t->s.pending = t->s.pending_zero = 0;
+    t->s.saved = ALLF; /* MUL and IMUL write every arithmetic flag */
+}
+
+/* Two- and three-operand IMUL r32; the product is computed in the
+ * destination's host register, or in ecx; returns that register. */
+static uint8_t imul_core(struct tr *t, const struct insn *in, struct xrm src)
 {
     struct xrm d = gpr_rm(t, in->o[0].reg, 4);
-    uint8_t r = d.is_reg ? d.reg : XAX;
+    uint8_t r = d.is_reg ? d.reg : XCX;
     if (in->nops == 3) {
         struct xenc e = XENC1(0x69); /* imul r, src, imm32 */
         x_insn(t->cur, &e, r, true, &src);
         x32(t->cur, in->imm); /* int_classify: operand 2 is the immediate */
     } else {
         if (!d.is_reg)
-            x_load(t->cur, 4, XAX, d);
+            x_load(t->cur, 4, XCX, d);
         x_0f(t->cur, 0xAF, false, false, r, src);
     }
     if (!d.is_reg)
-        x_store(t->cur, 4, d, XAX);
+        x_store(t->cur, 4, d, XCX);
+    return r;
 }
 
 /* One-operand MUL/IMUL of 32 bits: the host's, through eax and edx (a
- * memory source at [rdx] is read before edx is written). */
+ * memory source at [rdx] is read before edx is written); the low half
+ * stays in ecx for the flags. */
 static void mul1_core(struct tr *t, const struct insn *in, struct xrm src)
 {
     x_load(t->cur, 4, XAX, gpr_rm(t, R_EAX, 4));
     x_unary(t->cur, 0xF6, 0xF7, in->op == OP_MUL ? 4 : 5, 4, src);
     x_store(t->cur, 4, gpr_rm(t, R_EAX, 4), XAX);
     x_store(t->cur, 4, gpr_rm(t, R_EDX, 4), XDX);
+    if (t->plan[t->k].live_after & (F_SF | F_ZF | F_PF))
+        x_load(t->cur, 4, XCX, R(XAX));
+    mul_flags_after(t, XCX);
 }
 
 static void op_mul1_mem(struct tr *t, const struct insn *in)
 {
     mul1_core(t, in, xr_mem(xm(XDX, 0)));
-    set_flags_after(t, &t->plan[t->k]);
 }
 
 static void op_imul_mem(struct tr *t, const struct insn *in)
 {
-    imul_core(t, in, xr_mem(xm(XDX, 0)));
-    set_flags_after(t, &t->plan[t->k]);
+    mul_flags_after(t, imul_core(t, in, xr_mem(xm(XDX, 0))));
 }
 
 static void op_push(struct tr *t, const struct insn *in)
@@ -1077,17 +1129,13 @@ static void emit_native(struct tr *t, const struct insn *in)
                 tr_with_memory(t, in, in->seg, 4, JM_READ, op_mul1_mem, false);
             } else {
                 mul1_core(t, in, gpr_rm(t, o0->reg, 4));
-                set_flags_after(t, p);
             }
             return;
         }
         if (o1->kind == OPK_MEM) {
             tr_with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, false);
         } else {
-            if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
-                tr_materialise(t);
-            imul_core(t, in, gpr_rm(t, o1->reg, 4));
-            set_flags_after(t, p);
+            mul_flags_after(t, imul_core(t, in, gpr_rm(t, o1->reg, 4)));
         }
         return;
     case TR_SETCC:
@@ -1152,6 +1200,7 @@ bool tr_translate(struct tr *t)
             p->faults = true;
             t->uses_stack |= in->flow == FLOW_RET;
         } else if (in->virt != VIRT_NONE) {
+            p->why = JW_VIRT;
             continue; /* the interpreter's */
         } else if (x87_end == n && x87_classify(t->c, in, p)) {
             p->native = p->x87 = t->x87 = true;
@@ -1160,11 +1209,15 @@ bool tr_translate(struct tr *t)
             if (touches_fpu(in) && x87_end == n)
                 x87_end = k;
             if (in->flow != FLOW_SEQ && !tr_is_jcc(in->op) && in->flow != FLOW_JMP_REL &&
-                !(last && in->flow == FLOW_CALL_REL))
+                !(last && in->flow == FLOW_CALL_REL)) {
+                p->why = JW_FLOW;
                 continue;
+            }
             p->native = int_classify(t, in, p);
-            if (!p->native)
+            if (!p->native) {
+                p->why = touches_fpu(in) ? JW_X87 : JW_FORM;
                 continue;
+            }
             /* A superblock's conditional branch in the middle: its taken
              * way leaves (every flag observable there), and a target
              * beyond the CS limit faults. */
@@ -1183,8 +1236,10 @@ bool tr_translate(struct tr *t)
     if (t->x87 && !x87_prepass(t, x87_end)) {
         t->x87 = false;
         for (unsigned k = 0; k < n; k++)
-            if (t->plan[k].x87)
+            if (t->plan[k].x87) {
                 t->plan[k].native = t->plan[k].x87 = false;
+                t->plan[k].why = JW_X87;
+            }
     }
     /* Flags: drop native forms whose undefined flags would be seen. */
     uint32_t live_in;
@@ -1195,6 +1250,7 @@ bool tr_translate(struct tr *t)
             struct plan *p = &t->plan[k];
             if (p->native && !tr_flags_exact(p)) {
                 p->native = false;
+                p->why = JW_FLAGS;
                 if (p->x87)
                     return false; /* cannot happen: F(U)COMI are exact */
                 changed = true;
