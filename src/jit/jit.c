@@ -285,3 +285,11 @@ void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed)
     unpack(packed, &s, &size, &kind);
     mmu_write_bytes(c, seg_linear(c, (int)s, off, size, SEG_WRITE), c->eng.scratch, size);
 }
+
+/* An exception a native instruction detected itself (DIV's #DE), with
+ * the state a fault at that instruction sees already in struct cpu. */
+_Noreturn void jit_raise(struct cpu *c, unsigned vector);
+_Noreturn void jit_raise(struct cpu *c, unsigned vector)
+{
+    cpu_fault(c, (int)vector, 0);
+}

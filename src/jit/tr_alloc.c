@@ -85,6 +85,11 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
         u |= 1u << R_EAX | 1u << R_EDX;
         w |= 1u << R_EDX;
         break;
+    case TR_DIV: /* EDX:EAX / r/m32 */
+        o0_reg = false;
+        u |= 1u << R_EAX | 1u << R_EDX;
+        w |= 1u << R_EAX | 1u << R_EDX;
+        break;
     case TR_IMUL:
         if (in->nops == 1) { /* MUL/IMUL r/m32: EDX:EAX, operand 0 read */
             o0_reg = false;

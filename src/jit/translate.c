@@ -40,6 +40,7 @@
 /* C helpers called from generated code (jit.c). */
 void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed);
 void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
+_Noreturn void jit_raise(struct cpu *c, unsigned vector);
 
 static bool two_step(unsigned op);
 
@@ -695,6 +696,12 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
             return o0->size == 4 && gpr_or_mem(o0);
         return in->nops >= 2 && o0->kind == OPK_GPR && o0->size == 4 && gpr_or_mem(o1) &&
                (in->nops == 2 || in->o[2].kind == OPK_IMM);
+    case TR_DIV:
+        /* The SDM leaves every flag undefined; the interpreter keeps
+         * them (ops_alu.c h_div): nothing written. */
+        p->R = p->W = p->H = p->Z = 0;
+        p->faults = true; /* #DE */
+        return in->nops == 1 && o0->size == 4 && gpr_or_mem(o0);
     case TR_SETCC:
         return gpr_or_mem(o0) && o0->size == 1;
     case TR_CMOVCC:
@@ -955,6 +962,54 @@ static void mul1_core(struct tr *t, const struct insn *in, struct xrm src)
     mul_flags_after(t, XCX);
 }
 
+/* DIV r/m32 (SDM vol. 2, DIV): EAX = EDX:EAX / src, EDX = the remainder;
+ * #DE when the quotient does not fit in 32 bits, i.e. EDX >= src (which
+ * takes in src = 0).  The check comes first (the host would trap); its
+ * way out raises #DE as the interpreter does, with the state a fault at
+ * instruction k sees, in the cold section (from where this copy of the op
+ * stands, which may be the memory operand's slow path).  The host's flags
+ * are clobbered: none may be pending (the caller saved them). */
+static void div_core(struct tr *t, const struct insn *in, struct xrm src)
+{
+    (void)in;
+    struct xbuf *b = t->cur;
+    unsigned l_de = x_label_new(&t->L);
+    x_load(b, 4, XCX, src);                      /* first: src may be [rdx] */
+    x_load(b, 4, XDX, gpr_rm(t, R_EDX, 4));
+    x_load(b, 4, XAX, gpr_rm(t, R_EAX, 4));
+    x_alu_rm_r(b, 7, 4, R(XDX), XCX);            /* cmp edx, ecx */
+    x_jcc(&t->L, b, XCC_AE, l_de);
+    x_unary(b, 0xF6, 0xF7, 6, 4, R(XCX));        /* div ecx */
+    x_store(b, 4, gpr_rm(t, R_EAX, 4), XAX);
+    x_store(b, 4, gpr_rm(t, R_EDX, 4), XDX);
+    struct tstate keep = t->s;
+    unsigned l_on = x_label_new(&t->L);
+    bool in_cold = b == &t->cold;
+    if (in_cold)
+        x_jmp(&t->L, b, l_on);
+    else
+        t->cur = &t->cold;
+    x_bind(&t->L, l_de, t->cur);
+    tr_materialise(t);
+    x87_spill(t);
+    tr_sync_for_call(t, t->k);
+    tr_gpr_writeback(t);
+    tr_icount_add(t, (int64_t)t->k - t->s.flushed);
+    x_mov_rr64(t->cur, XDI, R_CPU);
+    x_mov_r32_imm(t->cur, XSI, EXC_DE);
+    x_call_abs(t->cur, (const void *)jit_raise);  /* does not return */
+    if (in_cold)
+        x_bind(&t->L, l_on, t->cur);
+    else
+        t->cur = b;
+    t->s = keep;
+}
+
+static void op_div_mem(struct tr *t, const struct insn *in)
+{
+    div_core(t, in, xr_mem(xm(XDX, 0)));
+}
+
 static void op_mul1_mem(struct tr *t, const struct insn *in)
 {
     mul1_core(t, in, xr_mem(xm(XDX, 0)));
@@ -1136,6 +1191,14 @@ static void emit_native(struct tr *t, const struct insn *in)
             tr_with_memory(t, in, in->seg, 4, JM_READ, op_imul_mem, false);
         } else {
             mul_flags_after(t, imul_core(t, in, gpr_rm(t, o1->reg, 4)));
+        }
+        return;
+    case TR_DIV:
+        if (o0->kind == OPK_MEM) {
+            tr_with_memory(t, in, in->seg, 4, JM_READ, op_div_mem, false);
+        } else {
+            tr_flags_save(t); /* the check and DIV clobber the host's flags */
+            div_core(t, in, gpr_rm(t, o0->reg, 4));
         }
         return;
     case TR_SETCC:
