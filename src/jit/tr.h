@@ -220,7 +220,7 @@ static inline bool tr_is_jcc(unsigned op)
 static inline bool tr_is_stack_op(const struct insn *in)
 {
     return tr_kind_of(in) == TR_PUSH || tr_kind_of(in) == TR_POP || tr_kind_of(in) == TR_CALL ||
-           in->flow == FLOW_RET;
+           tr_kind_of(in) == TR_LEAVE || in->flow == FLOW_RET;
 }
 
 /* An operation on a memory operand at [rdx], emitted once for the fast

@@ -85,6 +85,10 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
         u |= 1u << R_EAX | 1u << R_EDX;
         w |= 1u << R_EDX;
         break;
+    case TR_LEAVE: /* ESP = EBP + 4, EBP = [EBP] (and ESP below) */
+        u |= 1u << R_EBP;
+        w |= 1u << R_EBP;
+        break;
     case TR_DIV: /* EDX:EAX / r/m32 */
         o0_reg = false;
         u |= 1u << R_EAX | 1u << R_EDX;
@@ -102,7 +106,8 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     }
     if (kind == TR_JMP) /* a computed JMP reads its register */
         o0_reg = false;
-    if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL || in->flow == FLOW_RET) {
+    if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL || kind == TR_LEAVE ||
+        in->flow == FLOW_RET) {
         u |= 1u << R_ESP;
         w |= 1u << R_ESP;
     }

@@ -650,6 +650,9 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
             return false;
         p->faults = true;
         return true;
+    case TR_LEAVE: /* 32-bit operands; the prologue checks the stack is 32-bit */
+        p->faults = true;
+        return in->osize == 4;
     case TR_NOP:
         return !has_mem;
     case TR_CDQ:
@@ -1034,6 +1037,17 @@ static void op_pop(struct tr *t, const struct insn *in)
     x_store(t->cur, 4, gpr_rm(t, in->o[0].reg, 4), XAX);
 }
 
+/* LEAVE (SDM vol. 2): ESP = EBP, then POP EBP; the offset (R_OFF) is
+ * EBP, so ESP becomes R_OFF + 4. */
+static void op_leave(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
+    x_lea(t->cur, false, XCX, xm(R_OFF, 4));
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), XCX);
+    x_store(t->cur, 4, gpr_rm(t, R_EBP, 4), XAX);
+}
+
 static void op_x87(struct tr *t, const struct insn *in)
 {
     const struct plan *p = &t->plan[t->k];
@@ -1126,6 +1140,10 @@ static void emit_native(struct tr *t, const struct insn *in)
     case TR_POP:
         x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
         tr_with_memory(t, in, S_SS, 4, JM_READ, op_pop, true);
+        return;
+    case TR_LEAVE:
+        x_load(b, 4, R_OFF, gpr_rm(t, R_EBP, 4));
+        tr_with_memory(t, in, S_SS, 4, JM_READ, op_leave, true);
         return;
     case TR_NOP:
         return;

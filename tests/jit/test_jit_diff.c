@@ -85,7 +85,8 @@ static uint32_t bias(void)
  *   M_MORE    32-bit code: one instruction in four from more_insn (MUL,
  *             IMUL and DIV with register and memory operands and the
  *             flags they leave observed; string instructions, REP ones
- *             with a small or a wild ECX, pointers that may fault) */
+ *             with a small or a wild ECX, pointers that may fault; stack
+ *             frames left by LEAVE) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32,
        M_MORE = 64 };
 static unsigned mode;
@@ -177,10 +178,22 @@ static void string_pointer(struct prog *p, unsigned reg)
     put32(p, bias() + DATA + (rnd() & 0xFFC) + (rnd() % 8 == 0 ? rnd() & 3 : 0));
 }
 
+static void random_insn(struct prog *p);
+
 /* M_MORE: forms the first test left out. */
 static void more_insn(struct prog *p)
 {
-    switch (rnd() % 8) {
+    switch (rnd() % 9) {
+    case 8:                            /* a frame: push ebp; mov ebp, esp; sub esp, n; ...; leave */
+        put(p, 0x55);
+        if (rnd() % 8) {
+            put(p, 0x89); put(p, 0xE5);
+        } /* else EBP as it is: LEAVE reads anywhere (and may fault) */
+        put(p, 0x83); put(p, 0xEC); put(p, (uint8_t)(4 * (rnd() % 8)));
+        if (rnd() & 1)
+            random_insn(p);
+        put(p, 0xC9);
+        break;
     case 0: case 1:                    /* MUL/IMUL r/m32 (EDX:EAX) */
         put(p, 0xF7);
         if (rnd() & 1)
