@@ -76,8 +76,9 @@ enum tr_kind {
     TR_NONE = 0, /* always the interpreter's handler */
     TR_ADD, TR_OR, TR_ADC, TR_SBB, TR_AND, TR_SUB, TR_XOR, TR_CMP,
     TR_TEST, TR_MOV, TR_MOVX /* MOVZX, MOVSX */, TR_LEA, TR_XCHG, TR_CDQ,
-    TR_INCDEC, TR_NEG, TR_NOT, TR_IMUL /* and MUL */, TR_SHIFT /* SHL SHR SAR ROL ROR */,
-    TR_PUSH, TR_POP, TR_NOP, TR_SETCC, TR_CMOVCC,
+    TR_INCDEC, TR_NEG, TR_NOT, TR_IMUL /* and MUL */, TR_DIV /* DIV r/m32 */,
+    TR_SHIFT /* SHL SHR SAR ROL ROR */,
+    TR_PUSH, TR_POP, TR_LEAVE, TR_NOP, TR_SETCC, TR_CMOVCC,
     TR_JCC,     /* Jcc rel32 (the condition is insn.cc) */
     TR_JMP,     /* JMP rel32 (the decoder's FLOW_JMP_REL) */
     TR_CALL,    /* CALL rel32 (FLOW_CALL_REL), as a block's last instruction */

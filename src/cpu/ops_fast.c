@@ -666,6 +666,10 @@ static op_handler pick(const struct insn *i)
         if (s->size == 2)
             return i->op == OP_MOVZX ? f_movzx_rm16 : f_movsx_rm16;
         return NULL;
+    case OP_STOSB: case OP_STOSW: case OP_STOSD:
+        return i->rep && i->asize == 4 ? f_rep_stos : NULL;
+    case OP_MOVSB: case OP_MOVSW: case OP_MOVSD:
+        return i->rep && i->asize == 4 ? f_rep_movs : NULL;
     case OP_LEA:
         return i->nops == 2 && is_gpr(d, 4) && s->kind == OPK_MEM && i->asize == 4 ? f_lea
                                                                                      : NULL;

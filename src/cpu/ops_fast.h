@@ -18,4 +18,10 @@ op_handler fast_handler(const struct insn *i);
  * checks that no other row has one). */
 op_handler fast_form(const struct insn *i);
 
+/* REP STOS and REP MOVS with 32-bit addresses, DF clear: whole runs of
+ * iterations within a page of RAM at once (ops_string.c); with DF set they
+ * run h_stos/h_movs. */
+void f_rep_stos(struct cpu *c, const struct insn *i);
+void f_rep_movs(struct cpu *c, const struct insn *i);
+
 #endif

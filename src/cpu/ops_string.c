@@ -6,8 +6,12 @@
  * cut into slices: after STRING_SLICE iterations the instruction is left
  * unfinished (EIP back at it) so that the run loop can look at interrupts
  * and budgets; re-executing it continues the count. */
+#include <string.h>
+
 #include "cpu/exec.h"
+#include "cpu/mmu.h"
 #include "cpu/ops.h"
+#include "cpu/ops_fast.h"
 
 #define STRING_SLICE 4096
 
@@ -54,6 +58,118 @@ void h_movs(struct cpu *c, const struct insn *i)
         advance(c, R_ESI, as, step(c, sz));
         advance(c, R_EDI, as, step(c, sz));
     });
+}
+
+/* --- REP STOS and REP MOVS a page at a time (ops_fast.c picks these) ----
+ *
+ * With 32-bit addresses and DF clear, the iterations that touch one page
+ * of plain RAM (a TLB hit: not MMIO, not a page the scanner watches, not
+ * a data breakpoint's segment) run as one host fill or copy; anything else
+ * (the page's first miss, a fault, a watched code page) takes one
+ * iteration the generic way, which fills the TLB or raises the fault
+ * with ECX/ESI/EDI describing the work done.  The slices of STRING_SLICE
+ * iterations are the same as the generic loop's, so EIP, the instruction
+ * count and the points where interrupts can arrive are too
+ * (tests/cpu/test_rep_fast.c compares both). */
+
+/* How many whole elements of `size` bytes at seg:off, at most `max`, lie
+ * within the segment's limit and one page of RAM the TLB maps for this
+ * access (`acc`); 0 when the first one does not.  *host: where they are. */
+static uint32_t run_here(struct cpu *c, int s, uint32_t off, unsigned size, enum seg_access acc,
+                         uint32_t max, uint8_t **host)
+{
+    const struct seg *sg = &c->seg[s];
+    if ((sg->check & (acc | SEGC_EXPDOWN | SEGC_ALIGN | SEGC_WATCH)) || off > sg->limit)
+        return 0;
+    uint64_t in_seg = ((uint64_t)sg->limit - off + 1) / size;
+    uint32_t la = sg->base + off;
+    uint32_t in_page = (0x1000u - (la & 0xFFFu)) / size;
+    const struct tlb_entry *e = tlb_entry_for(c->tlb, la);
+    if (in_page == 0 || !tlb_hit(c, acc == SEG_WRITE ? e->tag_w : e->tag_r, la, size))
+        return 0;
+    uint32_t n = max < in_page ? max : in_page;
+    if (in_seg < n)
+        n = (uint32_t)in_seg;
+    *host = tlb_host(e, la);
+    return n;
+}
+
+void f_rep_stos(struct cpu *c, const struct insn *i)
+{
+    if (c->eflags & F_DF) {
+        h_stos(c, i);
+        return;
+    }
+    unsigned sz = i->osize;
+    uint32_t v = get_reg(c, R_EAX, sz);
+    for (uint32_t done = 0;;) {
+        uint32_t cnt = c->gpr[R_ECX];
+        if (cnt == 0)
+            return;
+        if (done == STRING_SLICE) {
+            c->eip = c->insn_eip;
+            return;
+        }
+        uint32_t max = STRING_SLICE - done < cnt ? STRING_SLICE - done : cnt;
+        uint8_t *d;
+        uint32_t n = run_here(c, S_ES, c->gpr[R_EDI], sz, SEG_WRITE, max, &d);
+        if (n == 0) {
+            mem_write(c, S_ES, c->gpr[R_EDI], v, sz); /* may fault: nothing done yet */
+            n = 1;
+        } else if (sz == 1) {
+            memset(d, (int)v, n);
+        } else if (sz == 2) {
+            for (uint32_t k = 0; k < n; k++)
+                memcpy(d + 2 * k, &(uint16_t){ (uint16_t)v }, 2);
+        } else {
+            for (uint32_t k = 0; k < n; k++)
+                memcpy(d + 4 * k, &v, 4);
+        }
+        c->gpr[R_EDI] += n * sz;
+        c->gpr[R_ECX] = cnt - n;
+        done += n;
+    }
+}
+
+void f_rep_movs(struct cpu *c, const struct insn *i)
+{
+    if (c->eflags & F_DF) {
+        h_movs(c, i);
+        return;
+    }
+    unsigned sz = i->osize;
+    for (uint32_t done = 0;;) {
+        uint32_t cnt = c->gpr[R_ECX];
+        if (cnt == 0)
+            return;
+        if (done == STRING_SLICE) {
+            c->eip = c->insn_eip;
+            return;
+        }
+        uint32_t max = STRING_SLICE - done < cnt ? STRING_SLICE - done : cnt;
+        uint8_t *src, *d;
+        uint32_t n = run_here(c, i->seg, c->gpr[R_ESI], sz, SEG_READ, max, &src);
+        if (n)
+            n = run_here(c, S_ES, c->gpr[R_EDI], sz, SEG_WRITE, n, &d);
+        if (n == 0) {
+            /* One iteration as h_movs makes it (a fault leaves all as it was). */
+            uint32_t v = mem_read(c, i->seg, c->gpr[R_ESI], sz);
+            mem_write(c, S_ES, c->gpr[R_EDI], v, sz);
+            n = 1;
+        } else if ((uintptr_t)d <= (uintptr_t)src || (uintptr_t)d >= (uintptr_t)src + n * sz) {
+            /* Element by element forwards is memmove when the destination
+             * does not start inside the source's later elements. */
+            memmove(d, src, (size_t)n * sz);
+        } else {
+            /* It does: each element reads what an earlier one wrote. */
+            for (uint32_t k = 0; k < n * sz; k += sz)
+                memmove(d + k, src + k, sz);
+        }
+        c->gpr[R_ESI] += n * sz;
+        c->gpr[R_EDI] += n * sz;
+        c->gpr[R_ECX] = cnt - n;
+        done += n;
+    }
 }
 
 void h_cmps(struct cpu *c, const struct insn *i)

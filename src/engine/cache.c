@@ -159,7 +159,6 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     unsigned n = 0, off = pa & (SBE_PAGE - 1), bytes = 0, below = 0;
     const unsigned start = off;
     uint32_t page = pa & ~(SBE_PAGE - 1);
-    const struct decoder *dec = sbe_decoder(cc->sbe);
     while (n < BLOCK_MAX_INSNS && off < SBE_PAGE) {
         uint8_t a = m->attr[off];
         if (!(a & ATTR_SCANNED)) {
@@ -169,9 +168,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         }
         if (a & ATTR_CROSS)
             break;
-        uint8_t buf[CPU_MAX_INSN_LEN];
-        unsigned avail = sbe_page_bytes(cc->sbe, page, off, buf);
-        if (decode_insn(dec, m->code32, buf, avail, &tmp[n]) != DECODE_OK ||
+        if (sbe_decode(cc->sbe, m, off, &tmp[n]) != DECODE_OK ||
             op_table[tmp[n].op].level > cc->cpu->level)
             break; /* the slow path raises the #UD/#GP */
         offs[n] = (uint16_t)off;

@@ -56,10 +56,15 @@ struct engine *engine_create(const struct engine_config *cfg, struct cpu *c, str
             e->kind = ENGINE_JIT;
             e->run = engine_run_jit;
             e->jit_threshold = cfg->jit_threshold ? cfg->jit_threshold : JIT_HOT_THRESHOLD;
+            /* For measurements (docs/internals.md): PLEX86_JIT_THRESHOLD=N. */
+            const char *th = getenv("PLEX86_JIT_THRESHOLD");
+            if (!cfg->jit_threshold && th && atoi(th) > 0)
+                e->jit_threshold = (uint32_t)atoi(th);
             cache_on_flush(e->cache, drop_translations, e->jit);
             const char *sb = getenv("PLEX86_SUPERBLOCKS");
             e->superblocks = !cfg->no_superblocks && !(sb && strcmp(sb, "0") == 0);
             cache_set_superblocks(e->cache, e->superblocks);
+            e->prof = jit_prof(e->jit);
         }
     }
     return e;
@@ -69,6 +74,8 @@ void engine_destroy(struct engine *e)
 {
     if (!e)
         return;
+    if (e->jit)
+        jit_prof_done(e->jit, e->cpu->icount);
     jit_destroy(e->jit);
     cache_destroy(e->cache);
     free(e);

@@ -21,6 +21,7 @@ struct engine {
     void (*watch_page)(void *opaque, uint32_t ppn);
     void *lock_opaque;
     bool superblocks;          /* cache_set_superblocks (ENGINE_JIT) */
+    struct jit_prof *prof;     /* PLEX86_JIT_STATS (jit/jit_prof.h), or NULL */
 };
 
 enum cpu_stop engine_run_slow(struct engine *e, uint64_t budget);

@@ -11,6 +11,7 @@
 #include "cpu/exec.h"
 #include "cpu/mmu.h"
 #include "cpu/step.h"
+#include "jit/jit_prof.h"
 #include "sbe/sbe.h"
 #include "vm/physmem.h"
 
@@ -242,13 +243,16 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
     const uint64_t icount_end = c->icount + (end - cpu_steps(c));
     /* The block before b when its translation ran to its end (jit_link). */
     struct block *from = NULL;
+    struct jit_prof *const prof = use_jit ? e->prof : NULL; /* PLEX86_JIT_STATS */
     for (;;) {
         uint64_t left = icount_end - c->icount;
         const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
         const struct insn *end_in; /* the last instruction run */
+        enum jit_why why = JW_BUDGET;
         if (left < (uint64_t)b->ninsn)
             last = b->insn + left;
         if (use_jit && last == stop) {
+            bool had = b->jit != NULL;
             int r = run_translated(e, c, &b, from, calm, icount_end);
             from = NULL;
             if (r == RT_GONE)
@@ -275,7 +279,10 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
                 end_in = in;
                 goto next_block;
             }
+            if (unlikely(prof))
+                why = had ? JW_BAIL : b->heat < e->jit_threshold ? JW_COLD : JW_NOTR;
         }
+        const struct insn *const first = in;
 #ifdef PLEX86_CHECKED
         unsigned off = b->pa & 0xFFF;
 #endif
@@ -299,6 +306,8 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
             if (unlikely(c->eip != eip || __atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm))
                 break;
         }
+        if (use_jit && unlikely(prof))
+            jit_prof_interp(prof, first, in < last ? in + 1 : last, why);
         if (in < last) {
             /* Left early: a transfer at the end may still go on. */
             if (unlikely(c->db_trap)) {
@@ -359,6 +368,8 @@ __attribute__((noinline)) static struct block *run_block_jit(struct engine *e, s
 static void step_slow(struct engine *e)
 {
     struct cpu *c = e->cpu;
+    if (unlikely(e->prof))
+        e->prof->slow_steps++;
     bool single_step = cpu_step_begin(c);
     if (c->eip <= c->seg[S_CS].limit) {
         uint32_t pa = phys_mask(e->mem, mmu_translate(c, c->seg[S_CS].base + c->eip, MMU_EXEC));

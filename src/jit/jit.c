@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
+#include "jit/jit_prof.h"
 #include "jit/tr.h"
 
 /* Translation buffers: a block of 64 instructions takes a few KiB. */
@@ -21,6 +23,7 @@ struct jit {
     struct jit_stats stats;
     struct jit_jc jc[1u << JIT_JC_BITS]; /* the jump cache (jit.h) */
     FILE *dump;              /* PLEX86_JIT_DUMP */
+    struct jit_prof *prof;   /* PLEX86_JIT_STATS */
     struct tr tr;            /* scratch for one translation */
     uint8_t hot[HOT_BYTES];
     uint8_t cold[COLD_BYTES];
@@ -67,6 +70,7 @@ struct jit *jit_create(size_t arena_bytes, char *err, size_t errlen)
     const char *dump = getenv("PLEX86_JIT_DUMP");
     if (dump && *dump)
         j->dump = fopen(dump, "a");
+    j->prof = jit_prof_create();
     return j;
 }
 
@@ -75,9 +79,29 @@ void jit_destroy(struct jit *j)
     if (!j)
         return;
     munmap(j->arena, j->size);
+    free(j->prof); /* the engine wrote it out (jit_prof_finish) */
     if (j->dump)
         fclose(j->dump);
     free(j);
+}
+
+struct jit_prof *jit_prof(const struct jit *j)
+{
+    return j->prof;
+}
+
+void jit_prof_done(struct jit *j, uint64_t guest_insns)
+{
+    jit_prof_finish(j->prof, guest_insns);
+    j->prof = NULL;
+}
+
+/* The thread's CPU time: the host is often busy. */
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 const struct jit_stats *jit_stats(const struct jit *j)
@@ -103,8 +127,26 @@ void jit_reset(struct jit *j)
     j->stats.flushes++;
 }
 
+static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_source *b,
+                                 struct jit_code **out);
+
 enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_source *b,
                               struct jit_code **out)
+{
+    if (!j->prof)
+        return translate(j, c, b, out);
+    uint64_t t0 = now_ns();
+    enum jit_result r = translate(j, c, b, out);
+    j->prof->translate_ns += now_ns() - t0;
+    if (r == JIT_TRANSLATED) {
+        j->prof->translations++;
+        j->prof->translated_insns += b->ninsn;
+    }
+    return r;
+}
+
+static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_source *b,
+                                 struct jit_code **out)
 {
     struct tr *t = &j->tr;
     memset(&t->L, 0, sizeof(t->L));
@@ -118,6 +160,7 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
     t->flat = 0;
     t->x87 = false;
     t->depth0 = 0;
+    t->prof = j->prof;
     if (!tr_translate(t)) {
         j->stats.translations_failed++;
         return JIT_UNTRANSLATED;
@@ -246,4 +289,12 @@ void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed)
     unsigned s, size, kind;
     unpack(packed, &s, &size, &kind);
     mmu_write_bytes(c, seg_linear(c, (int)s, off, size, SEG_WRITE), c->eng.scratch, size);
+}
+
+/* An exception a native instruction detected itself (DIV's #DE), with
+ * the state a fault at that instruction sees already in struct cpu. */
+_Noreturn void jit_raise(struct cpu *c, unsigned vector);
+_Noreturn void jit_raise(struct cpu *c, unsigned vector)
+{
+    cpu_fault(c, (int)vector, 0);
 }

@@ -173,6 +173,11 @@ bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
 /* Drops every translation (their blocks are gone). */
 void jit_reset(struct jit *j);
 
+/* PLEX86_JIT_STATS (jit_prof.h): the table, NULL when not counting;
+ * jit_prof_done writes it out and stops counting. */
+struct jit_prof *jit_prof(const struct jit *j);
+void jit_prof_done(struct jit *j, uint64_t guest_insns);
+
 const struct jit_stats *jit_stats(const struct jit *j);
 struct jit_stats *jit_stats_mut(struct jit *j);
 

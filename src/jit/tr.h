@@ -144,6 +144,7 @@ struct plan {
      * observable: computed as the interpreter does (translate.c
      * imul_flags), into the slot. */
     bool szp;
+    uint8_t why;           /* not native: enum jit_why (PLEX86_JIT_STATS) */
 };
 
 struct tr {
@@ -263,6 +264,7 @@ struct tr {
     unsigned k;            /* instruction being translated */
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
                               instruction's offset, or a CALL's target */
+    struct jit_prof *prof; /* PLEX86_JIT_STATS: count call-outs */
 };
 
 /* A guest register operand: the host register caching it, else its slot
@@ -296,7 +298,7 @@ static inline bool tr_is_jcc(unsigned op)
 static inline bool tr_is_stack_op(const struct insn *in)
 {
     return tr_kind_of(in) == TR_PUSH || tr_kind_of(in) == TR_POP || tr_kind_of(in) == TR_CALL ||
-           in->flow == FLOW_RET;
+           tr_kind_of(in) == TR_LEAVE || in->flow == FLOW_RET;
 }
 
 /* An operation on a memory operand at [rdx], emitted once for the fast

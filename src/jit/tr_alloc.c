@@ -85,6 +85,15 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
         u |= 1u << R_EAX | 1u << R_EDX;
         w |= 1u << R_EDX;
         break;
+    case TR_LEAVE: /* ESP = EBP + 4, EBP = [EBP] (and ESP below) */
+        u |= 1u << R_EBP;
+        w |= 1u << R_EBP;
+        break;
+    case TR_DIV: /* EDX:EAX / r/m32 */
+        o0_reg = false;
+        u |= 1u << R_EAX | 1u << R_EDX;
+        w |= 1u << R_EAX | 1u << R_EDX;
+        break;
     case TR_IMUL:
         if (in->nops == 1) { /* MUL/IMUL r/m: EDX:EAX (AX for 8 bits), operand 0 read */
             uint8_t m = o0->size == 1 ? 1u << R_EAX : 1u << R_EAX | 1u << R_EDX;
@@ -98,7 +107,8 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     }
     if (kind == TR_JMP || kind == TR_CALL) /* a computed JMP or CALL reads its register */
         o0_reg = false;
-    if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL || in->flow == FLOW_RET) {
+    if (kind == TR_PUSH || kind == TR_POP || kind == TR_CALL || kind == TR_LEAVE ||
+        in->flow == FLOW_RET) {
         u |= 1u << R_ESP;
         w |= 1u << R_ESP;
     }

@@ -35,10 +35,12 @@
 #include <string.h>
 
 #include "cpu/features.h"
+#include "jit/jit_prof.h"
 
 /* C helpers called from generated code (jit.c). */
 void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed);
 void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
+_Noreturn void jit_raise(struct cpu *c, unsigned vector);
 
 static bool two_step(unsigned op);
 
@@ -799,6 +801,15 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     tr_eip_at(t, XAX, t->nxt[k]); /* as run_block sets it before the handler */
     x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     tr_icount_add(t, (int64_t)k - t->s.flushed);
+    if (t->prof) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
+        const struct jit_source *b = t->b;
+        uint64_t *n = jit_prof_site(t->prof, in, b->pa + t->off[k],
+                                    b->host ? b->host + t->off[k] : NULL,
+                                    t->plan[k].native ? JW_FLOW /* a native one's rare way */
+                                                      : (enum jit_why)t->plan[k].why);
+        x_mov_r64_imm(t->cur, XAX, (uint64_t)(uintptr_t)n);
+        x_alu_rm_imm(t->cur, 0, 8, xr_mem(xm(XAX, 0)), 1);
+    }
     x_mov_rr64(t->cur, XDI, R_CPU);
     x_mov_r64_imm(t->cur, XSI, (uint64_t)(uintptr_t)in);
     x_call_abs(t->cur, (const void *)in->fn);
@@ -908,6 +919,9 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
             return false;
         p->faults = true;
         return true;
+    case TR_LEAVE: /* 32-bit operands; the prologue checks the stack is 32-bit */
+        p->faults = true;
+        return in->osize == 4;
     case TR_NOP:
         return !has_mem;
     case TR_CDQ:
@@ -950,6 +964,12 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
             return gpr_or_mem(o0);
         return in->nops >= 2 && o0->kind == OPK_GPR && o0->size == 4 && gpr_or_mem(o1) &&
                (in->nops == 2 || in->o[2].kind == OPK_IMM);
+    case TR_DIV:
+        /* The SDM leaves every flag undefined; the interpreter keeps
+         * them (ops_alu.c h_div): nothing written. */
+        p->R = p->W = p->H = p->Z = 0;
+        p->faults = true; /* #DE */
+        return in->nops == 1 && o0->size == 4 && gpr_or_mem(o0);
     case TR_SETCC:
         return gpr_or_mem(o0) && o0->size == 1;
     case TR_CMOVCC:
@@ -1145,21 +1165,24 @@ static void op_cmov_mem(struct tr *t, const struct insn *in)
     cmov_from(t, in, xr_mem(xm(XDX, 0)));
 }
 
-static void imul_core(struct tr *t, const struct insn *in, struct xrm src)
+/* Two- and three-operand IMUL r32; the product is computed in the
+ * destination's host register, or in ecx; returns that register. */
+static uint8_t imul_core(struct tr *t, const struct insn *in, struct xrm src)
 {
     struct xrm d = gpr_rm(t, in->o[0].reg, 4);
-    uint8_t r = d.is_reg ? d.reg : XAX;
+    uint8_t r = d.is_reg ? d.reg : XCX;
     if (in->nops == 3) {
         struct xenc e = XENC1(0x69); /* imul r, src, imm32 */
         x_insn(t->cur, &e, r, true, &src);
         x32(t->cur, in->imm); /* int_classify: operand 2 is the immediate */
     } else {
         if (!d.is_reg)
-            x_load(t->cur, 4, XAX, d);
+            x_load(t->cur, 4, XCX, d);
         x_0f(t->cur, 0xAF, false, false, r, src);
     }
     if (!d.is_reg)
-        x_store(t->cur, 4, d, XAX);
+        x_store(t->cur, 4, d, XCX);
+    return r;
 }
 
 /* One-operand MUL/IMUL: the host's, through eax and edx.  32 bits:
@@ -1179,6 +1202,54 @@ static void mul1_core(struct tr *t, const struct insn *in, struct xrm src)
     x_store(t->cur, size == 1 ? 2 : size, gpr_rm(t, R_EAX, 4), XAX);
     if (size != 1)
         x_store(t->cur, size, gpr_rm(t, R_EDX, 4), XDX);
+}
+
+/* DIV r/m32 (SDM vol. 2, DIV): EAX = EDX:EAX / src, EDX = the remainder;
+ * #DE when the quotient does not fit in 32 bits, i.e. EDX >= src (which
+ * takes in src = 0).  The check comes first (the host would trap); its
+ * way out raises #DE as the interpreter does, with the state a fault at
+ * instruction k sees, in the cold section (from where this copy of the op
+ * stands, which may be the memory operand's slow path).  The host's flags
+ * are clobbered: none may be pending (the caller saved them). */
+static void div_core(struct tr *t, const struct insn *in, struct xrm src)
+{
+    (void)in;
+    struct xbuf *b = t->cur;
+    unsigned l_de = x_label_new(&t->L);
+    x_load(b, 4, XCX, src);                      /* first: src may be [rdx] */
+    x_load(b, 4, XDX, gpr_rm(t, R_EDX, 4));
+    x_load(b, 4, XAX, gpr_rm(t, R_EAX, 4));
+    x_alu_rm_r(b, 7, 4, R(XDX), XCX);            /* cmp edx, ecx */
+    x_jcc(&t->L, b, XCC_AE, l_de);
+    x_unary(b, 0xF6, 0xF7, 6, 4, R(XCX));        /* div ecx */
+    x_store(b, 4, gpr_rm(t, R_EAX, 4), XAX);
+    x_store(b, 4, gpr_rm(t, R_EDX, 4), XDX);
+    struct tstate keep = t->s;
+    unsigned l_on = x_label_new(&t->L);
+    bool in_cold = b == &t->cold;
+    if (in_cold)
+        x_jmp(&t->L, b, l_on);
+    else
+        t->cur = &t->cold;
+    x_bind(&t->L, l_de, t->cur);
+    tr_materialise(t);
+    x87_spill(t);
+    tr_sync_for_call(t, t->k);
+    tr_gpr_writeback(t);
+    tr_icount_add(t, (int64_t)t->k - t->s.flushed);
+    x_mov_rr64(t->cur, XDI, R_CPU);
+    x_mov_r32_imm(t->cur, XSI, EXC_DE);
+    x_call_abs(t->cur, (const void *)jit_raise);  /* does not return */
+    if (in_cold)
+        x_bind(&t->L, l_on, t->cur);
+    else
+        t->cur = b;
+    t->s = keep;
+}
+
+static void op_div_mem(struct tr *t, const struct insn *in)
+{
+    div_core(t, in, xr_mem(xm(XDX, 0)));
 }
 
 static void op_mul1_mem(struct tr *t, const struct insn *in)
@@ -1316,6 +1387,17 @@ static void op_pop(struct tr *t, const struct insn *in)
     x_store(t->cur, 4, gpr_rm(t, in->o[0].reg, 4), XAX);
 }
 
+/* LEAVE (SDM vol. 2): ESP = EBP, then POP EBP; the offset (R_OFF) is
+ * EBP, so ESP becomes R_OFF + 4. */
+static void op_leave(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
+    x_lea(t->cur, false, XCX, xm(R_OFF, 4));
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), XCX);
+    x_store(t->cur, 4, gpr_rm(t, R_EBP, 4), XAX);
+}
+
 static void op_x87(struct tr *t, const struct insn *in)
 {
     const struct plan *p = &t->plan[t->k];
@@ -1409,6 +1491,10 @@ static void emit_native(struct tr *t, const struct insn *in)
         x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
         tr_with_memory(t, in, S_SS, 4, JM_READ, op_pop, true);
         return;
+    case TR_LEAVE:
+        x_load(b, 4, R_OFF, gpr_rm(t, R_EBP, 4));
+        tr_with_memory(t, in, S_SS, 4, JM_READ, op_leave, true);
+        return;
     case TR_NOP:
         return;
     case TR_CDQ:
@@ -1460,6 +1546,14 @@ static void emit_native(struct tr *t, const struct insn *in)
             if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
                 tr_materialise(t);
             imul_with_flags(t, in, gpr_rm(t, o1->reg, 4));
+        }
+        return;
+    case TR_DIV:
+        if (o0->kind == OPK_MEM) {
+            tr_with_memory(t, in, in->seg, 4, JM_READ, op_div_mem, false);
+        } else {
+            tr_flags_save(t); /* the check and DIV clobber the host's flags */
+            div_core(t, in, gpr_rm(t, o0->reg, 4));
         }
         return;
     case TR_SETCC:
@@ -1619,6 +1713,7 @@ bool tr_translate(struct tr *t)
             p->faults = true;
             t->uses_stack |= in->flow == FLOW_RET || in->flow == FLOW_CALL_IND;
         } else if (in->virt != VIRT_NONE) {
+            p->why = JW_VIRT;
             continue; /* the interpreter's */
         } else if (x87_end == n && x87_classify(t->c, in, p)) {
             p->native = p->x87 = t->x87 = true;
@@ -1627,11 +1722,15 @@ bool tr_translate(struct tr *t)
             if (touches_fpu(in) && x87_end == n)
                 x87_end = k;
             if (in->flow != FLOW_SEQ && !tr_is_jcc(in->op) && in->flow != FLOW_JMP_REL &&
-                !(last && in->flow == FLOW_CALL_REL))
+                !(last && in->flow == FLOW_CALL_REL)) {
+                p->why = JW_FLOW;
                 continue;
+            }
             p->native = int_classify(t, in, p);
-            if (!p->native)
+            if (!p->native) {
+                p->why = touches_fpu(in) ? JW_X87 : JW_FORM;
                 continue;
+            }
             /* A superblock's conditional branch in the middle: its taken
              * way leaves (every flag observable there), and a target
              * beyond the CS limit faults. */
@@ -1650,8 +1749,10 @@ bool tr_translate(struct tr *t)
     if (t->x87 && !x87_prepass(t, x87_end)) {
         t->x87 = false;
         for (unsigned k = 0; k < n; k++)
-            if (t->plan[k].x87)
+            if (t->plan[k].x87) {
                 t->plan[k].native = t->plan[k].x87 = false;
+                t->plan[k].why = JW_X87;
+            }
     }
     /* Flags: drop native forms whose undefined flags would be seen. */
     uint32_t live_in;
@@ -1668,6 +1769,7 @@ bool tr_translate(struct tr *t)
                     continue;
                 }
                 p->native = false;
+                p->why = JW_FLAGS;
                 if (p->x87)
                     return false; /* cannot happen: F(U)COMI are exact */
                 changed = true;

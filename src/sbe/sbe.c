@@ -20,6 +20,20 @@
 
 #define SBE_MAX_CPUS 8
 
+/* The decoded-instruction cache (sbe_decode): the scanner decodes every
+ * instruction of a path, and the code cache decodes the same bytes again
+ * for each block that contains them (a block per entry point: blocks
+ * overlap).  An entry is the decode of the instruction at one offset of
+ * one map, valid while that map lives: its stamp, which the write rule
+ * changes when a store touches a scanned instruction (and no decode is
+ * kept for a path the scanner did not mark scanned), names the bytes. */
+#define SBE_DCACHE_BITS 13
+struct sbe_dentry {
+    uint32_t stamp;                /* the map's; 0: empty (stamps are not) */
+    uint16_t off;
+    struct insn in;
+};
+
 struct sbe {
     struct physmem *mem;
     struct cpu *cpu[SBE_MAX_CPUS]; /* whose TLBs and code epochs hear of
@@ -36,6 +50,7 @@ struct sbe {
     void (*watch_hook)(void *opaque, uint32_t ppn);
     void *watch_opaque;
     struct sbe_stats stats;
+    struct sbe_dentry *dcache;     /* 1 << SBE_DCACHE_BITS entries */
 };
 
 static inline unsigned hash_ppn(uint32_t ppn)
@@ -61,7 +76,8 @@ struct sbe *sbe_create(struct physmem *mem, struct cpu *c, const struct sbe_conf
     s->dec = decoder_create();
     s->watched = calloc(PHYS_PAGES / 8, 1);
     s->watch_count = calloc(PHYS_PAGES, sizeof(uint16_t));
-    if (!s->dec || !s->watched || !s->watch_count) {
+    s->dcache = calloc(1u << SBE_DCACHE_BITS, sizeof(*s->dcache));
+    if (!s->dec || !s->watched || !s->watch_count || !s->dcache) {
         sbe_destroy(s);
         return NULL;
     }
@@ -87,6 +103,7 @@ void sbe_destroy(struct sbe *s)
     decoder_destroy(s->dec);
     free(s->watched);
     free(s->watch_count);
+    free(s->dcache);
     free(s);
 }
 
@@ -208,8 +225,11 @@ static struct sbe_map *map_create(struct sbe *s, uint32_t ppn, bool code32)
     memset(m->attr, 0, sizeof(m->attr));
     m->ppn = ppn;
     m->code32 = code32;
-    if (++s->next_stamp == 0)
+    if (++s->next_stamp == 0) {
+        /* Stamps start over: no decode may outlive its map's. */
         s->next_stamp = 1;
+        memset(s->dcache, 0, sizeof(*s->dcache) << SBE_DCACHE_BITS);
+    }
     __atomic_store_n(&m->stamp, s->next_stamp, __ATOMIC_RELAXED);
     unsigned b = hash_ppn(ppn);
     m->hnext = s->bucket[b];
@@ -232,6 +252,29 @@ unsigned sbe_page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *
     return n;
 }
 
+enum decode_status sbe_decode(struct sbe *s, const struct sbe_map *m, unsigned off,
+                              struct insn *out)
+{
+    uint32_t stamp = __atomic_load_n(&m->stamp, __ATOMIC_RELAXED);
+    /* A page's offsets go to consecutive entries: a path's decodes share
+     * cache lines and host pages. */
+    struct sbe_dentry *d =
+        &s->dcache[((stamp * 2654435761u >> 16) + off) & ((1u << SBE_DCACHE_BITS) - 1)];
+    if (d->stamp == stamp && d->off == off) {
+        *out = d->in;
+        return DECODE_OK;
+    }
+    uint8_t buf[CPU_MAX_INSN_LEN];
+    unsigned n = sbe_page_bytes(s, m->ppn << 12, off, buf);
+    enum decode_status st = decode_insn(s->dec, m->code32, buf, n, out);
+    if (st == DECODE_OK && stamp) {
+        d->stamp = stamp;
+        d->off = (uint16_t)off;
+        d->in = *out;
+    }
+    return st;
+}
+
 struct work {
     uint16_t off;
     uint16_t depth;
@@ -245,14 +288,11 @@ struct work {
 static void scan_path(struct sbe *s, struct sbe_map *m, unsigned off, unsigned depth,
                       struct work *wl, unsigned *nwl)
 {
-    uint32_t page_pa = m->ppn << 12;
-    uint8_t buf[CPU_MAX_INSN_LEN];
     for (unsigned count = 0; count < SBE_PATH_MAX && off < SBE_PAGE &&
                              !(m->attr[off] & ATTR_SCANNED);
          count++) {
-        unsigned n = sbe_page_bytes(s, page_pa, off, buf);
         struct insn in;
-        enum decode_status st = decode_insn(s->dec, m->code32, buf, n, &in);
+        enum decode_status st = sbe_decode(s, m, off, &in);
         s->stats.insns_scanned++;
         if (st == DECODE_MORE) {
             m->attr[off] = ATTR_SCANNED | ATTR_VIRT | ATTR_CROSS;
@@ -266,6 +306,7 @@ static void scan_path(struct sbe *s, struct sbe_map *m, unsigned off, unsigned d
              * after the first could make a valid instruction out of
              * unscanned bytes, and a later patch to them would go unseen
              * by a block decoded from it). */
+            unsigned n = SBE_PAGE - off < CPU_MAX_INSN_LEN ? SBE_PAGE - off : CPU_MAX_INSN_LEN;
             m->attr[off] = (uint8_t)(ATTR_SCANNED | ATTR_VIRT | n);
             return;
         }

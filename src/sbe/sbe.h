@@ -118,6 +118,12 @@ unsigned sbe_map_count(const struct sbe *s);
  * up to 15 and never past the page; returns how many. */
 unsigned sbe_page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *buf);
 
+/* The instruction at page offset `off` of map m, decoded (as decode_insn
+ * with the page's bytes), from a cache of the decodes of live maps: the
+ * scanner's, and the code cache's for the blocks it builds from them. */
+enum decode_status sbe_decode(struct sbe *s, const struct sbe_map *m, unsigned off,
+                              struct insn *out);
+
 /* The decoder the scanner uses. */
 const struct decoder *sbe_decoder(const struct sbe *s);
 

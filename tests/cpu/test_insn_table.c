@@ -125,14 +125,16 @@ static void check_sweep(void)
                                       0xD8, 0xD9, 0xE0, 0xE1, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC,
                                       0xED, 0xEE, 0xF0, 0xF1, 0xF8, 0xFA };
     for (unsigned code32 = 0; code32 < 2; code32++)
-        for (unsigned pfx = 0; pfx < 2; pfx++)
+        for (unsigned pfx = 0; pfx < 4; pfx++) /* bit 0: 66 (operand size), bit 1: F3 (REP) */
             for (unsigned map = 0; map < 2; map++)
                 for (unsigned opc = 0; opc < 256; opc++)
                     for (unsigned m = 0; m < sizeof(modrms); m++) {
                         uint8_t b[16] = { 0 };
                         unsigned n = 0;
-                        if (pfx)
+                        if (pfx & 1)
                             b[n++] = 0x66;
+                        if (pfx & 2)
+                            b[n++] = 0xF3;
                         if (map)
                             b[n++] = 0x0F;
                         b[n++] = (uint8_t)opc;

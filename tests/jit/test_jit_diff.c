@@ -105,9 +105,14 @@ static uint32_t bias(void)
  *             memory, some with a loop nested inside, closed by a JNZ
  *             back to their head (which is not the block's start: the
  *             translator's back edges inside a superblock, jit/
- *             tr_block_end.c tr_back_edge) */
+ *             tr_block_end.c tr_back_edge)
+ *   M_MORE    32-bit code: one instruction in four from more_insn (MUL,
+ *             IMUL and DIV with register and memory operands and the
+ *             flags they leave observed; string instructions, REP ones
+ *             with a small or a wild ECX, pointers that may fault; stack
+ *             frames left by LEAVE) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
-       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512 };
+       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -250,9 +255,107 @@ static void mul_narrow(struct prog *p)
         modrm_mem(p, ext);
 }
 
+/* Flags a MUL, IMUL or DIV left, made observable now or later: a SETcc
+ * of SF, ZF or PF, or nothing (the next memory operand, the block's end). */
+static void observe_flags(struct prog *p)
+{
+    if (rnd() & 1) {
+        put(p, 0x0F);
+        put(p, (uint8_t)(0x90 + (uint8_t[]){ 4, 5, 8, 9, 10, 11, 2, 0 }[rnd() % 8])); /* setcc */
+        modrm_reg(p, 0, rnd() & 3);
+    }
+}
+
+static void string_pointer(struct prog *p, unsigned reg)
+{
+    put(p, (uint8_t)(0xB8 + reg));
+    put32(p, bias() + DATA + (rnd() & 0xFFC) + (rnd() % 8 == 0 ? rnd() & 3 : 0));
+}
+
+static void random_insn(struct prog *p);
+
+/* M_MORE: forms the first test left out. */
+static void more_insn(struct prog *p)
+{
+    switch (rnd() % 9) {
+    case 8:                            /* a frame: push ebp; mov ebp, esp; sub esp, n; ...; leave */
+        put(p, 0x55);
+        if (rnd() % 8) {
+            put(p, 0x89); put(p, 0xE5);
+        } /* else EBP as it is: LEAVE reads anywhere (and may fault) */
+        put(p, 0x83); put(p, 0xEC); put(p, (uint8_t)(4 * (rnd() % 8)));
+        if (rnd() & 1)
+            random_insn(p);
+        put(p, 0xC9);
+        break;
+    case 0: case 1:                    /* MUL/IMUL r/m32 (EDX:EAX) */
+        put(p, 0xF7);
+        if (rnd() & 1)
+            modrm_reg(p, 4 + (rnd() & 1), dreg());
+        else
+            modrm_mem(p, 4 + (rnd() & 1));
+        observe_flags(p);
+        break;
+    case 2: {                          /* IMUL r32, r/m32 (, imm32) */
+        bool imm = rnd() & 1;
+        if (imm) {
+            put(p, 0x69);
+        } else {
+            put(p, 0x0F);
+            put(p, 0xAF);
+        }
+        if (rnd() & 1)
+            modrm_reg(p, dreg(), dreg());
+        else
+            modrm_mem(p, dreg());
+        if (imm)
+            put32(p, rnd() % 3 ? rnd() & 0xFFFF : rnd());
+        observe_flags(p);
+        break;
+    }
+    case 3:                            /* DIV r/m32: EDX small or not (#DE), the divisor 0 at times */
+        if (rnd() % 4) {
+            put(p, 0x31);
+            put(p, 0xD2);                                               /* xor edx, edx */
+        }
+        put(p, 0xF7);
+        if (rnd() & 1)
+            modrm_reg(p, 6, (unsigned[]){ 1, 3, 6, 7 }[rnd() % 4]);
+        else
+            modrm_mem(p, 6);
+        observe_flags(p);
+        break;
+    default: {                         /* string instructions */
+        /* pointers into the data area (or as they are: wild) */
+        if (rnd() % 8)
+            string_pointer(p, 6);
+        if (rnd() % 8)
+            string_pointer(p, 7);
+        bool std = rnd() % 6 == 0;
+        if (std)
+            put(p, 0xFD);
+        unsigned rep = rnd() % 3;
+        if (rep) {
+            put(p, 0xB9);                                               /* mov ecx, count */
+            put32(p, rnd() % 16 || std ? rnd() % 9 : rnd() % 300); /* within the data area */
+            put(p, rep == 1 ? 0xF3 : 0xF2);
+        }
+        put(p, (uint8_t[]){ 0xA4, 0xA5, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF, 0xA6, 0xA7,
+                            0xAA, 0xAB, 0xA5 }[rnd() % 13]);
+        if (std)
+            put(p, 0xFC);                                               /* cld */
+        break;
+    }
+    }
+}
+
 /* One random instruction. */
 static void random_insn(struct prog *p)
 {
+    if ((mode & M_MORE) && rnd() % 4 == 0) {
+        more_insn(p);
+        return;
+    }
     unsigned g = rnd() % 8;
     switch (rnd() % 32) {
     case 0: case 1: case 2:            /* ALU r/m32, r32 (reg or mem) */
