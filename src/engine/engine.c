@@ -143,6 +143,10 @@ void engine_stats_add(struct engine_stats *sum, const struct engine_stats *s)
     sum->jit.callout_insns += s->jit.callout_insns;
     sum->jit.mem_slow += s->jit.mem_slow;
     sum->jit.links += s->jit.links;
+    sum->jit.entries += s->jit.entries;
+    sum->jit.jc_fills += s->jit.jc_fills;
+    sum->jit.jc_misses += s->jit.jc_misses;
+    sum->jit.inner_loops += s->jit.inner_loops;
 }
 
 int engine_set_cache_bytes(struct engine *e, size_t bytes)

@@ -182,6 +182,7 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     c->eng.calm = calm;
     c->eng.icount_end = icount_end;
     c->eng.eip0 = c->eip;
+    jit_stats_mut(e->jit)->entries++;
     unsigned k = b->jit->entry(c);
     if (likely(k != JIT_BAIL)) {
         *bp = c->eng.blk; /* the last of the chain of translations that ran */

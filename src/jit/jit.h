@@ -49,6 +49,7 @@ struct jit_stats {
     uint64_t links;                /* exits patched to their successor */
     uint64_t jc_fills;             /* jump-cache entries written (jit_jc_note) */
     uint64_t jc_misses;            /* inline lookups that went back to C */
+    uint64_t entries;              /* translations entered from the run loop */
     uint64_t inner_loops;          /* back edges translated inside a
                                       translation (tr_back_edge) */
 };
