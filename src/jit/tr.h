@@ -50,10 +50,11 @@ _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip
  * operand between its probe and its use. */
 enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
 
-/* The host stack below the saved registers: the flag images at [rsp]
- * (translate.c SLOT_SAVED, SLOT_PENDING), a loop's budget limit at
- * [rsp + SLOT_LIMIT]; FRAME keeps calls 16-byte aligned. */
-enum { SLOT_LIMIT = 8, FRAME = 24 };
+/* The host stack below the saved registers: the flag images at [rsp] (the
+ * saved flags' image at +0, tr_flags_save; the pending ones' at +2 while
+ * tr_materialise merges them), a loop's budget limit at [rsp +
+ * SLOT_LIMIT]; FRAME keeps calls 16-byte aligned. */
+enum { SLOT_SAVED = 0, SLOT_PENDING = 2, SLOT_LIMIT = 8, FRAME = 24 };
 
 /* The host register that caches each guest register (EAX ECX EDX EBX ESP
  * EBP ESI EDI), the same in every translation, so that a chained jump can
@@ -330,6 +331,18 @@ unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
 void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
+/* tr_mem.c: guest register r as a host register (its cache register, or
+ * `scratch` loaded from struct cpu); a segment's check bits for an access
+ * kind; after a call to C (which may change the TLB), the kept host
+ * addresses of the loop's operands and the kept pages forgotten. */
+uint8_t tr_gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch);
+/* tr_flags.c: the stack slot's image from cpu.eflags; before something
+ * that clobbers the host's flags, keep the `live` ones that are pending. */
+void tr_slot_from_eflags(struct tr *t);
+void tr_flags_before_clobber(struct tr *t, uint32_t live);
+unsigned tr_seg_check_bits(unsigned kind);
+void tr_sites_forget(struct tr *t);
+void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
  * written back (tr_block_end.c). */
 void tr_jc_lookup(struct tr *t);

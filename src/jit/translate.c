@@ -27,8 +27,8 @@
  * (the same as seg_linear's fast case) and the TLB probe (mmu.h's fast
  * path) inline; anything else goes to a slow path in the cold section,
  * which calls jit_mem_slow (the interpreter's checks and faults), runs the
- * operation on a scratch copy and writes it back with jit_mem_commit.
- * Flags that only a fault could observe wait in a slot on the host stack
+ * operation on a scratch copy and writes it back with jit_mem_commit
+ * (all in tr_mem.c).  Flags that only a fault could observe wait in a slot on the host stack
  * (tstate.saved) rather than being written to cpu.eflags on the fast path. */
 #include "jit/tr.h"
 
@@ -37,9 +37,6 @@
 #include "cpu/features.h"
 #include "jit/jit_prof.h"
 
-/* C helpers called from generated code (jit.c). */
-void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed);
-void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
 _Noreturn void jit_raise(struct cpu *c, unsigned vector);
 
 static bool two_step(unsigned op);
@@ -137,170 +134,6 @@ void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out
         x_jcc(&t->L, b, XCC_BE, again);
 }
 
-/* --- flags -------------------------------------------------------------- */
-
-/* The host's flags as an image at [rsp + at]: LAHF and SETO leave
- * RFLAGS' low byte in AH and OF in AL (three simple instructions; PUSHF
- * would do in two, but it is microcoded: two per loop iteration doubled
- * the time of an x87 loop on Zen 5).  Uses rax. */
-static void flags_image(struct xbuf *b, int32_t at)
-{
-    x_lahf(b);
-    x_setcc(b, XCC_O, R(XAX));
-    x_store(b, 2, xr_mem(xm(XSP, at)), XAX);
-}
-
-/* ecx |= the flags `mask` of the image at [rsp + at]; uses edi. */
-static void or_flags_from_image(struct xbuf *b, int32_t at, uint32_t mask)
-{
-    if (mask & ~F_OF) {
-        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, at + 1)));
-        x_alu_rm_imm(b, 4, 4, R(XDI), mask & ~F_OF);
-        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
-    }
-    if (mask & F_OF) {
-        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, at)));
-        x_shift_imm(b, 4, 4, R(XDI), 11);                    /* shl: OF is bit 11 */
-        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
-    }
-}
-
-/* The 8-byte slot at [rsp]: the saved flags' image at +0 (tr_flags_save),
- * the pending ones' at +2 while tr_materialise merges them. */
-enum { SLOT_SAVED = 0, SLOT_PENDING = 2 };
-
-/* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
- * rdi; rdx survives (a slow path's scratch address). */
-/* Flags that a compare would compute again (tstate.redo) into the host's
- * RFLAGS, pending. */
-static void redo_flags(struct tr *t)
-{
-    if (!t->s.redo)
-        return;
-    unsigned p = t->s.redo - 1u;
-    const struct insn *in = &t->b->insn[p];
-    tr_alu_on(t, in, gpr_rm(t, in->o[0].reg, in->o[0].size));
-    t->s.pending = t->plan[p].H;
-    t->s.pending_zero = t->plan[p].Z;
-    t->s.redo = 0;
-}
-
-void tr_materialise(struct tr *t)
-{
-    redo_flags(t);
-    uint32_t all = t->s.pending | t->s.pending_zero | t->s.saved;
-    if (!all)
-        return;
-    struct xbuf *b = t->cur;
-    if (t->s.pending)
-        flags_image(b, SLOT_PENDING); /* first: the and/or below clobber them */
-    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
-    x_alu_rm_imm(b, 4, 4, R(XCX), ~all);
-    or_flags_from_image(b, SLOT_PENDING, t->s.pending);
-    or_flags_from_image(b, SLOT_SAVED, t->s.saved);
-    x_store(b, 4, cpu_rm(CPU_OFF(eflags)), XCX);
-    t->s.pending = t->s.pending_zero = t->s.saved = 0;
-}
-
-/* The slot's image from cpu.eflags (the arithmetic flags; rcx). */
-static void slot_from_eflags(struct tr *t)
-{
-    struct xbuf *b = t->cur;
-    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
-    x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), XCX);    /* SF ZF AF PF CF as LAHF */
-    x_shift_imm(b, 5, 4, R(XCX), 11);                       /* shr: OF to bit 0 */
-    x_alu_rm_imm(b, 4, 4, R(XCX), 1);
-    x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED)), XCX);        /* as SETO */
-}
-
-/* Before a jump that may go straight into another translation (a chained
- * exit, the jump cache, a loop back to its own start): every arithmetic
- * flag goes to the slot's image, which the successor's body takes over
- * (its flags that are live at its start are "saved" there) and whose
- * merge into cpu.eflags, if the jump ends up in C after all, is l_merge's.
- * When the flags all come from the host (the common case: a compare or
- * an ALU op before the branch) that is LAHF and SETO and a store, in
- * place of the merge into cpu.eflags each exit did. */
-void tr_flags_handoff(struct tr *t)
-{
-    redo_flags(t);
-    uint32_t pz = t->s.pending_zero;
-    if ((t->s.pending | pz) == ALLF && !(t->s.pending & pz)) {
-        flags_image(t->cur, SLOT_SAVED);
-        if (pz & ~F_OF)
-            x_alu_rm_imm(t->cur, 4, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), ~pz & 0xFFu);
-        if (pz & F_OF)
-            x_store_imm(t->cur, 1, xr_mem(xm(XSP, SLOT_SAVED)), 0);
-    } else if (t->s.pending || pz || t->s.saved != ALLF) {
-        tr_materialise(t);
-        slot_from_eflags(t);
-    }
-    t->s.pending = t->s.pending_zero = 0;
-    t->s.saved = ALLF;
-}
-
-/* Before something that clobbers the host's flags: keep what is still
- * observable (live), drop the rest.  Saved flags are not in RFLAGS. */
-static void flags_before_clobber(struct tr *t, uint32_t live)
-{
-    if ((t->s.pending | t->s.pending_zero) & live)
-        tr_materialise(t);
-    t->s.pending = t->s.pending_zero = 0;
-}
-
-/* Before a memory probe (which clobbers RFLAGS) where a fault would see
- * every flag: the pending ones go to the slot as an image, instead of a
- * merge into cpu.eflags.  Flags already waiting there that the pending
- * ones do not replace would be lost: then both are merged.  Uses rax. */
-void tr_flags_save(struct tr *t)
-{
-    if (!t->s.pending)
-        return;
-    if (t->s.saved & ~t->s.pending) {
-        tr_materialise(t);
-        return;
-    }
-    flags_image(t->cur, SLOT_SAVED);
-    t->s.saved = t->s.pending;
-    t->s.pending = 0;
-}
-
-/* The flags a condition code tttn reads (SDM vol. 1, appendix B). */
-/* Makes guest condition cc testable by a host jcc/setcc/cmovcc and
- * returns the host condition code to use.  With the flags pending on the
- * host that is cc itself; otherwise they are tested in cpu.eflags (this
- * clobbers the host's flags, so pending ones are written first). */
-unsigned tr_cond_host(struct tr *t, unsigned cc)
-{
-    redo_flags(t);
-    uint32_t need = cc_flags_read(cc);
-    if ((t->s.pending & need) == need)
-        return cc;
-    tr_materialise(t);
-    struct xbuf *b = t->cur;
-    struct xrm ef = cpu_rm(CPU_OFF(eflags));
-    switch ((cc >> 1) & 7) {
-    case 6: /* SF != OF */
-    case 7: /* ZF or SF != OF */
-        x_load(b, 4, XAX, ef);
-        x_load(b, 4, XCX, R(XAX));
-        x_shift_imm(b, 5, 4, R(XCX), 4);            /* shr ecx, 4: OF to SF */
-        x_alu_rm_r(b, 6, 4, R(XCX), XAX);           /* xor */
-        x_alu_rm_imm(b, 4, 4, R(XCX), F_SF);
-        if (((cc >> 1) & 7) == 7) {
-            x_alu_rm_imm(b, 4, 4, R(XAX), F_ZF);
-            x_alu_rm_r(b, 1, 4, R(XCX), XAX);       /* or: sets ZF */
-        } else {
-            x_test_rm_r(b, 4, R(XCX), XCX);
-        }
-        break;
-    default:
-        x_test_rm_imm(b, 4, ef, need);
-        break;
-    }
-    return (cc & 1) ? XCC_E : XCC_NE;
-}
-
 /* --- state written back before a call ---------------------------------- */
 
 /* What a fault or a handler at instruction k needs in struct cpu: EIP of
@@ -392,402 +225,6 @@ void tr_emit_side_exit(struct tr *t, unsigned k, uint32_t target_off)
     emit_exit(t, k, true, target_off, true);
 }
 
-/* --- memory operands ----------------------------------------------------- */
-
-/* Guest register r as a host register: its cache register, or `scratch`
- * loaded from struct cpu (mov: the host's flags survive). */
-static uint8_t gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch)
-{
-    struct xrm rm = gpr_rm(t, r, size);
-    if (rm.is_reg)
-        return rm.reg;
-    x_load(t->cur, size, scratch, rm);
-    return scratch;
-}
-
-/* dst = the effective address of in's memory operand (32-bit address
- * size, wrapping at 4 GiB); the host's flags survive (mov and lea only).
- * Registers not cached are loaded into rax (index) and rdi (base). */
-void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst)
-{
-    struct xbuf *b = t->cur;
-    uint8_t base = XNONE, index = XNONE;
-    if (in->mindex != NOREG)
-        index = gpr_in(t, in->mindex, 4, XAX);
-    if (in->mbase != NOREG) {
-        /* Straight into dst only when nothing else is read after it. */
-        bool alone = index == XNONE && in->disp == 0;
-        base = gpr_in(t, in->mbase, 4, alone ? dst : XDI);
-    }
-    if (base == XNONE && index == XNONE) {
-        x_mov_r32_imm(b, dst, (uint32_t)in->disp);
-        return;
-    }
-    if (index == XNONE && in->disp == 0) {
-        if (base != dst)
-            x_load(b, 4, dst, R(base));
-        return;
-    }
-    if (base == XNONE && in->mscale == 1) {
-        base = index;
-        index = XNONE;
-    }
-    x_lea(b, false, dst, xmi(base, index, index == XNONE ? 1 : in->mscale, in->disp));
-}
-
-static uint32_t mem_packed(unsigned seg, unsigned size, unsigned kind)
-{
-    return seg | size << 4 | kind << 12;
-}
-
-/* The struct seg.check bits that send an access of `kind` to the slow
- * path (seg_linear's fast case). */
-static unsigned seg_check_bits(unsigned kind)
-{
-    return SEGC_EXPDOWN | SEGC_ALIGN | SEGC_WATCH | ((kind & JM_READ) ? SEGC_NO_READ : 0) |
-           ((kind & JM_WRITE) ? SEGC_NO_WRITE : 0);
-}
-
-/* With esi the offset: the segment check and TLB probe, leaving the host
- * address in rdx, or jumping to `cold_label`.  Clobbers rax rcx rdi and
- * the host flags.
- *
- * The probe is mmu.h's fast path: the entry at (la >> 12) & (TLB_SIZE - 1)
- * hits when its tag, less the bits that do not matter here, equals the
- * page of the access's last byte (so an access crossing into the next
- * page misses); the host address is then entry.addend + la. */
-static void probe_range(struct tr *t, unsigned seg, int32_t lo, int32_t hi, unsigned kind,
-                        unsigned cold_label);
-
-void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned cold_label)
-{
-    probe_range(t, seg, 0, (int32_t)size - 1, kind, cold_label);
-}
-
-/* The probe for the bytes from la + lo to la + hi (lo <= 0 <= hi, less
- * than a page apart; lo and hi other than 0 and size - 1 only for a flat
- * segment: a shared probe, tr.h share), leaving rdx = the host address of
- * la itself.  The entry at lo's index must hold hi's page: as lo and hi
- * are less than a page apart, that page is lo's too, and every byte in
- * between lies in it. */
-static void probe_range(struct tr *t, unsigned seg, int32_t lo, int32_t hi, unsigned kind,
-                        unsigned cold_label)
-{
-    struct xbuf *b = t->cur;
-    uint8_t la = XSI;
-    int32_t size = hi + 1;
-    if (!(t->flat & (1u << seg))) {
-        /* (Flat segments, checked by the prologue, need nothing: an access
-         * that wraps at 4 GiB has its last byte in page 0, which never
-         * matches the tag at the first byte's index.) */
-        unsigned acc = seg_check_bits(kind);
-        x_test_rm_imm(b, 1, cpu_rm(CPU_OFF(seg[seg].check)), acc);
-        x_jcc(&t->L, b, XCC_NE, cold_label);
-        x_lea(b, true, XAX, xm(R_OFF, (int32_t)size - 1));       /* 64-bit: no wrap */
-        x_load(b, 4, XCX, cpu_rm(CPU_OFF(seg[seg].limit)));
-        x_w(b, 0x39, XCX, R(XAX));                               /* cmp rax, rcx */
-        x_jcc(&t->L, b, XCC_A, cold_label);
-        x_load(b, 4, XCX, cpu_rm(CPU_OFF(seg[seg].base)));
-        x_alu_rm_r(b, 0, 4, R(XCX), R_OFF);                      /* la = base + off */
-        la = XCX;
-    }
-    _Static_assert(TLB_SIZE == 4096, "the index mask below");
-    x_lea(b, false, XDI, xm(la, hi));
-    if (lo)
-        x_lea(b, false, XAX, xm(la, lo));
-    else
-        x_load(b, 4, XAX, R(la));
-    x_shift_imm(b, 5, 4, R(XAX), 7);                            /* 32-byte entries */
-    x_alu_rm_imm(b, 4, 4, R(XAX), (TLB_SIZE - 1) << 5);
-    x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
-    int32_t tag = (kind & JM_WRITE) ? (int32_t)offsetof(struct tlb_entry, tag_w)
-                                    : (int32_t)offsetof(struct tlb_entry, tag_r);
-    struct xrm tag_rm = xr_mem(xmi(R_TLB, XAX, 1, tag));
-    if (t->user) {
-        /* Every slow bit counts at CPL 3: a plain compare. */
-        x_alu_r_rm(b, 7, 4, XDI, tag_rm);
-    } else {
-        x_alu_r_rm(b, 6, 4, XDI, tag_rm);                        /* xor */
-        x_test_rm_imm(b, 4, R(XDI), TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST |
-                                        TLB_T_WATCHED);
-    }
-    x_jcc(&t->L, b, XCC_NE, cold_label);
-    x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XAX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
-    x_w(b, 0x01, la, R(XDX));                                    /* add rdx, la */
-}
-
-_Static_assert(sizeof(struct tlb_entry) == 32, "tr_probe scales the TLB index by 32");
-_Static_assert(offsetof(struct tlb, e) == 0, "r12 points at the TLB's entries");
-_Static_assert((TLB_T_INVALID | TLB_T_SUPONLY | TLB_T_NOHOST | TLB_T_WATCHED) == 0xF,
-               "a tag's low bits are its slow bits, so a user probe compares it whole");
-
-/* fn(cpu, offset, packed): jit_mem_slow or jit_mem_commit, with the
- * offset in esi already. */
-static void call_mem_helper(struct tr *t, const void *fn, uint32_t packed)
-{
-    x_mov_rr64(t->cur, XDI, R_CPU);
-    x_mov_r32_imm(t->cur, XDX, packed);
-    x_call_abs(t->cur, fn);
-}
-
-static struct xrm site_rm(unsigned i)
-{
-    return cpu_rm(CPU_OFF(eng.site) + 8 * (int32_t)i);
-}
-
-/* After a C call, which may have changed the TLB: the kept host
- * addresses are forgotten (the next pass probes again), and after a
- * memory operand's slow path the shared probes' too (tr.h share: a group
- * may go on past it; one never spans an interpreted instruction). */
-static void sites_forget(struct tr *t)
-{
-    for (unsigned i = 0; i < t->nsites; i++)
-        x_store_imm(t->cur, 8, site_rm(i), 0);
-}
-
-static void shares_forget(struct tr *t)
-{
-    for (unsigned i = 0; i < t->nshare; i++)
-        x_store_imm(t->cur, 8, site_rm(t->nsites + i), 0);
-}
-
-/* rdx += the index register * scale (when `idx`, tr.h share) + delta:
- * a shared probe's host address to this access's.  Uses rax. */
-static void share_add(struct tr *t, const struct insn *in, int32_t delta, bool idx)
-{
-    if (idx) {
-        uint8_t ix = gpr_in(t, in->mindex, 4, XAX); /* (zero-extended) */
-        x_lea(t->cur, true, XDX, xmi(XDX, ix, in->mscale, delta));
-    } else if (delta) {
-        x_lea(t->cur, true, XDX, xm(XDX, delta));
-    }
-}
-
-/* tr_probe for instruction k's access, or, when k is a member of a
- * shared probe (tr.h share), the leader's host address plus its delta
- * (a probe of its own when that is 0).  The host flags are clobbered. */
-void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_miss)
-{
-    unsigned k = t->k;
-    int slot = t->share[k].slot;
-    if (slot < 0 || t->share[k].lead || size > t->share[k].size ||
-        (!t->share[k].write && (kind & JM_WRITE))) {
-        tr_probe(t, seg, size, kind, l_miss);
-        return;
-    }
-    unsigned l_alone = x_label_new(&t->L), l_op = x_label_new(&t->L);
-    x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
-    x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
-    x_jcc(&t->L, t->cur, XCC_E, l_alone);
-    share_add(t, NULL, t->share[k].delta, false); /* (a stack access: no index) */
-    x_bind(&t->L, l_op, t->cur);
-    struct xbuf *hot = t->cur;
-    t->cur = &t->cold;
-    x_bind(&t->L, l_alone, t->cur);
-    tr_probe(t, seg, size, kind, l_miss);
-    x_jmp(&t->L, t->cur, l_op);
-    t->cur = hot;
-}
-
-/* Every page slot (eng.page_la) to -1: at an entry from C and after every
- * call to C, which may have changed the TLB.  Chained jumps pass them on
- * (no C in between), so a short loop entered again and again finds its
- * pages.  pcmpeqd xmm0, xmm0 and four movdqu (xmm0 is scratch here:
- * nothing in generated code keeps a value in it). */
-static void pages_forget(struct xbuf *b)
-{
-    static const uint8_t ones[] = { 0x66, 0x0F, 0x76, 0xC0 };
-    for (unsigned i = 0; i < sizeof(ones); i++)
-        xb(b, ones[i]);
-    for (int32_t i = 0; i < 4; i++) {
-        int32_t d = CPU_OFF(eng.page_la) + 16 * i;
-        xb(b, 0xF3); xb(b, 0x0F); xb(b, 0x7F); xb(b, 0x83);     /* movdqu [rbx + d], xmm0 */
-        for (int s = 0; s < 32; s += 8)
-            xb(b, (uint8_t)((uint32_t)d >> s));
-    }
-}
-
-/* rdx = the host address of the access at esi (a flat segment: the
- * linear address) of `size` bytes when it lies within the page that page
- * slot i kept (tr.h page), else the probe (in the cold section), which
- * keeps its page (a read's slot only from a read probe, a write's from a
- * write probe: their TLB tags differ).  A page of -1 matches nothing: esi ^ -1 has its high
- * half set.  Clobbers rax, rdi and the host's flags, as the probe. */
-static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned size,
-                            unsigned kind, unsigned l_cold)
-{
-    int32_t at = CPU_OFF(eng.page_la) + 8 * (int32_t)i;
-    int32_t add = CPU_OFF(eng.page_add) + 8 * (int32_t)i;
-    unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
-    struct xbuf *b = t->cur;
-    x_load(b, 4, XDI, R(R_OFF));
-    x_w(b, 0x33, XDI, cpu_rm(at));                              /* xor rdi, [page] */
-    x_alu_rm_imm(b, 7, 8, R(XDI), 4096 - size);                 /* within it, no crossing */
-    x_jcc(&t->L, b, XCC_A, l_fill);
-    x_w(b, 0x8B, XDX, cpu_rm(add));
-    x_w(b, 0x01, R_OFF, R(XDX));                                /* add rdx, rsi */
-    x_bind(&t->L, l_op, b);
-    t->cur = &t->cold;
-    x_bind(&t->L, l_fill, t->cur);
-    tr_probe(t, seg, size, kind, l_cold);
-    x_w(t->cur, 0x8B, XAX, R(XDX));
-    x_w(t->cur, 0x29, R_OFF, R(XAX));                           /* sub rax, rsi */
-    x_w(t->cur, 0x89, XAX, cpu_rm(add));
-    x_load(t->cur, 4, XAX, R(R_OFF));
-    x_alu_rm_imm(t->cur, 4, 4, R(XAX), 0xFFFFF000u);
-    x_w(t->cur, 0x89, XAX, cpu_rm(at));
-    x_jmp(&t->L, t->cur, l_op);
-    t->cur = b;
-}
-
-/* The whole memory operand protocol for instruction k: EA, probe, op on
- * the host address; the cold path (spill, slow read/check, op on scratch,
- * commit, event check) rejoins after the op. */
-void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
-                    unsigned kind, mem_op_fn op, bool ea_done)
-{
-    unsigned k = t->k;
-    unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
-    /* A shared probe (tr.h share), when the access is the one planned. */
-    int slot = t->share[k].slot;
-    bool lead = slot >= 0 && t->share[k].lead;
-    bool member = slot >= 0 && !lead && size <= t->share[k].size &&
-                  (t->share[k].write || !(kind & JM_WRITE));
-    if (lead && !(t->share[k].lo <= 0 && t->share[k].hi >= (int32_t)size - 1 &&
-                  size <= t->share[k].size &&
-                  (t->share[k].write || !(kind & JM_WRITE)))) {
-        x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0); /* its members probe alone */
-        lead = false;
-    }
-    bool idx = (member || lead) && t->share[k].idx;
-    if (lead && idx) {
-        /* The group's reference: base + disp, without the index. */
-        struct insn ref = *in;
-        ref.mindex = NOREG;
-        tr_ea_to(t, &ref, R_OFF);
-    } else if (!ea_done && !member) {
-        tr_ea_to(t, in, R_OFF);
-    }
-    /* The probe clobbers the host's flags, and a fault needs them all. */
-    tr_flags_save(t);
-    struct tstate before = t->s;
-    int site = t->site[k];
-    if (member || lead) {
-        /* A member: the leader's host address plus its delta, else (0:
-         * the leader's probe missed, or a slow path came in between) a
-         * probe of its own in the cold section.  The leader: a probe of
-         * the group's range, whose miss stores 0 and probes alone. */
-        unsigned l_alone = x_label_new(&t->L), l_op = x_label_new(&t->L);
-        if (member) {
-            x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
-            x_w(t->cur, 0x85, XDX, R(XDX));                     /* test rdx, rdx */
-            x_jcc(&t->L, t->cur, XCC_E, l_alone);
-            share_add(t, in, t->share[k].delta, idx);
-        } else {
-            unsigned gkind = t->share[k].write ? JM_WRITE : JM_READ;
-            probe_range(t, seg, t->share[k].lo, t->share[k].hi, gkind, l_alone);
-            x_w(t->cur, 0x89, XDX, site_rm((unsigned)slot));
-            share_add(t, in, 0, idx);
-        }
-        x_bind(&t->L, l_op, t->cur);
-        struct xbuf *hot = t->cur;
-        t->cur = &t->cold;
-        x_bind(&t->L, l_alone, t->cur);
-        if ((member && !ea_done) || idx)
-            tr_ea_to(t, in, R_OFF);
-        if (lead)
-            x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0);
-        tr_probe(t, seg, size, kind, l_cold);
-        x_jmp(&t->L, t->cur, l_op);
-        t->cur = hot;
-    } else if (site >= 0) {
-        /* The address kept from an earlier pass, else a probe that keeps
-         * it (in the cold section). */
-        unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
-        x_w(t->cur, 0x8B, XDX, site_rm((unsigned)site));
-        x_w(t->cur, 0x85, XDX, R(XDX));                         /* test rdx, rdx */
-        x_jcc(&t->L, t->cur, XCC_E, l_fill);
-        x_bind(&t->L, l_op, t->cur);
-        struct xbuf *hot = t->cur;
-        t->cur = &t->cold;
-        x_bind(&t->L, l_fill, t->cur);
-        tr_probe(t, seg, size, kind, l_cold);
-        x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
-        x_jmp(&t->L, t->cur, l_op);
-        t->cur = hot;
-    } else if (t->page[k] >= 0) {
-        if (t->page[k] == 0) /* (a peel's copy uses the same slot) */
-            t->page[k] = (int8_t)(1 + ((kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u)
-                                                         : (t->nread++ & 3u)));
-        page_site_probe(t, (unsigned)t->page[k] - 1u, seg, size, kind, l_cold);
-    } else {
-        tr_probe(t, seg, size, kind, l_cold);
-    }
-    op(t, in);
-    struct tstate after = t->s;
-    x_bind(&t->L, l_after, t->cur);
-
-    /* Cold path, from the state before the op. */
-    struct xbuf *hot = t->cur;
-    t->cur = &t->cold;
-    t->s = before;
-    x_bind(&t->L, l_cold, t->cur);
-    tr_materialise(t);
-    x87_spill(t);
-    tr_sync_for_call(t, k);
-    tr_gpr_writeback(t);
-    x_store(t->cur, 4, cpu_rm(CPU_OFF(eng.off)), R_OFF);
-    tr_icount_add(t, (int64_t)k - t->s.flushed);
-    call_mem_helper(t, (const void *)jit_mem_slow, mem_packed(seg, size, kind));
-    tr_icount_add(t, -((int64_t)k - t->s.flushed));
-    x_mov_rr64(t->cur, XDX, XAX);
-    x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
-    tr_gpr_reload(t);
-    sites_forget(t);
-    shares_forget(t);
-    pages_forget(t->cur);
-    x87_reload(t);
-    op(t, in);
-    t->s.dirty |= t->plan[k].gw & t->cached; /* written back above: dirty again */
-    /* Keep the op's flags across the commit and the event check (the
-     * push and the lea keep calls 16-byte aligned; lea leaves RFLAGS). */
-    x_pushf(t->cur);
-    x_lea(t->cur, true, XSP, xm(XSP, -8));
-    if (kind & JM_WRITE) {
-        struct tstate keep = t->s;
-        tr_gpr_writeback(t);
-        /* The write may reach a device that reads guest time (the local
-         * APIC's timer counts from it): icount as the interpreter has it
-         * there, so that a run repeats whatever was translated. */
-        tr_icount_add(t, (int64_t)k - t->s.flushed);
-        call_mem_helper(t, (const void *)jit_mem_commit, mem_packed(seg, size, kind));
-        tr_icount_add(t, -((int64_t)k - t->s.flushed));
-        x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
-        tr_gpr_reload(t);
-        sites_forget(t);
-        shares_forget(t);
-        pages_forget(t->cur);
-        t->s = keep;
-    }
-    /* A data breakpoint or a write to scanned code ends the run after
-     * this instruction, as in run_block. */
-    unsigned l_event = x_label_new(&t->L);
-    tr_event_check(t, l_event);
-    x_lea(t->cur, true, XSP, xm(XSP, 8));
-    x_popf(t->cur);
-    x_jmp(&t->L, t->cur, l_after);
-    x_bind(&t->L, l_event, t->cur);
-    x_lea(t->cur, true, XSP, xm(XSP, 8));
-    x_popf(t->cur);
-    /* EIP after the instruction: the next one's, or a CALL's target (its
-     * push is the only memory operand of a control transfer here). */
-    tr_eip_at(t, XAX, t->next_off);
-    x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
-    tr_emit_exit(t, k, false, 0);
-    t->cur = hot;
-    t->s = after;
-}
-
 /* --- call-outs ----------------------------------------------------------- */
 
 /* Hands instruction k to the interpreter's handler. */
@@ -829,8 +266,8 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     x_jcc(&t->L, t->cur, XCC_NE, l_stop);
     tr_event_check(t, l_stop);
     tr_gpr_reload(t);
-    sites_forget(t);
-    pages_forget(t->cur);
+    tr_sites_forget(t);
+    tr_pages_forget(t->cur);
     x87_reload(t);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
@@ -1035,7 +472,7 @@ void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst)
             x_alu_rm_imm(b, (unsigned)g, size, dst, in->imm);
         return;
     }
-    uint8_t src = gpr_in(t, o1->reg, size, XAX);
+    uint8_t src = tr_gpr_in(t, o1->reg, size, XAX);
     if (in->op == OP_TEST)
         x_test_rm_r(b, size, dst, src);
     else
@@ -1071,7 +508,7 @@ static void op_alu_mem_src(struct tr *t, const struct insn *in)
     if (op_table[in->op].rd & F_CF) /* ADC, SBB */
         carry_in(t); /* first: it may use rax */
     struct xrm d = gpr_rm(t, in->o[0].reg, size);
-    uint8_t r = gpr_in(t, in->o[0].reg, size, XAX);
+    uint8_t r = tr_gpr_in(t, in->o[0].reg, size, XAX);
     if (in->op == OP_TEST)
         x_test_rm_r(t->cur, size, xr_mem(xm(XDX, 0)), r);
     else
@@ -1102,7 +539,7 @@ static void store_to_memory(struct tr *t, const struct insn *in, const struct op
     if (o->kind == OPK_IMM) {
         x_store_imm(t->cur, size, xr_mem(xm(XDX, 0)), in->imm);
     } else {
-        x_store(t->cur, size, xr_mem(xm(XDX, 0)), gpr_in(t, o->reg, size, XAX));
+        x_store(t->cur, size, xr_mem(xm(XDX, 0)), tr_gpr_in(t, o->reg, size, XAX));
     }
 }
 
@@ -1154,7 +591,7 @@ static void cmov_from(struct tr *t, const struct insn *in, struct xrm src)
 {
     unsigned hc = tr_cond_host(t, in->cc);
     struct xrm d = gpr_rm(t, in->o[0].reg, 4);
-    uint8_t r = gpr_in(t, in->o[0].reg, 4, XCX);
+    uint8_t r = tr_gpr_in(t, in->o[0].reg, 4, XCX);
     x_0f(t->cur, (uint8_t)(0x40 + hc), false, false, r, src);
     if (!d.is_reg)
         x_store(t->cur, 4, d, XCX);
@@ -1307,7 +744,7 @@ static void shift_cl_on(struct tr *t, const struct insn *in, struct xrm dst)
     if (t->s.saved)
         tr_materialise(t); /* all of them: nothing may wait in the slot */
     else
-        flags_before_clobber(t, live);
+        tr_flags_before_clobber(t, live);
     x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
     x_test_rm_imm(b, 1, R(XCX), 31);
     x_jcc(&t->L, b, XCC_E, l_zero);
@@ -1317,7 +754,7 @@ static void shift_cl_on(struct tr *t, const struct insn *in, struct xrm dst)
     x_shift_imm(b, ext, 4, dst, 1);
     t->s.pending = p->H;
     t->s.pending_zero = p->Z;
-    flags_before_clobber(t, live);
+    tr_flags_before_clobber(t, live);
     x_bind(&t->L, l_zero, b);
 }
 
@@ -1337,7 +774,7 @@ static void op_shift_cl_mem(struct tr *t, const struct insn *in)
     x_shift_imm(b, ext, 4, xr_mem(xm(XDX, 0)), 1);
     t->s.pending = p->H;
     t->s.pending_zero = p->Z;
-    flags_before_clobber(t, p->live_after);
+    tr_flags_before_clobber(t, p->live_after);
 }
 
 /* A count of 0: the operand is read (its access checked, as the
@@ -1421,7 +858,7 @@ static void emit_native(struct tr *t, const struct insn *in)
             tr_with_memory(t, in, in->seg, p->mem_size, p->mem_kind, op_x87, false);
         } else {
             if (p->W) /* FCOMI writes EFLAGS: nothing pending survives */
-                flags_before_clobber(t, (live & ~p->W) | p->R);
+                tr_flags_before_clobber(t, (live & ~p->W) | p->R);
             op_x87(t, in);
         }
         return;
@@ -1453,7 +890,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         } else if (o1->kind == OPK_IMM) {
             x_store_imm(b, o0->size, gpr_rm(t, o0->reg, o0->size), in->imm);
         } else {
-            uint8_t src = gpr_in(t, o1->reg, o0->size, XAX);
+            uint8_t src = tr_gpr_in(t, o1->reg, o0->size, XAX);
             x_store(b, o0->size, gpr_rm(t, o0->reg, o0->size), src);
         }
         return;
@@ -1742,7 +1179,7 @@ bool tr_translate(struct tr *t)
         int sr = tr_memory_segment(in, p);
         if (sr >= 0) {
             const struct seg *sg = &t->c->seg[sr];
-            if (sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & seg_check_bits(JM_RMW)))
+            if (sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & tr_seg_check_bits(JM_RMW)))
                 t->flat |= (uint8_t)(1u << sr);
         }
     }
@@ -1821,7 +1258,7 @@ bool tr_translate(struct tr *t)
      * (its index, eng.blk still naming it), so the run loop goes on as if
      * the jump had not been patched. */
     x_mov_r32_imm(hb, XAX, JIT_BAIL);
-    pages_forget(hb); /* (C ran since any translation did) */
+    tr_pages_forget(hb); /* (C ran since any translation did) */
     unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
     unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
     t->l_chain_fast = x_label_new(&t->L);
@@ -1829,7 +1266,7 @@ bool tr_translate(struct tr *t)
     if (t->chainable) {
         /* The chained entry: what run_block checks between two blocks
          * (engine/run.c), with rcx and rdx only. */
-        slot_from_eflags(t); /* as a chained predecessor leaves it */
+        tr_slot_from_eflags(t); /* as a chained predecessor leaves it */
         x_jmp(&t->L, hb, l_checks);
         /* Three times: the fast ones skip the entry conditions, and the
          * last of them the register loads too. */
@@ -1871,7 +1308,7 @@ bool tr_translate(struct tr *t)
         x_jcc(&t->L, hb, XCC_NE, t->l_fail);
         x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].limit)), 0xFFFFFFFFu);
         x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-        x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), seg_check_bits(JM_RMW));
+        x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), tr_seg_check_bits(JM_RMW));
         x_jcc(&t->L, hb, XCC_NE, t->l_fail);
     }
     /* Entered: the run loop learns from eng.blk which block ran last, and
@@ -1907,7 +1344,7 @@ bool tr_translate(struct tr *t)
         x_alu_rm_imm(hb, 5, 8, R(XAX), n);
         x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
     }
-    sites_forget(t);
+    tr_sites_forget(t);
     if (t->loop && t->x87)
         x_store_imm(hb, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
     /* A loop comes back to the body with the registers it wrote dirty. */

@@ -1,0 +1,164 @@
+/* The guest's arithmetic flags in generated code (translate.c's header
+ * says the scheme): pending in the host's RFLAGS, saved as a LAHF/SETO
+ * image in the stack slot, or written to cpu.eflags; what a fault, a call
+ * to C, an exit or a chained successor needs of them, and a condition
+ * code on the host's flags. */
+#include "jit/tr.h"
+
+/* The host's flags as an image at [rsp + at]: LAHF and SETO leave
+ * RFLAGS' low byte in AH and OF in AL (three simple instructions; PUSHF
+ * would do in two, but it is microcoded: two per loop iteration doubled
+ * the time of an x87 loop on Zen 5).  Uses rax. */
+static void flags_image(struct xbuf *b, int32_t at)
+{
+    x_lahf(b);
+    x_setcc(b, XCC_O, R(XAX));
+    x_store(b, 2, xr_mem(xm(XSP, at)), XAX);
+}
+
+/* ecx |= the flags `mask` of the image at [rsp + at]; uses edi. */
+static void or_flags_from_image(struct xbuf *b, int32_t at, uint32_t mask)
+{
+    if (mask & ~F_OF) {
+        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, at + 1)));
+        x_alu_rm_imm(b, 4, 4, R(XDI), mask & ~F_OF);
+        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
+    }
+    if (mask & F_OF) {
+        x_movx(b, false, 1, XDI, xr_mem(xm(XSP, at)));
+        x_shift_imm(b, 4, 4, R(XDI), 11);                    /* shl: OF is bit 11 */
+        x_alu_rm_r(b, 1, 4, R(XCX), XDI);
+    }
+}
+
+/* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
+ * rdi; rdx survives (a slow path's scratch address). */
+/* Flags that a compare would compute again (tstate.redo) into the host's
+ * RFLAGS, pending. */
+static void redo_flags(struct tr *t)
+{
+    if (!t->s.redo)
+        return;
+    unsigned p = t->s.redo - 1u;
+    const struct insn *in = &t->b->insn[p];
+    tr_alu_on(t, in, gpr_rm(t, in->o[0].reg, in->o[0].size));
+    t->s.pending = t->plan[p].H;
+    t->s.pending_zero = t->plan[p].Z;
+    t->s.redo = 0;
+}
+
+void tr_materialise(struct tr *t)
+{
+    redo_flags(t);
+    uint32_t all = t->s.pending | t->s.pending_zero | t->s.saved;
+    if (!all)
+        return;
+    struct xbuf *b = t->cur;
+    if (t->s.pending)
+        flags_image(b, SLOT_PENDING); /* first: the and/or below clobber them */
+    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
+    x_alu_rm_imm(b, 4, 4, R(XCX), ~all);
+    or_flags_from_image(b, SLOT_PENDING, t->s.pending);
+    or_flags_from_image(b, SLOT_SAVED, t->s.saved);
+    x_store(b, 4, cpu_rm(CPU_OFF(eflags)), XCX);
+    t->s.pending = t->s.pending_zero = t->s.saved = 0;
+}
+
+/* The slot's image from cpu.eflags (the arithmetic flags; rcx). */
+void tr_slot_from_eflags(struct tr *t)
+{
+    struct xbuf *b = t->cur;
+    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
+    x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), XCX);    /* SF ZF AF PF CF as LAHF */
+    x_shift_imm(b, 5, 4, R(XCX), 11);                       /* shr: OF to bit 0 */
+    x_alu_rm_imm(b, 4, 4, R(XCX), 1);
+    x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED)), XCX);        /* as SETO */
+}
+
+/* Before a jump that may go straight into another translation (a chained
+ * exit, the jump cache, a loop back to its own start): every arithmetic
+ * flag goes to the slot's image, which the successor's body takes over
+ * (its flags that are live at its start are "saved" there) and whose
+ * merge into cpu.eflags, if the jump ends up in C after all, is l_merge's.
+ * When the flags all come from the host (the common case: a compare or
+ * an ALU op before the branch) that is LAHF and SETO and a store, in
+ * place of the merge into cpu.eflags each exit did. */
+void tr_flags_handoff(struct tr *t)
+{
+    redo_flags(t);
+    uint32_t pz = t->s.pending_zero;
+    if ((t->s.pending | pz) == ALLF && !(t->s.pending & pz)) {
+        flags_image(t->cur, SLOT_SAVED);
+        if (pz & ~F_OF)
+            x_alu_rm_imm(t->cur, 4, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), ~pz & 0xFFu);
+        if (pz & F_OF)
+            x_store_imm(t->cur, 1, xr_mem(xm(XSP, SLOT_SAVED)), 0);
+    } else if (t->s.pending || pz || t->s.saved != ALLF) {
+        tr_materialise(t);
+        tr_slot_from_eflags(t);
+    }
+    t->s.pending = t->s.pending_zero = 0;
+    t->s.saved = ALLF;
+}
+
+/* Before something that clobbers the host's flags: keep what is still
+ * observable (live), drop the rest.  Saved flags are not in RFLAGS. */
+void tr_flags_before_clobber(struct tr *t, uint32_t live)
+{
+    if ((t->s.pending | t->s.pending_zero) & live)
+        tr_materialise(t);
+    t->s.pending = t->s.pending_zero = 0;
+}
+
+/* Before a memory probe (which clobbers RFLAGS) where a fault would see
+ * every flag: the pending ones go to the slot as an image, instead of a
+ * merge into cpu.eflags.  Flags already waiting there that the pending
+ * ones do not replace would be lost: then both are merged.  Uses rax. */
+void tr_flags_save(struct tr *t)
+{
+    if (!t->s.pending)
+        return;
+    if (t->s.saved & ~t->s.pending) {
+        tr_materialise(t);
+        return;
+    }
+    flags_image(t->cur, SLOT_SAVED);
+    t->s.saved = t->s.pending;
+    t->s.pending = 0;
+}
+
+/* The flags a condition code tttn reads (SDM vol. 1, appendix B). */
+/* Makes guest condition cc testable by a host jcc/setcc/cmovcc and
+ * returns the host condition code to use.  With the flags pending on the
+ * host that is cc itself; otherwise they are tested in cpu.eflags (this
+ * clobbers the host's flags, so pending ones are written first). */
+unsigned tr_cond_host(struct tr *t, unsigned cc)
+{
+    redo_flags(t);
+    uint32_t need = cc_flags_read(cc);
+    if ((t->s.pending & need) == need)
+        return cc;
+    tr_materialise(t);
+    struct xbuf *b = t->cur;
+    struct xrm ef = cpu_rm(CPU_OFF(eflags));
+    switch ((cc >> 1) & 7) {
+    case 6: /* SF != OF */
+    case 7: /* ZF or SF != OF */
+        x_load(b, 4, XAX, ef);
+        x_load(b, 4, XCX, R(XAX));
+        x_shift_imm(b, 5, 4, R(XCX), 4);            /* shr ecx, 4: OF to SF */
+        x_alu_rm_r(b, 6, 4, R(XCX), XAX);           /* xor */
+        x_alu_rm_imm(b, 4, 4, R(XCX), F_SF);
+        if (((cc >> 1) & 7) == 7) {
+            x_alu_rm_imm(b, 4, 4, R(XAX), F_ZF);
+            x_alu_rm_r(b, 1, 4, R(XCX), XAX);       /* or: sets ZF */
+        } else {
+            x_test_rm_r(b, 4, R(XCX), XCX);
+        }
+        break;
+    default:
+        x_test_rm_imm(b, 4, ef, need);
+        break;
+    }
+    return (cc & 1) ? XCC_E : XCC_NE;
+}
