@@ -94,6 +94,21 @@ static uint32_t run_here(struct cpu *c, int s, uint32_t off, unsigned size, enum
     return n;
 }
 
+/* Iterations the slice has left after `done` of them, at most ECX; 0 when
+ * ECX is 0 (the instruction is done) or the slice is full (EIP back at the
+ * instruction, which goes on from ECX/ESI/EDI when it runs again). */
+static uint32_t slice_left(struct cpu *c, uint32_t done)
+{
+    uint32_t cnt = c->gpr[R_ECX];
+    if (cnt == 0)
+        return 0;
+    if (done == STRING_SLICE) {
+        c->eip = c->insn_eip;
+        return 0;
+    }
+    return STRING_SLICE - done < cnt ? STRING_SLICE - done : cnt;
+}
+
 void f_rep_stos(struct cpu *c, const struct insn *i)
 {
     if (c->eflags & F_DF) {
@@ -102,15 +117,8 @@ void f_rep_stos(struct cpu *c, const struct insn *i)
     }
     unsigned sz = i->osize;
     uint32_t v = get_reg(c, R_EAX, sz);
-    for (uint32_t done = 0;;) {
+    for (uint32_t done = 0, max; (max = slice_left(c, done)) != 0;) {
         uint32_t cnt = c->gpr[R_ECX];
-        if (cnt == 0)
-            return;
-        if (done == STRING_SLICE) {
-            c->eip = c->insn_eip;
-            return;
-        }
-        uint32_t max = STRING_SLICE - done < cnt ? STRING_SLICE - done : cnt;
         uint8_t *d;
         uint32_t n = run_here(c, S_ES, c->gpr[R_EDI], sz, SEG_WRITE, max, &d);
         if (n == 0) {
@@ -138,15 +146,8 @@ void f_rep_movs(struct cpu *c, const struct insn *i)
         return;
     }
     unsigned sz = i->osize;
-    for (uint32_t done = 0;;) {
+    for (uint32_t done = 0, max; (max = slice_left(c, done)) != 0;) {
         uint32_t cnt = c->gpr[R_ECX];
-        if (cnt == 0)
-            return;
-        if (done == STRING_SLICE) {
-            c->eip = c->insn_eip;
-            return;
-        }
-        uint32_t max = STRING_SLICE - done < cnt ? STRING_SLICE - done : cnt;
         uint8_t *src, *d;
         uint32_t n = run_here(c, i->seg, c->gpr[R_ESI], sz, SEG_READ, max, &src);
         if (n)
