@@ -28,6 +28,7 @@
 #include "jit/jit.h"
 #include "engine/cache.h"
 #include "machine/vm.h"
+#include "vm_pair.h"
 #include "engine/engine.h"
 
 #define BASE 0x100000u
@@ -1323,22 +1324,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "M_REAL has no paging\n");
         return 2;
     }
-    char err[256];
-    struct vm *vi = vm_create(&(struct vm_config){ .ram_mb = 4, .cpu_level = CPU_P6 }, err,
-                              sizeof(err));
     unsigned threshold = argc > 4 ? (unsigned)strtoul(argv[4], NULL, 0) : 0;
     skips = (mode & M_SKIPS) != 0;
-    struct vm *vj = vm_create(&(struct vm_config){ .ram_mb = 4, .cpu_level = CPU_P6, .jit = true,
-                                                   .jit_threshold = threshold },
-                              err, sizeof(err));
-    if (!vi || !vj) {
-        fprintf(stderr, "vm_create: %s\n", err);
-        return 1;
-    }
-    if (engine_kind(vj->engine) != ENGINE_JIT) {
-        printf("SKIP: no executable memory for the translator here\n");
-        return 77;
-    }
+    struct vm *vi, *vj;
+    int made = vm_pair_create(threshold, &vi, &vj);
+    if (made)
+        return made;
     if (mode & M_IRQ) {
         struct vm *both[] = { vi, vj };
         for (int v = 0; v < 2; v++) {

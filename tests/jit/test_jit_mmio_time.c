@@ -24,6 +24,7 @@
 #include "cpu/exec.h"
 #include "engine/engine.h"
 #include "machine/vm.h"
+#include "vm_pair.h"
 
 #define MMIO_BASE 0xFEB00000u
 #define CODE 0x1000u
@@ -106,20 +107,10 @@ static void run(struct vm *vm, struct stamp *s)
 
 int main(void)
 {
-    char err[256];
-    struct vm *vi = vm_create(&(struct vm_config){ .ram_mb = 4, .cpu_level = CPU_P6 }, err,
-                              sizeof(err));
-    struct vm *vj = vm_create(&(struct vm_config){ .ram_mb = 4, .cpu_level = CPU_P6, .jit = true,
-                                                   .jit_threshold = 1 },
-                              err, sizeof(err));
-    if (!vi || !vj) {
-        fprintf(stderr, "vm_create: %s\n", err);
-        return 1;
-    }
-    if (engine_kind(vj->engine) != ENGINE_JIT) {
-        printf("SKIP: no executable memory for the translator here\n");
-        return 77;
-    }
+    struct vm *vi, *vj;
+    int made = vm_pair_create(1, &vi, &vj);
+    if (made)
+        return made;
     static struct stamp si, sj;
     run(vi, &si);
     run(vj, &sj);
