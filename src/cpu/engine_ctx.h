@@ -14,6 +14,9 @@ struct engine_ctx {
     uint64_t calm;          /* cpu.async while nothing is pending */
     uint64_t icount_end;    /* icount at which the run's budget ends */
     uint32_t eip0;          /* EIP at the running translation's entry */
+    uint8_t cs_flat;        /* CS's limit is 4 GiB and its base page-aligned:
+                               every block lies within it (CS cannot change
+                               while translations run) */
     void *blk;              /* the engine's block whose translation runs
                                (set by each translation on entry, so that
                                after a chain of them the run loop knows

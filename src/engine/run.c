@@ -182,6 +182,8 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     c->eng.calm = calm;
     c->eng.icount_end = icount_end;
     c->eng.eip0 = c->eip;
+    /* (CS cannot change while translations run: run_block) */
+    c->eng.cs_flat = c->seg[S_CS].limit == 0xFFFFFFFFu && !(c->seg[S_CS].base & 0xFFFu);
     jit_stats_mut(e->jit)->entries++;
     unsigned k = b->jit->entry(c);
     if (likely(k != JIT_BAIL)) {

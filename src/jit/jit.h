@@ -127,6 +127,14 @@ struct jit_code {
     void *chain_regs;         /* ... and without loading the registers it
                                  caches: the predecessor caches them too
                                  (in the same host registers, tr.h) */
+    void *chain_same[3];      /* chain_entry, chain_fast and chain_regs
+                                 without the stamp's check, for a
+                                 predecessor from the same map with the same
+                                 stamp: that one was live when entered, and a
+                                 discard since changed cpu.async (sbe.c bumps
+                                 code_epoch), which the entry checks */
+    const uint32_t *stamp_at; /* the source's map stamp (jit_source) */
+    uint32_t stamp;
     uint8_t cached;           /* guest registers cached, bit per register */
     uint8_t cpl;              /* the entry conditions (tr.h struct tr) */
     uint8_t flat;

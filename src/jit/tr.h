@@ -238,6 +238,8 @@ struct tr {
     unsigned l_chain_fast; /* the chained entry without the entry
                               conditions (jit.h chain_fast) */
     unsigned l_chain_regs; /* ... and without reloading the registers */
+    unsigned l_chain_same[3]; /* the three after the stamp's check (jit.h
+                                 chain_same) */
     unsigned l_merge;      /* chainable: the slot's flags into cpu.eflags,
                               then the epilogue (tr_flags_handoff) */
     unsigned l_fail;       /* where a failed entry check goes */

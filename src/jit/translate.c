@@ -1263,34 +1263,49 @@ bool tr_translate(struct tr *t)
     unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
     t->l_chain_fast = x_label_new(&t->L);
     t->l_chain_regs = x_label_new(&t->L);
+    for (int f = 0; f < 3; f++)
+        t->l_chain_same[f] = x_label_new(&t->L);
     if (t->chainable) {
         /* The chained entry: what run_block checks between two blocks
          * (engine/run.c), with rcx and rdx only. */
         tr_slot_from_eflags(t); /* as a chained predecessor leaves it */
         x_jmp(&t->L, hb, l_checks);
         /* Three times: the fast ones skip the entry conditions, and the
-         * last of them the register loads too. */
+         * last of them the register loads too.  Each has a second entry
+         * after the stamp's check, for a predecessor of the same map and
+         * stamp (jit.h chain_same). */
         for (int fast = 2; fast >= 0; fast--) {
+            unsigned after = fast == 2 ? l_entered_regs : fast ? l_entered : l_checks;
             x_bind(&t->L, fast == 2 ? t->l_chain_regs : fast ? t->l_chain_fast : t->l_chain, hb);
+            x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
+            x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
+            x_jcc(&t->L, hb, XCC_NE, t->l_merge);
+            x_bind(&t->L, t->l_chain_same[fast], hb);
             tr_event_check(t, t->l_merge);
             x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
             x_alu_rm_imm(hb, 0, 8, R(XCX), n);
             x_w(hb, 0x3B, XCX, cpu_rm(CPU_OFF(eng.icount_end)));
             x_jcc(&t->L, hb, XCC_A, t->l_merge);
-            x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
-            x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
-            x_jcc(&t->L, hb, XCC_NE, t->l_merge);
-            x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
-            if (b->below) { /* (EIP below it would wrap) */
-                x_alu_rm_imm(hb, 7, 4, R(XCX), b->below);
-                x_jcc(&t->L, hb, XCC_B, t->l_merge);
-            }
-            x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
-            x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-            x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
-            x_jcc(&t->L, hb, XCC_A, t->l_merge);
+            /* The CS limit: nothing to check when it is 4 GiB with a
+             * page-aligned base (the block lies in one page); else in
+             * the cold section. */
+            unsigned l_cs = x_label_new(&t->L);
+            x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(eng.cs_flat)), 0);
+            x_jcc(&t->L, hb, XCC_E, l_cs);
             if (fast)
-                x_jmp(&t->L, hb, fast == 2 ? l_entered_regs : l_entered);
+                x_jmp(&t->L, hb, after);
+            struct xbuf *cb = &t->cold;
+            x_bind(&t->L, l_cs, cb);
+            x_load(cb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+            if (b->below) { /* (EIP below it would wrap) */
+                x_alu_rm_imm(cb, 7, 4, R(XCX), b->below);
+                x_jcc(&t->L, cb, XCC_B, t->l_merge);
+            }
+            x_lea(cb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
+            x_load(cb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+            x_w(cb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
+            x_jcc(&t->L, cb, XCC_A, t->l_merge);
+            x_jmp(&t->L, cb, after);
         }
     }
     x_bind(&t->L, l_checks, hb);
