@@ -17,6 +17,9 @@ struct engine_ctx {
     uint8_t cs_flat;        /* CS's limit is 4 GiB and its base page-aligned:
                                every block lies within it (CS cannot change
                                while translations run) */
+    uint32_t unmet;         /* the entry conditions that do not hold now
+                               (jit.h jit_unmet; constant while
+                               translations run) */
     void *blk;              /* the engine's block whose translation runs
                                (set by each translation on entry, so that
                                after a chain of them the run loop knows

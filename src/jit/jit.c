@@ -215,6 +215,17 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     return JIT_TRANSLATED;
 }
 
+uint32_t jit_unmet(const struct cpu *c)
+{
+    uint32_t u = (0xFu & ~(1u << c->cpl)) << JIT_UNMET_CPL;
+    if (!c->stack32)
+        u |= 1u << JIT_UNMET_STACK;
+    for (unsigned s = 0; s < S_COUNT; s++)
+        if (!tr_seg_flat(&c->seg[s]))
+            u |= 1u << (JIT_UNMET_FLAT + s);
+    return u;
+}
+
 void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la)
 {
     if (!tc->host || !tc->chain_entry)

@@ -179,6 +179,17 @@ void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la);
  * same arena).  Returns whether a jump was patched. */
 bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to);
 
+/* The entry conditions a translation may be specialised for that do NOT
+ * hold for c now, a bit each (JIT_UNMET_*): CPL i (bit i set when the CPL
+ * is not i), a 32-bit stack, segment s flat (base 0, limit 4 GiB, no
+ * check sending an access to the slow path).  A translation's entry tests
+ * the word with its own mask (one instruction).  None of them can change
+ * while translations run (segment and mode changes are virtualize
+ * instructions, which end the run: engine/run.c run_block), so the engine
+ * sets cpu.eng.unmet once per run. */
+enum { JIT_UNMET_CPL = 0, JIT_UNMET_STACK = 4, JIT_UNMET_FLAT = 5 };
+uint32_t jit_unmet(const struct cpu *c);
+
 /* Drops every translation (their blocks are gone). */
 void jit_reset(struct jit *j);
 

@@ -343,6 +343,11 @@ uint8_t tr_gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch);
 void tr_slot_from_eflags(struct tr *t);
 void tr_flags_before_clobber(struct tr *t, uint32_t live);
 unsigned tr_seg_check_bits(unsigned kind);
+/* A segment the translation may assume flat (its accesses skip the checks). */
+static inline bool tr_seg_flat(const struct seg *sg)
+{
+    return sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & tr_seg_check_bits(JM_RMW));
+}
 void tr_sites_forget(struct tr *t);
 void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is

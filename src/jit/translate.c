@@ -1178,8 +1178,7 @@ bool tr_translate(struct tr *t)
         /* Segments that are flat now are assumed flat (the prologue checks). */
         int sr = tr_memory_segment(in, p);
         if (sr >= 0) {
-            const struct seg *sg = &t->c->seg[sr];
-            if (sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & tr_seg_check_bits(JM_RMW)))
+            if (tr_seg_flat(&t->c->seg[sr]))
                 t->flat |= (uint8_t)(1u << sr);
         }
     }
@@ -1309,23 +1308,13 @@ bool tr_translate(struct tr *t)
         }
     }
     x_bind(&t->L, l_checks, hb);
-    /* Entry conditions the translation was specialised for. */
-    x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
+    /* Entry conditions the translation was specialised for: one test of
+     * the word the engine keeps (jit.h jit_unmet). */
+    uint32_t unmet = (1u << (JIT_UNMET_CPL + t->c->cpl)) | (uint32_t)t->flat << JIT_UNMET_FLAT;
+    if (t->uses_stack)
+        unmet |= 1u << JIT_UNMET_STACK;
+    x_test_rm_imm(hb, 4, cpu_rm(CPU_OFF(eng.unmet)), unmet);
     x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-    if (t->uses_stack) {
-        x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(stack32)), 1);
-        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-    }
-    for (unsigned s = 0; s < S_COUNT; s++) {
-        if (!(t->flat & (1u << s)))
-            continue;
-        x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].base)), 0);
-        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-        x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].limit)), 0xFFFFFFFFu);
-        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-        x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), tr_seg_check_bits(JM_RMW));
-        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-    }
     /* Entered: the run loop learns from eng.blk which block ran last, and
      * from eng.eip0 where it was entered (only now: a chained entry that
      * fails leaves both naming the predecessor). */
