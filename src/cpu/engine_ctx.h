@@ -20,10 +20,6 @@ struct engine_ctx {
     uint32_t unmet;         /* the entry conditions that do not hold now
                                (jit.h jit_unmet; constant while
                                translations run) */
-    void *blk;              /* the engine's block whose translation runs
-                               (set by each translation on entry, so that
-                               after a chain of them the run loop knows
-                               which one returned) */
     /* The translator's scratch (src/jit). */
     uint32_t off;           /* a memory operand's offset across a call */
     uint8_t noted;          /* a loop noted its x87 pointers (jit/tr_x87.c) */

@@ -183,9 +183,10 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     c->eng.icount_end = icount_end;
     c->eng.eip0 = c->eip;
     jit_stats_mut(e->jit)->entries++;
-    unsigned k = b->jit->entry(c);
+    uint64_t r = b->jit->entry(c);
+    unsigned k = jit_ret_index(r);
     if (likely(k != JIT_BAIL)) {
-        *bp = c->eng.blk; /* the last of the chain of translations that ran */
+        *bp = jit_ret_owner(r); /* the last of the chain of translations that ran */
         return (int)k;
     }
     jit_stats_mut(e->jit)->bails++;

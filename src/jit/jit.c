@@ -161,6 +161,8 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     t->x87 = false;
     t->depth0 = 0;
     t->prof = j->prof;
+    if ((uintptr_t)b->owner >> JIT_RET_SHIFT)
+        return JIT_UNTRANSLATED; /* (the return value cannot name it) */
     if (!tr_translate(t)) {
         j->stats.translations_failed++;
         return JIT_UNTRANSLATED;

@@ -36,7 +36,21 @@ struct insn;
 /* How many times a block runs in the interpreter before it is translated. */
 #define JIT_HOT_THRESHOLD 16
 
-typedef unsigned (*jit_entry)(struct cpu *c);
+/* A translation returns the index of its last instruction run (or
+ * JIT_BAIL) in bits 48-63, and in bits 0-47 the engine's block (struct
+ * jit_source owner) of the translation that ran last: an exit of a chain
+ * of translations names its own (jit_translate refuses an owner above
+ * 2^48), so that chained entries need not note who runs. */
+typedef uint64_t (*jit_entry)(struct cpu *c);
+#define JIT_RET_SHIFT 48
+static inline unsigned jit_ret_index(uint64_t r)
+{
+    return (unsigned)(r >> JIT_RET_SHIFT);
+}
+static inline void *jit_ret_owner(uint64_t r)
+{
+    return (void *)(uintptr_t)(r & ((UINT64_C(1) << JIT_RET_SHIFT) - 1));
+}
 
 struct jit_stats {
     uint64_t blocks_translated;
@@ -73,8 +87,8 @@ struct jit_source {
     unsigned ninsn;
     uint32_t pa;
     bool code32;
-    /* For chaining: the engine's block (stored in cpu.eng.blk whenever the
-     * translation is entered), and the word that says it is still live:
+    /* For chaining: the engine's block (in each return value of the
+     * translation, jit_entry), and the word that says it is still live:
      * a chained entry leaves unless *stamp_at == stamp. */
     void *owner;
     const uint32_t *stamp_at;
@@ -101,7 +115,7 @@ struct jit_source {
  * chain_entry once the engine has seen the successor translated.  The
  * chained entry checks everything the run loop would have checked between
  * the two blocks, and leaves to C as the predecessor's own exit (its
- * return value, cpu.eng.blk unchanged) when anything fails: an event or a
+ * return value, which names it) when anything fails: an event or a
  * change of scanned code (cpu.async), the budget (icount_end), the
  * successor's liveness (its map's stamp: a write to scanned code or a
  * discard kills every chained jump into it, whatever page it came from),

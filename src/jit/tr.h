@@ -31,7 +31,6 @@ _Static_assert(CPU_SIZE(eng.calm) == 8 && CPU_SIZE(eng.icount_end) == 8 &&
                    CPU_SIZE(eng.host_cw) == 2 && CPU_SIZE(eng.env) == 28 &&
                    CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16 &&
                    CPU_SIZE(eng.page_la) == 64 && CPU_SIZE(eng.page_add[0]) == 8 &&
-                   CPU_SIZE(eng.blk) == 8,
                "the engine context as generated code reads and writes it");
 _Static_assert(offsetof(struct cpu, eng.scratch) % 16 == 0, "eng.scratch is 16-byte aligned");
 _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip) < 128 &&
@@ -314,6 +313,7 @@ bool tr_translate(struct tr *t);
 void tr_count(const struct tr *t, uint64_t *native, uint64_t *callout);
 void tr_materialise(struct tr *t);
 void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off);
+void tr_ret_value(struct tr *t, unsigned k);
 void tr_emit_side_exit(struct tr *t, unsigned k, uint32_t target_off);
 void tr_mem_operand(struct tr *t, const struct insn *in, unsigned size, unsigned kind,
                     unsigned seg, unsigned cold_label);

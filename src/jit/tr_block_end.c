@@ -307,7 +307,7 @@ static void emit_exit_lookup(struct tr *t, unsigned k)
     x87_spill(t);
     tr_gpr_writeback(t);
     tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
-    x_mov_r32_imm(t->cur, XAX, k);
+    tr_ret_value(t, k);
     if (t->chainable)
         tr_jc_lookup(t);
     else

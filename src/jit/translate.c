@@ -168,6 +168,13 @@ void tr_gpr_reload(struct tr *t)
         x_w(t->cur, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
 }
 
+/* rax = what the translation returns after instruction k (jit.h
+ * jit_entry): k and the block it belongs to. */
+void tr_ret_value(struct tr *t, unsigned k)
+{
+    x_mov_r64_imm(t->cur, XAX, (uint64_t)k << JIT_RET_SHIFT | (uint64_t)(uintptr_t)t->b->owner);
+}
+
 /* Leaves the translation after instruction k completed: EIP, flags, x87,
  * icount written back; returns k.  `to_target`: EIP = r14 + target_off,
  * else cpu.eip is already right. */
@@ -198,7 +205,7 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
     }
     if (chain)
         tr_calm_restore(t);
-    x_mov_r32_imm(t->cur, XAX, k);
+    tr_ret_value(t, k);
     if (across)
         tr_jc_lookup(t);
     else
@@ -255,7 +262,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     if (x87_dirty)
         t->s.x87_live = false;
     if (last) {
-        x_mov_r32_imm(t->cur, XAX, k);
+        tr_ret_value(t, k);
         x_jmp(&t->L, t->cur, t->l_epilogue);
         return;
     }
@@ -272,7 +279,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
     x_bind(&t->L, l_stop, t->cur);
-    x_mov_r32_imm(t->cur, XAX, k);
+    tr_ret_value(t, k);
     x_jmp(&t->L, t->cur, t->l_epilogue);
     t->cur = hot;
 }
@@ -1252,11 +1259,11 @@ bool tr_translate(struct tr *t)
     x_mov_rr64(hb, R_CPU, XDI);
     x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
     x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
-    /* Until the entry conditions hold, eax is what the epilogue returns:
+    /* Until the entry conditions hold, rax is what the epilogue returns:
      * JIT_BAIL from C; from a chained predecessor, that one's own exit
-     * (its index, eng.blk still naming it), so the run loop goes on as if
+     * (its index and block, tr_ret_value), so the run loop goes on as if
      * the jump had not been patched. */
-    x_mov_r32_imm(hb, XAX, JIT_BAIL);
+    x_mov_r64_imm(hb, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
     tr_pages_forget(hb); /* (C ran since any translation did) */
     unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
     unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
@@ -1315,9 +1322,10 @@ bool tr_translate(struct tr *t)
         unmet |= 1u << JIT_UNMET_STACK;
     x_test_rm_imm(hb, 4, cpu_rm(CPU_OFF(eng.unmet)), unmet);
     x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-    /* Entered: the run loop learns from eng.blk which block ran last, and
-     * from eng.eip0 where it was entered (only now: a chained entry that
-     * fails leaves both naming the predecessor). */
+    /* Entered: the run loop learns from eng.eip0 where the last
+     * translation was entered (only now: a chained entry that fails leaves
+     * it naming the predecessor's), and from the return value which one
+     * it was. */
     /* A chainable body starts with the flags it may observe in the slot
      * (tr_flags_handoff); the others are written before anything sees them. */
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1,
@@ -1328,8 +1336,6 @@ bool tr_translate(struct tr *t)
         x_bind(&t->L, regs ? l_entered_regs : l_entered, hb);
         x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
         x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
-        x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
-        x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
         if (regs)
             break; /* chain_regs: the predecessor's host registers hold them */
         if (t->x87)
@@ -1420,7 +1426,7 @@ bool tr_translate(struct tr *t)
         x_jmp(&t->L, t->cur, t->l_epilogue);
     }
     x_bind(&t->L, t->l_bail, t->cur);
-    x_mov_r32_imm(t->cur, XAX, JIT_BAIL);
+    x_mov_r64_imm(t->cur, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
     x_bind(&t->L, t->l_epilogue, t->cur);
     x_alu_rm_imm(t->cur, 0, 8, R(XSP), FRAME);
     for (unsigned i = sizeof(saved_regs); i-- > 0;)
