@@ -285,10 +285,12 @@ void tr_jc_lookup(struct tr *t)
     x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XSI, 1, 0)));      /* cmp rdx, [key] */
     x_jcc(&t->L, b, XCC_NE, l_miss);
     tr_calm_restore(t); /* (r13, if a loop counted in it) */
+    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));                    /* as entries take it */
     x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, 8)));                   /* its chained entry */
     /* A miss, counted (cold). */
     t->cur = &t->cold;
     x_bind(&t->L, l_miss, t->cur);
+    x_load(t->cur, 4, XCX, cpu_rm(CPU_OFF(eip)));               /* (l_merge writes it) */
     x_unary(t->cur, 0xFE, 0xFF, 0, 8, cpu_rm(CPU_OFF(eng.jc_misses)));  /* inc qword */
     x_jmp(&t->L, t->cur, t->l_merge);
     t->cur = b;

@@ -199,7 +199,9 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
     x87_spill(t);
     tr_gpr_writeback(t);
     tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
-    if (to_target) {
+    if (to_target && chain) {
+        tr_eip_at(t, XCX, target_off); /* (jit_link's successor takes it) */
+    } else if (to_target) {
         tr_eip_at(t, XAX, target_off);
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
@@ -1127,6 +1129,32 @@ static uint8_t free_host_reg(const struct tr *t)
  * need, which FRAME (tr.h: the slots) makes up for. */
 static const uint8_t saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
 
+/* The entry conditions the translation was specialised for: one test of
+ * the word the engine keeps (jit.h jit_unmet). */
+static void emit_unmet_check(struct tr *t)
+{
+    uint32_t unmet = (1u << (JIT_UNMET_CPL + t->c->cpl)) | (uint32_t)t->flat << JIT_UNMET_FLAT;
+    if (t->uses_stack)
+        unmet |= 1u << JIT_UNMET_STACK;
+    x_test_rm_imm(t->cur, 4, cpu_rm(CPU_OFF(eng.unmet)), unmet);
+    x_jcc(&t->L, t->cur, XCC_NE, t->l_fail);
+}
+
+/* Entered (ecx = EIP): eng.eip0, where the run loop learns where the
+ * last translation was entered (only now: a chained entry that fails
+ * leaves it naming the predecessor's), the x87 window, the cached
+ * registers. */
+static void enter(struct tr *t, unsigned l_entered)
+{
+    x_bind(&t->L, l_entered, t->cur);
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
+    if (t->x87)
+        x87_emit_entry(t);
+    for (unsigned r = 0; r < 8; r++)
+        if (t->cached & (1u << r))
+            x_load(t->cur, 4, t->host_of[r], cpu_rm(GPR_OFF(r)));
+}
+
 bool tr_translate(struct tr *t)
 {
     const struct jit_source *b = t->b;
@@ -1271,78 +1299,76 @@ bool tr_translate(struct tr *t)
     t->l_chain_regs = x_label_new(&t->L);
     for (int f = 0; f < 3; f++)
         t->l_chain_same[f] = x_label_new(&t->L);
-    if (t->chainable) {
-        /* The chained entry: what run_block checks between two blocks
-         * (engine/run.c), with rcx and rdx only. */
+    /* A chainable body starts with the flags it may observe in the slot
+     * (tr_flags_handoff); the others are written before anything sees them. */
+    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1,
+                            .saved = t->chainable ? live_in : 0 };
+    /* ecx = EIP at every entry: from C, cpu.eip; a chained exit leaves
+     * it there instead of in cpu.eip (l_merge writes it when the jump
+     * ends in C after all). */
+    if (t->chainable)
         tr_slot_from_eflags(t); /* as a chained predecessor leaves it */
+    x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+    if (t->chainable) {
         x_jmp(&t->L, hb, l_checks);
-        /* Three times: the fast ones skip the entry conditions, and the
-         * last of them the register loads too.  Each has a second entry
-         * after the stamp's check, for a predecessor of the same map and
-         * stamp (jit.h chain_same). */
-        for (int fast = 2; fast >= 0; fast--) {
+        /* The chained entry: what run_block checks between two blocks
+         * (engine/run.c), with rdx and rdi.  Three times: the fast ones
+         * skip the entry conditions, and chain_regs the register loads
+         * too (last, falling into its own l_entered_regs).  Each has a
+         * second entry after the stamp's check, for a predecessor of the
+         * same map and stamp (jit.h chain_same). */
+        static const int order[3] = { 1, 0, 2 };
+        for (int i = 0; i < 3; i++) {
+            int fast = order[i];
             unsigned after = fast == 2 ? l_entered_regs : fast ? l_entered : l_checks;
+            if (fast == 2)
+                x_jmp(&t->L, hb, l_loaded); /* (from the reload above) */
             x_bind(&t->L, fast == 2 ? t->l_chain_regs : fast ? t->l_chain_fast : t->l_chain, hb);
-            x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
-            x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
+            x_mov_r64_imm(hb, XDX, (uint64_t)(uintptr_t)b->stamp_at);
+            x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XDX, 0)), b->stamp);
             x_jcc(&t->L, hb, XCC_NE, t->l_merge);
             x_bind(&t->L, t->l_chain_same[fast], hb);
             tr_event_check(t, t->l_merge);
-            x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
-            x_alu_rm_imm(hb, 0, 8, R(XCX), n);
-            x_w(hb, 0x3B, XCX, cpu_rm(CPU_OFF(eng.icount_end)));
+            x_w(hb, 0x8B, XDX, cpu_rm(CPU_OFF(icount)));
+            x_alu_rm_imm(hb, 0, 8, R(XDX), n);
+            x_w(hb, 0x3B, XDX, cpu_rm(CPU_OFF(eng.icount_end)));
             x_jcc(&t->L, hb, XCC_A, t->l_merge);
             /* The CS limit: nothing to check when it is 4 GiB with a
              * page-aligned base (the block lies in one page); else in
              * the cold section. */
-            unsigned l_cs = x_label_new(&t->L);
+            unsigned l_cs = x_label_new(&t->L), l_cs_ok = x_label_new(&t->L);
             x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(eng.cs_flat)), 0);
             x_jcc(&t->L, hb, XCC_E, l_cs);
-            if (fast)
+            x_bind(&t->L, l_cs_ok, hb);
+            if (fast == 1)
                 x_jmp(&t->L, hb, after);
             struct xbuf *cb = &t->cold;
             x_bind(&t->L, l_cs, cb);
-            x_load(cb, 4, XCX, cpu_rm(CPU_OFF(eip)));
             if (b->below) { /* (EIP below it would wrap) */
                 x_alu_rm_imm(cb, 7, 4, R(XCX), b->below);
                 x_jcc(&t->L, cb, XCC_B, t->l_merge);
             }
             x_lea(cb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
-            x_load(cb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-            x_w(cb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
+            x_load(cb, 4, XDI, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+            x_w(cb, 0x39, XDI, R(XDX));                              /* cmp rdx, rdi */
             x_jcc(&t->L, cb, XCC_A, t->l_merge);
-            x_jmp(&t->L, cb, after);
+            x_jmp(&t->L, cb, l_cs_ok);
+            if (fast == 0) {
+                /* The entry conditions the translation was specialised
+                 * for: one test of the word the engine keeps (jit.h
+                 * jit_unmet); from C too. */
+                x_bind(&t->L, l_checks, hb);
+                emit_unmet_check(t);
+                enter(t, l_entered);
+            }
         }
-    }
-    x_bind(&t->L, l_checks, hb);
-    /* Entry conditions the translation was specialised for: one test of
-     * the word the engine keeps (jit.h jit_unmet). */
-    uint32_t unmet = (1u << (JIT_UNMET_CPL + t->c->cpl)) | (uint32_t)t->flat << JIT_UNMET_FLAT;
-    if (t->uses_stack)
-        unmet |= 1u << JIT_UNMET_STACK;
-    x_test_rm_imm(hb, 4, cpu_rm(CPU_OFF(eng.unmet)), unmet);
-    x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-    /* Entered: the run loop learns from eng.eip0 where the last
-     * translation was entered (only now: a chained entry that fails leaves
-     * it naming the predecessor's), and from the return value which one
-     * it was. */
-    /* A chainable body starts with the flags it may observe in the slot
-     * (tr_flags_handoff); the others are written before anything sees them. */
-    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1,
-                            .saved = t->chainable ? live_in : 0 };
-    for (int regs = 0; regs <= 1; regs++) {
-        if (regs && !t->chainable)
-            break;
-        x_bind(&t->L, regs ? l_entered_regs : l_entered, hb);
-        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
-        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
-        if (regs)
-            break; /* chain_regs: the predecessor's host registers hold them */
-        if (t->x87)
-            x87_emit_entry(t);
-        tr_gpr_reload(t);
-        if (t->chainable)
-            x_jmp(&t->L, hb, l_loaded);
+        x_bind(&t->L, l_entered_regs, hb);
+        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX); /* chain_regs: the
+            predecessor's host registers hold the guest's */
+    } else {
+        x_bind(&t->L, l_checks, hb);
+        emit_unmet_check(t);
+        enter(t, l_entered);
     }
     x_bind(&t->L, l_loaded, hb);
     t->in_body = true;
@@ -1421,6 +1447,7 @@ bool tr_translate(struct tr *t)
     t->cur = &t->cold;
     if (t->chainable) {
         x_bind(&t->L, t->l_merge, t->cur);
+        x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XCX); /* (ecx: EIP, as entered) */
         t->s = (struct tstate){ .saved = ALLF };
         tr_materialise(t);
         x_jmp(&t->L, t->cur, t->l_epilogue);
