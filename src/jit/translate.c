@@ -34,6 +34,7 @@
 
 #include <string.h>
 
+#include "cpu/cpu_model.h"
 #include "cpu/features.h"
 #include "jit/jit_prof.h"
 
@@ -369,6 +370,21 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return in->osize == 4;
     case TR_XCHG:
         return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
+    case TR_BT:
+        /* CF is the bit (SDM vol. 2, BT); OF SF AF PF are undefined and
+         * the interpreter leaves them, and ZF, as they were (but on the
+         * 386 model: bt_flags): the host's may change them all, so the
+         * ones still live are written to cpu.eflags first (bt_on).  A
+         * register bit offset into memory addresses beyond the dword:
+         * the interpreter's. */
+        if (t->c->model->flags386 || o0->size != 4 ||
+            !((o0->kind == OPK_GPR && o1->kind == OPK_GPR && o1->size == 4) ||
+              (gpr_or_mem(o0) && o1->kind == OPK_IMM)))
+            return false;
+        p->R = 0;
+        p->W = p->H = F_CF;
+        p->Z = 0;
+        return true;
     case TR_BSWAP: /* (of a 16-bit register the SDM leaves it undefined) */
         return o0->kind == OPK_GPR && o0->size == 4;
     case TR_STRING:
@@ -882,6 +898,29 @@ static void op_shift_imm_mem(struct tr *t, const struct insn *in)
     shift_imm_on(t, in, xr_mem(xm(XDX, 0)));
 }
 
+/* BT BTS BTR BTC of `dst` (a host register or [rdx]) by ecx or the
+ * immediate (int_form: modulo 32 either way); the flags other than CF
+ * that are live were written to cpu.eflags before (emit_native). */
+static void bt_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    unsigned ext = in->op == OP_BT ? 4 : in->op == OP_BTS ? 5 : in->op == OP_BTR ? 6 : 7;
+    if (in->o[1].kind == OPK_IMM) {
+        struct xenc e = XENC2(0x0F, 0xBA);
+        x_insn(t->cur, &e, (uint8_t)ext, false, &dst);
+        xb(t->cur, (uint8_t)(in->imm & 31));
+    } else {
+        x_0f(t->cur, (uint8_t)(0xA3 + 8 * (ext - 4)), false, false, XCX, dst);
+    }
+    t->s.pending = F_CF;
+    t->s.pending_zero = 0;
+    t->s.saved &= ~F_CF;
+}
+
+static void op_bt_mem(struct tr *t, const struct insn *in)
+{
+    bt_on(t, in, xr_mem(xm(XDX, 0)));
+}
+
 /* PUSH m32: the source (at its address from ESP before the push, SDM
  * vol. 2, PUSH) into the slot, then the push from there. */
 static void op_push_load(struct tr *t, const struct insn *in)
@@ -1148,6 +1187,22 @@ static void emit_native(struct tr *t, const struct insn *in)
         shift_imm_on(t, in, gpr_rm(t, o0->reg, o0->size));
         return;
     }
+    case TR_BT:
+        if ((t->s.pending | t->s.pending_zero) & live & ~F_CF)
+            tr_materialise(t);
+        if (o0->kind == OPK_MEM) {
+            tr_with_memory(t, in, in->seg, 4, in->op == OP_BT ? JM_READ : JM_RMW, op_bt_mem, false);
+        } else {
+            /* Through eax: a register in struct cpu as a host bit string
+             * would be addressed beyond it by a large offset. */
+            if (o1->kind == OPK_GPR)
+                x_load(b, 4, XCX, gpr_rm(t, o1->reg, 4));
+            x_load(b, 4, XAX, gpr_rm(t, o0->reg, 4));
+            bt_on(t, in, R(XAX));
+            if (in->op != OP_BT)
+                x_store(b, 4, gpr_rm(t, o0->reg, 4), XAX);
+        }
+        return;
     case TR_BSWAP: {
         struct xrm d = gpr_rm(t, o0->reg, 4);
         uint8_t r = d.is_reg ? d.reg : XAX;

@@ -116,8 +116,9 @@ static uint32_t bias(void)
  *             m32, some with ESP as the base; BSWAP; shifts and rotates
  *             of bytes, words and dwords in registers and memory by an
  *             immediate or 1; MOVS CMPS STOS LODS SCAS once, of every
- *             size, with pointers that may fault and DF set at times),
- *             their flags observed by a SETcc at times */
+ *             size, with pointers that may fault and DF set at times;
+ *             BT BTS BTR BTC of registers and memory), their flags
+ *             observed by a SETcc at times */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096 };
 static unsigned mode;
@@ -360,7 +361,25 @@ static void more_insn(struct prog *p)
  * branch. */
 static void forms_insn(struct prog *p)
 {
-    switch (rnd() % 6) {
+    switch (rnd() % 7) {
+    case 6:                            /* BT BTS BTR BTC r/m32 by r32 or imm8 */
+        put(p, 0x0F);
+        if (rnd() & 1) {
+            put(p, 0xBA);
+            if (rnd() & 1)
+                modrm_reg(p, 4 + (rnd() & 3), dreg());
+            else
+                modrm_mem(p, 4 + (rnd() & 3));
+            put(p, (uint8_t)rnd());
+        } else {
+            put(p, (uint8_t)(0xA3 + 8 * (rnd() & 3)));
+            if (rnd() % 4)
+                modrm_reg(p, dreg(), dreg());
+            else
+                modrm_mem(p, dreg()); /* (a bit string: the interpreter's) */
+        }
+        observe_flags(p);
+        break;
     case 0:                            /* push m32; pop r32 (or leave it: ESP moves) */
         put(p, 0xFF);
         modrm_mem(p, 6);
