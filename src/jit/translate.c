@@ -878,11 +878,13 @@ static void op_x87(struct tr *t, const struct insn *in)
 
 /* A shift or rotate by an immediate (1..width-1, or 1..31 of a dword)
  * of `dst`; a SHL, ROL or ROR by more than 1 as two, the second by 1
- * (int_form: the interpreter's OF). */
+ * (int_form: the interpreter's OF), unless OF is dead after it (md5's
+ * and sha256's rotates, whose flags the next ALU op replaces): then the
+ * host's OF, undefined, is never observed. */
 static void shift_imm_on(struct tr *t, const struct insn *in, struct xrm dst)
 {
     unsigned n = in->imm & 31, ext = shift_ext(in->op), size = in->o[0].size;
-    if (two_step(in->op) && n > 1) {
+    if (two_step(in->op) && n > 1 && (t->plan[t->k].live_after & F_OF)) {
         x_shift_imm(t->cur, ext, size, dst, (uint8_t)(n - 1));
         n = 1;
     }
