@@ -411,6 +411,9 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         if (!gpr_or_mem(o0) || o1->kind != OPK_IMM ||
             !(o0->size == 4 || (in->imm & 31) < 8u * o0->size))
             return false;
+        /* The 386 model's byte and word SHL/SHR set AF (ops_shift.c). */
+        if (o0->size < 4 && t->c->model->flags386 && (in->op == OP_SHL || in->op == OP_SHR))
+            return false;
         unsigned n = in->imm & 31;
         if (n == 0 && o0->kind == OPK_MEM)
             return false; /* (the interpreter's access check) */
