@@ -1137,12 +1137,10 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     case TR_PUSH:
         if (o0->kind == OPK_MEM) {
-            /* The source: not the push's shared probe. */
-            int8_t slot = t->share[t->k].slot;
+            /* The source by a probe of its own (the push's access is
+             * the one tr_choose_shares planned). */
             tr_ea_to(t, in, R_OFF);
-            t->share[t->k].slot = -1;
             tr_read_first(t, in, in->seg, 4, op_push_load);
-            t->share[t->k].slot = slot;
             x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
             x_lea(b, false, R_OFF, xm(R_OFF, -4));
             tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_push_tmp, true);
