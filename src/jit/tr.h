@@ -52,8 +52,10 @@ enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
 /* The host stack below the saved registers: the flag images at [rsp] (the
  * saved flags' image at +0, tr_flags_save; the pending ones' at +2 while
  * tr_materialise merges them), a loop's budget limit at [rsp +
- * SLOT_LIMIT]; FRAME keeps calls 16-byte aligned. */
-enum { SLOT_SAVED = 0, SLOT_PENDING = 2, SLOT_LIMIT = 8, FRAME = 24 };
+ * SLOT_LIMIT], an operand read before another access of the same
+ * instruction (PUSH m32, MOVS, CMPS) at [rsp + SLOT_TMP]; FRAME keeps
+ * calls 16-byte aligned. */
+enum { SLOT_SAVED = 0, SLOT_PENDING = 2, SLOT_LIMIT = 8, SLOT_TMP = 16, FRAME = 24 };
 
 /* The host register that caches each guest register (EAX ECX EDX EBX ESP
  * EBP ESI EDI), the same in every translation, so that a chained jump can
@@ -355,6 +357,11 @@ void tr_pages_forget(struct xbuf *b);
 void tr_jc_lookup(struct tr *t);
 void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
                     unsigned kind, mem_op_fn op, bool ea_done);
+/* The first of an instruction's two accesses, a read at [R_OFF] (set by
+ * the caller): the fast path only; anything else runs the whole
+ * instruction in the interpreter and leaves the translation after it. */
+void tr_read_first(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                   mem_op_fn op);
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);
 void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst);
 void tr_emit_range(struct tr *t, unsigned from, unsigned to);

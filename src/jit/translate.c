@@ -34,6 +34,7 @@
 
 #include <string.h>
 
+#include "cpu/cpu_model.h"
 #include "cpu/features.h"
 #include "jit/jit_prof.h"
 
@@ -249,8 +250,11 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     tr_icount_add(t, (int64_t)k - t->s.flushed);
     if (t->prof) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
         const struct jit_source *b = t->b;
+        /* (a trace's offsets may be negative: a JMP back below pa) */
+        int64_t at = (int64_t)(b->pa & 0xFFFu) + (int32_t)t->off[k];
+        bool in_page = at >= 0 && at + in->len <= 4096;
         uint64_t *n = jit_prof_site(t->prof, in, b->pa + t->off[k],
-                                    b->host ? b->host + t->off[k] : NULL,
+                                    b->host && in_page ? b->host + (int32_t)t->off[k] : NULL,
                                     t->plan[k].native ? JW_FLOW /* a native one's rare way */
                                                       : (enum jit_why)t->plan[k].why);
         x_mov_r64_imm(t->cur, XAX, (uint64_t)(uintptr_t)n);
@@ -355,8 +359,9 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return o0->kind == OPK_GPR && o0->size == 4 && in->asize == 4;
     case TR_MOVX:
         return o0->kind == OPK_GPR && o0->size >= 2 && gpr_or_mem(o1) && o1->size < o0->size;
-    case TR_PUSH:
-        if (in->osize != 4 || !((o0->kind == OPK_GPR && o0->size == 4) || o0->kind == OPK_IMM))
+    case TR_PUSH: /* r32, imm, m32 (the source read first: tr_read_first) */
+        if (in->osize != 4 || !((o0->kind == OPK_GPR && o0->size == 4) || o0->kind == OPK_IMM ||
+                                (o0->kind == OPK_MEM && o0->size == 4)))
             return false;
         p->faults = true;
         return true;
@@ -374,6 +379,28 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return in->osize == 4;
     case TR_XCHG:
         return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
+    case TR_BT:
+        /* CF is the bit (SDM vol. 2, BT); OF SF AF PF are undefined and
+         * the interpreter leaves them, and ZF, as they were (but on the
+         * 386 model: bt_flags): the host's may change them all, so the
+         * ones still live are written to cpu.eflags first (bt_on).  A
+         * register bit offset into memory addresses beyond the dword:
+         * the interpreter's. */
+        if (t->c->model->flags386 || o0->size != 4 ||
+            !((o0->kind == OPK_GPR && o1->kind == OPK_GPR && o1->size == 4) ||
+              (gpr_or_mem(o0) && o1->kind == OPK_IMM)))
+            return false;
+        p->R = 0;
+        p->W = p->H = F_CF;
+        p->Z = 0;
+        return true;
+    case TR_BSWAP: /* (of a 16-bit register the SDM leaves it undefined) */
+        return o0->kind == OPK_GPR && o0->size == 4;
+    case TR_STRING:
+        /* Once (no REP: int_form's caller), 32-bit addresses, the
+         * accesses probed (DF set: the interpreter's, string_op). */
+        p->faults = true;
+        return in->asize == 4;
     case TR_SHIFT: {
         if (gpr_or_mem(o0) && o0->size == 4 && o1->kind == OPK_GPR && o1->size == 1 &&
             o1->reg == R_ECX) {
@@ -386,12 +413,19 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
             p->Z = f->wr & F_AF;
             return true;
         }
-        /* By an immediate: 32-bit registers, and 16-bit ones for counts
-         * below 16 (beyond, the SDM leaves CF undefined there). */
-        if (o0->kind != OPK_GPR || o1->kind != OPK_IMM ||
-            !(o0->size == 4 || (o0->size == 2 && (in->imm & 31) < 16)))
+        /* By an immediate: 32-bit registers and memory, and 8- and
+         * 16-bit ones for counts below their width (beyond, the SDM
+         * leaves CF undefined there, and a rotate's count is taken
+         * modulo the width). */
+        if (!gpr_or_mem(o0) || o1->kind != OPK_IMM ||
+            !(o0->size == 4 || (in->imm & 31) < 8u * o0->size))
+            return false;
+        /* The 386 model's byte and word SHL/SHR set AF (ops_shift.c). */
+        if (o0->size < 4 && t->c->model->flags386 && (in->op == OP_SHL || in->op == OP_SHR))
             return false;
         unsigned n = in->imm & 31;
+        if (n == 0 && o0->kind == OPK_MEM)
+            return false; /* (the interpreter's access check) */
         if (n == 0) { /* no change at all */
             p->W = p->H = p->Z = 0;
             return true;
@@ -854,6 +888,188 @@ static void op_x87(struct tr *t, const struct insn *in)
         set_flags_after(t, p);
 }
 
+/* A shift or rotate by an immediate (1..width-1, or 1..31 of a dword)
+ * of `dst`; a SHL, ROL or ROR by more than 1 as two, the second by 1
+ * (int_form: the interpreter's OF), unless OF is dead after it (md5's
+ * and sha256's rotates, whose flags the next ALU op replaces): then the
+ * host's OF, undefined, is never observed. */
+static void shift_imm_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    unsigned n = in->imm & 31, ext = shift_ext(in->op), size = in->o[0].size;
+    if (two_step(in->op) && n > 1 && (t->plan[t->k].live_after & F_OF)) {
+        x_shift_imm(t->cur, ext, size, dst, (uint8_t)(n - 1));
+        n = 1;
+    }
+    x_shift_imm(t->cur, ext, size, dst, (uint8_t)n);
+    set_flags_after(t, &t->plan[t->k]);
+}
+
+static void op_shift_imm_mem(struct tr *t, const struct insn *in)
+{
+    const struct plan *p = &t->plan[t->k];
+    if ((t->s.pending | t->s.pending_zero) & (p->live_after & ~p->W))
+        tr_materialise(t); /* (nothing pending after the probe: no-op) */
+    shift_imm_on(t, in, xr_mem(xm(XDX, 0)));
+}
+
+/* BT BTS BTR BTC of `dst` (a host register or [rdx]) by ecx or the
+ * immediate (int_form: modulo 32 either way); the flags other than CF
+ * that are live were written to cpu.eflags before (emit_native). */
+static void bt_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    unsigned ext = in->op == OP_BT ? 4 : in->op == OP_BTS ? 5 : in->op == OP_BTR ? 6 : 7;
+    if (in->o[1].kind == OPK_IMM) {
+        struct xenc e = XENC2(0x0F, 0xBA);
+        x_insn(t->cur, &e, (uint8_t)ext, false, &dst);
+        xb(t->cur, (uint8_t)(in->imm & 31));
+    } else {
+        x_0f(t->cur, (uint8_t)(0xA3 + 8 * (ext - 4)), false, false, XCX, dst);
+    }
+    t->s.pending = F_CF;
+    t->s.pending_zero = 0;
+    t->s.saved &= ~F_CF;
+}
+
+static void op_bt_mem(struct tr *t, const struct insn *in)
+{
+    bt_on(t, in, xr_mem(xm(XDX, 0)));
+}
+
+/* PUSH m32: the source (at its address from ESP before the push, SDM
+ * vol. 2, PUSH) into the slot, then the push from there. */
+static void op_push_load(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
+    x_store(t->cur, 4, xr_mem(xm(XSP, SLOT_TMP)), XAX);
+}
+
+static void op_push_tmp(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    x_load(t->cur, 4, XAX, xr_mem(xm(XSP, SLOT_TMP)));
+    x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
+}
+
+/* --- string instructions, once (no REP), DF clear ---------------------- */
+
+/* reg += element size (ESI or EDI, 32-bit addresses: int_form); the
+ * host's flags survive. */
+static void string_advance(struct tr *t, const struct insn *in, unsigned reg)
+{
+    struct xrm d = gpr_rm(t, reg, 4);
+    if (d.is_reg) {
+        x_lea(t->cur, false, d.reg, xm(d.reg, in->osize));
+    } else {
+        x_load(t->cur, 4, XCX, d);
+        x_lea(t->cur, false, XCX, xm(XCX, in->osize));
+        x_store(t->cur, 4, d, XCX);
+    }
+}
+
+/* R_OFF = ESI or EDI. */
+static void string_offset(struct tr *t, unsigned reg)
+{
+    x_load(t->cur, 4, R_OFF, gpr_rm(t, reg, 4));
+}
+
+static void op_lods(struct tr *t, const struct insn *in)
+{
+    struct xrm a = gpr_rm(t, R_EAX, in->osize);
+    if (a.is_reg) {
+        x_load(t->cur, in->osize, a.reg, xr_mem(xm(XDX, 0)));
+    } else {
+        x_load(t->cur, in->osize, XAX, xr_mem(xm(XDX, 0)));
+        x_store(t->cur, in->osize, a, XAX);
+    }
+    string_advance(t, in, R_ESI);
+}
+
+static void op_stos(struct tr *t, const struct insn *in)
+{
+    x_store(t->cur, in->osize, xr_mem(xm(XDX, 0)), tr_gpr_in(t, R_EAX, in->osize, XAX));
+    string_advance(t, in, R_EDI);
+}
+
+/* SCAS: the flags of AL/AX/EAX - [ES:EDI] (a CMP: all defined). */
+static void op_scas(struct tr *t, const struct insn *in)
+{
+    x_alu_r_rm(t->cur, 7, in->osize, tr_gpr_in(t, R_EAX, in->osize, XAX), xr_mem(xm(XDX, 0)));
+    set_flags_after(t, &t->plan[t->k]);
+    string_advance(t, in, R_EDI);
+}
+
+/* The first operand of MOVS and CMPS, [DS:ESI], into the slot. */
+static void op_string_load(struct tr *t, const struct insn *in)
+{
+    x_load(t->cur, in->osize, XAX, xr_mem(xm(XDX, 0)));
+    x_store(t->cur, 4, xr_mem(xm(XSP, SLOT_TMP)), XAX);
+}
+
+static void op_movs(struct tr *t, const struct insn *in)
+{
+    x_load(t->cur, 4, XAX, xr_mem(xm(XSP, SLOT_TMP)));
+    x_store(t->cur, in->osize, xr_mem(xm(XDX, 0)), XAX);
+    string_advance(t, in, R_ESI);
+    string_advance(t, in, R_EDI);
+}
+
+/* CMPS: the flags of [DS:ESI] - [ES:EDI]. */
+static void op_cmps(struct tr *t, const struct insn *in)
+{
+    x_load(t->cur, 4, XAX, xr_mem(xm(XSP, SLOT_TMP)));
+    x_alu_r_rm(t->cur, 7, in->osize, XAX, xr_mem(xm(XDX, 0)));
+    set_flags_after(t, &t->plan[t->k]);
+    string_advance(t, in, R_ESI);
+    string_advance(t, in, R_EDI);
+}
+
+/* MOVS CMPS STOS LODS SCAS once (SDM vol. 2): the source [seg:ESI] (any
+ * segment), the destination [ES:EDI], ESI and EDI moved by the element
+ * size after the accesses.  With DF set (rare: STD ... CLD around a
+ * backward copy) the interpreter runs it, and the translation ends. */
+static void string_op(struct tr *t, const struct insn *in)
+{
+    struct xbuf *b = t->cur;
+    unsigned l_df = x_label_new(&t->L);
+    tr_flags_save(t); /* the test clobbers the host's flags */
+    struct tstate before = t->s;
+    x_test_rm_imm(b, 4, cpu_rm(CPU_OFF(eflags)), F_DF);
+    x_jcc(&t->L, b, XCC_NE, l_df);
+    switch (in->op) {
+    case OP_LODSB: case OP_LODSW: case OP_LODSD:
+        string_offset(t, R_ESI);
+        tr_with_memory(t, in, in->seg, in->osize, JM_READ, op_lods, true);
+        break;
+    case OP_STOSB: case OP_STOSW: case OP_STOSD:
+        string_offset(t, R_EDI);
+        tr_with_memory(t, in, S_ES, in->osize, JM_WRITE, op_stos, true);
+        break;
+    case OP_SCASB: case OP_SCASW: case OP_SCASD:
+        string_offset(t, R_EDI);
+        tr_with_memory(t, in, S_ES, in->osize, JM_READ, op_scas, true);
+        break;
+    default: /* MOVS, CMPS */
+        string_offset(t, R_ESI);
+        tr_read_first(t, in, in->seg, in->osize, op_string_load);
+        string_offset(t, R_EDI);
+        if (in->op == OP_MOVSB || in->op == OP_MOVSW || in->op == OP_MOVSD)
+            tr_with_memory(t, in, S_ES, in->osize, JM_WRITE, op_movs, true);
+        else
+            tr_with_memory(t, in, S_ES, in->osize, JM_READ, op_cmps, true);
+        break;
+    }
+    struct tstate after = t->s;
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    t->s = before;
+    x_bind(&t->L, l_df, t->cur);
+    tr_callout(t, in, true, false);
+    t->cur = hot;
+    t->s = after;
+}
+
 /* Emits instruction k natively (the plan says it can be). */
 static void emit_native(struct tr *t, const struct insn *in)
 {
@@ -929,6 +1145,16 @@ static void emit_native(struct tr *t, const struct insn *in)
         }
         return;
     case TR_PUSH:
+        if (o0->kind == OPK_MEM) {
+            /* The source by a probe of its own (the push's access is
+             * the one tr_choose_shares planned). */
+            tr_ea_to(t, in, R_OFF);
+            tr_read_first(t, in, in->seg, 4, op_push_load);
+            x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+            x_lea(b, false, R_OFF, xm(R_OFF, -4));
+            tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_push_tmp, true);
+            return;
+        }
         x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
         x_lea(b, false, R_OFF, xm(R_OFF, -4));
         tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_push, true);
@@ -962,20 +1188,46 @@ static void emit_native(struct tr *t, const struct insn *in)
                 shift_cl_on(t, in, gpr_rm(t, o0->reg, 4));
             return;
         }
-        unsigned n = in->imm & 31;
-        if (!n)
+        if (!(in->imm & 31))
             return;
+        if (o0->kind == OPK_MEM) {
+            tr_with_memory(t, in, in->seg, o0->size, JM_RMW, op_shift_imm_mem, false);
+            return;
+        }
         if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
             tr_materialise(t);
-        unsigned ext = shift_ext(in->op), size = o0->size;
-        if (two_step(in->op) && n > 1) {
-            x_shift_imm(b, ext, size, gpr_rm(t, o0->reg, size), (uint8_t)(n - 1));
-            n = 1;
-        }
-        x_shift_imm(b, ext, size, gpr_rm(t, o0->reg, size), (uint8_t)n);
-        set_flags_after(t, p);
+        shift_imm_on(t, in, gpr_rm(t, o0->reg, o0->size));
         return;
     }
+    case TR_BT:
+        if ((t->s.pending | t->s.pending_zero) & live & ~F_CF)
+            tr_materialise(t);
+        if (o0->kind == OPK_MEM) {
+            tr_with_memory(t, in, in->seg, 4, in->op == OP_BT ? JM_READ : JM_RMW, op_bt_mem, false);
+        } else {
+            /* Through eax: a register in struct cpu as a host bit string
+             * would be addressed beyond it by a large offset. */
+            if (o1->kind == OPK_GPR)
+                x_load(b, 4, XCX, gpr_rm(t, o1->reg, 4));
+            x_load(b, 4, XAX, gpr_rm(t, o0->reg, 4));
+            bt_on(t, in, R(XAX));
+            if (in->op != OP_BT)
+                x_store(b, 4, gpr_rm(t, o0->reg, 4), XAX);
+        }
+        return;
+    case TR_BSWAP: {
+        struct xrm d = gpr_rm(t, o0->reg, 4);
+        uint8_t r = d.is_reg ? d.reg : XAX;
+        if (!d.is_reg)
+            x_load(b, 4, XAX, d);
+        x_bswap(b, r);
+        if (!d.is_reg)
+            x_store(b, 4, d, XAX);
+        return;
+    }
+    case TR_STRING:
+        string_op(t, in);
+        return;
     case TR_IMUL:
         if (in->nops == 1) {
             if (o0->kind == OPK_MEM) {
@@ -1210,11 +1462,16 @@ bool tr_translate(struct tr *t)
                 p->faults = true;
             t->uses_stack |= tr_is_stack_op(in);
         }
-        /* Segments that are flat now are assumed flat (the prologue checks). */
+        /* Segments that are flat now are assumed flat (the prologue checks):
+         * the access's, and a PUSH m32's source or a string's two. */
         int sr = tr_memory_segment(in, p);
-        if (sr >= 0) {
-            if (tr_seg_flat(&t->c->seg[sr]))
-                t->flat |= (uint8_t)(1u << sr);
+        unsigned segs = sr >= 0 ? 1u << sr : 0;
+        if (p->native && (tr_kind_of(in) == TR_STRING ||
+                          (tr_kind_of(in) == TR_PUSH && in->o[0].kind == OPK_MEM)))
+            segs |= 1u << in->seg | (tr_kind_of(in) == TR_STRING ? 1u << S_ES : 0);
+        for (unsigned s = 0; s < 6; s++) {
+            if (((segs >> s) & 1) && tr_seg_flat(&t->c->seg[s]))
+                t->flat |= (uint8_t)(1u << s);
         }
     }
     if (t->x87 && !x87_prepass(t, x87_end)) {

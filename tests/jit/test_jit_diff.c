@@ -111,9 +111,16 @@ static uint32_t bias(void)
  *             IMUL and DIV with register and memory operands and the
  *             flags they leave observed; string instructions, REP ones
  *             with a small or a wild ECX, pointers that may fault; stack
- *             frames left by LEAVE) */
+ *             frames left by LEAVE)
+ *   M_FORMS   32-bit code: one instruction in four from forms_insn (PUSH
+ *             m32, some with ESP as the base; BSWAP; shifts and rotates
+ *             of bytes, words and dwords in registers and memory by an
+ *             immediate or 1; MOVS CMPS STOS LODS SCAS once, of every
+ *             size, with pointers that may fault and DF set at times;
+ *             BT BTS BTR BTC of registers and memory), their flags
+ *             observed by a SETcc at times */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
-       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024 };
+       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -350,11 +357,83 @@ static void more_insn(struct prog *p)
     }
 }
 
+/* M_FORMS: forms the translator runs natively since issue 18's forms
+ * branch. */
+static void forms_insn(struct prog *p)
+{
+    switch (rnd() % 7) {
+    case 6:                            /* BT BTS BTR BTC r/m32 by r32 or imm8 */
+        put(p, 0x0F);
+        if (rnd() & 1) {
+            put(p, 0xBA);
+            if (rnd() & 1)
+                modrm_reg(p, 4 + (rnd() & 3), dreg());
+            else
+                modrm_mem(p, 4 + (rnd() & 3));
+            put(p, (uint8_t)rnd());
+        } else {
+            put(p, (uint8_t)(0xA3 + 8 * (rnd() & 3)));
+            if (rnd() % 4)
+                modrm_reg(p, dreg(), dreg());
+            else
+                modrm_mem(p, dreg()); /* (a bit string: the interpreter's) */
+        }
+        observe_flags(p);
+        break;
+    case 0:                            /* push m32; pop r32 (or leave it: ESP moves) */
+        put(p, 0xFF);
+        modrm_mem(p, 6);
+        if (rnd() % 8)
+            put(p, (uint8_t)(0x58 + dreg()));
+        break;
+    case 1:                            /* bswap r32 */
+        put(p, 0x0F);
+        put(p, (uint8_t)(0xC8 + dreg()));
+        break;
+    case 2: case 3: {                  /* shift/rotate r/m8, r/m16, r/m32 by imm8 or 1 */
+        static const uint8_t ext[] = { 4, 5, 7, 0, 1 };
+        unsigned size = (unsigned[]){ 1, 2, 4 }[rnd() % 3];
+        bool one = rnd() & 1;
+        if (size == 2)
+            put(p, 0x66);
+        put(p, (uint8_t)((one ? 0xD0 : 0xC0) + (size != 1)));
+        if (rnd() & 1)
+            modrm_reg(p, ext[rnd() % 5], size == 1 ? rnd() & 7 : dreg());
+        else
+            modrm_mem(p, ext[rnd() % 5]);
+        if (!one)
+            put(p, (uint8_t)(rnd() % 4 == 0 ? rnd() : rnd() % (8 * size)));
+        observe_flags(p);
+        break;
+    }
+    default: {                         /* a string instruction once */
+        if (rnd() % 8)
+            string_pointer(p, 6);
+        if (rnd() % 8)
+            string_pointer(p, 7);
+        bool std = rnd() % 8 == 0;
+        if (std)
+            put(p, 0xFD);
+        if (rnd() % 4 == 0)
+            put(p, 0x66);
+        put(p, (uint8_t[]){ 0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF }[rnd() % 10]);
+        if (std)
+            put(p, 0xFC);                                               /* cld */
+        observe_flags(p);
+        break;
+    }
+    }
+}
+
 /* One random instruction. */
 static void random_insn(struct prog *p)
 {
     if ((mode & M_MORE) && rnd() % 4 == 0) {
         more_insn(p);
+        return;
+    }
+    if ((mode & M_FORMS) && rnd() % 4 == 0) {
+        forms_insn(p);
         return;
     }
     unsigned g = rnd() % 8;
