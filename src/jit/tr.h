@@ -169,6 +169,12 @@ struct tr {
     int depth0;            /* x87 window loaded at entry */
     unsigned top0;
     uint8_t need_full, need_empty;
+    /* The guest's TOP before each instruction of the window (x87_prepass;
+     * the window's bottom, TOP + w, stays where the entry put it, so TOP
+     * says the depth and every tag too): a join inside the translation
+     * (an inner loop's head, an internal side exit's target) takes in
+     * only ways that agree on it. */
+    uint8_t x87_top[JIT_MAX_INSNS + 1];
     /* Guest registers cached in host registers for the whole translation
      * (loaded by the prologue, written back before calls and at exits). */
     uint8_t cached;        /* guest GPRs (bit per register number) */
@@ -378,12 +384,14 @@ void tr_choose_shares(struct tr *t);
 /* tr_x87.c */
 bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p);
 bool x87_prepass(struct tr *t, unsigned nnative);
+void x87_emit_checks(struct tr *t, unsigned l_fail);
 void x87_emit_entry(struct tr *t);
+bool x87_join_ok(const struct tr *t, unsigned from, unsigned j);
 void x87_spill(struct tr *t);
 void x87_note_ips(struct tr *t);
 void x87_reload(struct tr *t);
 void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p);
 void x87_note_mem(struct tr *t);
-void x87_note_loop(struct tr *t);
+void x87_note_loop(struct tr *t, unsigned id);
 
 #endif

@@ -186,6 +186,7 @@ bool x87_prepass(struct tr *t, unsigned n)
     unsigned top = top0;
     for (unsigned k = 0; k < n; k++) {
         const struct plan *p = &t->plan[k];
+        t->x87_top[k] = (uint8_t)top;
         if (!p->x87)
             continue;
         if (p->push) {
@@ -205,6 +206,10 @@ bool x87_prepass(struct tr *t, unsigned n)
             top = (top + 1) & 7;
         }
     }
+    /* Up to the instruction that gives the window up (n), TOP as above;
+     * after it no window (0xFF). */
+    for (unsigned k = n; k <= t->b->ninsn; k++)
+        t->x87_top[k] = k == n ? (uint8_t)top : 0xFF;
     t->depth0 = need;
     t->top0 = top0;
     t->need_full = need_full;
@@ -226,25 +231,41 @@ static void load_window(struct tr *t)
         x_x87_mem(t->cur, 0xDB, 5, xm(R_CPU, REG_OFF((t->s.top + (unsigned)i) & 7)));
 }
 
-/* Prologue part: the entry conditions (else JIT_BAIL), the guest's
- * control word, the host's stale flags, the window. */
-void x87_emit_entry(struct tr *t)
+/* Whether a jump from instruction `from` (a branch, which moves no x87
+ * register) to instruction j of the translation finds the window as j's
+ * linear way in has it (see tr.h x87_top). */
+bool x87_join_ok(const struct tr *t, unsigned from, unsigned j)
+{
+    return !t->x87 || t->x87_top[from] == t->x87_top[j];
+}
+
+/* The entry conditions, to l_fail: with rcx only and before anything is
+ * changed, so that a chained entry can fail as its predecessor's exit
+ * (eax holds that one's return value). */
+void x87_emit_checks(struct tr *t, unsigned l_fail)
 {
     struct xbuf *b = t->cur;
     x_test_rm_imm(b, 4, cpu_rm(CPU_OFF(cr0)), CR0_EM | CR0_TS);
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_jcc(&t->L, b, XCC_NE, l_fail);
     x_test_rm_imm(b, 2, cpu_rm(CPU_OFF(fpu.sw)), FSW_ES);
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
-    x_0f(b, 0xB7, false, false, XAX, cpu_rm(CPU_OFF(fpu.cw))); /* movzx eax, cw */
-    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), FCW_MASKS);               /* and */
-    x_alu_rm_imm(b, 7, 4, xr_reg(XAX), FCW_MASKS);               /* cmp */
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_jcc(&t->L, b, XCC_NE, l_fail);
+    x_0f(b, 0xB7, false, false, XCX, cpu_rm(CPU_OFF(fpu.cw))); /* movzx ecx, cw */
+    x_alu_rm_imm(b, 4, 4, xr_reg(XCX), FCW_MASKS);               /* and */
+    x_alu_rm_imm(b, 7, 4, xr_reg(XCX), FCW_MASKS);               /* cmp */
+    x_jcc(&t->L, b, XCC_NE, l_fail);
     x_alu_rm_imm(b, 7, 1, cpu_rm(CPU_OFF(fpu.top)), t->top0);
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
-    x_0f(b, 0xB6, false, false, XAX, cpu_rm(CPU_OFF(fpu.full))); /* movzx eax, full */
-    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint32_t)(t->need_full | t->need_empty));
-    x_alu_rm_imm(b, 7, 4, xr_reg(XAX), t->need_full);
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_jcc(&t->L, b, XCC_NE, l_fail);
+    x_0f(b, 0xB6, false, false, XCX, cpu_rm(CPU_OFF(fpu.full))); /* movzx ecx, full */
+    x_alu_rm_imm(b, 4, 4, xr_reg(XCX), (uint32_t)(t->need_full | t->need_empty));
+    x_alu_rm_imm(b, 7, 4, xr_reg(XCX), t->need_full);
+    x_jcc(&t->L, b, XCC_NE, l_fail);
+}
+
+/* Prologue part, once x87_emit_checks passed: the guest's control word,
+ * the host's stale flags, the window. */
+void x87_emit_entry(struct tr *t)
+{
+    struct xbuf *b = t->cur;
     /* The host's control word is saved for the exits, the guest's loaded. */
     x_x87_mem(b, 0xD9, 7, xm(R_CPU, CPU_OFF(eng.host_cw)));
     x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(fpu.cw)));
@@ -300,26 +321,31 @@ void x87_note_ips(struct tr *t)
         x_load(b, 2, XAX, cpu_rm(CPU_OFF(seg[in->seg].sel)));
         x_store(b, 2, cpu_rm(CPU_OFF(fpu.fds)), XAX);
     }
+    if (t->s.last_x87 >= 0 || t->s.last_x87_mem >= 0)
+        x_store_imm(b, 1, cpu_rm(CPU_OFF(eng.noted)), 0); /* (x87_note_loop) */
     t->s.last_x87 = t->s.last_x87_mem = -1;
 }
 
-/* At the back edge of a loop that calls nothing: FIP, FCS, FOP and FDS of
- * the pass's last x87 op are the same on every pass, so the first pass
- * writes them (in the cold section) and cpu.eng.noted, cleared by the
- * prologue, skips them afterwards.  Clobbers rax and the host flags. */
-void x87_note_loop(struct tr *t)
+/* At the back edge `id` (1 + its index) of a loop with no call inside:
+ * FIP, FCS, FOP and FDS of the pass's last x87 op are the same on every
+ * pass, so the first pass writes them (in the cold section) and leaves
+ * its id in cpu.eng.noted, which skips them afterwards.  Whatever else
+ * writes them (x87_note_ips, a handler that runs an x87 op) sets it to 0,
+ * and so does the prologue, so noted == id means they are this edge's.
+ * Clobbers rax and the host flags. */
+void x87_note_loop(struct tr *t, unsigned id)
 {
     if (t->s.last_x87 < 0 && t->s.last_x87_mem < 0)
         return;
     unsigned l_note = x_label_new(&t->L), l_back = x_label_new(&t->L);
-    x_alu_rm_imm(t->cur, 7, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
-    x_jcc(&t->L, t->cur, XCC_E, l_note);
+    x_alu_rm_imm(t->cur, 7, 1, cpu_rm(CPU_OFF(eng.noted)), id);
+    x_jcc(&t->L, t->cur, XCC_NE, l_note);
     x_bind(&t->L, l_back, t->cur);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
     x_bind(&t->L, l_note, t->cur);
     x87_note_ips(t);
-    x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(eng.noted)), 1);
+    x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(eng.noted)), id);
     x_jmp(&t->L, t->cur, l_back);
     t->cur = hot;
 }

@@ -241,7 +241,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     if (t->prof) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
         const struct jit_source *b = t->b;
         uint64_t *n = jit_prof_site(t->prof, in, b->pa + t->off[k],
-                                    b->host ? b->host + t->off[k] : NULL,
+                                    b->host ? b->host + (int32_t)t->off[k] : NULL,
                                     t->plan[k].native ? JW_FLOW /* a native one's rare way */
                                                       : (enum jit_why)t->plan[k].why);
         x_mov_r64_imm(t->cur, XAX, (uint64_t)(uintptr_t)n);
@@ -252,8 +252,11 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     x_call_abs(t->cur, (const void *)in->fn);
     tr_icount_add(t, 1);
     t->s.flushed = k + 1;
-    if (x87_dirty)
+    if (x87_dirty) {
         t->s.x87_live = false;
+        if (t->x87) /* the handler may have noted its own (x87_note_loop) */
+            x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
+    }
     if (last) {
         x_mov_r32_imm(t->cur, XAX, k);
         x_jmp(&t->L, t->cur, t->l_epilogue);
@@ -1081,6 +1084,8 @@ static void find_back_edges(struct tr *t)
         for (unsigned j = k + 1; j-- > (k + 1 == n ? 1u : 0u);) {
             if (!t->plan[j].native)
                 break;
+            if (t->off[j] == target && !x87_join_ok(t, k, j))
+                break; /* the x87 stack is not as the head has it */
             if (t->off[j] == target) {
                 t->back[k] = (int8_t)j;
                 t->backs = true;
@@ -1217,10 +1222,9 @@ bool tr_translate(struct tr *t)
     }
 
     t->live_in = live_in;
-    /* x87 translations are neither entered nor left by a chained jump:
-     * their entry checks need eax, and their window spans the host's
-     * x87 control word. */
-    t->chainable = !t->x87;
+    /* x87 translations too: their entry checks (x87_emit_checks) fail
+     * as the others', and the window is written back at every exit. */
+    t->chainable = true;
     find_back_edges(t);
     tr_allocate_gprs(t);
     const struct insn *end = &b->insn[n - 1];
@@ -1289,6 +1293,8 @@ bool tr_translate(struct tr *t)
             x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
             x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
             x_jcc(&t->L, hb, XCC_A, t->l_merge);
+            if (fast && t->x87)
+                x87_emit_checks(t, t->l_merge); /* (not among those kept) */
             if (fast)
                 x_jmp(&t->L, hb, fast == 2 ? l_entered_regs : l_entered);
         }
@@ -1311,6 +1317,8 @@ bool tr_translate(struct tr *t)
         x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), tr_seg_check_bits(JM_RMW));
         x_jcc(&t->L, hb, XCC_NE, t->l_fail);
     }
+    if (t->x87)
+        x87_emit_checks(t, t->l_fail);
     /* Entered: the run loop learns from eng.blk which block ran last, and
      * from eng.eip0 where it was entered (only now: a chained entry that
      * fails leaves both naming the predecessor). */
@@ -1326,10 +1334,10 @@ bool tr_translate(struct tr *t)
         x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
         x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
         x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
-        if (regs)
-            break; /* chain_regs: the predecessor's host registers hold them */
         if (t->x87)
             x87_emit_entry(t);
+        if (regs)
+            break; /* chain_regs: the predecessor's host registers hold them */
         tr_gpr_reload(t);
         if (t->chainable)
             x_jmp(&t->L, hb, l_loaded);
@@ -1345,7 +1353,7 @@ bool tr_translate(struct tr *t)
         x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
     }
     tr_sites_forget(t);
-    if (t->loop && t->x87)
+    if ((t->loop || t->backs) && t->x87)
         x_store_imm(hb, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
     /* A loop comes back to the body with the registers it wrote dirty. */
     if (t->loop)
