@@ -43,6 +43,8 @@
  *     only pop that changes ST(0) first, FxxxP ST(0), ST(0) (DE with
  *     ST(0) as destination), is left to the interpreter. */
 #define PLEX86_FPU_INTERNAL
+#include <string.h>
+
 #include "cpu/fpu.h"
 #include "jit/tr.h"
 
@@ -175,6 +177,8 @@ bool x87_prepass(struct tr *t, unsigned n)
     }
     if (need + maxrel > 8)
         return false;
+    /* Room for the ghost cell and one more (x87_ghost_to's FLD ST(w)). */
+    t->ghost_ok = need + maxrel + 2 <= 8;
     unsigned top0 = t->c->fpu.top;
     uint8_t known = 0, full = 0, need_full = 0, need_empty = 0;
     for (int i = 0; i < need; i++) {
@@ -223,6 +227,20 @@ static void fnstsw_ax(struct xbuf *b)
 {
     xb(b, 0xDF);
     xb(b, 0xE0);
+}
+
+/* The ghost cell, under the window: the value of the register it
+ * stands for from its struct cpu slot, or any value. */
+static void push_cell(struct tr *t)
+{
+    if (!t->ghost_ok)
+        return;
+    if (t->s.ghost >= 0)
+        x_x87_mem(t->cur, 0xDB, 5, xm(R_CPU, REG_OFF((unsigned)t->s.ghost)));
+    else {
+        xb(t->cur, 0xD9);
+        xb(t->cur, 0xEE); /* fldz */
+    }
 }
 
 static void load_window(struct tr *t)
@@ -285,6 +303,8 @@ void x87_emit_entry(struct tr *t)
     t->s.top = t->top0;
     t->s.tag_known = t->s.tag_full = t->need_full;
     t->s.tag_known |= t->need_empty;
+    t->s.ghost = t->ghost_join[0];
+    push_cell(t);
     load_window(t);
     if (t->s.w == 0) {
         /* No FLD above to clear C1 (FNCLEX leaves it undefined, earlier
@@ -368,6 +388,12 @@ void x87_spill(struct tr *t)
     x87_note_ips(t);
     for (int i = 0; i < t->s.w; i++)
         x_x87_mem(b, 0xDB, 7, xm(R_CPU, REG_OFF((t->s.top + (unsigned)i) & 7)));
+    if (t->ghost_ok && t->s.ghost >= 0)
+        x_x87_mem(b, 0xDB, 7, xm(R_CPU, REG_OFF((unsigned)t->s.ghost)));
+    else if (t->ghost_ok) {
+        xb(b, 0xDD);
+        xb(b, 0xD8); /* fstp st(0) */
+    }
     x_store_imm(b, 1, cpu_rm(CPU_OFF(fpu.top)), t->s.top);
     x_0f(b, 0xB6, false, false, XAX, cpu_rm(CPU_OFF(fpu.full)));
     x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint8_t)~t->s.tag_known);
@@ -385,6 +411,7 @@ void x87_reload(struct tr *t)
         return;
     struct xbuf *b = t->cur;
     x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(fpu.cw)));
+    push_cell(t);
     load_window(t);
     host_c1_from_guest(b);
 }
@@ -435,7 +462,16 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
             fnstsw_ax(b);
             x_test_rm_imm(b, 4, xr_reg(XAX), FSW_C1);
         }
-        if (t->s.w < 8) {
+        if (t->ghost_ok && !comip) {
+            /* Into the ghost cell (FST ST(i) moves all 80 bits and raises
+             * nothing; it clears C1, which the op defines after it); a
+             * register the cell held before goes to its slot first. */
+            if (t->s.ghost >= 0 && t->s.ghost != (int)t->s.top)
+                x87_ghost_to(t, -1, false);
+            xb(b, 0xDD);
+            xb(b, (uint8_t)(0xD0 + t->s.w));       /* fst st(w) */
+            t->s.ghost = (int)t->s.top;
+        } else if (t->s.w < 8) {
             xb(b, 0xD9);
             xb(b, 0xC0);                           /* fld st(0) */
             x_x87_mem(b, 0xDB, 7, slot);           /* fstp m80 */
@@ -472,6 +508,8 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
     }
     if (p->push) {
         t->s.top = (t->s.top - 1) & 7;
+        if (t->s.ghost == (int)t->s.top)
+            t->s.ghost = -1; /* (its value is gone: the cell is garbage) */
         t->s.tag_known |= (uint8_t)(1u << t->s.top);
         t->s.tag_full |= (uint8_t)(1u << t->s.top);
         t->s.w++;
@@ -485,4 +523,101 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
     t->s.last_x87 = (int)t->k;
     if (p->mem_size)
         t->s.last_x87_mem = (int)t->k;
+}
+
+/* The cell's state a pass leaves after running instructions from..to-1
+ * from state g (-2: "as it came in"), with the joins on the way taking
+ * their agreed states (x87_ghost_plan). */
+static int ghost_run(const struct tr *t, unsigned from, unsigned to, int g)
+{
+    for (unsigned k = from; k < to; k++) {
+        if (k > from && t->join[k])
+            g = t->ghost_join[k];
+        const struct plan *p = &t->plan[k];
+        if (t->x87_top[k + 1] == 0xFF) {
+            g = -1; /* the window is given up */
+            continue;
+        }
+        if (!p->x87)
+            continue;
+        const struct insn *in = &t->b->insn[k];
+        bool comip = in->opcode == 0xDF && (in->modrm >> 6) == 3;
+        if (p->pop && !comip)
+            g = t->x87_top[k];
+        if (p->push && g == (int)((t->x87_top[k] - 1u) & 7))
+            g = -1;
+    }
+    return g;
+}
+
+/* Picks each join's cell state (tr.h ghost_join) so that a loop's back
+ * edge arrives with it and needs no store each pass: the state the loop's
+ * body leaves (none when the body pops nothing); a join only forward
+ * jumps reach takes the linear way's.  The body's start is join 0 (the
+ * entry loads the cell so), for a back edge to it or the block's own
+ * loop.  Any way that arrives otherwise converts (x87_ghost_to). */
+void x87_ghost_plan(struct tr *t)
+{
+    unsigned n = t->b->ninsn;
+    memset(t->ghost_join, -1, sizeof(t->ghost_join));
+    if (!t->x87 || !t->ghost_ok)
+        return;
+    for (unsigned j = 0; j < n; j++) {
+        int from = -1; /* the first back edge to j */
+        for (unsigned k = j; k < n && from < 0; k++)
+            if (t->back[k] == (int)j)
+                from = (int)k;
+        if (j == 0 && from < 0 && t->loop && t->x87_top[n - 1] == t->top0)
+            from = (int)n - 1; /* the block's own loop */
+        if (from >= 0) {
+            int g = ghost_run(t, j, (unsigned)from, -2);
+            t->ghost_join[j] = (int8_t)(g == -2 ? -1 : g);
+        } else if (j > 0 && t->join[j]) {
+            int g = ghost_run(t, 0, j, t->ghost_join[0]);
+            t->ghost_join[j] = (int8_t)g;
+        }
+    }
+}
+
+/* The cell to state `ghost`: the register it holds now to its slot, the
+ * new one's slot into it.  FLD and FSTP clear C1: where no op follows to
+ * define it (keep_c1: a join), the guest's C1 is read first and set
+ * again after (FNSTENV/FLDENV, in the cold section, when it was set);
+ * that clobbers rax and RFLAGS. */
+void x87_ghost_to(struct tr *t, int ghost, bool keep_c1)
+{
+    if (!t->ghost_ok || !t->s.x87_live || t->s.ghost == ghost)
+        return;
+    struct xbuf *b = t->cur;
+    if (keep_c1)
+        fnstsw_ax(b);
+    if (t->s.ghost >= 0) {
+        xb(b, 0xD9);
+        xb(b, (uint8_t)(0xC0 + t->s.w));           /* fld st(w) */
+        x_x87_mem(b, 0xDB, 7, xm(R_CPU, REG_OFF((unsigned)t->s.ghost)));
+    }
+    if (ghost >= 0) {
+        x_x87_mem(b, 0xDB, 5, xm(R_CPU, REG_OFF((unsigned)ghost)));
+        xb(b, 0xDD);
+        xb(b, (uint8_t)(0xD8 + t->s.w + 1));       /* fstp st(w + 1) */
+    }
+    t->s.ghost = ghost;
+    if (keep_c1) {
+        /* (In the cold section already: in line.) */
+        bool in_cold = b == &t->cold;
+        unsigned l_c1 = x_label_new(&t->L), l_back = x_label_new(&t->L);
+        x_test_rm_imm(b, 4, xr_reg(XAX), FSW_C1);
+        x_jcc(&t->L, b, in_cold ? XCC_E : XCC_NE, in_cold ? l_back : l_c1);
+        if (!in_cold)
+            x_bind(&t->L, l_back, b);
+        struct xbuf *cold = &t->cold;
+        x_bind(&t->L, l_c1, cold);
+        x_x87_mem(cold, 0xD9, 6, xm(R_CPU, CPU_OFF(eng.env)));
+        x_alu_rm_imm(cold, 1, 2, cpu_rm(CPU_OFF(eng.env) + 4), FSW_C1); /* or */
+        x_x87_mem(cold, 0xD9, 4, xm(R_CPU, CPU_OFF(eng.env)));
+        if (in_cold)
+            x_bind(&t->L, l_back, cold);
+        else
+            x_jmp(&t->L, cold, l_back);
+    }
 }

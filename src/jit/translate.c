@@ -1188,7 +1188,9 @@ bool tr_translate(struct tr *t)
                 t->flat |= (uint8_t)(1u << sr);
         }
     }
+    t->ghost_ok = false;
     if (t->x87 && !x87_prepass(t, x87_end)) {
+        t->ghost_ok = false;
         t->x87 = false;
         for (unsigned k = 0; k < n; k++)
             if (t->plan[k].x87) {
@@ -1233,6 +1235,7 @@ bool tr_translate(struct tr *t)
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
+    x87_ghost_plan(t);
     tr_choose_sites(t);
     tr_choose_shares(t);
     t->icreg = XNONE;
@@ -1324,7 +1327,7 @@ bool tr_translate(struct tr *t)
      * fails leaves both naming the predecessor). */
     /* A chainable body starts with the flags it may observe in the slot
      * (tr_flags_handoff); the others are written before anything sees them. */
-    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1,
+    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1, .ghost = -1,
                             .saved = t->chainable ? live_in : 0 };
     for (int regs = 0; regs <= 1; regs++) {
         if (regs && !t->chainable)
