@@ -39,9 +39,16 @@
  *     FSAVE and FXSAVE, which store empty registers too, and an MMX
  *     instruction, which makes them all valid, see it (test_jit_diff found
  *     an MMX instruction made by self-modifying code reading one), so every
- *     pop first stores ST(0) into its struct cpu slot (x87_emit_op).  The
- *     only pop that changes ST(0) first, FxxxP ST(0), ST(0) (DE with
- *     ST(0) as destination), is left to the interpreter. */
+ *     pop first keeps ST(0) (x87_emit_op): in the ghost cell, a host
+ *     register below the window (FST ST(w), one cheap move, where the
+ *     FLD ST(0) and FSTP m80 it replaces were the loops' costliest
+ *     instructions), which stands for the popped register until a push
+ *     fills it again or another pop needs the cell, and goes to its slot
+ *     at every spill; joins agree on what the cell holds (x87_ghost_plan:
+ *     a loop's head on what its back edge brings, so a pass stores
+ *     nothing); without room for the cell, or for F(U)COMIP, to the slot
+ *     directly.  The only pop that changes ST(0) first, FxxxP ST(0), ST(0)
+ *     (DE with ST(0) as destination), is left to the interpreter. */
 #define PLEX86_FPU_INTERNAL
 #include <string.h>
 
