@@ -1190,7 +1190,6 @@ bool tr_translate(struct tr *t)
     }
     t->ghost_ok = false;
     if (t->x87 && !x87_prepass(t, x87_end)) {
-        t->ghost_ok = false;
         t->x87 = false;
         for (unsigned k = 0; k < n; k++)
             if (t->plan[k].x87) {
