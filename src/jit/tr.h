@@ -121,6 +121,9 @@ struct tstate {
     uint8_t tag_known, tag_full; /* physical registers whose tag we know */
     int last_x87, last_x87_mem; /* indices of the last native x87 op
                                    (and with memory), or -1 */
+    int ghost;             /* tr.h ghost_ok: the physical register whose
+                              value (it is empty) the cell holds, newer
+                              than its struct cpu slot; -1: none */
     unsigned flushed;      /* instructions already added to cpu.icount
                               in this pass */
 };
@@ -170,6 +173,19 @@ struct tr {
     int depth0;            /* x87 window loaded at entry */
     unsigned top0;
     uint8_t need_full, need_empty;
+    /* The guest's TOP before each instruction of the window (x87_prepass;
+     * the window's bottom, TOP + w, stays where the entry put it, so TOP
+     * says the depth and every tag too): a join inside the translation
+     * (an inner loop's head, an internal side exit's target) takes in
+     * only ways that agree on it. */
+    uint8_t x87_top[JIT_MAX_INSNS + 1];
+    /* The ghost cell (tr_x87.c): one host x87 register below the window,
+     * ST(w), that keeps the value a pop leaves in the register it frees,
+     * so that a pop costs an FST ST(w) instead of a store to struct cpu;
+     * ghost_join[j] is the cell's state (tstate.ghost) that every way into
+     * join j (and j = 0: the body's start) agrees on. */
+    bool ghost_ok;
+    int8_t ghost_join[JIT_MAX_INSNS + 1];
     /* Guest registers cached in host registers for the whole translation
      * (loaded by the prologue, written back before calls and at exits). */
     uint8_t cached;        /* guest GPRs (bit per register number) */
@@ -392,12 +408,16 @@ void tr_choose_shares(struct tr *t);
 /* tr_x87.c */
 bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p);
 bool x87_prepass(struct tr *t, unsigned nnative);
+void x87_emit_checks(struct tr *t, unsigned l_fail);
 void x87_emit_entry(struct tr *t);
+bool x87_join_ok(const struct tr *t, unsigned from, unsigned j);
+void x87_ghost_plan(struct tr *t);
+void x87_ghost_to(struct tr *t, int ghost, bool keep_c1);
 void x87_spill(struct tr *t);
 void x87_note_ips(struct tr *t);
 void x87_reload(struct tr *t);
 void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p);
 void x87_note_mem(struct tr *t);
-void x87_note_loop(struct tr *t);
+void x87_note_loop(struct tr *t, unsigned id);
 
 #endif

@@ -181,7 +181,7 @@ void tr_allocate_gprs(struct tr *t)
      * loop's instruction count (tr.h icreg): when the guest registers
      * take all seven, the one used least that no inner loop uses stays
      * in struct cpu. */
-    if (t->backs && !t->loop && !t->x87) {
+    if (t->backs && !t->loop) {
         uint8_t hosts = 0;
         for (unsigned r = 0; r < 8; r++)
             if (t->cached & (1u << r))

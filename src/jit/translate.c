@@ -265,8 +265,11 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     x_call_abs(t->cur, (const void *)in->fn);
     tr_icount_add(t, 1);
     t->s.flushed = k + 1;
-    if (x87_dirty)
+    if (x87_dirty) {
         t->s.x87_live = false;
+        if (t->x87) /* the handler may have noted its own (x87_note_loop) */
+            x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
+    }
     if (last) {
         tr_ret_value(t, k);
         x_jmp(&t->L, t->cur, t->l_epilogue);
@@ -1342,6 +1345,8 @@ static void find_back_edges(struct tr *t)
         for (unsigned j = k + 1; j-- > (k + 1 == n ? 1u : 0u);) {
             if (!t->plan[j].native)
                 break;
+            if (t->off[j] == target && !x87_join_ok(t, k, j))
+                break; /* the x87 stack is not as the head has it */
             if (t->off[j] == target) {
                 t->back[k] = (int8_t)j;
                 t->backs = true;
@@ -1390,6 +1395,8 @@ static void emit_unmet_check(struct tr *t)
         unmet |= 1u << JIT_UNMET_STACK;
     x_test_rm_imm(t->cur, 4, cpu_rm(CPU_OFF(eng.unmet)), unmet);
     x_jcc(&t->L, t->cur, XCC_NE, t->l_fail);
+    if (t->x87)
+        x87_emit_checks(t, t->l_fail);
 }
 
 /* Entered (ecx = EIP): eng.eip0, where the run loop learns where the
@@ -1474,6 +1481,7 @@ bool tr_translate(struct tr *t)
                 t->flat |= (uint8_t)(1u << s);
         }
     }
+    t->ghost_ok = false;
     if (t->x87 && !x87_prepass(t, x87_end)) {
         t->x87 = false;
         for (unsigned k = 0; k < n; k++)
@@ -1508,10 +1516,9 @@ bool tr_translate(struct tr *t)
     }
 
     t->live_in = live_in;
-    /* x87 translations are neither entered nor left by a chained jump:
-     * their entry checks need eax, and their window spans the host's
-     * x87 control word. */
-    t->chainable = !t->x87;
+    /* x87 translations too: their entry checks (x87_emit_checks) fail
+     * as the others', and the window is written back at every exit. */
+    t->chainable = true;
     find_back_edges(t);
     tr_allocate_gprs(t);
     const struct insn *end = &b->insn[n - 1];
@@ -1520,6 +1527,7 @@ bool tr_translate(struct tr *t)
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
+    x87_ghost_plan(t);
     tr_choose_sites(t);
     tr_choose_shares(t);
     t->icreg = XNONE;
@@ -1558,7 +1566,7 @@ bool tr_translate(struct tr *t)
         t->l_chain_same[f] = x_label_new(&t->L);
     /* A chainable body starts with the flags it may observe in the slot
      * (tr_flags_handoff); the others are written before anything sees them. */
-    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1,
+    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1, .ghost = -1,
                             .saved = t->chainable ? live_in : 0 };
     /* ecx = EIP at every entry: from C, cpu.eip; a chained exit leaves
      * it there instead of in cpu.eip (l_merge writes it when the jump
@@ -1597,6 +1605,8 @@ bool tr_translate(struct tr *t)
             x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(eng.cs_flat)), 0);
             x_jcc(&t->L, hb, XCC_E, l_cs);
             x_bind(&t->L, l_cs_ok, hb);
+            if (fast && t->x87)
+                x87_emit_checks(t, t->l_merge); /* (not among those kept) */
             if (fast == 1)
                 x_jmp(&t->L, hb, after);
             struct xbuf *cb = &t->cold;
@@ -1622,6 +1632,8 @@ bool tr_translate(struct tr *t)
         x_bind(&t->L, l_entered_regs, hb);
         x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX); /* chain_regs: the
             predecessor's host registers hold the guest's */
+        if (t->x87)
+            x87_emit_entry(t); /* (rax and rcx are no guest's host registers) */
     } else {
         x_bind(&t->L, l_checks, hb);
         emit_unmet_check(t);
@@ -1638,7 +1650,7 @@ bool tr_translate(struct tr *t)
         x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
     }
     tr_sites_forget(t);
-    if (t->loop && t->x87)
+    if ((t->loop || t->backs) && t->x87)
         x_store_imm(hb, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
     /* A loop comes back to the body with the registers it wrote dirty. */
     if (t->loop)
