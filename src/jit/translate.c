@@ -241,7 +241,8 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     if (t->prof) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
         const struct jit_source *b = t->b;
         uint64_t *n = jit_prof_site(t->prof, in, b->pa + t->off[k],
-                                    b->host ? b->host + t->off[k] : NULL,
+                                    /* (below the first: a trace's JMP back) */
+                                    b->host ? b->host + (int32_t)t->off[k] : NULL,
                                     t->plan[k].native ? JW_FLOW /* a native one's rare way */
                                                       : (enum jit_why)t->plan[k].why);
         x_mov_r64_imm(t->cur, XAX, (uint64_t)(uintptr_t)n);
