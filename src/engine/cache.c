@@ -11,7 +11,7 @@
 
 _Static_assert(BLOCK_MAX_INSNS <= JIT_MAX_INSNS, "the translator takes any block");
 
-#define CACHE_HASH_BITS 14
+#define CACHE_HASH_BITS 16
 #define CACHE_HASH_SIZE (1u << CACHE_HASH_BITS)
 
 struct code_cache {
@@ -231,6 +231,12 @@ struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32)
             continue;
         if (block_live(b)) {
             cc->stats.hits++;
+            if (pp != &cc->bucket[h]) {
+                /* To the front: the next lookup of a hot block is one step. */
+                *pp = b->hnext;
+                b->hnext = cc->bucket[h];
+                cc->bucket[h] = b;
+            }
             return b;
         }
         *pp = b->hnext; /* dead: unlink (its arena space returns at flush) */
