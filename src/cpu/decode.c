@@ -258,8 +258,8 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
 enum decode_status decode_insn_memo(struct decoder *d, int code32, const uint8_t *bytes,
                                     unsigned n, struct insn *out)
 {
-    if (n > CPU_MAX_INSN_LEN)
-        n = CPU_MAX_INSN_LEN; /* decode_insn looks at no more */
+    if (n == 0 || n > CPU_MAX_INSN_LEN) /* (an empty entry has n 0) */
+        return decode_insn(d, code32, bytes, n, out);
     for (unsigned k = 0; k < MEMO_SIZE; k++) {
         const struct memo *m = &d->memo[k];
         if (m->n == n && m->code32 == (code32 != 0) && memcmp(m->bytes, bytes, n) == 0) {
@@ -269,7 +269,7 @@ enum decode_status decode_insn_memo(struct decoder *d, int code32, const uint8_t
         }
     }
     enum decode_status st = decode_insn(d, code32, bytes, n, out);
-    if (n) {
+    {
         struct memo *m = &d->memo[d->memo_next];
         d->memo_next = (d->memo_next + 1) % MEMO_SIZE;
         m->n = (uint8_t)n;
