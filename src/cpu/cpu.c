@@ -214,10 +214,10 @@ static void fetch_decode(struct cpu *c, struct insn *in)
     uint8_t buf[CPU_MAX_INSN_LEN];
 
     fetch_bytes(c, la, buf, first);
-    enum decode_status st = decode_insn(c->decoder, c->code32, buf, first, in);
+    enum decode_status st = decode_insn_memo(c->decoder, c->code32, buf, first, in);
     if (st == DECODE_MORE && first < n) {
         fetch_bytes(c, la + first, buf + first, n - first);
-        st = decode_insn(c->decoder, c->code32, buf, n, in);
+        st = decode_insn_memo(c->decoder, c->code32, buf, n, in);
     }
     switch (st) {
     case DECODE_OK:

@@ -14,9 +14,21 @@
 #include "cpu/ops.h"
 #include "cpu/ops_fast.h"
 
+/* decode_insn_memo's memory: the last few decodes, by their input. */
+#define MEMO_SIZE 4
+struct memo {
+    uint8_t n;               /* bytes given; 0: empty */
+    uint8_t code32;
+    uint8_t st;              /* enum decode_status */
+    uint8_t bytes[CPU_MAX_INSN_LEN];
+    struct insn in;
+};
+
 struct decoder {
     ZydisDecoder dec[2];     /* [0] 16-bit code segment, [1] 32-bit */
     ZydisFormatter fmt;
+    struct memo memo[MEMO_SIZE];
+    unsigned memo_next;      /* the entry to replace next */
 };
 
 /* Mnemonic -> operation, generated from the table. */
@@ -241,6 +253,33 @@ enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_
     if (insn_locked(i))
         i->fn = h_locked; /* atomic on the host (ops_locked.c) */
     return DECODE_OK;
+}
+
+enum decode_status decode_insn_memo(struct decoder *d, int code32, const uint8_t *bytes,
+                                    unsigned n, struct insn *out)
+{
+    if (n == 0 || n > CPU_MAX_INSN_LEN) /* (an empty entry has n 0) */
+        return decode_insn(d, code32, bytes, n, out);
+    for (unsigned k = 0; k < MEMO_SIZE; k++) {
+        const struct memo *m = &d->memo[k];
+        if (m->n == n && m->code32 == (code32 != 0) && memcmp(m->bytes, bytes, n) == 0) {
+            if (m->st == DECODE_OK)
+                memcpy(out, &m->in, sizeof(*out));
+            return (enum decode_status)m->st;
+        }
+    }
+    enum decode_status st = decode_insn(d, code32, bytes, n, out);
+    {
+        struct memo *m = &d->memo[d->memo_next];
+        d->memo_next = (d->memo_next + 1) % MEMO_SIZE;
+        m->n = (uint8_t)n;
+        m->code32 = code32 != 0;
+        m->st = (uint8_t)st;
+        memcpy(m->bytes, bytes, n);
+        if (st == DECODE_OK)
+            memcpy(&m->in, out, sizeof(*out));
+    }
+    return st;
 }
 
 void decode_format(const struct decoder *d, int code32, const uint8_t *bytes, unsigned n,

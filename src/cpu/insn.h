@@ -208,6 +208,14 @@ void decoder_destroy(struct decoder *d);
 enum decode_status decode_insn(const struct decoder *d, int code32, const uint8_t *bytes,
                                unsigned n, struct insn *out);
 
+/* decode_insn, remembering its last few results by their input (the mode
+ * and the n bytes): a decode is a function of them alone.  For the CPU's
+ * slow path, which decodes the same bytes again each time it runs an
+ * instruction the code cache cannot hold (one that crosses a page, in a
+ * loop).  Not for a decoder shared between threads. */
+enum decode_status decode_insn_memo(struct decoder *d, int code32, const uint8_t *bytes,
+                                    unsigned n, struct insn *out);
+
 /* Human-readable text for traces and diagnostics (Zydis's formatter). */
 void decode_format(const struct decoder *d, int code32, const uint8_t *bytes, unsigned n,
                    uint32_t eip, char *buf, unsigned buflen);

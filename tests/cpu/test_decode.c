@@ -109,6 +109,37 @@ int main(void)
     CHECK_EQ(dec16("262626262626262626262626268b07", &i), DECODE_OK);        /* 15 */
     CHECK_EQ(i.len, 15);
 
+    /* decode_insn_memo answers as decode_insn does, from its memory too:
+     * random byte strings of every length in both modes, each decoded
+     * twice among others (a small LCG: the same strings every run). */
+    {
+        struct decoder *memo = decoder_create();
+        CHECK(memo != NULL);
+        uint32_t seed = 12345;
+        uint8_t pool[8][CPU_MAX_INSN_LEN];
+        unsigned mismatches = 0;
+        for (unsigned t = 0; t < 200000; t++) {
+            unsigned slot = t % 8;
+            if (t % 3 == 0) /* a new string now and then: the rest repeat */
+                for (unsigned k = 0; k < CPU_MAX_INSN_LEN; k++) {
+                    seed = seed * 1103515245u + 12345u;
+                    pool[slot][k] = (uint8_t)(seed >> 16);
+                }
+            seed = seed * 1103515245u + 12345u;
+            unsigned n = (seed >> 16) % (CPU_MAX_INSN_LEN + 1);
+            int code32 = (seed >> 8) & 1;
+            struct insn a, b;
+            memset(&a, 0, sizeof(a));
+            memset(&b, 0, sizeof(b));
+            enum decode_status sa = decode_insn(dec, code32, pool[slot], n, &a);
+            enum decode_status sb = decode_insn_memo(memo, code32, pool[slot], n, &b);
+            if (sa != sb || (sa == DECODE_OK && memcmp(&a, &b, sizeof(a)) != 0))
+                mismatches++;
+        }
+        CHECK_EQ(mismatches, 0);
+        decoder_destroy(memo);
+    }
+
     /* Every table row has a handler, a name and a sane level. */
     for (unsigned op = 1; op < OP_COUNT; op++) {
         CHECK(op_table[op].handler != NULL);
