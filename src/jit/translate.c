@@ -240,8 +240,10 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     tr_icount_add(t, (int64_t)k - t->s.flushed);
     if (t->prof) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
         const struct jit_source *b = t->b;
-        uint64_t *n = jit_prof_site(t->prof, in, b->pa + t->off[k],
-                                    b->host ? b->host + t->off[k] : NULL,
+        /* (A trace's JMP back makes an offset negative: off wraps.) */
+        int32_t off = (int32_t)t->off[k];
+        uint64_t *n = jit_prof_site(t->prof, in, b->pa + (uint32_t)off,
+                                    b->host ? b->host + off : NULL,
                                     t->plan[k].native ? JW_FLOW /* a native one's rare way */
                                                       : (enum jit_why)t->plan[k].why);
         x_mov_r64_imm(t->cur, XAX, (uint64_t)(uintptr_t)n);
