@@ -14,10 +14,12 @@ struct engine_ctx {
     uint64_t calm;          /* cpu.async while nothing is pending */
     uint64_t icount_end;    /* icount at which the run's budget ends */
     uint32_t eip0;          /* EIP at the running translation's entry */
-    void *blk;              /* the engine's block whose translation runs
-                               (set by each translation on entry, so that
-                               after a chain of them the run loop knows
-                               which one returned) */
+    uint8_t cs_flat;        /* CS's limit is 4 GiB and its base page-aligned:
+                               every block lies within it (CS cannot change
+                               while translations run) */
+    uint32_t unmet;         /* the entry conditions that do not hold now
+                               (jit.h jit_unmet; constant while
+                               translations run) */
     /* The translator's scratch (src/jit). */
     uint32_t off;           /* a memory operand's offset across a call */
     uint8_t noted;          /* a loop noted its x87 pointers (jit/tr_x87.c) */

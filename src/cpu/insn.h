@@ -79,6 +79,9 @@ enum tr_kind {
     TR_INCDEC, TR_NEG, TR_NOT, TR_IMUL /* and MUL */, TR_DIV /* DIV r/m32 */,
     TR_SHIFT /* SHL SHR SAR ROL ROR */,
     TR_PUSH, TR_POP, TR_LEAVE, TR_NOP, TR_SETCC, TR_CMOVCC,
+    TR_BSWAP,   /* BSWAP r32 */
+    TR_BT,      /* BT BTS BTR BTC of a dword: registers, or memory by imm8 */
+    TR_STRING,  /* MOVS CMPS STOS LODS SCAS without REP, 32-bit addresses */
     TR_JCC,     /* Jcc rel32 (the condition is insn.cc) */
     TR_JMP,     /* JMP rel32 (the decoder's FLOW_JMP_REL) */
     TR_CALL,    /* CALL rel32 (FLOW_CALL_REL), as a block's last instruction */

@@ -95,7 +95,7 @@ void cache_set_superblocks(struct code_cache *cc, bool on)
  * conditional branch out of the block ends it. */
 static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
                           const struct insn *in, uint8_t attr, unsigned off,
-                          const uint16_t *offs, unsigned n, bool x87)
+                          const uint16_t *offs, unsigned n)
 {
     /* (32-bit code only: 16-bit EIP wraps at 64 KiB, and only 32-bit
      * code is translated.) */
@@ -108,13 +108,11 @@ static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
     for (unsigned i = 0; i < n; i++)
         inside |= offs[i] == target;
     /* A back edge inside the block stays in its translation (an inner
-     * loop), except where the block has x87 instructions: an x87
-     * translation keeps no inner loops (its register window would have to
-     * agree at the head) and is not chained, so each pass would leave it
-     * through C; ending the block at the branch gives the loop a block of
-     * its own, which loops on itself. */
+     * loop; with x87 instructions, where the x87 stack at the branch is
+     * as the head has it: jit/tr_x87.c x87_join_ok, else a chained side
+     * exit). */
     if (in->flow == FLOW_JCC && op_table[in->op].tr == TR_JCC)
-        return target > (int64_t)off || (inside && !x87) ? (int)next : -1;
+        return target > (int64_t)off || inside ? (int)next : -1;
     if (in->flow == FLOW_JMP_REL && op_table[in->op].tr == TR_JMP && in->osize == 4 &&
         in->o[0].kind == OPK_REL && !inside)
         return (int)target;
@@ -168,7 +166,6 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     struct insn tmp[BLOCK_MAX_INSNS];
     uint16_t offs[BLOCK_MAX_INSNS]; /* page offset of each */
     unsigned n = 0, off = pa & (SBE_PAGE - 1), bytes = 0, below = 0;
-    bool x87 = false; /* the block has x87 instructions (continues_past) */
     const unsigned start = off;
     uint32_t page = pa & ~(SBE_PAGE - 1);
     while (n < BLOCK_MAX_INSNS && off < SBE_PAGE) {
@@ -185,8 +182,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             break; /* the slow path raises the #UD/#GP */
         offs[n] = (uint16_t)off;
         struct insn *in = &tmp[n++];
-        x87 |= op_table[in->op].tr == TR_X87;
-        int go_on = continues_past(cc, m, in, a, off, offs, n, x87);
+        int go_on = continues_past(cc, m, in, a, off, offs, n);
         /* The bytes around the first instruction that the block's span
          * (a trace may jump back below it): the entries' CS limit check. */
         if (off + in->len > start && off + in->len - start > bytes)

@@ -203,9 +203,10 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     c->eng.icount_end = icount_end;
     c->eng.eip0 = c->eip;
     jit_stats_mut(e->jit)->entries++;
-    unsigned k = b->jit->entry(c);
+    uint64_t r = b->jit->entry(c);
+    unsigned k = jit_ret_index(r);
     if (likely(k != JIT_BAIL)) {
-        *bp = c->eng.blk; /* the last of the chain of translations that ran */
+        *bp = jit_ret_owner(r); /* the last of the chain of translations that ran */
         return (int)k;
     }
     jit_stats_mut(e->jit)->bails++;
@@ -268,6 +269,12 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
     /* The block before b when its translation ran to its end (jit_link). */
     struct block *from = NULL;
     struct jit_prof *const prof = use_jit ? e->prof : NULL; /* PLEX86_JIT_STATS */
+    if (use_jit) {
+        /* What translations check on entry and cannot change in here
+         * (see above): CS's limit, the entry conditions. */
+        c->eng.cs_flat = cs_limit == 0xFFFFFFFFu && !(cs_base & 0xFFFu);
+        c->eng.unmet = jit_unmet(c);
+    }
     for (;;) {
         uint64_t left = icount_end - c->icount;
         const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;

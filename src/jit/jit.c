@@ -161,6 +161,8 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     t->x87 = false;
     t->depth0 = 0;
     t->prof = j->prof;
+    if ((uintptr_t)b->owner >> JIT_RET_SHIFT)
+        return JIT_UNTRANSLATED; /* (the return value cannot name it) */
     if (!tr_translate(t)) {
         j->stats.translations_failed++;
         return JIT_UNTRANSLATED;
@@ -191,6 +193,10 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     tc->chain_entry = t->chainable ? dst + label_pos(&t->L, t->l_chain, hot_len) : NULL;
     tc->chain_fast = t->chainable ? dst + label_pos(&t->L, t->l_chain_fast, hot_len) : NULL;
     tc->chain_regs = t->chainable ? dst + label_pos(&t->L, t->l_chain_regs, hot_len) : NULL;
+    for (int f = 0; f < 3; f++)
+        tc->chain_same[f] = t->chainable ? dst + label_pos(&t->L, t->l_chain_same[f], hot_len) : NULL;
+    tc->stamp_at = b->stamp_at;
+    tc->stamp = b->stamp;
     tc->cached = t->cached;
     tc->cpl = (uint8_t)c->cpl;
     tc->flat = t->flat;
@@ -209,6 +215,17 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     for (unsigned k = 0; k < b->ninsn; k++)
         j->stats.inner_loops += t->back[k] >= 0;
     return JIT_TRANSLATED;
+}
+
+uint32_t jit_unmet(const struct cpu *c)
+{
+    uint32_t u = (0xFu & ~(1u << c->cpl)) << JIT_UNMET_CPL;
+    if (!c->stack32)
+        u |= 1u << JIT_UNMET_STACK;
+    for (unsigned s = 0; s < S_COUNT; s++)
+        if (!tr_seg_flat(&c->seg[s]))
+            u |= 1u << (JIT_UNMET_FLAT + s);
+    return u;
 }
 
 void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la)
@@ -231,9 +248,13 @@ bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
      * began and it called no handler (jit.h). */
     bool kept = !from->calls && from->cpl == to->cpl && (from->stack32 || !to->stack32) &&
                 (to->flat & ~from->flat) == 0;
-    const uint8_t *entry = !kept                          ? to->chain_entry
-                           : (to->cached & ~from->cached) ? to->chain_fast
-                                                          : to->chain_regs;
+    int level = !kept ? 0 : (to->cached & ~from->cached) ? 1 : 2;
+    /* The same map and stamp: `to` is live while `from` is (jit.h). */
+    bool same = from->stamp_at == to->stamp_at && from->stamp == to->stamp;
+    const uint8_t *entry = same         ? to->chain_same[level]
+                           : level == 0 ? to->chain_entry
+                           : level == 1 ? to->chain_fast
+                                        : to->chain_regs;
     bool patched = false;
     /* Every exit to that offset (a side exit and the block's end may
      * share a target). */

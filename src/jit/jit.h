@@ -36,7 +36,21 @@ struct insn;
 /* How many times a block runs in the interpreter before it is translated. */
 #define JIT_HOT_THRESHOLD 16
 
-typedef unsigned (*jit_entry)(struct cpu *c);
+/* A translation returns the index of its last instruction run (or
+ * JIT_BAIL) in bits 48-63, and in bits 0-47 the engine's block (struct
+ * jit_source owner) of the translation that ran last: an exit of a chain
+ * of translations names its own (jit_translate refuses an owner above
+ * 2^48), so that chained entries need not note who runs. */
+typedef uint64_t (*jit_entry)(struct cpu *c);
+#define JIT_RET_SHIFT 48
+static inline unsigned jit_ret_index(uint64_t r)
+{
+    return (unsigned)(r >> JIT_RET_SHIFT);
+}
+static inline void *jit_ret_owner(uint64_t r)
+{
+    return (void *)(uintptr_t)(r & ((UINT64_C(1) << JIT_RET_SHIFT) - 1));
+}
 
 struct jit_stats {
     uint64_t blocks_translated;
@@ -73,8 +87,8 @@ struct jit_source {
     unsigned ninsn;
     uint32_t pa;
     bool code32;
-    /* For chaining: the engine's block (stored in cpu.eng.blk whenever the
-     * translation is entered), and the word that says it is still live:
+    /* For chaining: the engine's block (in each return value of the
+     * translation, jit_entry), and the word that says it is still live:
      * a chained entry leaves unless *stamp_at == stamp. */
     void *owner;
     const uint32_t *stamp_at;
@@ -101,7 +115,7 @@ struct jit_source {
  * chain_entry once the engine has seen the successor translated.  The
  * chained entry checks everything the run loop would have checked between
  * the two blocks, and leaves to C as the predecessor's own exit (its
- * return value, cpu.eng.blk unchanged) when anything fails: an event or a
+ * return value, which names it) when anything fails: an event or a
  * change of scanned code (cpu.async), the budget (icount_end), the
  * successor's liveness (its map's stamp: a write to scanned code or a
  * discard kills every chained jump into it, whatever page it came from),
@@ -127,6 +141,14 @@ struct jit_code {
     void *chain_regs;         /* ... and without loading the registers it
                                  caches: the predecessor caches them too
                                  (in the same host registers, tr.h) */
+    void *chain_same[3];      /* chain_entry, chain_fast and chain_regs
+                                 without the stamp's check, for a
+                                 predecessor from the same map with the same
+                                 stamp: that one was live when entered, and a
+                                 discard since changed cpu.async (sbe.c bumps
+                                 code_epoch), which the entry checks */
+    const uint32_t *stamp_at; /* the source's map stamp (jit_source) */
+    uint32_t stamp;
     uint8_t cached;           /* guest registers cached, bit per register */
     uint8_t cpl;              /* the entry conditions (tr.h struct tr) */
     uint8_t flat;
@@ -170,6 +192,17 @@ void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la);
  * that offset, if it has one, to jump straight into `to` (both live in the
  * same arena).  Returns whether a jump was patched. */
 bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to);
+
+/* The entry conditions a translation may be specialised for that do NOT
+ * hold for c now, a bit each (JIT_UNMET_*): CPL i (bit i set when the CPL
+ * is not i), a 32-bit stack, segment s flat (base 0, limit 4 GiB, no
+ * check sending an access to the slow path).  A translation's entry tests
+ * the word with its own mask (one instruction).  None of them can change
+ * while translations run (segment and mode changes are virtualize
+ * instructions, which end the run: engine/run.c run_block), so the engine
+ * sets cpu.eng.unmet once per run. */
+enum { JIT_UNMET_CPL = 0, JIT_UNMET_STACK = 4, JIT_UNMET_FLAT = 5 };
+uint32_t jit_unmet(const struct cpu *c);
 
 /* Drops every translation (their blocks are gone). */
 void jit_reset(struct jit *j);

@@ -31,7 +31,6 @@ _Static_assert(CPU_SIZE(eng.calm) == 8 && CPU_SIZE(eng.icount_end) == 8 &&
                    CPU_SIZE(eng.host_cw) == 2 && CPU_SIZE(eng.env) == 28 &&
                    CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16 &&
                    CPU_SIZE(eng.page_la) == 64 && CPU_SIZE(eng.page_add[0]) == 8 &&
-                   CPU_SIZE(eng.blk) == 8,
                "the engine context as generated code reads and writes it");
 _Static_assert(offsetof(struct cpu, eng.scratch) % 16 == 0, "eng.scratch is 16-byte aligned");
 _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip) < 128 &&
@@ -53,8 +52,10 @@ enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
 /* The host stack below the saved registers: the flag images at [rsp] (the
  * saved flags' image at +0, tr_flags_save; the pending ones' at +2 while
  * tr_materialise merges them), a loop's budget limit at [rsp +
- * SLOT_LIMIT]; FRAME keeps calls 16-byte aligned. */
-enum { SLOT_SAVED = 0, SLOT_PENDING = 2, SLOT_LIMIT = 8, FRAME = 24 };
+ * SLOT_LIMIT], an operand read before another access of the same
+ * instruction (PUSH m32, MOVS, CMPS) at [rsp + SLOT_TMP]; FRAME keeps
+ * calls 16-byte aligned. */
+enum { SLOT_SAVED = 0, SLOT_PENDING = 2, SLOT_LIMIT = 8, SLOT_TMP = 16, FRAME = 24 };
 
 /* The host register that caches each guest register (EAX ECX EDX EBX ESP
  * EBP ESI EDI), the same in every translation, so that a chained jump can
@@ -120,6 +121,9 @@ struct tstate {
     uint8_t tag_known, tag_full; /* physical registers whose tag we know */
     int last_x87, last_x87_mem; /* indices of the last native x87 op
                                    (and with memory), or -1 */
+    int ghost;             /* tr.h ghost_ok: the physical register whose
+                              value (it is empty) the cell holds, newer
+                              than its struct cpu slot; -1: none */
     unsigned flushed;      /* instructions already added to cpu.icount
                               in this pass */
 };
@@ -169,6 +173,19 @@ struct tr {
     int depth0;            /* x87 window loaded at entry */
     unsigned top0;
     uint8_t need_full, need_empty;
+    /* The guest's TOP before each instruction of the window (x87_prepass;
+     * the window's bottom, TOP + w, stays where the entry put it, so TOP
+     * says the depth and every tag too): a join inside the translation
+     * (an inner loop's head, an internal side exit's target) takes in
+     * only ways that agree on it. */
+    uint8_t x87_top[JIT_MAX_INSNS + 1];
+    /* The ghost cell (tr_x87.c): one host x87 register below the window,
+     * ST(w), that keeps the value a pop leaves in the register it frees,
+     * so that a pop costs an FST ST(w) instead of a store to struct cpu;
+     * ghost_join[j] is the cell's state (tstate.ghost) that every way into
+     * join j (and j = 0: the body's start) agrees on. */
+    bool ghost_ok;
+    int8_t ghost_join[JIT_MAX_INSNS + 1];
     /* Guest registers cached in host registers for the whole translation
      * (loaded by the prologue, written back before calls and at exits). */
     uint8_t cached;        /* guest GPRs (bit per register number) */
@@ -238,6 +255,8 @@ struct tr {
     unsigned l_chain_fast; /* the chained entry without the entry
                               conditions (jit.h chain_fast) */
     unsigned l_chain_regs; /* ... and without reloading the registers */
+    unsigned l_chain_same[3]; /* the three after the stamp's check (jit.h
+                                 chain_same) */
     unsigned l_merge;      /* chainable: the slot's flags into cpu.eflags,
                               then the epilogue (tr_flags_handoff) */
     unsigned l_fail;       /* where a failed entry check goes */
@@ -312,6 +331,7 @@ bool tr_translate(struct tr *t);
 void tr_count(const struct tr *t, uint64_t *native, uint64_t *callout);
 void tr_materialise(struct tr *t);
 void tr_emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off);
+void tr_ret_value(struct tr *t, unsigned k);
 void tr_emit_side_exit(struct tr *t, unsigned k, uint32_t target_off);
 void tr_mem_operand(struct tr *t, const struct insn *in, unsigned size, unsigned kind,
                     unsigned seg, unsigned cold_label);
@@ -341,6 +361,11 @@ uint8_t tr_gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch);
 void tr_slot_from_eflags(struct tr *t);
 void tr_flags_before_clobber(struct tr *t, uint32_t live);
 unsigned tr_seg_check_bits(unsigned kind);
+/* A segment the translation may assume flat (its accesses skip the checks). */
+static inline bool tr_seg_flat(const struct seg *sg)
+{
+    return sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & tr_seg_check_bits(JM_RMW));
+}
 void tr_sites_forget(struct tr *t);
 void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
@@ -348,6 +373,11 @@ void tr_pages_forget(struct xbuf *b);
 void tr_jc_lookup(struct tr *t);
 void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
                     unsigned kind, mem_op_fn op, bool ea_done);
+/* The first of an instruction's two accesses, a read at [R_OFF] (set by
+ * the caller): the fast path only; anything else runs the whole
+ * instruction in the interpreter and leaves the translation after it. */
+void tr_read_first(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                   mem_op_fn op);
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);
 void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst);
 void tr_emit_range(struct tr *t, unsigned from, unsigned to);
@@ -378,12 +408,16 @@ void tr_choose_shares(struct tr *t);
 /* tr_x87.c */
 bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p);
 bool x87_prepass(struct tr *t, unsigned nnative);
+void x87_emit_checks(struct tr *t, unsigned l_fail);
 void x87_emit_entry(struct tr *t);
+bool x87_join_ok(const struct tr *t, unsigned from, unsigned j);
+void x87_ghost_plan(struct tr *t);
+void x87_ghost_to(struct tr *t, int ghost, bool keep_c1);
 void x87_spill(struct tr *t);
 void x87_note_ips(struct tr *t);
 void x87_reload(struct tr *t);
 void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p);
 void x87_note_mem(struct tr *t);
-void x87_note_loop(struct tr *t);
+void x87_note_loop(struct tr *t, unsigned id);
 
 #endif

@@ -89,6 +89,17 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
         u |= 1u << R_EBP;
         w |= 1u << R_EBP;
         break;
+    case TR_STRING: { /* ESI and EDI move, LODS writes AL/AX/EAX */
+        unsigned op = in->op;
+        bool src = !(op >= OP_STOSB && op <= OP_STOSD) && !(op >= OP_SCASB && op <= OP_SCASD);
+        bool dst = !(op >= OP_LODSB && op <= OP_LODSD);
+        bool acc = !(op >= OP_MOVSB && op <= OP_MOVSD) && !(op >= OP_CMPSB && op <= OP_CMPSD);
+        o0_reg = false;
+        u |= (uint8_t)((src ? 1u << R_ESI : 0) | (dst ? 1u << R_EDI : 0) | (acc ? 1u << R_EAX : 0));
+        w |= (uint8_t)((src ? 1u << R_ESI : 0) | (dst ? 1u << R_EDI : 0) |
+                       (op >= OP_LODSB && op <= OP_LODSD ? 1u << R_EAX : 0));
+        break;
+    }
     case TR_DIV: /* EDX:EAX / r/m32 */
         o0_reg = false;
         u |= 1u << R_EAX | 1u << R_EDX;
@@ -170,7 +181,7 @@ void tr_allocate_gprs(struct tr *t)
      * loop's instruction count (tr.h icreg): when the guest registers
      * take all seven, the one used least that no inner loop uses stays
      * in struct cpu. */
-    if (t->backs && !t->loop && !t->x87) {
+    if (t->backs && !t->loop) {
         uint8_t hosts = 0;
         for (unsigned r = 0; r < 8; r++)
             if (t->cached & (1u << r))

@@ -67,14 +67,23 @@ void tr_back_edge(struct tr *t, const struct insn *in, unsigned j)
         /* The peel: j..m with the compare's flags to be computed again
          * (only a fault there observes them), then the body after m,
          * where both copies have the same state. */
+        x87_note_loop(t, k + 1);
+        x87_ghost_to(t, t->ghost_join[j], true);
+        int ghost = t->s.ghost;
         tr_loop_checks(t, k + 1 - j, ~0u, l_out);
         t->s = (struct tstate){ .redo = (uint8_t)k, .dirty = t->written,
-                                .flushed = at.flushed, .last_x87 = -1, .last_x87_mem = -1 };
+                                .flushed = at.flushed, .last_x87 = -1, .last_x87_mem = -1,
+                                .x87_live = at.x87_live, .w = at.w, .top = at.top,
+                                .tag_known = at.tag_known, .tag_full = at.tag_full,
+                                .ghost = ghost };
         tr_emit_range(t, j, (unsigned)m);
         x_jmp(&t->L, t->cur, t->rejoin[m + 1] - 1u);
         t->s = at;
         t->s.pending = t->s.pending_zero = 0;
+        t->s.ghost = ghost;
     } else {
+        x87_note_loop(t, k + 1);
+        x87_ghost_to(t, t->ghost_join[j], true);
         tr_loop_checks(t, k + 1 - j, t->join[j] - 1u, l_out);
         x_jmp(&t->L, t->cur, l_out);
     }
@@ -157,7 +166,8 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     if (t->calls)
         x87_note_ips(t);
     else
-        x87_note_loop(t);
+        x87_note_loop(t, t->b->ninsn);
+    x87_ghost_to(t, t->ghost_join[0], true);
     t->s.last_x87 = t->s.last_x87_mem = -1;
     unsigned l_out = x_label_new(&t->L);
     tr_loop_checks(t, t->b->ninsn - t->s.flushed, t->l_body, l_out);
@@ -195,6 +205,10 @@ void tr_join_state(struct tr *t, unsigned j)
     t->s.pending = t->s.pending_zero = 0;
     t->s.saved = live;
     t->s.dirty = t->written;
+    /* Both ways have their x87 pointers in struct cpu and the ghost cell
+     * as agreed (x87_join_ok says the window agrees). */
+    x87_note_ips(t);
+    x87_ghost_to(t, t->ghost_join[j], true);
 }
 
 /* The instruction of the translation at offset `target`, when a side
@@ -206,7 +220,7 @@ static int internal_target(const struct tr *t, unsigned k, uint32_t target)
         return -1; /* (the join's flags go through the slot) */
     for (unsigned j = k + 1; j < t->b->ninsn; j++) {
         if (t->off[j] == target)
-            return (int)j;
+            return x87_join_ok(t, k, j) ? (int)j : -1;
         if (!t->plan[j].native || t->off[j] > target)
             return -1;
     }
@@ -285,10 +299,12 @@ void tr_jc_lookup(struct tr *t)
     x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XSI, 1, 0)));      /* cmp rdx, [key] */
     x_jcc(&t->L, b, XCC_NE, l_miss);
     tr_calm_restore(t); /* (r13, if a loop counted in it) */
+    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));                    /* as entries take it */
     x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, 8)));                   /* its chained entry */
     /* A miss, counted (cold). */
     t->cur = &t->cold;
     x_bind(&t->L, l_miss, t->cur);
+    x_load(t->cur, 4, XCX, cpu_rm(CPU_OFF(eip)));               /* (l_merge writes it) */
     x_unary(t->cur, 0xFE, 0xFF, 0, 8, cpu_rm(CPU_OFF(eng.jc_misses)));  /* inc qword */
     x_jmp(&t->L, t->cur, t->l_merge);
     t->cur = b;
@@ -307,7 +323,7 @@ static void emit_exit_lookup(struct tr *t, unsigned k)
     x87_spill(t);
     tr_gpr_writeback(t);
     tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
-    x_mov_r32_imm(t->cur, XAX, k);
+    tr_ret_value(t, k);
     if (t->chainable)
         tr_jc_lookup(t);
     else

@@ -407,3 +407,28 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     t->cur = hot;
     t->s = after;
 }
+
+/* An instruction with two memory accesses (PUSH m32, MOVS, CMPS) reads
+ * its first operand here: on the fast path only, because the slow path's
+ * event check would leave the translation as if the instruction were
+ * done before its second access.  A miss (a TLB fill, MMIO, a watched
+ * segment, a fault) hands the whole instruction to the interpreter, which
+ * makes both accesses in order, and leaves the translation after it.
+ * The offset is in R_OFF. */
+void tr_read_first(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                   mem_op_fn op)
+{
+    unsigned l_miss = x_label_new(&t->L);
+    tr_flags_save(t); /* the probe clobbers the host's flags */
+    struct tstate before = t->s;
+    tr_probe(t, seg, size, JM_READ, l_miss);
+    op(t, in);
+    struct tstate after = t->s;
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    t->s = before;
+    x_bind(&t->L, l_miss, t->cur);
+    tr_callout(t, in, true, false);
+    t->cur = hot;
+    t->s = after;
+}

@@ -39,10 +39,19 @@
  *     FSAVE and FXSAVE, which store empty registers too, and an MMX
  *     instruction, which makes them all valid, see it (test_jit_diff found
  *     an MMX instruction made by self-modifying code reading one), so every
- *     pop first stores ST(0) into its struct cpu slot (x87_emit_op).  The
- *     only pop that changes ST(0) first, FxxxP ST(0), ST(0) (DE with
- *     ST(0) as destination), is left to the interpreter. */
+ *     pop first keeps ST(0) (x87_emit_op): in the ghost cell, a host
+ *     register below the window (FST ST(w), one cheap move, where the
+ *     FLD ST(0) and FSTP m80 it replaces were the loops' costliest
+ *     instructions), which stands for the popped register until a push
+ *     fills it again or another pop needs the cell, and goes to its slot
+ *     at every spill; joins agree on what the cell holds (x87_ghost_plan:
+ *     a loop's head on what its back edge brings, so a pass stores
+ *     nothing); without room for the cell, or for F(U)COMIP, to the slot
+ *     directly.  The only pop that changes ST(0) first, FxxxP ST(0), ST(0)
+ *     (DE with ST(0) as destination), is left to the interpreter. */
 #define PLEX86_FPU_INTERNAL
+#include <string.h>
+
 #include "cpu/fpu.h"
 #include "jit/tr.h"
 
@@ -175,6 +184,8 @@ bool x87_prepass(struct tr *t, unsigned n)
     }
     if (need + maxrel > 8)
         return false;
+    /* Room for the ghost cell and one more (x87_ghost_to's FLD ST(w)). */
+    t->ghost_ok = need + maxrel + 2 <= 8;
     unsigned top0 = t->c->fpu.top;
     uint8_t known = 0, full = 0, need_full = 0, need_empty = 0;
     for (int i = 0; i < need; i++) {
@@ -186,6 +197,7 @@ bool x87_prepass(struct tr *t, unsigned n)
     unsigned top = top0;
     for (unsigned k = 0; k < n; k++) {
         const struct plan *p = &t->plan[k];
+        t->x87_top[k] = (uint8_t)top;
         if (!p->x87)
             continue;
         if (p->push) {
@@ -205,6 +217,10 @@ bool x87_prepass(struct tr *t, unsigned n)
             top = (top + 1) & 7;
         }
     }
+    /* Up to the instruction that gives the window up (n), TOP as above;
+     * after it no window (0xFF). */
+    for (unsigned k = n; k <= t->b->ninsn; k++)
+        t->x87_top[k] = k == n ? (uint8_t)top : 0xFF;
     t->depth0 = need;
     t->top0 = top0;
     t->need_full = need_full;
@@ -220,31 +236,61 @@ static void fnstsw_ax(struct xbuf *b)
     xb(b, 0xE0);
 }
 
+/* The ghost cell, under the window: the value of the register it
+ * stands for from its struct cpu slot, or any value. */
+static void push_cell(struct tr *t)
+{
+    if (!t->ghost_ok)
+        return;
+    if (t->s.ghost >= 0)
+        x_x87_mem(t->cur, 0xDB, 5, xm(R_CPU, REG_OFF((unsigned)t->s.ghost)));
+    else {
+        xb(t->cur, 0xD9);
+        xb(t->cur, 0xEE); /* fldz */
+    }
+}
+
 static void load_window(struct tr *t)
 {
     for (int i = t->s.w - 1; i >= 0; i--)
         x_x87_mem(t->cur, 0xDB, 5, xm(R_CPU, REG_OFF((t->s.top + (unsigned)i) & 7)));
 }
 
-/* Prologue part: the entry conditions (else JIT_BAIL), the guest's
- * control word, the host's stale flags, the window. */
-void x87_emit_entry(struct tr *t)
+/* Whether a jump from instruction `from` (a branch, which moves no x87
+ * register) to instruction j of the translation finds the window as j's
+ * linear way in has it (see tr.h x87_top). */
+bool x87_join_ok(const struct tr *t, unsigned from, unsigned j)
+{
+    return !t->x87 || t->x87_top[from] == t->x87_top[j];
+}
+
+/* The entry conditions, to l_fail: with rdx only and before anything is
+ * changed, so that a chained entry can fail as its predecessor's exit
+ * (rax holds that one's return value, ecx the EIP). */
+void x87_emit_checks(struct tr *t, unsigned l_fail)
 {
     struct xbuf *b = t->cur;
     x_test_rm_imm(b, 4, cpu_rm(CPU_OFF(cr0)), CR0_EM | CR0_TS);
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_jcc(&t->L, b, XCC_NE, l_fail);
     x_test_rm_imm(b, 2, cpu_rm(CPU_OFF(fpu.sw)), FSW_ES);
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
-    x_0f(b, 0xB7, false, false, XAX, cpu_rm(CPU_OFF(fpu.cw))); /* movzx eax, cw */
-    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), FCW_MASKS);               /* and */
-    x_alu_rm_imm(b, 7, 4, xr_reg(XAX), FCW_MASKS);               /* cmp */
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_jcc(&t->L, b, XCC_NE, l_fail);
+    x_0f(b, 0xB7, false, false, XDX, cpu_rm(CPU_OFF(fpu.cw))); /* movzx edx, cw */
+    x_alu_rm_imm(b, 4, 4, xr_reg(XDX), FCW_MASKS);               /* and */
+    x_alu_rm_imm(b, 7, 4, xr_reg(XDX), FCW_MASKS);               /* cmp */
+    x_jcc(&t->L, b, XCC_NE, l_fail);
     x_alu_rm_imm(b, 7, 1, cpu_rm(CPU_OFF(fpu.top)), t->top0);
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
-    x_0f(b, 0xB6, false, false, XAX, cpu_rm(CPU_OFF(fpu.full))); /* movzx eax, full */
-    x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint32_t)(t->need_full | t->need_empty));
-    x_alu_rm_imm(b, 7, 4, xr_reg(XAX), t->need_full);
-    x_jcc(&t->L, b, XCC_NE, t->l_bail);
+    x_jcc(&t->L, b, XCC_NE, l_fail);
+    x_0f(b, 0xB6, false, false, XDX, cpu_rm(CPU_OFF(fpu.full))); /* movzx edx, full */
+    x_alu_rm_imm(b, 4, 4, xr_reg(XDX), (uint32_t)(t->need_full | t->need_empty));
+    x_alu_rm_imm(b, 7, 4, xr_reg(XDX), t->need_full);
+    x_jcc(&t->L, b, XCC_NE, l_fail);
+}
+
+/* Prologue part, once x87_emit_checks passed: the guest's control word,
+ * the host's stale flags, the window. */
+void x87_emit_entry(struct tr *t)
+{
+    struct xbuf *b = t->cur;
     /* The host's control word is saved for the exits, the guest's loaded. */
     x_x87_mem(b, 0xD9, 7, xm(R_CPU, CPU_OFF(eng.host_cw)));
     x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(fpu.cw)));
@@ -264,6 +310,8 @@ void x87_emit_entry(struct tr *t)
     t->s.top = t->top0;
     t->s.tag_known = t->s.tag_full = t->need_full;
     t->s.tag_known |= t->need_empty;
+    t->s.ghost = t->ghost_join[0];
+    push_cell(t);
     load_window(t);
     if (t->s.w == 0) {
         /* No FLD above to clear C1 (FNCLEX leaves it undefined, earlier
@@ -300,26 +348,31 @@ void x87_note_ips(struct tr *t)
         x_load(b, 2, XAX, cpu_rm(CPU_OFF(seg[in->seg].sel)));
         x_store(b, 2, cpu_rm(CPU_OFF(fpu.fds)), XAX);
     }
+    if (t->s.last_x87 >= 0 || t->s.last_x87_mem >= 0)
+        x_store_imm(b, 1, cpu_rm(CPU_OFF(eng.noted)), 0); /* (x87_note_loop) */
     t->s.last_x87 = t->s.last_x87_mem = -1;
 }
 
-/* At the back edge of a loop that calls nothing: FIP, FCS, FOP and FDS of
- * the pass's last x87 op are the same on every pass, so the first pass
- * writes them (in the cold section) and cpu.eng.noted, cleared by the
- * prologue, skips them afterwards.  Clobbers rax and the host flags. */
-void x87_note_loop(struct tr *t)
+/* At the back edge `id` (1 + its index) of a loop with no call inside:
+ * FIP, FCS, FOP and FDS of the pass's last x87 op are the same on every
+ * pass, so the first pass writes them (in the cold section) and leaves
+ * its id in cpu.eng.noted, which skips them afterwards.  Whatever else
+ * writes them (x87_note_ips, a handler that runs an x87 op) sets it to 0,
+ * and so does the prologue, so noted == id means they are this edge's.
+ * Clobbers rax and the host flags. */
+void x87_note_loop(struct tr *t, unsigned id)
 {
     if (t->s.last_x87 < 0 && t->s.last_x87_mem < 0)
         return;
     unsigned l_note = x_label_new(&t->L), l_back = x_label_new(&t->L);
-    x_alu_rm_imm(t->cur, 7, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
-    x_jcc(&t->L, t->cur, XCC_E, l_note);
+    x_alu_rm_imm(t->cur, 7, 1, cpu_rm(CPU_OFF(eng.noted)), id);
+    x_jcc(&t->L, t->cur, XCC_NE, l_note);
     x_bind(&t->L, l_back, t->cur);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
     x_bind(&t->L, l_note, t->cur);
     x87_note_ips(t);
-    x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(eng.noted)), 1);
+    x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(eng.noted)), id);
     x_jmp(&t->L, t->cur, l_back);
     t->cur = hot;
 }
@@ -342,6 +395,12 @@ void x87_spill(struct tr *t)
     x87_note_ips(t);
     for (int i = 0; i < t->s.w; i++)
         x_x87_mem(b, 0xDB, 7, xm(R_CPU, REG_OFF((t->s.top + (unsigned)i) & 7)));
+    if (t->ghost_ok && t->s.ghost >= 0)
+        x_x87_mem(b, 0xDB, 7, xm(R_CPU, REG_OFF((unsigned)t->s.ghost)));
+    else if (t->ghost_ok) {
+        xb(b, 0xDD);
+        xb(b, 0xD8); /* fstp st(0) */
+    }
     x_store_imm(b, 1, cpu_rm(CPU_OFF(fpu.top)), t->s.top);
     x_0f(b, 0xB6, false, false, XAX, cpu_rm(CPU_OFF(fpu.full)));
     x_alu_rm_imm(b, 4, 4, xr_reg(XAX), (uint8_t)~t->s.tag_known);
@@ -359,6 +418,7 @@ void x87_reload(struct tr *t)
         return;
     struct xbuf *b = t->cur;
     x_x87_mem(b, 0xD9, 5, xm(R_CPU, CPU_OFF(fpu.cw)));
+    push_cell(t);
     load_window(t);
     host_c1_from_guest(b);
 }
@@ -409,7 +469,16 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
             fnstsw_ax(b);
             x_test_rm_imm(b, 4, xr_reg(XAX), FSW_C1);
         }
-        if (t->s.w < 8) {
+        if (t->ghost_ok && !comip) {
+            /* Into the ghost cell (FST ST(i) moves all 80 bits and raises
+             * nothing; it clears C1, which the op defines after it); a
+             * register the cell held before goes to its slot first. */
+            if (t->s.ghost >= 0 && t->s.ghost != (int)t->s.top)
+                x87_ghost_to(t, -1, false);
+            xb(b, 0xDD);
+            xb(b, (uint8_t)(0xD0 + t->s.w));       /* fst st(w) */
+            t->s.ghost = (int)t->s.top;
+        } else if (t->s.w < 8) {
             xb(b, 0xD9);
             xb(b, 0xC0);                           /* fld st(0) */
             x_x87_mem(b, 0xDB, 7, slot);           /* fstp m80 */
@@ -446,6 +515,8 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
     }
     if (p->push) {
         t->s.top = (t->s.top - 1) & 7;
+        if (t->s.ghost == (int)t->s.top)
+            t->s.ghost = -1; /* (its value is gone: the cell is garbage) */
         t->s.tag_known |= (uint8_t)(1u << t->s.top);
         t->s.tag_full |= (uint8_t)(1u << t->s.top);
         t->s.w++;
@@ -459,4 +530,101 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p)
     t->s.last_x87 = (int)t->k;
     if (p->mem_size)
         t->s.last_x87_mem = (int)t->k;
+}
+
+/* The cell's state a pass leaves after running instructions from..to-1
+ * from state g (-2: "as it came in"), with the joins on the way taking
+ * their agreed states (x87_ghost_plan). */
+static int ghost_run(const struct tr *t, unsigned from, unsigned to, int g)
+{
+    for (unsigned k = from; k < to; k++) {
+        if (k > from && t->join[k])
+            g = t->ghost_join[k];
+        const struct plan *p = &t->plan[k];
+        if (t->x87_top[k + 1] == 0xFF) {
+            g = -1; /* the window is given up */
+            continue;
+        }
+        if (!p->x87)
+            continue;
+        const struct insn *in = &t->b->insn[k];
+        bool comip = in->opcode == 0xDF && (in->modrm >> 6) == 3;
+        if (p->pop && !comip)
+            g = t->x87_top[k];
+        if (p->push && g == (int)((t->x87_top[k] - 1u) & 7))
+            g = -1;
+    }
+    return g;
+}
+
+/* Picks each join's cell state (tr.h ghost_join) so that a loop's back
+ * edge arrives with it and needs no store each pass: the state the loop's
+ * body leaves (none when the body pops nothing); a join only forward
+ * jumps reach takes the linear way's.  The body's start is join 0 (the
+ * entry loads the cell so), for a back edge to it or the block's own
+ * loop.  Any way that arrives otherwise converts (x87_ghost_to). */
+void x87_ghost_plan(struct tr *t)
+{
+    unsigned n = t->b->ninsn;
+    memset(t->ghost_join, -1, sizeof(t->ghost_join));
+    if (!t->x87 || !t->ghost_ok)
+        return;
+    for (unsigned j = 0; j < n; j++) {
+        int from = -1; /* the first back edge to j */
+        for (unsigned k = j; k < n && from < 0; k++)
+            if (t->back[k] == (int)j)
+                from = (int)k;
+        if (j == 0 && from < 0 && t->loop && t->x87_top[n - 1] == t->top0)
+            from = (int)n - 1; /* the block's own loop */
+        if (from >= 0) {
+            int g = ghost_run(t, j, (unsigned)from, -2);
+            t->ghost_join[j] = (int8_t)(g == -2 ? -1 : g);
+        } else if (j > 0 && t->join[j]) {
+            int g = ghost_run(t, 0, j, t->ghost_join[0]);
+            t->ghost_join[j] = (int8_t)g;
+        }
+    }
+}
+
+/* The cell to state `ghost`: the register it holds now to its slot, the
+ * new one's slot into it.  FLD and FSTP clear C1: where no op follows to
+ * define it (keep_c1: a join), the guest's C1 is read first and set
+ * again after (FNSTENV/FLDENV, in the cold section, when it was set);
+ * that clobbers rax and RFLAGS. */
+void x87_ghost_to(struct tr *t, int ghost, bool keep_c1)
+{
+    if (!t->ghost_ok || !t->s.x87_live || t->s.ghost == ghost)
+        return;
+    struct xbuf *b = t->cur;
+    if (keep_c1)
+        fnstsw_ax(b);
+    if (t->s.ghost >= 0) {
+        xb(b, 0xD9);
+        xb(b, (uint8_t)(0xC0 + t->s.w));           /* fld st(w) */
+        x_x87_mem(b, 0xDB, 7, xm(R_CPU, REG_OFF((unsigned)t->s.ghost)));
+    }
+    if (ghost >= 0) {
+        x_x87_mem(b, 0xDB, 5, xm(R_CPU, REG_OFF((unsigned)ghost)));
+        xb(b, 0xDD);
+        xb(b, (uint8_t)(0xD8 + t->s.w + 1));       /* fstp st(w + 1) */
+    }
+    t->s.ghost = ghost;
+    if (keep_c1) {
+        /* (In the cold section already: in line.) */
+        bool in_cold = b == &t->cold;
+        unsigned l_c1 = x_label_new(&t->L), l_back = x_label_new(&t->L);
+        x_test_rm_imm(b, 4, xr_reg(XAX), FSW_C1);
+        x_jcc(&t->L, b, in_cold ? XCC_E : XCC_NE, in_cold ? l_back : l_c1);
+        if (!in_cold)
+            x_bind(&t->L, l_back, b);
+        struct xbuf *cold = &t->cold;
+        x_bind(&t->L, l_c1, cold);
+        x_x87_mem(cold, 0xD9, 6, xm(R_CPU, CPU_OFF(eng.env)));
+        x_alu_rm_imm(cold, 1, 2, cpu_rm(CPU_OFF(eng.env) + 4), FSW_C1); /* or */
+        x_x87_mem(cold, 0xD9, 4, xm(R_CPU, CPU_OFF(eng.env)));
+        if (in_cold)
+            x_bind(&t->L, l_back, cold);
+        else
+            x_jmp(&t->L, cold, l_back);
+    }
 }

@@ -34,6 +34,7 @@
 
 #include <string.h>
 
+#include "cpu/cpu_model.h"
 #include "cpu/features.h"
 #include "jit/jit_prof.h"
 
@@ -168,6 +169,13 @@ void tr_gpr_reload(struct tr *t)
         x_w(t->cur, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
 }
 
+/* rax = what the translation returns after instruction k (jit.h
+ * jit_entry): k and the block it belongs to. */
+void tr_ret_value(struct tr *t, unsigned k)
+{
+    x_mov_r64_imm(t->cur, XAX, (uint64_t)k << JIT_RET_SHIFT | (uint64_t)(uintptr_t)t->b->owner);
+}
+
 /* Leaves the translation after instruction k completed: EIP, flags, x87,
  * icount written back; returns k.  `to_target`: EIP = r14 + target_off,
  * else cpu.eip is already right. */
@@ -192,13 +200,15 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
     x87_spill(t);
     tr_gpr_writeback(t);
     tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
-    if (to_target) {
+    if (to_target && chain) {
+        tr_eip_at(t, XCX, target_off); /* (jit_link's successor takes it) */
+    } else if (to_target) {
         tr_eip_at(t, XAX, target_off);
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
     if (chain)
         tr_calm_restore(t);
-    x_mov_r32_imm(t->cur, XAX, k);
+    tr_ret_value(t, k);
     if (across)
         tr_jc_lookup(t);
     else
@@ -240,10 +250,11 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     tr_icount_add(t, (int64_t)k - t->s.flushed);
     if (t->prof) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
         const struct jit_source *b = t->b;
-        /* (A trace's JMP back makes an offset negative: off wraps.) */
-        int32_t off = (int32_t)t->off[k];
-        uint64_t *n = jit_prof_site(t->prof, in, b->pa + (uint32_t)off,
-                                    b->host ? b->host + off : NULL,
+        /* (a trace's offsets may be negative: a JMP back below pa) */
+        int64_t at = (int64_t)(b->pa & 0xFFFu) + (int32_t)t->off[k];
+        bool in_page = at >= 0 && at + in->len <= 4096;
+        uint64_t *n = jit_prof_site(t->prof, in, b->pa + t->off[k],
+                                    b->host && in_page ? b->host + (int32_t)t->off[k] : NULL,
                                     t->plan[k].native ? JW_FLOW /* a native one's rare way */
                                                       : (enum jit_why)t->plan[k].why);
         x_mov_r64_imm(t->cur, XAX, (uint64_t)(uintptr_t)n);
@@ -254,10 +265,13 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     x_call_abs(t->cur, (const void *)in->fn);
     tr_icount_add(t, 1);
     t->s.flushed = k + 1;
-    if (x87_dirty)
+    if (x87_dirty) {
         t->s.x87_live = false;
+        if (t->x87) /* the handler may have noted its own (x87_note_loop) */
+            x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
+    }
     if (last) {
-        x_mov_r32_imm(t->cur, XAX, k);
+        tr_ret_value(t, k);
         x_jmp(&t->L, t->cur, t->l_epilogue);
         return;
     }
@@ -274,7 +288,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
     x_bind(&t->L, l_stop, t->cur);
-    x_mov_r32_imm(t->cur, XAX, k);
+    tr_ret_value(t, k);
     x_jmp(&t->L, t->cur, t->l_epilogue);
     t->cur = hot;
 }
@@ -348,8 +362,9 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return o0->kind == OPK_GPR && o0->size == 4 && in->asize == 4;
     case TR_MOVX:
         return o0->kind == OPK_GPR && o0->size >= 2 && gpr_or_mem(o1) && o1->size < o0->size;
-    case TR_PUSH:
-        if (in->osize != 4 || !((o0->kind == OPK_GPR && o0->size == 4) || o0->kind == OPK_IMM))
+    case TR_PUSH: /* r32, imm, m32 (the source read first: tr_read_first) */
+        if (in->osize != 4 || !((o0->kind == OPK_GPR && o0->size == 4) || o0->kind == OPK_IMM ||
+                                (o0->kind == OPK_MEM && o0->size == 4)))
             return false;
         p->faults = true;
         return true;
@@ -367,6 +382,28 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         return in->osize == 4;
     case TR_XCHG:
         return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
+    case TR_BT:
+        /* CF is the bit (SDM vol. 2, BT); OF SF AF PF are undefined and
+         * the interpreter leaves them, and ZF, as they were (but on the
+         * 386 model: bt_flags): the host's may change them all, so the
+         * ones still live are written to cpu.eflags first (bt_on).  A
+         * register bit offset into memory addresses beyond the dword:
+         * the interpreter's. */
+        if (t->c->model->flags386 || o0->size != 4 ||
+            !((o0->kind == OPK_GPR && o1->kind == OPK_GPR && o1->size == 4) ||
+              (gpr_or_mem(o0) && o1->kind == OPK_IMM)))
+            return false;
+        p->R = 0;
+        p->W = p->H = F_CF;
+        p->Z = 0;
+        return true;
+    case TR_BSWAP: /* (of a 16-bit register the SDM leaves it undefined) */
+        return o0->kind == OPK_GPR && o0->size == 4;
+    case TR_STRING:
+        /* Once (no REP: int_form's caller), 32-bit addresses, the
+         * accesses probed (DF set: the interpreter's, string_op). */
+        p->faults = true;
+        return in->asize == 4;
     case TR_SHIFT: {
         if (gpr_or_mem(o0) && o0->size == 4 && o1->kind == OPK_GPR && o1->size == 1 &&
             o1->reg == R_ECX) {
@@ -379,12 +416,19 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
             p->Z = f->wr & F_AF;
             return true;
         }
-        /* By an immediate: 32-bit registers, and 16-bit ones for counts
-         * below 16 (beyond, the SDM leaves CF undefined there). */
-        if (o0->kind != OPK_GPR || o1->kind != OPK_IMM ||
-            !(o0->size == 4 || (o0->size == 2 && (in->imm & 31) < 16)))
+        /* By an immediate: 32-bit registers and memory, and 8- and
+         * 16-bit ones for counts below their width (beyond, the SDM
+         * leaves CF undefined there, and a rotate's count is taken
+         * modulo the width). */
+        if (!gpr_or_mem(o0) || o1->kind != OPK_IMM ||
+            !(o0->size == 4 || (in->imm & 31) < 8u * o0->size))
+            return false;
+        /* The 386 model's byte and word SHL/SHR set AF (ops_shift.c). */
+        if (o0->size < 4 && t->c->model->flags386 && (in->op == OP_SHL || in->op == OP_SHR))
             return false;
         unsigned n = in->imm & 31;
+        if (n == 0 && o0->kind == OPK_MEM)
+            return false; /* (the interpreter's access check) */
         if (n == 0) { /* no change at all */
             p->W = p->H = p->Z = 0;
             return true;
@@ -847,6 +891,188 @@ static void op_x87(struct tr *t, const struct insn *in)
         set_flags_after(t, p);
 }
 
+/* A shift or rotate by an immediate (1..width-1, or 1..31 of a dword)
+ * of `dst`; a SHL, ROL or ROR by more than 1 as two, the second by 1
+ * (int_form: the interpreter's OF), unless OF is dead after it (md5's
+ * and sha256's rotates, whose flags the next ALU op replaces): then the
+ * host's OF, undefined, is never observed. */
+static void shift_imm_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    unsigned n = in->imm & 31, ext = shift_ext(in->op), size = in->o[0].size;
+    if (two_step(in->op) && n > 1 && (t->plan[t->k].live_after & F_OF)) {
+        x_shift_imm(t->cur, ext, size, dst, (uint8_t)(n - 1));
+        n = 1;
+    }
+    x_shift_imm(t->cur, ext, size, dst, (uint8_t)n);
+    set_flags_after(t, &t->plan[t->k]);
+}
+
+static void op_shift_imm_mem(struct tr *t, const struct insn *in)
+{
+    const struct plan *p = &t->plan[t->k];
+    if ((t->s.pending | t->s.pending_zero) & (p->live_after & ~p->W))
+        tr_materialise(t); /* (nothing pending after the probe: no-op) */
+    shift_imm_on(t, in, xr_mem(xm(XDX, 0)));
+}
+
+/* BT BTS BTR BTC of `dst` (a host register or [rdx]) by ecx or the
+ * immediate (int_form: modulo 32 either way); the flags other than CF
+ * that are live were written to cpu.eflags before (emit_native). */
+static void bt_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    unsigned ext = in->op == OP_BT ? 4 : in->op == OP_BTS ? 5 : in->op == OP_BTR ? 6 : 7;
+    if (in->o[1].kind == OPK_IMM) {
+        struct xenc e = XENC2(0x0F, 0xBA);
+        x_insn(t->cur, &e, (uint8_t)ext, false, &dst);
+        xb(t->cur, (uint8_t)(in->imm & 31));
+    } else {
+        x_0f(t->cur, (uint8_t)(0xA3 + 8 * (ext - 4)), false, false, XCX, dst);
+    }
+    t->s.pending = F_CF;
+    t->s.pending_zero = 0;
+    t->s.saved &= ~F_CF;
+}
+
+static void op_bt_mem(struct tr *t, const struct insn *in)
+{
+    bt_on(t, in, xr_mem(xm(XDX, 0)));
+}
+
+/* PUSH m32: the source (at its address from ESP before the push, SDM
+ * vol. 2, PUSH) into the slot, then the push from there. */
+static void op_push_load(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    x_load(t->cur, 4, XAX, xr_mem(xm(XDX, 0)));
+    x_store(t->cur, 4, xr_mem(xm(XSP, SLOT_TMP)), XAX);
+}
+
+static void op_push_tmp(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    x_load(t->cur, 4, XAX, xr_mem(xm(XSP, SLOT_TMP)));
+    x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
+}
+
+/* --- string instructions, once (no REP), DF clear ---------------------- */
+
+/* reg += element size (ESI or EDI, 32-bit addresses: int_form); the
+ * host's flags survive. */
+static void string_advance(struct tr *t, const struct insn *in, unsigned reg)
+{
+    struct xrm d = gpr_rm(t, reg, 4);
+    if (d.is_reg) {
+        x_lea(t->cur, false, d.reg, xm(d.reg, in->osize));
+    } else {
+        x_load(t->cur, 4, XCX, d);
+        x_lea(t->cur, false, XCX, xm(XCX, in->osize));
+        x_store(t->cur, 4, d, XCX);
+    }
+}
+
+/* R_OFF = ESI or EDI. */
+static void string_offset(struct tr *t, unsigned reg)
+{
+    x_load(t->cur, 4, R_OFF, gpr_rm(t, reg, 4));
+}
+
+static void op_lods(struct tr *t, const struct insn *in)
+{
+    struct xrm a = gpr_rm(t, R_EAX, in->osize);
+    if (a.is_reg) {
+        x_load(t->cur, in->osize, a.reg, xr_mem(xm(XDX, 0)));
+    } else {
+        x_load(t->cur, in->osize, XAX, xr_mem(xm(XDX, 0)));
+        x_store(t->cur, in->osize, a, XAX);
+    }
+    string_advance(t, in, R_ESI);
+}
+
+static void op_stos(struct tr *t, const struct insn *in)
+{
+    x_store(t->cur, in->osize, xr_mem(xm(XDX, 0)), tr_gpr_in(t, R_EAX, in->osize, XAX));
+    string_advance(t, in, R_EDI);
+}
+
+/* SCAS: the flags of AL/AX/EAX - [ES:EDI] (a CMP: all defined). */
+static void op_scas(struct tr *t, const struct insn *in)
+{
+    x_alu_r_rm(t->cur, 7, in->osize, tr_gpr_in(t, R_EAX, in->osize, XAX), xr_mem(xm(XDX, 0)));
+    set_flags_after(t, &t->plan[t->k]);
+    string_advance(t, in, R_EDI);
+}
+
+/* The first operand of MOVS and CMPS, [DS:ESI], into the slot. */
+static void op_string_load(struct tr *t, const struct insn *in)
+{
+    x_load(t->cur, in->osize, XAX, xr_mem(xm(XDX, 0)));
+    x_store(t->cur, 4, xr_mem(xm(XSP, SLOT_TMP)), XAX);
+}
+
+static void op_movs(struct tr *t, const struct insn *in)
+{
+    x_load(t->cur, 4, XAX, xr_mem(xm(XSP, SLOT_TMP)));
+    x_store(t->cur, in->osize, xr_mem(xm(XDX, 0)), XAX);
+    string_advance(t, in, R_ESI);
+    string_advance(t, in, R_EDI);
+}
+
+/* CMPS: the flags of [DS:ESI] - [ES:EDI]. */
+static void op_cmps(struct tr *t, const struct insn *in)
+{
+    x_load(t->cur, 4, XAX, xr_mem(xm(XSP, SLOT_TMP)));
+    x_alu_r_rm(t->cur, 7, in->osize, XAX, xr_mem(xm(XDX, 0)));
+    set_flags_after(t, &t->plan[t->k]);
+    string_advance(t, in, R_ESI);
+    string_advance(t, in, R_EDI);
+}
+
+/* MOVS CMPS STOS LODS SCAS once (SDM vol. 2): the source [seg:ESI] (any
+ * segment), the destination [ES:EDI], ESI and EDI moved by the element
+ * size after the accesses.  With DF set (rare: STD ... CLD around a
+ * backward copy) the interpreter runs it, and the translation ends. */
+static void string_op(struct tr *t, const struct insn *in)
+{
+    struct xbuf *b = t->cur;
+    unsigned l_df = x_label_new(&t->L);
+    tr_flags_save(t); /* the test clobbers the host's flags */
+    struct tstate before = t->s;
+    x_test_rm_imm(b, 4, cpu_rm(CPU_OFF(eflags)), F_DF);
+    x_jcc(&t->L, b, XCC_NE, l_df);
+    switch (in->op) {
+    case OP_LODSB: case OP_LODSW: case OP_LODSD:
+        string_offset(t, R_ESI);
+        tr_with_memory(t, in, in->seg, in->osize, JM_READ, op_lods, true);
+        break;
+    case OP_STOSB: case OP_STOSW: case OP_STOSD:
+        string_offset(t, R_EDI);
+        tr_with_memory(t, in, S_ES, in->osize, JM_WRITE, op_stos, true);
+        break;
+    case OP_SCASB: case OP_SCASW: case OP_SCASD:
+        string_offset(t, R_EDI);
+        tr_with_memory(t, in, S_ES, in->osize, JM_READ, op_scas, true);
+        break;
+    default: /* MOVS, CMPS */
+        string_offset(t, R_ESI);
+        tr_read_first(t, in, in->seg, in->osize, op_string_load);
+        string_offset(t, R_EDI);
+        if (in->op == OP_MOVSB || in->op == OP_MOVSW || in->op == OP_MOVSD)
+            tr_with_memory(t, in, S_ES, in->osize, JM_WRITE, op_movs, true);
+        else
+            tr_with_memory(t, in, S_ES, in->osize, JM_READ, op_cmps, true);
+        break;
+    }
+    struct tstate after = t->s;
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    t->s = before;
+    x_bind(&t->L, l_df, t->cur);
+    tr_callout(t, in, true, false);
+    t->cur = hot;
+    t->s = after;
+}
+
 /* Emits instruction k natively (the plan says it can be). */
 static void emit_native(struct tr *t, const struct insn *in)
 {
@@ -922,6 +1148,16 @@ static void emit_native(struct tr *t, const struct insn *in)
         }
         return;
     case TR_PUSH:
+        if (o0->kind == OPK_MEM) {
+            /* The source by a probe of its own (the push's access is
+             * the one tr_choose_shares planned). */
+            tr_ea_to(t, in, R_OFF);
+            tr_read_first(t, in, in->seg, 4, op_push_load);
+            x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+            x_lea(b, false, R_OFF, xm(R_OFF, -4));
+            tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_push_tmp, true);
+            return;
+        }
         x_load(b, 4, R_OFF, gpr_rm(t, R_ESP, 4));
         x_lea(b, false, R_OFF, xm(R_OFF, -4));
         tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_push, true);
@@ -955,20 +1191,46 @@ static void emit_native(struct tr *t, const struct insn *in)
                 shift_cl_on(t, in, gpr_rm(t, o0->reg, 4));
             return;
         }
-        unsigned n = in->imm & 31;
-        if (!n)
+        if (!(in->imm & 31))
             return;
+        if (o0->kind == OPK_MEM) {
+            tr_with_memory(t, in, in->seg, o0->size, JM_RMW, op_shift_imm_mem, false);
+            return;
+        }
         if ((t->s.pending | t->s.pending_zero) & (live & ~p->W))
             tr_materialise(t);
-        unsigned ext = shift_ext(in->op), size = o0->size;
-        if (two_step(in->op) && n > 1) {
-            x_shift_imm(b, ext, size, gpr_rm(t, o0->reg, size), (uint8_t)(n - 1));
-            n = 1;
-        }
-        x_shift_imm(b, ext, size, gpr_rm(t, o0->reg, size), (uint8_t)n);
-        set_flags_after(t, p);
+        shift_imm_on(t, in, gpr_rm(t, o0->reg, o0->size));
         return;
     }
+    case TR_BT:
+        if ((t->s.pending | t->s.pending_zero) & live & ~F_CF)
+            tr_materialise(t);
+        if (o0->kind == OPK_MEM) {
+            tr_with_memory(t, in, in->seg, 4, in->op == OP_BT ? JM_READ : JM_RMW, op_bt_mem, false);
+        } else {
+            /* Through eax: a register in struct cpu as a host bit string
+             * would be addressed beyond it by a large offset. */
+            if (o1->kind == OPK_GPR)
+                x_load(b, 4, XCX, gpr_rm(t, o1->reg, 4));
+            x_load(b, 4, XAX, gpr_rm(t, o0->reg, 4));
+            bt_on(t, in, R(XAX));
+            if (in->op != OP_BT)
+                x_store(b, 4, gpr_rm(t, o0->reg, 4), XAX);
+        }
+        return;
+    case TR_BSWAP: {
+        struct xrm d = gpr_rm(t, o0->reg, 4);
+        uint8_t r = d.is_reg ? d.reg : XAX;
+        if (!d.is_reg)
+            x_load(b, 4, XAX, d);
+        x_bswap(b, r);
+        if (!d.is_reg)
+            x_store(b, 4, d, XAX);
+        return;
+    }
+    case TR_STRING:
+        string_op(t, in);
+        return;
     case TR_IMUL:
         if (in->nops == 1) {
             if (o0->kind == OPK_MEM) {
@@ -1083,6 +1345,8 @@ static void find_back_edges(struct tr *t)
         for (unsigned j = k + 1; j-- > (k + 1 == n ? 1u : 0u);) {
             if (!t->plan[j].native)
                 break;
+            if (t->off[j] == target && !x87_join_ok(t, k, j))
+                break; /* the x87 stack is not as the head has it */
             if (t->off[j] == target) {
                 t->back[k] = (int8_t)j;
                 t->backs = true;
@@ -1121,6 +1385,34 @@ static uint8_t free_host_reg(const struct tr *t)
  * and the return address leave rsp 8 off the 16-byte alignment calls
  * need, which FRAME (tr.h: the slots) makes up for. */
 static const uint8_t saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
+
+/* The entry conditions the translation was specialised for: one test of
+ * the word the engine keeps (jit.h jit_unmet). */
+static void emit_unmet_check(struct tr *t)
+{
+    uint32_t unmet = (1u << (JIT_UNMET_CPL + t->c->cpl)) | (uint32_t)t->flat << JIT_UNMET_FLAT;
+    if (t->uses_stack)
+        unmet |= 1u << JIT_UNMET_STACK;
+    x_test_rm_imm(t->cur, 4, cpu_rm(CPU_OFF(eng.unmet)), unmet);
+    x_jcc(&t->L, t->cur, XCC_NE, t->l_fail);
+    if (t->x87)
+        x87_emit_checks(t, t->l_fail);
+}
+
+/* Entered (ecx = EIP): eng.eip0, where the run loop learns where the
+ * last translation was entered (only now: a chained entry that fails
+ * leaves it naming the predecessor's), the x87 window, the cached
+ * registers. */
+static void enter(struct tr *t, unsigned l_entered)
+{
+    x_bind(&t->L, l_entered, t->cur);
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
+    if (t->x87)
+        x87_emit_entry(t);
+    for (unsigned r = 0; r < 8; r++)
+        if (t->cached & (1u << r))
+            x_load(t->cur, 4, t->host_of[r], cpu_rm(GPR_OFF(r)));
+}
 
 bool tr_translate(struct tr *t)
 {
@@ -1177,14 +1469,19 @@ bool tr_translate(struct tr *t)
                 p->faults = true;
             t->uses_stack |= tr_is_stack_op(in);
         }
-        /* Segments that are flat now are assumed flat (the prologue checks). */
+        /* Segments that are flat now are assumed flat (the prologue checks):
+         * the access's, and a PUSH m32's source or a string's two. */
         int sr = tr_memory_segment(in, p);
-        if (sr >= 0) {
-            const struct seg *sg = &t->c->seg[sr];
-            if (sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & tr_seg_check_bits(JM_RMW)))
-                t->flat |= (uint8_t)(1u << sr);
+        unsigned segs = sr >= 0 ? 1u << sr : 0;
+        if (p->native && (tr_kind_of(in) == TR_STRING ||
+                          (tr_kind_of(in) == TR_PUSH && in->o[0].kind == OPK_MEM)))
+            segs |= 1u << in->seg | (tr_kind_of(in) == TR_STRING ? 1u << S_ES : 0);
+        for (unsigned s = 0; s < 6; s++) {
+            if (((segs >> s) & 1) && tr_seg_flat(&t->c->seg[s]))
+                t->flat |= (uint8_t)(1u << s);
         }
     }
+    t->ghost_ok = false;
     if (t->x87 && !x87_prepass(t, x87_end)) {
         t->x87 = false;
         for (unsigned k = 0; k < n; k++)
@@ -1219,10 +1516,9 @@ bool tr_translate(struct tr *t)
     }
 
     t->live_in = live_in;
-    /* x87 translations are neither entered nor left by a chained jump:
-     * their entry checks need eax, and their window spans the host's
-     * x87 control word. */
-    t->chainable = !t->x87;
+    /* x87 translations too: their entry checks (x87_emit_checks) fail
+     * as the others', and the window is written back at every exit. */
+    t->chainable = true;
     find_back_edges(t);
     tr_allocate_gprs(t);
     const struct insn *end = &b->insn[n - 1];
@@ -1231,6 +1527,7 @@ bool tr_translate(struct tr *t)
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
+    x87_ghost_plan(t);
     tr_choose_sites(t);
     tr_choose_shares(t);
     t->icreg = XNONE;
@@ -1255,86 +1552,92 @@ bool tr_translate(struct tr *t)
     x_mov_rr64(hb, R_CPU, XDI);
     x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
     x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
-    /* Until the entry conditions hold, eax is what the epilogue returns:
+    /* Until the entry conditions hold, rax is what the epilogue returns:
      * JIT_BAIL from C; from a chained predecessor, that one's own exit
-     * (its index, eng.blk still naming it), so the run loop goes on as if
+     * (its index and block, tr_ret_value), so the run loop goes on as if
      * the jump had not been patched. */
-    x_mov_r32_imm(hb, XAX, JIT_BAIL);
+    x_mov_r64_imm(hb, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
     tr_pages_forget(hb); /* (C ran since any translation did) */
     unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
     unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
     t->l_chain_fast = x_label_new(&t->L);
     t->l_chain_regs = x_label_new(&t->L);
-    if (t->chainable) {
-        /* The chained entry: what run_block checks between two blocks
-         * (engine/run.c), with rcx and rdx only. */
-        tr_slot_from_eflags(t); /* as a chained predecessor leaves it */
-        x_jmp(&t->L, hb, l_checks);
-        /* Three times: the fast ones skip the entry conditions, and the
-         * last of them the register loads too. */
-        for (int fast = 2; fast >= 0; fast--) {
-            x_bind(&t->L, fast == 2 ? t->l_chain_regs : fast ? t->l_chain_fast : t->l_chain, hb);
-            tr_event_check(t, t->l_merge);
-            x_w(hb, 0x8B, XCX, cpu_rm(CPU_OFF(icount)));
-            x_alu_rm_imm(hb, 0, 8, R(XCX), n);
-            x_w(hb, 0x3B, XCX, cpu_rm(CPU_OFF(eng.icount_end)));
-            x_jcc(&t->L, hb, XCC_A, t->l_merge);
-            x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->stamp_at);
-            x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XCX, 0)), b->stamp);
-            x_jcc(&t->L, hb, XCC_NE, t->l_merge);
-            x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
-            if (b->below) { /* (EIP below it would wrap) */
-                x_alu_rm_imm(hb, 7, 4, R(XCX), b->below);
-                x_jcc(&t->L, hb, XCC_B, t->l_merge);
-            }
-            x_lea(hb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
-            x_load(hb, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-            x_w(hb, 0x39, XCX, R(XDX));                              /* cmp rdx, rcx */
-            x_jcc(&t->L, hb, XCC_A, t->l_merge);
-            if (fast)
-                x_jmp(&t->L, hb, fast == 2 ? l_entered_regs : l_entered);
-        }
-    }
-    x_bind(&t->L, l_checks, hb);
-    /* Entry conditions the translation was specialised for. */
-    x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(cpl)), t->c->cpl);
-    x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-    if (t->uses_stack) {
-        x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(stack32)), 1);
-        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-    }
-    for (unsigned s = 0; s < S_COUNT; s++) {
-        if (!(t->flat & (1u << s)))
-            continue;
-        x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].base)), 0);
-        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-        x_alu_rm_imm(hb, 7, 4, cpu_rm(CPU_OFF(seg[s].limit)), 0xFFFFFFFFu);
-        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-        x_test_rm_imm(hb, 1, cpu_rm(CPU_OFF(seg[s].check)), tr_seg_check_bits(JM_RMW));
-        x_jcc(&t->L, hb, XCC_NE, t->l_fail);
-    }
-    /* Entered: the run loop learns from eng.blk which block ran last, and
-     * from eng.eip0 where it was entered (only now: a chained entry that
-     * fails leaves both naming the predecessor). */
+    for (int f = 0; f < 3; f++)
+        t->l_chain_same[f] = x_label_new(&t->L);
     /* A chainable body starts with the flags it may observe in the slot
      * (tr_flags_handoff); the others are written before anything sees them. */
-    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1,
+    t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1, .ghost = -1,
                             .saved = t->chainable ? live_in : 0 };
-    for (int regs = 0; regs <= 1; regs++) {
-        if (regs && !t->chainable)
-            break;
-        x_bind(&t->L, regs ? l_entered_regs : l_entered, hb);
-        x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
-        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
-        x_mov_r64_imm(hb, XCX, (uint64_t)(uintptr_t)b->owner);
-        x_store(hb, 8, cpu_rm(CPU_OFF(eng.blk)), XCX);
-        if (regs)
-            break; /* chain_regs: the predecessor's host registers hold them */
+    /* ecx = EIP at every entry: from C, cpu.eip; a chained exit leaves
+     * it there instead of in cpu.eip (l_merge writes it when the jump
+     * ends in C after all). */
+    if (t->chainable)
+        tr_slot_from_eflags(t); /* as a chained predecessor leaves it */
+    x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+    if (t->chainable) {
+        x_jmp(&t->L, hb, l_checks);
+        /* The chained entry: what run_block checks between two blocks
+         * (engine/run.c), with rdx and rdi.  Three times: the fast ones
+         * skip the entry conditions, and chain_regs the register loads
+         * too (last, falling into its own l_entered_regs).  Each has a
+         * second entry after the stamp's check, for a predecessor of the
+         * same map and stamp (jit.h chain_same). */
+        static const int order[3] = { 1, 0, 2 };
+        for (int i = 0; i < 3; i++) {
+            int fast = order[i];
+            unsigned after = fast == 2 ? l_entered_regs : fast ? l_entered : l_checks;
+            if (fast == 2)
+                x_jmp(&t->L, hb, l_loaded); /* (from the reload above) */
+            x_bind(&t->L, fast == 2 ? t->l_chain_regs : fast ? t->l_chain_fast : t->l_chain, hb);
+            x_mov_r64_imm(hb, XDX, (uint64_t)(uintptr_t)b->stamp_at);
+            x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XDX, 0)), b->stamp);
+            x_jcc(&t->L, hb, XCC_NE, t->l_merge);
+            x_bind(&t->L, t->l_chain_same[fast], hb);
+            tr_event_check(t, t->l_merge);
+            x_w(hb, 0x8B, XDX, cpu_rm(CPU_OFF(icount)));
+            x_alu_rm_imm(hb, 0, 8, R(XDX), n);
+            x_w(hb, 0x3B, XDX, cpu_rm(CPU_OFF(eng.icount_end)));
+            x_jcc(&t->L, hb, XCC_A, t->l_merge);
+            /* The CS limit: nothing to check when it is 4 GiB with a
+             * page-aligned base (the block lies in one page); else in
+             * the cold section. */
+            unsigned l_cs = x_label_new(&t->L), l_cs_ok = x_label_new(&t->L);
+            x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(eng.cs_flat)), 0);
+            x_jcc(&t->L, hb, XCC_E, l_cs);
+            x_bind(&t->L, l_cs_ok, hb);
+            if (fast && t->x87)
+                x87_emit_checks(t, t->l_merge); /* (not among those kept) */
+            if (fast == 1)
+                x_jmp(&t->L, hb, after);
+            struct xbuf *cb = &t->cold;
+            x_bind(&t->L, l_cs, cb);
+            if (b->below) { /* (EIP below it would wrap) */
+                x_alu_rm_imm(cb, 7, 4, R(XCX), b->below);
+                x_jcc(&t->L, cb, XCC_B, t->l_merge);
+            }
+            x_lea(cb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
+            x_load(cb, 4, XDI, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+            x_w(cb, 0x39, XDI, R(XDX));                              /* cmp rdx, rdi */
+            x_jcc(&t->L, cb, XCC_A, t->l_merge);
+            x_jmp(&t->L, cb, l_cs_ok);
+            if (fast == 0) {
+                /* The entry conditions the translation was specialised
+                 * for: one test of the word the engine keeps (jit.h
+                 * jit_unmet); from C too. */
+                x_bind(&t->L, l_checks, hb);
+                emit_unmet_check(t);
+                enter(t, l_entered);
+            }
+        }
+        x_bind(&t->L, l_entered_regs, hb);
+        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX); /* chain_regs: the
+            predecessor's host registers hold the guest's */
         if (t->x87)
-            x87_emit_entry(t);
-        tr_gpr_reload(t);
-        if (t->chainable)
-            x_jmp(&t->L, hb, l_loaded);
+            x87_emit_entry(t); /* (rax and rcx are no guest's host registers) */
+    } else {
+        x_bind(&t->L, l_checks, hb);
+        emit_unmet_check(t);
+        enter(t, l_entered);
     }
     x_bind(&t->L, l_loaded, hb);
     t->in_body = true;
@@ -1347,7 +1650,7 @@ bool tr_translate(struct tr *t)
         x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
     }
     tr_sites_forget(t);
-    if (t->loop && t->x87)
+    if ((t->loop || t->backs) && t->x87)
         x_store_imm(hb, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
     /* A loop comes back to the body with the registers it wrote dirty. */
     if (t->loop)
@@ -1413,12 +1716,13 @@ bool tr_translate(struct tr *t)
     t->cur = &t->cold;
     if (t->chainable) {
         x_bind(&t->L, t->l_merge, t->cur);
+        x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XCX); /* (ecx: EIP, as entered) */
         t->s = (struct tstate){ .saved = ALLF };
         tr_materialise(t);
         x_jmp(&t->L, t->cur, t->l_epilogue);
     }
     x_bind(&t->L, t->l_bail, t->cur);
-    x_mov_r32_imm(t->cur, XAX, JIT_BAIL);
+    x_mov_r64_imm(t->cur, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
     x_bind(&t->L, t->l_epilogue, t->cur);
     x_alu_rm_imm(t->cur, 0, 8, R(XSP), FRAME);
     for (unsigned i = sizeof(saved_regs); i-- > 0;)

@@ -380,6 +380,15 @@ static inline void x_pop_r(struct xbuf *b, uint8_t r)
     xb(b, (uint8_t)(0x58 + (r & 7)));
 }
 
+/* bswap r32 (0F C8+r). */
+static inline void x_bswap(struct xbuf *b, uint8_t r)
+{
+    if (r >= 8)
+        xb(b, 0x41);
+    xb(b, 0x0F);
+    xb(b, (uint8_t)(0xC8 + (r & 7)));
+}
+
 /* pushfq / popfq. */
 static inline void x_pushf(struct xbuf *b)
 {

@@ -42,6 +42,7 @@
 #define STACK 0x9000u
 /* M_IRQ and the descriptor tables (offsets in the program's area). */
 #define IRQS 0x0F10u       /* interrupts the handler ran (dword) */
+#define CWSLOT 0x0F18u     /* M_X87LOOP: a control word for FLDCW (word) */
 #define GDT 0xA000u
 #define IDT 0xA100u        /* vectors 0..0x40, only 0x40 present */
 #define IRQ_VECTOR 0x40u
@@ -112,6 +113,22 @@ static uint32_t bias(void)
  *             flags they leave observed; string instructions, REP ones
  *             with a small or a wild ECX, pointers that may fault; stack
  *             frames left by LEAVE)
+ *   M_FORMS   32-bit code: one instruction in four from forms_insn (PUSH
+ *             m32, some with ESP as the base; BSWAP; shifts and rotates
+ *             of bytes, words and dwords in registers and memory by an
+ *             immediate or 1; MOVS CMPS STOS LODS SCAS once, of every
+ *             size, with pointers that may fault and DF set at times;
+ *             BT BTS BTR BTC of registers and memory), their flags
+ *             observed by a SETcc at times
+ *   M_X87LOOP 32-bit code: x87 loops (jit/tr_x87.c x87_join_ok): an
+ *             accumulator pushed, then 1-5 passes of groups that push,
+ *             compute and pop (memory operands that may fault or divide
+ *             by zero, FXCH, register forms, stores) with some random
+ *             instructions among them that may leave the stack
+ *             unbalanced (the translator's back edge is then a side
+ *             exit), some nested; before it sometimes an FLDCW of another
+ *             precision, rounding or an unmasked exception, after it
+ *             sometimes FNSTENV (the pointers the last pass left)
  *   M_SYS     32-bit code: system instructions between the body's, as a
  *             kernel has them (PUSHFD/CLI/POPFD, MOV from and to CR3 and
  *             CR0, INVLPG of a data page), which end a block and after
@@ -120,7 +137,8 @@ static uint32_t bias(void)
  *             every instruction through the slow path here, so that run
  *             loop is compared with a reference that does not share it */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
-       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_SYS = 8192 };
+       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096, M_SYS = 8192,
+       M_X87LOOP = 32768 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -357,11 +375,83 @@ static void more_insn(struct prog *p)
     }
 }
 
+/* M_FORMS: forms the translator runs natively since issue 18's forms
+ * branch. */
+static void forms_insn(struct prog *p)
+{
+    switch (rnd() % 7) {
+    case 6:                            /* BT BTS BTR BTC r/m32 by r32 or imm8 */
+        put(p, 0x0F);
+        if (rnd() & 1) {
+            put(p, 0xBA);
+            if (rnd() & 1)
+                modrm_reg(p, 4 + (rnd() & 3), dreg());
+            else
+                modrm_mem(p, 4 + (rnd() & 3));
+            put(p, (uint8_t)rnd());
+        } else {
+            put(p, (uint8_t)(0xA3 + 8 * (rnd() & 3)));
+            if (rnd() % 4)
+                modrm_reg(p, dreg(), dreg());
+            else
+                modrm_mem(p, dreg()); /* (a bit string: the interpreter's) */
+        }
+        observe_flags(p);
+        break;
+    case 0:                            /* push m32; pop r32 (or leave it: ESP moves) */
+        put(p, 0xFF);
+        modrm_mem(p, 6);
+        if (rnd() % 8)
+            put(p, (uint8_t)(0x58 + dreg()));
+        break;
+    case 1:                            /* bswap r32 */
+        put(p, 0x0F);
+        put(p, (uint8_t)(0xC8 + dreg()));
+        break;
+    case 2: case 3: {                  /* shift/rotate r/m8, r/m16, r/m32 by imm8 or 1 */
+        static const uint8_t ext[] = { 4, 5, 7, 0, 1 };
+        unsigned size = (unsigned[]){ 1, 2, 4 }[rnd() % 3];
+        bool one = rnd() & 1;
+        if (size == 2)
+            put(p, 0x66);
+        put(p, (uint8_t)((one ? 0xD0 : 0xC0) + (size != 1)));
+        if (rnd() & 1)
+            modrm_reg(p, ext[rnd() % 5], size == 1 ? rnd() & 7 : dreg());
+        else
+            modrm_mem(p, ext[rnd() % 5]);
+        if (!one)
+            put(p, (uint8_t)(rnd() % 4 == 0 ? rnd() : rnd() % (8 * size)));
+        observe_flags(p);
+        break;
+    }
+    default: {                         /* a string instruction once */
+        if (rnd() % 8)
+            string_pointer(p, 6);
+        if (rnd() % 8)
+            string_pointer(p, 7);
+        bool std = rnd() % 8 == 0;
+        if (std)
+            put(p, 0xFD);
+        if (rnd() % 4 == 0)
+            put(p, 0x66);
+        put(p, (uint8_t[]){ 0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF }[rnd() % 10]);
+        if (std)
+            put(p, 0xFC);                                               /* cld */
+        observe_flags(p);
+        break;
+    }
+    }
+}
+
 /* One random instruction. */
 static void random_insn(struct prog *p)
 {
     if ((mode & M_MORE) && rnd() % 4 == 0) {
         more_insn(p);
+        return;
+    }
+    if ((mode & M_FORMS) && rnd() % 4 == 0) {
+        forms_insn(p);
         return;
     }
     unsigned g = rnd() % 8;
@@ -1046,6 +1136,76 @@ static void loop_item(struct prog *p, bool nested)
     jnz_back(p, head);
 }
 
+/* M_X87LOOP: one x87 group that leaves the stack as it found it: a push
+ * (FLD/FILD memory, FLD1/FLDZ/FLDPI, FLD ST(i)), 0-2 ops on ST(0), a pop
+ * (FxxxP ST(1), FSTP/FISTP memory, FSTP ST(1)). */
+static void x87_group(struct prog *p)
+{
+    switch (rnd() % 4) {
+    case 0: put(p, 0xDD); modrm_mem(p, 0); break;              /* fld m64 */
+    case 1: put(p, 0xDB); modrm_mem(p, 0); break;              /* fild m32 */
+    case 2: put(p, 0xD9); put(p, (uint8_t)(0xE8 + (unsigned[]){ 0, 3, 6 }[rnd() % 3])); break;
+    default: put(p, 0xD9); put(p, (uint8_t)(0xC0 + (rnd() & 1))); break; /* fld st(0|1) */
+    }
+    for (unsigned i = rnd() % 3; i-- > 0;) {
+        switch (rnd() % 5) {
+        case 0: case 1:                                        /* add mul sub subr div divr */
+            put(p, (uint8_t)(0xD8 + 4 * (rnd() & 1)));
+            modrm_mem(p, (unsigned[]){ 0, 1, 4, 5, 6, 7 }[rnd() % 6]);
+            break;
+        case 2: put(p, 0xD8); put(p, (uint8_t)(0xC0 | (unsigned[]){ 0, 1, 4, 5, 6, 7 }[rnd() % 6] << 3 | 1)); break;
+        case 3: put(p, 0xD9); put(p, 0xC9); break;             /* fxch st(1) */
+        default: put(p, 0xD9); put(p, (uint8_t[]){ 0xE0, 0xE1, 0xFA }[rnd() % 3]); break;
+        }
+    }
+    switch (rnd() % 4) {
+    case 0: case 1: put(p, 0xDE); put(p, (uint8_t)(0xC1 | (unsigned[]){ 0, 1, 4, 5, 6, 7 }[rnd() % 6] << 3)); break;
+    case 2: put(p, (uint8_t[]){ 0xDD, 0xD9, 0xDB }[rnd() % 3]); modrm_mem(p, 3); break; /* fstp m64/m32, fistp m32 */
+    default: put(p, 0xDD); put(p, 0xD9); break;               /* fstp st(1) */
+    }
+}
+
+static void x87_loop_item(struct prog *p, bool nested)
+{
+    if (!nested && rnd() % 4 == 0) {
+        /* Another precision or rounding, rarely an exception unmasked. */
+        static const uint16_t cws[] = { 0x027F, 0x037F, 0x007F, 0x0E7F, 0x067F, 0x037B, 0x037E };
+        put(p, 0x66); put(p, 0xC7); put(p, 0x05); put32(p, bias() + CWSLOT);
+        put16(p, cws[rnd() % 7]);
+        put(p, 0xD9); put(p, 0x2D); put32(p, bias() + CWSLOT);  /* fldcw */
+    }
+    put(p, 0xD9); put(p, rnd() & 1 ? 0xEE : 0xE8);               /* the accumulator: fldz, fld1 */
+    bool mem = !nested && (rnd() & 1);
+    uint32_t iters = 1 + rnd() % 5;
+    if (mem) {
+        put(p, 0xC7); put(p, 0x05); put32(p, bias() + COUNTER2); put32(p, iters);
+    } else {
+        put(p, 0xBD); put32(p, iters);                             /* mov ebp, imm32 */
+    }
+    unsigned head = p->n;
+    for (unsigned i = 1 + rnd() % 4; i-- > 0;) {
+        unsigned r = rnd() % 8;
+        if (r == 0)
+            random_insn(p);
+        else if (r <= 2 && mem && !nested)
+            x87_loop_item(p, true);
+        else
+            x87_group(p);
+    }
+    if (mem) {
+        put(p, 0xFF); put(p, 0x0D); put32(p, bias() + COUNTER2);  /* dec dword [COUNTER2] */
+    } else {
+        put(p, 0x4D);                                              /* dec ebp */
+    }
+    jnz_back(p, head);
+    if (!nested && rnd() % 3 == 0) {
+        put(p, 0xD9); modrm_mem(p, 6);     /* fnstenv: the pointers the last pass left */
+    }
+    if (rnd() % 4) {
+        put(p, 0xDD); modrm_mem(p, 3);                             /* fstp m64: the accumulator */
+    }
+}
+
 /* The program: FINIT (sometimes), the body, DEC [COUNTER], JNZ body,
  * HLT.  The loop runs `iterations` times.  With M_SMC and M_IRQ, their
  * items come between the body's instructions. */
@@ -1079,6 +1239,8 @@ static void make_program(struct prog *p)
             loop_item(p, false);
         if ((mode & M_SYS) && !code16 && rnd() % 3 == 0)
             sys_item(p);
+        if ((mode & M_X87LOOP) && !code16 && rnd() % 3 == 0)
+            x87_loop_item(p, false);
     }
     if (mode & M_SMC)
         smc_resolve(p, &m, code16);
@@ -1510,8 +1672,7 @@ int main(int argc, char **argv)
         /* (Code a store changes every pass does not get hot.) */
         CHECK(js->blocks_translated > ran / 2);
         CHECK(js->native_insns > js->callout_insns);
-        /* Chaining was exercised (x87 translations do not chain, and most
-         * programs have x87 instructions: a few in a hundred link). */
+        /* Chaining was exercised (a few in a hundred link). */
         if (!(mode & (M_SMC | M_NEAR))) /* (stores into the code unlink them; M_NEAR's
                                            programs, longer, fault more often before
                                            their loop is chained; M_ACROSS's transfers
@@ -1523,8 +1684,8 @@ int main(int argc, char **argv)
         CHECK(irqs_taken >= ran / 2);
     if ((mode & M_SMC) && ran >= 100)
         CHECK(epochs >= ran / 2);
-    if ((mode & M_LOOPS) && !code16 && ran >= 100)
-        CHECK(js->inner_loops >= ran / 20); /* (not in x87 translations) */
+    if ((mode & (M_LOOPS | M_X87LOOP)) && !code16 && ran >= 100)
+        CHECK(js->inner_loops >= ran / 20);
     vm_destroy(vi);
     vm_destroy(vj);
     return check_report();
