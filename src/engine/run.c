@@ -113,6 +113,26 @@ static ALWAYS_INLINE bool continues(const struct insn *in)
            (in->flow == FLOW_RET || in->flow == FLOW_JMP_IND || in->flow == FLOW_CALL_IND);
 }
 
+/* Whether run_block may go on after a virtualize instruction that ran to
+ * completion as its block's last and is no near branch (continues()): a
+ * CLI, PUSHF, RDTSC, MOV to a segment or control register, SYSENTER, ...
+ * (the kernel's system calls, interrupt masking and time reads, each of
+ * which otherwise went back through run_loop and the code cache's hash).
+ * Only when it left nothing for run_loop to do before the next block:
+ * no single-step, RF or instruction breakpoint, no HLT, no interrupt
+ * shadow (STI, MOV SS: the event that waits in it must come after exactly
+ * one more instruction, which run_loop sees to), and no exception or
+ * interrupt delivered (the budget counts those steps; `delivered` is
+ * their count when the run began).  Events, a write to scanned code and
+ * the budget are the checks the next block gets anyway.  What the
+ * instruction may have changed (CS, the mode, the paging) run_block
+ * reads again, and it finds the next block through the TLB. */
+static ALWAYS_INLINE bool goes_on_after(const struct cpu *c, uint64_t delivered)
+{
+    return !(c->eflags & (F_TF | F_RF)) && !c->dr7_exec && !c->halted && !c->shadow &&
+           c->exceptions + c->interrupts == delivered;
+}
+
 /* Whether instruction `in` of its block, which ran to completion and
  * left it early, may be followed by the next block as its last one would:
  * a superblock's native conditional branch in the middle (engine/cache.c
@@ -231,11 +251,14 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
     /* Atomic: with several host threads another CPU bumps it (sbe.c discard). */
     const uint32_t epoch = __atomic_load_n(&c->code_epoch, __ATOMIC_RELAXED);
     const uint64_t calm = cpu_async_word(epoch); /* no event, same code */
-    /* CS cannot change in here (see above). */
-    const uint32_t cs_base = c->seg[S_CS].base, cs_limit = c->seg[S_CS].limit;
+    /* CS changes in here only by a virtualize instruction at a block's
+     * end (goes_on_after), after which these are read again. */
+    uint32_t cs_base = c->seg[S_CS].base, cs_limit = c->seg[S_CS].limit;
     uint32_t la_page = (cs_base + c->eip) >> 12;
-    const bool code32 = c->code32;
-    const uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
+    bool code32 = c->code32;
+    uint32_t wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
+    /* Exceptions and interrupts delivered (goes_on_after). */
+    const uint64_t delivered = c->exceptions + c->interrupts;
     uint32_t eip = c->eip;
     /* Only STI / MOV SS / POP SS set it, all virtualize; with an event
      * waiting in the shadow, run_loop steps the next instruction itself. */
@@ -282,7 +305,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
                     return NULL;
                 }
                 if (!at_end || __atomic_load_n(&c->code_epoch, __ATOMIC_RELAXED) != epoch ||
-                    !continues(in))
+                    (!continues(in) && !goes_on_after(c, delivered)))
                     return NULL;
                 end_in = in;
                 goto next_block;
@@ -323,19 +346,31 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
                 return NULL;
             }
             if ((in + 1 != stop && !side_exit(in)) ||
-                __atomic_load_n(&c->code_epoch, __ATOMIC_RELAXED) != epoch || !continues(in))
+                __atomic_load_n(&c->code_epoch, __ATOMIC_RELAXED) != epoch ||
+                (!continues(in) && !goes_on_after(c, delivered)))
                 return NULL;
             end_in = in;
-        } else if (last != stop || !continues(&stop[-1])) {
+        } else if (last != stop || (!continues(&stop[-1]) && !goes_on_after(c, delivered))) {
             return NULL; /* cut short by the budget, or a virtualize end */
         } else {
             end_in = stop - 1;
         }
     next_block:
         eip = c->eip;
-        uint32_t la = cs_base + eip;
         bool native = end_in->virt == VIRT_NONE;
-        bool same_page = (la >> 12) == la_page;
+        /* A virtualize instruction other than a near branch may have
+         * changed CS, the mode or the paging: the next block comes
+         * through the TLB, and never from the same-page links. */
+        bool system = !native && !continues(end_in);
+        if (system) {
+            cs_base = c->seg[S_CS].base;
+            cs_limit = c->seg[S_CS].limit;
+            code32 = c->code32;
+            wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
+            from = NULL;
+        }
+        uint32_t la = cs_base + eip;
+        bool same_page = (la >> 12) == la_page && !system;
         /* Go on here unless run_loop has something to do (the epoch is
          * still `epoch` and db_trap clear: only events can differ). */
         if (unlikely(__atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm) ||

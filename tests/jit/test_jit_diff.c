@@ -128,9 +128,16 @@ static uint32_t bias(void)
  *             unbalanced (the translator's back edge is then a side
  *             exit), some nested; before it sometimes an FLDCW of another
  *             precision, rounding or an unmasked exception, after it
- *             sometimes FNSTENV (the pointers the last pass left) */
+ *             sometimes FNSTENV (the pointers the last pass left)
+ *   M_SYS     32-bit code: system instructions between the body's, as a
+ *             kernel has them (PUSHFD/CLI/POPFD, MOV from and to CR3 and
+ *             CR0, INVLPG of a data page), which end a block and after
+ *             which the run loop goes on without going back to run_loop
+ *             (engine/run.c goes_on_after); the interpreted VM runs
+ *             every instruction through the slow path here, so that run
+ *             loop is compared with a reference that does not share it */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
-       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096,
+       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096, M_SYS = 8192,
        M_X87LOOP = 32768 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
@@ -1049,6 +1056,41 @@ static void irq_item(struct prog *p, bool code16)
     }
 }
 
+/* M_SYS: a system instruction or a kernel's pair of them (EAX kept). */
+static void sys_item(struct prog *p)
+{
+    switch (rnd() % 5) {
+    case 0: /* pushfd; cli; popfd (local_irq_save/restore) */
+        put(p, 0x9C);
+        put(p, 0xFA);
+        put(p, 0x9D);
+        break;
+    case 1: /* pushfd; popfd */
+        put(p, 0x9C);
+        put(p, 0x9D);
+        break;
+    case 2: /* push eax; mov eax, cr3; mov cr3, eax; pop eax: flushes the TLB */
+    case 3: /* ... cr0 */ {
+        uint8_t cr = rnd() & 1 ? 0xD8 : 0xC0;
+        put(p, 0x50);
+        put(p, 0x0F);
+        put(p, 0x20);
+        put(p, cr);
+        put(p, 0x0F);
+        put(p, 0x22);
+        put(p, cr);
+        put(p, 0x58);
+        break;
+    }
+    default: /* invlpg [a data page] */
+        put(p, 0x0F);
+        put(p, 0x01);
+        put(p, 0x3D);
+        put32(p, bias() + DATA + (rnd() % DATA_LEN));
+        break;
+    }
+}
+
 /* JNZ back to `head` (rel8 when it reaches). */
 static void jnz_back(struct prog *p, unsigned head)
 {
@@ -1195,6 +1237,8 @@ static void make_program(struct prog *p)
             near_item(p);
         if ((mode & M_LOOPS) && !code16 && rnd() % 4 == 0)
             loop_item(p, false);
+        if ((mode & M_SYS) && !code16 && rnd() % 3 == 0)
+            sys_item(p);
         if ((mode & M_X87LOOP) && !code16 && rnd() % 3 == 0)
             x87_loop_item(p, false);
     }
@@ -1492,6 +1536,18 @@ int main(int argc, char **argv)
     int made = vm_pair_create(threshold, &vi, &vj);
     if (made)
         return made;
+    if (mode & M_SYS) {
+        /* The reference: the slow path for every instruction (M_SYS). */
+        char err[256];
+        vm_destroy(vi);
+        vi = vm_create(&(struct vm_config){ .ram_mb = 4, .cpu_level = CPU_P6,
+                                            .no_code_cache = true },
+                       err, sizeof(err));
+        if (!vi) {
+            fprintf(stderr, "vm_create: %s\n", err);
+            return 1;
+        }
+    }
     if (mode & M_IRQ) {
         struct vm *both[] = { vi, vj };
         for (int v = 0; v < 2; v++) {
