@@ -220,6 +220,16 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     return RT_NONE;
 }
 
+
+/* What translations check on entry and cannot change while they run:
+ * whether CS's limit is 4 GiB with a page-aligned base (eng.cs_flat), and
+ * the entry conditions (eng.unmet, jit.h jit_unmet). */
+static ALWAYS_INLINE void engine_note_entry_state(struct cpu *c, uint32_t cs_base,
+                                                  uint32_t cs_limit)
+{
+    c->eng.cs_flat = cs_limit == 0xFFFFFFFFu && !(cs_base & 0xFFFu);
+    c->eng.unmet = jit_unmet(c);
+}
 /* Runs block b, then the blocks chained after it, for as long as control
  * stays native (or leaves by a near RET, CALL or computed JMP, see
  * continues()).  Returns the last block run when it ended with a native
@@ -272,8 +282,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
     if (use_jit) {
         /* What translations check on entry and cannot change in here
          * (see above): CS's limit, the entry conditions. */
-        c->eng.cs_flat = cs_limit == 0xFFFFFFFFu && !(cs_base & 0xFFFu);
-        c->eng.unmet = jit_unmet(c);
+        engine_note_entry_state(c, cs_base, cs_limit);
     }
     for (;;) {
         uint64_t left = icount_end - c->icount;
@@ -368,6 +377,12 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
             code32 = c->code32;
             wrap = code32 ? 0xFFFFFFFFu : 0xFFFFu;
             from = NULL;
+            /* And what translations check on entry: SYSENTER, IRET or a
+             * segment load changes the CPL, the stack size or a segment's
+             * flatness, which eng.unmet would otherwise still describe
+             * as before it. */
+            if (use_jit)
+                engine_note_entry_state(c, cs_base, cs_limit);
         }
         uint32_t la = cs_base + eip;
         bool same_page = (la >> 12) == la_page && !system;

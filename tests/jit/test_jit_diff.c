@@ -131,7 +131,9 @@ static uint32_t bias(void)
  *             sometimes FNSTENV (the pointers the last pass left)
  *   M_SYS     32-bit code: system instructions between the body's, as a
  *             kernel has them (PUSHFD/CLI/POPFD, MOV from and to CR3 and
- *             CR0, INVLPG of a data page), which end a block and after
+ *             CR0, INVLPG of a data page; with M_IRQ's GDT, a subroutine
+ *             called right after POP DS of a flat and of a non-flat
+ *             data segment), which end a block and after
  *             which the run loop goes on without going back to run_loop
  *             (engine/run.c goes_on_after); the interpreted VM runs
  *             every instruction through the slow path here, so that run
@@ -1059,7 +1061,7 @@ static void irq_item(struct prog *p, bool code16)
 /* M_SYS: a system instruction or a kernel's pair of them (EAX kept). */
 static void sys_item(struct prog *p)
 {
-    switch (rnd() % 5) {
+    switch (rnd() % 6) {
     case 0: /* pushfd; cli; popfd (local_irq_save/restore) */
         put(p, 0x9C);
         put(p, 0xFA);
@@ -1082,12 +1084,35 @@ static void sys_item(struct prog *p)
         put(p, 0x58);
         break;
     }
-    default: /* invlpg [a data page] */
+    case 4: /* invlpg [a data page] */
         put(p, 0x0F);
         put(p, 0x01);
         put(p, 0x3D);
         put32(p, bias() + DATA + (rnd() % DATA_LEN));
         break;
+    default: {
+        /* One subroutine called with DS flat (0x10, in flat programs) and
+         * then with DS at selector 0x20 (base 0x100 higher), each time
+         * right after the POP DS that loads it: the run loop goes on
+         * past a segment load (engine/run.c goes_on_after), and the
+         * subroutine's translation, made for the first DS, must not be
+         * entered under the second (eng.unmet read again).
+         *   push ds; push 0x10; pop ds; call S; push 0x20; pop ds; call S;
+         *   pop ds; jmp over; S: cmp eax, [DATA + x]; ret; over: */
+        if (!(mode & M_IRQ) || (mode & M_REAL)) /* (no GDT) */
+            break;
+        uint32_t x = DATA + rnd() % (DATA_LEN - 0x104);
+        put(p, 0x1E);
+        put(p, 0x6A); put(p, 0x10); put(p, 0x1F);
+        put(p, 0xE8); put32(p, 3 + 1 + 4 + 1 + 2); /* to S */
+        put(p, 0x6A); put(p, 0x20); put(p, 0x1F);
+        put(p, 0xE8); put32(p, 1 + 2);             /* to S */
+        put(p, 0x1F);
+        put(p, 0xEB); put(p, 7);                   /* over S */
+        put(p, 0x3B); put(p, 0x05); put32(p, bias() + x);
+        put(p, 0xC3);
+        break;
+    }
     }
 }
 
@@ -1445,11 +1470,13 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
             put_desc(vm, GDT + 8, base, limit, (uint16_t)(0x009B | db | g));
             put_desc(vm, GDT + 16, base, limit, (uint16_t)(0x0093 | db | g));
             put_desc(vm, GDT + 24, base, limit, (uint16_t)(0x409B | g));
+            /* 0x20: the data segment 0x100 higher (M_SYS's subroutine) */
+            put_desc(vm, GDT + 32, base + 0x100, limit, (uint16_t)(0x0093 | db | g));
             uint32_t h = bias() + HANDLER;
             uint8_t gate[8] = { (uint8_t)h, (uint8_t)(h >> 8), code16 ? 0x18 : 0x08, 0, 0, 0x8E,
                                 (uint8_t)(h >> 16), (uint8_t)(h >> 24) };
             poke(vm, IDT + IRQ_VECTOR * 8, gate, 8);
-            c->gdtr = (struct dtr){ BASE + GDT, 31 };
+            c->gdtr = (struct dtr){ BASE + GDT, 39 };
             c->idtr = (struct dtr){ BASE + IDT, IRQ_VECTOR * 8 + 7 };
         }
     }
