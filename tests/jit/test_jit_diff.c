@@ -1135,7 +1135,9 @@ static void jnz_back(struct prog *p, unsigned head)
  * compute again on the way out) or in the dword at COUNTER2 (whose
  * loops may hold an EBP loop).  A wild store may change a memory count:
  * the runs are bounded. */
-static void loop_item(struct prog *p, bool nested)
+/* A loop's count, 1-5: in the dword at COUNTER2 (not for a nested loop)
+ * or in EBP.  Returns whether it is in memory. */
+static bool loop_count(struct prog *p, bool nested)
 {
     bool mem = !nested && (rnd() & 1);
     uint32_t iters = 1 + rnd() % 5;
@@ -1144,6 +1146,12 @@ static void loop_item(struct prog *p, bool nested)
     } else {
         put(p, 0xBD); put32(p, iters);                                 /* mov ebp, imm32 */
     }
+    return mem;
+}
+
+static void loop_item(struct prog *p, bool nested)
+{
+    bool mem = loop_count(p, nested);
     unsigned head = p->n;
     for (unsigned i = 1 + rnd() % 4; i-- > 0;) {
         random_insn(p);
@@ -1200,13 +1208,7 @@ static void x87_loop_item(struct prog *p, bool nested)
         put(p, 0xD9); put(p, 0x2D); put32(p, bias() + CWSLOT);  /* fldcw */
     }
     put(p, 0xD9); put(p, rnd() & 1 ? 0xEE : 0xE8);               /* the accumulator: fldz, fld1 */
-    bool mem = !nested && (rnd() & 1);
-    uint32_t iters = 1 + rnd() % 5;
-    if (mem) {
-        put(p, 0xC7); put(p, 0x05); put32(p, bias() + COUNTER2); put32(p, iters);
-    } else {
-        put(p, 0xBD); put32(p, iters);                             /* mov ebp, imm32 */
-    }
+    bool mem = loop_count(p, nested);
     unsigned head = p->n;
     for (unsigned i = 1 + rnd() % 4; i-- > 0;) {
         unsigned r = rnd() % 8;
