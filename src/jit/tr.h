@@ -31,6 +31,7 @@ _Static_assert(CPU_SIZE(eng.calm) == 8 && CPU_SIZE(eng.icount_end) == 8 &&
                    CPU_SIZE(eng.host_cw) == 2 && CPU_SIZE(eng.env) == 28 &&
                    CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16 &&
                    CPU_SIZE(eng.page_la) == 64 && CPU_SIZE(eng.page_add[0]) == 8 &&
+                   CPU_SIZE(eng.cs_flat) == 1 && CPU_SIZE(eng.unmet) == 4,
                "the engine context as generated code reads and writes it");
 _Static_assert(offsetof(struct cpu, eng.scratch) % 16 == 0, "eng.scratch is 16-byte aligned");
 _Static_assert(offsetof(struct cpu, gpr) + 32 <= 128 && offsetof(struct cpu, eip) < 128 &&
