@@ -379,8 +379,13 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
  * instruction in the interpreter and leaves the translation after it. */
 void tr_read_first(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
                    mem_op_fn op);
+void tr_cold_callout(struct tr *t, const struct insn *in, unsigned label,
+                     const struct tstate *at);
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty);
 void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst);
+/* The host's flags after the instruction into the state its plan says
+ * (translate.c). */
+void tr_set_flags_after(struct tr *t, const struct plan *p);
 void tr_emit_range(struct tr *t, unsigned from, unsigned to);
 
 /* tr_block_end.c: a block's last instruction when it is a native control
@@ -406,6 +411,13 @@ void tr_allocate_gprs(struct tr *t);
 void tr_choose_sites(struct tr *t);
 void tr_choose_shares(struct tr *t);
 
+/* tr_string.c */
+void tr_string_op(struct tr *t, const struct insn *in);
+/* tr_plan.c */
+bool tr_int_classify(const struct tr *t, const struct insn *in, struct plan *p);
+bool tr_is_ind_end(const struct insn *in);
+unsigned tr_shift_ext(unsigned op);
+bool tr_two_step(unsigned op);
 /* tr_x87.c */
 bool x87_classify(const struct cpu *c, const struct insn *in, struct plan *p);
 bool x87_prepass(struct tr *t, unsigned nnative);

@@ -423,11 +423,20 @@ void tr_read_first(struct tr *t, const struct insn *in, unsigned seg, unsigned s
     struct tstate before = t->s;
     tr_probe(t, seg, size, JM_READ, l_miss);
     op(t, in);
+    tr_cold_callout(t, in, l_miss, &before);
+}
+
+/* In the cold section at `label`, with the state `at` (what the hot path
+ * had where it jumps there): the interpreter runs `in` and the translation
+ * ends after it.  The hot path goes on where it was, in the state it had. */
+void tr_cold_callout(struct tr *t, const struct insn *in, unsigned label,
+                     const struct tstate *at)
+{
     struct tstate after = t->s;
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
-    t->s = before;
-    x_bind(&t->L, l_miss, t->cur);
+    t->s = *at;
+    x_bind(&t->L, label, t->cur);
     tr_callout(t, in, true, false);
     t->cur = hot;
     t->s = after;

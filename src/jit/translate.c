@@ -40,7 +40,6 @@
 
 _Noreturn void jit_raise(struct cpu *c, unsigned vector);
 
-static bool two_step(unsigned op);
 
 /* reg = EIP at offset `off` of the block (cpu.eng.eip0 + off); the host's
  * flags survive. */
@@ -295,206 +294,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
 
 /* --- integer instructions ----------------------------------------------- */
 
-/* Whether `in`, as a block's last instruction, is a near RET (imm16 or
- * not) or computed JMP or CALL (through a register or a dword in memory)
- * with 32-bit operands that the translation runs itself and whose target
- * it then looks up in the jump cache (tr_ind_end).  They are virtualize
- * for the scanner (their target is not known before): the lookup only
- * finds translated blocks, which were scanned; anything else goes back
- * to the run loop, which scans. */
-static bool is_ind_end(const struct insn *in)
-{
-    if (in->far || in->lock || in->rep || in->osize != 4)
-        return false;
-    if (in->flow == FLOW_RET)
-        return true;
-    if (in->flow != FLOW_JMP_IND && in->flow != FLOW_CALL_IND)
-        return false;
-    if (in->o[0].kind == OPK_GPR)
-        return in->o[0].size == 4;
-    return in->o[0].kind == OPK_MEM && in->o[0].size == 4 && in->asize == 4;
-}
-
-static bool gpr_or_mem(const struct opnd *o)
-{
-    return o->kind == OPK_GPR || o->kind == OPK_MEM;
-}
-
-/* The plan's flags from the table's row: W written, H valid from the
- * host (the defined ones), Z undefined ones the interpreter clears, R
- * read.  `undef` is the row's undefined set, narrowed by the caller where
- * the operands make more flags defined. */
-static void plan_flags(struct plan *p, const struct op_info *f, uint32_t undef)
-{
-    p->R = f->rd;
-    p->W = f->wr;
-    p->H = f->wr & ~undef;
-    p->Z = f->uz & undef;
-}
-
-/* Whether instruction `in` has a native form here (the table's tr recipe
- * and the operand forms this file handles), and its flags. */
-static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
-{
-    const struct opnd *o0 = &in->o[0], *o1 = &in->o[1];
-    const struct op_info *f = &op_table[in->op];
-    bool has_mem = false;
-    for (unsigned k = 0; k < in->nops && k < 3; k++)
-        if (in->o[k].kind == OPK_MEM)
-            has_mem = true;
-    if (f->tr == TR_NONE || in->lock || (has_mem && in->asize != 4) || in->rep)
-        return false;
-    p->faults = has_mem;
-    plan_flags(p, f, f->un);
-    switch ((enum tr_kind)f->tr) {
-    case TR_ADD: case TR_OR: case TR_ADC: case TR_SBB:
-    case TR_AND: case TR_SUB: case TR_XOR: case TR_CMP: case TR_TEST:
-        return in->nops == 2 && gpr_or_mem(o0) &&
-               (o1->kind == OPK_GPR || o1->kind == OPK_IMM || o1->kind == OPK_MEM);
-    case TR_MOV:
-        return in->nops == 2 && gpr_or_mem(o0) &&
-               (o1->kind == OPK_GPR || o1->kind == OPK_IMM || o1->kind == OPK_MEM) &&
-               !(o0->kind == OPK_MEM && o1->kind == OPK_MEM);
-    case TR_INCDEC: case TR_NEG: case TR_NOT:
-        return gpr_or_mem(o0);
-    case TR_LEA: /* computes the address only: it cannot fault */
-        p->faults = false;
-        return o0->kind == OPK_GPR && o0->size == 4 && in->asize == 4;
-    case TR_MOVX:
-        return o0->kind == OPK_GPR && o0->size >= 2 && gpr_or_mem(o1) && o1->size < o0->size;
-    case TR_PUSH: /* r32, imm, m32 (the source read first: tr_read_first) */
-        if (in->osize != 4 || !((o0->kind == OPK_GPR && o0->size == 4) || o0->kind == OPK_IMM ||
-                                (o0->kind == OPK_MEM && o0->size == 4)))
-            return false;
-        p->faults = true;
-        return true;
-    case TR_POP:
-        if (in->osize != 4 || o0->kind != OPK_GPR || o0->size != 4)
-            return false;
-        p->faults = true;
-        return true;
-    case TR_LEAVE: /* 32-bit operands; the prologue checks the stack is 32-bit */
-        p->faults = true;
-        return in->osize == 4;
-    case TR_NOP:
-        return !has_mem;
-    case TR_CDQ:
-        return in->osize == 4;
-    case TR_XCHG:
-        return o0->kind == OPK_GPR && o1->kind == OPK_GPR && o0->size == 4 && o1->size == 4;
-    case TR_BT:
-        /* CF is the bit (SDM vol. 2, BT); OF SF AF PF are undefined and
-         * the interpreter leaves them, and ZF, as they were (but on the
-         * 386 model: bt_flags): the host's may change them all, so the
-         * ones still live are written to cpu.eflags first (bt_on).  A
-         * register bit offset into memory addresses beyond the dword:
-         * the interpreter's. */
-        if (t->c->model->flags386 || o0->size != 4 ||
-            !((o0->kind == OPK_GPR && o1->kind == OPK_GPR && o1->size == 4) ||
-              (gpr_or_mem(o0) && o1->kind == OPK_IMM)))
-            return false;
-        p->R = 0;
-        p->W = p->H = F_CF;
-        p->Z = 0;
-        return true;
-    case TR_BSWAP: /* (of a 16-bit register the SDM leaves it undefined) */
-        return o0->kind == OPK_GPR && o0->size == 4;
-    case TR_STRING:
-        /* Once (no REP: int_form's caller), 32-bit addresses, the
-         * accesses probed (DF set: the interpreter's, string_op). */
-        p->faults = true;
-        return in->asize == 4;
-    case TR_SHIFT: {
-        if (gpr_or_mem(o0) && o0->size == 4 && o1->kind == OPK_GPR && o1->size == 1 &&
-            o1->reg == R_ECX) {
-            /* By CL: run as a shift by count - 1 and one by 1, whose
-             * flags are all defined (OF included) and the interpreter's
-             * for any count; it clears AF. */
-            p->by_cl = true;
-            p->R = p->W = 0;
-            p->H = f->wr & ~F_AF;
-            p->Z = f->wr & F_AF;
-            return true;
-        }
-        /* By an immediate: 32-bit registers and memory, and 8- and
-         * 16-bit ones for counts below their width (beyond, the SDM
-         * leaves CF undefined there, and a rotate's count is taken
-         * modulo the width). */
-        if (!gpr_or_mem(o0) || o1->kind != OPK_IMM ||
-            !(o0->size == 4 || (in->imm & 31) < 8u * o0->size))
-            return false;
-        /* The 386 model's byte and word SHL/SHR set AF (ops_shift.c). */
-        if (o0->size < 4 && t->c->model->flags386 && (in->op == OP_SHL || in->op == OP_SHR))
-            return false;
-        unsigned n = in->imm & 31;
-        if (n == 0 && o0->kind == OPK_MEM)
-            return false; /* (the interpreter's access check) */
-        if (n == 0) { /* no change at all */
-            p->W = p->H = p->Z = 0;
-            return true;
-        }
-        /* OF is defined for a 1-bit shift only (SDM vol. 2, SAL/SAR/SHL/SHR).
-         * The interpreter's SHL gives it for every count as the last 1-bit
-         * step does (MSB(result) XOR CF): a SHL by more than 1 runs as
-         * two shifts, the second by 1, which makes it exact; so do ROL
-         * and ROR (CF and OF of the result, as a 1-bit rotate leaves
-         * them). */
-        plan_flags(p, f, n == 1 || two_step(in->op) ? f->un & ~F_OF : f->un);
-        return true;
-    }
-    case TR_IMUL:
-        if (in->nops == 1) /* MUL/IMUL r/m: EDX:EAX = EAX * r/m (mul1_core) */
-            return gpr_or_mem(o0);
-        return in->nops >= 2 && o0->kind == OPK_GPR && o0->size == 4 && gpr_or_mem(o1) &&
-               (in->nops == 2 || in->o[2].kind == OPK_IMM);
-    case TR_DIV:
-        /* The SDM leaves every flag undefined; the interpreter keeps
-         * them (ops_alu.c h_div): nothing written. */
-        p->R = p->W = p->H = p->Z = 0;
-        p->faults = true; /* #DE */
-        return in->nops == 1 && o0->size == 4 && gpr_or_mem(o0);
-    case TR_SETCC:
-        return gpr_or_mem(o0) && o0->size == 1;
-    case TR_CMOVCC:
-        return cpu_has(t->c, CPUF_CMOV) && o0->kind == OPK_GPR && o0->size == 4 &&
-               gpr_or_mem(o1);
-    case TR_JCC: case TR_JMP:
-        /* only a block's last instruction (tr_translate); a JMP only rel */
-        return (f->tr == TR_JCC || in->flow == FLOW_JMP_REL) && in->osize == 4 &&
-               o0->kind == OPK_REL;
-    case TR_CALL:
-        /* only a block's last instruction (tr_translate), near and direct */
-        p->faults = true;
-        return in->flow == FLOW_CALL_REL && !in->far && in->osize == 4 && o0->kind == OPK_REL;
-    case TR_NONE: case TR_X87:
-        break;
-    }
-    return false;
-}
-
-/* The host's /digit for a shift or rotate, and whether a count above 1
- * runs as two (tr.h: the interpreter gives OF for every count as the
- * last 1-bit step does). */
-static unsigned shift_ext(unsigned op)
-{
-    return op == OP_SHL ? 4 : op == OP_SHR ? 5 : op == OP_SAR ? 7 : op == OP_ROL ? 0 : 1;
-}
-
-static bool two_step(unsigned op)
-{
-    return op == OP_SHL || op == OP_ROL || op == OP_ROR;
-}
-
-static bool int_classify(const struct tr *t, const struct insn *in, struct plan *p)
-{
-    if (int_form(t, in, p))
-        return true;
-    p->R = p->W = p->H = p->Z = 0;
-    p->faults = false;
-    return false;
-}
-
-static void set_flags_after(struct tr *t, const struct plan *p)
+void tr_set_flags_after(struct tr *t, const struct plan *p)
 {
     if (p->W == ALLF)
         t->s.redo = 0; /* (find_back_edges: a peel ends at such a write) */
@@ -543,7 +343,7 @@ static void op_alu_mem_dst(struct tr *t, const struct insn *in)
     if (op_table[in->op].rd & F_CF) /* ADC, SBB */
         carry_in(t);
     tr_alu_on(t, in, xr_mem(xm(XDX, 0)));
-    set_flags_after(t, &t->plan[t->k]);
+    tr_set_flags_after(t, &t->plan[t->k]);
 }
 
 /* reg op= [rdx] */
@@ -563,7 +363,7 @@ static void op_alu_mem_src(struct tr *t, const struct insn *in)
         /* the store does not touch the flags */
         x_store(t->cur, size, d, XAX);
     }
-    set_flags_after(t, &t->plan[t->k]);
+    tr_set_flags_after(t, &t->plan[t->k]);
 }
 
 static void op_mov_load(struct tr *t, const struct insn *in)
@@ -608,7 +408,7 @@ static void unary_on(struct tr *t, const struct insn *in, struct xrm dst)
 static void op_unary_mem(struct tr *t, const struct insn *in)
 {
     unary_on(t, in, xr_mem(xm(XDX, 0)));
-    set_flags_after(t, &t->plan[t->k]);
+    tr_set_flags_after(t, &t->plan[t->k]);
 }
 
 /* MOVZX/MOVSX from `src`: straight into a cached 32-bit destination,
@@ -738,7 +538,7 @@ static void op_div_mem(struct tr *t, const struct insn *in)
 static void op_mul1_mem(struct tr *t, const struct insn *in)
 {
     mul1_core(t, in, xr_mem(xm(XDX, 0)));
-    set_flags_after(t, &t->plan[t->k]);
+    tr_set_flags_after(t, &t->plan[t->k]);
 }
 
 /* The flags of a two- or three-operand IMUL whose undefined ones are
@@ -767,7 +567,7 @@ static void imul_with_flags(struct tr *t, const struct insn *in, struct xrm src)
     const struct plan *p = &t->plan[t->k];
     imul_core(t, in, src);
     if (!p->szp) {
-        set_flags_after(t, p);
+        tr_set_flags_after(t, p);
         return;
     }
     struct xrm d = gpr_rm(t, in->o[0].reg, 4);
@@ -785,7 +585,7 @@ static void shift_cl_on(struct tr *t, const struct insn *in, struct xrm dst)
     const struct plan *p = &t->plan[t->k];
     uint32_t live = p->live_after;
     struct xbuf *b = t->cur;
-    unsigned ext = shift_ext(in->op);
+    unsigned ext = tr_shift_ext(in->op);
     unsigned l_zero = x_label_new(&t->L);
     if (t->s.saved)
         tr_materialise(t); /* all of them: nothing may wait in the slot */
@@ -811,7 +611,7 @@ static void op_shift_cl_mem(struct tr *t, const struct insn *in)
 {
     const struct plan *p = &t->plan[t->k];
     struct xbuf *b = t->cur;
-    unsigned ext = shift_ext(in->op);
+    unsigned ext = tr_shift_ext(in->op);
     tr_materialise(t); /* (the operand's probe saved nothing: no-op) */
     x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
     x_alu_rm_imm(b, 4, 4, R(XCX), 31);                   /* and */
@@ -888,7 +688,7 @@ static void op_x87(struct tr *t, const struct insn *in)
     if (p->mem_size)
         x87_note_mem(t);
     if (p->W)
-        set_flags_after(t, p);
+        tr_set_flags_after(t, p);
 }
 
 /* A shift or rotate by an immediate (1..width-1, or 1..31 of a dword)
@@ -898,13 +698,13 @@ static void op_x87(struct tr *t, const struct insn *in)
  * host's OF, undefined, is never observed. */
 static void shift_imm_on(struct tr *t, const struct insn *in, struct xrm dst)
 {
-    unsigned n = in->imm & 31, ext = shift_ext(in->op), size = in->o[0].size;
-    if (two_step(in->op) && n > 1 && (t->plan[t->k].live_after & F_OF)) {
+    unsigned n = in->imm & 31, ext = tr_shift_ext(in->op), size = in->o[0].size;
+    if (tr_two_step(in->op) && n > 1 && (t->plan[t->k].live_after & F_OF)) {
         x_shift_imm(t->cur, ext, size, dst, (uint8_t)(n - 1));
         n = 1;
     }
     x_shift_imm(t->cur, ext, size, dst, (uint8_t)n);
-    set_flags_after(t, &t->plan[t->k]);
+    tr_set_flags_after(t, &t->plan[t->k]);
 }
 
 static void op_shift_imm_mem(struct tr *t, const struct insn *in)
@@ -955,124 +755,6 @@ static void op_push_tmp(struct tr *t, const struct insn *in)
     x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
 }
 
-/* --- string instructions, once (no REP), DF clear ---------------------- */
-
-/* reg += element size (ESI or EDI, 32-bit addresses: int_form); the
- * host's flags survive. */
-static void string_advance(struct tr *t, const struct insn *in, unsigned reg)
-{
-    struct xrm d = gpr_rm(t, reg, 4);
-    if (d.is_reg) {
-        x_lea(t->cur, false, d.reg, xm(d.reg, in->osize));
-    } else {
-        x_load(t->cur, 4, XCX, d);
-        x_lea(t->cur, false, XCX, xm(XCX, in->osize));
-        x_store(t->cur, 4, d, XCX);
-    }
-}
-
-/* R_OFF = ESI or EDI. */
-static void string_offset(struct tr *t, unsigned reg)
-{
-    x_load(t->cur, 4, R_OFF, gpr_rm(t, reg, 4));
-}
-
-static void op_lods(struct tr *t, const struct insn *in)
-{
-    struct xrm a = gpr_rm(t, R_EAX, in->osize);
-    if (a.is_reg) {
-        x_load(t->cur, in->osize, a.reg, xr_mem(xm(XDX, 0)));
-    } else {
-        x_load(t->cur, in->osize, XAX, xr_mem(xm(XDX, 0)));
-        x_store(t->cur, in->osize, a, XAX);
-    }
-    string_advance(t, in, R_ESI);
-}
-
-static void op_stos(struct tr *t, const struct insn *in)
-{
-    x_store(t->cur, in->osize, xr_mem(xm(XDX, 0)), tr_gpr_in(t, R_EAX, in->osize, XAX));
-    string_advance(t, in, R_EDI);
-}
-
-/* SCAS: the flags of AL/AX/EAX - [ES:EDI] (a CMP: all defined). */
-static void op_scas(struct tr *t, const struct insn *in)
-{
-    x_alu_r_rm(t->cur, 7, in->osize, tr_gpr_in(t, R_EAX, in->osize, XAX), xr_mem(xm(XDX, 0)));
-    set_flags_after(t, &t->plan[t->k]);
-    string_advance(t, in, R_EDI);
-}
-
-/* The first operand of MOVS and CMPS, [DS:ESI], into the slot. */
-static void op_string_load(struct tr *t, const struct insn *in)
-{
-    x_load(t->cur, in->osize, XAX, xr_mem(xm(XDX, 0)));
-    x_store(t->cur, 4, xr_mem(xm(XSP, SLOT_TMP)), XAX);
-}
-
-static void op_movs(struct tr *t, const struct insn *in)
-{
-    x_load(t->cur, 4, XAX, xr_mem(xm(XSP, SLOT_TMP)));
-    x_store(t->cur, in->osize, xr_mem(xm(XDX, 0)), XAX);
-    string_advance(t, in, R_ESI);
-    string_advance(t, in, R_EDI);
-}
-
-/* CMPS: the flags of [DS:ESI] - [ES:EDI]. */
-static void op_cmps(struct tr *t, const struct insn *in)
-{
-    x_load(t->cur, 4, XAX, xr_mem(xm(XSP, SLOT_TMP)));
-    x_alu_r_rm(t->cur, 7, in->osize, XAX, xr_mem(xm(XDX, 0)));
-    set_flags_after(t, &t->plan[t->k]);
-    string_advance(t, in, R_ESI);
-    string_advance(t, in, R_EDI);
-}
-
-/* MOVS CMPS STOS LODS SCAS once (SDM vol. 2): the source [seg:ESI] (any
- * segment), the destination [ES:EDI], ESI and EDI moved by the element
- * size after the accesses.  With DF set (rare: STD ... CLD around a
- * backward copy) the interpreter runs it, and the translation ends. */
-static void string_op(struct tr *t, const struct insn *in)
-{
-    struct xbuf *b = t->cur;
-    unsigned l_df = x_label_new(&t->L);
-    tr_flags_save(t); /* the test clobbers the host's flags */
-    struct tstate before = t->s;
-    x_test_rm_imm(b, 4, cpu_rm(CPU_OFF(eflags)), F_DF);
-    x_jcc(&t->L, b, XCC_NE, l_df);
-    switch (in->op) {
-    case OP_LODSB: case OP_LODSW: case OP_LODSD:
-        string_offset(t, R_ESI);
-        tr_with_memory(t, in, in->seg, in->osize, JM_READ, op_lods, true);
-        break;
-    case OP_STOSB: case OP_STOSW: case OP_STOSD:
-        string_offset(t, R_EDI);
-        tr_with_memory(t, in, S_ES, in->osize, JM_WRITE, op_stos, true);
-        break;
-    case OP_SCASB: case OP_SCASW: case OP_SCASD:
-        string_offset(t, R_EDI);
-        tr_with_memory(t, in, S_ES, in->osize, JM_READ, op_scas, true);
-        break;
-    default: /* MOVS, CMPS */
-        string_offset(t, R_ESI);
-        tr_read_first(t, in, in->seg, in->osize, op_string_load);
-        string_offset(t, R_EDI);
-        if (in->op == OP_MOVSB || in->op == OP_MOVSW || in->op == OP_MOVSD)
-            tr_with_memory(t, in, S_ES, in->osize, JM_WRITE, op_movs, true);
-        else
-            tr_with_memory(t, in, S_ES, in->osize, JM_READ, op_cmps, true);
-        break;
-    }
-    struct tstate after = t->s;
-    struct xbuf *hot = t->cur;
-    t->cur = &t->cold;
-    t->s = before;
-    x_bind(&t->L, l_df, t->cur);
-    tr_callout(t, in, true, false);
-    t->cur = hot;
-    t->s = after;
-}
-
 /* Emits instruction k natively (the plan says it can be). */
 static void emit_native(struct tr *t, const struct insn *in)
 {
@@ -1105,7 +787,7 @@ static void emit_native(struct tr *t, const struct insn *in)
             if (kind == TR_ADC || kind == TR_SBB)
                 carry_in(t);
             tr_alu_on(t, in, gpr_rm(t, o0->reg, o0->size));
-            set_flags_after(t, p);
+            tr_set_flags_after(t, p);
         }
         return;
     }
@@ -1130,7 +812,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         /* A register form cannot fault and overwrites W: pending flags
          * outside W (INC/DEC keep CF) stay valid on the host. */
         unary_on(t, in, gpr_rm(t, o0->reg, o0->size));
-        set_flags_after(t, p);
+        tr_set_flags_after(t, p);
         return;
     case TR_LEA: {
         /* tr_ea_to uses only lea/mov: the host's flags survive */
@@ -1229,7 +911,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     }
     case TR_STRING:
-        string_op(t, in);
+        tr_string_op(t, in);
         return;
     case TR_IMUL:
         if (in->nops == 1) {
@@ -1237,7 +919,7 @@ static void emit_native(struct tr *t, const struct insn *in)
                 tr_with_memory(t, in, in->seg, o0->size, JM_READ, op_mul1_mem, false);
             } else {
                 mul1_core(t, in, gpr_rm(t, o0->reg, o0->size));
-                set_flags_after(t, p);
+                tr_set_flags_after(t, p);
             }
             return;
         }
@@ -1439,7 +1121,7 @@ bool tr_translate(struct tr *t)
         struct plan *p = &t->plan[k];
         memset(p, 0, sizeof(*p));
         bool last = k + 1 == n;
-        if (last && in->virt == VIRT_BRANCH && is_ind_end(in)) {
+        if (last && in->virt == VIRT_BRANCH && tr_is_ind_end(in)) {
             p->native = true;
             p->faults = true;
             t->uses_stack |= in->flow == FLOW_RET || in->flow == FLOW_CALL_IND;
@@ -1457,7 +1139,7 @@ bool tr_translate(struct tr *t)
                 p->why = JW_FLOW;
                 continue;
             }
-            p->native = int_classify(t, in, p);
+            p->native = tr_int_classify(t, in, p);
             if (!p->native) {
                 p->why = touches_fpu(in) ? JW_X87 : JW_FORM;
                 continue;
