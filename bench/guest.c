@@ -28,9 +28,14 @@
 
 void bench_main(uint32_t magic, const uint32_t *info);
 
-/* gcc may emit calls to these even in freestanding code.  Their loops must
- * not be turned back into calls to themselves. */
+/* gcc and clang may emit calls to these even in freestanding code.  Their
+ * loops must not be turned back into calls to themselves (clang has no
+ * `optimize` attribute: its no_builtin keeps the loop idioms out). */
+#if defined(__clang__)
+#define NO_LIBCALLS __attribute__((no_builtin))
+#else
 #define NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);
