@@ -428,22 +428,33 @@ static void test_qemu_locks(void)
         _exit(127);
     }
     CHECK(pid > 0);
-    a = NULL;
-    bool refused = false;
-    /* qemu-io starts slowly on a loaded machine (over a minute seen while
-     * CI ran beside it): try until it holds the lock or has died, with a
-     * five-minute bound only against a qemu-io that hangs before locking. */
-    bool child_alive = true;
-    for (int i = 0; i < 12000 && !refused && child_alive; i++) {
-        a = open_raw(path, false, err);
-        refused = a == NULL;
-        block_close(a);
-        if (!refused) {
+    /* Wait until qemu-io holds its lock before trying ours: QEMU checks
+     * for conflicts once, when it opens the image, so probing with
+     * open_raw meanwhile (our locks held for a moment each time) could
+     * make it fail to open and quit; F_OFD_GETLK on the "write"
+     * permission byte (QEMU's RAW_LOCK_PERM_BASE + 1) takes no lock.
+     * qemu-io starts slowly on a loaded machine (over a minute seen while
+     * CI ran beside it): wait until it holds the lock or has died, with a
+     * bound below ctest's TIMEOUT only against a qemu-io that hangs. */
+    bool child_alive = true, locked = false;
+    int probe = open(path, O_RDONLY);
+    CHECK(probe >= 0);
+    for (int i = 0; i < 8000 && !locked && child_alive && probe >= 0; i++) {
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 101,
+                            .l_len = 1 };
+        locked = fcntl(probe, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+        if (!locked) {
             usleep(25000);
             child_alive = waitpid(pid, NULL, WNOHANG) == 0;
         }
     }
+    if (probe >= 0)
+        close(probe);
     CHECK(child_alive);
+    CHECK(locked);
+    a = open_raw(path, false, err);
+    bool refused = a == NULL;
+    block_close(a);
     char want[64];
     snprintf(want, sizeof(want), "in use by process %d (qemu-io)", (int)pid);
     CHECK(refused && strstr(err, want));
