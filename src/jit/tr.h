@@ -8,6 +8,7 @@
 
 #include "cpu/exec.h"
 #include "jit/jit.h"
+#include "jit/jit_prof.h"
 #include "jit/x86emit.h"
 
 /* Every arithmetic flag: what is observable at a translation's exits. */
@@ -92,6 +93,9 @@ static inline unsigned jit_jc_index(uint32_t la)
 #define TR_SITES 8
 _Static_assert(TR_SITES <= sizeof(((struct cpu *)0)->eng.site) / 8,
                "cpu.eng.site holds them all");
+
+/* Shared sequences at the arena's start (tr_stubs.c). */
+enum { STUB_MEM_SLOW, STUB_MEM_COMMIT, STUB_EVENT, STUB_COUNT };
 
 /* Kinds of memory access for the slow path (jit_mem_slow). */
 enum { JM_READ = 1, JM_WRITE = 2, JM_RMW = 3 };
@@ -286,6 +290,10 @@ struct tr {
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
                               instruction's offset, or a CALL's target */
     struct jit_prof *prof; /* PLEX86_JIT_STATS: count call-outs */
+    uint64_t *runs;        /* ... and entries into this translation */
+    uint32_t stub_off[STUB_COUNT]; /* the stubs' offsets in the arena */
+    unsigned l_stub[STUB_COUNT];   /* ... and their labels (buffer 2) */
+    uint32_t part[JB_PARTS]; /* ... and its bytes by part */
 };
 
 /* A guest register operand: the host register caching it, else its slot
@@ -411,6 +419,11 @@ void tr_allocate_gprs(struct tr *t);
 void tr_choose_sites(struct tr *t);
 void tr_choose_shares(struct tr *t);
 
+/* tr_stubs.c: the stubs into the arena's first `room` bytes (returns
+ * their length, 0: no room); a call to one; their labels. */
+uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT]);
+void tr_call_stub(struct tr *t, unsigned stub);
+void tr_stub_labels(struct tr *t);
 /* tr_string.c */
 void tr_string_op(struct tr *t, const struct insn *in);
 /* tr_plan.c */

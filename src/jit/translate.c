@@ -181,6 +181,8 @@ void tr_ret_value(struct tr *t, unsigned k)
 static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off, bool side)
 {
     struct tstate keep = t->s; /* code after this (at another label) goes on from here */
+    uint32_t at0 = xoff(t->cur);
+    struct xbuf *buf0 = t->cur;
     /* After the block's last instruction (or a side exit's branch), to
      * another block of the same page (the block's own start is only
      * reached this way when a loop's checks failed, which its chained
@@ -218,6 +220,7 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
         t->chain[t->nchain].off = xoff(t->cur) - 4;
         t->nchain++;
     }
+    t->part[JB_EXIT] += xoff(buf0) - at0;
     t->s = keep;
 }
 
@@ -240,6 +243,7 @@ void tr_emit_side_exit(struct tr *t, unsigned k, uint32_t target_off)
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
 {
     unsigned k = t->k;
+    uint32_t hot0 = xoff(&t->hot), cold0 = xoff(&t->cold);
     tr_materialise(t);
     x87_spill(t);
     tr_sync_for_call(t, k);
@@ -272,6 +276,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     if (last) {
         tr_ret_value(t, k);
         x_jmp(&t->L, t->cur, t->l_epilogue);
+        t->part[JB_CALLOUT] += xoff(&t->hot) - hot0 + xoff(&t->cold) - cold0;
         return;
     }
     /* Goes on only if EIP is the next instruction and nothing happened. */
@@ -290,6 +295,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     tr_ret_value(t, k);
     x_jmp(&t->L, t->cur, t->l_epilogue);
     t->cur = hot;
+    t->part[JB_CALLOUT] += xoff(&t->hot) - hot0 + xoff(&t->cold) - cold0;
 }
 
 /* --- integer instructions ----------------------------------------------- */
@@ -1322,6 +1328,10 @@ bool tr_translate(struct tr *t)
         enter(t, l_entered);
     }
     x_bind(&t->L, l_loaded, hb);
+    if (t->runs) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
+        x_mov_r64_imm(hb, XAX, (uint64_t)(uintptr_t)t->runs);
+        x_alu_rm_imm(hb, 0, 8, xr_mem(xm(XAX, 0)), 1);
+    }
     t->in_body = true;
     if (t->icreg != XNONE) {
         /* The count, and the limit of a loop's budget check: the entry
@@ -1338,6 +1348,7 @@ bool tr_translate(struct tr *t)
     if (t->loop)
         t->s.dirty = t->written;
     x_bind(&t->L, t->l_body, hb);
+    t->part[JB_ENTRY] = xoff(hb) + xoff(&t->cold);
 
     /* Body. */
     for (unsigned k = 0; k < n; k++) {
@@ -1396,6 +1407,7 @@ bool tr_translate(struct tr *t)
     /* Bail and epilogue (in the cold section), after the merge of the
      * flags a chained exit handed over (eax survives it). */
     t->cur = &t->cold;
+    uint32_t epi0 = xoff(t->cur);
     if (t->chainable) {
         x_bind(&t->L, t->l_merge, t->cur);
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XCX); /* (ecx: EIP, as entered) */
@@ -1410,6 +1422,7 @@ bool tr_translate(struct tr *t)
     for (unsigned i = sizeof(saved_regs); i-- > 0;)
         x_pop_r(t->cur, saved_regs[i]);
     xb(t->cur, 0xC3);
+    t->part[JB_EPILOGUE] = xoff(t->cur) - epi0;
     return !(t->hot.overflow || t->cold.overflow || t->L.overflow);
 }
 
