@@ -95,7 +95,8 @@ _Static_assert(TR_SITES <= sizeof(((struct cpu *)0)->eng.site) / 8,
                "cpu.eng.site holds them all");
 
 /* Shared sequences at the arena's start (tr_stubs.c). */
-enum { STUB_MEM_SLOW, STUB_MEM_COMMIT, STUB_EVENT, STUB_COUNT };
+enum { STUB_MEM_SLOW, STUB_MEM_COMMIT, STUB_EVENT, STUB_MERGE_SLOT, STUB_ENTER, STUB_MERGE,
+       STUB_EPILOGUE, STUB_COUNT };
 
 /* Kinds of memory access for the slow path (jit_mem_slow). */
 enum { JM_READ = 1, JM_WRITE = 2, JM_RMW = 3 };
@@ -250,7 +251,7 @@ struct tr {
     int8_t page[JIT_MAX_INSNS];
     uint8_t nread, nwrite;
     uint8_t host_of[8];    /* the host register of each cached one */
-    unsigned l_bail, l_epilogue, l_body;
+    unsigned l_epilogue, l_body;
     /* Chaining (jit.h struct jit_code): whether another translation may
      * jump in (l_chain), and the exits that may jump out: where their
      * jmp's rel32 field is (buffer, offset) and which page offset they go
@@ -368,6 +369,8 @@ uint8_t tr_gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch);
 /* tr_flags.c: the stack slot's image from cpu.eflags; before something
  * that clobbers the host's flags, keep the `live` ones that are pending. */
 void tr_slot_from_eflags(struct tr *t);
+void tr_slot_from_eflags_in(struct xbuf *b);
+void tr_eflags_from_slot(struct xbuf *b, int32_t at);
 void tr_flags_before_clobber(struct tr *t, uint32_t live);
 unsigned tr_seg_check_bits(unsigned kind);
 /* A segment the translation may assume flat (its accesses skip the checks). */
@@ -423,6 +426,7 @@ void tr_choose_shares(struct tr *t);
  * their length, 0: no room); a call to one; their labels. */
 uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT]);
 void tr_call_stub(struct tr *t, unsigned stub);
+void tr_lea_rsi_label(struct tr *t, unsigned label);
 void tr_stub_labels(struct tr *t);
 /* tr_string.c */
 void tr_string_op(struct tr *t, const struct insn *in);

@@ -21,6 +21,11 @@ uint64_t jit_mem_commit_at(struct cpu *c, uint32_t off, uint32_t packed);
  * memory operand's offset (rsi): kept across the call by the stub. */
 static const uint8_t kept[] = { X8, X9, X10, X11, XSI };
 
+/* The callee-saved host registers a translation uses (tr.h); six pushes
+ * and the return address leave rsp 8 off the 16-byte alignment calls
+ * need, which FRAME (tr.h: the slots) makes up for. */
+static const uint8_t tr_saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
+
 static void save_kept(struct xbuf *b)
 {
     for (unsigned i = 0; i < sizeof(kept); i++)
@@ -76,7 +81,55 @@ uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT])
     x_popf(b);
     xb(b, 0xC3);
 
+    /* STUB_MERGE_SLOT: cpu.eflags' arithmetic flags from the slot's image
+     * (every one saved there: tr_materialise on a rare path).  Uses rcx
+     * and rdi. */
+    off[STUB_MERGE_SLOT] = xoff(b);
+    tr_eflags_from_slot(b, 8 + SLOT_SAVED);
+    xb(b, 0xC3);
+
+    /* STUB_ENTER: every translation's entry from C (jit_entry: rdi = the
+     * cpu), jumped to with rsi = where its own code goes on: the frame
+     * (callee-saved registers, the slots; tr.h), the fixed registers,
+     * rax = JIT_BAIL until the entry conditions hold, the kept pages
+     * forgotten (C ran since any translation did), the slot's image from
+     * cpu.eflags (as a chained predecessor leaves it) and ecx = EIP. */
+    off[STUB_ENTER] = xoff(b);
+    for (unsigned i = 0; i < sizeof(tr_saved_regs); i++)
+        x_push_r(b, tr_saved_regs[i]);
+    x_alu_rm_imm(b, 5, 8, R(XSP), FRAME);
+    x_mov_rr64(b, R_CPU, XDI);
+    x_w(b, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
+    x_w(b, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
+    x_mov_r64_imm(b, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
+    tr_pages_forget(b);
+    tr_slot_from_eflags_in(b);
+    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));
+    x_jmp_rm(b, R(XSI));
+
+    /* STUB_MERGE: where a chained entry's failed check, an unpatched
+     * chained exit or a jump-cache miss ends in C (tr_flags_handoff):
+     * EIP from ecx, the slot's flags into cpu.eflags (rax, the return
+     * value, survives); then STUB_EPILOGUE: the frame undone, return rax. */
+    off[STUB_MERGE] = xoff(b);
+    x_store(b, 4, cpu_rm(CPU_OFF(eip)), XCX);
+    tr_eflags_from_slot(b, SLOT_SAVED);
+    off[STUB_EPILOGUE] = xoff(b);
+    x_alu_rm_imm(b, 0, 8, R(XSP), FRAME);
+    for (unsigned i = sizeof(tr_saved_regs); i-- > 0;)
+        x_pop_r(b, tr_saved_regs[i]);
+    xb(b, 0xC3);
+
     return b->overflow ? 0 : xoff(b);
+}
+
+/* lea rsi, [rip + label] (a translation's STUB_ENTER). */
+void tr_lea_rsi_label(struct tr *t, unsigned label)
+{
+    xb(t->cur, 0x48);
+    xb(t->cur, 0x8D);
+    xb(t->cur, 0x35);
+    x_rel32_to(&t->L, t->cur, label);
 }
 
 /* call rel32 to a stub (its label: jit.c binds it to the arena). */

@@ -1069,11 +1069,6 @@ static uint8_t free_host_reg(const struct tr *t)
     return R_CALM;
 }
 
-/* The callee-saved host registers a translation uses (tr.h); six pushes
- * and the return address leave rsp 8 off the 16-byte alignment calls
- * need, which FRAME (tr.h: the slots) makes up for. */
-static const uint8_t saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
-
 /* The entry conditions the translation was specialised for: one test of
  * the word the engine keeps (jit.h jit_unmet). */
 static void emit_unmet_check(struct tr *t)
@@ -1223,29 +1218,17 @@ bool tr_translate(struct tr *t)
     if ((t->loop || t->backs) && t->chainable)
         t->icreg = free_host_reg(t);
 
-    /* Prologue. */
-    t->l_bail = x_label_new(&t->L);
-    t->l_epilogue = x_label_new(&t->L);
+    /* Prologue: the frame and the fixed registers are the shared
+     * STUB_ENTER's (tr_stubs.c), the epilogue STUB_EPILOGUE's. */
+    t->l_epilogue = t->l_stub[STUB_EPILOGUE];
     t->l_body = x_label_new(&t->L);
     t->l_chain = x_label_new(&t->L);
-    t->l_merge = x_label_new(&t->L);
+    t->l_merge = t->l_stub[STUB_MERGE];
     /* An entry check that fails on a chained entry leaves as the
      * predecessor's exit would: the flags handed over merged first. */
     t->nchain = 0;
     t->l_fail = t->chainable ? t->l_merge : t->l_epilogue;
     struct xbuf *hb = t->cur = &t->hot;
-    for (unsigned i = 0; i < sizeof(saved_regs); i++)
-        x_push_r(hb, saved_regs[i]);
-    x_alu_rm_imm(hb, 5, 8, R(XSP), FRAME); /* the slots; aligned calls */
-    x_mov_rr64(hb, R_CPU, XDI);
-    x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
-    x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
-    /* Until the entry conditions hold, rax is what the epilogue returns:
-     * JIT_BAIL from C; from a chained predecessor, that one's own exit
-     * (its index and block, tr_ret_value), so the run loop goes on as if
-     * the jump had not been patched. */
-    x_mov_r64_imm(hb, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
-    tr_pages_forget(hb); /* (C ran since any translation did) */
     unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
     unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
     t->l_chain_fast = x_label_new(&t->L);
@@ -1253,17 +1236,16 @@ bool tr_translate(struct tr *t)
     for (int f = 0; f < 3; f++)
         t->l_chain_same[f] = x_label_new(&t->L);
     /* A chainable body starts with the flags it may observe in the slot
-     * (tr_flags_handoff); the others are written before anything sees them. */
+     * (tr_flags_handoff; STUB_ENTER fills it from cpu.eflags, as a
+     * chained predecessor leaves it); the others are written before
+     * anything sees them.  ecx = EIP at every entry: from C, cpu.eip; a
+     * chained exit leaves it there instead of in cpu.eip (l_merge writes
+     * it when the jump ends in C after all). */
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1, .ghost = -1,
                             .saved = t->chainable ? live_in : 0 };
-    /* ecx = EIP at every entry: from C, cpu.eip; a chained exit leaves
-     * it there instead of in cpu.eip (l_merge writes it when the jump
-     * ends in C after all). */
-    if (t->chainable)
-        tr_slot_from_eflags(t); /* as a chained predecessor leaves it */
-    x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+    tr_lea_rsi_label(t, l_checks);
+    x_jmp(&t->L, hb, t->l_stub[STUB_ENTER]);
     if (t->chainable) {
-        x_jmp(&t->L, hb, l_checks);
         /* The chained entry: what run_block checks between two blocks
          * (engine/run.c), with rdx and rdi.  Three times: the fast ones
          * skip the entry conditions, and chain_regs the register loads
@@ -1404,24 +1386,10 @@ bool tr_translate(struct tr *t)
             tr_emit_exit(t, k, true, t->nxt[k]);
     }
 
-    /* Bail and epilogue (in the cold section), after the merge of the
-     * flags a chained exit handed over (eax survives it). */
+    /* The merge of the flags a chained exit handed over, and the
+     * epilogue, are shared (STUB_MERGE, STUB_EPILOGUE). */
     t->cur = &t->cold;
     uint32_t epi0 = xoff(t->cur);
-    if (t->chainable) {
-        x_bind(&t->L, t->l_merge, t->cur);
-        x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XCX); /* (ecx: EIP, as entered) */
-        t->s = (struct tstate){ .saved = ALLF };
-        tr_materialise(t);
-        x_jmp(&t->L, t->cur, t->l_epilogue);
-    }
-    x_bind(&t->L, t->l_bail, t->cur);
-    x_mov_r64_imm(t->cur, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
-    x_bind(&t->L, t->l_epilogue, t->cur);
-    x_alu_rm_imm(t->cur, 0, 8, R(XSP), FRAME);
-    for (unsigned i = sizeof(saved_regs); i-- > 0;)
-        x_pop_r(t->cur, saved_regs[i]);
-    xb(t->cur, 0xC3);
     t->part[JB_EPILOGUE] = xoff(t->cur) - epi0;
     return !(t->hot.overflow || t->cold.overflow || t->L.overflow);
 }
