@@ -1247,22 +1247,27 @@ bool tr_translate(struct tr *t)
     x_jmp(&t->L, hb, t->l_stub[STUB_ENTER]);
     if (t->chainable) {
         /* The chained entry: what run_block checks between two blocks
-         * (engine/run.c), with rdx and rdi.  Three times: the fast ones
-         * skip the entry conditions, and chain_regs the register loads
-         * too (last, falling into its own l_entered_regs).  Each has a
-         * second entry after the stamp's check, for a predecessor of the
-         * same map and stamp (jit.h chain_same). */
-        static const int order[3] = { 1, 0, 2 };
-        for (int i = 0; i < 3; i++) {
+         * (engine/run.c), with rdx and rdi.  Twice: chain_regs skips the
+         * entry conditions and the register loads (last, falling into its
+         * own l_entered_regs).  Each has a second entry after the stamp's
+         * check, for a predecessor of the same map and stamp (jit.h
+         * chain_same). */
+        static const int order[2] = { 0, 2 };
+        for (int i = 0; i < 2; i++) {
             int fast = order[i];
-            unsigned after = fast == 2 ? l_entered_regs : fast ? l_entered : l_checks;
             if (fast == 2)
                 x_jmp(&t->L, hb, l_loaded); /* (from the reload above) */
-            x_bind(&t->L, fast == 2 ? t->l_chain_regs : fast ? t->l_chain_fast : t->l_chain, hb);
+            /* (chain_fast is chain_entry: a copy of the checks, about 100
+             * bytes, saved no more than the test of eng.unmet) */
+            x_bind(&t->L, fast == 2 ? t->l_chain_regs : t->l_chain, hb);
+            if (fast == 0)
+                x_bind(&t->L, t->l_chain_fast, hb);
             x_mov_r64_imm(hb, XDX, (uint64_t)(uintptr_t)b->stamp_at);
             x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XDX, 0)), b->stamp);
             x_jcc(&t->L, hb, XCC_NE, t->l_merge);
             x_bind(&t->L, t->l_chain_same[fast], hb);
+            if (fast == 0)
+                x_bind(&t->L, t->l_chain_same[1], hb);
             tr_event_check(t, t->l_merge);
             x_w(hb, 0x8B, XDX, cpu_rm(CPU_OFF(icount)));
             x_alu_rm_imm(hb, 0, 8, R(XDX), n);
@@ -1277,8 +1282,6 @@ bool tr_translate(struct tr *t)
             x_bind(&t->L, l_cs_ok, hb);
             if (fast && t->x87)
                 x87_emit_checks(t, t->l_merge); /* (not among those kept) */
-            if (fast == 1)
-                x_jmp(&t->L, hb, after);
             struct xbuf *cb = &t->cold;
             x_bind(&t->L, l_cs, cb);
             if (b->below) { /* (EIP below it would wrap) */
