@@ -391,6 +391,27 @@ uint64_t jit_mem_commit_at(struct cpu *c, uint32_t off, uint32_t packed)
     return c->async != c->eng.calm;
 }
 
+/* tr_stubs.c STUB_CALL: the interpreter's handler of `in`, the
+ * instruction at offset `at` of the translation, with the state a fault
+ * there sees and EIP as run_block sets it before a handler; the low byte
+ * of `packed`, signed, is the instructions before it not yet in
+ * cpu.icount, the rest, signed, the next instruction's offset less its
+ * own.  Returns nonzero unless EIP is then that next instruction's and
+ * nothing is pending: the translation leaves after it. */
+uint64_t jit_call_handler(struct cpu *c, const struct insn *in, uint32_t packed, uint32_t at);
+uint64_t jit_call_handler(struct cpu *c, const struct insn *in, uint32_t packed, uint32_t at)
+{
+    uint32_t here = c->eng.eip0 + at;
+    c->insn_eip = here;
+    c->insn_esp = c->gpr[R_ESP];
+    c->eip = here + in->len;
+    c->icount += (int64_t)(int8_t)packed;
+    in->fn(c, in);
+    c->icount += 1;
+    jit_forget(c);
+    return (c->eip != here + (uint32_t)((int32_t)packed >> 8)) | (c->async != c->eng.calm);
+}
+
 /* An exception a native instruction detected itself (DIV's #DE), with
  * the state a fault at that instruction sees already in struct cpu. */
 _Noreturn void jit_raise(struct cpu *c, unsigned vector);

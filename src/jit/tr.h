@@ -95,8 +95,8 @@ _Static_assert(TR_SITES <= sizeof(((struct cpu *)0)->eng.site) / 8,
                "cpu.eng.site holds them all");
 
 /* Shared sequences at the arena's start (tr_stubs.c). */
-enum { STUB_MEM_SLOW, STUB_MEM_COMMIT, STUB_EVENT, STUB_MERGE_SLOT, STUB_ENTER, STUB_MERGE,
-       STUB_EPILOGUE, STUB_COUNT };
+enum { STUB_MEM_SLOW, STUB_MEM_COMMIT, STUB_EVENT, STUB_MERGE_SLOT, STUB_CALL, STUB_ENTER,
+       STUB_MERGE, STUB_EPILOGUE, STUB_COUNT };
 
 /* Kinds of memory access for the slow path (jit_mem_slow). */
 enum { JM_READ = 1, JM_WRITE = 2, JM_RMW = 3 };

@@ -16,6 +16,7 @@
 
 void *jit_mem_slow_at(struct cpu *c, uint32_t off, uint32_t packed, uint32_t at);
 uint64_t jit_mem_commit_at(struct cpu *c, uint32_t off, uint32_t packed);
+uint64_t jit_call_handler(struct cpu *c, const struct insn *in, uint32_t packed, uint32_t at);
 
 /* The host registers a C call may clobber that hold guest registers or a
  * memory operand's offset (rsi): kept across the call by the stub. */
@@ -86,6 +87,18 @@ uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT])
      * and rdi. */
     off[STUB_MERGE_SLOT] = xoff(b);
     tr_eflags_from_slot(b, 8 + SLOT_SAVED);
+    xb(b, 0xC3);
+
+    /* STUB_CALL: rsi = the instruction, edx and ecx as jit_call_handler
+     * takes them; every guest register written back (the caller loads
+     * them again: the handler may change any).  Returns rcx = 0 when the
+     * translation goes on. */
+    off[STUB_CALL] = xoff(b);
+    x_lea(b, true, XSP, xm(XSP, -8));
+    x_mov_rr64(b, XDI, R_CPU);
+    x_call_abs(b, (const void *)jit_call_handler);
+    x_lea(b, true, XSP, xm(XSP, 8));
+    x_mov_rr64(b, XCX, XAX);
     xb(b, 0xC3);
 
     /* STUB_ENTER: every translation's entry from C (jit_entry: rdi = the

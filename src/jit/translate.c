@@ -246,11 +246,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     uint32_t hot0 = xoff(&t->hot), cold0 = xoff(&t->cold);
     tr_materialise(t);
     x87_spill(t);
-    tr_sync_for_call(t, k);
     tr_gpr_writeback(t);
-    tr_eip_at(t, XAX, t->nxt[k]); /* as run_block sets it before the handler */
-    x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
-    tr_icount_add(t, (int64_t)k - t->s.flushed);
     if (t->prof) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
         const struct jit_source *b = t->b;
         /* (a trace's offsets may be negative: a JMP back below pa) */
@@ -263,10 +259,16 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
         x_mov_r64_imm(t->cur, XAX, (uint64_t)(uintptr_t)n);
         x_alu_rm_imm(t->cur, 0, 8, xr_mem(xm(XAX, 0)), 1);
     }
-    x_mov_rr64(t->cur, XDI, R_CPU);
+    /* The shared stub (tr_stubs.c STUB_CALL, jit.c jit_call_handler):
+     * the state a fault sees, EIP as run_block sets it before the
+     * handler, the count around it; rcx = 0 when EIP is then the next
+     * instruction's and nothing happened. */
+    int64_t before_k = (int64_t)k - t->s.flushed; /* (a peel's copy: below 0) */
     x_mov_r64_imm(t->cur, XSI, (uint64_t)(uintptr_t)in);
-    x_call_abs(t->cur, (const void *)in->fn);
-    tr_icount_add(t, 1);
+    int32_t to_next = (int32_t)(t->off[last ? k : k + 1] - t->off[k]);
+    x_mov_r32_imm(t->cur, XDX, (uint32_t)(uint8_t)(int8_t)before_k | (uint32_t)to_next << 8);
+    x_mov_r32_imm(t->cur, XCX, t->off[k]);
+    tr_call_stub(t, STUB_CALL);
     t->s.flushed = k + 1;
     if (x87_dirty) {
         t->s.x87_live = false;
@@ -279,15 +281,13 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
         t->part[JB_CALLOUT] += xoff(&t->hot) - hot0 + xoff(&t->cold) - cold0;
         return;
     }
-    /* Goes on only if EIP is the next instruction and nothing happened. */
+    /* Goes on only if EIP is the next instruction and nothing happened
+     * (the stub forgot the kept addresses and pages). */
     unsigned l_stop = x_label_new(&t->L);
-    tr_eip_at(t, XCX, t->off[k + 1]);
-    x_alu_r_rm(t->cur, 7, 4, XCX, cpu_rm(CPU_OFF(eip)));
-    x_jcc(&t->L, t->cur, XCC_NE, l_stop);
-    tr_event_check(t, l_stop);
+    xb(t->cur, 0xE3); /* jrcxz: over the jmp */
+    xb(t->cur, 5);
+    x_jmp(&t->L, t->cur, l_stop);
     tr_gpr_reload(t);
-    tr_sites_forget(t);
-    tr_pages_forget(t->cur);
     x87_reload(t);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
