@@ -56,8 +56,9 @@ enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
  * tr_materialise merges them), a loop's budget limit at [rsp +
  * SLOT_LIMIT], an operand read before another access of the same
  * instruction (PUSH m32, MOVS, CMPS) at [rsp + SLOT_TMP]; FRAME keeps
- * calls 16-byte aligned. */
-enum { SLOT_SAVED = 0, SLOT_PENDING = 2, SLOT_LIMIT = 8, SLOT_TMP = 16, FRAME = 24 };
+ * calls 16-byte aligned (above the saved registers: the return address
+ * of the translation's call to STUB_ENTER, then the one to C; tr_stubs.c). */
+enum { SLOT_SAVED = 0, SLOT_PENDING = 2, SLOT_LIMIT = 8, SLOT_TMP = 16, FRAME = 32 };
 
 /* The host register that caches each guest register (EAX ECX EDX EBX ESP
  * EBP ESI EDI), the same in every translation, so that a chained jump can
@@ -426,7 +427,6 @@ void tr_choose_shares(struct tr *t);
  * their length, 0: no room); a call to one; their labels. */
 uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT]);
 void tr_call_stub(struct tr *t, unsigned stub);
-void tr_lea_rsi_label(struct tr *t, unsigned label);
 void tr_stub_labels(struct tr *t);
 /* tr_string.c */
 void tr_string_op(struct tr *t, const struct insn *in);

@@ -22,9 +22,9 @@ uint64_t jit_call_handler(struct cpu *c, const struct insn *in, uint32_t packed,
  * memory operand's offset (rsi): kept across the call by the stub. */
 static const uint8_t kept[] = { X8, X9, X10, X11, XSI };
 
-/* The callee-saved host registers a translation uses (tr.h); six pushes
- * and the return address leave rsp 8 off the 16-byte alignment calls
- * need, which FRAME (tr.h: the slots) makes up for. */
+/* The callee-saved host registers a translation uses (tr.h); with the
+ * return addresses to C and of the call to STUB_ENTER, six pushes leave
+ * rsp aligned for calls, and FRAME (tr.h: the slots) keeps it so. */
 static const uint8_t tr_saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
 
 static void save_kept(struct xbuf *b)
@@ -102,11 +102,15 @@ uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT])
     xb(b, 0xC3);
 
     /* STUB_ENTER: every translation's entry from C (jit_entry: rdi = the
-     * cpu), jumped to with rsi = where its own code goes on: the frame
-     * (callee-saved registers, the slots; tr.h), the fixed registers,
-     * rax = JIT_BAIL until the entry conditions hold, the kept pages
-     * forgotten (C ran since any translation did), the slot's image from
-     * cpu.eflags (as a chained predecessor leaves it) and ecx = EIP. */
+     * cpu) calls it first thing: the frame (callee-saved registers, the
+     * slots; tr.h), the fixed registers, rax = JIT_BAIL until the entry
+     * conditions hold, the kept pages forgotten (C ran since any
+     * translation did), the slot's image from cpu.eflags (as a chained
+     * predecessor leaves it) and ecx = EIP; then a return to the
+     * translation's code, whose return address stays above the saved
+     * registers (a ret, not a jump through a register: the return stack
+     * predicts it, where one indirect jump shared by every translation
+     * would mispredict on most entries). */
     off[STUB_ENTER] = xoff(b);
     for (unsigned i = 0; i < sizeof(tr_saved_regs); i++)
         x_push_r(b, tr_saved_regs[i]);
@@ -118,7 +122,10 @@ uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT])
     tr_pages_forget(b);
     tr_slot_from_eflags_in(b);
     x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));
-    x_jmp_rm(b, R(XSI));
+    struct xenc push_rm = XENC1(0xFF);                           /* push [rsp + ...]: */
+    struct xrm ra = xr_mem(xm(XSP, FRAME + 8 * (int32_t)sizeof(tr_saved_regs)));
+    x_insn(b, &push_rm, 6, false, &ra);                          /* the return address */
+    xb(b, 0xC3);
 
     /* STUB_MERGE: where a chained entry's failed check, an unpatched
      * chained exit or a jump-cache miss ends in C (tr_flags_handoff):
@@ -131,18 +138,10 @@ uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT])
     x_alu_rm_imm(b, 0, 8, R(XSP), FRAME);
     for (unsigned i = sizeof(tr_saved_regs); i-- > 0;)
         x_pop_r(b, tr_saved_regs[i]);
+    x_lea(b, true, XSP, xm(XSP, 8)); /* (STUB_ENTER's return address) */
     xb(b, 0xC3);
 
     return b->overflow ? 0 : xoff(b);
-}
-
-/* lea rsi, [rip + label] (a translation's STUB_ENTER). */
-void tr_lea_rsi_label(struct tr *t, unsigned label)
-{
-    xb(t->cur, 0x48);
-    xb(t->cur, 0x8D);
-    xb(t->cur, 0x35);
-    x_rel32_to(&t->L, t->cur, label);
 }
 
 /* call rel32 to a stub (its label: jit.c binds it to the arena). */

@@ -1243,8 +1243,8 @@ bool tr_translate(struct tr *t)
      * it when the jump ends in C after all). */
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1, .ghost = -1,
                             .saved = t->chainable ? live_in : 0 };
-    tr_lea_rsi_label(t, l_checks);
-    x_jmp(&t->L, hb, t->l_stub[STUB_ENTER]);
+    tr_call_stub(t, STUB_ENTER);
+    x_jmp(&t->L, hb, l_checks);
     if (t->chainable) {
         /* The chained entry: what run_block checks between two blocks
          * (engine/run.c), with rdx and rdi.  Twice: chain_regs skips the
