@@ -167,7 +167,8 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
                                  struct jit_code **out)
 {
     struct tr *t = &j->tr;
-    memset(&t->L, 0, sizeof(t->L));
+    t->L.nl = t->L.nf = 0; /* (x_label_new fills each label) */
+    t->L.overflow = false;
     tr_stub_labels(t);
     t->c = c;
     t->b = b;
