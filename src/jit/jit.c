@@ -20,6 +20,7 @@
 struct jit {
     uint8_t *arena;
     size_t size, used;
+    size_t stubs;            /* the shared stubs' bytes at the arena's start */
     struct jit_stats stats;
     struct jit_jc jc[1u << JIT_JC_BITS]; /* the jump cache (jit.h) */
     FILE *dump;              /* PLEX86_JIT_DUMP */
@@ -74,6 +75,14 @@ struct jit *jit_create(size_t arena_bytes, char *err, size_t errlen)
 #endif
     j->arena = p;
     j->size = arena_bytes;
+    uint32_t n = arena_bytes > 4096 ? tr_stubs_emit(p, 4096, j->tr.stub_off) : 0;
+    if (!n) {
+        snprintf(err, errlen, "the translator's arena of %zu bytes is too small", arena_bytes);
+        munmap(p, arena_bytes);
+        free(j);
+        return NULL;
+    }
+    j->stubs = j->used = ((size_t)n + 63) & ~(size_t)63;
     const char *dump = getenv("PLEX86_JIT_DUMP");
     if (dump && *dump)
         j->dump = fopen(dump, "a");
@@ -86,7 +95,9 @@ void jit_destroy(struct jit *j)
     if (!j)
         return;
     munmap(j->arena, j->size);
-    free(j->prof); /* the engine wrote it out (jit_prof_finish) */
+    if (j->prof) /* (the engine wrote it out and freed it: jit_prof_finish) */
+        free(j->prof->tx);
+    free(j->prof);
     if (j->dump)
         fclose(j->dump);
     free(j);
@@ -129,7 +140,7 @@ static uint32_t label_pos(const struct xlabels *L, unsigned label, uint32_t hot_
 
 void jit_reset(struct jit *j)
 {
-    j->used = 0;
+    j->used = j->stubs; /* (the stubs stay) */
     memset(j->jc, 0, sizeof(j->jc)); /* its entries point into the arena */
     j->stats.flushes++;
 }
@@ -156,7 +167,9 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
                                  struct jit_code **out)
 {
     struct tr *t = &j->tr;
-    memset(&t->L, 0, sizeof(t->L));
+    t->L.nl = t->L.nf = 0; /* (x_label_new fills each label) */
+    t->L.overflow = false;
+    tr_stub_labels(t);
     t->c = c;
     t->b = b;
     t->jc = j->jc;
@@ -168,6 +181,9 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     t->x87 = false;
     t->depth0 = 0;
     t->prof = j->prof;
+    t->runs = j->prof && j->prof->tx && j->prof->ntx < JIT_PROF_TX ? &j->prof->tx[j->prof->ntx].runs
+                                                                : NULL;
+    memset(t->part, 0, sizeof(t->part));
     if ((uintptr_t)b->owner >> JIT_RET_SHIFT)
         return JIT_UNTRANSLATED; /* (the return value cannot name it) */
     if (!tr_translate(t)) {
@@ -191,7 +207,11 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
         if (!t->L.l[fx->label].bound)
             return JIT_UNTRANSLATED;
         uint32_t at = fx->buf == 0 ? fx->off : hot_len + fx->off;
-        int32_t rel = (int32_t)(label_pos(&t->L, fx->label, hot_len) - (at + 4));
+        /* (buffer 2: a stub, at an offset in the arena) */
+        int64_t to = t->L.l[fx->label].buf == 2
+                         ? (int64_t)(j->arena + t->L.l[fx->label].off - dst)
+                         : (int64_t)label_pos(&t->L, fx->label, hot_len);
+        int32_t rel = (int32_t)(to - (int64_t)(at + 4));
         memcpy(dst + at, &rel, 4);
     }
     j->used += need;
@@ -217,6 +237,17 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     *out = tc;
     if (j->dump)
         dump_translation(j, b, dst, hot_len + cold_len);
+    if (j->prof) {
+        j->prof->hot_bytes += hot_len;
+        j->prof->cold_bytes += cold_len;
+        for (unsigned i = 0; i < JB_PARTS; i++)
+            j->prof->part_bytes[i] += t->part[i];
+        if (t->runs) {
+            struct jit_prof_tx *x = &j->prof->tx[j->prof->ntx++];
+            x->bytes = (uint32_t)(need);
+            x->ninsn = b->ninsn;
+        }
+    }
     j->stats.blocks_translated++;
     tr_count(t, &j->stats.native_insns, &j->stats.callout_insns);
     for (unsigned k = 0; k < b->ninsn; k++)
@@ -310,6 +341,34 @@ void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed)
     return buf;
 }
 
+/* What a memory operand's slow path forgets after a call to C, which may
+ * have changed the TLB: every kept address (cpu.eng.site: the loop's and
+ * the shared probes', all the translation's own; the others' are filled
+ * again at their entry) and every kept page (eng.page_la = -1). */
+static void jit_forget(struct cpu *c)
+{
+    memset(c->eng.site, 0, sizeof(c->eng.site));
+    memset(c->eng.page_la, 0xFF, sizeof(c->eng.page_la));
+}
+
+/* tr_stubs.c STUB_MEM_SLOW: jit_mem_slow for the instruction at offset
+ * `at` of the translation, the state a fault there sees in struct cpu
+ * (its EIP and ESP, cpu.icount counting the instructions before it:
+ * packed's bits 16-23, signed, of them not yet added). */
+void *jit_mem_slow_at(struct cpu *c, uint32_t off, uint32_t packed, uint32_t at);
+void *jit_mem_slow_at(struct cpu *c, uint32_t off, uint32_t packed, uint32_t at)
+{
+    int64_t n = (int8_t)(packed >> 16);
+    c->insn_eip = c->eng.eip0 + at;
+    c->insn_esp = c->gpr[R_ESP];
+    c->eng.off = off;
+    c->icount += n;
+    void *buf = jit_mem_slow(c, off, packed & 0xFFFFu);
+    c->icount -= n;
+    jit_forget(c);
+    return buf;
+}
+
 /* Writes the scratch copy back (after jit_mem_slow checked the write). */
 void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
 void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed)
@@ -317,6 +376,41 @@ void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed)
     unsigned s, size, kind;
     unpack(packed, &s, &size, &kind);
     mmu_write_bytes(c, seg_linear(c, (int)s, off, size, SEG_WRITE), c->eng.scratch, size);
+}
+
+/* tr_stubs.c STUB_MEM_COMMIT: jit_mem_commit with cpu.icount as the
+ * interpreter has it during the instruction (a device may read guest
+ * time); nonzero when an event is pending since. */
+uint64_t jit_mem_commit_at(struct cpu *c, uint32_t off, uint32_t packed);
+uint64_t jit_mem_commit_at(struct cpu *c, uint32_t off, uint32_t packed)
+{
+    int64_t n = (int8_t)(packed >> 16);
+    c->icount += n;
+    jit_mem_commit(c, off, packed & 0xFFFFu);
+    c->icount -= n;
+    jit_forget(c);
+    return c->async != c->eng.calm;
+}
+
+/* tr_stubs.c STUB_CALL: the interpreter's handler of `in`, the
+ * instruction at offset `at` of the translation, with the state a fault
+ * there sees and EIP as run_block sets it before a handler; the low byte
+ * of `packed`, signed, is the instructions before it not yet in
+ * cpu.icount, the rest, signed, the next instruction's offset less its
+ * own.  Returns nonzero unless EIP is then that next instruction's and
+ * nothing is pending: the translation leaves after it. */
+uint64_t jit_call_handler(struct cpu *c, const struct insn *in, uint32_t packed, uint32_t at);
+uint64_t jit_call_handler(struct cpu *c, const struct insn *in, uint32_t packed, uint32_t at)
+{
+    uint32_t here = c->eng.eip0 + at;
+    c->insn_eip = here;
+    c->insn_esp = c->gpr[R_ESP];
+    c->eip = here + in->len;
+    c->icount += (int64_t)(int8_t)packed;
+    in->fn(c, in);
+    c->icount += 1;
+    jit_forget(c);
+    return (c->eip != here + (uint32_t)((int32_t)packed >> 8)) | (c->async != c->eng.calm);
 }
 
 /* An exception a native instruction detected itself (DIV's #DE), with

@@ -22,6 +22,7 @@ struct jit_prof *jit_prof_create(void)
         return NULL;
     if (strcmp(v, "1") != 0 && strcmp(v, "-") != 0)
         snprintf(p->path, sizeof(p->path), "%s", v);
+    p->tx = calloc(JIT_PROF_TX, sizeof(*p->tx)); /* (NULL: not counted) */
     return p;
 }
 
@@ -67,12 +68,50 @@ static int by_count(const void *a, const void *b)
     return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
 }
 
+/* The host code's size by part, and the translations by how often they
+ * were entered (from C, chained or through the jump cache; a loop inside
+ * one counts once): what code that runs a few times costs. */
+static void print_bytes(FILE *f, const struct jit_prof *p)
+{
+    static const char *const part_name[JB_PARTS] = {
+        [JB_ENTRY] = "entries", [JB_EPILOGUE] = "epilogue", [JB_EXIT] = "exits",
+        [JB_MEM_COLD] = "memory slow paths", [JB_CALLOUT] = "handler calls",
+    };
+    double nb = p->translations ? (double)p->translations : 1.0;
+    double ni = p->translated_insns ? (double)p->translated_insns : 1.0;
+    fprintf(f, "host code: %.0f bytes per block (hot %.0f, cold %.0f), %.0f per instruction\n",
+            (double)(p->hot_bytes + p->cold_bytes) / nb, (double)p->hot_bytes / nb,
+            (double)p->cold_bytes / nb, (double)(p->hot_bytes + p->cold_bytes) / ni);
+    for (unsigned i = 0; i < JB_PARTS; i++)
+        fprintf(f, "  %-18s %6.0f bytes per block\n", part_name[i], (double)p->part_bytes[i] / nb);
+    if (!p->tx)
+        return;
+    static const uint64_t upto[] = { 0, 1, 3, 15, 255, UINT64_MAX };
+    enum { NB = sizeof(upto) / sizeof(upto[0]) };
+    uint64_t n[NB] = { 0 }, bytes[NB] = { 0 }, insns[NB] = { 0 };
+    for (unsigned i = 0; i < p->ntx; i++) {
+        unsigned b = 0;
+        while (p->tx[i].runs > upto[b])
+            b++;
+        n[b]++;
+        bytes[b] += p->tx[i].bytes;
+        insns[b] += p->tx[i].ninsn;
+    }
+    fprintf(f, "translations by entries (count, instructions, host bytes):\n");
+    for (unsigned b = 0; b < NB; b++)
+        fprintf(f, "  %s%-10llu %8llu %9llu %11llu\n", b + 1 == NB ? ">" : "<=",
+                (unsigned long long)(b + 1 == NB ? upto[b - 1] : upto[b]),
+                (unsigned long long)n[b], (unsigned long long)insns[b],
+                (unsigned long long)bytes[b]);
+}
+
 void jit_prof_finish(struct jit_prof *p, uint64_t guest_insns)
 {
     if (!p)
         return;
     FILE *f = p->path[0] ? fopen(p->path, "w") : stderr;
     if (!f) {
+        free(p->tx);
         free(p);
         return;
     }
@@ -111,6 +150,7 @@ void jit_prof_finish(struct jit_prof *p, uint64_t guest_insns)
             (unsigned long long)p->translations, (unsigned long long)p->translated_insns,
             (double)p->translate_ns * 1e-9,
             p->translated_insns ? (double)p->translate_ns / (double)p->translated_insns : 0.0);
+    print_bytes(f, p);
     for (unsigned w = 0; w < JW_COUNT; w++)
         fprintf(f, "  %-10s %14llu\n", why_name[w], (unsigned long long)per_why[w]);
     if (rows) {
@@ -132,5 +172,6 @@ void jit_prof_finish(struct jit_prof *p, uint64_t guest_insns)
     }
     if (f != stderr)
         fclose(f);
+    free(p->tx);
     free(p);
 }

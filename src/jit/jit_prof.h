@@ -41,12 +41,36 @@ struct jit_prof_site {
 
 #define JIT_PROF_SITES (1u << 16)
 
+/* Where a translation's host bytes go (jit_prof_finish prints them; the
+ * parts overlap: a memory operand's slow path ends in an exit). */
+enum jit_bytes_part {
+    JB_ENTRY,    /* the prologue and the entries' checks (hot and cold) */
+    JB_EPILOGUE, /* the merge, bail and epilogue (cold) */
+    JB_EXIT,     /* exits (the block's end, side exits, slow paths' ends) */
+    JB_MEM_COLD, /* memory operands' slow paths (cold) */
+    JB_CALLOUT,  /* calls to an interpreter handler */
+    JB_PARTS
+};
+
+/* One translation: how often it was entered (its code counts) and its
+ * size. */
+struct jit_prof_tx {
+    uint64_t runs;
+    uint32_t bytes;
+    uint32_t ninsn;
+};
+
+#define JIT_PROF_TX (1u << 20)
+
 struct jit_prof {
     uint64_t n[OP_COUNT][JW_COUNT];
     uint64_t slow_steps;       /* instructions through the CPU's slow path */
     uint64_t translations;     /* blocks translated ... */
     uint64_t translated_insns; /* ... and their instructions */
     uint64_t translate_ns;     /* host time in jit_translate */
+    uint64_t hot_bytes, cold_bytes, part_bytes[JB_PARTS];
+    struct jit_prof_tx *tx;    /* JIT_PROF_TX of them (NULL: none) */
+    unsigned ntx;
     char path[256];            /* "" for stderr */
     unsigned nsites;           /* beyond JIT_PROF_SITES, n[op][why] counts */
     struct jit_prof_site site[JIT_PROF_SITES];

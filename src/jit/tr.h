@@ -8,6 +8,7 @@
 
 #include "cpu/exec.h"
 #include "jit/jit.h"
+#include "jit/jit_prof.h"
 #include "jit/x86emit.h"
 
 /* Every arithmetic flag: what is observable at a translation's exits. */
@@ -55,8 +56,9 @@ enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
  * tr_materialise merges them), a loop's budget limit at [rsp +
  * SLOT_LIMIT], an operand read before another access of the same
  * instruction (PUSH m32, MOVS, CMPS) at [rsp + SLOT_TMP]; FRAME keeps
- * calls 16-byte aligned. */
-enum { SLOT_SAVED = 0, SLOT_PENDING = 2, SLOT_LIMIT = 8, SLOT_TMP = 16, FRAME = 24 };
+ * calls 16-byte aligned (above the saved registers: the return address
+ * of the translation's call to STUB_ENTER, then the one to C; tr_stubs.c). */
+enum { SLOT_SAVED = 0, SLOT_PENDING = 2, SLOT_LIMIT = 8, SLOT_TMP = 16, FRAME = 32 };
 
 /* The host register that caches each guest register (EAX ECX EDX EBX ESP
  * EBP ESI EDI), the same in every translation, so that a chained jump can
@@ -92,6 +94,10 @@ static inline unsigned jit_jc_index(uint32_t la)
 #define TR_SITES 8
 _Static_assert(TR_SITES <= sizeof(((struct cpu *)0)->eng.site) / 8,
                "cpu.eng.site holds them all");
+
+/* Shared sequences at the arena's start (tr_stubs.c). */
+enum { STUB_MEM_SLOW, STUB_MEM_COMMIT, STUB_EVENT, STUB_MERGE_SLOT, STUB_CALL, STUB_ENTER,
+       STUB_MERGE, STUB_EPILOGUE, STUB_COUNT };
 
 /* Kinds of memory access for the slow path (jit_mem_slow). */
 enum { JM_READ = 1, JM_WRITE = 2, JM_RMW = 3 };
@@ -246,7 +252,7 @@ struct tr {
     int8_t page[JIT_MAX_INSNS];
     uint8_t nread, nwrite;
     uint8_t host_of[8];    /* the host register of each cached one */
-    unsigned l_bail, l_epilogue, l_body;
+    unsigned l_epilogue, l_body;
     /* Chaining (jit.h struct jit_code): whether another translation may
      * jump in (l_chain), and the exits that may jump out: where their
      * jmp's rel32 field is (buffer, offset) and which page offset they go
@@ -286,6 +292,10 @@ struct tr {
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
                               instruction's offset, or a CALL's target */
     struct jit_prof *prof; /* PLEX86_JIT_STATS: count call-outs */
+    uint64_t *runs;        /* ... and entries into this translation */
+    uint32_t stub_off[STUB_COUNT]; /* the stubs' offsets in the arena */
+    unsigned l_stub[STUB_COUNT];   /* ... and their labels (buffer 2) */
+    uint32_t part[JB_PARTS]; /* ... and its bytes by part */
 };
 
 /* A guest register operand: the host register caching it, else its slot
@@ -360,6 +370,8 @@ uint8_t tr_gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch);
 /* tr_flags.c: the stack slot's image from cpu.eflags; before something
  * that clobbers the host's flags, keep the `live` ones that are pending. */
 void tr_slot_from_eflags(struct tr *t);
+void tr_slot_from_eflags_in(struct xbuf *b);
+void tr_eflags_from_slot(struct xbuf *b, int32_t at);
 void tr_flags_before_clobber(struct tr *t, uint32_t live);
 unsigned tr_seg_check_bits(unsigned kind);
 /* A segment the translation may assume flat (its accesses skip the checks). */
@@ -411,6 +423,11 @@ void tr_allocate_gprs(struct tr *t);
 void tr_choose_sites(struct tr *t);
 void tr_choose_shares(struct tr *t);
 
+/* tr_stubs.c: the stubs into the arena's first `room` bytes (returns
+ * their length, 0: no room); a call to one; their labels. */
+uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT]);
+void tr_call_stub(struct tr *t, unsigned stub);
+void tr_stub_labels(struct tr *t);
 /* tr_string.c */
 void tr_string_op(struct tr *t, const struct insn *in);
 /* tr_plan.c */

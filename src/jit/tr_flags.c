@@ -54,6 +54,12 @@ void tr_materialise(struct tr *t)
     if (!all)
         return;
     struct xbuf *b = t->cur;
+    if (all == ALLF && t->s.saved == ALLF && b == &t->cold) {
+        /* Every flag in the slot, on a rare path: the shared merge. */
+        tr_call_stub(t, STUB_MERGE_SLOT);
+        t->s.saved = 0;
+        return;
+    }
     if (t->s.pending)
         flags_image(b, SLOT_PENDING); /* first: the and/or below clobber them */
     x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
@@ -64,10 +70,24 @@ void tr_materialise(struct tr *t)
     t->s.pending = t->s.pending_zero = t->s.saved = 0;
 }
 
+/* cpu.eflags' arithmetic flags from the image at [rsp + at] (every one
+ * saved there: the stubs' merge, tr_stubs.c).  Uses rcx and rdi. */
+void tr_eflags_from_slot(struct xbuf *b, int32_t at)
+{
+    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
+    x_alu_rm_imm(b, 4, 4, R(XCX), ~(uint32_t)ALLF);
+    or_flags_from_image(b, at, ALLF);
+    x_store(b, 4, cpu_rm(CPU_OFF(eflags)), XCX);
+}
+
 /* The slot's image from cpu.eflags (the arithmetic flags; rcx). */
 void tr_slot_from_eflags(struct tr *t)
 {
-    struct xbuf *b = t->cur;
+    tr_slot_from_eflags_in(t->cur);
+}
+
+void tr_slot_from_eflags_in(struct xbuf *b)
+{
     x_load(b, 4, XCX, cpu_rm(CPU_OFF(eflags)));
     x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED + 1)), XCX);    /* SF ZF AF PF CF as LAHF */
     x_shift_imm(b, 5, 4, R(XCX), 11);                       /* shr: OF to bit 0 */

@@ -10,10 +10,6 @@
 
 #include <string.h>
 
-/* C helpers called from generated code (jit.c). */
-void *jit_mem_slow(struct cpu *c, uint32_t off, uint32_t packed);
-void jit_mem_commit(struct cpu *c, uint32_t off, uint32_t packed);
-
 /* Guest register r as a host register: its cache register, or `scratch`
  * loaded from struct cpu (mov: the host's flags survive). */
 uint8_t tr_gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch)
@@ -141,34 +137,20 @@ _Static_assert(offsetof(struct tlb, e) == 0, "r12 points at the TLB's entries");
 _Static_assert((TLB_T_INVALID | TLB_T_SUPONLY | TLB_T_NOHOST | TLB_T_WATCHED) == 0xF,
                "a tag's low bits are its slow bits, so a user probe compares it whole");
 
-/* fn(cpu, offset, packed): jit_mem_slow or jit_mem_commit, with the
- * offset in esi already. */
-static void call_mem_helper(struct tr *t, const void *fn, uint32_t packed)
-{
-    x_mov_rr64(t->cur, XDI, R_CPU);
-    x_mov_r32_imm(t->cur, XDX, packed);
-    x_call_abs(t->cur, fn);
-}
-
 static struct xrm site_rm(unsigned i)
 {
     return cpu_rm(CPU_OFF(eng.site) + 8 * (int32_t)i);
 }
 
 /* After a C call, which may have changed the TLB: the kept host
- * addresses are forgotten (the next pass probes again), and after a
- * memory operand's slow path the shared probes' too (tr.h share: a group
- * may go on past it; one never spans an interpreted instruction). */
+ * addresses are forgotten (the next pass probes again); after a memory
+ * operand's slow path the shared probes' too, by its stub (jit.c
+ * jit_forget; tr.h share: a group may go on past it; one never spans an
+ * interpreted instruction). */
 void tr_sites_forget(struct tr *t)
 {
     for (unsigned i = 0; i < t->nsites; i++)
         x_store_imm(t->cur, 8, site_rm(i), 0);
-}
-
-static void shares_forget(struct tr *t)
-{
-    for (unsigned i = 0; i < t->nshare; i++)
-        x_store_imm(t->cur, 8, site_rm(t->nsites + i), 0);
 }
 
 /* rdx += the index register * scale (when `idx`, tr.h share) + delta:
@@ -267,6 +249,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
                     unsigned kind, mem_op_fn op, bool ea_done)
 {
     unsigned k = t->k;
+    uint32_t cold0 = xoff(&t->cold);
     unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
     /* A shared probe (tr.h share), when the access is the one planned. */
     int slot = t->share[k].slot;
@@ -354,51 +337,38 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     x_bind(&t->L, l_cold, t->cur);
     tr_materialise(t);
     x87_spill(t);
-    tr_sync_for_call(t, k);
     tr_gpr_writeback(t);
-    x_store(t->cur, 4, cpu_rm(CPU_OFF(eng.off)), R_OFF);
-    tr_icount_add(t, (int64_t)k - t->s.flushed);
-    call_mem_helper(t, (const void *)jit_mem_slow, mem_packed(seg, size, kind));
-    tr_icount_add(t, -((int64_t)k - t->s.flushed));
-    x_mov_rr64(t->cur, XDX, XAX);
-    x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
-    tr_gpr_reload(t);
-    tr_sites_forget(t);
-    shares_forget(t);
-    tr_pages_forget(t->cur);
+    /* The shared stub (tr_stubs.c): the state a fault sees, jit_mem_slow,
+     * the kept addresses forgotten; the registers come back as they
+     * were (nothing in it changes a guest register). */
+    int64_t before_k = (int64_t)k - t->s.flushed; /* (a peel's copy: below 0) */
+    uint32_t packed = mem_packed(seg, size, kind) | (uint32_t)(uint8_t)(int8_t)before_k << 16;
+    x_mov_r32_imm(t->cur, XDX, packed);
+    x_mov_r32_imm(t->cur, XCX, t->off[k]);
+    tr_call_stub(t, STUB_MEM_SLOW);
     x87_reload(t);
     op(t, in);
     t->s.dirty |= t->plan[k].gw & t->cached; /* written back above: dirty again */
-    /* Keep the op's flags across the commit and the event check (the
-     * push and the lea keep calls 16-byte aligned; lea leaves RFLAGS). */
-    x_pushf(t->cur);
-    x_lea(t->cur, true, XSP, xm(XSP, -8));
+    /* The commit (a device that the write reaches may read guest time:
+     * cpu.icount as the interpreter has it there, so that a run repeats
+     * whatever was translated), and whether a data breakpoint or a write
+     * to scanned code ends the run after this instruction, as in
+     * run_block: rcx = 0 when not.  The op's flags survive both stubs. */
     if (kind & JM_WRITE) {
         struct tstate keep = t->s;
         tr_gpr_writeback(t);
-        /* The write may reach a device that reads guest time (the local
-         * APIC's timer counts from it): icount as the interpreter has it
-         * there, so that a run repeats whatever was translated. */
-        tr_icount_add(t, (int64_t)k - t->s.flushed);
-        call_mem_helper(t, (const void *)jit_mem_commit, mem_packed(seg, size, kind));
-        tr_icount_add(t, -((int64_t)k - t->s.flushed));
-        x_load(t->cur, 4, R_OFF, cpu_rm(CPU_OFF(eng.off)));
-        tr_gpr_reload(t);
-        tr_sites_forget(t);
-        shares_forget(t);
-        tr_pages_forget(t->cur);
+        x_mov_r32_imm(t->cur, XDX, packed);
+        tr_call_stub(t, STUB_MEM_COMMIT);
         t->s = keep;
+    } else {
+        tr_call_stub(t, STUB_EVENT);
     }
-    /* A data breakpoint or a write to scanned code ends the run after
-     * this instruction, as in run_block. */
+    xb(t->cur, 0xE3); /* jrcxz: over the jmp below */
+    xb(t->cur, 5);
     unsigned l_event = x_label_new(&t->L);
-    tr_event_check(t, l_event);
-    x_lea(t->cur, true, XSP, xm(XSP, 8));
-    x_popf(t->cur);
+    x_jmp(&t->L, t->cur, l_event);
     x_jmp(&t->L, t->cur, l_after);
     x_bind(&t->L, l_event, t->cur);
-    x_lea(t->cur, true, XSP, xm(XSP, 8));
-    x_popf(t->cur);
     /* EIP after the instruction: the next one's, or a CALL's target (its
      * push is the only memory operand of a control transfer here). */
     tr_eip_at(t, XAX, t->next_off);
@@ -406,6 +376,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     tr_emit_exit(t, k, false, 0);
     t->cur = hot;
     t->s = after;
+    t->part[JB_MEM_COLD] += xoff(&t->cold) - cold0;
 }
 
 /* An instruction with two memory accesses (PUSH m32, MOVS, CMPS) reads

@@ -181,6 +181,8 @@ void tr_ret_value(struct tr *t, unsigned k)
 static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_off, bool side)
 {
     struct tstate keep = t->s; /* code after this (at another label) goes on from here */
+    uint32_t at0 = xoff(t->cur);
+    struct xbuf *buf0 = t->cur;
     /* After the block's last instruction (or a side exit's branch), to
      * another block of the same page (the block's own start is only
      * reached this way when a loop's checks failed, which its chained
@@ -218,6 +220,7 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
         t->chain[t->nchain].off = xoff(t->cur) - 4;
         t->nchain++;
     }
+    t->part[JB_EXIT] += xoff(buf0) - at0;
     t->s = keep;
 }
 
@@ -240,13 +243,10 @@ void tr_emit_side_exit(struct tr *t, unsigned k, uint32_t target_off)
 void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
 {
     unsigned k = t->k;
+    uint32_t hot0 = xoff(&t->hot), cold0 = xoff(&t->cold);
     tr_materialise(t);
     x87_spill(t);
-    tr_sync_for_call(t, k);
     tr_gpr_writeback(t);
-    tr_eip_at(t, XAX, t->nxt[k]); /* as run_block sets it before the handler */
-    x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
-    tr_icount_add(t, (int64_t)k - t->s.flushed);
     if (t->prof) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
         const struct jit_source *b = t->b;
         /* (a trace's offsets may be negative: a JMP back below pa) */
@@ -259,10 +259,16 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
         x_mov_r64_imm(t->cur, XAX, (uint64_t)(uintptr_t)n);
         x_alu_rm_imm(t->cur, 0, 8, xr_mem(xm(XAX, 0)), 1);
     }
-    x_mov_rr64(t->cur, XDI, R_CPU);
+    /* The shared stub (tr_stubs.c STUB_CALL, jit.c jit_call_handler):
+     * the state a fault sees, EIP as run_block sets it before the
+     * handler, the count around it; rcx = 0 when EIP is then the next
+     * instruction's and nothing happened. */
+    int64_t before_k = (int64_t)k - t->s.flushed; /* (a peel's copy: below 0) */
     x_mov_r64_imm(t->cur, XSI, (uint64_t)(uintptr_t)in);
-    x_call_abs(t->cur, (const void *)in->fn);
-    tr_icount_add(t, 1);
+    int32_t to_next = (int32_t)(t->off[last ? k : k + 1] - t->off[k]);
+    x_mov_r32_imm(t->cur, XDX, (uint32_t)(uint8_t)(int8_t)before_k | (uint32_t)to_next << 8);
+    x_mov_r32_imm(t->cur, XCX, t->off[k]);
+    tr_call_stub(t, STUB_CALL);
     t->s.flushed = k + 1;
     if (x87_dirty) {
         t->s.x87_live = false;
@@ -272,17 +278,16 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     if (last) {
         tr_ret_value(t, k);
         x_jmp(&t->L, t->cur, t->l_epilogue);
+        t->part[JB_CALLOUT] += xoff(&t->hot) - hot0 + xoff(&t->cold) - cold0;
         return;
     }
-    /* Goes on only if EIP is the next instruction and nothing happened. */
+    /* Goes on only if EIP is the next instruction and nothing happened
+     * (the stub forgot the kept addresses and pages). */
     unsigned l_stop = x_label_new(&t->L);
-    tr_eip_at(t, XCX, t->off[k + 1]);
-    x_alu_r_rm(t->cur, 7, 4, XCX, cpu_rm(CPU_OFF(eip)));
-    x_jcc(&t->L, t->cur, XCC_NE, l_stop);
-    tr_event_check(t, l_stop);
+    xb(t->cur, 0xE3); /* jrcxz: over the jmp */
+    xb(t->cur, 5);
+    x_jmp(&t->L, t->cur, l_stop);
     tr_gpr_reload(t);
-    tr_sites_forget(t);
-    tr_pages_forget(t->cur);
     x87_reload(t);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
@@ -290,6 +295,7 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
     tr_ret_value(t, k);
     x_jmp(&t->L, t->cur, t->l_epilogue);
     t->cur = hot;
+    t->part[JB_CALLOUT] += xoff(&t->hot) - hot0 + xoff(&t->cold) - cold0;
 }
 
 /* --- integer instructions ----------------------------------------------- */
@@ -1063,11 +1069,6 @@ static uint8_t free_host_reg(const struct tr *t)
     return R_CALM;
 }
 
-/* The callee-saved host registers a translation uses (tr.h); six pushes
- * and the return address leave rsp 8 off the 16-byte alignment calls
- * need, which FRAME (tr.h: the slots) makes up for. */
-static const uint8_t saved_regs[] = { XBX, XBP, X12, X13, X14, X15 };
-
 /* The entry conditions the translation was specialised for: one test of
  * the word the engine keeps (jit.h jit_unmet). */
 static void emit_unmet_check(struct tr *t)
@@ -1217,29 +1218,17 @@ bool tr_translate(struct tr *t)
     if ((t->loop || t->backs) && t->chainable)
         t->icreg = free_host_reg(t);
 
-    /* Prologue. */
-    t->l_bail = x_label_new(&t->L);
-    t->l_epilogue = x_label_new(&t->L);
+    /* Prologue: the frame and the fixed registers are the shared
+     * STUB_ENTER's (tr_stubs.c), the epilogue STUB_EPILOGUE's. */
+    t->l_epilogue = t->l_stub[STUB_EPILOGUE];
     t->l_body = x_label_new(&t->L);
     t->l_chain = x_label_new(&t->L);
-    t->l_merge = x_label_new(&t->L);
+    t->l_merge = t->l_stub[STUB_MERGE];
     /* An entry check that fails on a chained entry leaves as the
      * predecessor's exit would: the flags handed over merged first. */
     t->nchain = 0;
     t->l_fail = t->chainable ? t->l_merge : t->l_epilogue;
     struct xbuf *hb = t->cur = &t->hot;
-    for (unsigned i = 0; i < sizeof(saved_regs); i++)
-        x_push_r(hb, saved_regs[i]);
-    x_alu_rm_imm(hb, 5, 8, R(XSP), FRAME); /* the slots; aligned calls */
-    x_mov_rr64(hb, R_CPU, XDI);
-    x_w(hb, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
-    x_w(hb, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
-    /* Until the entry conditions hold, rax is what the epilogue returns:
-     * JIT_BAIL from C; from a chained predecessor, that one's own exit
-     * (its index and block, tr_ret_value), so the run loop goes on as if
-     * the jump had not been patched. */
-    x_mov_r64_imm(hb, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
-    tr_pages_forget(hb); /* (C ran since any translation did) */
     unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
     unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
     t->l_chain_fast = x_label_new(&t->L);
@@ -1247,34 +1236,38 @@ bool tr_translate(struct tr *t)
     for (int f = 0; f < 3; f++)
         t->l_chain_same[f] = x_label_new(&t->L);
     /* A chainable body starts with the flags it may observe in the slot
-     * (tr_flags_handoff); the others are written before anything sees them. */
+     * (tr_flags_handoff; STUB_ENTER fills it from cpu.eflags, as a
+     * chained predecessor leaves it); the others are written before
+     * anything sees them.  ecx = EIP at every entry: from C, cpu.eip; a
+     * chained exit leaves it there instead of in cpu.eip (l_merge writes
+     * it when the jump ends in C after all). */
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1, .ghost = -1,
                             .saved = t->chainable ? live_in : 0 };
-    /* ecx = EIP at every entry: from C, cpu.eip; a chained exit leaves
-     * it there instead of in cpu.eip (l_merge writes it when the jump
-     * ends in C after all). */
-    if (t->chainable)
-        tr_slot_from_eflags(t); /* as a chained predecessor leaves it */
-    x_load(hb, 4, XCX, cpu_rm(CPU_OFF(eip)));
+    tr_call_stub(t, STUB_ENTER);
+    x_jmp(&t->L, hb, l_checks);
     if (t->chainable) {
-        x_jmp(&t->L, hb, l_checks);
         /* The chained entry: what run_block checks between two blocks
-         * (engine/run.c), with rdx and rdi.  Three times: the fast ones
-         * skip the entry conditions, and chain_regs the register loads
-         * too (last, falling into its own l_entered_regs).  Each has a
-         * second entry after the stamp's check, for a predecessor of the
-         * same map and stamp (jit.h chain_same). */
-        static const int order[3] = { 1, 0, 2 };
-        for (int i = 0; i < 3; i++) {
+         * (engine/run.c), with rdx and rdi.  Twice: chain_regs skips the
+         * entry conditions and the register loads (last, falling into its
+         * own l_entered_regs).  Each has a second entry after the stamp's
+         * check, for a predecessor of the same map and stamp (jit.h
+         * chain_same). */
+        static const int order[2] = { 0, 2 };
+        for (int i = 0; i < 2; i++) {
             int fast = order[i];
-            unsigned after = fast == 2 ? l_entered_regs : fast ? l_entered : l_checks;
             if (fast == 2)
                 x_jmp(&t->L, hb, l_loaded); /* (from the reload above) */
-            x_bind(&t->L, fast == 2 ? t->l_chain_regs : fast ? t->l_chain_fast : t->l_chain, hb);
+            /* (chain_fast is chain_entry: a copy of the checks, about 100
+             * bytes, saved no more than the test of eng.unmet) */
+            x_bind(&t->L, fast == 2 ? t->l_chain_regs : t->l_chain, hb);
+            if (fast == 0)
+                x_bind(&t->L, t->l_chain_fast, hb);
             x_mov_r64_imm(hb, XDX, (uint64_t)(uintptr_t)b->stamp_at);
             x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XDX, 0)), b->stamp);
             x_jcc(&t->L, hb, XCC_NE, t->l_merge);
             x_bind(&t->L, t->l_chain_same[fast], hb);
+            if (fast == 0)
+                x_bind(&t->L, t->l_chain_same[1], hb);
             tr_event_check(t, t->l_merge);
             x_w(hb, 0x8B, XDX, cpu_rm(CPU_OFF(icount)));
             x_alu_rm_imm(hb, 0, 8, R(XDX), n);
@@ -1289,8 +1282,6 @@ bool tr_translate(struct tr *t)
             x_bind(&t->L, l_cs_ok, hb);
             if (fast && t->x87)
                 x87_emit_checks(t, t->l_merge); /* (not among those kept) */
-            if (fast == 1)
-                x_jmp(&t->L, hb, after);
             struct xbuf *cb = &t->cold;
             x_bind(&t->L, l_cs, cb);
             if (b->below) { /* (EIP below it would wrap) */
@@ -1322,6 +1313,10 @@ bool tr_translate(struct tr *t)
         enter(t, l_entered);
     }
     x_bind(&t->L, l_loaded, hb);
+    if (t->runs) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
+        x_mov_r64_imm(hb, XAX, (uint64_t)(uintptr_t)t->runs);
+        x_alu_rm_imm(hb, 0, 8, xr_mem(xm(XAX, 0)), 1);
+    }
     t->in_body = true;
     if (t->icreg != XNONE) {
         /* The count, and the limit of a loop's budget check: the entry
@@ -1338,6 +1333,7 @@ bool tr_translate(struct tr *t)
     if (t->loop)
         t->s.dirty = t->written;
     x_bind(&t->L, t->l_body, hb);
+    t->part[JB_ENTRY] = xoff(hb) + xoff(&t->cold);
 
     /* Body. */
     for (unsigned k = 0; k < n; k++) {
@@ -1393,23 +1389,11 @@ bool tr_translate(struct tr *t)
             tr_emit_exit(t, k, true, t->nxt[k]);
     }
 
-    /* Bail and epilogue (in the cold section), after the merge of the
-     * flags a chained exit handed over (eax survives it). */
+    /* The merge of the flags a chained exit handed over, and the
+     * epilogue, are shared (STUB_MERGE, STUB_EPILOGUE). */
     t->cur = &t->cold;
-    if (t->chainable) {
-        x_bind(&t->L, t->l_merge, t->cur);
-        x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XCX); /* (ecx: EIP, as entered) */
-        t->s = (struct tstate){ .saved = ALLF };
-        tr_materialise(t);
-        x_jmp(&t->L, t->cur, t->l_epilogue);
-    }
-    x_bind(&t->L, t->l_bail, t->cur);
-    x_mov_r64_imm(t->cur, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
-    x_bind(&t->L, t->l_epilogue, t->cur);
-    x_alu_rm_imm(t->cur, 0, 8, R(XSP), FRAME);
-    for (unsigned i = sizeof(saved_regs); i-- > 0;)
-        x_pop_r(t->cur, saved_regs[i]);
-    xb(t->cur, 0xC3);
+    uint32_t epi0 = xoff(t->cur);
+    t->part[JB_EPILOGUE] = xoff(t->cur) - epi0;
     return !(t->hot.overflow || t->cold.overflow || t->L.overflow);
 }
 

@@ -54,8 +54,10 @@ static inline struct xrm xr_mem(struct xmem m)
     return (struct xrm){ .is_reg = false, .m = m };
 }
 
-#define XBUF_MAX_FIXUPS 512
-#define XBUF_MAX_LABELS 512
+/* (A translation's rare paths call shared stubs, a fixup each: a block
+ * of 64 memory operands takes some 700.) */
+#define XBUF_MAX_FIXUPS 1024
+#define XBUF_MAX_LABELS 1024
 
 struct xbuf {
     uint8_t *p;        /* next byte */
