@@ -206,6 +206,10 @@ bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
  * sets cpu.eng.unmet once per run. */
 enum { JIT_UNMET_CPL = 0, JIT_UNMET_STACK = 4, JIT_UNMET_FLAT = 5 };
 uint32_t jit_unmet(const struct cpu *c);
+/* cpu.eng.unmet = jit_unmet(c): generated code calls it after a segment
+ * load its handler ran, before going on into another translation
+ * (tr_block_end.c tr_system_end). */
+void jit_note_unmet(struct cpu *c);
 
 /* Drops every translation (their blocks are gone). */
 void jit_reset(struct jit *j);
