@@ -266,6 +266,11 @@ uint32_t jit_unmet(const struct cpu *c)
     return u;
 }
 
+void jit_note_unmet(struct cpu *c)
+{
+    c->eng.unmet = jit_unmet(c);
+}
+
 void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la)
 {
     if (!tc->host || !tc->chain_entry)

@@ -205,9 +205,14 @@ bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
  * the word with its own mask (one instruction).  None of them can change
  * while translations run (segment and mode changes are virtualize
  * instructions, which end the run: engine/run.c run_block), so the engine
- * sets cpu.eng.unmet once per run. */
+ * sets cpu.eng.unmet once per run, and a translation that goes on past a
+ * segment load sets it again itself (jit_note_unmet). */
 enum { JIT_UNMET_CPL = 0, JIT_UNMET_STACK = 4, JIT_UNMET_FLAT = 5 };
 uint32_t jit_unmet(const struct cpu *c);
+/* cpu.eng.unmet = jit_unmet(c): generated code calls it after a segment
+ * load its handler ran, before going on into another translation
+ * (tr_block_end.c tr_system_end). */
+void jit_note_unmet(struct cpu *c);
 
 /* Drops every translation (their blocks are gone). */
 void jit_reset(struct jit *j);

@@ -406,6 +406,10 @@ void tr_emit_range(struct tr *t, unsigned from, unsigned to);
 void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in);
 void tr_ind_end(struct tr *t, const struct insn *in);
 void tr_call_end(struct tr *t, const struct insn *in);
+/* ... and a system instruction its handler ran, after which the
+ * translation goes on through the jump cache (tr_system_goes_on). */
+bool tr_system_goes_on(const struct insn *in);
+void tr_system_end(struct tr *t, const struct insn *in);
 /* ... and a native Jcc in the middle of a superblock: the taken way is a
  * side exit (in the cold section), the fall-through goes on. */
 void tr_side_exit(struct tr *t, const struct insn *in);

@@ -331,6 +331,74 @@ static void emit_exit_lookup(struct tr *t, unsigned k)
     t->s = keep;
 }
 
+/* Whether the translation goes on after system instruction `in`, its
+ * block's last, which its handler ran (tr_callout), into the translation
+ * of the next block through the jump cache instead of back to the run
+ * loop (bench/README.md, session 12: 2,900 returns to C per fork+exec of
+ * the Linux guest came from these).  Only instructions that change none
+ * of what the run loop rereads after a system instruction besides the
+ * entry conditions (engine/run.c next_block): not CS, the mode, the
+ * paging, DR7 or HLT: the IF and flags image (CLI STI PUSHF POPF), data
+ * and stack segment loads and reads, CPUID RDTSC RDPMC, reads of a
+ * control register, and the descriptor instructions that only read
+ * (VERR VERW LAR LSL SGDT SIDT SLDT STR SMSW).  Port I/O (a device may remap memory) and all else
+ * still go back. */
+bool tr_system_goes_on(const struct insn *in)
+{
+    switch (in->virt) {
+    case VIRT_FLAGS:
+    case VIRT_TIME:
+        return true;
+    case VIRT_SEG: /* (a load of CS is #UD: the handler's fault) */
+        return !(in->o[0].kind == OPK_SREG && in->o[0].reg == S_CS);
+    case VIRT_CR:
+        return in->op == OP_MOV && in->o[0].kind == OPK_GPR && in->o[1].kind == OPK_CREG;
+    case VIRT_DESC: /* those that only read: VERW is Linux's MDS clear */
+        return in->op == OP_VERW || in->op == OP_VERR || in->op == OP_LAR || in->op == OP_LSL ||
+               in->op == OP_SGDT || in->op == OP_SIDT || in->op == OP_SLDT || in->op == OP_STR ||
+               in->op == OP_SMSW;
+    default:
+        return false;
+    }
+}
+
+/* After the handler of instruction k = t->k (tr_system_goes_on), which
+ * completed (a fault leaves by longjmp): what the run loop would check
+ * before going on (engine/run.c goes_on_after), of what the instruction
+ * may have changed: TF or RF set (POPF), the shadow of MOV SS or POP SS
+ * (which also holds back debug traps: run_loop steps the instruction in
+ * it itself); then the entry conditions again after a segment load
+ * (eng.unmet, as engine_note_entry_state), and the jump cache.  The
+ * successor's chained entry checks the rest as after any exit: an event
+ * (an interrupt pending when POPF or STI set IF is taken at this
+ * boundary, in C), the budget, its map's stamp and entry conditions.
+ * STI's shadow (IF was clear) goes along: only once those checks passed,
+ * no event pending, does the successor clear it (translate.c enter:
+ * an interrupt that comes later is seen after its first instruction at
+ * the earliest, as the shadow wants); when one fails, the run loop finds
+ * the shadow set and the instruction in it not yet run (SDM vol. 2B,
+ * STI; vol. 3A, 6.8.3). */
+void tr_system_end(struct tr *t, const struct insn *in)
+{
+    unsigned k = t->k;
+    struct xbuf *b = t->cur;
+    unsigned l_c = x_label_new(&t->L);
+    x_test_rm_imm(b, 4, cpu_rm(CPU_OFF(eflags)), F_TF | F_RF);
+    x_jcc(&t->L, b, XCC_NE, l_c);
+    x_alu_rm_imm(b, 7, 1, cpu_rm(CPU_OFF(shadow)), SHADOW_SS);
+    x_jcc(&t->L, b, XCC_E, l_c);
+    if (in->virt == VIRT_SEG) {
+        x_mov_rr64(b, XDI, R_CPU);
+        x_call_abs(b, (const void *)jit_note_unmet);
+    }
+    emit_exit_lookup(t, k);
+    t->cur = &t->cold;
+    x_bind(&t->L, l_c, t->cur);
+    tr_ret_value(t, k);
+    x_jmp(&t->L, t->cur, t->l_epilogue);
+    t->cur = b;
+}
+
 /* The block's last instruction when is_ind_end(): the target read (from
  * the stack, a register or memory: the inline TLB path; anything else,
  * and a target beyond the CS limit, goes to the interpreter's handler,

@@ -275,6 +275,10 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
         if (t->x87) /* the handler may have noted its own (x87_note_loop) */
             x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(eng.noted)), 0);
     }
+    if (last && t->chainable && !t->x87 && tr_system_goes_on(in)) {
+        tr_system_end(t, in);
+        return;
+    }
     if (last) {
         tr_ret_value(t, k);
         x_jmp(&t->L, t->cur, t->l_epilogue);
@@ -1084,12 +1088,15 @@ static void emit_unmet_check(struct tr *t)
 
 /* Entered (ecx = EIP): eng.eip0, where the run loop learns where the
  * last translation was entered (only now: a chained entry that fails
- * leaves it naming the predecessor's), the x87 window, the cached
- * registers. */
+ * leaves it naming the predecessor's), the interrupt shadow cleared, the
+ * x87 window, the cached registers. */
 static void enter(struct tr *t, unsigned l_entered)
 {
     x_bind(&t->L, l_entered, t->cur);
     x_store(t->cur, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
+    /* STI's shadow, which a predecessor's tr_system_end hands over: the
+     * checks passed, no event waits, the instruction in it runs now. */
+    x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(shadow)), 0);
     if (t->x87)
         x87_emit_entry(t);
     for (unsigned r = 0; r < 8; r++)

@@ -137,10 +137,22 @@ static uint32_t bias(void)
  *             which the run loop goes on without going back to run_loop
  *             (engine/run.c goes_on_after); the interpreted VM runs
  *             every instruction through the slow path here, so that run
- *             loop is compared with a reference that does not share it */
+ *             loop is compared with a reference that does not share it
+ *   M_SYSNAT  32-bit code: the system instructions after which a
+ *             translation goes on into the next one (jit/tr_block_end.c
+ *             tr_system_goes_on) between random ones: CLI/STI (STI with
+ *             IF clear and, with M_IRQ, after an OUT raised INTR: the
+ *             interrupt waits one instruction in the shadow), PUSHFD/
+ *             POPFD (POPFD setting IF with INTR raised: the interrupt
+ *             comes right after it; TF set by POPFD), RDTSC, CPUID, MOV
+ *             from CR0, MOV from a segment register; with M_IRQ's GDT,
+ *             loads of DS/ES/FS/GS by MOV and POP of a flat and a
+ *             non-flat segment (selector 0x20) with random instructions
+ *             using them.  The reference runs every instruction through
+ *             the slow path, as M_SYS's */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096, M_SYS = 8192,
-       M_X87LOOP = 32768 };
+       M_SYSNAT = 16384, M_X87LOOP = 32768 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1116,6 +1128,115 @@ static void sys_item(struct prog *p)
     }
 }
 
+/* M_SYSNAT: one of the system instructions translations go on after
+ * (EAX..EDX kept where they give them values; random instructions
+ * between).  `irq`: port 0xE0 and the GDT are there (M_IRQ). */
+static void sysnat_item(struct prog *p)
+{
+    bool irq = (mode & M_IRQ) && !(mode & M_REAL);
+    switch (rnd() % 10) {
+    case 0: /* cli; [out 0xe0]; insn; sti; insn: the shadow */
+        put(p, 0xFA);
+        if (irq && rnd() % 2) {
+            put(p, 0xE6);
+            put(p, 0xE0);
+        }
+        random_insn(p);
+        put(p, 0xFB);
+        random_insn(p);
+        break;
+    case 1: /* pushfd; cli; [out 0xe0]; insn; popfd: IF back on, INTR raised */
+        put(p, 0x9C);
+        put(p, 0xFA);
+        if (irq && rnd() % 2) {
+            put(p, 0xE6);
+            put(p, 0xE0);
+        }
+        random_insn(p);
+        put(p, 0x9D);
+        break;
+    case 2: /* sti (IF already set: no shadow); pushfd; insn; popfd */
+        put(p, 0xFB);
+        put(p, 0x9C);
+        random_insn(p);
+        put(p, 0x9D);
+        break;
+    case 3: /* push eax; push edx; rdtsc; pop edx; pop eax */
+        put(p, 0x50); put(p, 0x52);
+        put(p, 0x0F); put(p, 0x31);
+        put(p, 0x5A); put(p, 0x58);
+        break;
+    case 4: /* pushad; xor eax, eax; cpuid; popad */
+        put(p, 0x60);
+        put(p, 0x31); put(p, 0xC0);
+        put(p, 0x0F); put(p, 0xA2);
+        put(p, 0x61);
+        break;
+    case 5: /* push eax; mov eax, cr0 | mov eax, ds; pop eax */
+        put(p, 0x50);
+        if (rnd() % 2) {
+            put(p, 0x0F); put(p, 0x20); put(p, 0xC0);
+        } else {
+            put(p, 0x8C); put(p, 0xD8);
+        }
+        put(p, 0x58);
+        break;
+    case 6: /* pushfd; cmp dword [COUNTER], 1; jne +7; or dword [esp], TF;
+               popfd; insn: a single-step trap in the last pass (no IDT
+               gate for #DB: the run shuts down, in both) */
+        if (rnd() % 2)
+            break;
+        put(p, 0x9C);
+        put(p, 0x83); put(p, 0x3D); put32(p, bias() + COUNTER); put(p, 1);
+        put(p, 0x75); put(p, 7);
+        put(p, 0x81); put(p, 0x0C); put(p, 0x24); put32(p, 0x100);
+        put(p, 0x9D);
+        random_insn(p);
+        break;
+    default: { /* with the GDT: a data segment loaded, used, restored */
+        if (!irq)
+            break;
+        static const uint8_t sreg_push[] = { 0x06, 0x1E, 0x0F, 0x0F }; /* es ds fs gs */
+        static const uint8_t sreg_pop[] = { 0x07, 0x1F, 0x0F, 0x0F };
+        static const uint8_t sreg_num[] = { 0, 3, 4, 5 };
+        unsigned s = rnd() % 4;
+        put(p, sreg_push[s]);
+        if (s >= 2)
+            put(p, (uint8_t)(0xA0 + (s - 2) * 8)); /* 0f a0 / 0f a8 */
+        /* The selector by the pass: 0x10 (flat in flat programs) and
+         * 0x20 (never flat) in turn, so that the code after the load
+         * runs under both, whichever its translation was made for:
+         *   push eax; mov eax, [COUNTER]; and eax, 1; shl eax, 4;
+         *   add eax, 0x10 */
+        put(p, 0x50);
+        put(p, 0xA1); put32(p, bias() + COUNTER);
+        put(p, 0x83); put(p, 0xE0); put(p, 1);
+        put(p, 0xC1); put(p, 0xE0); put(p, 4);
+        put(p, 0x83); put(p, 0xC0); put(p, 0x10);
+        if (rnd() % 2) { /* push eax; pop sreg */
+            put(p, 0x50);
+            put(p, sreg_pop[s]);
+            if (s >= 2)
+                put(p, (uint8_t)(0xA1 + (s - 2) * 8));
+        } else { /* mov sreg, eax */
+            put(p, 0x8E); put(p, (uint8_t)(0xC0 | sreg_num[s] << 3));
+        }
+        put(p, 0x58); /* pop eax */
+        /* an instruction or two with the segment's prefix, or DS's */
+        for (unsigned k = 1 + rnd() % 2; k > 0; k--) {
+            static const uint8_t prefix[] = { 0x26, 0x3E, 0x64, 0x65 };
+            if (rnd() % 2)
+                put(p, prefix[s]);
+            random_insn(p);
+        }
+        put(p, sreg_pop[s]);
+        if (s >= 2)
+            put(p, (uint8_t)(0xA1 + (s - 2) * 8));
+        break;
+    }
+    }
+}
+
 /* JNZ back to `head` (rel8 when it reaches). */
 static void jnz_back(struct prog *p, unsigned head)
 {
@@ -1268,6 +1389,8 @@ static void make_program(struct prog *p)
             sys_item(p);
         if ((mode & M_X87LOOP) && !code16 && rnd() % 3 == 0)
             x87_loop_item(p, false);
+        if ((mode & M_SYSNAT) && !code16 && rnd() % 3 == 0)
+            sysnat_item(p);
     }
     if (mode & M_SMC)
         smc_resolve(p, &m, code16);
@@ -1572,16 +1695,29 @@ int main(int argc, char **argv)
     int made = vm_pair_create(threshold, &vi, &vj);
     if (made)
         return made;
-    if (mode & M_SYS) {
-        /* The reference: the slow path for every instruction (M_SYS). */
+    if (mode & (M_SYS | M_SYSNAT)) {
+        /* The reference: the slow path for every instruction (M_SYS, M_SYSNAT). */
         char err[256];
         vm_destroy(vi);
+        /* M_SYSNAT's RDTSC: guest time from the steps (-icount), the
+         * same in both when they ran the same instructions. */
+        bool ic = (mode & M_SYSNAT) != 0;
         vi = vm_create(&(struct vm_config){ .ram_mb = 4, .cpu_level = CPU_P6,
-                                            .no_code_cache = true },
+                                            .no_code_cache = true, .icount = ic },
                        err, sizeof(err));
         if (!vi) {
             fprintf(stderr, "vm_create: %s\n", err);
             return 1;
+        }
+        if (ic) {
+            vm_destroy(vj);
+            vj = vm_create(&(struct vm_config){ .ram_mb = 4, .cpu_level = CPU_P6, .jit = true,
+                                                .jit_threshold = threshold, .icount = true },
+                           err, sizeof(err));
+            if (!vj) {
+                fprintf(stderr, "vm_create: %s\n", err);
+                return 1;
+            }
         }
     }
     if (mode & M_IRQ) {
