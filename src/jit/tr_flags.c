@@ -31,21 +31,95 @@ static void or_flags_from_image(struct xbuf *b, int32_t at, uint32_t mask)
     }
 }
 
-/* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
- * rdi; rdx survives (a slow path's scratch address). */
-/* Flags that a compare would compute again (tstate.redo) into the host's
- * RFLAGS, pending. */
+/* Whether instruction p, which writes every arithmetic flag, may leave
+ * them to be computed again (tstate.redo) when a memory probe would
+ * otherwise save them as an image (tr_flags_save): an ADD or SUB of two
+ * different registers or of a register and an immediate (its inverse,
+ * then itself, on the result give the same flags: mod 2^32 the result
+ * less the operand is the old value), AND/OR/XOR (OR r, 0 on the result:
+ * SF ZF PF from it, CF OF clear, AF undefined in both), CMP/TEST (again).
+ * Only where the flags die before the operands change: the instructions
+ * after p up to the next one that writes every flag are native, no
+ * branch (but a superblock's JMP), join or peel's rejoin, read no flag, write none partly and no
+ * operand register (that next one may: its probe comes before its
+ * write).  Otherwise the image it saves is cheaper than a redo at a
+ * write of an operand. */
+bool tr_redo_candidate(const struct tr *t, unsigned p)
+{
+    const struct insn *in = &t->b->insn[p];
+    const struct plan *pl = &t->plan[p];
+    const struct opnd *o0 = &in->o[0], *o1 = &in->o[1];
+    if (!pl->native || pl->W != ALLF || pl->R || pl->by_cl || in->nops != 2 ||
+        o0->kind != OPK_GPR || o0->size != 4 ||
+        !(o1->kind == OPK_IMM || (o1->kind == OPK_GPR && o1->size == 4)))
+        return false;
+    uint8_t deps = (uint8_t)(1u << o0->reg);
+    switch (tr_kind_of(in)) {
+    case TR_ADD: case TR_SUB:
+        if (o1->kind == OPK_GPR && o1->reg == o0->reg)
+            return false;
+        /* fall through */
+    case TR_CMP: case TR_TEST:
+        if (o1->kind == OPK_GPR)
+            deps |= (uint8_t)(1u << o1->reg);
+        break;
+    case TR_AND: case TR_OR: case TR_XOR:
+        break;
+    default:
+        return false;
+    }
+    for (unsigned k = p + 1; k < t->b->ninsn; k++) {
+        const struct insn *ik = &t->b->insn[k];
+        const struct plan *pk = &t->plan[k];
+        if (t->join[k] || t->rejoin[k] || !pk->native || tr_is_jcc(ik->op) || t->back[k] >= 0 ||
+            pk->R || pk->by_cl)
+            return false;
+        if (ik->flow == FLOW_JMP_REL && k + 1 < t->b->ninsn)
+            continue; /* a superblock's JMP to the next one: no code */
+        if (ik->flow != FLOW_SEQ)
+            return false;
+        if (pk->W == ALLF)
+            return true;
+        if (pk->W || (pk->gw & deps))
+            return false;
+    }
+    return false;
+}
+
+/* Flags that instruction redo - 1 would compute again (tstate.redo,
+ * tr_redo_candidate) into the host's RFLAGS, pending.  An ADD or SUB runs
+ * its inverse and then itself on its destination, which ends as it was. */
 static void redo_flags(struct tr *t)
 {
     if (!t->s.redo)
         return;
     unsigned p = t->s.redo - 1u;
     const struct insn *in = &t->b->insn[p];
-    tr_alu_on(t, in, gpr_rm(t, in->o[0].reg, in->o[0].size));
+    struct xrm dst = gpr_rm(t, in->o[0].reg, in->o[0].size);
+    struct insn again = *in;
+    switch (tr_kind_of(in)) {
+    case TR_ADD: case TR_SUB:
+        again.op = tr_kind_of(in) == TR_ADD ? OP_SUB : OP_ADD;
+        tr_alu_on(t, &again, dst);
+        tr_alu_on(t, in, dst);
+        break;
+    case TR_AND: case TR_OR: case TR_XOR:
+        again.op = OP_OR;
+        again.o[1].kind = OPK_IMM;
+        again.imm = 0;
+        tr_alu_on(t, &again, dst);
+        break;
+    default: /* CMP, TEST */
+        tr_alu_on(t, in, dst);
+        break;
+    }
     t->s.pending = t->plan[p].H;
     t->s.pending_zero = t->plan[p].Z;
     t->s.redo = 0;
 }
+
+/* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
+ * rdi; rdx survives (a slow path's scratch address). */
 
 void tr_materialise(struct tr *t)
 {
@@ -118,6 +192,13 @@ void tr_flags_save(struct tr *t)
 {
     if (!t->s.pending)
         return;
+    if (t->s.cand && !t->s.redo && !t->s.saved && t->s.pending == t->plan[t->s.cand - 1].H &&
+        t->s.pending_zero == t->plan[t->s.cand - 1].Z) {
+        /* Nothing to keep: a fault's path computes them again. */
+        t->s.redo = t->s.cand;
+        t->s.pending = t->s.pending_zero = 0;
+        return;
+    }
     if (t->s.saved & ~t->s.pending) {
         tr_materialise(t);
         return;
