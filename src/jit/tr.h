@@ -111,9 +111,10 @@ struct tstate {
      * (0: none; a loop's back edge, tr_back_edge's peel). */
     uint8_t redo;
     /* Instruction cand - 1 (an ADD/SUB/AND/OR/XOR/CMP/TEST of registers
-     * or a register and an immediate, tr_flags.c tr_redo_candidate) left
-     * the pending flags, and they die before its operands change: a probe
-     * turns them into redo instead of saving them (0: none). */
+     * or a register and an immediate, tr_flags.c tr_redo_deps) left the
+     * pending flags and its operands have not changed since: a probe
+     * after which they die before those change turns them into redo
+     * instead of saving them (0: none). */
     uint8_t cand;
     uint32_t pending_zero; /* guest flags that must become 0 in cpu.eflags
                               (undefined on the host, cleared by the
@@ -365,7 +366,7 @@ uint8_t tr_gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch);
 /* tr_flags.c: the stack slot's image from cpu.eflags; before something
  * that clobbers the host's flags, keep the `live` ones that are pending. */
 void tr_slot_from_eflags(struct tr *t);
-bool tr_redo_candidate(const struct tr *t, unsigned p);
+uint8_t tr_redo_deps(const struct tr *t, unsigned p);
 void tr_flags_before_clobber(struct tr *t, uint32_t live);
 unsigned tr_seg_check_bits(unsigned kind);
 /* A segment the translation may assume flat (its accesses skip the checks). */

@@ -31,52 +31,70 @@ static void or_flags_from_image(struct xbuf *b, int32_t at, uint32_t mask)
     }
 }
 
+/* A guest register's bit, for an operand of `size` (AH..BH: their
+ * register's). */
+static uint8_t reg_bit(unsigned reg, unsigned size)
+{
+    return (uint8_t)(1u << (size == 1 && reg >= 4 ? reg - 4 : reg));
+}
+
 /* Whether instruction p, which writes every arithmetic flag, may leave
- * them to be computed again (tstate.redo) when a memory probe would
- * otherwise save them as an image (tr_flags_save): an ADD or SUB of two
+ * them to be computed again (tstate.redo) where a memory probe would
+ * otherwise save them as an image (tr_flags_save), and if so the guest
+ * registers they are computed from (0: not): an ADD or SUB of two
  * different registers or of a register and an immediate (its inverse,
  * then itself, on the result give the same flags: mod 2^32 the result
  * less the operand is the old value), AND/OR/XOR (OR r, 0 on the result:
- * SF ZF PF from it, CF OF clear, AF undefined in both), CMP/TEST (again).
- * Only where the flags die before the operands change: the instructions
- * after p up to the next one that writes every flag are native, no
- * branch (but a superblock's JMP), join or peel's rejoin, read no flag, write none partly and no
- * operand register (that next one may: its probe comes before its
- * write).  Otherwise the image it saves is cheaper than a redo at a
- * write of an operand. */
-bool tr_redo_candidate(const struct tr *t, unsigned p)
+ * SF ZF PF from it, CF OF clear, AF undefined in both), CMP/TEST (again,
+ * as a loop's peel does: tr_back_edge). */
+uint8_t tr_redo_deps(const struct tr *t, unsigned p)
 {
     const struct insn *in = &t->b->insn[p];
     const struct plan *pl = &t->plan[p];
     const struct opnd *o0 = &in->o[0], *o1 = &in->o[1];
+    enum tr_kind kind = tr_kind_of(in);
+    bool cmp = kind == TR_CMP || kind == TR_TEST;
     if (!pl->native || pl->W != ALLF || pl->R || pl->by_cl || in->nops != 2 ||
-        o0->kind != OPK_GPR || o0->size != 4 ||
-        !(o1->kind == OPK_IMM || (o1->kind == OPK_GPR && o1->size == 4)))
-        return false;
-    uint8_t deps = (uint8_t)(1u << o0->reg);
-    switch (tr_kind_of(in)) {
+        o0->kind != OPK_GPR || (o0->size != 4 && !cmp) ||
+        !(o1->kind == OPK_IMM || (o1->kind == OPK_GPR && o1->size == o0->size)))
+        return 0;
+    uint8_t deps = reg_bit(o0->reg, o0->size);
+    switch (kind) {
     case TR_ADD: case TR_SUB:
         if (o1->kind == OPK_GPR && o1->reg == o0->reg)
-            return false;
+            return 0;
         /* fall through */
     case TR_CMP: case TR_TEST:
         if (o1->kind == OPK_GPR)
-            deps |= (uint8_t)(1u << o1->reg);
-        break;
+            deps |= reg_bit(o1->reg, o1->size);
+        return deps;
     case TR_AND: case TR_OR: case TR_XOR:
-        break;
+        return deps;
     default:
-        return false;
+        return 0;
     }
-    for (unsigned k = p + 1; k < t->b->ninsn; k++) {
+}
+
+/* Whether flags computed from `deps` die, from the probe of instruction
+ * k0 on, before those registers change: the instructions up to the next
+ * one that writes every flag (whose own probe comes before its writes)
+ * are native, with no join or peel's rejoin after k0, no branch but a
+ * superblock's JMP and a Jcc in the middle (they read the flags again:
+ * tr_cond_host), read no flag otherwise, write none partly and no
+ * register of deps.  Elsewhere the image saved once is cheaper than a
+ * redo before each such write. */
+static bool redo_ahead(const struct tr *t, unsigned k0, uint8_t deps)
+{
+    unsigned n = t->b->ninsn;
+    for (unsigned k = k0; k < n; k++) {
         const struct insn *ik = &t->b->insn[k];
         const struct plan *pk = &t->plan[k];
-        if (t->join[k] || t->rejoin[k] || !pk->native || tr_is_jcc(ik->op) || t->back[k] >= 0 ||
-            pk->R || pk->by_cl)
+        if ((k > k0 && (t->join[k] || t->rejoin[k])) || !pk->native || t->back[k] >= 0 ||
+            pk->by_cl)
             return false;
-        if (ik->flow == FLOW_JMP_REL && k + 1 < t->b->ninsn)
-            continue; /* a superblock's JMP to the next one: no code */
-        if (ik->flow != FLOW_SEQ)
+        if (k > k0 && k + 1 < n && (ik->flow == FLOW_JMP_REL || tr_is_jcc(ik->op)))
+            continue; /* no code, or a side exit */
+        if (ik->flow != FLOW_SEQ || pk->R)
             return false;
         if (pk->W == ALLF)
             return true;
@@ -87,7 +105,7 @@ bool tr_redo_candidate(const struct tr *t, unsigned p)
 }
 
 /* Flags that instruction redo - 1 would compute again (tstate.redo,
- * tr_redo_candidate) into the host's RFLAGS, pending.  An ADD or SUB runs
+ * tr_redo_deps) into the host's RFLAGS, pending.  An ADD or SUB runs
  * its inverse and then itself on its destination, which ends as it was. */
 static void redo_flags(struct tr *t)
 {
@@ -136,6 +154,7 @@ void tr_materialise(struct tr *t)
     or_flags_from_image(b, SLOT_SAVED, t->s.saved);
     x_store(b, 4, cpu_rm(CPU_OFF(eflags)), XCX);
     t->s.pending = t->s.pending_zero = t->s.saved = 0;
+    t->s.cand = 0;
 }
 
 /* The slot's image from cpu.eflags (the arithmetic flags; rcx). */
@@ -193,7 +212,8 @@ void tr_flags_save(struct tr *t)
     if (!t->s.pending)
         return;
     if (t->s.cand && !t->s.redo && !t->s.saved && t->s.pending == t->plan[t->s.cand - 1].H &&
-        t->s.pending_zero == t->plan[t->s.cand - 1].Z) {
+        t->s.pending_zero == t->plan[t->s.cand - 1].Z &&
+        redo_ahead(t, t->k, tr_redo_deps(t, t->s.cand - 1u))) {
         /* Nothing to keep: a fault's path computes them again. */
         t->s.redo = t->s.cand;
         t->s.pending = t->s.pending_zero = 0;
