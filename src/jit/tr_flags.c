@@ -59,20 +59,12 @@ uint8_t tr_redo_deps(const struct tr *t, unsigned p)
         !(o1->kind == OPK_IMM || (o1->kind == OPK_GPR && o1->size == o0->size)))
         return 0;
     uint8_t deps = reg_bit(o0->reg, o0->size);
-    switch (kind) {
-    case TR_ADD: case TR_SUB:
-        if (o1->kind == OPK_GPR && o1->reg == o0->reg)
-            return 0;
-        /* fall through */
-    case TR_CMP: case TR_TEST:
-        if (o1->kind == OPK_GPR)
-            deps |= reg_bit(o1->reg, o1->size);
-        return deps;
-    case TR_AND: case TR_OR: case TR_XOR:
-        return deps;
-    default:
+    bool arith = kind == TR_ADD || kind == TR_SUB;
+    if (arith && o1->kind == OPK_GPR && o1->reg == o0->reg)
         return 0;
-    }
+    if (arith || cmp)
+        return o1->kind == OPK_GPR ? (uint8_t)(deps | reg_bit(o1->reg, o1->size)) : deps;
+    return kind == TR_AND || kind == TR_OR || kind == TR_XOR ? deps : 0;
 }
 
 /* Whether flags computed from `deps` die, from the probe of instruction
