@@ -116,6 +116,12 @@ struct tstate {
      * have not changed since) computes: tr_materialise runs it again
      * (0: none; a loop's back edge, tr_back_edge's peel). */
     uint8_t redo;
+    /* Instruction cand - 1 (an ADD/SUB/AND/OR/XOR/CMP/TEST of registers
+     * or a register and an immediate, tr_flags.c tr_redo_deps) left the
+     * pending flags and its operands have not changed since: a probe
+     * after which they die before those change turns them into redo
+     * instead of saving them (0: none). */
+    uint8_t cand;
     uint32_t pending_zero; /* guest flags that must become 0 in cpu.eflags
                               (undefined on the host, cleared by the
                               interpreter) */
@@ -372,6 +378,7 @@ uint8_t tr_gpr_in(struct tr *t, unsigned r, unsigned size, uint8_t scratch);
 void tr_slot_from_eflags(struct tr *t);
 void tr_slot_from_eflags_in(struct xbuf *b);
 void tr_eflags_from_slot(struct xbuf *b, int32_t at);
+uint8_t tr_redo_deps(const struct tr *t, unsigned p);
 void tr_flags_before_clobber(struct tr *t, uint32_t live);
 unsigned tr_seg_check_bits(unsigned kind);
 /* A segment the translation may assume flat (its accesses skip the checks). */

@@ -130,6 +130,35 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
     *high |= h;
 }
 
+/* Whether tr_choose_sites may keep the host address of instruction k's
+ * memory operand (its conditions, but the count of sites), given the
+ * registers the block writes. */
+static bool kept_address(const struct tr *t, unsigned k, uint8_t written)
+{
+    const struct insn *in = &t->b->insn[k];
+    int sr = tr_memory_segment(in, &t->plan[k]);
+    if (!t->plan[k].native || sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) ||
+        in->virt != VIRT_NONE || t->plan[k].by_cl || t->plan[k].x87)
+        return false;
+    return !(in->mbase != NOREG && (written & (1u << in->mbase))) &&
+           !(in->mindex != NOREG && (written & (1u << in->mindex)));
+}
+
+/* The registers an instruction uses only to address memory. */
+static uint8_t addr_only(const struct insn *in)
+{
+    uint8_t a = 0, o = 0;
+    if (in->mbase != NOREG)
+        a |= (uint8_t)(1u << in->mbase);
+    if (in->mindex != NOREG)
+        a |= (uint8_t)(1u << in->mindex);
+    for (unsigned i = 0; i < in->nops && i < 3; i++)
+        if (in->o[i].kind == OPK_GPR)
+            o |= (uint8_t)(1u << (in->o[i].size == 1 && in->o[i].reg >= 4 ? in->o[i].reg - 4
+                                                                         : in->o[i].reg));
+    return a & (uint8_t)~o;
+}
+
 /* Which guest registers get a host register for the whole translation
  * (always the same one, tr.h): those the native instructions use more
  * often than calls would make them be written back and reloaded. */
@@ -143,8 +172,12 @@ void tr_allocate_gprs(struct tr *t)
     for (unsigned k = 0; k < n; k++)
         for (int j = t->back[k]; j >= 0 && (unsigned)j <= k; j++)
             inner[j] = true;
+    uint8_t uses[JIT_MAX_INSNS];
+    bool any_call = false;
     for (unsigned k = 0; k < n; k++) {
         struct plan *p = &t->plan[k];
+        uses[k] = 0;
+        any_call |= !p->native;
         if (!p->native) {
             calls += k + 1 < n; /* the last one needs no reload after it */
             continue;
@@ -155,12 +188,21 @@ void tr_allocate_gprs(struct tr *t)
         written |= w;
         high |= h;
         used |= u;
-        for (unsigned r = 0; r < 8; r++) {
+        uses[k] = u;
+        for (unsigned r = 0; r < 8; r++)
             weight[r] += (u >> r) & 1;
-            hot[r] += ((u >> r) & 1) * (inner[k] ? 8u : 1u);
-        }
         if (inner[k])
             in_loop |= u;
+    }
+    for (unsigned k = 0; k < n; k++) {
+        uint8_t u = uses[k];
+        /* An inner loop's access at an address that stays the same (a
+         * kept address: tr_choose_sites) reads its address registers
+         * only on the pass that fills it: they do not count as hot. */
+        if (inner[k] && !any_call && kept_address(t, k, written | high))
+            u &= (uint8_t)~(addr_only(&t->b->insn[k]));
+        for (unsigned r = 0; r < 8; r++)
+            hot[r] += ((u >> r) & 1) * (inner[k] ? 8u : 1u);
     }
     static const uint8_t host[8] = GUEST_HOST_REGS;
     t->cached = 0;

@@ -31,21 +31,105 @@ static void or_flags_from_image(struct xbuf *b, int32_t at, uint32_t mask)
     }
 }
 
-/* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
- * rdi; rdx survives (a slow path's scratch address). */
-/* Flags that a compare would compute again (tstate.redo) into the host's
- * RFLAGS, pending. */
+/* A guest register's bit, for an operand of `size` (AH..BH: their
+ * register's). */
+static uint8_t reg_bit(unsigned reg, unsigned size)
+{
+    return (uint8_t)(1u << (size == 1 && reg >= 4 ? reg - 4 : reg));
+}
+
+/* Whether instruction p, which writes every arithmetic flag, may leave
+ * them to be computed again (tstate.redo) where a memory probe would
+ * otherwise save them as an image (tr_flags_save), and if so the guest
+ * registers they are computed from (0: not): an ADD or SUB of two
+ * different registers or of a register and an immediate (its inverse,
+ * then itself, on the result give the same flags: mod 2^32 the result
+ * less the operand is the old value), AND/OR/XOR (OR r, 0 on the result:
+ * SF ZF PF from it, CF OF clear, AF undefined in both), CMP/TEST (again,
+ * as a loop's peel does: tr_back_edge). */
+uint8_t tr_redo_deps(const struct tr *t, unsigned p)
+{
+    const struct insn *in = &t->b->insn[p];
+    const struct plan *pl = &t->plan[p];
+    const struct opnd *o0 = &in->o[0], *o1 = &in->o[1];
+    enum tr_kind kind = tr_kind_of(in);
+    bool cmp = kind == TR_CMP || kind == TR_TEST;
+    if (!pl->native || pl->W != ALLF || pl->R || pl->by_cl || in->nops != 2 ||
+        o0->kind != OPK_GPR || (o0->size != 4 && !cmp) ||
+        !(o1->kind == OPK_IMM || (o1->kind == OPK_GPR && o1->size == o0->size)))
+        return 0;
+    uint8_t deps = reg_bit(o0->reg, o0->size);
+    bool arith = kind == TR_ADD || kind == TR_SUB;
+    if (arith && o1->kind == OPK_GPR && o1->reg == o0->reg)
+        return 0;
+    if (arith || cmp)
+        return o1->kind == OPK_GPR ? (uint8_t)(deps | reg_bit(o1->reg, o1->size)) : deps;
+    return kind == TR_AND || kind == TR_OR || kind == TR_XOR ? deps : 0;
+}
+
+/* Whether flags computed from `deps` die, from the probe of instruction
+ * k0 on, before those registers change: the instructions up to the next
+ * one that writes every flag (whose own probe comes before its writes)
+ * are native, with no join or peel's rejoin after k0, no branch but a
+ * superblock's JMP and a Jcc in the middle (they read the flags again:
+ * tr_cond_host), read no flag otherwise, write none partly and no
+ * register of deps.  Elsewhere the image saved once is cheaper than a
+ * redo before each such write. */
+static bool redo_ahead(const struct tr *t, unsigned k0, uint8_t deps)
+{
+    unsigned n = t->b->ninsn;
+    for (unsigned k = k0; k < n; k++) {
+        const struct insn *ik = &t->b->insn[k];
+        const struct plan *pk = &t->plan[k];
+        if ((k > k0 && (t->join[k] || t->rejoin[k])) || !pk->native || t->back[k] >= 0 ||
+            pk->by_cl)
+            return false;
+        if (k > k0 && k + 1 < n && (ik->flow == FLOW_JMP_REL || tr_is_jcc(ik->op)))
+            continue; /* no code, or a side exit */
+        if (ik->flow != FLOW_SEQ || pk->R)
+            return false;
+        if (pk->W == ALLF)
+            return true;
+        if (pk->W || (pk->gw & deps))
+            return false;
+    }
+    return false;
+}
+
+/* Flags that instruction redo - 1 would compute again (tstate.redo,
+ * tr_redo_deps) into the host's RFLAGS, pending.  An ADD or SUB runs
+ * its inverse and then itself on its destination, which ends as it was. */
 static void redo_flags(struct tr *t)
 {
     if (!t->s.redo)
         return;
     unsigned p = t->s.redo - 1u;
     const struct insn *in = &t->b->insn[p];
-    tr_alu_on(t, in, gpr_rm(t, in->o[0].reg, in->o[0].size));
+    struct xrm dst = gpr_rm(t, in->o[0].reg, in->o[0].size);
+    struct insn again = *in;
+    switch (tr_kind_of(in)) {
+    case TR_ADD: case TR_SUB:
+        again.op = tr_kind_of(in) == TR_ADD ? OP_SUB : OP_ADD;
+        tr_alu_on(t, &again, dst);
+        tr_alu_on(t, in, dst);
+        break;
+    case TR_AND: case TR_OR: case TR_XOR:
+        again.op = OP_OR;
+        again.o[1].kind = OPK_IMM;
+        again.imm = 0;
+        tr_alu_on(t, &again, dst);
+        break;
+    default: /* CMP, TEST */
+        tr_alu_on(t, in, dst);
+        break;
+    }
     t->s.pending = t->plan[p].H;
     t->s.pending_zero = t->plan[p].Z;
     t->s.redo = 0;
 }
+
+/* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
+ * rdi; rdx survives (a slow path's scratch address). */
 
 void tr_materialise(struct tr *t)
 {
@@ -68,6 +152,7 @@ void tr_materialise(struct tr *t)
     or_flags_from_image(b, SLOT_SAVED, t->s.saved);
     x_store(b, 4, cpu_rm(CPU_OFF(eflags)), XCX);
     t->s.pending = t->s.pending_zero = t->s.saved = 0;
+    t->s.cand = 0;
 }
 
 /* cpu.eflags' arithmetic flags from the image at [rsp + at] (every one
@@ -138,6 +223,14 @@ void tr_flags_save(struct tr *t)
 {
     if (!t->s.pending)
         return;
+    if (t->s.cand && !t->s.redo && !t->s.saved && t->s.pending == t->plan[t->s.cand - 1].H &&
+        t->s.pending_zero == t->plan[t->s.cand - 1].Z &&
+        redo_ahead(t, t->k, tr_redo_deps(t, t->s.cand - 1u))) {
+        /* Nothing to keep: a fault's path computes them again. */
+        t->s.redo = t->s.cand;
+        t->s.pending = t->s.pending_zero = 0;
+        return;
+    }
     if (t->s.saved & ~t->s.pending) {
         tr_materialise(t);
         return;

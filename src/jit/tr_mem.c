@@ -263,18 +263,21 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         lead = false;
     }
     bool idx = (member || lead) && t->share[k].idx;
+    int site = t->site[k];
+    /* A kept address needs the offset only where it is filled (the slow
+     * path is reached from there); an x87 op records it (FDP). */
+    bool ea_at_fill = !ea_done && !member && !lead && site >= 0 && !t->plan[k].x87;
     if (lead && idx) {
         /* The group's reference: base + disp, without the index. */
         struct insn ref = *in;
         ref.mindex = NOREG;
         tr_ea_to(t, &ref, R_OFF);
-    } else if (!ea_done && !member) {
+    } else if (!ea_done && !member && !ea_at_fill) {
         tr_ea_to(t, in, R_OFF);
     }
     /* The probe clobbers the host's flags, and a fault needs them all. */
     tr_flags_save(t);
     struct tstate before = t->s;
-    int site = t->site[k];
     if (member || lead) {
         /* A member: the leader's host address plus its delta, else (0:
          * the leader's probe missed, or a slow path came in between) a
@@ -314,6 +317,8 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         struct xbuf *hot = t->cur;
         t->cur = &t->cold;
         x_bind(&t->L, l_fill, t->cur);
+        if (ea_at_fill)
+            tr_ea_to(t, in, R_OFF);
         tr_probe(t, seg, size, kind, l_cold);
         x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
         x_jmp(&t->L, t->cur, l_op);

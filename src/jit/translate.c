@@ -308,11 +308,27 @@ void tr_set_flags_after(struct tr *t, const struct plan *p)
 {
     if (p->W == ALLF)
         t->s.redo = 0; /* (find_back_edges: a peel ends at such a write) */
+    if (p->W)
+        t->s.cand = p == &t->plan[t->k] && tr_redo_deps(t, t->k) ? (uint8_t)(t->k + 1) : 0;
     t->s.pending = (t->s.pending & ~p->W) | p->H;
     t->s.pending_zero = (t->s.pending_zero & ~p->W) | p->Z;
     t->s.saved &= ~p->W;
 }
 
+
+/* After instruction k, whatever way its flags went (some emitters set the
+ * state themselves: imul_flags, shift_cl_on): flags it writes end a redo
+ * of an earlier one's, and only its own may be a candidate for one; a
+ * candidate whose operands it writes is one no more. */
+static void flags_written(struct tr *t, unsigned k)
+{
+    const struct plan *p = &t->plan[k];
+    if (t->s.cand && t->s.cand != k + 1 &&
+        (p->W || (p->gw & tr_redo_deps(t, t->s.cand - 1u))))
+        t->s.cand = 0;
+    if (p->W == ALLF)
+        t->s.redo = 0;
+}
 
 /* ALU group 1 and TEST, on a destination rm (register slot or [rdx]). */
 void tr_alu_on(struct tr *t, const struct insn *in, struct xrm dst)
@@ -1392,6 +1408,7 @@ bool tr_translate(struct tr *t)
          * the write, so the exits of its own slow path store them). */
         t->s.dirty |= p->gw & t->cached;
         emit_native(t, in);
+        flags_written(t, k);
         if (last)
             tr_emit_exit(t, k, true, t->nxt[k]);
     }
@@ -1415,6 +1432,7 @@ void tr_emit_range(struct tr *t, unsigned from, unsigned to)
         t->next_off = t->nxt[k];
         t->s.dirty |= t->plan[k].gw & t->cached;
         emit_native(t, in);
+        flags_written(t, k);
     }
     t->k = k0;
     t->next_off = t->nxt[k0];
