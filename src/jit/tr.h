@@ -122,6 +122,8 @@ struct tstate {
     uint8_t tag_known, tag_full; /* physical registers whose tag we know */
     int last_x87, last_x87_mem; /* indices of the last native x87 op
                                    (and with memory), or -1 */
+    uint8_t fdp_k1;        /* 1 + the x87 memory op whose FDP is not in
+                              struct cpu yet (x87_note_mem), 0: none */
     int ghost;             /* tr.h ghost_ok: the physical register whose
                               value (it is empty) the cell holds, newer
                               than its struct cpu slot; -1: none */
@@ -431,6 +433,7 @@ void x87_note_ips(struct tr *t);
 void x87_reload(struct tr *t);
 void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p);
 void x87_note_mem(struct tr *t);
+void x87_fdp_before(struct tr *t, unsigned k);
 void x87_note_loop(struct tr *t, unsigned id);
 
 #endif

@@ -137,10 +137,17 @@ static uint32_t bias(void)
  *             which the run loop goes on without going back to run_loop
  *             (engine/run.c goes_on_after); the interpreted VM runs
  *             every instruction through the slow path here, so that run
- *             loop is compared with a reference that does not share it */
+ *             loop is compared with a reference that does not share it
+ *   M_FDP     32-bit code: x87 loops whose memory operands move every pass
+ *             ([ebx+ebp*8+d8] with EBP the count, [ebx+esi*4+d8] with ESI
+ *             stepped in the loop), random instructions among them (whose
+ *             memory operand may fault), then FNSTENV, FNSAVE and FRSTOR,
+ *             or nothing: FDP as the last pass left it, or as the op before
+ *             a fault has it (jit/tr_x87.c x87_note_mem: stored lazily);
+ *             with M_IRQ, the handler starts with FNSTENV */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096, M_SYS = 8192,
-       M_X87LOOP = 32768 };
+       M_X87LOOP = 32768, M_FDP = 131072 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1233,6 +1240,57 @@ static void x87_loop_item(struct prog *p, bool nested)
     }
 }
 
+/* M_FDP (above): an accumulator, then 1-5 passes of 1-3 FADD/FMUL of
+ * m64, m32 or an m32 integer at an address that moves with the count in
+ * EBP or with ESI, each followed sometimes by INC ESI (a write to an
+ * address register after the op) or a random instruction; sometimes a
+ * divide by a count first that faults in a later pass. */
+static void fdp_item(struct prog *p)
+{
+    put(p, 0xD9); put(p, 0xEE);                                   /* fldz */
+    put(p, 0xBE); put32(p, rnd() & 7);                            /* mov esi, imm32 */
+    put(p, 0xBD); put32(p, 1 + rnd() % 5);                        /* mov ebp, imm32 */
+    bool de = rnd() & 1;
+    if (de) {
+        put(p, 0xB9); put32(p, 1 + rnd() % 4);                    /* mov ecx, imm32 */
+    }
+    unsigned head = p->n;
+    if (de) {
+        /* A #DE where ECX reaches 0, before the pass's first x87 op:
+         * the FDP that the pass before left (its back edge stored it). */
+        put(p, 0x89); put(p, 0xE8);                               /* mov eax, ebp */
+        put(p, 0x31); put(p, 0xD2);                               /* xor edx, edx */
+        put(p, 0xF7); put(p, 0xF1);                               /* div ecx */
+        put(p, 0x49);                                             /* dec ecx */
+    }
+    for (unsigned i = 1 + rnd() % 3; i-- > 0;) {
+        put(p, (uint8_t[]){ 0xDC, 0xD8, 0xDA }[rnd() % 3]);      /* m64, m32, m32int */
+        put(p, (uint8_t)(0x44 | (rnd() & 1) << 3));               /* fadd / fmul [sib+d8] */
+        put(p, rnd() & 1 ? 0xEB : 0xB3);                          /* ebx+ebp*8, ebx+esi*4 */
+        put(p, (uint8_t)(rnd() & 0x38));
+        switch (rnd() % 4) {
+        case 0: put(p, 0x46); break;                              /* inc esi */
+        case 1: random_insn(p); break;
+        default: break;
+        }
+    }
+    put(p, 0x4D);                                                 /* dec ebp */
+    jnz_back(p, head);
+    uint32_t env = bias() + DATA + (rnd() & 0x780);
+    switch (rnd() % 3) {
+    case 0:
+        put(p, 0xD9); put(p, 0x35); put32(p, env);               /* fnstenv [env] */
+        break;
+    case 1:
+        put(p, 0xDD); put(p, 0x35); put32(p, env);               /* fnsave [env] */
+        put(p, 0xDD); put(p, 0x25); put32(p, env);               /* frstor [env] */
+        break;
+    default:
+        break;
+    }
+    put(p, 0xDD); put(p, 0xD8);                                   /* fstp st(0) */
+}
+
 /* The program: FINIT (sometimes), the body, DEC [COUNTER], JNZ body,
  * HLT.  The loop runs `iterations` times.  With M_SMC and M_IRQ, their
  * items come between the body's instructions. */
@@ -1268,6 +1326,8 @@ static void make_program(struct prog *p)
             sys_item(p);
         if ((mode & M_X87LOOP) && !code16 && rnd() % 3 == 0)
             x87_loop_item(p, false);
+        if ((mode & M_FDP) && !code16 && rnd() % 3 == 0)
+            fdp_item(p);
     }
     if (mode & M_SMC)
         smc_resolve(p, &m, code16);
@@ -1302,6 +1362,12 @@ static void make_handler(struct prog *h)
     put(h, 0x60);
     if (!real) {
         put(h, 0x83); put(h, 0xEC); put(h, 0x40);          /* sub esp, 0x40 */
+        if (mode & M_FDP) {
+            /* The x87 pointers where the interrupt came (a loop's back
+             * edge, often), and the control word FNSTENV masked back. */
+            put(h, 0xD9); put(h, 0x74); put(h, 0x24); put(h, 0x04); /* fnstenv [esp+4] */
+            put(h, 0xD9); put(h, 0x6C); put(h, 0x24); put(h, 0x04); /* fldcw [esp+4] */
+        }
     }
     put(h, 0xFF); put(h, real ? 0x06 : 0x05);              /* inc [IRQS] */
     if (real)
@@ -1713,7 +1779,7 @@ int main(int argc, char **argv)
         CHECK(irqs_taken >= ran / 2);
     if ((mode & M_SMC) && ran >= 100)
         CHECK(epochs >= ran / 2);
-    if ((mode & (M_LOOPS | M_X87LOOP)) && !code16 && ran >= 100)
+    if ((mode & (M_LOOPS | M_X87LOOP | M_FDP)) && !code16 && ran >= 100)
         CHECK(js->inner_loops >= ran / 20);
     vm_destroy(vi);
     vm_destroy(vj);
