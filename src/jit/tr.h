@@ -216,6 +216,11 @@ struct tr {
     bool calls;            /* some instruction goes to the interpreter */
     int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
+    /* A site whose address registers only instructions outside one inner
+     * loop write (tr_choose_sites) is kept while that loop runs: its head
+     * j forgets it on every way in but the back edges (tr_join_state,
+     * tr_sites_enter); -1: the whole translation's. */
+    int8_t site_head[TR_SITES];
     /* Shared probes (tr_choose_shares): memory operands that lie in the
      * page of an earlier one (the leader) of the same straight-line run,
      * by the same address registers unchanged or moved by a known
@@ -370,6 +375,7 @@ static inline bool tr_seg_flat(const struct seg *sg)
     return sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & tr_seg_check_bits(JM_RMW));
 }
 void tr_sites_forget(struct tr *t);
+void tr_sites_enter(struct tr *t, unsigned j);
 void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
  * written back (tr_block_end.c). */

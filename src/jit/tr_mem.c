@@ -165,6 +165,15 @@ void tr_sites_forget(struct tr *t)
         x_store_imm(t->cur, 8, site_rm(i), 0);
 }
 
+/* On the way into instruction j that is not a back edge (tr_join_state):
+ * the sites kept for the loop whose head it is start again. */
+void tr_sites_enter(struct tr *t, unsigned j)
+{
+    for (unsigned i = 0; i < t->nsites; i++)
+        if (t->site_head[i] == (int)j)
+            x_store_imm(t->cur, 8, site_rm(i), 0);
+}
+
 static void shares_forget(struct tr *t)
 {
     for (unsigned i = 0; i < t->nshare; i++)
@@ -280,18 +289,24 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         lead = false;
     }
     bool idx = (member || lead) && t->share[k].idx;
+    /* A kept address needs the offset only to fill it: an x87 op from
+     * cached registers computes it there (x87_note_mem does not read
+     * it). */
+    int site = t->site[k];
+    bool ea_cold = site >= 0 && !ea_done && !member && !lead && t->plan[k].x87 &&
+                   (in->mbase == NOREG || (t->cached & (1u << in->mbase))) &&
+                   (in->mindex == NOREG || (t->cached & (1u << in->mindex)));
     if (lead && idx) {
         /* The group's reference: base + disp, without the index. */
         struct insn ref = *in;
         ref.mindex = NOREG;
         tr_ea_to(t, &ref, R_OFF);
-    } else if (!ea_done && !member) {
+    } else if (!ea_done && !member && !ea_cold) {
         tr_ea_to(t, in, R_OFF);
     }
     /* The probe clobbers the host's flags, and a fault needs them all. */
     tr_flags_save(t);
     struct tstate before = t->s;
-    int site = t->site[k];
     if (member || lead) {
         /* A member: the leader's host address plus its delta, else (0:
          * the leader's probe missed, or a slow path came in between) a
@@ -331,6 +346,8 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         struct xbuf *hot = t->cur;
         t->cur = &t->cold;
         x_bind(&t->L, l_fill, t->cur);
+        if (ea_cold)
+            tr_ea_to(t, in, R_OFF);
         tr_probe(t, seg, size, kind, l_cold);
         x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
         x_jmp(&t->L, t->cur, l_op);

@@ -1242,15 +1242,27 @@ static void x87_loop_item(struct prog *p, bool nested)
 
 /* M_FDP (above): an accumulator, then 1-5 passes of 1-3 FADD/FMUL of
  * m64, m32 or an m32 integer at an address that moves with the count in
- * EBP or with ESI, each followed sometimes by INC ESI (a write to an
- * address register after the op) or a random instruction; sometimes a
- * divide by a count first that faults in a later pass. */
+ * EBP or with ESI (or, in an outer loop, at [edi+d8]), each followed
+ * sometimes by INC ESI (a write to an address register after the op) or
+ * a random instruction; sometimes a divide by a count first that faults
+ * in a later pass. */
 static void fdp_item(struct prog *p)
 {
     put(p, 0xD9); put(p, 0xEE);                                   /* fldz */
+    /* Sometimes all in an outer loop of 2-3 passes (ECX) that moves EDI, an
+     * address register of the inner loop's that only the outer one
+     * writes (the inner loop keeps its host address: jit/tr_alloc.c
+     * loop_site_head). */
+    bool outer = rnd() & 1;
+    unsigned ohead = 0;
+    if (outer) {
+        put(p, 0xB9); put32(p, 2 + rnd() % 2);                    /* mov ecx, imm32 */
+        put(p, 0x89); put(p, 0xDF);                               /* mov edi, ebx */
+        ohead = p->n;
+    }
     put(p, 0xBE); put32(p, rnd() & 7);                            /* mov esi, imm32 */
     put(p, 0xBD); put32(p, 1 + rnd() % 5);                        /* mov ebp, imm32 */
-    bool de = rnd() & 1;
+    bool de = !outer && (rnd() & 1);
     if (de) {
         put(p, 0xB9); put32(p, 1 + rnd() % 4);                    /* mov ecx, imm32 */
     }
@@ -1265,8 +1277,12 @@ static void fdp_item(struct prog *p)
     }
     for (unsigned i = 1 + rnd() % 3; i-- > 0;) {
         put(p, (uint8_t[]){ 0xDC, 0xD8, 0xDA }[rnd() % 3]);      /* m64, m32, m32int */
-        put(p, (uint8_t)(0x44 | (rnd() & 1) << 3));               /* fadd / fmul [sib+d8] */
-        put(p, rnd() & 1 ? 0xEB : 0xB3);                          /* ebx+ebp*8, ebx+esi*4 */
+        if (outer && rnd() % 3 == 0) {
+            put(p, (uint8_t)(0x47 | (rnd() & 1) << 3));           /* fadd / fmul [edi+d8] */
+        } else {
+            put(p, (uint8_t)(0x44 | (rnd() & 1) << 3));           /* fadd / fmul [sib+d8] */
+            put(p, rnd() & 1 ? 0xEB : 0xB3);                      /* ebx+ebp*8, ebx+esi*4 */
+        }
         put(p, (uint8_t)(rnd() & 0x38));
         switch (rnd() % 4) {
         case 0: put(p, 0x46); break;                              /* inc esi */
@@ -1276,6 +1292,11 @@ static void fdp_item(struct prog *p)
     }
     put(p, 0x4D);                                                 /* dec ebp */
     jnz_back(p, head);
+    if (outer) {
+        put(p, 0x83); put(p, 0xC7); put(p, 0x08);                 /* add edi, 8 */
+        put(p, 0x49);                                             /* dec ecx */
+        jnz_back(p, ohead);
+    }
     uint32_t env = bias() + DATA + (rnd() & 0x780);
     switch (rnd() % 3) {
     case 0:
