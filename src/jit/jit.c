@@ -167,6 +167,7 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     t->flat = 0;
     t->x87 = false;
     t->depth0 = 0;
+    t->rdx_k = -1;
     t->prof = j->prof;
     if ((uintptr_t)b->owner >> JIT_RET_SHIFT)
         return JIT_UNTRANSLATED; /* (the return value cannot name it) */

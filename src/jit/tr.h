@@ -221,6 +221,13 @@ struct tr {
      * j forgets it on every way in but the back edges (tr_join_state,
      * tr_sites_enter); -1: the whole translation's. */
     int8_t site_head[TR_SITES];
+    /* After a MOV store's tr_with_memory, rdx holds its host address (0
+     * after its slow path): the instruction (-1: none) and where its code
+     * ended (buffer, offset), for an x87 load of the same bytes right
+     * after it (gcc's `mov [esp+4], eax; fild dword [esp+4]`). */
+    int rdx_k;
+    uint8_t rdx_buf;
+    uint32_t rdx_off;
     /* Shared probes (tr_choose_shares): memory operands that lie in the
      * page of an earlier one (the leader) of the same straight-line run,
      * by the same address registers unchanged or moved by a known

@@ -43,6 +43,8 @@
 /* M_IRQ and the descriptor tables (offsets in the program's area). */
 #define IRQS 0x0F10u       /* interrupts the handler ran (dword) */
 #define CWSLOT 0x0F18u     /* M_X87LOOP: a control word for FLDCW (word) */
+#define FILDSLOT 0x0F20u   /* M_FDP: a dword stored and loaded by FILD (in the
+                              code's page: the store takes the slow path) */
 #define GDT 0xA000u
 #define IDT 0xA100u        /* vectors 0..0x40, only 0x40 present */
 #define IRQ_VECTOR 0x40u
@@ -1243,9 +1245,9 @@ static void x87_loop_item(struct prog *p, bool nested)
 /* M_FDP (above): an accumulator, then 1-5 passes of 1-3 FADD/FMUL of
  * m64, m32 or an m32 integer at an address that moves with the count in
  * EBP or with ESI (or, in an outer loop, at [edi+d8]), each followed
- * sometimes by INC ESI (a write to an address register after the op) or
- * a random instruction; sometimes a divide by a count first that faults
- * in a later pass. */
+ * sometimes by a store and FILD, and by INC ESI (a write to an address
+ * register after the op) or a random instruction; sometimes a divide by
+ * a count first that faults in a later pass. */
 static void fdp_item(struct prog *p)
 {
     put(p, 0xD9); put(p, 0xEE);                                   /* fldz */
@@ -1284,6 +1286,27 @@ static void fdp_item(struct prog *p)
             put(p, rnd() & 1 ? 0xEB : 0xB3);                      /* ebx+ebp*8, ebx+esi*4 */
         }
         put(p, (uint8_t)(rnd() & 0x38));
+        if (rnd() % 3 == 0) {
+            /* gcc's conversion: a store, then FILD of the same dword
+             * (jit/tr_mem.c follows_store), or of the next one; into the
+             * data or into the code's page (a slow path each time). */
+            bool code = rnd() & 1;
+            uint8_t d = (uint8_t)(rnd() & 0x38);
+            put(p, 0x89);                                         /* mov [..], eax */
+            if (code) {
+                put(p, 0x05); put32(p, bias() + FILDSLOT);
+            } else {
+                put(p, 0x44); put(p, 0xB3); put(p, d);           /* [ebx+esi*4+d8] */
+            }
+            unsigned next = rnd() % 4 == 0 ? 4 : 0;
+            put(p, 0xDB);                                         /* fild m32 */
+            if (code) {
+                put(p, 0x05); put32(p, bias() + FILDSLOT + next);
+            } else {
+                put(p, 0x44); put(p, 0xB3); put(p, (uint8_t)(d + next));
+            }
+            put(p, 0xDE); put(p, 0xC1);                           /* faddp st(1), st */
+        }
         switch (rnd() % 4) {
         case 0: put(p, 0x46); break;                              /* inc esi */
         case 1: random_insn(p); break;
