@@ -314,12 +314,14 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     }
     bool idx = (member || lead) && t->share[k].idx;
     /* A kept address needs the offset only to fill it: an x87 op from
-     * cached registers computes it there (x87_note_mem does not read
-     * it). */
+     * cached registers (x87_note_mem does not read it) or a MOV store
+     * computes it there. */
     int site = t->site[k];
-    bool ea_cold = site >= 0 && !follow && !ea_done && !member && !lead && t->plan[k].x87 &&
-                   (in->mbase == NOREG || (t->cached & (1u << in->mbase))) &&
-                   (in->mindex == NOREG || (t->cached & (1u << in->mindex)));
+    bool cached_regs = (in->mbase == NOREG || (t->cached & (1u << in->mbase))) &&
+                       (in->mindex == NOREG || (t->cached & (1u << in->mindex)));
+    bool ea_cold = site >= 0 && !follow && !ea_done && !member && !lead &&
+                   ((t->plan[k].x87 && cached_regs) ||
+                    (kind == JM_WRITE && tr_kind_of(in) == TR_MOV));
     if (lead && idx) {
         /* The group's reference: base + disp, without the index. */
         struct insn ref = *in;
