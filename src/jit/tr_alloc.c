@@ -201,7 +201,8 @@ void tr_allocate_gprs(struct tr *t)
  * in which no instruction writes `regs`, and which is entered only at its
  * head, by the linear way or a forward jump to it (both pass
  * tr_join_state, which forgets the loop's sites), or by its own back
- * edges; -1: none.  (Its instructions are all native: find_back_edges.) */
+ * edges (not by another loop's, nor through an outer loop's peel, a
+ * copy that would run its head without passing there); -1: none.  (Its instructions are all native: find_back_edges.) */
 static int loop_site_head(const struct tr *t, unsigned k, uint8_t regs)
 {
     unsigned n = t->b->ninsn;
@@ -219,8 +220,11 @@ static int loop_site_head(const struct tr *t, unsigned k, uint8_t regs)
             if (!t->plan[i].native)
                 continue;
             if (t->back[i] >= 0) {
-                /* another loop's back edge into this one from after it */
-                ok = !(i > kb && t->back[i] >= j && (unsigned)t->back[i] <= kb);
+                /* another loop's back edge into this one from after it,
+                 * or an outer one's peel (tr.h peel), whose copy runs
+                 * through this head and goes on inside */
+                ok = !(i > kb && t->back[i] >= j && (unsigned)t->back[i] <= kb) &&
+                     !(t->peel[i] >= 0 && t->back[i] < j && t->peel[i] >= j);
             } else if (i < (unsigned)j && tr_is_jcc(in->op)) {
                 /* a forward jump from before it into its middle */
                 uint32_t target = t->nxt[i] + in->imm;
