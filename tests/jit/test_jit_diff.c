@@ -143,10 +143,13 @@ static uint32_t bias(void)
  *   M_FDP     32-bit code: x87 loops whose memory operands move every pass
  *             ([ebx+ebp*8+d8] with EBP the count, [ebx+esi*4+d8] with ESI
  *             stepped in the loop), random instructions among them (whose
- *             memory operand may fault), then FNSTENV, FNSAVE and FRSTOR,
- *             or nothing: FDP as the last pass left it, or as the op before
- *             a fault has it (jit/tr_x87.c x87_note_mem: stored lazily);
- *             with M_IRQ, the handler starts with FNSTENV */
+ *             memory operand may fault), a store and FILD of the same or
+ *             the next dword (jit/tr_mem.c follows_store), sometimes all
+ *             in an outer loop that moves the base of an inner operand
+ *             (jit/tr_alloc.c loop_site_head), then FNSTENV, FNSAVE and
+ *             FRSTOR, or nothing: FDP as the last pass left it, or as the
+ *             op before a fault has it (jit/tr_x87.c x87_note_mem: stored
+ *             lazily); with M_IRQ, the handler starts with FNSTENV */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096, M_SYS = 8192,
        M_X87LOOP = 32768, M_FDP = 131072 };
