@@ -134,6 +134,8 @@ struct tstate {
     uint8_t tag_known, tag_full; /* physical registers whose tag we know */
     int last_x87, last_x87_mem; /* indices of the last native x87 op
                                    (and with memory), or -1 */
+    uint8_t fdp_k1;        /* 1 + the x87 memory op whose FDP is not in
+                              struct cpu yet (x87_note_mem), 0: none */
     int ghost;             /* tr.h ghost_ok: the physical register whose
                               value (it is empty) the cell holds, newer
                               than its struct cpu slot; -1: none */
@@ -226,6 +228,18 @@ struct tr {
     bool calls;            /* some instruction goes to the interpreter */
     int8_t site[JIT_MAX_INSNS];
     uint8_t nsites;
+    /* A site whose address registers only instructions outside one inner
+     * loop write (tr_choose_sites) is kept while that loop runs: its head
+     * j forgets it on every way in but the back edges (tr_join_state,
+     * tr_sites_enter); -1: the whole translation's. */
+    int8_t site_head[TR_SITES];
+    /* After a MOV store's tr_with_memory, rdx holds its host address (0
+     * after its slow path): the instruction (-1: none) and where its code
+     * ended (buffer, offset), for an x87 load of the same bytes right
+     * after it (gcc's `mov [esp+4], eax; fild dword [esp+4]`). */
+    int rdx_k;
+    uint8_t rdx_buf;
+    uint32_t rdx_off;
     /* Shared probes (tr_choose_shares): memory operands that lie in the
      * page of an earlier one (the leader) of the same straight-line run,
      * by the same address registers unchanged or moved by a known
@@ -387,6 +401,7 @@ static inline bool tr_seg_flat(const struct seg *sg)
     return sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & tr_seg_check_bits(JM_RMW));
 }
 void tr_sites_forget(struct tr *t);
+void tr_sites_enter(struct tr *t, unsigned j);
 void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
  * written back (tr_block_end.c). */
@@ -459,6 +474,7 @@ void x87_note_ips(struct tr *t);
 void x87_reload(struct tr *t);
 void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p);
 void x87_note_mem(struct tr *t);
+void x87_fdp_before(struct tr *t, unsigned k);
 void x87_note_loop(struct tr *t, unsigned id);
 
 #endif

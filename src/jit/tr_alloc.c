@@ -239,12 +239,58 @@ void tr_allocate_gprs(struct tr *t)
     t->written = written & t->cached;
 }
 
+/* The head of the innermost inner loop (tr.h back) around instruction k
+ * in which no instruction writes `regs`, and which is entered only at its
+ * head, by the linear way or a forward jump to it (both pass
+ * tr_join_state, which forgets the loop's sites), or by its own back
+ * edges (not by another loop's, nor through an outer loop's peel, a
+ * copy that would run its head without passing there); -1: none.  (Its instructions are all native: find_back_edges.) */
+static int loop_site_head(const struct tr *t, unsigned k, uint8_t regs)
+{
+    unsigned n = t->b->ninsn;
+    int best = -1;
+    unsigned best_len = ~0u;
+    for (unsigned kb = k; kb < n; kb++) {
+        int j = t->back[kb];
+        if (j < 0 || (unsigned)j > k || kb - (unsigned)j >= best_len)
+            continue;
+        bool ok = true;
+        for (unsigned i = (unsigned)j; i <= kb && ok; i++)
+            ok = t->plan[i].native && !(t->plan[i].gw & regs);
+        for (unsigned i = 0; i < n && ok; i++) {
+            const struct insn *in = &t->b->insn[i];
+            if (!t->plan[i].native)
+                continue;
+            if (t->back[i] >= 0) {
+                /* another loop's back edge into this one from after it,
+                 * or an outer one's peel (tr.h peel), whose copy runs
+                 * through this head and goes on inside */
+                ok = !(i > kb && t->back[i] >= j && (unsigned)t->back[i] <= kb) &&
+                     !(t->peel[i] >= 0 && t->back[i] < j && t->peel[i] >= j);
+            } else if (i < (unsigned)j && tr_is_jcc(in->op)) {
+                /* a forward jump from before it into its middle */
+                uint32_t target = t->nxt[i] + in->imm;
+                for (unsigned m = (unsigned)j + 1; m <= kb && ok; m++)
+                    ok = t->off[m] != target;
+            }
+        }
+        if (ok) {
+            best = j;
+            best_len = kb - (unsigned)j;
+        }
+    }
+    return best;
+}
+
 /* Memory operands of a loop (to the block's start, or an inner one:
  * tr.h back) whose host address can be kept across passes
  * (tr.h): through a flat segment, at an address from registers that no
  * instruction of the block writes, so the same linear address each pass.
  * Only in loops that call nothing: a C call may change the TLB (the slow
- * path's calls forget the kept addresses).  The others through a flat
+ * path's calls forget the kept addresses).  Else, inside an inner loop
+ * whose instructions do not write them (loop_site_head: `[esp+4]` in a
+ * function's loop, ESP moved only by its prologue and epilogue), kept
+ * while the loop runs and forgotten at its head.  The others through a flat
  * segment keep the page they last hit (tr.h page; a handler may write
  * any register, but the page is checked at each access). */
 void tr_choose_sites(struct tr *t)
@@ -268,11 +314,16 @@ void tr_choose_sites(struct tr *t)
         if (!t->plan[k].native || sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) ||
             in->virt != VIRT_NONE || t->plan[k].by_cl)
             continue;
-        if (calls || t->nsites == TR_SITES || (in->mbase != NOREG && (wr_all & (1u << in->mbase))) ||
-            (in->mindex != NOREG && (wr_all & (1u << in->mindex))))
+        uint8_t regs = (uint8_t)((in->mbase != NOREG ? 1u << in->mbase : 0) |
+                                 (in->mindex != NOREG ? 1u << in->mindex : 0));
+        int head = -1;
+        if (t->nsites == TR_SITES ||
+            ((calls || (wr_all & regs)) && (head = loop_site_head(t, k, regs)) < 0)) {
             t->page[k] = 0;
-        else
-            t->site[k] = (int8_t)t->nsites++;
+            continue;
+        }
+        t->site_head[t->nsites] = (int8_t)head;
+        t->site[k] = (int8_t)t->nsites++;
     }
 }
 

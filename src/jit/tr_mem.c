@@ -153,6 +153,15 @@ void tr_sites_forget(struct tr *t)
         x_store_imm(t->cur, 8, site_rm(i), 0);
 }
 
+/* On the way into instruction j that is not a back edge (tr_join_state):
+ * the sites kept for the loop whose head it is start again. */
+void tr_sites_enter(struct tr *t, unsigned j)
+{
+    for (unsigned i = 0; i < t->nsites; i++)
+        if (t->site_head[i] == (int)j)
+            x_store_imm(t->cur, 8, site_rm(i), 0);
+}
+
 /* rdx += the index register * scale (when `idx`, tr.h share) + delta:
  * a shared probe's host address to this access's.  Uses rax. */
 static void share_add(struct tr *t, const struct insn *in, int32_t delta, bool idx)
@@ -242,6 +251,28 @@ static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned siz
     t->cur = b;
 }
 
+/* Whether instruction k, an x87 load, reads bytes that the MOV store
+ * just before it wrote, with nothing emitted in between (tr.h rdx_k):
+ * the same address from the same registers, no larger; not a join (every
+ * way in comes from the store).  The store's write probe covers the read
+ * (a page or segment writable is readable), and its slow path leaves 0.
+ * Its address registers are cached: x87_note_mem does not need esi. */
+static bool follows_store(const struct tr *t, const struct insn *in, unsigned seg,
+                          unsigned size, unsigned kind, bool ea_done)
+{
+    unsigned k = t->k;
+    if (k == 0 || t->rdx_k != (int)k - 1 || t->rdx_buf != t->cur->id ||
+        t->rdx_off != xoff(t->cur) || !t->plan[k].x87 || kind != JM_READ || ea_done ||
+        t->join[k] || t->rejoin[k])
+        return false;
+    const struct insn *st = &t->b->insn[k - 1];
+    return st->seg == seg && st->asize == 4 && st->o[0].kind == OPK_MEM && size <= st->o[0].size &&
+           st->mbase == in->mbase && st->mindex == in->mindex && st->disp == in->disp &&
+           (in->mindex == NOREG || st->mscale == in->mscale) &&
+           (in->mbase == NOREG || (t->cached & (1u << in->mbase))) &&
+           (in->mindex == NOREG || (t->cached & (1u << in->mindex)));
+}
+
 /* The whole memory operand protocol for instruction k: EA, probe, op on
  * the host address; the cold path (spill, slow read/check, op on scratch,
  * commit, event check) rejoins after the op. */
@@ -251,6 +282,8 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     unsigned k = t->k;
     uint32_t cold0 = xoff(&t->cold);
     unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
+    bool follow = follows_store(t, in, seg, size, kind, ea_done);
+    t->rdx_k = -1;
     /* A shared probe (tr.h share), when the access is the one planned. */
     int slot = t->share[k].slot;
     bool lead = slot >= 0 && t->share[k].lead;
@@ -263,16 +296,21 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         lead = false;
     }
     bool idx = (member || lead) && t->share[k].idx;
-    int site = t->site[k];
     /* A kept address needs the offset only where it is filled (the slow
-     * path is reached from there); an x87 op records it (FDP). */
-    bool ea_at_fill = !ea_done && !member && !lead && site >= 0 && !t->plan[k].x87;
+     * path is reached from there): an x87 op too where its address
+     * registers are cached (x87_note_mem computes FDP from them), not
+     * after a store whose host address it takes (follows_store). */
+    int site = t->site[k];
+    bool cached_regs = (in->mbase == NOREG || (t->cached & (1u << in->mbase))) &&
+                       (in->mindex == NOREG || (t->cached & (1u << in->mindex)));
+    bool ea_cold = site >= 0 && !follow && !ea_done && !member && !lead &&
+                   (!t->plan[k].x87 || cached_regs);
     if (lead && idx) {
         /* The group's reference: base + disp, without the index. */
         struct insn ref = *in;
         ref.mindex = NOREG;
         tr_ea_to(t, &ref, R_OFF);
-    } else if (!ea_done && !member && !ea_at_fill) {
+    } else if (!ea_done && !member && !ea_cold && !follow) {
         tr_ea_to(t, in, R_OFF);
     }
     /* The probe clobbers the host's flags, and a fault needs them all. */
@@ -306,6 +344,20 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         tr_probe(t, seg, size, kind, l_cold);
         x_jmp(&t->L, t->cur, l_op);
         t->cur = hot;
+    } else if (follow) {
+        /* The store's host address, else (0: its slow path ran) a probe
+         * of its own in the cold section. */
+        unsigned l_probe = x_label_new(&t->L), l_op = x_label_new(&t->L);
+        x_w(t->cur, 0x85, XDX, R(XDX));                         /* test rdx, rdx */
+        x_jcc(&t->L, t->cur, XCC_E, l_probe);
+        x_bind(&t->L, l_op, t->cur);
+        struct xbuf *hot = t->cur;
+        t->cur = &t->cold;
+        x_bind(&t->L, l_probe, t->cur);
+        tr_ea_to(t, in, R_OFF);
+        tr_probe(t, seg, size, kind, l_cold);
+        x_jmp(&t->L, t->cur, l_op);
+        t->cur = hot;
     } else if (site >= 0) {
         /* The address kept from an earlier pass, else a probe that keeps
          * it (in the cold section). */
@@ -317,7 +369,7 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         struct xbuf *hot = t->cur;
         t->cur = &t->cold;
         x_bind(&t->L, l_fill, t->cur);
-        if (ea_at_fill)
+        if (ea_cold)
             tr_ea_to(t, in, R_OFF);
         tr_probe(t, seg, size, kind, l_cold);
         x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
@@ -372,6 +424,9 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     xb(t->cur, 5);
     unsigned l_event = x_label_new(&t->L);
     x_jmp(&t->L, t->cur, l_event);
+    bool store = kind == JM_WRITE && tr_kind_of(in) == TR_MOV && !ea_done;
+    if (store)
+        x_mov_r32_imm(t->cur, XDX, 0); /* (tr.h rdx_k; mov keeps RFLAGS) */
     x_jmp(&t->L, t->cur, l_after);
     x_bind(&t->L, l_event, t->cur);
     /* EIP after the instruction: the next one's, or a CALL's target (its
@@ -382,6 +437,11 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     t->cur = hot;
     t->s = after;
     t->part[JB_MEM_COLD] += xoff(&t->cold) - cold0;
+    if (store) {
+        t->rdx_k = (int)k;
+        t->rdx_buf = t->cur->id;
+        t->rdx_off = xoff(t->cur);
+    }
 }
 
 /* An instruction with two memory accesses (PUSH m32, MOVS, CMPS) reads

@@ -22,7 +22,7 @@
  *     that may fault or read the state (the slow path of a memory operand,
  *     an instruction handed to the interpreter) and at every exit, the
  *     window is written back (FSTP m80) with TOP, the tags, FIP/FOP/FCS,
- *     FDS (FDP is stored by each memory op), the sticky exception flags
+ *     FDS and FDP (x87_note_mem), the sticky exception flags
  *     and C1.
  *   - Sticky flags: the host's flags are OR'ed into the guest's at each
  *     sync.  The prologue clears the host's flags (FNCLEX) only when one
@@ -229,6 +229,7 @@ bool x87_prepass(struct tr *t, unsigned n)
 }
 
 static void host_c1_from_guest(struct xbuf *b);
+static void fdp_flush(struct tr *t);
 
 static void fnstsw_ax(struct xbuf *b)
 {
@@ -335,6 +336,7 @@ void x87_emit_entry(struct tr *t)
 void x87_note_ips(struct tr *t)
 {
     struct xbuf *b = t->cur;
+    fdp_flush(t);
     if (t->s.last_x87 >= 0) {
         const struct insn *in = &t->b->insn[t->s.last_x87];
         tr_eip_at(t, XAX, t->off[t->s.last_x87]);
@@ -362,6 +364,7 @@ void x87_note_ips(struct tr *t)
  * Clobbers rax and the host flags. */
 void x87_note_loop(struct tr *t, unsigned id)
 {
+    fdp_flush(t); /* (the next pass's may differ: in the hot path) */
     if (t->s.last_x87 < 0 && t->s.last_x87_mem < 0)
         return;
     unsigned l_note = x_label_new(&t->L), l_back = x_label_new(&t->L);
@@ -440,11 +443,50 @@ static void host_c1_from_guest(struct xbuf *b)
     x_x87_mem(b, 0xD9, 4, xm(R_CPU, CPU_OFF(eng.env)));
 }
 
-/* FDP of a memory op: stored when the op has completed (rbp holds its
- * offset), as fpu_note does after the access. */
+/* FDP of a memory op (the offset, as fpu_note has it after the access).
+ * Only the last one before a point where the guest can see it matters:
+ * a spill (every exit, call-out and slow path of a memory operand) and a
+ * loop's back edge (x87_note_ips, x87_note_loop) store it.  So the op
+ * leaves it pending (tstate fdp_k1) and it is computed again there from
+ * its address registers, which must then hold what they held at the op:
+ * each is a cached host register (the set is the translation's), and an
+ * instruction that writes one stores the pending FDP first
+ * (x87_fdp_before).  With an uncached one, stored at once from esi. */
 void x87_note_mem(struct tr *t)
 {
+    const struct insn *in = &t->b->insn[t->k];
+    bool cached = (in->mbase == NOREG || (t->cached & (1u << in->mbase))) &&
+                  (in->mindex == NOREG || (t->cached & (1u << in->mindex)));
+    if (cached) {
+        t->s.fdp_k1 = (uint8_t)(t->k + 1);
+        return;
+    }
     x_store(t->cur, 4, cpu_rm(CPU_OFF(fpu.fdp)), R_OFF);
+    t->s.fdp_k1 = 0;
+}
+
+/* The pending FDP into struct cpu: eax = the op's offset again (lea from
+ * its cached registers: no other register, and the host flags survive). */
+static void fdp_flush(struct tr *t)
+{
+    if (!t->s.fdp_k1)
+        return;
+    tr_ea_to(t, &t->b->insn[t->s.fdp_k1 - 1u], XAX);
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(fpu.fdp)), XAX);
+    t->s.fdp_k1 = 0;
+}
+
+/* Before native instruction k: the pending FDP is stored when k writes
+ * one of its address registers. */
+void x87_fdp_before(struct tr *t, unsigned k)
+{
+    if (!t->s.fdp_k1)
+        return;
+    const struct insn *in = &t->b->insn[t->s.fdp_k1 - 1u];
+    uint8_t regs = (uint8_t)((in->mbase != NOREG ? 1u << in->mbase : 0) |
+                             (in->mindex != NOREG ? 1u << in->mindex : 0));
+    if (t->plan[k].gw & regs)
+        fdp_flush(t);
 }
 
 /* The op itself: the guest's escape byte and ModRM, with a memory

@@ -1379,6 +1379,7 @@ bool tr_translate(struct tr *t)
             continue;
         }
         t->next_off = t->nxt[k];
+        x87_fdp_before(t, k);
         if (t->back[k] >= 0) {
             tr_back_edge(t, in, (unsigned)t->back[k]);
             if (last)
@@ -1431,6 +1432,7 @@ void tr_emit_range(struct tr *t, unsigned from, unsigned to)
         t->k = k;
         t->next_off = t->nxt[k];
         t->s.dirty |= t->plan[k].gw & t->cached;
+        x87_fdp_before(t, k);
         emit_native(t, in);
         flags_written(t, k);
     }

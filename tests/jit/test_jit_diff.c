@@ -43,6 +43,8 @@
 /* M_IRQ and the descriptor tables (offsets in the program's area). */
 #define IRQS 0x0F10u       /* interrupts the handler ran (dword) */
 #define CWSLOT 0x0F18u     /* M_X87LOOP: a control word for FLDCW (word) */
+#define FILDSLOT 0x0F20u   /* M_FDP: a dword stored and loaded by FILD (in the
+                              code's page: the store takes the slow path) */
 #define GDT 0xA000u
 #define IDT 0xA100u        /* vectors 0..0x40, only 0x40 present */
 #define IRQ_VECTOR 0x40u
@@ -149,10 +151,20 @@ static uint32_t bias(void)
  *             loads of DS/ES/FS/GS by MOV and POP of a flat and a
  *             non-flat segment (selector 0x20) with random instructions
  *             using them.  The reference runs every instruction through
- *             the slow path, as M_SYS's */
+ *             the slow path, as M_SYS's;
+ *   M_FDP     32-bit code: x87 loops whose memory operands move every pass
+ *             ([ebx+ebp*8+d8] with EBP the count, [ebx+esi*4+d8] with ESI
+ *             stepped in the loop), random instructions among them (whose
+ *             memory operand may fault), a store and FILD of the same or
+ *             the next dword (jit/tr_mem.c follows_store), sometimes all
+ *             in an outer loop that moves the base of an inner operand
+ *             (jit/tr_alloc.c loop_site_head), then FNSTENV, FNSAVE and
+ *             FRSTOR, or nothing: FDP as the last pass left it, or as the
+ *             op before a fault has it (jit/tr_x87.c x87_note_mem: stored
+ *             lazily); with M_IRQ, the handler starts with FNSTENV */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096, M_SYS = 8192,
-       M_SYSNAT = 16384, M_X87LOOP = 32768 };
+       M_SYSNAT = 16384, M_X87LOOP = 32768, M_FDP = 131072 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1354,6 +1366,99 @@ static void x87_loop_item(struct prog *p, bool nested)
     }
 }
 
+/* M_FDP (above): an accumulator, then 1-5 passes of 1-3 FADD/FMUL of
+ * m64, m32 or an m32 integer at an address that moves with the count in
+ * EBP or with ESI (or, in an outer loop, at [edi+d8]), each followed
+ * sometimes by a store and FILD, and by INC ESI (a write to an address
+ * register after the op) or a random instruction; sometimes a divide by
+ * a count first that faults in a later pass. */
+static void fdp_item(struct prog *p)
+{
+    put(p, 0xD9); put(p, 0xEE);                                   /* fldz */
+    /* Sometimes all in an outer loop of 2-3 passes (ECX) that moves EDI, an
+     * address register of the inner loop's that only the outer one
+     * writes (the inner loop keeps its host address: jit/tr_alloc.c
+     * loop_site_head). */
+    bool outer = rnd() & 1;
+    unsigned ohead = 0;
+    if (outer) {
+        put(p, 0xB9); put32(p, 2 + rnd() % 2);                    /* mov ecx, imm32 */
+        put(p, 0x89); put(p, 0xDF);                               /* mov edi, ebx */
+        ohead = p->n;
+    }
+    put(p, 0xBE); put32(p, rnd() & 7);                            /* mov esi, imm32 */
+    put(p, 0xBD); put32(p, 1 + rnd() % 5);                        /* mov ebp, imm32 */
+    bool de = !outer && (rnd() & 1);
+    if (de) {
+        put(p, 0xB9); put32(p, 1 + rnd() % 4);                    /* mov ecx, imm32 */
+    }
+    unsigned head = p->n;
+    if (de) {
+        /* A #DE where ECX reaches 0, before the pass's first x87 op:
+         * the FDP that the pass before left (its back edge stored it). */
+        put(p, 0x89); put(p, 0xE8);                               /* mov eax, ebp */
+        put(p, 0x31); put(p, 0xD2);                               /* xor edx, edx */
+        put(p, 0xF7); put(p, 0xF1);                               /* div ecx */
+        put(p, 0x49);                                             /* dec ecx */
+    }
+    for (unsigned i = 1 + rnd() % 3; i-- > 0;) {
+        put(p, (uint8_t[]){ 0xDC, 0xD8, 0xDA }[rnd() % 3]);      /* m64, m32, m32int */
+        if (outer && rnd() % 3 == 0) {
+            put(p, (uint8_t)(0x47 | (rnd() & 1) << 3));           /* fadd / fmul [edi+d8] */
+        } else {
+            put(p, (uint8_t)(0x44 | (rnd() & 1) << 3));           /* fadd / fmul [sib+d8] */
+            put(p, rnd() & 1 ? 0xEB : 0xB3);                      /* ebx+ebp*8, ebx+esi*4 */
+        }
+        put(p, (uint8_t)(rnd() & 0x38));
+        if (rnd() % 3 == 0) {
+            /* gcc's conversion: a store, then FILD of the same dword
+             * (jit/tr_mem.c follows_store), or of the next one; into the
+             * data or into the code's page (a slow path each time). */
+            bool code = rnd() & 1;
+            uint8_t d = (uint8_t)(rnd() & 0x38);
+            put(p, 0x89);                                         /* mov [..], eax */
+            if (code) {
+                put(p, 0x05); put32(p, bias() + FILDSLOT);
+            } else {
+                put(p, 0x44); put(p, 0xB3); put(p, d);           /* [ebx+esi*4+d8] */
+            }
+            unsigned next = rnd() % 4 == 0 ? 4 : 0;
+            put(p, 0xDB);                                         /* fild m32 */
+            if (code) {
+                put(p, 0x05); put32(p, bias() + FILDSLOT + next);
+            } else {
+                put(p, 0x44); put(p, 0xB3); put(p, (uint8_t)(d + next));
+            }
+            put(p, 0xDE); put(p, 0xC1);                           /* faddp st(1), st */
+        }
+        switch (rnd() % 4) {
+        case 0: put(p, 0x46); break;                              /* inc esi */
+        case 1: random_insn(p); break;
+        default: break;
+        }
+    }
+    put(p, 0x4D);                                                 /* dec ebp */
+    jnz_back(p, head);
+    if (outer) {
+        put(p, 0x83); put(p, 0xC7); put(p, 0x08);                 /* add edi, 8 */
+        put(p, 0x49);                                             /* dec ecx */
+        jnz_back(p, ohead);
+    }
+    uint32_t env = bias() + DATA + (rnd() & 0x780);
+    switch (rnd() % 3) {
+    case 0:
+        put(p, 0xD9); put(p, 0x35); put32(p, env);               /* fnstenv [env] */
+        break;
+    case 1:
+        put(p, 0xDD); put(p, 0x35); put32(p, env);               /* fnsave [env] */
+        put(p, 0xDD); put(p, 0x25); put32(p, env);               /* frstor [env] */
+        break;
+    default:
+        break;
+    }
+    put(p, 0xDD); put(p, 0xD8);                                   /* fstp st(0) */
+}
+
 /* The program: FINIT (sometimes), the body, DEC [COUNTER], JNZ body,
  * HLT.  The loop runs `iterations` times.  With M_SMC and M_IRQ, their
  * items come between the body's instructions. */
@@ -1391,6 +1496,8 @@ static void make_program(struct prog *p)
             x87_loop_item(p, false);
         if ((mode & M_SYSNAT) && !code16 && rnd() % 3 == 0)
             sysnat_item(p);
+        if ((mode & M_FDP) && !code16 && rnd() % 3 == 0)
+            fdp_item(p);
     }
     if (mode & M_SMC)
         smc_resolve(p, &m, code16);
@@ -1425,6 +1532,12 @@ static void make_handler(struct prog *h)
     put(h, 0x60);
     if (!real) {
         put(h, 0x83); put(h, 0xEC); put(h, 0x40);          /* sub esp, 0x40 */
+        if (mode & M_FDP) {
+            /* The x87 pointers where the interrupt came (a loop's back
+             * edge, often), and the control word FNSTENV masked back. */
+            put(h, 0xD9); put(h, 0x74); put(h, 0x24); put(h, 0x04); /* fnstenv [esp+4] */
+            put(h, 0xD9); put(h, 0x6C); put(h, 0x24); put(h, 0x04); /* fldcw [esp+4] */
+        }
     }
     put(h, 0xFF); put(h, real ? 0x06 : 0x05);              /* inc [IRQS] */
     if (real)
@@ -1858,7 +1971,7 @@ int main(int argc, char **argv)
         CHECK(epochs >= ran / 2);
     /* (Not when stores change the code and a block must get hot: too few
      * loops are translated then, how many depends on the seed.) */
-    if ((mode & (M_LOOPS | M_X87LOOP)) && !code16 && ran >= 100 &&
+    if ((mode & (M_LOOPS | M_X87LOOP | M_FDP)) && !code16 && ran >= 100 &&
         (threshold == 1 || !(mode & M_SMC)))
         CHECK(js->inner_loops >= ran / 20);
     vm_destroy(vi);
