@@ -98,6 +98,13 @@ struct jit_source {
     uint16_t below;           /* bytes of instructions below pa's (a
                                  superblock's trace back): EIP at entry
                                  must be at least this */
+    bool two_pages;           /* it goes on into the next linear page
+                                 (engine/cache.h struct block map2): it is
+                                 entered from C only, where the engine
+                                 checks where that page maps and both
+                                 pages' stamps (no chained entry, no jump
+                                 cache entry: those check one stamp and
+                                 know nothing of the second page) */
 };
 
 /* At most this many exits of a translation can be chained (a
