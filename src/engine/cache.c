@@ -217,10 +217,19 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             sbe_scan(cc->sbe, (off >= SBE_PAGE ? next : page) + po, m->code32);
             a = pm->attr[po];
         }
-        if (a & ATTR_CROSS)
-            break;
-        if (sbe_decode(cc->sbe, pm, po, &tmp[n]) != DECODE_OK ||
-            op_table[tmp[n].op].level > cc->cpu->level)
+        enum decode_status st;
+        if (a & ATTR_CROSS) {
+            /* An instruction that crosses into the next page: decoded from
+             * both, watched by both maps (sbe_decode_cross). */
+            cut = limit == SBE_PAGE && m->code32 && cc->superblocks;
+            if (limit == SBE_PAGE || off >= SBE_PAGE || m2)
+                break;
+            st = sbe_decode_cross(cc->sbe, m, po, next, &tmp[n], &m2);
+            a = (uint8_t)(ATTR_SCANNED | (tmp[n].virt != VIRT_NONE ? ATTR_VIRT : 0));
+        } else {
+            st = sbe_decode(cc->sbe, pm, po, &tmp[n]);
+        }
+        if (st != DECODE_OK || op_table[tmp[n].op].level > cc->cpu->level)
             break; /* the slow path raises the #UD/#GP */
         offs[n] = (uint16_t)off;
         struct insn *in = &tmp[n++];
@@ -249,7 +258,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         return NULL;
     bool two = false;
     for (unsigned i = 0; i < n; i++)
-        two |= offs[i] >= SBE_PAGE;
+        two |= offs[i] + tmp[i].len > SBE_PAGE;
     struct block *b = alloc_block(cc, n);
     b->pa = pa;
     b->code32 = m->code32;
@@ -307,7 +316,7 @@ struct block *cache_get_next(struct code_cache *cc, uint32_t pa, bool code32, ui
     struct sbe_map *m = sbe_map_find(cc->sbe, pa >> 12, code32);
     if (!m || !(m->attr[pa & (SBE_PAGE - 1)] & ATTR_SCANNED))
         m = sbe_scan(cc->sbe, pa, code32);
-    if (m->attr[pa & (SBE_PAGE - 1)] & ATTR_CROSS)
+    if ((m->attr[pa & (SBE_PAGE - 1)] & ATTR_CROSS) && !may_cross(cc, m, next))
         return NULL;
     return build(cc, m, pa, next);
 }
