@@ -281,6 +281,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     cc->bucket[h] = b;
     m->attr[pa & (SBE_PAGE - 1)] |= ATTR_BLOCK;
     cc->stats.blocks_built++;
+    cc->stats.two_pages += two;
     return b;
 }
 

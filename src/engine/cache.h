@@ -54,6 +54,7 @@ struct block {
 struct code_cache_stats {
     uint64_t hits, misses, blocks_built, flushes;
     uint64_t chained;        /* successor links made (cache_get_after) */
+    uint64_t two_pages;      /* blocks built that go on into the next page */
 };
 
 struct code_cache;
