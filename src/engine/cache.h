@@ -4,7 +4,8 @@
  * interpreter dispatches without decoding again.  A block ends at a
  * virtualize instruction, a branch (but a forward conditional one, with
  * superblocks), an instruction that crosses the page, the end of the
- * page, or BLOCK_MAX_INSNS.  Blocks belong to a map: when
+ * page (but with superblocks where the next page is known: cache_get_next),
+ * or BLOCK_MAX_INSNS.  Blocks belong to a map: when
  * the map is discarded (its stamp changes) every block from it is dead. */
 #ifndef PLEX86_ENGINE_CACHE_H
 #define PLEX86_ENGINE_CACHE_H
