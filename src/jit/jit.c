@@ -198,7 +198,7 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     tc->entry = (jit_entry)(void *)dst;
     tc->host = b->host;
     /* (Its exits chain all the same: to its first page, jit_link.) */
-    bool enter = t->chainable && !b->two_pages;
+    bool enter = t->chainable && (!b->two_pages || b->host2);
     tc->chain_entry = enter ? dst + label_pos(&t->L, t->l_chain, hot_len) : NULL;
     tc->chain_fast = enter ? dst + label_pos(&t->L, t->l_chain_fast, hot_len) : NULL;
     tc->chain_regs = enter ? dst + label_pos(&t->L, t->l_chain_regs, hot_len) : NULL;
