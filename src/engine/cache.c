@@ -254,7 +254,8 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
          * is built once there is: block_next_ok). */
         cut = off >= SBE_PAGE && limit == SBE_PAGE && m->code32 && cc->superblocks;
     }
-    if (n == 0)
+    /* (m discarded meanwhile: no block from it; the slow path goes on) */
+    if (n == 0 || m->stamp != stamp)
         return NULL;
     bool two = false;
     for (unsigned i = 0; i < n; i++)
