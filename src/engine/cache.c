@@ -104,14 +104,21 @@ void cache_set_superblocks(struct code_cache *cc, bool on)
  * conditional branch out of the block ends it. */
 static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
                           const struct insn *in, uint8_t attr, unsigned off,
-                          const uint16_t *offs, unsigned n)
+                          const uint16_t *offs, unsigned n, unsigned limit)
 {
     /* (32-bit code only: 16-bit EIP wraps at 64 KiB, and only 32-bit
-     * code is translated.) */
-    if (!cc->superblocks || !m->code32 || (attr & ATTR_VIRT) || in->virt != VIRT_NONE)
+     * code is translated.)  `off` and `offs` count from the start of the
+     * block's first page, `limit` is where its pages end: 8 KiB for a
+     * block that may go on into the next page (cache_get_next), where a
+     * branch the scanner made virtualize for its target or fall-through
+     * outside its own page (in->virt is the decoder's verdict: the map's
+     * ATTR_VIRT then says only that) may be native, both pages' maps
+     * watching it. */
+    bool virt = (attr & ATTR_VIRT) && limit == SBE_PAGE;
+    if (!cc->superblocks || !m->code32 || virt || in->virt != VIRT_NONE)
         return -1;
     int64_t next = (int64_t)off + in->len, target = next + (int32_t)in->imm;
-    if (target < 0 || target >= SBE_PAGE)
+    if (target < 0 || target >= limit || next >= limit)
         return -1;
     bool inside = false;
     for (unsigned i = 0; i < n; i++)
@@ -169,29 +176,64 @@ static struct block *alloc_block(struct code_cache *cc, unsigned ninsn)
     return b;
 }
 
-/* Decodes the block starting at page offset `off` of map m. */
-static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa)
+/* Whether block building may go on into the linear page after map m's
+ * (at physical page address next). */
+static bool may_cross(const struct code_cache *cc, const struct sbe_map *m, uint32_t next)
+{
+    return cc->superblocks && m->code32 && next != CACHE_NO_NEXT;
+}
+
+/* Decodes the block starting at page offset `off` of map m; with a known
+ * `next` (cache_get_next), on into that page where it reaches its end. */
+static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa, uint32_t next)
 {
     struct insn tmp[BLOCK_MAX_INSNS];
-    uint16_t offs[BLOCK_MAX_INSNS]; /* page offset of each */
+    uint16_t offs[BLOCK_MAX_INSNS]; /* offset of each from the first page's start */
     unsigned n = 0, off = pa & (SBE_PAGE - 1), bytes = 0, below = 0;
     const unsigned start = off;
+    const unsigned limit = may_cross(cc, m, next) ? 2 * SBE_PAGE : SBE_PAGE;
     uint32_t page = pa & ~(SBE_PAGE - 1);
-    while (n < BLOCK_MAX_INSNS && off < SBE_PAGE) {
-        uint8_t a = m->attr[off];
+    struct sbe_map *m2 = NULL;    /* the next page's, once an instruction is there */
+    const uint32_t stamp = m->stamp;
+    bool cut = false;
+    while (n < BLOCK_MAX_INSNS && off < limit) {
+        struct sbe_map *pm = m;
+        unsigned po = off;
+        if (off >= SBE_PAGE) {
+            po = off - SBE_PAGE;
+            pm = m2 ? m2 : sbe_map_find(cc->sbe, next >> 12, true);
+            if (!pm || !(pm->attr[po] & ATTR_SCANNED))
+                pm = sbe_scan(cc->sbe, next + po, true);
+            /* Creating its map may have evicted every map (the memory
+             * bound), m too, which may even have become the new one: the
+             * block then ends before this page, and is dead (`stamp`). */
+            if (m->stamp != stamp || (m2 && pm != m2))
+                break;
+            m2 = pm;
+        }
+        uint8_t a = pm->attr[po];
         if (!(a & ATTR_SCANNED)) {
             /* Lazy scanning continues where the path left off. */
-            sbe_scan(cc->sbe, page + off, m->code32);
-            a = m->attr[off];
+            sbe_scan(cc->sbe, (off >= SBE_PAGE ? next : page) + po, m->code32);
+            a = pm->attr[po];
         }
-        if (a & ATTR_CROSS)
-            break;
-        if (sbe_decode(cc->sbe, m, off, &tmp[n]) != DECODE_OK ||
-            op_table[tmp[n].op].level > cc->cpu->level)
+        enum decode_status st;
+        if (a & ATTR_CROSS) {
+            /* An instruction that crosses into the next page: decoded from
+             * both, watched by both maps (sbe_decode_cross). */
+            cut = limit == SBE_PAGE && m->code32 && cc->superblocks;
+            if (limit == SBE_PAGE || off >= SBE_PAGE || m2)
+                break;
+            st = sbe_decode_cross(cc->sbe, m, po, next, &tmp[n], &m2);
+            a = (uint8_t)(ATTR_SCANNED | (tmp[n].virt != VIRT_NONE ? ATTR_VIRT : 0));
+        } else {
+            st = sbe_decode(cc->sbe, pm, po, &tmp[n]);
+        }
+        if (st != DECODE_OK || op_table[tmp[n].op].level > cc->cpu->level)
             break; /* the slow path raises the #UD/#GP */
         offs[n] = (uint16_t)off;
         struct insn *in = &tmp[n++];
-        int go_on = continues_past(cc, m, in, a, off, offs, n);
+        int go_on = continues_past(cc, m, in, a, off, offs, n, limit);
         /* The bytes around the first instruction that the block's span
          * (a trace may jump back below it): the entries' CS limit check. */
         if (off + in->len > start && off + in->len - start > bytes)
@@ -208,9 +250,16 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             again |= offs[i] == off;
         if (again)
             break;
+        /* Where the page ends with nowhere known to go on (a longer block
+         * is built once there is: block_next_ok). */
+        cut = off >= SBE_PAGE && limit == SBE_PAGE && m->code32 && cc->superblocks;
     }
-    if (n == 0)
+    /* (m discarded meanwhile: no block from it; the slow path goes on) */
+    if (n == 0 || m->stamp != stamp)
         return NULL;
+    bool two = false;
+    for (unsigned i = 0; i < n; i++)
+        two |= offs[i] + tmp[i].len > SBE_PAGE;
     struct block *b = alloc_block(cc, n);
     b->pa = pa;
     b->code32 = m->code32;
@@ -218,7 +267,11 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     b->bytes = (uint16_t)bytes;
     b->below = (uint16_t)below;
     b->map = m;
-    b->stamp = m->stamp;
+    b->stamp = stamp;
+    b->map2 = two ? m2 : NULL;
+    b->stamp2 = two ? m2->stamp : 0;
+    b->pa2 = two ? next : 0;
+    b->cut = cut && n < BLOCK_MAX_INSNS;
     b->succ = b->alt = NULL;
     b->jit = NULL;
     b->heat = 0;
@@ -229,43 +282,57 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     cc->bucket[h] = b;
     m->attr[pa & (SBE_PAGE - 1)] |= ATTR_BLOCK;
     cc->stats.blocks_built++;
+    cc->stats.two_pages += two;
     return b;
 }
 
-struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32)
+struct block *cache_get_next(struct code_cache *cc, uint32_t pa, bool code32, uint32_t next)
 {
     unsigned h = hash_pa(pa, code32);
-    for (struct block **pp = &cc->bucket[h]; *pp; pp = &(*pp)->hnext) {
+    for (struct block **pp = &cc->bucket[h]; *pp;) {
         struct block *b = *pp;
-        if (b->pa != pa || b->code32 != code32)
+        if (b->pa != pa || b->code32 != code32) {
+            pp = &b->hnext;
             continue;
-        if (block_live(b)) {
-            cc->stats.hits++;
-            if (pp != &cc->bucket[h]) {
-                /* To the front: the next lookup of a hot block is one step. */
-                *pp = b->hnext;
-                b->hnext = cc->bucket[h];
-                cc->bucket[h] = b;
-            }
-            return b;
         }
-        *pp = b->hnext; /* dead: unlink (its arena space returns at flush) */
-        break;
+        if (!block_live(b)) {
+            *pp = b->hnext; /* dead: unlink (its arena space returns at flush) */
+            continue;
+        }
+        if (!block_next_ok(b, next)) {
+            /* Built for another next page (or none): one for this one is
+             * built, and found first from now on. */
+            pp = &b->hnext;
+            continue;
+        }
+        cc->stats.hits++;
+        if (pp != &cc->bucket[h]) {
+            /* To the front: the next lookup of a hot block is one step. */
+            *pp = b->hnext;
+            b->hnext = cc->bucket[h];
+            cc->bucket[h] = b;
+        }
+        return b;
     }
     cc->stats.misses++;
     struct sbe_map *m = sbe_map_find(cc->sbe, pa >> 12, code32);
     if (!m || !(m->attr[pa & (SBE_PAGE - 1)] & ATTR_SCANNED))
         m = sbe_scan(cc->sbe, pa, code32);
-    if (m->attr[pa & (SBE_PAGE - 1)] & ATTR_CROSS)
+    if ((m->attr[pa & (SBE_PAGE - 1)] & ATTR_CROSS) && !may_cross(cc, m, next))
         return NULL;
-    return build(cc, m, pa);
+    return build(cc, m, pa, next);
+}
+
+struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32)
+{
+    return cache_get_next(cc, pa, code32, CACHE_NO_NEXT);
 }
 
 struct block *cache_get_after(struct code_cache *cc, struct block **from, uint32_t pa,
-                              bool code32)
+                              bool code32, uint32_t next)
 {
     uint64_t flushes = cc->stats.flushes;
-    struct block *b = cache_get(cc, pa, code32);
+    struct block *b = cache_get_next(cc, pa, code32, next);
     if (cc->stats.flushes != flushes)
         *from = NULL; /* its memory was reused, possibly by b itself */
     else if (b && *from)

@@ -4,7 +4,8 @@
  * interpreter dispatches without decoding again.  A block ends at a
  * virtualize instruction, a branch (but a forward conditional one, with
  * superblocks), an instruction that crosses the page, the end of the
- * page, or BLOCK_MAX_INSNS.  Blocks belong to a map: when
+ * page (but with superblocks where the next page is known: cache_get_next),
+ * or BLOCK_MAX_INSNS.  Blocks belong to a map: when
  * the map is discarded (its stamp changes) every block from it is dead. */
 #ifndef PLEX86_ENGINE_CACHE_H
 #define PLEX86_ENGINE_CACHE_H
@@ -29,6 +30,16 @@ struct block {
                                 one's (a superblock's JMP back: a trace) */
     struct sbe_map *map;     /* the map it was built from ... */
     uint32_t stamp;          /* ... and that map's stamp at the time */
+    /* A block that goes on into the next linear page (cache_get_next):
+     * that page's map and stamp, which it is live only while both maps
+     * are, and the physical page (address) the next linear page mapped to
+     * when it was built, which it may run only while it still does
+     * (block_next_ok).  NULL map2 for a block in one page. */
+    struct sbe_map *map2;
+    uint32_t stamp2;
+    uint32_t pa2;
+    bool cut;                /* it ended at its page's end because where the
+                                next linear page maps was not known */
     struct block *hnext;     /* hash chain */
     /* The engine's bookkeeping (engine/run.c): */
     struct block *succ;      /* chained successors (may be stale): */
@@ -44,6 +55,7 @@ struct block {
 struct code_cache_stats {
     uint64_t hits, misses, blocks_built, flushes;
     uint64_t chained;        /* successor links made (cache_get_after) */
+    uint64_t two_pages;      /* blocks built that go on into the next page */
 };
 
 struct code_cache;
@@ -58,7 +70,23 @@ void cache_destroy(struct code_cache *cc);
 static inline bool block_live(const struct block *b)
 {
     /* Another thread's scanner may discard the map (sbe.c) */
-    return __atomic_load_n(&b->map->stamp, __ATOMIC_RELAXED) == b->stamp;
+    return __atomic_load_n(&b->map->stamp, __ATOMIC_RELAXED) == b->stamp &&
+           (!b->map2 || __atomic_load_n(&b->map2->stamp, __ATOMIC_RELAXED) == b->stamp2);
+}
+
+/* `next` for cache_get_next when where the next linear page maps is not
+ * known (no page address has its low bits set). */
+#define CACHE_NO_NEXT 1u
+
+/* Whether block b may run where the linear page after its first one
+ * maps to physical address `next` (CACHE_NO_NEXT: unknown): a two-page
+ * block only where it still maps as when the block was built (a CR3 load
+ * or INVLPG may have changed it, and another linear alias of the first
+ * page may be followed by another page), and a block that was cut at its
+ * page's end only where it is unknown (else a longer one is built). */
+static inline bool block_next_ok(const struct block *b, uint32_t next)
+{
+    return b->map2 ? b->pa2 == next : !b->cut || next == CACHE_NO_NEXT;
 }
 
 /* The live block for (pa, mode), building it (scanning first where the
@@ -67,14 +95,23 @@ static inline bool block_live(const struct block *b)
  * executes it through the slow path, which faults as the CPU must. */
 struct block *cache_get(struct code_cache *cc, uint32_t pa, bool code32);
 
-/* cache_get for the block that follows *from (the block just run, or NULL):
+/* cache_get_next for the block that follows *from (the block just run, or NULL):
  * links the result as a successor of *from (the older of its two links
  * goes; `chained` counts new links).  Building the result may flush the
  * cache for room, which frees *from: then nothing is linked and *from
  * becomes NULL, so a caller never holds a block freed under it.  The
  * caller decides whether the two may be chained at all (engine/run.c). */
 struct block *cache_get_after(struct code_cache *cc, struct block **from, uint32_t pa,
-                              bool code32);
+                              bool code32, uint32_t next);
+
+/* cache_get for a CPU on which the linear page after pa's maps to
+ * physical page address `next` (or CACHE_NO_NEXT): with superblocks, a
+ * block that reaches its page's end (its fall-through, or a superblock's
+ * conditional branch or JMP whose target is there) goes on into that
+ * page, whose map then watches it too (block_live); the result satisfies
+ * block_next_ok(result, next).  The caller passes CACHE_NO_NEXT where it
+ * cannot keep both pages scanned (several host threads). */
+struct block *cache_get_next(struct code_cache *cc, uint32_t pa, bool code32, uint32_t next);
 
 /* Superblocks (the translator engine's): with `on`, a block goes on past
  * a native conditional branch with an in-page forward target, on its

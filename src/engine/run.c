@@ -51,13 +51,39 @@ static void unlock_scan(struct engine *e, uint32_t ppn, bool pinned)
     e->unlock(e->lock_opaque);
 }
 
+/* Where the linear page after la's maps now (CACHE_NO_NEXT: not known),
+ * from the TLB's entry for execution, with no walk (a page the guest may
+ * never reach must not fault, nor have its accessed bit set).  Not with
+ * several host threads: a block there would need both pages pinned. */
+static ALWAYS_INLINE uint32_t next_page(struct engine *e, struct cpu *c, uint32_t la)
+{
+    uint32_t la2 = (la & ~0xFFFu) + 0x1000u;
+    if (la2 == 0 || e->lock)
+        return CACHE_NO_NEXT; /* (no block wraps around 4 GiB) */
+    const struct tlb_entry *te = tlb_entry_for(c->tlb, la2);
+    if (!tlb_hit(c, te->tag_x, la2, 1))
+        return CACHE_NO_NEXT;
+    return phys_mask(e->mem, te->pa) & ~0xFFFu;
+}
+
+/* Whether block b, found for linear address la, may run: one that goes
+ * on into the next page only while that page still maps where it did
+ * (cache.h block_next_ok); the successor links and the cache's hash are
+ * by physical address, which says nothing of the next page. */
+static ALWAYS_INLINE bool next_ok(struct engine *e, struct cpu *c, const struct block *b,
+                                  uint32_t la)
+{
+    return likely(!b->map2 && !b->cut) || block_next_ok(b, next_page(e, c, la));
+}
+
 /* cache_get_after, under the lock where there are several threads. */
-static struct block *get_block(struct engine *e, struct block **from, uint32_t pa, bool code32)
+static struct block *get_block(struct engine *e, struct block **from, uint32_t pa, bool code32,
+                               uint32_t la)
 {
     if (!e->lock)
-        return cache_get_after(e->cache, from, pa, code32);
+        return cache_get_after(e->cache, from, pa, code32, next_page(e, e->cpu, la));
     bool pinned = lock_scan(e, pa >> 12);
-    struct block *b = cache_get_after(e->cache, from, pa, code32);
+    struct block *b = cache_get_after(e->cache, from, pa, code32, CACHE_NO_NEXT);
     unlock_scan(e, pa >> 12, pinned);
     return b;
 }
@@ -89,11 +115,13 @@ static struct block *block_at(struct engine *e, struct block *prev)
     c->insn_esp = c->gpr[R_ESP];
     uint32_t la = cs->base + eip;
     struct block *b = prev ? chained(prev, (prev->pa & ~0xFFFu) | (la & 0xFFF), c->code32) : NULL;
+    if (b && !next_ok(e, c, b, la))
+        b = NULL;
     if (!b) {
         uint32_t pa = phys_mask(e->mem, mmu_translate(c, la, MMU_EXEC));
         if (prev && (prev->pa >> 12) != (pa >> 12))
             prev = NULL; /* chain within a page only: its mapping is known */
-        b = get_block(e, &prev, pa, c->code32);
+        b = get_block(e, &prev, pa, c->code32, la);
         if (!b)
             return NULL;
     }
@@ -158,9 +186,9 @@ static ALWAYS_INLINE struct block *block_across(struct engine *e, struct cpu *c,
         return NULL;
     uint32_t pa = phys_mask(e->mem, te->pa | (la & 0xFFFu));
     struct block *b = chained(prev, pa, c->code32);
-    if (b)
+    if (b && next_ok(e, c, b, la))
         return b;
-    return get_block(e, &prev, pa, c->code32);
+    return get_block(e, &prev, pa, c->code32, la);
 }
 
 /* Runs block b's translation (src/jit), translating it first once it is
@@ -180,7 +208,9 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
             return RT_NONE;
         struct jit_source src = { b->insn,  b->ninsn,       b->pa,     b->code32, b,
                                   &b->map->stamp, b->stamp, b->bytes,
-                                  physmem_ptr(e->mem, b->pa, false), b->below };
+                                  physmem_ptr(e->mem, b->pa, false), b->below,
+                                  b->map2 != NULL, b->map2 ? &b->map2->stamp : NULL,
+                                  b->stamp2, b->map2 ? physmem_ptr(e->mem, b->pa2, false) : NULL };
         switch (jit_translate(e->jit, c, &src, &b->jit)) {
         case JIT_TRANSLATED:
             break;
@@ -333,7 +363,8 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
              * map while this one is between two instructions of a block
              * (it stops at the async check after this one, as cross-
              * modifying code allows, SDM vol. 3A 8.1.3). */
-            if (!e->lock && (!block_live(b) || !(b->map->attr[off] & ATTR_SCANNED)))
+            const struct sbe_map *om = off >= 4096 && b->map2 ? b->map2 : b->map;
+            if (!e->lock && (!block_live(b) || !(om->attr[off & 0xFFF] & ATTR_SCANNED)))
                 abort();
             off += in->len;
 #endif
@@ -393,6 +424,8 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
             return native && same_page ? b : NULL;
         struct block *nb = same_page ? chained(b, (b->pa & ~0xFFFu) | (la & 0xFFF), code32)
                                      : NULL;
+        if (nb && !next_ok(e, c, nb, la))
+            nb = NULL;
         if (!nb) {
             if (same_page && native)
                 return b; /* block_at looks it up and chains it */

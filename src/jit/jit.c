@@ -218,11 +218,13 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     j->used += need;
     tc->entry = (jit_entry)(void *)dst;
     tc->host = b->host;
-    tc->chain_entry = t->chainable ? dst + label_pos(&t->L, t->l_chain, hot_len) : NULL;
-    tc->chain_fast = t->chainable ? dst + label_pos(&t->L, t->l_chain_fast, hot_len) : NULL;
-    tc->chain_regs = t->chainable ? dst + label_pos(&t->L, t->l_chain_regs, hot_len) : NULL;
+    /* (Its exits chain all the same: to its first page, jit_link.) */
+    bool enter = t->chainable && (!b->two_pages || b->host2);
+    tc->chain_entry = enter ? dst + label_pos(&t->L, t->l_chain, hot_len) : NULL;
+    tc->chain_fast = enter ? dst + label_pos(&t->L, t->l_chain_fast, hot_len) : NULL;
+    tc->chain_regs = enter ? dst + label_pos(&t->L, t->l_chain_regs, hot_len) : NULL;
     for (int f = 0; f < 3; f++)
-        tc->chain_same[f] = t->chainable ? dst + label_pos(&t->L, t->l_chain_same[f], hot_len) : NULL;
+        tc->chain_same[f] = enter ? dst + label_pos(&t->L, t->l_chain_same[f], hot_len) : NULL;
     tc->stamp_at = b->stamp_at;
     tc->stamp = b->stamp;
     tc->cached = t->cached;
@@ -274,9 +276,17 @@ void jit_note_unmet(struct cpu *c)
 
 void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la)
 {
-    if (!tc->host || !tc->chain_entry)
+    if (!tc->host)
         return;
     struct jit_jc *e = &j->jc[jit_jc_index(la)];
+    if (!tc->chain_entry) {
+        /* (A two-page translation: a translation the same bytes had
+         * before, one that ends at the page's end, goes from the slot so
+         * that lookups come back to C and the engine enters this one.) */
+        if (e->host == tc->host)
+            e->host = NULL;
+        return;
+    }
     if (e->host == tc->host && e->entry == tc->chain_entry)
         return;
     e->host = tc->host;

@@ -98,6 +98,16 @@ struct jit_source {
     uint16_t below;           /* bytes of instructions below pa's (a
                                  superblock's trace back): EIP at entry
                                  must be at least this */
+    /* A block that goes on into the next linear page (engine/cache.h
+     * struct block map2): that page's map stamp (as stamp_at's), and the
+     * host address of the physical page it must map to (NULL: not RAM).
+     * From C the engine checks both; its chained entries check them too
+     * (the TLB's execute entry for the page after the entry's), and
+     * without host2 it has none: it is entered from C only. */
+    bool two_pages;
+    const uint32_t *stamp2_at;
+    uint32_t stamp2;
+    const uint8_t *host2;
 };
 
 /* At most this many exits of a translation can be chained (a

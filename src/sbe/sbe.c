@@ -225,6 +225,7 @@ static struct sbe_map *map_create(struct sbe *s, uint32_t ppn, bool code32)
     memset(m->attr, 0, sizeof(m->attr));
     m->ppn = ppn;
     m->code32 = code32;
+    m->head = 0;
     if (++s->next_stamp == 0) {
         /* Stamps start over: no decode may outlive its map's. */
         s->next_stamp = 1;
@@ -273,6 +274,30 @@ enum decode_status sbe_decode(struct sbe *s, const struct sbe_map *m, unsigned o
         d->in = *out;
     }
     return st;
+}
+
+enum decode_status sbe_decode_cross(struct sbe *s, const struct sbe_map *m, unsigned off,
+                                    uint32_t next_pa, struct insn *out, struct sbe_map **m2)
+{
+    uint8_t buf[2 * CPU_MAX_INSN_LEN];
+    unsigned n = sbe_page_bytes(s, m->ppn << 12, off, buf);
+    n += sbe_page_bytes(s, next_pa & ~(SBE_PAGE - 1), 0, buf + n);
+    uint32_t stamp = m->stamp;
+    enum decode_status st =
+        decode_insn(s->dec, m->code32, buf, n < CPU_MAX_INSN_LEN ? n : CPU_MAX_INSN_LEN, out);
+    if (st != DECODE_OK || off + out->len <= SBE_PAGE)
+        return st != DECODE_OK ? st : DECODE_MORE; /* (not reached: the scanner saw it cross) */
+    unsigned tail = off + out->len - SBE_PAGE; /* its bytes in the next page */
+    uint32_t ppn = next_pa >> 12;
+    struct sbe_map *n2 = sbe_map_find(s, ppn, m->code32);
+    if (!n2 || !(n2->attr[tail] & ATTR_SCANNED))
+        n2 = sbe_scan(s, (ppn << 12) + tail, m->code32);
+    if (__atomic_load_n(&m->stamp, __ATOMIC_RELAXED) != stamp)
+        return DECODE_MORE;
+    if (n2->head < tail)
+        n2->head = (uint8_t)tail;
+    *m2 = n2;
+    return DECODE_OK;
 }
 
 struct work {
@@ -373,6 +398,8 @@ struct sbe_map *sbe_scan(struct sbe *s, uint32_t pa, bool code32)
  * whose length reaches into it (seed 003: "scan forward and backward"). */
 static bool hits_scanned(const struct sbe_map *m, unsigned off, unsigned end)
 {
+    if (off < m->head)
+        return true; /* an instruction that crosses into the page */
     unsigned from = off >= CPU_MAX_INSN_LEN - 1 ? off - (CPU_MAX_INSN_LEN - 1) : 0;
     for (unsigned o = from; o < end; o++) {
         uint8_t a = m->attr[o];

@@ -44,6 +44,11 @@ enum {
 struct sbe_map {
     uint32_t ppn;          /* physical page number */
     uint8_t code32;        /* decode mode */
+    uint8_t head;          /* bytes at the page's start that belong to an
+                              instruction starting in the linear page
+                              before it, which a block decoded
+                              (sbe_decode_cross): a write there discards
+                              the map as one to a scanned instruction */
     uint32_t stamp;        /* changes when the map is discarded and rebuilt */
     struct sbe_map *hnext; /* hash chain */
     uint8_t attr[SBE_PAGE];
@@ -123,6 +128,18 @@ unsigned sbe_page_bytes(struct sbe *s, uint32_t page_pa, unsigned off, uint8_t *
  * scanner's, and the code cache's for the blocks it builds from them. */
 enum decode_status sbe_decode(struct sbe *s, const struct sbe_map *m, unsigned off,
                               struct insn *out);
+
+/* The instruction that starts at page offset `off` of map m and crosses
+ * into the page at physical address next_pa (the next linear page's, as
+ * the caller knows it; the scanner alone cannot: ATTR_CROSS), decoded
+ * from both pages' bytes.  On DECODE_OK the next page's map (created and
+ * scanned from the instruction's end if needed) is in *m2, and it
+ * watches the instruction's bytes in that page (sbe_map head): a write
+ * to the instruction in either page discards a map the caller's block
+ * is built from.  With m's page's map discarded meanwhile (creating m2
+ * evicted every map) the result is DECODE_MORE. */
+enum decode_status sbe_decode_cross(struct sbe *s, const struct sbe_map *m, unsigned off,
+                                    uint32_t next_pa, struct insn *out, struct sbe_map **m2);
 
 /* The decoder the scanner uses. */
 const struct decoder *sbe_decoder(const struct sbe *s);

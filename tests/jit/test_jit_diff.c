@@ -25,6 +25,7 @@
 
 #include "check.h"
 #include "cpu/exec.h"
+#include "cpu/mmu.h"
 #include "jit/jit.h"
 #include "engine/cache.h"
 #include "machine/vm.h"
@@ -53,6 +54,8 @@
 #define AREA_REAL 0x10000u /* real mode's area: segment 0x1000 */
 #define PD_PA 0x200000u    /* M_PAGING: page directory and table */
 #define PT_PA 0x201000u
+#define ALT_PA 0x130000u   /* M_XPAGE with M_PAGING: the other page behind the
+                              program's second linear page */
 
 static uint64_t rng;
 
@@ -161,14 +164,36 @@ static uint32_t bias(void)
  *             (jit/tr_alloc.c loop_site_head), then FNSTENV, FNSAVE and
  *             FRSTOR, or nothing: FDP as the last pass left it, or as the
  *             op before a fault has it (jit/tr_x87.c x87_note_mem: stored
- *             lazily); with M_IRQ, the handler starts with FNSTENV */
+ *             lazily); with M_IRQ, the handler starts with FNSTENV;
+ *   M_XPAGE   32-bit code: the program starts 16-112 bytes before the end
+ *             of its page, so its loop's body spans two pages (the
+ *             translator's two-page blocks, engine/cache.c), with a
+ *             MOV r, imm32 placed across the boundary (its immediate in
+ *             both pages), ending at it or starting right after it, and
+ *             stores into the program as M_SMC's, most of them into the
+ *             second page (byte stores into the crossing MOV's bytes there
+ *             among them); with M_PAGING the run goes in slices of a few
+ *             dozen instructions, and between two the second page's PTE
+ *             switches between its page and another (ALT_PA) that holds
+ *             the same code with other immediates, after an INVLPG or a
+ *             whole TLB flush (a CR3 load); not with M_ACROSS (its stubs
+ *             lie there) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
-       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_FORMS = 4096, M_SYS = 8192,
-       M_SYSNAT = 16384, M_X87LOOP = 32768, M_FDP = 131072 };
+       M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
+       M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_FDP = 131072 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
 static uint32_t code_at = 0x0100u;
+/* Where the program starts in CS: CODE, or with M_XPAGE just before the
+ * next page. */
+static uint32_t code_org = CODE;
+/* M_XPAGE: the area offsets of the MOV r, imm32 immediates in the second
+ * page, which ALT_PA's copy of it has changed. */
+static struct {
+    unsigned n;
+    uint16_t at[64];
+} xsites;
 
 static uint32_t rnd(void)
 {
@@ -944,6 +969,9 @@ struct smc {
     unsigned nsite, nfix;
     uint16_t site[64], fix[64];
     uint8_t skind[64], fkind[64], fadd[64];
+    uint8_t fbyte[64];      /* a byte store (M_XPAGE aims some at the crosser) */
+    int cross;              /* M_XPAGE: the site of the immediate across the
+                               page boundary, or -1 */
 };
 
 static void smc_site(struct smc *m, unsigned at, unsigned kind)
@@ -1001,6 +1029,7 @@ static void smc_item(struct prog *p, struct smc *m, bool code16)
     if (m->nfix < 64) {
         m->fix[m->nfix] = (uint16_t)p->n;
         m->fkind[m->nfix] = (uint8_t)kind;
+        m->fbyte[m->nfix] = !code16 && (p->b[p->n - 2] == 0xC6 || p->b[p->n - 2] == 0x80);
         m->fadd[m->nfix++] = (uint8_t)add;
     }
     if (code16)
@@ -1028,7 +1057,25 @@ static void smc_resolve(struct prog *p, struct smc *m, bool code16)
                 if (m->skind[k] == SITE_IMM)
                     pick = k;
         }
-        uint32_t a = CODE + m->site[pick] + m->fadd[f];
+        uint32_t add = m->fadd[f];
+        if ((mode & M_XPAGE) && !code16 && rnd() % 3) {
+            /* Into the second page: a site there, or the crosser's bytes
+             * there (a byte store: one that changes no byte of the first
+             * page, whose map is then left alone). */
+            unsigned b = 0x1000 - code_org;
+            unsigned lo = m->cross < 0 ? 4 : m->site[m->cross] >= b ? 0 : b - m->site[m->cross];
+            if (lo < 4 && m->fbyte[f] && (rnd() & 1)) {
+                pick = (unsigned)m->cross;
+                add = lo + rnd() % (4 - lo);
+            } else {
+                for (unsigned i = 0, k = rnd() % m->nsite; i < m->nsite; i++, k = (k + 1) % m->nsite)
+                    if (m->site[k] >= b && m->skind[k] == m->fkind[f]) {
+                        pick = k;
+                        break;
+                    }
+            }
+        }
+        uint32_t a = code_org + m->site[pick] + add;
         if (code16) {
             p->b[m->fix[f]] = (uint8_t)a;
             p->b[m->fix[f] + 1] = (uint8_t)(a >> 8);
@@ -1466,23 +1513,38 @@ static void make_program(struct prog *p)
 {
     bool code16 = mode & (M_CODE16 | M_REAL);
     struct smc m = { 0 };
+    bool xpage = (mode & M_XPAGE) && !code16, smc = (mode & M_SMC) || xpage;
     p->n = 0;
     stubs.n = 0;
-    code_at = CODE;
+    code_org = xpage ? 0x1000 - (16 + rnd() % 97) : CODE;
+    code_at = code_org;
+    m.cross = -1;
+    xsites.n = 0;
+    /* M_XPAGE: where the MOV across the boundary goes (its opcode 0-5
+     * bytes before it: 5 ends there, 0 starts the next page). */
+    unsigned boundary = 0x1000 - code_org, cross_at = xpage ? boundary - rnd() % 6 : 0;
     if (rnd() & 1) {
         put(p, 0xDB); /* fninit */
         put(p, 0xE3);
     }
     unsigned body = p->n;
     unsigned count = 1 + rnd() % 24;
-    if (mode & M_SMC)
+    if (smc)
         smc_site(&m, p->n + 1, SITE_IMM), put(p, 0xB9), code16 ? put16(p, 0) : put32(p, 0);
-    for (unsigned i = 0; i < count; i++) {
+    for (unsigned i = 0; i < count || (xpage && p->n < boundary + 8); i++) {
+        if (xpage && m.cross < 0 && p->n + 16 >= cross_at && p->n <= cross_at) {
+            while (p->n < cross_at)
+                put(p, 0x90); /* nop */
+            put(p, (uint8_t)(0xB8 + (unsigned[]){ 1, 2, 7 }[rnd() % 3]));
+            m.cross = (int)m.nsite;
+            smc_site(&m, p->n, SITE_IMM);
+            put32(p, rnd());
+        }
         if (code16)
             random_insn16(p);
         else
             random_insn(p);
-        if ((mode & M_SMC) && rnd() % 3 == 0)
+        if (smc && rnd() % 3 == 0)
             smc_item(p, &m, code16);
         if ((mode & M_IRQ) && rnd() % 8 == 0)
             irq_item(p, code16);
@@ -1499,8 +1561,12 @@ static void make_program(struct prog *p)
         if ((mode & M_FDP) && !code16 && rnd() % 3 == 0)
             fdp_item(p);
     }
-    if (mode & M_SMC)
+    if (smc)
         smc_resolve(p, &m, code16);
+    for (unsigned i = 0; xpage && i < m.nsite; i++)
+        for (unsigned k = 0; k < 4; k++)
+            if (m.site[i] + k >= boundary && xsites.n < 64)
+                xsites.at[xsites.n++] = (uint16_t)(code_org + m.site[i] + k);
     if (code16) {
         put(p, 0xFF); /* dec word [COUNTER] */
         put(p, 0x0E);
@@ -1556,7 +1622,7 @@ static void make_handler(struct prog *h)
     }
     put(h, 0x61);
     put(h, 0xCF);
-    code_at = CODE;
+    code_at = code_org;
 }
 
 static void set_seg(struct cpu *c, int s, uint16_t sel, uint16_t attr)
@@ -1635,6 +1701,7 @@ struct outcome {
     struct fpu fpu;
     uint8_t area[0x10000];  /* the whole area: data, stack, code, tables */
     uint8_t pt[0x1000];     /* M_PAGING: accessed and dirty bits */
+    uint8_t alt[0x1000];    /* M_XPAGE with M_PAGING: ALT_PA */
 };
 
 static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uint32_t iters,
@@ -1675,10 +1742,19 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
     cpu_tlb_flush(c, true);
     c->icount = 0;
     memcpy(c->gpr, regs, sizeof(c->gpr));
-    c->eip = bias() + CODE;
+    c->eip = bias() + code_org;
     for (uint32_t off = 0; off < 0x10000; off += 0x1000)
         memset(area_ptr(vm, off), 0xCC, 0x1000);
-    poke(vm, CODE, p->b, p->n);
+    poke(vm, code_org, p->b, p->n);
+    bool remap = (mode & M_XPAGE) && (mode & M_PAGING) && !code16;
+    if (remap) {
+        /* ALT_PA: the second page as the program has it, with other
+         * immediates in the MOVs there. */
+        uint8_t *alt = physmem_ptr(&vm->mem, ALT_PA, true);
+        memcpy(alt, area_ptr(vm, 0x1000), 0x1000);
+        for (unsigned i = 0; i < xsites.n; i++)
+            alt[xsites.at[i] & 0xFFF] ^= (uint8_t)(0x11 + i);
+    }
     poke(vm, STUBS, stubs.b, stubs.n);
     poke(vm, DATA, data, DATA_LEN);
     poke(vm, COUNTER, &iters, 4);
@@ -1725,9 +1801,23 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
     enum cpu_stop st;
     uint64_t base_steps = cpu_steps(c), done = 0, interrupts0 = c->interrupts;
     uint32_t epoch0 = c->code_epoch;
-    unsigned next = 0;
+    unsigned next = 0, slices = 0;
     do {
-        uint64_t budget = 65536;
+        uint64_t budget = remap ? 23 + slices % 37 : 65536;
+        if (remap && slices) {
+            /* The second page's PTE to the other page and back, then an
+             * INVLPG of it or a CR3 load, as a kernel does. */
+            uint8_t *pt = physmem_ptr(&vm->mem, PT_PA, true);
+            uint32_t pte, i = (BASE >> 12) + 1;
+            memcpy(&pte, pt + 4 * i, 4);
+            pte = ((pte & ~0xFFFu) == ALT_PA ? BASE + perm[1] * 0x1000u : ALT_PA) | (pte & 0xFFF);
+            memcpy(pt + 4 * i, &pte, 4);
+            if (slices & 1)
+                mmu_invlpg(c, BASE + 0x1000);
+            else
+                cpu_tlb_flush(c, false);
+        }
+        slices++;
         if (next < irqs.n && irqs.at[next] > done && irqs.at[next] - done < budget)
             budget = irqs.at[next] - done;
         st = engine_run(c->vm->engine, budget);
@@ -1751,6 +1841,10 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
         memcpy(out->pt, physmem_ptr(&vm->mem, PT_PA, true), sizeof(out->pt));
     else
         memset(out->pt, 0, sizeof(out->pt));
+    if (remap)
+        memcpy(out->alt, physmem_ptr(&vm->mem, ALT_PA, true), sizeof(out->alt));
+    else
+        memset(out->alt, 0, sizeof(out->alt));
 }
 
 /* The x87 state as software can see it, empty registers included:
@@ -1800,6 +1894,10 @@ int main(int argc, char **argv)
     bool code16 = mode & (M_CODE16 | M_REAL);
     if ((mode & M_REAL) && (mode & M_PAGING)) {
         fprintf(stderr, "M_REAL has no paging\n");
+        return 2;
+    }
+    if ((mode & M_XPAGE) && (mode & M_ACROSS)) {
+        fprintf(stderr, "M_XPAGE's program lies where M_ACROSS's stubs do\n");
         return 2;
     }
     unsigned threshold = argc > 4 ? (unsigned)strtoul(argv[4], NULL, 0) : 0;
@@ -1913,7 +2011,7 @@ int main(int argc, char **argv)
                     oi.eip == oj.eip && oi.eflags == oj.eflags && oi.icount == oj.icount &&
                     oi.interrupts == oj.interrupts && same_fpu(&oi.fpu, &oj.fpu) &&
                     !memcmp(oi.area, oj.area, sizeof(oi.area)) &&
-                    !memcmp(oi.pt, oj.pt, sizeof(oi.pt));
+                    !memcmp(oi.pt, oj.pt, sizeof(oi.pt)) && !memcmp(oi.alt, oj.alt, sizeof(oi.alt));
         irqs_taken += oj.interrupts;
         epochs += oj.epochs;
         CHECK(same);
@@ -1944,21 +2042,22 @@ int main(int argc, char **argv)
     const struct jit_stats *js = &es.jit;
     printf("%u programs (mode %u); translator: %llu blocks, %llu native and %llu interpreted "
            "instructions, %llu bails, %llu chained jumps, jump cache %llu fills %llu misses, "
-           "%llu inner loops; %llu interrupts, %llu discards of scanned code\n",
+           "%llu inner loops; %llu interrupts, %llu discards of scanned code; "
+           "%llu two-page blocks\n",
            ran, mode, (unsigned long long)js->blocks_translated,
            (unsigned long long)js->native_insns, (unsigned long long)js->callout_insns,
            (unsigned long long)js->bails, (unsigned long long)js->links,
            (unsigned long long)js->jc_fills, (unsigned long long)js->jc_misses,
            (unsigned long long)js->inner_loops, (unsigned long long)irqs_taken,
-           (unsigned long long)epochs);
+           (unsigned long long)epochs, (unsigned long long)es.cache.two_pages);
     /* The test is only worth something if the translator ran (16-bit
      * code may all be the interpreter's: only the handler is 32-bit). */
-    if (!code16 && (threshold == 1 || !(mode & M_SMC))) {
+    if (!code16 && (threshold == 1 || !(mode & (M_SMC | M_XPAGE)))) {
         /* (Code a store changes every pass does not get hot.) */
         CHECK(js->blocks_translated > ran / 2);
         CHECK(js->native_insns > js->callout_insns);
         /* Chaining was exercised (a few in a hundred link). */
-        if (!(mode & (M_SMC | M_NEAR))) /* (stores into the code unlink them; M_NEAR's
+        if (!(mode & (M_SMC | M_NEAR | M_XPAGE))) /* (stores into the code unlink them; M_NEAR's
                                            programs, longer, fault more often before
                                            their loop is chained; M_ACROSS's transfers
                                            go to other pages or are computed) */
@@ -1969,6 +2068,9 @@ int main(int argc, char **argv)
         CHECK(irqs_taken >= ran / 2);
     if ((mode & M_SMC) && ran >= 100)
         CHECK(epochs >= ran / 2);
+    /* Blocks went on into the second page (a few per program). */
+    if ((mode & M_XPAGE) && !code16 && ran >= 100 && threshold <= 16)
+        CHECK(es.cache.two_pages >= ran);
     /* (Not when stores change the code and a block must get hot: too few
      * loops are translated then, how many depends on the seed.) */
     if ((mode & (M_LOOPS | M_X87LOOP | M_FDP)) && !code16 && ran >= 100 &&
