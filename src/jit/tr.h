@@ -76,7 +76,7 @@ static inline struct xrm cpu_rm(int32_t off)
 /* A jump cache entry (jit.h): the host address of a block's first byte
  * and its translation's chained entry.  Its index, from the linear
  * address it was entered at, is what generated code computes too
- * (tr_block_end.c tr_jc_lookup). */
+ * (tr_xtlb.c tr_jc_lookup). */
 struct jit_jc {
     const uint8_t *host;
     void *entry;
@@ -404,8 +404,11 @@ void tr_sites_forget(struct tr *t);
 void tr_sites_enter(struct tr *t, unsigned j);
 void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
- * written back (tr_block_end.c). */
+ * written back (tr_xtlb.c). */
 void tr_jc_lookup(struct tr *t);
+/* At a two-page translation's chained entry: its second page still maps
+ * as when it was built, else out to l_merge (tr_xtlb.c). */
+void tr_next_page_check(struct tr *t);
 void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
                     unsigned kind, mem_op_fn op, bool ea_done);
 /* The first of an instruction's two accesses, a read at [R_OFF] (set by

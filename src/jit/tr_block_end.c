@@ -260,57 +260,6 @@ void tr_side_exit(struct tr *t, const struct insn *in)
     t->s = at;
 }
 
-/* The jump cache's inline lookup (chainable translations only), with
- * cpu.eip written, the flags in the slot, the registers and the
- * instruction count written back, and eax the exit's return value: the
- * TLB gives the host address of CS:EIP's byte (as run_block's
- * block_across does), the cache the chained entry of the translation
- * there, which checks the rest (events, budget, its stamp, the CS limit,
- * its entry conditions); a miss goes to l_merge, back to the run loop. */
-void tr_jc_lookup(struct tr *t)
-{
-    struct xbuf *b = t->cur;
-    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));
-    x_alu_r_rm(b, 0, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].base)));  /* la (wraps at 4 GiB) */
-    x_load(b, 4, XDX, R(XCX));
-    x_shift_imm(b, 5, 4, R(XDX), 7);                            /* 32-byte TLB entries */
-    x_alu_rm_imm(b, 4, 4, R(XDX), (TLB_SIZE - 1) << 5);
-    x_load(b, 4, XDI, R(XCX));
-    x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
-    struct xrm tag = xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, tag_x)));
-    if (t->user) {
-        x_alu_r_rm(b, 7, 4, XDI, tag);                          /* cmp: mmu.h tlb_hit */
-    } else {
-        x_alu_r_rm(b, 6, 4, XDI, tag);                          /* xor */
-        x_test_rm_imm(b, 4, R(XDI), TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST |
-                                        TLB_T_WATCHED);
-    }
-    unsigned l_miss = x_label_new(&t->L);
-    x_jcc(&t->L, b, XCC_NE, l_miss);
-    /* jit_jc_index(la) * 16: from the linear address, so that the slot's
-     * load need not wait for the TLB's */
-    x_load(b, 4, XSI, R(XCX));
-    x_shift_imm(b, 5, 4, R(XSI), JIT_JC_BITS);
-    x_alu_r_rm(b, 6, 4, XSI, R(XCX));
-    x_alu_rm_imm(b, 4, 4, R(XSI), (1u << JIT_JC_BITS) - 1);
-    x_shift_imm(b, 4, 4, R(XSI), 4);
-    x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
-    x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
-    x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
-    x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XSI, 1, 0)));      /* cmp rdx, [key] */
-    x_jcc(&t->L, b, XCC_NE, l_miss);
-    tr_calm_restore(t); /* (r13, if a loop counted in it) */
-    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));                    /* as entries take it */
-    x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, 8)));                   /* its chained entry */
-    /* A miss, counted (cold). */
-    t->cur = &t->cold;
-    x_bind(&t->L, l_miss, t->cur);
-    x_load(t->cur, 4, XCX, cpu_rm(CPU_OFF(eip)));               /* (l_merge writes it) */
-    x_unary(t->cur, 0xFE, 0xFF, 0, 8, cpu_rm(CPU_OFF(eng.jc_misses)));  /* inc qword */
-    x_jmp(&t->L, t->cur, t->l_merge);
-    t->cur = b;
-}
-
 /* Leaves the translation after instruction k, with cpu.eip written: into
  * the translation of the block at CS:EIP when the jump cache has it
  * (tr_jc_lookup), else back to the run loop. */

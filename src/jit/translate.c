@@ -1091,47 +1091,6 @@ static uint8_t free_host_reg(const struct tr *t)
 
 /* The entry conditions the translation was specialised for: one test of
  * the word the engine keeps (jit.h jit_unmet). */
-/* A chained entry of a two-page translation (jit.h jit_source host2):
- * the second page's map is live, and the linear page after the entry's
- * (CS base + EIP in ecx, whose page offset is pa's) maps through the TLB's
- * execute entry (mmu.h tlb_hit) to the host page the block was built
- * from; else it leaves as the predecessor's exit (l_merge).  With rdx and
- * rdi, as the other checks. */
-static void next_page_check(struct tr *t)
-{
-    const struct jit_source *b = t->b;
-    struct xbuf *hb = t->cur;
-    x_mov_r64_imm(hb, XDX, (uint64_t)(uintptr_t)b->stamp2_at);
-    x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XDX, 0)), b->stamp2);
-    x_jcc(&t->L, hb, XCC_NE, t->l_merge);
-    /* edx = the next page's linear address (wraps at 4 GiB) */
-    int32_t to_next = (int32_t)(0x1000u - (b->pa & 0xFFFu));
-    for (int pass = 0; pass < 2; pass++) {
-        x_load(hb, 4, XDX, cpu_rm(CPU_OFF(seg[S_CS].base)));
-        x_alu_rm_r(hb, 0, 4, R(XDX), XCX);                      /* add edx, ecx */
-        x_alu_rm_imm(hb, 0, 4, R(XDX), to_next);
-        if (pass)
-            break;
-        x_load(hb, 4, XDI, R(XDX));
-        x_shift_imm(hb, 5, 4, R(XDI), 7);                       /* 32-byte TLB entries */
-        x_alu_rm_imm(hb, 4, 4, R(XDI), (TLB_SIZE - 1) << 5);
-        struct xrm tag = xr_mem(xmi(R_TLB, XDI, 1, (int32_t)offsetof(struct tlb_entry, tag_x)));
-        if (t->user) {
-            x_alu_r_rm(hb, 7, 4, XDX, tag);                     /* cmp: mmu.h tlb_hit */
-        } else {
-            x_alu_r_rm(hb, 6, 4, XDX, tag);                     /* xor */
-            x_test_rm_imm(hb, 4, R(XDX), TLB_PAGE_MASK | TLB_T_INVALID | TLB_T_NOHOST |
-                                             TLB_T_WATCHED);
-        }
-        x_jcc(&t->L, hb, XCC_NE, t->l_merge);
-    }
-    x_w(hb, 0x8B, XDI, xr_mem(xmi(R_TLB, XDI, 1, (int32_t)offsetof(struct tlb_entry, addend))));
-    x_w(hb, 0x01, XDX, R(XDI));                                 /* add rdi, rdx: host */
-    x_mov_r64_imm(hb, XDX, (uint64_t)(uintptr_t)b->host2);
-    x_alu_r_rm(hb, 7, 8, XDX, R(XDI));                          /* cmp rdx, rdi */
-    x_jcc(&t->L, hb, XCC_NE, t->l_merge);
-}
-
 static void emit_unmet_check(struct tr *t)
 {
     uint32_t unmet = (1u << (JIT_UNMET_CPL + t->c->cpl)) | (uint32_t)t->flat << JIT_UNMET_FLAT;
@@ -1333,7 +1292,7 @@ bool tr_translate(struct tr *t)
             if (fast == 0)
                 x_bind(&t->L, t->l_chain_same[1], hb);
             if (b->two_pages && b->host2)
-                next_page_check(t);
+                tr_next_page_check(t);
             tr_event_check(t, t->l_merge);
             x_w(hb, 0x8B, XDX, cpu_rm(CPU_OFF(icount)));
             x_alu_rm_imm(hb, 0, 8, R(XDX), n);
