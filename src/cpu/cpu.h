@@ -309,6 +309,14 @@ _Static_assert(offsetof(struct cpu, code_epoch) == offsetof(struct cpu, async) +
                    offsetof(struct cpu, db_trap) == offsetof(struct cpu, async) + 3,
                "cpu_async_word mirrors the layout of cpu.async");
 
+/* Whether cpu.async differs from `calm` (cpu_async_word): an event is
+ * pending or the code changed.  Relaxed: other CPUs' threads set its
+ * bytes (machine/vm_mt.c stop_cpu). */
+static inline bool cpu_async_changed(struct cpu *c, uint64_t calm)
+{
+    return __atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm;
+}
+
 /* Lifecycle. */
 int cpu_init(struct cpu *c, struct vm *vm, const struct cpu_model *model);
 /* Switches the model (tests; the CLI picks one at cpu_init).  Takes effect

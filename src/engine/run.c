@@ -250,7 +250,6 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     return RT_NONE;
 }
 
-
 /* What translations check on entry and cannot change while they run:
  * whether CS's limit is 4 GiB with a page-aligned base (eng.cs_flat), and
  * the entry conditions (eng.unmet, jit.h jit_unmet). */
@@ -260,6 +259,7 @@ static ALWAYS_INLINE void engine_note_entry_state(struct cpu *c, uint32_t cs_bas
     c->eng.cs_flat = cs_limit == 0xFFFFFFFFu && !(cs_base & 0xFFFu);
     c->eng.unmet = jit_unmet(c);
 }
+
 /* Runs block b, then the blocks chained after it, for as long as control
  * stays native (or leaves by a near RET, CALL or computed JMP, see
  * continues()).  Returns the last block run when it ended with a native
@@ -374,7 +374,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
             c->eip = eip;
             in->fn(c, in);
             c->icount++;
-            if (unlikely(c->eip != eip || __atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm))
+            if (unlikely(c->eip != eip || cpu_async_changed(c, calm)))
                 break;
         }
         if (use_jit && unlikely(prof))
@@ -419,7 +419,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
         bool same_page = (la >> 12) == la_page && !system;
         /* Go on here unless run_loop has something to do (the epoch is
          * still `epoch` and db_trap clear: only events can differ). */
-        if (unlikely(__atomic_load_n(&c->async, __ATOMIC_RELAXED) != calm) ||
+        if (unlikely(cpu_async_changed(c, calm)) ||
             c->icount == icount_end || eip > cs_limit)
             return native && same_page ? b : NULL;
         struct block *nb = same_page ? chained(b, (b->pa & ~0xFFFu) | (la & 0xFFF), code32)

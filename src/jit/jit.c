@@ -405,8 +405,7 @@ uint64_t jit_mem_commit_at(struct cpu *c, uint32_t off, uint32_t packed)
     jit_mem_commit(c, off, packed & 0xFFFFu);
     c->icount -= n;
     jit_forget(c);
-    /* (relaxed: other CPUs' threads set its bytes, vm_mt.c stop_cpu) */
-    return __atomic_load_n(&c->async, __ATOMIC_RELAXED) != c->eng.calm;
+    return cpu_async_changed(c, c->eng.calm);
 }
 
 /* tr_stubs.c STUB_CALL: the interpreter's handler of `in`, the
@@ -428,7 +427,7 @@ uint64_t jit_call_handler(struct cpu *c, const struct insn *in, uint32_t packed,
     c->icount += 1;
     jit_forget(c);
     return (c->eip != here + (uint32_t)((int32_t)packed >> 8)) |
-           (__atomic_load_n(&c->async, __ATOMIC_RELAXED) != c->eng.calm);
+           cpu_async_changed(c, c->eng.calm);
 }
 
 /* An exception a native instruction detected itself (DIV's #DE), with
