@@ -273,6 +273,28 @@ static bool follows_store(const struct tr *t, const struct insn *in, unsigned se
            (in->mindex == NOREG || (t->cached & (1u << in->mindex)));
 }
 
+/* The host address in rdx where it is not 0, else (in the cold section)
+ * the offset computed first when `ea`, a probe, and the address kept in
+ * `site` when that is not -1. */
+static void probe_unless_rdx(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                             unsigned kind, unsigned l_cold, bool ea, int site)
+{
+    unsigned l_probe = x_label_new(&t->L), l_op = x_label_new(&t->L);
+    x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
+    x_jcc(&t->L, t->cur, XCC_E, l_probe);
+    x_bind(&t->L, l_op, t->cur);
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_probe, t->cur);
+    if (ea)
+        tr_ea_to(t, in, R_OFF);
+    tr_probe(t, seg, size, kind, l_cold);
+    if (site >= 0)
+        x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
+    x_jmp(&t->L, t->cur, l_op);
+    t->cur = hot;
+}
+
 /* The whole memory operand protocol for instruction k: EA, probe, op on
  * the host address; the cold path (spill, slow read/check, op on scratch,
  * commit, event check) rejoins after the op. */
@@ -347,34 +369,12 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     } else if (follow) {
         /* The store's host address, else (0: its slow path ran) a probe
          * of its own in the cold section. */
-        unsigned l_probe = x_label_new(&t->L), l_op = x_label_new(&t->L);
-        x_w(t->cur, 0x85, XDX, R(XDX));                         /* test rdx, rdx */
-        x_jcc(&t->L, t->cur, XCC_E, l_probe);
-        x_bind(&t->L, l_op, t->cur);
-        struct xbuf *hot = t->cur;
-        t->cur = &t->cold;
-        x_bind(&t->L, l_probe, t->cur);
-        tr_ea_to(t, in, R_OFF);
-        tr_probe(t, seg, size, kind, l_cold);
-        x_jmp(&t->L, t->cur, l_op);
-        t->cur = hot;
+        probe_unless_rdx(t, in, seg, size, kind, l_cold, true, -1);
     } else if (site >= 0) {
         /* The address kept from an earlier pass, else a probe that keeps
          * it (in the cold section). */
-        unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
         x_w(t->cur, 0x8B, XDX, site_rm((unsigned)site));
-        x_w(t->cur, 0x85, XDX, R(XDX));                         /* test rdx, rdx */
-        x_jcc(&t->L, t->cur, XCC_E, l_fill);
-        x_bind(&t->L, l_op, t->cur);
-        struct xbuf *hot = t->cur;
-        t->cur = &t->cold;
-        x_bind(&t->L, l_fill, t->cur);
-        if (ea_cold)
-            tr_ea_to(t, in, R_OFF);
-        tr_probe(t, seg, size, kind, l_cold);
-        x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
-        x_jmp(&t->L, t->cur, l_op);
-        t->cur = hot;
+        probe_unless_rdx(t, in, seg, size, kind, l_cold, ea_cold, site);
     } else if (t->page[k] >= 0) {
         if (t->page[k] == 0) /* (a peel's copy uses the same slot) */
             t->page[k] = (int8_t)(1 + ((kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u)
