@@ -240,6 +240,10 @@ struct tr {
     int rdx_k;
     uint8_t rdx_buf;
     uint32_t rdx_off;
+    /* The label the store's slow path rejoins by (bound where its hot
+     * code ended): the x87 load binds it again at its own cold probe, so
+     * that its hot path needs no test of rdx. */
+    unsigned rdx_rejoin;
     /* Shared probes (tr_choose_shares): memory operands that lie in the
      * page of an earlier one (the leader) of the same straight-line run,
      * by the same address registers unchanged or moved by a known

@@ -275,17 +275,24 @@ static bool follows_store(const struct tr *t, const struct insn *in, unsigned se
 
 /* The host address in rdx where it is not 0, else (in the cold section)
  * the offset computed first when `ea`, a probe, and the address kept in
- * `site` when that is not -1. */
+ * `site` when that is not -1.  `follow` (follows_store, and nothing
+ * emitted since the store, not even a flags save): rdx is the store's
+ * host address on the hot path, which has no test; the store's slow path
+ * comes to the probe instead (tr.h rdx_rejoin). */
 static void probe_unless_rdx(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
-                             unsigned kind, unsigned l_cold, bool ea, int site)
+                             unsigned kind, unsigned l_cold, bool ea, int site, bool follow)
 {
     unsigned l_probe = x_label_new(&t->L), l_op = x_label_new(&t->L);
-    x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
-    x_jcc(&t->L, t->cur, XCC_E, l_probe);
+    if (!follow) {
+        x_w(t->cur, 0x85, XDX, R(XDX));                         /* test rdx, rdx */
+        x_jcc(&t->L, t->cur, XCC_E, l_probe);
+    }
     x_bind(&t->L, l_op, t->cur);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
     x_bind(&t->L, l_probe, t->cur);
+    if (follow)
+        x_bind(&t->L, t->rdx_rejoin, t->cur);
     if (ea)
         tr_ea_to(t, in, R_OFF);
     tr_probe(t, seg, size, kind, l_cold);
@@ -369,12 +376,13 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     } else if (follow) {
         /* The store's host address, else (0: its slow path ran) a probe
          * of its own in the cold section. */
-        probe_unless_rdx(t, in, seg, size, kind, l_cold, true, -1);
+        bool none_since = t->rdx_buf == t->cur->id && t->rdx_off == xoff(t->cur);
+        probe_unless_rdx(t, in, seg, size, kind, l_cold, true, -1, none_since);
     } else if (site >= 0) {
         /* The address kept from an earlier pass, else a probe that keeps
          * it (in the cold section). */
         x_w(t->cur, 0x8B, XDX, site_rm((unsigned)site));
-        probe_unless_rdx(t, in, seg, size, kind, l_cold, ea_cold, site);
+        probe_unless_rdx(t, in, seg, size, kind, l_cold, ea_cold, site, false);
     } else if (t->page[k] >= 0) {
         if (t->page[k] == 0) /* (a peel's copy uses the same slot) */
             t->page[k] = (int8_t)(1 + ((kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u)
@@ -425,9 +433,10 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     unsigned l_event = x_label_new(&t->L);
     x_jmp(&t->L, t->cur, l_event);
     bool store = kind == JM_WRITE && tr_kind_of(in) == TR_MOV && !ea_done;
+    unsigned l_rejoin = store ? x_label_new(&t->L) : l_after;
     if (store)
         x_mov_r32_imm(t->cur, XDX, 0); /* (tr.h rdx_k; mov keeps RFLAGS) */
-    x_jmp(&t->L, t->cur, l_after);
+    x_jmp(&t->L, t->cur, l_rejoin);
     x_bind(&t->L, l_event, t->cur);
     /* EIP after the instruction: the next one's, or a CALL's target (its
      * push is the only memory operand of a control transfer here). */
@@ -438,9 +447,11 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     t->s = after;
     t->part[JB_MEM_COLD] += xoff(&t->cold) - cold0;
     if (store) {
+        x_bind(&t->L, l_rejoin, t->cur); /* (as l_after, unless an x87 load binds it again) */
         t->rdx_k = (int)k;
         t->rdx_buf = t->cur->id;
         t->rdx_off = xoff(t->cur);
+        t->rdx_rejoin = l_rejoin;
     }
 }
 
