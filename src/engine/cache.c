@@ -140,10 +140,9 @@ static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
          * a page boundary, and its inner loop was two blocks cut at its
          * branch back into the first page, a chained jump each way per
          * byte (bench/README.md, session 13).  A backward branch out of
-         * the block within its pages ends it: going on past it there made
-         * sort's partition loop 10 % slower (host instructions: its
-         * block then fell into its own start, an exit that is not
-         * chained, translate.c emit_exit). */
+         * the block within its pages ends it: going on past those too
+         * gave lz 10 % more host instructions (longer blocks, more guest
+         * registers competing for the host's in them). */
         bool ahead = target > (int64_t)off, away = target < 0 || target >= limit;
         return ahead || away || inside ? (int)next : -1;
     }
