@@ -91,48 +91,69 @@ void cache_set_superblocks(struct code_cache *cc, bool on)
     cc->superblocks = on;
 }
 
+/* Whether blocks of map m are superblocks: the translator engine's, and
+ * 32-bit code only (16-bit EIP wraps at 64 KiB, and only 32-bit code is
+ * translated). */
+static bool superblocks_for(const struct code_cache *cc, const struct sbe_map *m)
+{
+    return cc->superblocks && m->code32;
+}
+
 /* Where block building goes on after instruction `in` at page offset
- * `off` (its first byte), as a superblock may, or -1.  After a native
- * conditional branch (in-page: an out-of-page target makes it
- * virtualize) whose target lies ahead of it or is an instruction already
- * in the block (`offs`: the offsets of the n instructions so far, `in`
- * the last), on the fall-through: the taken way is a side exit, or a
- * back edge of an inner loop that the translator runs inside the
- * translation (jit/tr_block_end.c tr_back_edge).  After a native JMP
- * rel32 whose target is not in the block, at the target (a trace; a JMP
- * back into the block ends it: the translator's loop).  A backward
- * conditional branch out of the block ends it. */
+ * `off` (its first byte), as a superblock may, or -1.  After a
+ * conditional branch that the decoder calls native, on the fall-through:
+ * the taken way is a side exit, or, to an instruction already in the
+ * block (`offs`: the offsets of the n instructions so far, `in` the
+ * last), a back edge of an inner loop that the translator runs inside
+ * the translation (jit/tr_block_end.c tr_back_edge).  After a native JMP
+ * rel32 whose target is in the block's pages and not in the block, at
+ * the target (a trace; a JMP back into the block ends it: the
+ * translator's loop). */
 static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
                           const struct insn *in, uint8_t attr, unsigned off,
                           const uint16_t *offs, unsigned n, unsigned limit)
 {
-    /* (32-bit code only: 16-bit EIP wraps at 64 KiB, and only 32-bit
-     * code is translated.)  `off` and `offs` count from the start of the
-     * block's first page, `limit` is where its pages end: 8 KiB for a
-     * block that may go on into the next page (cache_get_next), where a
-     * branch the scanner made virtualize for its target or fall-through
-     * outside its own page (in->virt is the decoder's verdict: the map's
-     * ATTR_VIRT then says only that) may be native, both pages' maps
-     * watching it. */
-    bool virt = (attr & ATTR_VIRT) && limit == SBE_PAGE;
-    if (!cc->superblocks || !m->code32 || virt || in->virt != VIRT_NONE)
+    /* `off` and `offs` count from the start of the block's first page,
+     * `limit` is where its pages end: 8 KiB for a block that may go on
+     * into the next page (cache_get_next), where a JMP the scanner made
+     * virtualize for its target outside its own page (in->virt is the
+     * decoder's verdict: the map's ATTR_VIRT then says only that) may be
+     * native, both pages' maps watching it.  The fall-through must lie
+     * within them. */
+    if (!superblocks_for(cc, m) || in->virt != VIRT_NONE)
         return -1;
     int64_t next = (int64_t)off + in->len, target = next + (int32_t)in->imm;
-    if (target < 0 || target >= limit || next >= limit)
+    if (next >= limit)
         return -1;
     bool inside = false;
     for (unsigned i = 0; i < n; i++)
         inside |= offs[i] == target;
-    /* A back edge inside the block stays in its translation (an inner
-     * loop; with x87 instructions, where the x87 stack at the branch is
-     * as the head has it: jit/tr_x87.c x87_join_ok, else a chained side
-     * exit). */
-    if (in->flow == FLOW_JCC && op_table[in->op].tr == TR_JCC)
-        return target > (int64_t)off || inside ? (int)next : -1;
-    if (in->flow == FLOW_JMP_REL && op_table[in->op].tr == TR_JMP && in->osize == 4 &&
-        in->o[0].kind == OPK_REL && !inside)
-        return (int)target;
-    return -1;
+    if (in->flow == FLOW_JCC && op_table[in->op].tr == TR_JCC) {
+        /* A back edge inside the block stays in its translation (an inner
+         * loop; with x87 instructions, where the x87 stack at the branch
+         * is as the head has it: jit/tr_x87.c x87_join_ok, else a chained
+         * side exit).  A target ahead, or outside the block's pages
+         * (which the scanner made the branch virtualize for), is a side
+         * exit's: the latter through the jump cache or the run loop, to
+         * a block scanned and live as any other (jit/translate.c
+         * emit_exit).  lz's generator loop (bench/kernels.c) lies across
+         * a page boundary, and its inner loop was two blocks cut at its
+         * branch back into the first page, a chained jump each way per
+         * byte (bench/README.md, session 13).  A backward branch out of
+         * the block within its pages ends it: going on past those too
+         * gave lz 10 % more host instructions (longer blocks, more guest
+         * registers competing for the host's in them). */
+        bool ahead = target > (int64_t)off, away = target < 0 || target >= limit;
+        return ahead || away || inside ? (int)next : -1;
+    }
+    if ((attr & ATTR_VIRT) && limit == SBE_PAGE)
+        return -1;
+    if (target < 0 || target >= limit)
+        return -1;
+    if (in->flow != FLOW_JMP_REL || op_table[in->op].tr != TR_JMP || in->osize != 4 ||
+        in->o[0].kind != OPK_REL)
+        return -1;
+    return inside ? -1 : (int)target;
 }
 
 void cache_on_flush(struct code_cache *cc, void (*fn)(void *opaque), void *opaque)
@@ -180,7 +201,7 @@ static struct block *alloc_block(struct code_cache *cc, unsigned ninsn)
  * (at physical page address next). */
 static bool may_cross(const struct code_cache *cc, const struct sbe_map *m, uint32_t next)
 {
-    return cc->superblocks && m->code32 && next != CACHE_NO_NEXT;
+    return superblocks_for(cc, m) && next != CACHE_NO_NEXT;
 }
 
 /* Decodes the block starting at page offset `off` of map m; with a known
@@ -192,6 +213,9 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     unsigned n = 0, off = pa & (SBE_PAGE - 1), bytes = 0, below = 0;
     const unsigned start = off;
     const unsigned limit = may_cross(cc, m, next) ? 2 * SBE_PAGE : SBE_PAGE;
+    /* Whether a block that stops at its page's end may grow once the next
+     * page is known (block_next_ok): the superblocks' 32-bit code. */
+    const bool may_grow = limit == SBE_PAGE && superblocks_for(cc, m);
     uint32_t page = pa & ~(SBE_PAGE - 1);
     struct sbe_map *m2 = NULL;    /* the next page's, once an instruction is there */
     const uint32_t stamp = m->stamp;
@@ -221,7 +245,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         if (a & ATTR_CROSS) {
             /* An instruction that crosses into the next page: decoded from
              * both, watched by both maps (sbe_decode_cross). */
-            cut = limit == SBE_PAGE && m->code32 && cc->superblocks;
+            cut = may_grow;
             if (limit == SBE_PAGE || off >= SBE_PAGE || m2)
                 break;
             st = sbe_decode_cross(cc->sbe, m, po, next, &tmp[n], &m2);
@@ -252,7 +276,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             break;
         /* Where the page ends with nowhere known to go on (a longer block
          * is built once there is: block_next_ok). */
-        cut = off >= SBE_PAGE && limit == SBE_PAGE && m->code32 && cc->superblocks;
+        cut = off >= SBE_PAGE && may_grow;
     }
     /* (m discarded meanwhile: no block from it; the slow path goes on) */
     if (n == 0 || m->stamp != stamp)

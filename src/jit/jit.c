@@ -249,6 +249,7 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
             struct jit_prof_tx *x = &j->prof->tx[j->prof->ntx++];
             x->bytes = (uint32_t)(need);
             x->ninsn = b->ninsn;
+            x->pa = b->pa;
         }
     }
     j->stats.blocks_translated++;

@@ -88,21 +88,42 @@ static void print_bytes(FILE *f, const struct jit_prof *p)
         return;
     static const uint64_t upto[] = { 0, 1, 3, 15, 255, UINT64_MAX };
     enum { NB = sizeof(upto) / sizeof(upto[0]) };
-    uint64_t n[NB] = { 0 }, bytes[NB] = { 0 }, insns[NB] = { 0 };
+    uint64_t n[NB] = { 0 }, bytes[NB] = { 0 }, insns[NB] = { 0 }, runs = 0;
     for (unsigned i = 0; i < p->ntx; i++) {
         unsigned b = 0;
+        runs += p->tx[i].runs;
         while (p->tx[i].runs > upto[b])
             b++;
         n[b]++;
         bytes[b] += p->tx[i].bytes;
         insns[b] += p->tx[i].ninsn;
     }
-    fprintf(f, "translations by entries (count, instructions, host bytes):\n");
+    /* The sum: how often control went from one translation (or C) into
+     * another, what cutting a loop into several blocks costs. */
+    fprintf(f, "translations by entries (count, instructions, host bytes; %llu in all):\n",
+            (unsigned long long)runs);
     for (unsigned b = 0; b < NB; b++)
         fprintf(f, "  %s%-10llu %8llu %9llu %11llu\n", b + 1 == NB ? ">" : "<=",
                 (unsigned long long)(b + 1 == NB ? upto[b - 1] : upto[b]),
                 (unsigned long long)n[b], (unsigned long long)insns[b],
                 (unsigned long long)bytes[b]);
+    /* The most entered: which loops are cut into several translations. */
+    enum { TOP = 8 };
+    unsigned top[TOP], nt = 0;
+    for (unsigned i = 0; i < p->ntx; i++) {
+        unsigned at = nt < TOP ? nt++ : TOP;
+        while (at > 0 && p->tx[top[at - 1]].runs < p->tx[i].runs) {
+            if (at < TOP)
+                top[at] = top[at - 1];
+            at--;
+        }
+        if (at < TOP)
+            top[at] = i;
+    }
+    fprintf(f, "most entered translations (physical address, instructions, entries):\n");
+    for (unsigned i = 0; i < nt; i++)
+        fprintf(f, "  %08x %4u %12llu\n", p->tx[top[i]].pa, p->tx[top[i]].ninsn,
+                (unsigned long long)p->tx[top[i]].runs);
 }
 
 void jit_prof_finish(struct jit_prof *p, uint64_t guest_insns)

@@ -58,6 +58,7 @@ struct jit_prof_tx {
     uint64_t runs;
     uint32_t bytes;
     uint32_t ninsn;
+    uint32_t pa;      /* its block's */
 };
 
 #define JIT_PROF_TX (1u << 20)

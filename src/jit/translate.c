@@ -184,13 +184,15 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
     uint32_t at0 = xoff(t->cur);
     struct xbuf *buf0 = t->cur;
     /* After the block's last instruction (or a side exit's branch), to
-     * another block of the same page (the block's own start is only
-     * reached this way when a loop's checks failed, which its chained
-     * entry would repeat): jit_link may point this exit's jmp at the
-     * successor's translation. */
+     * a block of the same page: jit_link may point this exit's jmp at the
+     * successor's translation.  The block's own start too: reached this
+     * way when a loop's checks failed, its chained entry repeats them and
+     * leaves to C as this exit did; otherwise (sort's kernel, about 4,000
+     * returns to C at scale 2) it goes on without the run loop, as it
+     * does into any other block (bench/README.md, session 13). */
     int64_t to = (int64_t)(t->b->pa & 0xFFFu) + (int32_t)target_off;
     bool end = t->chainable && to_target && (side || k + 1 == t->b->ninsn);
-    bool chain = end && target_off != 0 && to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
+    bool chain = end && to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
     /* To another page (whose mapping the translation does not know): the
      * jump cache, as a RET's target. */
     bool across = end && (to < 0 || to >= 4096);

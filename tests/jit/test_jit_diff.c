@@ -177,10 +177,18 @@ static uint32_t bias(void)
  *             switches between its page and another (ALT_PA) that holds
  *             the same code with other immediates, after an INVLPG or a
  *             whole TLB flush (a CR3 load); not with M_ACROSS (its stubs
- *             lie there) */
+ *             lie there)
+ *   M_JCCBACK with M_ACROSS: a stub that jumps back does so first by a
+ *             Jcc of a random condition, then (not taken) runs an ALU
+ *             instruction and jumps back by JMP: a conditional branch in
+ *             a block's middle whose target lies in another page, behind
+ *             it, which the scanner makes virtualize and the block goes
+ *             on past (engine/cache.c continues_past: a side exit through
+ *             the jump cache) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
-       M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_FDP = 131072 };
+       M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_FDP = 131072,
+       M_JCCBACK = 2097152 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -313,6 +321,13 @@ static void far_transfer(struct prog *p)
     }
     if (kind == 2) {
         put(&stubs, 0xC3);
+    } else if (mode & M_JCCBACK) {
+        put(&stubs, 0x0F); put(&stubs, (uint8_t)(0x80 + (rnd() & 15)));
+        put32(&stubs, next - (STUBS + stubs.n + 4));
+        put(&stubs, (uint8_t)((rnd() % 8) * 8 + 1));
+        modrm_reg(&stubs, dreg(), dreg());
+        put(&stubs, 0xE9);
+        put32(&stubs, next - (STUBS + stubs.n + 4));
     } else {
         put(&stubs, 0xE9);
         put32(&stubs, next - (STUBS + stubs.n + 4));
@@ -1894,6 +1909,10 @@ int main(int argc, char **argv)
     bool code16 = mode & (M_CODE16 | M_REAL);
     if ((mode & M_REAL) && (mode & M_PAGING)) {
         fprintf(stderr, "M_REAL has no paging\n");
+        return 2;
+    }
+    if ((mode & M_JCCBACK) && !(mode & M_ACROSS)) {
+        fprintf(stderr, "M_JCCBACK changes M_ACROSS's stubs\n");
         return 2;
     }
     if ((mode & M_XPAGE) && (mode & M_ACROSS)) {
