@@ -442,6 +442,9 @@ void tr_call_end(struct tr *t, const struct insn *in);
 /* ... and a system instruction its handler ran, after which the
  * translation goes on through the jump cache (tr_system_goes_on). */
 bool tr_system_goes_on(const struct insn *in);
+/* CLI/STI as the block's last instruction, natively when that is exact
+ * (false: not done, call the handler). */
+bool tr_system_native(struct tr *t, const struct insn *in);
 void tr_system_end(struct tr *t, const struct insn *in);
 /* ... and a native Jcc in the middle of a superblock: the taken way is a
  * side exit (in the cold section), the fall-through goes on. */
