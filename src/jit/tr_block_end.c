@@ -370,30 +370,56 @@ static void op_sti(struct tr *t)
     x_alu_rm_imm(b, 1, 4, cpu_rm(CPU_OFF(eflags)), F_IF);
 }
 
-/* CLI or STI as a chainable translation's last instruction, run natively
- * where it cannot fault: at CPL 0, which the translation's entry
- * conditions guarantee (t->c->cpl is the CPL every entry checks, jit.h
- * jit_unmet).  In protected mode CPL 0 <= IOPL whatever IOPL is, real mode
- * has no check, and virtual-8086 mode runs at CPL 3 (SDM vol. 2A, CLI and
- * STI: #GP(0) only when CPL > IOPL, with VME/PVI, which the CPU model does
- * not have, in V86 mode or at CPL 3).  Then, as after the handler
- * (tr_system_end): EIP the next instruction's, the count, the jump cache.
- * Neither changes TF or RF, nor sets the MOV SS shadow, so tr_system_end's
- * checks of them cannot fire here; the successor's chained entry checks
- * the events (an interrupt that STI unmasked: taken in C at this boundary,
- * after the instruction in the shadow) and clears STI's shadow only once
- * it goes on (translate.c enter).  In the Linux guest's fork+exec loop the
- * kernel runs about 400 CLI and 340 STI per exec (bench/README.md, session
- * 13, branch `sys`): each was a handler call. */
+/* PUSHFD at CPL 0 (not virtual-8086 mode: no IOPL check), into [rdx]:
+ * cpu_get_eflags' image with VM and RF clear (h_pushf; SDM vol. 2B,
+ * PUSHF), the flags materialised before; then ESP lowered (R_OFF). */
+static void op_pushfd(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    x_load(t->cur, 4, XAX, cpu_rm(CPU_OFF(eflags)));
+    x_alu_rm_imm(t->cur, 4, 4, R(XAX), cpu_eflags_writable(t->c) & ~(uint32_t)(F_VM | F_RF));
+    x_alu_rm_imm(t->cur, 1, 4, R(XAX), F_1);
+    x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
+}
+
+/* CLI, STI or PUSHFD (32-bit) as a chainable translation's last
+ * instruction, run natively where the handler's checks cannot fire: at
+ * CPL 0, which the translation's entry conditions guarantee (t->c->cpl is
+ * the CPL every entry checks, jit.h jit_unmet).  In protected mode CPL 0
+ * <= IOPL whatever IOPL is, real mode has no check, and virtual-8086 mode
+ * runs at CPL 3 (SDM vol. 2A/2B, CLI, STI: #GP(0) only when CPL > IOPL, or
+ * with VME/PVI, which the CPU model does not have; PUSHF: #GP(0) only in
+ * V86 mode with IOPL < 3).  PUSHFD's push may fault like any PUSH's.  Then,
+ * as after the handler (tr_system_end): EIP the next instruction's, the
+ * count, the jump cache.  None of them changes TF or RF, nor sets the MOV
+ * SS shadow, so tr_system_end's checks of them cannot fire here; the
+ * successor's chained entry checks the events (an interrupt that STI
+ * unmasked: taken in C at this boundary, after the instruction in the
+ * shadow) and clears STI's shadow only once it goes on (translate.c
+ * enter).  In the Linux guest's fork+exec loop the kernel runs about 406
+ * CLI, 346 STI and 287 PUSHFD per exec (bench/README.md, session 13,
+ * branch `sys`): each was a handler call. */
 bool tr_system_native(struct tr *t, const struct insn *in)
 {
     if (!t->chainable || t->x87 || t->c->cpl != 0 || in->virt != VIRT_FLAGS ||
-        (in->op != OP_CLI && in->op != OP_STI))
+        (in->op != OP_CLI && in->op != OP_STI && !(in->op == OP_PUSHFD && in->osize == 4)))
         return false;
     unsigned k = t->k;
+    if (in->op == OP_PUSHFD) {
+        /* The image in cpu.eflags, then the push as a memory operand (its
+         * slow path and faults as a PUSH's: ESP written after the store;
+         * translations run with a 32-bit stack, jit_unmet). */
+        tr_materialise(t);
+        t->next_off = t->nxt[k];
+        x_load(t->cur, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+        x_lea(t->cur, false, R_OFF, xm(R_OFF, -4));
+        tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_pushfd, true);
+        t->s.dirty |= (uint8_t)(t->cached & (1u << R_ESP));
+    }
     tr_eip_at(t, XAX, t->nxt[k]);
     x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
-    emit_exit_lookup(t, k, in->op == OP_CLI ? op_cli : op_sti);
+    emit_exit_lookup(t, k, in->op == OP_CLI ? op_cli : in->op == OP_STI ? op_sti : NULL);
     return true;
 }
 
