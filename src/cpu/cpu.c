@@ -76,6 +76,11 @@ static uint32_t eflags_writable(const struct cpu *c)
     return m;
 }
 
+uint32_t cpu_eflags_writable(const struct cpu *c)
+{
+    return eflags_writable(c);
+}
+
 uint32_t cpu_get_eflags(const struct cpu *c)
 {
     return (c->eflags & eflags_writable(c)) | F_1;

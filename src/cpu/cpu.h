@@ -367,6 +367,9 @@ uint64_t cpu_read_tsc(const struct cpu *c);
 
 /* EFLAGS as software reads it (fixed bits applied). */
 uint32_t cpu_get_eflags(const struct cpu *c);
+/* The EFLAGS bits this CPU model has (cpu_get_eflags' mask; the
+ * translator's PUSHFD, jit/tr_block_end.c). */
+uint32_t cpu_eflags_writable(const struct cpu *c);
 
 /* Writes the whole EFLAGS image, honouring reserved bits.  No privilege
  * checks: that is the caller's job (POPF/IRET). */

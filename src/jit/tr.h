@@ -81,11 +81,19 @@ struct jit_jc {
     const uint8_t *host;
     void *entry;
 };
+/* The index is the top bits of la times an odd constant (2^32 / the
+ * golden ratio: Fibonacci hashing), which depend on all of la's lower
+ * bits.  The fold la ^ la >> 16 it replaces put two kernel addresses
+ * 0xC3AB0xyz and 0xC3CD0xyz' in one slot whenever AB ^ CD == xyz ^ xyz'
+ * in the low byte: in the Linux guest's fork+exec loop 329 of the 335
+ * jump-cache fills per exec replaced another hot target (bench/README.md,
+ * session 13, branch `sys`). */
+#define JIT_JC_MUL 0x9E3779B1u
 _Static_assert(sizeof(struct jit_jc) == 16, "generated code scales the index by 16");
 
 static inline unsigned jit_jc_index(uint32_t la)
 {
-    return (la ^ (la >> JIT_JC_BITS)) & ((1u << JIT_JC_BITS) - 1);
+    return (la * JIT_JC_MUL) >> (32 - JIT_JC_BITS);
 }
 
 /* Slots of cpu.eng.site: a loop's kept addresses and the shared probes
@@ -438,6 +446,9 @@ void tr_call_end(struct tr *t, const struct insn *in);
 /* ... and a system instruction its handler ran, after which the
  * translation goes on through the jump cache (tr_system_goes_on). */
 bool tr_system_goes_on(const struct insn *in);
+/* CLI/STI as the block's last instruction, natively when that is exact
+ * (false: not done, call the handler). */
+bool tr_system_native(struct tr *t, const struct insn *in);
 void tr_system_end(struct tr *t, const struct insn *in);
 /* ... and a native Jcc in the middle of a superblock: the taken way is a
  * side exit (in the cold section), the fall-through goes on. */

@@ -263,13 +263,15 @@ void tr_side_exit(struct tr *t, const struct insn *in)
 /* Leaves the translation after instruction k, with cpu.eip written: into
  * the translation of the block at CS:EIP when the jump cache has it
  * (tr_jc_lookup), else back to the run loop. */
-static void emit_exit_lookup(struct tr *t, unsigned k)
+static void emit_exit_lookup(struct tr *t, unsigned k, void (*then)(struct tr *t))
 {
     struct tstate keep = t->s;
     if (t->chainable)
         tr_flags_handoff(t); /* a miss merges them at l_merge */
     else
         tr_materialise(t);
+    if (then)
+        then(t); /* (the host's flags are dead here) */
     x87_spill(t);
     tr_gpr_writeback(t);
     tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
@@ -341,12 +343,84 @@ void tr_system_end(struct tr *t, const struct insn *in)
         x_mov_rr64(b, XDI, R_CPU);
         x_call_abs(b, (const void *)jit_note_unmet);
     }
-    emit_exit_lookup(t, k);
+    emit_exit_lookup(t, k, NULL);
     t->cur = &t->cold;
     x_bind(&t->L, l_c, t->cur);
     tr_ret_value(t, k);
     x_jmp(&t->L, t->cur, t->l_epilogue);
     t->cur = b;
+}
+
+/* CLI at CPL 0: IF clear in cpu.eflags (an AND there: after the hand-over
+ * of the arithmetic flags, which leaves the host's dead). */
+static void op_cli(struct tr *t)
+{
+    x_alu_rm_imm(t->cur, 4, 4, cpu_rm(CPU_OFF(eflags)), ~(uint32_t)F_IF);
+}
+
+/* STI at CPL 0: the shadow when IF was clear (h_sti), then IF set. */
+static void op_sti(struct tr *t)
+{
+    struct xbuf *b = t->cur;
+    unsigned l_was_set = x_label_new(&t->L);
+    x_test_rm_imm(b, 4, cpu_rm(CPU_OFF(eflags)), F_IF);
+    x_jcc(&t->L, b, XCC_NE, l_was_set);
+    x_store_imm(b, 1, cpu_rm(CPU_OFF(shadow)), SHADOW_STI);
+    x_bind(&t->L, l_was_set, b);
+    x_alu_rm_imm(b, 1, 4, cpu_rm(CPU_OFF(eflags)), F_IF);
+}
+
+/* PUSHFD at CPL 0 (not virtual-8086 mode: no IOPL check), into [rdx]:
+ * cpu_get_eflags' image with VM and RF clear (h_pushf; SDM vol. 2B,
+ * PUSHF), the flags materialised before; then ESP lowered (R_OFF). */
+static void op_pushfd(struct tr *t, const struct insn *in)
+{
+    (void)in;
+    x_load(t->cur, 4, XAX, cpu_rm(CPU_OFF(eflags)));
+    x_alu_rm_imm(t->cur, 4, 4, R(XAX), cpu_eflags_writable(t->c) & ~(uint32_t)(F_VM | F_RF));
+    x_alu_rm_imm(t->cur, 1, 4, R(XAX), F_1);
+    x_store(t->cur, 4, xr_mem(xm(XDX, 0)), XAX);
+    x_store(t->cur, 4, gpr_rm(t, R_ESP, 4), R_OFF);
+}
+
+/* CLI, STI or PUSHFD (32-bit) as a chainable translation's last
+ * instruction, run natively where the handler's checks cannot fire: at
+ * CPL 0, which the translation's entry conditions guarantee (t->c->cpl is
+ * the CPL every entry checks, jit.h jit_unmet).  In protected mode CPL 0
+ * <= IOPL whatever IOPL is, real mode has no check, and virtual-8086 mode
+ * runs at CPL 3 (SDM vol. 2A/2B, CLI, STI: #GP(0) only when CPL > IOPL, or
+ * with VME/PVI, which the CPU model does not have; PUSHF: #GP(0) only in
+ * V86 mode with IOPL < 3).  PUSHFD's push may fault like any PUSH's.  Then,
+ * as after the handler (tr_system_end): EIP the next instruction's, the
+ * count, the jump cache.  None of them changes TF or RF, nor sets the MOV
+ * SS shadow, so tr_system_end's checks of them cannot fire here; the
+ * successor's chained entry checks the events (an interrupt that STI
+ * unmasked: taken in C at this boundary, after the instruction in the
+ * shadow) and clears STI's shadow only once it goes on (translate.c
+ * enter).  In the Linux guest's fork+exec loop the kernel runs about 406
+ * CLI, 346 STI and 287 PUSHFD per exec (bench/README.md, session 13,
+ * branch `sys`): each was a handler call. */
+bool tr_system_native(struct tr *t, const struct insn *in)
+{
+    if (!t->chainable || t->x87 || t->c->cpl != 0 || in->virt != VIRT_FLAGS ||
+        (in->op != OP_CLI && in->op != OP_STI && !(in->op == OP_PUSHFD && in->osize == 4)))
+        return false;
+    unsigned k = t->k;
+    if (in->op == OP_PUSHFD) {
+        /* The image in cpu.eflags, then the push as a memory operand (its
+         * slow path and faults as a PUSH's: ESP written after the store;
+         * translations run with a 32-bit stack, jit_unmet). */
+        tr_materialise(t);
+        t->next_off = t->nxt[k];
+        x_load(t->cur, 4, R_OFF, gpr_rm(t, R_ESP, 4));
+        x_lea(t->cur, false, R_OFF, xm(R_OFF, -4));
+        tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_pushfd, true);
+        t->s.dirty |= (uint8_t)(t->cached & (1u << R_ESP));
+    }
+    tr_eip_at(t, XAX, t->nxt[k]);
+    x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
+    emit_exit_lookup(t, k, in->op == OP_CLI ? op_cli : in->op == OP_STI ? op_sti : NULL);
+    return true;
 }
 
 /* The block's last instruction when is_ind_end(): the target read (from
@@ -399,7 +473,7 @@ void tr_ind_end(struct tr *t, const struct insn *in)
         x_store(b, 4, gpr_rm(t, R_ESP, 4), XCX);
         t->s.dirty |= (uint8_t)(t->cached & (1u << R_ESP));
     }
-    emit_exit_lookup(t, k);
+    emit_exit_lookup(t, k, NULL);
     t->s = at;
     t->cur = &t->cold;
     x_bind(&t->L, l_interp, t->cur);

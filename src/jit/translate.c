@@ -246,6 +246,8 @@ void tr_callout(struct tr *t, const struct insn *in, bool last, bool x87_dirty)
 {
     unsigned k = t->k;
     uint32_t hot0 = xoff(&t->hot), cold0 = xoff(&t->cold);
+    if (last && !t->plan[k].native && tr_system_native(t, in))
+        return;
     tr_materialise(t);
     x87_spill(t);
     tr_gpr_writeback(t);
