@@ -90,6 +90,18 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         p->faults = true;
         return in->osize == 4;
     case TR_NOP:
+        /* PAUSE is a hint (SDM vol. 2, PAUSE) unless the CPU has a pause
+         * pin (h_pause: several CPUs end their slice there); the pins are
+         * set when the VM is made, before any code runs, so the CPU that
+         * translates says it for the translation's whole life.  LFENCE
+         * orders loads against earlier ones, which the host (x86, TSO)
+         * and one CPU's in-order interpretation do anyway; it is #UD
+         * without SSE2 (h_fence), a property of the fixed CPU model.  The
+         * kernel's TSC delay loop ran 11 M such handler calls per boot. */
+        if (in->op == OP_PAUSE)
+            return t->c->pins.pause == NULL;
+        if (in->op == OP_LFENCE)
+            return cpu_has(t->c, CPUF_SSE2);
         return !has_mem;
     case TR_CDQ:
         return in->osize == 4;

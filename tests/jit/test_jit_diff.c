@@ -26,6 +26,7 @@
 #include "check.h"
 #include "cpu/exec.h"
 #include "cpu/mmu.h"
+#include "cpu/features.h"
 #include "jit/jit.h"
 #include "engine/cache.h"
 #include "machine/vm.h"
@@ -165,6 +166,12 @@ static uint32_t bias(void)
  *             FRSTOR, or nothing: FDP as the last pass left it, or as the
  *             op before a fault has it (jit/tr_x87.c x87_note_mem: stored
  *             lazily); with M_IRQ, the handler starts with FNSTENV;
+ *   M_HINT    32-bit code: one instruction in eight a PAUSE, an LFENCE
+ *             or a NOP (the translator runs PAUSE and LFENCE as nothing:
+ *             jit/tr_plan.c TR_NOP); with seed & 1 the CPUs lack SSE2, so
+ *             that LFENCE is #UD (h_fence), and with seed & 2 both CPUs
+ *             have a pause pin (several CPUs end their slice there,
+ *             h_pause), whose calls are counted and compared
  *   M_XPAGE   32-bit code: the program starts 16-112 bytes before the end
  *             of its page, so its loop's body spans two pages (the
  *             translator's two-page blocks, engine/cache.c), with a
@@ -188,7 +195,7 @@ static uint32_t bias(void)
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_FDP = 131072,
-       M_JCCBACK = 2097152 };
+       M_HINT = 262144, M_JCCBACK = 2097152 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -509,9 +516,32 @@ static void forms_insn(struct prog *p)
     }
 }
 
+/* M_HINT: PAUSE, LFENCE or NOP. */
+static void hint_insn(struct prog *p)
+{
+    switch (rnd() % 3) {
+    case 0:
+        put(p, 0xF3);
+        put(p, 0x90);
+        break;
+    case 1:
+        put(p, 0x0F);
+        put(p, 0xAE);
+        put(p, 0xE8);
+        break;
+    default:
+        put(p, 0x90);
+        break;
+    }
+}
+
 /* One random instruction. */
 static void random_insn(struct prog *p)
 {
+    if ((mode & M_HINT) && rnd() % 8 == 0) {
+        hint_insn(p);
+        return;
+    }
     if ((mode & M_MORE) && rnd() % 4 == 0) {
         more_insn(p);
         return;
@@ -1893,6 +1923,12 @@ static void dump(const char *what, const struct outcome *o)
 
 static struct outcome oi, oj;
 
+/* M_HINT's pause pin: counts its calls (opaque: the VM's counter). */
+static void count_pause(void *opaque)
+{
+    ++*(uint64_t *)opaque;
+}
+
 int main(int argc, char **argv)
 {
     unsigned programs = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 3000;
@@ -1958,6 +1994,21 @@ int main(int argc, char **argv)
             if (iobus_register(&both[v]->io, 0xE0, 1, &irq_port_ops, &both[v]->cpu, "test-irq")) {
                 fprintf(stderr, "port 0xE0 is taken\n");
                 return 1;
+            }
+        }
+    }
+    /* M_HINT: seed & 1 takes SSE2 from both CPUs (LFENCE is #UD), seed &
+     * 2 gives both a pause pin, whose calls must match. */
+    uint64_t pauses[2] = { 0, 0 };
+    if (mode & M_HINT) {
+        uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 12345;
+        struct vm *both[] = { vi, vj };
+        for (int v = 0; v < 2; v++) {
+            if (seed & 1)
+                both[v]->cpu.features[CPUF_SSE2 / 32] &= ~(1u << (CPUF_SSE2 % 32));
+            if (seed & 2) {
+                both[v]->cpu.pins.pause = count_pause;
+                both[v]->cpu.pins.pause_opaque = &pauses[v];
             }
         }
     }
@@ -2030,7 +2081,8 @@ int main(int argc, char **argv)
                     oi.eip == oj.eip && oi.eflags == oj.eflags && oi.icount == oj.icount &&
                     oi.interrupts == oj.interrupts && same_fpu(&oi.fpu, &oj.fpu) &&
                     !memcmp(oi.area, oj.area, sizeof(oi.area)) &&
-                    !memcmp(oi.pt, oj.pt, sizeof(oi.pt)) && !memcmp(oi.alt, oj.alt, sizeof(oi.alt));
+                    !memcmp(oi.pt, oj.pt, sizeof(oi.pt)) && !memcmp(oi.alt, oj.alt, sizeof(oi.alt)) &&
+                    pauses[0] == pauses[1];
         irqs_taken += oj.interrupts;
         epochs += oj.epochs;
         CHECK(same);
@@ -2044,6 +2096,9 @@ int main(int argc, char **argv)
             dump("jit", &oj);
             fprintf(stderr, "  interrupts %llu vs %llu\n", (unsigned long long)oi.interrupts,
                     (unsigned long long)oj.interrupts);
+            if (pauses[0] != pauses[1])
+                fprintf(stderr, "  pause pin calls %llu vs %llu\n", (unsigned long long)pauses[0],
+                        (unsigned long long)pauses[1]);
             for (unsigned i = 0; i < sizeof(oi.area); i++)
                 if (oi.area[i] != oj.area[i]) {
                     fprintf(stderr, "  area[%#x]: %02x vs %02x\n", i, oi.area[i], oj.area[i]);
