@@ -171,7 +171,13 @@ static uint32_t bias(void)
  *             jit/tr_plan.c TR_NOP); with seed & 1 the CPUs lack SSE2, so
  *             that LFENCE is #UD (h_fence), and with seed & 2 both CPUs
  *             have a pause pin (several CPUs end their slice there,
- *             h_pause), whose calls are counted and compared
+ *             h_pause), whose calls are counted and compared;
+ *   M_BUDGET  the run goes in slices of 1-200 steps (a different size
+ *             each, the same sequence in both VMs), and each slice that
+ *             ends by its budget must have run exactly that many steps:
+ *             a loop inside one translation leaves by its back edge's
+ *             budget check (jit/translate.c tr_loop_checks), which must
+ *             stop where the interpreter would;
  *   M_XPAGE   32-bit code: the program starts 16-112 bytes before the end
  *             of its page, so its loop's body spans two pages (the
  *             translator's two-page blocks, engine/cache.c), with a
@@ -194,8 +200,8 @@ static uint32_t bias(void)
  *             the jump cache) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
-       M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_FDP = 131072,
-       M_HINT = 262144, M_JCCBACK = 2097152 };
+       M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
+       M_FDP = 131072, M_HINT = 262144, M_JCCBACK = 2097152 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1743,6 +1749,7 @@ struct outcome {
     uint32_t gpr[8], eip, eflags;
     uint64_t icount, interrupts;
     uint32_t epochs;        /* scanned code discarded (not compared) */
+    uint32_t budget_miss;   /* M_BUDGET: slices that ran other than their budget */
     struct fpu fpu;
     uint8_t area[0x10000];  /* the whole area: data, stack, code, tables */
     uint8_t pt[0x1000];     /* M_PAGING: accessed and dirty bits */
@@ -1847,8 +1854,11 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
     uint64_t base_steps = cpu_steps(c), done = 0, interrupts0 = c->interrupts;
     uint32_t epoch0 = c->code_epoch;
     unsigned next = 0, slices = 0;
+    out->budget_miss = 0;
     do {
         uint64_t budget = remap ? 23 + slices % 37 : 65536;
+        if (mode & M_BUDGET) /* (a hash of the slice's number: both VMs alike) */
+            budget = 1 + ((slices + 1) * 2654435761u >> 12) % 200;
         if (remap && slices) {
             /* The second page's PTE to the other page and back, then an
              * INVLPG of it or a CR3 load, as a kernel does. */
@@ -1865,8 +1875,13 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
         slices++;
         if (next < irqs.n && irqs.at[next] > done && irqs.at[next] - done < budget)
             budget = irqs.at[next] - done;
+        uint64_t done0 = done;
         st = engine_run(c->vm->engine, budget);
         done = cpu_steps(c) - base_steps;
+        if ((mode & M_BUDGET) && st == CPU_STOP_LIMIT && done - done0 != budget &&
+            out->budget_miss++ < 3)
+            fprintf(stderr, "slice %u: budget %llu, ran %llu steps\n", slices,
+                    (unsigned long long)budget, (unsigned long long)(done - done0));
         while (st == CPU_STOP_LIMIT && next < irqs.n && irqs.at[next] <= done) {
             c->irq_line = true;
             next++;
@@ -2080,6 +2095,7 @@ int main(int argc, char **argv)
         bool same = oi.stop == oj.stop && !memcmp(oi.gpr, oj.gpr, sizeof(oi.gpr)) &&
                     oi.eip == oj.eip && oi.eflags == oj.eflags && oi.icount == oj.icount &&
                     oi.interrupts == oj.interrupts && same_fpu(&oi.fpu, &oj.fpu) &&
+                    !oi.budget_miss && !oj.budget_miss &&
                     !memcmp(oi.area, oj.area, sizeof(oi.area)) &&
                     !memcmp(oi.pt, oj.pt, sizeof(oi.pt)) && !memcmp(oi.alt, oj.alt, sizeof(oi.alt)) &&
                     pauses[0] == pauses[1];
