@@ -47,11 +47,12 @@ void tr_jc_lookup(struct tr *t)
     x_jcc(&t->L, b, XCC_NE, l_miss);
     /* jit_jc_index(la) * 32: from the linear address, so that the slot's
      * load need not wait for the TLB's */
-    x_load(b, 4, XSI, R(XCX));
-    x_shift_imm(b, 5, 4, R(XSI), JIT_JC_BITS);
-    x_alu_r_rm(b, 6, 4, XSI, R(XCX));
-    x_alu_rm_imm(b, 4, 4, R(XSI), (1u << JIT_JC_BITS) - 1);
-    x_shift_imm(b, 4, 4, R(XSI), JIT_JC_SHIFT);
+    struct xenc mul = XENC1(0x69);                              /* imul esi, ecx, imm32 */
+    struct xrm la = R(XCX);
+    x_insn(b, &mul, XSI, true, &la);
+    x32(b, JIT_JC_MUL);
+    x_shift_imm(b, 5, 4, R(XSI), 32 - JIT_JC_BITS - JIT_JC_SHIFT);
+    x_alu_rm_imm(b, 4, 4, R(XSI), ((1u << JIT_JC_BITS) - 1) << JIT_JC_SHIFT);
     x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
     x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
     x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
