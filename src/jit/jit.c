@@ -292,6 +292,8 @@ void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la)
         return;
     e->host = tc->host;
     e->entry = tc->chain_entry;
+    e->regs = tc->chain_regs;
+    e->need = jit_jc_need(tc->cpl, tc->flat, tc->stack32, tc->cached);
     j->stats.jc_fills++;
 }
 

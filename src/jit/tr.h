@@ -74,26 +74,51 @@ static inline struct xrm cpu_rm(int32_t off)
 }
 
 /* A jump cache entry (jit.h): the host address of a block's first byte
- * and its translation's chained entry.  Its index, from the linear
+ * and its translation's chained entry, and its chain_regs entry with what
+ * that one assumes (`need`, jit_jc_need): a predecessor that guarantees
+ * all of it jumps there, past the entry conditions and the register
+ * loads, as jit_link's patched jumps do.  Its index, from the linear
  * address it was entered at, is what generated code computes too
  * (tr_xtlb.c tr_jc_lookup). */
 struct jit_jc {
     const uint8_t *host;
     void *entry;
+    void *regs;
+    uint32_t need;
+    uint32_t pad;
 };
-/* The index is the top bits of la times an odd constant (2^32 / the
- * golden ratio: Fibonacci hashing), which depend on all of la's lower
- * bits.  The fold la ^ la >> 16 it replaces put two kernel addresses
- * 0xC3AB0xyz and 0xC3CD0xyz' in one slot whenever AB ^ CD == xyz ^ xyz'
- * in the low byte: in the Linux guest's fork+exec loop 329 of the 335
- * jump-cache fills per exec replaced another hot target (bench/README.md,
- * session 13, branch `sys`). */
-#define JIT_JC_MUL 0x9E3779B1u
-_Static_assert(sizeof(struct jit_jc) == 16, "generated code scales the index by 16");
+_Static_assert(sizeof(struct jit_jc) == 32, "generated code scales the index by 32");
+#define JIT_JC_SHIFT 5
 
+/* What a translation's chain_regs entry assumes, or what a predecessor
+ * that calls no handler guarantees at its exit (the entry conditions its
+ * own entry checked still hold, its host registers hold the guest
+ * registers it caches): the entry conditions as jit_unmet's bits that
+ * must be clear (CPL, stack size, flat segments), the cached guest
+ * registers above them.  chain_regs may be entered when need & ~guarantee
+ * is 0 (jit_link's condition for it: the same CPL, at least the same
+ * conditions, every register cached). */
+static inline uint32_t jit_jc_need(unsigned cpl, uint8_t flat, bool stack32, uint8_t cached)
+{
+    uint32_t u = (1u << (JIT_UNMET_CPL + cpl)) | (uint32_t)flat << JIT_UNMET_FLAT;
+    if (stack32)
+        u |= 1u << JIT_UNMET_STACK;
+    return u | (uint32_t)cached << 16;
+}
+
+/* A multiplicative hash (Knuth's golden-ratio constant, 2^32 / phi): the
+ * index is the top bits of la times it, which every bit of la reaches, the
+ * low ones too (16-byte aligned function entries use every slot), in three
+ * host instructions (imul, shr, and: tr_xtlb.c), two fewer than the fold
+ * la ^ la >> 16 it replaced.  That fold put two kernel addresses
+ * 0xC3AB0xyz and 0xC3CD0xyz' in one slot whenever AB ^ CD == xyz ^ xyz' in
+ * the low byte: in the Linux guest's fork+exec loop 329 of the 335
+ * jump-cache fills per exec replaced another hot target (bench/README.md,
+ * session 13, branches `sys` and `dispatch`). */
+#define JIT_JC_MUL 0x9E3779B1u
 static inline unsigned jit_jc_index(uint32_t la)
 {
-    return (la * JIT_JC_MUL) >> (32 - JIT_JC_BITS);
+    return (uint32_t)(la * JIT_JC_MUL) >> (32 - JIT_JC_BITS);
 }
 
 /* Slots of cpu.eng.site: a loop's kept addresses and the shared probes

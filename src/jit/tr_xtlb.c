@@ -33,7 +33,8 @@ static void tlb_x_compare(struct tr *t, struct xbuf *b, uint8_t from, uint8_t la
  * TLB gives the host address of CS:EIP's byte (as run_block's
  * block_across does), the cache the chained entry of the translation
  * there, which checks the rest (events, budget, its stamp, the CS limit,
- * its entry conditions); a miss goes to l_merge, back to the run loop. */
+ * its entry conditions, unless the slot says this translation guarantees
+ * them); a miss goes to l_merge, back to the run loop. */
 void tr_jc_lookup(struct tr *t)
 {
     struct xbuf *b = t->cur;
@@ -44,14 +45,14 @@ void tr_jc_lookup(struct tr *t)
     tlb_x_compare(t, b, XCX, XDI, XDX);
     unsigned l_miss = x_label_new(&t->L);
     x_jcc(&t->L, b, XCC_NE, l_miss);
-    /* jit_jc_index(la) * 16: from the linear address, so that the slot's
+    /* jit_jc_index(la) * 32: from the linear address, so that the slot's
      * load need not wait for the TLB's */
-    struct xenc mul = XENC1(0x69); /* imul esi, ecx, JIT_JC_MUL */
+    struct xenc mul = XENC1(0x69);                              /* imul esi, ecx, imm32 */
     struct xrm la = R(XCX);
     x_insn(b, &mul, XSI, true, &la);
-    x_imm(b, 4, JIT_JC_MUL);
-    x_shift_imm(b, 5, 4, R(XSI), 32 - JIT_JC_BITS - 4);
-    x_alu_rm_imm(b, 4, 4, R(XSI), ((1u << JIT_JC_BITS) - 1) << 4);
+    x32(b, JIT_JC_MUL);
+    x_shift_imm(b, 5, 4, R(XSI), 32 - JIT_JC_BITS - JIT_JC_SHIFT);
+    x_alu_rm_imm(b, 4, 4, R(XSI), ((1u << JIT_JC_BITS) - 1) << JIT_JC_SHIFT);
     x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
     x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
     x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
@@ -59,7 +60,21 @@ void tr_jc_lookup(struct tr *t)
     x_jcc(&t->L, b, XCC_NE, l_miss);
     tr_calm_restore(t); /* (r13, if a loop counted in it) */
     x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));                    /* as entries take it */
-    x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, 8)));                   /* its chained entry */
+    if (!t->calls) {
+        /* The successor's chain_regs when this translation guarantees
+         * what it assumes (tr.h jit_jc_need; jit.h chain_regs): no
+         * handler ran, so the entry conditions its own entry checked
+         * hold, and its host registers hold every guest register it
+         * caches (written back above, not clobbered since). */
+        uint32_t have = jit_jc_need(t->c->cpl, t->flat, t->uses_stack, t->cached);
+        unsigned l_full = x_label_new(&t->L);
+        x_test_rm_imm(b, 4, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, need))),
+                      ~have);
+        x_jcc(&t->L, b, XCC_NE, l_full);
+        x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, regs))));
+        x_bind(&t->L, l_full, b);
+    }
+    x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, entry))));
     /* A miss, counted (cold). */
     t->cur = &t->cold;
     x_bind(&t->L, l_miss, t->cur);

@@ -1097,9 +1097,7 @@ static uint8_t free_host_reg(const struct tr *t)
  * the word the engine keeps (jit.h jit_unmet). */
 static void emit_unmet_check(struct tr *t)
 {
-    uint32_t unmet = (1u << (JIT_UNMET_CPL + t->c->cpl)) | (uint32_t)t->flat << JIT_UNMET_FLAT;
-    if (t->uses_stack)
-        unmet |= 1u << JIT_UNMET_STACK;
+    uint32_t unmet = jit_jc_need(t->c->cpl, t->flat, t->uses_stack, 0);
     x_test_rm_imm(t->cur, 4, cpu_rm(CPU_OFF(eng.unmet)), unmet);
     x_jcc(&t->L, t->cur, XCC_NE, t->l_fail);
     if (t->x87)
