@@ -343,6 +343,7 @@ void tr_system_end(struct tr *t, const struct insn *in)
         x_mov_rr64(b, XDI, R_CPU);
         x_call_abs(b, (const void *)jit_note_unmet);
     }
+    tr_icount_reload(t); /* (the handler counted; calls clobber r8-r11) */
     emit_exit_lookup(t, k, NULL);
     t->cur = &t->cold;
     x_bind(&t->L, l_c, t->cur);

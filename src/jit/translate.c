@@ -62,9 +62,8 @@ void tr_icount_add(struct tr *t, int64_t n)
         x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, cpu_rm(CPU_OFF(icount)), (uint32_t)(n > 0 ? n : -n));
 }
 
-/* Jumps to `label` when cpu.async is no longer what it was at entry: an
- * event, a data breakpoint or a write to scanned code ends the run. */
-void tr_event_check(struct tr *t, unsigned label)
+/* ZF: cpu.async is what it was at entry (tr_event_check's compare). */
+static void tr_event_compare(struct tr *t)
 {
     if (t->icreg == R_CALM && t->in_body) {
         /* r13 counts: the calm value from memory (rcx is free at every
@@ -74,6 +73,13 @@ void tr_event_check(struct tr *t, unsigned label)
     } else {
         x_w(t->cur, 0x39, R_CALM, cpu_rm(CPU_OFF(async))); /* cmp [async], r13 */
     }
+}
+
+/* Jumps to `label` when cpu.async is no longer what it was at entry: an
+ * event, a data breakpoint or a write to scanned code ends the run. */
+void tr_event_check(struct tr *t, unsigned label)
+{
+    tr_event_compare(t);
     x_jcc(&t->L, t->cur, XCC_NE, label);
 }
 
@@ -88,46 +94,54 @@ void tr_calm_restore(struct tr *t)
 
 /* cpu.icount += n on a way that stays inside the translation (a jump to
  * another of its instructions): through the loop's count register when
- * it has one, which must stay equal to cpu.icount.  Clobbers RFLAGS. */
+ * it has one (tr.h icreg).  Clobbers RFLAGS. */
 void tr_icount_inside(struct tr *t, int64_t n)
 {
-    if (t->icreg == XNONE) {
+    if (t->icreg == XNONE)
         tr_icount_add(t, n);
-    } else if (n != 0) {
+    else if (n != 0) /* (cpu.icount follows at the next call or exit) */
         x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, R(t->icreg), (uint32_t)(n > 0 ? n : -n));
-        x_w(t->cur, 0x89, t->icreg, cpu_rm(CPU_OFF(icount)));
-    }
 }
 
-/* A loop's back edge: the pass's `count` instructions into cpu.icount,
- * then a jump to `again` while no event is pending and the budget has
- * room for the whole translation once more (between two back edges at
- * most that many instructions run: every other way inside it goes
- * forward); an event jumps to `l_out`, the budget falls through (with
- * `again` ~0u: the room falls through, the budget jumps to l_out), and
- * either exit finds cpu.icount counted.  With
- * the count in a register (icreg) that is an add and a store, an event
- * check and one compare with the limit the entry left at [rsp +
- * SLOT_LIMIT]; without, the count goes through rax (not an add to
- * memory: the next pass's load would wait for the read-modify-write, a
- * chain through memory that limited a short loop to about one pass per
- * ten cycles).  Clobbers RFLAGS and rax. */
+/* A loop's back edge: the pass's `count` instructions counted, then a
+ * jump to `again` while the budget has room for the whole translation
+ * once more (between two back edges at most that many instructions run:
+ * every other way inside it goes forward) and no event is pending; else
+ * to `l_out` (with `again` ~0u the room falls through: a peel follows).
+ * With the count in a register (tr.h icreg) that is `add reg, count; jns
+ * l_out; cmp [async], r13; je again`: the register holds cpu.icount less
+ * [rsp + SLOT_LIMIT], the first count with no room left, as a signed
+ * number (the entry clamps the room to 2^62), so it turns non-negative
+ * exactly when there is none, the interpreter's budget end included, and
+ * stays so when a handler in the body counted past it (a carry would show
+ * only the pass that crossed: test_jit_diff's M_BUDGET found loops running
+ * on past their budget that way); cpu.icount is written from it only
+ * before a call to C or an exit (tr_gpr_writeback).  Before, a pass also stored the count and
+ * compared it with the limit: six instructions, a store and two loads.
+ * Without the register the count goes through rax (not an add to memory:
+ * the next pass's load would wait for the read-modify-write, a chain
+ * through memory that limited a short loop to about one pass per ten
+ * cycles).  Clobbers RFLAGS and rax (rcx when r13 counts). */
 void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out)
 {
     struct xbuf *b = t->cur;
     if (t->icreg != XNONE) {
         x_alu_rm_imm(b, 0, 8, R(t->icreg), count);
-        x_w(b, 0x89, t->icreg, cpu_rm(CPU_OFF(icount)));
-        tr_event_check(t, l_out);
-        x_w(b, 0x3B, t->icreg, xr_mem(xm(XSP, SLOT_LIMIT)));
-    } else {
-        x_w(b, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
-        x_alu_rm_imm(b, 0, 8, R(XAX), count);
-        x_w(b, 0x89, XAX, cpu_rm(CPU_OFF(icount)));
-        tr_event_check(t, l_out);
-        x_alu_rm_imm(b, 0, 8, R(XAX), t->b->ninsn);
-        x_w(b, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
+        x_jcc(&t->L, b, XCC_NS, l_out);
+        if (again == ~0u) {
+            tr_event_check(t, l_out);
+        } else {
+            tr_event_compare(t);
+            x_jcc(&t->L, b, XCC_E, again);
+        }
+        return;
     }
+    x_w(b, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
+    x_alu_rm_imm(b, 0, 8, R(XAX), count);
+    x_w(b, 0x89, XAX, cpu_rm(CPU_OFF(icount)));
+    tr_event_check(t, l_out);
+    x_alu_rm_imm(b, 0, 8, R(XAX), t->b->ninsn);
+    x_w(b, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
     if (again == ~0u)
         x_jcc(&t->L, b, XCC_A, l_out); /* (a peel follows) */
     else
@@ -147,13 +161,21 @@ void tr_sync_for_call(struct tr *t, unsigned k)
 }
 
 /* The dirty cached guest registers into struct cpu (before a call or an
- * exit); the host's flags survive. */
+ * exit), and cpu.icount from a loop's count register; the host's flags
+ * survive, rdi does not. */
 void tr_gpr_writeback(struct tr *t)
 {
     for (unsigned r = 0; r < 8; r++)
         if (t->s.dirty & (1u << r))
             x_store(t->cur, 4, cpu_rm(GPR_OFF(r)), t->host_of[r]);
     t->s.dirty = 0;
+    if (t->icreg != XNONE && t->in_body) {
+        /* cpu.icount = the count register + the limit (tr_loop_checks;
+         * mod 2^64): rdi is scratch, and lea keeps the flags. */
+        x_w(t->cur, 0x8B, XDI, xr_mem(xm(XSP, SLOT_LIMIT)));
+        x_lea(t->cur, true, XDI, xmi(XDI, t->icreg, 1, 0));
+        x_w(t->cur, 0x89, XDI, cpu_rm(CPU_OFF(icount)));
+    }
 }
 
 /* Every cached guest register from struct cpu (after a call: a handler
@@ -164,8 +186,22 @@ void tr_gpr_reload(struct tr *t)
     for (unsigned r = 0; r < 8; r++)
         if (t->cached & (1u << r))
             x_load(t->cur, 4, t->host_of[r], cpu_rm(GPR_OFF(r)));
-    if (t->icreg != XNONE)
-        x_w(t->cur, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
+    tr_icount_reload(t);
+}
+
+/* A loop's count register (tr.h icreg) from cpu.icount, after a call to
+ * C that counted or clobbered it (STUB_CALL and C calls clobber r8-r11):
+ * icount less the limit (tr_loop_checks).  The flags survive, rdi does
+ * not.  Every tr_gpr_writeback after such a call must come after this,
+ * as it writes cpu.icount from the register. */
+void tr_icount_reload(struct tr *t)
+{
+    if (t->icreg == XNONE || !t->in_body)
+        return;
+    x_w(t->cur, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
+    x_w(t->cur, 0x8B, XDI, xr_mem(xm(XSP, SLOT_LIMIT)));
+    x_unary(t->cur, 0xF6, 0xF7, 2, 8, R(XDI));                     /* not rdi */
+    x_lea(t->cur, true, t->icreg, xmi(t->icreg, XDI, 1, 1));       /* + ~limit + 1 */
 }
 
 /* rax = what the translation returns after instruction k (jit.h
@@ -1350,12 +1386,28 @@ bool tr_translate(struct tr *t)
     }
     t->in_body = true;
     if (t->icreg != XNONE) {
-        /* The count, and the limit of a loop's budget check: the entry
-         * checked icount + n <= icount_end, so no wrap. */
+        /* The limit of a loop's budget check, the first count at which
+         * the whole translation no longer fits (icount_end - n + 1), and
+         * the count less it (tr_loop_checks): the entry checked icount +
+         * n <= icount_end, so the limit is above the count.  The room
+         * (limit - icount) is clamped to 2^62 (an unbounded run's
+         * icount_end is near 2^64), so that the count less the limit stays
+         * a signed 64-bit number whose sign says whether there is room,
+         * also after C counted past the limit (a handler in the body). */
+        unsigned l_room = x_label_new(&t->L);
         x_w(hb, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
         x_w(hb, 0x8B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
-        x_alu_rm_imm(hb, 5, 8, R(XAX), n);
-        x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
+        x_alu_rm_imm(hb, 5, 8, R(XAX), n - 1);
+        x_alu_rm_r(hb, 5, 8, R(XAX), t->icreg);                    /* rax = room */
+        x_mov_r64_imm(hb, XDX, 1ull << 62);
+        x_w(hb, 0x39, XDX, R(XAX));                                /* cmp rax, rdx */
+        x_jcc(&t->L, hb, XCC_BE, l_room);
+        x_mov_rr64(hb, XAX, XDX);
+        x_bind(&t->L, l_room, hb);
+        x_lea(hb, true, XDX, xmi(t->icreg, XAX, 1, 0));
+        x_w(hb, 0x89, XDX, xr_mem(xm(XSP, SLOT_LIMIT)));
+        x_unary(hb, 0xF6, 0xF7, 3, 8, R(XAX));                     /* neg rax */
+        x_mov_rr64(hb, t->icreg, XAX);
     }
     tr_sites_forget(t);
     if ((t->loop || t->backs) && t->x87)
