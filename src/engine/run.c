@@ -304,8 +304,14 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
      * waiting in the shadow, run_loop steps the next instruction itself. */
     c->shadow = 0;
     /* Only icount moves in here (a fault leaves by longjmp): the budget
-     * ends at icount == icount_end. */
-    const uint64_t icount_end = c->icount + (end - cpu_steps(c));
+     * ends at icount == icount_end.  At most 2^62 steps in one call (an
+     * unbounded budget is near 2^64): a translated loop's count register
+     * holds the count less its limit as a signed number (jit/translate.c
+     * tr_loop_checks), which a room above 2^63 would overflow. */
+    uint64_t room = end - cpu_steps(c);
+    if (room > UINT64_C(1) << 62)
+        room = UINT64_C(1) << 62;
+    const uint64_t icount_end = c->icount + room;
     /* The block before b when its translation ran to its end (jit_link). */
     struct block *from = NULL;
     struct jit_prof *const prof = use_jit ? e->prof : NULL; /* PLEX86_JIT_STATS */

@@ -111,7 +111,7 @@ void tr_icount_inside(struct tr *t, int64_t n)
  * With the count in a register (tr.h icreg) that is `add reg, count; jns
  * l_out; cmp [async], r13; je again`: the register holds cpu.icount less
  * [rsp + SLOT_LIMIT], the first count with no room left, as a signed
- * number (the entry clamps the room to 2^62), so it turns non-negative
+ * number (engine/run.c caps the room at 2^62), so it turns non-negative
  * exactly when there is none, the interpreter's budget end included, and
  * stays so when a handler in the body counted past it (a carry would show
  * only the pass that crossed: test_jit_diff's M_BUDGET found loops running
@@ -1389,25 +1389,15 @@ bool tr_translate(struct tr *t)
         /* The limit of a loop's budget check, the first count at which
          * the whole translation no longer fits (icount_end - n + 1), and
          * the count less it (tr_loop_checks): the entry checked icount +
-         * n <= icount_end, so the limit is above the count.  The room
-         * (limit - icount) is clamped to 2^62 (an unbounded run's
-         * icount_end is near 2^64), so that the count less the limit stays
-         * a signed 64-bit number whose sign says whether there is room,
-         * also after C counted past the limit (a handler in the body). */
-        unsigned l_room = x_label_new(&t->L);
+         * n <= icount_end, so the limit is above the count, by at most
+         * 2^62 (engine/run.c caps the room), so the difference is a signed
+         * 64-bit number whose sign says whether there is room, also after
+         * C counted past the limit (a handler in the body). */
         x_w(hb, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
         x_w(hb, 0x8B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
         x_alu_rm_imm(hb, 5, 8, R(XAX), n - 1);
-        x_alu_rm_r(hb, 5, 8, R(XAX), t->icreg);                    /* rax = room */
-        x_mov_r64_imm(hb, XDX, 1ull << 62);
-        x_w(hb, 0x39, XDX, R(XAX));                                /* cmp rax, rdx */
-        x_jcc(&t->L, hb, XCC_BE, l_room);
-        x_mov_rr64(hb, XAX, XDX);
-        x_bind(&t->L, l_room, hb);
-        x_lea(hb, true, XDX, xmi(t->icreg, XAX, 1, 0));
-        x_w(hb, 0x89, XDX, xr_mem(xm(XSP, SLOT_LIMIT)));
-        x_unary(hb, 0xF6, 0xF7, 3, 8, R(XAX));                     /* neg rax */
-        x_mov_rr64(hb, t->icreg, XAX);
+        x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
+        x_alu_rm_r(hb, 5, 8, R(t->icreg), XAX);                    /* sub reg, rax */
     }
     tr_sites_forget(t);
     if ((t->loop || t->backs) && t->x87)
