@@ -1,0 +1,113 @@
+/* The translator's instruction count and event checks: cpu.icount kept
+ * up to date, in memory or in a loop's count register (tr.h icreg), the
+ * loops' back edges (budget and events), and the check of cpu.async
+ * against the calm value that every entry and back edge makes. */
+#include "jit/tr.h"
+
+void tr_icount_add(struct tr *t, int64_t n)
+{
+    if (n != 0) /* add or sub qword [icount], |n| */
+        x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, cpu_rm(CPU_OFF(icount)), (uint32_t)(n > 0 ? n : -n));
+}
+
+/* ZF: cpu.async is what it was at entry (tr_event_check's compare). */
+static void tr_event_compare(struct tr *t)
+{
+    if (t->icreg == R_CALM && t->in_body) {
+        /* r13 counts: the calm value from memory (rcx is free at every
+         * check in the body). */
+        x_w(t->cur, 0x8B, XCX, cpu_rm(CPU_OFF(eng.calm)));
+        x_w(t->cur, 0x39, XCX, cpu_rm(CPU_OFF(async)));
+    } else {
+        x_w(t->cur, 0x39, R_CALM, cpu_rm(CPU_OFF(async))); /* cmp [async], r13 */
+    }
+}
+
+/* Jumps to `label` when cpu.async is no longer what it was at entry: an
+ * event, a data breakpoint or a write to scanned code ends the run. */
+void tr_event_check(struct tr *t, unsigned label)
+{
+    tr_event_compare(t);
+    x_jcc(&t->L, t->cur, XCC_NE, label);
+}
+
+/* Before a jump that may go straight into another translation, whose
+ * chained entry takes r13 as the calm value: r13 again, when it counted
+ * this one's loop (tr.h icreg).  The host's flags survive. */
+void tr_calm_restore(struct tr *t)
+{
+    if (t->icreg == R_CALM)
+        x_w(t->cur, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
+}
+
+/* cpu.icount += n on a way that stays inside the translation (a jump to
+ * another of its instructions): through the loop's count register when
+ * it has one (tr.h icreg).  Clobbers RFLAGS. */
+void tr_icount_inside(struct tr *t, int64_t n)
+{
+    if (t->icreg == XNONE)
+        tr_icount_add(t, n);
+    else if (n != 0) /* (cpu.icount follows at the next call or exit) */
+        x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, R(t->icreg), (uint32_t)(n > 0 ? n : -n));
+}
+
+/* A loop's back edge: the pass's `count` instructions counted, then a
+ * jump to `again` while the budget has room for the whole translation
+ * once more (between two back edges at most that many instructions run:
+ * every other way inside it goes forward) and no event is pending; else
+ * to `l_out` (with `again` ~0u the room falls through: a peel follows).
+ * With the count in a register (tr.h icreg) that is `add reg, count; jns
+ * l_out; cmp [async], r13; je again`: the register holds cpu.icount less
+ * [rsp + SLOT_LIMIT], the first count with no room left, as a signed
+ * number (engine/run.c caps the room at 2^62), so it turns non-negative
+ * exactly when there is none, the interpreter's budget end included, and
+ * stays so when a handler in the body counted past it (a carry would show
+ * only the pass that crossed: test_jit_diff's M_BUDGET found loops running
+ * on past their budget that way); cpu.icount is written from it only
+ * before a call to C or an exit (translate.c tr_gpr_writeback).  Before,
+ * a pass also stored the count and compared it with the limit: six
+ * instructions, a store and two loads.
+ * Without the register the count goes through rax (not an add to memory:
+ * the next pass's load would wait for the read-modify-write, a chain
+ * through memory that limited a short loop to about one pass per ten
+ * cycles).  Clobbers RFLAGS and rax (rcx when r13 counts). */
+void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out)
+{
+    struct xbuf *b = t->cur;
+    if (t->icreg != XNONE) {
+        x_alu_rm_imm(b, 0, 8, R(t->icreg), count);
+        x_jcc(&t->L, b, XCC_NS, l_out);
+        if (again == ~0u) {
+            tr_event_check(t, l_out);
+        } else {
+            tr_event_compare(t);
+            x_jcc(&t->L, b, XCC_E, again);
+        }
+        return;
+    }
+    x_w(b, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
+    x_alu_rm_imm(b, 0, 8, R(XAX), count);
+    x_w(b, 0x89, XAX, cpu_rm(CPU_OFF(icount)));
+    tr_event_check(t, l_out);
+    x_alu_rm_imm(b, 0, 8, R(XAX), t->b->ninsn);
+    x_w(b, 0x3B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
+    if (again == ~0u)
+        x_jcc(&t->L, b, XCC_A, l_out); /* (a peel follows) */
+    else
+        x_jcc(&t->L, b, XCC_BE, again);
+}
+
+/* A loop's count register (tr.h icreg) from cpu.icount, after a call to
+ * C that counted or clobbered it (STUB_CALL and C calls clobber r8-r11):
+ * icount less the limit (tr_loop_checks).  The flags survive, rdi does
+ * not.  Every tr_gpr_writeback after such a call must come after this,
+ * as it writes cpu.icount from the register. */
+void tr_icount_reload(struct tr *t)
+{
+    if (t->icreg == XNONE || !t->in_body)
+        return;
+    x_w(t->cur, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
+    x_w(t->cur, 0x8B, XDI, xr_mem(xm(XSP, SLOT_LIMIT)));
+    x_unary(t->cur, 0xF6, 0xF7, 2, 8, R(XDI));                     /* not rdi */
+    x_lea(t->cur, true, t->icreg, xmi(t->icreg, XDI, 1, 1));       /* + ~limit + 1 */
+}
