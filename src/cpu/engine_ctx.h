@@ -30,8 +30,8 @@ struct engine_ctx {
                                probes (jit/tr.h) */
     uint64_t page_la[8];    /* pages (linear, -1: none) that memory operands
                                of loops hit last (0-3 read, 4-7 write) ... */
-    uint64_t page_host[8];  /* ... and the host address of each one's
-                               first byte (jit/tr_mem.c page_site_probe) */
+    uint64_t page_add[8];   /* ... and their host minus linear address
+                               (translate.c page_site_probe) */
     uint8_t scratch[16] __attribute__((aligned(16))); /* a memory operand on
                                the slow path (jit/jit.c) */
     uint64_t mem_slow;      /* memory operands that took that slow path */

@@ -31,7 +31,7 @@ _Static_assert(CPU_SIZE(eng.calm) == 8 && CPU_SIZE(eng.icount_end) == 8 &&
                    CPU_SIZE(eng.eip0) == 4 && CPU_SIZE(eng.off) == 4 && CPU_SIZE(eng.noted) == 1 &&
                    CPU_SIZE(eng.host_cw) == 2 && CPU_SIZE(eng.env) == 28 &&
                    CPU_SIZE(eng.site[0]) == 8 && CPU_SIZE(eng.scratch) == 16 &&
-                   CPU_SIZE(eng.page_la) == 64 && CPU_SIZE(eng.page_host[0]) == 8 &&
+                   CPU_SIZE(eng.page_la) == 64 && CPU_SIZE(eng.page_add[0]) == 8 &&
                    CPU_SIZE(eng.cs_flat) == 1 && CPU_SIZE(eng.unmet) == 4,
                "the engine context as generated code reads and writes it");
 _Static_assert(offsetof(struct cpu, eng.scratch) % 16 == 0, "eng.scratch is 16-byte aligned");
@@ -123,7 +123,7 @@ static inline unsigned jit_jc_index(uint32_t la)
 
 /* Slots of cpu.eng.site: a loop's kept addresses and the shared probes
  * (a loop's moving operands keep their pages in cpu.eng.page_la and
- * page_host instead). */
+ * page_add instead). */
 #define TR_SITES 8
 _Static_assert(TR_SITES <= sizeof(((struct cpu *)0)->eng.site) / 8,
                "cpu.eng.site holds them all");
@@ -302,10 +302,10 @@ struct tr {
     uint8_t nshare;        /* slots used for shared probes */
     /* ... and one whose address changes, through a flat segment (page[k]
      * is 1 + its slot, 0 before it has one; -1: not), keeps the last page it hit and that page's host
-     * address in one of cpu.eng.page_la/page_host's slots
+     * minus linear address in one of cpu.eng.page_la/page_add's slots
      * (round robin: nread, nwrite; shared by all translations and valid
      * until the next call to C): an access within that page needs no TLB
-     * probe (tr_mem.c page_site_probe). */
+     * probe (translate.c page_site_probe). */
     int8_t page[JIT_MAX_INSNS];
     uint8_t nread, nwrite;
     uint8_t host_of[8];    /* the host register of each cached one */

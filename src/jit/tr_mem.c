@@ -2,7 +2,7 @@
  * inline segment checks and TLB probe (mmu.h's fast path), the kept host
  * addresses of a loop's operands (cpu.eng.site), the shared probes of
  * operands in one page (tr.h share), the last page of a loop's moving
- * operands (cpu.eng.page_la/page_host), and the slow path in the cold
+ * operands (cpu.eng.page_la/page_add), and the slow path in the cold
  * section: jit_mem_slow (the interpreter's checks and faults), the
  * operation on a scratch copy, jit_mem_commit.  translate.c's instructions
  * call tr_with_memory with the operation to do on the host address. */
@@ -222,33 +222,31 @@ void tr_pages_forget(struct xbuf *b)
  * linear address) of `size` bytes when it lies within the page that page
  * slot i kept (tr.h page), else the probe (in the cold section), which
  * keeps its page (a read's slot only from a read probe, a write's from a
- * write probe: their TLB tags differ).  esi ^ page is the offset in the
- * page when it is that page, so rdx = that + the page's host address:
- * five instructions.  A page of -1 matches nothing: esi ^ -1 has its high
- * half set.  Clobbers the host's flags, and rax, rcx and rdi as the probe. */
+ * write probe: their TLB tags differ).  A page of -1 matches nothing: esi ^ -1 has its high
+ * half set.  Clobbers rax, rdi and the host's flags, as the probe. */
 static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned size,
                             unsigned kind, unsigned l_cold)
 {
     int32_t at = CPU_OFF(eng.page_la) + 8 * (int32_t)i;
-    int32_t host = CPU_OFF(eng.page_host) + 8 * (int32_t)i;
+    int32_t add = CPU_OFF(eng.page_add) + 8 * (int32_t)i;
     unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
     struct xbuf *b = t->cur;
-    x_load(b, 4, XDX, R(R_OFF));                                /* mov edx, esi */
-    x_w(b, 0x33, XDX, cpu_rm(at));                              /* xor rdx, [page] */
-    x_alu_rm_imm(b, 7, 8, R(XDX), 4096 - size);                 /* within it, no crossing */
+    x_load(b, 4, XDI, R(R_OFF));
+    x_w(b, 0x33, XDI, cpu_rm(at));                              /* xor rdi, [page] */
+    x_alu_rm_imm(b, 7, 8, R(XDI), 4096 - size);                 /* within it, no crossing */
     x_jcc(&t->L, b, XCC_A, l_fill);
-    x_w(b, 0x03, XDX, cpu_rm(host));                            /* add rdx, [host] */
+    x_w(b, 0x8B, XDX, cpu_rm(add));
+    x_w(b, 0x01, R_OFF, R(XDX));                                /* add rdx, rsi */
     x_bind(&t->L, l_op, b);
     t->cur = &t->cold;
     x_bind(&t->L, l_fill, t->cur);
     tr_probe(t, seg, size, kind, l_cold);
+    x_w(t->cur, 0x8B, XAX, R(XDX));
+    x_w(t->cur, 0x29, R_OFF, R(XAX));                           /* sub rax, rsi */
+    x_w(t->cur, 0x89, XAX, cpu_rm(add));
     x_load(t->cur, 4, XAX, R(R_OFF));
     x_alu_rm_imm(t->cur, 4, 4, R(XAX), 0xFFFFF000u);
-    x_w(t->cur, 0x89, XAX, cpu_rm(at));                         /* [page] = esi & ~0xfff */
-    x_alu_rm_r(t->cur, 6, 4, R(XAX), R_OFF);                    /* xor eax, esi: the offset */
-    x_w(t->cur, 0x8B, XCX, R(XDX));
-    x_w(t->cur, 0x29, XAX, R(XCX));                             /* sub rcx, rax */
-    x_w(t->cur, 0x89, XCX, cpu_rm(host));
+    x_w(t->cur, 0x89, XAX, cpu_rm(at));
     x_jmp(&t->L, t->cur, l_op);
     t->cur = b;
 }
