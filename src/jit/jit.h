@@ -196,14 +196,15 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
  * by the linear address (so that generated code reads it while the TLB
  * gives the host address to compare with the key).  The engine notes a
  * translation each time it enters one from C, at linear address la. */
-/* 2^17 slots of 32 bytes (4 MiB; a code-cache flush clears them all):
+/* 2^16 slots of 32 bytes (2 MiB; a code-cache flush clears them all):
  * with 2^12 the Linux guest's fork+exec loop missed 4,930 times per exec
- * (880 with 2^16), each miss a trip through C (bench/README.md, session
- * 11); of the 656 misses left per exec 341 were the TLB's and 316 two hot
- * targets taking turns in one slot: 124 with the multiplicative index
- * (tr.h) and 2^17 slots, 63 with 2^18 (session 13, branch `sys`, with
- * 16-byte slots; 2^18 of 32 bytes would be 8 MiB). */
-#define JIT_JC_BITS 17
+ * (880 with 2^16 and the old index), each miss a trip through C
+ * (bench/README.md, session 11); of the 656 misses left per exec 341 were
+ * the TLB's and 316 two hot targets taking turns in one slot: 287 with
+ * the multiplicative index (tr.h), 124 with 2^17 slots, 63 with 2^18
+ * (session 13, branch `sys`).  The boot to the shell showed no difference
+ * in CPU time between 2^16 and 2^17 (4 MiB, 3 MiB more RSS), so 2^16. */
+#define JIT_JC_BITS 16
 void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la);
 
 /* `from` ran to its end and the next block, at page offset `target` of the
