@@ -64,7 +64,7 @@ void cpu_destroy(struct cpu *c)
 /* EFLAGS bits software can change on each model (SDM vol. 3A, 2.3; AC
  * arrived with the 486, VIF/VIP with the Pentium, ID with CPUID: a
  * CPUID-capable 486 has it). */
-static uint32_t eflags_writable(const struct cpu *c)
+uint32_t cpu_eflags_writable(const struct cpu *c)
 {
     uint32_t m = F_ARITH | F_TF | F_IF | F_DF | F_IOPL | F_NT | F_RF | F_VM;
     if (c->level >= CPU_486)
@@ -76,20 +76,15 @@ static uint32_t eflags_writable(const struct cpu *c)
     return m;
 }
 
-uint32_t cpu_eflags_writable(const struct cpu *c)
-{
-    return eflags_writable(c);
-}
-
 uint32_t cpu_get_eflags(const struct cpu *c)
 {
-    return (c->eflags & eflags_writable(c)) | F_1;
+    return (c->eflags & cpu_eflags_writable(c)) | F_1;
 }
 
 void cpu_set_eflags(struct cpu *c, uint32_t value)
 {
     uint32_t old = c->eflags;
-    c->eflags = (value & eflags_writable(c)) | F_1;
+    c->eflags = (value & cpu_eflags_writable(c)) | F_1;
     if ((old ^ c->eflags) & F_AC)
         cpu_mode_changed(c); /* alignment checking may switch on or off */
 }

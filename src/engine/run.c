@@ -306,7 +306,7 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
     /* Only icount moves in here (a fault leaves by longjmp): the budget
      * ends at icount == icount_end.  At most 2^62 steps in one call (an
      * unbounded budget is near 2^64): a translated loop's count register
-     * holds the count less its limit as a signed number (jit/translate.c
+     * holds the count less its limit as a signed number (jit/tr_count.c
      * tr_loop_checks), which a room above 2^63 would overflow. */
     uint64_t room = end - cpu_steps(c);
     if (room > UINT64_C(1) << 62)

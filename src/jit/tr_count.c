@@ -4,10 +4,16 @@
  * against the calm value that every entry and back edge makes. */
 #include "jit/tr.h"
 
+/* add or sub qword rm, |n| (nothing for 0). */
+static void add_count(struct xbuf *b, struct xrm rm, int64_t n)
+{
+    if (n != 0)
+        x_alu_rm_imm(b, n > 0 ? 0 : 5, 8, rm, (uint32_t)(n > 0 ? n : -n));
+}
+
 void tr_icount_add(struct tr *t, int64_t n)
 {
-    if (n != 0) /* add or sub qword [icount], |n| */
-        x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, cpu_rm(CPU_OFF(icount)), (uint32_t)(n > 0 ? n : -n));
+    add_count(t->cur, cpu_rm(CPU_OFF(icount)), n);
 }
 
 /* ZF: cpu.async is what it was at entry (tr_event_check's compare). */
@@ -47,8 +53,8 @@ void tr_icount_inside(struct tr *t, int64_t n)
 {
     if (t->icreg == XNONE)
         tr_icount_add(t, n);
-    else if (n != 0) /* (cpu.icount follows at the next call or exit) */
-        x_alu_rm_imm(t->cur, n > 0 ? 0 : 5, 8, R(t->icreg), (uint32_t)(n > 0 ? n : -n));
+    else /* (cpu.icount follows at the next call or exit) */
+        add_count(t->cur, R(t->icreg), n);
 }
 
 /* A loop's back edge: the pass's `count` instructions counted, then a

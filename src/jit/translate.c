@@ -97,7 +97,6 @@ void tr_gpr_reload(struct tr *t)
     tr_icount_reload(t);
 }
 
-
 /* rax = what the translation returns after instruction k (jit.h
  * jit_entry): k and the block it belongs to. */
 void tr_ret_value(struct tr *t, unsigned k)

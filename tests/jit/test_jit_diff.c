@@ -176,7 +176,7 @@ static uint32_t bias(void)
  *             each, the same sequence in both VMs), and each slice that
  *             ends by its budget must have run exactly that many steps:
  *             a loop inside one translation leaves by its back edge's
- *             budget check (jit/translate.c tr_loop_checks), which must
+ *             budget check (jit/tr_count.c tr_loop_checks), which must
  *             stop where the interpreter would;
  *   M_XPAGE   32-bit code: the program starts 16-112 bytes before the end
  *             of its page, so its loop's body spans two pages (the
@@ -1947,7 +1947,8 @@ static void count_pause(void *opaque)
 int main(int argc, char **argv)
 {
     unsigned programs = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 3000;
-    rng = argc > 2 ? strtoull(argv[2], NULL, 0) : 12345;
+    const uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 12345;
+    rng = seed;
     int focus = argc > 3 ? atoi(argv[3]) : -1;
     /* PLEX86_JIT_DIFF_SCALE=P (percent, 1-99): the first P% of the
      * programs (the same ones), at least 100; CI's sanitizer stage sets
@@ -2016,7 +2017,6 @@ int main(int argc, char **argv)
      * 2 gives both a pause pin, whose calls must match. */
     uint64_t pauses[2] = { 0, 0 };
     if (mode & M_HINT) {
-        uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 12345;
         struct vm *both[] = { vi, vj };
         for (int v = 0; v < 2; v++) {
             if (seed & 1)
@@ -2104,7 +2104,7 @@ int main(int argc, char **argv)
         CHECK(same);
         if (!same && mismatches++ < 3) {
             fprintf(stderr, "program %u differs (seed %llu):", n,
-                    (unsigned long long)(argc > 2 ? strtoull(argv[2], NULL, 0) : 12345));
+                    (unsigned long long)seed);
             for (unsigned i = 0; i < p.n; i++)
                 fprintf(stderr, " %02x", p.b[i]);
             fprintf(stderr, "\n");
