@@ -82,6 +82,10 @@ enum tr_kind {
     TR_BSWAP,   /* BSWAP r32 */
     TR_BT,      /* BT BTS BTR BTC of a dword: registers, or memory by imm8 */
     TR_STRING,  /* MOVS CMPS STOS LODS SCAS without REP, 32-bit addresses */
+    TR_DSHIFT,  /* SHLD SHRD of a word or dword by imm8 or CL (jit/tr_bits.c) */
+    TR_BSCAN,   /* BSF BSR of a word or dword (jit/tr_bits.c) */
+    TR_XADD,    /* XADD r/m32, r32, LOCK too (jit/tr_bits.c) */
+    TR_CMPXCHG, /* CMPXCHG r/m32, r32, LOCK too (jit/tr_bits.c) */
     TR_JCC,     /* Jcc rel32 (the condition is insn.cc) */
     TR_JMP,     /* JMP rel32 (the decoder's FLOW_JMP_REL) */
     TR_CALL,    /* CALL rel32 (FLOW_CALL_REL), as a block's last instruction */

@@ -193,6 +193,14 @@ struct plan {
      * before it stay live); when it does write, H are valid from the host
      * and Z are the interpreter's zeros. */
     bool by_cl;
+    /* Flags that a form by CL leaves undefined on the host when it writes
+     * them (SHLD/SHRD's OF for counts above 1): they must not be
+     * observable (tr_flags_exact), as W's undefined ones. */
+    uint32_t U;
+    /* The access is not at the operand's effective address (BT m32, r32:
+     * the bit offset moves it): no kept address, last page or shared
+     * probe. */
+    bool moved;
     /* A two- or three-operand IMUL whose undefined SF ZF AF PF are
      * observable: computed as the interpreter does (translate.c
      * imul_flags), into the slot. */
@@ -502,6 +510,10 @@ void tr_stub_labels(struct tr *t);
 void tr_string_op(struct tr *t, const struct insn *in);
 /* tr_plan.c */
 bool tr_int_classify(const struct tr *t, const struct insn *in, struct plan *p);
+/* tr_bits.c: SHLD/SHRD, BSF/BSR, XADD, CMPXCHG (the plan and the code). */
+bool tr_bits_plan(const struct tr *t, const struct insn *in, struct plan *p);
+void tr_bits_emit(struct tr *t, const struct insn *in);
+void tr_bt_mem_reg(struct tr *t, const struct insn *in);
 bool tr_is_ind_end(const struct insn *in);
 unsigned tr_shift_ext(unsigned op);
 bool tr_two_step(unsigned op);

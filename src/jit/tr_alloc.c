@@ -43,7 +43,7 @@ uint32_t tr_compute_liveness(struct tr *t)
  * may differ from the interpreter's). */
 bool tr_flags_exact(const struct plan *p)
 {
-    uint32_t unknown = p->W & ~(p->H | p->Z);
+    uint32_t unknown = (p->W & ~(p->H | p->Z)) | p->U;
     return !(unknown & p->live_after);
 }
 
@@ -80,6 +80,13 @@ static void gpr_uses(const struct insn *in, const struct plan *p, uint8_t *use, 
         break;
     case TR_XCHG:
         w |= (uint8_t)(1u << in->o[1].reg);
+        break;
+    case TR_XADD: /* the source gets the destination's old value */
+        w |= (uint8_t)(1u << in->o[1].reg);
+        break;
+    case TR_CMPXCHG: /* compares with EAX, which gets the old value */
+        u |= 1u << R_EAX;
+        w |= 1u << R_EAX;
         break;
     case TR_CDQ:
         u |= 1u << R_EAX | 1u << R_EDX;
@@ -138,7 +145,7 @@ static bool kept_address(const struct tr *t, unsigned k, uint8_t written)
     const struct insn *in = &t->b->insn[k];
     int sr = tr_memory_segment(in, &t->plan[k]);
     if (!t->plan[k].native || sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) ||
-        in->virt != VIRT_NONE || t->plan[k].by_cl || t->plan[k].x87)
+        in->virt != VIRT_NONE || t->plan[k].by_cl || t->plan[k].moved || t->plan[k].x87)
         return false;
     return !(in->mbase != NOREG && (written & (1u << in->mbase))) &&
            !(in->mindex != NOREG && (written & (1u << in->mindex)));
@@ -312,7 +319,7 @@ void tr_choose_sites(struct tr *t)
         int sr = tr_memory_segment(in, &t->plan[k]);
         /* (A shift of memory by CL probes for a write or, by 0, a read.) */
         if (!t->plan[k].native || sr < 0 || !(t->flat & (1u << sr)) || tr_is_stack_op(in) ||
-            in->virt != VIRT_NONE || t->plan[k].by_cl)
+            in->virt != VIRT_NONE || t->plan[k].by_cl || t->plan[k].moved)
             continue;
         uint8_t regs = (uint8_t)((in->mbase != NOREG ? 1u << in->mbase : 0) |
                                  (in->mindex != NOREG ? 1u << in->mindex : 0));
@@ -355,7 +362,7 @@ static bool shareable(const struct tr *t, unsigned k, struct share_acc *a)
      * and the other virtualize instructions are not shared. */
     bool ret_end = k + 1 == t->b->ninsn && in->flow == FLOW_RET && p->native;
     /* (A shift of memory by CL probes for a write or, by 0, a read.) */
-    if (!p->native || p->x87 || p->by_cl || t->site[k] >= 0 ||
+    if (!p->native || p->x87 || p->by_cl || p->moved || t->site[k] >= 0 ||
         (in->virt != VIRT_NONE && !ret_end))
         return false;
     int sr = tr_memory_segment(in, p);

@@ -55,7 +55,18 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
     for (unsigned k = 0; k < in->nops && k < 3; k++)
         if (in->o[k].kind == OPK_MEM)
             has_mem = true;
-    if (f->tr == TR_NONE || in->lock || (has_mem && in->asize != 4) || in->rep)
+    /* LOCK XADD/CMPXCHG of memory: with one host thread (no exclusive
+     * hooks) the interpreter's h_locked is a host atomic or, where it
+     * cannot be one, the table handler; the translation's fast path is
+     * a host LOCK op, its slow path the handler's plain read and write
+     * (tr_bits.c).  With several host threads it stays h_locked's.  A
+     * REP prefix on BSF/BSR (TZCNT's bytes where the model has no BMI1:
+     * Linux's __ffs) changes nothing in h_bsf. */
+    bool lock_ok = in->lock && (f->tr == TR_XADD || f->tr == TR_CMPXCHG) && has_mem &&
+                   t->c->exclusive_begin == NULL;
+    bool rep_ok = f->tr == TR_BSCAN;
+    if (f->tr == TR_NONE || (in->lock && !lock_ok) || (has_mem && in->asize != 4) ||
+        (in->rep && !rep_ok))
         return false;
     p->faults = has_mem;
     plan_flags(p, f, f->un);
@@ -111,17 +122,22 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         /* CF is the bit (SDM vol. 2, BT); OF SF AF PF are undefined and
          * the interpreter leaves them, and ZF, as they were (but on the
          * 386 model: bt_flags): the host's may change them all, so the
-         * ones still live are written to cpu.eflags first (bt_on).  A
-         * register bit offset into memory addresses beyond the dword:
-         * the interpreter's. */
+         * ones still live are written to cpu.eflags first (bt_on). */
         if (t->c->model->flags386 || o0->size != 4 ||
             !((o0->kind == OPK_GPR && o1->kind == OPK_GPR && o1->size == 4) ||
-              (gpr_or_mem(o0) && o1->kind == OPK_IMM)))
+              (gpr_or_mem(o0) && o1->kind == OPK_IMM) ||
+              (o0->kind == OPK_MEM && o1->kind == OPK_GPR && o1->size == 4)))
             return false;
+        /* By a register into memory: the dword at the operand's address
+         * plus (offset SAR 5) * 4 (tr_bits.c tr_bt_mem_reg), which no kept
+         * address or shared probe follows. */
+        p->moved = o0->kind == OPK_MEM && o1->kind == OPK_GPR;
         p->R = 0;
         p->W = p->H = F_CF;
         p->Z = 0;
         return true;
+    case TR_DSHIFT: case TR_BSCAN: case TR_XADD: case TR_CMPXCHG:
+        return tr_bits_plan(t, in, p);
     case TR_BSWAP: /* (of a 16-bit register the SDM leaves it undefined) */
         return o0->kind == OPK_GPR && o0->size == 4;
     case TR_STRING:

@@ -846,7 +846,9 @@ static void emit_native(struct tr *t, const struct insn *in)
     case TR_BT:
         if ((t->s.pending | t->s.pending_zero) & live & ~F_CF)
             tr_materialise(t);
-        if (o0->kind == OPK_MEM) {
+        if (p->moved) {
+            tr_bt_mem_reg(t, in);
+        } else if (o0->kind == OPK_MEM) {
             tr_with_memory(t, in, in->seg, 4, in->op == OP_BT ? JM_READ : JM_RMW, op_bt_mem, false);
         } else {
             /* Through eax: a register in struct cpu as a host bit string
@@ -871,6 +873,9 @@ static void emit_native(struct tr *t, const struct insn *in)
     }
     case TR_STRING:
         tr_string_op(t, in);
+        return;
+    case TR_DSHIFT: case TR_BSCAN: case TR_XADD: case TR_CMPXCHG:
+        tr_bits_emit(t, in);
         return;
     case TR_IMUL:
         if (in->nops == 1) {

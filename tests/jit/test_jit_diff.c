@@ -198,10 +198,21 @@ static uint32_t bias(void)
  *             it, which the scanner makes virtualize and the block goes
  *             on past (engine/cache.c continues_past: a side exit through
  *             the jump cache) */
+/*   M_BITS    32-bit code: one instruction in three from bits_insn: SHLD/
+ *             SHRD of words and dwords, registers and memory, by an
+ *             immediate or CL of any count (0, 1, 16 and above 16 among
+ *             them), BSF/BSR of words and dwords (with REP: TZCNT's bytes)
+ *             from registers and memory, with zero sources, XADD and
+ *             CMPXCHG of dwords, registers and memory, with LOCK or DS
+ *             prefixes, CMPXCHG after a load of EAX from its operand (an
+ *             equal compare), BT/BTS/BTR/BTC of memory by a register
+ *             (a bit string: the offset moves the access, -2048..2047
+ *             bits mostly, else whatever the register holds), their
+ *             flags observed by a SETcc (the translator's jit/tr_bits.c) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
-       M_FDP = 131072, M_HINT = 262144, M_JCCBACK = 2097152 };
+       M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCCBACK = 2097152 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -522,6 +533,106 @@ static void forms_insn(struct prog *p)
     }
 }
 
+/* M_BITS: a count for SHLD/SHRD, 0-33 mostly (0, 1, 16, 17 and 32
+ * among them), or any byte. */
+static uint8_t dshift_count(void)
+{
+    return (uint8_t)(rnd() % 4 == 0 ? rnd() : rnd() % 34);
+}
+
+/* M_BITS: the forms of the translator's jit/tr_bits.c (see the mode). */
+static void bits_insn(struct prog *p)
+{
+    switch (rnd() % 7) {
+    case 6: {                          /* bt/bts/btr/btc m32, r32: a bit string */
+        unsigned r = dreg();
+        if (rnd() % 4) {               /* mov r, -2048..2047 (else as it is) */
+            put(p, (uint8_t)(0xB8 + r));
+            put32(p, (rnd() & 0xFFF) - 0x800);
+        }
+        put(p, 0x0F);
+        put(p, (uint8_t)(0xA3 + 8 * (rnd() & 3)));
+        modrm_mem(p, r);
+        observe_flags(p);
+        break;
+    }
+    case 0: case 1: {                  /* shld/shrd r/m16/32, r, imm8 or cl */
+        bool cl = rnd() & 1;
+        if (cl && (rnd() & 1)) {       /* mov cl, count */
+            put(p, 0xB1);
+            put(p, dshift_count());
+        }
+        if (rnd() % 4 == 0)
+            put(p, 0x66);
+        put(p, 0x0F);
+        put(p, (uint8_t)(((rnd() & 1) ? 0xA4 : 0xAC) + cl));
+        if (rnd() & 1)
+            modrm_reg(p, dreg(), dreg());
+        else
+            modrm_mem(p, dreg());
+        if (!cl)
+            put(p, dshift_count());
+        observe_flags(p);
+        break;
+    }
+    case 2: case 3: {                  /* bsf/bsr r16/32, r/m, sometimes of 0 */
+        unsigned src = dreg();
+        bool w16 = rnd() % 4 == 0;
+        if (rnd() % 3 == 0) {
+            if (rnd() & 1) {           /* xor src, src */
+                put(p, 0x31);
+                modrm_reg(p, src, src);
+            } else {                   /* and src, 0xFFFF0000 */
+                put(p, 0x81);
+                modrm_reg(p, 4, src);
+                put32(p, 0xFFFF0000u);
+            }
+        }
+        if (!w16 && rnd() % 4 == 0)
+            put(p, 0xF3);              /* TZCNT's bytes: BSF without BMI1 */
+        if (w16)
+            put(p, 0x66);
+        put(p, 0x0F);
+        put(p, (uint8_t)(0xBC + (rnd() & 1)));
+        if (rnd() % 3)
+            modrm_reg(p, dreg(), src);
+        else
+            modrm_mem(p, dreg());
+        observe_flags(p);
+        break;
+    }
+    default: {                         /* xadd/cmpxchg r/m32, r32 */
+        bool cmpxchg = rnd() & 1, mem = rnd() & 1;
+        struct prog m = { .n = 0 };
+        unsigned rm = dreg();
+        if (mem)
+            modrm_mem(&m, 0);
+        if (cmpxchg && (rnd() & 1)) {  /* mov eax, the operand: equal */
+            put(p, 0x8B);
+            if (mem)
+                for (unsigned i = 0; i < m.n; i++)
+                    put(p, m.b[i]);
+            else
+                modrm_reg(p, 0, rm);
+        }
+        if (mem && (rnd() & 1))
+            put(p, (rnd() & 1) ? 0xF0 : 0x3E); /* lock, or ds (Linux on one CPU) */
+        put(p, 0x0F);
+        put(p, cmpxchg ? 0xB1 : 0xC1);
+        unsigned src = dreg();
+        if (mem) {
+            put(p, (uint8_t)(m.b[0] | src << 3));
+            for (unsigned i = 1; i < m.n; i++)
+                put(p, m.b[i]);
+        } else {
+            modrm_reg(p, src, rm);
+        }
+        observe_flags(p);
+        break;
+    }
+    }
+}
+
 /* M_HINT: PAUSE, LFENCE or NOP. */
 static void hint_insn(struct prog *p)
 {
@@ -554,6 +665,10 @@ static void random_insn(struct prog *p)
     }
     if ((mode & M_FORMS) && rnd() % 4 == 0) {
         forms_insn(p);
+        return;
+    }
+    if ((mode & M_BITS) && rnd() % 3 == 0) {
+        bits_insn(p);
         return;
     }
     unsigned g = rnd() % 8;
