@@ -6,6 +6,9 @@
  * themselves are tr_emit_exit's (translate.c). */
 #include "jit/tr.h"
 
+#include "cpu/features.h"
+#include "vm/clock.h"
+
 #include <stddef.h>
 
 /* Before an exit to `target` (an offset from eng.eip0): the flags as the
@@ -401,9 +404,64 @@ static void op_pushfd(struct tr *t, const struct insn *in)
  * enter).  In the Linux guest's fork+exec loop the kernel runs about 406
  * CLI, 346 STI and 287 PUSHFD per exec (bench/README.md, session 13,
  * branch `sys`): each was a handler call. */
+/* RDTSC where guest time is the instruction count (-icount, one CPU:
+ * vm/clock.h, the clock's steps are this CPU's), at CPL 0, where CR4.TSD
+ * cannot fault: what h_rdtsc reads (cpu/msr.c cpu_read_tsc, at
+ * CPU_TSC_HZ = 1 GHz, one tick per nanosecond) is ((cpu_steps << shift)
+ * + warp_ns) + tsc_offset, with cpu.icount at this instruction as the
+ * handler's call sees it (the count register's or cpu.icount, plus the
+ * instructions not yet added: jit.c jit_call_handler).  The clock's mode
+ * and shift are fixed for the VM's life (a -loadvm keeps them, and
+ * recomputes warp_ns, which is read here at run time as tsc_offset is).
+ * The kernel's TSC delay loops ran 7.6 million RDTSC per boot of the
+ * default guest under -icount, each a handler call. */
+static bool tsc_from_steps(const struct cpu *c)
+{
+    return c->clock && c->clock->mode == VM_CLOCK_ICOUNT && c->clock->steps_src == (const void *)c &&
+           cpu_has(c, CPUF_TSC) && CPU_TSC_HZ == 1000000000u;
+}
+
+static void op_rdtsc(struct tr *t)
+{
+    struct xbuf *b = t->cur;
+    const struct vm_clock *clk = t->c->clock;
+    if (t->icreg != XNONE && t->in_body) { /* (tr_gpr_writeback's) */
+        x_w(b, 0x8B, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
+        x_lea(b, true, XAX, xmi(XAX, t->icreg, 1, 0));
+    } else {
+        x_w(b, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
+    }
+    int64_t before_k = (int64_t)t->k - t->s.flushed;
+    x_lea(b, true, XAX, xm(XAX, (int32_t)before_k));
+    x_w(b, 0x03, XAX, cpu_rm(CPU_OFF(exceptions)));
+    x_w(b, 0x03, XAX, cpu_rm(CPU_OFF(interrupts)));
+    if (clk->shift) { /* shl rax, shift */
+        struct xenc e = x_sized(0xC0, 0xC1, 8);
+        struct xrm r = R(XAX);
+        x_insn(b, &e, 4, false, &r);
+        xb(b, (uint8_t)clk->shift);
+    }
+    x_mov_r64_imm(b, XCX, (uint64_t)(uintptr_t)&clk->warp_ns);
+    x_w(b, 0x03, XAX, xr_mem(xm(XCX, 0)));
+    x_w(b, 0x03, XAX, cpu_rm(CPU_OFF(msr.tsc_offset)));
+    x_store(b, 4, gpr_rm(t, R_EAX, 4), XAX);
+    x_w(b, 0xC1, 5, R(XAX)); /* shr rax, 32 */
+    xb(b, 32);
+    x_store(b, 4, gpr_rm(t, R_EDX, 4), XAX);
+    t->s.dirty |= (uint8_t)(t->cached & (1u << R_EAX | 1u << R_EDX));
+}
+
 bool tr_system_native(struct tr *t, const struct insn *in)
 {
-    if (!t->chainable || t->x87 || t->c->cpl != 0 || in->virt != VIRT_FLAGS ||
+    if (!t->chainable || t->x87 || t->c->cpl != 0)
+        return false;
+    if (in->op == OP_RDTSC && in->virt == VIRT_TIME && tsc_from_steps(t->c)) {
+        tr_eip_at(t, XAX, t->nxt[t->k]);
+        x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
+        emit_exit_lookup(t, t->k, op_rdtsc);
+        return true;
+    }
+    if (in->virt != VIRT_FLAGS ||
         (in->op != OP_CLI && in->op != OP_STI && !(in->op == OP_PUSHFD && in->osize == 4)))
         return false;
     unsigned k = t->k;

@@ -208,7 +208,9 @@ static uint32_t bias(void)
  *             equal compare), BT/BTS/BTR/BTC of memory by a register
  *             (a bit string: the offset moves the access, -2048..2047
  *             bits mostly, else whatever the register holds), their
- *             flags observed by a SETcc (the translator's jit/tr_bits.c) */
+ *             flags observed by a SETcc (the translator's jit/tr_bits.c),
+ *             and RDTSC under -icount (both VMs), its EAX and EDX kept
+ *             or stored (jit/tr_block_end.c op_rdtsc) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
@@ -543,7 +545,15 @@ static uint8_t dshift_count(void)
 /* M_BITS: the forms of the translator's jit/tr_bits.c (see the mode). */
 static void bits_insn(struct prog *p)
 {
-    switch (rnd() % 7) {
+    switch (rnd() % 8) {
+    case 7:                            /* rdtsc (its value kept), or into memory */
+        put(p, 0x0F);
+        put(p, 0x31);
+        if (rnd() & 1) {
+            put(p, 0x89);
+            modrm_mem(p, rnd() & 1 ? 0 : 2);
+        }
+        break;
     case 6: {                          /* bt/bts/btr/btc m32, r32: a bit string */
         unsigned r = dreg();
         if (rnd() % 4) {               /* mov r, -2048..2047 (else as it is) */
@@ -2115,6 +2125,23 @@ int main(int argc, char **argv)
                 fprintf(stderr, "vm_create: %s\n", err);
                 return 1;
             }
+        }
+    }
+    if ((mode & M_BITS) && !(mode & (M_SYS | M_SYSNAT))) {
+        /* M_BITS's RDTSC: guest time from the steps (-icount) in both,
+         * which the translator computes itself (jit/tr_block_end.c
+         * op_rdtsc). */
+        char err[256];
+        vm_destroy(vi);
+        vm_destroy(vj);
+        vi = vm_create(&(struct vm_config){ .ram_mb = 4, .cpu_level = CPU_P6, .icount = true },
+                       err, sizeof(err));
+        vj = vm_create(&(struct vm_config){ .ram_mb = 4, .cpu_level = CPU_P6, .jit = true,
+                                            .jit_threshold = threshold, .icount = true },
+                       err, sizeof(err));
+        if (!vi || !vj) {
+            fprintf(stderr, "vm_create: %s\n", err);
+            return 1;
         }
     }
     if (mode & M_IRQ) {
