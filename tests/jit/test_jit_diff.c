@@ -47,6 +47,7 @@
 #define CWSLOT 0x0F18u     /* M_X87LOOP: a control word for FLDCW (word) */
 #define FILDSLOT 0x0F20u   /* M_FDP: a dword stored and loaded by FILD (in the
                               code's page: the store takes the slow path) */
+#define FLAGSLOT 0x0F28u   /* M_SYSNAT: the sum of the PUSHFD images with DF set */
 #define GDT 0xA000u
 #define IDT 0xA100u        /* vectors 0..0x40, only 0x40 present */
 #define IRQ_VECTOR 0x40u
@@ -150,7 +151,8 @@ static uint32_t bias(void)
  *             IF clear and, with M_IRQ, after an OUT raised INTR: the
  *             interrupt waits one instruction in the shadow), PUSHFD/
  *             POPFD (POPFD setting IF with INTR raised: the interrupt
- *             comes right after it; TF set by POPFD), RDTSC, CPUID, MOV
+ *             comes right after it; TF set by POPFD; PUSHFD with DF set,
+ *             its image summed into a dword), RDTSC, CPUID, MOV
  *             from CR0, MOV from a segment register; with M_IRQ's GDT,
  *             loads of DS/ES/FS/GS by MOV and POP of a flat and a
  *             non-flat segment (selector 0x20) with random instructions
@@ -1244,7 +1246,7 @@ static void sys_item(struct prog *p)
 static void sysnat_item(struct prog *p)
 {
     bool irq = (mode & M_IRQ) && !(mode & M_REAL);
-    switch (rnd() % 10) {
+    switch (rnd() % 11) {
     case 0: /* cli; [out 0xe0]; insn; sti; insn: the shadow */
         put(p, 0xFA);
         if (irq && rnd() % 2) {
@@ -1302,6 +1304,19 @@ static void sysnat_item(struct prog *p)
         put(p, 0x81); put(p, 0x0C); put(p, 0x24); put32(p, 0x100);
         put(p, 0x9D);
         random_insn(p);
+        break;
+    case 10: /* push eax; std; pushfd; cld; pop eax; add [FLAGSLOT], eax;
+                pop eax: the image with DF set (and the others as they are)
+                kept in memory, where the final state compares it: a
+                native PUSHFD (jit/tr_block_end.c op_pushfd) that lost a
+                bit of the image differs there */
+        put(p, 0x50);
+        put(p, 0xFD);
+        put(p, 0x9C);
+        put(p, 0xFC);
+        put(p, 0x58);
+        put(p, 0x01); put(p, 0x05); put32(p, bias() + FLAGSLOT);
+        put(p, 0x58);
         break;
     default: { /* with the GDT: a data segment loaded, used, restored */
         if (!irq)
