@@ -28,6 +28,7 @@
 #include "cpu/mmu.h"
 #include "cpu/features.h"
 #include "jit/jit.h"
+#include "jit/tr.h" /* jit_jc_index: M_JCWAYS's stubs share a set */
 #include "engine/cache.h"
 #include "machine/vm.h"
 #include "vm_pair.h"
@@ -48,6 +49,8 @@
 #define FILDSLOT 0x0F20u   /* M_FDP: a dword stored and loaded by FILD (in the
                               code's page: the store takes the slow path) */
 #define FLAGSLOT 0x0F28u   /* M_SYSNAT: the sum of the PUSHFD images with DF set */
+#define JCW_LO 0x140000u   /* M_JCWAYS: its stubs lie in [JCW_LO, JCW_HI) of */
+#define JCW_HI 0x1F0000u   /* RAM, outside the area (flat programs reach them) */
 #define GDT 0xA000u
 #define IDT 0xA100u        /* vectors 0..0x40, only 0x40 present */
 #define IRQ_VECTOR 0x40u
@@ -193,6 +196,15 @@ static uint32_t bias(void)
  *             the same code with other immediates, after an INVLPG or a
  *             whole TLB flush (a CR3 load); not with M_ACROSS (its stubs
  *             lie there)
+ *   M_JCWAYS  flat programs without M_PAGING: CALL ECX, 2-6 in a row,
+ *             each to one of three stubs (an ALU instruction at times,
+ *             then RET) whose linear addresses index one set of the jump
+ *             cache (jit/tr.h jit_jc_index; two ways, jit.h JIT_JC_WAYS),
+ *             in a random order: lookups that hit its first slot, its
+ *             second, or miss and refill it, which random code, whose
+ *             targets spread over the whole cache, hardly ever makes (the
+ *             multiplicative index puts no two addresses of the 64 KiB
+ *             area in one set, so the stubs lie in RAM above it)
  *   M_JCCBACK with M_ACROSS: a stub that jumps back does so first by a
  *             Jcc of a random condition, then (not taken) runs an ALU
  *             instruction and jumps back by JMP: a conditional branch in
@@ -203,7 +215,7 @@ static uint32_t bias(void)
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
-       M_FDP = 131072, M_HINT = 262144, M_JCCBACK = 2097152 };
+       M_FDP = 131072, M_HINT = 262144, M_JCWAYS = 1048576, M_JCCBACK = 2097152 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1362,6 +1374,50 @@ static void sysnat_item(struct prog *p)
     }
 }
 
+/* M_JCWAYS: three stubs at linear (= physical) addresses of one
+ * jump-cache set, found once: the set of JCW_LO's, whose address range
+ * holds about five more of its addresses 4 bytes apart. */
+static struct {
+    uint32_t off[3];
+    uint8_t b[3][3];
+    unsigned n[3];
+} jcw;
+
+static bool jcw_find(void)
+{
+    unsigned set = jit_jc_index(JCW_LO), k = 1;
+    jcw.off[0] = JCW_LO;
+    for (uint32_t o = JCW_LO + 4; o < JCW_HI && k < 3; o += 4)
+        if (jit_jc_index(o) == set)
+            jcw.off[k++] = o;
+    return k == 3;
+}
+
+/* Each program's stub bytes: an ALU instruction of registers at times,
+ * then RET. */
+static void jcw_stubs(void)
+{
+    for (unsigned s = 0; s < 3; s++) {
+        struct prog q = { .n = 0 };
+        if (rnd() & 1) {
+            put(&q, (uint8_t)((rnd() % 8) * 8 + 1));
+            modrm_reg(&q, dreg(), dreg());
+        }
+        put(&q, 0xC3);
+        memcpy(jcw.b[s], q.b, q.n);
+        jcw.n[s] = q.n;
+    }
+}
+
+/* mov ecx, stub; call ecx; 2-6 times, the stubs in a random order. */
+static void jcw_item(struct prog *p)
+{
+    for (unsigned k = 2 + rnd() % 5; k > 0; k--) {
+        put(p, 0xB9); put32(p, jcw.off[rnd() % 3]);
+        put(p, 0xFF); put(p, 0xD1);
+    }
+}
+
 /* JNZ back to `head` (rel8 when it reaches). */
 static void jnz_back(struct prog *p, unsigned head)
 {
@@ -1582,6 +1638,8 @@ static void make_program(struct prog *p)
     bool xpage = (mode & M_XPAGE) && !code16, smc = (mode & M_SMC) || xpage;
     p->n = 0;
     stubs.n = 0;
+    if (mode & M_JCWAYS)
+        jcw_stubs();
     code_org = xpage ? 0x1000 - (16 + rnd() % 97) : CODE;
     code_at = code_org;
     m.cross = -1;
@@ -1626,6 +1684,8 @@ static void make_program(struct prog *p)
             sysnat_item(p);
         if ((mode & M_FDP) && !code16 && rnd() % 3 == 0)
             fdp_item(p);
+        if ((mode & M_JCWAYS) && flat && !code16 && !(mode & M_PAGING) && rnd() % 3 == 0)
+            jcw_item(p);
     }
     if (smc)
         smc_resolve(p, &m, code16);
@@ -1823,6 +1883,8 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
             alt[xsites.at[i] & 0xFFF] ^= (uint8_t)(0x11 + i);
     }
     poke(vm, STUBS, stubs.b, stubs.n);
+    for (unsigned k = 0; (mode & M_JCWAYS) && k < 3; k++)
+        memcpy(physmem_ptr(&vm->mem, jcw.off[k], true), jcw.b[k], jcw.n[k]);
     poke(vm, DATA, data, DATA_LEN);
     poke(vm, COUNTER, &iters, 4);
     if (mode & M_REAL) {
@@ -1984,6 +2046,10 @@ int main(int argc, char **argv)
     }
     if ((mode & M_XPAGE) && (mode & M_ACROSS)) {
         fprintf(stderr, "M_XPAGE's program lies where M_ACROSS's stubs do\n");
+        return 2;
+    }
+    if ((mode & M_JCWAYS) && (!jcw_find() || (mode & (M_CODE16 | M_REAL)))) {
+        fprintf(stderr, "M_JCWAYS: 32-bit code and three stubs in one set\n");
         return 2;
     }
     unsigned threshold = argc > 4 ? (unsigned)strtoul(argv[4], NULL, 0) : 0;
