@@ -203,8 +203,9 @@ static uint32_t bias(void)
  *             in a random order: lookups that hit its first slot, its
  *             second, or miss and refill it, which random code, whose
  *             targets spread over the whole cache, hardly ever makes (the
- *             multiplicative index puts no two addresses of the 64 KiB
- *             area in one set, so the stubs lie in RAM above it)
+ *             multiplicative index puts no two addresses of an 8 KiB
+ *             range in one set, and at most four of the 64 KiB area, most
+ *             of it taken: the stubs lie in RAM above it)
  *   M_JCCBACK with M_ACROSS: a stub that jumps back does so first by a
  *             Jcc of a random condition, then (not taken) runs an ALU
  *             instruction and jumps back by JMP: a conditional branch in
