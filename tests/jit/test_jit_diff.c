@@ -28,6 +28,7 @@
 #include "cpu/mmu.h"
 #include "cpu/features.h"
 #include "jit/jit.h"
+#include "jit/tr.h" /* jit_jc_index: M_JCWAYS's stubs share a set */
 #include "engine/cache.h"
 #include "machine/vm.h"
 #include "vm_pair.h"
@@ -47,6 +48,9 @@
 #define CWSLOT 0x0F18u     /* M_X87LOOP: a control word for FLDCW (word) */
 #define FILDSLOT 0x0F20u   /* M_FDP: a dword stored and loaded by FILD (in the
                               code's page: the store takes the slow path) */
+#define FLAGSLOT 0x0F28u   /* M_SYSNAT: the sum of the PUSHFD images with DF set */
+#define JCW_LO 0x140000u   /* M_JCWAYS: its stubs lie in [JCW_LO, JCW_HI) of */
+#define JCW_HI 0x1F0000u   /* RAM, outside the area (flat programs reach them) */
 #define GDT 0xA000u
 #define IDT 0xA100u        /* vectors 0..0x40, only 0x40 present */
 #define IRQ_VECTOR 0x40u
@@ -150,7 +154,8 @@ static uint32_t bias(void)
  *             IF clear and, with M_IRQ, after an OUT raised INTR: the
  *             interrupt waits one instruction in the shadow), PUSHFD/
  *             POPFD (POPFD setting IF with INTR raised: the interrupt
- *             comes right after it; TF set by POPFD), RDTSC, CPUID, MOV
+ *             comes right after it; TF set by POPFD; PUSHFD with DF set,
+ *             its image summed into a dword), RDTSC, CPUID, MOV
  *             from CR0, MOV from a segment register; with M_IRQ's GDT,
  *             loads of DS/ES/FS/GS by MOV and POP of a flat and a
  *             non-flat segment (selector 0x20) with random instructions
@@ -191,6 +196,16 @@ static uint32_t bias(void)
  *             the same code with other immediates, after an INVLPG or a
  *             whole TLB flush (a CR3 load); not with M_ACROSS (its stubs
  *             lie there)
+ *   M_JCWAYS  flat programs without M_PAGING: CALL ECX, 2-6 in a row,
+ *             each to one of three stubs (an ALU instruction at times,
+ *             then RET) whose linear addresses index one set of the jump
+ *             cache (jit/tr.h jit_jc_index; two ways, jit.h JIT_JC_WAYS),
+ *             in a random order: lookups that hit its first slot, its
+ *             second, or miss and refill it, which random code, whose
+ *             targets spread over the whole cache, hardly ever makes (the
+ *             multiplicative index puts no two addresses of an 8 KiB
+ *             range in one set, and at most four of the 64 KiB area, most
+ *             of it taken: the stubs lie in RAM above it)
  *   M_JCCBACK with M_ACROSS: a stub that jumps back does so first by a
  *             Jcc of a random condition, then (not taken) runs an ALU
  *             instruction and jumps back by JMP: a conditional branch in
@@ -214,7 +229,7 @@ static uint32_t bias(void)
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
-       M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCCBACK = 2097152 };
+       M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCWAYS = 1048576, M_JCCBACK = 2097152 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1369,7 +1384,7 @@ static void sys_item(struct prog *p)
 static void sysnat_item(struct prog *p)
 {
     bool irq = (mode & M_IRQ) && !(mode & M_REAL);
-    switch (rnd() % 10) {
+    switch (rnd() % 11) {
     case 0: /* cli; [out 0xe0]; insn; sti; insn: the shadow */
         put(p, 0xFA);
         if (irq && rnd() % 2) {
@@ -1428,6 +1443,19 @@ static void sysnat_item(struct prog *p)
         put(p, 0x9D);
         random_insn(p);
         break;
+    case 10: /* push eax; std; pushfd; cld; pop eax; add [FLAGSLOT], eax;
+                pop eax: the image with DF set (and the others as they are)
+                kept in memory, where the final state compares it: a
+                native PUSHFD (jit/tr_block_end.c op_pushfd) that lost a
+                bit of the image differs there */
+        put(p, 0x50);
+        put(p, 0xFD);
+        put(p, 0x9C);
+        put(p, 0xFC);
+        put(p, 0x58);
+        put(p, 0x01); put(p, 0x05); put32(p, bias() + FLAGSLOT);
+        put(p, 0x58);
+        break;
     default: { /* with the GDT: a data segment loaded, used, restored */
         if (!irq)
             break;
@@ -1469,6 +1497,50 @@ static void sysnat_item(struct prog *p)
             put(p, (uint8_t)(0xA1 + (s - 2) * 8));
         break;
     }
+    }
+}
+
+/* M_JCWAYS: three stubs at linear (= physical) addresses of one
+ * jump-cache set, found once: the set of JCW_LO's, whose address range
+ * holds about five more of its addresses 4 bytes apart. */
+static struct {
+    uint32_t off[3];
+    uint8_t b[3][3];
+    unsigned n[3];
+} jcw;
+
+static bool jcw_find(void)
+{
+    unsigned set = jit_jc_index(JCW_LO), k = 1;
+    jcw.off[0] = JCW_LO;
+    for (uint32_t o = JCW_LO + 4; o < JCW_HI && k < 3; o += 4)
+        if (jit_jc_index(o) == set)
+            jcw.off[k++] = o;
+    return k == 3;
+}
+
+/* Each program's stub bytes: an ALU instruction of registers at times,
+ * then RET. */
+static void jcw_stubs(void)
+{
+    for (unsigned s = 0; s < 3; s++) {
+        struct prog q = { .n = 0 };
+        if (rnd() & 1) {
+            put(&q, (uint8_t)((rnd() % 8) * 8 + 1));
+            modrm_reg(&q, dreg(), dreg());
+        }
+        put(&q, 0xC3);
+        memcpy(jcw.b[s], q.b, q.n);
+        jcw.n[s] = q.n;
+    }
+}
+
+/* mov ecx, stub; call ecx; 2-6 times, the stubs in a random order. */
+static void jcw_item(struct prog *p)
+{
+    for (unsigned k = 2 + rnd() % 5; k > 0; k--) {
+        put(p, 0xB9); put32(p, jcw.off[rnd() % 3]);
+        put(p, 0xFF); put(p, 0xD1);
     }
 }
 
@@ -1692,6 +1764,8 @@ static void make_program(struct prog *p)
     bool xpage = (mode & M_XPAGE) && !code16, smc = (mode & M_SMC) || xpage;
     p->n = 0;
     stubs.n = 0;
+    if (mode & M_JCWAYS)
+        jcw_stubs();
     code_org = xpage ? 0x1000 - (16 + rnd() % 97) : CODE;
     code_at = code_org;
     m.cross = -1;
@@ -1736,6 +1810,8 @@ static void make_program(struct prog *p)
             sysnat_item(p);
         if ((mode & M_FDP) && !code16 && rnd() % 3 == 0)
             fdp_item(p);
+        if ((mode & M_JCWAYS) && flat && !code16 && !(mode & M_PAGING) && rnd() % 3 == 0)
+            jcw_item(p);
     }
     if (smc)
         smc_resolve(p, &m, code16);
@@ -1933,6 +2009,8 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
             alt[xsites.at[i] & 0xFFF] ^= (uint8_t)(0x11 + i);
     }
     poke(vm, STUBS, stubs.b, stubs.n);
+    for (unsigned k = 0; (mode & M_JCWAYS) && k < 3; k++)
+        memcpy(physmem_ptr(&vm->mem, jcw.off[k], true), jcw.b[k], jcw.n[k]);
     poke(vm, DATA, data, DATA_LEN);
     poke(vm, COUNTER, &iters, 4);
     if (mode & M_REAL) {
@@ -2094,6 +2172,10 @@ int main(int argc, char **argv)
     }
     if ((mode & M_XPAGE) && (mode & M_ACROSS)) {
         fprintf(stderr, "M_XPAGE's program lies where M_ACROSS's stubs do\n");
+        return 2;
+    }
+    if ((mode & M_JCWAYS) && (!jcw_find() || (mode & (M_CODE16 | M_REAL)))) {
+        fprintf(stderr, "M_JCWAYS: 32-bit code and three stubs in one set\n");
         return 2;
     }
     unsigned threshold = argc > 4 ? (unsigned)strtoul(argv[4], NULL, 0) : 0;
