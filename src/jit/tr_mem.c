@@ -445,10 +445,10 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     /* A steady copy's slow path goes on in the loop's own code, which
      * checks the kept addresses (jit_forget cleared them) before it comes
      * back to the copy (tr_block_end.c steady_copy). */
-    if (t->steady)
-        x_jmp(&t->L, t->cur, t->mem_rejoin[k] - 1u);
-    else
-        x_jmp(&t->L, t->cur, l_rejoin);
+    bool unknown = !t->mem_rejoin[k] || t->mem_rejoin[k] == UINT16_MAX;
+    if (t->steady && unknown)
+        t->L.overflow = true; /* (not expected: the translation fails) */
+    x_jmp(&t->L, t->cur, t->steady && !unknown ? t->mem_rejoin[k] - 1u : l_rejoin);
     if (!t->steady)
         t->mem_rejoin[k] = (uint16_t)(t->mem_rejoin[k] ? UINT16_MAX : l_rejoin + 1);
     x_bind(&t->L, l_event, t->cur);
