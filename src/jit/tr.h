@@ -176,6 +176,9 @@ struct tstate {
                               than its struct cpu slot; -1: none */
     unsigned flushed;      /* instructions already added to cpu.icount
                               in this pass */
+    bool sites_full;       /* an inner loop's steady copy (tr_block_end.c
+                              steady_copy): every kept address (site) is
+                              filled, so a use needs no test of it */
 };
 
 struct plan {
@@ -355,6 +358,17 @@ struct tr {
      * (label + 1, 0: none). */
     int8_t peel[JIT_MAX_INSNS];
     uint16_t rejoin[JIT_MAX_INSNS + 1];
+    /* An inner loop's steady copy (tr_block_end.c steady_copy): the
+     * state of the last join bound (join_s, at instruction join_s_j; -1:
+     * none), where each memory operand's slow path goes on in the
+     * translation's own code (mem_rejoin[k], label + 1, 0: none), and
+     * whether the copy is being emitted (its slow paths go on there);
+     * kept[k]: the kept address (site) instruction k used, -1: none. */
+    struct tstate join_s;
+    int join_s_j;
+    uint16_t mem_rejoin[JIT_MAX_INSNS];
+    int8_t kept[JIT_MAX_INSNS];
+    bool steady;
     unsigned k;            /* instruction being translated */
     uint32_t next_off;     /* EIP after it, from eng.eip0: the next
                               instruction's offset, or a CALL's target */
@@ -534,5 +548,6 @@ void x87_emit_op(struct tr *t, const struct insn *in, const struct plan *p);
 void x87_note_mem(struct tr *t);
 void x87_fdp_before(struct tr *t, unsigned k);
 void x87_note_loop(struct tr *t, unsigned id);
+void x87_fdp_store(struct tr *t);
 
 #endif

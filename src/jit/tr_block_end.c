@@ -41,6 +41,128 @@ static bool flags_from_compare(const struct tr *t, unsigned k)
            !t->join[k];
 }
 
+/* Whether the inner loop j..k (branch k back to j) gets a steady copy:
+ * a second copy of its body for the passes after the first, in which the
+ * kept addresses need no test (they were filled on the first pass) and
+ * the x87 pointers need no note (the pass's last x87 op is the same as
+ * the one before: they stay pending from pass to pass).  The loop must
+ * be straight-line (j its only join, no other branch or peel), of
+ * instructions that make at most one memory access each, with an x87 op
+ * or a kept address, and j's join state known (the copy starts from it). */
+static bool steady_ok(const struct tr *t, unsigned k, unsigned j, const struct tstate *at)
+{
+    if (!tr_is_jcc(t->b->insn[k].op) || j >= k || t->join_s_j != (int)j || t->peel[k] >= 0 ||
+        t->rejoin[k + 1])
+        return false;
+    bool gain = at->last_x87 >= 0 || at->last_x87_mem >= 0;
+    for (unsigned i = j; i < k; i++) {
+        const struct insn *in = &t->b->insn[i];
+        enum tr_kind kind = tr_kind_of(in);
+        if ((i > j && t->join[i]) || t->rejoin[i] || t->back[i] >= 0 ||
+            t->mem_rejoin[i] == UINT16_MAX || in->flow != FLOW_SEQ || in->virt)
+            return false;
+        if (!t->plan[i].x87 && kind != TR_ADD && kind != TR_OR && kind != TR_ADC &&
+            kind != TR_SBB && kind != TR_AND && kind != TR_SUB && kind != TR_XOR &&
+            kind != TR_CMP && kind != TR_TEST && kind != TR_MOV && kind != TR_MOVX &&
+            kind != TR_LEA && kind != TR_CDQ && kind != TR_INCDEC && kind != TR_NEG &&
+            kind != TR_NOT && kind != TR_IMUL && kind != TR_SHIFT)
+            return false;
+        gain |= t->kept[i] >= 0;
+    }
+    return gain && t->x87;
+}
+
+/* The way out of a loop's back edge k to j, in the cold section at l_out,
+ * with the pass counted; `at` the state at the branch. */
+static void back_edge_out(struct tr *t, unsigned j, bool redo, const struct tstate *at,
+                          unsigned l_out)
+{
+    unsigned k = t->k;
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_out, t->cur);
+    if (redo) {
+        const struct insn *prev = &t->b->insn[k - 1];
+        tr_alu_on(t, prev, gpr_rm(t, prev->o[0].reg, prev->o[0].size));
+        t->s.pending = at->pending;
+        t->s.pending_zero = at->pending_zero;
+    }
+    t->s.flushed += k + 1 - j;
+    if (k + 1 == t->b->ninsn)
+        tr_emit_exit(t, k, true, t->off[j]);
+    else
+        tr_emit_side_exit(t, k, t->off[j]);
+    t->cur = hot;
+    t->s = *at;
+}
+
+static bool same_state(const struct tstate *a, const struct tstate *b)
+{
+    return a->pending == b->pending && a->saved == b->saved && a->dirty == b->dirty &&
+           a->redo == b->redo && a->cand == b->cand && a->pending_zero == b->pending_zero &&
+           a->x87_live == b->x87_live && a->w == b->w && a->top == b->top &&
+           a->tag_known == b->tag_known && a->tag_full == b->tag_full &&
+           a->last_x87 == b->last_x87 && a->last_x87_mem == b->last_x87_mem &&
+           a->fdp_k1 == b->fdp_k1 && a->ghost == b->ghost && a->flushed == b->flushed;
+}
+
+/* The steady copy (steady_ok) of the loop j..k, entered from the first
+ * copy's back edge (its checks passed) once every kept address of the
+ * loop is filled; else that back edge goes to j as before (a slow path on
+ * the first pass, jit_forget, may have cleared one).  The copy starts
+ * from j's join state with the x87 pointers of the pass's last ops
+ * pending (the first copy's back edge wrote them: x87_note_loop), loops
+ * on itself with the checks of a back edge (FDP stored, as it is per
+ * pass), and leaves like the first copy: its branch's other way goes to
+ * l_nt in the same state as the first copy's.  A slow path in it goes on
+ * in the first copy after the same instruction (mem_rejoin: the state
+ * there assumes no more than the slow path left, the x87 pointers noted),
+ * which checks the kept addresses again at its back edge. */
+static void steady_copy(struct tr *t, const struct insn *in, unsigned j, const struct tstate *at,
+                        unsigned l_nt, bool redo)
+{
+    unsigned k = t->k;
+    uint32_t checked = 0;
+    for (unsigned i = j; i < k; i++) {
+        int s = t->kept[i];
+        if (s < 0 || (checked & (1u << s)))
+            continue;
+        checked |= 1u << s;
+        x_w(t->cur, 0x8B, XDX, cpu_rm(CPU_OFF(eng.site) + 8 * s));
+        x_w(t->cur, 0x85, XDX, R(XDX));                         /* test rdx, rdx */
+        x_jcc(&t->L, t->cur, XCC_E, t->join[j] - 1u);
+    }
+    unsigned l_steady = x_label_new(&t->L), l_out = x_label_new(&t->L);
+    x_bind(&t->L, l_steady, t->cur);
+    t->s = t->join_s;
+    t->s.last_x87 = at->last_x87;
+    t->s.last_x87_mem = at->last_x87_mem;
+    t->s.sites_full = true;
+    t->steady = true;
+    t->rdx_k = -1;
+    tr_emit_range(t, j, k - 1);
+    t->k = k;
+    t->next_off = t->nxt[k];
+    x87_fdp_before(t, k);
+    struct tstate at2 = t->s;
+    at2.sites_full = false;
+    if (!same_state(&at2, at))
+        t->L.overflow = true; /* (not expected: the translation fails, the interpreter runs it) */
+    x_jcc(&t->L, t->cur, tr_cond_host(t, in->cc) ^ 1, l_nt);
+    if (redo)
+        t->s.pending = t->s.pending_zero = 0;
+    else
+        tr_flags_handoff(t);
+    x87_fdp_store(t);
+    x87_ghost_to(t, t->ghost_join[j], true);
+    tr_loop_checks(t, k + 1 - j, l_steady, l_out);
+    x_jmp(&t->L, t->cur, l_out);
+    t->steady = false;
+    t->s.sites_full = false;
+    back_edge_out(t, j, redo, &at2, l_out);
+    t->rdx_k = -1;
+}
+
 /* The taken way of branch k = t->k back to instruction j of the same
  * translation (tr.h back: an inner loop whose head is not the block's
  * start): the loop's checks (tr_loop_checks; the count of instructions
@@ -84,6 +206,16 @@ void tr_back_edge(struct tr *t, const struct insn *in, unsigned j)
         t->s = at;
         t->s.pending = t->s.pending_zero = 0;
         t->s.ghost = ghost;
+    } else if (steady_ok(t, k, j, &at)) {
+        x87_note_loop(t, k + 1);
+        x87_ghost_to(t, t->ghost_join[j], true);
+        unsigned l_again = x_label_new(&t->L);
+        tr_loop_checks(t, k + 1 - j, l_again, l_out);
+        x_jmp(&t->L, t->cur, l_out);
+        x_bind(&t->L, l_again, t->cur);
+        struct tstate s = t->s;
+        steady_copy(t, in, j, &at, l_nt, redo);
+        t->s = s;
     } else {
         x87_note_loop(t, k + 1);
         x87_ghost_to(t, t->ghost_join[j], true);
@@ -91,22 +223,7 @@ void tr_back_edge(struct tr *t, const struct insn *in, unsigned j)
         x_jmp(&t->L, t->cur, l_out);
     }
     /* The way out, in the cold section, with the pass counted. */
-    struct xbuf *hot = t->cur;
-    t->cur = &t->cold;
-    x_bind(&t->L, l_out, t->cur);
-    if (redo) {
-        const struct insn *prev = &t->b->insn[k - 1];
-        tr_alu_on(t, prev, gpr_rm(t, prev->o[0].reg, prev->o[0].size));
-        t->s.pending = at.pending;
-        t->s.pending_zero = at.pending_zero;
-    }
-    t->s.flushed += k + 1 - j;
-    if (last)
-        tr_emit_exit(t, k, true, t->off[j]);
-    else
-        tr_emit_side_exit(t, k, t->off[j]);
-    t->cur = hot;
-    t->s = at;
+    back_edge_out(t, j, redo, &at, l_out);
     x_bind(&t->L, l_nt, t->cur);
     if (last && tr_is_jcc(in->op))
         tr_emit_exit(t, k, true, t->nxt[k]);

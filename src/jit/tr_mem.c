@@ -381,7 +381,13 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         /* The address kept from an earlier pass, else a probe that keeps
          * it (in the cold section). */
         x_w(t->cur, 0x8B, XDX, site_rm((unsigned)site));
-        probe_unless_rdx(t, in, seg, size, kind, l_cold, ea_cold, site, false);
+        /* (A steady copy checked those that the first copy filled.) */
+        if (t->steady && t->kept[k] != site)
+            t->L.overflow = true; /* (not expected: the translation fails) */
+        else if (!t->steady)
+            t->kept[k] = (int8_t)site;
+        if (!t->s.sites_full)
+            probe_unless_rdx(t, in, seg, size, kind, l_cold, ea_cold, site, false);
     } else if (t->page[k] >= 0) {
         if (t->page[k] == 0) /* (a peel's copy uses the same slot) */
             t->page[k] = (int8_t)(1 + ((kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u)
@@ -435,7 +441,15 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     unsigned l_rejoin = store ? x_label_new(&t->L) : l_after;
     if (store)
         x_mov_r32_imm(t->cur, XDX, 0); /* (tr.h rdx_k; mov keeps RFLAGS) */
-    x_jmp(&t->L, t->cur, l_rejoin);
+    /* A steady copy's slow path goes on in the loop's own code, which
+     * checks the kept addresses (jit_forget cleared them) before it comes
+     * back to the copy (tr_block_end.c steady_copy). */
+    bool unknown = !t->mem_rejoin[k] || t->mem_rejoin[k] == UINT16_MAX;
+    if (t->steady && unknown)
+        t->L.overflow = true; /* (not expected: the translation fails) */
+    x_jmp(&t->L, t->cur, t->steady && !unknown ? t->mem_rejoin[k] - 1u : l_rejoin);
+    if (!t->steady)
+        t->mem_rejoin[k] = (uint16_t)(t->mem_rejoin[k] ? UINT16_MAX : l_rejoin + 1);
     x_bind(&t->L, l_event, t->cur);
     /* EIP after the instruction: the next one's, or a CALL's target (its
      * push is the only memory operand of a control transfer here). */

@@ -476,6 +476,13 @@ static void fdp_flush(struct tr *t)
     t->s.fdp_k1 = 0;
 }
 
+/* The pending FDP into struct cpu, for a back edge whose FIP and FOP
+ * need nothing (tr_block_end.c steady_copy: the same op's as at its head). */
+void x87_fdp_store(struct tr *t)
+{
+    fdp_flush(t);
+}
+
 /* Before native instruction k: the pending FDP is stored when k writes
  * one of its address registers. */
 void x87_fdp_before(struct tr *t, unsigned k)

@@ -980,6 +980,10 @@ static void find_back_edges(struct tr *t)
     memset(t->join, 0, sizeof(t->join));
     memset(t->peel, -1, sizeof(t->peel));
     memset(t->rejoin, 0, sizeof(t->rejoin));
+    memset(t->mem_rejoin, 0, sizeof(t->mem_rejoin));
+    memset(t->kept, -1, sizeof(t->kept));
+    t->join_s_j = -1;
+    t->steady = false;
     t->backs = false;
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &t->b->insn[k];
@@ -1317,6 +1321,8 @@ bool tr_translate(struct tr *t)
             /* An earlier side exit jumps here (tr_side_exit). */
             tr_join_state(t, k);
             x_bind(&t->L, t->join[k] - 1u, t->cur);
+            t->join_s = t->s; /* (tr_block_end.c steady_copy) */
+            t->join_s_j = (int)k;
         }
         bool last = k + 1 == n;
         if (!p->native) {
