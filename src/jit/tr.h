@@ -405,6 +405,7 @@ void tr_mem_operand(struct tr *t, const struct insn *in, unsigned size, unsigned
                     unsigned seg, unsigned cold_label);
 void tr_sync_for_call(struct tr *t, unsigned k);
 void tr_gpr_writeback(struct tr *t);
+void tr_gpr_writeback_count(struct tr *t, int64_t n);
 void tr_gpr_reload(struct tr *t);
 void tr_icount_reload(struct tr *t);
 void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off);
