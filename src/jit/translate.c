@@ -78,10 +78,11 @@ static void writeback(struct tr *t, int32_t n)
             x_store(t->cur, 4, cpu_rm(GPR_OFF(r)), t->host_of[r]);
     t->s.dirty = 0;
     if (t->icreg != XNONE && t->in_body) {
-        /* cpu.icount = the count register + the limit (tr_loop_checks;
-         * mod 2^64) + n: rdi is scratch, and lea keeps the flags. */
+        /* cpu.icount = the count register + the limit (tr_loop_checks:
+         * icount_end - ninsn + 1; mod 2^64) + n: rdi is scratch, and lea
+         * keeps the flags. */
         x_w(t->cur, 0x8B, XDI, xr_mem(xm(XSP, SLOT_LIMIT)));
-        x_lea(t->cur, true, XDI, xmi(XDI, t->icreg, 1, n));
+        x_lea(t->cur, true, XDI, xmi(XDI, t->icreg, 1, n + 1 - (int32_t)t->b->ninsn));
         x_w(t->cur, 0x89, XDI, cpu_rm(CPU_OFF(icount)));
     }
 }
@@ -1308,18 +1309,20 @@ bool tr_translate(struct tr *t)
     }
     t->in_body = true;
     if (t->icreg != XNONE) {
-        /* The limit of a loop's budget check, the first count at which
-         * the whole translation no longer fits (icount_end - n + 1), and
-         * the count less it (tr_loop_checks): the entry checked icount +
-         * n <= icount_end, so the limit is above the count, by at most
-         * 2^62 (engine/run.c caps the room), so the difference is a signed
+        /* The count less the limit of a loop's budget check, the first
+         * count at which the whole translation no longer fits
+         * (icount_end - n + 1; tr_loop_checks): STUB_ENTER put
+         * icount_end at [rsp + SLOT_LIMIT], the same for every
+         * translation of the run, so a chained entry computes it without
+         * a store (session 14).  The entry checked icount + n <=
+         * icount_end, so the limit is above the count, by at most 2^62
+         * (engine/run.c caps the room), so the difference is a signed
          * 64-bit number whose sign says whether there is room, also after
          * C counted past the limit (a handler in the body). */
         x_w(hb, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
-        x_w(hb, 0x8B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
-        x_alu_rm_imm(hb, 5, 8, R(XAX), n - 1);
-        x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
-        x_alu_rm_r(hb, 5, 8, R(t->icreg), XAX);                    /* sub reg, rax */
+        x_w(hb, 0x2B, t->icreg, xr_mem(xm(XSP, SLOT_LIMIT)));      /* sub reg, [end] */
+        if (n > 1)
+            x_alu_rm_imm(hb, 0, 8, R(t->icreg), n - 1);
     }
     tr_sites_forget(t);
     if ((t->loop || t->backs) && t->x87)
