@@ -309,7 +309,7 @@ void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la)
  * host register.  sort's partition loop is four translations whose links
  * differ in one or two registers (bench/README.md, session 14): the full
  * entry loaded all of them again, the loop's counters through memory. */
-#define LINK_STUB_MAX 48
+#define LINK_STUB_MAX 64
 static size_t link_stub(uint8_t *buf, uint8_t missing, const uint8_t *at, const uint8_t *entry)
 {
     static const uint8_t host[8] = GUEST_HOST_REGS;
@@ -320,7 +320,7 @@ static size_t link_stub(uint8_t *buf, uint8_t missing, const uint8_t *at, const 
     xb(&b, 0xE9);
     size_t len = (size_t)(b.p - buf) + 4;
     x32(&b, (uint32_t)(int32_t)(entry - (at + len)));
-    return len;
+    return b.overflow ? 0 : len; /* (seven loads and the jmp fit: 7 * 7 + 5) */
 }
 
 /* Where `from`'s exits to `target` go for `to`'s chain_regs entry `entry`
@@ -343,7 +343,7 @@ static const uint8_t *link_stub_for(struct jit *j, const struct jit_code *from, 
         if (dest < j->arena + j->stubs || dest + LINK_STUB_MAX > j->arena + j->used)
             continue;
         size_t len = link_stub(buf, missing, dest, entry);
-        if (memcmp(buf, dest, len) == 0)
+        if (len && memcmp(buf, dest, len) == 0)
             return dest;
     }
     const size_t need = (LINK_STUB_MAX + 15) & ~(size_t)15;
@@ -351,6 +351,8 @@ static const uint8_t *link_stub_for(struct jit *j, const struct jit_code *from, 
         return NULL;
     uint8_t *at = j->arena + j->used;
     size_t len = link_stub(buf, missing, at, entry);
+    if (!len)
+        return NULL;
     memcpy(at, buf, len);
     j->used += need;
     return at;
