@@ -226,7 +226,7 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     /* `from`'s translation just ran to its end, in this page, and led
      * here: from now on it jumps here without coming back (jit.h). */
     if (from && from->jit && (from->pa >> 12) == (b->pa >> 12) &&
-        jit_link(from->jit, b->pa & 0xFFFu, b->jit))
+        jit_link(e->jit, from->jit, b->pa & 0xFFFu, b->jit))
         jit_stats_mut(e->jit)->links++;
     jit_jc_note(e->jit, b->jit, c->seg[S_CS].base + c->eip);
     c->eng.calm = calm;

@@ -303,7 +303,68 @@ void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la)
     j->stats.jc_fills++;
 }
 
-bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
+/* jit_link's way into `to`'s chain_regs from a predecessor that keeps
+ * the entry conditions but does not cache some register `to` does (its
+ * exit wrote every dirty one back, so struct cpu holds them): the loads of
+ * just those (`missing`) and a jmp to `entry`, written at `at` (buf holds
+ * the bytes).  Each guest register has one host register in every
+ * translation (tr.h GUEST_HOST_REGS; ESP and EBP share rbp, and a
+ * predecessor whose rbp holds the other one does not cache this one), so
+ * the others are where `to` wants them.  Loading before chain_regs's own
+ * checks is harmless: a check that fails goes back to C, which reads no
+ * host register.  sort's partition loop is four translations whose links
+ * differ in one or two registers (bench/README.md, session 14): the full
+ * entry loaded all of them again, the loop's counters through memory. */
+#define LINK_STUB_MAX 64
+static size_t link_stub(uint8_t *buf, uint8_t missing, const uint8_t *at, const uint8_t *entry)
+{
+    static const uint8_t host[8] = GUEST_HOST_REGS;
+    struct xbuf b = { buf, buf, buf + LINK_STUB_MAX, false, 0 };
+    for (unsigned r = 0; r < 8; r++)
+        if (missing & (1u << r))
+            x_load(&b, 4, host[r], cpu_rm(GPR_OFF(r)));
+    xb(&b, 0xE9);
+    size_t len = (size_t)(b.p - buf) + 4;
+    x32(&b, (uint32_t)(int32_t)(entry - (at + len)));
+    return b.overflow ? 0 : len; /* (seven loads and the jmp fit: 7 * 7 + 5) */
+}
+
+/* Where `from`'s exits to `target` go for `to`'s chain_regs entry `entry`
+ * when `to` caches registers that `from` does not: a stub (link_stub) in
+ * the arena, the one an exit already jumps to if it is that stub, else a
+ * new one (the run loop comes here again whenever a chained entry's check
+ * sent the jump back to C); NULL when the arena has no room (then the
+ * full entry). */
+static const uint8_t *link_stub_for(struct jit *j, const struct jit_code *from, unsigned target,
+                                    uint8_t missing, const uint8_t *entry)
+{
+    uint8_t buf[LINK_STUB_MAX];
+    for (unsigned i = 0; i < from->nexits; i++) {
+        if (from->exit[i].target != target)
+            continue;
+        const uint8_t *rel = from->exit[i].rel;
+        int32_t now;
+        memcpy(&now, rel, 4);
+        const uint8_t *dest = rel + 4 + now;
+        if (dest < j->arena + j->stubs || dest + LINK_STUB_MAX > j->arena + j->used)
+            continue;
+        size_t len = link_stub(buf, missing, dest, entry);
+        if (len && memcmp(buf, dest, len) == 0)
+            return dest;
+    }
+    const size_t need = (LINK_STUB_MAX + 15) & ~(size_t)15;
+    if (j->used + need > j->size)
+        return NULL;
+    uint8_t *at = j->arena + j->used;
+    size_t len = link_stub(buf, missing, at, entry);
+    if (!len)
+        return NULL;
+    memcpy(at, buf, len);
+    j->used += need;
+    return at;
+}
+
+bool jit_link(struct jit *j, struct jit_code *from, unsigned target, const struct jit_code *to)
 {
     if (!to->chain_entry)
         return false;
@@ -318,6 +379,12 @@ bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to)
                            : level == 0 ? to->chain_entry
                            : level == 1 ? to->chain_fast
                                         : to->chain_regs;
+    if (level == 1) {
+        const uint8_t *regs = same ? to->chain_same[2] : to->chain_regs;
+        const uint8_t *stub = link_stub_for(j, from, target, to->cached & ~from->cached, regs);
+        if (stub)
+            entry = stub;
+    }
     bool patched = false;
     /* Every exit to that offset (a side exit and the block's end may
      * share a target). */

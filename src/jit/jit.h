@@ -218,8 +218,10 @@ void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la);
 /* `from` ran to its end and the next block, at page offset `target` of the
  * same physical page, has the translation `to`: patches from's exit to
  * that offset, if it has one, to jump straight into `to` (both live in the
- * same arena).  Returns whether a jump was patched. */
-bool jit_link(struct jit_code *from, unsigned target, const struct jit_code *to);
+ * same arena; a predecessor that keeps the entry conditions but caches
+ * fewer registers jumps through a stub of j's arena that loads the others,
+ * jit.c link_stub).  Returns whether a jump was patched. */
+bool jit_link(struct jit *j, struct jit_code *from, unsigned target, const struct jit_code *to);
 
 /* The entry conditions a translation may be specialised for that do NOT
  * hold for c now, a bit each (JIT_UNMET_*): CPL i (bit i set when the CPL

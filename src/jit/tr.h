@@ -53,8 +53,8 @@ enum { R_CPU = XBX, R_TLB = X12, R_CALM = X13, R_OFF = XSI };
 
 /* The host stack below the saved registers: the flag images at [rsp] (the
  * saved flags' image at +0, tr_flags_save; the pending ones' at +2 while
- * tr_materialise merges them), a loop's budget limit at [rsp +
- * SLOT_LIMIT], an operand read before another access of the same
+ * tr_materialise merges them), eng.icount_end at [rsp + SLOT_LIMIT]
+ * (STUB_ENTER: the loops' budget check, tr_count.c), an operand read before another access of the same
  * instruction (PUSH m32, MOVS, CMPS) at [rsp + SLOT_TMP]; FRAME keeps
  * calls 16-byte aligned (above the saved registers: the return address
  * of the translation's call to STUB_ENTER, then the one to C; tr_stubs.c). */
@@ -265,9 +265,10 @@ struct tr {
     uint32_t live_in;      /* flags observable at the first instruction */
     /* A loop's instruction count in a host register (a free one of the
      * guest register cache's, XNONE: none), equal to cpu.icount at every
-     * point of the body: a back edge adds its pass and stores it, and
-     * compares it with eng.icount_end less the translation's length, kept
-     * at [rsp + SLOT_LIMIT] (tr_loop_checks).  When every one of those
+     * point of the body: it holds the count less eng.icount_end (at [rsp +
+     * SLOT_LIMIT]) less the translation's length less one, so that a
+     * back edge's add turns it non-negative when the budget has no room
+     * for another pass (tr_loop_checks).  When every one of those
      * holds a guest register, r13 counts (translate.c free_host_reg). */
     uint8_t icreg;
     bool in_body;          /* past the entries' checks (where r13 may count) */
@@ -429,6 +430,7 @@ void tr_mem_operand(struct tr *t, const struct insn *in, unsigned size, unsigned
                     unsigned seg, unsigned cold_label);
 void tr_sync_for_call(struct tr *t, unsigned k);
 void tr_gpr_writeback(struct tr *t);
+void tr_gpr_writeback_count(struct tr *t, int64_t n);
 void tr_gpr_reload(struct tr *t);
 void tr_icount_reload(struct tr *t);
 void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off);

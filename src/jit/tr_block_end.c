@@ -393,8 +393,7 @@ static void emit_exit_lookup(struct tr *t, unsigned k, void (*then)(struct tr *t
     if (then)
         then(t); /* (the host's flags are dead here) */
     x87_spill(t);
-    tr_gpr_writeback(t);
-    tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
+    tr_gpr_writeback_count(t, (int64_t)(k + 1) - t->s.flushed);
     tr_ret_value(t, k);
     if (t->chainable)
         tr_jc_lookup(t);

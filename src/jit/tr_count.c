@@ -64,7 +64,8 @@ void tr_icount_inside(struct tr *t, int64_t n)
  * to `l_out` (with `again` ~0u the room falls through: a peel follows).
  * With the count in a register (tr.h icreg) that is `add reg, count; jns
  * l_out; cmp [async], r13; je again`: the register holds cpu.icount less
- * [rsp + SLOT_LIMIT], the first count with no room left, as a signed
+ * the first count with no room left (icount_end, at [rsp + SLOT_LIMIT],
+ * less the translation's length less one), as a signed
  * number (engine/run.c caps the room at 2^62), so it turns non-negative
  * exactly when there is none, the interpreter's budget end included, and
  * stays so when a handler in the body counted past it (a carry would show
@@ -113,7 +114,7 @@ void tr_icount_reload(struct tr *t)
     if (t->icreg == XNONE || !t->in_body)
         return;
     x_w(t->cur, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
-    x_w(t->cur, 0x8B, XDI, xr_mem(xm(XSP, SLOT_LIMIT)));
+    x_w(t->cur, 0x8B, XDI, xr_mem(xm(XSP, SLOT_LIMIT)));            /* icount_end */
     x_unary(t->cur, 0xF6, 0xF7, 2, 8, R(XDI));                     /* not rdi */
-    x_lea(t->cur, true, t->icreg, xmi(t->icreg, XDI, 1, 1));       /* + ~limit + 1 */
+    x_lea(t->cur, true, t->icreg, xmi(t->icreg, XDI, 1, (int32_t)t->b->ninsn)); /* - limit */
 }

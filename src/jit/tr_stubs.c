@@ -118,6 +118,10 @@ uint32_t tr_stubs_emit(uint8_t *at, uint32_t room, uint32_t off[STUB_COUNT])
     x_mov_rr64(b, R_CPU, XDI);
     x_w(b, 0x8B, R_TLB, cpu_rm(CPU_OFF(tlb)));
     x_w(b, 0x8B, R_CALM, cpu_rm(CPU_OFF(eng.calm)));
+    /* The budget's end, which no translation of this run changes, for the
+     * loops' count registers (tr.h SLOT_LIMIT). */
+    x_w(b, 0x8B, XDX, cpu_rm(CPU_OFF(eng.icount_end)));
+    x_w(b, 0x89, XDX, xr_mem(xm(XSP, SLOT_LIMIT)));
     x_mov_r64_imm(b, XAX, (uint64_t)JIT_BAIL << JIT_RET_SHIFT);
     tr_pages_forget(b);
     tr_slot_from_eflags_in(b);

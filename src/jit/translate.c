@@ -71,19 +71,36 @@ void tr_sync_for_call(struct tr *t, unsigned k)
 /* The dirty cached guest registers into struct cpu (before a call or an
  * exit), and cpu.icount from a loop's count register; the host's flags
  * survive, rdi does not. */
-void tr_gpr_writeback(struct tr *t)
+static void writeback(struct tr *t, int32_t n)
 {
     for (unsigned r = 0; r < 8; r++)
         if (t->s.dirty & (1u << r))
             x_store(t->cur, 4, cpu_rm(GPR_OFF(r)), t->host_of[r]);
     t->s.dirty = 0;
     if (t->icreg != XNONE && t->in_body) {
-        /* cpu.icount = the count register + the limit (tr_loop_checks;
-         * mod 2^64): rdi is scratch, and lea keeps the flags. */
+        /* cpu.icount = the count register + the limit (tr_loop_checks:
+         * icount_end - ninsn + 1; mod 2^64) + n: rdi is scratch, and lea
+         * keeps the flags. */
         x_w(t->cur, 0x8B, XDI, xr_mem(xm(XSP, SLOT_LIMIT)));
-        x_lea(t->cur, true, XDI, xmi(XDI, t->icreg, 1, 0));
+        x_lea(t->cur, true, XDI, xmi(XDI, t->icreg, 1, n + 1 - (int32_t)t->b->ninsn));
         x_w(t->cur, 0x89, XDI, cpu_rm(CPU_OFF(icount)));
     }
+}
+
+void tr_gpr_writeback(struct tr *t)
+{
+    writeback(t, 0);
+}
+
+/* The same, and cpu.icount += n: at an exit, in the lea that writes it
+ * from a loop's count register (an add to memory after that store was one
+ * more instruction on every exit of a loop's translation). */
+void tr_gpr_writeback_count(struct tr *t, int64_t n)
+{
+    bool fold = t->icreg != XNONE && t->in_body && n >= INT32_MIN && n <= INT32_MAX;
+    writeback(t, fold ? (int32_t)n : 0);
+    if (!fold)
+        tr_icount_add(t, n);
 }
 
 /* Every cached guest register from struct cpu (after a call: a handler
@@ -130,8 +147,7 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
     else
         tr_materialise(t);
     x87_spill(t);
-    tr_gpr_writeback(t);
-    tr_icount_add(t, (int64_t)(k + 1) - t->s.flushed);
+    tr_gpr_writeback_count(t, (int64_t)(k + 1) - t->s.flushed);
     if (to_target && chain) {
         tr_eip_at(t, XCX, target_off); /* (jit_link's successor takes it) */
     } else if (to_target) {
@@ -1127,6 +1143,20 @@ bool tr_translate(struct tr *t)
                 t->flat |= (uint8_t)(1u << s);
         }
     }
+    /* And ES, SS and DS whenever they are flat, and a 32-bit stack, even
+     * where no instruction here needs them: jit_link enters a successor
+     * past its entry conditions (chain_regs) only from a predecessor
+     * specialised for at least the same ones, and sort's partition loop,
+     * four translations of which some use only [esp+d] and others only
+     * DS, linked at the full entry each way (bench/README.md, session 14).
+     * A guest that makes one of them not flat, or its stack 16-bit, fails
+     * the entry check and the block is translated again for that state
+     * (jit.h JIT_BAIL). */
+    static const uint8_t data_segs[3] = { S_ES, S_SS, S_DS };
+    for (unsigned i = 0; i < 3; i++)
+        if (tr_seg_flat(&t->c->seg[data_segs[i]]))
+            t->flat |= (uint8_t)(1u << data_segs[i]);
+    t->uses_stack |= t->c->stack32;
     t->ghost_ok = false;
     if (t->x87 && !x87_prepass(t, x87_end)) {
         t->x87 = false;
@@ -1288,18 +1318,20 @@ bool tr_translate(struct tr *t)
     }
     t->in_body = true;
     if (t->icreg != XNONE) {
-        /* The limit of a loop's budget check, the first count at which
-         * the whole translation no longer fits (icount_end - n + 1), and
-         * the count less it (tr_loop_checks): the entry checked icount +
-         * n <= icount_end, so the limit is above the count, by at most
-         * 2^62 (engine/run.c caps the room), so the difference is a signed
+        /* The count less the limit of a loop's budget check, the first
+         * count at which the whole translation no longer fits
+         * (icount_end - n + 1; tr_loop_checks): STUB_ENTER put
+         * icount_end at [rsp + SLOT_LIMIT], the same for every
+         * translation of the run, so a chained entry computes it without
+         * a store (session 14).  The entry checked icount + n <=
+         * icount_end, so the limit is above the count, by at most 2^62
+         * (engine/run.c caps the room), so the difference is a signed
          * 64-bit number whose sign says whether there is room, also after
          * C counted past the limit (a handler in the body). */
         x_w(hb, 0x8B, t->icreg, cpu_rm(CPU_OFF(icount)));
-        x_w(hb, 0x8B, XAX, cpu_rm(CPU_OFF(eng.icount_end)));
-        x_alu_rm_imm(hb, 5, 8, R(XAX), n - 1);
-        x_w(hb, 0x89, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
-        x_alu_rm_r(hb, 5, 8, R(t->icreg), XAX);                    /* sub reg, rax */
+        x_w(hb, 0x2B, t->icreg, xr_mem(xm(XSP, SLOT_LIMIT)));      /* sub reg, [end] */
+        if (n > 1)
+            x_alu_rm_imm(hb, 0, 8, R(t->icreg), n - 1);
     }
     tr_sites_forget(t);
     if ((t->loop || t->backs) && t->x87)
