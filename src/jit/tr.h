@@ -274,6 +274,14 @@ struct tr {
     bool in_body;          /* past the entries' checks (where r13 may count) */
     bool calls;            /* some instruction goes to the interpreter */
     int8_t site[JIT_MAX_INSNS];
+    /* A site whose index register the loop writes but which is known to
+     * lie in [0, m] at k (set by MOVZX r32, r/m8 or AND r32, imm on the
+     * straight line to k: tr_alloc.c index_bound) keeps the host address
+     * of base + disp instead, probed for the whole range the index may
+     * reach: bytes 0 to m * scale (site_ext[k]) + the access's size - 1,
+     * within a page; each pass adds index * scale (crc32's table).  -1: a
+     * plain site (or none). */
+    int16_t site_ext[JIT_MAX_INSNS];
     uint8_t nsites;
     /* A site whose address registers only instructions outside one inner
      * loop write (tr_choose_sites) is kept while that loop runs: its head

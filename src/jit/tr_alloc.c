@@ -289,6 +289,37 @@ static int loop_site_head(const struct tr *t, unsigned k, uint8_t regs)
     return best;
 }
 
+static uint64_t join_targets(const struct tr *t);
+
+/* The m such that instruction k's index register lies in [0, m] when k
+ * runs, else -1: the register's last writer before k is a MOVZX r32 of a
+ * byte (m = 0xFF) or an AND r32, imm with imm <= 0xFFF, on a straight
+ * line of native instructions to k (no way into it between the two but
+ * through that writer: no join, no inner loop's head). */
+static int32_t index_bound(const struct tr *t, unsigned k, uint64_t joins)
+{
+    const struct insn *in = &t->b->insn[k];
+    unsigned x = in->mindex;
+    if (x == NOREG)
+        return -1;
+    for (unsigned i = k; i-- > 0;) {
+        if (((joins >> (i + 1)) & 1) || !t->plan[i].native)
+            return -1;
+        if (!(t->plan[i].gw & (1u << x)))
+            continue;
+        const struct insn *w = &t->b->insn[i];
+        const struct opnd *o0 = &w->o[0], *o1 = &w->o[1];
+        if (o0->kind != OPK_GPR || o0->size != 4 || o0->reg != x)
+            return -1;
+        if (w->op == OP_MOVZX && o1->size == 1)
+            return 0xFF;
+        if (w->op == OP_AND && w->nops == 2 && o1->kind == OPK_IMM && w->imm <= 0xFFF)
+            return (int32_t)w->imm;
+        return -1;
+    }
+    return -1;
+}
+
 /* Memory operands of a loop (to the block's start, or an inner one:
  * tr.h back) whose host address can be kept across passes
  * (tr.h): through a flat segment, at an address from registers that no
@@ -304,10 +335,12 @@ void tr_choose_sites(struct tr *t)
 {
     unsigned n = t->b->ninsn;
     memset(t->site, -1, sizeof(t->site));
+    memset(t->site_ext, -1, sizeof(t->site_ext));
     memset(t->page, -1, sizeof(t->page));
     t->nsites = t->nread = t->nwrite = 0;
     if (!t->loop && !t->backs)
         return;
+    uint64_t joins = join_targets(t);
     uint8_t wr_all = 0;
     bool calls = false;
     for (unsigned k = 0; k < n; k++) {
@@ -323,6 +356,15 @@ void tr_choose_sites(struct tr *t)
             continue;
         uint8_t regs = (uint8_t)((in->mbase != NOREG ? 1u << in->mbase : 0) |
                                  (in->mindex != NOREG ? 1u << in->mindex : 0));
+        /* An index of known range that the loop writes: the site is base
+         * + disp and its range (tr.h site_ext), not an x87 operand's (whose
+         * FDP wants the address computed from its registers). */
+        bool idx_wr = in->mindex != NOREG && (wr_all & (1u << in->mindex));
+        int32_t bound = idx_wr && !t->plan[k].x87 ? index_bound(t, k, joins) : -1;
+        /* (16: room for the widest access; tr_with_memory checks its own.) */
+        int32_t ext = bound >= 0 ? bound * in->mscale : 4096;
+        if (ext + 16 <= 4096)
+            regs &= (uint8_t)~(1u << in->mindex);
         int head = -1;
         if (t->nsites == TR_SITES ||
             ((calls || (wr_all & regs)) && (head = loop_site_head(t, k, regs)) < 0)) {
@@ -330,6 +372,8 @@ void tr_choose_sites(struct tr *t)
             continue;
         }
         t->site_head[t->nsites] = (int8_t)head;
+        if (ext + 16 <= 4096)
+            t->site_ext[k] = (int16_t)ext;
         t->site[k] = (int8_t)t->nsites++;
     }
 }

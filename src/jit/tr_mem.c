@@ -173,6 +173,43 @@ static void share_add(struct tr *t, const struct insn *in, int32_t delta, bool i
     }
 }
 
+/* rdx = the host address of the access through a range site (tr.h
+ * site_ext): the kept host address of base + disp plus index * scale.
+ * Where the slot is 0 (the first pass, or after a call to C), in the cold
+ * section: the probe of bytes 0 to `hi` from base + disp (a hit means the
+ * whole range the index may reach lies in one page, of the access's
+ * kind), kept; else (a range across a page end, a read-only or watched
+ * page for a write) the access's own probe, which faults or goes to the
+ * slow path at `l_cold` with its offset in esi.  The hot path computes
+ * no offset: its add is off the index's way to the load but for one lea
+ * (a load from [rdx + index * scale] costs that cycle too). */
+static void range_site_probe(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                             unsigned kind, unsigned l_cold, unsigned site, int32_t hi)
+{
+    unsigned l_fill = x_label_new(&t->L), l_alone = x_label_new(&t->L);
+    unsigned l_add = x_label_new(&t->L), l_op = x_label_new(&t->L);
+    x_w(t->cur, 0x8B, XDX, site_rm(site));
+    x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
+    x_jcc(&t->L, t->cur, XCC_E, l_fill);
+    x_bind(&t->L, l_add, t->cur);
+    share_add(t, in, 0, true);
+    x_bind(&t->L, l_op, t->cur);
+    struct xbuf *hot = t->cur;
+    t->cur = &t->cold;
+    x_bind(&t->L, l_fill, t->cur);
+    struct insn ref = *in; /* base + disp: the range's first byte */
+    ref.mindex = NOREG;
+    tr_ea_to(t, &ref, R_OFF);
+    probe_range(t, seg, 0, hi, kind, l_alone);
+    x_w(t->cur, 0x89, XDX, site_rm(site));
+    x_jmp(&t->L, t->cur, l_add);
+    x_bind(&t->L, l_alone, t->cur);
+    tr_ea_to(t, in, R_OFF);
+    tr_probe(t, seg, size, kind, l_cold);
+    x_jmp(&t->L, t->cur, l_op);
+    t->cur = hot;
+}
+
 /* tr_probe for instruction k's access, or, when k is a member of a
  * shared probe (tr.h share), the leader's host address plus its delta
  * (a probe of its own when that is 0).  The host flags are clobbered. */
@@ -377,6 +414,15 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
          * of its own in the cold section. */
         bool none_since = t->rdx_buf == t->cur->id && t->rdx_off == xoff(t->cur);
         probe_unless_rdx(t, in, seg, size, kind, l_cold, true, -1, none_since);
+    } else if (site >= 0 && t->site_ext[k] >= 0) {
+        int32_t hi = t->site_ext[k] + (int32_t)size - 1;
+        if (hi < 4096) {
+            range_site_probe(t, in, seg, size, kind, l_cold, (unsigned)site, hi);
+        } else { /* (not planned: tr_choose_sites leaves room) */
+            if (ea_cold)
+                tr_ea_to(t, in, R_OFF);
+            tr_probe(t, seg, size, kind, l_cold);
+        }
     } else if (site >= 0) {
         /* The address kept from an earlier pass, else a probe that keeps
          * it (in the cold section). */

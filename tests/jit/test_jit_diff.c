@@ -206,6 +206,18 @@ static uint32_t bias(void)
  *             multiplicative index puts no two addresses of an 8 KiB
  *             range in one set, and at most four of the 64 KiB area, most
  *             of it taken: the stubs lie in RAM above it)
+ *   M_TABLE   32-bit code: table look-ups [esi*s + d32] right after
+ *             ESI gets a known range (MOVZX r32 of a byte register or of
+ *             memory, AND esi, imm8 or imm32; sometimes a random
+ *             instruction in between): reads, stores and read-modify-
+ *             writes of bytes and dwords, the table lying in the data
+ *             area (often so that the range the index may reach straddles
+ *             a page end: with M_PAGING two pages far apart), in the
+ *             code's page after the program (a watched page: its stores
+ *             go the slow way), or rarely at the end of what paging maps
+ *             (a page fault past it): the translator's range sites, which
+ *             keep base + disp's host address for a loop's passes after
+ *             one probe of the whole range (jit/tr_mem.c range_site_probe)
  *   M_JCCBACK with M_ACROSS: a stub that jumps back does so first by a
  *             Jcc of a random condition, then (not taken) runs an ALU
  *             instruction and jumps back by JMP: a conditional branch in
@@ -229,7 +241,8 @@ static uint32_t bias(void)
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
-       M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCWAYS = 1048576, M_JCCBACK = 2097152 };
+       M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCWAYS = 1048576, M_JCCBACK = 2097152,
+       M_TABLE = 16777216 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1304,6 +1317,77 @@ static void near_item(struct prog *p)
     put(p, 0x8D); put(p, 0x5B); put(p, (uint8_t)-d); /* lea ebx, [ebx-d] */
 }
 
+/* M_TABLE: ESI given a known range, then one or two accesses to a table
+ * indexed by it (see the mode's description). */
+static void table_item(struct prog *p)
+{
+    static const unsigned regs[] = { 0, 1, 2, 3, 7 };
+    uint32_t bound;
+    switch (rnd() % 5) {
+    case 0:                                                        /* movzx esi, al..bl */
+        put(p, 0x0F); put(p, 0xB6); put(p, (uint8_t)(0xF0 + rnd() % 4));
+        bound = 0xFF;
+        break;
+    case 1:                                                        /* movzx esi, byte [ebx+d8] */
+        put(p, 0x0F); put(p, 0xB6); put(p, 0x73); put(p, (uint8_t)(rnd() & 0x7F));
+        bound = 0xFF;
+        break;
+    case 2: case 3:                                                /* and esi, imm8 */
+        bound = rnd() & 0x7F;
+        put(p, 0x83); put(p, 0xE6); put(p, (uint8_t)bound);
+        break;
+    default:                                                       /* and esi, imm32 */
+        bound = rnd() & 0x3FF;
+        put(p, 0x81); put(p, 0xE6); put32(p, bound);
+        break;
+    }
+    if (rnd() % 3 == 0)
+        random_insn(p);
+    unsigned ss = rnd() % 3;                                       /* scale 1, 2, 4 */
+    uint32_t span = (bound << ss) + 4, at;
+    bool map_end = false;
+    switch (rnd() % 16) {
+    case 0: case 1: case 2:                                        /* in the code's page */
+        if (span <= 0x400) {
+            at = 0x0A00 + (rnd() & 0xFC);
+            break;
+        }
+        /* fall through */
+    case 3: case 4: case 5: case 6: case 7: case 8:                /* straddling a page end */
+        at = DATA + 0x1000 - span / 2 - (rnd() % (span / 2 + 1));
+        break;
+    case 9:                                    /* at the end of the map (flat: not a #GP) */
+        if (flat) {
+            at = 0x1FF00 - (rnd() & 0xFC);
+            map_end = true;
+            break;
+        }
+        /* fall through */
+    default:
+        at = DATA + (rnd() & 0xFFC);
+        break;
+    }
+    for (unsigned n = 1 + rnd() % 2; n-- > 0;) {
+        unsigned r = regs[rnd() % 5];
+        /* Only reads at the end of the map. */
+        unsigned op = map_end ? rnd() % 3 : rnd() % 7;
+        switch (op) {
+        case 0: put(p, 0x8B); break;                               /* mov r32, m32 */
+        case 1: put(p, 0x33); break;                               /* xor r32, m32 */
+        case 2: put(p, 0x0F); put(p, 0xB6); break;                 /* movzx r32, m8 */
+        case 3: put(p, 0x01); break;                               /* add m32, r32 */
+        case 4: put(p, 0x89); break;                               /* mov m32, r32 */
+        case 5: put(p, 0x88); break;                               /* mov m8, r8 */
+        default: put(p, 0x83); r = 7; break;                       /* cmp m32, imm8 */
+        }
+        put(p, (uint8_t)(r << 3 | 4));
+        put(p, (uint8_t)(ss << 6 | 6 << 3 | 5));                   /* [esi*s + d32] */
+        put32(p, bias() + at);
+        if (op == 6)
+            put(p, (uint8_t)rnd());
+    }
+}
+
 /* M_IRQ: an OUT to port 0xE0 (raises INTR), or CLI, an instruction, STI. */
 static void irq_item(struct prog *p, bool code16)
 {
@@ -1800,6 +1884,8 @@ static void make_program(struct prog *p)
             irq_item(p, code16);
         if ((mode & M_NEAR) && !code16 && rnd() % 2 == 0)
             near_item(p);
+        if ((mode & M_TABLE) && !code16 && rnd() % 2 == 0)
+            table_item(p);
         if ((mode & M_LOOPS) && !code16 && rnd() % 4 == 0)
             loop_item(p, false);
         if ((mode & M_SYS) && !code16 && rnd() % 3 == 0)
