@@ -124,7 +124,7 @@ static inline unsigned jit_jc_index(uint32_t la)
 /* Slots of cpu.eng.site: a loop's kept addresses and the shared probes
  * (a loop's moving operands keep their pages in cpu.eng.page_la and
  * page_add instead). */
-#define TR_SITES 8
+#define TR_SITES 16
 _Static_assert(TR_SITES <= sizeof(((struct cpu *)0)->eng.site) / 8,
                "cpu.eng.site holds them all");
 
