@@ -25,7 +25,7 @@ struct engine_ctx {
     uint8_t noted;          /* a loop noted its x87 pointers (jit/tr_x87.c) */
     uint16_t host_cw;       /* the host's FCW while a translation runs */
     uint8_t env[28];        /* an FNSTENV image (jit/tr_x87.c) */
-    uint8_t *site[8];       /* host addresses of a loop's memory operands
+    uint8_t *site[16];      /* host addresses of a loop's memory operands
                                whose address does not change, and of shared
                                probes (jit/tr.h) */
     uint64_t page_la[8];    /* pages (linear, -1: none) that memory operands

@@ -126,7 +126,7 @@ static inline unsigned jit_jc_index(uint32_t la)
 /* Slots of cpu.eng.site: a loop's kept addresses and the shared probes
  * (a loop's moving operands keep their pages in cpu.eng.page_la and
  * page_add instead). */
-#define TR_SITES 8
+#define TR_SITES 16
 _Static_assert(TR_SITES <= sizeof(((struct cpu *)0)->eng.site) / 8,
                "cpu.eng.site holds them all");
 
@@ -283,11 +283,10 @@ struct tr {
      * plain site (or none). */
     int16_t site_ext[JIT_MAX_INSNS];
     uint8_t nsites;
-    /* A site whose address registers only instructions outside one inner
-     * loop write (tr_choose_sites) is kept while that loop runs: its head
-     * j forgets it on every way in but the back edges (tr_join_state,
-     * tr_sites_enter); -1: the whole translation's. */
-    int8_t site_head[TR_SITES];
+    /* A site's address registers (guest register bits): an instruction
+     * that writes one of them forgets it (tr_sites_written), so a kept
+     * address is 0 or the one its registers give now. */
+    uint8_t site_regs[TR_SITES];
     /* After a MOV store's tr_with_memory, rdx holds its host address (0
      * after its slow path): the instruction (-1: none) and where its code
      * ended (buffer, offset), for an x87 load of the same bytes right
@@ -449,6 +448,7 @@ void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out
 void tr_event_check(struct tr *t, unsigned label);
 void tr_calm_restore(struct tr *t);
 void tr_flags_save(struct tr *t);
+void tr_carry_pending(struct tr *t, uint32_t live);
 void tr_flags_handoff(struct tr *t);
 unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
@@ -473,7 +473,7 @@ static inline bool tr_seg_flat(const struct seg *sg)
     return sg->base == 0 && sg->limit == 0xFFFFFFFFu && !(sg->check & tr_seg_check_bits(JM_RMW));
 }
 void tr_sites_forget(struct tr *t);
-void tr_sites_enter(struct tr *t, unsigned j);
+void tr_sites_written(struct tr *t, unsigned k);
 void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
  * written back (tr_xtlb.c). */

@@ -246,47 +246,27 @@ void tr_allocate_gprs(struct tr *t)
     t->written = written & t->cached;
 }
 
-/* The head of the innermost inner loop (tr.h back) around instruction k
- * in which no instruction writes `regs`, and which is entered only at its
- * head, by the linear way or a forward jump to it (both pass
- * tr_join_state, which forgets the loop's sites), or by its own back
- * edges (not by another loop's, nor through an outer loop's peel, a
- * copy that would run its head without passing there); -1: none.  (Its instructions are all native: find_back_edges.) */
-static int loop_site_head(const struct tr *t, unsigned k, uint8_t regs)
+/* Whether instruction k lies in an inner loop (tr.h back: j..kb, all its
+ * instructions native, so no C call forgets the site each pass) in which
+ * no instruction writes `regs`: a host address kept for k then stays
+ * valid while that loop runs.  Where it is entered does not matter: every
+ * instruction that writes `regs` forgets the site (tr_sites_written), so
+ * a loop whose head is entered by the linear way on every pass of another
+ * (the LZMA decoder's copy loop, two overlapping loops) keeps its sites. */
+static bool in_kept_loop(const struct tr *t, unsigned k, uint8_t regs)
 {
     unsigned n = t->b->ninsn;
-    int best = -1;
-    unsigned best_len = ~0u;
     for (unsigned kb = k; kb < n; kb++) {
         int j = t->back[kb];
-        if (j < 0 || (unsigned)j > k || kb - (unsigned)j >= best_len)
+        if (j < 0 || (unsigned)j > k)
             continue;
         bool ok = true;
         for (unsigned i = (unsigned)j; i <= kb && ok; i++)
             ok = t->plan[i].native && !(t->plan[i].gw & regs);
-        for (unsigned i = 0; i < n && ok; i++) {
-            const struct insn *in = &t->b->insn[i];
-            if (!t->plan[i].native)
-                continue;
-            if (t->back[i] >= 0) {
-                /* another loop's back edge into this one from after it,
-                 * or an outer one's peel (tr.h peel), whose copy runs
-                 * through this head and goes on inside */
-                ok = !(i > kb && t->back[i] >= j && (unsigned)t->back[i] <= kb) &&
-                     !(t->peel[i] >= 0 && t->back[i] < j && t->peel[i] >= j);
-            } else if (i < (unsigned)j && tr_is_jcc(in->op)) {
-                /* a forward jump from before it into its middle */
-                uint32_t target = t->nxt[i] + in->imm;
-                for (unsigned m = (unsigned)j + 1; m <= kb && ok; m++)
-                    ok = t->off[m] != target;
-            }
-        }
-        if (ok) {
-            best = j;
-            best_len = kb - (unsigned)j;
-        }
+        if (ok)
+            return true;
     }
-    return best;
+    return false;
 }
 
 static uint64_t join_targets(const struct tr *t);
@@ -326,9 +306,9 @@ static int32_t index_bound(const struct tr *t, unsigned k, uint64_t joins)
  * instruction of the block writes, so the same linear address each pass.
  * Only in loops that call nothing: a C call may change the TLB (the slow
  * path's calls forget the kept addresses).  Else, inside an inner loop
- * whose instructions do not write them (loop_site_head: `[esp+4]` in a
+ * whose instructions do not write them (in_kept_loop: `[esp+4]` in a
  * function's loop, ESP moved only by its prologue and epilogue), kept
- * while the loop runs and forgotten at its head.  The others through a flat
+ * until an instruction writes them (tr_sites_written).  The others through a flat
  * segment keep the page they last hit (tr.h page; a handler may write
  * any register, but the page is checked at each access). */
 void tr_choose_sites(struct tr *t)
@@ -365,13 +345,12 @@ void tr_choose_sites(struct tr *t)
         int32_t ext = bound >= 0 ? bound * in->mscale : 4096;
         if (ext + 16 <= 4096)
             regs &= (uint8_t)~(1u << in->mindex);
-        int head = -1;
         if (t->nsites == TR_SITES ||
-            ((calls || (wr_all & regs)) && (head = loop_site_head(t, k, regs)) < 0)) {
+            ((calls || (wr_all & regs)) && !in_kept_loop(t, k, regs))) {
             t->page[k] = 0;
             continue;
         }
-        t->site_head[t->nsites] = (int8_t)head;
+        t->site_regs[t->nsites] = regs;
         if (ext + 16 <= 4096)
             t->site_ext[k] = (int16_t)ext;
         t->site[k] = (int8_t)t->nsites++;

@@ -329,7 +329,6 @@ void tr_join_state(struct tr *t, unsigned j)
      * as agreed (x87_join_ok says the window agrees). */
     x87_note_ips(t);
     x87_ghost_to(t, t->ghost_join[j], true);
-    tr_sites_enter(t, j);
 }
 
 /* The instruction of the translation at offset `target`, when a side

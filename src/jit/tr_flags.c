@@ -180,6 +180,50 @@ void tr_slot_from_eflags_in(struct xbuf *b)
     x_store(b, 1, xr_mem(xm(XSP, SLOT_SAVED)), XCX);        /* as SETO */
 }
 
+/* Before INC or DEC, which write every arithmetic flag but CF ("The CF
+ * flag is not affected", SDM vol. 2A): a CF that is still observable
+ * (`live`) and not in the host's RFLAGS goes there first, so that the
+ * host's INC/DEC leaves all six pending: BT of the slot's image (a word,
+ * as LAHF/SETO stored it, so the load is forwarded from that store), BT
+ * of cpu.eflags, or CLC for a CF that must become 0.  Without it the CF
+ * waiting in the slot beside five pending flags made the next probe, join
+ * or exit merge them through cpu.eflags and back (about twenty
+ * instructions: the LZMA decoder's copy loop, `dec edx` after a load, on
+ * every pass).  BT leaves OF SF AF PF undefined, which INC/DEC replace.
+ * A dead CF is dropped: nothing reads it before a write of every flag.
+ * The memory form calls this in both paths (tr_with_memory): the cold one
+ * has every flag in cpu.eflags, the hot one the same after the BT, so
+ * both leave CF pending. */
+void tr_carry_pending(struct tr *t, uint32_t live)
+{
+    redo_flags(t);
+    struct xbuf *b = t->cur;
+    if (!(live & F_CF)) {
+        t->s.saved &= ~(uint32_t)F_CF;
+        t->s.pending_zero &= ~(uint32_t)F_CF;
+        return;
+    }
+    if (t->s.pending_zero & F_CF) {
+        xb(b, 0xF8); /* clc */
+    } else if (t->s.pending & F_CF) {
+        return;
+    } else {
+        struct xenc e = XENC2(0x0F, 0xBA); /* bt r/m, imm8 (/4) */
+        struct xrm rm = cpu_rm(CPU_OFF(eflags));
+        unsigned bit = 0;
+        if (t->s.saved & F_CF) {
+            e.o16 = true;
+            rm = xr_mem(xm(XSP, SLOT_SAVED));
+            bit = 8; /* the LAHF byte's bit 0 */
+        }
+        x_insn(b, &e, 4, false, &rm);
+        xb(b, (uint8_t)bit);
+    }
+    t->s.pending |= F_CF;
+    t->s.pending_zero &= ~(uint32_t)F_CF;
+    t->s.saved &= ~(uint32_t)F_CF;
+}
+
 /* Before a jump that may go straight into another translation (a chained
  * exit, the jump cache, a loop back to its own start): every arithmetic
  * flag goes to the slot's image, which the successor's body takes over
@@ -251,6 +295,22 @@ unsigned tr_cond_host(struct tr *t, unsigned cc)
     uint32_t need = cc_flags_read(cc);
     if ((t->s.pending & need) == need)
         return cc;
+    if (!t->s.pending && (need & ~t->s.saved) == 0) {
+        /* All it reads wait in the slot (a probe saved them: `cmp r, r;
+         * cmovcc r, m`, a Jcc after a load): SAHF puts the LAHF byte back
+         * into the host's flags and ADD AL, 0x7F sets OF from the SETO
+         * byte (1 + 0x7F overflows, 0 + 0x7F does not), instead of the
+         * merge into cpu.eflags and a test there (a dozen instructions,
+         * four times a pass in the kernel's crypto self-tests).  The state
+         * stays as it was: the slot still holds them, nothing is pending.
+         * Uses rax. */
+        struct xbuf *b = t->cur;
+        x_movx(b, false, 2, XAX, xr_mem(xm(XSP, SLOT_SAVED)));  /* the same size as the store */
+        if (need & F_OF)
+            x_alu_rm_imm(b, 0, 1, R(XAX), 0x7F);
+        xb(b, 0x9E); /* sahf: SF ZF AF PF CF from AH */
+        return cc;
+    }
     tr_materialise(t);
     struct xbuf *b = t->cur;
     struct xrm ef = cpu_rm(CPU_OFF(eflags));

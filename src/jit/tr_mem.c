@@ -152,12 +152,15 @@ void tr_sites_forget(struct tr *t)
         x_store_imm(t->cur, 8, site_rm(i), 0);
 }
 
-/* On the way into instruction j that is not a back edge (tr_join_state):
- * the sites kept for the loop whose head it is start again. */
-void tr_sites_enter(struct tr *t, unsigned j)
+/* After instruction k (its code, both paths joined): the sites whose
+ * address registers it writes are forgotten, filled again by the next
+ * pass that reaches them (tr_choose_sites keeps a site only where a loop
+ * runs without such a write).  A register written by C is covered by
+ * the call's jit_forget. */
+void tr_sites_written(struct tr *t, unsigned k)
 {
     for (unsigned i = 0; i < t->nsites; i++)
-        if (t->site_head[i] == (int)j)
+        if (t->plan[k].gw & t->site_regs[i])
             x_store_imm(t->cur, 8, site_rm(i), 0);
 }
 

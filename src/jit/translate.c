@@ -305,6 +305,19 @@ static void carry_in(struct tr *t)
 {
     if (t->s.pending & F_CF)
         return;
+    if (t->s.saved & F_CF) {
+        /* From the slot's LAHF byte (a word load, as the image was
+         * stored); the pending flags die here: ADC/SBB write them all. */
+        struct xenc e = XENC2(0x0F, 0xBA); /* bt word [rsp + SLOT_SAVED], 8 */
+        e.o16 = true;
+        struct xrm rm = xr_mem(xm(XSP, SLOT_SAVED));
+        x_insn(t->cur, &e, 4, false, &rm);
+        xb(t->cur, 8);
+        t->s.pending = F_CF;
+        t->s.pending_zero = 0;
+        t->s.saved &= ~(uint32_t)F_CF;
+        return;
+    }
     tr_materialise(t);
     struct xenc e = XENC2(0x0F, 0xBA); /* bt dword [eflags], 0 */
     struct xrm rm = cpu_rm(CPU_OFF(eflags));
@@ -382,6 +395,8 @@ static void unary_on(struct tr *t, const struct insn *in, struct xrm dst)
 
 static void op_unary_mem(struct tr *t, const struct insn *in)
 {
+    if (in->op == OP_INC || in->op == OP_DEC)
+        tr_carry_pending(t, t->plan[t->k].live_after);
     unary_on(t, in, xr_mem(xm(XDX, 0)));
     tr_set_flags_after(t, &t->plan[t->k]);
 }
@@ -786,6 +801,8 @@ static void emit_native(struct tr *t, const struct insn *in)
         }
         /* A register form cannot fault and overwrites W: pending flags
          * outside W (INC/DEC keep CF) stay valid on the host. */
+        if (in->op == OP_INC || in->op == OP_DEC)
+            tr_carry_pending(t, live);
         unary_on(t, in, gpr_rm(t, o0->reg, o0->size));
         tr_set_flags_after(t, p);
         return;
@@ -1396,6 +1413,7 @@ bool tr_translate(struct tr *t)
         t->s.dirty |= p->gw & t->cached;
         emit_native(t, in);
         flags_written(t, k);
+        tr_sites_written(t, k);
         if (last)
             tr_emit_exit(t, k, true, t->nxt[k]);
     }
@@ -1421,6 +1439,7 @@ void tr_emit_range(struct tr *t, unsigned from, unsigned to)
         x87_fdp_before(t, k);
         emit_native(t, in);
         flags_written(t, k);
+        tr_sites_written(t, k);
     }
     t->k = k0;
     t->next_off = t->nxt[k0];

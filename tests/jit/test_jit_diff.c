@@ -218,6 +218,13 @@ static uint32_t bias(void)
  *             (a page fault past it): the translator's range sites, which
  *             keep base + disp's host address for a loop's passes after
  *             one probe of the whole range (jit/tr_mem.c range_site_probe)
+ *   M_OVERLAP two loops that overlap (32-bit code): A's head writes EBX
+ *             (XOR with a constant), B's head lies after it and reads or
+ *             writes [EBX+d8], A's back edge lies inside B and B's after
+ *             it, so B's head is entered by the linear way on every pass
+ *             of A (the LZMA decoder's copy loop): the translator keeps
+ *             B's host address across B's passes and must forget it at
+ *             A's write of EBX (jit/tr_mem.c tr_sites_written)
  *   M_JCCBACK with M_ACROSS: a stub that jumps back does so first by a
  *             Jcc of a random condition, then (not taken) runs an ALU
  *             instruction and jumps back by JMP: a conditional branch in
@@ -242,7 +249,7 @@ enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
        M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCWAYS = 1048576, M_JCCBACK = 2097152,
-       M_TABLE = 16777216 };
+       M_TABLE = 16777216, M_OVERLAP = 33554432 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1681,6 +1688,38 @@ static void loop_item(struct prog *p, bool nested)
     jnz_back(p, head);
 }
 
+/* M_OVERLAP: loops A and B, A's back edge inside B:
+ *       mov dword [COUNTER2], m ; mov ebp, n
+ *   A:  xor ebx, c ; 0-1 random
+ *   B:  [ebx+d8] op ; 0-2 random ; dec ebp ; jnz A ; mov ebp, n2
+ *       0-1 random ; dec dword [COUNTER2] ; jnz B
+ * m passes of B, each with n2 passes of A (n the first time): bounded
+ * (random instructions never write EBP; a wild store into COUNTER2 is
+ * bounded by the run's budget). */
+static void overlap_item(struct prog *p)
+{
+    put(p, 0xC7); put(p, 0x05); put32(p, bias() + COUNTER2); put32(p, 1 + rnd() % 3);
+    put(p, 0xBD); put32(p, 1 + rnd() % 3);                          /* mov ebp, n */
+    unsigned a = p->n;
+    put(p, 0x83); put(p, 0xF3); put(p, (uint8_t)(0x40 | (rnd() & 0x3C))); /* xor ebx, c */
+    if (rnd() & 1)
+        random_insn(p);
+    unsigned b = p->n;
+    static const uint8_t ops[] = { 0x8B, 0x89, 0x01, 0x03, 0x33, 0x39 }; /* mov ld/st add xor cmp */
+    put(p, ops[rnd() % sizeof(ops)]);
+    put(p, (uint8_t)(0x43 | (rnd() % 3) << 3));                      /* [ebx+d8], eax/ecx/edx */
+    put(p, (uint8_t)(rnd() & 0x7C));
+    for (unsigned i = rnd() % 3; i-- > 0;)
+        random_insn(p);
+    put(p, 0x4D);                                                    /* dec ebp */
+    jnz_back(p, a);
+    put(p, 0xBD); put32(p, 1 + rnd() % 3);                           /* mov ebp, n2 */
+    if (rnd() & 1)
+        random_insn(p);
+    put(p, 0xFF); put(p, 0x0D); put32(p, bias() + COUNTER2);         /* dec dword [COUNTER2] */
+    jnz_back(p, b);
+}
+
 /* M_X87LOOP: one x87 group that leaves the stack as it found it: a push
  * (FLD/FILD memory, FLD1/FLDZ/FLDPI, FLD ST(i)), 0-2 ops on ST(0), a pop
  * (FxxxP ST(1), FSTP/FISTP memory, FSTP ST(1)). */
@@ -1888,6 +1927,8 @@ static void make_program(struct prog *p)
             table_item(p);
         if ((mode & M_LOOPS) && !code16 && rnd() % 4 == 0)
             loop_item(p, false);
+        if ((mode & M_OVERLAP) && !code16 && rnd() % 3 == 0)
+            overlap_item(p);
         if ((mode & M_SYS) && !code16 && rnd() % 3 == 0)
             sys_item(p);
         if ((mode & M_X87LOOP) && !code16 && rnd() % 3 == 0)
@@ -2473,7 +2514,7 @@ int main(int argc, char **argv)
         CHECK(es.cache.two_pages >= ran);
     /* (Not when stores change the code and a block must get hot: too few
      * loops are translated then, how many depends on the seed.) */
-    if ((mode & (M_LOOPS | M_X87LOOP | M_FDP)) && !code16 && ran >= 100 &&
+    if ((mode & (M_LOOPS | M_X87LOOP | M_FDP | M_OVERLAP)) && !code16 && ran >= 100 &&
         (threshold == 1 || !(mode & M_SMC)))
         CHECK(js->inner_loops >= ran / 20);
     vm_destroy(vi);
