@@ -540,9 +540,9 @@ static void op_rdtsc(struct tr *t)
 {
     struct xbuf *b = t->cur;
     const struct vm_clock *clk = t->c->clock;
-    if (t->icreg != XNONE && t->in_body) { /* (tr_gpr_writeback's) */
+    if (t->icreg != XNONE && t->in_body) { /* (translate.c writeback's) */
         x_w(b, 0x8B, XAX, xr_mem(xm(XSP, SLOT_LIMIT)));
-        x_lea(b, true, XAX, xmi(XAX, t->icreg, 1, 0));
+        x_lea(b, true, XAX, xmi(XAX, t->icreg, 1, 1 - (int32_t)t->b->ninsn));
     } else {
         x_w(b, 0x8B, XAX, cpu_rm(CPU_OFF(icount)));
     }
