@@ -424,6 +424,9 @@ static inline bool tr_is_stack_op(const struct insn *in)
 /* An operation on a memory operand at [rdx], emitted once for the fast
  * path and once for the slow path (on the scratch copy). */
 typedef void (*mem_op_fn)(struct tr *t, const struct insn *in);
+/* A dword in memory by CL: `op` on a write access when CL & 31, else a
+ * read access only (translate.c). */
+void tr_by_cl_mem(struct tr *t, const struct insn *in, mem_op_fn op);
 
 /* translate.c: the whole translation of t->b into t->hot and t->cold
  * (false: too big for the buffers or labels); counts for the stats. */

@@ -156,38 +156,13 @@ static void op_dshift_cl_mem(struct tr *t, const struct insn *in)
     tr_flags_before_clobber(t, p->live_after);
 }
 
-/* A count of 0: the operand is read (its access checked, as h_shld
- * does), nothing changes. */
-static void op_dshift_cl_mem0(struct tr *t, const struct insn *in)
-{
-    (void)in;
-    tr_materialise(t);
-}
-
-static void dshift_cl_mem(struct tr *t, const struct insn *in)
-{
-    struct xbuf *b = t->cur;
-    unsigned l_zero = x_label_new(&t->L), l_done = x_label_new(&t->L);
-    tr_materialise(t);
-    x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
-    x_test_rm_imm(b, 1, R(XCX), 31);
-    x_jcc(&t->L, b, XCC_E, l_zero);
-    struct tstate s0 = t->s;
-    tr_with_memory(t, in, in->seg, 4, JM_RMW, op_dshift_cl_mem, false);
-    x_jmp(&t->L, t->cur, l_done);
-    x_bind(&t->L, l_zero, t->cur);
-    t->s = s0;
-    tr_with_memory(t, in, in->seg, 4, JM_READ, op_dshift_cl_mem0, false);
-    x_bind(&t->L, l_done, t->cur);
-}
-
 static void dshift(struct tr *t, const struct insn *in)
 {
     const struct plan *p = &t->plan[t->k];
     const struct opnd *o0 = &in->o[0];
     if (p->by_cl) {
         if (o0->kind == OPK_MEM)
-            dshift_cl_mem(t, in);
+            tr_by_cl_mem(t, in, op_dshift_cl_mem);
         else
             dshift_cl_reg(t, in);
         return;

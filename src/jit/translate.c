@@ -596,7 +596,7 @@ static void shift_cl_on(struct tr *t, const struct insn *in, struct xrm dst)
 
 /* The same of a dword in memory, whose count is not 0: the memory
  * operand was probed for a write, CL is loaded again (the slow path calls
- * C), the flags were all written to cpu.eflags before (shift_cl_mem). */
+ * C), the flags were all written to cpu.eflags before (tr_by_cl_mem). */
 static void op_shift_cl_mem(struct tr *t, const struct insn *in)
 {
     const struct plan *p = &t->plan[t->k];
@@ -615,16 +615,16 @@ static void op_shift_cl_mem(struct tr *t, const struct insn *in)
 
 /* A count of 0: the operand is read (its access checked, as the
  * interpreter's handler does: no write, no dirty bit), nothing changes. */
-static void op_shift_cl_mem0(struct tr *t, const struct insn *in)
+static void op_by_cl_mem0(struct tr *t, const struct insn *in)
 {
     (void)in;
     tr_materialise(t);
 }
 
-/* A shift or rotate of a dword in memory by CL: with the flags in
- * cpu.eflags (a count of 0 leaves them), a write access and the shift
- * when the count is not 0, else a read access. */
-static void shift_cl_mem(struct tr *t, const struct insn *in)
+/* A shift or rotate of a dword in memory by CL (also SHLD/SHRD,
+ * tr_bits.c): with the flags in cpu.eflags (a count of 0 leaves them), a
+ * write access and `op` when the count is not 0, else a read access. */
+void tr_by_cl_mem(struct tr *t, const struct insn *in, mem_op_fn op)
 {
     struct xbuf *b = t->cur;
     unsigned l_zero = x_label_new(&t->L), l_done = x_label_new(&t->L);
@@ -633,11 +633,11 @@ static void shift_cl_mem(struct tr *t, const struct insn *in)
     x_test_rm_imm(b, 1, R(XCX), 31);
     x_jcc(&t->L, b, XCC_E, l_zero);
     struct tstate s0 = t->s;
-    tr_with_memory(t, in, in->seg, 4, JM_RMW, op_shift_cl_mem, false);
+    tr_with_memory(t, in, in->seg, 4, JM_RMW, op, false);
     x_jmp(&t->L, t->cur, l_done);
     x_bind(&t->L, l_zero, t->cur);
     t->s = s0;
-    tr_with_memory(t, in, in->seg, 4, JM_READ, op_shift_cl_mem0, false);
+    tr_with_memory(t, in, in->seg, 4, JM_READ, op_by_cl_mem0, false);
     x_bind(&t->L, l_done, t->cur);
 }
 
@@ -860,7 +860,7 @@ static void emit_native(struct tr *t, const struct insn *in)
     case TR_SHIFT: {
         if (p->by_cl) {
             if (o0->kind == OPK_MEM)
-                shift_cl_mem(t, in);
+                tr_by_cl_mem(t, in, op_shift_cl_mem);
             else
                 shift_cl_on(t, in, gpr_rm(t, o0->reg, 4));
             return;
