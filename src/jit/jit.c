@@ -279,23 +279,17 @@ void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la)
 {
     if (!tc->host)
         return;
-    struct jit_jc *e = &j->jc[jit_jc_index(la)]; /* (JIT_JC_WAYS: e[0], e[1]) */
+    struct jit_jc *e = &j->jc[jit_jc_index(la)];
     if (!tc->chain_entry) {
         /* (A two-page translation: a translation the same bytes had
          * before, one that ends at the page's end, goes from the slot so
          * that lookups come back to C and the engine enters this one.) */
-        for (unsigned w = 0; w < JIT_JC_WAYS; w++)
-            if (e[w].host == tc->host)
-                e[w].host = NULL;
+        if (e->host == tc->host)
+            e->host = NULL;
         return;
     }
-    if (e[0].host == tc->host && e[0].entry == tc->chain_entry)
+    if (e->host == tc->host && e->entry == tc->chain_entry)
         return;
-    /* The target first; what was first goes second (unless it is this
-     * target's older translation), where the second way's lookup finds
-     * it; the second one's goes. */
-    if (e[0].host != tc->host)
-        e[1] = e[0];
     e->host = tc->host;
     e->entry = tc->chain_entry;
     e->regs = tc->chain_regs;

@@ -205,14 +205,6 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
  * (session 13, branch `sys`).  The boot to the shell showed no difference
  * in CPU time between 2^16 and 2^17 (4 MiB, 3 MiB more RSS), so 2^16. */
 #define JIT_JC_BITS 16
-/* Two ways: a set is two adjacent slots (64 bytes), the slot at the set's
- * index (tr.h jit_jc_index) the one the inline lookup tries first, the
- * other one (in its cold section) on a mismatch; jit_jc_note puts a new
- * target first and moves the one it replaces second.  Direct-mapped, the
- * fork+exec loop of the Linux guest (bench/README.md, session 14, branch
- * `sysb`) refilled 296 slots per exec, each after a trip through C: about
- * 25,000 translated blocks in 65,536 slots collide by the birthday rule. */
-#define JIT_JC_WAYS 2
 void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la);
 
 /* `from` ran to its end and the next block, at page offset `target` of the

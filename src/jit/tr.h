@@ -116,11 +116,9 @@ static inline uint32_t jit_jc_need(unsigned cpl, uint8_t flat, bool stack32, uin
  * jump-cache fills per exec replaced another hot target (bench/README.md,
  * session 13, branches `sys` and `dispatch`). */
 #define JIT_JC_MUL 0x9E3779B1u
-/* The slots go in sets of JIT_JC_WAYS adjacent ones (jit.h): the index
- * of the set's first slot. */
 static inline unsigned jit_jc_index(uint32_t la)
 {
-    return ((uint32_t)(la * JIT_JC_MUL) >> (32 - JIT_JC_BITS + 1)) << 1;
+    return (uint32_t)(la * JIT_JC_MUL) >> (32 - JIT_JC_BITS);
 }
 
 /* Slots of cpu.eng.site: a loop's kept addresses and the shared probes

@@ -51,16 +51,13 @@ void tr_jc_lookup(struct tr *t)
     struct xrm la = R(XCX);
     x_insn(b, &mul, XSI, true, &la);
     x32(b, JIT_JC_MUL);
-    _Static_assert(JIT_JC_WAYS == 2, "a set of two slots: its index's bit 0 clear");
     x_shift_imm(b, 5, 4, R(XSI), 32 - JIT_JC_BITS - JIT_JC_SHIFT);
-    x_alu_rm_imm(b, 4, 4, R(XSI), ((1u << JIT_JC_BITS) - 2) << JIT_JC_SHIFT);
+    x_alu_rm_imm(b, 4, 4, R(XSI), ((1u << JIT_JC_BITS) - 1) << JIT_JC_SHIFT);
     x_w(b, 0x8B, XDX, xr_mem(xmi(R_TLB, XDX, 1, (int32_t)offsetof(struct tlb_entry, addend))));
     x_w(b, 0x01, XCX, R(XDX));                                  /* rdx = host address */
     x_mov_r64_imm(b, XDI, (uint64_t)(uintptr_t)t->jc);
     x_alu_r_rm(b, 7, 8, XDX, xr_mem(xmi(XDI, XSI, 1, 0)));      /* cmp rdx, [key] */
-    unsigned l_way1 = x_label_new(&t->L), l_hit = x_label_new(&t->L);
-    x_jcc(&t->L, b, XCC_NE, l_way1);
-    x_bind(&t->L, l_hit, b);
+    x_jcc(&t->L, b, XCC_NE, l_miss);
     tr_calm_restore(t); /* (r13, if a loop counted in it) */
     x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));                    /* as entries take it */
     if (!t->calls) {
@@ -78,14 +75,8 @@ void tr_jc_lookup(struct tr *t)
         x_bind(&t->L, l_full, b);
     }
     x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, entry))));
-    /* The set's second slot (cold): esi to it on a match. */
-    t->cur = &t->cold;
-    x_bind(&t->L, l_way1, t->cur);
-    x_alu_r_rm(t->cur, 7, 8, XDX, xr_mem(xmi(XDI, XSI, 1, (int32_t)sizeof(struct jit_jc))));
-    x_jcc(&t->L, t->cur, XCC_NE, l_miss);
-    x_alu_rm_imm(t->cur, 0, 4, R(XSI), (int32_t)sizeof(struct jit_jc));
-    x_jmp(&t->L, t->cur, l_hit);
     /* A miss, counted (cold). */
+    t->cur = &t->cold;
     x_bind(&t->L, l_miss, t->cur);
     x_load(t->cur, 4, XCX, cpu_rm(CPU_OFF(eip)));               /* (l_merge writes it) */
     x_unary(t->cur, 0xFE, 0xFF, 0, 8, cpu_rm(CPU_OFF(eng.jc_misses)));  /* inc qword */

@@ -198,10 +198,10 @@ static uint32_t bias(void)
  *             lie there)
  *   M_JCWAYS  flat programs without M_PAGING: CALL ECX, 2-6 in a row,
  *             each to one of three stubs (an ALU instruction at times,
- *             then RET) whose linear addresses index one set of the jump
- *             cache (jit/tr.h jit_jc_index; two ways, jit.h JIT_JC_WAYS),
- *             in a random order: lookups that hit its first slot, its
- *             second, or miss and refill it, which random code, whose
+ *             then RET) whose linear addresses index one slot of the jump
+ *             cache (jit/tr.h jit_jc_index; direct-mapped: session 14's
+ *             sets of two were reverted), in a random order: lookups that
+ *             hit the slot or miss and refill it, which random code, whose
  *             targets spread over the whole cache, hardly ever makes (the
  *             multiplicative index puts no two addresses of an 8 KiB
  *             range in one set, and at most four of the 64 KiB area, most
