@@ -425,6 +425,9 @@ typedef void (*mem_op_fn)(struct tr *t, const struct insn *in);
 /* A dword in memory by CL: `op` on a write access when CL & 31, else a
  * read access only (translate.c). */
 void tr_by_cl_mem(struct tr *t, const struct insn *in, mem_op_fn op);
+/* BT BTS BTR BTC of `dst` (a host register or [rdx]) by ecx (modulo 32
+ * there) or the immediate; CF left pending (translate.c). */
+void tr_bt_on(struct tr *t, const struct insn *in, struct xrm dst);
 
 /* translate.c: the whole translation of t->b into t->hot and t->cold
  * (false: too big for the buffers or labels); counts for the stats. */

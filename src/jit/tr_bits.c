@@ -210,13 +210,9 @@ static void op_bscan_mem(struct tr *t, const struct insn *in)
  * loaded again (the slow path calls C). */
 static void op_bt_moved(struct tr *t, const struct insn *in)
 {
-    unsigned ext = in->op == OP_BT ? 4 : in->op == OP_BTS ? 5 : in->op == OP_BTR ? 6 : 7;
     x_load(t->cur, 4, XCX, gpr_rm(t, in->o[1].reg, 4));
     x_alu_rm_imm(t->cur, 4, 4, R(XCX), 31); /* and */
-    x_0f(t->cur, (uint8_t)(0xA3 + 8 * (ext - 4)), false, false, XCX, xr_mem(xm(XDX, 0)));
-    t->s.pending = F_CF;
-    t->s.pending_zero = 0;
-    t->s.saved &= ~F_CF;
+    tr_bt_on(t, in, xr_mem(xm(XDX, 0)));
 }
 
 /* A register bit offset into memory addresses a bit string (SDM vol. 2,

@@ -122,7 +122,7 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         /* CF is the bit (SDM vol. 2, BT); OF SF AF PF are undefined and
          * the interpreter leaves them, and ZF, as they were (but on the
          * 386 model: bt_flags): the host's may change them all, so the
-         * ones still live are written to cpu.eflags first (bt_on). */
+         * ones still live are written to cpu.eflags first (translate.c tr_bt_on). */
         if (t->c->model->flags386 || o0->size != 4 ||
             !((o0->kind == OPK_GPR && o1->kind == OPK_GPR && o1->size == 4) ||
               (gpr_or_mem(o0) && o1->kind == OPK_IMM) ||

@@ -708,7 +708,7 @@ static void op_shift_imm_mem(struct tr *t, const struct insn *in)
 /* BT BTS BTR BTC of `dst` (a host register or [rdx]) by ecx or the
  * immediate (int_form: modulo 32 either way); the flags other than CF
  * that are live were written to cpu.eflags before (emit_native). */
-static void bt_on(struct tr *t, const struct insn *in, struct xrm dst)
+void tr_bt_on(struct tr *t, const struct insn *in, struct xrm dst)
 {
     unsigned ext = in->op == OP_BT ? 4 : in->op == OP_BTS ? 5 : in->op == OP_BTR ? 6 : 7;
     if (in->o[1].kind == OPK_IMM) {
@@ -725,7 +725,7 @@ static void bt_on(struct tr *t, const struct insn *in, struct xrm dst)
 
 static void op_bt_mem(struct tr *t, const struct insn *in)
 {
-    bt_on(t, in, xr_mem(xm(XDX, 0)));
+    tr_bt_on(t, in, xr_mem(xm(XDX, 0)));
 }
 
 /* PUSH m32: the source (at its address from ESP before the push, SDM
@@ -889,7 +889,7 @@ static void emit_native(struct tr *t, const struct insn *in)
             if (o1->kind == OPK_GPR)
                 x_load(b, 4, XCX, gpr_rm(t, o1->reg, 4));
             x_load(b, 4, XAX, gpr_rm(t, o0->reg, 4));
-            bt_on(t, in, R(XAX));
+            tr_bt_on(t, in, R(XAX));
             if (in->op != OP_BT)
                 x_store(b, 4, gpr_rm(t, o0->reg, 4), XAX);
         }
