@@ -90,6 +90,7 @@ enum tr_kind {
     TR_JMP,     /* JMP rel32 (the decoder's FLOW_JMP_REL) */
     TR_CALL,    /* CALL rel32 (FLOW_CALL_REL), as a block's last instruction */
     TR_X87,     /* an x87 op tr_x87.c may run on the host's x87 */
+    TR_DFLAG,   /* CLD STD: DF in cpu.eflags (jit/tr_bits.c) */
 };
 
 enum op_id {

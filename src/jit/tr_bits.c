@@ -39,9 +39,8 @@ static bool dshift_plan(const struct insn *in, struct plan *p)
             return false;
         p->by_cl = true;
         p->W = 0;
-        p->H = SZPC;
+        p->H = SZPC; /* and OF where it is live (dshift_of) */
         p->Z = F_AF;
-        p->U = F_OF;
         return true;
     }
     if (o2->kind != OPK_IMM)
@@ -54,7 +53,7 @@ static bool dshift_plan(const struct insn *in, struct plan *p)
         return o0->kind == OPK_GPR; /* (memory: the interpreter's access check) */
     }
     p->W = ALLF;
-    p->H = n == 1 ? SZPC | F_OF : SZPC;
+    p->H = SZPC | F_OF; /* OF: the host's for n = 1, else dshift_of's */
     p->Z = F_AF;
     return true;
 }
@@ -76,6 +75,10 @@ bool tr_bits_plan(const struct tr *t, const struct insn *in, struct plan *p)
         p->Z = 0;
         return in->nops == 2 && o0->kind == OPK_GPR && (o0->size == 4 || o0->size == 2) &&
                gpr_or_mem(o1) && o1->size == o0->size;
+    case TR_DFLAG: /* CLD, STD: no arithmetic flag, no fault */
+        p->R = p->W = p->H = p->Z = 0;
+        p->faults = false;
+        return in->nops == 0;
     case TR_XADD: case TR_CMPXCHG:
         /* Every flag is the ADD's or the CMP's.  The same register as
          * both operands stays the interpreter's (the order of its two
@@ -110,13 +113,61 @@ static void dshift_on(struct tr *t, const struct insn *in, struct xrm dst, bool 
         xb(t->cur, (uint8_t)(in->imm & 31));
 }
 
+/* OF where the host leaves it undefined (a count above 1) and it is
+ * observable: the interpreter's MSB(result) XOR MSB(dest) (h_shld,
+ * h_shrd), which is the SDM's for a count of 1.  dshift_keep put the
+ * destination's old value in the stack slot before the shift; every
+ * flag is in cpu.eflags by now (the and/or here clobber the host's). */
+static bool dshift_of_live(const struct tr *t, const struct insn *in)
+{
+    return (t->plan[t->k].live_after & F_OF) &&
+           (t->plan[t->k].by_cl || (in->imm & 31) > 1);
+}
+
+static void dshift_keep(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    if (!dshift_of_live(t, in))
+        return;
+    x_load(t->cur, in->o[0].size, XDI, dst);
+    x_store(t->cur, 4, xr_mem(xm(XSP, SLOT_TMP)), XDI);
+}
+
+static void dshift_of(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    if (!dshift_of_live(t, in))
+        return;
+    struct xbuf *b = t->cur;
+    unsigned size = in->o[0].size;
+    x_load(b, 4, XCX, xr_mem(xm(XSP, SLOT_TMP)));
+    x_alu_r_rm(b, 6, size, XCX, dst);                       /* xor: the MSBs */
+    x_shift_imm(b, 5, 4, R(XCX), size == 4 ? 20 : 4);       /* shr: MSB to bit 11 */
+    x_alu_rm_imm(b, 4, 4, R(XCX), F_OF);                    /* and */
+    x_alu_rm_imm(b, 4, 4, cpu_rm(CPU_OFF(eflags)), ~(uint32_t)F_OF);
+    x_alu_rm_r(b, 1, 4, cpu_rm(CPU_OFF(eflags)), XCX);      /* or */
+}
+
+/* By an immediate: the host's flags, but OF above a count of 1 where it
+ * is live (dshift_of: every flag goes to cpu.eflags first). */
+static void dshift_imm_on(struct tr *t, const struct insn *in, struct xrm dst)
+{
+    const struct plan *p = &t->plan[t->k];
+    dshift_keep(t, in, dst);
+    dshift_on(t, in, dst, false);
+    tr_set_flags_after(t, p);
+    if ((in->imm & 31) > 1)
+        t->s.pending &= ~F_OF; /* (undefined on the host) */
+    if (dshift_of_live(t, in)) {
+        tr_materialise(t);
+        dshift_of(t, in, dst);
+    }
+}
+
 static void op_dshift_imm_mem(struct tr *t, const struct insn *in)
 {
     const struct plan *p = &t->plan[t->k];
     if ((t->s.pending | t->s.pending_zero) & (p->live_after & ~p->W))
         tr_materialise(t); /* (nothing pending after the probe: no-op) */
-    dshift_on(t, in, xr_mem(xm(XDX, 0)), false);
-    tr_set_flags_after(t, p);
+    dshift_imm_on(t, in, xr_mem(xm(XDX, 0)));
 }
 
 /* By CL, a register: a count of 0 changes nothing, flags included, so
@@ -136,10 +187,13 @@ static void dshift_cl_reg(struct tr *t, const struct insn *in)
     x_load(b, 4, XCX, gpr_rm(t, R_ECX, 4));
     x_test_rm_imm(b, 1, R(XCX), 31);
     x_jcc(&t->L, b, XCC_E, l_zero);
-    dshift_on(t, in, gpr_rm(t, in->o[0].reg, 4), true);
+    struct xrm dst = gpr_rm(t, in->o[0].reg, 4);
+    dshift_keep(t, in, dst);
+    dshift_on(t, in, dst, true);
     t->s.pending = p->H;
     t->s.pending_zero = p->Z;
     tr_flags_before_clobber(t, live);
+    dshift_of(t, in, dst);
     x_bind(&t->L, l_zero, b);
 }
 
@@ -149,11 +203,13 @@ static void op_dshift_cl_mem(struct tr *t, const struct insn *in)
 {
     const struct plan *p = &t->plan[t->k];
     tr_materialise(t);
+    dshift_keep(t, in, xr_mem(xm(XDX, 0)));
     x_load(t->cur, 4, XCX, gpr_rm(t, R_ECX, 4));
     dshift_on(t, in, xr_mem(xm(XDX, 0)), true);
     t->s.pending = p->H;
     t->s.pending_zero = p->Z;
     tr_flags_before_clobber(t, p->live_after);
+    dshift_of(t, in, xr_mem(xm(XDX, 0)));
 }
 
 static void dshift(struct tr *t, const struct insn *in)
@@ -175,8 +231,7 @@ static void dshift(struct tr *t, const struct insn *in)
     }
     if ((t->s.pending | t->s.pending_zero) & (p->live_after & ~p->W))
         tr_materialise(t);
-    dshift_on(t, in, gpr_rm(t, o0->reg, o0->size), false);
-    tr_set_flags_after(t, p);
+    dshift_imm_on(t, in, gpr_rm(t, o0->reg, o0->size));
 }
 
 /* --- BSF / BSR --------------------------------------------------------- */
@@ -274,6 +329,20 @@ static void op_cmpxchg_mem(struct tr *t, const struct insn *in)
     cmpxchg_on(t, in, xr_mem(xm(XDX, 0)));
 }
 
+/* --- CLD / STD --------------------------------------------------------- */
+
+/* DF lives in cpu.eflags only (the string forms test it there at run
+ * time: tr_string.c); the and/or clobbers the host's flags, so the live
+ * pending ones go to cpu.eflags first. */
+static void dflag(struct tr *t, const struct insn *in)
+{
+    tr_flags_before_clobber(t, t->plan[t->k].live_after);
+    if (in->op == OP_CLD)
+        x_alu_rm_imm(t->cur, 4, 4, cpu_rm(CPU_OFF(eflags)), ~(uint32_t)F_DF);
+    else
+        x_alu_rm_imm(t->cur, 1, 4, cpu_rm(CPU_OFF(eflags)), F_DF);
+}
+
 void tr_bits_emit(struct tr *t, const struct insn *in)
 {
     const struct plan *p = &t->plan[t->k];
@@ -301,6 +370,9 @@ void tr_bits_emit(struct tr *t, const struct insn *in)
             tr_with_memory(t, in, in->seg, 4, JM_RMW, op_cmpxchg_mem, false);
         else
             cmpxchg_on(t, in, gpr_rm(t, o0->reg, 4));
+        return;
+    case TR_DFLAG:
+        dflag(t, in);
         return;
     default:
         return;

@@ -136,7 +136,7 @@ static bool int_form(const struct tr *t, const struct insn *in, struct plan *p)
         p->W = p->H = F_CF;
         p->Z = 0;
         return true;
-    case TR_DSHIFT: case TR_BSCAN: case TR_XADD: case TR_CMPXCHG:
+    case TR_DSHIFT: case TR_BSCAN: case TR_XADD: case TR_CMPXCHG: case TR_DFLAG:
         return tr_bits_plan(t, in, p);
     case TR_BSWAP: /* (of a 16-bit register the SDM leaves it undefined) */
         return o0->kind == OPK_GPR && o0->size == 4;

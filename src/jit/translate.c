@@ -525,10 +525,23 @@ static void op_div_mem(struct tr *t, const struct insn *in)
     div_core(t, in, xr_mem(xm(XDX, 0)));
 }
 
+static void imul_flags(struct tr *t, uint8_t r, unsigned size);
+
+/* One-operand MUL/IMUL and its flags: with SF ZF PF observable
+ * (plan.szp) the interpreter's from the low half, AL AX or EAX (ops_alu.c
+ * mul_flags), which mul1_core leaves in eax. */
+static void mul1_with_flags(struct tr *t, const struct insn *in, struct xrm src)
+{
+    mul1_core(t, in, src);
+    if (t->plan[t->k].szp)
+        imul_flags(t, XAX, in->o[0].size);
+    else
+        tr_set_flags_after(t, &t->plan[t->k]);
+}
+
 static void op_mul1_mem(struct tr *t, const struct insn *in)
 {
-    mul1_core(t, in, xr_mem(xm(XDX, 0)));
-    tr_set_flags_after(t, &t->plan[t->k]);
+    mul1_with_flags(t, in, xr_mem(xm(XDX, 0)));
 }
 
 /* The flags of a two- or three-operand IMUL whose undefined ones are
@@ -537,11 +550,11 @@ static void op_mul1_mem(struct tr *t, const struct insn *in)
  * slot's image, every arithmetic flag "saved" (IMUL writes them all).
  * Right after the host's IMUL, whose CF and OF are defined; `r` holds the
  * product. */
-static void imul_flags(struct tr *t, uint8_t r)
+static void imul_flags(struct tr *t, uint8_t r, unsigned size)
 {
     struct xbuf *b = t->cur;
     x_setcc(b, XCC_O, R(XCX));
-    x_test_rm_r(b, 4, R(r), r);                                  /* SF ZF PF */
+    x_test_rm_r(b, size, R(r), r);                               /* SF ZF PF */
     x_lahf(b);
     x_load(b, 1, XAX, R(XCX));                                   /* al = OF, as SETO */
     x_store(b, 2, xr_mem(xm(XSP, SLOT_SAVED)), XAX);
@@ -563,7 +576,7 @@ static void imul_with_flags(struct tr *t, const struct insn *in, struct xrm src)
     struct xrm d = gpr_rm(t, in->o[0].reg, 4);
     if (!d.is_reg)
         x_load(t->cur, 4, XAX, d);
-    imul_flags(t, d.is_reg ? d.reg : XAX);
+    imul_flags(t, d.is_reg ? d.reg : XAX, 4);
 }
 
 /* A shift or rotate of a dword (register slot or [rdx]) by CL (plan.by_cl).
@@ -907,7 +920,7 @@ static void emit_native(struct tr *t, const struct insn *in)
     case TR_STRING:
         tr_string_op(t, in);
         return;
-    case TR_DSHIFT: case TR_BSCAN: case TR_XADD: case TR_CMPXCHG:
+    case TR_DSHIFT: case TR_BSCAN: case TR_XADD: case TR_CMPXCHG: case TR_DFLAG:
         tr_bits_emit(t, in);
         return;
     case TR_IMUL:
@@ -915,8 +928,7 @@ static void emit_native(struct tr *t, const struct insn *in)
             if (o0->kind == OPK_MEM) {
                 tr_with_memory(t, in, in->seg, o0->size, JM_READ, op_mul1_mem, false);
             } else {
-                mul1_core(t, in, gpr_rm(t, o0->reg, o0->size));
-                tr_set_flags_after(t, p);
+                mul1_with_flags(t, in, gpr_rm(t, o0->reg, o0->size));
             }
             return;
         }
@@ -1191,7 +1203,7 @@ bool tr_translate(struct tr *t)
         for (unsigned k = 0; k < n; k++) {
             struct plan *p = &t->plan[k];
             if (p->native && !tr_flags_exact(p)) {
-                if (!p->x87 && tr_kind_of(&b->insn[k]) == TR_IMUL && b->insn[k].nops >= 2) {
+                if (!p->x87 && tr_kind_of(&b->insn[k]) == TR_IMUL) {
                     p->szp = true; /* imul_flags computes them */
                     p->H = p->W;
                     p->Z = 0;

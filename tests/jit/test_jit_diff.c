@@ -245,11 +245,20 @@ static uint32_t bias(void)
  *             flags observed by a SETcc (the translator's jit/tr_bits.c),
  *             and RDTSC under -icount (both VMs), its EAX and EDX kept
  *             or stored (jit/tr_block_end.c op_rdtsc) */
+/*   M_BOOTC   32-bit code: one instruction in three from bootc_insn: MUL
+ *             and IMUL of one operand (8, 16 and 32 bits, registers and
+ *             memory) whose SF ZF PF are then observed (SETcc, PUSHFD:
+ *             the interpreter's from the low half, AF clear, ops_alu.c
+ *             mul_flags), SHLD/SHRD of words and dwords by an immediate
+ *             or CL (registers and memory) whose OF is observed (SETO,
+ *             PUSHFD: MSB(result) XOR MSB(dest) for every count), and
+ *             CLD/STD with a string instruction or PUSHFD after (DF in
+ *             cpu.eflags: jit/tr_bits.c) */
 enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 32, M_NEAR = 64,
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
        M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCWAYS = 1048576, M_JCCBACK = 2097152,
-       M_TABLE = 16777216, M_OVERLAP = 33554432 };
+       M_TABLE = 16777216, M_OVERLAP = 33554432, M_BOOTC = 67108864 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -678,6 +687,76 @@ static void bits_insn(struct prog *p)
     }
 }
 
+/* M_BOOTC: flags made observable right away: a SETcc of OF, SF, ZF, PF
+ * or CF (the condition `cc` first), or PUSHFD; POP into a register. */
+static void bootc_observe(struct prog *p, unsigned cc)
+{
+    if (rnd() % 4 == 0) {
+        put(p, 0x9C);                                  /* pushfd */
+        put(p, (uint8_t)(0x58 + dreg()));              /* pop r32 */
+        return;
+    }
+    static const uint8_t ccs[] = { 0, 8, 4, 10, 2 };   /* O S Z P C */
+    put(p, 0x0F);
+    put(p, (uint8_t)(0x90 + (rnd() % 3 ? cc : ccs[rnd() % 5]) + (rnd() & 1)));
+    modrm_reg(p, 0, rnd() & 3);
+}
+
+/* M_BOOTC: the boot's forms that went to C (see the mode). */
+static void bootc_insn(struct prog *p)
+{
+    switch (rnd() % 6) {
+    case 0: case 1: {                  /* mul/imul r/m8/16/32, then SF ZF PF */
+        unsigned w = rnd() % 3;        /* 8, 16, 32 bits */
+        if (w == 1)
+            put(p, 0x66);
+        put(p, w ? 0xF7 : 0xF6);
+        unsigned ext = (rnd() & 1) ? 4 : 5;
+        if (rnd() & 1)
+            modrm_reg(p, ext, rnd() & 7);
+        else
+            modrm_mem(p, ext);
+        bootc_observe(p, (uint8_t[]){ 8, 4, 10 }[rnd() % 3]);
+        break;
+    }
+    case 2: case 3: {                  /* shld/shrd r/m16/32, r, imm8 or cl, then OF */
+        bool cl = rnd() & 1;
+        if (cl && (rnd() % 4)) {       /* mov cl, count */
+            put(p, 0xB1);
+            put(p, (uint8_t)(rnd() % 4 == 0 ? rnd() : rnd() % 34));
+        }
+        bool w16 = !cl && rnd() % 3 == 0; /* (16-bit by CL: the interpreter's) */
+        if (w16)
+            put(p, 0x66);
+        put(p, 0x0F);
+        put(p, (uint8_t)(((rnd() & 1) ? 0xA4 : 0xAC) + cl));
+        if (rnd() & 1)
+            modrm_reg(p, dreg(), dreg());
+        else
+            modrm_mem(p, dreg());
+        if (!cl)
+            put(p, (uint8_t)(w16 ? rnd() % 16 : rnd() % 4 == 0 ? rnd() : rnd() % 34));
+        bootc_observe(p, 0);
+        break;
+    }
+    default: {                         /* cld or std; a string op or pushfd; cld */
+        bool std = rnd() & 1;
+        put(p, std ? 0xFD : 0xFC);
+        if (rnd() & 1) {
+            string_pointer(p, 6);
+            string_pointer(p, 7);
+            put(p, (uint8_t[]){ 0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF }[rnd() % 10]);
+        } else {
+            put(p, 0x9C);
+            put(p, (uint8_t)(0x58 + dreg()));
+        }
+        if (std && rnd() % 4)
+            put(p, 0xFC);
+        break;
+    }
+    }
+}
+
 /* M_HINT: PAUSE, LFENCE or NOP. */
 static void hint_insn(struct prog *p)
 {
@@ -714,6 +793,10 @@ static void random_insn(struct prog *p)
     }
     if ((mode & M_BITS) && rnd() % 3 == 0) {
         bits_insn(p);
+        return;
+    }
+    if ((mode & M_BOOTC) && rnd() % 3 == 0) {
+        bootc_insn(p);
         return;
     }
     unsigned g = rnd() % 8;
