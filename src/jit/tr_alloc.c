@@ -28,13 +28,24 @@ uint32_t tr_compute_liveness(struct tr *t)
 {
     unsigned n = t->b->ninsn;
     uint32_t live = ALLF; /* at the exits */
+    uint32_t before[JIT_MAX_INSNS]; /* observable before each instruction */
     for (unsigned k = n; k-- > 0;) {
         struct plan *p = &t->plan[k];
+        const struct insn *in = &t->b->insn[k];
+        if (p->native && in->flow == FLOW_JMP_REL && k + 1 < n &&
+            t->nxt[k] + in->imm != t->off[k + 1]) {
+            /* A rotated loop's JMP over its head (tr_jmp_ahead): what its
+             * target observes too (a join's state takes what is live
+             * after the instruction before it), or all at an exit. */
+            int j = tr_jmp_target(t, k);
+            live |= j >= 0 ? before[j] : ALLF;
+        }
         p->live_after = live;
         if (!p->native)
             live = ALLF; /* the handler reads and may fault */
         else
             live = (live & ~p->W) | p->R | (p->faults ? ALLF : 0);
+        before[k] = live;
     }
     return live;
 }
