@@ -172,6 +172,39 @@ static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
  * translation, and the JMP a forward jump inside it (jit/tr_rotated.c).
  * The interpreter leaves the block at the JMP (its EIP is not H's), as
  * at any superblock's JMP.  Returns H, or -1. */
+/* The length of the instruction at block offset o (page map pm, from
+ * `base`) when a rotated loop's line may hold it (rotated_head), else 0;
+ * *back: it is a conditional branch to the loop's head h. */
+static unsigned line_insn(const struct code_cache *cc, const struct sbe_map *pm, unsigned base,
+                          unsigned o, unsigned h, const uint16_t *offs, unsigned n,
+                          unsigned limit, bool *back)
+{
+    uint8_t a = pm->attr[o - base];
+    if (!(a & ATTR_SCANNED) || (a & ATTR_CROSS))
+        return 0;
+    for (unsigned k = 0; k < n; k++)
+        if (offs[k] == o)
+            return 0; /* (no instruction twice in a block) */
+    struct insn d;
+    if (sbe_decode(cc->sbe, pm, o - base, &d) != DECODE_OK || d.virt != VIRT_NONE ||
+        op_table[d.op].level > cc->cpu->level || o + d.len >= base + SBE_PAGE)
+        return 0;
+    int64_t dest = (int64_t)o + d.len + (int32_t)d.imm;
+    bool jcc = d.flow == FLOW_JCC && op_table[d.op].tr == TR_JCC;
+    *back = jcc && dest == h && !(a & ATTR_VIRT);
+    /* Else a conditional branch the block goes on past (continues_past:
+     * ahead, outside its pages, or to one of its instructions); the
+     * scanner made one out of this page virtualize. */
+    bool away = dest < 0 || dest >= limit, inside = false;
+    for (unsigned k = 0; k < n; k++)
+        inside |= offs[k] == dest;
+    if ((d.flow == FLOW_SEQ && !(a & ATTR_VIRT)) || *back ||
+        (jcc && (dest > o || away || inside) &&
+         (!(a & ATTR_VIRT) || dest < base || dest >= base + SBE_PAGE)))
+        return d.len;
+    return 0;
+}
+
 static int rotated_head(const struct code_cache *cc, const struct sbe_map *pm, unsigned base,
                         const struct insn *in, unsigned off, int64_t target,
                         const uint16_t *offs, unsigned n, unsigned limit)
@@ -186,44 +219,21 @@ static int rotated_head(const struct code_cache *cc, const struct sbe_map *pm, u
         h++;
     if (h >= t || h >= end + 16)
         return -1;
-    unsigned o = h, count = 0;
-    /* Room for the line and the test after it. */
+    /* The test first (eight instructions at most: cheap, and it rules
+     * out most forward JMPs), then the body, which must end at T. */
+    unsigned o = t, count = 0, len;
+    bool back = false;
+    while (!back) {
+        if (++count > 8 || !(len = line_insn(cc, pm, base, o, h, offs, n, limit, &back)))
+            return -1;
+        o += len;
+    }
     const unsigned room = n + 8 < BLOCK_MAX_INSNS ? BLOCK_MAX_INSNS - n - 8 : 0;
-    for (int phase = 0; phase < 2; phase++) {
-        for (unsigned i = 0; phase ? i < 8 : o < t; i++) {
-            uint8_t a = pm->attr[o - base];
-            if (!(a & ATTR_SCANNED) || (a & ATTR_CROSS) || ++count > room)
-                return -1;
-            bool inside = false;
-            for (unsigned k = 0; k < n; k++)
-                if (offs[k] == o)
-                    return -1;
-            struct insn d;
-            if (sbe_decode(cc->sbe, pm, o - base, &d) != DECODE_OK || d.virt != VIRT_NONE ||
-                op_table[d.op].level > cc->cpu->level)
-                return -1;
-            int64_t dest = (int64_t)o + d.len + (int32_t)d.imm;
-            bool jcc = d.flow == FLOW_JCC && op_table[d.op].tr == TR_JCC;
-            if (phase && jcc && dest == h && !(a & ATTR_VIRT))
-                return (int)h;
-            /* A conditional branch the block goes on past (continues_past:
-             * ahead, outside its pages, or to one of its instructions);
-             * the scanner made one out of this page virtualize. */
-            bool away = dest < 0 || dest >= limit;
-            for (unsigned k = 0; k < n; k++)
-                inside |= offs[k] == dest;
-            if (!(d.flow == FLOW_SEQ && !(a & ATTR_VIRT)) &&
-                !(jcc && (dest > o || away || inside) &&
-                  (!(a & ATTR_VIRT) || dest < base || dest >= base + SBE_PAGE)))
-                return -1;
-            o += d.len;
-            if (o >= base + SBE_PAGE)
-                return -1;
-        }
-        if (o != t)
+    for (o = h; o < t; o += len) {
+        if (++count > room || !(len = line_insn(cc, pm, base, o, h, offs, n, limit, &back)))
             return -1;
     }
-    return -1;
+    return o == t ? (int)h : -1;
 }
 
 void cache_on_flush(struct code_cache *cc, void (*fn)(void *opaque), void *opaque)
@@ -330,8 +340,10 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         int go_on = continues_past(cc, m, in, a, off, offs, n, limit);
         if (go_on >= 0 && in->flow == FLOW_JMP_REL && !(a & ATTR_CROSS)) {
             int h = rotated_head(cc, pm, off - po, in, off, go_on, offs, n, limit);
-            if (h >= 0)
+            if (h >= 0) {
                 go_on = h;
+                cc->stats.rotated++;
+            }
         }
         /* The bytes around the first instruction that the block's span
          * (a trace may jump back below it): the entries' CS limit check. */

@@ -61,6 +61,8 @@ struct code_cache_stats {
     uint64_t hits, misses, blocks_built, flushes;
     uint64_t chained;        /* successor links made (cache_get_after) */
     uint64_t two_pages;      /* blocks built that go on into the next page */
+    uint64_t rotated;        /* JMPs after which a block went on at a
+                                rotated loop's head (cache.c rotated_head) */
 };
 
 struct code_cache;
