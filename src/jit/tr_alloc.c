@@ -428,15 +428,17 @@ static bool shareable(const struct tr *t, unsigned k, struct share_acc *a)
 }
 
 /* Instructions that an earlier mid-block Jcc may jump to inside the
- * translation (tr_block_end.c internal_target): a leader before one
- * does not run on that way. */
+ * translation (tr_block_end.c internal_target), or a rotated loop's JMP
+ * over its head (tr_jmp_ahead): a leader before one does not run on that
+ * way. */
 static uint64_t join_targets(const struct tr *t)
 {
     uint64_t j = 0;
     unsigned n = t->b->ninsn;
     for (unsigned k = 0; k + 1 < n; k++) {
         const struct insn *in = &t->b->insn[k];
-        if (!t->plan[k].native || !tr_is_jcc(in->op))
+        bool ahead = in->flow == FLOW_JMP_REL && t->nxt[k] + in->imm != t->off[k + 1];
+        if (!t->plan[k].native || !(tr_is_jcc(in->op) || ahead))
             continue;
         uint32_t target = t->nxt[k] + in->imm;
         for (unsigned i = k + 1; i < n && t->off[i] <= target; i++)

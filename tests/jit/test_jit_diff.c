@@ -1810,12 +1810,39 @@ static void rotated_item(struct prog *p, struct smc *m, bool smc)
         }
         return;
     }
-    /* jmp T; junk; H: body; T: 0-1 random; dec; jnz H */
+    /* jmp T; junk; H: body; T: 0-1 random; dec; jnz H.  At times EBX
+     * changes first and both the body and the test read [ebx+d8]: a
+     * probe the body's access makes must not serve the test's on the
+     * JMP's way (tr_alloc.c join_targets). */
+    bool pair = rnd() % 2 == 0, range = !pair && rnd() % 2 == 0;
+    if (pair) {
+        put(p, 0x83); put(p, 0xF3); put(p, (uint8_t)(0x40 | (rnd() & 0x3C))); /* xor ebx, c */
+    }
+    /* Or ESI = 0x80 first, `and esi, 0x3C` last in the body and a read
+     * of [esi*4 + d32] in the test, whose range (the body's AND) the JMP's
+     * way does not keep: ESI * 4 reaches the next page (with paging, far
+     * away) there (tr_alloc.c index_bound, join_targets). */
+    uint32_t table = bias() + DATA + 0x1000 - 0x100 - (rnd() & 0x3C);
+    if (range) {
+        put(p, 0xBE); put32(p, 0x80);                                  /* mov esi, 0x80 */
+    }
     for (unsigned i = rnd() % 16; i-- > 0;)
         put(p, (uint8_t)rnd());
     unsigned h = p->n;
+    if (pair) {
+        put(p, 0x8B); put(p, (uint8_t)(0x43 | (rnd() % 3) << 3)); put(p, (uint8_t)(rnd() & 0x3C));
+    }
     rotated_body(p, m, smc, rnd() % 5);
+    if (range) {
+        put(p, 0x83); put(p, 0xE6); put(p, 0x3C);                      /* and esi, 0x3c */
+    }
     jmp_patch(p, j, p->n);
+    if (pair) { /* add eax/ecx/edx, [ebx+d8] */
+        put(p, 0x03); put(p, (uint8_t)(0x43 | (rnd() % 3) << 3)); put(p, (uint8_t)(rnd() & 0x3C));
+    }
+    if (range) { /* add eax/ecx/edx, [esi*4 + table] */
+        put(p, 0x03); put(p, (uint8_t)(0x04 | (rnd() % 3) << 3)); put(p, 0xB5); put32(p, table);
+    }
     if (rnd() % 3 == 0)
         random_insn(p);
     count_down(p, mem);
