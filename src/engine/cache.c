@@ -47,7 +47,7 @@ struct code_cache *cache_create(struct sbe *sbe, const struct cpu *cpu, size_t m
     cc->cpu = cpu;
     /* At least one block of the largest size: alloc_block flushes and
      * then places the block at the start, which must be room enough. */
-    size_t min = (sizeof(struct block) + BLOCK_MAX_INSNS * sizeof(struct insn) + 15) &
+    size_t min = (sizeof(struct block) + BLOCK_MAX_INSNS * (sizeof(struct insn) + 2) + 15) &
                  ~(size_t)15;
     if (max_bytes < min)
         max_bytes = min;
@@ -156,6 +156,86 @@ static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
     return inside ? -1 : (int)target;
 }
 
+/* gcc's rotated loop (bench/README.md, session 15): `jmp T; [padding]
+ * H: body; T: test; jcc H`, where a trace from the JMP goes on at T and
+ * ends at the branch back to H, which it skipped: the loop was then two
+ * or more translations, chained each pass.  Where JMP rel32 instruction
+ * `in` at offset `off` (from the first page's start; page map pm, whose
+ * page starts at `base`) jumps forward to T in its own page, and the
+ * first scanned instruction after it (H, at most 15 bytes of padding
+ * on, never executed and so never scanned) starts a straight line that
+ * reaches T exactly (scanned, native, no instruction of the block, with
+ * only forward conditional branches, which the block goes on past) and
+ * from T a straight line of at most eight instructions reaches a
+ * conditional branch back to H: the block goes on at H instead of T,
+ * in address order, so the loop is H..branch, an inner loop of the one
+ * translation, and the JMP a forward jump inside it (jit/tr_rotated.c).
+ * The interpreter leaves the block at the JMP (its EIP is not H's), as
+ * at any superblock's JMP.  Returns H, or -1. */
+/* The length of the instruction at block offset o (page map pm, from
+ * `base`) when a rotated loop's line may hold it (rotated_head), else 0;
+ * *back: it is a conditional branch to the loop's head h. */
+static unsigned line_insn(const struct code_cache *cc, const struct sbe_map *pm, unsigned base,
+                          unsigned o, unsigned h, const uint16_t *offs, unsigned n,
+                          unsigned limit, bool *back)
+{
+    uint8_t a = pm->attr[o - base];
+    if (!(a & ATTR_SCANNED) || (a & ATTR_CROSS))
+        return 0;
+    for (unsigned k = 0; k < n; k++)
+        if (offs[k] == o)
+            return 0; /* (no instruction twice in a block) */
+    struct insn d;
+    if (sbe_decode(cc->sbe, pm, o - base, &d) != DECODE_OK || d.virt != VIRT_NONE ||
+        op_table[d.op].level > cc->cpu->level || o + d.len >= base + SBE_PAGE)
+        return 0;
+    int64_t dest = (int64_t)o + d.len + (int32_t)d.imm;
+    bool jcc = d.flow == FLOW_JCC && op_table[d.op].tr == TR_JCC;
+    *back = jcc && dest == h && !(a & ATTR_VIRT);
+    /* Else a conditional branch the block goes on past (continues_past:
+     * ahead, outside its pages, or to one of its instructions); the
+     * scanner made one out of this page virtualize. */
+    bool away = dest < 0 || dest >= limit, inside = false;
+    for (unsigned k = 0; k < n; k++)
+        inside |= offs[k] == dest;
+    if ((d.flow == FLOW_SEQ && !(a & ATTR_VIRT)) || *back ||
+        (jcc && (dest > o || away || inside) &&
+         (!(a & ATTR_VIRT) || dest < base || dest >= base + SBE_PAGE)))
+        return d.len;
+    return 0;
+}
+
+static int rotated_head(const struct code_cache *cc, const struct sbe_map *pm, unsigned base,
+                        const struct insn *in, unsigned off, int64_t target,
+                        const uint16_t *offs, unsigned n, unsigned limit)
+{
+    unsigned end = off + in->len;
+    if (in->flow != FLOW_JMP_REL || target <= (int64_t)end ||
+        target >= (int64_t)base + SBE_PAGE || end < base)
+        return -1;
+    const unsigned t = (unsigned)target;
+    unsigned h = end;
+    while (h < t && h < end + 16 && !(pm->attr[h - base] & ATTR_SCANNED))
+        h++;
+    if (h >= t || h >= end + 16)
+        return -1;
+    /* The test first (eight instructions at most: cheap, and it rules
+     * out most forward JMPs), then the body, which must end at T. */
+    unsigned o = t, count = 0, len;
+    bool back = false;
+    while (!back) {
+        if (++count > 8 || !(len = line_insn(cc, pm, base, o, h, offs, n, limit, &back)))
+            return -1;
+        o += len;
+    }
+    const unsigned room = n + 8 < BLOCK_MAX_INSNS ? BLOCK_MAX_INSNS - n - 8 : 0;
+    for (o = h; o < t; o += len) {
+        if (++count > room || !(len = line_insn(cc, pm, base, o, h, offs, n, limit, &back)))
+            return -1;
+    }
+    return o == t ? (int)h : -1;
+}
+
 void cache_on_flush(struct code_cache *cc, void (*fn)(void *opaque), void *opaque)
 {
     cc->on_flush = fn;
@@ -188,7 +268,7 @@ static void chain(struct code_cache *cc, struct block *from, struct block *to)
 
 static struct block *alloc_block(struct code_cache *cc, unsigned ninsn)
 {
-    size_t need = sizeof(struct block) + ninsn * sizeof(struct insn);
+    size_t need = sizeof(struct block) + ninsn * sizeof(struct insn) + ninsn * sizeof(uint16_t);
     need = (need + 15) & ~(size_t)15;
     if (cc->arena_used + need > cc->arena_size)
         cache_flush(cc);
@@ -258,6 +338,13 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         offs[n] = (uint16_t)off;
         struct insn *in = &tmp[n++];
         int go_on = continues_past(cc, m, in, a, off, offs, n, limit);
+        if (go_on >= 0 && in->flow == FLOW_JMP_REL && !(a & ATTR_CROSS)) {
+            int h = rotated_head(cc, pm, off - po, in, off, go_on, offs, n, limit);
+            if (h >= 0) {
+                go_on = h;
+                cc->stats.rotated++;
+            }
+        }
         /* The bytes around the first instruction that the block's span
          * (a trace may jump back below it): the entries' CS limit check. */
         if (off + in->len > start && off + in->len - start > bytes)
@@ -301,6 +388,9 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     b->heat = 0;
     b->bails = 0;
     memcpy(b->insn, tmp, n * sizeof(struct insn));
+    uint16_t *boffs = (uint16_t *)&b->insn[n];
+    memcpy(boffs, offs, n * sizeof(uint16_t));
+    b->offs = boffs;
     unsigned h = hash_pa(pa, m->code32);
     b->hnext = cc->bucket[h];
     cc->bucket[h] = b;

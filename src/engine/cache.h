@@ -49,6 +49,11 @@ struct block {
     uint32_t heat;           /* runs in the interpreter so far */
     uint16_t bails;          /* times its translation's entry conditions
                                 failed (jit.h) */
+    /* Each instruction's offset from the start of the block's first
+     * page, in the order of insn[] (a superblock's JMP goes on at its
+     * target, or at a rotated loop's head: engine/cache.c rotated_head);
+     * stored after insn[]. */
+    const uint16_t *offs;
     struct insn insn[];      /* ninsn instructions */
 };
 
@@ -56,6 +61,8 @@ struct code_cache_stats {
     uint64_t hits, misses, blocks_built, flushes;
     uint64_t chained;        /* successor links made (cache_get_after) */
     uint64_t two_pages;      /* blocks built that go on into the next page */
+    uint64_t rotated;        /* JMPs after which a block went on at a
+                                rotated loop's head (cache.c rotated_head) */
 };
 
 struct code_cache;

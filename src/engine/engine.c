@@ -136,6 +136,7 @@ void engine_stats_add(struct engine_stats *sum, const struct engine_stats *s)
     sum->cache.flushes += s->cache.flushes;
     sum->cache.chained += s->cache.chained;
     sum->cache.two_pages += s->cache.two_pages;
+    sum->cache.rotated += s->cache.rotated;
     sum->jit.blocks_translated += s->jit.blocks_translated;
     sum->jit.translations_failed += s->jit.translations_failed;
     sum->jit.bails += s->jit.bails;

@@ -210,7 +210,8 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
                                   &b->map->stamp, b->stamp, b->bytes,
                                   physmem_ptr(e->mem, b->pa, false), b->below,
                                   b->map2 != NULL, b->map2 ? &b->map2->stamp : NULL,
-                                  b->stamp2, b->map2 ? physmem_ptr(e->mem, b->pa2, false) : NULL };
+                                  b->stamp2, b->map2 ? physmem_ptr(e->mem, b->pa2, false) : NULL,
+                                  b->offs };
         switch (jit_translate(e->jit, c, &src, &b->jit)) {
         case JIT_TRANSLATED:
             break;

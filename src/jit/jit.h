@@ -108,6 +108,10 @@ struct jit_source {
     const uint32_t *stamp2_at;
     uint32_t stamp2;
     const uint8_t *host2;
+    /* Each instruction's offset from the start of pa's page (engine/
+     * cache.h struct block offs): a superblock's JMP goes on at its
+     * target or, for a rotated loop, at the loop's head after it. */
+    const uint16_t *offs;
 };
 
 /* At most this many exits of a translation can be chained (a

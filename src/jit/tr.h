@@ -253,6 +253,7 @@ struct tr {
      * address of a memory operand whose address stays the same in
      * cpu.eng.site[site[k]] (-1: none), filled by its first probe. */
     bool loop;
+    bool loop_nt;          /* ... by its last Jcc's not-taken way */
     /* Inner loops (tr_back_edge): back[k] is the instruction j that
      * branch k jumps back to inside the translation, with only native
      * instructions from j to k, else -1 (and for the last instruction's
@@ -521,6 +522,14 @@ void tr_side_exit(struct tr *t, const struct insn *in);
  * (back[k]), an inner loop that stays inside it. */
 void tr_back_edge(struct tr *t, const struct insn *in, unsigned j);
 void tr_join_state(struct tr *t, unsigned j);
+/* A JMP rel32 in a superblock's middle whose target is not the next
+ * instruction (a rotated loop's: engine/cache.c rotated_head): the jump
+ * inside the translation to instruction tr_jmp_target(t, k),
+ * or an exit to the target when that is -1 (the liveness pass agrees:
+ * tr_alloc.c tr_compute_liveness). */
+void tr_jmp_ahead(struct tr *t, const struct insn *in);
+int tr_inside_target(const struct tr *t, unsigned k, uint32_t target);
+int tr_jmp_target(const struct tr *t, unsigned k);
 
 /* tr_alloc.c: flag liveness and the host register and kept-address
  * allocation over a planned block. */

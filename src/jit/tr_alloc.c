@@ -28,13 +28,24 @@ uint32_t tr_compute_liveness(struct tr *t)
 {
     unsigned n = t->b->ninsn;
     uint32_t live = ALLF; /* at the exits */
+    uint32_t before[JIT_MAX_INSNS]; /* observable before each instruction */
     for (unsigned k = n; k-- > 0;) {
         struct plan *p = &t->plan[k];
+        const struct insn *in = &t->b->insn[k];
+        if (p->native && in->flow == FLOW_JMP_REL && k + 1 < n &&
+            t->nxt[k] + in->imm != t->off[k + 1]) {
+            /* A rotated loop's JMP over its head (tr_jmp_ahead): what its
+             * target observes too (a join's state takes what is live
+             * after the instruction before it), or all at an exit. */
+            int j = tr_jmp_target(t, k);
+            live |= j >= 0 ? before[j] : ALLF;
+        }
         p->live_after = live;
         if (!p->native)
             live = ALLF; /* the handler reads and may fault */
         else
             live = (live & ~p->W) | p->R | (p->faults ? ALLF : 0);
+        before[k] = live;
     }
     return live;
 }
@@ -417,15 +428,17 @@ static bool shareable(const struct tr *t, unsigned k, struct share_acc *a)
 }
 
 /* Instructions that an earlier mid-block Jcc may jump to inside the
- * translation (tr_block_end.c internal_target): a leader before one
- * does not run on that way. */
+ * translation (tr_block_end.c internal_target), or a rotated loop's JMP
+ * over its head (tr_jmp_ahead): a leader before one does not run on that
+ * way. */
 static uint64_t join_targets(const struct tr *t)
 {
     uint64_t j = 0;
     unsigned n = t->b->ninsn;
     for (unsigned k = 0; k + 1 < n; k++) {
         const struct insn *in = &t->b->insn[k];
-        if (!t->plan[k].native || !tr_is_jcc(in->op))
+        bool ahead = in->flow == FLOW_JMP_REL && t->nxt[k] + in->imm != t->off[k + 1];
+        if (!t->plan[k].native || !(tr_is_jcc(in->op) || ahead))
             continue;
         uint32_t target = t->nxt[k] + in->imm;
         for (unsigned i = k + 1; i < n && t->off[i] <= target; i++)

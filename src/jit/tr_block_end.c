@@ -238,10 +238,22 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
     /* Looping back to the body needs the x87 window as the body's start
      * has it (an interpreted x87 op in between gave it up). */
-    bool self = target == 0 && (!t->x87 || (t->s.x87_live && t->s.w == t->depth0 &&
-                                            t->s.top == t->top0));
+    bool self = (target == 0 || t->loop_nt) &&
+                (!t->x87 || (t->s.x87_live && t->s.w == t->depth0 && t->s.top == t->top0));
     unsigned l_taken = x_label_new(&t->L);
-    if (tr_is_jcc(in->op)) {
+    if (tr_is_jcc(in->op) && t->loop_nt) {
+        /* The not-taken way is the loop (tr.h loop_nt; no x87 window):
+         * the taken one leaves as a taken way below would. */
+        unsigned hc = tr_cond_host(t, in->cc);
+        x_jcc(&t->L, t->cur, hc ^ 1, l_taken);
+        struct tstate at = t->s;
+        unsigned l_gp = x_label_new(&t->L);
+        exit_limit_check(t, target, l_gp);
+        tr_emit_exit(t, k, true, target);
+        x_bind(&t->L, l_gp, t->cur);
+        tr_callout(t, in, true, false);
+        t->s = at;
+    } else if (tr_is_jcc(in->op)) {
         unsigned hc = tr_cond_host(t, in->cc);
         x_jcc(&t->L, t->cur, hc, l_taken);
         struct tstate at = t->s;
@@ -338,6 +350,13 @@ static int internal_target(const struct tr *t, unsigned k, uint32_t target)
 {
     if (!t->chainable)
         return -1; /* (the join's flags go through the slot) */
+    return tr_inside_target(t, k, target);
+}
+
+/* internal_target less the chainable test (the liveness pass runs before
+ * it is set; every translation is chainable). */
+int tr_inside_target(const struct tr *t, unsigned k, uint32_t target)
+{
     for (unsigned j = k + 1; j < t->b->ninsn; j++) {
         if (t->off[j] == target)
             return x87_join_ok(t, k, j) ? (int)j : -1;
@@ -376,6 +395,39 @@ void tr_side_exit(struct tr *t, const struct insn *in)
     x_bind(&t->L, l_gp, t->cur);
     tr_callout(t, in, true, false);
     t->cur = hot;
+    t->s = at;
+}
+
+int tr_jmp_target(const struct tr *t, unsigned k)
+{
+    /* Not with native x87 ops: the window's state at the loop's head
+     * (x87_prepass, a straight line) would be the JMP's. */
+    const struct insn *in = &t->b->insn[k];
+    return t->x87 ? -1 : tr_inside_target(t, k, t->nxt[k] + in->imm);
+}
+
+void tr_jmp_ahead(struct tr *t, const struct insn *in)
+{
+    unsigned k = t->k;
+    uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
+    int j = tr_jmp_target(t, k);
+    if (j >= 0) {
+        /* As tr_side_exit's jump inside, on the hot path: what follows
+         * the JMP (the loop's head) is reached only by its back edge. */
+        if (!t->join[j])
+            t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
+        tr_join_state(t, (unsigned)j);
+        tr_icount_inside(t, -(int64_t)((unsigned)j - k - 1));
+        x_jmp(&t->L, t->cur, t->join[j] - 1u);
+        return;
+    }
+    /* Leaves as a block's last JMP (tr_branch_end). */
+    struct tstate at = t->s;
+    unsigned l_gp = x_label_new(&t->L);
+    exit_limit_check(t, target, l_gp);
+    tr_emit_exit(t, k, true, target);
+    x_bind(&t->L, l_gp, t->cur);
+    tr_callout(t, in, true, false);
     t->s = at;
 }
 

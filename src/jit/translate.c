@@ -1114,10 +1114,12 @@ bool tr_translate(struct tr *t)
     uint32_t o = 0;
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &b->insn[k];
-        t->off[k] = o;
-        t->nxt[k] = o + in->len;
-        /* A JMP in a superblock's middle: the next instruction is its
-         * target (engine/cache.c continues_past). */
+        /* From the block (a JMP in a superblock's middle goes on at its
+         * target, or at a rotated loop's head: engine/cache.c
+         * rotated_head); else the next instruction of a JMP is its
+         * target.  (A trace back below pa: negative, mod 2^32.) */
+        t->off[k] = b->offs ? (uint32_t)((int32_t)b->offs[k] - (int32_t)b->offs[0]) : o;
+        t->nxt[k] = t->off[k] + in->len;
         o = k + 1 < n && in->flow == FLOW_JMP_REL ? t->nxt[k] + in->imm : t->nxt[k];
     }
     t->off[n] = t->nxt[n - 1];
@@ -1229,6 +1231,15 @@ bool tr_translate(struct tr *t)
     const struct insn *end = &b->insn[n - 1];
     t->loop = t->plan[n - 1].native && (tr_is_jcc(end->op) || end->flow == FLOW_JMP_REL) &&
               t->nxt[n - 1] + end->imm == 0;
+    /* A conditional branch whose fall-through is the block's start (the
+     * builder stopped there: engine/cache.c, "back at an instruction of
+     * the block"; sort's partition loop with its rotated inner loop,
+     * bench/README.md session 15): the loop is its not-taken way
+     * (tr_branch_end).  Not with native x87 ops (tr_x87.c's ghost plan
+     * knows the taken way's loop only). */
+    t->loop_nt = !t->loop && !t->x87 && t->plan[n - 1].native && tr_is_jcc(end->op) &&
+                 t->nxt[n - 1] == 0;
+    t->loop |= t->loop_nt;
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
@@ -1409,8 +1420,13 @@ bool tr_translate(struct tr *t)
             tr_side_exit(t, in); /* in the middle of a superblock */
             continue;
         }
-        if (in->flow == FLOW_JMP_REL)
-            continue; /* a superblock's: its target is the next instruction */
+        if (in->flow == FLOW_JMP_REL) {
+            /* A superblock's: its target is the next instruction, or a
+             * rotated loop's test further on (tr_jmp_ahead). */
+            if (t->nxt[k] + in->imm != t->off[k + 1])
+                tr_jmp_ahead(t, in);
+            continue;
+        }
         if (last && in->virt == VIRT_BRANCH) {
             tr_ind_end(t, in);
             break;

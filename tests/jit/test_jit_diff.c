@@ -232,6 +232,17 @@ static uint32_t bias(void)
  *             it, which the scanner makes virtualize and the block goes
  *             on past (engine/cache.c continues_past: a side exit through
  *             the jump cache) */
+/*   M_ROTATED 32-bit code: gcc's rotated loops, `jmp T; junk; H: body;
+ *             T: test; jnz H` (the JMP rel8 or rel32, 0-15 bytes of junk
+ *             that never runs, a body of random instructions with a
+ *             forward Jcc at times, stores into the code with M_SMC and
+ *             interrupts with M_IRQ, 0-1 random instructions in the test),
+ *             which a block goes on into at H, in address order, the JMP
+ *             a jump ahead inside the translation (engine/cache.c
+ *             rotated_head, jit/tr_block_end.c tr_jmp_ahead); and at times
+ *             `jmp X; L: body; dec; jz out; X: 0-2 random; jmp L; out:`,
+ *             whose block at X ends with the JZ falling through to its own
+ *             start (jit/tr.h loop_nt) */
 /*   M_BITS    32-bit code: one instruction in three from bits_insn: SHLD/
  *             SHRD of words and dwords, registers and memory, by an
  *             immediate or CL of any count (0, 1, 16 and above 16 among
@@ -258,7 +269,7 @@ enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
        M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCWAYS = 1048576, M_JCCBACK = 2097152,
-       M_TABLE = 16777216, M_OVERLAP = 33554432, M_BOOTC = 67108864 };
+       M_TABLE = 16777216, M_OVERLAP = 33554432, M_ROTATED = 4194304, M_BOOTC = 67108864 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1803,6 +1814,124 @@ static void overlap_item(struct prog *p)
     jnz_back(p, b);
 }
 
+/* M_ROTATED (see the modes above).  A JMP to patch: five bytes kept at
+ * `at`, then JMP rel8 and three bytes of junk when `to` is near enough
+ * (at times), else JMP rel32. */
+static void jmp_patch(struct prog *p, unsigned at, unsigned to)
+{
+    if (at + 5 > sizeof(p->b))
+        return;
+    int32_t rel8 = (int32_t)to - (int32_t)(at + 2);
+    if (rel8 >= -128 && rel8 <= 127 && (rnd() & 1)) {
+        p->b[at] = 0xEB;
+        p->b[at + 1] = (uint8_t)rel8;
+        for (unsigned i = 2; i < 5; i++)
+            p->b[at + i] = (uint8_t)rnd();
+        return;
+    }
+    int32_t rel = (int32_t)to - (int32_t)(at + 5);
+    p->b[at] = 0xE9;
+    for (unsigned i = 0; i < 4; i++)
+        p->b[at + 1 + i] = (uint8_t)((uint32_t)rel >> (8 * i));
+}
+
+/* A rotated loop's body (or the loop_nt shape's parts): n random
+ * instructions, at times a forward Jcc over the next one, a store into
+ * the code or an interrupt. */
+static void rotated_body(struct prog *p, struct smc *m, bool smc, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (rnd() % 4 == 0) {
+            unsigned at = p->n;
+            put(p, (uint8_t)(0x70 | (rnd() & 15)));
+            put(p, 0);
+            random_insn(p);
+            if (at + 1 < sizeof(p->b))
+                p->b[at + 1] = (uint8_t)(p->n - (at + 2));
+        } else {
+            random_insn(p);
+        }
+        if (smc && rnd() % 3 == 0)
+            smc_item(p, m, false);
+        if ((mode & M_IRQ) && rnd() % 6 == 0)
+            irq_item(p, false);
+    }
+}
+
+static void count_down(struct prog *p, bool mem)
+{
+    if (mem) {
+        put(p, 0xFF); put(p, 0x0D); put32(p, bias() + COUNTER2);      /* dec dword [COUNTER2] */
+    } else {
+        put(p, 0x4D);                                                  /* dec ebp */
+    }
+}
+
+static void rotated_item(struct prog *p, struct smc *m, bool smc)
+{
+    bool mem = loop_count(p, false);
+    unsigned j = p->n;
+    for (unsigned i = 0; i < 5; i++)
+        put(p, 0x90); /* (jmp_patch) */
+    if (rnd() % 4 == 0) {
+        /* jmp X; L: body; dec; jz out; X: 0-2 random; jmp L; out: */
+        unsigned l = p->n;
+        rotated_body(p, m, smc, rnd() % 3);
+        count_down(p, mem);
+        unsigned jz = p->n;
+        put(p, 0x0F); put(p, 0x84); put32(p, 0);
+        jmp_patch(p, j, p->n);
+        rotated_body(p, m, smc, rnd() % 3);
+        unsigned back = p->n;
+        for (unsigned i = 0; i < 5; i++)
+            put(p, 0x90);
+        jmp_patch(p, back, l);
+        if (jz + 6 <= sizeof(p->b)) {
+            uint32_t rel = p->n - (jz + 6);
+            for (unsigned i = 0; i < 4; i++)
+                p->b[jz + 2 + i] = (uint8_t)(rel >> (8 * i));
+        }
+        return;
+    }
+    /* jmp T; junk; H: body; T: 0-1 random; dec; jnz H.  At times EBX
+     * changes first and both the body and the test read [ebx+d8]: a
+     * probe the body's access makes must not serve the test's on the
+     * JMP's way (tr_alloc.c join_targets). */
+    bool pair = rnd() % 2 == 0, range = !pair && rnd() % 2 == 0;
+    if (pair) {
+        put(p, 0x83); put(p, 0xF3); put(p, (uint8_t)(0x40 | (rnd() & 0x3C))); /* xor ebx, c */
+    }
+    /* Or ESI = 0x80 first, `and esi, 0x3C` last in the body and a read
+     * of [esi*4 + d32] in the test, whose range (the body's AND) the JMP's
+     * way does not keep: ESI * 4 reaches the next page (with paging, far
+     * away) there (tr_alloc.c index_bound, join_targets). */
+    uint32_t table = bias() + DATA + 0x1000 - 0x100 - (rnd() & 0x3C);
+    if (range) {
+        put(p, 0xBE); put32(p, 0x80);                                  /* mov esi, 0x80 */
+    }
+    for (unsigned i = rnd() % 16; i-- > 0;)
+        put(p, (uint8_t)rnd());
+    unsigned h = p->n;
+    if (pair) {
+        put(p, 0x8B); put(p, (uint8_t)(0x43 | (rnd() % 3) << 3)); put(p, (uint8_t)(rnd() & 0x3C));
+    }
+    rotated_body(p, m, smc, rnd() % 5);
+    if (range) {
+        put(p, 0x83); put(p, 0xE6); put(p, 0x3C);                      /* and esi, 0x3c */
+    }
+    jmp_patch(p, j, p->n);
+    if (pair) { /* add eax/ecx/edx, [ebx+d8] */
+        put(p, 0x03); put(p, (uint8_t)(0x43 | (rnd() % 3) << 3)); put(p, (uint8_t)(rnd() & 0x3C));
+    }
+    if (range) { /* add eax/ecx/edx, [esi*4 + table] */
+        put(p, 0x03); put(p, (uint8_t)(0x04 | (rnd() % 3) << 3)); put(p, 0xB5); put32(p, table);
+    }
+    if (rnd() % 3 == 0)
+        random_insn(p);
+    count_down(p, mem);
+    jnz_back(p, h);
+}
+
 /* M_X87LOOP: one x87 group that leaves the stack as it found it: a push
  * (FLD/FILD memory, FLD1/FLDZ/FLDPI, FLD ST(i)), 0-2 ops on ST(0), a pop
  * (FxxxP ST(1), FSTP/FISTP memory, FSTP ST(1)). */
@@ -2012,6 +2141,8 @@ static void make_program(struct prog *p)
             loop_item(p, false);
         if ((mode & M_OVERLAP) && !code16 && rnd() % 3 == 0)
             overlap_item(p);
+        if ((mode & M_ROTATED) && !code16 && rnd() % 3 == 0)
+            rotated_item(p, &m, smc);
         if ((mode & M_SYS) && !code16 && rnd() % 3 == 0)
             sys_item(p);
         if ((mode & M_X87LOOP) && !code16 && rnd() % 3 == 0)
@@ -2592,6 +2723,9 @@ int main(int argc, char **argv)
         CHECK(irqs_taken >= ran / 2);
     if ((mode & M_SMC) && ran >= 100)
         CHECK(epochs >= ran / 2);
+    /* Blocks went on at rotated loops' heads (engine/cache.c rotated_head). */
+    if ((mode & M_ROTATED) && !code16 && ran >= 100)
+        CHECK(es.cache.rotated >= ran / 2);
     /* Blocks went on into the second page (a few per program). */
     if ((mode & M_XPAGE) && !code16 && ran >= 100 && threshold <= 16)
         CHECK(es.cache.two_pages >= ran);
