@@ -238,6 +238,11 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     unsigned k = jit_ret_index(r);
     if (likely(k != JIT_BAIL)) {
         *bp = jit_ret_owner(r); /* the last of the chain of translations that ran */
+        /* Its computed JMP's prediction may name a successor that died
+         * (whose entry check sent it here): learnt again (jit.h jit_site). */
+        const struct jit_code *o = (*bp)->jit;
+        if (o && o->site)
+            jit_site_forget(o->site);
         return (int)k;
     }
     jit_stats_mut(e->jit)->bails++;

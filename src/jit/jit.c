@@ -23,6 +23,8 @@ struct jit {
     size_t stubs;            /* the shared stubs' bytes at the arena's start */
     struct jit_stats stats;
     struct jit_jc jc[1u << JIT_JC_BITS]; /* the jump cache (jit.h) */
+    struct jit_site sites[JIT_SITES]; /* computed JMPs' predictions (jit.h) */
+    uint32_t nsites;                  /* used since the last jit_reset */
     FILE *dump;              /* PLEX86_JIT_DUMP */
     struct jit_prof *prof;   /* PLEX86_JIT_STATS */
     struct tr tr;            /* scratch for one translation */
@@ -142,6 +144,7 @@ void jit_reset(struct jit *j)
 {
     j->used = j->stubs; /* (the stubs stay) */
     memset(j->jc, 0, sizeof(j->jc)); /* its entries point into the arena */
+    j->nsites = 0; /* (so do the predictions, in translations now gone) */
     j->stats.flushes++;
 }
 
@@ -173,6 +176,10 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     t->c = c;
     t->b = b;
     t->jc = j->jc;
+    t->psite = NULL;
+    t->predict = false;
+    t->psites = j->sites;
+    t->npsites = &j->nsites;
     t->hot = (struct xbuf){ j->hot, j->hot, j->hot + HOT_BYTES, false, 0 };
     t->cold = (struct xbuf){ j->cold, j->cold, j->cold + COLD_BYTES, false, 1 };
     t->user = c->cpl == 3;
@@ -233,6 +240,7 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     tc->stack32 = t->uses_stack;
     tc->calls = t->calls;
     tc->nexits = t->nchain;
+    tc->site = t->psite;
     for (unsigned i = 0; i < t->nchain; i++) {
         tc->exit[i].target = t->chain[i].target;
         tc->exit[i].rel = dst + (t->chain[i].buf == 0 ? 0 : hot_len) + t->chain[i].off;

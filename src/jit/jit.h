@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct cpu;
 struct insn;
@@ -114,6 +115,39 @@ struct jit_source {
     const uint16_t *offs;
 };
 
+/* A computed JMP's prediction (session 15, branch `interp`): a small
+ * table, per translation that ends in one, of the targets it went to
+ * through the jump cache, each as its distance from the translation's
+ * entry EIP (eng.eip0) and the successor's entry that the lookup chose
+ * for this predecessor, indexed by the distance's bits 3-8 (a bytecode
+ * interpreter's handlers are 8 or 16 bytes apart at least).  Only
+ * targets in the entry's page are kept: that linear page maps to the
+ * translation's physical page whenever it runs (as jit_link's same-page
+ * links assume), so EIP0 + delta is the same block whatever alias the
+ * translation was entered by.  The entry still checks its own liveness
+ * (the map's stamp), events and the budget; the run loop forgets the
+ * table whenever the translation returns to C (a successor that died
+ * would otherwise send every pass back there), and a flush empties them
+ * all with the arena.  A key is the distance with its top bit flipped, so
+ * that a zeroed slot (distance INT32_MIN) matches no target. */
+struct jit_site_slot {
+    uint32_t key;
+    uint32_t pad;
+    void *entry;
+};
+_Static_assert(sizeof(struct jit_site_slot) == 16, "generated code indexes by 16");
+#define JIT_SITE_SLOTS 64
+#define JIT_SITE_KEY 0x80000000u
+struct jit_site {
+    struct jit_site_slot slot[JIT_SITE_SLOTS];
+};
+#define JIT_SITES 1024
+
+static inline void jit_site_forget(struct jit_site *s)
+{
+    memset(s, 0, sizeof(*s));
+}
+
 /* At most this many exits of a translation can be chained (a
  * superblock's side exits and its end's one or two). */
 #define JIT_MAX_CHAIN 8
@@ -175,6 +209,8 @@ struct jit_code {
         uint16_t target;      /* page offset of the successor it goes to */
         uint8_t *rel;         /* the rel32 field of its jmp */
     } exit[JIT_MAX_CHAIN];
+    struct jit_site *site;    /* its computed JMP's prediction (jit_site),
+                                 or NULL */
 };
 
 enum jit_result {

@@ -345,6 +345,11 @@ struct tr {
                               then the epilogue (tr_flags_handoff) */
     unsigned l_fail;       /* where a failed entry check goes */
     struct jit_jc *jc;     /* the jump cache */
+    bool predict;          /* the jump cache's lookup at a computed JMP:
+                              with a prediction (tr_predict.c) */
+    struct jit_site *psite;  /* that prediction, once allocated */
+    struct jit_site *psites; /* (jit.c's, for tr_predict.c site_new) */
+    uint32_t *npsites;
     unsigned nchain;
     struct {
         uint16_t target;
@@ -483,6 +488,10 @@ void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
  * written back (tr_xtlb.c). */
 void tr_jc_lookup(struct tr *t);
+/* tr_predict.c: a computed JMP's prediction before the jump cache's
+ * lookup, and what a hit in the cache teaches it. */
+struct jit_site *tr_site_predict(struct tr *t);
+void tr_site_learn(struct tr *t, struct jit_site *s);
 /* At a two-page translation's chained entry: its second page still maps
  * as when it was built, else out to l_merge (tr_xtlb.c). */
 void tr_next_page_check(struct tr *t);

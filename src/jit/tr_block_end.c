@@ -699,7 +699,9 @@ void tr_ind_end(struct tr *t, const struct insn *in)
         x_store(b, 4, gpr_rm(t, R_ESP, 4), XCX);
         t->s.dirty |= (uint8_t)(t->cached & (1u << R_ESP));
     }
+    t->predict = in->flow == FLOW_JMP_IND; /* (tr_predict.c) */
     emit_exit_lookup(t, k, NULL);
+    t->predict = false;
     t->s = at;
     t->cur = &t->cold;
     x_bind(&t->L, l_interp, t->cur);

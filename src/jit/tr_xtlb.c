@@ -38,7 +38,12 @@ static void tlb_x_compare(struct tr *t, struct xbuf *b, uint8_t from, uint8_t la
 void tr_jc_lookup(struct tr *t)
 {
     struct xbuf *b = t->cur;
-    x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));
+    /* (a computed JMP's prediction first: it leaves ecx = EIP) */
+    struct jit_site *site = NULL;
+    if (t->predict)
+        site = tr_site_predict(t);
+    else
+        x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));
     x_alu_r_rm(b, 0, 4, XCX, cpu_rm(CPU_OFF(seg[S_CS].base)));  /* la (wraps at 4 GiB) */
     x_load(b, 4, XDI, R(XCX));
     x_alu_rm_imm(b, 4, 4, R(XDI), TLB_PAGE_MASK);
@@ -60,7 +65,23 @@ void tr_jc_lookup(struct tr *t)
     x_jcc(&t->L, b, XCC_NE, l_miss);
     tr_calm_restore(t); /* (r13, if a loop counted in it) */
     x_load(b, 4, XCX, cpu_rm(CPU_OFF(eip)));                    /* as entries take it */
-    if (!t->calls) {
+    if (site) {
+        /* The same choice, into rdx, which the site learns. */
+        unsigned l_have = x_label_new(&t->L);
+        if (!t->calls) {
+            unsigned l_full = x_label_new(&t->L);
+            uint32_t have = jit_jc_need(t->c->cpl, t->flat, t->uses_stack, t->cached);
+            x_test_rm_imm(b, 4, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, need))),
+                          ~have);
+            x_jcc(&t->L, b, XCC_NE, l_full);
+            x_load(b, 8, XDX, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, regs))));
+            x_jmp(&t->L, b, l_have);
+            x_bind(&t->L, l_full, b);
+        }
+        x_load(b, 8, XDX, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, entry))));
+        x_bind(&t->L, l_have, b);
+        tr_site_learn(t, site);
+    } else if (!t->calls) {
         /* The successor's chain_regs when this translation guarantees
          * what it assumes (tr.h jit_jc_need; jit.h chain_regs): no
          * handler ran, so the entry conditions its own entry checked
@@ -74,7 +95,8 @@ void tr_jc_lookup(struct tr *t)
         x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, regs))));
         x_bind(&t->L, l_full, b);
     }
-    x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, entry))));
+    if (!site)
+        x_jmp_rm(b, xr_mem(xmi(XDI, XSI, 1, (int32_t)offsetof(struct jit_jc, entry))));
     /* A miss, counted (cold). */
     t->cur = &t->cold;
     x_bind(&t->L, l_miss, t->cur);

@@ -225,6 +225,14 @@ static uint32_t bias(void)
  *             of A (the LZMA decoder's copy loop): the translator keeps
  *             B's host address across B's passes and must forget it at
  *             A's write of EBX (jit/tr_mem.c tr_sites_written)
+ *   M_PREDICT 32-bit code, once per program: a threaded interpreter
+ *             (each of 2-5 handlers ends with its own copy of the
+ *             dispatch: a bytecode from an 8-byte sequence, JMP through a
+ *             table) run 4-40 steps per pass; handlers change the table
+ *             (other targets for the same bytecode) and the immediates
+ *             of other handlers (stores into a target's code): a
+ *             computed JMP's prediction (jit/tr_predict.c) must follow
+ *             the table and never enter a dead translation
  *   M_JCCBACK with M_ACROSS: a stub that jumps back does so first by a
  *             Jcc of a random condition, then (not taken) runs an ALU
  *             instruction and jumps back by JMP: a conditional branch in
@@ -269,7 +277,8 @@ enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 
        M_ACROSS = 128, M_MUL = 256, M_LOOPS = 512, M_MORE = 1024, M_XPAGE = 2048, M_FORMS = 4096,
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
        M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCWAYS = 1048576, M_JCCBACK = 2097152,
-       M_TABLE = 16777216, M_OVERLAP = 33554432, M_ROTATED = 4194304, M_BOOTC = 67108864 };
+       M_TABLE = 16777216, M_OVERLAP = 33554432, M_ROTATED = 4194304, M_BOOTC = 67108864,
+       M_PREDICT = 268435456 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -1418,6 +1427,79 @@ static void near_item(struct prog *p)
     put(p, 0x8D); put(p, 0x5B); put(p, (uint8_t)-d); /* lea ebx, [ebx-d] */
 }
 
+/* M_PREDICT (see the mode): its table, sequence and counters in the data
+ * area's last KiB (random [d32] operands reach only its first 2 KiB). */
+#define PRED_TBL (DATA + 0x1C00u)
+#define PRED_SEQ (DATA + 0x1C20u)
+#define PRED_STEPS (DATA + 0x1C28u)
+#define PRED_IDX (DATA + 0x1C2Cu)
+
+static void pred_store(struct prog *p, uint32_t at, uint32_t v)
+{
+    put(p, 0xC7); put(p, 0x05); put32(p, bias() + at); put32(p, v);   /* mov dword [d32], imm32 */
+}
+
+/* dec dword [STEPS]; jz out (its rel32's offset noted); the next
+ * bytecode; jmp [TBL + eax*4]. */
+static void pred_dispatch(struct prog *p, unsigned *outs, unsigned *nouts)
+{
+    put(p, 0xFF); put(p, 0x0D); put32(p, bias() + PRED_STEPS);
+    put(p, 0x0F); put(p, 0x84); outs[(*nouts)++] = p->n; put32(p, 0);
+    put(p, 0xA1); put32(p, bias() + PRED_IDX);                         /* mov eax, [IDX] */
+    put(p, 0xFF); put(p, 0x05); put32(p, bias() + PRED_IDX);
+    put(p, 0x83); put(p, 0xE0); put(p, 0x07);                          /* and eax, 7 */
+    put(p, 0x0F); put(p, 0xB6); put(p, 0x80); put32(p, bias() + PRED_SEQ);
+    put(p, 0xFF); put(p, 0x24); put(p, 0x85); put32(p, bias() + PRED_TBL);
+}
+
+static void pred_item(struct prog *p)
+{
+    unsigned nh = 2 + rnd() % 4, outs[8], nouts = 0, fix[8], nfix = 0;
+    unsigned h[8], fix_h[8];
+    /* The table (patched below, once the handlers' places are known). */
+    for (unsigned k = 0; k < nh; k++) {
+        fix[nfix] = p->n + 6;
+        fix_h[nfix++] = k;
+        pred_store(p, PRED_TBL + 4 * k, 0);
+    }
+    uint32_t seq[2];
+    for (unsigned w = 0; w < 2; w++) {
+        seq[w] = 0;
+        for (unsigned i = 0; i < 4; i++)
+            seq[w] |= (uint32_t)(rnd() % nh) << (8 * i);
+        pred_store(p, PRED_SEQ + 4 * w, seq[w]);
+    }
+    pred_store(p, PRED_STEPS, 4 + rnd() % 37);
+    pred_store(p, PRED_IDX, rnd() % 8);
+    pred_dispatch(p, outs, &nouts);
+    unsigned imm[8];
+    for (unsigned k = 0; k < nh; k++) {
+        h[k] = p->n;
+        put(p, 0x81); put(p, (uint8_t)(0xC7 | (rnd() % 3 == 0 ? 0x30 : rnd() & 1 ? 0x28 : 0)));
+        imm[k] = p->n;
+        put32(p, rnd());                                              /* add/sub/xor edi, imm32 */
+        if (rnd() % 3 == 0) {            /* another target for some bytecode */
+            fix[nfix] = p->n + 6;
+            fix_h[nfix++] = rnd() % nh;
+            pred_store(p, PRED_TBL + 4 * (rnd() % nh), 0);
+        }
+        if (k > 0 && rnd() % 3 == 0) {   /* into an earlier handler's code */
+            unsigned m = rnd() % k;
+            /* add dword [imm], imm32: a new value on every pass */
+            put(p, 0x81); put(p, 0x05); put32(p, bias() + code_org + imm[m]); put32(p, rnd() | 1);
+        }
+        pred_dispatch(p, outs, &nouts);
+    }
+    for (unsigned i = 0; i < nouts; i++) {
+        uint32_t rel = p->n - (outs[i] + 4);
+        memcpy(&p->b[outs[i]], &rel, 4);
+    }
+    for (unsigned i = 0; i < nfix; i++) {
+        uint32_t eip = bias() + code_org + h[fix_h[i]];
+        memcpy(&p->b[fix[i]], &eip, 4);
+    }
+}
+
 /* M_TABLE: ESI given a known range, then one or two accesses to a table
  * indexed by it (see the mode's description). */
 static void table_item(struct prog *p)
@@ -2114,6 +2196,7 @@ static void make_program(struct prog *p)
     }
     unsigned body = p->n;
     unsigned count = 1 + rnd() % 24;
+    bool pred = false;
     if (smc)
         smc_site(&m, p->n + 1, SITE_IMM), put(p, 0xB9), code16 ? put16(p, 0) : put32(p, 0);
     for (unsigned i = 0; i < count || (xpage && p->n < boundary + 8); i++) {
@@ -2143,6 +2226,10 @@ static void make_program(struct prog *p)
             overlap_item(p);
         if ((mode & M_ROTATED) && !code16 && rnd() % 3 == 0)
             rotated_item(p, &m, smc);
+        if ((mode & M_PREDICT) && !code16 && !pred && p->n < 560 && rnd() % 2 == 0) {
+            pred_item(p);
+            pred = true;
+        }
         if ((mode & M_SYS) && !code16 && rnd() % 3 == 0)
             sys_item(p);
         if ((mode & M_X87LOOP) && !code16 && rnd() % 3 == 0)
