@@ -232,7 +232,9 @@ static uint32_t bias(void)
  *             its own start (jit/tr_block_end.c tr_seq_end loops there);
  *             spectral's mul_atv row loop.  Sometimes an x87 accumulator
  *             that A stores and pushes again (the ghost cell moved at the
- *             fall-through), x87 groups and random instructions in both
+ *             fall-through, with C1 known to be 0 after the push, or any
+ *             after a group's pop: FNSTENV at B sees it; tr_x87.c
+ *             x87_ghost_to), x87 groups and random instructions in both
  *             parts, the inner loop's count in EBP, the outer's at
  *             COUNTER2, its exit a Jcc forward (a side exit)
  *   M_JCCBACK with M_ACROSS: a stub that jumps back does so first by a
@@ -1732,8 +1734,8 @@ static void overlap_item(struct prog *p)
 
 /* M_SEQLOOP (above):
  *       mov dword [COUNTER2], m ; [fldz] ; mov ebp, n ; jmp B
- *   A:  [fstp m64 ; fldz] ; 0-1 random ; mov ebp, n2
- *   B:  1-3 random or x87 groups ; [dec ebp ; jnz B]
+ *   A:  [fstp m64 ; fld1 [; fdiv m] | x87 group] ; 0-1 random ; mov ebp, n2
+ *   B:  [fnstenv] ; 1-3 random or x87 groups ; [dec ebp ; jnz B]
  *       0-1 random ; dec dword [COUNTER2] ; jz out ; 0-1 random ; jmp A
  *   out:
  * m passes of A..JMP (random instructions never write EBP; a wild store
@@ -1753,6 +1755,11 @@ static void seqloop_item(struct prog *p)
     if (x87 && rnd() % 3) {
         put(p, 0xDD); modrm_mem(p, 3);                              /* fstp m64 */
         put(p, 0xD9); put(p, rnd() & 1 ? 0xEE : 0xE8);            /* fldz, fld1 */
+        if (rnd() & 1) { /* (C1 any again: rounded up or not) */
+            put(p, (uint8_t)(0xD8 + 4 * (rnd() & 1))); modrm_mem(p, 6 + (rnd() & 1)); /* fdiv, fdivr */
+        }
+    } else if (x87 && rnd() & 1) {
+        x87_group(p); /* (its pop's C1, any, at the fall-through) */
     }
     if (rnd() & 1)
         random_insn(p);
@@ -1761,6 +1768,9 @@ static void seqloop_item(struct prog *p)
     uint32_t rel = b - (to_b + 4);
     if (to_b + 4 <= sizeof(p->b)) /* (a full program drops the rest) */
         memcpy(&p->b[to_b], &rel, 4);
+    if (x87 && rnd() % 3 == 0) {
+        put(p, 0xD9); modrm_mem(p, 6); /* fnstenv: C1 as the ways into B left it */
+    }
     for (unsigned i = 1 + rnd() % 3; i-- > 0;) {
         if (x87 && rnd() % 3)
             x87_group(p);
