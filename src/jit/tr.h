@@ -515,6 +515,7 @@ void tr_emit_range(struct tr *t, unsigned from, unsigned to);
  * transfer (JMP/Jcc rel32 with the loop back to the start, CALL rel32,
  * near RET and computed JMP with the jump cache). */
 void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in);
+void tr_seq_end(struct tr *t, unsigned k, uint32_t live_in);
 void tr_ind_end(struct tr *t, const struct insn *in);
 void tr_call_end(struct tr *t, const struct insn *in);
 /* ... and a system instruction its handler ran, after which the

@@ -229,6 +229,8 @@ void tr_back_edge(struct tr *t, const struct insn *in, unsigned j)
         tr_emit_exit(t, k, true, t->nxt[k]);
 }
 
+static void loop_to_body(struct tr *t, unsigned k, uint32_t live_in, bool may_redo);
+
 /* The block's last instruction when it is a native JMP/Jcc rel32: the
  * two ways out, and the loop back to the body when the target is the
  * block's own start. */
@@ -272,6 +274,30 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
         tr_callout(t, in, true, false);
         return;
     }
+    loop_to_body(t, k, live_in, true);
+}
+
+/* The block's last instruction when it is a native one that falls
+ * through to the block's own start (translate.c falls_to_start: a trace
+ * whose JMP went back above the start, as spectral's mul_atv row loop,
+ * `jmp row; row: ...; fldz; ...` into the inner loop the block starts
+ * with): the loop back to the body as tr_branch_end's, else the exit. */
+void tr_seq_end(struct tr *t, unsigned k, uint32_t live_in)
+{
+    if (t->x87 && !(t->s.x87_live && t->s.w == t->depth0 && t->s.top == t->top0)) {
+        tr_emit_exit(t, k, true, t->nxt[k]);
+        return;
+    }
+    /* (No compare to compute again: the flags are the last
+     * instruction's, whatever it is.) */
+    loop_to_body(t, k, live_in, false);
+}
+
+/* The loop back to the body's start from the block's last instruction k
+ * (tr_branch_end, tr_seq_end); `may_redo`: k is a branch whose flags may
+ * come from a compare just before it (flags_from_compare). */
+static void loop_to_body(struct tr *t, unsigned k, uint32_t live_in, bool may_redo)
+{
     /* Loop: keep the window (FIP and friends go to struct cpu, so that the
      * body's start finds what it assumes; the sticky flags and C1 stay on
      * the host: reading them would wait for the x87) and the cached
@@ -286,7 +312,7 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     bool handoff = t->chainable && live_in;
     if (!handoff && ((t->s.pending | t->s.pending_zero | t->s.saved) & live_in))
         tr_materialise(t);
-    bool redo = !handoff && flags_from_compare(t, k);
+    bool redo = may_redo && !handoff && flags_from_compare(t, k);
     const struct insn *prev = redo ? &t->b->insn[k - 1] : NULL;
     struct tstate at_branch = t->s;
     if (handoff)

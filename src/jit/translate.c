@@ -1240,6 +1240,11 @@ bool tr_translate(struct tr *t)
     t->loop_nt = !t->loop && !t->x87 && t->plan[n - 1].native && tr_is_jcc(end->op) &&
                  t->nxt[n - 1] == 0;
     t->loop |= t->loop_nt;
+    /* Or one that falls through to the start (a trace back above it:
+     * engine/cache.c ends the block there); not an x87 op (x87_top[n - 1]
+     * is the stack before it), with a native way on (tr_seq_end). */
+    t->loop |= t->plan[n - 1].native && !t->plan[n - 1].x87 && end->flow == FLOW_SEQ &&
+               end->virt == VIRT_NONE && t->nxt[n - 1] == 0 && t->chainable;
     t->calls = false;
     for (unsigned k = 0; k < n; k++)
         t->calls |= !t->plan[k].native;
@@ -1442,7 +1447,9 @@ bool tr_translate(struct tr *t)
         emit_native(t, in);
         flags_written(t, k);
         tr_sites_written(t, k);
-        if (last)
+        if (last && t->loop)
+            tr_seq_end(t, k, live_in);
+        else if (last)
             tr_emit_exit(t, k, true, t->nxt[k]);
     }
 

@@ -233,6 +233,18 @@ static uint32_t bias(void)
  *             of other handlers (stores into a target's code): a
  *             computed JMP's prediction (jit/tr_predict.c) must follow
  *             the table and never enter a dead translation
+ *   M_SEQLOOP two nested loops entered at the inner one's head B (32-bit
+ *             code), the outer one's JMP back to A above it, from where
+ *             the code falls through into B again: the block built at B
+ *             runs B..JMP, then A (a trace) and ends where it falls into
+ *             its own start (jit/tr_block_end.c tr_seq_end loops there);
+ *             spectral's mul_atv row loop.  Sometimes an x87 accumulator
+ *             that A stores and pushes again (the ghost cell moved at the
+ *             fall-through, with C1 known to be 0 after the push, or any
+ *             after a group's pop: FNSTENV at B sees it; tr_x87.c
+ *             x87_ghost_to), x87 groups and random instructions in both
+ *             parts, the inner loop's count in EBP, the outer's at
+ *             COUNTER2, its exit a Jcc forward (a side exit)
  *   M_JCCBACK with M_ACROSS: a stub that jumps back does so first by a
  *             Jcc of a random condition, then (not taken) runs an ALU
  *             instruction and jumps back by JMP: a conditional branch in
@@ -278,7 +290,7 @@ enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
        M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCWAYS = 1048576, M_JCCBACK = 2097152,
        M_TABLE = 16777216, M_OVERLAP = 33554432, M_ROTATED = 4194304, M_BOOTC = 67108864,
-       M_PREDICT = 268435456 };
+       M_PREDICT = 268435456, M_SEQLOOP = 134217728 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -2014,6 +2026,67 @@ static void rotated_item(struct prog *p, struct smc *m, bool smc)
     jnz_back(p, h);
 }
 
+/* M_SEQLOOP (above):
+ *       mov dword [COUNTER2], m ; [fldz] ; mov ebp, n ; jmp B
+ *   A:  [fstp m64 ; fld1 [; fdiv m] | x87 group] ; 0-1 random ; mov ebp, n2
+ *   B:  [fnstenv] ; 1-3 random or x87 groups ; [dec ebp ; jnz B]
+ *       0-1 random ; dec dword [COUNTER2] ; jz out ; 0-1 random ; jmp A
+ *   out:
+ * m passes of A..JMP (random instructions never write EBP; a wild store
+ * into COUNTER2 is bounded by the run's budget). */
+static void x87_group(struct prog *p);
+
+static void seqloop_item(struct prog *p)
+{
+    bool x87 = rnd() & 1, inner = rnd() % 3 != 0;
+    put(p, 0xC7); put(p, 0x05); put32(p, bias() + COUNTER2); put32(p, 1 + rnd() % 4);
+    if (x87) {
+        put(p, 0xD9); put(p, rnd() & 1 ? 0xEE : 0xE8);            /* fldz, fld1 */
+    }
+    put(p, 0xBD); put32(p, 1 + rnd() % 3);                          /* mov ebp, n */
+    put(p, 0xE9); unsigned to_b = p->n; put32(p, 0);                /* jmp B */
+    unsigned a = p->n;
+    if (x87 && rnd() % 3) {
+        put(p, 0xDD); modrm_mem(p, 3);                              /* fstp m64 */
+        put(p, 0xD9); put(p, rnd() & 1 ? 0xEE : 0xE8);            /* fldz, fld1 */
+        if (rnd() & 1) { /* (C1 any again: rounded up or not) */
+            put(p, (uint8_t)(0xD8 + 4 * (rnd() & 1))); modrm_mem(p, 6 + (rnd() & 1)); /* fdiv, fdivr */
+        }
+    } else if (x87 && rnd() & 1) {
+        x87_group(p); /* (its pop's C1, any, at the fall-through) */
+    }
+    if (rnd() & 1)
+        random_insn(p);
+    put(p, 0xBD); put32(p, 1 + rnd() % 3);                          /* mov ebp, n2 */
+    unsigned b = p->n;
+    uint32_t rel = b - (to_b + 4);
+    if (to_b + 4 <= sizeof(p->b)) /* (a full program drops the rest) */
+        memcpy(&p->b[to_b], &rel, 4);
+    if (x87 && rnd() % 3 == 0) {
+        put(p, 0xD9); modrm_mem(p, 6); /* fnstenv: C1 as the ways into B left it */
+    }
+    for (unsigned i = 1 + rnd() % 3; i-- > 0;) {
+        if (x87 && rnd() % 3)
+            x87_group(p);
+        else
+            random_insn(p);
+    }
+    if (inner) {
+        put(p, 0x4D);                                               /* dec ebp */
+        jnz_back(p, b);
+    }
+    if (rnd() & 1)
+        random_insn(p);
+    put(p, 0xFF); put(p, 0x0D); put32(p, bias() + COUNTER2);       /* dec dword [COUNTER2] */
+    put(p, 0x0F); put(p, 0x84); unsigned to_out = p->n; put32(p, 0); /* jz out */
+    if (rnd() & 1)
+        random_insn(p);
+    put(p, 0xE9); put32(p, (uint32_t)((int32_t)a - (int32_t)(p->n + 4))); /* jmp A */
+    rel = p->n - (to_out + 4);
+    if (to_out + 4 <= sizeof(p->b))
+        memcpy(&p->b[to_out], &rel, 4);
+}
+
 /* M_X87LOOP: one x87 group that leaves the stack as it found it: a push
  * (FLD/FILD memory, FLD1/FLDZ/FLDPI, FLD ST(i)), 0-2 ops on ST(0), a pop
  * (FxxxP ST(1), FSTP/FISTP memory, FSTP ST(1)). */
@@ -2236,6 +2309,8 @@ static void make_program(struct prog *p)
             x87_loop_item(p, false);
         if ((mode & M_SYSNAT) && !code16 && rnd() % 3 == 0)
             sysnat_item(p);
+        if ((mode & M_SEQLOOP) && !code16 && rnd() % 3 == 0)
+            seqloop_item(p);
         if ((mode & M_FDP) && !code16 && rnd() % 3 == 0)
             fdp_item(p);
         if ((mode & M_JCWAYS) && flat && !code16 && !(mode & M_PAGING) && rnd() % 3 == 0)
