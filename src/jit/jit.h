@@ -191,8 +191,8 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
                               struct jit_code **out);
 
 /* The jump cache: where a translation's near RET, computed JMP or CALL,
- * or exit to a fixed target in another page (which jit_link does not
- * patch: the mapping of that page may change) looks up its target
+ * or exit to a fixed target in another page (unless jit_link_across
+ * linked it and its check of the mapping passes) looks up its target
  * without coming back to C.  Keyed by the host address of
  * the target's first byte (what the TLB gives for CS:EIP: one key per
  * byte of guest memory, whatever its linear or physical aliases), it

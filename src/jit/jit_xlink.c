@@ -7,9 +7,11 @@
  * addresses (aliases, another CS base) whose next pages differ.  Such an
  * exit went through the jump cache's hashed lookup every time (lz's
  * generator crosses its page boundary twice per word: bench/README.md,
- * session 14 `region`).  Now its jmp, which goes to that lookup, is
- * pointed at a stub written when the run loop saw the exit lead to a
- * translated successor (engine/run.c run_translated):
+ * session 14 `region`).  Now its jmp goes back to C until linked, as an
+ * in-page exit's does (had it gone to the lookup, which hits once the
+ * successor was entered from C, the run loop would hardly ever see it),
+ * and is pointed at a stub written when the run loop saw the exit lead
+ * to a translated successor (engine/run.c run_translated, link_across):
  *
  *     mov edx, [cs.base]; add edx, ecx; cmp edx, la     CS:EIP as then
  *     jne lookup
@@ -20,7 +22,7 @@
  *     (loads of the registers `to` caches and `from` does not)
  *     jmp to's chained entry (jit_link_entry's)
  *   lookup:
- *     jmp the exit's own jump-cache lookup
+ *     jmp the exit's own jump-cache lookup (translate.c emit_exit, cold)
  *
  * The same linear address through the same execute entry (its tag: the
  * page, valid, host RAM, not watched, and the CPL's access, which is
