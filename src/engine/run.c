@@ -191,6 +191,26 @@ static ALWAYS_INLINE struct block *block_across(struct engine *e, struct cpu *c,
     return get_block(e, &prev, pa, c->code32, la);
 }
 
+/* `from`'s translation just ran to its end and led, by an exit into
+ * another page, to b at CS:EIP (found through the TLB's execute entry:
+ * block_across): links that exit to b's translation through a stub that
+ * checks the same linear address and the same TLB entry (jit_xlink.c).
+ * The exit's target is counted from the start of from's first page, whose
+ * linear address is CS base + cpu.eng.eip0 (from's entry EIP, which its
+ * entry noted) less from's page offset. */
+static ALWAYS_INLINE bool link_across(struct engine *e, struct cpu *c, const struct block *from,
+                                      const struct block *b)
+{
+    uint32_t la = c->seg[S_CS].base + c->eip;
+    const struct tlb_entry *te = tlb_entry_for(c->tlb, la);
+    if (!b->jit->host || !tlb_hit(c, te->tag_x, la, 1) ||
+        (const uint8_t *)(te->addend + la) != b->jit->host)
+        return false;
+    uint32_t page = c->seg[S_CS].base + c->eng.eip0 - (from->pa & 0xFFFu);
+    return jit_link_across(e->jit, from->jit, (int32_t)(la - page), b->jit, la,
+                           (uint32_t)(te - c->tlb->e), te->tag_x, te->addend);
+}
+
 /* Runs block b's translation (src/jit), translating it first once it is
  * hot.  Returns the index of the last instruction it executed, RT_NONE
  * when the interpreter must run the block (no translation, or its entry
@@ -226,8 +246,9 @@ static ALWAYS_INLINE int run_translated(struct engine *e, struct cpu *c, struct 
     }
     /* `from`'s translation just ran to its end, in this page, and led
      * here: from now on it jumps here without coming back (jit.h). */
-    if (from && from->jit && (from->pa >> 12) == (b->pa >> 12) &&
-        jit_link(e->jit, from->jit, b->pa & 0xFFFu, b->jit))
+    if (from && from->jit &&
+        ((from->pa >> 12) == (b->pa >> 12) ? jit_link(e->jit, from->jit, b->pa & 0xFFFu, b->jit)
+                                           : link_across(e, c, from, b)))
         jit_stats_mut(e->jit)->links++;
     jit_jc_note(e->jit, b->jit, c->seg[S_CS].base + c->eip);
     c->eng.calm = calm;

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "jit/jit_link.h"
 #include "jit/jit_prof.h"
 #include "jit/tr.h"
 
@@ -243,6 +244,9 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     tc->site = t->psite;
     for (unsigned i = 0; i < t->nchain; i++) {
         tc->exit[i].target = t->chain[i].target;
+        tc->exit[i].across = t->chain[i].across;
+        tc->exit[i].lookup = t->chain[i].across ? dst + label_pos(&t->L, t->chain[i].lookup, hot_len)
+                                                : NULL;
         tc->exit[i].rel = dst + (t->chain[i].buf == 0 ? 0 : hot_len) + t->chain[i].off;
     }
     *out = tc;
@@ -342,7 +346,7 @@ static const uint8_t *link_stub_for(struct jit *j, const struct jit_code *from, 
 {
     uint8_t buf[LINK_STUB_MAX];
     for (unsigned i = 0; i < from->nexits; i++) {
-        if (from->exit[i].target != target)
+        if (from->exit[i].target != (int32_t)target || from->exit[i].across)
             continue;
         const uint8_t *rel = from->exit[i].rel;
         int32_t now;
@@ -366,10 +370,9 @@ static const uint8_t *link_stub_for(struct jit *j, const struct jit_code *from, 
     return at;
 }
 
-bool jit_link(struct jit *j, struct jit_code *from, unsigned target, const struct jit_code *to)
+const uint8_t *jit_link_entry(const struct jit_code *from, const struct jit_code *to,
+                              uint8_t *missing)
 {
-    if (!to->chain_entry)
-        return false;
     /* The entry conditions hold when `from` ends if they held when it
      * began and it called no handler (jit.h). */
     bool kept = !from->calls && from->cpl == to->cpl && (from->stack32 || !to->stack32) &&
@@ -377,21 +380,44 @@ bool jit_link(struct jit *j, struct jit_code *from, unsigned target, const struc
     int level = !kept ? 0 : (to->cached & ~from->cached) ? 1 : 2;
     /* The same map and stamp: `to` is live while `from` is (jit.h). */
     bool same = from->stamp_at == to->stamp_at && from->stamp == to->stamp;
-    const uint8_t *entry = same         ? to->chain_same[level]
-                           : level == 0 ? to->chain_entry
-                           : level == 1 ? to->chain_fast
-                                        : to->chain_regs;
-    if (level == 1) {
-        const uint8_t *regs = same ? to->chain_same[2] : to->chain_regs;
-        const uint8_t *stub = link_stub_for(j, from, target, to->cached & ~from->cached, regs);
-        if (stub)
-            entry = stub;
+    *missing = level == 1 ? (uint8_t)(to->cached & ~from->cached) : 0;
+    if (level == 1) /* (chain_regs after the loads of the missing ones) */
+        level = 2;
+    return same ? to->chain_same[level] : level == 0 ? to->chain_entry : to->chain_regs;
+}
+
+uint8_t *jit_arena_take(struct jit *j, size_t bytes)
+{
+    const size_t need = (bytes + 15) & ~(size_t)15;
+    if (j->used + need > j->size)
+        return NULL;
+    uint8_t *at = j->arena + j->used;
+    j->used += need;
+    return at;
+}
+
+bool jit_arena_holds(const struct jit *j, const uint8_t *p, size_t bytes)
+{
+    return p >= j->arena + j->stubs && p + bytes <= j->arena + j->used;
+}
+
+bool jit_link(struct jit *j, struct jit_code *from, unsigned target, const struct jit_code *to)
+{
+    if (!to->chain_entry)
+        return false;
+    uint8_t missing;
+    const uint8_t *entry = jit_link_entry(from, to, &missing);
+    if (missing) {
+        const uint8_t *stub = link_stub_for(j, from, target, missing, entry);
+        /* (no room for one: the entry that loads every register) */
+        bool same = from->stamp_at == to->stamp_at && from->stamp == to->stamp;
+        entry = stub ? stub : same ? to->chain_same[1] : to->chain_fast;
     }
     bool patched = false;
     /* Every exit to that offset (a side exit and the block's end may
      * share a target). */
     for (unsigned i = 0; i < from->nexits; i++) {
-        if (from->exit[i].target != target)
+        if (from->exit[i].target != (int32_t)target || from->exit[i].across)
             continue;
         uint8_t *rel = from->exit[i].rel;
         int32_t d = (int32_t)(entry - (rel + 4));

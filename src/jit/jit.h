@@ -206,8 +206,13 @@ struct jit_code {
     bool calls;               /* some instruction is the interpreter's */
     unsigned nexits;
     struct {
-        uint16_t target;      /* page offset of the successor it goes to */
+        int32_t target;       /* page offset of the successor it goes to
+                                 (across: from this block's page, below 0
+                                 or 4096 and above) */
+        bool across;          /* into another page: jit_link_across */
         uint8_t *rel;         /* the rel32 field of its jmp */
+        const uint8_t *lookup; /* across: its jump-cache lookup, where the
+                                  stub's failed check goes */
     } exit[JIT_MAX_CHAIN];
     struct jit_site *site;    /* its computed JMP's prediction (jit_site),
                                  or NULL */
@@ -226,8 +231,8 @@ enum jit_result jit_translate(struct jit *j, struct cpu *c, const struct jit_sou
                               struct jit_code **out);
 
 /* The jump cache: where a translation's near RET, computed JMP or CALL,
- * or exit to a fixed target in another page (which jit_link does not
- * patch: the mapping of that page may change) looks up its target
+ * or exit to a fixed target in another page (unless jit_link_across
+ * linked it and its check of the mapping passes) looks up its target
  * without coming back to C.  Keyed by the host address of
  * the target's first byte (what the TLB gives for CS:EIP: one key per
  * byte of guest memory, whatever its linear or physical aliases), it
@@ -254,6 +259,17 @@ void jit_jc_note(struct jit *j, const struct jit_code *tc, uint32_t la);
  * fewer registers jumps through a stub of j's arena that loads the others,
  * jit.c link_stub).  Returns whether a jump was patched. */
 bool jit_link(struct jit *j, struct jit_code *from, unsigned target, const struct jit_code *to);
+
+/* The same for an exit of `from` into another page, `target` bytes from
+ * the start of from's page (its block's first page), which led to `to` at
+ * linear address la through the TLB entry `tlb_index`, which held the
+ * execute tag `tag` and addend `addend` (engine/run.c, after the jump
+ * cache missed): the exit's jmp, which goes to its jump-cache lookup
+ * until then, is pointed at a stub in the arena that enters `to` only
+ * while CS:EIP is la again and that TLB entry is unchanged, and goes to
+ * the lookup otherwise (jit_xlink.c).  Returns whether it patched. */
+bool jit_link_across(struct jit *j, struct jit_code *from, int32_t target, const struct jit_code *to,
+                     uint32_t la, uint32_t tlb_index, uint32_t tag, uintptr_t addend);
 
 /* The entry conditions a translation may be specialised for that do NOT
  * hold for c now, a bit each (JIT_UNMET_*): CPL i (bit i set when the CPL

@@ -352,7 +352,9 @@ struct tr {
     uint32_t *npsites;
     unsigned nchain;
     struct {
-        uint16_t target;
+        int32_t target;
+        bool across;       /* (jit.h struct jit_code exit) */
+        unsigned lookup;   /* across: the label of its jump-cache lookup */
         uint8_t buf;
         uint32_t off;
     } chain[JIT_MAX_CHAIN];

@@ -140,29 +140,54 @@ static void emit_exit(struct tr *t, unsigned k, bool to_target, uint32_t target_
     bool end = t->chainable && to_target && (side || k + 1 == t->b->ninsn);
     bool chain = end && to >= 0 && to < 4096 && t->nchain < JIT_MAX_CHAIN;
     /* To another page (whose mapping the translation does not know): the
-     * jump cache, as a RET's target. */
+     * jump cache, as a RET's target; first a jmp that jit_link_across
+     * may point at a stub that checks the mapping and enters the
+     * successor it saw there (jit_xlink.c; else it goes to the lookup,
+     * just after it). */
     bool across = end && (to < 0 || to >= 4096);
+    bool xlink = across && to >= INT32_MIN && to <= INT32_MAX && t->nchain < JIT_MAX_CHAIN;
     if (chain || across)
         tr_flags_handoff(t);
     else
         tr_materialise(t);
     x87_spill(t);
     tr_gpr_writeback_count(t, (int64_t)(k + 1) - t->s.flushed);
-    if (to_target && chain) {
+    if (to_target && (chain || across)) {
         tr_eip_at(t, XCX, target_off); /* (jit_link's successor takes it) */
     } else if (to_target) {
         tr_eip_at(t, XAX, target_off);
         x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XAX);
     }
-    if (chain)
+    if (chain || xlink)
         tr_calm_restore(t);
     tr_ret_value(t, k);
-    if (across)
+    if (xlink) {
+        /* Back to C until linked (as an exit within the page: the run
+         * loop links it once it has seen the successor translated), then
+         * to the stub, whose failed check comes to the lookup (cold). */
+        x_jmp(&t->L, t->cur, t->l_merge);
+        unsigned l_lookup = x_label_new(&t->L);
+        t->chain[t->nchain].target = (int32_t)to;
+        t->chain[t->nchain].across = true;
+        t->chain[t->nchain].lookup = l_lookup;
+        t->chain[t->nchain].buf = t->cur->id;
+        t->chain[t->nchain].off = xoff(t->cur) - 4;
+        t->nchain++;
+        struct xbuf *was = t->cur;
+        t->cur = &t->cold;
+        x_bind(&t->L, l_lookup, t->cur);
+        x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XCX);
         tr_jc_lookup(t);
-    else
+        t->cur = was;
+    } else if (across) {
+        x_store(t->cur, 4, cpu_rm(CPU_OFF(eip)), XCX);
+        tr_jc_lookup(t);
+    } else {
         x_jmp(&t->L, t->cur, chain ? t->l_merge : t->l_epilogue);
+    }
     if (chain) {
-        t->chain[t->nchain].target = (uint16_t)to;
+        t->chain[t->nchain].target = (int32_t)to;
+        t->chain[t->nchain].across = false;
         t->chain[t->nchain].buf = t->cur->id;
         t->chain[t->nchain].off = xoff(t->cur) - 4;
         t->nchain++;

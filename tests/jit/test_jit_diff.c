@@ -263,6 +263,17 @@ static uint32_t bias(void)
  *             `jmp X; L: body; dec; jz out; X: 0-2 random; jmp L; out:`,
  *             whose block at X ends with the JZ falling through to its own
  *             start (jit/tr.h loop_nt) */
+/*   M_XLINK   with M_ACROSS (32-bit code): every stub loads a register
+ *             with a MOV r, imm32 before it goes back, M_SMC's ADD
+ *             and ADC of an imm8 (a new value each pass) aim at those
+ *             immediates (in the stubs' page, through
+ *             the alias at times), and with M_PAGING the run goes in
+ *             slices whose boundaries switch the stubs' PTE between their
+ *             page and ALT_PA (the same stubs, other immediates) after an
+ *             INVLPG or a CR3 load, as M_XPAGE's: the translator's links
+ *             across a page boundary (jit/jit_xlink.c), which must fail
+ *             their check when the mapping changed and their successor's
+ *             entry when its page was written */
 /*   M_BITS    32-bit code: one instruction in three from bits_insn: SHLD/
  *             SHRD of words and dwords, registers and memory, by an
  *             immediate or CL of any count (0, 1, 16 and above 16 among
@@ -290,7 +301,7 @@ enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 
        M_SYS = 8192, M_SYSNAT = 16384, M_X87LOOP = 32768, M_BUDGET = 65536,
        M_FDP = 131072, M_HINT = 262144, M_BITS = 524288, M_JCWAYS = 1048576, M_JCCBACK = 2097152,
        M_TABLE = 16777216, M_OVERLAP = 33554432, M_ROTATED = 4194304, M_BOOTC = 67108864,
-       M_PREDICT = 268435456, M_SEQLOOP = 134217728 };
+       M_PREDICT = 268435456, M_SEQLOOP = 134217728, M_XLINK = 536870912 };
 static unsigned mode;
 /* Where the code being generated will sit in CS (the computed JMP's
  * target): the program's CODE, or the interrupt handler's. */
@@ -304,6 +315,12 @@ static struct {
     unsigned n;
     uint16_t at[64];
 } xsites;
+/* M_XLINK: the area offsets of the stubs' MOV r, imm32 immediates (the
+ * M_SMC stores' second aim). */
+static struct {
+    unsigned n;
+    uint16_t at[64];
+} xlsites;
 
 static uint32_t rnd(void)
 {
@@ -420,6 +437,13 @@ static void far_transfer(struct prog *p)
     if (rnd() & 1) {
         put(&stubs, (uint8_t)((rnd() % 8) * 8 + 1));
         modrm_reg(&stubs, dreg(), dreg());
+    }
+    if ((mode & M_XLINK) && xlsites.n < 16) {
+        put(&stubs, (uint8_t)(0xB8 + dreg()));
+        xlsites.at[xlsites.n++] = (uint16_t)(STUBS + stubs.n);
+        for (unsigned k = 0; k < 4 && xsites.n < 64; k++)
+            xsites.at[xsites.n++] = (uint16_t)(STUBS + stubs.n + k);
+        put32(&stubs, rnd());
     }
     if (kind == 2) {
         put(&stubs, 0xC3);
@@ -1402,6 +1426,11 @@ static void smc_resolve(struct prog *p, struct smc *m, bool code16)
             }
         }
         uint32_t a = code_org + m->site[pick] + add;
+        /* M_XLINK: an ADD or ADC of an imm8 (which changes it on every
+         * pass: a stale translation of the stub would show) into a
+         * stub's immediate */
+        if ((mode & M_XLINK) && xlsites.n && !code16 && p->b[m->fix[f] - 2] == 0x83)
+            a = xlsites.at[rnd() % xlsites.n];
         if (code16) {
             p->b[m->fix[f]] = (uint8_t)a;
             p->b[m->fix[f] + 1] = (uint8_t)(a >> 8);
@@ -2260,6 +2289,7 @@ static void make_program(struct prog *p)
     code_at = code_org;
     m.cross = -1;
     xsites.n = 0;
+    xlsites.n = 0;
     /* M_XPAGE: where the MOV across the boundary goes (its opcode 0-5
      * bytes before it: 5 ends there, 0 starts the next page). */
     unsigned boundary = 0x1000 - code_org, cross_at = xpage ? boundary - rnd() % 6 : 0;
@@ -2502,16 +2532,16 @@ static void run(struct vm *vm, const struct prog *p, const uint32_t regs[8], uin
     for (uint32_t off = 0; off < 0x10000; off += 0x1000)
         memset(area_ptr(vm, off), 0xCC, 0x1000);
     poke(vm, code_org, p->b, p->n);
-    bool remap = (mode & M_XPAGE) && (mode & M_PAGING) && !code16;
+    poke(vm, STUBS, stubs.b, stubs.n);
+    bool remap = (mode & (M_XPAGE | M_XLINK)) && (mode & M_PAGING) && !code16;
     if (remap) {
-        /* ALT_PA: the second page as the program has it, with other
-         * immediates in the MOVs there. */
+        /* ALT_PA: the second page as the program (or M_XLINK's stubs)
+         * has it, with other immediates in the MOVs there. */
         uint8_t *alt = physmem_ptr(&vm->mem, ALT_PA, true);
         memcpy(alt, area_ptr(vm, 0x1000), 0x1000);
         for (unsigned i = 0; i < xsites.n; i++)
             alt[xsites.at[i] & 0xFFF] ^= (uint8_t)(0x11 + i);
     }
-    poke(vm, STUBS, stubs.b, stubs.n);
     for (unsigned k = 0; (mode & M_JCWAYS) && k < 3; k++)
         memcpy(physmem_ptr(&vm->mem, jcw.off[k], true), jcw.b[k], jcw.n[k]);
     poke(vm, DATA, data, DATA_LEN);
@@ -2671,6 +2701,10 @@ int main(int argc, char **argv)
     }
     if ((mode & M_JCCBACK) && !(mode & M_ACROSS)) {
         fprintf(stderr, "M_JCCBACK changes M_ACROSS's stubs\n");
+        return 2;
+    }
+    if ((mode & M_XLINK) && (!(mode & M_ACROSS) || code16)) {
+        fprintf(stderr, "M_XLINK changes M_ACROSS's stubs (32-bit code)\n");
         return 2;
     }
     if ((mode & M_XPAGE) && (mode & M_ACROSS)) {
