@@ -65,12 +65,10 @@ static void entry_drop(struct tlb_entry *e)
     e->flags = listed;
 }
 
+/* (At most once per entry, TLB_F_LISTED: the list never overflows.) */
 static void list_add(struct tlb *t, unsigned idx)
 {
-    if (t->nused < TLB_USED_MAX)
-        t->used[t->nused++] = (uint16_t)idx;
-    else
-        t->used_overflow = true;
+    t->used[t->nused++] = (uint16_t)idx;
 }
 
 /* Keeps entry idx through a flush when it is global and globals stay. */
@@ -90,18 +88,10 @@ void mmu_flush(struct cpu *c, bool include_global)
         return;
     t->flushes++;
     unsigned n = t->nused;
-    bool sweep = t->used_overflow;
     t->nused = 0;
-    t->used_overflow = false;
-    if (sweep) {
-        for (unsigned i = 0; i < TLB_SIZE; i++)
-            if (t->e[i].flags & TLB_F_LISTED)
-                flush_one(t, i, include_global);
-    } else {
-        /* The kept indices are a prefix of the ones visited: in place. */
-        for (unsigned k = 0; k < n; k++)
-            flush_one(t, t->used[k], include_global);
-    }
+    /* The kept indices are a prefix of the ones visited: in place. */
+    for (unsigned k = 0; k < n; k++)
+        flush_one(t, t->used[k], include_global);
     /* Surviving global 4 MiB entries keep their region bits (harmless when
      * stale: INVLPG just scans). */
     if (include_global)
@@ -124,17 +114,11 @@ void mmu_drop_writes(struct cpu *c, uint32_t pa, uint32_t len)
     if (!t || !len)
         return;
     /* Entries not on the used list are empty (mmu_flush), so the list
-     * is all there is to look at, unless it overflowed. */
+     * is all there is to look at. */
     pa &= TLB_PAGE_MASK;
     len = (len + PHYS_PAGE_SIZE - 1) & TLB_PAGE_MASK;
-    if (t->used_overflow) {
-        for (unsigned i = 0; i < TLB_SIZE; i++)
-            if (t->e[i].flags & TLB_F_LISTED)
-                drop_write(&t->e[i], c->mem, pa, len);
-    } else {
-        for (unsigned k = 0; k < t->nused; k++)
-            drop_write(&t->e[t->used[k]], c->mem, pa, len);
-    }
+    for (unsigned k = 0; k < t->nused; k++)
+        drop_write(&t->e[t->used[k]], c->mem, pa, len);
 }
 
 void mmu_invlpg(struct cpu *c, uint32_t la)

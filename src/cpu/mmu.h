@@ -86,7 +86,7 @@ enum {
     PFERR_ID = 1u << 4, /* instruction fetch; only with PAE and EFER.NXE */
 };
 
-/* TLB geometry: 4096 entries of 32 bytes (128 KiB per CPU).  Measured with
+/* TLB geometry: 16384 entries of 32 bytes (512 KiB per CPU).  Measured with
  * tests/cpu/test_paging.c's benchmark (random reads over N pages scattered
  * in the linear space, as code, data, stack, libraries and kernel are; a
  * miss with a two-level walk costs ~12-20 ns on our hosts, a hit ~1 ns):
@@ -96,13 +96,24 @@ enum {
  *      4096       0%            2%           6%          22%
  *     16384       0%            2%           2%           7%
  * The hit costs the same at every size (only the entries in use are in
- * the host cache); 4096 makes conflict misses rare for working sets of a
- * few hundred pages, while a flush that must sweep the whole table (more
- * than TLB_USED_MAX fills since the last one) stays a few microseconds;
- * smaller flushes touch only the entries filled since the last flush. */
+ * the host cache).  A flush touches only the entries filled since the
+ * last one (the used list below, which has room for every entry, so no
+ * flush ever sweeps the whole table).
+ * 4096 entries were the size until session 15 of issue 18: the index is
+ * the linear page number's low bits, so the Linux guest's kernel text at
+ * 0xC1000000 and a process's at 0x08048000 took the same entries, and each
+ * fork+exec of its busybox loop missed 655 times (the walks themselves are
+ * cheap, but a miss in the jump cache's inline lookup, tr_xtlb.c, or in a
+ * translation's memory probe leaves generated code); with 16384: 268
+ * misses, 120 fewer entries into translations from C and 250 fewer memory
+ * slow paths per exec (bench/README.md, session 14, branch `sysb`).
+ * (Session 14 tried 16384 and reverted it for a slower boot that session
+ * 15 could not reproduce; bench/README.md, branch `tlb`.)
+ * Generated code masks the index with TLB_SIZE - 1 (tr_mem.c, tr_xtlb.c). */
 #ifndef TLB_BITS
-#define TLB_BITS 12
+#define TLB_BITS 14
 #endif
+_Static_assert(TLB_BITS <= 16, "struct tlb's used[] holds indices in 16 bits");
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_PAGE_MASK 0xFFFFF000u
 
@@ -138,9 +149,12 @@ struct tlb_entry {
     uint8_t flags;                /* TLB_F_* */
 };
 
-/* How many fills a flush can undo one by one; beyond it, a flush sweeps
- * the whole table. */
-#define TLB_USED_MAX 512
+/* The used list holds each filled entry's index once (TLB_F_LISTED), so
+ * TLB_SIZE indices always fit: a flush undoes what was filled one by one
+ * and never sweeps the table.  (The default guest's boot makes about
+ * 18,000 flushes; with 4096 entries and a list of 512, 4,958 of them swept
+ * all 4096 entries; a sweep of 16384 would be 512 KiB of host cache.) */
+#define TLB_USED_MAX TLB_SIZE
 
 struct tlb {
     struct tlb_entry e[TLB_SIZE];
@@ -151,7 +165,6 @@ struct tlb {
     uint64_t invlpgs;  /* mmu_invlpg calls */
     /* Indices filled since the last flush, so a flush costs what was used. */
     unsigned nused;
-    bool used_overflow;
     uint16_t used[TLB_USED_MAX];
     /* 4 MiB linear regions that may hold TLB_F_LARGE entries (INVLPG). */
     uint32_t large_regions[1024 / 32];
@@ -190,8 +203,8 @@ void mmu_write_bytes(struct cpu *c, uint32_t la, const void *src, unsigned len);
  *   changing (ROM/MMIO added or removed) after the CPU has run:
  *       mmu_flush(c, true)  (entries hold host pointers; vm_set_a20 does it)
  *   cpu_reset (RESET/INIT) flushes by itself.  CPL changes need nothing.
- * A flush costs what was filled since the last one (a full sweep past
- * TLB_USED_MAX fills). */
+ * A flush costs what was filled since the last one (never a sweep of the
+ * whole table). */
 void mmu_flush(struct cpu *c, bool include_global);
 
 /* Drops the write translations of the guest-physical pages of [pa,

@@ -107,7 +107,6 @@ static void probe_range(struct tr *t, unsigned seg, int32_t lo, int32_t hi, unsi
         x_alu_rm_r(b, 0, 4, R(XCX), R_OFF);                      /* la = base + off */
         la = XCX;
     }
-    _Static_assert(TLB_SIZE == 4096, "the index mask below");
     x_lea(b, false, XDI, xm(la, hi));
     if (lo)
         x_lea(b, false, XAX, xm(la, lo));

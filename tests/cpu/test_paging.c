@@ -824,15 +824,15 @@ static void test_stale_and_flush(void)
     CHECK_EQ(lin_read(c, 0x00800000u, 4), 0xD0);
     CHECK_EQ(lin_read(c, 0x00810000u, 4), 0xD1);
 
-    /* Many fills (past the flush bookkeeping's list): a non-global flush
-     * still keeps exactly the global ones. */
+    /* Every entry filled (the used list holds them all, never a sweep): a
+     * non-global flush still keeps exactly the global ones. */
     fresh(MMU_CR4_PGE);
-    const unsigned n = TLB_USED_MAX + 200;
+    const unsigned n = TLB_SIZE;
     for (unsigned k = 0; k < n; k++)
         map4k(0x01000000u + k * 0x1000, 0x200000, URW, URW | (k % 3 == 0 ? PTE_G : 0));
     for (unsigned k = 0; k < n; k++)
         lin_read(c, 0x01000000u + k * 0x1000, 4);
-    CHECK(c->tlb->used_overflow);
+    CHECK_EQ(c->tlb->nused, TLB_SIZE);
     for (unsigned k = 0; k < n; k++)
         wr32(pte_pa(0x01000000u + k * 0x1000), 0x210000 | URW | (k % 3 == 0 ? PTE_G : 0));
     mmu_flush(c, false);
@@ -845,6 +845,14 @@ static void test_stale_and_flush(void)
     for (unsigned k = 0; k < n; k++)
         bad += lin_read(c, 0x01000000u + k * 0x1000, 4) != 0xB0u;
     CHECK_EQ(bad, 0);
+    /* A page that evicts a listed entry reuses its place on the list. */
+    CHECK_EQ(c->tlb->nused, TLB_SIZE);
+    map4k(0x01000000u + n * 0x1000, 0x200000, URW, URW);
+    CHECK_EQ(lin_read(c, 0x01000000u + n * 0x1000, 4), 0xA0);
+    CHECK_EQ(c->tlb->nused, TLB_SIZE);
+    mmu_flush(c, true);
+    CHECK_EQ(c->tlb->nused, 0);
+    CHECK_EQ(lin_read(c, 0x01000000u, 4), 0xB0);
 
     /* cpu_reset empties the TLB. */
     fresh(0);
