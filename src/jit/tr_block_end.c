@@ -25,6 +25,20 @@ static void exit_limit_check(struct tr *t, uint32_t target, unsigned l_gp)
     x_jcc(&t->L, t->cur, XCC_A, l_gp);
 }
 
+/* Leaves for `target` after the JMP/Jcc `in` (instruction k), or takes
+ * the #GP path when it is beyond CS's limit (the branch's fault, SDM
+ * vol. 2 JMP/Jcc); the state after is the one before it. */
+static void exit_to_target(struct tr *t, const struct insn *in, unsigned k, uint32_t target)
+{
+    struct tstate at = t->s;
+    unsigned l_gp = x_label_new(&t->L);
+    exit_limit_check(t, target, l_gp);
+    tr_emit_exit(t, k, true, target);
+    x_bind(&t->L, l_gp, t->cur);
+    tr_callout(t, in, true, false);
+    t->s = at;
+}
+
 /* Whether the flags pending at branch k are all a CMP or TEST of
  * registers (or a register and an immediate) just before it left them,
  * so that a loop's way out can compute them again instead of a pass
@@ -248,13 +262,7 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
          * the taken one leaves as a taken way below would. */
         unsigned hc = tr_cond_host(t, in->cc);
         x_jcc(&t->L, t->cur, hc ^ 1, l_taken);
-        struct tstate at = t->s;
-        unsigned l_gp = x_label_new(&t->L);
-        exit_limit_check(t, target, l_gp);
-        tr_emit_exit(t, k, true, target);
-        x_bind(&t->L, l_gp, t->cur);
-        tr_callout(t, in, true, false);
-        t->s = at;
+        exit_to_target(t, in, k, target);
     } else if (tr_is_jcc(in->op)) {
         unsigned hc = tr_cond_host(t, in->cc);
         x_jcc(&t->L, t->cur, hc, l_taken);
@@ -267,11 +275,7 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
     }
     x_bind(&t->L, l_taken, t->cur);
     if (!self) {
-        unsigned l_gp = x_label_new(&t->L);
-        exit_limit_check(t, target, l_gp);
-        tr_emit_exit(t, k, true, target);
-        x_bind(&t->L, l_gp, t->cur);
-        tr_callout(t, in, true, false);
+        exit_to_target(t, in, k, target);
         return;
     }
     loop_to_body(t, k, live_in, true);
@@ -448,13 +452,7 @@ void tr_jmp_ahead(struct tr *t, const struct insn *in)
         return;
     }
     /* Leaves as a block's last JMP (tr_branch_end). */
-    struct tstate at = t->s;
-    unsigned l_gp = x_label_new(&t->L);
-    exit_limit_check(t, target, l_gp);
-    tr_emit_exit(t, k, true, target);
-    x_bind(&t->L, l_gp, t->cur);
-    tr_callout(t, in, true, false);
-    t->s = at;
+    exit_to_target(t, in, k, target);
 }
 
 /* Leaves the translation after instruction k, with cpu.eip written: into

@@ -1495,8 +1495,10 @@ static void pred_dispatch(struct prog *p, unsigned *outs, unsigned *nouts)
 
 static void pred_item(struct prog *p)
 {
-    unsigned nh = 2 + rnd() % 4, outs[8], nouts = 0, fix[8], nfix = 0;
-    unsigned h[8], fix_h[8];
+    /* fix: one per table entry (nh) and at most one per handler (nh);
+     * outs: one per dispatch (1 + nh). */
+    unsigned nh = 2 + rnd() % 4, outs[8], nouts = 0, fix[2 * 5], nfix = 0;
+    unsigned h[8], fix_h[2 * 5];
     /* The table (patched below, once the handlers' places are known). */
     for (unsigned k = 0; k < nh; k++) {
         fix[nfix] = p->n + 6;
