@@ -536,7 +536,6 @@ uint64_t jit_call_handler(struct cpu *c, const struct insn *in, uint32_t packed,
 
 /* An exception a native instruction detected itself (DIV's #DE), with
  * the state a fault at that instruction sees already in struct cpu. */
-_Noreturn void jit_raise(struct cpu *c, unsigned vector);
 _Noreturn void jit_raise(struct cpu *c, unsigned vector)
 {
     cpu_fault(c, (int)vector, 0);

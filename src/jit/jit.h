@@ -298,4 +298,8 @@ void jit_prof_done(struct jit *j, uint64_t guest_insns);
 const struct jit_stats *jit_stats(const struct jit *j);
 struct jit_stats *jit_stats_mut(struct jit *j);
 
+/* An exception a native instruction detected (DIV's #DE), called
+ * from translated code with the fault's state in struct cpu. */
+_Noreturn void jit_raise(struct cpu *c, unsigned vector);
+
 #endif

@@ -565,6 +565,8 @@ bool tr_int_classify(const struct tr *t, const struct insn *in, struct plan *p);
 bool tr_bits_plan(const struct tr *t, const struct insn *in, struct plan *p);
 void tr_bits_emit(struct tr *t, const struct insn *in);
 void tr_bt_mem_reg(struct tr *t, const struct insn *in);
+/* tr_muldiv.c: MUL/IMUL/DIV (TR_IMUL, TR_DIV). */
+void tr_muldiv_emit(struct tr *t, const struct insn *in);
 bool tr_is_ind_end(const struct insn *in);
 unsigned tr_shift_ext(unsigned op);
 bool tr_two_step(unsigned op);
