@@ -189,6 +189,7 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
     t->x87 = false;
     t->depth0 = 0;
     t->rdx_k = -1;
+    t->hm = xm(XDX, 0);
     t->prof = j->prof;
     t->runs = j->prof && j->prof->tx && j->prof->ntx < JIT_PROF_TX ? &j->prof->tx[j->prof->ntx].runs
                                                                 : NULL;

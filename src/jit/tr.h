@@ -297,6 +297,14 @@ struct tr {
      * code ended): the x87 load binds it again at its own cold probe, so
      * that its hot path needs no test of rdx. */
     unsigned rdx_rejoin;
+    /* The host address of the memory operand that the op of a
+     * tr_with_memory_fold call works on (tr_hm): [rdx] but on the hot
+     * path of a page site ([rdx + rsi]: rdx the page's host - linear
+     * addend) or of a range site whose index is cached ([rdx + index *
+     * scale]), where the add that made rdx the address was one more
+     * instruction, and for the range site one more cycle between the
+     * index and the load (crc32's loop-carried CRC). */
+    struct xmem hm;
     /* Shared probes (tr_choose_shares): memory operands that lie in the
      * page of an earlier one (the leader) of the same straight-line run,
      * by the same address registers unchanged or moved by a known
@@ -499,6 +507,15 @@ void tr_site_learn(struct tr *t, struct jit_site *s);
 void tr_next_page_check(struct tr *t);
 void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
                     unsigned kind, mem_op_fn op, bool ea_done);
+/* The same for an op that makes exactly one access, through tr_hm(t),
+ * and writes neither rdx nor rsi nor a guest register before it: the
+ * host address may then be an addressing mode of its own (tr.h hm). */
+void tr_with_memory_fold(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                         unsigned kind, mem_op_fn op);
+static inline struct xrm tr_hm(const struct tr *t)
+{
+    return xr_mem(t->hm);
+}
 /* The first of an instruction's two accesses, a read at [R_OFF] (set by
  * the caller): the fast path only; anything else runs the whole
  * instruction in the interpreter and leaves the translation after it. */

@@ -176,6 +176,40 @@ static void share_add(struct tr *t, const struct insn *in, int32_t delta, bool i
     }
 }
 
+/* share_add, or with `fold` (tr_with_memory_fold, and an index in a
+ * host register of its own) the same sum as the op's addressing mode,
+ * tr.h hm: one instruction less, and the index's lea off its way to the
+ * load. */
+static void share_add_or_fold(struct tr *t, const struct insn *in, int32_t delta, bool idx,
+                              bool fold)
+{
+    if (fold)
+        t->hm = idx ? xmi(XDX, gpr_rm(t, in->mindex, 4).reg, in->mscale, delta) : xm(XDX, delta);
+    else
+        share_add(t, in, delta, idx);
+}
+
+/* On a cold way into a folded op (tr.h hm) with rdx the access's own host
+ * address: rdx less what the op's addressing mode adds.  Uses rax and
+ * the host's flags (a probe came just before: they are saved). */
+static void unfold(struct tr *t)
+{
+    struct xmem m = t->hm;
+    if (m.index != XNONE) {
+        x_lea(t->cur, true, XAX, xmi(XNONE, m.index, m.scale, m.disp));
+        x_w(t->cur, 0x29, XAX, R(XDX));                         /* sub rdx, rax */
+    } else if (m.disp) {
+        x_alu_rm_imm(t->cur, 5, 8, R(XDX), (uint32_t)m.disp);   /* sub rdx, disp */
+    }
+}
+
+/* Whether a shared probe's member or an indexed site may fold its index
+ * (tr.h hm): it must be a cached guest register. */
+static bool index_folds(const struct tr *t, const struct insn *in, bool idx)
+{
+    return !idx || (in->mindex != NOREG && (t->cached & (1u << in->mindex)));
+}
+
 /* rdx = the host address of the access through a range site (tr.h
  * site_ext): the kept host address of base + disp plus index * scale.
  * Where the slot is 0 (the first pass, or after a call to C), in the cold
@@ -187,7 +221,7 @@ static void share_add(struct tr *t, const struct insn *in, int32_t delta, bool i
  * no offset: its add is off the index's way to the load but for one lea
  * (a load from [rdx + index * scale] costs that cycle too). */
 static void range_site_probe(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
-                             unsigned kind, unsigned l_cold, unsigned site, int32_t hi)
+                             unsigned kind, unsigned l_cold, unsigned site, int32_t hi, bool fold)
 {
     unsigned l_fill = x_label_new(&t->L), l_alone = x_label_new(&t->L);
     unsigned l_add = x_label_new(&t->L), l_op = x_label_new(&t->L);
@@ -195,7 +229,7 @@ static void range_site_probe(struct tr *t, const struct insn *in, unsigned seg, 
     x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
     x_jcc(&t->L, t->cur, XCC_E, l_fill);
     x_bind(&t->L, l_add, t->cur);
-    share_add(t, in, 0, true);
+    share_add_or_fold(t, in, 0, true, fold);
     x_bind(&t->L, l_op, t->cur);
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
@@ -209,6 +243,8 @@ static void range_site_probe(struct tr *t, const struct insn *in, unsigned seg, 
     x_bind(&t->L, l_alone, t->cur);
     tr_ea_to(t, in, R_OFF);
     tr_probe(t, seg, size, kind, l_cold);
+    if (fold)
+        unfold(t);
     x_jmp(&t->L, t->cur, l_op);
     t->cur = hot;
 }
@@ -264,7 +300,7 @@ void tr_pages_forget(struct xbuf *b)
  * write probe: their TLB tags differ).  A page of -1 matches nothing: esi ^ -1 has its high
  * half set.  Clobbers rax, rdi and the host's flags, as the probe. */
 static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned size,
-                            unsigned kind, unsigned l_cold)
+                            unsigned kind, unsigned l_cold, bool fold)
 {
     int32_t at = CPU_OFF(eng.page_la) + 8 * (int32_t)i;
     int32_t add = CPU_OFF(eng.page_add) + 8 * (int32_t)i;
@@ -275,14 +311,22 @@ static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned siz
     x_alu_rm_imm(b, 7, 8, R(XDI), 4096 - size);                 /* within it, no crossing */
     x_jcc(&t->L, b, XCC_A, l_fill);
     x_w(b, 0x8B, XDX, cpu_rm(add));
-    x_w(b, 0x01, R_OFF, R(XDX));                                /* add rdx, rsi */
+    if (fold) /* the op adds the offset: tr_hm */
+        t->hm = xmi(XDX, R_OFF, 1, 0);
+    else
+        x_w(b, 0x01, R_OFF, R(XDX));                            /* add rdx, rsi */
     x_bind(&t->L, l_op, b);
     t->cur = &t->cold;
     x_bind(&t->L, l_fill, t->cur);
     tr_probe(t, seg, size, kind, l_cold);
-    x_w(t->cur, 0x8B, XAX, R(XDX));
-    x_w(t->cur, 0x29, R_OFF, R(XAX));                           /* sub rax, rsi */
-    x_w(t->cur, 0x89, XAX, cpu_rm(add));
+    if (fold) {
+        x_w(t->cur, 0x29, R_OFF, R(XDX));                       /* sub rdx, rsi */
+        x_w(t->cur, 0x89, XDX, cpu_rm(add));
+    } else {
+        x_w(t->cur, 0x8B, XAX, R(XDX));
+        x_w(t->cur, 0x29, R_OFF, R(XAX));                       /* sub rax, rsi */
+        x_w(t->cur, 0x89, XAX, cpu_rm(add));
+    }
     x_load(t->cur, 4, XAX, R(R_OFF));
     x_alu_rm_imm(t->cur, 4, 4, R(XAX), 0xFFFFF000u);
     x_w(t->cur, 0x89, XAX, cpu_rm(at));
@@ -344,10 +388,11 @@ static void probe_unless_rdx(struct tr *t, const struct insn *in, unsigned seg, 
 /* The whole memory operand protocol for instruction k: EA, probe, op on
  * the host address; the cold path (spill, slow read/check, op on scratch,
  * commit, event check) rejoins after the op. */
-void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
-                    unsigned kind, mem_op_fn op, bool ea_done)
+static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                        unsigned kind, mem_op_fn op, bool ea_done, bool fold)
 {
     unsigned k = t->k;
+    t->hm = xm(XDX, 0);
     uint32_t cold0 = xoff(&t->cold);
     unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
     bool follow = follows_store(t, in, seg, size, kind, ea_done);
@@ -390,16 +435,17 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
          * probe of its own in the cold section.  The leader: a probe of
          * the group's range, whose miss stores 0 and probes alone. */
         unsigned l_alone = x_label_new(&t->L), l_op = x_label_new(&t->L);
+        bool sfold = fold && index_folds(t, in, idx);
         if (member) {
             x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
             x_w(t->cur, 0x85, XDX, R(XDX));                     /* test rdx, rdx */
             x_jcc(&t->L, t->cur, XCC_E, l_alone);
-            share_add(t, in, t->share[k].delta, idx);
+            share_add_or_fold(t, in, t->share[k].delta, idx, sfold);
         } else {
             unsigned gkind = t->share[k].write ? JM_WRITE : JM_READ;
             probe_range(t, seg, t->share[k].lo, t->share[k].hi, gkind, l_alone);
             x_w(t->cur, 0x89, XDX, site_rm((unsigned)slot));
-            share_add(t, in, 0, idx);
+            share_add_or_fold(t, in, 0, idx, sfold);
         }
         x_bind(&t->L, l_op, t->cur);
         struct xbuf *hot = t->cur;
@@ -410,6 +456,8 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         if (lead)
             x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0);
         tr_probe(t, seg, size, kind, l_cold);
+        if (sfold)
+            unfold(t);
         x_jmp(&t->L, t->cur, l_op);
         t->cur = hot;
     } else if (follow) {
@@ -420,7 +468,10 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     } else if (site >= 0 && t->site_ext[k] >= 0) {
         int32_t hi = t->site_ext[k] + (int32_t)size - 1;
         if (hi < 4096) {
-            range_site_probe(t, in, seg, size, kind, l_cold, (unsigned)site, hi);
+            /* (The index as an addressing mode needs it in a host
+             * register of its own: a cached guest register.) */
+            range_site_probe(t, in, seg, size, kind, l_cold, (unsigned)site, hi,
+                             fold && index_folds(t, in, true));
         } else { /* (not planned: tr_choose_sites leaves room) */
             if (ea_cold)
                 tr_ea_to(t, in, R_OFF);
@@ -441,11 +492,13 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         if (t->page[k] == 0) /* (a peel's copy uses the same slot) */
             t->page[k] = (int8_t)(1 + ((kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u)
                                                          : (t->nread++ & 3u)));
-        page_site_probe(t, (unsigned)t->page[k] - 1u, seg, size, kind, l_cold);
+        page_site_probe(t, (unsigned)t->page[k] - 1u, seg, size, kind, l_cold, fold);
     } else {
         tr_probe(t, seg, size, kind, l_cold);
     }
     op(t, in);
+    bool folded = t->hm.base != XDX || t->hm.index != XNONE;
+    t->hm = xm(XDX, 0); /* the slow path's op: on the scratch copy at rdx */
     struct tstate after = t->s;
     x_bind(&t->L, l_after, t->cur);
 
@@ -486,7 +539,8 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
     xb(t->cur, 5);
     unsigned l_event = x_label_new(&t->L);
     x_jmp(&t->L, t->cur, l_event);
-    bool store = kind == JM_WRITE && tr_kind_of(in) == TR_MOV && !ea_done;
+    /* (A folded store leaves rdx the page's addend or the range's base.) */
+    bool store = kind == JM_WRITE && tr_kind_of(in) == TR_MOV && !ea_done && !folded;
     unsigned l_rejoin = store ? x_label_new(&t->L) : l_after;
     if (store)
         x_mov_r32_imm(t->cur, XDX, 0); /* (tr.h rdx_k; mov keeps RFLAGS) */
@@ -515,6 +569,22 @@ void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned 
         t->rdx_off = xoff(t->cur);
         t->rdx_rejoin = l_rejoin;
     }
+}
+
+void tr_with_memory(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                    unsigned kind, mem_op_fn op, bool ea_done)
+{
+    with_memory(t, in, seg, size, kind, op, ea_done, false);
+}
+
+void tr_with_memory_fold(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                         unsigned kind, mem_op_fn op)
+{
+    /* Not a store that an x87 load right after it may take its host
+     * address from (follows_store: rdx must be that address). */
+    unsigned k = t->k;
+    bool x87_next = kind == JM_WRITE && k + 1u < t->b->ninsn && t->plan[k + 1].x87;
+    with_memory(t, in, seg, size, kind, op, false, !x87_next);
 }
 
 /* An instruction with two memory accesses (PUSH m32, MOVS, CMPS) reads

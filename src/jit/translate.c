@@ -352,7 +352,7 @@ static void op_alu_mem_dst(struct tr *t, const struct insn *in)
 {
     if (op_table[in->op].rd & F_CF) /* ADC, SBB */
         carry_in(t);
-    tr_alu_on(t, in, xr_mem(xm(XDX, 0)));
+    tr_alu_on(t, in, tr_hm(t));
     tr_set_flags_after(t, &t->plan[t->k]);
 }
 
@@ -366,9 +366,9 @@ static void op_alu_mem_src(struct tr *t, const struct insn *in)
     struct xrm d = gpr_rm(t, in->o[0].reg, size);
     uint8_t r = tr_gpr_in(t, in->o[0].reg, size, XAX);
     if (in->op == OP_TEST)
-        x_test_rm_r(t->cur, size, xr_mem(xm(XDX, 0)), r);
+        x_test_rm_r(t->cur, size, tr_hm(t), r);
     else
-        x_alu_r_rm(t->cur, (unsigned)g, size, r, xr_mem(xm(XDX, 0)));
+        x_alu_r_rm(t->cur, (unsigned)g, size, r, tr_hm(t));
     if (g != 7 && in->op != OP_TEST && !d.is_reg) {
         /* the store does not touch the flags */
         x_store(t->cur, size, d, XAX);
@@ -381,9 +381,9 @@ static void op_mov_load(struct tr *t, const struct insn *in)
     unsigned size = in->o[0].size;
     struct xrm d = gpr_rm(t, in->o[0].reg, size);
     if (d.is_reg) {
-        x_load(t->cur, size, d.reg, xr_mem(xm(XDX, 0)));
+        x_load(t->cur, size, d.reg, tr_hm(t));
     } else {
-        x_load(t->cur, size, XAX, xr_mem(xm(XDX, 0)));
+        x_load(t->cur, size, XAX, tr_hm(t));
         x_store(t->cur, size, d, XAX);
     }
 }
@@ -393,9 +393,9 @@ static void store_to_memory(struct tr *t, const struct insn *in, const struct op
                             unsigned size)
 {
     if (o->kind == OPK_IMM) {
-        x_store_imm(t->cur, size, xr_mem(xm(XDX, 0)), in->imm);
+        x_store_imm(t->cur, size, tr_hm(t), in->imm);
     } else {
-        x_store(t->cur, size, xr_mem(xm(XDX, 0)), tr_gpr_in(t, o->reg, size, XAX));
+        x_store(t->cur, size, tr_hm(t), tr_gpr_in(t, o->reg, size, XAX));
     }
 }
 
@@ -419,7 +419,7 @@ static void op_unary_mem(struct tr *t, const struct insn *in)
 {
     if (in->op == OP_INC || in->op == OP_DEC)
         tr_carry_pending(t, t->plan[t->k].live_after);
-    unary_on(t, in, xr_mem(xm(XDX, 0)));
+    unary_on(t, in, tr_hm(t));
     tr_set_flags_after(t, &t->plan[t->k]);
 }
 
@@ -436,12 +436,12 @@ static void ext_from(struct tr *t, const struct insn *in, struct xrm src)
 
 static void op_ext_mem(struct tr *t, const struct insn *in)
 {
-    ext_from(t, in, xr_mem(xm(XDX, 0)));
+    ext_from(t, in, tr_hm(t));
 }
 
 static void op_setcc_mem(struct tr *t, const struct insn *in)
 {
-    x_setcc(t->cur, tr_cond_host(t, in->cc), xr_mem(xm(XDX, 0)));
+    x_setcc(t->cur, tr_cond_host(t, in->cc), tr_hm(t));
 }
 
 /* CMOVcc from `src` (tr_cond_host first: it may use eax and ecx). */
@@ -457,7 +457,7 @@ static void cmov_from(struct tr *t, const struct insn *in, struct xrm src)
 
 static void op_cmov_mem(struct tr *t, const struct insn *in)
 {
-    cmov_from(t, in, xr_mem(xm(XDX, 0)));
+    cmov_from(t, in, tr_hm(t));
 }
 
 /* A shift or rotate of a dword (register slot or [rdx]) by CL (plan.by_cl).
@@ -657,9 +657,9 @@ static void emit_native(struct tr *t, const struct insn *in)
     if (g >= 0 || kind == TR_TEST) {
         bool writes = kind != TR_CMP && kind != TR_TEST;
         if (o0->kind == OPK_MEM) {
-            tr_with_memory(t, in, in->seg, o0->size, writes ? JM_RMW : JM_READ, op_alu_mem_dst, false);
+            tr_with_memory_fold(t, in, in->seg, o0->size, writes ? JM_RMW : JM_READ, op_alu_mem_dst);
         } else if (o1->kind == OPK_MEM) {
-            tr_with_memory(t, in, in->seg, o1->size, JM_READ, op_alu_mem_src, false);
+            tr_with_memory_fold(t, in, in->seg, o1->size, JM_READ, op_alu_mem_src);
         } else {
             /* A register op cannot fault and replaces every flag:
              * pending ones die here, but for CF of ADC/SBB. */
@@ -673,9 +673,9 @@ static void emit_native(struct tr *t, const struct insn *in)
     switch (kind) {
     case TR_MOV:
         if (o0->kind == OPK_MEM) {
-            tr_with_memory(t, in, in->seg, o0->size, JM_WRITE, op_mov_store, false);
+            tr_with_memory_fold(t, in, in->seg, o0->size, JM_WRITE, op_mov_store);
         } else if (o1->kind == OPK_MEM) {
-            tr_with_memory(t, in, in->seg, o1->size, JM_READ, op_mov_load, false);
+            tr_with_memory_fold(t, in, in->seg, o1->size, JM_READ, op_mov_load);
         } else if (o1->kind == OPK_IMM) {
             x_store_imm(b, o0->size, gpr_rm(t, o0->reg, o0->size), in->imm);
         } else {
@@ -685,7 +685,7 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     case TR_INCDEC: case TR_NEG: case TR_NOT:
         if (o0->kind == OPK_MEM) {
-            tr_with_memory(t, in, in->seg, o0->size, JM_RMW, op_unary_mem, false);
+            tr_with_memory_fold(t, in, in->seg, o0->size, JM_RMW, op_unary_mem);
             return;
         }
         /* A register form cannot fault and overwrites W: pending flags
@@ -705,7 +705,7 @@ static void emit_native(struct tr *t, const struct insn *in)
     }
     case TR_MOVX:
         if (o1->kind == OPK_MEM) {
-            tr_with_memory(t, in, in->seg, o1->size, JM_READ, op_ext_mem, false);
+            tr_with_memory_fold(t, in, in->seg, o1->size, JM_READ, op_ext_mem);
         } else {
             ext_from(t, in, gpr_rm(t, o1->reg, o1->size));
         }
@@ -804,13 +804,13 @@ static void emit_native(struct tr *t, const struct insn *in)
         return;
     case TR_SETCC:
         if (o0->kind == OPK_MEM)
-            tr_with_memory(t, in, in->seg, 1, JM_WRITE, op_setcc_mem, false);
+            tr_with_memory_fold(t, in, in->seg, 1, JM_WRITE, op_setcc_mem);
         else
             x_setcc(b, tr_cond_host(t, in->cc), gpr_rm(t, o0->reg, 1));
         return;
     case TR_CMOVCC:
         if (o1->kind == OPK_MEM) {
-            tr_with_memory(t, in, in->seg, 4, JM_READ, op_cmov_mem, false);
+            tr_with_memory_fold(t, in, in->seg, 4, JM_READ, op_cmov_mem);
         } else {
             cmov_from(t, in, gpr_rm(t, o1->reg, 4));
         }
