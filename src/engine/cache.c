@@ -377,6 +377,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     struct sbe_map *m2 = NULL;    /* the next page's, once an instruction is there */
     const uint32_t stamp = m->stamp;
     bool cut = false, excursed = false;
+    unsigned nrun = 0; /* (struct block nrun; 0: n) */
     while (n < BLOCK_MAX_INSNS && off < limit) {
         struct sbe_map *pm = m;
         unsigned po = off;
@@ -425,6 +426,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         if (go_on < 0 && !excursed && !(a & ATTR_CROSS) && jmp_back_inside(cc, m, in, a, off, offs, n)) {
             go_on = excursion(cc, m, tmp, offs, n);
             excursed = go_on >= 0; /* (once: the line's Jcc ends the next) */
+            nrun = excursed ? n : 0;
         }
         /* The bytes around the first instruction that the block's span
          * (a trace may jump back below it): the entries' CS limit check. */
@@ -446,6 +448,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             int x = excursion(cc, m, tmp, offs, n);
             if (x >= 0) {
                 excursed = true;
+                nrun = n;
                 again = false;
                 off = (unsigned)x;
             }
@@ -459,6 +462,8 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     /* (m discarded meanwhile: no block from it; the slow path goes on) */
     if (n == 0 || m->stamp != stamp)
         return NULL;
+    if (!nrun)
+        nrun = n;
     bool two = false;
     for (unsigned i = 0; i < n; i++)
         two |= offs[i] + tmp[i].len > SBE_PAGE;
@@ -466,6 +471,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     b->pa = pa;
     b->code32 = m->code32;
     b->ninsn = (uint16_t)n;
+    b->nrun = (uint16_t)nrun;
     b->bytes = (uint16_t)bytes;
     b->below = (uint16_t)below;
     b->map = m;
