@@ -236,6 +236,83 @@ static int rotated_head(const struct code_cache *cc, const struct sbe_map *pm, u
     return o == t ? (int)h : -1;
 }
 
+/* sort's partition loop (bench/README.md, session 16): a loop closed by
+ * a JMP back into the block (the trace came back at one of its
+ * instructions) whose side exit, Jcc k, goes ahead to X, where a straight
+ * line of at most eight instructions ends with a Jcc back into the block
+ * (`jae 0x100a88` out of the loop, then `jb 0x100a69` back into it).  The
+ * block goes on at X after the JMP: the side exit becomes a jump ahead
+ * inside the translation (tr_block_end.c tr_side_exit, which needs every
+ * instruction after k to lie below X), the JMP a back edge
+ * (translate.c find_back_edges) and the line's Jcc another, instead of
+ * two transitions between translations per excursion.  Only in the
+ * first page (m); the line scanned, of native instructions, none of the
+ * block's.  The interpreter leaves at the JMP (its EIP is not X's), as
+ * at any superblock's JMP.  Returns X, or -1. */
+static bool in_block(const uint16_t *offs, unsigned n, int64_t o)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (offs[i] == o)
+            return true;
+    return false;
+}
+
+/* The number of instructions of the line at o, or 0. */
+static unsigned excursion_line(const struct code_cache *cc, const struct sbe_map *m, unsigned o,
+                               const uint16_t *offs, unsigned n)
+{
+    for (unsigned count = 1; count <= 8; count++) {
+        if (o >= SBE_PAGE)
+            return 0;
+        uint8_t a = m->attr[o];
+        struct insn d;
+        if (!(a & ATTR_SCANNED) || (a & (ATTR_CROSS | ATTR_VIRT)) || in_block(offs, n, o) ||
+            sbe_decode(cc->sbe, m, o, &d) != DECODE_OK || d.virt != VIRT_NONE ||
+            op_table[d.op].level > cc->cpu->level || o + d.len >= SBE_PAGE)
+            return 0;
+        if (d.flow == FLOW_JCC && op_table[d.op].tr == TR_JCC)
+            return in_block(offs, n, (int64_t)o + d.len + (int32_t)d.imm) ? count : 0;
+        if (d.flow != FLOW_SEQ)
+            return 0;
+        o += d.len;
+    }
+    return 0;
+}
+
+/* Whether `in`, at `off` with attributes a, is a native JMP rel32 back
+ * to an instruction of the block (continues_past's end of a trace). */
+static bool jmp_back_inside(const struct code_cache *cc, const struct sbe_map *m,
+                            const struct insn *in, uint8_t a, unsigned off,
+                            const uint16_t *offs, unsigned n)
+{
+    return superblocks_for(cc, m) && in->virt == VIRT_NONE && !(a & ATTR_VIRT) &&
+           in->flow == FLOW_JMP_REL && op_table[in->op].tr == TR_JMP && in->osize == 4 &&
+           in->o[0].kind == OPK_REL &&
+           in_block(offs, n, (int64_t)off + in->len + (int32_t)in->imm);
+}
+
+static int excursion(const struct code_cache *cc, const struct sbe_map *m,
+                     const struct insn *tmp, const uint16_t *offs, unsigned n)
+{
+    if (tmp[n - 1].flow != FLOW_JMP_REL && tmp[n - 1].flow != FLOW_JCC)
+        return -1;
+    for (unsigned k = 0; k + 1 < n; k++) {
+        const struct insn *in = &tmp[k];
+        if (in->flow != FLOW_JCC || op_table[in->op].tr != TR_JCC || in->virt != VIRT_NONE)
+            continue;
+        int64_t x = (int64_t)offs[k] + in->len + (int32_t)in->imm;
+        if (x <= offs[k] || x >= SBE_PAGE || in_block(offs, n, x))
+            continue;
+        bool below = true;
+        for (unsigned i = k + 1; i < n; i++)
+            below &= offs[i] < x;
+        unsigned len = below ? excursion_line(cc, m, (unsigned)x, offs, n) : 0;
+        if (len && n + len <= BLOCK_MAX_INSNS)
+            return (int)x;
+    }
+    return -1;
+}
+
 void cache_on_flush(struct code_cache *cc, void (*fn)(void *opaque), void *opaque)
 {
     cc->on_flush = fn;
@@ -299,7 +376,8 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     uint32_t page = pa & ~(SBE_PAGE - 1);
     struct sbe_map *m2 = NULL;    /* the next page's, once an instruction is there */
     const uint32_t stamp = m->stamp;
-    bool cut = false;
+    bool cut = false, excursed = false;
+    unsigned nrun = 0; /* (struct block nrun; 0: n) */
     while (n < BLOCK_MAX_INSNS && off < limit) {
         struct sbe_map *pm = m;
         unsigned po = off;
@@ -345,6 +423,11 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
                 cc->stats.rotated++;
             }
         }
+        if (go_on < 0 && !excursed && !(a & ATTR_CROSS) && jmp_back_inside(cc, m, in, a, off, offs, n)) {
+            go_on = excursion(cc, m, tmp, offs, n);
+            excursed = go_on >= 0; /* (once: the line's Jcc ends the next) */
+            nrun = excursed ? n : 0;
+        }
         /* The bytes around the first instruction that the block's span
          * (a trace may jump back below it): the entries' CS limit check. */
         if (off + in->len > start && off + in->len - start > bytes)
@@ -359,6 +442,17 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         bool again = false;
         for (unsigned i = 0; i < n; i++)
             again |= offs[i] == off;
+        if (again && !excursed && in->flow == FLOW_JCC && !(a & (ATTR_VIRT | ATTR_CROSS))) {
+            /* (A Jcc that falls back into the block: the same, its
+             * not-taken way the back edge, jit/tr_excursion.c.) */
+            int x = excursion(cc, m, tmp, offs, n);
+            if (x >= 0) {
+                excursed = true;
+                nrun = n;
+                again = false;
+                off = (unsigned)x;
+            }
+        }
         if (again)
             break;
         /* Where the page ends with nowhere known to go on (a longer block
@@ -368,6 +462,8 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     /* (m discarded meanwhile: no block from it; the slow path goes on) */
     if (n == 0 || m->stamp != stamp)
         return NULL;
+    if (!nrun)
+        nrun = n;
     bool two = false;
     for (unsigned i = 0; i < n; i++)
         two |= offs[i] + tmp[i].len > SBE_PAGE;
@@ -375,6 +471,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     b->pa = pa;
     b->code32 = m->code32;
     b->ninsn = (uint16_t)n;
+    b->nrun = (uint16_t)nrun;
     b->bytes = (uint16_t)bytes;
     b->below = (uint16_t)below;
     b->map = m;

@@ -49,6 +49,11 @@ struct block {
     uint32_t heat;           /* runs in the interpreter so far */
     uint16_t bails;          /* times its translation's entry conditions
                                 failed (jit.h) */
+    uint16_t nrun;           /* the instructions the interpreter runs in a
+                                row: ninsn, or up to the JMP/Jcc after which
+                                the block went on at a side exit's target
+                                (cache.c excursion), whose way back into
+                                the block is not the next one's */
     /* Each instruction's offset from the start of the block's first
      * page, in the order of insn[] (a superblock's JMP goes on at its
      * target, or at a rotated loop's head: engine/cache.c rotated_head);

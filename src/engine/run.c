@@ -385,6 +385,12 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
             if (unlikely(prof))
                 why = had ? JW_BAIL : b->heat < e->jit_threshold ? JW_COLD : JW_NOTR;
         }
+        /* Up to the branch back after which the block went on at a side
+         * exit's target (cache.h nrun): its not-taken way is not the next
+         * instruction of the block. */
+        stop = b->insn + b->nrun;
+        if (last > stop)
+            last = stop;
         const struct insn *const first = in;
 #ifdef PLEX86_CHECKED
         unsigned off = b->pa & 0xFFF;

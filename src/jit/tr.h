@@ -399,6 +399,12 @@ struct tr {
     uint32_t stub_off[STUB_COUNT]; /* the stubs' offsets in the arena */
     unsigned l_stub[STUB_COUNT];   /* ... and their labels (buffer 2) */
     uint32_t part[JB_PARTS]; /* ... and its bytes by part */
+    /* Bit k: Jcc k in the block's middle falls through to an earlier
+     * instruction (engine/cache.c excursion: the block went on at a side
+     * exit's target after it), and back[k] is that not-taken way's back
+     * edge (tr_excursion.c tr_back_edge_nt); its taken way is a side
+     * exit as any.  Else the not-taken way of such a Jcc leaves. */
+    uint64_t nt_back;
 };
 
 /* A guest register operand: the host register caching it, else its slot
@@ -550,6 +556,12 @@ void tr_side_exit(struct tr *t, const struct insn *in);
 /* ... and a JMP/Jcc back to an earlier instruction of the translation
  * (back[k]), an inner loop that stays inside it. */
 void tr_back_edge(struct tr *t, const struct insn *in, unsigned j);
+/* tr_back_edge for the not-taken way of Jcc in (tr.h nt_back), or, with
+ * j < 0, that way's exit; the taken way is tr_side_exit's
+ * (tr_excursion.c).  tr_back_edge_to: tr_back_edge with `cond` false for
+ * a jump that always goes back. */
+void tr_back_edge_nt(struct tr *t, const struct insn *in, int j);
+void tr_back_edge_to(struct tr *t, const struct insn *in, unsigned j, bool cond);
 void tr_join_state(struct tr *t, unsigned j);
 /* A JMP rel32 in a superblock's middle whose target is not the next
  * instruction (a rotated loop's: engine/cache.c rotated_head): the jump

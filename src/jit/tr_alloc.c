@@ -441,7 +441,7 @@ static uint64_t join_targets(const struct tr *t)
         if (!t->plan[k].native || !(tr_is_jcc(in->op) || ahead))
             continue;
         uint32_t target = t->nxt[k] + in->imm;
-        for (unsigned i = k + 1; i < n && t->off[i] <= target; i++)
+        for (unsigned i = k + 1; i < n && (int32_t)t->off[i] <= (int32_t)target; i++)
             if (t->off[i] == target)
                 j |= 1ull << i;
     }

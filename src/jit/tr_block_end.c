@@ -189,10 +189,15 @@ static void steady_copy(struct tr *t, const struct insn *in, unsigned j, const s
  * way goes on (in a block's middle) or leaves to the next instruction. */
 void tr_back_edge(struct tr *t, const struct insn *in, unsigned j)
 {
+    tr_back_edge_to(t, in, j, tr_is_jcc(in->op));
+}
+
+void tr_back_edge_to(struct tr *t, const struct insn *in, unsigned j, bool cond)
+{
     unsigned k = t->k;
     bool last = k + 1 == t->b->ninsn;
     unsigned l_nt = x_label_new(&t->L), l_out = x_label_new(&t->L);
-    if (tr_is_jcc(in->op))
+    if (cond)
         x_jcc(&t->L, t->cur, tr_cond_host(t, in->cc) ^ 1, l_nt);
     struct tstate at = t->s;
     int m = t->peel[k];
@@ -239,7 +244,7 @@ void tr_back_edge(struct tr *t, const struct insn *in, unsigned j)
     /* The way out, in the cold section, with the pass counted. */
     back_edge_out(t, j, redo, &at, l_out);
     x_bind(&t->L, l_nt, t->cur);
-    if (last && tr_is_jcc(in->op))
+    if (last && cond)
         tr_emit_exit(t, k, true, t->nxt[k]);
 }
 
@@ -390,7 +395,9 @@ int tr_inside_target(const struct tr *t, unsigned k, uint32_t target)
     for (unsigned j = k + 1; j < t->b->ninsn; j++) {
         if (t->off[j] == target)
             return x87_join_ok(t, k, j) ? (int)j : -1;
-        if (!t->plan[j].native || t->off[j] > target)
+        /* (Signed: a trace back below the block's start has offsets
+         * below 0, engine/cache.c excursion's line after it above.) */
+        if (!t->plan[j].native || (int32_t)t->off[j] > (int32_t)target)
             return -1;
     }
     return -1;

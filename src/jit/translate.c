@@ -884,13 +884,23 @@ static void find_back_edges(struct tr *t)
     t->join_s_j = -1;
     t->steady = false;
     t->backs = false;
+    t->nt_back = 0;
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &t->b->insn[k];
         t->back[k] = -1;
-        if (!t->chainable || !t->plan[k].native ||
-            !(tr_is_jcc(in->op) || (in->flow == FLOW_JMP_REL && k + 1 == n)))
+        /* (A JMP in the middle that goes back into the block: the block
+         * went on at a side exit's target after it, engine/cache.c
+         * excursion; not with native x87 ops, whose ghost plan and window
+         * state know straight lines and Jcc back edges only.) */
+        bool jmp_back = in->flow == FLOW_JMP_REL && k + 1 < n && !t->x87 &&
+                        t->nxt[k] + in->imm != t->off[k + 1];
+        /* A Jcc there whose fall-through goes back (tr.h nt_back): that
+         * way is the back edge (with x87 ops, an exit). */
+        bool nt = tr_is_jcc(in->op) && k + 1 < n && t->nxt[k] != t->off[k + 1];
+        if (!t->chainable || !t->plan[k].native || (nt && t->x87) ||
+            !(tr_is_jcc(in->op) || (in->flow == FLOW_JMP_REL && k + 1 == n) || jmp_back))
             continue;
-        uint32_t target = t->nxt[k] + in->imm;
+        uint32_t target = nt ? t->nxt[k] : t->nxt[k] + in->imm;
         for (unsigned j = k + 1; j-- > (k + 1 == n ? 1u : 0u);) {
             if (!t->plan[j].native)
                 break;
@@ -901,7 +911,8 @@ static void find_back_edges(struct tr *t)
                 t->backs = true;
                 if (!t->join[j])
                     t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
-                int m = peel_end(t, k, j);
+                t->nt_back |= (uint64_t)nt << k;
+                int m = jmp_back || nt ? -1 : peel_end(t, k, j);
                 if (m >= 0) {
                     t->peel[k] = (int8_t)m;
                     if (!t->rejoin[m + 1])
@@ -1266,9 +1277,17 @@ bool tr_translate(struct tr *t)
         t->next_off = t->nxt[k];
         x87_fdp_before(t, k);
         if (t->back[k] >= 0) {
-            tr_back_edge(t, in, (unsigned)t->back[k]);
+            if ((t->nt_back >> k) & 1)
+                tr_back_edge_nt(t, in, t->back[k]);
+            else
+                tr_back_edge(t, in, (unsigned)t->back[k]);
             if (last)
                 break;
+            /* After a JMP back (find_back_edges), what follows is reached
+             * only by jumps ahead to it (a join: tr_join_state), with no
+             * flags to compute again. */
+            if (in->flow == FLOW_JMP_REL)
+                t->s.redo = t->s.cand = 0;
             continue;
         }
         if (last && (tr_is_jcc(in->op) || in->flow == FLOW_JMP_REL)) {
@@ -1276,7 +1295,10 @@ bool tr_translate(struct tr *t)
             break;
         }
         if (tr_is_jcc(in->op)) {
-            tr_side_exit(t, in); /* in the middle of a superblock */
+            if (t->nxt[k] != t->off[k + 1])
+                tr_back_edge_nt(t, in, -1); /* (tr.h nt_back: not a back edge) */
+            else
+                tr_side_exit(t, in); /* in the middle of a superblock */
             continue;
         }
         if (in->flow == FLOW_JMP_REL) {

@@ -278,6 +278,13 @@ enum { M_SMC = 1, M_IRQ = 2, M_PAGING = 4, M_CODE16 = 8, M_REAL = 16, M_SKIPS = 
        M_TABLE = 16777216, M_OVERLAP = 33554432, M_ROTATED = 4194304, M_BOOTC = 67108864,
        M_PREDICT = 268435456, M_SEQLOOP = 134217728, M_XLINK = 536870912 };
 /* Bits above 31 (an enum constant must fit an int): M_NAME (1ull << 32) on. */
+/*   M_EXCURSION 32-bit code: sort's partition loop shape, a loop (closed
+ *             by a JMP back, or entered at its middle so that a block
+ *             ends with a Jcc falling into its own start) whose side exit
+ *             goes ahead to a short line that branches back into it
+ *             (engine/cache.c excursion, jit/tr_excursion.c;
+ *             jit_diff_sortp.c) */
+#define M_EXCURSION (1ull << 32)
 
 /* The generators' state (jit_diff_gen.c); main sets it for each program. */
 extern uint64_t rng;
@@ -399,5 +406,8 @@ void seqloop_item(struct prog *p);
 void x87_group(struct prog *p);
 void x87_loop_item(struct prog *p, bool nested);
 void fdp_item(struct prog *p);
+
+/* jit_diff_sortp.c: M_EXCURSION's loops. */
+void excursion_item(struct prog *p, struct smc *m, bool smc);
 
 #endif

@@ -75,6 +75,8 @@ static void make_program(struct prog *p)
             overlap_item(p);
         if ((mode & M_ROTATED) && !code16 && rnd() % 3 == 0)
             rotated_item(p, &m, smc);
+        if ((mode & M_EXCURSION) && !code16 && rnd() % 3 == 0)
+            excursion_item(p, &m, smc);
         if ((mode & M_PREDICT) && !code16 && !pred && p->n < 560 && rnd() % 2 == 0) {
             pred_item(p);
             pred = true;
