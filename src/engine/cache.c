@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "cpu/cpu.h"
+#include "engine/cache_spec.h"
 #include "jit/jit.h"
 
 _Static_assert(BLOCK_MAX_INSNS <= JIT_MAX_INSNS, "the translator takes any block");
@@ -300,6 +301,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     struct sbe_map *m2 = NULL;    /* the next page's, once an instruction is there */
     const uint32_t stamp = m->stamp;
     bool cut = false;
+    unsigned spec[SPEC_MAX], nspec = 0; /* past a loop's other back edge (cache_spec.c) */
     while (n < BLOCK_MAX_INSNS && off < limit) {
         struct sbe_map *pm = m;
         unsigned po = off;
@@ -338,6 +340,11 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         offs[n] = (uint16_t)off;
         struct insn *in = &tmp[n++];
         int go_on = continues_past(cc, m, in, a, off, offs, n, limit);
+        if (go_on < 0 && nspec < SPEC_MAX && superblocks_for(cc, m) &&
+            spec_may_pass(in, n - 1, off, (int64_t)off + in->len + (int32_t)in->imm, start, limit)) {
+            spec[nspec++] = n - 1;
+            go_on = (int)(off + in->len);
+        }
         if (go_on >= 0 && in->flow == FLOW_JMP_REL && !(a & ATTR_CROSS)) {
             int h = rotated_head(cc, pm, off - po, in, off, go_on, offs, n, limit);
             if (h >= 0) {
@@ -368,6 +375,19 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     /* (m discarded meanwhile: no block from it; the slow path goes on) */
     if (n == 0 || m->stamp != stamp)
         return NULL;
+    unsigned keep = spec_keep(tmp, offs, n, spec, nspec);
+    if (keep < n) {
+        /* Cut after a branch that went on in vain: it ends the block. */
+        n = keep;
+        cut = false;
+        bytes = below = 0;
+        for (unsigned i = 0; i < n; i++) {
+            if (offs[i] + tmp[i].len > start && offs[i] + tmp[i].len - start > bytes)
+                bytes = offs[i] + tmp[i].len - start;
+            if (offs[i] < start && start - offs[i] > below)
+                below = start - offs[i];
+        }
+    }
     bool two = false;
     for (unsigned i = 0; i < n; i++)
         two |= offs[i] + tmp[i].len > SBE_PAGE;
