@@ -376,6 +376,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     if (n == 0 || m->stamp != stamp)
         return NULL;
     unsigned keep = spec_keep(tmp, offs, n, spec, nspec);
+    cc->stats.spec_kept += nspec > 0 && keep > spec[0] + 1;
     if (keep < n) {
         /* Cut after a branch that went on in vain: it ends the block. */
         n = keep;
