@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "cpu/cpu.h"
+#include "engine/cache_spec.h"
 #include "jit/jit.h"
 
 _Static_assert(BLOCK_MAX_INSNS <= JIT_MAX_INSNS, "the translator takes any block");
@@ -378,6 +379,10 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     const uint32_t stamp = m->stamp;
     bool cut = false, excursed = false;
     unsigned nrun = 0; /* (struct block nrun; 0: n) */
+    /* Past a loop's other back edge (cache_spec.c).  A block takes an
+     * excursion or goes on past such a Jcc, not both: the cut-back below
+     * could otherwise cut into an excursion (nrun). */
+    unsigned spec[SPEC_MAX], nspec = 0;
     while (n < BLOCK_MAX_INSNS && off < limit) {
         struct sbe_map *pm = m;
         unsigned po = off;
@@ -416,6 +421,11 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         offs[n] = (uint16_t)off;
         struct insn *in = &tmp[n++];
         int go_on = continues_past(cc, m, in, a, off, offs, n, limit);
+        if (go_on < 0 && !excursed && nspec < SPEC_MAX && superblocks_for(cc, m) &&
+            spec_may_pass(in, n - 1, off, (int64_t)off + in->len + (int32_t)in->imm, start, limit)) {
+            spec[nspec++] = n - 1;
+            go_on = (int)(off + in->len);
+        }
         if (go_on >= 0 && in->flow == FLOW_JMP_REL && !(a & ATTR_CROSS)) {
             int h = rotated_head(cc, pm, off - po, in, off, go_on, offs, n, limit);
             if (h >= 0) {
@@ -423,7 +433,8 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
                 cc->stats.rotated++;
             }
         }
-        if (go_on < 0 && !excursed && !(a & ATTR_CROSS) && jmp_back_inside(cc, m, in, a, off, offs, n)) {
+        if (go_on < 0 && !excursed && !nspec && !(a & ATTR_CROSS) &&
+            jmp_back_inside(cc, m, in, a, off, offs, n)) {
             go_on = excursion(cc, m, tmp, offs, n);
             excursed = go_on >= 0; /* (once: the line's Jcc ends the next) */
             nrun = excursed ? n : 0;
@@ -442,7 +453,8 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         bool again = false;
         for (unsigned i = 0; i < n; i++)
             again |= offs[i] == off;
-        if (again && !excursed && in->flow == FLOW_JCC && !(a & (ATTR_VIRT | ATTR_CROSS))) {
+        if (again && !excursed && !nspec && in->flow == FLOW_JCC &&
+            !(a & (ATTR_VIRT | ATTR_CROSS))) {
             /* (A Jcc that falls back into the block: the same, its
              * not-taken way the back edge, jit/tr_excursion.c.) */
             int x = excursion(cc, m, tmp, offs, n);
@@ -462,6 +474,20 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     /* (m discarded meanwhile: no block from it; the slow path goes on) */
     if (n == 0 || m->stamp != stamp)
         return NULL;
+    unsigned keep = spec_keep(tmp, offs, n, spec, nspec);
+    cc->stats.spec_kept += nspec > 0 && keep > spec[0] + 1;
+    if (keep < n) {
+        /* Cut after a branch that went on in vain: it ends the block. */
+        n = keep;
+        cut = false;
+        bytes = below = 0;
+        for (unsigned i = 0; i < n; i++) {
+            if (offs[i] + tmp[i].len > start && offs[i] + tmp[i].len - start > bytes)
+                bytes = offs[i] + tmp[i].len - start;
+            if (offs[i] < start && start - offs[i] > below)
+                below = start - offs[i];
+        }
+    }
     if (!nrun)
         nrun = n;
     bool two = false;

@@ -68,6 +68,8 @@ struct code_cache_stats {
     uint64_t two_pages;      /* blocks built that go on into the next page */
     uint64_t rotated;        /* JMPs after which a block went on at a
                                 rotated loop's head (cache.c rotated_head) */
+    uint64_t spec_kept;      /* blocks that went on past a Jcc back to just
+                                before their start (cache_spec.c) */
 };
 
 struct code_cache;

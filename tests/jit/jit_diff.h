@@ -409,5 +409,12 @@ void fdp_item(struct prog *p);
 
 /* jit_diff_sortp.c: M_EXCURSION's loops. */
 void excursion_item(struct prog *p, struct smc *m, bool smc);
+/* jit_diff_lzc.c: M_LZC (1ull << 33), 32-bit code: a loop whose block
+ * starts at its head, with a Jcc back to a tail just before the head and
+ * later branches back into the body, which the block goes on past
+ * (engine/cache_spec.c); stores into the code with M_SMC, interrupts
+ * with M_IRQ. */
+#define M_LZC (1ull << 33)
+void lzc_item(struct prog *p, struct smc *m, bool smc);
 
 #endif

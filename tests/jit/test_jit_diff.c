@@ -77,6 +77,8 @@ static void make_program(struct prog *p)
             rotated_item(p, &m, smc);
         if ((mode & M_EXCURSION) && !code16 && rnd() % 3 == 0)
             excursion_item(p, &m, smc);
+        if ((mode & M_LZC) && !code16 && rnd() % 3 == 0)
+            lzc_item(p, &m, smc);
         if ((mode & M_PREDICT) && !code16 && !pred && p->n < 560 && rnd() % 2 == 0) {
             pred_item(p);
             pred = true;
@@ -670,6 +672,9 @@ int main(int argc, char **argv)
     /* Blocks went on at rotated loops' heads (engine/cache.c rotated_head). */
     if ((mode & M_ROTATED) && !code16 && ran >= 100)
         CHECK(es.cache.rotated >= ran / 2);
+    /* Blocks went on past a Jcc back before their start (cache_spec.c). */
+    if ((mode & M_LZC) && !code16 && ran >= 100)
+        CHECK(es.cache.spec_kept >= ran / 4);
     /* Blocks went on into the second page (a few per program). */
     if ((mode & M_XPAGE) && !code16 && ran >= 100 && threshold <= 16)
         CHECK(es.cache.two_pages >= ran);
