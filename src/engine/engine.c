@@ -101,6 +101,11 @@ enum cpu_stop engine_run(struct engine *e, uint64_t budget)
     return e->run(e, budget);
 }
 
+void engine_set_soft_end(struct engine *e, bool soft)
+{
+    e->soft_wanted = soft;
+}
+
 void engine_invalidate(struct engine *e, uint32_t pa, uint32_t len)
 {
     /* The write rule decides: maps with scanned bytes in the range die,

@@ -86,6 +86,18 @@ void engine_set_cpu(struct engine *e, struct cpu *c);
  * delivered, so an exception storm still returns). */
 enum cpu_stop engine_run(struct engine *e, uint64_t budget);
 
+/* Whether the next runs' budgets are soft: a run may then end up to
+ * BLOCK_MAX_INSNS (64) steps short of its budget, before a block that
+ * would cross it, rather than cut that block short to meet it exactly.
+ * A cut block resumes in its middle, where no block starts: the next run
+ * decodes a new one there and interprets it (cold), and the cut part ran
+ * in the interpreter too (bench/README.md, session 16, branch `kinit`).
+ * For runs whose exact length no one sees: the VM's slices under the host
+ * clock, where timers fire by host time between slices.  -icount (guest
+ * time counts steps) and a step limit need the exact budget.  A budget of
+ * two blocks or less stays exact. */
+void engine_set_soft_end(struct engine *e, bool soft);
+
 /* `len` bytes of guest physical memory at pa changed behind the CPU's
  * back (a host-side write, DMA that bypassed the write rule): whatever was
  * scanned, decoded or translated from them goes. */

@@ -22,6 +22,8 @@ struct engine {
     void *lock_opaque;
     bool superblocks;          /* cache_set_superblocks (ENGINE_JIT) */
     struct jit_prof *prof;     /* PLEX86_JIT_STATS (jit/jit_prof.h), or NULL */
+    bool soft_wanted;          /* engine_set_soft_end */
+    bool soft_end;             /* this run's: soft_wanted and a budget above two blocks */
 };
 
 enum cpu_stop engine_run_slow(struct engine *e, uint64_t budget);

@@ -352,8 +352,14 @@ static ALWAYS_INLINE struct block *run_block(struct engine *e, struct cpu *c, st
         const struct insn *in = b->insn, *stop = b->insn + b->ninsn, *last = stop;
         const struct insn *end_in; /* the last instruction run */
         enum jit_why why = JW_BUDGET;
-        if (left < (uint64_t)b->ninsn)
+        if (left < (uint64_t)b->ninsn) {
+            /* A soft end (engine_set_soft_end): stop before the block
+             * rather than cut it; run_loop then ends the run, fewer than
+             * BLOCK_MAX_INSNS steps short of its budget. */
+            if (e->soft_end)
+                return NULL;
             last = b->insn + left;
+        }
         if (use_jit && last == stop) {
             bool had = b->jit != NULL;
             int r = run_translated(e, c, &b, from, calm, icount_end);
@@ -523,6 +529,12 @@ static enum cpu_stop run_loop(struct engine *e, uint64_t budget, const enum engi
     struct cpu *c = e->cpu;
     const uint64_t used = cpu_steps(c);
     const uint64_t end = budget > UINT64_MAX - used ? UINT64_MAX : used + budget;
+    /* With a soft end run_block stops before a block that would cross
+     * `end` instead of cutting it, so the run is over once fewer steps
+     * than a block's length are left; only for a budget above two blocks,
+     * so that a run always makes progress. */
+    e->soft_end = e->soft_wanted && budget > 2 * BLOCK_MAX_INSNS;
+    const uint64_t until = e->soft_end ? end - BLOCK_MAX_INSNS : end;
 
     /* An instruction (or an exception delivery) faulted: deliver it and
      * go on.  Blocks are not chained across it (prev is reset below). */
@@ -530,7 +542,7 @@ static enum cpu_stop run_loop(struct engine *e, uint64_t budget, const enum engi
         return CPU_STOP_SHUTDOWN;
 
     struct block *prev = NULL; /* chaining: the block just run, if native */
-    while (cpu_steps(c) < end) {
+    while (cpu_steps(c) < until) {
         /* Atomic: with a thread per CPU others set it (vm_mt.c). */
         if (unlikely(__atomic_load_n(&c->stop_request, __ATOMIC_ACQUIRE))) {
             __atomic_store_n(&c->stop_request, false, __ATOMIC_RELAXED);

@@ -759,6 +759,12 @@ enum vm_exit_reason vm_run(struct vm *vm, uint64_t max_insns)
         if (vm_before_slice(vm, cpu_steps(c), &now) != VM_EXIT_NONE)
             return vm->exit_reason;
         uint64_t slice = slice_steps(vm, now);
+        /* Under the host clock a slice's exact length is no one's concern
+         * (timers fire by host time between slices): the engine may end it
+         * before a block instead of cutting the block (engine_set_soft_end).
+         * A step limit stays exact: a soft end leaves fewer than 64 steps,
+         * which the next slice runs as an exact budget. */
+        engine_set_soft_end(vm->engine, vm->clock.mode != VM_CLOCK_ICOUNT);
         vm_clock_slice(&vm->clock, true);
         enum cpu_stop stop = engine_run(vm->engine, slice);
         if (vm->exit_reason != VM_EXIT_NONE)
