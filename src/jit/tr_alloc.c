@@ -207,8 +207,8 @@ void tr_allocate_gprs(struct tr *t)
         high |= h;
         used |= u;
         uses[k] = u;
-        for (unsigned r = 0; r < 8; r++)
-            weight[r] += (u >> r) & 1;
+        for (unsigned m = u; m; m &= m - 1) /* (its set bits only: a cold-code cost) */
+            weight[__builtin_ctz(m)]++;
         if (inner[k])
             in_loop |= u;
     }
@@ -219,8 +219,8 @@ void tr_allocate_gprs(struct tr *t)
          * only on the pass that fills it: they do not count as hot. */
         if (inner[k] && !any_call && kept_address(t, k, written | high))
             u &= (uint8_t)~(addr_only(&t->b->insn[k]));
-        for (unsigned r = 0; r < 8; r++)
-            hot[r] += ((u >> r) & 1) * (inner[k] ? 8u : 1u);
+        for (unsigned m = u; m; m &= m - 1)
+            hot[__builtin_ctz(m)] += inner[k] ? 8u : 1u;
     }
     static const uint8_t host[8] = GUEST_HOST_REGS;
     t->cached = 0;
@@ -597,9 +597,8 @@ void tr_choose_shares(struct tr *t)
             if (adj[r] > SHARE_ADJ_MAX || adj[r] < -SHARE_ADJ_MAX)
                 w |= (uint8_t)(1u << r);
         }
-        for (unsigned q = 0; q < 8; q++) {
-            if (!(w & (1u << q)))
-                continue;
+        for (unsigned wm = w; wm; wm &= wm - 1) { /* (ascending, set bits only) */
+            unsigned q = (unsigned)__builtin_ctz(wm);
             ver[q] = next_ver++;
             adj[q] = 0;
             bound[q] = -1;

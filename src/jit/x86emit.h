@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Every emitter inlined, whatever the optimisation level. */
+#define XINLINE static inline __attribute__((always_inline))
+
 enum xreg {
     XAX, XCX, XDX, XBX, XSP, XBP, XSI, XDI,
     X8, X9, X10, X11, X12, X13, X14, X15,
@@ -27,12 +30,12 @@ struct xmem {
     int32_t disp;
 };
 
-static inline struct xmem xm(uint8_t base, int32_t disp)
+XINLINE struct xmem xm(uint8_t base, int32_t disp)
 {
     return (struct xmem){ base, XNONE, 1, disp };
 }
 
-static inline struct xmem xmi(uint8_t base, uint8_t index, uint8_t scale, int32_t disp)
+XINLINE struct xmem xmi(uint8_t base, uint8_t index, uint8_t scale, int32_t disp)
 {
     return (struct xmem){ base, index, scale, disp };
 }
@@ -44,12 +47,12 @@ struct xrm {
     struct xmem m;
 };
 
-static inline struct xrm xr_reg(uint8_t r)
+XINLINE struct xrm xr_reg(uint8_t r)
 {
     return (struct xrm){ .is_reg = true, .reg = r };
 }
 
-static inline struct xrm xr_mem(struct xmem m)
+XINLINE struct xrm xr_mem(struct xmem m)
 {
     return (struct xrm){ .is_reg = false, .m = m };
 }
@@ -88,7 +91,7 @@ struct xlabels {
     bool overflow;
 };
 
-static inline void xb(struct xbuf *b, uint8_t v)
+XINLINE void xb(struct xbuf *b, uint8_t v)
 {
     if (b->p < b->end)
         *b->p++ = v;
@@ -96,25 +99,30 @@ static inline void xb(struct xbuf *b, uint8_t v)
         b->overflow = true;
 }
 
-static inline void x16(struct xbuf *b, uint16_t v)
+XINLINE void x16(struct xbuf *b, uint16_t v)
 {
     xb(b, (uint8_t)v);
     xb(b, (uint8_t)(v >> 8));
 }
 
-static inline void x32(struct xbuf *b, uint32_t v)
+XINLINE void x32(struct xbuf *b, uint32_t v)
 {
+    if (b->end - b->p >= 4) { /* (one store: the host is little-endian) */
+        memcpy(b->p, &v, 4);
+        b->p += 4;
+        return;
+    }
     for (int i = 0; i < 4; i++)
         xb(b, (uint8_t)(v >> (8 * i)));
 }
 
-static inline void x64(struct xbuf *b, uint64_t v)
+XINLINE void x64(struct xbuf *b, uint64_t v)
 {
     x32(b, (uint32_t)v);
     x32(b, (uint32_t)(v >> 32));
 }
 
-static inline uint32_t xoff(const struct xbuf *b)
+XINLINE uint32_t xoff(const struct xbuf *b)
 {
     return (uint32_t)(b->p - b->start);
 }
@@ -129,20 +137,48 @@ struct xenc {
     uint8_t nop;
 };
 
-static inline void x_modrm(struct xbuf *b, uint8_t regf, const struct xrm *rm)
+/* One host instruction is assembled in a local buffer (at most 15
+ * bytes, SDM Vol. 2 2.3.11) and stored with one test of the room left:
+ * the translator emits some 300,000 of them in the boot's first
+ * translations, and a test and store per byte through `b` (whose
+ * pointers a byte store may alias) was a third of its time
+ * (bench/README.md, session 16, `coldt`). */
+#define XINSN_MAX 16
+
+/* Stores the n <= XINSN_MAX bytes at s: 16 at once where there is room
+ * for them (the bytes past n are scratch that the next instruction
+ * overwrites; the buffers are copied by length, jit.c translate), else
+ * one at a time up to the end, as xb. */
+XINLINE void x_put(struct xbuf *b, const uint8_t s[XINSN_MAX], unsigned n)
 {
+    if (b->end - b->p >= XINSN_MAX) {
+        memcpy(b->p, s, XINSN_MAX);
+        b->p += n;
+        return;
+    }
+    for (unsigned i = 0; i < n; i++)
+        xb(b, s[i]);
+}
+
+/* ModRM, SIB and displacement into s at *n. */
+XINLINE void x_modrm_to(uint8_t *s, unsigned *np, uint8_t regf, const struct xrm *rm)
+{
+    unsigned n = *np;
     regf &= 7;
     if (rm->is_reg) {
-        xb(b, (uint8_t)(0xC0 | regf << 3 | (rm->reg & 7)));
+        s[n++] = (uint8_t)(0xC0 | regf << 3 | (rm->reg & 7));
+        *np = n;
         return;
     }
     const struct xmem *m = &rm->m;
+    uint8_t ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
     if (m->base == XNONE) {
         /* [index * scale + disp32]: SIB with no base (mod 00, base 101) */
-        xb(b, (uint8_t)(regf << 3 | 4));
-        uint8_t ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
-        xb(b, (uint8_t)(ss << 6 | (m->index & 7) << 3 | 5));
-        x32(b, (uint32_t)m->disp);
+        s[n++] = (uint8_t)(regf << 3 | 4);
+        s[n++] = (uint8_t)(ss << 6 | (m->index & 7) << 3 | 5);
+        uint32_t d = (uint32_t)m->disp;
+        memcpy(s + n, &d, 4); /* (little-endian, as the guest and host) */
+        *np = n + 4;
         return;
     }
     uint8_t base = m->base & 7;
@@ -155,28 +191,41 @@ static inline void x_modrm(struct xbuf *b, uint8_t regf, const struct xrm *rm)
     else
         mod = 2;
     if (need_sib) {
-        xb(b, (uint8_t)(mod << 6 | regf << 3 | 4));
-        uint8_t ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
+        s[n++] = (uint8_t)(mod << 6 | regf << 3 | 4);
         uint8_t idx = m->index == XNONE ? 4 : (m->index & 7);
-        xb(b, (uint8_t)(ss << 6 | idx << 3 | base));
+        s[n++] = (uint8_t)(ss << 6 | idx << 3 | base);
     } else {
-        xb(b, (uint8_t)(mod << 6 | regf << 3 | base));
+        s[n++] = (uint8_t)(mod << 6 | regf << 3 | base);
     }
-    if (mod == 1)
-        xb(b, (uint8_t)(int8_t)m->disp);
-    else if (mod == 2)
-        x32(b, (uint32_t)m->disp);
+    if (mod == 1) {
+        s[n++] = (uint8_t)(int8_t)m->disp;
+    } else if (mod == 2) {
+        uint32_t d = (uint32_t)m->disp;
+        memcpy(s + n, &d, 4);
+        n += 4;
+    }
+    *np = n;
+}
+
+XINLINE void x_modrm(struct xbuf *b, uint8_t regf, const struct xrm *rm)
+{
+    uint8_t s[XINSN_MAX];
+    unsigned n = 0;
+    x_modrm_to(s, &n, regf, rm);
+    x_put(b, s, n);
 }
 
 /* Emits prefixes + opcode + ModRM for `regf` (a register number or an
  * opcode extension /digit) and `rm`. */
-static inline void x_insn(struct xbuf *b, const struct xenc *e, uint8_t regf, bool regf_is_reg,
+XINLINE void x_insn(struct xbuf *b, const struct xenc *e, uint8_t regf, bool regf_is_reg,
                           const struct xrm *rm)
 {
+    uint8_t s[XINSN_MAX];
+    unsigned n = 0;
     if (e->o16)
-        xb(b, 0x66);
+        s[n++] = 0x66;
     if (e->prefix)
-        xb(b, e->prefix);
+        s[n++] = e->prefix;
     uint8_t rex = 0x40;
     if (e->w)
         rex |= 8;
@@ -194,17 +243,18 @@ static inline void x_insn(struct xbuf *b, const struct xenc *e, uint8_t regf, bo
     bool force = e->byte_regs && ((regf_is_reg && regf >= 4 && regf < 8) ||
                                   (rm->is_reg && rm->reg >= 4 && rm->reg < 8));
     if (rex != 0x40 || force)
-        xb(b, rex);
-    for (unsigned i = 0; i < e->nop; i++)
-        xb(b, e->op[i]);
-    x_modrm(b, regf, rm);
+        s[n++] = rex;
+    for (unsigned i = 0; i < e->nop && i < 3; i++)
+        s[n++] = e->op[i];
+    x_modrm_to(s, &n, regf, rm);
+    x_put(b, s, n);
 }
 
 #define XENC1(o) ((struct xenc){ .op = { (o) }, .nop = 1 })
 #define XENC2(o1, o2) ((struct xenc){ .op = { (o1), (o2) }, .nop = 2 })
 
 /* Width of a guest-sized operation on the host: 1, 2, 4 or 8 bytes. */
-static inline struct xenc x_sized(uint8_t op8, uint8_t op, unsigned size)
+XINLINE struct xenc x_sized(uint8_t op8, uint8_t op, unsigned size)
 {
     struct xenc e = XENC1(size == 1 ? op8 : op);
     e.o16 = size == 2;
@@ -216,20 +266,20 @@ static inline struct xenc x_sized(uint8_t op8, uint8_t op, unsigned size)
 /* --- common instructions --------------------------------------------- */
 
 /* mov r, r/m (8B) and mov r/m, r (89), by size. */
-static inline void x_load(struct xbuf *b, unsigned size, uint8_t r, struct xrm rm)
+XINLINE void x_load(struct xbuf *b, unsigned size, uint8_t r, struct xrm rm)
 {
     struct xenc e = x_sized(0x8A, 0x8B, size);
     x_insn(b, &e, r, true, &rm);
 }
 
-static inline void x_store(struct xbuf *b, unsigned size, struct xrm rm, uint8_t r)
+XINLINE void x_store(struct xbuf *b, unsigned size, struct xrm rm, uint8_t r)
 {
     struct xenc e = x_sized(0x88, 0x89, size);
     x_insn(b, &e, r, true, &rm);
 }
 
 /* mov r32, imm32 (zero-extends); mov r64, imm64. */
-static inline void x_mov_r32_imm(struct xbuf *b, uint8_t r, uint32_t imm)
+XINLINE void x_mov_r32_imm(struct xbuf *b, uint8_t r, uint32_t imm)
 {
     if (r >= 8)
         xb(b, 0x41);
@@ -237,7 +287,7 @@ static inline void x_mov_r32_imm(struct xbuf *b, uint8_t r, uint32_t imm)
     x32(b, imm);
 }
 
-static inline void x_mov_r64_imm(struct xbuf *b, uint8_t r, uint64_t imm)
+XINLINE void x_mov_r64_imm(struct xbuf *b, uint8_t r, uint64_t imm)
 {
     xb(b, (uint8_t)(0x48 | (r >= 8 ? 1 : 0)));
     xb(b, (uint8_t)(0xB8 + (r & 7)));
@@ -245,7 +295,7 @@ static inline void x_mov_r64_imm(struct xbuf *b, uint8_t r, uint64_t imm)
 }
 
 /* An immediate of an operation of `size` bytes (8: a sign-extended imm32). */
-static inline void x_imm(struct xbuf *b, unsigned size, uint32_t imm)
+XINLINE void x_imm(struct xbuf *b, unsigned size, uint32_t imm)
 {
     if (size == 1)
         xb(b, (uint8_t)imm);
@@ -256,7 +306,7 @@ static inline void x_imm(struct xbuf *b, unsigned size, uint32_t imm)
 }
 
 /* A 64-bit operation `op r64, r/m64` (REX.W): MOV 8B, CMP 3B/39, ADD 01. */
-static inline void x_w(struct xbuf *b, uint8_t op, uint8_t r, struct xrm rm)
+XINLINE void x_w(struct xbuf *b, uint8_t op, uint8_t r, struct xrm rm)
 {
     struct xenc e = XENC1(op);
     e.w = true;
@@ -264,7 +314,7 @@ static inline void x_w(struct xbuf *b, uint8_t op, uint8_t r, struct xrm rm)
 }
 
 /* mov r/m, imm (C7 /0, C6 /0), by size (imm truncated). */
-static inline void x_store_imm(struct xbuf *b, unsigned size, struct xrm rm, uint32_t imm)
+XINLINE void x_store_imm(struct xbuf *b, unsigned size, struct xrm rm, uint32_t imm)
 {
     struct xenc e = x_sized(0xC6, 0xC7, size);
     x_insn(b, &e, 0, false, &rm);
@@ -273,19 +323,19 @@ static inline void x_store_imm(struct xbuf *b, unsigned size, struct xrm rm, uin
 
 /* ALU group 1 (ADD OR ADC SBB AND SUB XOR CMP = 0..7):
  * op r/m, r (00+8g / 01+8g); op r, r/m (02/03); op r/m, imm (80/81/83). */
-static inline void x_alu_rm_r(struct xbuf *b, unsigned grp, unsigned size, struct xrm rm, uint8_t r)
+XINLINE void x_alu_rm_r(struct xbuf *b, unsigned grp, unsigned size, struct xrm rm, uint8_t r)
 {
     struct xenc e = x_sized((uint8_t)(grp * 8), (uint8_t)(grp * 8 + 1), size);
     x_insn(b, &e, r, true, &rm);
 }
 
-static inline void x_alu_r_rm(struct xbuf *b, unsigned grp, unsigned size, uint8_t r, struct xrm rm)
+XINLINE void x_alu_r_rm(struct xbuf *b, unsigned grp, unsigned size, uint8_t r, struct xrm rm)
 {
     struct xenc e = x_sized((uint8_t)(grp * 8 + 2), (uint8_t)(grp * 8 + 3), size);
     x_insn(b, &e, r, true, &rm);
 }
 
-static inline void x_alu_rm_imm(struct xbuf *b, unsigned grp, unsigned size, struct xrm rm,
+XINLINE void x_alu_rm_imm(struct xbuf *b, unsigned grp, unsigned size, struct xrm rm,
                                 uint32_t imm)
 {
     bool small = size != 1 && (int32_t)imm >= -128 && (int32_t)imm <= 127;
@@ -295,13 +345,13 @@ static inline void x_alu_rm_imm(struct xbuf *b, unsigned grp, unsigned size, str
 }
 
 /* test r/m, r (84/85); test r/m, imm (F6/F7 /0). */
-static inline void x_test_rm_r(struct xbuf *b, unsigned size, struct xrm rm, uint8_t r)
+XINLINE void x_test_rm_r(struct xbuf *b, unsigned size, struct xrm rm, uint8_t r)
 {
     struct xenc e = x_sized(0x84, 0x85, size);
     x_insn(b, &e, r, true, &rm);
 }
 
-static inline void x_test_rm_imm(struct xbuf *b, unsigned size, struct xrm rm, uint32_t imm)
+XINLINE void x_test_rm_imm(struct xbuf *b, unsigned size, struct xrm rm, uint32_t imm)
 {
     struct xenc e = x_sized(0xF6, 0xF7, size);
     x_insn(b, &e, 0, false, &rm);
@@ -309,7 +359,7 @@ static inline void x_test_rm_imm(struct xbuf *b, unsigned size, struct xrm rm, u
 }
 
 /* Group 3 unary (F6/F7): NOT /2, NEG /3; group 4/5 (FE/FF): INC /0, DEC /1. */
-static inline void x_unary(struct xbuf *b, uint8_t op8, uint8_t op, unsigned ext, unsigned size,
+XINLINE void x_unary(struct xbuf *b, uint8_t op8, uint8_t op, unsigned ext, unsigned size,
                            struct xrm rm)
 {
     struct xenc e = x_sized(op8, op, size);
@@ -317,7 +367,7 @@ static inline void x_unary(struct xbuf *b, uint8_t op8, uint8_t op, unsigned ext
 }
 
 /* Shift group 2 by imm8 (C0/C1 /ext ib). */
-static inline void x_shift_imm(struct xbuf *b, unsigned ext, unsigned size, struct xrm rm,
+XINLINE void x_shift_imm(struct xbuf *b, unsigned ext, unsigned size, struct xrm rm,
                                uint8_t count)
 {
     struct xenc e = x_sized(0xC0, 0xC1, size);
@@ -326,14 +376,14 @@ static inline void x_shift_imm(struct xbuf *b, unsigned ext, unsigned size, stru
 }
 
 /* shl/shr/sar r/m, cl (D3 /ext). */
-static inline void x_shift_cl(struct xbuf *b, unsigned ext, unsigned size, struct xrm rm)
+XINLINE void x_shift_cl(struct xbuf *b, unsigned ext, unsigned size, struct xrm rm)
 {
     struct xenc e = x_sized(0xD2, 0xD3, size);
     x_insn(b, &e, (uint8_t)ext, false, &rm);
 }
 
 /* lea r, [m] (64-bit address arithmetic; a 32-bit destination truncates). */
-static inline void x_lea(struct xbuf *b, bool wide, uint8_t r, struct xmem m)
+XINLINE void x_lea(struct xbuf *b, bool wide, uint8_t r, struct xmem m)
 {
     struct xenc e = XENC1(0x8D);
     e.w = wide;
@@ -343,7 +393,7 @@ static inline void x_lea(struct xbuf *b, bool wide, uint8_t r, struct xmem m)
 
 /* Two-byte 0F opcodes with a register and an r/m: MOVZX (B6/B7), MOVSX
  * (BE/BF), IMUL (AF), CMOVcc (40+cc), BT (A3). */
-static inline void x_0f(struct xbuf *b, uint8_t op2, bool o16, bool w, uint8_t r, struct xrm rm)
+XINLINE void x_0f(struct xbuf *b, uint8_t op2, bool o16, bool w, uint8_t r, struct xrm rm)
 {
     struct xenc e = XENC2(0x0F, op2);
     e.o16 = o16;
@@ -353,7 +403,7 @@ static inline void x_0f(struct xbuf *b, uint8_t op2, bool o16, bool w, uint8_t r
 
 /* MOVZX/MOVSX (0F B6/B7/BE/BF) into a 32-bit host register: the byte
  * registers SPL..DIL need a REX, as in x_insn's byte_regs. */
-static inline void x_movx(struct xbuf *b, bool sx, unsigned src_size, uint8_t dst, struct xrm src)
+XINLINE void x_movx(struct xbuf *b, bool sx, unsigned src_size, uint8_t dst, struct xrm src)
 {
     struct xenc e = XENC2(0x0F, (uint8_t)((sx ? 0xBE : 0xB6) | (src_size == 2 ? 1 : 0)));
     e.byte_regs = src_size == 1;
@@ -361,21 +411,21 @@ static inline void x_movx(struct xbuf *b, bool sx, unsigned src_size, uint8_t ds
 }
 
 /* setcc r/m8 (0F 90+cc /0). */
-static inline void x_setcc(struct xbuf *b, unsigned cc, struct xrm rm)
+XINLINE void x_setcc(struct xbuf *b, unsigned cc, struct xrm rm)
 {
     struct xenc e = XENC2(0x0F, (uint8_t)(0x90 + cc));
     e.byte_regs = true;
     x_insn(b, &e, 0, false, &rm);
 }
 
-static inline void x_push_r(struct xbuf *b, uint8_t r)
+XINLINE void x_push_r(struct xbuf *b, uint8_t r)
 {
     if (r >= 8)
         xb(b, 0x41);
     xb(b, (uint8_t)(0x50 + (r & 7)));
 }
 
-static inline void x_pop_r(struct xbuf *b, uint8_t r)
+XINLINE void x_pop_r(struct xbuf *b, uint8_t r)
 {
     if (r >= 8)
         xb(b, 0x41);
@@ -383,7 +433,7 @@ static inline void x_pop_r(struct xbuf *b, uint8_t r)
 }
 
 /* bswap r32 (0F C8+r). */
-static inline void x_bswap(struct xbuf *b, uint8_t r)
+XINLINE void x_bswap(struct xbuf *b, uint8_t r)
 {
     if (r >= 8)
         xb(b, 0x41);
@@ -392,24 +442,24 @@ static inline void x_bswap(struct xbuf *b, uint8_t r)
 }
 
 /* pushfq / popfq. */
-static inline void x_pushf(struct xbuf *b)
+XINLINE void x_pushf(struct xbuf *b)
 {
     xb(b, 0x9C);
 }
 
-static inline void x_popf(struct xbuf *b)
+XINLINE void x_popf(struct xbuf *b)
 {
     xb(b, 0x9D);
 }
 
 /* lahf (9F): AH = SF ZF 0 AF 0 PF 1 CF, the low byte of RFLAGS.  Valid
  * in 64-bit mode when CPUID.80000001H:ECX.LAHF-SAHF[0] (jit_create). */
-static inline void x_lahf(struct xbuf *b)
+XINLINE void x_lahf(struct xbuf *b)
 {
     xb(b, 0x9F);
 }
 
-static inline void x_call_abs(struct xbuf *b, const void *fn)
+XINLINE void x_call_abs(struct xbuf *b, const void *fn)
 {
     x_mov_r64_imm(b, XAX, (uint64_t)(uintptr_t)fn);
     xb(b, 0xFF);
@@ -417,21 +467,21 @@ static inline void x_call_abs(struct xbuf *b, const void *fn)
 }
 
 /* jmp r/m64 (FF /4). */
-static inline void x_jmp_rm(struct xbuf *b, struct xrm rm)
+XINLINE void x_jmp_rm(struct xbuf *b, struct xrm rm)
 {
     struct xenc e = XENC1(0xFF);
     x_insn(b, &e, 4, false, &rm);
 }
 
 /* mov r64, r64 (89 /r with REX.W). */
-static inline void x_mov_rr64(struct xbuf *b, uint8_t dst, uint8_t src)
+XINLINE void x_mov_rr64(struct xbuf *b, uint8_t dst, uint8_t src)
 {
     x_w(b, 0x89, src, xr_reg(dst));
 }
 
 /* x87 instruction with a memory operand [m]: escape byte D8..DF and the
  * ModRM reg field (SDM vol. 2, appendix A.4). */
-static inline void x_x87_mem(struct xbuf *b, uint8_t esc, unsigned regf, struct xmem m)
+XINLINE void x_x87_mem(struct xbuf *b, uint8_t esc, unsigned regf, struct xmem m)
 {
     struct xenc e = XENC1(esc);
     struct xrm rm = xr_mem(m);
@@ -440,7 +490,7 @@ static inline void x_x87_mem(struct xbuf *b, uint8_t esc, unsigned regf, struct 
 
 /* --- labels ------------------------------------------------------------ */
 
-static inline unsigned x_label_new(struct xlabels *L)
+XINLINE unsigned x_label_new(struct xlabels *L)
 {
     if (L->nl >= XBUF_MAX_LABELS) {
         L->overflow = true;
@@ -450,12 +500,12 @@ static inline unsigned x_label_new(struct xlabels *L)
     return L->nl++;
 }
 
-static inline void x_bind(struct xlabels *L, unsigned label, const struct xbuf *b)
+XINLINE void x_bind(struct xlabels *L, unsigned label, const struct xbuf *b)
 {
     L->l[label] = (struct xlabel){ b->id, true, xoff(b) };
 }
 
-static inline void x_rel32_to(struct xlabels *L, struct xbuf *b, unsigned label)
+XINLINE void x_rel32_to(struct xlabels *L, struct xbuf *b, unsigned label)
 {
     if (L->nf >= XBUF_MAX_FIXUPS) {
         L->overflow = true;
@@ -466,14 +516,14 @@ static inline void x_rel32_to(struct xlabels *L, struct xbuf *b, unsigned label)
 }
 
 /* jcc rel32 (0F 80+cc) and jmp rel32 (E9) to a label. */
-static inline void x_jcc(struct xlabels *L, struct xbuf *b, unsigned cc, unsigned label)
+XINLINE void x_jcc(struct xlabels *L, struct xbuf *b, unsigned cc, unsigned label)
 {
     xb(b, 0x0F);
     xb(b, (uint8_t)(0x80 + cc));
     x_rel32_to(L, b, label);
 }
 
-static inline void x_jmp(struct xlabels *L, struct xbuf *b, unsigned label)
+XINLINE void x_jmp(struct xlabels *L, struct xbuf *b, unsigned label)
 {
     xb(b, 0xE9);
     x_rel32_to(L, b, label);
