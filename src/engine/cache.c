@@ -237,19 +237,7 @@ static int rotated_head(const struct code_cache *cc, const struct sbe_map *pm, u
     return o == t ? (int)h : -1;
 }
 
-/* sort's partition loop (bench/README.md, session 16): a loop closed by
- * a JMP back into the block (the trace came back at one of its
- * instructions) whose side exit, Jcc k, goes ahead to X, where a straight
- * line of at most eight instructions ends with a Jcc back into the block
- * (`jae 0x100a88` out of the loop, then `jb 0x100a69` back into it).  The
- * block goes on at X after the JMP: the side exit becomes a jump ahead
- * inside the translation (tr_block_end.c tr_side_exit, which needs every
- * instruction after k to lie below X), the JMP a back edge
- * (translate.c find_back_edges) and the line's Jcc another, instead of
- * two transitions between translations per excursion.  Only in the
- * first page (m); the line scanned, of native instructions, none of the
- * block's.  The interpreter leaves at the JMP (its EIP is not X's), as
- * at any superblock's JMP.  Returns X, or -1. */
+/* Whether offset o is one of the block's instructions'. */
 static bool in_block(const uint16_t *offs, unsigned n, int64_t o)
 {
     for (unsigned i = 0; i < n; i++)
@@ -292,6 +280,19 @@ static bool jmp_back_inside(const struct code_cache *cc, const struct sbe_map *m
            in_block(offs, n, (int64_t)off + in->len + (int32_t)in->imm);
 }
 
+/* sort's partition loop (bench/README.md, session 16): a loop closed by
+ * a JMP back into the block (the trace came back at one of its
+ * instructions) whose side exit, Jcc k, goes ahead to X, where a straight
+ * line of at most eight instructions ends with a Jcc back into the block
+ * (`jae 0x100a88` out of the loop, then `jb 0x100a69` back into it).  The
+ * block goes on at X after the JMP: the side exit becomes a jump ahead
+ * inside the translation (tr_block_end.c tr_side_exit, which needs every
+ * instruction after k to lie below X), the JMP a back edge
+ * (translate.c find_back_edges) and the line's Jcc another, instead of
+ * two transitions between translations per excursion.  Only in the
+ * first page (m); the line scanned, of native instructions, none of the
+ * block's.  The interpreter leaves at the JMP (its EIP is not X's), as
+ * at any superblock's JMP.  Returns X, or -1. */
 static int excursion(const struct code_cache *cc, const struct sbe_map *m,
                      const struct insn *tmp, const uint16_t *offs, unsigned n)
 {
@@ -368,7 +369,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
 {
     struct insn tmp[BLOCK_MAX_INSNS];
     uint16_t offs[BLOCK_MAX_INSNS]; /* offset of each from the first page's start */
-    unsigned n = 0, off = pa & (SBE_PAGE - 1), bytes = 0, below = 0;
+    unsigned n = 0, off = pa & (SBE_PAGE - 1);
     const unsigned start = off;
     const unsigned limit = may_cross(cc, m, next) ? 2 * SBE_PAGE : SBE_PAGE;
     /* Whether a block that stops at its page's end may grow once the next
@@ -439,20 +440,12 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             excursed = go_on >= 0; /* (once: the line's Jcc ends the next) */
             nrun = excursed ? n : 0;
         }
-        /* The bytes around the first instruction that the block's span
-         * (a trace may jump back below it): the entries' CS limit check. */
-        if (off + in->len > start && off + in->len - start > bytes)
-            bytes = off + in->len - start;
-        if (off < start && start - off > below)
-            below = start - off;
         if (((a & ATTR_VIRT) || in->flow != FLOW_SEQ) && go_on < 0)
             break;
         off = go_on >= 0 ? (unsigned)go_on : off + in->len;
         /* Back at an instruction of the block (after a trace): it ends
          * here, and goes on at that instruction's own block. */
-        bool again = false;
-        for (unsigned i = 0; i < n; i++)
-            again |= offs[i] == off;
+        bool again = in_block(offs, n, off);
         if (again && !excursed && !nspec && in->flow == FLOW_JCC &&
             !(a & (ATTR_VIRT | ATTR_CROSS))) {
             /* (A Jcc that falls back into the block: the same, its
@@ -480,13 +473,15 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         /* Cut after a branch that went on in vain: it ends the block. */
         n = keep;
         cut = false;
-        bytes = below = 0;
-        for (unsigned i = 0; i < n; i++) {
-            if (offs[i] + tmp[i].len > start && offs[i] + tmp[i].len - start > bytes)
-                bytes = offs[i] + tmp[i].len - start;
-            if (offs[i] < start && start - offs[i] > below)
-                below = start - offs[i];
-        }
+    }
+    /* The bytes around the first instruction that the block's span (a
+     * trace may jump back below it): the entries' CS limit check. */
+    unsigned bytes = 0, below = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (offs[i] + tmp[i].len > start && offs[i] + tmp[i].len - start > bytes)
+            bytes = offs[i] + tmp[i].len - start;
+        if (offs[i] < start && start - offs[i] > below)
+            below = start - offs[i];
     }
     if (!nrun)
         nrun = n;
