@@ -13,8 +13,16 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Every emitter inlined, whatever the optimisation level. */
+/* Every emitter inlined, whatever the optimisation level: that halved the
+ * translator's cost per guest instruction (bench/README.md, session 16).
+ * Not in checked builds (sanitizers, Debug; CMakeLists.txt), which test
+ * correctness rather than speed: there the forced inlining of every helper
+ * into every caller cost about a minute of CI's compile time. */
+#if defined(PLEX86_CHECKED) && PLEX86_CHECKED
+#define XINLINE static inline
+#else
 #define XINLINE static inline __attribute__((always_inline))
+#endif
 
 enum xreg {
     XAX, XCX, XDX, XBX, XSP, XBP, XSI, XDI,
