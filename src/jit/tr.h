@@ -405,6 +405,18 @@ struct tr {
      * edge (tr_excursion.c tr_back_edge_nt); its taken way is a side
      * exit as any.  Else the not-taken way of such a Jcc leaves. */
     uint64_t nt_back;
+    /* Kept addresses filled before the loop (tr_prefill.c, session 17):
+     * a loop to the block's start that calls nothing keeps the sites
+     * whose registers no instruction writes filled from the entry on, so
+     * their accesses need no test and save no flags; pf_ok[i] says which
+     * slots, pf_* their access (recorded as the body is emitted), the
+     * entry's state and the label of the fill (cold, after the body). */
+    bool prefill;
+    bool pf_ok[TR_SITES], pf_seen[TR_SITES];
+    uint8_t pf_seg[TR_SITES], pf_size[TR_SITES], pf_kind[TR_SITES];
+    int16_t pf_k[TR_SITES];
+    unsigned l_prefill;
+    struct tstate prefill_s;
 };
 
 /* A guest register operand: the host register caching it, else its slot
@@ -500,6 +512,13 @@ static inline bool tr_seg_flat(const struct seg *sg)
 }
 void tr_sites_forget(struct tr *t);
 void tr_sites_written(struct tr *t, unsigned k);
+/* tr_prefill.c: which kept addresses are filled before the loop; the
+ * jump to that fill at the body's start and the fill itself (after the
+ * body); whether instruction k's access is one of them (recorded). */
+void tr_prefill_plan(struct tr *t);
+void tr_prefill_entry(struct tr *t);
+void tr_prefill_emit(struct tr *t);
+bool tr_prefilled(struct tr *t, unsigned seg, unsigned size, unsigned kind);
 void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
  * written back (tr_xtlb.c). */

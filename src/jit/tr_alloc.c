@@ -350,7 +350,8 @@ void tr_choose_sites(struct tr *t)
         /* An index of known range that the loop writes: the site is base
          * + disp and its range (tr.h site_ext), not an x87 operand's (whose
          * FDP wants the address computed from its registers). */
-        bool idx_wr = in->mindex != NOREG && (wr_all & (1u << in->mindex));
+        bool idx_wr = in->mindex != NOREG && (wr_all & (1u << in->mindex)) &&
+                      in->mbase != in->mindex; /* (its base moves with it) */
         int32_t bound = idx_wr && !t->plan[k].x87 ? index_bound(t, k, joins) : -1;
         /* (16: room for the widest access; tr_with_memory checks its own.) */
         int32_t ext = bound >= 0 ? bound * in->mscale : 4096;

@@ -149,7 +149,8 @@ static struct xrm site_rm(unsigned i)
 void tr_sites_forget(struct tr *t)
 {
     for (unsigned i = 0; i < t->nsites; i++)
-        x_store_imm(t->cur, 8, site_rm(i), 0);
+        if (!t->prefill || !t->pf_ok[i]) /* (tr_prefill.c fills those) */
+            x_store_imm(t->cur, 8, site_rm(i), 0);
 }
 
 /* After instruction k (its code, both paths joined): the sites whose
@@ -397,6 +398,15 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
     bool follow = follows_store(t, in, seg, size, kind, ea_done);
     t->rdx_k = -1;
+    if (t->site[k] >= 0 && tr_prefilled(t, seg, size, kind)) {
+        /* Filled before the loop (tr_prefill.c): no test, no flags saved. */
+        x_w(t->cur, 0x8B, XDX, site_rm((unsigned)t->site[k]));
+        if (t->site_ext[k] >= 0)
+            share_add_or_fold(t, in, 0, true, fold && index_folds(t, in, true));
+        op(t, in);
+        t->hm = xm(XDX, 0);
+        return;
+    }
     /* A shared probe (tr.h share), when the access is the one planned. */
     int slot = t->share[k].slot;
     bool lead = slot >= 0 && t->share[k].lead;
@@ -535,24 +545,30 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     } else {
         tr_call_stub(t, STUB_EVENT);
     }
-    xb(t->cur, 0xE3); /* jrcxz: over the jmp below */
-    xb(t->cur, 5);
     unsigned l_event = x_label_new(&t->L);
-    x_jmp(&t->L, t->cur, l_event);
     /* (A folded store leaves rdx the page's addend or the range's base.) */
-    bool store = kind == JM_WRITE && tr_kind_of(in) == TR_MOV && !ea_done && !folded;
+    bool store = kind == JM_WRITE && tr_kind_of(in) == TR_MOV && !ea_done && !folded &&
+                 !t->prefill;
     unsigned l_rejoin = store ? x_label_new(&t->L) : l_after;
-    if (store)
-        x_mov_r32_imm(t->cur, XDX, 0); /* (tr.h rdx_k; mov keeps RFLAGS) */
-    /* A steady copy's slow path goes on in the loop's own code, which
-     * checks the kept addresses (jit_forget cleared them) before it comes
-     * back to the copy (tr_block_end.c steady_copy). */
-    bool unknown = !t->mem_rejoin[k] || t->mem_rejoin[k] == UINT16_MAX;
-    if (t->steady && unknown)
-        t->L.overflow = true; /* (not expected: the translation fails) */
-    x_jmp(&t->L, t->cur, t->steady && !unknown ? t->mem_rejoin[k] - 1u : l_rejoin);
-    if (!t->steady)
-        t->mem_rejoin[k] = (uint16_t)(t->mem_rejoin[k] ? UINT16_MAX : l_rejoin + 1);
+    /* Where kept addresses are filled before the loop (tr_prefill.c), the
+     * body uses them untested: jit_forget emptied them, so the slow path
+     * leaves after the instruction, as on an event. */
+    if (!t->prefill) {
+        xb(t->cur, 0xE3); /* jrcxz: over the jmp below */
+        xb(t->cur, 5);
+        x_jmp(&t->L, t->cur, l_event);
+        if (store)
+            x_mov_r32_imm(t->cur, XDX, 0); /* (tr.h rdx_k; mov keeps RFLAGS) */
+        /* A steady copy's slow path goes on in the loop's own code, which
+         * checks the kept addresses (jit_forget cleared them) before it comes
+         * back to the copy (tr_block_end.c steady_copy). */
+        bool unknown = !t->mem_rejoin[k] || t->mem_rejoin[k] == UINT16_MAX;
+        if (t->steady && unknown)
+            t->L.overflow = true; /* (not expected: the translation fails) */
+        x_jmp(&t->L, t->cur, t->steady && !unknown ? t->mem_rejoin[k] - 1u : l_rejoin);
+        if (!t->steady)
+            t->mem_rejoin[k] = (uint16_t)(t->mem_rejoin[k] ? UINT16_MAX : l_rejoin + 1);
+    }
     x_bind(&t->L, l_event, t->cur);
     /* EIP after the instruction: the next one's, or a CALL's target (its
      * push is the only memory operand of a control transfer here). */

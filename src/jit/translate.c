@@ -1116,6 +1116,7 @@ bool tr_translate(struct tr *t)
     x87_ghost_plan(t);
     tr_choose_sites(t);
     tr_choose_shares(t);
+    tr_prefill_plan(t);
     t->icreg = XNONE;
     t->in_body = false;
     if ((t->loop || t->backs) && t->chainable)
@@ -1249,6 +1250,7 @@ bool tr_translate(struct tr *t)
     /* A loop comes back to the body with the registers it wrote dirty. */
     if (t->loop)
         t->s.dirty = t->written;
+    tr_prefill_entry(t);
     x_bind(&t->L, t->l_body, hb);
     t->part[JB_ENTRY] = xoff(hb) + xoff(&t->cold);
 
@@ -1331,6 +1333,7 @@ bool tr_translate(struct tr *t)
 
     /* The merge of the flags a chained exit handed over, and the
      * epilogue, are shared (STUB_MERGE, STUB_EPILOGUE). */
+    tr_prefill_emit(t);
     t->cur = &t->cold;
     uint32_t epi0 = xoff(t->cur);
     t->part[JB_EPILOGUE] = xoff(t->cur) - epi0;

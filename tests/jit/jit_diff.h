@@ -416,5 +416,9 @@ void excursion_item(struct prog *p, struct smc *m, bool smc);
  * with M_IRQ. */
 #define M_LZC (1ull << 33)
 void lzc_item(struct prog *p, struct smc *m, bool smc);
+/* jit_diff_fill.c: M_FILL (1ull << 39), 32-bit code: loops of a table
+ * look-up [esi + esi * s + d32] after ESI is given a known range. */
+#define M_FILL (1ull << 39)
+void fill_item(struct prog *p);
 
 #endif
