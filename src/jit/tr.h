@@ -372,6 +372,16 @@ struct tr {
      * join[j] is that label + 1 (0: none), where all ways meet in one
      * state (tr_join_state). */
     uint16_t join[JIT_MAX_INSNS];
+    /* The instruction count at join j (tstate.flushed, -1: not yet
+     * agreed), which every way into j brings (tr_count.c tr_count_to):
+     * the first way in sets it, and a jump ahead that skips instructions
+     * sets it to its own count plus the skipped ones, so that its taken
+     * way (the common one of an `if` without `else`: sieve's `if
+     * (flags[i])`) jumps straight to j and the fall-through adds them
+     * instead; fl_pre[k]: the body's count before instruction k, its
+     * join's adjustment not yet made (where a peel rejoins). */
+    int16_t join_fl[JIT_MAX_INSNS];
+    int16_t fl_pre[JIT_MAX_INSNS + 1];
     /* A back edge k whose head j may observe flags that a compare just
      * before the branch made runs a copy of instructions j..peel[k] (-1:
      * none) with those flags to be computed again on a fault (tstate.redo),
@@ -483,6 +493,9 @@ void tr_eip_at(struct tr *t, uint8_t reg, uint32_t off);
 void tr_icount_add(struct tr *t, int64_t n);
 void tr_icount_inside(struct tr *t, int64_t n);
 void tr_loop_checks(struct tr *t, uint32_t count, unsigned again, unsigned l_out);
+unsigned tr_join_count(struct tr *t, unsigned j, unsigned skipped);
+void tr_count_to(struct tr *t, unsigned fl, unsigned skipped);
+uint32_t tr_pass_count(const struct tr *t, unsigned k, unsigned j);
 void tr_event_check(struct tr *t, unsigned label);
 void tr_calm_restore(struct tr *t);
 void tr_flags_save(struct tr *t);
@@ -492,6 +505,7 @@ unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
 void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);
+void tr_probe_read_at(struct tr *t, unsigned k, unsigned seg, unsigned size, unsigned l_cold);
 /* tr_mem.c: guest register r as a host register (its cache register, or
  * `scratch` loaded from struct cpu); a segment's check bits for an access
  * kind; after a call to C (which may change the TLB), the kept host

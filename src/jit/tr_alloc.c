@@ -311,6 +311,34 @@ static int32_t index_bound(const struct tr *t, unsigned k, uint64_t joins)
     return -1;
 }
 
+/* A block that is no loop but ends in a computed JMP (tr_ind_end): a
+ * threaded interpreter's handler with its copy of the dispatch (interp's
+ * `jmp *0x1018e0(,%eax,4)`), whose successors are the other handlers,
+ * reached by chained jumps that pass the page slots on (tr.h page: valid
+ * until the next call to C).  Its accesses through a flat segment keep
+ * the page they hit, as a loop's moving ones do: the bytecode's byte and
+ * the table's entry lie in the same page in every handler, which then
+ * needs no TLB probe for them (bench/README.md, session 15: one
+ * bytecode was three probes).  Only there: in code that runs once a page
+ * slot that misses costs its fill on top of the probe. */
+static void pages_in_dispatch(struct tr *t)
+{
+    unsigned n = t->b->ninsn;
+    if (n == 0 || t->b->insn[n - 1].flow != FLOW_JMP_IND)
+        return;
+    for (unsigned k = 0; k < n; k++) {
+        const struct insn *in = &t->b->insn[k];
+        int sr = tr_memory_segment(in, &t->plan[k]);
+        if (t->plan[k].native && sr >= 0 && (t->flat & (1u << sr)) && !tr_is_stack_op(in) &&
+            in->virt == VIRT_NONE && !t->plan[k].by_cl && !t->plan[k].moved)
+            t->page[k] = 0;
+    }
+    /* The JMP's own table entry (tr_ind_end reads it). */
+    const struct insn *jmp = &t->b->insn[n - 1];
+    if (jmp->o[0].kind == OPK_MEM && (t->flat & (1u << jmp->seg)))
+        t->page[n - 1] = 0;
+}
+
 /* Memory operands of a loop (to the block's start, or an inner one:
  * tr.h back) whose host address can be kept across passes
  * (tr.h): through a flat segment, at an address from registers that no
@@ -329,8 +357,10 @@ void tr_choose_sites(struct tr *t)
     memset(t->site_ext, -1, sizeof(t->site_ext));
     memset(t->page, -1, sizeof(t->page));
     t->nsites = t->nread = t->nwrite = 0;
-    if (!t->loop && !t->backs)
+    if (!t->loop && !t->backs) {
+        pages_in_dispatch(t);
         return;
+    }
     uint64_t joins = join_targets(t);
     uint8_t wr_all = 0;
     bool calls = false;

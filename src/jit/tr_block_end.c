@@ -101,7 +101,7 @@ static void back_edge_out(struct tr *t, unsigned j, bool redo, const struct tsta
         t->s.pending = at->pending;
         t->s.pending_zero = at->pending_zero;
     }
-    t->s.flushed += k + 1 - j;
+    t->s.flushed += tr_pass_count(t, k, j);
     if (k + 1 == t->b->ninsn)
         tr_emit_exit(t, k, true, t->off[j]);
     else
@@ -169,7 +169,7 @@ static void steady_copy(struct tr *t, const struct insn *in, unsigned j, const s
         tr_flags_handoff(t);
     x87_fdp_store(t);
     x87_ghost_to(t, t->ghost_join[j], true);
-    tr_loop_checks(t, k + 1 - j, l_steady, l_out);
+    tr_loop_checks(t, tr_pass_count(t, k, j), l_steady, l_out);
     x_jmp(&t->L, t->cur, l_out);
     t->steady = false;
     t->s.sites_full = false;
@@ -200,6 +200,7 @@ void tr_back_edge_to(struct tr *t, const struct insn *in, unsigned j, bool cond)
     if (cond)
         x_jcc(&t->L, t->cur, tr_cond_host(t, in->cc) ^ 1, l_nt);
     struct tstate at = t->s;
+    uint32_t pass = tr_pass_count(t, k, j);
     int m = t->peel[k];
     bool redo = (m >= 0 || !(j ? t->plan[j - 1].live_after : t->live_in)) &&
                 flags_from_compare(t, k);
@@ -214,13 +215,19 @@ void tr_back_edge_to(struct tr *t, const struct insn *in, unsigned j, bool cond)
         x87_note_loop(t, k + 1);
         x87_ghost_to(t, t->ghost_join[j], true);
         int ghost = t->s.ghost;
-        tr_loop_checks(t, k + 1 - j, ~0u, l_out);
+        tr_loop_checks(t, pass, ~0u, l_out);
         t->s = (struct tstate){ .redo = (uint8_t)k, .dirty = t->written,
-                                .flushed = at.flushed, .last_x87 = -1, .last_x87_mem = -1,
+                                .flushed = (unsigned)t->join_fl[j], .last_x87 = -1,
+                                .last_x87_mem = -1,
                                 .x87_live = at.x87_live, .w = at.w, .top = at.top,
                                 .tag_known = at.tag_known, .tag_full = at.tag_full,
                                 .ghost = ghost };
         tr_emit_range(t, j, (unsigned)m);
+        /* (m's flags pending: only a LEA may bring the count to the
+         * body's there, tr_count_to; in memory it is the same.) */
+        if (t->icreg == XNONE && t->s.flushed != (unsigned)t->fl_pre[m + 1])
+            t->L.overflow = true; /* (not expected: the interpreter runs it) */
+        tr_count_to(t, (unsigned)t->fl_pre[m + 1], 0);
         x_jmp(&t->L, t->cur, t->rejoin[m + 1] - 1u);
         t->s = at;
         t->s.pending = t->s.pending_zero = 0;
@@ -229,7 +236,7 @@ void tr_back_edge_to(struct tr *t, const struct insn *in, unsigned j, bool cond)
         x87_note_loop(t, k + 1);
         x87_ghost_to(t, t->ghost_join[j], true);
         unsigned l_again = x_label_new(&t->L);
-        tr_loop_checks(t, k + 1 - j, l_again, l_out);
+        tr_loop_checks(t, pass, l_again, l_out);
         x_jmp(&t->L, t->cur, l_out);
         x_bind(&t->L, l_again, t->cur);
         struct tstate s = t->s;
@@ -238,7 +245,7 @@ void tr_back_edge_to(struct tr *t, const struct insn *in, unsigned j, bool cond)
     } else {
         x87_note_loop(t, k + 1);
         x87_ghost_to(t, t->ghost_join[j], true);
-        tr_loop_checks(t, k + 1 - j, t->join[j] - 1u, l_out);
+        tr_loop_checks(t, pass, t->join[j] - 1u, l_out);
         x_jmp(&t->L, t->cur, l_out);
     }
     /* The way out, in the cold section, with the pass counted. */
@@ -410,6 +417,7 @@ void tr_side_exit(struct tr *t, const struct insn *in)
     int j = internal_target(t, k, target);
     unsigned hc = tr_cond_host(t, in->cc);
     unsigned l_taken = x_label_new(&t->L), l_gp = x_label_new(&t->L);
+    unsigned fx = t->L.nf; /* the Jcc's fixup */
     x_jcc(&t->L, t->cur, hc, l_taken);
     struct tstate at = t->s;
     struct xbuf *hot = t->cur;
@@ -420,9 +428,15 @@ void tr_side_exit(struct tr *t, const struct insn *in)
          * check its whole length): no #GP. */
         if (!t->join[j])
             t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
+        uint32_t c0 = xoff(t->cur);
         tr_join_state(t, (unsigned)j);
-        tr_icount_inside(t, -(int64_t)((unsigned)j - k - 1)); /* after: it clobbers RFLAGS */
-        x_jmp(&t->L, t->cur, t->join[j] - 1u);
+        unsigned skipped = (unsigned)j - k - 1;
+        /* (After the join state: a count in memory clobbers RFLAGS.) */
+        tr_count_to(t, tr_join_count(t, (unsigned)j, skipped), skipped);
+        if (xoff(t->cur) == c0 && fx < t->L.nf)
+            t->L.f[fx].label = (uint16_t)(t->join[j] - 1u); /* nothing to do: the Jcc goes there */
+        else
+            x_jmp(&t->L, t->cur, t->join[j] - 1u);
         t->cur = hot;
         t->s = at;
         return;
@@ -454,7 +468,8 @@ void tr_jmp_ahead(struct tr *t, const struct insn *in)
         if (!t->join[j])
             t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
         tr_join_state(t, (unsigned)j);
-        tr_icount_inside(t, -(int64_t)((unsigned)j - k - 1));
+        unsigned skipped = (unsigned)j - k - 1;
+        tr_count_to(t, tr_join_count(t, (unsigned)j, skipped), skipped);
         x_jmp(&t->L, t->cur, t->join[j] - 1u);
         return;
     }
@@ -706,7 +721,7 @@ void tr_ind_end(struct tr *t, const struct insn *in)
         x_load(b, 4, XAX, gpr_rm(t, in->o[0].reg, 4));
     } else {
         tr_ea_to(t, in, R_OFF);
-        tr_probe(t, in->seg, 4, JM_READ, l_interp);
+        tr_probe_read_at(t, k, in->seg, 4, l_interp); /* (a dispatch's page slot) */
         x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
     }
     x_alu_r_rm(b, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));

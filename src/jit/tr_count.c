@@ -118,3 +118,66 @@ void tr_icount_reload(struct tr *t)
     x_unary(t->cur, 0xF6, 0xF7, 2, 8, R(XDI));                     /* not rdi */
     x_lea(t->cur, true, t->icreg, xmi(t->icreg, XDI, 1, (int32_t)t->b->ninsn)); /* - limit */
 }
+
+/* Whether a jump ahead from instruction k to its join j may leave the
+ * instructions it skips to be counted by the other ways into j (tr.h
+ * join_fl): only with the count in a register (the fall-through's
+ * adjustment is then one LEA), and not when j lies inside an inner loop
+ * whose head comes after k (that loop's back edge counts its pass as the
+ * instructions from its head less what its own joins added on the way
+ * (tr_pass_count): a jump in from before the head would make that count
+ * negative). */
+static bool skip_credit_ok(const struct tr *t, unsigned k, unsigned j)
+{
+    if (t->icreg == XNONE)
+        return false;
+    for (unsigned k2 = j; k2 < t->b->ninsn; k2++)
+        if (t->back[k2] > (int)k && (unsigned)t->back[k2] < j)
+            return false;
+    return true;
+}
+
+/* The count that every way into join j brings (tr.h join_fl), agreed by
+ * the first way in: the linear way (skipped 0) or a jump ahead from
+ * instruction k (t->k) that skips the `skipped` instructions k+1..j-1,
+ * which leaves them to the others when it may (skip_credit_ok).  Which
+ * way is the common one is not known when translating; the jump ahead's
+ * taken way costs a jump into the cold section and back when it has to
+ * subtract them there, the fall-through one LEA, so the taken way goes
+ * straight to j (sieve's count loop: two taken jumps a pass less). */
+unsigned tr_join_count(struct tr *t, unsigned j, unsigned skipped)
+{
+    if (t->join_fl[j] < 0) {
+        bool credit = skipped && skip_credit_ok(t, t->k, j);
+        t->join_fl[j] = (int16_t)(t->s.flushed + (credit ? skipped : 0));
+    }
+    return (unsigned)t->join_fl[j];
+}
+
+/* Brings the count from t->s.flushed to `fl` (tstate.flushed) on a way
+ * that skipped `skipped` instructions: the register (or cpu.icount) gets
+ * fl - flushed - skipped.  With the count in a register that is a LEA,
+ * which keeps the host's flags (a peel rejoins with them pending); in
+ * memory an ADD, which clobbers them (only jumps ahead adjust there: their
+ * join's flags are in the slot). */
+void tr_count_to(struct tr *t, unsigned fl, unsigned skipped)
+{
+    int64_t n = (int64_t)fl - t->s.flushed - skipped;
+    if (n != 0) {
+        if (t->icreg != XNONE)
+            x_lea(t->cur, true, t->icreg, xm(t->icreg, (int32_t)n));
+        else
+            tr_icount_add(t, n);
+    }
+    t->s.flushed = fl;
+}
+
+/* The count a back edge k to j adds for a pass: the instructions j..k,
+ * less what the joins between them left to the fall-through (t->s is the
+ * state at k; join j's count is the linear way's there, after its own
+ * adjustment). */
+uint32_t tr_pass_count(const struct tr *t, unsigned k, unsigned j)
+{
+    int64_t fj = t->join_fl[j] >= 0 ? t->join_fl[j] : (int64_t)t->s.flushed;
+    return (uint32_t)((int64_t)(k + 1 - j) - ((int64_t)t->s.flushed - fj));
+}

@@ -335,6 +335,21 @@ static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned siz
     t->cur = b;
 }
 
+/* rdx = the host address of instruction k's read at esi (its effective
+ * address, through segment `seg`) of `size` bytes: through a page slot
+ * when tr_choose_sites gave it one (tr.h page; a computed JMP's table
+ * entry, tr_ind_end), else the probe.  A miss jumps to l_cold. */
+void tr_probe_read_at(struct tr *t, unsigned k, unsigned seg, unsigned size, unsigned l_cold)
+{
+    if (t->page[k] < 0) {
+        tr_probe(t, seg, size, JM_READ, l_cold);
+        return;
+    }
+    if (t->page[k] == 0)
+        t->page[k] = (int8_t)(1 + (t->nread++ & 3u));
+    page_site_probe(t, (unsigned)t->page[k] - 1u, seg, size, JM_READ, l_cold, false);
+}
+
 /* Whether instruction k, an x87 load, reads bytes that the MOV store
  * just before it wrote, with nothing emitted in between (tr.h rdx_k):
  * the same address from the same registers, no larger; not a join (every

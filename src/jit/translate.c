@@ -877,6 +877,7 @@ static void find_back_edges(struct tr *t)
 {
     unsigned n = t->b->ninsn;
     memset(t->join, 0, sizeof(t->join));
+    memset(t->join_fl, -1, sizeof(t->join_fl));
     memset(t->peel, -1, sizeof(t->peel));
     memset(t->rejoin, 0, sizeof(t->rejoin));
     memset(t->mem_rejoin, 0, sizeof(t->mem_rejoin));
@@ -1261,9 +1262,12 @@ bool tr_translate(struct tr *t)
         t->k = k;
         if (t->rejoin[k])
             x_bind(&t->L, t->rejoin[k] - 1u, t->cur); /* a peel goes on here */
+        t->fl_pre[k] = (int16_t)t->s.flushed;
         if (t->join[k]) {
-            /* An earlier side exit jumps here (tr_side_exit). */
+            /* An earlier side exit jumps here (tr_side_exit), with the
+             * count the join agrees on (tr_join_count). */
             tr_join_state(t, k);
+            tr_count_to(t, tr_join_count(t, k, 0), 0);
             x_bind(&t->L, t->join[k] - 1u, t->cur);
             t->join_s = t->s; /* (tr_block_end.c steady_copy) */
             t->join_s_j = (int)k;
