@@ -405,6 +405,11 @@ struct tr {
      * edge (tr_excursion.c tr_back_edge_nt); its taken way is a side
      * exit as any.  Else the not-taken way of such a Jcc leaves. */
     uint64_t nt_back;
+    /* Bit k: Jcc k in the block's middle branches back to back[k] and
+     * falls through to no instruction of the block (engine/cache_loopx.c:
+     * the block went on at a side exit's target after the Jcc that closes
+     * a loop): its not-taken way leaves (tr_back_edge_to). */
+    uint64_t ft_exit;
 };
 
 /* A guest register operand: the host register caching it, else its slot

@@ -416,5 +416,11 @@ void excursion_item(struct prog *p, struct smc *m, bool smc);
  * with M_IRQ. */
 #define M_LZC (1ull << 33)
 void lzc_item(struct prog *p, struct smc *m, bool smc);
+/* jit_diff_lzm.c: M_LZM (1ull << 36), 32-bit code: a loop whose block
+ * goes on after its closing Jcc at an earlier side exit's target, whose
+ * path comes back into the loop (engine/cache_loopx.c); stores into the
+ * code with M_SMC, interrupts with M_IRQ. */
+#define M_LZM (1ull << 36)
+void lzm_item(struct prog *p, struct smc *m, bool smc);
 
 #endif
