@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "cpu/cpu.h"
+#include "engine/cache_loopx.h"
 #include "engine/cache_spec.h"
 #include "jit/jit.h"
 
@@ -378,7 +379,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     uint32_t page = pa & ~(SBE_PAGE - 1);
     struct sbe_map *m2 = NULL;    /* the next page's, once an instruction is there */
     const uint32_t stamp = m->stamp;
-    bool cut = false, excursed = false;
+    bool cut = false, excursed = false, loopx = false;
     unsigned nrun = 0; /* (struct block nrun; 0: n) */
     /* Past a loop's other back edge (cache_spec.c).  A block takes an
      * excursion or goes on past such a Jcc, not both: the cut-back below
@@ -440,6 +441,16 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             excursed = go_on >= 0; /* (once: the line's Jcc ends the next) */
             nrun = excursed ? n : 0;
         }
+        if (go_on >= 0 && !excursed && !nspec && in->flow == FLOW_JCC &&
+            !(a & (ATTR_VIRT | ATTR_CROSS)) && superblocks_for(cc, m)) {
+            /* The Jcc closing a loop: on at its other path (cache_loopx.c). */
+            int x = loopx_at(cc->sbe, m, tmp, offs, n);
+            if (x >= 0) {
+                go_on = x;
+                excursed = loopx = true;
+                nrun = n;
+            }
+        }
         if (((a & ATTR_VIRT) || in->flow != FLOW_SEQ) && go_on < 0)
             break;
         off = go_on >= 0 ? (unsigned)go_on : off + in->len;
@@ -467,7 +478,8 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     /* (m discarded meanwhile: no block from it; the slow path goes on) */
     if (n == 0 || m->stamp != stamp)
         return NULL;
-    unsigned keep = spec_keep(tmp, offs, n, spec, nspec);
+    unsigned keep = loopx ? loopx_keep(tmp, offs, n, nrun) : spec_keep(tmp, offs, n, spec, nspec);
+    cc->stats.loopx_kept += loopx && keep == n;
     cc->stats.spec_kept += nspec > 0 && keep > spec[0] + 1;
     if (keep < n) {
         /* Cut after a branch that went on in vain: it ends the block. */

@@ -70,6 +70,9 @@ struct code_cache_stats {
                                 rotated loop's head (cache.c rotated_head) */
     uint64_t spec_kept;      /* blocks that went on past a Jcc back to just
                                 before their start (cache_spec.c) */
+    uint64_t loopx_kept;     /* blocks that went on at a side exit's target
+                                after the Jcc that closes a loop
+                                (cache_loopx.c) */
 };
 
 struct code_cache;

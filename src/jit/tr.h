@@ -427,6 +427,11 @@ struct tr {
     int16_t pf_k[TR_SITES];
     unsigned l_prefill;
     struct tstate prefill_s;
+    /* Bit k: Jcc k in the block's middle branches back to back[k] and
+     * falls through to no instruction of the block (engine/cache_loopx.c:
+     * the block went on at a side exit's target after the Jcc that closes
+     * a loop): its not-taken way leaves (tr_back_edge_to). */
+    uint64_t ft_exit;
 };
 
 /* A guest register operand: the host register caching it, else its slot

@@ -253,6 +253,8 @@ void tr_back_edge_to(struct tr *t, const struct insn *in, unsigned j, bool cond)
     x_bind(&t->L, l_nt, t->cur);
     if (last && cond)
         tr_emit_exit(t, k, true, t->nxt[k]);
+    else if (cond && ((t->ft_exit >> k) & 1))
+        tr_emit_side_exit(t, k, t->nxt[k]); /* (tr.h ft_exit; what follows is a join) */
 }
 
 static void loop_to_body(struct tr *t, unsigned k, uint32_t live_in, bool may_redo);

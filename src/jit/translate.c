@@ -873,6 +873,15 @@ static int peel_end(const struct tr *t, unsigned k, unsigned j)
     return -1;
 }
 
+/* Whether an instruction up to k is at offset o. */
+static bool earlier(const struct tr *t, unsigned k, uint32_t o)
+{
+    for (unsigned j = 0; j <= k; j++)
+        if (t->off[j] == o)
+            return true;
+    return false;
+}
+
 static void find_back_edges(struct tr *t)
 {
     unsigned n = t->b->ninsn;
@@ -885,7 +894,7 @@ static void find_back_edges(struct tr *t)
     t->join_s_j = -1;
     t->steady = false;
     t->backs = false;
-    t->nt_back = 0;
+    t->nt_back = t->ft_exit = 0;
     for (unsigned k = 0; k < n; k++) {
         const struct insn *in = &t->b->insn[k];
         t->back[k] = -1;
@@ -901,6 +910,11 @@ static void find_back_edges(struct tr *t)
         if (!t->chainable || !t->plan[k].native || (nt && t->x87) ||
             !(tr_is_jcc(in->op) || (in->flow == FLOW_JMP_REL && k + 1 == n) || jmp_back))
             continue;
+        /* A Jcc there whose taken way goes back and whose fall-through
+         * is none of the block's (tr.h ft_exit): that way leaves. */
+        bool ft = nt && !t->x87 && !earlier(t, k, t->nxt[k]) &&
+                  earlier(t, k, t->nxt[k] + in->imm);
+        nt &= !ft;
         uint32_t target = nt ? t->nxt[k] : t->nxt[k] + in->imm;
         for (unsigned j = k + 1; j-- > (k + 1 == n ? 1u : 0u);) {
             if (!t->plan[j].native)
@@ -913,7 +927,8 @@ static void find_back_edges(struct tr *t)
                 if (!t->join[j])
                     t->join[j] = (uint16_t)(x_label_new(&t->L) + 1);
                 t->nt_back |= (uint64_t)nt << k;
-                int m = jmp_back || nt ? -1 : peel_end(t, k, j);
+                t->ft_exit |= (uint64_t)ft << k;
+                int m = jmp_back || nt || ft ? -1 : peel_end(t, k, j);
                 if (m >= 0) {
                     t->peel[k] = (int8_t)m;
                     if (!t->rejoin[m + 1])
@@ -1292,7 +1307,7 @@ bool tr_translate(struct tr *t)
             /* After a JMP back (find_back_edges), what follows is reached
              * only by jumps ahead to it (a join: tr_join_state), with no
              * flags to compute again. */
-            if (in->flow == FLOW_JMP_REL)
+            if (in->flow == FLOW_JMP_REL || ((t->ft_exit >> k) & 1))
                 t->s.redo = t->s.cand = 0;
             continue;
         }

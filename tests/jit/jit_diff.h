@@ -420,5 +420,11 @@ void lzc_item(struct prog *p, struct smc *m, bool smc);
  * look-up [esi + esi * s + d32] after ESI is given a known range. */
 #define M_FILL (1ull << 39)
 void fill_item(struct prog *p);
+/* jit_diff_lzm.c: M_LZM (1ull << 36), 32-bit code: a loop whose block
+ * goes on after its closing Jcc at an earlier side exit's target, whose
+ * path comes back into the loop (engine/cache_loopx.c); stores into the
+ * code with M_SMC, interrupts with M_IRQ. */
+#define M_LZM (1ull << 36)
+void lzm_item(struct prog *p, struct smc *m, bool smc);
 
 #endif

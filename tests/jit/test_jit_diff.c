@@ -81,6 +81,8 @@ static void make_program(struct prog *p)
             lzc_item(p, &m, smc);
         if ((mode & M_FILL) && !code16 && rnd() % 3 == 0)
             fill_item(p);
+        if ((mode & M_LZM) && !code16 && rnd() % 3 == 0)
+            lzm_item(p, &m, smc);
         if ((mode & M_PREDICT) && !code16 && !pred && p->n < 560 && rnd() % 2 == 0) {
             pred_item(p);
             pred = true;
@@ -677,6 +679,9 @@ int main(int argc, char **argv)
     /* Blocks went on past a Jcc back before their start (cache_spec.c). */
     if ((mode & M_LZC) && !code16 && ran >= 100)
         CHECK(es.cache.spec_kept >= ran / 4);
+    /* Blocks went on after a loop's closing Jcc (cache_loopx.c). */
+    if ((mode & M_LZM) && !code16 && ran >= 100)
+        CHECK(es.cache.loopx_kept >= ran / 4);
     /* Blocks went on into the second page (a few per program). */
     if ((mode & M_XPAGE) && !code16 && ran >= 100 && threshold <= 16)
         CHECK(es.cache.two_pages >= ran);
