@@ -9,6 +9,7 @@
 
 #include "cpu/cpu.h"
 #include "engine/cache_loopx.h"
+#include "engine/cache_offs.h"
 #include "engine/cache_spec.h"
 #include "jit/jit.h"
 
@@ -105,7 +106,7 @@ static bool superblocks_for(const struct code_cache *cc, const struct sbe_map *m
  * `off` (its first byte), as a superblock may, or -1.  After a
  * conditional branch that the decoder calls native, on the fall-through:
  * the taken way is a side exit, or, to an instruction already in the
- * block (`offs`: the offsets of the n instructions so far, `in` the
+ * block (`set`: the offsets of its instructions so far, `in` the
  * last), a back edge of an inner loop that the translator runs inside
  * the translation (jit/tr_block_end.c tr_back_edge).  After a native JMP
  * rel32 whose target is in the block's pages and not in the block, at
@@ -113,9 +114,9 @@ static bool superblocks_for(const struct code_cache *cc, const struct sbe_map *m
  * translator's loop). */
 static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
                           const struct insn *in, uint8_t attr, unsigned off,
-                          const uint16_t *offs, unsigned n, unsigned limit)
+                          const struct offs_set *set, unsigned limit)
 {
-    /* `off` and `offs` count from the start of the block's first page,
+    /* `off` and `set` count from the start of the block's first page,
      * `limit` is where its pages end: 8 KiB for a block that may go on
      * into the next page (cache_get_next), where a JMP the scanner made
      * virtualize for its target outside its own page (in->virt is the
@@ -127,9 +128,7 @@ static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
     int64_t next = (int64_t)off + in->len, target = next + (int32_t)in->imm;
     if (next >= limit)
         return -1;
-    bool inside = false;
-    for (unsigned i = 0; i < n; i++)
-        inside |= offs[i] == target;
+    bool inside = offs_has(set, target);
     if (in->flow == FLOW_JCC && op_table[in->op].tr == TR_JCC) {
         /* A back edge inside the block stays in its translation (an inner
          * loop; with x87 instructions, where the x87 stack at the branch
@@ -178,15 +177,14 @@ static int continues_past(const struct code_cache *cc, const struct sbe_map *m,
  * `base`) when a rotated loop's line may hold it (rotated_head), else 0;
  * *back: it is a conditional branch to the loop's head h. */
 static unsigned line_insn(const struct code_cache *cc, const struct sbe_map *pm, unsigned base,
-                          unsigned o, unsigned h, const uint16_t *offs, unsigned n,
+                          unsigned o, unsigned h, const struct offs_set *set,
                           unsigned limit, bool *back)
 {
     uint8_t a = pm->attr[o - base];
     if (!(a & ATTR_SCANNED) || (a & ATTR_CROSS))
         return 0;
-    for (unsigned k = 0; k < n; k++)
-        if (offs[k] == o)
-            return 0; /* (no instruction twice in a block) */
+    if (offs_has(set, o))
+        return 0; /* (no instruction twice in a block) */
     struct insn d;
     if (sbe_decode(cc->sbe, pm, o - base, &d) != DECODE_OK || d.virt != VIRT_NONE ||
         op_table[d.op].level > cc->cpu->level || o + d.len >= base + SBE_PAGE)
@@ -197,9 +195,7 @@ static unsigned line_insn(const struct code_cache *cc, const struct sbe_map *pm,
     /* Else a conditional branch the block goes on past (continues_past:
      * ahead, outside its pages, or to one of its instructions); the
      * scanner made one out of this page virtualize. */
-    bool away = dest < 0 || dest >= limit, inside = false;
-    for (unsigned k = 0; k < n; k++)
-        inside |= offs[k] == dest;
+    bool away = dest < 0 || dest >= limit, inside = offs_has(set, dest);
     if ((d.flow == FLOW_SEQ && !(a & ATTR_VIRT)) || *back ||
         (jcc && (dest > o || away || inside) &&
          (!(a & ATTR_VIRT) || dest < base || dest >= base + SBE_PAGE)))
@@ -209,7 +205,7 @@ static unsigned line_insn(const struct code_cache *cc, const struct sbe_map *pm,
 
 static int rotated_head(const struct code_cache *cc, const struct sbe_map *pm, unsigned base,
                         const struct insn *in, unsigned off, int64_t target,
-                        const uint16_t *offs, unsigned n, unsigned limit)
+                        const struct offs_set *set, unsigned n, unsigned limit)
 {
     unsigned end = off + in->len;
     if (in->flow != FLOW_JMP_REL || target <= (int64_t)end ||
@@ -226,42 +222,33 @@ static int rotated_head(const struct code_cache *cc, const struct sbe_map *pm, u
     unsigned o = t, count = 0, len;
     bool back = false;
     while (!back) {
-        if (++count > 8 || !(len = line_insn(cc, pm, base, o, h, offs, n, limit, &back)))
+        if (++count > 8 || !(len = line_insn(cc, pm, base, o, h, set, limit, &back)))
             return -1;
         o += len;
     }
     const unsigned room = n + 8 < BLOCK_MAX_INSNS ? BLOCK_MAX_INSNS - n - 8 : 0;
     for (o = h; o < t; o += len) {
-        if (++count > room || !(len = line_insn(cc, pm, base, o, h, offs, n, limit, &back)))
+        if (++count > room || !(len = line_insn(cc, pm, base, o, h, set, limit, &back)))
             return -1;
     }
     return o == t ? (int)h : -1;
 }
 
-/* Whether offset o is one of the block's instructions'. */
-static bool in_block(const uint16_t *offs, unsigned n, int64_t o)
-{
-    for (unsigned i = 0; i < n; i++)
-        if (offs[i] == o)
-            return true;
-    return false;
-}
-
 /* The number of instructions of the line at o, or 0. */
 static unsigned excursion_line(const struct code_cache *cc, const struct sbe_map *m, unsigned o,
-                               const uint16_t *offs, unsigned n)
+                               const struct offs_set *set)
 {
     for (unsigned count = 1; count <= 8; count++) {
         if (o >= SBE_PAGE)
             return 0;
         uint8_t a = m->attr[o];
         struct insn d;
-        if (!(a & ATTR_SCANNED) || (a & (ATTR_CROSS | ATTR_VIRT)) || in_block(offs, n, o) ||
+        if (!(a & ATTR_SCANNED) || (a & (ATTR_CROSS | ATTR_VIRT)) || offs_has(set, o) ||
             sbe_decode(cc->sbe, m, o, &d) != DECODE_OK || d.virt != VIRT_NONE ||
             op_table[d.op].level > cc->cpu->level || o + d.len >= SBE_PAGE)
             return 0;
         if (d.flow == FLOW_JCC && op_table[d.op].tr == TR_JCC)
-            return in_block(offs, n, (int64_t)o + d.len + (int32_t)d.imm) ? count : 0;
+            return offs_has(set, (int64_t)o + d.len + (int32_t)d.imm) ? count : 0;
         if (d.flow != FLOW_SEQ)
             return 0;
         o += d.len;
@@ -273,12 +260,12 @@ static unsigned excursion_line(const struct code_cache *cc, const struct sbe_map
  * to an instruction of the block (continues_past's end of a trace). */
 static bool jmp_back_inside(const struct code_cache *cc, const struct sbe_map *m,
                             const struct insn *in, uint8_t a, unsigned off,
-                            const uint16_t *offs, unsigned n)
+                            const struct offs_set *set)
 {
     return superblocks_for(cc, m) && in->virt == VIRT_NONE && !(a & ATTR_VIRT) &&
            in->flow == FLOW_JMP_REL && op_table[in->op].tr == TR_JMP && in->osize == 4 &&
            in->o[0].kind == OPK_REL &&
-           in_block(offs, n, (int64_t)off + in->len + (int32_t)in->imm);
+           offs_has(set, (int64_t)off + in->len + (int32_t)in->imm);
 }
 
 /* sort's partition loop (bench/README.md, session 16): a loop closed by
@@ -295,7 +282,8 @@ static bool jmp_back_inside(const struct code_cache *cc, const struct sbe_map *m
  * block's.  The interpreter leaves at the JMP (its EIP is not X's), as
  * at any superblock's JMP.  Returns X, or -1. */
 static int excursion(const struct code_cache *cc, const struct sbe_map *m,
-                     const struct insn *tmp, const uint16_t *offs, unsigned n)
+                     const struct insn *tmp, const uint16_t *offs, unsigned n,
+                     const struct offs_set *set)
 {
     if (tmp[n - 1].flow != FLOW_JMP_REL && tmp[n - 1].flow != FLOW_JCC)
         return -1;
@@ -304,12 +292,12 @@ static int excursion(const struct code_cache *cc, const struct sbe_map *m,
         if (in->flow != FLOW_JCC || op_table[in->op].tr != TR_JCC || in->virt != VIRT_NONE)
             continue;
         int64_t x = (int64_t)offs[k] + in->len + (int32_t)in->imm;
-        if (x <= offs[k] || x >= SBE_PAGE || in_block(offs, n, x))
+        if (x <= offs[k] || x >= SBE_PAGE || offs_has(set, x))
             continue;
         bool below = true;
         for (unsigned i = k + 1; i < n; i++)
             below &= offs[i] < x;
-        unsigned len = below ? excursion_line(cc, m, (unsigned)x, offs, n) : 0;
+        unsigned len = below ? excursion_line(cc, m, (unsigned)x, set) : 0;
         if (len && n + len <= BLOCK_MAX_INSNS)
             return (int)x;
     }
@@ -370,6 +358,8 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
 {
     struct insn tmp[BLOCK_MAX_INSNS];
     uint16_t offs[BLOCK_MAX_INSNS]; /* offset of each from the first page's start */
+    struct offs_set set;            /* offs[0..n) as a set (cache_offs.h) */
+    offs_clear(&set);
     unsigned n = 0, off = pa & (SBE_PAGE - 1);
     const unsigned start = off;
     const unsigned limit = may_cross(cc, m, next) ? 2 * SBE_PAGE : SBE_PAGE;
@@ -421,23 +411,24 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         if (st != DECODE_OK || op_table[tmp[n].op].level > cc->cpu->level)
             break; /* the slow path raises the #UD/#GP */
         offs[n] = (uint16_t)off;
+        offs_add(&set, off);
         struct insn *in = &tmp[n++];
-        int go_on = continues_past(cc, m, in, a, off, offs, n, limit);
+        int go_on = continues_past(cc, m, in, a, off, &set, limit);
         if (go_on < 0 && !excursed && nspec < SPEC_MAX && superblocks_for(cc, m) &&
             spec_may_pass(in, n - 1, off, (int64_t)off + in->len + (int32_t)in->imm, start, limit)) {
             spec[nspec++] = n - 1;
             go_on = (int)(off + in->len);
         }
         if (go_on >= 0 && in->flow == FLOW_JMP_REL && !(a & ATTR_CROSS)) {
-            int h = rotated_head(cc, pm, off - po, in, off, go_on, offs, n, limit);
+            int h = rotated_head(cc, pm, off - po, in, off, go_on, &set, n, limit);
             if (h >= 0) {
                 go_on = h;
                 cc->stats.rotated++;
             }
         }
         if (go_on < 0 && !excursed && !nspec && !(a & ATTR_CROSS) &&
-            jmp_back_inside(cc, m, in, a, off, offs, n)) {
-            go_on = excursion(cc, m, tmp, offs, n);
+            jmp_back_inside(cc, m, in, a, off, &set)) {
+            go_on = excursion(cc, m, tmp, offs, n, &set);
             excursed = go_on >= 0; /* (once: the line's Jcc ends the next) */
             nrun = excursed ? n : 0;
         }
@@ -456,12 +447,12 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         off = go_on >= 0 ? (unsigned)go_on : off + in->len;
         /* Back at an instruction of the block (after a trace): it ends
          * here, and goes on at that instruction's own block. */
-        bool again = in_block(offs, n, off);
+        bool again = offs_has(&set, off);
         if (again && !excursed && !nspec && in->flow == FLOW_JCC &&
             !(a & (ATTR_VIRT | ATTR_CROSS))) {
             /* (A Jcc that falls back into the block: the same, its
              * not-taken way the back edge, jit/tr_excursion.c.) */
-            int x = excursion(cc, m, tmp, offs, n);
+            int x = excursion(cc, m, tmp, offs, n, &set);
             if (x >= 0) {
                 excursed = true;
                 nrun = n;
