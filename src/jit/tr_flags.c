@@ -128,6 +128,16 @@ static void redo_flags(struct tr *t)
     t->s.redo = 0;
 }
 
+/* The flags instruction p (tr_redo_deps) left, computed again into the
+ * host's RFLAGS, pending: a loop's way out where its back edge did not
+ * keep them (tr_block_end.c back_edge_out; an ADD or SUB is not run
+ * twice, its inverse goes first). */
+void tr_redo_now(struct tr *t, unsigned p)
+{
+    t->s.redo = (uint8_t)(p + 1);
+    redo_flags(t);
+}
+
 /* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,
  * rdi; rdx survives (a slow path's scratch address). */
 
