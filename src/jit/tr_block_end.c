@@ -389,6 +389,8 @@ void tr_join_state(struct tr *t, unsigned j)
     t->s.pending = t->s.pending_zero = 0;
     t->s.saved = live;
     t->s.dirty = t->written;
+    if (!live)
+        t->s.redo = t->s.cand = 0; /* (none observable: tr_flags.c redo_ahead) */
     /* Both ways have their x87 pointers in struct cpu and the ghost cell
      * as agreed (x87_join_ok says the window agrees). */
     x87_note_ips(t);

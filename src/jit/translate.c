@@ -873,6 +873,18 @@ static bool may_join(const struct tr *t, unsigned i)
     return false;
 }
 
+/* Whether instruction m, after a peel's first flag writer, is a Jcc in
+ * the block's middle that goes ahead (a side exit, or a jump ahead inside:
+ * tr_side_exit, which the peel emits as the translation's own code does;
+ * insertion sort's `cmp eax, ebp; je out` before its rotated loop's
+ * entry).  Not with native x87 ops (their ghost plan knows one copy). */
+static bool peel_side_exit(const struct tr *t, unsigned m)
+{
+    const struct insn *in = &t->b->insn[m];
+    return !t->x87 && t->plan[m].native && tr_is_jcc(in->op) && m + 1 < t->b->ninsn &&
+           t->nxt[m] == t->off[m + 1] && (int32_t)in->imm > 0;
+}
+
 /* The last instruction m of back edge k's peel (tr.h peel) to j, or -1:
  * when the flags j may observe are all what the instruction just before
  * the branch left, one that tr_redo_deps computes again (a compare, or
@@ -903,13 +915,15 @@ static int peel_end(const struct tr *t, unsigned k, unsigned j)
             return -1;
         if (peel_writer(t, m)) {
             uint8_t deps = tr_redo_deps(t, m);
-            if (m + 1 >= k || !deps || !may_join(t, m + 1))
+            if (m + 1 >= k || !deps)
                 return (int)m;
+            bool joins = false;
             for (unsigned m2 = m + 1; m2 < k && m2 < m + 5; m2++) {
+                joins |= may_join(t, m2);
                 if (t->plan[m2].native && !t->plan[m2].R && !t->plan[m2].by_cl &&
                     peel_writer(t, m2))
-                    return (int)m2;
-                if (!peel_mover(t, m2, deps))
+                    return joins ? (int)m2 : (int)m;
+                if (!peel_mover(t, m2, deps) && !peel_side_exit(t, m2))
                     break;
             }
             return (int)m;
@@ -1395,7 +1409,10 @@ void tr_emit_range(struct tr *t, unsigned from, unsigned to)
         t->next_off = t->nxt[k];
         t->s.dirty |= t->plan[k].gw & t->cached;
         x87_fdp_before(t, k);
-        emit_native(t, in);
+        if (tr_is_jcc(in->op))
+            tr_side_exit(t, in); /* (peel_side_exit) */
+        else
+            emit_native(t, in);
         flags_written(t, k);
         tr_sites_written(t, k);
     }
