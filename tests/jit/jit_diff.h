@@ -417,4 +417,11 @@ void excursion_item(struct prog *p, struct smc *m, bool smc);
 #define M_LZC (1ull << 33)
 void lzc_item(struct prog *p, struct smc *m, bool smc);
 
+/* jit_diff_sortr.c: M_PEEL (1ull << 35), 32-bit code: loops whose back
+ * edge runs a peel (jit/translate.c peel_end): flags from an ADD/SUB
+ * before a JMP back, and a rotated loop entered past a forward Jcc, with
+ * interrupts (M_IRQ) for their ways out. */
+#define M_PEEL (1ull << 35)
+void peel_item(struct prog *p, struct smc *m, bool smc);
+
 #endif
