@@ -522,6 +522,7 @@ void tr_slot_from_eflags(struct tr *t);
 void tr_slot_from_eflags_in(struct xbuf *b);
 void tr_eflags_from_slot(struct xbuf *b, int32_t at);
 uint8_t tr_redo_deps(const struct tr *t, unsigned p);
+void tr_redo_now(struct tr *t, unsigned p);
 void tr_flags_before_clobber(struct tr *t, uint32_t live);
 unsigned tr_seg_check_bits(unsigned kind);
 /* A segment the translation may assume flat (its accesses skip the checks). */

@@ -55,6 +55,24 @@ static bool flags_from_compare(const struct tr *t, unsigned k)
            !t->join[k];
 }
 
+/* Whether the flags pending at back edge k are all what the instruction
+ * just before it left, one that tr_redo_deps can compute again (a CMP or
+ * TEST as flags_from_compare's, or an ADD, SUB, AND, OR or XOR of a
+ * register and a register or an immediate: sort's `add ebp, 1; jmp
+ * head`, bench/README.md session 17), its operands unchanged at the
+ * branch: the loop's way out and its peel compute them again instead of
+ * a pass keeping them in the slot. */
+static bool flags_redoable(const struct tr *t, unsigned k)
+{
+    if (k == 0)
+        return false;
+    const struct insn *prev = &t->b->insn[k - 1];
+    const struct plan *pp = &t->plan[k - 1];
+    return tr_redo_deps(t, k - 1) && !(prev->o[0].size == 1 && prev->o[0].reg >= 4) &&
+           !(prev->o[1].kind == OPK_GPR && prev->o[1].size == 1 && prev->o[1].reg >= 4) &&
+           t->s.pending == pp->H && t->s.pending_zero == pp->Z && !t->s.saved && !t->join[k];
+}
+
 /* Whether the inner loop j..k (branch k back to j) gets a steady copy:
  * a second copy of its body for the passes after the first, in which the
  * kept addresses need no test (they were filled on the first pass) and
@@ -96,8 +114,7 @@ static void back_edge_out(struct tr *t, unsigned j, bool redo, const struct tsta
     t->cur = &t->cold;
     x_bind(&t->L, l_out, t->cur);
     if (redo) {
-        const struct insn *prev = &t->b->insn[k - 1];
-        tr_alu_on(t, prev, gpr_rm(t, prev->o[0].reg, prev->o[0].size));
+        tr_redo_now(t, k - 1);
         t->s.pending = at->pending;
         t->s.pending_zero = at->pending_zero;
     }
@@ -203,7 +220,7 @@ void tr_back_edge_to(struct tr *t, const struct insn *in, unsigned j, bool cond)
     uint32_t pass = tr_pass_count(t, k, j);
     int m = t->peel[k];
     bool redo = (m >= 0 || !(j ? t->plan[j - 1].live_after : t->live_in)) &&
-                flags_from_compare(t, k);
+                flags_redoable(t, k);
     if (redo)
         t->s.pending = t->s.pending_zero = 0;
     else
@@ -381,6 +398,8 @@ void tr_join_state(struct tr *t, unsigned j)
     t->s.pending = t->s.pending_zero = 0;
     t->s.saved = live;
     t->s.dirty = t->written;
+    if (!live)
+        t->s.redo = t->s.cand = 0; /* (none observable: tr_flags.c redo_ahead) */
     /* Both ways have their x87 pointers in struct cpu and the ghost cell
      * as agreed (x87_join_ok says the window agrees). */
     x87_note_ips(t);

@@ -81,8 +81,14 @@ static bool redo_ahead(const struct tr *t, unsigned k0, uint8_t deps)
     for (unsigned k = k0; k < n; k++) {
         const struct insn *ik = &t->b->insn[k];
         const struct plan *pk = &t->plan[k];
-        if ((k > k0 && (t->join[k] || t->rejoin[k])) || !pk->native || t->back[k] >= 0 ||
-            pk->by_cl)
+        /* (A join at the writer itself, where no flag is live on any way
+         * in: sort's swap, `sub ebx, 1; mov [eax+ebp*4-4], ecx; mov [edx],
+         * edi; mov ecx, [eax+ebx*4]`, then `add ebp, 1`, a jump's target;
+         * tr_join_state drops the redo there.) */
+        bool dead_join = k > k0 && t->join[k] && !t->rejoin[k] && pk->native && pk->W == ALLF &&
+                         !pk->R && !pk->faults && !t->plan[k - 1].live_after;
+        if ((k > k0 && (t->join[k] || t->rejoin[k]) && !dead_join) || !pk->native ||
+            t->back[k] >= 0 || pk->by_cl)
             return false;
         if (k > k0 && k + 1 < n && (ik->flow == FLOW_JMP_REL || tr_is_jcc(ik->op)))
             continue; /* no code, or a side exit */
@@ -126,6 +132,16 @@ static void redo_flags(struct tr *t)
     t->s.pending = t->plan[p].H;
     t->s.pending_zero = t->plan[p].Z;
     t->s.redo = 0;
+}
+
+/* The flags instruction p (tr_redo_deps) left, computed again into the
+ * host's RFLAGS, pending: a loop's way out where its back edge did not
+ * keep them (tr_block_end.c back_edge_out; an ADD or SUB is not run
+ * twice, its inverse goes first). */
+void tr_redo_now(struct tr *t, unsigned p)
+{
+    t->s.redo = (uint8_t)(p + 1);
+    redo_flags(t);
 }
 
 /* Writes the pending and saved flags into cpu.eflags.  Clobbers rax, rcx,

@@ -427,4 +427,11 @@ void fill_item(struct prog *p);
 #define M_LZM (1ull << 36)
 void lzm_item(struct prog *p, struct smc *m, bool smc);
 
+/* jit_diff_sortr.c: M_PEEL (1ull << 35), 32-bit code: loops whose back
+ * edge runs a peel (jit/translate.c peel_end): flags from an ADD/SUB
+ * before a JMP back, and a rotated loop entered past a forward Jcc, with
+ * interrupts (M_IRQ) for their ways out. */
+#define M_PEEL (1ull << 35)
+void peel_item(struct prog *p, struct smc *m, bool smc);
+
 #endif
