@@ -498,6 +498,31 @@ XINLINE void x_x87_mem(struct xbuf *b, uint8_t esc, unsigned regf, struct xmem m
 
 /* --- labels ------------------------------------------------------------ */
 
+/* NOPs up to the next multiple of `align` (a power of two, at most 16) of
+ * the buffer's offset, in the fewest instructions: the multi-byte forms
+ * of 0F 1F /0 the Intel SDM recommends (vol. 2B, NOP, table 4-12). */
+XINLINE void x_nop_align(struct xbuf *b, unsigned align)
+{
+    static const uint8_t nops[9][9] = {
+        { 0x90 },
+        { 0x66, 0x90 },
+        { 0x0F, 0x1F, 0x00 },
+        { 0x0F, 0x1F, 0x40, 0x00 },
+        { 0x0F, 0x1F, 0x44, 0x00, 0x00 },
+        { 0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00 },
+        { 0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x00 },
+        { 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+        { 0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+    };
+    unsigned pad = (0u - xoff(b)) & (align - 1);
+    while (pad) {
+        unsigned n = pad > 9 ? 9 : pad;
+        for (unsigned i = 0; i < n; i++)
+            xb(b, nops[n - 1][i]);
+        pad -= n;
+    }
+}
+
 XINLINE unsigned x_label_new(struct xlabels *L)
 {
     if (L->nl >= XBUF_MAX_LABELS) {
