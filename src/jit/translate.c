@@ -898,11 +898,10 @@ static bool peel_side_exit(const struct tr *t, unsigned m)
  * the peel goes on past it to the next such writer m2 (at most four
  * more, moving data only, none of m's registers written, m itself one
  * that tr_redo_deps computes again: a probe in between leaves them to a
- * fault's path, tr_flags_save), and ends there.  Not where no flag of m
- * is live at m + 1 (sieve's `add edx, ecx` before the rotated entry's
- * `cmp eax, edx`): the join keeps nothing then, and the longer copy only
- * moved the loop's back jump (to the Jcc instead of the CMP), which made
- * sieve 10-15 % slower in time at the same host instruction count. */
+ * fault's path, tr_flags_save), and ends there.  Not where the join is
+ * m2 itself (sieve's `add edx, ecx` before the rotated entry's
+ * `cmp eax, edx`): nothing observes m's flags there, and the longer copy
+ * only moved the loop's back jump (to the Jcc instead of the CMP). */
 static int peel_end(const struct tr *t, unsigned k, unsigned j)
 {
     uint32_t live = j ? t->plan[j - 1].live_after : t->live_in;
@@ -926,7 +925,7 @@ static int peel_end(const struct tr *t, unsigned k, unsigned j)
                 joins |= may_join(t, m2);
                 if (t->plan[m2].native && !t->plan[m2].R && !t->plan[m2].by_cl &&
                     peel_writer(t, m2))
-                    return joins && t->plan[m].live_after ? (int)m2 : (int)m;
+                    return joins && m2 > m + 1 ? (int)m2 : (int)m;
                 if (!peel_mover(t, m2, deps) && !peel_side_exit(t, m2))
                     break;
             }
