@@ -523,6 +523,8 @@ void tr_slot_from_eflags_in(struct xbuf *b);
 void tr_eflags_from_slot(struct xbuf *b, int32_t at);
 uint8_t tr_redo_deps(const struct tr *t, unsigned p);
 void tr_redo_now(struct tr *t, unsigned p);
+/* tr_peel.c: the last instruction of back edge k's peel to j, or -1. */
+int tr_peel_end(const struct tr *t, unsigned k, unsigned j);
 void tr_flags_before_clobber(struct tr *t, uint32_t live);
 unsigned tr_seg_check_bits(unsigned kind);
 /* A segment the translation may assume flat (its accesses skip the checks). */
