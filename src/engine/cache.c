@@ -435,7 +435,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
         if (go_on >= 0 && !excursed && !nspec && in->flow == FLOW_JCC &&
             !(a & (ATTR_VIRT | ATTR_CROSS)) && superblocks_for(cc, m)) {
             /* The Jcc closing a loop: on at its other path (cache_loopx.c). */
-            int x = loopx_at(cc->sbe, m, tmp, offs, n);
+            int x = loopx_at(cc->sbe, m, tmp, offs, &set, n);
             if (x >= 0) {
                 go_on = x;
                 excursed = loopx = true;

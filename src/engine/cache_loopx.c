@@ -33,7 +33,10 @@
 #include <stdbool.h>
 
 #include "engine/cache.h"
+#include "engine/cache_offs.h"
 
+/* Whether o is one of offs[0..n) (loopx_keep's prefix of the block, which
+ * build()'s offs_set does not hold; the whole block is `set`). */
 static bool in_block(const uint16_t *offs, unsigned n, int64_t o)
 {
     for (unsigned i = 0; i < n; i++)
@@ -57,7 +60,7 @@ static int64_t jcc_target(const struct insn *in, unsigned off)
  * less its rarer turns (the block is cut after the fact where they
  * differ, loopx_keep). */
 static bool comes_back(struct sbe *sbe, const struct sbe_map *m, unsigned x,
-                       const uint16_t *offs, unsigned n, unsigned room)
+                       const struct offs_set *set, unsigned room)
 {
     unsigned o = x;
     for (unsigned count = 0; count < room && o < SBE_PAGE; count++) {
@@ -68,7 +71,7 @@ static bool comes_back(struct sbe *sbe, const struct sbe_map *m, unsigned x,
             return false;
         int64_t to = (int64_t)o + d.len + (int32_t)d.imm;
         bool direct = (d.flow == FLOW_JCC || d.flow == FLOW_JMP_REL) && d.o[0].kind == OPK_REL;
-        if (direct && in_block(offs, n, to))
+        if (direct && offs_has(set, to))
             return true;
         if (d.flow == FLOW_JMP_REL && direct && to > 0 && to < SBE_PAGE)
             o = (unsigned)to;
@@ -81,24 +84,24 @@ static bool comes_back(struct sbe *sbe, const struct sbe_map *m, unsigned x,
 }
 
 int loopx_at(struct sbe *sbe, const struct sbe_map *m, const struct insn *insn,
-             const uint16_t *offs, unsigned n)
+             const uint16_t *offs, const struct offs_set *set, unsigned n)
 {
     if (n < 2)
         return -1;
     const struct insn *c = &insn[n - 1];
     int64_t back = jcc_target(c, offs[n - 1]), fall = (int64_t)offs[n - 1] + c->len;
-    if (back != offs[0] || in_block(offs, n, fall))
+    if (back != offs[0] || offs_has(set, fall))
         return -1;
     for (unsigned k = 0; k + 1 < n; k++) {
         int64_t x = jcc_target(&insn[k], offs[k]);
-        if (x <= offs[k] || x >= SBE_PAGE || x == fall || in_block(offs, n, x))
+        if (x <= offs[k] || x >= SBE_PAGE || x == fall || offs_has(set, x))
             continue;
         bool below = true;
         for (unsigned i = k + 1; i < n; i++)
             below &= offs[i] < x;
         uint8_t a = m->attr[x];
         if (below && (a & ATTR_SCANNED) && !(a & (ATTR_CROSS | ATTR_VIRT)) &&
-            comes_back(sbe, m, (unsigned)x, offs, n, BLOCK_MAX_INSNS - n))
+            comes_back(sbe, m, (unsigned)x, set, BLOCK_MAX_INSNS - n))
             return (int)x;
     }
     return -1;

@@ -13,9 +13,10 @@
  * last one, a native Jcc back to the first whose fall-through is none
  * of them: the target X of the first earlier forward side exit, where
  * its path comes back into the block, or -1 (the block goes on as
- * before). */
+ * before).  `set` holds offs[0..n) (cache_offs.h). */
+struct offs_set;
 int loopx_at(struct sbe *sbe, const struct sbe_map *m, const struct insn *insn,
-             const uint16_t *offs, unsigned n);
+             const uint16_t *offs, const struct offs_set *set, unsigned n);
 
 /* The number of instructions to keep of the n built, where the block
  * went on at loopx_at's X after its first nrun: n where one after those
