@@ -282,6 +282,14 @@ static bool in_kept_loop(const struct tr *t, unsigned k, uint8_t regs)
 
 static uint64_t join_targets(const struct tr *t);
 
+static bool in_some_loop(const struct tr *t, unsigned k)
+{
+    for (unsigned kb = k; kb < t->b->ninsn; kb++)
+        if (t->back[kb] >= 0 && (unsigned)t->back[kb] <= k)
+            return true;
+    return false;
+}
+
 /* The m such that instruction k's index register lies in [0, m] when k
  * runs, else -1: the register's last writer before k is a MOVZX r32 of a
  * byte (m = 0xFF) or an AND r32, imm with imm <= 0xFFF, on a straight
@@ -387,6 +395,8 @@ void tr_choose_sites(struct tr *t)
         int32_t ext = bound >= 0 ? bound * in->mscale : 4096;
         if (ext + 16 <= 4096)
             regs &= (uint8_t)~(1u << in->mindex);
+        if (!t->loop && !in_some_loop(t, k))
+            continue; /* runs once per entry: a plain probe (or a shared one) */
         if (t->nsites == TR_SITES ||
             ((calls || (wr_all & regs)) && !in_kept_loop(t, k, regs))) {
             t->page[k] = 0;
