@@ -282,6 +282,22 @@ static bool in_kept_loop(const struct tr *t, unsigned k, uint8_t regs)
 
 static uint64_t join_targets(const struct tr *t);
 
+/* Whether instruction k lies in an inner loop of the translation (from a
+ * back edge's target to the back edge).  In a block that is no loop
+ * itself, an access outside all of them runs once per entry: a kept
+ * address there is zeroed at the entry, tested and filled by a cold
+ * probe every time, more than the plain probe or a shared one (lz's
+ * compressor: the match path around its match loop zeroed 13 slots per
+ * entry, four of them `[esp+0x18]` at different sites; bench/README.md,
+ * branch `lzf`, session 18). */
+static bool in_some_loop(const struct tr *t, unsigned k)
+{
+    for (unsigned kb = k; kb < t->b->ninsn; kb++)
+        if (t->back[kb] >= 0 && (unsigned)t->back[kb] <= k)
+            return true;
+    return false;
+}
+
 /* The m such that instruction k's index register lies in [0, m] when k
  * runs, else -1: the register's last writer before k is a MOVZX r32 of a
  * byte (m = 0xFF) or an AND r32, imm with imm <= 0xFFF, on a straight
@@ -387,6 +403,8 @@ void tr_choose_sites(struct tr *t)
         int32_t ext = bound >= 0 ? bound * in->mscale : 4096;
         if (ext + 16 <= 4096)
             regs &= (uint8_t)~(1u << in->mindex);
+        if (!t->loop && !in_some_loop(t, k))
+            continue; /* runs once per entry: a plain probe, or a shared one */
         if (t->nsites == TR_SITES ||
             ((calls || (wr_all & regs)) && !in_kept_loop(t, k, regs))) {
             t->page[k] = 0;
