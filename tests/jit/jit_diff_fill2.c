@@ -79,7 +79,8 @@ void fill2_item(struct prog *p, struct smc *m, bool smc)
         put(p, (uint8_t)(0x84 | dreg() << 3));
         put(p, 0x24);                                                /* [esp + d32] */
         put32(p, flat ? 0x40000000u : 0x8000u);
-        p->b[at] = (uint8_t)(p->n - (at + 1));
+        if (at < sizeof(p->b))
+            p->b[at] = (uint8_t)(p->n - (at + 1));
     }
     esp_d8(p, wops[rnd() % 4], dreg());
     put(p, 0x4D);                                                    /* dec ebp */
