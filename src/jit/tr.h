@@ -432,6 +432,13 @@ struct tr {
      * the block went on at a side exit's target after the Jcc that closes
      * a loop): its not-taken way leaves (tr_back_edge_to). */
     uint64_t ft_exit;
+    /* The fill's place (tr_prefill.c, session 18, branch `fill2`): 0,
+     * the entry; else the head of the translation's first inner loop,
+     * where the linear way comes in (every way into pf_from.. passes
+     * there), pf_end: the instruction after the loops it fills for (the
+     * translation's end at 0), l_pf_back where the fill comes back to. */
+    unsigned pf_from, pf_end;
+    unsigned l_pf_back;
 };
 
 /* A guest register operand: the host register caching it, else its slot
@@ -541,6 +548,8 @@ void tr_prefill_plan(struct tr *t);
 void tr_prefill_entry(struct tr *t);
 void tr_prefill_emit(struct tr *t);
 bool tr_prefilled(struct tr *t, unsigned seg, unsigned size, unsigned kind);
+void tr_prefill_mid(struct tr *t, unsigned k);
+bool tr_prefill_leaves(const struct tr *t);
 void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
  * written back (tr_xtlb.c). */

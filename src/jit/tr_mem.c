@@ -563,12 +563,12 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     unsigned l_event = x_label_new(&t->L);
     /* (A folded store leaves rdx the page's addend or the range's base.) */
     bool store = kind == JM_WRITE && tr_kind_of(in) == TR_MOV && !ea_done && !folded &&
-                 !t->prefill;
+                 !tr_prefill_leaves(t);
     unsigned l_rejoin = store ? x_label_new(&t->L) : l_after;
     /* Where kept addresses are filled before the loop (tr_prefill.c), the
      * body uses them untested: jit_forget emptied them, so the slow path
      * leaves after the instruction, as on an event. */
-    if (!t->prefill) {
+    if (!tr_prefill_leaves(t)) {
         xb(t->cur, 0xE3); /* jrcxz: over the jmp below */
         xb(t->cur, 5);
         x_jmp(&t->L, t->cur, l_event);

@@ -1270,6 +1270,7 @@ bool tr_translate(struct tr *t)
              * count the join agrees on (tr_join_count). */
             tr_join_state(t, k);
             tr_count_to(t, tr_join_count(t, k, 0), 0);
+            tr_prefill_mid(t, k); /* (the first inner loop's way in) */
             if (is_back_target(t, k))
                 loop_head_align(t, hb);
             x_bind(&t->L, t->join[k] - 1u, t->cur);

@@ -434,4 +434,12 @@ void lzm_item(struct prog *p, struct smc *m, bool smc);
 #define M_PEEL (1ull << 35)
 void peel_item(struct prog *p, struct smc *m, bool smc);
 
+/* jit_diff_fill2.c: M_FILL2 (1ull << 37), 32-bit code: an inner loop
+ * that is not its block's first instruction, with kept stack addresses
+ * filled where the loop is entered (jit/tr_prefill.c, session 18), one
+ * that faults outside the stack; stores into the code with M_SMC,
+ * interrupts with M_IRQ. */
+#define M_FILL2 (1ull << 37)
+void fill2_item(struct prog *p, struct smc *m, bool smc);
+
 #endif
