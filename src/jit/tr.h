@@ -508,6 +508,7 @@ void tr_calm_restore(struct tr *t);
 void tr_flags_save(struct tr *t);
 void tr_carry_pending(struct tr *t, uint32_t live);
 void tr_flags_handoff(struct tr *t);
+bool tr_flags_handoff_keeps_rflags(const struct tr *t);
 unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);

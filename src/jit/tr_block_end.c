@@ -308,6 +308,12 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
         exit_to_target(t, in, k, target);
     } else if (tr_is_jcc(in->op)) {
         unsigned hc = tr_cond_host(t, in->cc);
+        /* Both ways leave, each handing the flags over the same way
+         * (exit_limit_check, emit_exit): once, before the branch, where
+         * that leaves RFLAGS as they are (session 18, `slim`: about 10
+         * bytes of hot code per block that ends so). */
+        if (!self && t->chainable && tr_flags_handoff_keeps_rflags(t))
+            tr_flags_handoff(t);
         x_jcc(&t->L, t->cur, hc, l_taken);
         struct tstate at = t->s;
         /* not taken: fall through to the next instruction */
