@@ -956,8 +956,23 @@ static void emit_unmet_check(struct tr *t)
     x_jcc(&t->L, t->cur, XCC_NE, t->l_fail);
 }
 
-/* A chained entry's CS limit check (the block fits below the limit):
- * one compare of eng.cs_flat, the full check in the cold section. */
+/* The CS limit check of a chained entry, in full (the block fits below
+ * the limit), into buffer cb. */
+static void emit_cs_full(struct tr *t, struct xbuf *cb)
+{
+    const struct jit_source *b = t->b;
+    if (b->below) { /* (EIP below it would wrap) */
+        x_alu_rm_imm(cb, 7, 4, R(XCX), b->below);
+        x_jcc(&t->L, cb, XCC_B, t->l_merge);
+    }
+    x_lea(cb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
+    x_load(cb, 4, XDI, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_w(cb, 0x39, XDI, R(XDX));                              /* cmp rdx, rdi */
+    x_jcc(&t->L, cb, XCC_A, t->l_merge);
+}
+
+/* The same in the hot section: one compare of eng.cs_flat, the full check
+ * in the cold section. */
 static void emit_cs_check(struct tr *t)
 {
     const struct jit_source *b = t->b;
@@ -970,17 +985,31 @@ static void emit_cs_check(struct tr *t)
         x_jcc(&t->L, hb, XCC_E, l_cs);
     }
     x_bind(&t->L, l_cs_ok, hb);
-    struct xbuf *cb = &t->cold;
-    x_bind(&t->L, l_cs, cb);
-    if (b->below) { /* (EIP below it would wrap) */
-        x_alu_rm_imm(cb, 7, 4, R(XCX), b->below);
-        x_jcc(&t->L, cb, XCC_B, t->l_merge);
-    }
-    x_lea(cb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
-    x_load(cb, 4, XDI, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-    x_w(cb, 0x39, XDI, R(XDX));                              /* cmp rdx, rdi */
-    x_jcc(&t->L, cb, XCC_A, t->l_merge);
-    x_jmp(&t->L, cb, l_cs_ok);
+    x_bind(&t->L, l_cs, &t->cold);
+    emit_cs_full(t, &t->cold);
+    x_jmp(&t->L, &t->cold, l_cs_ok);
+}
+
+/* What run_block checks between two blocks (engine/run.c), with rdx and
+ * rdi, into t->cur, each failure to l_bail (a 2-byte jcc where it can):
+ * the map's stamp (then the label `same`, jit.h chain_same, unless
+ * ~0u), the next page's, the events, the budget; the CS limit apart. */
+static void emit_chain_checks(struct tr *t, unsigned l_bail, unsigned same)
+{
+    const struct jit_source *b = t->b;
+    struct xbuf *cb = t->cur;
+    x_mov_r64_imm(cb, XDX, (uint64_t)(uintptr_t)b->stamp_at);
+    x_alu_rm_imm(cb, 7, 4, xr_mem(xm(XDX, 0)), b->stamp);
+    x_jcc_near(&t->L, cb, XCC_NE, l_bail);
+    if (same != ~0u)
+        x_bind(&t->L, same, cb);
+    if (b->two_pages && b->host2)
+        tr_next_page_check(t);
+    tr_event_check_near(t, l_bail);
+    x_w(cb, 0x8B, XDX, cpu_rm(CPU_OFF(icount)));
+    x_alu_rm_imm(cb, 0, 8, R(XDX), b->ninsn);
+    x_w(cb, 0x3B, XDX, cpu_rm(CPU_OFF(eng.icount_end)));
+    x_jcc_near(&t->L, cb, XCC_A, l_bail);
 }
 
 /* The guest registers the translation caches, from struct cpu. */
@@ -1190,15 +1219,20 @@ bool tr_translate(struct tr *t)
         /* From C (run_block checked the rest), in the cold section (once
          * per entry from C, against some hundred chained entries: a
          * busybox exec, bench/README.md session 17): the frame, the entry
-         * conditions and the registers, then what every entry does once
-         * it passed (l_entered_all).  jit.c's `entry` is l_start. */
-        unsigned l_entered_all = x_label_new(&t->L);
+         * conditions and the registers, the shadow cleared (as enter()),
+         * then what every entry does once it passed (l_entered).  jit.c's
+         * `entry` is l_start. */
+        unsigned l_entered_all = x_label_new(&t->L), l_shadow = x_label_new(&t->L);
+        bool cs_check = b->two_pages || !(t->flat & (1u << JIT_FLAT_CS4G));
         t->cur = &t->cold;
         x_bind(&t->L, t->l_start, t->cur);
         tr_call_stub(t, STUB_ENTER);
-        emit_unmet_check(t); /* (without the x87's: l_entered_all) */
+        emit_unmet_check(t);
+        if (t->x87)
+            x87_emit_checks(t, t->l_fail);
         load_cached(t);
-        x_jmp(&t->L, t->cur, l_entered_all);
+        x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(shadow)), 0);
+        x_jmp(&t->L, t->cur, l_entered);
         t->cur = hb;
         /* A chained entry's failed check leaves as the predecessor's exit
          * would (l_merge); its checks reach this jmp by a 2-byte jcc. */
@@ -1213,7 +1247,12 @@ bool tr_translate(struct tr *t)
          * predecessor's exit wrote every guest register back).  One copy
          * of the checks, not one per entry (session 18, `slim`: about 100
          * bytes of every translation).  chain_same[0] and [1] are the
-         * full entry too (the stamp's check is three instructions). */
+         * full entry too (the stamp's check is three instructions).
+         * STI's shadow (tr_block_end.c tr_system_end) reaches only this
+         * entry (its predecessor ran a handler or a system instruction):
+         * when set, the checks in the cold section and the shadow cleared
+         * once they passed; chain_regs's predecessor ran no handler, and
+         * its own entry cleared the shadow, so it stores nothing. */
         x_bind(&t->L, t->l_chain, hb);
         x_bind(&t->L, t->l_chain_fast, hb);
         x_bind(&t->L, t->l_chain_same[0], hb);
@@ -1221,39 +1260,38 @@ bool tr_translate(struct tr *t)
         emit_unmet_test(t);
         x_jcc_near(&t->L, hb, XCC_NE, l_bail);
         load_cached(t);
-        /* chain_regs: what run_block checks between two blocks
-         * (engine/run.c), with rdx and rdi; a second label after the
-         * stamp's check for a predecessor of the same map and stamp
-         * (jit.h chain_same). */
+        x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(shadow)), 0);
+        x_jcc(&t->L, hb, XCC_NE, l_shadow);
+        /* chain_regs (a second label after the stamp's check for a
+         * predecessor of the same map and stamp, jit.h chain_same). */
         x_bind(&t->L, t->l_chain_regs, hb);
-        x_mov_r64_imm(hb, XDX, (uint64_t)(uintptr_t)b->stamp_at);
-        x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XDX, 0)), b->stamp);
-        x_jcc_near(&t->L, hb, XCC_NE, l_bail);
-        x_bind(&t->L, t->l_chain_same[2], hb);
-        if (b->two_pages && b->host2)
-            tr_next_page_check(t);
-        tr_event_check_near(t, l_bail);
-        x_w(hb, 0x8B, XDX, cpu_rm(CPU_OFF(icount)));
-        x_alu_rm_imm(hb, 0, 8, R(XDX), n);
-        x_w(hb, 0x3B, XDX, cpu_rm(CPU_OFF(eng.icount_end)));
-        x_jcc_near(&t->L, hb, XCC_A, l_bail);
+        emit_chain_checks(t, l_bail, t->l_chain_same[2]);
         /* The CS limit: nothing to check when it is 4 GiB with a
          * page-aligned base (the block lies in one page): eng.cs_flat,
          * or no code at all where the translation is specialised for it
          * (jit.h JIT_FLAT_CS4G, which the entry conditions checked); else
          * in the cold section. */
-        if (b->two_pages || !(t->flat & (1u << JIT_FLAT_CS4G)))
+        if (cs_check)
             emit_cs_check(t);
+        /* The shadow's way (cold). */
+        t->cur = &t->cold;
+        x_bind(&t->L, l_shadow, t->cur);
+        emit_chain_checks(t, l_bail, ~0u);
+        if (cs_check)
+            emit_cs_full(t, t->cur);
+        if (t->x87)
+            x87_emit_checks(t, t->l_merge);
+        x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(shadow)), 0);
+        x_jmp(&t->L, t->cur, l_entered);
+        t->cur = hb;
         /* Every entry that passed: the x87 conditions (with rdx only:
          * tr_x87.c; not among those a predecessor keeps), then as
-         * enter(), less the register loads.  The shadow's store on
-         * chain_regs too: no handler ran in its predecessor, whose own
-         * entry cleared it, so it stores the 0 that is there. */
+         * enter(), less the register loads and the shadow. */
         x_bind(&t->L, l_entered_all, hb);
         if (t->x87)
             x87_emit_checks(t, t->l_merge);
+        x_bind(&t->L, l_entered, hb);
         x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
-        x_store_imm(hb, 1, cpu_rm(CPU_OFF(shadow)), 0);
         if (t->x87)
             x87_emit_entry(t); /* (rax and rcx are no guest's host registers) */
     } else {
