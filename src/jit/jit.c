@@ -225,7 +225,7 @@ static enum jit_result translate(struct jit *j, struct cpu *c, const struct jit_
         memcpy(dst + at, &rel, 4);
     }
     j->used += need;
-    tc->entry = (jit_entry)(void *)dst;
+    tc->entry = (jit_entry)(void *)(dst + label_pos(&t->L, t->l_start, hot_len));
     tc->host = b->host;
     /* (Its exits chain all the same: to its first page, jit_link.) */
     bool enter = t->chainable && (!b->two_pages || b->host2);
@@ -280,6 +280,8 @@ uint32_t jit_unmet(const struct cpu *c)
     for (unsigned s = 0; s < S_COUNT; s++)
         if (!tr_seg_flat(&c->seg[s]))
             u |= 1u << (JIT_UNMET_FLAT + s);
+    if (c->seg[S_CS].limit != 0xFFFFFFFFu || (c->seg[S_CS].base & 0xFFFu))
+        u |= 1u << (JIT_UNMET_FLAT + JIT_FLAT_CS4G);
     return u;
 }
 

@@ -281,6 +281,13 @@ bool jit_link_across(struct jit *j, struct jit_code *from, int32_t target, const
  * sets cpu.eng.unmet once per run, and a translation that goes on past a
  * segment load sets it again itself (jit_note_unmet). */
 enum { JIT_UNMET_CPL = 0, JIT_UNMET_STACK = 4, JIT_UNMET_FLAT = 5 };
+/* A seventh "flat" bit (of struct jit_code flat, above the six segments'):
+ * CS's limit is 4 GiB and its base page-aligned (what eng.cs_flat says).
+ * A translation specialised for it needs no CS limit check at its entry
+ * (a block of one page fits) nor before a branch's target (no EIP is
+ * above the limit), so those, about 30 bytes of hot code and a #GP call
+ * per branch, go (session 18, `slim`). */
+enum { JIT_FLAT_CS4G = 6 };
 uint32_t jit_unmet(const struct cpu *c);
 /* cpu.eng.unmet = jit_unmet(c): generated code calls it after a segment
  * load its handler ran, before going on into another translation

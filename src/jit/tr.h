@@ -344,6 +344,7 @@ struct tr {
      * to. */
     bool chainable;
     unsigned l_chain;
+    unsigned l_start;      /* the entry from C (jit.h jit_code entry) */
     unsigned l_chain_fast; /* the chained entry without the entry
                               conditions (jit.h chain_fast) */
     unsigned l_chain_regs; /* ... and without reloading the registers */
@@ -509,10 +510,12 @@ unsigned tr_join_count(struct tr *t, unsigned j, unsigned skipped);
 void tr_count_to(struct tr *t, unsigned fl, unsigned skipped);
 uint32_t tr_pass_count(const struct tr *t, unsigned k, unsigned j);
 void tr_event_check(struct tr *t, unsigned label);
+void tr_event_check_near(struct tr *t, unsigned label);
 void tr_calm_restore(struct tr *t);
 void tr_flags_save(struct tr *t);
 void tr_carry_pending(struct tr *t, uint32_t live);
 void tr_flags_handoff(struct tr *t);
+bool tr_flags_handoff_keeps_rflags(const struct tr *t);
 unsigned tr_cond_host(struct tr *t, unsigned cc);
 void tr_ea_to(struct tr *t, const struct insn *in, uint8_t dst);
 void tr_probe(struct tr *t, unsigned seg, unsigned size, unsigned kind, unsigned l_slow);

@@ -11,18 +11,28 @@
 
 #include <stddef.h>
 
+/* Specialised for CS's limit at 4 GiB (jit.h JIT_FLAT_CS4G): no target
+ * EIP (mod 2^32) is above it, so a branch needs no limit check. */
+static bool cs4g(const struct tr *t)
+{
+    return (t->flat >> JIT_FLAT_CS4G) & 1;
+}
+
 /* Before an exit to `target` (an offset from eng.eip0): the flags as the
  * exit leaves them, then a jump to l_gp when the target lies beyond the
  * CS limit (the interpreter's handler raises the #GP there). */
-static void exit_limit_check(struct tr *t, uint32_t target, unsigned l_gp)
+static bool exit_limit_check(struct tr *t, uint32_t target, unsigned l_gp)
 {
     if (t->chainable)
         tr_flags_handoff(t); /* as the exit leaves them */
     else
         tr_materialise(t);
+    if (cs4g(t))
+        return false;
     tr_eip_at(t, XAX, target);
     x_alu_r_rm(t->cur, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
     x_jcc(&t->L, t->cur, XCC_A, l_gp);
+    return true;
 }
 
 /* Leaves for `target` after the JMP/Jcc `in` (instruction k), or takes
@@ -32,10 +42,12 @@ static void exit_to_target(struct tr *t, const struct insn *in, unsigned k, uint
 {
     struct tstate at = t->s;
     unsigned l_gp = x_label_new(&t->L);
-    exit_limit_check(t, target, l_gp);
+    bool check = exit_limit_check(t, target, l_gp);
     tr_emit_exit(t, k, true, target);
-    x_bind(&t->L, l_gp, t->cur);
-    tr_callout(t, in, true, false);
+    if (check) {
+        x_bind(&t->L, l_gp, t->cur);
+        tr_callout(t, in, true, false);
+    }
     t->s = at;
 }
 
@@ -296,6 +308,12 @@ void tr_branch_end(struct tr *t, const struct insn *in, uint32_t live_in)
         exit_to_target(t, in, k, target);
     } else if (tr_is_jcc(in->op)) {
         unsigned hc = tr_cond_host(t, in->cc);
+        /* Both ways leave, each handing the flags over the same way
+         * (exit_limit_check, emit_exit): once, before the branch, where
+         * that leaves RFLAGS as they are (session 18, `slim`: about 10
+         * bytes of hot code per block that ends so). */
+        if (!self && t->chainable && tr_flags_handoff_keeps_rflags(t))
+            tr_flags_handoff(t);
         x_jcc(&t->L, t->cur, hc, l_taken);
         struct tstate at = t->s;
         /* not taken: fall through to the next instruction */
@@ -462,10 +480,12 @@ void tr_side_exit(struct tr *t, const struct insn *in)
         t->s = at;
         return;
     }
-    exit_limit_check(t, target, l_gp);
+    bool check = exit_limit_check(t, target, l_gp);
     tr_emit_side_exit(t, k, target);
-    x_bind(&t->L, l_gp, t->cur);
-    tr_callout(t, in, true, false);
+    if (check) {
+        x_bind(&t->L, l_gp, t->cur);
+        tr_callout(t, in, true, false);
+    }
     t->cur = hot;
     t->s = at;
 }
@@ -745,8 +765,10 @@ void tr_ind_end(struct tr *t, const struct insn *in)
         tr_probe_read_at(t, k, in->seg, 4, l_interp); /* (a dispatch's page slot) */
         x_load(b, 4, XAX, xr_mem(xm(XDX, 0)));
     }
-    x_alu_r_rm(b, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-    x_jcc(&t->L, b, XCC_A, l_interp);
+    if (!cs4g(t)) {
+        x_alu_r_rm(b, 7, 4, XAX, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+        x_jcc(&t->L, b, XCC_A, l_interp);
+    }
     x_store(b, 4, cpu_rm(CPU_OFF(eip)), XAX);
     if (in->flow == FLOW_CALL_IND) {
         /* The push, probed for a write before anything is written (a
@@ -797,7 +819,7 @@ void tr_call_end(struct tr *t, const struct insn *in)
     unsigned k = t->k;
     uint32_t target = t->nxt[k] + in->imm; /* from eng.eip0, mod 2^32 */
     unsigned l_gp = x_label_new(&t->L);
-    exit_limit_check(t, target, l_gp); /* (the exit after the push) */
+    bool check = exit_limit_check(t, target, l_gp); /* (the exit after the push) */
     struct tstate at = t->s;
     t->next_off = target;
     x_load(t->cur, 4, R_OFF, gpr_rm(t, R_ESP, 4));
@@ -805,6 +827,8 @@ void tr_call_end(struct tr *t, const struct insn *in)
     tr_with_memory(t, in, S_SS, 4, JM_WRITE, op_call_push, true);
     tr_emit_exit(t, k, true, target);
     t->s = at;
+    if (!check)
+        return;
     struct xbuf *hot = t->cur;
     t->cur = &t->cold;
     x_bind(&t->L, l_gp, t->cur);

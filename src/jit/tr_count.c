@@ -37,6 +37,14 @@ void tr_event_check(struct tr *t, unsigned label)
     x_jcc(&t->L, t->cur, XCC_NE, label);
 }
 
+/* The same with a 2-byte jcc where `label` is bound just above (a chained
+ * entry's checks: translate.c l_bail). */
+void tr_event_check_near(struct tr *t, unsigned label)
+{
+    tr_event_compare(t);
+    x_jcc_near(&t->L, t->cur, XCC_NE, label);
+}
+
 /* Before a jump that may go straight into another translation, whose
  * chained entry takes r13 as the calm value: r13 again, when it counted
  * this one's loop (tr.h icreg).  The host's flags survive. */

@@ -266,6 +266,20 @@ void tr_flags_handoff(struct tr *t)
     t->s.saved = ALLF;
 }
 
+/* Whether tr_flags_handoff would leave RFLAGS as they are (LAHF, SETO and
+ * stores at most: nothing computed again, merged or masked), so that a
+ * Jcc whose two ways both leave the translation may hand the flags over
+ * once, before it (tr_block_end.c tr_branch_end). */
+bool tr_flags_handoff_keeps_rflags(const struct tr *t)
+{
+    uint32_t pz = t->s.pending_zero;
+    if (t->s.redo)
+        return false;
+    if ((t->s.pending | pz) == ALLF && !(t->s.pending & pz))
+        return !(pz & ~F_OF);
+    return !(t->s.pending || pz || t->s.saved != ALLF);
+}
+
 /* Before something that clobbers the host's flags: keep what is still
  * observable (live), drop the rest.  Saved flags are not in RFLAGS. */
 void tr_flags_before_clobber(struct tr *t, uint32_t live)

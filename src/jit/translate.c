@@ -944,13 +944,80 @@ static uint8_t free_host_reg(const struct tr *t)
 
 /* The entry conditions the translation was specialised for: one test of
  * the word the engine keeps (jit.h jit_unmet). */
-static void emit_unmet_check(struct tr *t)
+static void emit_unmet_test(struct tr *t)
 {
     uint32_t unmet = jit_jc_need(t->c->cpl, t->flat, t->uses_stack, 0);
     x_test_rm_imm(t->cur, 4, cpu_rm(CPU_OFF(eng.unmet)), unmet);
+}
+
+static void emit_unmet_check(struct tr *t)
+{
+    emit_unmet_test(t);
     x_jcc(&t->L, t->cur, XCC_NE, t->l_fail);
-    if (t->x87)
-        x87_emit_checks(t, t->l_fail);
+}
+
+/* The CS limit check of a chained entry, in full (the block fits below
+ * the limit), into buffer cb. */
+static void emit_cs_full(struct tr *t, struct xbuf *cb)
+{
+    const struct jit_source *b = t->b;
+    if (b->below) { /* (EIP below it would wrap) */
+        x_alu_rm_imm(cb, 7, 4, R(XCX), b->below);
+        x_jcc(&t->L, cb, XCC_B, t->l_merge);
+    }
+    x_lea(cb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
+    x_load(cb, 4, XDI, cpu_rm(CPU_OFF(seg[S_CS].limit)));
+    x_w(cb, 0x39, XDI, R(XDX));                              /* cmp rdx, rdi */
+    x_jcc(&t->L, cb, XCC_A, t->l_merge);
+}
+
+/* The same in the hot section: one compare of eng.cs_flat, the full check
+ * in the cold section. */
+static void emit_cs_check(struct tr *t)
+{
+    const struct jit_source *b = t->b;
+    struct xbuf *hb = &t->hot;
+    unsigned l_cs = x_label_new(&t->L), l_cs_ok = x_label_new(&t->L);
+    if (b->two_pages) {
+        x_jmp(&t->L, hb, l_cs); /* (EIP may pass 4 GiB in it) */
+    } else {
+        x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(eng.cs_flat)), 0);
+        x_jcc(&t->L, hb, XCC_E, l_cs);
+    }
+    x_bind(&t->L, l_cs_ok, hb);
+    x_bind(&t->L, l_cs, &t->cold);
+    emit_cs_full(t, &t->cold);
+    x_jmp(&t->L, &t->cold, l_cs_ok);
+}
+
+/* What run_block checks between two blocks (engine/run.c), with rdx and
+ * rdi, into t->cur, each failure to l_bail (a 2-byte jcc where it can):
+ * the map's stamp (then the label `same`, jit.h chain_same, unless
+ * ~0u), the next page's, the events, the budget; the CS limit apart. */
+static void emit_chain_checks(struct tr *t, unsigned l_bail, unsigned same)
+{
+    const struct jit_source *b = t->b;
+    struct xbuf *cb = t->cur;
+    x_mov_r64_imm(cb, XDX, (uint64_t)(uintptr_t)b->stamp_at);
+    x_alu_rm_imm(cb, 7, 4, xr_mem(xm(XDX, 0)), b->stamp);
+    x_jcc_near(&t->L, cb, XCC_NE, l_bail);
+    if (same != ~0u)
+        x_bind(&t->L, same, cb);
+    if (b->two_pages && b->host2)
+        tr_next_page_check(t);
+    tr_event_check_near(t, l_bail);
+    x_w(cb, 0x8B, XDX, cpu_rm(CPU_OFF(icount)));
+    x_alu_rm_imm(cb, 0, 8, R(XDX), b->ninsn);
+    x_w(cb, 0x3B, XDX, cpu_rm(CPU_OFF(eng.icount_end)));
+    x_jcc_near(&t->L, cb, XCC_A, l_bail);
+}
+
+/* The guest registers the translation caches, from struct cpu. */
+static void load_cached(struct tr *t)
+{
+    for (unsigned r = 0; r < 8; r++)
+        if (t->cached & (1u << r))
+            x_load(t->cur, 4, t->host_of[r], cpu_rm(GPR_OFF(r)));
 }
 
 /* Entered (ecx = EIP): eng.eip0, where the run loop learns where the
@@ -966,9 +1033,7 @@ static void enter(struct tr *t, unsigned l_entered)
     x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(shadow)), 0);
     if (t->x87)
         x87_emit_entry(t);
-    for (unsigned r = 0; r < 8; r++)
-        if (t->cached & (1u << r))
-            x_load(t->cur, 4, t->host_of[r], cpu_rm(GPR_OFF(r)));
+    load_cached(t);
 }
 
 bool tr_translate(struct tr *t)
@@ -1054,6 +1119,8 @@ bool tr_translate(struct tr *t)
         if (tr_seg_flat(&t->c->seg[data_segs[i]]))
             t->flat |= (uint8_t)(1u << data_segs[i]);
     t->uses_stack |= t->c->stack32;
+    if (!(jit_unmet(t->c) & (1u << (JIT_UNMET_FLAT + JIT_FLAT_CS4G))))
+        t->flat |= 1u << JIT_FLAT_CS4G; /* (jit.h: no CS limit checks) */
     t->ghost_ok = false;
     if (t->x87 && !x87_prepass(t, x87_end)) {
         t->x87 = false;
@@ -1128,14 +1195,14 @@ bool tr_translate(struct tr *t)
     t->l_epilogue = t->l_stub[STUB_EPILOGUE];
     t->l_body = x_label_new(&t->L);
     t->l_chain = x_label_new(&t->L);
+    t->l_start = x_label_new(&t->L);
     t->l_merge = t->l_stub[STUB_MERGE];
     /* An entry check that fails on a chained entry leaves as the
      * predecessor's exit would: the flags handed over merged first. */
     t->nchain = 0;
     t->l_fail = t->chainable ? t->l_merge : t->l_epilogue;
     struct xbuf *hb = t->cur = &t->hot;
-    unsigned l_checks = x_label_new(&t->L), l_entered = x_label_new(&t->L);
-    unsigned l_entered_regs = x_label_new(&t->L), l_loaded = x_label_new(&t->L);
+    unsigned l_entered = x_label_new(&t->L);
     t->l_chain_fast = x_label_new(&t->L);
     t->l_chain_regs = x_label_new(&t->L);
     for (int f = 0; f < 3; f++)
@@ -1148,82 +1215,93 @@ bool tr_translate(struct tr *t)
      * it when the jump ends in C after all). */
     t->s = (struct tstate){ .last_x87 = -1, .last_x87_mem = -1, .ghost = -1,
                             .saved = t->chainable ? live_in : 0 };
-    tr_call_stub(t, STUB_ENTER);
-    x_jmp(&t->L, hb, l_checks);
     if (t->chainable) {
-        /* The chained entry: what run_block checks between two blocks
-         * (engine/run.c), with rdx and rdi.  Twice: chain_regs skips the
-         * entry conditions and the register loads (last, falling into its
-         * own l_entered_regs).  Each has a second entry after the stamp's
-         * check, for a predecessor of the same map and stamp (jit.h
-         * chain_same). */
-        static const int order[2] = { 0, 2 };
-        for (int i = 0; i < 2; i++) {
-            int fast = order[i];
-            if (fast == 2)
-                x_jmp(&t->L, hb, l_loaded); /* (from the reload above) */
-            /* (chain_fast is chain_entry: a copy of the checks, about 100
-             * bytes, saved no more than the test of eng.unmet) */
-            x_bind(&t->L, fast == 2 ? t->l_chain_regs : t->l_chain, hb);
-            if (fast == 0)
-                x_bind(&t->L, t->l_chain_fast, hb);
-            x_mov_r64_imm(hb, XDX, (uint64_t)(uintptr_t)b->stamp_at);
-            x_alu_rm_imm(hb, 7, 4, xr_mem(xm(XDX, 0)), b->stamp);
-            x_jcc(&t->L, hb, XCC_NE, t->l_merge);
-            x_bind(&t->L, t->l_chain_same[fast], hb);
-            if (fast == 0)
-                x_bind(&t->L, t->l_chain_same[1], hb);
-            if (b->two_pages && b->host2)
-                tr_next_page_check(t);
-            tr_event_check(t, t->l_merge);
-            x_w(hb, 0x8B, XDX, cpu_rm(CPU_OFF(icount)));
-            x_alu_rm_imm(hb, 0, 8, R(XDX), n);
-            x_w(hb, 0x3B, XDX, cpu_rm(CPU_OFF(eng.icount_end)));
-            x_jcc(&t->L, hb, XCC_A, t->l_merge);
-            /* The CS limit: nothing to check when it is 4 GiB with a
-             * page-aligned base (the block lies in one page); else in
-             * the cold section. */
-            unsigned l_cs = x_label_new(&t->L), l_cs_ok = x_label_new(&t->L);
-            if (b->two_pages) {
-                x_jmp(&t->L, hb, l_cs); /* (EIP may pass 4 GiB in it) */
-            } else {
-                x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(eng.cs_flat)), 0);
-                x_jcc(&t->L, hb, XCC_E, l_cs);
-            }
-            x_bind(&t->L, l_cs_ok, hb);
-            if (fast && t->x87)
-                x87_emit_checks(t, t->l_merge); /* (not among those kept) */
-            struct xbuf *cb = &t->cold;
-            x_bind(&t->L, l_cs, cb);
-            if (b->below) { /* (EIP below it would wrap) */
-                x_alu_rm_imm(cb, 7, 4, R(XCX), b->below);
-                x_jcc(&t->L, cb, XCC_B, t->l_merge);
-            }
-            x_lea(cb, true, XDX, xm(XCX, (int32_t)b->bytes - 1));   /* 64-bit: no wrap */
-            x_load(cb, 4, XDI, cpu_rm(CPU_OFF(seg[S_CS].limit)));
-            x_w(cb, 0x39, XDI, R(XDX));                              /* cmp rdx, rdi */
-            x_jcc(&t->L, cb, XCC_A, t->l_merge);
-            x_jmp(&t->L, cb, l_cs_ok);
-            if (fast == 0) {
-                /* The entry conditions the translation was specialised
-                 * for: one test of the word the engine keeps (jit.h
-                 * jit_unmet); from C too. */
-                x_bind(&t->L, l_checks, hb);
-                emit_unmet_check(t);
-                enter(t, l_entered);
-            }
-        }
-        x_bind(&t->L, l_entered_regs, hb);
-        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX); /* chain_regs: the
-            predecessor's host registers hold the guest's */
+        /* From C (run_block checked the rest), in the cold section (once
+         * per entry from C, against some hundred chained entries: a
+         * busybox exec, bench/README.md session 17): the frame, the entry
+         * conditions and the registers, the shadow cleared (as enter()),
+         * then what every entry does once it passed (l_entered).  jit.c's
+         * `entry` is l_start. */
+        unsigned l_entered_all = x_label_new(&t->L), l_shadow = x_label_new(&t->L);
+        bool cs_check = b->two_pages || !(t->flat & (1u << JIT_FLAT_CS4G));
+        t->cur = &t->cold;
+        x_bind(&t->L, t->l_start, t->cur);
+        tr_call_stub(t, STUB_ENTER);
+        emit_unmet_check(t);
+        if (t->x87)
+            x87_emit_checks(t, t->l_fail);
+        load_cached(t);
+        x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(shadow)), 0);
+        x_jmp(&t->L, t->cur, l_entered);
+        t->cur = hb;
+        /* A chained entry's failed check leaves as the predecessor's exit
+         * would (l_merge); its checks reach this jmp by a 2-byte jcc. */
+        unsigned l_bail = x_label_new(&t->L);
+        x_bind(&t->L, l_bail, hb);
+        x_jmp(&t->L, hb, t->l_merge);
+        /* The chained entry (jit.h chain_entry; chain_fast, its old copy
+         * without the entry conditions, is the same label): the entry
+         * conditions and the register loads, then chain_regs's checks.
+         * Loading before them is harmless (jit.c link_stub: a check that
+         * fails goes back to C, which reads no host register; the
+         * predecessor's exit wrote every guest register back).  One copy
+         * of the checks, not one per entry (session 18, `slim`: about 100
+         * bytes of every translation).  chain_same[0] and [1] are the
+         * full entry too (the stamp's check is three instructions).
+         * STI's shadow (tr_block_end.c tr_system_end) reaches only this
+         * entry (its predecessor ran a handler or a system instruction):
+         * when set, the checks in the cold section and the shadow cleared
+         * once they passed; chain_regs's predecessor ran no handler, and
+         * its own entry cleared the shadow, so it stores nothing. */
+        x_bind(&t->L, t->l_chain, hb);
+        x_bind(&t->L, t->l_chain_fast, hb);
+        x_bind(&t->L, t->l_chain_same[0], hb);
+        x_bind(&t->L, t->l_chain_same[1], hb);
+        emit_unmet_test(t);
+        x_jcc_near(&t->L, hb, XCC_NE, l_bail);
+        load_cached(t);
+        x_alu_rm_imm(hb, 7, 1, cpu_rm(CPU_OFF(shadow)), 0);
+        x_jcc(&t->L, hb, XCC_NE, l_shadow);
+        /* chain_regs (a second label after the stamp's check for a
+         * predecessor of the same map and stamp, jit.h chain_same). */
+        x_bind(&t->L, t->l_chain_regs, hb);
+        emit_chain_checks(t, l_bail, t->l_chain_same[2]);
+        /* The CS limit: nothing to check when it is 4 GiB with a
+         * page-aligned base (the block lies in one page): eng.cs_flat,
+         * or no code at all where the translation is specialised for it
+         * (jit.h JIT_FLAT_CS4G, which the entry conditions checked); else
+         * in the cold section. */
+        if (cs_check)
+            emit_cs_check(t);
+        /* The shadow's way (cold). */
+        t->cur = &t->cold;
+        x_bind(&t->L, l_shadow, t->cur);
+        emit_chain_checks(t, l_bail, ~0u);
+        if (cs_check)
+            emit_cs_full(t, t->cur);
+        if (t->x87)
+            x87_emit_checks(t, t->l_merge);
+        x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(shadow)), 0);
+        x_jmp(&t->L, t->cur, l_entered);
+        t->cur = hb;
+        /* Every entry that passed: the x87 conditions (with rdx only:
+         * tr_x87.c; not among those a predecessor keeps), then as
+         * enter(), less the register loads and the shadow. */
+        x_bind(&t->L, l_entered_all, hb);
+        if (t->x87)
+            x87_emit_checks(t, t->l_merge);
+        x_bind(&t->L, l_entered, hb);
+        x_store(hb, 4, cpu_rm(CPU_OFF(eng.eip0)), XCX);
         if (t->x87)
             x87_emit_entry(t); /* (rax and rcx are no guest's host registers) */
     } else {
-        x_bind(&t->L, l_checks, hb);
+        x_bind(&t->L, t->l_start, hb);
+        tr_call_stub(t, STUB_ENTER);
         emit_unmet_check(t);
+        if (t->x87)
+            x87_emit_checks(t, t->l_fail);
         enter(t, l_entered);
     }
-    x_bind(&t->L, l_loaded, hb);
     if (t->runs) { /* PLEX86_JIT_STATS: add qword [counter], 1 */
         x_mov_r64_imm(hb, XAX, (uint64_t)(uintptr_t)t->runs);
         x_alu_rm_imm(hb, 0, 8, xr_mem(xm(XAX, 0)), 1);

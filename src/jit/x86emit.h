@@ -562,6 +562,22 @@ XINLINE void x_jmp(struct xlabels *L, struct xbuf *b, unsigned label)
     x_rel32_to(L, b, label);
 }
 
+/* jcc to a label: rel8 (70+cc) when it is bound already, in the same
+ * buffer and within reach, else rel32.  Only where nothing assumes the
+ * jump's length (a jrcxz over it) or patches it. */
+XINLINE void x_jcc_near(struct xlabels *L, struct xbuf *b, unsigned cc, unsigned label)
+{
+    if (label < L->nl && L->l[label].bound && L->l[label].buf == b->id) {
+        int64_t d = (int64_t)L->l[label].off - ((int64_t)xoff(b) + 2);
+        if (d >= -128) {
+            xb(b, (uint8_t)(0x70 + cc));
+            xb(b, (uint8_t)(int8_t)d);
+            return;
+        }
+    }
+    x_jcc(L, b, cc, label);
+}
+
 /* Host condition codes (tttn). */
 enum { XCC_O, XCC_NO, XCC_B, XCC_AE, XCC_E, XCC_NE, XCC_BE, XCC_A,
        XCC_S, XCC_NS, XCC_P, XCC_NP, XCC_L, XCC_GE, XCC_LE, XCC_G };
