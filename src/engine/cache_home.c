@@ -11,8 +11,9 @@
  * transitions of 40-50 host instructions each (registers written back,
  * the next entry's checks, registers loaded again).
  *
- * Where a block meets such a branch (native, direct, back to an
- * instruction of its first page that is none of the block's), it goes
+ * Where a block meets such a branch within its first HOME_WITHIN
+ * instructions (native, direct, back to an instruction of its first
+ * page that is none of the block's), it goes
  * on at the branch's target where the path from there comes back to the
  * block's first instruction by a direct branch within the block's room
  * (the block is then the loop, its head instruction 0); else at the
@@ -20,7 +21,9 @@
  * there, as before.  The path is followed as the builder would, roughly:
  * in address order, on at a JMP's target, past forward branches and
  * branches back into the path, and at a branch back out of it first its
- * target, then its fall-through (a nested decision, at most DEPTH deep).
+ * target, then its fall-through (a nested decision, at most HOME_DEPTH
+ * deep).  Not at a target whose own loop holds the block's start
+ * (home_at).
  * A branch gone on at its target is a Jcc whose taken way is the next
  * instruction of the block and whose not-taken way leaves (jit/
  * translate.c: tr_back_edge_nt with no back edge); the interpreter runs
