@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "cpu/cpu.h"
+#include "engine/cache_home.h"
 #include "engine/cache_loopx.h"
 #include "engine/cache_offs.h"
 #include "engine/cache_spec.h"
@@ -375,6 +376,7 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
      * excursion or goes on past such a Jcc, not both: the cut-back below
      * could otherwise cut into an excursion (nrun). */
     unsigned spec[SPEC_MAX], nspec = 0;
+    struct home home = {0, 0}; /* (cache_home.c; a block takes it alone) */
     while (n < BLOCK_MAX_INSNS && off < limit) {
         struct sbe_map *pm = m;
         unsigned po = off;
@@ -418,6 +420,12 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
             spec_may_pass(in, n - 1, off, (int64_t)off + in->len + (int32_t)in->imm, start, limit)) {
             spec[nspec++] = n - 1;
             go_on = (int)(off + in->len);
+        }
+        if (go_on < 0 && in->flow == FLOW_JCC && (!excursed || home.first) && !nspec &&
+            !(a & (ATTR_VIRT | ATTR_CROSS)) && superblocks_for(cc, m)) {
+            /* A branch back out of the block on the loop's way home. */
+            go_on = home_at(&home, cc->sbe, m, cc->cpu->level, tmp, offs, &set, n);
+            excursed |= go_on >= 0;
         }
         if (go_on >= 0 && in->flow == FLOW_JMP_REL && !(a & ATTR_CROSS)) {
             int h = rotated_head(cc, pm, off - po, in, off, go_on, &set, n, limit);
@@ -469,8 +477,11 @@ static struct block *build(struct code_cache *cc, struct sbe_map *m, uint32_t pa
     /* (m discarded meanwhile: no block from it; the slow path goes on) */
     if (n == 0 || m->stamp != stamp)
         return NULL;
-    unsigned keep = loopx ? loopx_keep(tmp, offs, n, nrun) : spec_keep(tmp, offs, n, spec, nspec);
+    unsigned keep = home.first ? home_keep(&home, tmp, offs, n, &nrun)
+                    : loopx    ? loopx_keep(tmp, offs, n, nrun)
+                               : spec_keep(tmp, offs, n, spec, nspec);
     cc->stats.loopx_kept += loopx && keep == n;
+    cc->stats.home_kept += home.first && keep == n;
     cc->stats.spec_kept += nspec > 0 && keep > spec[0] + 1;
     if (keep < n) {
         /* Cut after a branch that went on in vain: it ends the block. */

@@ -73,6 +73,9 @@ struct code_cache_stats {
     uint64_t loopx_kept;     /* blocks that went on at a side exit's target
                                 after the Jcc that closes a loop
                                 (cache_loopx.c) */
+    uint64_t home_kept;      /* blocks that went on past a branch back out
+                                of them on the loop's way home
+                                (cache_home.c) */
 };
 
 struct code_cache;

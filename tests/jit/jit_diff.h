@@ -441,5 +441,11 @@ void peel_item(struct prog *p, struct smc *m, bool smc);
  * interrupts with M_IRQ. */
 #define M_FILL2 (1ull << 37)
 void fill2_item(struct prog *p, struct smc *m, bool smc);
+/* jit_diff_genw.c: M_HOME (1ull << 41), 32-bit code: cpubench's word
+ * loop, whose block goes on at branches back out of it on the way back
+ * to its start (engine/cache_home.c); stores into the code with M_SMC,
+ * interrupts with M_IRQ. */
+#define M_HOME (1ull << 41)
+void home_item(struct prog *p, struct smc *m, bool smc);
 
 #endif

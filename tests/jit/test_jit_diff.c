@@ -87,6 +87,8 @@ static void make_program(struct prog *p)
             peel_item(p, &m, smc);
         if ((mode & M_FILL2) && !code16 && rnd() % 3 == 0)
             fill2_item(p, &m, smc);
+        if ((mode & M_HOME) && !code16 && rnd() % 3 == 0)
+            home_item(p, &m, smc);
         if ((mode & M_PREDICT) && !code16 && !pred && p->n < 560 && rnd() % 2 == 0) {
             pred_item(p);
             pred = true;
@@ -686,6 +688,9 @@ int main(int argc, char **argv)
     /* Blocks went on after a loop's closing Jcc (cache_loopx.c). */
     if ((mode & M_LZM) && !code16 && ran >= 100)
         CHECK(es.cache.loopx_kept >= ran / 4);
+    /* Blocks went on at branches back on their loop's way home. */
+    if ((mode & M_HOME) && !code16 && ran >= 100)
+        CHECK(es.cache.home_kept >= ran / 4);
     /* Blocks went on into the second page (a few per program). */
     if ((mode & M_XPAGE) && !code16 && ran >= 100 && threshold <= 16)
         CHECK(es.cache.two_pages >= ran);
