@@ -434,4 +434,10 @@ void lzm_item(struct prog *p, struct smc *m, bool smc);
 #define M_PEEL (1ull << 35)
 void peel_item(struct prog *p, struct smc *m, bool smc);
 
+/* jit_diff_pagek.c: M_PAGEK (1ull << 38), 32-bit code: loops of an access
+ * [edi + d32] or [edi * 4 + d32] moving across a page end, the sum
+ * wrapping past 4 GiB in half of them (jit/tr_mem.c page_site_direct). */
+#define M_PAGEK (1ull << 38)
+void pagek_item(struct prog *p);
+
 #endif
