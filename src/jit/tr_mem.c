@@ -335,6 +335,62 @@ static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned siz
     t->cur = b;
 }
 
+/* Whether instruction k's access may take page_site_direct: an op of
+ * one access (tr_with_memory_fold) whose address is one cached guest
+ * register (base, or index times scale) plus a displacement, so that
+ * the op's own addressing mode [rdx + reg * scale + disp] can hold it. */
+static bool page_direct_ok(const struct tr *t, const struct insn *in)
+{
+    if ((in->mbase == NOREG) == (in->mindex == NOREG))
+        return false;
+    unsigned r = in->mbase != NOREG ? in->mbase : in->mindex;
+    return in->asize == 4 && (t->cached & (1u << r));
+}
+
+/* page_site_probe without esi on the hot path (branch `pagek`, session
+ * 18): the sum reg * scale + disp computed in 64 bits into rdi (`lea rdi,
+ * [reg * scale + disp]`), XORed with the kept page and compared as there,
+ * and the op on [rdx + reg * scale + disp] with rdx the page's host minus
+ * linear address: the same 64-bit sum, so a hit (the sum within the page
+ * as a 32-bit address, its high half 0: a sum that wraps past 4 GiB, or
+ * below 0, misses) addresses exactly the bytes the guest's address
+ * does.  Six host instructions with the op instead of seven (`lea esi;
+ * mov edi, esi`), and the index goes to the load through the addressing
+ * mode alone, as a native access.  The fill computes the offset into esi
+ * (the slow path's), probes, keeps the page, and hands the op rdx less
+ * what its mode adds (unfold).  Clobbers rax, rdi and the host's flags. */
+static void page_site_direct(struct tr *t, const struct insn *in, unsigned i, unsigned seg,
+                             unsigned size, unsigned kind, unsigned l_cold)
+{
+    int32_t at = CPU_OFF(eng.page_la) + 8 * (int32_t)i;
+    int32_t add = CPU_OFF(eng.page_add) + 8 * (int32_t)i;
+    unsigned l_fill = x_label_new(&t->L), l_op = x_label_new(&t->L);
+    struct xbuf *b = t->cur;
+    uint8_t r = (uint8_t)gpr_rm(t, in->mbase != NOREG ? in->mbase : in->mindex, 4).reg;
+    uint8_t scale = in->mbase != NOREG ? 1 : in->mscale;
+    struct xmem sum = scale == 1 ? xm(r, in->disp) : xmi(XNONE, r, scale, in->disp);
+    x_lea(b, true, XDI, sum);                                   /* 64-bit: no wrap */
+    x_w(b, 0x33, XDI, cpu_rm(at));                              /* xor rdi, [page] */
+    x_alu_rm_imm(b, 7, 8, R(XDI), 4096 - size);                 /* within it, no crossing */
+    x_jcc(&t->L, b, XCC_A, l_fill);
+    x_w(b, 0x8B, XDX, cpu_rm(add));
+    t->hm = xmi(XDX, r, scale, in->disp);                       /* the op adds the sum */
+    x_bind(&t->L, l_op, b);
+    t->cur = &t->cold;
+    x_bind(&t->L, l_fill, t->cur);
+    tr_ea_to(t, in, R_OFF);
+    tr_probe(t, seg, size, kind, l_cold);
+    x_w(t->cur, 0x8B, XAX, R(XDX));
+    x_w(t->cur, 0x29, R_OFF, R(XAX));                           /* sub rax, rsi */
+    x_w(t->cur, 0x89, XAX, cpu_rm(add));
+    x_load(t->cur, 4, XAX, R(R_OFF));
+    x_alu_rm_imm(t->cur, 4, 4, R(XAX), 0xFFFFF000u);
+    x_w(t->cur, 0x89, XAX, cpu_rm(at));
+    unfold(t);
+    x_jmp(&t->L, t->cur, l_op);
+    t->cur = b;
+}
+
 /* rdx = the host address of instruction k's read at esi (its effective
  * address, through segment `seg`) of `size` bytes: through a page slot
  * when tr_choose_sites gave it one (tr.h page; a computed JMP's table
@@ -443,12 +499,16 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
                        (in->mindex == NOREG || (t->cached & (1u << in->mindex)));
     bool ea_cold = site >= 0 && !follow && !ea_done && !member && !lead &&
                    (!t->plan[k].x87 || cached_regs);
+    /* A moving operand through its page slot, the op's mode adding the
+     * address (page_site_direct): no offset on the hot path either. */
+    bool direct = site < 0 && fold && !follow && !member && !lead && t->page[k] >= 0 &&
+                  page_direct_ok(t, in);
     if (lead && idx) {
         /* The group's reference: base + disp, without the index. */
         struct insn ref = *in;
         ref.mindex = NOREG;
         tr_ea_to(t, &ref, R_OFF);
-    } else if (!ea_done && !member && !ea_cold && !follow) {
+    } else if (!ea_done && !member && !ea_cold && !follow && !direct) {
         tr_ea_to(t, in, R_OFF);
     }
     /* The probe clobbers the host's flags, and a fault needs them all. */
@@ -517,7 +577,10 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
         if (t->page[k] == 0) /* (a peel's copy uses the same slot) */
             t->page[k] = (int8_t)(1 + ((kind & JM_WRITE) ? 4 + (t->nwrite++ & 3u)
                                                          : (t->nread++ & 3u)));
-        page_site_probe(t, (unsigned)t->page[k] - 1u, seg, size, kind, l_cold, fold);
+        if (direct)
+            page_site_direct(t, in, (unsigned)t->page[k] - 1u, seg, size, kind, l_cold);
+        else
+            page_site_probe(t, (unsigned)t->page[k] - 1u, seg, size, kind, l_cold, fold);
     } else {
         tr_probe(t, seg, size, kind, l_cold);
     }

@@ -441,11 +441,18 @@ void peel_item(struct prog *p, struct smc *m, bool smc);
  * interrupts with M_IRQ. */
 #define M_FILL2 (1ull << 37)
 void fill2_item(struct prog *p, struct smc *m, bool smc);
+
 /* jit_diff_genw.c: M_HOME (1ull << 41), 32-bit code: cpubench's word
  * loop, whose block goes on at branches back out of it on the way back
  * to its start (engine/cache_home.c); stores into the code with M_SMC,
  * interrupts with M_IRQ. */
 #define M_HOME (1ull << 41)
 void home_item(struct prog *p, struct smc *m, bool smc);
+
+/* jit_diff_pagek.c: M_PAGEK (1ull << 38), 32-bit code: loops of an access
+ * [edi + d32] or [edi * 4 + d32] moving across a page end, the sum
+ * wrapping past 4 GiB in half of them (jit/tr_mem.c page_site_direct). */
+#define M_PAGEK (1ull << 38)
+void pagek_item(struct prog *p);
 
 #endif

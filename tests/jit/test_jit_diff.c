@@ -81,6 +81,8 @@ static void make_program(struct prog *p)
             lzc_item(p, &m, smc);
         if ((mode & M_FILL) && !code16 && rnd() % 3 == 0)
             fill_item(p);
+        if ((mode & M_PAGEK) && !code16 && rnd() % 3 == 0)
+            pagek_item(p);
         if ((mode & M_LZM) && !code16 && rnd() % 3 == 0)
             lzm_item(p, &m, smc);
         if ((mode & M_PEEL) && !code16 && rnd() % 3 == 0)
