@@ -31,12 +31,17 @@
 enum { HOIST_WINDOW = 12 };
 
 /* A plain kept address (no range, no shared probe, not filled at the
- * entry) for instruction k. */
+ * entry) for instruction k, whose only possible fault is its access's
+ * (not DIV's #DE, which sees the flags before it: test_jit_diff_more). */
 static bool plain_site(const struct tr *t, unsigned k)
 {
     int s = t->site[k];
-    return s >= 0 && t->site_ext[k] < 0 && t->share[k].slot < 0 && t->plan[k].native &&
-           !t->plan[k].x87 && !(t->prefill && t->pf_ok[s]);
+    enum tr_kind kind = tr_kind_of(&t->b->insn[k]);
+    bool quiet_op = (kind >= TR_ADD && kind <= TR_MOVX) || kind == TR_INCDEC ||
+                    kind == TR_NEG || kind == TR_NOT || kind == TR_IMUL || kind == TR_SHIFT ||
+                    kind == TR_SETCC || kind == TR_CMOVCC;
+    return s >= 0 && quiet_op && t->site_ext[k] < 0 && t->share[k].slot < 0 &&
+           t->plan[k].native && !t->plan[k].x87 && !(t->prefill && t->pf_ok[s]);
 }
 
 static bool back_target(const struct tr *t, unsigned p)
