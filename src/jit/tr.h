@@ -440,6 +440,16 @@ struct tr {
      * translation's end at 0), l_pf_back where the fill comes back to. */
     unsigned pf_from, pf_end;
     unsigned l_pf_back;
+    /* A kept address tested before its flag writer (tr_hoist.c, session
+     * 18): hoist_j[k], the instruction before which access k's slot is
+     * tested (-1: at the access); the tests emitted whose access is still
+     * to come (bit per slot), each with its access, writer, fill and
+     * return labels and the state before the writer. */
+    int16_t hoist_j[JIT_MAX_INSNS];
+    uint32_t hoist_pend;
+    int16_t hoist_k[TR_SITES], hoist_from[TR_SITES];
+    unsigned hoist_fill[TR_SITES], hoist_back[TR_SITES];
+    struct tstate hoist_s[TR_SITES];
 };
 
 /* A guest register operand: the host register caching it, else its slot
@@ -553,6 +563,13 @@ void tr_prefill_emit(struct tr *t);
 bool tr_prefilled(struct tr *t, unsigned seg, unsigned size, unsigned kind);
 void tr_prefill_mid(struct tr *t, unsigned k);
 bool tr_prefill_leaves(const struct tr *t);
+/* tr_hoist.c: kept addresses tested before the flag writer (plan, the
+ * tests before instruction i, the access's untested form, the check). */
+void tr_hoist_plan(struct tr *t);
+void tr_hoist_before(struct tr *t, unsigned i);
+bool tr_hoisted(struct tr *t, const struct insn *in, unsigned seg, unsigned size,
+                unsigned kind);
+void tr_hoist_done(struct tr *t);
 void tr_pages_forget(struct xbuf *b);
 /* The jump cache's inline lookup of cpu.eip, at an exit whose state is
  * written back (tr_xtlb.c). */

@@ -469,8 +469,10 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     unsigned l_cold = x_label_new(&t->L), l_after = x_label_new(&t->L);
     bool follow = follows_store(t, in, seg, size, kind, ea_done);
     t->rdx_k = -1;
-    if (t->site[k] >= 0 && tr_prefilled(t, seg, size, kind)) {
-        /* Filled before the loop (tr_prefill.c): no test, no flags saved. */
+    if (t->site[k] >= 0 && (tr_prefilled(t, seg, size, kind) ||
+                            tr_hoisted(t, in, seg, size, kind))) {
+        /* Filled before the loop (tr_prefill.c) or tested before the flag
+         * writer (tr_hoist.c): no test, no flags saved. */
         x_w(t->cur, 0x8B, XDX, site_rm((unsigned)t->site[k]));
         if (t->site_ext[k] >= 0)
             share_add_or_fold(t, in, 0, true, fold && index_folds(t, in, true));

@@ -1185,6 +1185,7 @@ bool tr_translate(struct tr *t)
     tr_choose_sites(t);
     tr_choose_shares(t);
     tr_prefill_plan(t);
+    tr_hoist_plan(t);
     t->icreg = XNONE;
     t->in_body = false;
     if ((t->loop || t->backs) && t->chainable)
@@ -1355,6 +1356,7 @@ bool tr_translate(struct tr *t)
             t->join_s = t->s; /* (tr_block_end.c steady_copy) */
             t->join_s_j = (int)k;
         }
+        tr_hoist_before(t, k);
         bool last = k + 1 == n;
         if (!p->native) {
             bool dirty = touches_fpu(in);
@@ -1420,6 +1422,7 @@ bool tr_translate(struct tr *t)
 
     /* The merge of the flags a chained exit handed over, and the
      * epilogue, are shared (STUB_MERGE, STUB_EPILOGUE). */
+    tr_hoist_done(t);
     tr_prefill_emit(t);
     t->cur = &t->cold;
     uint32_t epi0 = xoff(t->cur);

@@ -455,4 +455,11 @@ void home_item(struct prog *p, struct smc *m, bool smc);
 #define M_PAGEK (1ull << 38)
 void pagek_item(struct prog *p);
 
+/* jit_diff_mpih.c: M_HOIST (1ull << 34), 32-bit code: loops whose flags
+ * live across a kept address (jit/tr_hoist.c tests it before the flag
+ * writer), with register instructions that read or partly write the
+ * flags in between. */
+#define M_HOIST (1ull << 34)
+void hoist_item(struct prog *p);
+
 #endif

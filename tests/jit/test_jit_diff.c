@@ -91,6 +91,8 @@ static void make_program(struct prog *p)
             fill2_item(p, &m, smc);
         if ((mode & M_HOME) && !code16 && rnd() % 3 == 0)
             home_item(p, &m, smc);
+        if ((mode & M_HOIST) && !code16 && rnd() % 3 == 0)
+            hoist_item(p);
         if ((mode & M_PREDICT) && !code16 && !pred && p->n < 560 && rnd() % 2 == 0) {
             pred_item(p);
             pred = true;
