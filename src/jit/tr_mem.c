@@ -294,6 +294,24 @@ void tr_pages_forget(struct xbuf *b)
     }
 }
 
+/* A page slot's fill keeps the page it probed: the linear page of esi's
+ * offset at `at`, and (page_keep) at `add` the page's host address less
+ * its linear one (rdx, the probe's host address of esi). */
+static void page_keep_la(struct tr *t, int32_t at)
+{
+    x_load(t->cur, 4, XAX, R(R_OFF));
+    x_alu_rm_imm(t->cur, 4, 4, R(XAX), 0xFFFFF000u);
+    x_w(t->cur, 0x89, XAX, cpu_rm(at));
+}
+
+static void page_keep(struct tr *t, int32_t at, int32_t add)
+{
+    x_w(t->cur, 0x8B, XAX, R(XDX));
+    x_w(t->cur, 0x29, R_OFF, R(XAX));                           /* sub rax, rsi */
+    x_w(t->cur, 0x89, XAX, cpu_rm(add));
+    page_keep_la(t, at);
+}
+
 /* rdx = the host address of the access at esi (a flat segment: the
  * linear address) of `size` bytes when it lies within the page that page
  * slot i kept (tr.h page), else the probe (in the cold section), which
@@ -323,14 +341,10 @@ static void page_site_probe(struct tr *t, unsigned i, unsigned seg, unsigned siz
     if (fold) {
         x_w(t->cur, 0x29, R_OFF, R(XDX));                       /* sub rdx, rsi */
         x_w(t->cur, 0x89, XDX, cpu_rm(add));
+        page_keep_la(t, at);
     } else {
-        x_w(t->cur, 0x8B, XAX, R(XDX));
-        x_w(t->cur, 0x29, R_OFF, R(XAX));                       /* sub rax, rsi */
-        x_w(t->cur, 0x89, XAX, cpu_rm(add));
+        page_keep(t, at, add);
     }
-    x_load(t->cur, 4, XAX, R(R_OFF));
-    x_alu_rm_imm(t->cur, 4, 4, R(XAX), 0xFFFFF000u);
-    x_w(t->cur, 0x89, XAX, cpu_rm(at));
     x_jmp(&t->L, t->cur, l_op);
     t->cur = b;
 }
@@ -380,12 +394,7 @@ static void page_site_direct(struct tr *t, const struct insn *in, unsigned i, un
     x_bind(&t->L, l_fill, t->cur);
     tr_ea_to(t, in, R_OFF);
     tr_probe(t, seg, size, kind, l_cold);
-    x_w(t->cur, 0x8B, XAX, R(XDX));
-    x_w(t->cur, 0x29, R_OFF, R(XAX));                           /* sub rax, rsi */
-    x_w(t->cur, 0x89, XAX, cpu_rm(add));
-    x_load(t->cur, 4, XAX, R(R_OFF));
-    x_alu_rm_imm(t->cur, 4, 4, R(XAX), 0xFFFFF000u);
-    x_w(t->cur, 0x89, XAX, cpu_rm(at));
+    page_keep(t, at, add);
     unfold(t);
     x_jmp(&t->L, t->cur, l_op);
     t->cur = b;
