@@ -480,6 +480,13 @@ static int start_threads(struct vm_mt *mt, char *err, size_t errlen)
             return -1;
         }
     }
+    /* Each thread's ID is known before anything can ask for it (QMP's
+     * query-cpus-fast, `info cpus`: a CPU whose thread had not yet run
+     * reported the main thread's, seen once in CI under load).  The
+     * thread stores it first thing, before it takes the BQL. */
+    for (unsigned i = 0; i < mt->n; i++)
+        while (!__atomic_load_n(&mt->vcpu[i].tid, __ATOMIC_RELAXED))
+            sched_yield();
     mt->started = true;
     return 0;
 }
