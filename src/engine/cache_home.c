@@ -117,7 +117,7 @@ static bool walk_home(struct walk *w, unsigned o, unsigned room, unsigned depth,
         o = next;
     }
     for (unsigned i = 0; i < added; i++)
-        seen->w[path[i] >> 6] &= ~((uint64_t)1 << (path[i] & 63));
+        offs_del(seen, path[i]);
     return home;
 }
 
@@ -158,9 +158,7 @@ unsigned home_keep(const struct home *h, const struct insn *insn, const uint16_t
                    unsigned n, unsigned *nrun)
 {
     for (unsigned i = h->first; i < n; i++) {
-        const struct insn *in = &insn[i];
-        if ((in->flow == FLOW_JCC || in->flow == FLOW_JMP_REL) && in->o[0].kind == OPK_REL &&
-            (int64_t)offs[i] + in->len + (int32_t)in->imm == offs[0]) {
+        if (offs_branch_target(&insn[i], offs[i]) == offs[0]) {
             *nrun = h->taken;
             return n;
         }

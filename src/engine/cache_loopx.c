@@ -110,10 +110,8 @@ int loopx_at(struct sbe *sbe, const struct sbe_map *m, const struct insn *insn,
 unsigned loopx_keep(const struct insn *insn, const uint16_t *offs, unsigned n, unsigned nrun)
 {
     for (unsigned i = nrun; i < n; i++) {
-        const struct insn *in = &insn[i];
-        if ((in->flow != FLOW_JCC && in->flow != FLOW_JMP_REL) || in->o[0].kind != OPK_REL)
-            continue;
-        if (in_block(offs, nrun, (int64_t)offs[i] + in->len + (int32_t)in->imm))
+        int64_t to = offs_branch_target(&insn[i], offs[i]);
+        if (to >= 0 && in_block(offs, nrun, to))
             return n;
     }
     return nrun;

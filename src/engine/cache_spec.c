@@ -25,6 +25,7 @@
  * pages: map2 only where a kept instruction lies in the next page). */
 #include "engine/cache_spec.h"
 
+#include "engine/cache_offs.h"
 
 /* How far before the head the branch's target may lie: gcc's tail of a
  * few instructions that falls into the head. */
@@ -44,15 +45,6 @@ bool spec_may_pass(const struct insn *in, unsigned index, unsigned off, int64_t 
            off + in->len < limit;
 }
 
-/* Where the direct branch insn[i] goes, from the first page's start, or
- * -1 (not a direct branch). */
-static int64_t branch_target(const struct insn *in, unsigned off)
-{
-    if ((in->flow != FLOW_JCC && in->flow != FLOW_JMP_REL) || in->o[0].kind != OPK_REL)
-        return -1;
-    return (int64_t)off + in->len + (int32_t)in->imm;
-}
-
 unsigned spec_keep(const struct insn *insn, const uint16_t *offs, unsigned n,
                    const unsigned *spec, unsigned nspec)
 {
@@ -60,7 +52,7 @@ unsigned spec_keep(const struct insn *insn, const uint16_t *offs, unsigned n,
         unsigned at = spec[s];
         bool back = false;
         for (unsigned i = at + 1; i < n && !back; i++) {
-            int64_t t = branch_target(&insn[i], offs[i]);
+            int64_t t = offs_branch_target(&insn[i], offs[i]);
             for (unsigned j = 1; j <= at && t >= 0 && !back; j++)
                 back = offs[j] == t;
         }

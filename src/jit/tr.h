@@ -554,6 +554,17 @@ static inline bool tr_seg_flat(const struct seg *sg)
 }
 void tr_sites_forget(struct tr *t);
 void tr_sites_written(struct tr *t, unsigned k);
+/* Kept address i's slot (cpu.eng.site[i], tr.h site). */
+static inline struct xrm tr_site_rm(unsigned i)
+{
+    return cpu_rm(CPU_OFF(eng.site) + 8 * (int32_t)i);
+}
+/* rdx = kept address i, and to l_empty where it is 0 (not filled yet, or
+ * forgotten: tr_sites_forget); clobbers the host's flags (tr_mem.c). */
+void tr_site_test(struct tr *t, unsigned i, unsigned l_empty);
+/* Whether a back edge of the translation goes to instruction j (its
+ * loop's head: translate.c find_back_edges). */
+bool tr_back_target(const struct tr *t, unsigned j);
 /* tr_prefill.c: which kept addresses are filled before the loop; the
  * jump to that fill at the body's start and the fill itself (after the
  * body); whether instruction k's access is one of them (recorded). */

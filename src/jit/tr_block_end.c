@@ -171,9 +171,7 @@ static void steady_copy(struct tr *t, const struct insn *in, unsigned j, const s
         if (s < 0 || (checked & (1u << s)))
             continue;
         checked |= 1u << s;
-        x_w(t->cur, 0x8B, XDX, cpu_rm(CPU_OFF(eng.site) + 8 * s));
-        x_w(t->cur, 0x85, XDX, R(XDX));                         /* test rdx, rdx */
-        x_jcc(&t->L, t->cur, XCC_E, t->join[j] - 1u);
+        tr_site_test(t, (unsigned)s, t->join[j] - 1u);
     }
     unsigned l_steady = x_label_new(&t->L), l_out = x_label_new(&t->L);
     x_bind(&t->L, l_steady, t->cur);

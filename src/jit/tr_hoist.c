@@ -44,14 +44,6 @@ static bool plain_site(const struct tr *t, unsigned k)
            t->plan[k].native && !t->plan[k].x87 && !(t->prefill && t->pf_ok[s]);
 }
 
-static bool back_target(const struct tr *t, unsigned p)
-{
-    for (unsigned i = 0; i < t->b->ninsn; i++)
-        if (t->back[i] == (int)p)
-            return true;
-    return false;
-}
-
 /* An instruction between the test and the access: a native register
  * instruction that cannot fault, go elsewhere or empty the slot. */
 static bool quiet(const struct tr *t, unsigned i, uint8_t regs)
@@ -74,7 +66,7 @@ void tr_hoist_plan(struct tr *t)
         uint8_t regs = t->site_regs[t->site[k]];
         for (unsigned i = k; i-- > 0 && k - i <= HOIST_WINDOW;) {
             unsigned p = i + 1;
-            if (t->join[p] || t->rejoin[p] || back_target(t, p) || !quiet(t, i, regs))
+            if (t->join[p] || t->rejoin[p] || tr_back_target(t, p) || !quiet(t, i, regs))
                 break;
             if (t->plan[i].W == ALLF && !t->plan[i].R) {
                 t->hoist_j[k] = (int16_t)i;
@@ -112,9 +104,7 @@ void tr_hoist_before(struct tr *t, unsigned i)
         t->rdx_k = -1;
         t->hoist_fill[s] = x_label_new(&t->L);
         t->hoist_back[s] = x_label_new(&t->L);
-        x_w(t->cur, 0x8B, XDX, cpu_rm(CPU_OFF(eng.site) + 8 * (int32_t)s));
-        x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
-        x_jcc(&t->L, t->cur, XCC_E, t->hoist_fill[s]);
+        tr_site_test(t, s, t->hoist_fill[s]);
         x_bind(&t->L, t->hoist_back[s], t->cur);
         t->hoist_k[s] = (int16_t)k;
         t->hoist_from[s] = (int16_t)i;
@@ -135,7 +125,7 @@ bool tr_hoisted(struct tr *t, const struct insn *in, unsigned seg, unsigned size
         return false;
     unsigned s = (unsigned)si;
     t->hoist_pend &= ~(1u << s);
-    struct xrm slot = cpu_rm(CPU_OFF(eng.site) + 8 * (int32_t)s);
+    struct xrm slot = tr_site_rm(s);
     t->kept[k] = (int8_t)s;
     /* The fill, in the state before the writer j. */
     struct xbuf *hot = t->cur;

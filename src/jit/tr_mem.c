@@ -136,9 +136,11 @@ _Static_assert(offsetof(struct tlb, e) == 0, "r12 points at the TLB's entries");
 _Static_assert((TLB_T_INVALID | TLB_T_SUPONLY | TLB_T_NOHOST | TLB_T_WATCHED) == 0xF,
                "a tag's low bits are its slow bits, so a user probe compares it whole");
 
-static struct xrm site_rm(unsigned i)
+void tr_site_test(struct tr *t, unsigned i, unsigned l_empty)
 {
-    return cpu_rm(CPU_OFF(eng.site) + 8 * (int32_t)i);
+    x_w(t->cur, 0x8B, XDX, tr_site_rm(i));
+    x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
+    x_jcc(&t->L, t->cur, XCC_E, l_empty);
 }
 
 /* After a C call, which may have changed the TLB: the kept host
@@ -150,7 +152,7 @@ void tr_sites_forget(struct tr *t)
 {
     for (unsigned i = 0; i < t->nsites; i++)
         if (!t->prefill || !t->pf_ok[i]) /* (tr_prefill.c fills those) */
-            x_store_imm(t->cur, 8, site_rm(i), 0);
+            x_store_imm(t->cur, 8, tr_site_rm(i), 0);
 }
 
 /* After instruction k (its code, both paths joined): the sites whose
@@ -162,7 +164,7 @@ void tr_sites_written(struct tr *t, unsigned k)
 {
     for (unsigned i = 0; i < t->nsites; i++)
         if (t->plan[k].gw & t->site_regs[i])
-            x_store_imm(t->cur, 8, site_rm(i), 0);
+            x_store_imm(t->cur, 8, tr_site_rm(i), 0);
 }
 
 /* rdx += the index register * scale (when `idx`, tr.h share) + delta:
@@ -226,9 +228,7 @@ static void range_site_probe(struct tr *t, const struct insn *in, unsigned seg, 
 {
     unsigned l_fill = x_label_new(&t->L), l_alone = x_label_new(&t->L);
     unsigned l_add = x_label_new(&t->L), l_op = x_label_new(&t->L);
-    x_w(t->cur, 0x8B, XDX, site_rm(site));
-    x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
-    x_jcc(&t->L, t->cur, XCC_E, l_fill);
+    tr_site_test(t, site, l_fill);
     x_bind(&t->L, l_add, t->cur);
     share_add_or_fold(t, in, 0, true, fold);
     x_bind(&t->L, l_op, t->cur);
@@ -239,7 +239,7 @@ static void range_site_probe(struct tr *t, const struct insn *in, unsigned seg, 
     ref.mindex = NOREG;
     tr_ea_to(t, &ref, R_OFF);
     probe_range(t, seg, 0, hi, kind, l_alone);
-    x_w(t->cur, 0x89, XDX, site_rm(site));
+    x_w(t->cur, 0x89, XDX, tr_site_rm(site));
     x_jmp(&t->L, t->cur, l_add);
     x_bind(&t->L, l_alone, t->cur);
     tr_ea_to(t, in, R_OFF);
@@ -263,9 +263,7 @@ void tr_probe_shared(struct tr *t, unsigned seg, unsigned size, unsigned kind, u
         return;
     }
     unsigned l_alone = x_label_new(&t->L), l_op = x_label_new(&t->L);
-    x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
-    x_w(t->cur, 0x85, XDX, R(XDX));                             /* test rdx, rdx */
-    x_jcc(&t->L, t->cur, XCC_E, l_alone);
+    tr_site_test(t, (unsigned)slot, l_alone);
     share_add(t, NULL, t->share[k].delta, false); /* (a stack access: no index) */
     x_bind(&t->L, l_op, t->cur);
     struct xbuf *hot = t->cur;
@@ -461,7 +459,7 @@ static void probe_unless_rdx(struct tr *t, const struct insn *in, unsigned seg, 
         tr_ea_to(t, in, R_OFF);
     tr_probe(t, seg, size, kind, l_cold);
     if (site >= 0)
-        x_w(t->cur, 0x89, XDX, site_rm((unsigned)site));
+        x_w(t->cur, 0x89, XDX, tr_site_rm((unsigned)site));
     x_jmp(&t->L, t->cur, l_op);
     t->cur = hot;
 }
@@ -482,7 +480,7 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
                             tr_hoisted(t, in, seg, size, kind))) {
         /* Filled before the loop (tr_prefill.c) or tested before the flag
          * writer (tr_hoist.c): no test, no flags saved. */
-        x_w(t->cur, 0x8B, XDX, site_rm((unsigned)t->site[k]));
+        x_w(t->cur, 0x8B, XDX, tr_site_rm((unsigned)t->site[k]));
         if (t->site_ext[k] >= 0)
             share_add_or_fold(t, in, 0, true, fold && index_folds(t, in, true));
         op(t, in);
@@ -497,7 +495,7 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     if (lead && !(t->share[k].lo <= 0 && t->share[k].hi >= (int32_t)size - 1 &&
                   size <= t->share[k].size &&
                   (t->share[k].write || !(kind & JM_WRITE)))) {
-        x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0); /* its members probe alone */
+        x_store_imm(t->cur, 8, tr_site_rm((unsigned)slot), 0); /* its members probe alone */
         lead = false;
     }
     bool idx = (member || lead) && t->share[k].idx;
@@ -533,14 +531,12 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
         unsigned l_alone = x_label_new(&t->L), l_op = x_label_new(&t->L);
         bool sfold = fold && index_folds(t, in, idx);
         if (member) {
-            x_w(t->cur, 0x8B, XDX, site_rm((unsigned)slot));
-            x_w(t->cur, 0x85, XDX, R(XDX));                     /* test rdx, rdx */
-            x_jcc(&t->L, t->cur, XCC_E, l_alone);
+            tr_site_test(t, (unsigned)slot, l_alone);
             share_add_or_fold(t, in, t->share[k].delta, idx, sfold);
         } else {
             unsigned gkind = t->share[k].write ? JM_WRITE : JM_READ;
             probe_range(t, seg, t->share[k].lo, t->share[k].hi, gkind, l_alone);
-            x_w(t->cur, 0x89, XDX, site_rm((unsigned)slot));
+            x_w(t->cur, 0x89, XDX, tr_site_rm((unsigned)slot));
             share_add_or_fold(t, in, 0, idx, sfold);
         }
         x_bind(&t->L, l_op, t->cur);
@@ -550,7 +546,7 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
         if ((member && !ea_done) || idx)
             tr_ea_to(t, in, R_OFF);
         if (lead)
-            x_store_imm(t->cur, 8, site_rm((unsigned)slot), 0);
+            x_store_imm(t->cur, 8, tr_site_rm((unsigned)slot), 0);
         tr_probe(t, seg, size, kind, l_cold);
         if (sfold)
             unfold(t);
@@ -576,7 +572,7 @@ static void with_memory(struct tr *t, const struct insn *in, unsigned seg, unsig
     } else if (site >= 0) {
         /* The address kept from an earlier pass, else a probe that keeps
          * it (in the cold section). */
-        x_w(t->cur, 0x8B, XDX, site_rm((unsigned)site));
+        x_w(t->cur, 0x8B, XDX, tr_site_rm((unsigned)site));
         /* (A steady copy checked those that the first copy filled.) */
         if (t->steady && t->kept[k] != site)
             t->L.overflow = true; /* (not expected: the translation fails) */

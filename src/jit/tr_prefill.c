@@ -211,7 +211,7 @@ void tr_prefill_emit(struct tr *t)
     for (unsigned i = 0; i < t->nsites; i++) {
         if (!t->pf_seen[i]) { /* (a range across a page end: tested, from 0) */
             if (t->pf_ok[i])
-                x_store_imm(t->cur, 8, cpu_rm(CPU_OFF(eng.site) + 8 * (int32_t)i), 0);
+                x_store_imm(t->cur, 8, tr_site_rm(i), 0);
             continue;
         }
         unsigned k = (unsigned)t->pf_k[i];
@@ -223,7 +223,7 @@ void tr_prefill_emit(struct tr *t)
         }
         tr_ea_to(t, &ref, R_OFF);
         tr_probe(t, t->pf_seg[i], size, t->pf_kind[i], l_miss);
-        x_w(t->cur, 0x89, XDX, cpu_rm(CPU_OFF(eng.site) + 8 * (int32_t)i));
+        x_w(t->cur, 0x89, XDX, tr_site_rm(i));
     }
     unsigned from = t->pf_from;
     x_jmp(&t->L, t->cur, from ? t->l_pf_back : t->l_body);

@@ -903,9 +903,7 @@ static void find_back_edges(struct tr *t)
     }
 }
 
-/* Whether a back edge of the translation goes to instruction j (its
- * loop's head: find_back_edges). */
-static bool is_back_target(const struct tr *t, unsigned j)
+bool tr_back_target(const struct tr *t, unsigned j)
 {
     for (unsigned k = j; k < t->b->ninsn; k++)
         if (t->back[k] == (int)j)
@@ -1223,7 +1221,7 @@ bool tr_translate(struct tr *t)
          * conditions and the registers, the shadow cleared (as enter()),
          * then what every entry does once it passed (l_entered).  jit.c's
          * `entry` is l_start. */
-        unsigned l_entered_all = x_label_new(&t->L), l_shadow = x_label_new(&t->L);
+        unsigned l_shadow = x_label_new(&t->L);
         bool cs_check = b->two_pages || !(t->flat & (1u << JIT_FLAT_CS4G));
         t->cur = &t->cold;
         x_bind(&t->L, t->l_start, t->cur);
@@ -1285,10 +1283,10 @@ bool tr_translate(struct tr *t)
         x_store_imm(t->cur, 1, cpu_rm(CPU_OFF(shadow)), 0);
         x_jmp(&t->L, t->cur, l_entered);
         t->cur = hb;
-        /* Every entry that passed: the x87 conditions (with rdx only:
-         * tr_x87.c; not among those a predecessor keeps), then as
-         * enter(), less the register loads and the shadow. */
-        x_bind(&t->L, l_entered_all, hb);
+        /* A chained entry that passed: the x87 conditions (with rdx only:
+         * tr_x87.c; not among those a predecessor keeps); then every
+         * entry (l_entered), as enter(), less the register loads and the
+         * shadow. */
         if (t->x87)
             x87_emit_checks(t, t->l_merge);
         x_bind(&t->L, l_entered, hb);
@@ -1350,7 +1348,7 @@ bool tr_translate(struct tr *t)
             tr_join_state(t, k);
             tr_count_to(t, tr_join_count(t, k, 0), 0);
             tr_prefill_mid(t, k); /* (the first inner loop's way in) */
-            if (is_back_target(t, k))
+            if (tr_back_target(t, k))
                 loop_head_align(t, hb);
             x_bind(&t->L, t->join[k] - 1u, t->cur);
             t->join_s = t->s; /* (tr_block_end.c steady_copy) */
